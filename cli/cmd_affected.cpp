@@ -1,0 +1,190 @@
+// `slipway affected` (which components a change touches, and why) and `slipway graph`.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "cli/command.hpp"
+#include "cli/project.hpp"
+#include "components/affected.hpp"
+#include "diff/tree_diff.hpp"
+
+namespace cli {
+namespace {
+
+struct AffectedOptions {
+    std::string repo = ".";
+    std::string manifest;
+    std::string changed_files;
+    diff::DiffRequest request;
+    bool json = false;
+    bool explain = false;
+};
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_strings(JsonWriter& w, const char* key, const std::vector<std::string>& items) {
+    w.Key(key);
+    w.StartArray();
+    for (const auto& s : items) w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+    w.EndArray();
+}
+
+void write_optional(JsonWriter& w, const char* key, const std::string& value) {
+    w.Key(key);
+    value.empty() ? w.Null() : w.String(value.c_str());
+}
+
+void write_reason(JsonWriter& w, const components::Reason& r) {
+    w.StartObject();
+    if (r.kind == components::ReasonKind::dependency) w.Key("component"), w.String(r.dependency.c_str());
+    if (r.kind != components::ReasonKind::dependency) {
+        w.Key("path"), w.String(r.path.c_str());
+        w.Key("pattern"), w.String(r.pattern.c_str());
+    }
+    w.Key("type"), w.String(std::string(to_string(r.kind)).c_str());
+    w.EndObject();
+}
+
+// The schema is documented in docs/json.md; keys are written in sorted order.
+std::string selection_json(const components::Selection& s, const diff::ChangeSet* changes) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("affected");
+    w.StartArray();
+    for (const auto& c : s.affected) {
+        w.StartObject();
+        w.Key("kind"), w.String(std::string(to_string(c.kind)).c_str());
+        w.Key("name"), w.String(c.name.c_str());
+        w.Key("reasons");
+        w.StartArray();
+        for (const auto& r : c.reasons) write_reason(w, r);
+        w.EndArray();
+        w.EndObject();
+    }
+    w.EndArray();
+    write_optional(w, "base", changes ? changes->base : "");
+    write_optional(w, "base_id", changes ? changes->base_id : "");
+    write_strings(w, "changed", s.changed);
+    write_optional(w, "head", changes ? changes->head : "");
+    write_optional(w, "head_id", changes ? changes->head_id : "");
+    write_strings(w, "ignored", s.ignored);
+    write_optional(w, "merge_base", changes ? changes->merge_base : "");
+    write_strings(w, "unowned", s.unowned);
+    w.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+std::string explain_text(const components::Selection& s) {
+    constexpr std::size_t k_shown_paths = 5;
+    std::string out;
+    for (const auto& c : s.affected) {
+        out += c.name + " (" + std::string(to_string(c.kind)) + ")\n";
+        std::size_t paths = 0, globals = 0;
+        for (const auto& r : c.reasons) {
+            std::size_t& seen = r.kind == components::ReasonKind::global ? globals : paths;
+            if (r.kind == components::ReasonKind::dependency) {
+                out += "  depends on " + r.dependency + ", which is affected\n";
+            } else if (++seen <= k_shown_paths) {
+                out += std::string(r.kind == components::ReasonKind::global ? "  global input " : "  changed ") +
+                       r.path + " (matches '" + r.pattern + "')\n";
+            }
+        }
+        if (paths > k_shown_paths) out += "  ... and " + std::to_string(paths - k_shown_paths) + " more changed paths\n";
+        if (globals > k_shown_paths) out += "  ... and " + std::to_string(globals - k_shown_paths) + " more global inputs\n";
+    }
+    if (s.affected.empty()) out += "no component is affected\n";
+    for (const auto& p : s.unowned) out += "unowned: " + p + "\n";
+    for (const auto& p : s.ignored) out += "ignored: " + p + "\n";
+    return out;
+}
+
+common::Result<int> run_affected(const AffectedOptions& o) {
+    const bool from_git = o.changed_files.empty();
+    if (from_git && o.request.base.empty()) {
+        return common::fail(common::ErrorCode::usage, "affected: give --base REF or --changed-files FILE");
+    }
+    std::optional<diff::Repository> repo;
+    if (auto opened = diff::Repository::open(o.repo)) {
+        repo = std::move(*opened);
+    } else if (from_git || o.manifest.empty()) {
+        return std::unexpected(opened.error());
+    }
+    auto manifest = load_project_manifest(repo ? &*repo : nullptr, o.manifest, o.request.head);
+    if (!manifest) return std::unexpected(manifest.error());
+    auto graph = components::build_graph(*manifest);
+    if (!graph) return std::unexpected(graph.error());
+
+    std::optional<diff::ChangeSet> changes;
+    std::vector<std::string> paths;
+    if (from_git) {
+        diff::DiffRequest request = o.request;
+        request.detect_renames = false;  // a rename's two paths arrive as D + A either way
+        auto computed = diff::compute_changes(*repo, request);
+        if (!computed) return std::unexpected(computed.error());
+        changes = std::move(*computed);
+        paths = diff::touched_paths(*changes);
+    } else {
+        auto listed = read_path_list(o.changed_files);
+        if (!listed) return std::unexpected(listed.error());
+        paths = std::move(*listed);
+    }
+    components::Selector selector(*manifest, *graph);
+    auto selection = selector.select(paths);
+    if (o.json) {
+        write_out(selection_json(selection, changes ? &*changes : nullptr));
+    } else if (o.explain) {
+        write_out(explain_text(selection));
+    } else {
+        std::string out;
+        for (const auto& c : selection.affected) out += c.name + "\n";
+        write_out(out);
+    }
+    return 0;
+}
+
+struct GraphOptions {
+    std::string repo = ".";
+    std::string manifest;
+    bool dot = false;
+};
+
+common::Result<int> run_graph(const GraphOptions& o) {
+    auto repo = diff::Repository::open(o.repo);
+    if (!repo && o.manifest.empty()) return std::unexpected(repo.error());
+    auto manifest = load_project_manifest(repo ? &*repo : nullptr, o.manifest, "HEAD");
+    if (!manifest) return std::unexpected(manifest.error());
+    auto graph = components::build_graph(*manifest);
+    if (!graph) return std::unexpected(graph.error());
+    write_out(o.dot ? components::graph_dot(*manifest, *graph)
+                    : components::graph_text(*manifest, *graph));
+    return 0;
+}
+
+}  // namespace
+
+Handler setup_affected(CLI::App& sub) {
+    auto o = std::make_shared<AffectedOptions>();
+    sub.add_option("--repo", o->repo, "repository (or a folder inside it)");
+    sub.add_option("--manifest", o->manifest, "manifest file (default: slipway.yml at the root)");
+    sub.add_option("--base", o->request.base, "base ref");
+    sub.add_option("--head", o->request.head, "head ref (default HEAD)");
+    sub.add_flag("--two-dot", o->request.two_dot, "compare BASE and HEAD directly");
+    sub.add_flag("--include-uncommitted", o->request.include_uncommitted,
+                 "count staged, unstaged and untracked work-tree changes too");
+    sub.add_option("--changed-files", o->changed_files,
+                   "take changed paths from FILE (- for stdin), one per line, instead of git")
+        ->excludes("--base");
+    auto* json = sub.add_flag("--json", o->json, "print JSON (docs/json.md)");
+    sub.add_flag("--explain", o->explain, "print why each component is affected")->excludes(json);
+    return [o] { return run_affected(*o); };
+}
+
+Handler setup_graph(CLI::App& sub) {
+    auto o = std::make_shared<GraphOptions>();
+    sub.add_option("--repo", o->repo, "repository (or a folder inside it)");
+    sub.add_option("--manifest", o->manifest, "manifest file (default: slipway.yml at the root)");
+    sub.add_flag("--dot", o->dot, "print Graphviz DOT");
+    return [o] { return run_graph(*o); };
+}
+
+}  // namespace cli

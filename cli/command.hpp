@@ -1,0 +1,28 @@
+#pragma once
+// The subcommand table: each command adds its options to its own CLI11 sub-app and
+// returns the handler that runs it once the command line is parsed.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace cli {
+
+/// Runs a parsed command; returns the exit status, or an error to print.
+using Handler = std::function<common::Result<int>()>;
+
+struct Command {
+    const char* name;
+    const char* help;
+    Handler (*setup)(CLI::App& sub);
+};
+
+Handler setup_diff(CLI::App& sub);
+Handler setup_affected(CLI::App& sub);
+Handler setup_graph(CLI::App& sub);
+Handler setup_validate(CLI::App& sub);
+
+}  // namespace cli

@@ -1,0 +1,54 @@
+// slipway's entry point: the subcommand table, parsing, and the one place where an Error
+// becomes a line on stderr and an exit status.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.hpp"
+#include "common/log.hpp"
+
+namespace {
+
+const cli::Command k_commands[] = {
+    {"diff", "print the paths changed between two refs, as git diff does", cli::setup_diff},
+    {"affected", "list the components a change affects, and why", cli::setup_affected},
+    {"graph", "print the component dependency graph (text or DOT)", cli::setup_graph},
+    {"validate", "check the manifest and its patterns against the repository", cli::setup_validate},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"slipway: diff-aware builds and CloudFormation releases for monorepos"};
+    app.require_subcommand(1);
+    bool verbose = false;
+    app.add_flag("-v,--verbose", verbose, "log debug detail to stderr");
+    app.set_version_flag("--version", "slipway 0.1.0");
+    app.fallthrough();
+
+    cli::Handler handler;
+    for (const auto& command : k_commands) {
+        CLI::App* sub = app.add_subcommand(command.name, command.help);
+        auto run = command.setup(*sub);
+        sub->callback([&handler, run] { handler = run; });
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        fmt::print(stderr, "slipway: error: {} (see 'slipway --help')\n", e.what());
+        return 2;
+    }
+    common::init_logging(verbose);
+    auto result = handler();
+    if (!result) {
+        fmt::print(stderr, "slipway: error: {}\n", result.error().message);
+        return common::exit_code(result.error().code);
+    }
+    return *result;
+}

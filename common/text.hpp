@@ -1,0 +1,15 @@
+#pragma once
+// Small text helpers shared by every library: edit distance for "did you mean" hints.
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace common {
+
+/// Levenshtein distance between two strings (bytes).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The candidate closest to `word`, or "" when none is close enough to be a likely typo.
+std::string closest_match(std::string_view word, std::span<const std::string> candidates);
+
+}  // namespace common

@@ -1,0 +1,99 @@
+#include "components/affected.hpp"
+
+#include <algorithm>
+
+namespace components {
+namespace {
+
+std::vector<GitignorePattern> compile_all(const std::vector<PatternSpec>& specs) {
+    std::vector<GitignorePattern> out;
+    for (const auto& spec : specs) {
+        if (auto p = compile_pattern(spec.text)) out.push_back(std::move(*p));
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string_view to_string(ReasonKind kind) {
+    switch (kind) {
+        case ReasonKind::path: return "path";
+        case ReasonKind::dependency: return "dependency";
+        case ReasonKind::global: return "global";
+    }
+    return "path";
+}
+
+Selector::Selector(const Manifest& manifest, const ComponentGraph& graph) : m_graph(graph) {
+    for (const auto& c : manifest.components) {
+        m_names.push_back(c.name);
+        m_kinds.push_back(c.kind);
+        m_index.add_owner(compile_all(c.paths));
+    }
+    m_ignore_owner = m_index.add_owner(compile_all(manifest.ignore));
+    m_global_owner = m_index.add_owner(compile_all(manifest.global_inputs));
+}
+
+Selection Selector::select(std::span<const std::string> changed_paths) const {
+    Selection out;
+    out.changed.assign(changed_paths.begin(), changed_paths.end());
+    std::sort(out.changed.begin(), out.changed.end());
+    out.changed.erase(std::unique(out.changed.begin(), out.changed.end()), out.changed.end());
+
+    const std::size_t n = m_names.size();
+    std::vector<std::vector<Reason>> reasons(n);
+    std::vector<Reason> global;
+    std::vector<PatternIndex::Hit> hits;
+    // 1. Match every changed path once against all lists.
+    for (const auto& path : out.changed) {
+        m_index.match(path, hits);
+        auto owned_by = [&](std::uint32_t owner) {
+            return std::find_if(hits.begin(), hits.end(),
+                                [&](const auto& h) { return h.owner == owner; });
+        };
+        if (owned_by(m_ignore_owner) != hits.end()) {
+            out.ignored.push_back(path);
+            continue;
+        }
+        bool owned = false;
+        for (const auto& hit : hits) {
+            const std::string& pattern = m_index.pattern(hit).source;
+            if (hit.owner == m_global_owner) {
+                global.push_back({ReasonKind::global, path, pattern, ""});
+            } else if (hit.owner < n) {
+                reasons[hit.owner].push_back({ReasonKind::path, path, pattern, ""});
+            }
+            owned = true;
+        }
+        if (!owned) out.unowned.push_back(path);
+    }
+    // 2. Directly affected, then every dependent of an affected component.
+    std::vector<bool> affected(n, false);
+    std::vector<std::size_t> queue;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!reasons[i].empty() || !global.empty()) affected[i] = true, queue.push_back(i);
+    }
+    while (!queue.empty()) {
+        std::size_t v = queue.back();
+        queue.pop_back();
+        for (std::size_t d : m_graph.dependents[v]) {
+            if (!affected[d]) affected[d] = true, queue.push_back(d);
+        }
+    }
+    // 3. Dependency and global reasons, in the graph's order.
+    for (std::size_t v : m_graph.order) {
+        if (!affected[v]) continue;
+        AffectedComponent c{m_names[v], m_kinds[v], std::move(reasons[v])};
+        std::vector<std::string> deps;
+        for (std::size_t d : m_graph.depends_on[v]) {
+            if (affected[d]) deps.push_back(m_names[d]);
+        }
+        std::sort(deps.begin(), deps.end());
+        for (auto& d : deps) c.reasons.push_back({ReasonKind::dependency, "", "", std::move(d)});
+        c.reasons.insert(c.reasons.end(), global.begin(), global.end());
+        out.affected.push_back(std::move(c));
+    }
+    return out;
+}
+
+}  // namespace components

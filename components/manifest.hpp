@@ -1,0 +1,93 @@
+#pragma once
+// The manifest (`slipway.yml`) as plain values. Loading checks everything that can be
+// checked without git: keys, types, names, references between components and
+// environments, dependency cycles, durations and tag placeholders. docs/manifest.md is the
+// reference.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace components {
+
+/// Where a value was written: file, 1-based line and column.
+struct SourcePos {
+    std::string file;
+    int line = 0;
+    int column = 0;
+    [[nodiscard]] std::string str() const;  // "file:line:column"
+};
+
+struct PatternSpec {
+    std::string text;
+    SourcePos pos;
+};
+
+enum class ComponentKind { image, library, config };
+
+std::string_view to_string(ComponentKind kind);
+
+struct Component {
+    std::string name;
+    ComponentKind kind = ComponentKind::image;
+    std::vector<PatternSpec> paths;
+    std::vector<std::string> depends_on;
+    std::string parameter;  // CloudFormation parameter receiving the image URI
+    std::string build;      // shell command, run with `sh -c` in the repository root
+    std::chrono::seconds timeout{0};  // 0: no limit
+    SourcePos pos;
+};
+
+struct Environment {
+    std::string name;
+    std::string stack;
+    std::string region;
+    std::string template_path;
+    std::string base;          // default diff base when nothing is deployed yet
+    std::string promote_from;  // environment whose images this one receives
+    std::string role_arn;
+    std::string artifact_bucket;
+    std::map<std::string, std::string> parameters;
+    std::map<std::string, std::string> tags;
+    std::vector<std::string> capabilities;
+    SourcePos pos;
+};
+
+struct ImageSettings {
+    std::string repository;
+    std::string tag = "{component}-{build}";
+};
+
+struct Manifest {
+    std::string file;  // as given to the loader
+    int version = 1;
+    std::string project;
+    std::string store;  // version store URL; empty: the default
+    ImageSettings image;
+    std::vector<PatternSpec> global_inputs;
+    std::vector<PatternSpec> ignore;
+    std::vector<Component> components;  // in the order written
+    std::vector<Environment> environments;
+
+    /// The component named `name`, or nullptr.
+    [[nodiscard]] const Component* find(std::string_view name) const;
+    [[nodiscard]] std::vector<std::string> component_names() const;
+};
+
+/// Parses manifest text; `file` names it in error messages. Fails with ErrorCode::input and
+/// a message starting "file:line:column: ".
+common::Result<Manifest> parse_manifest(const std::string& text, const std::string& file);
+
+/// Reads and parses a manifest file.
+common::Result<Manifest> load_manifest(const std::string& path);
+
+/// Parses a duration such as "90s", "20m", "1h30m" or "45" (seconds).
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
+/// The first placeholder in a tag template that slipway does not know, or "".
+std::string unknown_placeholder(std::string_view tag_template);
+
+}  // namespace components

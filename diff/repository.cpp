@@ -1,0 +1,214 @@
+#include "diff/repository.hpp"
+
+#include <algorithm>
+
+#include "common/text.hpp"
+#include "diff/git_handles.hpp"
+
+namespace diff {
+namespace detail {
+
+std::string last_git_error() {
+    const git_error* e = git_error_last();
+    return e && e->message ? std::string(e->message) : std::string("unknown error");
+}
+
+std::unexpected<common::Error> git_failure(const std::string& doing) {
+    return common::fail(common::ErrorCode::external, doing + ": " + last_git_error());
+}
+
+std::string to_hex(const git_oid& id) {
+    char buf[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(buf, sizeof buf, &id);
+    return buf;
+}
+
+}  // namespace detail
+
+using namespace detail;
+using common::ErrorCode;
+using common::fail;
+
+namespace {
+
+// libgit2 is initialised once per process and shut down at exit; every Repository goes
+// through here, so callers (the CLI, tests, benchmarks) need no set-up of their own.
+void ensure_libgit2() {
+    struct Guard {
+        Guard() { git_libgit2_init(); }
+        ~Guard() { git_libgit2_shutdown(); }
+    };
+    static Guard guard;
+}
+
+common::Result<git_oid> parse_oid(const std::string& hex) {
+    git_oid id;
+    if (git_oid_fromstr(&id, hex.c_str()) != 0) return git_failure("parsing object id " + hex);
+    return id;
+}
+
+}  // namespace
+
+void Repository::Deleter::operator()(git_repository* repo) const noexcept {
+    git_repository_free(repo);
+}
+
+common::Result<Repository> Repository::open(const std::filesystem::path& dir) {
+    ensure_libgit2();
+    git_repository* raw = nullptr;
+    int rc = git_repository_open_ext(&raw, dir.c_str(), 0, nullptr);
+    if (rc == GIT_ENOTFOUND) {
+        return fail(ErrorCode::input, "not a git repository (or any parent up to /): " +
+                                          dir.string());
+    }
+    if (rc != 0) return git_failure("opening repository " + dir.string());
+    return Repository(raw);
+}
+
+std::filesystem::path Repository::root() const {
+    const char* work = git_repository_workdir(m_repo.get());
+    std::filesystem::path p = work ? work : git_repository_path(m_repo.get());
+    return p.parent_path();  // both end in '/'
+}
+
+bool Repository::is_bare() const { return git_repository_is_bare(m_repo.get()) == 1; }
+
+bool Repository::is_shallow() const { return git_repository_is_shallow(m_repo.get()) == 1; }
+
+common::Result<std::string> Repository::resolve_commit(const std::string& ref) const {
+    git_object* raw = nullptr;
+    int rc = git_revparse_single(&raw, m_repo.get(), ref.c_str());
+    ObjectHandle object(raw);
+    if (rc == GIT_EAMBIGUOUS) {
+        return fail(ErrorCode::input, "ref '" + ref + "' is ambiguous: give more characters");
+    }
+    if (rc != 0) {
+        std::string message = "unknown ref '" + ref + "'";
+        auto names = ref_names();
+        if (auto hint = common::closest_match(ref, names); !hint.empty()) {
+            message += " (did you mean '" + hint + "'?)";
+        }
+        return fail(ErrorCode::input, message);
+    }
+    git_object* peeled_raw = nullptr;
+    if (git_object_peel(&peeled_raw, object.get(), GIT_OBJECT_COMMIT) != 0) {
+        return fail(ErrorCode::input, "ref '" + ref + "' names a " +
+                                          git_object_type2string(git_object_type(object.get())) +
+                                          ", not a commit");
+    }
+    ObjectHandle peeled(peeled_raw);
+    return to_hex(*git_object_id(peeled.get()));
+}
+
+common::Result<std::string> Repository::merge_base(const std::string& base_ref,
+                                                   const std::string& base_id,
+                                                   const std::string& head_ref,
+                                                   const std::string& head_id) const {
+    auto a = parse_oid(base_id);
+    auto b = parse_oid(head_id);
+    if (!a || !b) return std::unexpected(a ? b.error() : a.error());
+    git_oid out;
+    int rc = git_merge_base(&out, m_repo.get(), &*a, &*b);
+    if (rc == 0) return to_hex(out);
+    if (is_shallow()) {
+        // libgit2 cannot walk past a shallow boundary; the merge base is outside the clone.
+        return fail(ErrorCode::input,
+                    "no merge base of '" + base_ref + "' and '" + head_ref +
+                        "' in this shallow clone: run 'git fetch --unshallow' (or clone with "
+                        "full history: CodeBuild 'git-clone-depth: 0', GitHub Actions "
+                        "'fetch-depth: 0')");
+    }
+    if (rc == GIT_ENOTFOUND) {
+        return fail(ErrorCode::input, "'" + base_ref + "' and '" + head_ref +
+                                          "' have no merge base (unrelated histories): use "
+                                          "--two-dot to compare the two trees directly");
+    }
+    return git_failure("finding the merge base of '" + base_ref + "' and '" + head_ref + "'");
+}
+
+common::Result<std::vector<std::string>> Repository::list_files(
+    const std::string& commit_id) const {
+    auto id = parse_oid(commit_id);
+    if (!id) return std::unexpected(id.error());
+    git_commit* commit_raw = nullptr;
+    if (git_commit_lookup(&commit_raw, m_repo.get(), &*id) != 0) {
+        return git_failure("reading commit " + commit_id);
+    }
+    CommitHandle commit(commit_raw);
+    git_tree* tree_raw = nullptr;
+    if (git_commit_tree(&tree_raw, commit.get()) != 0) {
+        return git_failure("reading the tree of " + commit_id);
+    }
+    TreeHandle tree(tree_raw);
+    std::vector<std::string> files;
+    auto visit = [](const char* root, const git_tree_entry* entry, void* payload) -> int {
+        if (git_tree_entry_type(entry) == GIT_OBJECT_TREE) return 0;
+        auto* out = static_cast<std::vector<std::string>*>(payload);
+        out->push_back(std::string(root) + git_tree_entry_name(entry));
+        return 0;
+    };
+    if (git_tree_walk(tree.get(), GIT_TREEWALK_PRE, visit, &files) != 0) {
+        return git_failure("listing the files of " + commit_id);
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+common::Result<std::string> Repository::read_file(const std::string& commit_id,
+                                                  const std::string& path) const {
+    auto id = parse_oid(commit_id);
+    if (!id) return std::unexpected(id.error());
+    git_commit* commit_raw = nullptr;
+    if (git_commit_lookup(&commit_raw, m_repo.get(), &*id) != 0) {
+        return git_failure("reading commit " + commit_id);
+    }
+    CommitHandle commit(commit_raw);
+    git_tree* tree_raw = nullptr;
+    if (git_commit_tree(&tree_raw, commit.get()) != 0) {
+        return git_failure("reading the tree of " + commit_id);
+    }
+    TreeHandle tree(tree_raw);
+    git_tree_entry* entry_raw = nullptr;
+    if (git_tree_entry_bypath(&entry_raw, tree.get(), path.c_str()) != 0) {
+        return fail(ErrorCode::input, "no file '" + path + "' in commit " + commit_id.substr(0, 12));
+    }
+    GitHandle<git_tree_entry, git_tree_entry_free> entry(entry_raw);
+    git_object* blob_raw = nullptr;
+    if (git_tree_entry_to_object(&blob_raw, m_repo.get(), entry.get()) != 0 ||
+        git_object_type(blob_raw) != GIT_OBJECT_BLOB) {
+        git_object_free(blob_raw);
+        return fail(ErrorCode::input, "'" + path + "' is not a file in commit " + commit_id.substr(0, 12));
+    }
+    ObjectHandle blob(blob_raw);
+    auto* b = reinterpret_cast<git_blob*>(blob.get());
+    return std::string(static_cast<const char*>(git_blob_rawcontent(b)),
+                       static_cast<std::size_t>(git_blob_rawsize(b)));
+}
+
+bool Repository::config_bool(const std::string& key, bool fallback) const {
+    git_config* raw = nullptr;
+    if (git_repository_config_snapshot(&raw, m_repo.get()) != 0) return fallback;
+    ConfigHandle config(raw);
+    int value = 0;
+    bool found = git_config_get_bool(&value, config.get(), key.c_str()) == 0;
+    git_error_clear();
+    return found ? value != 0 : fallback;
+}
+
+std::vector<std::string> Repository::ref_names() const {
+    std::vector<std::string> names;
+    git_reference_iterator* iter_raw = nullptr;
+    if (git_reference_iterator_new(&iter_raw, m_repo.get()) != 0) return names;
+    ReferenceIteratorHandle iter(iter_raw);
+    const char* name = nullptr;
+    while (git_reference_next_name(&name, iter.get()) == 0) {
+        std::string_view full = name;
+        for (std::string_view prefix : {"refs/heads/", "refs/remotes/", "refs/tags/"}) {
+            if (full.starts_with(prefix)) names.emplace_back(full.substr(prefix.size()));
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+}  // namespace diff

@@ -1,0 +1,64 @@
+#pragma once
+// An open git repository (work tree, bare, or linked worktree) and the questions slipway
+// asks of its history: what a ref names, the merge base of two commits, the files of a tree.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+struct git_repository;
+
+namespace diff {
+
+class Repository {
+public:
+    /// Opens the repository that contains `dir` (searching upwards, like git does).
+    /// Fails with ErrorCode::input when `dir` is not inside a git repository.
+    static common::Result<Repository> open(const std::filesystem::path& dir);
+
+    /// The work tree's root, or the git directory of a bare repository.
+    [[nodiscard]] std::filesystem::path root() const;
+    [[nodiscard]] bool is_bare() const;
+    [[nodiscard]] bool is_shallow() const;
+
+    /// The full hex id of the commit `ref` names (anything `git rev-parse` accepts;
+    /// annotated tags are peeled). Fails with ErrorCode::input naming the ref, with the
+    /// closest branch or tag name as a hint.
+    [[nodiscard]] common::Result<std::string> resolve_commit(const std::string& ref) const;
+
+    /// The merge base of two commits (hex ids) as `git merge-base` gives it. Fails with
+    /// ErrorCode::input for unrelated histories and for shallow clones that lack it.
+    [[nodiscard]] common::Result<std::string> merge_base(const std::string& base_ref,
+                                                         const std::string& base_id,
+                                                         const std::string& head_ref,
+                                                         const std::string& head_id) const;
+
+    /// Every file path (blobs, symlinks and submodules) in the tree of a commit, sorted.
+    [[nodiscard]] common::Result<std::vector<std::string>> list_files(
+        const std::string& commit_id) const;
+
+    /// The content of the file at `path` in the tree of a commit. Fails with
+    /// ErrorCode::input when the commit has no such file.
+    [[nodiscard]] common::Result<std::string> read_file(const std::string& commit_id,
+                                                        const std::string& path) const;
+
+    /// A boolean git configuration value (e.g. core.quotePath), or `fallback`.
+    [[nodiscard]] bool config_bool(const std::string& key, bool fallback) const;
+
+    /// Short names of local branches, remote-tracking branches and tags.
+    [[nodiscard]] std::vector<std::string> ref_names() const;
+
+    /// The libgit2 handle, for the diff library's own translation units.
+    [[nodiscard]] git_repository* handle() const { return m_repo.get(); }
+
+private:
+    struct Deleter {
+        void operator()(git_repository* repo) const noexcept;
+    };
+    explicit Repository(git_repository* repo) : m_repo(repo) {}
+    std::unique_ptr<git_repository, Deleter> m_repo;
+};
+
+}  // namespace diff

@@ -1,0 +1,103 @@
+// git's rename score (diffcore-delta.c, diffcore-rename.c: estimate_similarity).
+//
+// Each file is cut into chunks that end at a newline or after 64 bytes; each chunk's hash
+// (two rolling accumulators folded modulo the prime 107927) counts the chunk's bytes. The
+// bytes "copied" from source to destination are, per hash, the smaller of the two counts.
+// The score is copied * 60000 / max(size) and git prints it as score * 100 / 60000. A pair
+// whose sizes differ by more than the threshold allows is scored 0 without hashing. A CR of
+// a CRLF pair is skipped in text files (no NUL in the first 8000 bytes), as git does.
+#include "diff/similarity.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <unordered_map>
+
+namespace diff::detail {
+namespace {
+
+constexpr std::uint32_t k_hash_base = 107927;
+constexpr std::uint64_t k_max_score = 60000;
+constexpr std::size_t k_binary_probe = 8000;
+
+bool looks_binary(std::string_view content) {
+    auto probe = content.substr(0, std::min(content.size(), k_binary_probe));
+    return probe.find('\0') != std::string_view::npos;
+}
+
+int file_signature(void** out, const git_diff_file*, const char* fullpath, void*) {
+    std::ifstream in(fullpath, std::ios::binary);
+    if (!in) return -1;
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    *out = new SpanSignature(span_signature(content));
+    return 0;
+}
+
+int buffer_signature(void** out, const git_diff_file*, const char* buf, size_t len, void*) {
+    *out = new SpanSignature(span_signature(std::string_view(buf, len)));
+    return 0;
+}
+
+void free_signature(void* sig, void*) { delete static_cast<SpanSignature*>(sig); }
+
+int similarity(int* score, void* a, void* b, void*) {
+    *score = similarity_percent(*static_cast<SpanSignature*>(a),
+                                *static_cast<SpanSignature*>(b), 50);
+    return 0;
+}
+
+}  // namespace
+
+SpanSignature span_signature(std::string_view content) {
+    const bool text = !looks_binary(content);
+    std::unordered_map<std::uint32_t, std::uint32_t> counts;
+    std::uint32_t accum1 = 0, accum2 = 0, n = 0;
+    for (std::size_t i = 0; i < content.size(); ++i) {
+        auto c = static_cast<unsigned char>(content[i]);
+        if (text && c == '\r' && i + 1 < content.size() && content[i + 1] == '\n') continue;
+        std::uint32_t old1 = accum1;
+        accum1 = (accum1 << 7) ^ (accum2 >> 25);
+        accum2 = (accum2 << 7) ^ (old1 >> 25);
+        accum1 += c;
+        if (++n < 64 && c != '\n') continue;
+        counts[(accum1 + accum2 * 0x61) % k_hash_base] += n;
+        n = accum1 = accum2 = 0;
+    }
+    SpanSignature sig;
+    sig.size = content.size();
+    sig.spans.assign(counts.begin(), counts.end());
+    std::sort(sig.spans.begin(), sig.spans.end());
+    return sig;
+}
+
+int similarity_percent(const SpanSignature& src, const SpanSignature& dst, int min_percent) {
+    const std::uint64_t max_size = std::max(src.size, dst.size);
+    const std::uint64_t delta = max_size - std::min(src.size, dst.size);
+    const std::uint64_t min_score = k_max_score * static_cast<std::uint64_t>(min_percent) / 100;
+    if (dst.size == 0 || max_size * (k_max_score - min_score) < delta * k_max_score) return 0;
+    std::uint64_t copied = 0;
+    auto s = src.spans.begin();
+    auto d = dst.spans.begin();
+    while (s != src.spans.end() && d != dst.spans.end()) {
+        if (s->first < d->first) {
+            ++s;
+        } else if (d->first < s->first) {
+            ++d;
+        } else {
+            copied += std::min(s->second, d->second);
+            ++s, ++d;
+        }
+    }
+    const std::uint64_t score = copied * k_max_score / max_size;
+    return static_cast<int>(score * 100 / k_max_score);
+}
+
+git_diff_similarity_metric* git_compatible_metric() {
+    static git_diff_similarity_metric metric{file_signature, buffer_signature, free_signature,
+                                             similarity, nullptr};
+    return &metric;
+}
+
+}  // namespace diff::detail
