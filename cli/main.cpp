@@ -6,6 +6,7 @@
 
 #include "cli/command.hpp"
 #include "common/log.hpp"
+#include "common/text.hpp"
 
 namespace {
 
@@ -15,6 +16,25 @@ const cli::Command k_commands[] = {
     {"graph", "print the component dependency graph (text or DOT)", cli::setup_graph},
     {"validate", "check the manifest and its patterns against the repository", cli::setup_validate},
 };
+
+// CLI11 reports an unknown command only as "a subcommand is required"; name it instead.
+std::string unknown_command(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg.starts_with("-")) continue;
+        for (const auto& command : k_commands) {
+            if (arg == command.name) return "";
+        }
+        std::vector<std::string> names;
+        for (const auto& command : k_commands) names.emplace_back(command.name);
+        std::string message = "unknown command '" + std::string(arg) + "'";
+        if (auto hint = common::closest_match(arg, names); !hint.empty()) {
+            message += " (did you mean '" + hint + "'?)";
+        }
+        return message;
+    }
+    return "";
+}
 
 }  // namespace
 
@@ -31,6 +51,10 @@ int main(int argc, char** argv) {
         CLI::App* sub = app.add_subcommand(command.name, command.help);
         auto run = command.setup(*sub);
         sub->callback([&handler, run] { handler = run; });
+    }
+    if (auto unknown = unknown_command(argc, argv); !unknown.empty()) {
+        fmt::print(stderr, "slipway: error: {} (see 'slipway --help')\n", unknown);
+        return 2;
     }
     try {
         app.parse(argc, argv);

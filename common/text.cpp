@@ -33,7 +33,8 @@ std::string closest_match(std::string_view word, std::span<const std::string> ca
             best_distance = d;
         }
     }
-    return best_distance <= limit ? best : std::string();
+    // Replacing every character of the word is no "typo" (short names: "b" vs "a").
+    return best_distance <= limit && best_distance < word.size() ? best : std::string();
 }
 
 }  // namespace common

@@ -139,7 +139,7 @@ public:
     Result<std::vector<std::pair<std::string, SourcePos>>> scalar_list(
         const YAML::Node& n, const std::string& what) const {
         std::vector<std::pair<std::string, SourcePos>> out;
-        if (n.IsNull()) return out;
+        if (!n.IsDefined() || n.IsNull()) return out;
         if (!n.IsSequence()) return error(n, what + ": expected a list, got " + node_type(n));
         for (const auto& item : n) {
             auto value = scalar(item, what);
@@ -152,7 +152,7 @@ public:
     Result<std::map<std::string, std::string>> scalar_map(const YAML::Node& n,
                                                           const std::string& what) const {
         std::map<std::string, std::string> out;
-        if (n.IsNull()) return out;
+        if (!n.IsDefined() || n.IsNull()) return out;
         if (!n.IsMap()) return error(n, what + ": expected a map, got " + node_type(n));
         for (auto it = n.begin(); it != n.end(); ++it) {
             auto value = scalar(it->second, what + "." + it->first.Scalar());

@@ -79,7 +79,8 @@ common::Result<std::string> Repository::resolve_commit(const std::string& ref) c
     git_object* raw = nullptr;
     int rc = git_revparse_single(&raw, m_repo.get(), ref.c_str());
     ObjectHandle object(raw);
-    if (rc == GIT_EAMBIGUOUS) {
+    // libgit2 calls any hex word shorter than 4 characters "ambiguous"; git calls it unknown.
+    if (rc == GIT_EAMBIGUOUS && ref.size() >= GIT_OID_MINPREFIXLEN) {
         return fail(ErrorCode::input, "ref '" + ref + "' is ambiguous: give more characters");
     }
     if (rc != 0) {

@@ -1,0 +1,143 @@
+// `slipway affected` and `slipway graph` on a real repository.
+#include "cli_fixture.hpp"
+
+namespace {
+
+using cli_test::expect_one_line_error;
+using cli_test::slipway;
+using support::GitRepo;
+using support::shell_quote;
+
+const char* k_manifest = R"(version: 1
+project: demo
+image: {repository: 123456789012.dkr.ecr.us-east-1.amazonaws.com/demo}
+global_inputs: [slipway.yml]
+ignore: ["**/*.md"]
+components:
+  api: {paths: [services/api/], depends_on: [shared], parameter: ApiImage, build: "true"}
+  worker: {paths: [services/worker/], depends_on: [shared], parameter: WorkerImage, build: "true"}
+  shared: {paths: [libs/shared/], kind: library}
+  template: {paths: [template.yml], kind: config}
+)";
+
+class AffectedCli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        repo.write("slipway.yml", k_manifest);
+        repo.write("services/api/main.py", "api\n");
+        repo.write("services/worker/main.py", "worker\n");
+        repo.write("libs/shared/util.py", "shared\n");
+        repo.write("template.yml", "t\n");
+        repo.commit("init");
+        repo.git("branch base");
+    }
+    std::string flags() const { return "--repo " + shell_quote(repo.path()) + " --base base"; }
+    GitRepo repo;
+};
+
+TEST_F(AffectedCli, ListsAffectedComponentsInOrder) {
+    repo.write("libs/shared/util.py", "shared 2\n");
+    repo.write("services/api/README.md", "ignored\n");
+    repo.commit("change shared");
+    auto r = slipway("affected " + flags());
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "shared\napi\nworker\n");
+}
+
+TEST_F(AffectedCli, ExplainSaysWhy) {
+    repo.write("libs/shared/util.py", "shared 2\n");
+    repo.write("notes.txt", "unowned\n");
+    repo.commit("change");
+    auto r = slipway("affected --explain " + flags());
+    EXPECT_EQ(r.out,
+              "shared (library)\n  changed libs/shared/util.py (matches 'libs/shared/')\n"
+              "api (image)\n  depends on shared, which is affected\n"
+              "worker (image)\n  depends on shared, which is affected\n"
+              "unowned: notes.txt\n");
+}
+
+TEST_F(AffectedCli, JsonSchema) {
+    repo.write("services/worker/main.py", "w2\n");
+    repo.commit("worker");
+    auto r = slipway("affected --json " + flags());
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string head = repo.git("rev-parse HEAD").substr(0, 40);
+    const std::string base = repo.git("rev-parse base").substr(0, 40);
+    EXPECT_EQ(r.out, R"({"affected":[{"kind":"image","name":"worker","reasons":[{"path":"services/worker/main.py",)"
+                     R"("pattern":"services/worker/","type":"path"}]}],"base":"base","base_id":")" + base +
+                         R"(","changed":["services/worker/main.py"],"head":"HEAD","head_id":")" + head +
+                         R"(","ignored":[],"merge_base":")" + base + R"(","unowned":[]})" + "\n");
+}
+
+TEST_F(AffectedCli, RenameAcrossComponentsAffectsBoth) {
+    repo.git("mv services/api/main.py services/worker/moved.py");
+    repo.commit("move");
+    EXPECT_EQ(slipway("affected " + flags()).out, "api\nworker\n");
+}
+
+TEST_F(AffectedCli, ComponentWhoseFilesWereAllDeletedIsAffected) {
+    repo.remove("services/worker");
+    repo.commit("delete worker");
+    EXPECT_EQ(slipway("affected " + flags()).out, "worker\n");
+}
+
+TEST_F(AffectedCli, ManifestChangeAffectsEverything) {
+    repo.write("slipway.yml", std::string(k_manifest) + "# touched\n");
+    repo.commit("touch manifest");
+    EXPECT_EQ(slipway("affected " + flags()).out, "shared\napi\ntemplate\nworker\n");
+}
+
+TEST_F(AffectedCli, UncommittedChangesCountOnlyWhenAsked) {
+    repo.write("template.yml", "edited\n");
+    EXPECT_EQ(slipway("affected " + flags()).out, "");
+    EXPECT_EQ(slipway("affected --include-uncommitted " + flags()).out, "template\n");
+}
+
+TEST_F(AffectedCli, ChangedFilesFromStdin) {
+    auto r = slipway("affected --repo " + shell_quote(repo.path()) + " --changed-files -",
+                     "services/api/x.py\n\"libs/shared/\\303\\251.py\"\n");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "shared\napi\nworker\n");
+}
+
+TEST_F(AffectedCli, ChangedFilesWithoutAGitRepository) {
+    support::TempDir dir;
+    auto manifest = dir.path() / "slipway.yml";
+    repo.git("show HEAD:slipway.yml");
+    support::run("cp " + shell_quote(repo.path() / "slipway.yml") + " " + shell_quote(manifest));
+    auto r = slipway("affected --repo " + shell_quote(dir.path()) + " --manifest " + shell_quote(manifest) +
+                     " --changed-files -", "template.yml\n");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "template\n");
+}
+
+TEST_F(AffectedCli, BareRepositoryReadsTheManifestFromHead) {
+    support::TempDir dir;
+    repo.write("services/api/main.py", "api 2\n");
+    repo.commit("api");
+    auto bare = dir.path() / "bare.git";
+    support::run("git clone -q --bare " + shell_quote(repo.path()) + " " + shell_quote(bare));
+    auto r = slipway("affected --repo " + shell_quote(bare) + " --base base --head main");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "api\n");
+}
+
+TEST_F(AffectedCli, Errors) {
+    expect_one_line_error(slipway("affected --repo " + shell_quote(repo.path())), 2, "--base");
+    expect_one_line_error(slipway("affected --repo " + shell_quote(repo.path()) + " --base nope"), 2,
+                          "unknown ref 'nope'");
+    expect_one_line_error(slipway("affected --repo " + shell_quote(repo.path()) + " --changed-files /nonexistent"),
+                          2, "cannot read changed-files list /nonexistent");
+    repo.write("slipway.yml", "components:\n  a: {paths: [a/], kind: library, depends_on: [b]}\n");
+    expect_one_line_error(slipway("affected " + flags()), 2,
+                          "slipway.yml:2:48: component 'a' depends on unknown component 'b'");
+}
+
+TEST_F(AffectedCli, GraphTextAndDot) {
+    auto text = slipway("graph --repo " + shell_quote(repo.path()));
+    EXPECT_EQ(text.out, "shared (library)\napi (image)\n  -> shared\ntemplate (config)\nworker (image)\n  -> shared\n");
+    auto dot = slipway("graph --dot --repo " + shell_quote(repo.path()));
+    EXPECT_NE(dot.out.find("\"api\" -> \"shared\";"), std::string::npos);
+}
+
+}  // namespace
