@@ -1,6 +1,9 @@
 // `slipway affected` (which components a change touches, and why) and `slipway graph`.
 #include <rapidjson/stringbuffer.h>
+#include <spdlog/spdlog.h>
 #include <rapidjson/writer.h>
+
+#include <future>
 
 #include "cli/command.hpp"
 #include "cli/project.hpp"
@@ -20,6 +23,19 @@ struct AffectedOptions {
 };
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Logs how long each phase took, at debug level (`slipway -v`).
+class PhaseTimer {
+public:
+    void done(const char* phase) {
+        auto now = std::chrono::steady_clock::now();
+        spdlog::debug("{}: {:.1f} ms", phase, std::chrono::duration<double, std::milli>(now - m_last).count());
+        m_last = now;
+    }
+
+private:
+    std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
+};
 
 void write_strings(JsonWriter& w, const char* key, const std::vector<std::string>& items) {
     w.Key(key);
@@ -98,47 +114,70 @@ std::string explain_text(const components::Selection& s) {
     return out;
 }
 
+struct LoadedManifest {
+    components::Manifest manifest;
+    components::ComponentGraph graph;
+};
+
+common::Result<LoadedManifest> load_with_graph(const diff::Repository* repo, const AffectedOptions& o) {
+    auto manifest = load_project_manifest(repo, o.manifest, o.request.head);
+    if (!manifest) return std::unexpected(manifest.error());
+    auto graph = components::build_graph(*manifest);
+    if (!graph) return std::unexpected(graph.error());
+    return LoadedManifest{std::move(*manifest), std::move(*graph)};
+}
+
+// The changed paths, from git (both sides of every rename) or from the given list.
+common::Result<std::vector<std::string>> changed_paths(const diff::Repository* repo, const AffectedOptions& o,
+                                                       std::optional<diff::ChangeSet>& changes) {
+    if (!o.changed_files.empty()) return read_path_list(o.changed_files);
+    diff::DiffRequest request = o.request;
+    request.detect_renames = false;  // a rename's two paths arrive as D + A either way
+    auto computed = diff::compute_changes(*repo, request);
+    if (!computed) return std::unexpected(computed.error());
+    changes = std::move(*computed);
+    return diff::touched_paths(*changes);
+}
+
+std::string render(const AffectedOptions& o, const components::Selection& selection,
+                   const std::optional<diff::ChangeSet>& changes) {
+    if (o.json) return selection_json(selection, changes ? &*changes : nullptr);
+    if (o.explain) return explain_text(selection);
+    std::string out;
+    for (const auto& c : selection.affected) out += c.name + "\n";
+    return out;
+}
+
 common::Result<int> run_affected(const AffectedOptions& o) {
     const bool from_git = o.changed_files.empty();
     if (from_git && o.request.base.empty()) {
         return common::fail(common::ErrorCode::usage, "affected: give --base REF or --changed-files FILE");
     }
+    PhaseTimer timer;
     std::optional<diff::Repository> repo;
     if (auto opened = diff::Repository::open(o.repo)) {
         repo = std::move(*opened);
     } else if (from_git || o.manifest.empty()) {
         return std::unexpected(opened.error());
     }
-    auto manifest = load_project_manifest(repo ? &*repo : nullptr, o.manifest, o.request.head);
-    if (!manifest) return std::unexpected(manifest.error());
-    auto graph = components::build_graph(*manifest);
-    if (!graph) return std::unexpected(graph.error());
-
+    const diff::Repository* r = repo ? &*repo : nullptr;
+    // The manifest (YAML parsing) and the diff (object reading) are independent: load the
+    // manifest on a second thread while this one diffs, unless the manifest itself must be
+    // read from the repository (bare repositories), whose handle is not shared.
+    const bool overlap = !(r && r->is_bare() && o.manifest.empty());
+    std::future<common::Result<LoadedManifest>> pending;
+    if (overlap) pending = std::async(std::launch::async, [&] { return load_with_graph(r, o); });
     std::optional<diff::ChangeSet> changes;
-    std::vector<std::string> paths;
-    if (from_git) {
-        diff::DiffRequest request = o.request;
-        request.detect_renames = false;  // a rename's two paths arrive as D + A either way
-        auto computed = diff::compute_changes(*repo, request);
-        if (!computed) return std::unexpected(computed.error());
-        changes = std::move(*computed);
-        paths = diff::touched_paths(*changes);
-    } else {
-        auto listed = read_path_list(o.changed_files);
-        if (!listed) return std::unexpected(listed.error());
-        paths = std::move(*listed);
-    }
-    components::Selector selector(*manifest, *graph);
-    auto selection = selector.select(paths);
-    if (o.json) {
-        write_out(selection_json(selection, changes ? &*changes : nullptr));
-    } else if (o.explain) {
-        write_out(explain_text(selection));
-    } else {
-        std::string out;
-        for (const auto& c : selection.affected) out += c.name + "\n";
-        write_out(out);
-    }
+    auto paths = changed_paths(r, o, changes);
+    timer.done("collecting changed paths");
+    auto loaded = overlap ? pending.get() : load_with_graph(r, o);
+    if (!loaded) return std::unexpected(loaded.error());
+    if (!paths) return std::unexpected(paths.error());
+    timer.done("loading the manifest (after the diff)");
+    components::Selector selector(loaded->manifest, loaded->graph);
+    auto selection = selector.select(*paths);
+    timer.done("selecting components");
+    write_out(render(o, selection, changes));
     return 0;
 }
 

@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include "components/manifest_cache.hpp"
 
 namespace cli {
 
@@ -13,8 +16,12 @@ common::Result<components::Manifest> load_project_manifest(const diff::Repositor
     if (!manifest_flag.empty()) return components::load_manifest(manifest_flag);
     if (!repo) return components::load_manifest("slipway.yml");
     if (!repo->is_bare()) {
-        auto path = repo->root() / "slipway.yml";
-        return components::load_manifest(path.string());
+        const auto path = repo->root() / "slipway.yml";
+        std::ifstream in(path, std::ios::binary);
+        if (!in) return common::fail(common::ErrorCode::input, "cannot read manifest " + path.string());
+        std::stringstream text;
+        text << in.rdbuf();
+        return components::parse_manifest_cached(text.str(), path.string(), repo->root() / ".slipway" / "cache");
     }
     auto head_id = repo->resolve_commit(head);
     if (!head_id) return std::unexpected(head_id.error());

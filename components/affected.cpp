@@ -37,7 +37,9 @@ Selector::Selector(const Manifest& manifest, const ComponentGraph& graph) : m_gr
 Selection Selector::select(std::span<const std::string> changed_paths) const {
     Selection out;
     out.changed.assign(changed_paths.begin(), changed_paths.end());
-    std::sort(out.changed.begin(), out.changed.end());
+    if (!std::is_sorted(out.changed.begin(), out.changed.end())) {
+        std::sort(out.changed.begin(), out.changed.end());
+    }
     out.changed.erase(std::unique(out.changed.begin(), out.changed.end()), out.changed.end());
 
     const std::size_t n = m_names.size();

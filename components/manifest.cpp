@@ -277,12 +277,13 @@ Result<void> parse_components(const Reader& r, const YAML::Node& n, Manifest& m)
     }
     // References between components, once all are known.
     const auto names = m.component_names();
-    for (auto it = n.begin(); it != n.end(); ++it) {
-        const Component& c = *m.find(it->first.Scalar());
+    std::size_t index = 0;
+    for (auto it = n.begin(); it != n.end(); ++it, ++index) {
+        const Component& c = m.components[index];
         const YAML::Node deps = it->second["depends_on"];
         for (std::size_t i = 0; i < c.depends_on.size(); ++i) {
             const std::string& dep = c.depends_on[i];
-            if (m.find(dep)) continue;
+            if (seen.contains(dep)) continue;
             std::string message = "component '" + c.name + "' depends on unknown component '" + dep + "'";
             if (auto hint = common::closest_match(dep, names); !hint.empty()) {
                 message += " (did you mean '" + hint + "'?)";

@@ -6,13 +6,13 @@
 namespace components {
 namespace {
 
+bool has_wildcard(std::string_view s) { return s.find_first_of("*?[\\") != std::string_view::npos; }
+
 // "*.ext" with no other wildcard or dot after the star: indexable by extension.
-std::string_view extension_key(const GitignorePattern& p) {
-    std::string_view s = p.pattern;
+std::string_view extension_key(std::string_view s) {
     if (s.size() < 3 || s[0] != '*' || s[1] != '.') return {};
     std::string_view rest = s.substr(1);
-    if (rest.find_first_of("*?[\\") != std::string_view::npos) return {};
-    if (rest.find('.', 1) != std::string_view::npos) return {};
+    if (has_wildcard(rest) || rest.find('.', 1) != std::string_view::npos) return {};
     return rest;
 }
 
@@ -25,6 +25,17 @@ std::string_view anchored_text(const GitignorePattern& p) {
     std::string_view s = p.pattern;
     if (!s.empty() && s.front() == '/') s.remove_prefix(1);
     return s;
+}
+
+// The name part of a pattern that matches by last path component: the whole pattern when
+// it has no `/`, or X in `**/X` (which matches X at any depth, exactly like a bare X).
+std::optional<std::string_view> floating_name(const GitignorePattern& p) {
+    if (p.basename_only) return std::string_view(p.pattern);
+    std::string_view s = anchored_text(p);
+    if (s.starts_with("**/") && s.find('/', 3) == std::string_view::npos && !s.substr(3).starts_with("**")) {
+        return s.substr(3);
+    }
+    return std::nullopt;
 }
 
 // Calls visit(level, is_dir) for every directory of `path` (shallowest first), then the path.
@@ -44,10 +55,10 @@ std::uint32_t PatternIndex::add_owner(std::vector<GitignorePattern> patterns) {
     for (std::uint32_t i = 0; i < patterns.size(); ++i) {
         const GitignorePattern& p = patterns[i];
         const Hit hit{owner, i};
-        if (p.basename_only) {
-            if (is_literal(p)) {
-                m_name[p.pattern].push_back(hit);
-            } else if (auto ext = extension_key(p); !ext.empty()) {
+        if (auto name = floating_name(p)) {
+            if (!has_wildcard(*name)) {
+                m_name[std::string(*name)].push_back(hit);
+            } else if (auto ext = extension_key(*name); !ext.empty()) {
                 m_extension[std::string(ext)].push_back(hit);
             } else {
                 m_always.push_back(hit);

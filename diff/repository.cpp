@@ -35,7 +35,14 @@ namespace {
 // through here, so callers (the CLI, tests, benchmarks) need no set-up of their own.
 void ensure_libgit2() {
     struct Guard {
-        Guard() { git_libgit2_init(); }
+        Guard() {
+            git_libgit2_init();
+            // git itself does not re-hash objects it reads; libgit2 does by default, which
+            // costs more than the whole diff. Corruption still surfaces as a zlib or
+            // object-format error.
+            git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+            git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+        }
         ~Guard() { git_libgit2_shutdown(); }
     };
     static Guard guard;

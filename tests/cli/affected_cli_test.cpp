@@ -91,6 +91,23 @@ TEST_F(AffectedCli, UncommittedChangesCountOnlyWhenAsked) {
     repo.write("template.yml", "edited\n");
     EXPECT_EQ(slipway("affected " + flags()).out, "");
     EXPECT_EQ(slipway("affected --include-uncommitted " + flags()).out, "template\n");
+    // slipway's own cache folder is never a change.
+    auto json = slipway("affected --json --include-uncommitted " + flags()).out;
+    EXPECT_NE(json.find(R"("changed":["template.yml"])"), std::string::npos) << json;
+    EXPECT_EQ(repo.git("status --porcelain"), " M template.yml\n");
+}
+
+TEST_F(AffectedCli, GitAndChangedFilesAgree) {
+    repo.write("libs/shared/util.py", "shared 3\n");
+    repo.git("mv services/api/main.py services/worker/from-api.py");
+    repo.write("unowned/thing", "x\n");
+    repo.commit("mixed");
+    auto list = repo.git("diff --name-only --no-renames base...HEAD");
+    auto from_list = slipway("affected --json --repo " + shell_quote(repo.path()) + " --changed-files -", list);
+    auto from_git = slipway("affected --json " + flags());
+    auto strip_refs = [](std::string s) { return s.substr(0, s.find(R"(,"base")")) + s.substr(s.find(R"(,"changed")")); };
+    auto keep = [](const std::string& s) { return s.substr(0, s.find(R"(,"head")")); };
+    EXPECT_EQ(keep(strip_refs(from_list.out)), keep(strip_refs(from_git.out)));
 }
 
 TEST_F(AffectedCli, ChangedFilesFromStdin) {

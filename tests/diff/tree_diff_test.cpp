@@ -7,6 +7,7 @@ namespace {
 
 using diff_test::changes_of;
 using diff_test::expect_same_as_git;
+using diff_test::expect_same_as_git_without_renames;
 using support::GitRepo;
 
 std::string lines(int from, int to, const std::string& tag = "line") {
@@ -60,6 +61,8 @@ TEST(TreeDiff, EveryKindOfChangeMatchesGit) {
 
     expect_same_as_git(repo, "main", "feature");
     expect_same_as_git(repo, "main", "feature", true);
+    expect_same_as_git_without_renames(repo, "main", "feature");
+    expect_same_as_git_without_renames(repo, "feature", "main", true);
     auto c = changes_of(repo, {"main", "feature", false, true, false});
     auto renamed = std::find_if(c.changes.begin(), c.changes.end(),
                                 [](auto& x) { return x.path == "b2.txt"; });
@@ -90,6 +93,7 @@ TEST(TreeDiff, ThreeDotUsesTheMergeBaseAcrossMerges) {
     expect_same_as_git(repo, "main", "feature");
     expect_same_as_git(repo, "main", "feature", true);
     expect_same_as_git(repo, "feature", "main");
+    expect_same_as_git_without_renames(repo, "main", "feature");
     auto c = changes_of(repo, {"main", "feature", false, true, false});
     EXPECT_EQ(c.merge_base, repo.git("merge-base main feature").substr(0, 40));
 }
@@ -142,6 +146,8 @@ TEST(TreeDiff, RandomHistoriesMatchGit) {
         repo.commit("main");
         expect_same_as_git(repo, "main", "topic");
         expect_same_as_git(repo, "main", "topic", true);
+        expect_same_as_git_without_renames(repo, "main", "topic");
+        expect_same_as_git_without_renames(repo, "topic", "main", true);
     }
 }
 
