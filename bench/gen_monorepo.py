@@ -37,10 +37,15 @@ def dependencies(names, rng):
     return deps
 
 
-def manifest(names, deps):
+def manifest(names, deps, npm):
     out = ["version: 1", "project: synthetic",
-           "image: {repository: 123456789012.dkr.ecr.us-east-1.amazonaws.com/synthetic}",
-           "global_inputs: [slipway.yml]", 'ignore: ["**/*.md"]', "components:"]
+           "image: {repository: 123456789012.dkr.ecr.us-east-1.amazonaws.com/synthetic}"]
+    if npm:
+        # Turborepo's rules: root files affect every package, nothing is ignored.
+        out.append("global_inputs: [/package.json, /package-lock.json, /turbo.json, /slipway.yml]")
+    else:
+        out += ["global_inputs: [slipway.yml]", 'ignore: ["**/*.md"]']
+    out.append("components:")
     for i, name in enumerate(names):
         out.append(f"  {name}:")
         out.append(f"    paths: [{component_dir(name)}/]")
@@ -52,6 +57,19 @@ def manifest(names, deps):
             out.append(f"    parameter: P{name}")
             out.append('    build: "true"')
     return "\n".join(out) + "\n"
+
+
+def package_lock(names, deps):
+    """npm's lockfile (v3) for a workspaces-only tree: every package links to its folder."""
+    packages = {"": {"name": "synthetic", "workspaces": ["libs/*", "services/*"]}}
+    for name in names:
+        entry = {"name": name, "version": "1.0.0"}
+        if deps[name]:
+            entry["dependencies"] = {d: "1.0.0" for d in deps[name]}
+        packages[component_dir(name)] = entry
+        packages[f"node_modules/{name}"] = {"resolved": component_dir(name), "link": True}
+    return json.dumps({"name": "synthetic", "lockfileVersion": 3, "requires": True,
+                       "packages": packages}, indent=2) + "\n"
 
 
 def package_json(name, deps):
@@ -114,13 +132,14 @@ def main():
         sub = f"src/mod{rng.randint(0, 9)}"
         ext = ".md" if i % 40 == 0 else ".py"
         files[f"{component_dir(name)}/{sub}/file{i}{ext}"] = f"# file {i}\nvalue = {i}\n"
-    files["slipway.yml"] = manifest(names, deps)
+    files["slipway.yml"] = manifest(names, deps, a.npm)
     files["README.md"] = "synthetic monorepo\n"
     if a.npm:
         files["package.json"] = json.dumps({"name": "synthetic", "private": True, "packageManager": "npm@10.0.0",
                                             "workspaces": ["libs/*", "services/*"]}, indent=2) + "\n"
         files["turbo.json"] = json.dumps({"$schema": "https://turbo.build/schema.json",
                                           "tasks": {"build": {"dependsOn": ["^build"]}}}, indent=2) + "\n"
+        files["package-lock.json"] = package_lock(names, deps)
         for name in names:
             files[f"{component_dir(name)}/package.json"] = package_json(name, deps[name])
 

@@ -114,17 +114,13 @@ std::string explain_text(const components::Selection& s) {
     return out;
 }
 
-struct LoadedManifest {
-    components::Manifest manifest;
-    components::ComponentGraph graph;
-};
-
-common::Result<LoadedManifest> load_with_graph(const diff::Repository* repo, const AffectedOptions& o) {
+// The manifest compiled for selection (its graph and patterns).
+common::Result<components::Selector> load_selector(const diff::Repository* repo, const AffectedOptions& o) {
     auto manifest = load_project_manifest(repo, o.manifest, o.request.head);
     if (!manifest) return std::unexpected(manifest.error());
     auto graph = components::build_graph(*manifest);
     if (!graph) return std::unexpected(graph.error());
-    return LoadedManifest{std::move(*manifest), std::move(*graph)};
+    return components::Selector(*manifest, *graph);
 }
 
 // The changed paths, from git (both sides of every rename) or from the given list.
@@ -165,17 +161,16 @@ common::Result<int> run_affected(const AffectedOptions& o) {
     // manifest on a second thread while this one diffs, unless the manifest itself must be
     // read from the repository (bare repositories), whose handle is not shared.
     const bool overlap = !(r && r->is_bare() && o.manifest.empty());
-    std::future<common::Result<LoadedManifest>> pending;
-    if (overlap) pending = std::async(std::launch::async, [&] { return load_with_graph(r, o); });
+    std::future<common::Result<components::Selector>> pending;
+    if (overlap) pending = std::async(std::launch::async, [&] { return load_selector(r, o); });
     std::optional<diff::ChangeSet> changes;
     auto paths = changed_paths(r, o, changes);
     timer.done("collecting changed paths");
-    auto loaded = overlap ? pending.get() : load_with_graph(r, o);
-    if (!loaded) return std::unexpected(loaded.error());
+    auto selector = overlap ? pending.get() : load_selector(r, o);
+    if (!selector) return std::unexpected(selector.error());
     if (!paths) return std::unexpected(paths.error());
     timer.done("loading the manifest (after the diff)");
-    components::Selector selector(loaded->manifest, loaded->graph);
-    auto selection = selector.select(*paths);
+    auto selection = selector->select(*paths);
     timer.done("selecting components");
     write_out(render(o, selection, changes));
     return 0;

@@ -1,5 +1,8 @@
 #include "components/affected.hpp"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 
 namespace components {
@@ -45,10 +48,16 @@ Selection Selector::select(std::span<const std::string> changed_paths) const {
     const std::size_t n = m_names.size();
     std::vector<std::vector<Reason>> reasons(n);
     std::vector<Reason> global;
-    std::vector<PatternIndex::Hit> hits;
-    // 1. Match every changed path once against all lists.
-    for (const auto& path : out.changed) {
-        m_index.match(path, hits);
+    // 1. Match every changed path once against all lists: a data-parallel pass (the index
+    //    is read-only), its results then taken in path order.
+    std::vector<std::vector<PatternIndex::Hit>> hits_of(out.changed.size());
+    constexpr std::size_t k_grain = 512;
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.changed.size(), k_grain), [&](const auto& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) m_index.match(out.changed[i], hits_of[i]);
+    });
+    for (std::size_t i = 0; i < out.changed.size(); ++i) {
+        const std::string& path = out.changed[i];
+        const auto& hits = hits_of[i];
         auto owned_by = [&](std::uint32_t owner) {
             return std::find_if(hits.begin(), hits.end(),
                                 [&](const auto& h) { return h.owner == owner; });

@@ -53,6 +53,7 @@ int compare_entries(const Entry& a, const Entry& b) {
 }
 
 bool parse_entries(std::string_view data, std::vector<Entry>& out) {
+    out.reserve(data.size() / 28 + 1);  // an entry takes at least 28 bytes ("100644 x\0" + id)
     while (!data.empty()) {
         Entry e;
         auto space = data.find(' ');
