@@ -159,8 +159,8 @@ common::Result<int> run_affected(const AffectedOptions& o) {
     const diff::Repository* r = repo ? &*repo : nullptr;
     // The manifest (YAML parsing) and the diff (object reading) are independent: load the
     // manifest on a second thread while this one diffs, unless the manifest itself must be
-    // read from the repository (bare repositories), whose handle is not shared.
-    const bool overlap = !(r && r->is_bare() && o.manifest.empty());
+    // read from the repository, whose handle is not shared between threads.
+    const bool overlap = !manifest_comes_from_git(r, o.manifest, o.request.head);
     std::future<common::Result<components::Selector>> pending;
     if (overlap) pending = std::async(std::launch::async, [&] { return load_selector(r, o); });
     std::optional<diff::ChangeSet> changes;

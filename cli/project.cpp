@@ -15,7 +15,7 @@ common::Result<components::Manifest> load_project_manifest(const diff::Repositor
                                                            const std::string& head) {
     if (!manifest_flag.empty()) return components::load_manifest(manifest_flag);
     if (!repo) return components::load_manifest("slipway.yml");
-    if (!repo->is_bare()) {
+    if (!manifest_comes_from_git(repo, manifest_flag, head)) {
         const auto path = repo->root() / "slipway.yml";
         std::ifstream in(path, std::ios::binary);
         if (!in) return common::fail(common::ErrorCode::input, "cannot read manifest " + path.string());
@@ -28,6 +28,11 @@ common::Result<components::Manifest> load_project_manifest(const diff::Repositor
     auto text = repo->read_file(*head_id, "slipway.yml");
     if (!text) return std::unexpected(text.error().with_context("reading the manifest"));
     return components::parse_manifest(*text, head + ":slipway.yml");
+}
+
+bool manifest_comes_from_git(const diff::Repository* repo, const std::string& manifest_flag,
+                             const std::string& head) {
+    return repo && manifest_flag.empty() && (repo->is_bare() || head != "HEAD");
 }
 
 std::string unquote_path(std::string_view text) {

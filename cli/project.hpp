@@ -12,11 +12,18 @@
 
 namespace cli {
 
-/// The manifest to use: `manifest_flag` when given; else slipway.yml at the work tree's
-/// root; else (bare repositories) slipway.yml in the tree of `head`.
+/// The manifest to use: `manifest_flag` when given; else, when `head` is HEAD, slipway.yml
+/// at the work tree's root (through the parsed-manifest cache); else (another commit, or a
+/// bare repository) slipway.yml in the tree of `head`, so the components are those of the
+/// commit being looked at.
 common::Result<components::Manifest> load_project_manifest(const diff::Repository* repo,
                                                            const std::string& manifest_flag,
                                                            const std::string& head);
+
+/// Whether load_project_manifest reads from the repository's object database (and so must
+/// not run beside other work on the same repository handle).
+bool manifest_comes_from_git(const diff::Repository* repo, const std::string& manifest_flag,
+                             const std::string& head);
 
 /// Changed paths, one per line, from a file or "-" (stdin). Blank lines are skipped, a
 /// trailing CR dropped, and git's "quoted" form unquoted.

@@ -150,6 +150,43 @@ TEST_F(AffectedCli, Errors) {
                           "slipway.yml:2:48: component 'a' depends on unknown component 'b'");
 }
 
+TEST_F(AffectedCli, AnotherHeadUsesThatCommitsManifest) {
+    repo.git("checkout -q -b next");
+    repo.write("slipway.yml", std::string(k_manifest) + "  docs: {paths: [docs/], kind: config}\n");
+    repo.write("docs/guide.txt", "g\n");
+    repo.commit("add a docs component");
+    repo.git("checkout -q main");
+    // The work tree has the old manifest; the head commit's own manifest decides.
+    auto r = slipway("affected " + flags() + " --head next");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "docs\nshared\napi\ntemplate\nworker\n");  // slipway.yml changed: all
+    repo.git("checkout -q next");
+    repo.write("docs/guide.txt", "g2\n");
+    repo.commit("docs only");
+    repo.git("checkout -q main");
+    EXPECT_EQ(slipway("affected --repo " + shell_quote(repo.path()) + " --base next~1 --head next").out, "docs\n");
+}
+
+TEST_F(AffectedCli, UsageErrorsOfIncludeUncommitted) {
+    expect_one_line_error(slipway("affected --include-uncommitted " + flags() + " --head main"), 2,
+                          "cannot be combined with --head main");
+    support::TempDir dir;
+    auto bare = dir.path() / "bare.git";
+    support::run("git clone -q --bare " + shell_quote(repo.path()) + " " + shell_quote(bare));
+    expect_one_line_error(slipway("diff --include-uncommitted --repo " + shell_quote(bare) + " --base main"), 2,
+                          "needs a work tree");
+}
+
+TEST_F(AffectedCli, RefNamingATree) {
+    expect_one_line_error(slipway("diff --repo " + shell_quote(repo.path()) + " --base 'HEAD^{tree}'"), 2,
+                          "names a tree, not a commit");
+}
+
+TEST_F(AffectedCli, GraphOfABrokenManifest) {
+    repo.write("slipway.yml", "components:\n  a: {paths: [a/], kind: library, depends_on: [a]}\n");
+    expect_one_line_error(slipway("graph --repo " + shell_quote(repo.path())), 2, "dependency cycle: a -> a");
+}
+
 TEST_F(AffectedCli, GraphTextAndDot) {
     auto text = slipway("graph --repo " + shell_quote(repo.path()));
     EXPECT_EQ(text.out, "shared (library)\napi (image)\n  -> shared\ntemplate (config)\nworker (image)\n  -> shared\n");
