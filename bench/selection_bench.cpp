@@ -13,7 +13,9 @@ namespace {
 // fifth of them libraries that others depend on, a few floating and negated patterns.
 std::string synthetic_manifest(int components) {
     std::mt19937 rng(42);
-    std::string m = "image: {repository: r}\nglobal_inputs: [slipway.yml]\nignore: [\"**/*.md\"]\ncomponents:\n";
+    std::string m =
+        "image: {repository: r}\nglobal_inputs: [slipway.yml]\nignore: "
+        "[\"**/*.md\"]\ncomponents:\n";
     for (int i = 0; i < components; ++i) {
         const bool library = i % 5 == 0;
         const std::string name = (library ? "lib" : "svc") + std::to_string(i);
@@ -28,7 +30,8 @@ std::string synthetic_manifest(int components) {
         std::string deps;
         for (int d = 0; d < 3 && i >= 5; ++d) {
             int lib = static_cast<int>(rng() % static_cast<unsigned>(i / 5)) * 5;
-            if (deps.find("lib" + std::to_string(lib) + ",") == std::string::npos) deps += "lib" + std::to_string(lib) + ",";
+            if (deps.find("lib" + std::to_string(lib) + ",") == std::string::npos)
+                deps += "lib" + std::to_string(lib) + ",";
         }
         if (!deps.empty()) m += "    depends_on: [" + deps.substr(0, deps.size() - 1) + "]\n";
     }

@@ -1,7 +1,7 @@
 // `slipway affected` (which components a change touches, and why) and `slipway graph`.
 #include <rapidjson/stringbuffer.h>
-#include <spdlog/spdlog.h>
 #include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
 
 #include <future>
 
@@ -26,14 +26,15 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Logs how long each phase took, at debug level (`slipway -v`).
 class PhaseTimer {
-public:
+  public:
     void done(const char* phase) {
         auto now = std::chrono::steady_clock::now();
-        spdlog::debug("{}: {:.1f} ms", phase, std::chrono::duration<double, std::milli>(now - m_last).count());
+        spdlog::debug("{}: {:.1f} ms", phase,
+                      std::chrono::duration<double, std::milli>(now - m_last).count());
         m_last = now;
     }
 
-private:
+  private:
     std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
 };
 
@@ -51,7 +52,8 @@ void write_optional(JsonWriter& w, const char* key, const std::string& value) {
 
 void write_reason(JsonWriter& w, const components::Reason& r) {
     w.StartObject();
-    if (r.kind == components::ReasonKind::dependency) w.Key("component"), w.String(r.dependency.c_str());
+    if (r.kind == components::ReasonKind::dependency)
+        w.Key("component"), w.String(r.dependency.c_str());
     if (r.kind != components::ReasonKind::dependency) {
         w.Key("path"), w.String(r.path.c_str());
         w.Key("pattern"), w.String(r.pattern.c_str());
@@ -101,12 +103,15 @@ std::string explain_text(const components::Selection& s) {
             if (r.kind == components::ReasonKind::dependency) {
                 out += "  depends on " + r.dependency + ", which is affected\n";
             } else if (++seen <= k_shown_paths) {
-                out += std::string(r.kind == components::ReasonKind::global ? "  global input " : "  changed ") +
+                out += std::string(r.kind == components::ReasonKind::global ? "  global input "
+                                                                            : "  changed ") +
                        r.path + " (matches '" + r.pattern + "')\n";
             }
         }
-        if (paths > k_shown_paths) out += "  ... and " + std::to_string(paths - k_shown_paths) + " more changed paths\n";
-        if (globals > k_shown_paths) out += "  ... and " + std::to_string(globals - k_shown_paths) + " more global inputs\n";
+        if (paths > k_shown_paths)
+            out += "  ... and " + std::to_string(paths - k_shown_paths) + " more changed paths\n";
+        if (globals > k_shown_paths)
+            out += "  ... and " + std::to_string(globals - k_shown_paths) + " more global inputs\n";
     }
     if (s.affected.empty()) out += "no component is affected\n";
     for (const auto& p : s.unowned) out += "unowned: " + p + "\n";
@@ -115,7 +120,8 @@ std::string explain_text(const components::Selection& s) {
 }
 
 // The manifest compiled for selection (its graph and patterns).
-common::Result<components::Selector> load_selector(const diff::Repository* repo, const AffectedOptions& o) {
+common::Result<components::Selector> load_selector(const diff::Repository* repo,
+                                                   const AffectedOptions& o) {
     auto manifest = load_project_manifest(repo, o.manifest, o.request.head);
     if (!manifest) return std::unexpected(manifest.error());
     auto graph = components::build_graph(*manifest);
@@ -124,7 +130,8 @@ common::Result<components::Selector> load_selector(const diff::Repository* repo,
 }
 
 // The changed paths, from git (both sides of every rename) or from the given list.
-common::Result<std::vector<std::string>> changed_paths(const diff::Repository* repo, const AffectedOptions& o,
+common::Result<std::vector<std::string>> changed_paths(const diff::Repository* repo,
+                                                       const AffectedOptions& o,
                                                        std::optional<diff::ChangeSet>& changes) {
     if (!o.changed_files.empty()) return read_path_list(o.changed_files);
     diff::DiffRequest request = o.request;
@@ -147,7 +154,8 @@ std::string render(const AffectedOptions& o, const components::Selection& select
 common::Result<int> run_affected(const AffectedOptions& o) {
     const bool from_git = o.changed_files.empty();
     if (from_git && o.request.base.empty()) {
-        return common::fail(common::ErrorCode::usage, "affected: give --base REF or --changed-files FILE");
+        return common::fail(common::ErrorCode::usage,
+                            "affected: give --base REF or --changed-files FILE");
     }
     PhaseTimer timer;
     std::optional<diff::Repository> repo;

@@ -24,7 +24,8 @@ common::Result<int> run_diff(const DiffOptions& o) {
     auto format = o.json        ? diff::DiffFormat::json
                   : o.name_only ? diff::DiffFormat::name_only
                                 : diff::DiffFormat::name_status;
-    write_out(diff::format_changes(*changes, format, o.nul, repo->config_bool("core.quotePath", true)));
+    write_out(
+        diff::format_changes(*changes, format, o.nul, repo->config_bool("core.quotePath", true)));
     return 0;
 }
 
@@ -35,11 +36,13 @@ Handler setup_diff(CLI::App& sub) {
     sub.add_option("--repo", o->repo, "repository (or a folder inside it)");
     sub.add_option("--base", o->request.base, "base ref")->required();
     sub.add_option("--head", o->request.head, "head ref (default HEAD)");
-    sub.add_flag("--two-dot", o->request.two_dot, "compare BASE and HEAD directly (git diff BASE HEAD)");
+    sub.add_flag("--two-dot", o->request.two_dot,
+                 "compare BASE and HEAD directly (git diff BASE HEAD)");
     sub.add_flag("--include-uncommitted", o->request.include_uncommitted,
                  "add staged, unstaged and untracked work-tree changes to the head side");
     auto* only = sub.add_flag("--name-only", o->name_only, "print changed paths only");
-    auto* status = sub.add_flag("--name-status", o->name_status, "print status and paths (default)");
+    auto* status =
+        sub.add_flag("--name-status", o->name_status, "print status and paths (default)");
     auto* json = sub.add_flag("--json", o->json, "print JSON");
     only->excludes(status, json);
     status->excludes(json);

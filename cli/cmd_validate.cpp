@@ -27,7 +27,9 @@ std::vector<std::string> unused_pattern_warnings(const components::Manifest& m,
                                                  const std::string& head) {
     std::set<std::pair<std::uint32_t, std::uint32_t>> used;
     for (const auto& f : files) {
-        selector.index().for_each_pattern_match(f, [&](auto hit) { used.insert({hit.owner, hit.pattern}); });
+        selector.index().for_each_pattern_match(f, [&](auto hit) {
+            used.insert({hit.owner, hit.pattern});
+        });
     }
     auto check = [&](std::uint32_t owner, const std::vector<components::PatternSpec>& specs,
                      const std::string& of, std::vector<std::string>& out) {
@@ -72,9 +74,9 @@ common::Result<int> run_validate(const ValidateOptions& o) {
         warnings.push_back("not in a git repository: patterns were not checked against files");
     }
     for (const auto& w : warnings) fmt::print(stderr, "slipway: warning: {}\n", w);
-    std::string out = fmt::format("{}: ok ({} components, {} environments, {} warnings)\n",
-                                  manifest->file, manifest->components.size(),
-                                  manifest->environments.size(), warnings.size());
+    std::string out =
+        fmt::format("{}: ok ({} components, {} environments, {} warnings)\n", manifest->file,
+                    manifest->components.size(), manifest->environments.size(), warnings.size());
     for (const auto& f : unowned) out += "unowned: " + f + "\n";
     write_out(out);
     return o.strict && !warnings.empty() ? 2 : 0;

@@ -18,10 +18,12 @@ common::Result<components::Manifest> load_project_manifest(const diff::Repositor
     if (!manifest_comes_from_git(repo, manifest_flag, head)) {
         const auto path = repo->root() / "slipway.yml";
         std::ifstream in(path, std::ios::binary);
-        if (!in) return common::fail(common::ErrorCode::input, "cannot read manifest " + path.string());
+        if (!in)
+            return common::fail(common::ErrorCode::input, "cannot read manifest " + path.string());
         std::stringstream text;
         text << in.rdbuf();
-        return components::parse_manifest_cached(text.str(), path.string(), repo->root() / ".slipway" / "cache");
+        return components::parse_manifest_cached(text.str(), path.string(),
+                                                 repo->root() / ".slipway" / "cache");
     }
     auto head_id = repo->resolve_commit(head);
     if (!head_id) return std::unexpected(head_id.error());
@@ -46,24 +48,46 @@ std::string unquote_path(std::string_view text) {
         }
         char e = text[++i];
         switch (e) {
-            case 'a': out += '\a'; break;
-            case 'b': out += '\b'; break;
-            case 't': out += '\t'; break;
-            case 'n': out += '\n'; break;
-            case 'v': out += '\v'; break;
-            case 'f': out += '\f'; break;
-            case 'r': out += '\r'; break;
-            case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+            case 'a':
+                out += '\a';
+                break;
+            case 'b':
+                out += '\b';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 'v':
+                out += '\v';
+                break;
+            case 'f':
+                out += '\f';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case '0':
+            case '1':
+            case '2':
+            case '3':
+            case '4':
+            case '5':
+            case '6':
+            case '7': {
                 int value = e - '0';
-                for (int k = 0; k < 2 && i + 2 < text.size() && text[i + 1] >= '0' &&
-                                text[i + 1] <= '7';
+                for (int k = 0;
+                     k < 2 && i + 2 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '7';
                      ++k) {
                     value = value * 8 + (text[++i] - '0');
                 }
                 out += static_cast<char>(value);
                 break;
             }
-            default: out += e;
+            default:
+                out += e;
         }
     }
     return out;
@@ -74,7 +98,8 @@ common::Result<std::vector<std::string>> read_path_list(const std::string& file)
     std::istream* stream = &std::cin;
     if (file != "-") {
         in.open(file, std::ios::binary);
-        if (!in) return common::fail(common::ErrorCode::input, "cannot read changed-files list " + file);
+        if (!in)
+            return common::fail(common::ErrorCode::input, "cannot read changed-files list " + file);
         stream = &in;
     }
     std::vector<std::string> paths;

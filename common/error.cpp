@@ -10,12 +10,18 @@ Error Error::with_context(std::string_view context) const {
 
 int exit_code(ErrorCode code) {
     switch (code) {
-        case ErrorCode::failed: return 1;
-        case ErrorCode::usage: return 2;
-        case ErrorCode::input: return 2;
-        case ErrorCode::busy: return 3;
-        case ErrorCode::external: return 4;
-        case ErrorCode::interrupted: return 130;
+        case ErrorCode::failed:
+            return 1;
+        case ErrorCode::usage:
+            return 2;
+        case ErrorCode::input:
+            return 2;
+        case ErrorCode::busy:
+            return 3;
+        case ErrorCode::external:
+            return 4;
+        case ErrorCode::interrupted:
+            return 130;
     }
     return 1;
 }

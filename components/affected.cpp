@@ -20,9 +20,12 @@ std::vector<GitignorePattern> compile_all(const std::vector<PatternSpec>& specs)
 
 std::string_view to_string(ReasonKind kind) {
     switch (kind) {
-        case ReasonKind::path: return "path";
-        case ReasonKind::dependency: return "dependency";
-        case ReasonKind::global: return "global";
+        case ReasonKind::path:
+            return "path";
+        case ReasonKind::dependency:
+            return "dependency";
+        case ReasonKind::global:
+            return "global";
     }
     return "path";
 }
@@ -52,9 +55,11 @@ Selection Selector::select(std::span<const std::string> changed_paths) const {
     //    is read-only), its results then taken in path order.
     std::vector<std::vector<PatternIndex::Hit>> hits_of(out.changed.size());
     constexpr std::size_t k_grain = 512;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.changed.size(), k_grain), [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) m_index.match(out.changed[i], hits_of[i]);
-    });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.changed.size(), k_grain),
+                      [&](const auto& range) {
+                          for (std::size_t i = range.begin(); i != range.end(); ++i)
+                              m_index.match(out.changed[i], hits_of[i]);
+                      });
     for (std::size_t i = 0; i < out.changed.size(); ++i) {
         const std::string& path = out.changed[i];
         const auto& hits = hits_of[i];

@@ -42,7 +42,7 @@ struct Selection {
 };
 
 class Selector {
-public:
+  public:
     /// Compiles every pattern of the manifest once.
     Selector(const Manifest& manifest, const ComponentGraph& graph);
 
@@ -55,7 +55,7 @@ public:
     [[nodiscard]] std::uint32_t ignore_owner() const { return m_ignore_owner; }
     [[nodiscard]] std::uint32_t global_owner() const { return m_global_owner; }
 
-private:
+  private:
     std::vector<std::string> m_names;
     std::vector<ComponentKind> m_kinds;
     ComponentGraph m_graph;

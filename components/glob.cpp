@@ -45,7 +45,9 @@ struct Wild {
     }
 };
 
-bool is_glob_special(uchar c) { return c == '*' || c == '?' || c == '[' || c == '\\'; }
+bool is_glob_special(uchar c) {
+    return c == '*' || c == '?' || c == '[' || c == '\\';
+}
 
 bool class_matches(std::string_view cls, uchar c, bool& known) {
     known = true;
@@ -188,7 +190,8 @@ int match_bracket(const Wild& w, const uchar*& p, uchar t_ch) {
                 continue;
             }
             bool known = false;
-            if (class_matches(std::string_view(reinterpret_cast<const char*>(s), len), t_ch, known)) {
+            if (class_matches(std::string_view(reinterpret_cast<const char*>(s), len), t_ch,
+                              known)) {
                 matched = true;
             }
             if (!known) return k_abort_all;
@@ -289,6 +292,8 @@ std::string_view literal_directory(const GitignorePattern& p) {
     return slash == std::string_view::npos ? std::string_view{} : literal.substr(0, slash);
 }
 
-bool is_literal(const GitignorePattern& p) { return p.literal_length == p.pattern.size(); }
+bool is_literal(const GitignorePattern& p) {
+    return p.literal_length == p.pattern.size();
+}
 
 }  // namespace components

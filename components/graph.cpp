@@ -42,9 +42,8 @@ std::vector<std::size_t> find_cycle(const ComponentGraph& g) {
         if (mark[v] == Mark::unvisited && visit(v)) break;
     }
     if (!cycle.empty()) {
-        auto smallest = std::min_element(cycle.begin(), cycle.end(), [&](auto a, auto b) {
-            return g.names[a] < g.names[b];
-        });
+        auto smallest = std::min_element(cycle.begin(), cycle.end(),
+                                         [&](auto a, auto b) { return g.names[a] < g.names[b]; });
         std::rotate(cycle.begin(), smallest, cycle.end());
     }
     return cycle;
@@ -91,7 +90,8 @@ common::Result<ComponentGraph> build_graph(const Manifest& manifest) {
             if (it == index.end()) {
                 return common::fail(common::ErrorCode::input,
                                     manifest.components[i].pos.str() + ": component '" +
-                                        g.names[i] + "' depends on unknown component '" + dep + "'");
+                                        g.names[i] + "' depends on unknown component '" + dep +
+                                        "'");
             }
             g.depends_on[i].push_back(it->second);
             g.dependents[it->second].push_back(i);
@@ -101,9 +101,8 @@ common::Result<ComponentGraph> build_graph(const Manifest& manifest) {
         std::string text;
         for (std::size_t v : cycle) text += g.names[v] + " -> ";
         text += g.names[cycle.front()];
-        return common::fail(common::ErrorCode::input,
-                            manifest.components[cycle.front()].pos.str() +
-                                ": dependency cycle: " + text);
+        return common::fail(common::ErrorCode::input, manifest.components[cycle.front()].pos.str() +
+                                                          ": dependency cycle: " + text);
     }
     g.order = topological_order(g);
     g.rank.resize(g.names.size());

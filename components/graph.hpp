@@ -11,11 +11,11 @@ namespace components {
 struct Manifest;
 
 struct ComponentGraph {
-    std::vector<std::string> names;                     // index -> name (manifest order)
-    std::vector<std::vector<std::size_t>> depends_on;   // index -> its dependencies
-    std::vector<std::vector<std::size_t>> dependents;   // index -> who depends on it
-    std::vector<std::size_t> order;                     // dependencies first, ties by name
-    std::vector<std::size_t> rank;                      // index -> position in `order`
+    std::vector<std::string> names;                    // index -> name (manifest order)
+    std::vector<std::vector<std::size_t>> depends_on;  // index -> its dependencies
+    std::vector<std::vector<std::size_t>> dependents;  // index -> who depends on it
+    std::vector<std::size_t> order;                    // dependencies first, ties by name
+    std::vector<std::size_t> rank;                     // index -> position in `order`
 
     /// The index of a component by name; names.size() when unknown.
     [[nodiscard]] std::size_t index_of(std::string_view name) const;

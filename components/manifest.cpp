@@ -27,9 +27,12 @@ std::string SourcePos::str() const {
 
 std::string_view to_string(ComponentKind kind) {
     switch (kind) {
-        case ComponentKind::image: return "image";
-        case ComponentKind::library: return "library";
-        case ComponentKind::config: return "config";
+        case ComponentKind::image:
+            return "image";
+        case ComponentKind::library:
+            return "library";
+        case ComponentKind::config:
+            return "config";
     }
     return "image";
 }
@@ -57,8 +60,8 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
 }
 
 std::string unknown_placeholder(std::string_view tag_template) {
-    static const std::set<std::string, std::less<>> known = {
-        "component", "build", "commit", "short_commit", "env", "timestamp"};
+    static const std::set<std::string, std::less<>> known = {"component",    "build", "commit",
+                                                             "short_commit", "env",   "timestamp"};
     for (std::size_t open = tag_template.find('{'); open != std::string_view::npos;
          open = tag_template.find('{', open + 1)) {
         auto close = tag_template.find('}', open);
@@ -71,24 +74,28 @@ std::string unknown_placeholder(std::string_view tag_template) {
 
 namespace {
 
-const std::vector<std::string> k_top_keys = {"version", "project", "store", "image",
-                                             "global_inputs", "ignore", "components",
-                                             "environments"};
+const std::vector<std::string> k_top_keys = {"version",    "project",       "store",
+                                             "image",      "global_inputs", "ignore",
+                                             "components", "environments"};
 const std::vector<std::string> k_image_keys = {"repository", "tag"};
-const std::vector<std::string> k_component_keys = {"paths", "depends_on", "kind", "parameter",
-                                                   "build", "timeout"};
+const std::vector<std::string> k_component_keys = {"paths",     "depends_on", "kind",
+                                                   "parameter", "build",      "timeout"};
 const std::vector<std::string> k_environment_keys = {
-    "stack", "region", "template", "base", "promote_from", "role_arn", "artifact_bucket",
-    "parameters", "tags", "capabilities"};
+    "stack",    "region",          "template",   "base", "promote_from",
+    "role_arn", "artifact_bucket", "parameters", "tags", "capabilities"};
 const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
                                                  "CAPABILITY_AUTO_EXPAND"};
 
 std::string node_type(const YAML::Node& n) {
     switch (n.Type()) {
-        case YAML::NodeType::Map: return "a map";
-        case YAML::NodeType::Sequence: return "a list";
-        case YAML::NodeType::Scalar: return "a string";
-        default: return "nothing";
+        case YAML::NodeType::Map:
+            return "a map";
+        case YAML::NodeType::Sequence:
+            return "a list";
+        case YAML::NodeType::Scalar:
+            return "a string";
+        default:
+            return "nothing";
     }
 }
 
@@ -99,7 +106,7 @@ bool valid_component_name(std::string_view name) {
 
 // Walks the YAML tree; every method fails with a positioned ErrorCode::input error.
 class Reader {
-public:
+  public:
     explicit Reader(std::string file) : m_file(std::move(file)) {}
 
     SourcePos pos(const YAML::Node& n) const {
@@ -170,16 +177,15 @@ public:
         std::vector<PatternSpec> out;
         for (auto& [text, where] : *items) {
             if (!compile_pattern(text)) {
-                return common::fail(ErrorCode::input, where.str() + ": " + what +
-                                                          ": pattern '" + text +
-                                                          "' is empty or a comment");
+                return common::fail(ErrorCode::input, where.str() + ": " + what + ": pattern '" +
+                                                          text + "' is empty or a comment");
             }
             out.push_back({text, where});
         }
         return out;
     }
 
-private:
+  private:
     std::string m_file;
 };
 
@@ -243,8 +249,9 @@ Result<void> check_component_rules(const Reader& r, const YAML::Node& n, const C
     switch (c.kind) {
         case ComponentKind::image:
             if (c.parameter.empty()) {
-                return r.error(n, where + ": an image component needs 'parameter' (the "
-                                          "CloudFormation parameter that receives its image)");
+                return r.error(n, where +
+                                      ": an image component needs 'parameter' (the "
+                                      "CloudFormation parameter that receives its image)");
             }
             if (c.build.empty()) return r.error(n, where + ": an image component needs 'build'");
             break;
@@ -284,7 +291,8 @@ Result<void> parse_components(const Reader& r, const YAML::Node& n, Manifest& m)
         for (std::size_t i = 0; i < c.depends_on.size(); ++i) {
             const std::string& dep = c.depends_on[i];
             if (seen.contains(dep)) continue;
-            std::string message = "component '" + c.name + "' depends on unknown component '" + dep + "'";
+            std::string message =
+                "component '" + c.name + "' depends on unknown component '" + dep + "'";
             if (auto hint = common::closest_match(dep, names); !hint.empty()) {
                 message += " (did you mean '" + hint + "'?)";
             }
@@ -300,12 +308,15 @@ Result<Environment> parse_environment(const Reader& r, const YAML::Node& key, co
     e.pos = r.pos(key);
     const std::string where = "environment '" + e.name + "'";
     if (!n.IsMap()) return r.error(n, where + ": expected a map, got " + node_type(n));
-    if (auto ok = r.check_keys(n, k_environment_keys, where); !ok) return std::unexpected(ok.error());
-    const std::pair<const char*, std::string*> fields[] = {
-        {"stack", &e.stack},       {"region", &e.region},
-        {"template", &e.template_path}, {"base", &e.base},
-        {"promote_from", &e.promote_from}, {"role_arn", &e.role_arn},
-        {"artifact_bucket", &e.artifact_bucket}};
+    if (auto ok = r.check_keys(n, k_environment_keys, where); !ok)
+        return std::unexpected(ok.error());
+    const std::pair<const char*, std::string*> fields[] = {{"stack", &e.stack},
+                                                           {"region", &e.region},
+                                                           {"template", &e.template_path},
+                                                           {"base", &e.base},
+                                                           {"promote_from", &e.promote_from},
+                                                           {"role_arn", &e.role_arn},
+                                                           {"artifact_bucket", &e.artifact_bucket}};
     for (auto [field, out] : fields) {
         if (!n[field]) continue;
         auto value = r.scalar(n[field], where + "." + field);
@@ -344,10 +355,12 @@ Result<void> parse_environments(const Reader& r, const YAML::Node& n, Manifest& 
         m.environments.push_back(std::move(*e));
     }
     for (auto it = n.begin(); it != n.end(); ++it) {
-        const std::string from = it->second["promote_from"] ? it->second["promote_from"].Scalar() : "";
+        const std::string from =
+            it->second["promote_from"] ? it->second["promote_from"].Scalar() : "";
         if (!from.empty() && !seen.contains(from)) {
             return r.error(it->second["promote_from"], "environment '" + it->first.Scalar() +
-                                                           "' promotes from unknown environment '" + from + "'");
+                                                           "' promotes from unknown environment '" +
+                                                           from + "'");
         }
     }
     return {};
@@ -376,12 +389,15 @@ Result<void> parse_image(const Reader& r, const YAML::Node& n, Manifest& m) {
 }
 
 Result<void> parse_top(const Reader& r, const YAML::Node& root, Manifest& m) {
-    if (!root.IsMap()) return r.error(root, "expected a map at the top of the manifest, got " + node_type(root));
+    if (!root.IsMap())
+        return r.error(root, "expected a map at the top of the manifest, got " + node_type(root));
     if (auto ok = r.check_keys(root, k_top_keys, "the manifest"); !ok) return ok;
     if (root["version"]) {
         auto v = r.scalar(root["version"], "version");
         if (!v) return std::unexpected(v.error());
-        if (*v != "1") return r.error(root["version"], "version: this slipway reads manifest version 1, not '" + *v + "'");
+        if (*v != "1")
+            return r.error(root["version"],
+                           "version: this slipway reads manifest version 1, not '" + *v + "'");
     }
     for (auto [field, out] : {std::pair{"project", &m.project}, {"store", &m.store}}) {
         if (!root[field]) continue;

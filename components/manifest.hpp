@@ -35,8 +35,8 @@ struct Component {
     ComponentKind kind = ComponentKind::image;
     std::vector<PatternSpec> paths;
     std::vector<std::string> depends_on;
-    std::string parameter;  // CloudFormation parameter receiving the image URI
-    std::string build;      // shell command, run with `sh -c` in the repository root
+    std::string parameter;            // CloudFormation parameter receiving the image URI
+    std::string build;                // shell command, run with `sh -c` in the repository root
     std::chrono::seconds timeout{0};  // 0: no limit
     SourcePos pos;
 };

@@ -15,7 +15,7 @@ constexpr std::string_view k_magic = "slipway-manifest-cache-1\n";
 
 // Length-prefixed little records: integers as 8 bytes, strings as length + bytes.
 class Writer {
-public:
+  public:
     void put(std::int64_t v) { m_out.append(reinterpret_cast<const char*>(&v), sizeof v); }
     void put(std::string_view s) {
         put(static_cast<std::int64_t>(s.size()));
@@ -34,12 +34,12 @@ public:
     }
     std::string take() { return std::move(m_out); }
 
-private:
+  private:
     std::string m_out;
 };
 
 class Reader {
-public:
+  public:
     explicit Reader(std::string_view in) : m_in(in) {}
     bool ok() const { return m_ok; }
 
@@ -80,7 +80,7 @@ public:
         }
     }
 
-private:
+  private:
     void fail() {
         m_ok = false;
         m_in = {};
@@ -91,7 +91,8 @@ private:
 
 void put_component(Writer& w, const Component& c) {
     w.put(c.name), w.put(static_cast<std::int64_t>(c.kind)), w.put(c.paths), w.put(c.depends_on);
-    w.put(c.parameter), w.put(c.build), w.put(static_cast<std::int64_t>(c.timeout.count())), w.put(c.pos);
+    w.put(c.parameter), w.put(c.build), w.put(static_cast<std::int64_t>(c.timeout.count())),
+        w.put(c.pos);
 }
 
 void get_component(Reader& r, Component& c) {
@@ -167,7 +168,8 @@ std::optional<Manifest> deserialize_manifest(std::string_view bytes) {
     r.get(n);
     for (std::int64_t i = 0; i < n && r.ok(); ++i) get_component(r, m.components.emplace_back());
     r.get(n);
-    for (std::int64_t i = 0; i < n && r.ok(); ++i) get_environment(r, m.environments.emplace_back());
+    for (std::int64_t i = 0; i < n && r.ok(); ++i)
+        get_environment(r, m.environments.emplace_back());
     if (!r.ok()) return std::nullopt;
     return m;
 }
@@ -175,14 +177,16 @@ std::optional<Manifest> deserialize_manifest(std::string_view bytes) {
 common::Result<Manifest> parse_manifest_cached(const std::string& text, const std::string& file,
                                                const std::filesystem::path& cache_dir) {
     // The key only picks the file; the recorded file name and text decide whether it is used.
-    const auto key = std::hash<std::string>{}(text) ^ (std::hash<std::string>{}(file) * 31);
+    const auto key = std::hash<std::string>{}(text) ^ (std::hash<std::string>{}(file)*31);
     const auto path = cache_dir / ("manifest-" + std::to_string(key));
     Writer header;
     header.put(k_magic), header.put(file), header.put(text);
     const std::string prefix = header.take();
     const std::string cached = read_file(path);
-    if (cached.size() > prefix.size() && std::string_view(cached).substr(0, prefix.size()) == prefix) {
-        if (auto m = deserialize_manifest(std::string_view(cached).substr(prefix.size()))) return *m;
+    if (cached.size() > prefix.size() &&
+        std::string_view(cached).substr(0, prefix.size()) == prefix) {
+        if (auto m = deserialize_manifest(std::string_view(cached).substr(prefix.size())))
+            return *m;
     }
     auto parsed = parse_manifest(text, file);
     if (parsed) {

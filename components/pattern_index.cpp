@@ -6,7 +6,9 @@
 namespace components {
 namespace {
 
-bool has_wildcard(std::string_view s) { return s.find_first_of("*?[\\") != std::string_view::npos; }
+bool has_wildcard(std::string_view s) {
+    return s.find_first_of("*?[\\") != std::string_view::npos;
+}
 
 // "*.ext" with no other wildcard or dot after the star: indexable by extension.
 std::string_view extension_key(std::string_view s) {
@@ -32,7 +34,8 @@ std::string_view anchored_text(const GitignorePattern& p) {
 std::optional<std::string_view> floating_name(const GitignorePattern& p) {
     if (p.basename_only) return std::string_view(p.pattern);
     std::string_view s = anchored_text(p);
-    if (s.starts_with("**/") && s.find('/', 3) == std::string_view::npos && !s.substr(3).starts_with("**")) {
+    if (s.starts_with("**/") && s.find('/', 3) == std::string_view::npos &&
+        !s.substr(3).starts_with("**")) {
         return s.substr(3);
     }
     return std::nullopt;
@@ -105,8 +108,8 @@ void PatternIndex::match(std::string_view path, std::vector<Hit>& out) const {
     });
     pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
     for (auto group = pool.begin(); group != pool.end();) {
-        auto end = std::find_if(group, pool.end(),
-                                [&](const Hit& h) { return h.owner != group->owner; });
+        auto end =
+            std::find_if(group, pool.end(), [&](const Hit& h) { return h.owner != group->owner; });
         std::optional<Hit> decided;
         for_each_level(path, [&](std::string_view level, bool is_dir) {
             if (decided) return;

@@ -14,7 +14,7 @@
 namespace components {
 
 class PatternIndex {
-public:
+  public:
     /// A pattern of an owner: the owner's id and the pattern's position in its list.
     struct Hit {
         std::uint32_t owner = 0;
@@ -33,15 +33,14 @@ public:
 
     /// Calls `visit` for every pattern that matches the path or one of its directories on
     /// its own, negation and order aside (to find patterns that match nothing).
-    void for_each_pattern_match(std::string_view path,
-                                const std::function<void(Hit)>& visit) const;
+    void for_each_pattern_match(std::string_view path, const std::function<void(Hit)>& visit) const;
 
     [[nodiscard]] const GitignorePattern& pattern(Hit hit) const {
         return m_owners[hit.owner][hit.pattern];
     }
     [[nodiscard]] std::size_t owner_count() const { return m_owners.size(); }
 
-private:
+  private:
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept {
@@ -54,10 +53,10 @@ private:
     static void append(const Buckets& buckets, std::string_view key, std::vector<Hit>& out);
 
     std::vector<std::vector<GitignorePattern>> m_owners;
-    Buckets m_exact;      // anchored literal patterns, by the whole path they name
-    Buckets m_directory;  // anchored patterns with wildcards, by their literal directory
-    Buckets m_name;       // literal name patterns (no `/`), by the name
-    Buckets m_extension;  // `*.ext` name patterns, by ".ext"
+    Buckets m_exact;            // anchored literal patterns, by the whole path they name
+    Buckets m_directory;        // anchored patterns with wildcards, by their literal directory
+    Buckets m_name;             // literal name patterns (no `/`), by the name
+    Buckets m_extension;        // `*.ext` name patterns, by ".ext"
     std::vector<Hit> m_always;  // the rest: tried against every path
 };
 

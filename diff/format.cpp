@@ -11,16 +11,26 @@ namespace {
 // The letter escape git uses for a control character, or 0 for an octal escape.
 char letter_escape(unsigned char c) {
     switch (c) {
-        case '\a': return 'a';
-        case '\b': return 'b';
-        case '\t': return 't';
-        case '\n': return 'n';
-        case '\v': return 'v';
-        case '\f': return 'f';
-        case '\r': return 'r';
-        case '"': return '"';
-        case '\\': return '\\';
-        default: return 0;
+        case '\a':
+            return 'a';
+        case '\b':
+            return 'b';
+        case '\t':
+            return 't';
+        case '\n':
+            return 'n';
+        case '\v':
+            return 'v';
+        case '\f':
+            return 'f';
+        case '\r':
+            return 'r';
+        case '"':
+            return '"';
+        case '\\':
+            return '\\';
+        default:
+            return 0;
     }
 }
 

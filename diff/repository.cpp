@@ -65,8 +65,8 @@ common::Result<Repository> Repository::open(const std::filesystem::path& dir) {
     git_repository* raw = nullptr;
     int rc = git_repository_open_ext(&raw, dir.c_str(), 0, nullptr);
     if (rc == GIT_ENOTFOUND) {
-        return fail(ErrorCode::input, "not a git repository (or any parent up to /): " +
-                                          dir.string());
+        return fail(ErrorCode::input,
+                    "not a git repository (or any parent up to /): " + dir.string());
     }
     if (rc != 0) return git_failure("opening repository " + dir.string());
     return Repository(raw);
@@ -78,9 +78,13 @@ std::filesystem::path Repository::root() const {
     return p.parent_path();  // both end in '/'
 }
 
-bool Repository::is_bare() const { return git_repository_is_bare(m_repo.get()) == 1; }
+bool Repository::is_bare() const {
+    return git_repository_is_bare(m_repo.get()) == 1;
+}
 
-bool Repository::is_shallow() const { return git_repository_is_shallow(m_repo.get()) == 1; }
+bool Repository::is_shallow() const {
+    return git_repository_is_shallow(m_repo.get()) == 1;
+}
 
 common::Result<std::string> Repository::resolve_commit(const std::string& ref) const {
     git_object* raw = nullptr;
@@ -178,14 +182,16 @@ common::Result<std::string> Repository::read_file(const std::string& commit_id,
     TreeHandle tree(tree_raw);
     git_tree_entry* entry_raw = nullptr;
     if (git_tree_entry_bypath(&entry_raw, tree.get(), path.c_str()) != 0) {
-        return fail(ErrorCode::input, "no file '" + path + "' in commit " + commit_id.substr(0, 12));
+        return fail(ErrorCode::input,
+                    "no file '" + path + "' in commit " + commit_id.substr(0, 12));
     }
     GitHandle<git_tree_entry, git_tree_entry_free> entry(entry_raw);
     git_object* blob_raw = nullptr;
     if (git_tree_entry_to_object(&blob_raw, m_repo.get(), entry.get()) != 0 ||
         git_object_type(blob_raw) != GIT_OBJECT_BLOB) {
         git_object_free(blob_raw);
-        return fail(ErrorCode::input, "'" + path + "' is not a file in commit " + commit_id.substr(0, 12));
+        return fail(ErrorCode::input,
+                    "'" + path + "' is not a file in commit " + commit_id.substr(0, 12));
     }
     ObjectHandle blob(blob_raw);
     auto* b = reinterpret_cast<git_blob*>(blob.get());

@@ -13,7 +13,7 @@ struct git_repository;
 namespace diff {
 
 class Repository {
-public:
+  public:
     /// Opens the repository that contains `dir` (searching upwards, like git does).
     /// Fails with ErrorCode::input when `dir` is not inside a git repository.
     static common::Result<Repository> open(const std::filesystem::path& dir);
@@ -53,7 +53,7 @@ public:
     /// The libgit2 handle, for the diff library's own translation units.
     [[nodiscard]] git_repository* handle() const { return m_repo.get(); }
 
-private:
+  private:
     struct Deleter {
         void operator()(git_repository* repo) const noexcept;
     };

@@ -40,11 +40,13 @@ int buffer_signature(void** out, const git_diff_file*, const char* buf, size_t l
     return 0;
 }
 
-void free_signature(void* sig, void*) { delete static_cast<SpanSignature*>(sig); }
+void free_signature(void* sig, void*) {
+    delete static_cast<SpanSignature*>(sig);
+}
 
 int similarity(int* score, void* a, void* b, void*) {
-    *score = similarity_percent(*static_cast<SpanSignature*>(a),
-                                *static_cast<SpanSignature*>(b), 50);
+    *score =
+        similarity_percent(*static_cast<SpanSignature*>(a), *static_cast<SpanSignature*>(b), 50);
     return 0;
 }
 

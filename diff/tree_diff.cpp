@@ -64,14 +64,21 @@ common::Result<TreeHandle> commit_tree(git_repository* repo, const std::string& 
 std::optional<Status> to_status(git_delta_t status) {
     switch (status) {
         case GIT_DELTA_ADDED:
-        case GIT_DELTA_UNTRACKED: return Status::added;
-        case GIT_DELTA_DELETED: return Status::deleted;
+        case GIT_DELTA_UNTRACKED:
+            return Status::added;
+        case GIT_DELTA_DELETED:
+            return Status::deleted;
         case GIT_DELTA_MODIFIED:
-        case GIT_DELTA_CONFLICTED: return Status::modified;
-        case GIT_DELTA_RENAMED: return Status::renamed;
-        case GIT_DELTA_COPIED: return Status::copied;
-        case GIT_DELTA_TYPECHANGE: return Status::type_changed;
-        default: return std::nullopt;
+        case GIT_DELTA_CONFLICTED:
+            return Status::modified;
+        case GIT_DELTA_RENAMED:
+            return Status::renamed;
+        case GIT_DELTA_COPIED:
+            return Status::copied;
+        case GIT_DELTA_TYPECHANGE:
+            return Status::type_changed;
+        default:
+            return std::nullopt;
     }
 }
 
@@ -145,10 +152,14 @@ std::vector<std::string> touched_paths(const ChangeSet& changes) {
 common::Result<ChangeSet> compute_changes(const Repository& repo, const DiffRequest& request) {
     ChangeSet out{request.base, request.head, "", "", "", request.include_uncommitted, {}};
     if (request.include_uncommitted && repo.is_bare()) {
-        return fail(ErrorCode::usage, "--include-uncommitted needs a work tree; this repository is bare");
+        return fail(ErrorCode::usage,
+                    "--include-uncommitted needs a work tree; this repository is bare");
     }
     if (request.include_uncommitted && request.head != "HEAD") {
-        return fail(ErrorCode::usage, "--include-uncommitted compares with the work tree: it cannot be combined with --head " + request.head);
+        return fail(ErrorCode::usage,
+                    "--include-uncommitted compares with the work tree: it cannot be combined with "
+                    "--head " +
+                        request.head);
     }
     auto base_id = repo.resolve_commit(request.base);
     if (!base_id) return std::unexpected(base_id.error());

@@ -73,16 +73,19 @@ bool parse_entries(std::string_view data, std::vector<Entry>& out) {
 }
 
 class Walker {
-public:
+  public:
     explicit Walker(git_odb* odb) : m_odb(odb) {}
 
-    common::Result<void> diff(const RawTree* old_tree, const RawTree* new_tree, std::string& prefix) {
+    common::Result<void> diff(const RawTree* old_tree, const RawTree* new_tree,
+                              std::string& prefix) {
         static const std::vector<Entry> none;
         const auto& olds = old_tree ? old_tree->entries : none;
         const auto& news = new_tree ? new_tree->entries : none;
         std::size_t i = 0, j = 0;
         while (i < olds.size() || j < news.size()) {
-            const int c = i == olds.size() ? 1 : j == news.size() ? -1 : compare_entries(olds[i], news[j]);
+            const int c = i == olds.size()   ? 1
+                          : j == news.size() ? -1
+                                             : compare_entries(olds[i], news[j]);
             common::Result<void> ok;
             if (c < 0) {
                 ok = one_side(olds[i++], prefix, Status::deleted);
@@ -101,9 +104,11 @@ public:
         if (git_odb_read(&raw, m_odb, &id) != 0) return git_failure("reading tree " + to_hex(id));
         RawTree tree{OdbObjectHandle(raw), {}};
         if (git_odb_object_type(raw) != GIT_OBJECT_TREE) {
-            return common::fail(common::ErrorCode::external, "object " + to_hex(id) + " is not a tree");
+            return common::fail(common::ErrorCode::external,
+                                "object " + to_hex(id) + " is not a tree");
         }
-        std::string_view data(static_cast<const char*>(git_odb_object_data(raw)), git_odb_object_size(raw));
+        std::string_view data(static_cast<const char*>(git_odb_object_data(raw)),
+                              git_odb_object_size(raw));
         if (!parse_entries(data, tree.entries)) {
             return common::fail(common::ErrorCode::external, "tree " + to_hex(id) + " is corrupt");
         }
@@ -112,7 +117,7 @@ public:
 
     std::vector<Change> take() { return std::move(m_changes); }
 
-private:
+  private:
     // An entry present on one side only: a file, or every file below a directory.
     common::Result<void> one_side(const Entry& e, std::string& prefix, Status status) {
         const std::size_t mark = prefix.size();
@@ -122,7 +127,8 @@ private:
             auto tree = read(*e.id);
             if (!tree) return std::unexpected(tree.error());
             prefix += '/';
-            ok = status == Status::added ? diff(nullptr, &*tree, prefix) : diff(&*tree, nullptr, prefix);
+            ok = status == Status::added ? diff(nullptr, &*tree, prefix)
+                                         : diff(&*tree, nullptr, prefix);
         } else {
             m_changes.push_back({status, prefix, "", 0});
         }
@@ -146,7 +152,8 @@ private:
         } else {
             // A change of file type (regular, symlink, submodule) is T; a mode bit is M.
             const bool type_changed = (o.mode & k_type_mask) != (n.mode & k_type_mask);
-            m_changes.push_back({type_changed ? Status::type_changed : Status::modified, prefix, "", 0});
+            m_changes.push_back(
+                {type_changed ? Status::type_changed : Status::modified, prefix, "", 0});
         }
         prefix.resize(mark);
         return ok;
@@ -155,7 +162,6 @@ private:
     git_odb* m_odb;
     std::vector<Change> m_changes;
 };
-
 
 }  // namespace
 
@@ -170,7 +176,8 @@ common::Result<std::vector<Change>> walk_tree_diff(git_repository* repo, const g
     auto new_root = walker.read(new_tree);
     if (!new_root) return std::unexpected(new_root.error());
     std::string prefix;
-    if (auto ok = walker.diff(&*old_root, &*new_root, prefix); !ok) return std::unexpected(ok.error());
+    if (auto ok = walker.diff(&*old_root, &*new_root, prefix); !ok)
+        return std::unexpected(ok.error());
     return walker.take();
 }
 

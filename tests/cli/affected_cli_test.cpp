@@ -21,7 +21,7 @@ components:
 )";
 
 class AffectedCli : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         repo.write("slipway.yml", k_manifest);
         repo.write("services/api/main.py", "api\n");
@@ -63,10 +63,12 @@ TEST_F(AffectedCli, JsonSchema) {
     ASSERT_EQ(r.status, 0) << r.err;
     const std::string head = repo.git("rev-parse HEAD").substr(0, 40);
     const std::string base = repo.git("rev-parse base").substr(0, 40);
-    EXPECT_EQ(r.out, R"({"affected":[{"kind":"image","name":"worker","reasons":[{"path":"services/worker/main.py",)"
-                     R"("pattern":"services/worker/","type":"path"}]}],"base":"base","base_id":")" + base +
-                         R"(","changed":["services/worker/main.py"],"head":"HEAD","head_id":")" + head +
-                         R"(","ignored":[],"merge_base":")" + base + R"(","unowned":[]})" + "\n");
+    EXPECT_EQ(
+        r.out,
+        R"({"affected":[{"kind":"image","name":"worker","reasons":[{"path":"services/worker/main.py",)"
+        R"("pattern":"services/worker/","type":"path"}]}],"base":"base","base_id":")" +
+            base + R"(","changed":["services/worker/main.py"],"head":"HEAD","head_id":")" + head +
+            R"(","ignored":[],"merge_base":")" + base + R"(","unowned":[]})" + "\n");
 }
 
 TEST_F(AffectedCli, RenameAcrossComponentsAffectsBoth) {
@@ -103,9 +105,12 @@ TEST_F(AffectedCli, GitAndChangedFilesAgree) {
     repo.write("unowned/thing", "x\n");
     repo.commit("mixed");
     auto list = repo.git("diff --name-only --no-renames base...HEAD");
-    auto from_list = slipway("affected --json --repo " + shell_quote(repo.path()) + " --changed-files -", list);
+    auto from_list =
+        slipway("affected --json --repo " + shell_quote(repo.path()) + " --changed-files -", list);
     auto from_git = slipway("affected --json " + flags());
-    auto strip_refs = [](std::string s) { return s.substr(0, s.find(R"(,"base")")) + s.substr(s.find(R"(,"changed")")); };
+    auto strip_refs = [](std::string s) {
+        return s.substr(0, s.find(R"(,"base")")) + s.substr(s.find(R"(,"changed")"));
+    };
     auto keep = [](const std::string& s) { return s.substr(0, s.find(R"(,"head")")); };
     EXPECT_EQ(keep(strip_refs(from_list.out)), keep(strip_refs(from_git.out)));
 }
@@ -122,8 +127,9 @@ TEST_F(AffectedCli, ChangedFilesWithoutAGitRepository) {
     auto manifest = dir.path() / "slipway.yml";
     repo.git("show HEAD:slipway.yml");
     support::run("cp " + shell_quote(repo.path() / "slipway.yml") + " " + shell_quote(manifest));
-    auto r = slipway("affected --repo " + shell_quote(dir.path()) + " --manifest " + shell_quote(manifest) +
-                     " --changed-files -", "template.yml\n");
+    auto r = slipway("affected --repo " + shell_quote(dir.path()) + " --manifest " +
+                         shell_quote(manifest) + " --changed-files -",
+                     "template.yml\n");
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "template\n");
 }
@@ -141,10 +147,11 @@ TEST_F(AffectedCli, BareRepositoryReadsTheManifestFromHead) {
 
 TEST_F(AffectedCli, Errors) {
     expect_one_line_error(slipway("affected --repo " + shell_quote(repo.path())), 2, "--base");
-    expect_one_line_error(slipway("affected --repo " + shell_quote(repo.path()) + " --base nope"), 2,
-                          "unknown ref 'nope'");
-    expect_one_line_error(slipway("affected --repo " + shell_quote(repo.path()) + " --changed-files /nonexistent"),
-                          2, "cannot read changed-files list /nonexistent");
+    expect_one_line_error(slipway("affected --repo " + shell_quote(repo.path()) + " --base nope"),
+                          2, "unknown ref 'nope'");
+    expect_one_line_error(
+        slipway("affected --repo " + shell_quote(repo.path()) + " --changed-files /nonexistent"), 2,
+        "cannot read changed-files list /nonexistent");
     repo.write("slipway.yml", "components:\n  a: {paths: [a/], kind: library, depends_on: [b]}\n");
     expect_one_line_error(slipway("affected " + flags()), 2,
                           "slipway.yml:2:48: component 'a' depends on unknown component 'b'");
@@ -164,7 +171,9 @@ TEST_F(AffectedCli, AnotherHeadUsesThatCommitsManifest) {
     repo.write("docs/guide.txt", "g2\n");
     repo.commit("docs only");
     repo.git("checkout -q main");
-    EXPECT_EQ(slipway("affected --repo " + shell_quote(repo.path()) + " --base next~1 --head next").out, "docs\n");
+    EXPECT_EQ(
+        slipway("affected --repo " + shell_quote(repo.path()) + " --base next~1 --head next").out,
+        "docs\n");
 }
 
 TEST_F(AffectedCli, UsageErrorsOfIncludeUncommitted) {
@@ -173,23 +182,28 @@ TEST_F(AffectedCli, UsageErrorsOfIncludeUncommitted) {
     support::TempDir dir;
     auto bare = dir.path() / "bare.git";
     support::run("git clone -q --bare " + shell_quote(repo.path()) + " " + shell_quote(bare));
-    expect_one_line_error(slipway("diff --include-uncommitted --repo " + shell_quote(bare) + " --base main"), 2,
-                          "needs a work tree");
+    expect_one_line_error(
+        slipway("diff --include-uncommitted --repo " + shell_quote(bare) + " --base main"), 2,
+        "needs a work tree");
 }
 
 TEST_F(AffectedCli, RefNamingATree) {
-    expect_one_line_error(slipway("diff --repo " + shell_quote(repo.path()) + " --base 'HEAD^{tree}'"), 2,
-                          "names a tree, not a commit");
+    expect_one_line_error(
+        slipway("diff --repo " + shell_quote(repo.path()) + " --base 'HEAD^{tree}'"), 2,
+        "names a tree, not a commit");
 }
 
 TEST_F(AffectedCli, GraphOfABrokenManifest) {
     repo.write("slipway.yml", "components:\n  a: {paths: [a/], kind: library, depends_on: [a]}\n");
-    expect_one_line_error(slipway("graph --repo " + shell_quote(repo.path())), 2, "dependency cycle: a -> a");
+    expect_one_line_error(slipway("graph --repo " + shell_quote(repo.path())), 2,
+                          "dependency cycle: a -> a");
 }
 
 TEST_F(AffectedCli, GraphTextAndDot) {
     auto text = slipway("graph --repo " + shell_quote(repo.path()));
-    EXPECT_EQ(text.out, "shared (library)\napi (image)\n  -> shared\ntemplate (config)\nworker (image)\n  -> shared\n");
+    EXPECT_EQ(text.out,
+              "shared (library)\napi (image)\n  -> shared\ntemplate (config)\nworker (image)\n  -> "
+              "shared\n");
     auto dot = slipway("graph --dot --repo " + shell_quote(repo.path()));
     EXPECT_NE(dot.out.find("\"api\" -> \"shared\";"), std::string::npos);
 }

@@ -9,7 +9,7 @@ using support::GitRepo;
 using support::shell_quote;
 
 class DiffCli : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         repo.write("src/a.c", "int a;\n");
         repo.write("docs/read me.md", "r\n");
@@ -25,7 +25,8 @@ protected:
 };
 
 TEST_F(DiffCli, OutputIsGitsByteForByte) {
-    for (std::string flags : {"--name-status", "--name-only", "--name-status -z", "--name-only -z"}) {
+    for (std::string flags :
+         {"--name-status", "--name-only", "--name-status -z", "--name-only -z"}) {
         auto r = slipway("diff " + repo_flag() + " --base main --head dev " + flags);
         EXPECT_EQ(r.status, 0) << r.err;
         EXPECT_EQ(r.out, repo.git("diff " + flags + " main...dev")) << flags;
@@ -44,8 +45,11 @@ TEST_F(DiffCli, RespectsCoreQuotePathFalse) {
 TEST_F(DiffCli, JsonNamesBothSidesOfARename) {
     auto r = slipway("diff " + repo_flag() + " --base main --head dev --json");
     ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_NE(r.out.find(R"({"old_path":"docs/read me.md","path":"docs/readme.md","similarity":100,"status":"R"})"),
-              std::string::npos) << r.out;
+    EXPECT_NE(
+        r.out.find(
+            R"({"old_path":"docs/read me.md","path":"docs/readme.md","similarity":100,"status":"R"})"),
+        std::string::npos)
+        << r.out;
     EXPECT_NE(r.out.find(R"("merge_base":")"), std::string::npos);
 }
 
@@ -69,7 +73,8 @@ TEST_F(DiffCli, NotARepository) {
 
 TEST_F(DiffCli, BadUsageIsExitTwo) {
     expect_one_line_error(slipway("diff " + repo_flag()), 2, "--base");
-    expect_one_line_error(slipway("diff " + repo_flag() + " --base main --json --name-only"), 2, "excludes");
+    expect_one_line_error(slipway("diff " + repo_flag() + " --base main --json --name-only"), 2,
+                          "excludes");
     expect_one_line_error(slipway("nonsense"), 2, "nonsense");
 }
 
@@ -80,9 +85,12 @@ TEST_F(DiffCli, ShallowCloneErrorSpellsOutTheFix) {
     support::TempDir dir;
     auto clone = dir.path() / "c";
     ASSERT_EQ(support::run("git clone -q --depth 1 --no-single-branch " +
-                           shell_quote("file://" + repo.path().string()) + " " + shell_quote(clone)).status, 0);
-    expect_one_line_error(slipway("diff --repo " + shell_quote(clone) + " --base origin/main --head origin/dev"),
-                          2, "git fetch --unshallow");
+                           shell_quote("file://" + repo.path().string()) + " " + shell_quote(clone))
+                  .status,
+              0);
+    expect_one_line_error(
+        slipway("diff --repo " + shell_quote(clone) + " --base origin/main --head origin/dev"), 2,
+        "git fetch --unshallow");
 }
 
 TEST_F(DiffCli, HelpExitsZero) {

@@ -20,25 +20,30 @@ components:
     repo.commit("init");
     auto r = slipway("validate --unowned --repo " + shell_quote(repo.path()));
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_EQ(r.err, "slipway: warning: " + (repo.path() / "slipway.yml").string() +
-                         ":3:32: pattern 'services/apii/' of component 'api' matches no file in HEAD\n");
-    EXPECT_NE(r.out.find("ok (2 components, 0 environments, 1 warnings)"), std::string::npos) << r.out;
+    EXPECT_EQ(r.err,
+              "slipway: warning: " + (repo.path() / "slipway.yml").string() +
+                  ":3:32: pattern 'services/apii/' of component 'api' matches no file in HEAD\n");
+    EXPECT_NE(r.out.find("ok (2 components, 0 environments, 1 warnings)"), std::string::npos)
+        << r.out;
     EXPECT_NE(r.out.find("unowned: slipway.yml\nunowned: stray.txt\n"), std::string::npos) << r.out;
     EXPECT_EQ(slipway("validate --strict --repo " + shell_quote(repo.path())).status, 2);
 }
 
 TEST(ValidateCli, ManifestErrorsAreExitTwo) {
     support::GitRepo repo;
-    repo.write("slipway.yml", "components:\n  a:\n    paths: [a/]\n    kind: library\n    bulid: make\n");
+    repo.write("slipway.yml",
+               "components:\n  a:\n    paths: [a/]\n    kind: library\n    bulid: make\n");
     repo.commit("init");
-    expect_one_line_error(slipway("validate --repo " + shell_quote(repo.path())), 2,
-                          "slipway.yml:5:5: unknown key 'bulid' in component 'a' (did you mean 'build'?)");
+    expect_one_line_error(
+        slipway("validate --repo " + shell_quote(repo.path())), 2,
+        "slipway.yml:5:5: unknown key 'bulid' in component 'a' (did you mean 'build'?)");
 }
 
 TEST(ValidateCli, MissingManifest) {
     support::GitRepo repo;
     repo.commit("empty");
-    expect_one_line_error(slipway("validate --repo " + shell_quote(repo.path())), 2, "cannot read manifest");
+    expect_one_line_error(slipway("validate --repo " + shell_quote(repo.path())), 2,
+                          "cannot read manifest");
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ components:
 )";
 
 class Affected : public ::testing::Test {
-protected:
+  protected:
     Affected()
         : manifest(*components::parse_manifest(k_manifest, "m.yml")),
           graph(*components::build_graph(manifest)),
@@ -72,9 +72,11 @@ TEST_F(Affected, GlobalInputAffectsEverything) {
 }
 
 TEST_F(Affected, IgnoredPathsAffectNothing) {
-    auto s = selector.select(std::vector<std::string>{"functions/training/README.md", "docs/guide.txt"});
+    auto s =
+        selector.select(std::vector<std::string>{"functions/training/README.md", "docs/guide.txt"});
     EXPECT_TRUE(s.affected.empty());
-    EXPECT_EQ(s.ignored, (std::vector<std::string>{"docs/guide.txt", "functions/training/README.md"}));
+    EXPECT_EQ(s.ignored,
+              (std::vector<std::string>{"docs/guide.txt", "functions/training/README.md"}));
 }
 
 TEST_F(Affected, NegationExcludesAndUnownedIsReported) {

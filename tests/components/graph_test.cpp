@@ -6,7 +6,8 @@
 namespace {
 
 components::Manifest manifest_of(const std::string& components_yaml) {
-    auto m = components::parse_manifest("image: {repository: r}\ncomponents:\n" + components_yaml, "m.yml");
+    auto m = components::parse_manifest("image: {repository: r}\ncomponents:\n" + components_yaml,
+                                        "m.yml");
     EXPECT_TRUE(m) << (m ? "" : m.error().message);
     return *m;
 }
@@ -35,9 +36,10 @@ TEST(Graph, TextAndDot) {
 )");
     auto g = components::build_graph(m);
     EXPECT_EQ(components::graph_text(m, *g), "lib (library)\napp (image)\n  -> lib\n");
-    EXPECT_EQ(components::graph_dot(m, *g),
-              "digraph slipway {\n  rankdir=LR;\n  \"lib\" [shape=ellipse];\n  \"app\" [shape=box];\n"
-              "  \"app\" -> \"lib\";\n}\n");
+    EXPECT_EQ(
+        components::graph_dot(m, *g),
+        "digraph slipway {\n  rankdir=LR;\n  \"lib\" [shape=ellipse];\n  \"app\" [shape=box];\n"
+        "  \"app\" -> \"lib\";\n}\n");
 }
 
 TEST(Graph, LongCycleIsPrintedWhole) {
@@ -45,7 +47,8 @@ TEST(Graph, LongCycleIsPrintedWhole) {
   c: {paths: [c/], kind: library, depends_on: [a]}
   a: {paths: [a/], kind: library, depends_on: [b]}
   b: {paths: [b/], kind: library, depends_on: [c]}
-)", "m.yml");
+)",
+                                        "m.yml");
     ASSERT_FALSE(m);
     EXPECT_EQ(m.error().message, "m.yml:3:3: dependency cycle: a -> b -> c -> a");
 }

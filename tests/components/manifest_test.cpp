@@ -79,25 +79,29 @@ TEST(Manifest, LoadsTheDesignExample) {
 
 TEST(Manifest, JsonIsAcceptedBeingYaml) {
     auto m = parse_manifest(R"({"image": {"repository": "r"}, "components": {"a": {"paths": ["a/"],
-        "parameter": "A", "build": "true"}}})", "slipway.json");
+        "parameter": "A", "build": "true"}}})",
+                            "slipway.json");
     ASSERT_TRUE(m) << m.error().message;
     EXPECT_EQ(m->components[0].name, "a");
 }
 
 TEST(Manifest, UnknownKeySuggestsTheKnownOne) {
     EXPECT_EQ(error_of(with("    depends_on: [common]", "    dependson: [common]")),
-              "slipway.yml:11:5: unknown key 'dependson' in component 'training-lambda' (did you mean 'depends_on'?)");
+              "slipway.yml:11:5: unknown key 'dependson' in component 'training-lambda' (did you "
+              "mean 'depends_on'?)");
     EXPECT_EQ(error_of(with("project:", "projekt:")),
               "slipway.yml:2:1: unknown key 'projekt' in the manifest (did you mean 'project'?)");
-    EXPECT_EQ(error_of(with("    stack: ml-training-test", "    stack: s\n    regoin: x")),
-              "slipway.yml:24:5: unknown key 'regoin' in environment 'test' (did you mean 'region'?)");
+    EXPECT_EQ(
+        error_of(with("    stack: ml-training-test", "    stack: s\n    regoin: x")),
+        "slipway.yml:24:5: unknown key 'regoin' in environment 'test' (did you mean 'region'?)");
 }
 
 TEST(Manifest, WrongTypes) {
     EXPECT_EQ(error_of(with("paths: [libs/common/]", "paths: {a: b}")),
               "slipway.yml:16:12: component 'common'.paths: expected a list, got a map");
-    EXPECT_EQ(error_of(with("parameter: TrainingLambdaImageUri", "parameter: [x]")),
-              "slipway.yml:12:16: component 'training-lambda'.parameter: expected a string, got a list");
+    EXPECT_EQ(
+        error_of(with("parameter: TrainingLambdaImageUri", "parameter: [x]")),
+        "slipway.yml:12:16: component 'training-lambda'.parameter: expected a string, got a list");
     EXPECT_EQ(error_of("components: [a, b]\n"),
               "slipway.yml:1:13: components: expected a map, got a list");
 }
@@ -115,9 +119,10 @@ TEST(Manifest, MissingRequiredFields) {
 TEST(Manifest, DuplicatesAndBadNames) {
     EXPECT_EQ(error_of(with("  template:\n", "  common:\n")),
               "slipway.yml:18:3: duplicate component 'common'");
-    EXPECT_EQ(error_of(with("  template:\n", "  -bad name:\n")),
-              "slipway.yml:18:3: invalid component name '-bad name': use letters, digits, '.', '_' and "
-              "'-' (up to 128, starting with a letter or digit)");
+    EXPECT_EQ(
+        error_of(with("  template:\n", "  -bad name:\n")),
+        "slipway.yml:18:3: invalid component name '-bad name': use letters, digits, '.', '_' and "
+        "'-' (up to 128, starting with a letter or digit)");
     EXPECT_EQ(error_of(with("    kind: library\n", "    kind: library\n    kind: config\n")),
               "slipway.yml:18:5: duplicate key 'kind' in component 'common'");
 }
@@ -126,23 +131,27 @@ TEST(Manifest, UnknownDependencyAndCycles) {
     EXPECT_EQ(error_of(with("depends_on: [common]", "depends_on: [comon]")),
               "slipway.yml:11:18: component 'training-lambda' depends on unknown component 'comon' "
               "(did you mean 'common'?)");
-    EXPECT_EQ(error_of(with("    kind: library\n", "    kind: library\n    depends_on: [training-lambda]\n")),
+    EXPECT_EQ(error_of(with("    kind: library\n",
+                            "    kind: library\n    depends_on: [training-lambda]\n")),
               "slipway.yml:15:3: dependency cycle: common -> training-lambda -> common");
-    EXPECT_EQ(error_of(with("    kind: config\n", "    kind: config\n    depends_on: [template]\n")),
-              "slipway.yml:18:3: dependency cycle: template -> template");
+    EXPECT_EQ(
+        error_of(with("    kind: config\n", "    kind: config\n    depends_on: [template]\n")),
+        "slipway.yml:18:3: dependency cycle: template -> template");
 }
 
 TEST(Manifest, DurationsKindsAndPlaceholders) {
     EXPECT_EQ(error_of(with("timeout: 20m", "timeout: 20 minutes")),
               "slipway.yml:14:14: component 'training-lambda'.timeout: bad duration '20 minutes' "
               "(use e.g. 90s, 20m, 1h30m)");
-    EXPECT_EQ(error_of(with("kind: library", "kind: lib")),
-              "slipway.yml:17:11: component 'common'.kind: 'lib' is not one of image, library, config");
+    EXPECT_EQ(
+        error_of(with("kind: library", "kind: lib")),
+        "slipway.yml:17:11: component 'common'.kind: 'lib' is not one of image, library, config");
     EXPECT_EQ(error_of(with("{short_commit}", "{shortcommit}")),
               "slipway.yml:5:8: image.tag: unknown placeholder {shortcommit} (known: {component} "
               "{build} {commit} {short_commit} {env} {timestamp})");
     EXPECT_EQ(error_of(with("    kind: library\n", "    kind: library\n    parameter: X\n")),
-              "slipway.yml:18:16: component 'common': a library component has no image, so no 'parameter'");
+              "slipway.yml:18:16: component 'common': a library component has no image, so no "
+              "'parameter'");
 }
 
 TEST(Manifest, EnvironmentReferencesAndCapabilities) {
@@ -158,8 +167,9 @@ TEST(Manifest, YamlSyntaxErrorsCarryTheirPosition) {
 }
 
 TEST(Manifest, EmptyPatternsAreErrors) {
-    EXPECT_EQ(error_of(with("paths: [template.yml]", "paths: [\"#comment\"]")),
-              "slipway.yml:19:13: component 'template'.paths: pattern '#comment' is empty or a comment");
+    EXPECT_EQ(
+        error_of(with("paths: [template.yml]", "paths: [\"#comment\"]")),
+        "slipway.yml:19:13: component 'template'.paths: pattern '#comment' is empty or a comment");
 }
 
 TEST(Duration, Forms) {

@@ -33,8 +33,9 @@ inline void expect_same_as_git(const support::GitRepo& repo, const std::string& 
 
 /// Without rename detection (selection's fast tree walk) the output equals
 /// `git diff --no-renames`.
-inline void expect_same_as_git_without_renames(const support::GitRepo& repo, const std::string& base,
-                                               const std::string& head, bool two_dot = false) {
+inline void expect_same_as_git_without_renames(const support::GitRepo& repo,
+                                               const std::string& base, const std::string& head,
+                                               bool two_dot = false) {
     auto ours = changes_of(repo, {base, head, two_dot, false, false});
     const std::string range = two_dot ? base + " " + head : base + "..." + head;
     EXPECT_EQ(diff::format_changes(ours, diff::DiffFormat::name_status, true),

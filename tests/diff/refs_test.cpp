@@ -10,10 +10,12 @@ using diff_test::expect_same_as_git;
 using support::GitRepo;
 using support::shell_quote;
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) {
+    return s.substr(0, s.find('\n'));
+}
 
 class Refs : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         repo.write("a.txt", "1\n");
         c1 = repo.commit("one");
@@ -35,8 +37,9 @@ protected:
 };
 
 TEST_F(Refs, ResolvesEveryFormGitAccepts) {
-    for (const std::string& ref : std::vector<std::string>{"v1", "light", "dev", "HEAD", "HEAD~2", "HEAD^", "main~1",
-                            c1, c2.substr(0, 7), "v1^{commit}", "refs/heads/dev"}) {
+    for (const std::string& ref :
+         std::vector<std::string>{"v1", "light", "dev", "HEAD", "HEAD~2", "HEAD^", "main~1", c1,
+                                  c2.substr(0, 7), "v1^{commit}", "refs/heads/dev"}) {
         EXPECT_EQ(resolve(ref), first_line(repo.git("rev-parse " + shell_quote(ref + "^{commit}"))))
             << ref;
     }
@@ -60,7 +63,10 @@ TEST_F(Refs, RemoteTrackingBranchesOfAClone) {
 TEST_F(Refs, BareRepositoriesAndWorktrees) {
     support::TempDir dir;
     auto bare = dir.path() / "bare.git";
-    ASSERT_EQ(support::run("git clone -q --bare " + shell_quote(repo.path()) + " " + shell_quote(bare)).status, 0);
+    ASSERT_EQ(
+        support::run("git clone -q --bare " + shell_quote(repo.path()) + " " + shell_quote(bare))
+            .status,
+        0);
     auto r = diff::Repository::open(bare);
     ASSERT_TRUE(r);
     EXPECT_TRUE(r->is_bare());
@@ -139,7 +145,9 @@ TEST(RefErrors, AShallowCloneWithoutTheMergeBaseSaysHowToFixIt) {
     auto clone = dir.path() / "shallow";
     auto url = "file://" + origin.path().string();
     ASSERT_EQ(support::run("git clone -q --depth 1 --no-single-branch " + shell_quote(url) + " " +
-                           shell_quote(clone)).status, 0);
+                           shell_quote(clone))
+                  .status,
+              0);
     auto r = diff::Repository::open(clone);
     ASSERT_TRUE(r);
     EXPECT_TRUE(r->is_shallow());
@@ -149,7 +157,9 @@ TEST(RefErrors, AShallowCloneWithoutTheMergeBaseSaysHowToFixIt) {
     EXPECT_NE(c.error().message.find("shallow clone"), std::string::npos);
     EXPECT_NE(c.error().message.find("git fetch --unshallow"), std::string::npos);
     // git agrees that it cannot answer.
-    EXPECT_NE(support::run("git -C " + shell_quote(clone) + " diff origin/main...origin/feature").status, 0);
+    EXPECT_NE(
+        support::run("git -C " + shell_quote(clone) + " diff origin/main...origin/feature").status,
+        0);
 }
 
 TEST(RefErrors, NotAGitRepository) {

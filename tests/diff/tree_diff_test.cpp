@@ -36,27 +36,28 @@ TEST(TreeDiff, EveryKindOfChangeMatchesGit) {
     std::filesystem::create_directories(repo.path() / "vendor/sub");  // an unpopulated submodule
     repo.git("checkout -q -b feature");
 
-    repo.git("mv a.txt renamed.txt");                           // exact rename
-    repo.remove("b.txt");                                       // inexact rename
+    repo.git("mv a.txt renamed.txt");  // exact rename
+    repo.remove("b.txt");              // inexact rename
     repo.write("b2.txt", lines(1, 90, "bee") + "new tail\n");
-    repo.write("copy.txt", lines(1, 50, "copy"));               // a copy: git shows A
-    repo.write("space name.txt", "y\n");                         // modified
-    repo.write("mode.sh", "echo hi\n", true);                   // mode change only
-    repo.write("bin.dat", std::string("\0\1\2binary!!", 11));   // binary change
-    repo.git("mv empty empty-moved");                           // empty file rename
+    repo.write("copy.txt", lines(1, 50, "copy"));              // a copy: git shows A
+    repo.write("space name.txt", "y\n");                       // modified
+    repo.write("mode.sh", "echo hi\n", true);                  // mode change only
+    repo.write("bin.dat", std::string("\0\1\2binary!!", 11));  // binary change
+    repo.git("mv empty empty-moved");                          // empty file rename
     repo.remove("file-becomes-dir");
     repo.write("file-becomes-dir/now", "n\n");
     repo.remove("dir-becomes-file");
     repo.write("dir-becomes-file", "file now\n");
     repo.remove("link");
-    repo.write("link", "was a symlink\n");                      // type change
-    repo.remove("gone");                                        // deletion
-    repo.write("new\nline.txt", "nl\n");                        // quoted: newline
-    repo.write("tab\there.txt", "t\n");                          // quoted: tab
-    repo.write("q\"uote\\back.txt", "q\n");                      // quoted: quote, backslash
-    repo.write("ünïcödé/日本.txt", "u\n");                       // quoted: non-ASCII
+    repo.write("link", "was a symlink\n");   // type change
+    repo.remove("gone");                     // deletion
+    repo.write("new\nline.txt", "nl\n");     // quoted: newline
+    repo.write("tab\there.txt", "t\n");      // quoted: tab
+    repo.write("q\"uote\\back.txt", "q\n");  // quoted: quote, backslash
+    repo.write("ünïcödé/日本.txt", "u\n");   // quoted: non-ASCII
     repo.commit("feature");
-    repo.git("update-index --cacheinfo 160000," + repo.git("rev-parse HEAD").substr(0, 40) + ",vendor/sub");
+    repo.git("update-index --cacheinfo 160000," + repo.git("rev-parse HEAD").substr(0, 40) +
+             ",vendor/sub");
     repo.git("commit -q -m 'move submodule pointer'");
 
     expect_same_as_git(repo, "main", "feature");
@@ -125,18 +126,28 @@ TEST(TreeDiff, RandomHistoriesMatchGit) {
             int i = pick(static_cast<int>(files.size()));
             std::string f = files[i];
             switch (pick(5)) {
-                case 0: repo.write(f, lines(0, 10, "edit" + std::to_string(step)) + lines(11, 40, f)); break;
+                case 0:
+                    repo.write(f, lines(0, 10, "edit" + std::to_string(step)) + lines(11, 40, f));
+                    break;
                 case 1: {
-                    std::string to = "moved" + std::to_string(step) + "/" + f.substr(f.find('/') + 1);
-                    std::filesystem::create_directories(repo.path() / ("moved" + std::to_string(step)));
+                    std::string to =
+                        "moved" + std::to_string(step) + "/" + f.substr(f.find('/') + 1);
+                    std::filesystem::create_directories(repo.path() /
+                                                        ("moved" + std::to_string(step)));
                     repo.git("mv " + support::shell_quote(f) + " " + support::shell_quote(to));
                     if (pick(2)) repo.write(to, lines(0, 30, to.substr(0, 3)) + "tail\n");
                     files[i] = to;
                     break;
                 }
-                case 2: repo.remove(f), files.erase(files.begin() + i); break;
-                case 3: repo.write("added" + std::to_string(step) + ".txt", lines(0, pick(30), "new")); break;
-                case 4: repo.write("copy" + std::to_string(step) + ".txt", lines(0, 30, f)); break;
+                case 2:
+                    repo.remove(f), files.erase(files.begin() + i);
+                    break;
+                case 3:
+                    repo.write("added" + std::to_string(step) + ".txt", lines(0, pick(30), "new"));
+                    break;
+                case 4:
+                    repo.write("copy" + std::to_string(step) + ".txt", lines(0, 30, f));
+                    break;
             }
             if (pick(3) == 0) repo.commit("step " + std::to_string(step));
         }
@@ -171,11 +182,11 @@ TEST(TreeDiff, IncludeUncommittedAddsStagedUnstagedAndUntracked) {
     repo.commit("init");
     repo.write("committed.txt", "c\n");
     repo.commit("second");
-    repo.write("tracked.txt", "2\n");          // unstaged
+    repo.write("tracked.txt", "2\n");  // unstaged
     repo.write("staged.txt", "2\n");
-    repo.git("add staged.txt");                 // staged
-    repo.write("untracked/new.txt", "u\n");    // untracked
-    repo.write("debug.log", "ignored\n");      // ignored: not counted
+    repo.git("add staged.txt");              // staged
+    repo.write("untracked/new.txt", "u\n");  // untracked
+    repo.write("debug.log", "ignored\n");    // ignored: not counted
 
     auto c = changes_of(repo, {"HEAD~1", "HEAD", false, false, true});
     std::string expected = repo.git("diff --name-only --no-renames HEAD~1") +

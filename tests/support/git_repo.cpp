@@ -25,8 +25,10 @@ std::string slurp(const fs::path& p) {
 std::string shell_quote(const std::string& text) {
     std::string out = "'";
     for (char c : text) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
     }
     return out + "'";
 }
@@ -71,7 +73,8 @@ std::string GitRepo::git(const std::string& args, const std::string& input) cons
     return r.out;
 }
 
-void GitRepo::write(const std::string& relative, const std::string& content, bool executable) const {
+void GitRepo::write(const std::string& relative, const std::string& content,
+                    bool executable) const {
     const fs::path p = path() / relative;
     fs::create_directories(p.parent_path());
     std::error_code ignored;
@@ -80,7 +83,9 @@ void GitRepo::write(const std::string& relative, const std::string& content, boo
     fs::permissions(p, executable ? fs::perms(0755) : fs::perms(0644));
 }
 
-void GitRepo::remove(const std::string& relative) const { fs::remove_all(path() / relative); }
+void GitRepo::remove(const std::string& relative) const {
+    fs::remove_all(path() / relative);
+}
 
 void GitRepo::symlink(const std::string& target, const std::string& relative) const {
     const fs::path p = path() / relative;
@@ -97,6 +102,8 @@ std::string GitRepo::commit(const std::string& message) const {
     return id.substr(0, id.find('\n'));
 }
 
-std::string slipway_binary() { return SLIPWAY_BINARY; }
+std::string slipway_binary() {
+    return SLIPWAY_BINARY;
+}
 
 }  // namespace support

@@ -20,20 +20,20 @@ std::string shell_quote(const std::string& text);
 
 /// A fresh temporary directory, removed with everything in it on destruction.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     [[nodiscard]] const std::filesystem::path& path() const { return m_path; }
 
-private:
+  private:
     std::filesystem::path m_path;
 };
 
 /// A git repository (branch `main`, an identity configured) in a temp directory.
 class GitRepo {
-public:
+  public:
     GitRepo();
     [[nodiscard]] const std::filesystem::path& path() const { return m_dir.path(); }
 
@@ -41,14 +41,15 @@ public:
     std::string git(const std::string& args, const std::string& input = "") const;
 
     /// Writes a file (creating folders); `mode` 0755 makes it executable.
-    void write(const std::string& relative, const std::string& content, bool executable = false) const;
+    void write(const std::string& relative, const std::string& content,
+               bool executable = false) const;
     void remove(const std::string& relative) const;
     void symlink(const std::string& target, const std::string& relative) const;
 
     /// `git add -A && git commit` and returns the new commit id.
     std::string commit(const std::string& message) const;
 
-private:
+  private:
     TempDir m_dir;
 };
 
