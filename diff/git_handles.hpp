@@ -35,4 +35,7 @@ std::unexpected<common::Error> git_failure(const std::string& doing);
 /// Formats an object id as 40 hex characters.
 std::string to_hex(const git_oid& id);
 
+/// The root tree of the commit with the hex id `commit_id`.
+common::Result<TreeHandle> commit_tree(git_repository* repo, const std::string& commit_id);
+
 }  // namespace diff::detail

@@ -31,6 +31,31 @@ using common::fail;
 
 namespace {
 
+common::Result<git_oid> parse_oid(const std::string& hex) {
+    git_oid id;
+    if (git_oid_fromstr(&id, hex.c_str()) != 0) return git_failure("parsing object id " + hex);
+    return id;
+}
+
+}  // namespace
+
+common::Result<TreeHandle> detail::commit_tree(git_repository* repo, const std::string& commit_id) {
+    auto id = parse_oid(commit_id);
+    if (!id) return std::unexpected(id.error());
+    git_commit* commit_raw = nullptr;
+    if (git_commit_lookup(&commit_raw, repo, &*id) != 0) {
+        return git_failure("reading commit " + commit_id);
+    }
+    CommitHandle commit(commit_raw);
+    git_tree* tree = nullptr;
+    if (git_commit_tree(&tree, commit.get()) != 0) {
+        return git_failure("reading the tree of " + commit_id);
+    }
+    return TreeHandle(tree);
+}
+
+namespace {
+
 // libgit2 is initialised once per process and shut down at exit; every Repository goes
 // through here, so callers (the CLI, tests, benchmarks) need no set-up of their own.
 void ensure_libgit2() {
@@ -46,12 +71,6 @@ void ensure_libgit2() {
         ~Guard() { git_libgit2_shutdown(); }
     };
     static Guard guard;
-}
-
-common::Result<git_oid> parse_oid(const std::string& hex) {
-    git_oid id;
-    if (git_oid_fromstr(&id, hex.c_str()) != 0) return git_failure("parsing object id " + hex);
-    return id;
 }
 
 }  // namespace
@@ -140,18 +159,8 @@ common::Result<std::string> Repository::merge_base(const std::string& base_ref,
 
 common::Result<std::vector<std::string>> Repository::list_files(
     const std::string& commit_id) const {
-    auto id = parse_oid(commit_id);
-    if (!id) return std::unexpected(id.error());
-    git_commit* commit_raw = nullptr;
-    if (git_commit_lookup(&commit_raw, m_repo.get(), &*id) != 0) {
-        return git_failure("reading commit " + commit_id);
-    }
-    CommitHandle commit(commit_raw);
-    git_tree* tree_raw = nullptr;
-    if (git_commit_tree(&tree_raw, commit.get()) != 0) {
-        return git_failure("reading the tree of " + commit_id);
-    }
-    TreeHandle tree(tree_raw);
+    auto tree = commit_tree(m_repo.get(), commit_id);
+    if (!tree) return std::unexpected(tree.error());
     std::vector<std::string> files;
     auto visit = [](const char* root, const git_tree_entry* entry, void* payload) -> int {
         if (git_tree_entry_type(entry) == GIT_OBJECT_TREE) return 0;
@@ -159,7 +168,7 @@ common::Result<std::vector<std::string>> Repository::list_files(
         out->push_back(std::string(root) + git_tree_entry_name(entry));
         return 0;
     };
-    if (git_tree_walk(tree.get(), GIT_TREEWALK_PRE, visit, &files) != 0) {
+    if (git_tree_walk(tree->get(), GIT_TREEWALK_PRE, visit, &files) != 0) {
         return git_failure("listing the files of " + commit_id);
     }
     std::sort(files.begin(), files.end());
@@ -168,20 +177,10 @@ common::Result<std::vector<std::string>> Repository::list_files(
 
 common::Result<std::string> Repository::read_file(const std::string& commit_id,
                                                   const std::string& path) const {
-    auto id = parse_oid(commit_id);
-    if (!id) return std::unexpected(id.error());
-    git_commit* commit_raw = nullptr;
-    if (git_commit_lookup(&commit_raw, m_repo.get(), &*id) != 0) {
-        return git_failure("reading commit " + commit_id);
-    }
-    CommitHandle commit(commit_raw);
-    git_tree* tree_raw = nullptr;
-    if (git_commit_tree(&tree_raw, commit.get()) != 0) {
-        return git_failure("reading the tree of " + commit_id);
-    }
-    TreeHandle tree(tree_raw);
+    auto tree = commit_tree(m_repo.get(), commit_id);
+    if (!tree) return std::unexpected(tree.error());
     git_tree_entry* entry_raw = nullptr;
-    if (git_tree_entry_bypath(&entry_raw, tree.get(), path.c_str()) != 0) {
+    if (git_tree_entry_bypath(&entry_raw, tree->get(), path.c_str()) != 0) {
         return fail(ErrorCode::input,
                     "no file '" + path + "' in commit " + commit_id.substr(0, 12));
     }

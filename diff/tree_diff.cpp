@@ -46,21 +46,6 @@ RenameConfig read_rename_config(git_repository* repo) {
     return out;
 }
 
-common::Result<TreeHandle> commit_tree(git_repository* repo, const std::string& commit_id) {
-    git_oid id;
-    git_oid_fromstr(&id, commit_id.c_str());
-    git_commit* commit_raw = nullptr;
-    if (git_commit_lookup(&commit_raw, repo, &id) != 0) {
-        return git_failure("reading commit " + commit_id);
-    }
-    CommitHandle commit(commit_raw);
-    git_tree* tree = nullptr;
-    if (git_commit_tree(&tree, commit.get()) != 0) {
-        return git_failure("reading the tree of " + commit_id);
-    }
-    return TreeHandle(tree);
-}
-
 std::optional<Status> to_status(git_delta_t status) {
     switch (status) {
         case GIT_DELTA_ADDED:
