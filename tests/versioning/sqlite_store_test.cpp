@@ -1,0 +1,117 @@
+// The SQLite backend: the conformance suite on real files, plus what only a file-backed
+// store has (migrations, refusing newer schemas, durability across opens, many processes).
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "store_conformance.hpp"
+#include "support/git_repo.hpp"
+#include "versioning/sqlite_store.hpp"
+
+namespace store_test {
+namespace {
+
+std::vector<std::unique_ptr<support::TempDir>>& temp_dirs() {
+    static std::vector<std::unique_ptr<support::TempDir>> dirs;
+    return dirs;
+}
+
+std::unique_ptr<versioning::VersionStore> make_sqlite_store() {
+    temp_dirs().push_back(std::make_unique<support::TempDir>());
+    auto store = versioning::open_store("sqlite:state.db", temp_dirs().back()->path().string());
+    EXPECT_TRUE(store) << store.error().message;
+    return std::move(*store);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance, ::testing::Values(&make_sqlite_store));
+
+TEST(SqliteStore, CreatesItsFolderAndKeepsDataAcrossOpens) {
+    support::TempDir dir;
+    {
+        auto store = versioning::open_store("sqlite:.slipway/state.db", dir.path().string());
+        ASSERT_TRUE(store) << store.error().message;
+        ASSERT_TRUE(
+            (*store)->reserve_build({"api", "c", "h", "r", 1, ""}, [](auto) { return "img"; }));
+    }
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / ".slipway" / "state.db"));
+    auto again = versioning::open_store("sqlite:.slipway/state.db", dir.path().string());
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*(*again)->peek_next_number("api"), 2);
+}
+
+TEST(SqliteStore, RefusesAStoreFromANewerSlipway) {
+    support::TempDir dir;
+    const auto path = (dir.path() / "state.db").string();
+    ASSERT_TRUE(versioning::SqliteVersionStore::open(path));
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    auto store = versioning::SqliteVersionStore::open(path);
+    ASSERT_FALSE(store);
+    EXPECT_EQ(store.error().code, common::ErrorCode::external);
+    EXPECT_NE(store.error().message.find("schema version 99, newer than this slipway knows"),
+              std::string::npos)
+        << store.error().message;
+}
+
+TEST(SqliteStore, UpgradesAnOlderStore) {
+    // A version-0 file (an empty database, as a pre-store slipway would leave none) is
+    // migrated to the current schema on open.
+    support::TempDir dir;
+    const auto path = (dir.path() / "state.db").string();
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_exec(db, "CREATE TABLE unrelated (x)", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    auto store = versioning::SqliteVersionStore::open(path);
+    ASSERT_TRUE(store) << store.error().message;
+    EXPECT_EQ(*(*store)->peek_next_number("api"), 1);
+    auto version = support::run("sqlite3 " + support::shell_quote(path) + " 'PRAGMA user_version'");
+    EXPECT_EQ(version.out, std::to_string(versioning::SqliteVersionStore::schema_version()) + "\n");
+}
+
+TEST(SqliteStore, UnknownStoreKinds) {
+    auto store = versioning::open_store("postgres://x", "/tmp");
+    ASSERT_FALSE(store);
+    EXPECT_EQ(store.error().code, common::ErrorCode::input);
+    EXPECT_NE(store.error().message.find("unknown kind 'postgres'"), std::string::npos);
+}
+
+// 8 processes reserve 200 numbers each for one component on one store file: every number
+// from 1 to 1600 must be handed out exactly once.
+TEST(SqliteStore, EightProcessesNeverShareANumber) {
+    support::TempDir dir;
+    const std::string url = "sqlite:" + (dir.path() / "state.db").string();
+    ASSERT_TRUE(versioning::open_store(url, "/"));  // create the schema once
+    std::string command;
+    for (int p = 0; p < 8; ++p) {
+        command += support::shell_quote(STORE_RESERVER) + " " + support::shell_quote(url) +
+                   " shared 200 > " +
+                   support::shell_quote((dir.path() / ("out" + std::to_string(p))).string()) +
+                   " & ";
+    }
+    auto r = support::run(command + "wait");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::vector<long> numbers;
+    for (int p = 0; p < 8; ++p) {
+        std::ifstream in(dir.path() / ("out" + std::to_string(p)));
+        long n = 0;
+        int count = 0;
+        while (in >> n) numbers.push_back(n), ++count;
+        EXPECT_EQ(count, 200) << "process " << p;
+    }
+    std::sort(numbers.begin(), numbers.end());
+    ASSERT_EQ(numbers.size(), 1600u);
+    for (long i = 0; i < 1600; ++i) ASSERT_EQ(numbers[static_cast<std::size_t>(i)], i + 1);
+    auto store = versioning::open_store(url, "/");
+    EXPECT_EQ(*(*store)->peek_next_number("shared"), 1601);
+    EXPECT_EQ((*store)->builds_of("shared", 5000)->size(), 1600u);
+}
+
+}  // namespace
+}  // namespace store_test

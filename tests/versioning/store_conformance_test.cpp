@@ -1,0 +1,175 @@
+// The conformance suite's cases. Every backend runs all of them unchanged.
+#include "store_conformance.hpp"
+
+namespace store_test {
+namespace {
+
+using versioning::BuildStatus;
+using versioning::RunStatus;
+
+TEST_P(StoreConformance, NumbersStartAtOneAndArePerComponent) {
+    EXPECT_EQ(reserve("api").build_number, 1);
+    EXPECT_EQ(reserve("api").build_number, 2);
+    EXPECT_EQ(reserve("worker").build_number, 1);
+    EXPECT_EQ(reserve("api").build_number, 3);
+}
+
+TEST_P(StoreConformance, ReservationRecordsARunningBuildWithItsImage) {
+    auto b = reserve("api", "hash-1");
+    EXPECT_EQ(b.image_uri, "repo:api-1");
+    auto history = store->builds_of("api", 10);
+    ASSERT_TRUE(history);
+    ASSERT_EQ(history->size(), 1u);
+    EXPECT_EQ((*history)[0].status, BuildStatus::running);
+    EXPECT_EQ((*history)[0].image_uri, "repo:api-1");
+    EXPECT_EQ((*history)[0].input_hash, "hash-1");
+    EXPECT_EQ((*history)[0].log_path, "/logs/api.log");
+    EXPECT_FALSE((*history)[0].finished_at);
+}
+
+TEST_P(StoreConformance, FinishingABuildRecordsItsOutcome) {
+    reserve("api");
+    ASSERT_TRUE(store->finish_build("api", 1, {BuildStatus::failed, 3, 2000}));
+    auto b = (*store->builds_of("api", 1))[0];
+    EXPECT_EQ(b.status, BuildStatus::failed);
+    EXPECT_EQ(b.exit_code, 3);
+    EXPECT_EQ(b.finished_at, 2000);
+}
+
+TEST_P(StoreConformance, PeekDoesNotReserve) {
+    EXPECT_EQ(*store->peek_next_number("api"), 1);
+    reserve("api");
+    EXPECT_EQ(*store->peek_next_number("api"), 2);
+    EXPECT_EQ(*store->peek_next_number("api"), 2);
+    EXPECT_EQ(reserve("api").build_number, 2);
+}
+
+TEST_P(StoreConformance, ReuseFindsTheLatestSucceededBuildWithTheSameHash) {
+    reserve("api", "same");
+    store->finish_build("api", 1, {BuildStatus::succeeded, 0, 1100});
+    reserve("api", "same");
+    store->finish_build("api", 2, {BuildStatus::failed, 1, 1200});
+    reserve("api", "other");
+    store->finish_build("api", 3, {BuildStatus::succeeded, 0, 1300});
+    auto found = store->find_reusable("api", "same");
+    ASSERT_TRUE(found && *found);
+    EXPECT_EQ((*found)->build_number, 1);
+    EXPECT_FALSE(*store->find_reusable("api", "never"));
+    EXPECT_FALSE(*store->find_reusable("worker", "same"));
+}
+
+TEST_P(StoreConformance, ReusedAndSkippedBuildsAreRecordedWithoutTakingNumbers) {
+    auto b = reserve("api", "same");
+    store->finish_build("api", 1, {BuildStatus::succeeded, 0, 1100});
+    auto reused = b;
+    reused.status = BuildStatus::reused;
+    reused.run_id = "run-2";
+    ASSERT_TRUE(store->record_build(reused));
+    versioning::BuildRecord skipped{"worker", 0,    "c0ffee", "h", "",     BuildStatus::skipped,
+                                    {},       1500, 1500,     "",  "run-2"};
+    ASSERT_TRUE(store->record_build(skipped));
+    ASSERT_TRUE(store->record_build(skipped));
+    EXPECT_EQ(reserve("api").build_number, 2);
+    EXPECT_EQ(reserve("worker").build_number, 1);
+    auto history = *store->builds_of("api", 10);
+    ASSERT_EQ(history.size(), 3u);
+    EXPECT_EQ(history[1].status, BuildStatus::reused);
+    EXPECT_EQ(history[1].build_number, 1);
+    EXPECT_EQ(history[1].image_uri, "repo:api-1");
+}
+
+TEST_P(StoreConformance, HistoryIsNewestFirstAndLimited) {
+    for (int i = 0; i < 5; ++i) reserve("api");
+    auto history = *store->builds_of("api", 3);
+    ASSERT_EQ(history.size(), 3u);
+    EXPECT_EQ(history[0].build_number, 5);
+    EXPECT_EQ(history[2].build_number, 3);
+}
+
+TEST_P(StoreConformance, LatestBuildOfEveryComponent) {
+    reserve("b"), reserve("a"), reserve("b");
+    auto latest = *store->latest_builds();
+    ASSERT_EQ(latest.size(), 2u);
+    EXPECT_EQ(latest[0].component, "a");
+    EXPECT_EQ(latest[1].build_number, 2);
+    EXPECT_EQ(*store->known_components(), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST_P(StoreConformance, DiffsPerCommitAndComponent) {
+    ASSERT_TRUE(store->record_diffs({{"c1", "api", {"svc/api/a.py", "odd\nname"}},
+                                     {"c1", "lib", {"lib/x"}},
+                                     {"c2", "api", {"svc/api/b.py"}}}));
+    auto d = *store->diffs_of("c1");
+    ASSERT_EQ(d.size(), 2u);
+    EXPECT_EQ(d[0].component, "api");
+    EXPECT_EQ(d[0].paths, (std::vector<std::string>{"svc/api/a.py", "odd\nname"}));
+    ASSERT_TRUE(store->record_diffs({{"c1", "api", {"replaced"}}}));
+    EXPECT_EQ((*store->diffs_of("c1"))[0].paths, std::vector<std::string>{"replaced"});
+    EXPECT_TRUE(store->diffs_of("unknown")->empty());
+}
+
+TEST_P(StoreConformance, DeploymentsAndTheCurrentStateOfEachEnvironment) {
+    versioning::DeploymentRecord first{
+        0,
+        "test",
+        "stack-test",
+        "c1",
+        "succeeded",
+        10,
+        20,
+        "cs-1",
+        "run-1",
+        {{"api", 1, "repo:api-1", true}, {"worker", 1, "repo:worker-1", true}}};
+    auto id1 = store->record_deployment(first);
+    ASSERT_TRUE(id1) << id1.error().message;
+    auto failed = first;
+    failed.status = "failed";
+    failed.images = {{"api", 2, "repo:api-2", true}, {"worker", 1, "repo:worker-1", false}};
+    ASSERT_TRUE(store->record_deployment(failed));
+    auto prod = first;
+    prod.env = "prod";
+    prod.stack = "stack-prod";
+    ASSERT_TRUE(store->record_deployment(prod));
+
+    auto current = *store->current_deployments("");
+    ASSERT_EQ(current.size(), 2u);
+    EXPECT_EQ(current[1].env, "test");
+    EXPECT_EQ(current[1].id, *id1);  // the failed attempt did not change the current state
+    EXPECT_EQ(current[1].images[0].image_uri, "repo:api-1");
+    EXPECT_EQ(store->current_deployments("prod")->size(), 1u);
+
+    auto api = *store->deployments_of("api", "", 10);
+    ASSERT_EQ(api.size(), 3u);
+    EXPECT_EQ(api[0].env, "prod");
+    EXPECT_EQ(api[1].status, "failed");
+    EXPECT_EQ(store->deployments_of("api", "test", 10)->size(), 2u);
+}
+
+TEST_P(StoreConformance, RunsAndRecoveryOfInterruptedOnes) {
+    versioning::RunRecord dead{"run-dead", "cli", "main",   "HEAD", "", RunStatus::running,
+                               100,        {},    "host-a", 111,    1};
+    versioning::RunRecord alive = dead;
+    alive.id = "run-alive", alive.pid = 222;
+    versioning::RunRecord elsewhere = dead;
+    elsewhere.id = "run-elsewhere", elsewhere.host = "host-b";
+    for (const auto& r : {dead, alive, elsewhere}) ASSERT_TRUE(store->begin_run(r));
+    reserve("api", "h", "run-dead");
+    reserve("api", "h", "run-alive");
+    reserve("api", "h", "run-elsewhere");
+    auto marked = store->recover_interrupted(
+        "host-a", 5000, [](std::int64_t pid, std::int64_t) { return pid == 222; });
+    ASSERT_TRUE(marked);
+    EXPECT_EQ(*marked, 1u);
+    auto history = *store->builds_of("api", 10);
+    EXPECT_EQ(history[2].status, BuildStatus::interrupted);  // run-dead's build
+    EXPECT_EQ(history[2].finished_at, 5000);
+    EXPECT_EQ(history[1].status, BuildStatus::running);
+    EXPECT_EQ(history[0].status, BuildStatus::running);
+    EXPECT_EQ(*store->recover_interrupted("host-a", 6000, [](auto, auto) { return true; }), 0u);
+    // A new reservation never reuses the interrupted number.
+    EXPECT_EQ(reserve("api").build_number, 4);
+    ASSERT_TRUE(store->finish_run("run-alive", RunStatus::succeeded, 7000));
+}
+
+}  // namespace
+}  // namespace store_test

@@ -1,0 +1,52 @@
+#include "versioning/records.hpp"
+
+#include <array>
+#include <utility>
+
+namespace versioning {
+namespace {
+
+constexpr std::array<std::pair<BuildStatus, std::string_view>, 8> k_build_statuses = {{
+    {BuildStatus::running, "running"},
+    {BuildStatus::succeeded, "succeeded"},
+    {BuildStatus::failed, "failed"},
+    {BuildStatus::timed_out, "timed-out"},
+    {BuildStatus::cancelled, "cancelled"},
+    {BuildStatus::skipped, "skipped"},
+    {BuildStatus::reused, "reused"},
+    {BuildStatus::interrupted, "interrupted"},
+}};
+
+}  // namespace
+
+std::string_view to_string(BuildStatus status) {
+    for (auto [s, name] : k_build_statuses) {
+        if (s == status) return name;
+    }
+    return "running";
+}
+
+std::optional<BuildStatus> parse_build_status(std::string_view text) {
+    for (auto [s, name] : k_build_statuses) {
+        if (name == text) return s;
+    }
+    return std::nullopt;
+}
+
+std::string_view to_string(RunStatus status) {
+    switch (status) {
+        case RunStatus::running:
+            return "running";
+        case RunStatus::succeeded:
+            return "succeeded";
+        case RunStatus::failed:
+            return "failed";
+        case RunStatus::cancelled:
+            return "cancelled";
+        case RunStatus::interrupted:
+            return "interrupted";
+    }
+    return "running";
+}
+
+}  // namespace versioning

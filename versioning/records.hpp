@@ -1,0 +1,117 @@
+#pragma once
+// The records of the version store, as plain values. Times are milliseconds since the Unix
+// epoch (UTC); the caller passes them in.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace versioning {
+
+using Millis = std::int64_t;
+
+/// What became of one component in one run. `running` is a reserved number whose build
+/// has not finished; `interrupted` one whose process died without finishing it.
+enum class BuildStatus {
+    running,
+    succeeded,
+    failed,
+    timed_out,
+    cancelled,
+    skipped,
+    reused,
+    interrupted
+};
+
+std::string_view to_string(BuildStatus status);
+std::optional<BuildStatus> parse_build_status(std::string_view text);
+
+struct BuildRecord {
+    std::string component;
+    std::int64_t build_number = 0;  // 0: none (skipped, or cancelled before it started)
+    std::string commit;
+    std::string input_hash;
+    std::string image_uri;
+    BuildStatus status = BuildStatus::running;
+    std::optional<int> exit_code;
+    Millis started_at = 0;
+    std::optional<Millis> finished_at;
+    std::string log_path;
+    std::string run_id;
+};
+
+/// A new build about to start: the store gives it the next number of its component.
+struct BuildStart {
+    std::string component;
+    std::string commit;
+    std::string input_hash;
+    std::string run_id;
+    Millis started_at = 0;
+    std::string log_path;
+};
+
+/// How a started build ended.
+struct BuildEnd {
+    BuildStatus status = BuildStatus::succeeded;
+    std::optional<int> exit_code;
+    Millis finished_at = 0;
+};
+
+enum class RunStatus { running, succeeded, failed, cancelled, interrupted };
+
+std::string_view to_string(RunStatus status);
+
+struct RunRecord {
+    std::string id;
+    std::string trigger;  // "cli", "webhook", "codebuild:<build id>", ...
+    std::string base;
+    std::string head;
+    std::string env;
+    RunStatus status = RunStatus::running;
+    Millis started_at = 0;
+    std::optional<Millis> finished_at;
+    std::string host;
+    std::int64_t pid = 0;
+    std::int64_t pid_start = 0;  // the process's start time, to tell a reused pid apart
+};
+
+/// The paths of one commit that touched one component.
+struct DiffRecord {
+    std::string commit;
+    std::string component;
+    std::vector<std::string> paths;
+};
+
+struct DeploymentImage {
+    std::string component;
+    std::int64_t build_number = 0;
+    std::string image_uri;
+    bool changed = false;
+};
+
+struct DeploymentRecord {
+    std::int64_t id = 0;
+    std::string env;
+    std::string stack;
+    std::string commit;
+    std::string status;  // "succeeded", "failed", ...
+    Millis started_at = 0;
+    std::optional<Millis> finished_at;
+    std::string change_set;
+    std::string run_id;
+    std::vector<DeploymentImage> images;
+};
+
+/// One component's image in one deployment, for per-component history.
+struct ComponentDeployment {
+    std::int64_t deployment_id = 0;
+    std::string env;
+    std::string status;
+    std::int64_t build_number = 0;
+    std::string image_uri;
+    bool changed = false;
+    std::string commit;
+    std::optional<Millis> finished_at;
+};
+
+}  // namespace versioning

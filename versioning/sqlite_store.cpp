@@ -1,0 +1,480 @@
+// The SQLite store. The schema is versioned with PRAGMA user_version: each entry of
+// k_migrations moves it up by one inside a transaction, so a store written by an older
+// slipway is upgraded on open and one written by a newer slipway is refused.
+//
+// Build numbers come from build_counters, bumped by an upsert in the same BEGIN IMMEDIATE
+// transaction that inserts the build row: concurrent processes queue on SQLite's write lock
+// (busy timeout), so each number is handed out exactly once and none is lost. `builds`
+// also keeps the rows that take no new number (reused: the reused build's number; skipped
+// and cancelled-before-start: none), so its key is a surrogate id with (component,
+// build_number) unique among the builds that own their number.
+#include "versioning/sqlite_store.hpp"
+
+#include <filesystem>
+
+namespace versioning {
+
+using detail::Statement;
+
+namespace {
+
+const char* const k_migrations[] = {
+    // 1: the first schema.
+    R"sql(
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY, trigger TEXT NOT NULL, base TEXT NOT NULL, head TEXT NOT NULL,
+        env TEXT NOT NULL, status TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER,
+        host TEXT NOT NULL, pid INTEGER NOT NULL, pid_start INTEGER NOT NULL);
+    CREATE INDEX runs_running ON runs(host) WHERE status = 'running';
+    CREATE TABLE build_counters (component TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE builds (
+        id INTEGER PRIMARY KEY, component TEXT NOT NULL, build_number INTEGER,
+        commit_id TEXT NOT NULL, input_hash TEXT NOT NULL, image_uri TEXT NOT NULL,
+        status TEXT NOT NULL, exit_code INTEGER, started_at INTEGER NOT NULL, finished_at INTEGER,
+        log_path TEXT NOT NULL, run_id TEXT NOT NULL);
+    CREATE UNIQUE INDEX builds_number ON builds(component, build_number) WHERE status != 'reused';
+    CREATE INDEX builds_history ON builds(component, id DESC);
+    CREATE INDEX builds_reusable ON builds(component, input_hash, id DESC) WHERE status = 'succeeded';
+    CREATE INDEX builds_run ON builds(run_id) WHERE status = 'running';
+    CREATE TABLE diffs (commit_id TEXT NOT NULL, component TEXT NOT NULL, paths BLOB NOT NULL,
+        PRIMARY KEY (commit_id, component)) WITHOUT ROWID;
+    CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY, env TEXT NOT NULL, stack TEXT NOT NULL, commit_id TEXT NOT NULL,
+        status TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER,
+        change_set TEXT NOT NULL, run_id TEXT NOT NULL);
+    CREATE INDEX deployments_current ON deployments(env, id DESC) WHERE status = 'succeeded';
+    CREATE TABLE deployment_images (
+        deployment_id INTEGER NOT NULL REFERENCES deployments(id), component TEXT NOT NULL,
+        build_number INTEGER NOT NULL, image_uri TEXT NOT NULL, changed INTEGER NOT NULL,
+        PRIMARY KEY (deployment_id, component)) WITHOUT ROWID;
+    CREATE INDEX deployment_images_component ON deployment_images(component, deployment_id DESC);
+    )sql",
+};
+
+constexpr int k_schema_version = static_cast<int>(std::size(k_migrations));
+
+constexpr const char* k_build_columns =
+    "component, build_number, commit_id, input_hash, image_uri, status, exit_code, started_at, "
+    "finished_at, log_path, run_id";
+
+BuildRecord read_build(const Statement& s) {
+    BuildRecord b;
+    b.component = s.text(0);
+    b.build_number = s.optional_int64(1).value_or(0);
+    b.commit = s.text(2);
+    b.input_hash = s.text(3);
+    b.image_uri = s.text(4);
+    b.status = parse_build_status(s.text(5)).value_or(BuildStatus::running);
+    if (auto code = s.optional_int64(6)) b.exit_code = static_cast<int>(*code);
+    b.started_at = s.int64(7);
+    b.finished_at = s.optional_int64(8);
+    b.log_path = s.text(9);
+    b.run_id = s.text(10);
+    return b;
+}
+
+std::string join_paths(const std::vector<std::string>& paths) {
+    std::string out;
+    for (const auto& p : paths) out += p + '\0';
+    return out;
+}
+
+std::vector<std::string> split_paths(const std::string& joined) {
+    std::vector<std::string> out;
+    for (std::size_t s = 0, e; (e = joined.find('\0', s)) != std::string::npos; s = e + 1) {
+        out.push_back(joined.substr(s, e - s));
+    }
+    return out;
+}
+
+common::Result<void> migrate(detail::Database& db, const std::string& path) {
+    auto version_stmt = db.prepare("PRAGMA user_version");
+    if (!version_stmt) return std::unexpected(version_stmt.error());
+    auto row = version_stmt->step();
+    if (!row) return std::unexpected(row.error());
+    const int version = static_cast<int>(version_stmt->int64(0));
+    version_stmt->reset();
+    if (version > k_schema_version) {
+        return common::fail(common::ErrorCode::external,
+                            "store " + path + " has schema version " + std::to_string(version) +
+                                ", newer than this slipway knows (" +
+                                std::to_string(k_schema_version) + "): upgrade slipway");
+    }
+    for (int v = version; v < k_schema_version; ++v) {
+        auto ok = detail::in_transaction(db, [&]() -> common::Result<void> {
+            if (auto done = db.exec(k_migrations[v]); !done) return done;
+            return db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+        });
+        if (!ok) return std::unexpected(ok.error().with_context("migrating store " + path));
+    }
+    return {};
+}
+
+}  // namespace
+
+int SqliteVersionStore::schema_version() {
+    return k_schema_version;
+}
+
+common::Result<std::unique_ptr<SqliteVersionStore>> SqliteVersionStore::open(
+    const std::string& path) {
+    std::error_code ec;
+    const auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    auto db = detail::Database::open(path);
+    if (!db) return std::unexpected(db.error());
+    if (auto ok = migrate(*db, path); !ok) return std::unexpected(ok.error());
+    return std::unique_ptr<SqliteVersionStore>(new SqliteVersionStore(std::move(*db)));
+}
+
+common::Result<Statement*> SqliteVersionStore::statement(const char* sql) {
+    auto it = m_statements.find(sql);
+    if (it == m_statements.end()) {
+        auto prepared = m_db.prepare(sql);
+        if (!prepared) return std::unexpected(prepared.error());
+        it = m_statements.emplace(sql, std::move(*prepared)).first;
+    }
+    it->second.reset();
+    return &it->second;
+}
+
+common::Result<void> SqliteVersionStore::begin_run(const RunRecord& r) {
+    auto s = statement(
+        "INSERT INTO runs (id, trigger, base, head, env, status, started_at, host, pid, pid_start) "
+        "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, r.id).bind(2, r.trigger).bind(3, r.base).bind(4, r.head).bind(5, r.env);
+    (*s)->bind(6, r.started_at).bind(7, r.host).bind(8, r.pid).bind(9, r.pid_start);
+    return (*s)->run();
+}
+
+common::Result<void> SqliteVersionStore::finish_run(const std::string& run_id, RunStatus status,
+                                                    Millis at) {
+    auto s = statement("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, to_string(status)).bind(2, at).bind(3, run_id);
+    return (*s)->run();
+}
+
+common::Result<BuildRecord> SqliteVersionStore::reserve_build(
+    const BuildStart& start, const std::function<std::string(std::int64_t)>& image_uri) {
+    return detail::in_transaction(m_db, [&]() -> common::Result<BuildRecord> {
+        auto bump = statement(
+            "INSERT INTO build_counters (component, last) VALUES (?, 1) "
+            "ON CONFLICT (component) DO UPDATE SET last = last + 1 RETURNING last");
+        if (!bump) return std::unexpected(bump.error());
+        (*bump)->bind(1, start.component);
+        auto row = (*bump)->step();
+        if (!row) return std::unexpected(row.error());
+        BuildRecord b;
+        b.build_number = (*bump)->int64(0);
+        (*bump)->reset();
+        b.component = start.component;
+        b.commit = start.commit;
+        b.input_hash = start.input_hash;
+        b.image_uri = image_uri(b.build_number);
+        b.started_at = start.started_at;
+        b.log_path = start.log_path;
+        b.run_id = start.run_id;
+        if (auto ok = insert_build(b); !ok) return std::unexpected(ok.error());
+        return b;
+    });
+}
+
+common::Result<void> SqliteVersionStore::insert_build(const BuildRecord& b) {
+    auto s = statement(
+        "INSERT INTO builds (component, build_number, commit_id, input_hash, image_uri, status, "
+        "exit_code, started_at, finished_at, log_path, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?)");
+    if (!s) return std::unexpected(s.error());
+    auto& st = **s;
+    st.bind(1, b.component);
+    b.build_number > 0 ? st.bind(2, b.build_number) : st.bind_null(2);
+    st.bind(3, b.commit).bind(4, b.input_hash).bind(5, b.image_uri).bind(6, to_string(b.status));
+    b.exit_code ? st.bind(7, static_cast<std::int64_t>(*b.exit_code)) : st.bind_null(7);
+    st.bind(8, b.started_at).bind(9, b.finished_at).bind(10, b.log_path).bind(11, b.run_id);
+    return st.run();
+}
+
+common::Result<void> SqliteVersionStore::finish_build(const std::string& component,
+                                                      std::int64_t build_number,
+                                                      const BuildEnd& end) {
+    auto s = statement(
+        "UPDATE builds SET status = ?, exit_code = ?, finished_at = ? "
+        "WHERE component = ? AND build_number = ? AND status != 'reused'");
+    if (!s) return std::unexpected(s.error());
+    auto& st = **s;
+    st.bind(1, to_string(end.status));
+    end.exit_code ? st.bind(2, static_cast<std::int64_t>(*end.exit_code)) : st.bind_null(2);
+    st.bind(3, end.finished_at).bind(4, component).bind(5, build_number);
+    return st.run();
+}
+
+common::Result<void> SqliteVersionStore::record_build(const BuildRecord& build) {
+    return insert_build(build);
+}
+
+common::Result<std::vector<BuildRecord>> SqliteVersionStore::query_builds(const char* sql,
+                                                                          const std::string& key,
+                                                                          std::int64_t limit) {
+    auto s = statement(sql);
+    if (!s) return std::unexpected(s.error());
+    if (!key.empty()) (*s)->bind(1, key);
+    if (limit > 0) (*s)->bind(key.empty() ? 1 : 2, limit);
+    std::vector<BuildRecord> out;
+    for (;;) {
+        auto row = (*s)->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        out.push_back(read_build(**s));
+    }
+    (*s)->reset();
+    return out;
+}
+
+common::Result<std::optional<BuildRecord>> SqliteVersionStore::find_reusable(
+    const std::string& component, const std::string& input_hash) {
+    auto s = statement(
+        "SELECT component, build_number, commit_id, input_hash, image_uri, status, exit_code, "
+        "started_at, "
+        "finished_at, log_path, run_id FROM builds WHERE component = ? AND input_hash = ? "
+        "AND status = 'succeeded' ORDER BY id DESC LIMIT 1");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, component).bind(2, input_hash);
+    auto row = (*s)->step();
+    if (!row) return std::unexpected(row.error());
+    std::optional<BuildRecord> out;
+    if (*row) out = read_build(**s);
+    (*s)->reset();
+    return out;
+}
+
+common::Result<std::int64_t> SqliteVersionStore::peek_next_number(const std::string& component) {
+    auto s = statement("SELECT last FROM build_counters WHERE component = ?");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, component);
+    auto row = (*s)->step();
+    if (!row) return std::unexpected(row.error());
+    std::int64_t next = *row ? (*s)->int64(0) + 1 : 1;
+    (*s)->reset();
+    return next;
+}
+
+common::Result<std::vector<BuildRecord>> SqliteVersionStore::builds_of(const std::string& component,
+                                                                       std::size_t limit) {
+    return query_builds(
+        "SELECT component, build_number, commit_id, input_hash, image_uri, status, exit_code, "
+        "started_at, "
+        "finished_at, log_path, run_id FROM builds WHERE component = ? ORDER BY id DESC LIMIT ?",
+        component, static_cast<std::int64_t>(limit));
+}
+
+common::Result<std::vector<BuildRecord>> SqliteVersionStore::latest_builds() {
+    return query_builds(
+        "SELECT component, build_number, commit_id, input_hash, image_uri, status, exit_code, "
+        "started_at, "
+        "finished_at, log_path, run_id FROM builds WHERE id IN (SELECT MAX(id) FROM builds GROUP "
+        "BY component) "
+        "ORDER BY component",
+        "", 0);
+}
+
+common::Result<std::vector<std::string>> SqliteVersionStore::known_components() {
+    auto s = statement(
+        "SELECT component FROM build_counters UNION SELECT component FROM builds ORDER BY 1");
+    if (!s) return std::unexpected(s.error());
+    std::vector<std::string> out;
+    for (;;) {
+        auto row = (*s)->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        out.push_back((*s)->text(0));
+    }
+    (*s)->reset();
+    return out;
+}
+
+common::Result<void> SqliteVersionStore::record_diffs(const std::vector<DiffRecord>& diffs) {
+    return detail::in_transaction(m_db, [&]() -> common::Result<void> {
+        auto s = statement(
+            "INSERT OR REPLACE INTO diffs (commit_id, component, paths) VALUES (?, ?, ?)");
+        if (!s) return std::unexpected(s.error());
+        for (const auto& d : diffs) {
+            (*s)->bind(1, d.commit).bind(2, d.component).bind_blob(3, join_paths(d.paths));
+            if (auto ok = (*s)->run(); !ok) return ok;
+        }
+        return {};
+    });
+}
+
+common::Result<std::vector<DiffRecord>> SqliteVersionStore::diffs_of(const std::string& commit) {
+    auto s = statement("SELECT component, paths FROM diffs WHERE commit_id = ? ORDER BY component");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, commit);
+    std::vector<DiffRecord> out;
+    for (;;) {
+        auto row = (*s)->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        out.push_back({commit, (*s)->text(0), split_paths((*s)->blob(1))});
+    }
+    (*s)->reset();
+    return out;
+}
+
+common::Result<std::int64_t> SqliteVersionStore::record_deployment(const DeploymentRecord& d) {
+    return detail::in_transaction(m_db, [&]() -> common::Result<std::int64_t> {
+        auto s = statement(
+            "INSERT INTO deployments (env, stack, commit_id, status, started_at, finished_at, "
+            "change_set, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!s) return std::unexpected(s.error());
+        (*s)->bind(1, d.env)
+            .bind(2, d.stack)
+            .bind(3, d.commit)
+            .bind(4, d.status)
+            .bind(5, d.started_at);
+        (*s)->bind(6, d.finished_at).bind(7, d.change_set).bind(8, d.run_id);
+        if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
+        const std::int64_t id = sqlite3_last_insert_rowid(m_db.handle());
+        auto img = statement(
+            "INSERT INTO deployment_images (deployment_id, component, build_number, image_uri, "
+            "changed) "
+            "VALUES (?, ?, ?, ?, ?)");
+        if (!img) return std::unexpected(img.error());
+        for (const auto& i : d.images) {
+            (*img)->bind(1, id).bind(2, i.component).bind(3, i.build_number).bind(4, i.image_uri);
+            (*img)->bind(5, static_cast<std::int64_t>(i.changed));
+            if (auto ok = (*img)->run(); !ok) return std::unexpected(ok.error());
+        }
+        return id;
+    });
+}
+
+common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments_of(
+    const std::string& component, const std::string& env, std::size_t limit) {
+    auto s = statement(
+        "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, d.commit_id, "
+        "d.finished_at "
+        "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
+        "WHERE i.component = ? AND (? = '' OR d.env = ?) ORDER BY i.deployment_id DESC LIMIT ?");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, component).bind(2, env).bind(3, env).bind(4, static_cast<std::int64_t>(limit));
+    std::vector<ComponentDeployment> out;
+    for (;;) {
+        auto row = (*s)->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        auto& st = **s;
+        out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
+                       st.int64(5) != 0, st.text(6), st.optional_int64(7)});
+    }
+    (*s)->reset();
+    return out;
+}
+
+common::Result<std::vector<DeploymentImage>> SqliteVersionStore::images_of(
+    std::int64_t deployment_id) {
+    auto s = statement(
+        "SELECT component, build_number, image_uri, changed FROM deployment_images "
+        "WHERE deployment_id = ? ORDER BY component");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, deployment_id);
+    std::vector<DeploymentImage> out;
+    for (;;) {
+        auto row = (*s)->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        out.push_back({(*s)->text(0), (*s)->int64(1), (*s)->text(2), (*s)->int64(3) != 0});
+    }
+    (*s)->reset();
+    return out;
+}
+
+common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::current_deployments(
+    const std::string& env) {
+    auto s = statement(
+        "SELECT id, env, stack, commit_id, status, started_at, finished_at, change_set, run_id "
+        "FROM deployments "
+        "WHERE id IN (SELECT MAX(id) FROM deployments WHERE status = 'succeeded' AND (? = '' OR "
+        "env = ?) "
+        "GROUP BY env) ORDER BY env");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, env).bind(2, env);
+    std::vector<DeploymentRecord> out;
+    for (;;) {
+        auto row = (*s)->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        auto& st = **s;
+        DeploymentRecord d{st.int64(0), st.text(1),           st.text(2), st.text(3), st.text(4),
+                           st.int64(5), st.optional_int64(6), st.text(7), st.text(8), {}};
+        out.push_back(std::move(d));
+    }
+    (*s)->reset();
+    for (auto& d : out) {
+        auto images = images_of(d.id);
+        if (!images) return std::unexpected(images.error());
+        d.images = std::move(*images);
+    }
+    return out;
+}
+
+common::Result<std::size_t> SqliteVersionStore::recover_interrupted(
+    const std::string& host, Millis now,
+    const std::function<bool(std::int64_t, std::int64_t)>& alive) {
+    auto s = statement("SELECT id, pid, pid_start FROM runs WHERE status = 'running' AND host = ?");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, host);
+    std::vector<std::string> dead;
+    for (;;) {
+        auto row = (*s)->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        if (!alive((*s)->int64(1), (*s)->int64(2))) dead.push_back((*s)->text(0));
+    }
+    (*s)->reset();
+    if (dead.empty()) return std::size_t{0};
+    auto ok = detail::in_transaction(m_db, [&]() -> common::Result<void> {
+        for (const auto& id : dead) {
+            auto run = statement(
+                "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE id = ? AND status = "
+                "'running'");
+            if (!run) return std::unexpected(run.error());
+            (*run)->bind(1, now).bind(2, id);
+            if (auto done = (*run)->run(); !done) return done;
+            auto builds = statement(
+                "UPDATE builds SET status = 'interrupted', finished_at = ? WHERE run_id = ? AND "
+                "status = 'running'");
+            if (!builds) return std::unexpected(builds.error());
+            (*builds)->bind(1, now).bind(2, id);
+            if (auto done = (*builds)->run(); !done) return done;
+        }
+        return {};
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return dead.size();
+}
+
+common::Result<std::unique_ptr<VersionStore>> open_store(const std::string& url,
+                                                         const std::string& base_dir) {
+    constexpr std::string_view k_sqlite = "sqlite:";
+    if (url.starts_with(k_sqlite)) {
+        std::filesystem::path path = url.substr(k_sqlite.size());
+        if (path.empty())
+            return common::fail(common::ErrorCode::input, "store URL '" + url + "' names no file");
+        if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
+        auto store = SqliteVersionStore::open(path.string());
+        if (!store) return std::unexpected(store.error());
+        return std::unique_ptr<VersionStore>(std::move(*store));
+    }
+    const auto scheme = url.substr(0, url.find(':'));
+    if (scheme == "dynamodb") {
+        return common::fail(common::ErrorCode::input,
+                            "store URL '" + url + "': the DynamoDB store is not available yet");
+    }
+    return common::fail(common::ErrorCode::input,
+                        "store URL '" + url + "': unknown kind '" + scheme + "' (use sqlite:PATH)");
+}
+
+}  // namespace versioning

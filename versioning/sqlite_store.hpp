@@ -1,0 +1,61 @@
+#pragma once
+// The SQLite backend of the version store (the embedded default).
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "versioning/sqlite_db.hpp"
+#include "versioning/version_store.hpp"
+
+namespace versioning {
+
+class SqliteVersionStore final : public VersionStore {
+  public:
+    /// Opens or creates the store file, applying any schema migrations it lacks. Refuses a
+    /// file whose schema is newer than this slipway knows (ErrorCode::external).
+    static common::Result<std::unique_ptr<SqliteVersionStore>> open(const std::string& path);
+
+    /// The schema version this slipway writes.
+    static int schema_version();
+
+    common::Result<void> begin_run(const RunRecord& run) override;
+    common::Result<void> finish_run(const std::string& run_id, RunStatus status,
+                                    Millis at) override;
+    common::Result<BuildRecord> reserve_build(
+        const BuildStart& start,
+        const std::function<std::string(std::int64_t)>& image_uri) override;
+    common::Result<void> finish_build(const std::string& component, std::int64_t build_number,
+                                      const BuildEnd& end) override;
+    common::Result<void> record_build(const BuildRecord& build) override;
+    common::Result<std::optional<BuildRecord>> find_reusable(
+        const std::string& component, const std::string& input_hash) override;
+    common::Result<std::int64_t> peek_next_number(const std::string& component) override;
+    common::Result<std::vector<BuildRecord>> builds_of(const std::string& component,
+                                                       std::size_t limit) override;
+    common::Result<std::vector<BuildRecord>> latest_builds() override;
+    common::Result<std::vector<std::string>> known_components() override;
+    common::Result<void> record_diffs(const std::vector<DiffRecord>& diffs) override;
+    common::Result<std::vector<DiffRecord>> diffs_of(const std::string& commit) override;
+    common::Result<std::int64_t> record_deployment(const DeploymentRecord& deployment) override;
+    common::Result<std::vector<ComponentDeployment>> deployments_of(const std::string& component,
+                                                                    const std::string& env,
+                                                                    std::size_t limit) override;
+    common::Result<std::vector<DeploymentRecord>> current_deployments(
+        const std::string& env) override;
+    common::Result<std::size_t> recover_interrupted(
+        const std::string& host, Millis now,
+        const std::function<bool(std::int64_t, std::int64_t)>& alive) override;
+
+  private:
+    explicit SqliteVersionStore(detail::Database db) : m_db(std::move(db)) {}
+    common::Result<detail::Statement*> statement(const char* sql);
+    common::Result<std::vector<BuildRecord>> query_builds(const char* sql, const std::string& key,
+                                                          std::int64_t limit);
+    common::Result<void> insert_build(const BuildRecord& b);
+    common::Result<std::vector<DeploymentImage>> images_of(std::int64_t deployment_id);
+
+    detail::Database m_db;
+    std::unordered_map<const char*, detail::Statement> m_statements;  // keyed by the SQL literal
+};
+
+}  // namespace versioning

@@ -1,0 +1,78 @@
+#pragma once
+// The version store: build numbers, builds, diffs, runs and deployments. Two backends
+// implement it (SQLite, the embedded default; DynamoDB, for teams with many runners); the
+// rest of slipway sees only this interface. Every method that writes several rows does so
+// atomically; numbers are never handed out twice or reused.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "versioning/records.hpp"
+
+namespace versioning {
+
+class VersionStore {
+  public:
+    virtual ~VersionStore() = default;
+
+    /// Records a new run (status running) and returns its id as given.
+    virtual common::Result<void> begin_run(const RunRecord& run) = 0;
+    virtual common::Result<void> finish_run(const std::string& run_id, RunStatus status,
+                                            Millis at) = 0;
+
+    /// Reserves the next build number of `start.component` (1, 2, ...) and records the build
+    /// as running, atomically; `image_uri` renders the image URI for the number.
+    virtual common::Result<BuildRecord> reserve_build(
+        const BuildStart& start, const std::function<std::string(std::int64_t)>& image_uri) = 0;
+    virtual common::Result<void> finish_build(const std::string& component,
+                                              std::int64_t build_number, const BuildEnd& end) = 0;
+
+    /// Records a build that takes no new number: reused (carrying the reused build's number
+    /// and image), skipped or cancelled before it started (number 0).
+    virtual common::Result<void> record_build(const BuildRecord& build) = 0;
+
+    /// The latest succeeded build of the component with this input hash, if any.
+    virtual common::Result<std::optional<BuildRecord>> find_reusable(
+        const std::string& component, const std::string& input_hash) = 0;
+
+    /// The number the next reservation of the component would get (nothing is reserved).
+    virtual common::Result<std::int64_t> peek_next_number(const std::string& component) = 0;
+
+    /// Builds of one component, newest first.
+    virtual common::Result<std::vector<BuildRecord>> builds_of(const std::string& component,
+                                                               std::size_t limit) = 0;
+    /// The latest build of every component, by name.
+    virtual common::Result<std::vector<BuildRecord>> latest_builds() = 0;
+    /// Every component the store has seen, sorted.
+    virtual common::Result<std::vector<std::string>> known_components() = 0;
+
+    /// Records which components a commit changed (replacing earlier records of the pair).
+    virtual common::Result<void> record_diffs(const std::vector<DiffRecord>& diffs) = 0;
+    virtual common::Result<std::vector<DiffRecord>> diffs_of(const std::string& commit) = 0;
+
+    /// Records a deployment attempt with its images and returns its id.
+    virtual common::Result<std::int64_t> record_deployment(const DeploymentRecord& deployment) = 0;
+    /// One component's deployments, newest first; `env` empty for every environment.
+    virtual common::Result<std::vector<ComponentDeployment>> deployments_of(
+        const std::string& component, const std::string& env, std::size_t limit) = 0;
+    /// The latest succeeded deployment of each environment (`env` empty: all), images included.
+    virtual common::Result<std::vector<DeploymentRecord>> current_deployments(
+        const std::string& env) = 0;
+
+    /// Marks as interrupted the running runs of `host` whose process is gone (`alive` says
+    /// whether pid + start time still name a live process), and their running builds.
+    /// Returns how many runs it marked.
+    virtual common::Result<std::size_t> recover_interrupted(
+        const std::string& host, Millis now,
+        const std::function<bool(std::int64_t pid, std::int64_t pid_start)>& alive) = 0;
+};
+
+/// Opens the store a URL names: `sqlite:PATH` (relative to `base_dir`). Fails with
+/// ErrorCode::input for an unknown scheme, ErrorCode::external when the store cannot be
+/// opened, and refuses a store written by a newer slipway.
+common::Result<std::unique_ptr<VersionStore>> open_store(const std::string& url,
+                                                         const std::string& base_dir);
+
+}  // namespace versioning
