@@ -129,19 +129,6 @@ common::Result<components::Selector> load_selector(const diff::Repository* repo,
     return components::Selector(*manifest, *graph);
 }
 
-// The changed paths, from git (both sides of every rename) or from the given list.
-common::Result<std::vector<std::string>> changed_paths(const diff::Repository* repo,
-                                                       const AffectedOptions& o,
-                                                       std::optional<diff::ChangeSet>& changes) {
-    if (!o.changed_files.empty()) return read_path_list(o.changed_files);
-    diff::DiffRequest request = o.request;
-    request.detect_renames = false;  // a rename's two paths arrive as D + A either way
-    auto computed = diff::compute_changes(*repo, request);
-    if (!computed) return std::unexpected(computed.error());
-    changes = std::move(*computed);
-    return diff::touched_paths(*changes);
-}
-
 std::string render(const AffectedOptions& o, const components::Selection& selection,
                    const std::optional<diff::ChangeSet>& changes) {
     if (o.json) return selection_json(selection, changes ? &*changes : nullptr);
@@ -172,7 +159,7 @@ common::Result<int> run_affected(const AffectedOptions& o) {
     std::future<common::Result<components::Selector>> pending;
     if (overlap) pending = std::async(std::launch::async, [&] { return load_selector(r, o); });
     std::optional<diff::ChangeSet> changes;
-    auto paths = changed_paths(r, o, changes);
+    auto paths = changed_paths(r, o.request, o.changed_files, changes);
     timer.done("collecting changed paths");
     auto selector = overlap ? pending.get() : load_selector(r, o);
     if (!selector) return std::unexpected(selector.error());

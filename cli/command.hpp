@@ -24,5 +24,9 @@ Handler setup_diff(CLI::App& sub);
 Handler setup_affected(CLI::App& sub);
 Handler setup_graph(CLI::App& sub);
 Handler setup_validate(CLI::App& sub);
+Handler setup_build(CLI::App& sub);
+Handler setup_history(CLI::App& sub);
+Handler setup_status(CLI::App& sub);
+Handler setup_diffs(CLI::App& sub);
 
 }  // namespace cli

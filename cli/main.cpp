@@ -18,6 +18,11 @@ const cli::Command k_commands[] = {
     {"affected", "list the components a change affects, and why", cli::setup_affected},
     {"graph", "print the component dependency graph (text or DOT)", cli::setup_graph},
     {"validate", "check the manifest and its patterns against the repository", cli::setup_validate},
+    {"build", "build the affected (or given) components, in parallel, and record them",
+     cli::setup_build},
+    {"history", "builds and deployments of one component, newest first", cli::setup_history},
+    {"status", "every component's latest build and deployed builds", cli::setup_status},
+    {"diffs", "the components a commit changed", cli::setup_diffs},
 };
 
 // CLI11 reports an unknown command only as "a subcommand is required"; name it instead.

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/runtime.hpp"
 #include "components/manifest_cache.hpp"
 
 namespace cli {
@@ -112,6 +113,19 @@ common::Result<std::vector<std::string>> read_path_list(const std::string& file)
         paths.push_back(std::move(path));
     }
     return paths;
+}
+
+common::Result<std::vector<std::string>> changed_paths(const diff::Repository* repo,
+                                                       const diff::DiffRequest& request,
+                                                       const std::string& changed_files,
+                                                       std::optional<diff::ChangeSet>& changes) {
+    if (!changed_files.empty()) return read_path_list(changed_files);
+    diff::DiffRequest without_renames = request;
+    without_renames.detect_renames = false;  // a rename's two paths arrive as D + A either way
+    auto computed = diff::compute_changes(*repo, without_renames);
+    if (!computed) return std::unexpected(computed.error());
+    changes = std::move(*computed);
+    return diff::touched_paths(*changes);
 }
 
 void write_out(std::string_view text) {

@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "components/manifest.hpp"
 #include "diff/repository.hpp"
+#include "diff/tree_diff.hpp"
 
 namespace cli {
 
@@ -31,6 +32,13 @@ common::Result<std::vector<std::string>> read_path_list(const std::string& file)
 
 /// Reverses git's C-style path quoting; returns the text unchanged when it is not quoted.
 std::string unquote_path(std::string_view text);
+
+/// The changed paths for selection: from `changed_files` (a path list) when given, else
+/// from git (both sides of every rename), the change set then left in `changes`.
+common::Result<std::vector<std::string>> changed_paths(const diff::Repository* repo,
+                                                       const diff::DiffRequest& request,
+                                                       const std::string& changed_files,
+                                                       std::optional<diff::ChangeSet>& changes);
 
 /// Writes bytes to stdout as they are (NULs included).
 void write_out(std::string_view text);

@@ -157,15 +157,15 @@ common::Result<std::string> Repository::merge_base(const std::string& base_ref,
     return git_failure("finding the merge base of '" + base_ref + "' and '" + head_ref + "'");
 }
 
-common::Result<std::vector<std::string>> Repository::list_files(
+common::Result<std::vector<std::pair<std::string, std::string>>> Repository::list_files_with_ids(
     const std::string& commit_id) const {
     auto tree = commit_tree(m_repo.get(), commit_id);
     if (!tree) return std::unexpected(tree.error());
-    std::vector<std::string> files;
+    std::vector<std::pair<std::string, std::string>> files;
     auto visit = [](const char* root, const git_tree_entry* entry, void* payload) -> int {
         if (git_tree_entry_type(entry) == GIT_OBJECT_TREE) return 0;
-        auto* out = static_cast<std::vector<std::string>*>(payload);
-        out->push_back(std::string(root) + git_tree_entry_name(entry));
+        auto* out = static_cast<std::vector<std::pair<std::string, std::string>>*>(payload);
+        out->emplace_back(std::string(root) + git_tree_entry_name(entry), to_hex(*git_tree_entry_id(entry)));
         return 0;
     };
     if (git_tree_walk(tree->get(), GIT_TREEWALK_PRE, visit, &files) != 0) {
@@ -173,6 +173,15 @@ common::Result<std::vector<std::string>> Repository::list_files(
     }
     std::sort(files.begin(), files.end());
     return files;
+}
+
+common::Result<std::vector<std::string>> Repository::list_files(const std::string& commit_id) const {
+    auto files = list_files_with_ids(commit_id);
+    if (!files) return std::unexpected(files.error());
+    std::vector<std::string> paths;
+    paths.reserve(files->size());
+    for (auto& [path, id] : *files) paths.push_back(std::move(path));
+    return paths;
 }
 
 common::Result<std::string> Repository::read_file(const std::string& commit_id,
@@ -222,6 +231,13 @@ std::vector<std::string> Repository::ref_names() const {
     }
     std::sort(names.begin(), names.end());
     return names;
+}
+
+std::string hash_text(std::string_view text) {
+    ensure_libgit2();
+    git_oid id;
+    git_odb_hash(&id, text.data(), text.size(), GIT_OBJECT_BLOB);
+    return to_hex(id);
 }
 
 }  // namespace diff

@@ -39,6 +39,10 @@ class Repository {
     [[nodiscard]] common::Result<std::vector<std::string>> list_files(
         const std::string& commit_id) const;
 
+    /// Every file of a commit's tree with its blob id (hex), sorted by path.
+    [[nodiscard]] common::Result<std::vector<std::pair<std::string, std::string>>> list_files_with_ids(
+        const std::string& commit_id) const;
+
     /// The content of the file at `path` in the tree of a commit. Fails with
     /// ErrorCode::input when the commit has no such file.
     [[nodiscard]] common::Result<std::string> read_file(const std::string& commit_id,
@@ -60,5 +64,8 @@ class Repository {
     explicit Repository(git_repository* repo) : m_repo(repo) {}
     std::unique_ptr<git_repository, Deleter> m_repo;
 };
+
+/// git's object id (SHA-1, hex) of `text` stored as a blob: a stable content hash.
+std::string hash_text(std::string_view text);
 
 }  // namespace diff

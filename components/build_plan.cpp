@@ -1,0 +1,135 @@
+#include "components/build_plan.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+namespace components {
+
+BuildPlan BuildPlan::make(const Manifest& manifest, const ComponentGraph& graph,
+                          const std::vector<std::string>& selected) {
+    const std::set<std::string> chosen(selected.begin(), selected.end());
+    BuildPlan plan;
+    std::vector<std::size_t> plan_index(graph.names.size(), SIZE_MAX);
+    for (std::size_t v : graph.order) {
+        const Component& c = manifest.components[v];
+        if (!chosen.contains(c.name) || c.build.empty()) continue;
+        plan_index[v] = plan.m_builds.size();
+        plan.m_builds.push_back({c.name, c.build, c.timeout, {}, {}, 0});
+    }
+    // Edges to the nearest planned dependencies, looking through unplanned components.
+    for (std::size_t v : graph.order) {
+        if (plan_index[v] == SIZE_MAX) continue;
+        std::set<std::size_t> waits;
+        std::vector<std::size_t> stack(graph.depends_on[v].begin(), graph.depends_on[v].end());
+        std::vector<bool> seen(graph.names.size(), false);
+        while (!stack.empty()) {
+            std::size_t d = stack.back();
+            stack.pop_back();
+            if (seen[d]) continue;
+            seen[d] = true;
+            if (plan_index[d] != SIZE_MAX) {
+                waits.insert(plan_index[d]);
+            } else {
+                stack.insert(stack.end(), graph.depends_on[d].begin(), graph.depends_on[d].end());
+            }
+        }
+        auto& b = plan.m_builds[plan_index[v]];
+        b.waits_for.assign(waits.begin(), waits.end());
+        for (std::size_t w : waits) plan.m_builds[w].dependents.push_back(plan_index[v]);
+    }
+    // Chains, from the last build in dependency order back to the first.
+    for (std::size_t i = plan.m_builds.size(); i-- > 0;) {
+        std::size_t longest = 0;
+        for (std::size_t d : plan.m_builds[i].dependents)
+            longest = std::max(longest, plan.m_builds[d].chain);
+        plan.m_builds[i].chain = longest + 1;
+    }
+    plan.m_state.assign(plan.m_builds.size(), PlanState::pending);
+    plan.m_waiting.resize(plan.m_builds.size());
+    for (std::size_t i = 0; i < plan.m_builds.size(); ++i)
+        plan.m_waiting[i] = plan.m_builds[i].waits_for.size();
+    return plan;
+}
+
+std::optional<std::size_t> BuildPlan::next_ready() {
+    std::optional<std::size_t> best;
+    for (std::size_t i = 0; i < m_builds.size(); ++i) {
+        if (m_state[i] != PlanState::pending || m_waiting[i] != 0) continue;
+        if (!best || m_builds[i].chain > m_builds[*best].chain ||
+            (m_builds[i].chain == m_builds[*best].chain &&
+             m_builds[i].component < m_builds[*best].component)) {
+            best = i;
+        }
+    }
+    if (best) m_state[*best] = PlanState::running;
+    return best;
+}
+
+std::vector<std::size_t> BuildPlan::mark_done(std::size_t i, bool succeeded) {
+    m_state[i] = succeeded ? PlanState::succeeded : PlanState::failed;
+    std::vector<std::size_t> skipped;
+    if (succeeded) {
+        for (std::size_t d : m_builds[i].dependents) --m_waiting[d];
+        return skipped;
+    }
+    std::vector<std::size_t> stack(m_builds[i].dependents.begin(), m_builds[i].dependents.end());
+    while (!stack.empty()) {
+        std::size_t d = stack.back();
+        stack.pop_back();
+        if (m_state[d] != PlanState::pending) continue;
+        m_state[d] = PlanState::skipped;
+        skipped.push_back(d);
+        stack.insert(stack.end(), m_builds[d].dependents.begin(), m_builds[d].dependents.end());
+    }
+    std::sort(skipped.begin(), skipped.end());
+    return skipped;
+}
+
+std::vector<std::size_t> BuildPlan::skip_pending() {
+    std::vector<std::size_t> skipped;
+    for (std::size_t i = 0; i < m_builds.size(); ++i) {
+        if (m_state[i] == PlanState::pending) m_state[i] = PlanState::skipped, skipped.push_back(i);
+    }
+    return skipped;
+}
+
+bool BuildPlan::finished() const {
+    return std::none_of(m_state.begin(), m_state.end(), [](PlanState s) {
+        return s == PlanState::pending || s == PlanState::running;
+    });
+}
+
+common::Result<std::string> render_image_uri(const ImageSettings& image, const TagValues& v) {
+    std::string tag;
+    const std::string_view t = image.tag;
+    for (std::size_t i = 0; i < t.size();) {
+        if (t[i] != '{') {
+            tag += t[i++];
+            continue;
+        }
+        const auto close = t.find('}', i);
+        const auto name = t.substr(i + 1, close - i - 1);
+        if (name == "component")
+            tag += v.component;
+        else if (name == "build")
+            tag += std::to_string(v.build);
+        else if (name == "commit")
+            tag += v.commit;
+        else if (name == "short_commit")
+            tag += v.commit.substr(0, 12);
+        else if (name == "timestamp")
+            tag += v.timestamp;
+        else if (name == "env") {
+            if (v.env.empty()) {
+                return common::fail(common::ErrorCode::input,
+                                    "image.tag uses {env}, but no environment was given (--env)");
+            }
+            tag += v.env;
+        }
+        i = close + 1;
+    }
+    return image.repository + ":" + tag;
+}
+
+}  // namespace components

@@ -1,0 +1,268 @@
+// The process runner: one thread, one ppoll over every running command's output pipe and
+// pidfd (which becomes readable when the process exits) plus the interrupt pipe, with the
+// nearest deadline as timeout. Each command runs as `/bin/sh -c` in a process group of its
+// own, so a timeout or a cancellation signals the whole group (TERM, then KILL after the
+// grace period), and once the command exits whatever it left running in its group is
+// killed: a build leaves no orphans behind.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "components/command_runner.hpp"
+
+namespace components {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t k_max_line = 64 * 1024;
+
+// glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage; use the system call.
+int open_pidfd(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
+
+struct Fd {
+    int fd = -1;
+    Fd() = default;
+    explicit Fd(int f) : fd(f) {}
+    Fd(Fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+    Fd& operator=(Fd&& o) noexcept {
+        reset();
+        fd = std::exchange(o.fd, -1);
+        return *this;
+    }
+    ~Fd() { reset(); }
+    void reset() {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+    }
+};
+
+struct Process {
+    pid_t pid = -1;
+    Fd out;    // read end of the output pipe (-1 once at EOF)
+    Fd pidfd;  // readable when the process has exited
+    Fd log;
+    std::string partial;  // output after the last newline
+    std::optional<Clock::time_point> deadline;
+    std::optional<Clock::time_point> kill_at;  // when TERM was sent: KILL after the grace
+    std::optional<ExitKind> stopped_as;        // timed_out or cancelled, once signalled
+};
+
+class ProcessRunner final : public CommandRunner {
+  public:
+    ProcessRunner(OutputSink& sink, int interrupt_fd, std::chrono::milliseconds grace)
+        : m_sink(sink), m_interrupt_fd(interrupt_fd), m_grace(grace) {}
+
+    ~ProcessRunner() override {
+        for (auto& [job, p] : m_procs) {
+            ::kill(-p.pid, SIGKILL);
+            ::waitpid(p.pid, nullptr, 0);
+        }
+    }
+
+    common::Result<void> start(std::size_t job, const Command& c) override {
+        Process p;
+        p.log = Fd(::open(c.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        int pipe_fds[2];
+        if (p.log.fd < 0 || ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+            m_failed.push_back({job, ExitKind::spawn_failed, errno});
+            return {};
+        }
+        p.out = Fd(pipe_fds[0]);
+        Fd write_end(pipe_fds[1]);
+        ::fcntl(p.out.fd, F_SETFL, O_NONBLOCK);
+        const int rc = spawn(c, write_end.fd, p.pid);
+        if (rc != 0) {
+            const std::string why =
+                "slipway: cannot start /bin/sh: " + std::string(std::strerror(rc)) + "\n";
+            (void)!::write(p.log.fd, why.data(), why.size());
+            m_failed.push_back({job, ExitKind::spawn_failed, rc});
+            return {};
+        }
+        p.pidfd = Fd(open_pidfd(p.pid));
+        if (c.timeout.count() > 0) p.deadline = Clock::now() + c.timeout;
+        m_procs.emplace(job, std::move(p));
+        return {};
+    }
+
+    common::Result<std::optional<Finished>> wait_one() override {
+        for (;;) {
+            if (!m_failed.empty()) {
+                Finished f = m_failed.back();
+                m_failed.pop_back();
+                return f;
+            }
+            enforce_deadlines();
+            std::vector<pollfd> fds;
+            std::vector<std::pair<std::size_t, bool>> owners;  // (job, is pidfd)
+            if (m_interrupt_fd >= 0)
+                fds.push_back({m_interrupt_fd, POLLIN, 0}), owners.emplace_back(0, false);
+            for (auto& [job, p] : m_procs) {
+                if (p.out.fd >= 0)
+                    fds.push_back({p.out.fd, POLLIN, 0}), owners.emplace_back(job, false);
+                fds.push_back({p.pidfd.fd, POLLIN, 0}), owners.emplace_back(job, true);
+            }
+            const int timeout = poll_timeout();
+            const int n = ::poll(fds.data(), fds.size(), timeout);
+            if (n < 0 && errno != EINTR) {
+                return common::fail(common::ErrorCode::external,
+                                    std::string("poll: ") + std::strerror(errno));
+            }
+            if (m_sink.tick_interval().count() > 0) m_sink.tick();
+            if (n <= 0) continue;
+            std::size_t first = 0;
+            if (m_interrupt_fd >= 0) {
+                first = 1;
+                if (fds[0].revents & POLLIN) {
+                    char byte;
+                    (void)!::read(m_interrupt_fd, &byte, 1);
+                    return std::optional<Finished>{};
+                }
+            }
+            for (std::size_t k = first; k < fds.size(); ++k) {
+                if (!fds[k].revents) continue;
+                auto it = m_procs.find(owners[k].first);
+                if (it == m_procs.end()) continue;
+                if (!owners[k].second) {
+                    drain(it->first, it->second);
+                } else if (auto f = reap(it->first, it->second)) {
+                    m_procs.erase(it);
+                    return f;
+                }
+            }
+        }
+    }
+
+    void cancel_all() override {
+        for (auto& [job, p] : m_procs) stop(p, ExitKind::cancelled);
+    }
+
+    [[nodiscard]] std::size_t running() const override { return m_procs.size() + m_failed.size(); }
+
+  private:
+    static int spawn(const Command& c, int out_fd, pid_t& pid) {
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
+        posix_spawn_file_actions_adddup2(&actions, out_fd, 2);
+        if (!c.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, c.cwd.c_str());
+        posix_spawnattr_t attr;
+        posix_spawnattr_init(&attr);
+        sigset_t none, defaults;
+        sigemptyset(&none);
+        sigemptyset(&defaults);
+        for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) sigaddset(&defaults, s);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &defaults);
+        posix_spawnattr_setpgroup(&attr, 0);
+        posix_spawnattr_setflags(
+            &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        std::vector<char*> argv = {const_cast<char*>("/bin/sh"), const_cast<char*>("-c"),
+                                   const_cast<char*>(c.shell_command.c_str()), nullptr};
+        std::vector<char*> envp;
+        for (const auto& e : c.env) envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv.data(), envp.data());
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attr);
+        return rc;
+    }
+
+    void stop(Process& p, ExitKind why) {
+        if (p.stopped_as) return;
+        p.stopped_as = why;
+        ::kill(-p.pid, SIGTERM);
+        p.kill_at = Clock::now() + m_grace;
+    }
+
+    void enforce_deadlines() {
+        const auto now = Clock::now();
+        for (auto& [job, p] : m_procs) {
+            if (p.deadline && now >= *p.deadline) stop(p, ExitKind::timed_out);
+            if (p.kill_at && now >= *p.kill_at) {
+                ::kill(-p.pid, SIGKILL);
+                p.kill_at.reset();
+            }
+        }
+    }
+
+    int poll_timeout() const {
+        auto nearest = Clock::time_point::max();
+        for (const auto& [job, p] : m_procs) {
+            if (p.deadline && !p.stopped_as) nearest = std::min(nearest, *p.deadline);
+            if (p.kill_at) nearest = std::min(nearest, *p.kill_at);
+        }
+        if (m_sink.tick_interval().count() > 0)
+            nearest = std::min(nearest, Clock::now() + m_sink.tick_interval());
+        if (nearest == Clock::time_point::max()) return -1;
+        auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(nearest - Clock::now()).count();
+        return static_cast<int>(std::clamp<long long>(ms + 1, 0, 60000));
+    }
+
+    // Reads what the pipe holds: into the log, and as whole lines to the sink.
+    void drain(std::size_t job, Process& p) {
+        char buf[16384];
+        for (;;) {
+            const ssize_t n = ::read(p.out.fd, buf, sizeof buf);
+            if (n > 0) {
+                (void)!::write(p.log.fd, buf, static_cast<std::size_t>(n));
+                split_lines(job, p, std::string_view(buf, static_cast<std::size_t>(n)));
+                continue;
+            }
+            if (n == 0 || (errno != EAGAIN && errno != EINTR)) p.out.reset();
+            return;
+        }
+    }
+
+    void split_lines(std::size_t job, Process& p, std::string_view chunk) {
+        p.partial.append(chunk);
+        std::size_t start = 0;
+        for (std::size_t nl; (nl = p.partial.find('\n', start)) != std::string::npos;
+             start = nl + 1) {
+            m_sink.line(job, std::string_view(p.partial).substr(start, nl - start));
+        }
+        p.partial.erase(0, start);
+        if (p.partial.size() > k_max_line) m_sink.line(job, p.partial), p.partial.clear();
+    }
+
+    // The process exited: collect its status, end its group, take the rest of its output.
+    std::optional<Finished> reap(std::size_t job, Process& p) {
+        int status = 0;
+        if (::waitpid(p.pid, &status, WNOHANG) != p.pid) return std::nullopt;
+        ::kill(-p.pid, SIGKILL);  // whatever the command left running in its group
+        if (p.out.fd >= 0) drain(job, p);
+        if (!p.partial.empty()) m_sink.line(job, p.partial);
+        Finished f{job, ExitKind::exited, 0};
+        if (WIFEXITED(status)) f.code = WEXITSTATUS(status);
+        if (WIFSIGNALED(status)) f.kind = ExitKind::signaled, f.code = WTERMSIG(status);
+        if (p.stopped_as) f.kind = *p.stopped_as;
+        return f;
+    }
+
+    OutputSink& m_sink;
+    int m_interrupt_fd;
+    std::chrono::milliseconds m_grace;
+    std::map<std::size_t, Process> m_procs;
+    std::vector<Finished> m_failed;
+};
+
+}  // namespace
+
+std::unique_ptr<CommandRunner> make_process_runner(OutputSink& sink, int interrupt_fd,
+                                                   std::chrono::milliseconds grace) {
+    return std::make_unique<ProcessRunner>(sink, interrupt_fd, grace);
+}
+
+}  // namespace components
