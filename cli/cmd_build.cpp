@@ -244,7 +244,7 @@ common::Result<int> execute(const BuildOptions& o, Prepared& p, components::Buil
     settings.reuse = !o.no_reuse;
     settings.now = now_millis;
 
-    auto console = make_console(o.quiet || o.json);
+    auto console = make_console(o.quiet);
     auto runner = components::make_process_runner(*console, common::install_interrupt_pipe(),
                                                   std::chrono::seconds(5));
     auto report =

@@ -1,0 +1,189 @@
+// `slipway build` with real processes, and the store queries over what it recorded.
+#include <fstream>
+#include <thread>
+
+#include "cli_fixture.hpp"
+
+namespace {
+
+using cli_test::expect_one_line_error;
+using cli_test::slipway;
+using support::shell_quote;
+
+const char* k_manifest = R"(image: {repository: reg.example/app}
+components:
+  lib: {paths: [lib/], kind: library, build: "echo lib > out-lib.txt"}
+  app: {paths: [app/], depends_on: [lib], parameter: AppImage, build: "test -f out-lib.txt && env | grep ^SLIPWAY_ | sort > out-app.env"}
+  fails: {paths: [fails/], parameter: F, build: "echo about to fail; for i in $(seq 1 50); do echo line $i; done; exit 3"}
+  after-fail: {paths: [af/], depends_on: [fails], parameter: AF, build: "touch out-af"}
+  slow: {paths: [slow/], parameter: S, build: "sleep 0.2; echo slow done"}
+  hangs: {paths: [hangs/], parameter: H, build: "sleep 611 & sleep 612", timeout: 1s}
+  chatty: {paths: [chatty/], parameter: C, build: "seq 1 20000"}
+  long1: {paths: [long1/], parameter: L1, build: "echo running; sleep 621 & sleep 622"}
+  long2: {paths: [long2/], parameter: L2, build: "echo running; sleep 623"}
+)";
+
+class BuildCli : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        repo.write("slipway.yml", k_manifest);
+        for (const char* dir :
+             {"lib", "app", "fails", "af", "slow", "hangs", "chatty", "long1", "long2"}) {
+            repo.write(std::string(dir) + "/src.txt", std::string(dir) + "\n");
+        }
+        repo.write(".gitignore", "out-*\n");
+        repo.commit("init");
+    }
+    std::string in_repo() const { return "--repo " + shell_quote(repo.path()); }
+    std::string read(const std::string& relative) const {
+        std::ifstream in(repo.path() / relative);
+        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    }
+    static int count_processes(const std::string& pattern) {
+        return std::stoi(support::run("pgrep -c -f " + shell_quote(pattern) + " || true").out);
+    }
+    support::GitRepo repo;
+};
+
+TEST_F(BuildCli, BuildsInDependencyOrderWithSlipwayVariables) {
+    auto r = slipway("build " + in_repo() + " --only lib,app -j2");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string env = read("out-app.env");
+    EXPECT_NE(env.find("SLIPWAY_BUILD_NUMBER=1\n"), std::string::npos) << env;
+    EXPECT_NE(env.find("SLIPWAY_COMPONENT=app\n"), std::string::npos);
+    EXPECT_NE(env.find("SLIPWAY_IMAGE_URI=reg.example/app:app-1\n"), std::string::npos);
+    EXPECT_NE(env.find("SLIPWAY_REPO_ROOT=" + repo.path().string() + "\n"), std::string::npos);
+    EXPECT_NE(r.out.find("app                      succeeded   #1"), std::string::npos) << r.out;
+    // Same inputs: reused, no new number; --no-reuse builds #2.
+    EXPECT_NE(slipway("build " + in_repo() + " --only app").out.find("reused      #1"),
+              std::string::npos);
+    EXPECT_NE(slipway("build " + in_repo() + " --only app --no-reuse").out.find("succeeded   #2"),
+              std::string::npos);
+    auto history = slipway("history app --json " + in_repo());
+    EXPECT_EQ(history.status, 0) << history.err;
+    EXPECT_NE(history.out.find(R"("build_number":2)"), std::string::npos) << history.out;
+    EXPECT_NE(history.out.find(R"("status":"reused")"), std::string::npos);
+}
+
+TEST_F(BuildCli, AFailurePrintsItsLogTailAndSkipsDependents) {
+    auto r = slipway("build " + in_repo() + " --only fails,after-fail,slow -j2");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("[fails] failed with exit code 3"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("last 40 lines of " + repo.path().string() + "/.slipway/logs/"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("  | line 11\n"), std::string::npos);
+    EXPECT_EQ(r.err.find("  | line 10\n"), std::string::npos);
+    EXPECT_NE(r.err.find("[slow] slow done"), std::string::npos);
+    EXPECT_NE(r.out.find("after-fail               skipped"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("slow                     succeeded"), std::string::npos);
+}
+
+TEST_F(BuildCli, ATimeoutKillsTheWholeProcessGroup) {
+    auto r = slipway("build " + in_repo() + " --only hangs");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.out.find("hangs                    timed-out"), std::string::npos)
+        << r.out << r.err;
+    EXPECT_EQ(count_processes("sleep 61[12]"), 0);
+}
+
+TEST_F(BuildCli, LotsOfOutputIsLoggedAndPrefixed) {
+    auto r = slipway("build " + in_repo() + " --only chatty --json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("[chatty] 20000\n"), std::string::npos);
+    auto log = r.out.substr(r.out.find(R"("log_path":")") + 12);
+    log = log.substr(0, log.find('"'));
+    std::ifstream in(log);
+    std::size_t lines = 0;
+    for (std::string l; std::getline(in, l);) ++lines;
+    EXPECT_EQ(lines, 20000u);
+}
+
+TEST_F(BuildCli, DryRunChangesNothing) {
+    auto r = slipway("build " + in_repo() + " --all --dry-run");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("app                      #1     reg.example/app:app-1 after lib"),
+              std::string::npos)
+        << r.out;
+    EXPECT_FALSE(std::filesystem::exists(repo.path() / ".slipway" / "state.db"));
+    EXPECT_FALSE(std::filesystem::exists(repo.path() / "out-lib.txt"));
+    ASSERT_EQ(slipway("build " + in_repo() + " --only lib").status, 0);
+    auto again = slipway("build " + in_repo() + " --only lib,slow --dry-run");
+    EXPECT_NE(
+        again.out.find(
+            "lib                      #2     reg.example/app:lib-2  (would reuse #1: same inputs)"),
+        std::string::npos)
+        << again.out;
+}
+
+TEST_F(BuildCli, BaseModeBuildsWhatChangedAndRecordsTheDiffs) {
+    repo.write("slow/src.txt", "changed\n");
+    repo.write("README.txt", "unowned\n");
+    repo.commit("change slow");
+    auto r = slipway("build " + in_repo() + " --base HEAD~1");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("slow "), std::string::npos);
+    EXPECT_EQ(r.out.find("app "), std::string::npos);
+    auto diffs = slipway("diffs HEAD --json " + in_repo());
+    EXPECT_NE(diffs.out.find(R"("components":[{"name":"slow","paths":["slow/src.txt"]}])"),
+              std::string::npos)
+        << diffs.out;
+    auto status = slipway("status --json " + in_repo());
+    EXPECT_NE(status.out.find(R"("name":"slow")"), std::string::npos);
+    EXPECT_EQ(slipway("build " + in_repo() + " --base HEAD").out, "nothing to build\n");
+}
+
+TEST_F(BuildCli, InputErrors) {
+    expect_one_line_error(slipway("build " + in_repo() + " --only ap"), 2,
+                          "unknown component 'ap' (did you mean 'app'?)");
+    expect_one_line_error(slipway("build " + in_repo()), 2,
+                          "give one of --base REF, --all or --only a,b");
+    expect_one_line_error(slipway("build " + in_repo() + " --all --store bogus:x"), 2,
+                          "unknown kind 'bogus'");
+    expect_one_line_error(slipway("history ap " + in_repo()), 2,
+                          "unknown component 'ap' (did you mean 'app'?)");
+}
+
+// SIGTERM while builds run: they are stopped (TERM to their process groups), recorded as
+// cancelled, and nothing they started is left behind.
+TEST_F(BuildCli, SigtermCancelsRunningBuildsWithoutOrphans) {
+    const std::string script = "cd " + shell_quote(repo.path()) + "; " +
+                               shell_quote(support::slipway_binary()) +
+                               " build --only long1,long2 -j1 >out 2>err & pid=$!; "
+                               "for i in $(seq 1 100); do grep -qs running "
+                               ".slipway/logs/*/long1.log && break; sleep 0.1; done; "
+                               "kill -TERM $pid; wait $pid; echo status=$?; cat out";
+    auto r = support::run(script);
+    ASSERT_NE(r.out.find("status=130"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("long1                    cancelled   #1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("long2                    cancelled   -"), std::string::npos)
+        << r.out;  // never started
+    EXPECT_EQ(count_processes("sleep 62[12]"), 0);
+    auto history = slipway("history long1 --json " + in_repo());
+    EXPECT_NE(history.out.find(R"("status":"cancelled")"), std::string::npos) << history.out;
+    EXPECT_EQ(slipway("build " + in_repo() + " --only long1 --dry-run").out.substr(0, 32),
+              "long1                    #2     ");
+}
+
+// slipway killed outright: its running build stays "running" until the next run sees that
+// the process is gone and marks it interrupted; its number is never handed out again.
+TEST_F(BuildCli, AKilledRunIsMarkedInterruptedLater) {
+    const std::string script = shell_quote(support::slipway_binary()) + " build " + in_repo() +
+                               " --only long2 >/dev/null 2>&1 & pid=$!; "
+                               "for i in $(seq 1 100); do grep -qs running " +
+                               shell_quote(repo.path()) +
+                               "/.slipway/logs/*/long2.log && break; sleep 0.1; done; "
+                               "kill -KILL $pid; wait $pid; pkill -f 'sleep 623'; true";
+    support::run(script);
+    EXPECT_NE(slipway("history long2 --json " + in_repo()).out.find(R"("status":"running")"),
+              std::string::npos);
+    ASSERT_EQ(slipway("build " + in_repo() + " --only slow").status, 0);
+    auto history = slipway("history long2 --json " + in_repo());
+    EXPECT_NE(history.out.find(R"("build_number":1)"), std::string::npos);
+    EXPECT_NE(history.out.find(R"("status":"interrupted")"), std::string::npos) << history.out;
+    EXPECT_NE(slipway("build " + in_repo() + " --only long2 --dry-run")
+                  .out.find("long2                    #2"),
+              std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,114 @@
+// The build plan's decisions, without processes or a store.
+#include <gtest/gtest.h>
+
+#include "components/build_plan.hpp"
+
+namespace {
+
+using components::BuildPlan;
+using components::PlanState;
+
+const char* k_manifest = R"(
+image: {repository: repo, tag: "{component}-{build}-{short_commit}"}
+components:
+  base: {paths: [base/], kind: library, build: make base}
+  nobuild: {paths: [nb/], kind: library, depends_on: [base]}
+  api: {paths: [api/], depends_on: [nobuild], parameter: A, build: make api}
+  worker: {paths: [worker/], depends_on: [base], parameter: W, build: make worker}
+  leaf: {paths: [leaf/], depends_on: [api], parameter: L, build: make leaf}
+  alone: {paths: [alone/], parameter: X, build: make alone}
+  cfg: {paths: [t.yml], kind: config}
+)";
+
+struct Fixture {
+    components::Manifest manifest = *components::parse_manifest(k_manifest, "m.yml");
+    components::ComponentGraph graph = *components::build_graph(manifest);
+    BuildPlan plan(const std::vector<std::string>& names) {
+        return BuildPlan::make(manifest, graph, names);
+    }
+    std::vector<std::string> all() { return manifest.component_names(); }
+};
+
+std::vector<std::string> names(const BuildPlan& p) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < p.size(); ++i) out.push_back(p.at(i).component);
+    return out;
+}
+
+std::size_t index_of(const BuildPlan& p, const std::string& name) {
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        if (p.at(i).component == name) return i;
+    }
+    return SIZE_MAX;
+}
+
+TEST(BuildPlan, OnlyComponentsWithABuildStepInDependencyOrder) {
+    Fixture f;
+    auto p = f.plan(f.all());
+    EXPECT_EQ(names(p), (std::vector<std::string>{"alone", "base", "api", "leaf", "worker"}));
+}
+
+TEST(BuildPlan, WaitsThroughComponentsThatAreNotBuilt) {
+    Fixture f;
+    auto p = f.plan(f.all());
+    const auto& api = p.at(index_of(p, "api"));
+    ASSERT_EQ(api.waits_for.size(), 1u);
+    EXPECT_EQ(p.at(api.waits_for[0]).component, "base");  // through `nobuild`
+}
+
+TEST(BuildPlan, UnselectedDependenciesAreNotWaitedFor) {
+    Fixture f;
+    auto p = f.plan({"api", "leaf"});
+    EXPECT_EQ(names(p), (std::vector<std::string>{"api", "leaf"}));
+    EXPECT_TRUE(p.at(0).waits_for.empty());
+}
+
+TEST(BuildPlan, LongestChainStartsFirst) {
+    Fixture f;
+    auto p = f.plan(f.all());
+    // base heads base -> api -> leaf (3); alone and worker are single.
+    EXPECT_EQ(p.at(*p.next_ready()).component, "base");
+    EXPECT_EQ(p.at(*p.next_ready()).component, "alone");
+    EXPECT_FALSE(p.next_ready());  // api and worker wait for base
+    p.mark_done(index_of(p, "base"), true);
+    EXPECT_EQ(p.at(*p.next_ready()).component, "api");
+    EXPECT_EQ(p.at(*p.next_ready()).component, "worker");
+}
+
+TEST(BuildPlan, AFailureSkipsEverythingThatWaitsOnIt) {
+    Fixture f;
+    auto p = f.plan(f.all());
+    auto first = *p.next_ready();
+    ASSERT_EQ(p.at(first).component, "base");
+    auto skipped = p.mark_done(first, false);
+    std::vector<std::string> skipped_names;
+    for (auto i : skipped) skipped_names.push_back(p.at(i).component);
+    EXPECT_EQ(skipped_names, (std::vector<std::string>{"api", "leaf", "worker"}));
+    EXPECT_EQ(p.at(*p.next_ready()).component, "alone");  // independent work goes on
+    EXPECT_FALSE(p.finished());
+    p.mark_done(index_of(p, "alone"), true);
+    EXPECT_TRUE(p.finished());
+    EXPECT_EQ(p.state(index_of(p, "leaf")), PlanState::skipped);
+}
+
+TEST(BuildPlan, SkipPendingStopsWhatHasNotStarted) {
+    Fixture f;
+    auto p = f.plan(f.all());
+    p.next_ready();
+    EXPECT_EQ(p.skip_pending().size(), 4u);
+    EXPECT_FALSE(p.finished());  // base still runs
+}
+
+TEST(ImageUri, RendersEveryPlaceholder) {
+    components::ImageSettings image{
+        "123.dkr.ecr/ml", "{component}-{build}-{short_commit}-{env}-{timestamp}-{commit}"};
+    auto uri = components::render_image_uri(
+        image, {"api", 7, "0123456789abcdef0123", "test", "20261122T010203"});
+    ASSERT_TRUE(uri);
+    EXPECT_EQ(*uri, "123.dkr.ecr/ml:api-7-0123456789ab-test-20261122T010203-0123456789abcdef0123");
+    auto no_env = components::render_image_uri(image, {"api", 7, "0123", "", "t"});
+    ASSERT_FALSE(no_env);
+    EXPECT_NE(no_env.error().message.find("{env}"), std::string::npos);
+}
+
+}  // namespace
