@@ -2,8 +2,9 @@
 # The demo (the README's first command): installs, builds, then plays a short story on a
 # git repository made from manifests/ in a temp folder.
 #
-# Until builds, the version store and deploys land (issues 3-6), the story covers what
-# exists: validate, graph, diff and affected on dev vs test as commits arrive.
+# Until the AWS client and deploys land (issues 4-6), the story covers what exists:
+# validate, graph, diff and affected on dev vs test as commits arrive, builds with build
+# numbers and reuse in the SQLite store, and the history and status queries.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh"
@@ -27,16 +28,21 @@ step "The manifest and the component graph"
 run validate --unowned
 run graph
 
+step "0. The first build: every component, build #1"
+run build --all
+
 step "1. A change to the training Lambda"
 echo '# tuned' >> "$repo/functions/training/app.py"
 git -C "$repo" commit -qam "training: tune"
 run diff --base test
 run affected --base test --explain
+run build --base test
 
 step "2. A change to the shared library: its dependents follow"
 echo '# faster' >> "$repo/libs/common/ml_common.py"
 git -C "$repo" commit -qam "common: faster config"
 run affected --base test --explain
+run build --base HEAD~1
 
 step "3. A README-only change affects nothing"
 git -C "$repo" checkout -q test && git -C "$repo" checkout -qb docs-only
@@ -51,4 +57,9 @@ git -C "$repo" commit -qm "move the trainer"
 run diff --base test --name-status
 run affected --base test --json
 
-printf '\nDemo done. Builds, versioning and CloudFormation deploys join this story as they land.\n'
+step "5. What the store knows"
+run history training-lambda
+run status
+run diffs HEAD~2
+
+printf '\nDemo done. The AWS client and CloudFormation deploys join this story as they land.\n'
