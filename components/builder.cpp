@@ -50,12 +50,7 @@ class Run {
   public:
     Run(BuildPlan& plan, const std::vector<std::string>& hashes, versioning::VersionStore& store,
         CommandRunner& runner, BuildObserver& observer, const BuildSettings& settings)
-        : m_plan(plan),
-          m_hashes(hashes),
-          m_store(store),
-          m_runner(runner),
-          m_observer(observer),
-          m_s(settings) {
+        : m_plan(plan), m_store(store), m_runner(runner), m_observer(observer), m_s(settings) {
         m_report.builds.resize(plan.size());
         for (std::size_t i = 0; i < plan.size(); ++i) {
             m_report.builds[i].component = plan.at(i).component;
@@ -188,7 +183,6 @@ class Run {
     }
 
     BuildPlan& m_plan;
-    const std::vector<std::string>& m_hashes;
     versioning::VersionStore& m_store;
     CommandRunner& m_runner;
     BuildObserver& m_observer;

@@ -144,6 +144,37 @@ TEST_F(BuildCli, InputErrors) {
                           "unknown component 'ap' (did you mean 'app'?)");
 }
 
+TEST_F(BuildCli, OnATerminalAStatusBoardReplacesPrefixedLines) {
+    if (support::run("command -v script").status != 0)
+        GTEST_SKIP() << "util-linux script is not installed";
+    auto r = support::run(
+        "cd " + shell_quote(repo.path()) + " && script -qec " +
+        shell_quote(shell_quote(support::slipway_binary()) + " build --only slow,fails") +
+        " /dev/null");
+    EXPECT_NE(r.out.find("\x1b["), std::string::npos) << r.out;  // cursor moves and colours
+    EXPECT_NE(r.out.find("slow                     \x1b[32msucceeded"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("[slow] "), std::string::npos);
+    auto plain = support::run(
+        "cd " + shell_quote(repo.path()) + " && NO_COLOR=1 script -qec " +
+        shell_quote(shell_quote(support::slipway_binary()) + " build --only slow --no-reuse") +
+        " /dev/null");
+    EXPECT_EQ(plain.out.find("\x1b[32m"), std::string::npos) << plain.out;
+}
+
+TEST_F(BuildCli, TheStoreCanBeChosenByEnvironment) {
+    support::TempDir elsewhere;
+    const std::string url = "sqlite:" + (elsewhere.path() / "shared.db").string();
+    ASSERT_EQ(support::run("SLIPWAY_STORE=" + shell_quote(url) + " " +
+                           shell_quote(support::slipway_binary()) + " build " + in_repo() +
+                           " --only slow")
+                  .status,
+              0);
+    EXPECT_TRUE(std::filesystem::exists(elsewhere.path() / "shared.db"));
+    EXPECT_FALSE(std::filesystem::exists(repo.path() / ".slipway" / "state.db"));
+    EXPECT_NE(slipway("history slow --store " + shell_quote(url) + " " + in_repo()).out.find("#1"),
+              std::string::npos);
+}
+
 // SIGTERM while builds run: they are stopped (TERM to their process groups), recorded as
 // cancelled, and nothing they started is left behind.
 TEST_F(BuildCli, SigtermCancelsRunningBuildsWithoutOrphans) {
