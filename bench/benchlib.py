@@ -58,3 +58,11 @@ def table(rows, headers):
 def ensure_repo(path, *flags):
     if not os.path.isdir(os.path.join(path, ".git")):
         subprocess.run(["python3", os.path.join(ROOT, "bench", "gen_monorepo.py"), path, *flags], check=True)
+
+
+def commit_all(path):
+    """Makes `path` a git repository whose one commit holds everything in it."""
+    subprocess.run(["git", "init", "-q", "-b", "main", path], check=True)
+    subprocess.run(["git", "-C", path, "add", "-A"], check=True)
+    subprocess.run(["git", "-C", path, "-c", "user.email=bench@slipway.invalid", "-c", "user.name=bench",
+                    "commit", "-qm", "bench"], check=True)

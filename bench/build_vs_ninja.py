@@ -24,9 +24,7 @@ def make_repo(path, count):
         f.write("rule run\n  command = true\n")
         for i in range(count):
             f.write(f"build out/c{i:04d}: run\n")
-    subprocess.run(["git", "init", "-q", "-b", "main", path], check=True)
-    subprocess.run(["git", "-C", path, "add", "-A"], check=True)
-    subprocess.run(["git", "-C", path, "-c", "user.email=b@b", "-c", "user.name=b", "commit", "-qm", "bench"], check=True)
+    benchlib.commit_all(path)
 
 
 def main():

@@ -34,9 +34,7 @@ def make_repo(path, count, seed):
         lines.append(f"  c{i:03d}: {{paths: [c{i:03d}/], parameter: P{i}, build: \"sleep {ms / 1000:.3f}\"{dep_text}}}")
     with open(os.path.join(path, "slipway.yml"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    subprocess.run(["git", "init", "-q", "-b", "main", path], check=True)
-    subprocess.run(["git", "-C", path, "add", "-A"], check=True)
-    subprocess.run(["git", "-C", path, "-c", "user.email=b@b", "-c", "user.name=b", "commit", "-qm", "bench"], check=True)
+    benchlib.commit_all(path)
     finish = []
     for i in range(count):  # earliest finish along the longest chain
         finish.append(sleeps[i] + max((finish[j] for j in deps[i]), default=0))

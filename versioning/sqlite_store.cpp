@@ -87,6 +87,22 @@ std::vector<std::string> split_paths(const std::string& joined) {
     return out;
 }
 
+// Calls `each` for every row the bound statement yields, then resets it.
+template <typename F>
+common::Result<void> for_each_row(Statement& s, F&& each) {
+    for (;;) {
+        auto row = s.step();
+        if (!row) {
+            s.reset();
+            return std::unexpected(row.error());
+        }
+        if (!*row) break;
+        each(s);
+    }
+    s.reset();
+    return {};
+}
+
 common::Result<void> migrate(detail::Database& db, const std::string& path) {
     auto version_stmt = db.prepare("PRAGMA user_version");
     if (!version_stmt) return std::unexpected(version_stmt.error());
@@ -222,13 +238,8 @@ common::Result<std::vector<BuildRecord>> SqliteVersionStore::query_builds(const 
     if (!key.empty()) (*s)->bind(1, key);
     if (limit > 0) (*s)->bind(key.empty() ? 1 : 2, limit);
     std::vector<BuildRecord> out;
-    for (;;) {
-        auto row = (*s)->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        out.push_back(read_build(**s));
-    }
-    (*s)->reset();
+    auto ok = for_each_row(**s, [&](Statement& st) { out.push_back(read_build(st)); });
+    if (!ok) return std::unexpected(ok.error());
     return out;
 }
 
@@ -284,13 +295,8 @@ common::Result<std::vector<std::string>> SqliteVersionStore::known_components() 
         "SELECT component FROM build_counters UNION SELECT component FROM builds ORDER BY 1");
     if (!s) return std::unexpected(s.error());
     std::vector<std::string> out;
-    for (;;) {
-        auto row = (*s)->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        out.push_back((*s)->text(0));
-    }
-    (*s)->reset();
+    auto ok = for_each_row(**s, [&](Statement& st) { out.push_back(st.text(0)); });
+    if (!ok) return std::unexpected(ok.error());
     return out;
 }
 
@@ -312,13 +318,10 @@ common::Result<std::vector<DiffRecord>> SqliteVersionStore::diffs_of(const std::
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, commit);
     std::vector<DiffRecord> out;
-    for (;;) {
-        auto row = (*s)->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        out.push_back({commit, (*s)->text(0), split_paths((*s)->blob(1))});
-    }
-    (*s)->reset();
+    auto ok = for_each_row(**s, [&](Statement& st) {
+        out.push_back({commit, st.text(0), split_paths(st.blob(1))});
+    });
+    if (!ok) return std::unexpected(ok.error());
     return out;
 }
 
@@ -361,15 +364,11 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, component).bind(2, env).bind(3, env).bind(4, static_cast<std::int64_t>(limit));
     std::vector<ComponentDeployment> out;
-    for (;;) {
-        auto row = (*s)->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        auto& st = **s;
+    auto ok = for_each_row(**s, [&](Statement& st) {
         out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
                        st.int64(5) != 0, st.text(6), st.optional_int64(7)});
-    }
-    (*s)->reset();
+    });
+    if (!ok) return std::unexpected(ok.error());
     return out;
 }
 
@@ -381,13 +380,10 @@ common::Result<std::vector<DeploymentImage>> SqliteVersionStore::images_of(
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, deployment_id);
     std::vector<DeploymentImage> out;
-    for (;;) {
-        auto row = (*s)->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        out.push_back({(*s)->text(0), (*s)->int64(1), (*s)->text(2), (*s)->int64(3) != 0});
-    }
-    (*s)->reset();
+    auto ok = for_each_row(**s, [&](Statement& st) {
+        out.push_back({st.text(0), st.int64(1), st.text(2), st.int64(3) != 0});
+    });
+    if (!ok) return std::unexpected(ok.error());
     return out;
 }
 
@@ -402,16 +398,12 @@ common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::current_deploy
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, env).bind(2, env);
     std::vector<DeploymentRecord> out;
-    for (;;) {
-        auto row = (*s)->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        auto& st = **s;
+    auto ok = for_each_row(**s, [&](Statement& st) {
         DeploymentRecord d{st.int64(0), st.text(1),           st.text(2), st.text(3), st.text(4),
                            st.int64(5), st.optional_int64(6), st.text(7), st.text(8), {}};
         out.push_back(std::move(d));
-    }
-    (*s)->reset();
+    });
+    if (!ok) return std::unexpected(ok.error());
     for (auto& d : out) {
         auto images = images_of(d.id);
         if (!images) return std::unexpected(images.error());
@@ -427,13 +419,10 @@ common::Result<std::size_t> SqliteVersionStore::recover_interrupted(
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, host);
     std::vector<std::string> dead;
-    for (;;) {
-        auto row = (*s)->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        if (!alive((*s)->int64(1), (*s)->int64(2))) dead.push_back((*s)->text(0));
-    }
-    (*s)->reset();
+    auto listed = for_each_row(**s, [&](Statement& st) {
+        if (!alive(st.int64(1), st.int64(2))) dead.push_back(st.text(0));
+    });
+    if (!listed) return std::unexpected(listed.error());
     if (dead.empty()) return std::size_t{0};
     auto ok = detail::in_transaction(m_db, [&]() -> common::Result<void> {
         for (const auto& id : dead) {
