@@ -1,0 +1,79 @@
+#pragma once
+// slipway's AWS client: endpoint and region resolution, SigV4 signing, the standard retry
+// mode with clock-skew correction, and the two wire protocols slipway needs (Query with XML
+// answers for CloudFormation, STS and IAM; JSON 1.0 for DynamoDB). No SDK, no AWS CLI.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aws/config.hpp"
+#include "aws/http_client.hpp"
+#include "aws/retry.hpp"
+#include "aws/sigv4.hpp"
+#include "common/error.hpp"
+
+namespace aws {
+
+/// Hands out current credentials (refreshing temporary ones before they expire).
+class CredentialSource {
+  public:
+    virtual ~CredentialSource() = default;
+    virtual common::Result<Credentials> get() = 0;
+};
+
+/// Fixed credentials (tests; `--profile` with static keys goes through the chain instead).
+std::shared_ptr<CredentialSource> static_credentials(Credentials credentials);
+
+struct ClientOptions {
+    Env env = process_env();
+    std::string region;
+    std::shared_ptr<CredentialSource> credentials;  // nullptr: unsigned requests
+    RetryConfig retry;
+    HttpOptions http;
+    std::chrono::milliseconds request_timeout{30000};
+    std::function<double()> random;                              // default: uniform [0, 1)
+    std::function<void(std::chrono::milliseconds)> sleep;        // default: sleep_for
+    std::function<std::chrono::system_clock::time_point()> now;  // default: system_clock
+};
+
+class Client {
+  public:
+    explicit Client(ClientOptions options);
+
+    /// AWS Query protocol: POSTs Action, Version and `params` as a form; returns the XML.
+    common::Result<std::string> query(
+        const Service& service, const std::string& action, const std::string& version,
+        const std::vector<std::pair<std::string, std::string>>& params);
+
+    /// AWS JSON 1.0: POSTs `body` with X-Amz-Target `target_prefix.operation`; returns the JSON.
+    common::Result<std::string> json(const Service& service, const std::string& target_prefix,
+                                     const std::string& operation, const std::string& body);
+
+    /// One signed request with retries; non-2xx answers become errors.
+    common::Result<HttpResponse> send(const Service& service, const std::string& operation,
+                                      Request request);
+
+    [[nodiscard]] const std::string& region() const { return m_options.region; }
+    [[nodiscard]] const RetryQuota& quota() const { return m_quota; }
+    /// Attempts the last call made (1 when it needed no retry).
+    [[nodiscard]] int last_attempts() const { return m_last_attempts; }
+    /// The correction applied to our clock after a clock-skew error.
+    [[nodiscard]] std::chrono::seconds clock_offset() const { return m_clock_offset; }
+
+  private:
+    ClientOptions m_options;
+    HttpClient m_http;
+    RetryQuota m_quota;
+    std::chrono::seconds m_clock_offset{0};
+    int m_last_attempts = 0;
+};
+
+/// "20150830T123600Z"
+std::string amz_date(std::chrono::system_clock::time_point at);
+/// Parses an HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT").
+std::optional<std::chrono::system_clock::time_point> parse_http_date(const std::string& text);
+
+}  // namespace aws

@@ -1,0 +1,50 @@
+#pragma once
+// A scripted HTTP server on 127.0.0.1 for client tests: each accepted connection takes the
+// next step of the script (answer with a status, headers and body, or drop the connection
+// without answering) and every request received is kept for inspection.
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace support {
+
+struct ScriptedReply {
+    bool drop = false;  // close the connection without answering
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+};
+
+/// A step that closes the connection without answering.
+inline ScriptedReply dropped_connection() {
+    ScriptedReply r;
+    r.drop = true;
+    return r;
+}
+
+class ScriptedServer {
+  public:
+    /// Serves `script` in order; once it runs out, repeats its last step.
+    explicit ScriptedServer(std::vector<ScriptedReply> script);
+    ~ScriptedServer();
+
+    [[nodiscard]] int port() const { return m_port; }
+    [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+    /// The raw requests received so far (request line, headers, body).
+    [[nodiscard]] std::vector<std::string> requests() const;
+
+  private:
+    void serve();
+
+    std::vector<ScriptedReply> m_script;
+    int m_listen = -1;
+    int m_port = 0;
+    std::atomic<bool> m_stop{false};
+    mutable std::mutex m_mutex;
+    std::vector<std::string> m_requests;
+    std::thread m_thread;
+};
+
+}  // namespace support
