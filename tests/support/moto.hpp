@@ -1,0 +1,30 @@
+#pragma once
+// moto_server for integration tests: started on a free 127.0.0.1 port with the given
+// environment (e.g. INITIAL_NO_AUTH_ACTION_COUNT for its signature-checking mode), stopped
+// on destruction. available() is false when moto_server is not installed.
+#include <map>
+#include <string>
+
+namespace support {
+
+class MotoServer {
+  public:
+    explicit MotoServer(const std::map<std::string, std::string>& env = {});
+    ~MotoServer();
+    MotoServer(const MotoServer&) = delete;
+    MotoServer& operator=(const MotoServer&) = delete;
+
+    [[nodiscard]] bool available() const { return m_pid > 0; }
+    [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+    [[nodiscard]] const std::string& why_not() const { return m_why_not; }
+
+  private:
+    int m_port = 0;
+    long m_pid = 0;
+    std::string m_why_not;
+};
+
+/// A free TCP port on 127.0.0.1 (bound and released).
+int free_port();
+
+}  // namespace support
