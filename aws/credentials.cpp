@@ -345,6 +345,21 @@ std::shared_ptr<CredentialSource> default_credentials(ChainOptions options) {
     return std::make_shared<Refreshing>(fetch, clock_of(options));
 }
 
+ClientOptions client_options_from(const Env& env, const std::string& region) {
+    auto profiles = load_profiles(env);
+    const auto it = profiles.find(profile_name(env));
+    ClientOptions o;
+    o.env = env;
+    o.region = resolve_region(env, it == profiles.end() ? nullptr : &it->second, region);
+    o.http.ca_bundle = env_or(env, "AWS_CA_BUNDLE");
+    ChainOptions chain;
+    chain.env = env;
+    chain.region = o.region.empty() ? "us-east-1" : o.region;
+    chain.http = o.http;
+    o.credentials = default_credentials(chain);
+    return o;
+}
+
 std::shared_ptr<CredentialSource> assume_role(std::shared_ptr<CredentialSource> base,
                                               std::string role_arn, ChainOptions options) {
     auto fetch = [base, role_arn, o = options]() -> common::Result<TimedCredentials> {

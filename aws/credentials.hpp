@@ -50,6 +50,10 @@ std::shared_ptr<CredentialSource> default_credentials(ChainOptions options);
 std::shared_ptr<CredentialSource> assume_role(std::shared_ptr<CredentialSource> base,
                                               std::string role_arn, ChainOptions options);
 
+/// Client options from the environment: the region (AWS_REGION, AWS_DEFAULT_REGION, the
+/// profile's, else `region`), the default credential chain, AWS_CA_BUNDLE.
+ClientOptions client_options_from(const Env& env, const std::string& region);
+
 /// The providers, for tests and for composing.
 std::unique_ptr<CredentialProvider> environment_provider(const Env& env);
 std::unique_ptr<CredentialProvider> web_identity_provider(const ChainOptions& options);

@@ -445,25 +445,4 @@ common::Result<std::size_t> SqliteVersionStore::recover_interrupted(
     return dead.size();
 }
 
-common::Result<std::unique_ptr<VersionStore>> open_store(const std::string& url,
-                                                         const std::string& base_dir) {
-    constexpr std::string_view k_sqlite = "sqlite:";
-    if (url.starts_with(k_sqlite)) {
-        std::filesystem::path path = url.substr(k_sqlite.size());
-        if (path.empty())
-            return common::fail(common::ErrorCode::input, "store URL '" + url + "' names no file");
-        if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
-        auto store = SqliteVersionStore::open(path.string());
-        if (!store) return std::unexpected(store.error());
-        return std::unique_ptr<VersionStore>(std::move(*store));
-    }
-    const auto scheme = url.substr(0, url.find(':'));
-    if (scheme == "dynamodb") {
-        return common::fail(common::ErrorCode::input,
-                            "store URL '" + url + "': the DynamoDB store is not available yet");
-    }
-    return common::fail(common::ErrorCode::input,
-                        "store URL '" + url + "': unknown kind '" + scheme + "' (use sqlite:PATH)");
-}
-
 }  // namespace versioning

@@ -1,0 +1,559 @@
+// The DynamoDB store: one table, string keys `pk` (partition) and `sk` (sort).
+//
+//   C#<component> / C          counter: last_build, last_row
+//   B#<component> / <row>      a build record (rows numbered per component, newest last)
+//   N#<component> / <number>   the claim of a build number: row, token, run, input hash
+//   H#<component>#<hash> / <n> succeeded builds by input hash (for reuse)
+//   RB#<run> / <comp>#<row>    builds of a run that are still running (for recovery)
+//   COMPONENTS / <component>   every component seen
+//   D#<commit> / <component>   the paths a commit changed
+//   R#<run> / R                a run; RUNNING#<host> / <run> while it runs
+//   C#deployments / C          deployment counter
+//   DEP#<env> / <id>           a deployment with its images
+//   CUR / <env>                an environment's latest succeeded deployment
+//   DC#<component>[#<env>] / <id>  one component's image in a deployment
+//
+// Numbers are exactly-once: a reservation reads the counter, then one TransactWriteItems
+// bumps it on the condition that it still holds what was read, claims N#<component>/<n>
+// on the condition that no claim exists, and writes the build row. A conflicting writer
+// makes the condition fail and the reservation starts over. A transaction whose answer
+// was lost and is sent again finds the condition failing on its own write: the claim then
+// carries this reservation's random token, so it is recognised as done rather than
+// taking another number.
+#include "versioning/dynamo_store.hpp"
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "aws/config.hpp"
+#include "versioning/dynamo_json.hpp"
+
+namespace versioning {
+
+using detail::get_b;
+using detail::get_list;
+using detail::get_n;
+using detail::get_optional_n;
+using detail::get_s;
+using detail::Item;
+using detail::Json;
+using detail::JsonValue;
+using detail::pad;
+
+namespace {
+
+constexpr const char* k_target = "DynamoDB_20120810";
+constexpr int k_max_conflicts = 500;
+
+std::string random_token() {
+    static thread_local std::mt19937_64 rng(std::random_device{}());
+    return std::to_string(rng()) + std::to_string(rng());
+}
+
+bool is_conflict(const common::Error& e) {
+    return e.message.find(": TransactionCanceledException") != std::string::npos ||
+           e.message.find(": ConditionalCheckFailedException") != std::string::npos;
+}
+
+void pause_after_conflict(int attempt) {
+    static thread_local std::mt19937 rng(std::random_device{}());
+    const int cap = std::min(50, 2 + attempt * 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
+}
+
+class DynamoStore final : public VersionStore {
+public:
+    DynamoStore(std::unique_ptr<aws::Client> client, std::string table)
+        : m_client(std::move(client)), m_table(std::move(table)) {}
+
+    common::Result<void> begin_run(const RunRecord& r) override {
+        Json tx(rapidjson::kObjectType);
+        auto& a = tx.GetAllocator();
+        JsonValue items(rapidjson::kArrayType);
+        items.PushBack(put(a, Item(a).s("pk", "R#" + r.id).s("sk", "R").s("id", r.id).s("trigger", r.trigger)
+                                  .s("base", r.base).s("head", r.head).s("env", r.env).s("status", "running")
+                                  .n("started_at", r.started_at).s("host", r.host).n("pid", r.pid).n("pid_start", r.pid_start)
+                                  .take()), a);
+        items.PushBack(put(a, Item(a).s("pk", "RUNNING#" + r.host).s("sk", r.id).n("pid", r.pid).n("pid_start", r.pid_start).take()), a);
+        return transact(tx, items);
+    }
+
+    common::Result<void> finish_run(const std::string& run_id, RunStatus status, Millis at) override {
+        auto run = get("R#" + run_id, "R");
+        if (!run) return std::unexpected(run.error());
+        Json tx(rapidjson::kObjectType);
+        auto& a = tx.GetAllocator();
+        JsonValue items(rapidjson::kArrayType);
+        items.PushBack(update(a, "R#" + run_id, "R", "SET #s = :s, finished_at = :f", nullptr,
+                              Item(a).s(":s", std::string(to_string(status))).n(":f", at).take()), a);
+        items.PushBack(remove(a, "RUNNING#" + get_s((*run)["Item"], "host"), run_id), a);
+        return transact(tx, items);
+    }
+
+    common::Result<BuildRecord> reserve_build(const BuildStart& s,
+                                              const std::function<std::string(std::int64_t)>& image_uri) override {
+        const std::string token = random_token();
+        for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
+            auto counter = read_counter("C#" + s.component);
+            if (!counter) return std::unexpected(counter.error());
+            auto [last_build, last_row] = *counter;
+            BuildRecord b{s.component, last_build + 1, s.commit, s.input_hash, image_uri(last_build + 1),
+                          BuildStatus::running, {}, s.started_at, {}, s.log_path, s.run_id};
+            const std::string row = pad(last_row + 1);
+            Json tx(rapidjson::kObjectType);
+            auto& a = tx.GetAllocator();
+            JsonValue items(rapidjson::kArrayType);
+            items.PushBack(bump_counter(a, "C#" + s.component, last_build, last_row, 1), a);
+            items.PushBack(put(a, build_item(a, b, row), "attribute_not_exists(pk)"), a);
+            items.PushBack(put(a, Item(a).s("pk", "N#" + s.component).s("sk", pad(b.build_number)).s("row", row)
+                                      .s("token", token).s("run_id", s.run_id).s("input_hash", s.input_hash).take(),
+                               "attribute_not_exists(pk)"), a);
+            items.PushBack(put(a, Item(a).s("pk", "COMPONENTS").s("sk", s.component).take()), a);
+            items.PushBack(put(a, Item(a).s("pk", "RB#" + s.run_id).s("sk", s.component + "#" + row)
+                                      .s("component", s.component).s("row", row).take()), a);
+            auto ok = transact(tx, items, token + "-" + std::to_string(attempt));
+            if (ok) return b;
+            if (!is_conflict(ok.error())) return std::unexpected(ok.error());
+            auto claim = get("N#" + s.component, pad(b.build_number));
+            if (claim && (*claim).HasMember("Item") && get_s((*claim)["Item"], "token") == token) return b;
+            pause_after_conflict(attempt);
+        }
+        return common::fail(common::ErrorCode::external, "dynamodb: could not reserve a build number of '" + s.component +
+                                                              "' (too much contention)");
+    }
+
+    common::Result<void> finish_build(const std::string& component, std::int64_t n, const BuildEnd& end) override {
+        auto claim = get("N#" + component, pad(n));
+        if (!claim) return std::unexpected(claim.error());
+        if (!(*claim).HasMember("Item")) {
+            return common::fail(common::ErrorCode::external, "dynamodb: build #" + std::to_string(n) + " of '" + component + "' was never reserved");
+        }
+        const JsonValue& c = (*claim)["Item"];
+        const std::string row = get_s(c, "row");
+        Json tx(rapidjson::kObjectType);
+        auto& a = tx.GetAllocator();
+        JsonValue items(rapidjson::kArrayType);
+        Item values(a);
+        values.s(":s", std::string(to_string(end.status))).n(":f", end.finished_at);
+        std::string expression = "SET #s = :s, finished_at = :f";
+        if (end.exit_code) values.n(":e", *end.exit_code), expression += ", exit_code = :e";
+        items.PushBack(update(a, "B#" + component, row, expression, nullptr, values.take()), a);
+        items.PushBack(remove(a, "RB#" + get_s(c, "run_id"), component + "#" + row), a);
+        if (end.status == BuildStatus::succeeded) {
+            items.PushBack(put(a, Item(a).s("pk", "H#" + component + "#" + get_s(c, "input_hash")).s("sk", pad(n)).s("row", row).take()), a);
+        }
+        return transact(tx, items);
+    }
+
+    common::Result<void> record_build(const BuildRecord& build) override {
+        for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
+            auto counter = read_counter("C#" + build.component);
+            if (!counter) return std::unexpected(counter.error());
+            auto [last_build, last_row] = *counter;
+            Json tx(rapidjson::kObjectType);
+            auto& a = tx.GetAllocator();
+            JsonValue items(rapidjson::kArrayType);
+            items.PushBack(bump_counter(a, "C#" + build.component, last_build, last_row, 0), a);
+            items.PushBack(put(a, build_item(a, build, pad(last_row + 1)), "attribute_not_exists(pk)"), a);
+            items.PushBack(put(a, Item(a).s("pk", "COMPONENTS").s("sk", build.component).take()), a);
+            auto ok = transact(tx, items);
+            if (ok) return ok;
+            if (!is_conflict(ok.error())) return ok;
+            pause_after_conflict(attempt);
+        }
+        return common::fail(common::ErrorCode::external, "dynamodb: could not record a build of '" + build.component + "'");
+    }
+
+    common::Result<std::optional<BuildRecord>> find_reusable(const std::string& component, const std::string& hash) override {
+        auto found = query("H#" + component + "#" + hash, false, 1);
+        if (!found) return std::unexpected(found.error());
+        if (found->empty()) return std::optional<BuildRecord>{};
+        auto row = get("B#" + component, (*found)[0].second);
+        if (!row) return std::unexpected(row.error());
+        if (!(*row).HasMember("Item")) return std::optional<BuildRecord>{};
+        return std::optional<BuildRecord>(read_build((*row)["Item"]));
+    }
+
+    common::Result<std::int64_t> peek_next_number(const std::string& component) override {
+        auto counter = read_counter("C#" + component);
+        if (!counter) return std::unexpected(counter.error());
+        return counter->first + 1;
+    }
+
+    common::Result<std::vector<BuildRecord>> builds_of(const std::string& component, std::size_t limit) override {
+        auto rows = query_items("B#" + component, false, limit);
+        if (!rows) return std::unexpected(rows.error());
+        std::vector<BuildRecord> out;
+        for (const auto& item : (*rows)["Items"].GetArray()) out.push_back(read_build(item));
+        return out;
+    }
+
+    common::Result<std::vector<BuildRecord>> latest_builds() override {
+        auto names = known_components();
+        if (!names) return std::unexpected(names.error());
+        std::vector<BuildRecord> out;
+        for (const auto& name : *names) {
+            auto latest = builds_of(name, 1);
+            if (!latest) return std::unexpected(latest.error());
+            if (!latest->empty()) out.push_back(std::move((*latest)[0]));
+        }
+        return out;
+    }
+
+    common::Result<std::vector<std::string>> known_components() override {
+        auto found = query("COMPONENTS", true, 0);
+        if (!found) return std::unexpected(found.error());
+        std::vector<std::string> out;
+        for (auto& [sk, unused] : *found) out.push_back(sk);
+        return out;
+    }
+
+    common::Result<void> record_diffs(const std::vector<DiffRecord>& diffs) override {
+        for (std::size_t start = 0; start < diffs.size(); start += 100) {
+            Json tx(rapidjson::kObjectType);
+            auto& a = tx.GetAllocator();
+            JsonValue items(rapidjson::kArrayType);
+            for (std::size_t i = start; i < std::min(diffs.size(), start + 100); ++i) {
+                items.PushBack(put(a, Item(a).s("pk", "D#" + diffs[i].commit).s("sk", diffs[i].component)
+                                          .list("paths", diffs[i].paths).take()), a);
+            }
+            if (auto ok = transact(tx, items); !ok) return ok;
+        }
+        return {};
+    }
+
+    common::Result<std::vector<DiffRecord>> diffs_of(const std::string& commit) override {
+        auto rows = query_items("D#" + commit, true, 0);
+        if (!rows) return std::unexpected(rows.error());
+        std::vector<DiffRecord> out;
+        for (const auto& item : (*rows)["Items"].GetArray()) out.push_back({commit, get_s(item, "sk"), get_list(item, "paths")});
+        return out;
+    }
+
+    common::Result<std::int64_t> record_deployment(const DeploymentRecord& d) override;
+    common::Result<std::vector<ComponentDeployment>> deployments_of(const std::string& component, const std::string& env,
+                                                                    std::size_t limit) override;
+    common::Result<std::vector<DeploymentRecord>> current_deployments(const std::string& env) override;
+    common::Result<std::size_t> recover_interrupted(const std::string& host, Millis now,
+                                                    const std::function<bool(std::int64_t, std::int64_t)>& alive) override;
+
+private:
+    // --- requests -------------------------------------------------------------------
+    common::Result<Json> call(const std::string& operation, Json& body) {
+        auto text = m_client->json(aws::dynamodb_service(), k_target, operation, detail::to_text(body));
+        if (!text) return std::unexpected(text.error());
+        Json out;
+        out.Parse(text->c_str());
+        if (out.HasParseError()) return common::fail(common::ErrorCode::external, "dynamodb " + operation + ": unreadable answer");
+        return out;
+    }
+
+    JsonValue name(Json::AllocatorType& a) { return JsonValue(m_table.c_str(), a); }
+
+    common::Result<Json> get(const std::string& pk, const std::string& sk) {
+        Json body(rapidjson::kObjectType);
+        auto& a = body.GetAllocator();
+        body.AddMember("TableName", name(a), a);
+        body.AddMember("Key", Item(a).s("pk", pk).s("sk", sk).take(), a);
+        body.AddMember("ConsistentRead", true, a);
+        return call("GetItem", body);
+    }
+
+    // One partition, all pages (limit 0) or the first `limit` items.
+    common::Result<Json> query_items(const std::string& pk, bool forward, std::size_t limit) {
+        Json all(rapidjson::kObjectType);
+        all.AddMember("Items", JsonValue(rapidjson::kArrayType), all.GetAllocator());
+        JsonValue start;
+        for (;;) {
+            Json body(rapidjson::kObjectType);
+            auto& a = body.GetAllocator();
+            body.AddMember("TableName", name(a), a);
+            body.AddMember("KeyConditionExpression", "pk = :pk", a);
+            body.AddMember("ExpressionAttributeValues", Item(a).s(":pk", pk).take(), a);
+            body.AddMember("ScanIndexForward", forward, a);
+            body.AddMember("ConsistentRead", true, a);
+            if (limit > 0) body.AddMember("Limit", static_cast<std::int64_t>(limit - all["Items"].Size()), a);
+            if (!start.IsNull()) body.AddMember("ExclusiveStartKey", JsonValue(start, a), a);
+            auto page = call("Query", body);
+            if (!page) return std::unexpected(page.error());
+            for (auto& item : (*page)["Items"].GetArray()) all["Items"].PushBack(JsonValue(item, all.GetAllocator()), all.GetAllocator());
+            const bool more = page->HasMember("LastEvaluatedKey") && (limit == 0 || all["Items"].Size() < limit);
+            if (!more) break;
+            start.CopyFrom((*page)["LastEvaluatedKey"], all.GetAllocator());
+        }
+        return all;
+    }
+
+    // (sk, row attribute) pairs of a partition.
+    common::Result<std::vector<std::pair<std::string, std::string>>> query(const std::string& pk, bool forward, std::size_t limit) {
+        auto rows = query_items(pk, forward, limit);
+        if (!rows) return std::unexpected(rows.error());
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const auto& item : (*rows)["Items"].GetArray()) out.emplace_back(get_s(item, "sk"), get_s(item, "row"));
+        return out;
+    }
+
+    common::Result<void> transact(Json& tx, JsonValue& items, const std::string& token = "") {
+        auto& a = tx.GetAllocator();
+        tx.AddMember("TransactItems", items, a);
+        if (!token.empty()) tx.AddMember("ClientRequestToken", JsonValue(token.c_str(), a), a);
+        auto done = call("TransactWriteItems", tx);
+        if (!done) return std::unexpected(done.error());
+        return {};
+    }
+
+    JsonValue put(Json::AllocatorType& a, JsonValue item, const char* condition = nullptr) {
+        JsonValue p(rapidjson::kObjectType);
+        p.AddMember("TableName", name(a), a);
+        p.AddMember("Item", item, a);
+        if (condition) p.AddMember("ConditionExpression", JsonValue(condition, a), a);
+        JsonValue wrap(rapidjson::kObjectType);
+        wrap.AddMember("Put", p, a);
+        return wrap;
+    }
+
+    JsonValue remove(Json::AllocatorType& a, const std::string& pk, const std::string& sk) {
+        JsonValue d(rapidjson::kObjectType);
+        d.AddMember("TableName", name(a), a);
+        d.AddMember("Key", Item(a).s("pk", pk).s("sk", sk).take(), a);
+        JsonValue wrap(rapidjson::kObjectType);
+        wrap.AddMember("Delete", d, a);
+        return wrap;
+    }
+
+    JsonValue update(Json::AllocatorType& a, const std::string& pk, const std::string& sk, const std::string& expression,
+                     const char* condition, JsonValue values) {
+        JsonValue u(rapidjson::kObjectType);
+        u.AddMember("TableName", name(a), a);
+        u.AddMember("Key", Item(a).s("pk", pk).s("sk", sk).take(), a);
+        u.AddMember("UpdateExpression", JsonValue(expression.c_str(), a), a);
+        JsonValue names(rapidjson::kObjectType);
+        names.AddMember("#s", "status", a);
+        if (expression.find("#s") != std::string::npos) u.AddMember("ExpressionAttributeNames", names, a);
+        u.AddMember("ExpressionAttributeValues", values, a);
+        if (condition) u.AddMember("ConditionExpression", JsonValue(condition, a), a);
+        JsonValue wrap(rapidjson::kObjectType);
+        wrap.AddMember("Update", u, a);
+        return wrap;
+    }
+
+    // The counter moves from what was read, or is created when there was none.
+    JsonValue bump_counter(Json::AllocatorType& a, const std::string& pk, std::int64_t build, std::int64_t row, int builds) {
+        Item values(a);
+        values.n(":nb", build + builds).n(":nr", row + 1);
+        const char* condition = "attribute_not_exists(pk)";
+        if (build > 0 || row > 0) {
+            values.n(":b", build).n(":r", row);
+            condition = "last_build = :b AND last_row = :r";
+        }
+        return update(a, pk, "C", "SET last_build = :nb, last_row = :nr", condition, values.take());
+    }
+
+    common::Result<std::pair<std::int64_t, std::int64_t>> read_counter(const std::string& pk) {
+        auto item = get(pk, "C");
+        if (!item) return std::unexpected(item.error());
+        if (!(*item).HasMember("Item")) return std::pair<std::int64_t, std::int64_t>{0, 0};
+        return std::pair{get_n((*item)["Item"], "last_build"), get_n((*item)["Item"], "last_row")};
+    }
+
+    JsonValue build_item(Json::AllocatorType& a, const BuildRecord& b, const std::string& row) {
+        Item i(a);
+        i.s("pk", "B#" + b.component).s("sk", row).s("component", b.component).n("build_number", b.build_number)
+            .s("commit", b.commit).s("input_hash", b.input_hash).s("image_uri", b.image_uri)
+            .s("status", std::string(to_string(b.status))).n("started_at", b.started_at).s("log_path", b.log_path)
+            .s("run_id", b.run_id);
+        if (b.exit_code) i.n("exit_code", *b.exit_code);
+        if (b.finished_at) i.n("finished_at", *b.finished_at);
+        return i.take();
+    }
+
+    static BuildRecord read_build(const JsonValue& item) {
+        BuildRecord b;
+        b.component = get_s(item, "component");
+        b.build_number = get_n(item, "build_number");
+        b.commit = get_s(item, "commit");
+        b.input_hash = get_s(item, "input_hash");
+        b.image_uri = get_s(item, "image_uri");
+        b.status = parse_build_status(get_s(item, "status")).value_or(BuildStatus::running);
+        if (auto e = get_optional_n(item, "exit_code")) b.exit_code = static_cast<int>(*e);
+        b.started_at = get_n(item, "started_at");
+        b.finished_at = get_optional_n(item, "finished_at");
+        b.log_path = get_s(item, "log_path");
+        b.run_id = get_s(item, "run_id");
+        return b;
+    }
+
+    friend class DeploymentWriter;
+    std::unique_ptr<aws::Client> m_client;
+    std::string m_table;
+};
+
+}  // namespace
+}  // namespace versioning
+
+namespace versioning {
+namespace {
+
+JsonValue images_list(Json::AllocatorType& a, const std::vector<DeploymentImage>& images) {
+    JsonValue list(rapidjson::kArrayType);
+    for (const auto& i : images) {
+        JsonValue m(rapidjson::kObjectType);
+        m.AddMember("M", Item(a).s("component", i.component).n("build_number", i.build_number).s("image_uri", i.image_uri)
+                             .b("changed", i.changed).take(), a);
+        list.PushBack(m, a);
+    }
+    JsonValue wrap(rapidjson::kObjectType);
+    wrap.AddMember("L", list, a);
+    return wrap;
+}
+
+DeploymentRecord read_deployment(const JsonValue& item) {
+    DeploymentRecord d{get_n(item, "id"), get_s(item, "env"), get_s(item, "stack"), get_s(item, "commit"),
+                       get_s(item, "status"), get_n(item, "started_at"), get_optional_n(item, "finished_at"),
+                       get_s(item, "change_set"), get_s(item, "run_id"), {}};
+    auto images = item.FindMember("images");
+    if (images != item.MemberEnd() && images->value.HasMember("L")) {
+        for (const auto& e : images->value["L"].GetArray()) {
+            const JsonValue& m = e["M"];
+            d.images.push_back({get_s(m, "component"), get_n(m, "build_number"), get_s(m, "image_uri"), get_b(m, "changed")});
+        }
+    }
+    return d;
+}
+
+}  // namespace
+
+common::Result<std::int64_t> DynamoStore::record_deployment(const DeploymentRecord& d) {
+    for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
+        auto counter = read_counter("C#deployments");
+        if (!counter) return std::unexpected(counter.error());
+        const std::int64_t id = counter->first + 1;
+        Json tx(rapidjson::kObjectType);
+        auto& a = tx.GetAllocator();
+        auto deployment = [&](const std::string& pk, const std::string& sk) {
+            Item i(a);
+            i.s("pk", pk).s("sk", sk).n("id", id).s("env", d.env).s("stack", d.stack).s("commit", d.commit)
+                .s("status", d.status).n("started_at", d.started_at).s("change_set", d.change_set).s("run_id", d.run_id);
+            if (d.finished_at) i.n("finished_at", *d.finished_at);
+            i.raw("images", images_list(a, d.images));
+            return i.take();
+        };
+        JsonValue items(rapidjson::kArrayType);
+        items.PushBack(bump_counter(a, "C#deployments", counter->first, counter->second, 1), a);
+        items.PushBack(put(a, deployment("DEP#" + d.env, pad(id)), "attribute_not_exists(pk)"), a);
+        if (d.status == "succeeded") items.PushBack(put(a, deployment("CUR", d.env)), a);
+        auto ok = transact(tx, items);
+        if (!ok && is_conflict(ok.error())) {
+            pause_after_conflict(attempt);
+            continue;
+        }
+        if (!ok) return std::unexpected(ok.error());
+        // The per-component index: idempotent puts, written after the deployment itself.
+        for (std::size_t start = 0; start < d.images.size(); start += 50) {
+            Json more(rapidjson::kObjectType);
+            auto& b = more.GetAllocator();
+            JsonValue puts(rapidjson::kArrayType);
+            for (std::size_t k = start; k < std::min(d.images.size(), start + 50); ++k) {
+                const auto& i = d.images[k];
+                for (const std::string& pk : {"DC#" + i.component, "DC#" + i.component + "#" + d.env}) {
+                    Item entry(b);
+                    entry.s("pk", pk).s("sk", pad(id)).n("id", id).s("env", d.env).s("status", d.status)
+                        .n("build_number", i.build_number).s("image_uri", i.image_uri).b("changed", i.changed)
+                        .s("commit", d.commit);
+                    if (d.finished_at) entry.n("finished_at", *d.finished_at);
+                    puts.PushBack(put(b, entry.take()), b);
+                }
+            }
+            if (auto done = transact(more, puts); !done) return std::unexpected(done.error());
+        }
+        return id;
+    }
+    return common::fail(common::ErrorCode::external, "dynamodb: could not record a deployment (too much contention)");
+}
+
+common::Result<std::vector<ComponentDeployment>> DynamoStore::deployments_of(const std::string& component,
+                                                                            const std::string& env, std::size_t limit) {
+    auto rows = query_items(env.empty() ? "DC#" + component : "DC#" + component + "#" + env, false, limit);
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<ComponentDeployment> out;
+    for (const auto& i : (*rows)["Items"].GetArray()) {
+        out.push_back({get_n(i, "id"), get_s(i, "env"), get_s(i, "status"), get_n(i, "build_number"), get_s(i, "image_uri"),
+                       get_b(i, "changed"), get_s(i, "commit"), get_optional_n(i, "finished_at")});
+    }
+    return out;
+}
+
+common::Result<std::vector<DeploymentRecord>> DynamoStore::current_deployments(const std::string& env) {
+    std::vector<DeploymentRecord> out;
+    if (!env.empty()) {
+        auto item = get("CUR", env);
+        if (!item) return std::unexpected(item.error());
+        if ((*item).HasMember("Item")) out.push_back(read_deployment((*item)["Item"]));
+        return out;
+    }
+    auto rows = query_items("CUR", true, 0);
+    if (!rows) return std::unexpected(rows.error());
+    for (const auto& i : (*rows)["Items"].GetArray()) out.push_back(read_deployment(i));
+    return out;
+}
+
+common::Result<std::size_t> DynamoStore::recover_interrupted(const std::string& host, Millis now,
+                                                             const std::function<bool(std::int64_t, std::int64_t)>& alive) {
+    auto running = query_items("RUNNING#" + host, true, 0);
+    if (!running) return std::unexpected(running.error());
+    std::size_t marked = 0;
+    for (const auto& r : (*running)["Items"].GetArray()) {
+        if (alive(get_n(r, "pid"), get_n(r, "pid_start"))) continue;
+        const std::string run = get_s(r, "sk");
+        auto builds = query_items("RB#" + run, true, 0);
+        if (!builds) return std::unexpected(builds.error());
+        for (const auto& b : (*builds)["Items"].GetArray()) {
+            Json tx(rapidjson::kObjectType);
+            auto& a = tx.GetAllocator();
+            JsonValue items(rapidjson::kArrayType);
+            items.PushBack(update(a, "B#" + get_s(b, "component"), get_s(b, "row"), "SET #s = :i, finished_at = :f", nullptr,
+                                  Item(a).s(":i", "interrupted").n(":f", now).take()), a);
+            items.PushBack(remove(a, "RB#" + run, get_s(b, "sk")), a);
+            if (auto ok = transact(tx, items); !ok) return std::unexpected(ok.error());
+        }
+        if (auto ok = finish_run(run, RunStatus::interrupted, now); !ok) return std::unexpected(ok.error());
+        ++marked;
+    }
+    return marked;
+}
+
+common::Result<void> init_dynamo_table(aws::Client& client, const std::string& table) {
+    const std::string create =
+        R"({"TableName":")" + table + R"(","BillingMode":"PAY_PER_REQUEST",)"
+        R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"}],)"
+        R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]})";
+    auto created = client.json(aws::dynamodb_service(), k_target, "CreateTable", create);
+    if (!created && created.error().message.find("ResourceInUseException") == std::string::npos) {
+        return std::unexpected(created.error());
+    }
+    for (int i = 0; i < 120; ++i) {
+        auto described = client.json(aws::dynamodb_service(), k_target, "DescribeTable", R"({"TableName":")" + table + R"("})");
+        if (!described) return std::unexpected(described.error());
+        if (described->find(R"("TableStatus": "ACTIVE")") != std::string::npos ||
+            described->find(R"("TableStatus":"ACTIVE")") != std::string::npos) {
+            return {};
+        }
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    return common::fail(common::ErrorCode::external, "dynamodb table " + table + " did not become active in 2 minutes");
+}
+
+common::Result<std::unique_ptr<VersionStore>> open_dynamo_store(std::unique_ptr<aws::Client> client, const std::string& table) {
+    auto described = client->json(aws::dynamodb_service(), k_target, "DescribeTable", R"({"TableName":")" + table + R"("})");
+    if (!described) {
+        if (described.error().message.find("ResourceNotFoundException") != std::string::npos) {
+            return common::fail(common::ErrorCode::input, "the DynamoDB table '" + table +
+                                                              "' does not exist: create it with 'slipway store init'");
+        }
+        return std::unexpected(described.error());
+    }
+    return std::unique_ptr<VersionStore>(std::make_unique<DynamoStore>(std::move(client), table));
+}
+
+}  // namespace versioning
