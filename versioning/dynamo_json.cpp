@@ -65,7 +65,9 @@ std::string get_s(const JsonValue& item, const char* name) {
     return v && v->IsString() ? std::string(v->GetString(), v->GetStringLength()) : "";
 }
 
-std::int64_t get_n(const JsonValue& item, const char* name) { return get_optional_n(item, name).value_or(0); }
+std::int64_t get_n(const JsonValue& item, const char* name) {
+    return get_optional_n(item, name).value_or(0);
+}
 
 std::optional<std::int64_t> get_optional_n(const JsonValue& item, const char* name) {
     const auto* v = attr(item, name, "N");
@@ -84,7 +86,8 @@ std::vector<std::string> get_list(const JsonValue& item, const char* name) {
     if (!v || !v->IsArray()) return out;
     for (const auto& e : v->GetArray()) {
         auto s = e.FindMember("S");
-        if (s != e.MemberEnd() && s->value.IsString()) out.emplace_back(s->value.GetString(), s->value.GetStringLength());
+        if (s != e.MemberEnd() && s->value.IsString())
+            out.emplace_back(s->value.GetString(), s->value.GetStringLength());
     }
     return out;
 }

@@ -17,7 +17,7 @@ using JsonValue = rapidjson::Value;
 
 /// An item (or key, or expression-value map) under construction.
 class Item {
-public:
+  public:
     explicit Item(Json::AllocatorType& a) : m_a(a), m_v(rapidjson::kObjectType) {}
     Item& s(const std::string& name, const std::string& value);
     Item& n(const std::string& name, std::int64_t value);
@@ -26,7 +26,7 @@ public:
     Item& raw(const std::string& name, JsonValue value);
     JsonValue take() { return std::move(m_v); }
 
-private:
+  private:
     Json::AllocatorType& m_a;
     JsonValue m_v;
 };

@@ -58,12 +58,13 @@ bool is_conflict(const common::Error& e) {
 
 void pause_after_conflict(int attempt) {
     static thread_local std::mt19937 rng(std::random_device{}());
-    const int cap = std::min(50, 2 + attempt * 2);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
+    const int cap = std::min(10, 1 + attempt);
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
 }
 
 class DynamoStore final : public VersionStore {
-public:
+  public:
     DynamoStore(std::unique_ptr<aws::Client> client, std::string table)
         : m_client(std::move(client)), m_table(std::move(table)) {}
 
@@ -71,63 +72,109 @@ public:
         Json tx(rapidjson::kObjectType);
         auto& a = tx.GetAllocator();
         JsonValue items(rapidjson::kArrayType);
-        items.PushBack(put(a, Item(a).s("pk", "R#" + r.id).s("sk", "R").s("id", r.id).s("trigger", r.trigger)
-                                  .s("base", r.base).s("head", r.head).s("env", r.env).s("status", "running")
-                                  .n("started_at", r.started_at).s("host", r.host).n("pid", r.pid).n("pid_start", r.pid_start)
-                                  .take()), a);
-        items.PushBack(put(a, Item(a).s("pk", "RUNNING#" + r.host).s("sk", r.id).n("pid", r.pid).n("pid_start", r.pid_start).take()), a);
+        items.PushBack(put(a, Item(a)
+                                  .s("pk", "R#" + r.id)
+                                  .s("sk", "R")
+                                  .s("id", r.id)
+                                  .s("trigger", r.trigger)
+                                  .s("base", r.base)
+                                  .s("head", r.head)
+                                  .s("env", r.env)
+                                  .s("status", "running")
+                                  .n("started_at", r.started_at)
+                                  .s("host", r.host)
+                                  .n("pid", r.pid)
+                                  .n("pid_start", r.pid_start)
+                                  .take()),
+                       a);
+        items.PushBack(put(a, Item(a)
+                                  .s("pk", "RUNNING#" + r.host)
+                                  .s("sk", r.id)
+                                  .n("pid", r.pid)
+                                  .n("pid_start", r.pid_start)
+                                  .take()),
+                       a);
         return transact(tx, items);
     }
 
-    common::Result<void> finish_run(const std::string& run_id, RunStatus status, Millis at) override {
+    common::Result<void> finish_run(const std::string& run_id, RunStatus status,
+                                    Millis at) override {
         auto run = get("R#" + run_id, "R");
         if (!run) return std::unexpected(run.error());
         Json tx(rapidjson::kObjectType);
         auto& a = tx.GetAllocator();
         JsonValue items(rapidjson::kArrayType);
         items.PushBack(update(a, "R#" + run_id, "R", "SET #s = :s, finished_at = :f", nullptr,
-                              Item(a).s(":s", std::string(to_string(status))).n(":f", at).take()), a);
+                              Item(a).s(":s", std::string(to_string(status))).n(":f", at).take()),
+                       a);
         items.PushBack(remove(a, "RUNNING#" + get_s((*run)["Item"], "host"), run_id), a);
         return transact(tx, items);
     }
 
-    common::Result<BuildRecord> reserve_build(const BuildStart& s,
-                                              const std::function<std::string(std::int64_t)>& image_uri) override {
+    common::Result<BuildRecord> reserve_build(
+        const BuildStart& s, const std::function<std::string(std::int64_t)>& image_uri) override {
         const std::string token = random_token();
         for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
             auto counter = read_counter("C#" + s.component);
             if (!counter) return std::unexpected(counter.error());
             auto [last_build, last_row] = *counter;
-            BuildRecord b{s.component, last_build + 1, s.commit, s.input_hash, image_uri(last_build + 1),
-                          BuildStatus::running, {}, s.started_at, {}, s.log_path, s.run_id};
+            BuildRecord b{s.component,
+                          last_build + 1,
+                          s.commit,
+                          s.input_hash,
+                          image_uri(last_build + 1),
+                          BuildStatus::running,
+                          {},
+                          s.started_at,
+                          {},
+                          s.log_path,
+                          s.run_id};
             const std::string row = pad(last_row + 1);
             Json tx(rapidjson::kObjectType);
             auto& a = tx.GetAllocator();
             JsonValue items(rapidjson::kArrayType);
             items.PushBack(bump_counter(a, "C#" + s.component, last_build, last_row, 1), a);
             items.PushBack(put(a, build_item(a, b, row), "attribute_not_exists(pk)"), a);
-            items.PushBack(put(a, Item(a).s("pk", "N#" + s.component).s("sk", pad(b.build_number)).s("row", row)
-                                      .s("token", token).s("run_id", s.run_id).s("input_hash", s.input_hash).take(),
-                               "attribute_not_exists(pk)"), a);
+            items.PushBack(put(a,
+                               Item(a)
+                                   .s("pk", "N#" + s.component)
+                                   .s("sk", pad(b.build_number))
+                                   .s("row", row)
+                                   .s("token", token)
+                                   .s("run_id", s.run_id)
+                                   .s("input_hash", s.input_hash)
+                                   .take(),
+                               "attribute_not_exists(pk)"),
+                           a);
             items.PushBack(put(a, Item(a).s("pk", "COMPONENTS").s("sk", s.component).take()), a);
-            items.PushBack(put(a, Item(a).s("pk", "RB#" + s.run_id).s("sk", s.component + "#" + row)
-                                      .s("component", s.component).s("row", row).take()), a);
+            items.PushBack(put(a, Item(a)
+                                      .s("pk", "RB#" + s.run_id)
+                                      .s("sk", s.component + "#" + row)
+                                      .s("component", s.component)
+                                      .s("row", row)
+                                      .take()),
+                           a);
             auto ok = transact(tx, items, token + "-" + std::to_string(attempt));
             if (ok) return b;
             if (!is_conflict(ok.error())) return std::unexpected(ok.error());
             auto claim = get("N#" + s.component, pad(b.build_number));
-            if (claim && (*claim).HasMember("Item") && get_s((*claim)["Item"], "token") == token) return b;
+            if (claim && (*claim).HasMember("Item") && get_s((*claim)["Item"], "token") == token)
+                return b;
             pause_after_conflict(attempt);
         }
-        return common::fail(common::ErrorCode::external, "dynamodb: could not reserve a build number of '" + s.component +
-                                                              "' (too much contention)");
+        return common::fail(common::ErrorCode::external,
+                            "dynamodb: could not reserve a build number of '" + s.component +
+                                "' (too much contention)");
     }
 
-    common::Result<void> finish_build(const std::string& component, std::int64_t n, const BuildEnd& end) override {
+    common::Result<void> finish_build(const std::string& component, std::int64_t n,
+                                      const BuildEnd& end) override {
         auto claim = get("N#" + component, pad(n));
         if (!claim) return std::unexpected(claim.error());
         if (!(*claim).HasMember("Item")) {
-            return common::fail(common::ErrorCode::external, "dynamodb: build #" + std::to_string(n) + " of '" + component + "' was never reserved");
+            return common::fail(common::ErrorCode::external,
+                                "dynamodb: build #" + std::to_string(n) + " of '" + component +
+                                    "' was never reserved");
         }
         const JsonValue& c = (*claim)["Item"];
         const std::string row = get_s(c, "row");
@@ -141,7 +188,12 @@ public:
         items.PushBack(update(a, "B#" + component, row, expression, nullptr, values.take()), a);
         items.PushBack(remove(a, "RB#" + get_s(c, "run_id"), component + "#" + row), a);
         if (end.status == BuildStatus::succeeded) {
-            items.PushBack(put(a, Item(a).s("pk", "H#" + component + "#" + get_s(c, "input_hash")).s("sk", pad(n)).s("row", row).take()), a);
+            items.PushBack(put(a, Item(a)
+                                      .s("pk", "H#" + component + "#" + get_s(c, "input_hash"))
+                                      .s("sk", pad(n))
+                                      .s("row", row)
+                                      .take()),
+                           a);
         }
         return transact(tx, items);
     }
@@ -155,17 +207,21 @@ public:
             auto& a = tx.GetAllocator();
             JsonValue items(rapidjson::kArrayType);
             items.PushBack(bump_counter(a, "C#" + build.component, last_build, last_row, 0), a);
-            items.PushBack(put(a, build_item(a, build, pad(last_row + 1)), "attribute_not_exists(pk)"), a);
-            items.PushBack(put(a, Item(a).s("pk", "COMPONENTS").s("sk", build.component).take()), a);
+            items.PushBack(
+                put(a, build_item(a, build, pad(last_row + 1)), "attribute_not_exists(pk)"), a);
+            items.PushBack(put(a, Item(a).s("pk", "COMPONENTS").s("sk", build.component).take()),
+                           a);
             auto ok = transact(tx, items);
             if (ok) return ok;
             if (!is_conflict(ok.error())) return ok;
             pause_after_conflict(attempt);
         }
-        return common::fail(common::ErrorCode::external, "dynamodb: could not record a build of '" + build.component + "'");
+        return common::fail(common::ErrorCode::external,
+                            "dynamodb: could not record a build of '" + build.component + "'");
     }
 
-    common::Result<std::optional<BuildRecord>> find_reusable(const std::string& component, const std::string& hash) override {
+    common::Result<std::optional<BuildRecord>> find_reusable(const std::string& component,
+                                                             const std::string& hash) override {
         auto found = query("H#" + component + "#" + hash, false, 1);
         if (!found) return std::unexpected(found.error());
         if (found->empty()) return std::optional<BuildRecord>{};
@@ -181,7 +237,8 @@ public:
         return counter->first + 1;
     }
 
-    common::Result<std::vector<BuildRecord>> builds_of(const std::string& component, std::size_t limit) override {
+    common::Result<std::vector<BuildRecord>> builds_of(const std::string& component,
+                                                       std::size_t limit) override {
         auto rows = query_items("B#" + component, false, limit);
         if (!rows) return std::unexpected(rows.error());
         std::vector<BuildRecord> out;
@@ -215,8 +272,12 @@ public:
             auto& a = tx.GetAllocator();
             JsonValue items(rapidjson::kArrayType);
             for (std::size_t i = start; i < std::min(diffs.size(), start + 100); ++i) {
-                items.PushBack(put(a, Item(a).s("pk", "D#" + diffs[i].commit).s("sk", diffs[i].component)
-                                          .list("paths", diffs[i].paths).take()), a);
+                items.PushBack(put(a, Item(a)
+                                          .s("pk", "D#" + diffs[i].commit)
+                                          .s("sk", diffs[i].component)
+                                          .list("paths", diffs[i].paths)
+                                          .take()),
+                               a);
             }
             if (auto ok = transact(tx, items); !ok) return ok;
         }
@@ -227,25 +288,32 @@ public:
         auto rows = query_items("D#" + commit, true, 0);
         if (!rows) return std::unexpected(rows.error());
         std::vector<DiffRecord> out;
-        for (const auto& item : (*rows)["Items"].GetArray()) out.push_back({commit, get_s(item, "sk"), get_list(item, "paths")});
+        for (const auto& item : (*rows)["Items"].GetArray())
+            out.push_back({commit, get_s(item, "sk"), get_list(item, "paths")});
         return out;
     }
 
     common::Result<std::int64_t> record_deployment(const DeploymentRecord& d) override;
-    common::Result<std::vector<ComponentDeployment>> deployments_of(const std::string& component, const std::string& env,
+    common::Result<std::vector<ComponentDeployment>> deployments_of(const std::string& component,
+                                                                    const std::string& env,
                                                                     std::size_t limit) override;
-    common::Result<std::vector<DeploymentRecord>> current_deployments(const std::string& env) override;
-    common::Result<std::size_t> recover_interrupted(const std::string& host, Millis now,
-                                                    const std::function<bool(std::int64_t, std::int64_t)>& alive) override;
+    common::Result<std::vector<DeploymentRecord>> current_deployments(
+        const std::string& env) override;
+    common::Result<std::size_t> recover_interrupted(
+        const std::string& host, Millis now,
+        const std::function<bool(std::int64_t, std::int64_t)>& alive) override;
 
-private:
+  private:
     // --- requests -------------------------------------------------------------------
     common::Result<Json> call(const std::string& operation, Json& body) {
-        auto text = m_client->json(aws::dynamodb_service(), k_target, operation, detail::to_text(body));
+        auto text =
+            m_client->json(aws::dynamodb_service(), k_target, operation, detail::to_text(body));
         if (!text) return std::unexpected(text.error());
         Json out;
         out.Parse(text->c_str());
-        if (out.HasParseError()) return common::fail(common::ErrorCode::external, "dynamodb " + operation + ": unreadable answer");
+        if (out.HasParseError())
+            return common::fail(common::ErrorCode::external,
+                                "dynamodb " + operation + ": unreadable answer");
         return out;
     }
 
@@ -273,12 +341,15 @@ private:
             body.AddMember("ExpressionAttributeValues", Item(a).s(":pk", pk).take(), a);
             body.AddMember("ScanIndexForward", forward, a);
             body.AddMember("ConsistentRead", true, a);
-            if (limit > 0) body.AddMember("Limit", static_cast<std::int64_t>(limit - all["Items"].Size()), a);
+            if (limit > 0)
+                body.AddMember("Limit", static_cast<std::int64_t>(limit - all["Items"].Size()), a);
             if (!start.IsNull()) body.AddMember("ExclusiveStartKey", JsonValue(start, a), a);
             auto page = call("Query", body);
             if (!page) return std::unexpected(page.error());
-            for (auto& item : (*page)["Items"].GetArray()) all["Items"].PushBack(JsonValue(item, all.GetAllocator()), all.GetAllocator());
-            const bool more = page->HasMember("LastEvaluatedKey") && (limit == 0 || all["Items"].Size() < limit);
+            for (auto& item : (*page)["Items"].GetArray())
+                all["Items"].PushBack(JsonValue(item, all.GetAllocator()), all.GetAllocator());
+            const bool more =
+                page->HasMember("LastEvaluatedKey") && (limit == 0 || all["Items"].Size() < limit);
             if (!more) break;
             start.CopyFrom((*page)["LastEvaluatedKey"], all.GetAllocator());
         }
@@ -286,11 +357,14 @@ private:
     }
 
     // (sk, row attribute) pairs of a partition.
-    common::Result<std::vector<std::pair<std::string, std::string>>> query(const std::string& pk, bool forward, std::size_t limit) {
+    common::Result<std::vector<std::pair<std::string, std::string>>> query(const std::string& pk,
+                                                                           bool forward,
+                                                                           std::size_t limit) {
         auto rows = query_items(pk, forward, limit);
         if (!rows) return std::unexpected(rows.error());
         std::vector<std::pair<std::string, std::string>> out;
-        for (const auto& item : (*rows)["Items"].GetArray()) out.emplace_back(get_s(item, "sk"), get_s(item, "row"));
+        for (const auto& item : (*rows)["Items"].GetArray())
+            out.emplace_back(get_s(item, "sk"), get_s(item, "row"));
         return out;
     }
 
@@ -322,15 +396,16 @@ private:
         return wrap;
     }
 
-    JsonValue update(Json::AllocatorType& a, const std::string& pk, const std::string& sk, const std::string& expression,
-                     const char* condition, JsonValue values) {
+    JsonValue update(Json::AllocatorType& a, const std::string& pk, const std::string& sk,
+                     const std::string& expression, const char* condition, JsonValue values) {
         JsonValue u(rapidjson::kObjectType);
         u.AddMember("TableName", name(a), a);
         u.AddMember("Key", Item(a).s("pk", pk).s("sk", sk).take(), a);
         u.AddMember("UpdateExpression", JsonValue(expression.c_str(), a), a);
         JsonValue names(rapidjson::kObjectType);
         names.AddMember("#s", "status", a);
-        if (expression.find("#s") != std::string::npos) u.AddMember("ExpressionAttributeNames", names, a);
+        if (expression.find("#s") != std::string::npos)
+            u.AddMember("ExpressionAttributeNames", names, a);
         u.AddMember("ExpressionAttributeValues", values, a);
         if (condition) u.AddMember("ConditionExpression", JsonValue(condition, a), a);
         JsonValue wrap(rapidjson::kObjectType);
@@ -339,7 +414,8 @@ private:
     }
 
     // The counter moves from what was read, or is created when there was none.
-    JsonValue bump_counter(Json::AllocatorType& a, const std::string& pk, std::int64_t build, std::int64_t row, int builds) {
+    JsonValue bump_counter(Json::AllocatorType& a, const std::string& pk, std::int64_t build,
+                           std::int64_t row, int builds) {
         Item values(a);
         values.n(":nb", build + builds).n(":nr", row + 1);
         const char* condition = "attribute_not_exists(pk)";
@@ -359,9 +435,16 @@ private:
 
     JsonValue build_item(Json::AllocatorType& a, const BuildRecord& b, const std::string& row) {
         Item i(a);
-        i.s("pk", "B#" + b.component).s("sk", row).s("component", b.component).n("build_number", b.build_number)
-            .s("commit", b.commit).s("input_hash", b.input_hash).s("image_uri", b.image_uri)
-            .s("status", std::string(to_string(b.status))).n("started_at", b.started_at).s("log_path", b.log_path)
+        i.s("pk", "B#" + b.component)
+            .s("sk", row)
+            .s("component", b.component)
+            .n("build_number", b.build_number)
+            .s("commit", b.commit)
+            .s("input_hash", b.input_hash)
+            .s("image_uri", b.image_uri)
+            .s("status", std::string(to_string(b.status)))
+            .n("started_at", b.started_at)
+            .s("log_path", b.log_path)
             .s("run_id", b.run_id);
         if (b.exit_code) i.n("exit_code", *b.exit_code);
         if (b.finished_at) i.n("finished_at", *b.finished_at);
@@ -399,8 +482,14 @@ JsonValue images_list(Json::AllocatorType& a, const std::vector<DeploymentImage>
     JsonValue list(rapidjson::kArrayType);
     for (const auto& i : images) {
         JsonValue m(rapidjson::kObjectType);
-        m.AddMember("M", Item(a).s("component", i.component).n("build_number", i.build_number).s("image_uri", i.image_uri)
-                             .b("changed", i.changed).take(), a);
+        m.AddMember("M",
+                    Item(a)
+                        .s("component", i.component)
+                        .n("build_number", i.build_number)
+                        .s("image_uri", i.image_uri)
+                        .b("changed", i.changed)
+                        .take(),
+                    a);
         list.PushBack(m, a);
     }
     JsonValue wrap(rapidjson::kObjectType);
@@ -409,14 +498,22 @@ JsonValue images_list(Json::AllocatorType& a, const std::vector<DeploymentImage>
 }
 
 DeploymentRecord read_deployment(const JsonValue& item) {
-    DeploymentRecord d{get_n(item, "id"), get_s(item, "env"), get_s(item, "stack"), get_s(item, "commit"),
-                       get_s(item, "status"), get_n(item, "started_at"), get_optional_n(item, "finished_at"),
-                       get_s(item, "change_set"), get_s(item, "run_id"), {}};
+    DeploymentRecord d{get_n(item, "id"),
+                       get_s(item, "env"),
+                       get_s(item, "stack"),
+                       get_s(item, "commit"),
+                       get_s(item, "status"),
+                       get_n(item, "started_at"),
+                       get_optional_n(item, "finished_at"),
+                       get_s(item, "change_set"),
+                       get_s(item, "run_id"),
+                       {}};
     auto images = item.FindMember("images");
     if (images != item.MemberEnd() && images->value.HasMember("L")) {
         for (const auto& e : images->value["L"].GetArray()) {
             const JsonValue& m = e["M"];
-            d.images.push_back({get_s(m, "component"), get_n(m, "build_number"), get_s(m, "image_uri"), get_b(m, "changed")});
+            d.images.push_back({get_s(m, "component"), get_n(m, "build_number"),
+                                get_s(m, "image_uri"), get_b(m, "changed")});
         }
     }
     return d;
@@ -433,8 +530,16 @@ common::Result<std::int64_t> DynamoStore::record_deployment(const DeploymentReco
         auto& a = tx.GetAllocator();
         auto deployment = [&](const std::string& pk, const std::string& sk) {
             Item i(a);
-            i.s("pk", pk).s("sk", sk).n("id", id).s("env", d.env).s("stack", d.stack).s("commit", d.commit)
-                .s("status", d.status).n("started_at", d.started_at).s("change_set", d.change_set).s("run_id", d.run_id);
+            i.s("pk", pk)
+                .s("sk", sk)
+                .n("id", id)
+                .s("env", d.env)
+                .s("stack", d.stack)
+                .s("commit", d.commit)
+                .s("status", d.status)
+                .n("started_at", d.started_at)
+                .s("change_set", d.change_set)
+                .s("run_id", d.run_id);
             if (d.finished_at) i.n("finished_at", *d.finished_at);
             i.raw("images", images_list(a, d.images));
             return i.take();
@@ -456,10 +561,17 @@ common::Result<std::int64_t> DynamoStore::record_deployment(const DeploymentReco
             JsonValue puts(rapidjson::kArrayType);
             for (std::size_t k = start; k < std::min(d.images.size(), start + 50); ++k) {
                 const auto& i = d.images[k];
-                for (const std::string& pk : {"DC#" + i.component, "DC#" + i.component + "#" + d.env}) {
+                for (const std::string& pk :
+                     {"DC#" + i.component, "DC#" + i.component + "#" + d.env}) {
                     Item entry(b);
-                    entry.s("pk", pk).s("sk", pad(id)).n("id", id).s("env", d.env).s("status", d.status)
-                        .n("build_number", i.build_number).s("image_uri", i.image_uri).b("changed", i.changed)
+                    entry.s("pk", pk)
+                        .s("sk", pad(id))
+                        .n("id", id)
+                        .s("env", d.env)
+                        .s("status", d.status)
+                        .n("build_number", i.build_number)
+                        .s("image_uri", i.image_uri)
+                        .b("changed", i.changed)
                         .s("commit", d.commit);
                     if (d.finished_at) entry.n("finished_at", *d.finished_at);
                     puts.PushBack(put(b, entry.take()), b);
@@ -469,22 +581,26 @@ common::Result<std::int64_t> DynamoStore::record_deployment(const DeploymentReco
         }
         return id;
     }
-    return common::fail(common::ErrorCode::external, "dynamodb: could not record a deployment (too much contention)");
+    return common::fail(common::ErrorCode::external,
+                        "dynamodb: could not record a deployment (too much contention)");
 }
 
-common::Result<std::vector<ComponentDeployment>> DynamoStore::deployments_of(const std::string& component,
-                                                                            const std::string& env, std::size_t limit) {
-    auto rows = query_items(env.empty() ? "DC#" + component : "DC#" + component + "#" + env, false, limit);
+common::Result<std::vector<ComponentDeployment>> DynamoStore::deployments_of(
+    const std::string& component, const std::string& env, std::size_t limit) {
+    auto rows =
+        query_items(env.empty() ? "DC#" + component : "DC#" + component + "#" + env, false, limit);
     if (!rows) return std::unexpected(rows.error());
     std::vector<ComponentDeployment> out;
     for (const auto& i : (*rows)["Items"].GetArray()) {
-        out.push_back({get_n(i, "id"), get_s(i, "env"), get_s(i, "status"), get_n(i, "build_number"), get_s(i, "image_uri"),
-                       get_b(i, "changed"), get_s(i, "commit"), get_optional_n(i, "finished_at")});
+        out.push_back({get_n(i, "id"), get_s(i, "env"), get_s(i, "status"),
+                       get_n(i, "build_number"), get_s(i, "image_uri"), get_b(i, "changed"),
+                       get_s(i, "commit"), get_optional_n(i, "finished_at")});
     }
     return out;
 }
 
-common::Result<std::vector<DeploymentRecord>> DynamoStore::current_deployments(const std::string& env) {
+common::Result<std::vector<DeploymentRecord>> DynamoStore::current_deployments(
+    const std::string& env) {
     std::vector<DeploymentRecord> out;
     if (!env.empty()) {
         auto item = get("CUR", env);
@@ -498,8 +614,9 @@ common::Result<std::vector<DeploymentRecord>> DynamoStore::current_deployments(c
     return out;
 }
 
-common::Result<std::size_t> DynamoStore::recover_interrupted(const std::string& host, Millis now,
-                                                             const std::function<bool(std::int64_t, std::int64_t)>& alive) {
+common::Result<std::size_t> DynamoStore::recover_interrupted(
+    const std::string& host, Millis now,
+    const std::function<bool(std::int64_t, std::int64_t)>& alive) {
     auto running = query_items("RUNNING#" + host, true, 0);
     if (!running) return std::unexpected(running.error());
     std::size_t marked = 0;
@@ -512,12 +629,15 @@ common::Result<std::size_t> DynamoStore::recover_interrupted(const std::string& 
             Json tx(rapidjson::kObjectType);
             auto& a = tx.GetAllocator();
             JsonValue items(rapidjson::kArrayType);
-            items.PushBack(update(a, "B#" + get_s(b, "component"), get_s(b, "row"), "SET #s = :i, finished_at = :f", nullptr,
-                                  Item(a).s(":i", "interrupted").n(":f", now).take()), a);
+            items.PushBack(update(a, "B#" + get_s(b, "component"), get_s(b, "row"),
+                                  "SET #s = :i, finished_at = :f", nullptr,
+                                  Item(a).s(":i", "interrupted").n(":f", now).take()),
+                           a);
             items.PushBack(remove(a, "RB#" + run, get_s(b, "sk")), a);
             if (auto ok = transact(tx, items); !ok) return std::unexpected(ok.error());
         }
-        if (auto ok = finish_run(run, RunStatus::interrupted, now); !ok) return std::unexpected(ok.error());
+        if (auto ok = finish_run(run, RunStatus::interrupted, now); !ok)
+            return std::unexpected(ok.error());
         ++marked;
     }
     return marked;
@@ -525,7 +645,8 @@ common::Result<std::size_t> DynamoStore::recover_interrupted(const std::string& 
 
 common::Result<void> init_dynamo_table(aws::Client& client, const std::string& table) {
     const std::string create =
-        R"({"TableName":")" + table + R"(","BillingMode":"PAY_PER_REQUEST",)"
+        R"({"TableName":")" + table +
+        R"(","BillingMode":"PAY_PER_REQUEST",)"
         R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"}],)"
         R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]})";
     auto created = client.json(aws::dynamodb_service(), k_target, "CreateTable", create);
@@ -533,7 +654,8 @@ common::Result<void> init_dynamo_table(aws::Client& client, const std::string& t
         return std::unexpected(created.error());
     }
     for (int i = 0; i < 120; ++i) {
-        auto described = client.json(aws::dynamodb_service(), k_target, "DescribeTable", R"({"TableName":")" + table + R"("})");
+        auto described = client.json(aws::dynamodb_service(), k_target, "DescribeTable",
+                                     R"({"TableName":")" + table + R"("})");
         if (!described) return std::unexpected(described.error());
         if (described->find(R"("TableStatus": "ACTIVE")") != std::string::npos ||
             described->find(R"("TableStatus":"ACTIVE")") != std::string::npos) {
@@ -541,15 +663,19 @@ common::Result<void> init_dynamo_table(aws::Client& client, const std::string& t
         }
         std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    return common::fail(common::ErrorCode::external, "dynamodb table " + table + " did not become active in 2 minutes");
+    return common::fail(common::ErrorCode::external,
+                        "dynamodb table " + table + " did not become active in 2 minutes");
 }
 
-common::Result<std::unique_ptr<VersionStore>> open_dynamo_store(std::unique_ptr<aws::Client> client, const std::string& table) {
-    auto described = client->json(aws::dynamodb_service(), k_target, "DescribeTable", R"({"TableName":")" + table + R"("})");
+common::Result<std::unique_ptr<VersionStore>> open_dynamo_store(std::unique_ptr<aws::Client> client,
+                                                                const std::string& table) {
+    auto described = client->json(aws::dynamodb_service(), k_target, "DescribeTable",
+                                  R"({"TableName":")" + table + R"("})");
     if (!described) {
         if (described.error().message.find("ResourceNotFoundException") != std::string::npos) {
-            return common::fail(common::ErrorCode::input, "the DynamoDB table '" + table +
-                                                              "' does not exist: create it with 'slipway store init'");
+            return common::fail(common::ErrorCode::input,
+                                "the DynamoDB table '" + table +
+                                    "' does not exist: create it with 'slipway store init'");
         }
         return std::unexpected(described.error());
     }

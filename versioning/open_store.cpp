@@ -8,9 +8,11 @@
 namespace versioning {
 namespace {
 
-common::Result<std::unique_ptr<VersionStore>> open_sqlite(const std::string& url, const std::string& base_dir) {
+common::Result<std::unique_ptr<VersionStore>> open_sqlite(const std::string& url,
+                                                          const std::string& base_dir) {
     std::filesystem::path path = url.substr(7);
-    if (path.empty()) return common::fail(common::ErrorCode::input, "store URL '" + url + "' names no file");
+    if (path.empty())
+        return common::fail(common::ErrorCode::input, "store URL '" + url + "' names no file");
     if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
     auto store = SqliteVersionStore::open(path.string());
     if (!store) return std::unexpected(store.error());
@@ -24,23 +26,27 @@ common::Result<std::unique_ptr<VersionStore>> open_dynamodb(const std::string& u
         table = table.substr(0, q);
         if (params.starts_with("region=")) region = params.substr(7, params.find('&') - 7);
     }
-    if (table.empty()) return common::fail(common::ErrorCode::input, "store URL '" + url + "' names no table");
+    if (table.empty())
+        return common::fail(common::ErrorCode::input, "store URL '" + url + "' names no table");
     auto options = aws::client_options_from(aws::process_env(), region);
     if (!region.empty()) options.region = region;
     if (options.region.empty()) {
         return common::fail(common::ErrorCode::input,
-                            "store URL '" + url + "': no AWS region (set AWS_REGION or add ?region=... to the URL)");
+                            "store URL '" + url +
+                                "': no AWS region (set AWS_REGION or add ?region=... to the URL)");
     }
     return open_dynamo_store(std::make_unique<aws::Client>(options), table);
 }
 
 }  // namespace
 
-common::Result<std::unique_ptr<VersionStore>> open_store(const std::string& url, const std::string& base_dir) {
+common::Result<std::unique_ptr<VersionStore>> open_store(const std::string& url,
+                                                         const std::string& base_dir) {
     if (url.starts_with("sqlite:")) return open_sqlite(url, base_dir);
     if (url.starts_with("dynamodb://")) return open_dynamodb(url);
     const auto scheme = url.substr(0, url.find(':'));
-    return common::fail(common::ErrorCode::input, "store URL '" + url + "': unknown kind '" + scheme +
+    return common::fail(common::ErrorCode::input, "store URL '" + url + "': unknown kind '" +
+                                                      scheme +
                                                       "' (use sqlite:PATH or dynamodb://TABLE)");
 }
 

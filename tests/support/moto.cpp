@@ -40,7 +40,7 @@ int free_port() {
     return ntohs(addr.sin_port);
 }
 
-MotoServer::MotoServer(const std::map<std::string, std::string>& env) {
+MotoServer::MotoServer(const std::map<std::string, std::string>& env, bool single_threaded) {
     if (run("command -v moto_server").status != 0) {
         m_why_not = "moto_server is not installed (pip install 'moto[server]')";
         return;
@@ -48,8 +48,10 @@ MotoServer::MotoServer(const std::map<std::string, std::string>& env) {
     m_port = free_port();
     std::string command = "env";
     for (const auto& [k, v] : env) command += " " + k + "=" + shell_quote(v);
-    command +=
-        " moto_server -H 127.0.0.1 -p " + std::to_string(m_port) + " >/dev/null 2>&1 & echo $!";
+    command += single_threaded
+                   ? " python3 " + shell_quote(MOTO_LAUNCHER) + " " + std::to_string(m_port)
+                   : " moto_server -H 127.0.0.1 -p " + std::to_string(m_port);
+    command += " >/dev/null 2>&1 & echo $!";
     auto started = run(command);
     m_pid = std::stol(started.out);
     for (int i = 0; i < 200 && !accepts(m_port); ++i)

@@ -9,7 +9,10 @@ namespace support {
 
 class MotoServer {
   public:
-    explicit MotoServer(const std::map<std::string, std::string>& env = {});
+    /// `single_threaded` serves requests one at a time (see moto_single_threaded.py): needed
+    /// wherever tests rely on DynamoDB's atomic conditional writes under concurrency.
+    explicit MotoServer(const std::map<std::string, std::string>& env = {},
+                        bool single_threaded = false);
     ~MotoServer();
     MotoServer(const MotoServer&) = delete;
     MotoServer& operator=(const MotoServer&) = delete;

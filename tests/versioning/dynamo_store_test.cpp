@@ -1,0 +1,108 @@
+// The DynamoDB backend on moto_server: the whole conformance suite, a fresh table per test,
+// plus what only this backend has (the missing-table error, several processes on a table).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "store_conformance.hpp"
+#include "support/git_repo.hpp"
+#include "support/moto.hpp"
+#include "versioning/dynamo_store.hpp"
+
+namespace store_test {
+namespace {
+
+support::MotoServer& moto() {
+    static support::MotoServer server({}, true);
+    return server;
+}
+
+aws::ClientOptions moto_options() {
+    aws::ClientOptions o;
+    o.env = aws::env_of({{"AWS_ENDPOINT_URL", moto().url()}});
+    o.region = "us-east-1";
+    o.credentials = aws::static_credentials({"AKIDTEST", "test-secret", ""});
+    return o;
+}
+
+std::string new_table() {
+    static int count = 0;
+    return "slipway-" + std::to_string(::getpid()) + "-" + std::to_string(++count);
+}
+
+std::unique_ptr<versioning::VersionStore> make_dynamo_store() {
+    if (!moto().available()) return nullptr;
+    const std::string table = new_table();
+    aws::Client admin(moto_options());
+    if (auto ok = versioning::init_dynamo_table(admin, table); !ok) {
+        ADD_FAILURE() << ok.error().message;
+        return nullptr;
+    }
+    auto store =
+        versioning::open_dynamo_store(std::make_unique<aws::Client>(moto_options()), table);
+    EXPECT_TRUE(store) << store.error().message;
+    return store ? std::move(*store) : nullptr;
+}
+
+INSTANTIATE_TEST_SUITE_P(DynamoDB, StoreConformance, ::testing::Values(&make_dynamo_store));
+
+TEST(DynamoStore, AMissingTableNamesTheCommandThatCreatesIt) {
+    if (!moto().available()) GTEST_SKIP() << moto().why_not();
+    auto store = versioning::open_dynamo_store(std::make_unique<aws::Client>(moto_options()),
+                                               "never-created");
+    ASSERT_FALSE(store);
+    EXPECT_EQ(store.error().code, common::ErrorCode::input);
+    EXPECT_EQ(
+        store.error().message,
+        "the DynamoDB table 'never-created' does not exist: create it with 'slipway store init'");
+}
+
+TEST(DynamoStore, InitIsIdempotent) {
+    if (!moto().available()) GTEST_SKIP() << moto().why_not();
+    aws::Client admin(moto_options());
+    const std::string table = new_table();
+    ASSERT_TRUE(versioning::init_dynamo_table(admin, table));
+    ASSERT_TRUE(versioning::init_dynamo_table(admin, table));
+}
+
+// 8 processes reserve numbers through dynamodb:// URLs: each number from 1 up is handed out
+// exactly once. moto serialises every request, so the full 8 x 200 takes minutes there;
+// SLIPWAY_FULL_STRESS=1 runs it, the default is 8 x 25.
+TEST(DynamoStore, EightProcessesNeverShareANumber) {
+    if (!moto().available()) GTEST_SKIP() << moto().why_not();
+    const long per_process = std::getenv("SLIPWAY_FULL_STRESS") ? 200 : 25;
+    const std::string table = new_table();
+    aws::Client admin(moto_options());
+    ASSERT_TRUE(versioning::init_dynamo_table(admin, table));
+    support::TempDir dir;
+    const std::string env = "AWS_ENDPOINT_URL=" + moto().url() +
+                            " AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret "
+                            "AWS_EC2_METADATA_DISABLED=true ";
+    std::string command;
+    for (int p = 0; p < 8; ++p) {
+        command += env + support::shell_quote(STORE_RESERVER) + " dynamodb://" + table +
+                   "?region=us-east-1 shared " + std::to_string(per_process) + " > " +
+                   support::shell_quote((dir.path() / ("out" + std::to_string(p))).string()) +
+                   " & ";
+    }
+    auto r = support::run(command + "wait");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::vector<long> numbers;
+    for (int p = 0; p < 8; ++p) {
+        std::ifstream in(dir.path() / ("out" + std::to_string(p)));
+        long count = 0;
+        for (long n = 0; in >> n; ++count) numbers.push_back(n);
+        EXPECT_EQ(count, per_process) << "process " << p;
+    }
+    std::sort(numbers.begin(), numbers.end());
+    ASSERT_EQ(numbers.size(), static_cast<std::size_t>(8 * per_process));
+    for (long i = 0; i < 8 * per_process; ++i)
+        ASSERT_EQ(numbers[static_cast<std::size_t>(i)], i + 1);
+    auto store =
+        versioning::open_dynamo_store(std::make_unique<aws::Client>(moto_options()), table);
+    EXPECT_EQ(*(*store)->peek_next_number("shared"), 8 * per_process + 1);
+}
+
+}  // namespace
+}  // namespace store_test
