@@ -28,5 +28,6 @@ Handler setup_build(CLI::App& sub);
 Handler setup_history(CLI::App& sub);
 Handler setup_status(CLI::App& sub);
 Handler setup_diffs(CLI::App& sub);
+Handler setup_store(CLI::App& sub);
 
 }  // namespace cli

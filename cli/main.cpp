@@ -23,6 +23,7 @@ const cli::Command k_commands[] = {
     {"history", "builds and deployments of one component, newest first", cli::setup_history},
     {"status", "every component's latest build and deployed builds", cli::setup_status},
     {"diffs", "the components a commit changed", cli::setup_diffs},
+    {"store", "manage the version store (store init)", cli::setup_store},
 };
 
 // CLI11 reports an unknown command only as "a subcommand is required"; name it instead.

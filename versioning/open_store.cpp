@@ -19,7 +19,12 @@ common::Result<std::unique_ptr<VersionStore>> open_sqlite(const std::string& url
     return std::unique_ptr<VersionStore>(std::move(*store));
 }
 
-common::Result<std::unique_ptr<VersionStore>> open_dynamodb(const std::string& url) {
+struct DynamoUrl {
+    std::string table;
+    aws::ClientOptions options;
+};
+
+common::Result<DynamoUrl> parse_dynamodb(const std::string& url) {
     std::string table = url.substr(11), region;
     if (auto q = table.find('?'); q != std::string::npos) {
         const std::string params = table.substr(q + 1);
@@ -35,7 +40,13 @@ common::Result<std::unique_ptr<VersionStore>> open_dynamodb(const std::string& u
                             "store URL '" + url +
                                 "': no AWS region (set AWS_REGION or add ?region=... to the URL)");
     }
-    return open_dynamo_store(std::make_unique<aws::Client>(options), table);
+    return DynamoUrl{table, options};
+}
+
+common::Result<std::unique_ptr<VersionStore>> open_dynamodb(const std::string& url) {
+    auto parsed = parse_dynamodb(url);
+    if (!parsed) return std::unexpected(parsed.error());
+    return open_dynamo_store(std::make_unique<aws::Client>(parsed->options), parsed->table);
 }
 
 }  // namespace
@@ -48,6 +59,20 @@ common::Result<std::unique_ptr<VersionStore>> open_store(const std::string& url,
     return common::fail(common::ErrorCode::input, "store URL '" + url + "': unknown kind '" +
                                                       scheme +
                                                       "' (use sqlite:PATH or dynamodb://TABLE)");
+}
+
+common::Result<std::string> init_store(const std::string& url, const std::string& base_dir) {
+    if (url.starts_with("dynamodb://")) {
+        auto parsed = parse_dynamodb(url);
+        if (!parsed) return std::unexpected(parsed.error());
+        aws::Client client(parsed->options);
+        if (auto ok = init_dynamo_table(client, parsed->table); !ok)
+            return std::unexpected(ok.error());
+        return "DynamoDB table '" + parsed->table + "' in " + parsed->options.region + " is ready";
+    }
+    auto store = open_store(url, base_dir);
+    if (!store) return std::unexpected(store.error());
+    return "store " + url + " is ready";
 }
 
 }  // namespace versioning

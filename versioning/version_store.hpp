@@ -75,4 +75,9 @@ class VersionStore {
 common::Result<std::unique_ptr<VersionStore>> open_store(const std::string& url,
                                                          const std::string& base_dir);
 
+/// Creates the store a URL names if it does not exist (SQLite: the file and its schema;
+/// DynamoDB: the table, on-demand billing, waiting until it is active). Returns what it
+/// did, for people.
+common::Result<std::string> init_store(const std::string& url, const std::string& base_dir);
+
 }  // namespace versioning
