@@ -8,7 +8,7 @@ packages=(
   libgit2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libtbb-dev
   rapidjson-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev
   libpugixml-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3
+  python3 openssl
 )
 
 missing=()

@@ -7,7 +7,13 @@
 #include <sstream>
 
 #include "aws/client.hpp"
+#include "support/git_repo.hpp"
+#include "support/moto.hpp"
 #include "support/scripted_server.hpp"
+
+#include <signal.h>
+
+#include <thread>
 
 namespace {
 
@@ -212,6 +218,68 @@ TEST(Retry, QuotaCosts) {
     EXPECT_EQ(q.available(), 500);
     q.on_success(0);
     EXPECT_EQ(q.available(), 500);  // capped
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Endpoints, PerServiceOverridesWinOverTheGeneralOne) {
+    auto env = aws::env_of({{"AWS_ENDPOINT_URL", "http://127.0.0.1:1"},
+                            {"AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:2"}});
+    EXPECT_EQ(aws::resolve_endpoint(aws::dynamodb_service(), "eu-west-1", env),
+              "http://127.0.0.1:2");
+    EXPECT_EQ(aws::resolve_endpoint(aws::sts_service(), "eu-west-1", env), "http://127.0.0.1:1");
+    auto none = aws::env_of({});
+    EXPECT_EQ(aws::resolve_endpoint(aws::cloudformation_service(), "eu-west-1", none),
+              "https://cloudformation.eu-west-1.amazonaws.com");
+    EXPECT_EQ(aws::resolve_endpoint(aws::ecr_service(), "us-east-2", none),
+              "https://api.ecr.us-east-2.amazonaws.com");
+    EXPECT_EQ(aws::resolve_endpoint(aws::iam_service(), "us-east-2", none),
+              "https://iam.amazonaws.com");
+    auto ignored = aws::env_of({{"AWS_ENDPOINT_URL", "http://127.0.0.1:1"},
+                                {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}});
+    EXPECT_EQ(aws::resolve_endpoint(aws::sts_service(), "us-east-1", ignored),
+              "https://sts.us-east-1.amazonaws.com");
+}
+
+// TLS is always verified: a self-signed certificate for 127.0.0.1 is refused, unless the
+// CA bundle given (AWS_CA_BUNDLE) holds it.
+TEST(AwsClient, TlsIsVerifiedAgainstTheCaBundle) {
+    if (support::run("command -v openssl").status != 0)
+        GTEST_SKIP() << "the openssl CLI is not installed";
+    support::TempDir dir;
+    const std::string cert = (dir.path() / "cert.pem").string(),
+                      key = (dir.path() / "key.pem").string();
+    ASSERT_EQ(support::run(
+                  "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -addext "
+                  "subjectAltName=IP:127.0.0.1 -keyout " +
+                  key + " -out " + cert)
+                  .status,
+              0);
+    const int port = support::free_port();
+    auto server =
+        support::run("openssl s_server -accept 127.0.0.1:" + std::to_string(port) + " -cert " +
+                     cert + " -key " + key + " -www -quiet >/dev/null 2>&1 & echo $!");
+    const long pid = std::stol(server.out);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto probe = [&](const std::string& ca) {
+        aws::ClientOptions o;
+        o.env = aws::env_of({{"AWS_ENDPOINT_URL", "https://127.0.0.1:" + std::to_string(port)}});
+        o.region = "us-east-1";
+        o.http.ca_bundle = ca;
+        o.sleep = [](auto) {};
+        aws::Client client(o);
+        return client.send(aws::dynamodb_service(), "Probe", aws::Request{"GET", "/", {}, {}, ""});
+    };
+    auto untrusted = probe("");
+    auto trusted = probe(cert);
+    ::kill(static_cast<pid_t>(pid), SIGTERM);
+    ASSERT_FALSE(untrusted);
+    EXPECT_NE(untrusted.error().message.find("certificate"), std::string::npos)
+        << untrusted.error().message;
+    ASSERT_TRUE(trusted) << trusted.error().message;
+    EXPECT_EQ(trusted->status, 200);
 }
 
 }  // namespace

@@ -80,6 +80,20 @@ TEST_F(MotoAuth, AWrongSecretIsRefusedWithoutRetrying) {
     EXPECT_EQ(who.error().message.find("not-the-secret"), std::string::npos);
 }
 
+TEST_F(MotoAuth, JsonProtocolCallsAreSignedToo) {
+    auto dynamodb = client_for(*moto, aws::static_credentials(user));
+    auto tables = dynamodb.json(aws::dynamodb_service(), "DynamoDB_20120810", "ListTables", "{}");
+    ASSERT_TRUE(tables) << tables.error().message;
+    EXPECT_NE(tables->find("TableNames"), std::string::npos) << *tables;
+    auto wrong = user;
+    wrong.secret_access_key = "nope";
+    auto refused = client_for(*moto, aws::static_credentials(wrong))
+                       .json(aws::dynamodb_service(), "DynamoDB_20120810", "ListTables", "{}");
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("dynamodb ListTables:"), std::string::npos)
+        << refused.error().message;
+}
+
 TEST_F(MotoAuth, SessionCredentialsSignWithTheirToken) {
     auto base = aws::static_credentials(user);
     aws::ChainOptions o;
