@@ -120,15 +120,6 @@ class WebIdentityProvider final : public CredentialProvider {
     ChainOptions m_o;
 };
 
-class FixedSource final : public CredentialSource {
-  public:
-    explicit FixedSource(Credentials c) : m_c(std::move(c)) {}
-    common::Result<Credentials> get() override { return m_c; }
-
-  private:
-    Credentials m_c;
-};
-
 class ProfileProvider final : public CredentialProvider {
   public:
     explicit ProfileProvider(ChainOptions o) : m_o(std::move(o)) {}
@@ -166,7 +157,7 @@ class ProfileProvider final : public CredentialProvider {
             if (!base) return base;
             if (!*base)
                 return fail(ErrorCode::input, source + ": its source profile has no credentials");
-            auto client = sts_client(m_o, std::make_shared<FixedSource>((*base)->credentials));
+            auto client = sts_client(m_o, static_credentials((*base)->credentials));
             const std::string session =
                 value("role_session_name").empty() ? "slipway" : value("role_session_name");
             auto xml = client.query(sts_service(), "AssumeRole", k_sts_version,

@@ -88,14 +88,7 @@ TEST(DynamoStore, EightProcessesNeverShareANumber) {
     }
     auto r = support::run(command + "wait");
     ASSERT_EQ(r.status, 0) << r.err;
-    std::vector<long> numbers;
-    for (int p = 0; p < 8; ++p) {
-        std::ifstream in(dir.path() / ("out" + std::to_string(p)));
-        long count = 0;
-        for (long n = 0; in >> n; ++count) numbers.push_back(n);
-        EXPECT_EQ(count, per_process) << "process " << p;
-    }
-    std::sort(numbers.begin(), numbers.end());
+    const auto numbers = collect_numbers(dir.path(), 8, per_process);
     ASSERT_EQ(numbers.size(), static_cast<std::size_t>(8 * per_process));
     for (long i = 0; i < 8 * per_process; ++i)
         ASSERT_EQ(numbers[static_cast<std::size_t>(i)], i + 1);

@@ -97,15 +97,7 @@ TEST(SqliteStore, EightProcessesNeverShareANumber) {
     }
     auto r = support::run(command + "wait");
     ASSERT_EQ(r.status, 0) << r.err;
-    std::vector<long> numbers;
-    for (int p = 0; p < 8; ++p) {
-        std::ifstream in(dir.path() / ("out" + std::to_string(p)));
-        long n = 0;
-        int count = 0;
-        while (in >> n) numbers.push_back(n), ++count;
-        EXPECT_EQ(count, 200) << "process " << p;
-    }
-    std::sort(numbers.begin(), numbers.end());
+    const auto numbers = collect_numbers(dir.path(), 8, 200);
     ASSERT_EQ(numbers.size(), 1600u);
     for (long i = 0; i < 1600; ++i) ASSERT_EQ(numbers[static_cast<std::size_t>(i)], i + 1);
     auto store = versioning::open_store(url, "/");

@@ -4,6 +4,9 @@
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance, ::testing::Values(&make_sqlite_store));
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "versioning/version_store.hpp"
@@ -32,5 +35,20 @@ class StoreConformance : public ::testing::TestWithParam<Factory> {
 
     std::unique_ptr<versioning::VersionStore> store;
 };
+
+/// The numbers that `processes` reserver processes printed into out0, out1, ... under
+/// `dir`, sorted; a process that printed other than `each` numbers fails the test.
+inline std::vector<long> collect_numbers(const std::filesystem::path& dir, int processes,
+                                         long each) {
+    std::vector<long> numbers;
+    for (int p = 0; p < processes; ++p) {
+        std::ifstream in(dir / ("out" + std::to_string(p)));
+        long count = 0;
+        for (long n = 0; in >> n; ++count) numbers.push_back(n);
+        EXPECT_EQ(count, each) << "process " << p;
+    }
+    std::sort(numbers.begin(), numbers.end());
+    return numbers;
+}
 
 }  // namespace store_test
