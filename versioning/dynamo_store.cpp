@@ -44,7 +44,7 @@ using detail::pad;
 namespace {
 
 constexpr const char* k_target = "DynamoDB_20120810";
-constexpr int k_max_conflicts = 500;
+constexpr int k_max_conflicts = 5000;
 
 std::string random_token() {
     static thread_local std::mt19937_64 rng(std::random_device{}());
@@ -56,11 +56,13 @@ bool is_conflict(const common::Error& e) {
            e.message.find(": ConditionalCheckFailedException") != std::string::npos;
 }
 
+// Exponential backoff with full jitter between conflicting attempts (1 ms doubling up to
+// 64 ms), so contenders spread out instead of colliding again in lockstep.
 void pause_after_conflict(int attempt) {
     static thread_local std::mt19937 rng(std::random_device{}());
-    const int cap = std::min(10, 1 + attempt);
+    const int cap = 1 << std::min(attempt, 6);
     std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(rng)));
+        std::chrono::microseconds(std::uniform_int_distribution<int>(0, cap * 1000)(rng)));
 }
 
 class DynamoStore final : public VersionStore {
@@ -157,7 +159,10 @@ class DynamoStore final : public VersionStore {
             auto ok = transact(tx, items, token + "-" + std::to_string(attempt));
             if (ok) return b;
             if (!is_conflict(ok.error())) return std::unexpected(ok.error());
-            auto claim = get("N#" + s.component, pad(b.build_number));
+            // Only a transaction the client sent more than once can have failed on its own write.
+            auto claim = m_client->last_attempts() > 1
+                             ? get("N#" + s.component, pad(b.build_number))
+                             : common::Result<Json>(Json(rapidjson::kObjectType));
             if (claim && (*claim).HasMember("Item") && get_s((*claim)["Item"], "token") == token)
                 return b;
             pause_after_conflict(attempt);
