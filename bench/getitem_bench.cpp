@@ -17,18 +17,21 @@ int main(int argc, char** argv) {
     o.region = "us-east-1";
     o.credentials = aws::static_credentials({"AKIDBENCH", "bench-secret", ""});
     aws::Client client(o);
-    const std::string body = std::string(R"({"TableName":")") + argv[1] +
-                             R"(","Key":{"pk":{"S":"bench"},"sk":{"S":"item"}},"ConsistentRead":true})";
+    const std::string body =
+        std::string(R"({"TableName":")") + argv[1] +
+        R"(","Key":{"pk":{"S":"bench"},"sk":{"S":"item"}},"ConsistentRead":true})";
     const int calls = std::atoi(argv[2]);
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < calls; ++i) {
         auto r = client.json(aws::dynamodb_service(), "DynamoDB_20120810", "GetItem", body);
         if (!r || r->find("\"Item\"") == std::string::npos) {
-            std::fprintf(stderr, "GetItem failed: %s\n", r ? r->c_str() : r.error().message.c_str());
+            std::fprintf(stderr, "GetItem failed: %s\n",
+                         r ? r->c_str() : r.error().message.c_str());
             return 1;
         }
     }
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::printf("%.3f\n", ms / calls);
     return 0;
 }

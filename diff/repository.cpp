@@ -165,7 +165,8 @@ common::Result<std::vector<std::pair<std::string, std::string>>> Repository::lis
     auto visit = [](const char* root, const git_tree_entry* entry, void* payload) -> int {
         if (git_tree_entry_type(entry) == GIT_OBJECT_TREE) return 0;
         auto* out = static_cast<std::vector<std::pair<std::string, std::string>>*>(payload);
-        out->emplace_back(std::string(root) + git_tree_entry_name(entry), to_hex(*git_tree_entry_id(entry)));
+        out->emplace_back(std::string(root) + git_tree_entry_name(entry),
+                          to_hex(*git_tree_entry_id(entry)));
         return 0;
     };
     if (git_tree_walk(tree->get(), GIT_TREEWALK_PRE, visit, &files) != 0) {
@@ -175,7 +176,8 @@ common::Result<std::vector<std::pair<std::string, std::string>>> Repository::lis
     return files;
 }
 
-common::Result<std::vector<std::string>> Repository::list_files(const std::string& commit_id) const {
+common::Result<std::vector<std::string>> Repository::list_files(
+    const std::string& commit_id) const {
     auto files = list_files_with_ids(commit_id);
     if (!files) return std::unexpected(files.error());
     std::vector<std::string> paths;

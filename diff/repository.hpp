@@ -40,8 +40,8 @@ class Repository {
         const std::string& commit_id) const;
 
     /// Every file of a commit's tree with its blob id (hex), sorted by path.
-    [[nodiscard]] common::Result<std::vector<std::pair<std::string, std::string>>> list_files_with_ids(
-        const std::string& commit_id) const;
+    [[nodiscard]] common::Result<std::vector<std::pair<std::string, std::string>>>
+    list_files_with_ids(const std::string& commit_id) const;
 
     /// The content of the file at `path` in the tree of a commit. Fails with
     /// ErrorCode::input when the commit has no such file.
