@@ -193,8 +193,7 @@ common::Result<int> run_graph(const GraphOptions& o) {
 
 Handler setup_affected(CLI::App& sub) {
     auto o = std::make_shared<AffectedOptions>();
-    sub.add_option("--repo", o->repo, "repository (or a folder inside it)");
-    sub.add_option("--manifest", o->manifest, "manifest file (default: slipway.yml at the root)");
+    add_project_options(sub, o->repo, &o->manifest);
     sub.add_option("--base", o->request.base, "base ref");
     sub.add_option("--head", o->request.head, "head ref (default HEAD)");
     sub.add_flag("--two-dot", o->request.two_dot, "compare BASE and HEAD directly");
@@ -210,8 +209,7 @@ Handler setup_affected(CLI::App& sub) {
 
 Handler setup_graph(CLI::App& sub) {
     auto o = std::make_shared<GraphOptions>();
-    sub.add_option("--repo", o->repo, "repository (or a folder inside it)");
-    sub.add_option("--manifest", o->manifest, "manifest file (default: slipway.yml at the root)");
+    add_project_options(sub, o->repo, &o->manifest);
     sub.add_flag("--dot", o->dot, "print Graphviz DOT");
     return [o] { return run_graph(*o); };
 }

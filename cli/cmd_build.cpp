@@ -289,8 +289,7 @@ common::Result<int> run_build(const BuildOptions& o) {
 
 Handler setup_build(CLI::App& sub) {
     auto o = std::make_shared<BuildOptions>();
-    sub.add_option("--repo", o->repo, "repository (or a folder inside it)");
-    sub.add_option("--manifest", o->manifest, "manifest file (default: slipway.yml at the root)");
+    add_project_options(sub, o->repo, &o->manifest);
     sub.add_option("--store", o->store, "version store URL (default: sqlite:.slipway/state.db)");
     sub.add_option("--base", o->request.base, "build the components affected since this ref");
     sub.add_option("--head", o->request.head, "head ref (default HEAD)");

@@ -33,7 +33,7 @@ common::Result<int> run_diff(const DiffOptions& o) {
 
 Handler setup_diff(CLI::App& sub) {
     auto o = std::make_shared<DiffOptions>();
-    sub.add_option("--repo", o->repo, "repository (or a folder inside it)");
+    add_project_options(sub, o->repo, nullptr);
     sub.add_option("--base", o->request.base, "base ref")->required();
     sub.add_option("--head", o->request.head, "head ref (default HEAD)");
     sub.add_flag("--two-dot", o->request.two_dot,

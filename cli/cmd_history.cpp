@@ -265,8 +265,7 @@ common::Result<int> run_diffs(const QueryOptions& o) {
 
 std::shared_ptr<QueryOptions> common_options(CLI::App& sub) {
     auto o = std::make_shared<QueryOptions>();
-    sub.add_option("--repo", o->repo, "repository (or a folder inside it)");
-    sub.add_option("--manifest", o->manifest, "manifest file (default: slipway.yml at the root)");
+    add_project_options(sub, o->repo, &o->manifest);
     sub.add_option("--store", o->store, "version store URL (default: sqlite:.slipway/state.db)");
     sub.add_flag("--json", o->json, "print JSON (docs/json.md)");
     return o;

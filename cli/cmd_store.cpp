@@ -36,8 +36,7 @@ Handler setup_store(CLI::App& sub) {
     sub.require_subcommand(1);
     auto* init =
         sub.add_subcommand("init", "create the store if it does not exist (DynamoDB: the table)");
-    init->add_option("--repo", o->repo, "repository (or a folder inside it)");
-    init->add_option("--manifest", o->manifest, "manifest file (default: slipway.yml at the root)");
+    add_project_options(*init, o->repo, &o->manifest);
     init->add_option("--store", o->store, "store URL (sqlite:PATH or dynamodb://TABLE?region=R)");
     return [o] { return run_store_init(*o); };
 }

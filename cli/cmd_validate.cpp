@@ -86,8 +86,7 @@ common::Result<int> run_validate(const ValidateOptions& o) {
 
 Handler setup_validate(CLI::App& sub) {
     auto o = std::make_shared<ValidateOptions>();
-    sub.add_option("--repo", o->repo, "repository (or a folder inside it)");
-    sub.add_option("--manifest", o->manifest, "manifest file (default: slipway.yml at the root)");
+    add_project_options(sub, o->repo, &o->manifest);
     sub.add_option("--head", o->head, "check patterns against this commit's files (default HEAD)");
     sub.add_flag("--unowned", o->unowned, "list files that belong to no component");
     sub.add_flag("--strict", o->strict, "exit 2 when there are warnings");

@@ -20,6 +20,9 @@ struct Command {
     Handler (*setup)(CLI::App& sub);
 };
 
+/// Adds --repo DIR and (when `manifest` is given) --manifest FILE, as every command has them.
+void add_project_options(CLI::App& sub, std::string& repo, std::string* manifest);
+
 Handler setup_diff(CLI::App& sub);
 Handler setup_affected(CLI::App& sub);
 Handler setup_graph(CLI::App& sub);

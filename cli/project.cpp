@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/command.hpp"
 #include "cli/runtime.hpp"
 #include "components/manifest_cache.hpp"
 
@@ -126,6 +127,12 @@ common::Result<std::vector<std::string>> changed_paths(const diff::Repository* r
     if (!computed) return std::unexpected(computed.error());
     changes = std::move(*computed);
     return diff::touched_paths(*changes);
+}
+
+void add_project_options(CLI::App& sub, std::string& repo, std::string* manifest) {
+    sub.add_option("--repo", repo, "repository (or a folder inside it)");
+    if (manifest)
+        sub.add_option("--manifest", *manifest, "manifest file (default: slipway.yml at the root)");
 }
 
 void write_out(std::string_view text) {
