@@ -12,6 +12,8 @@
 //   DEP#<env> / <id>           a deployment with its images
 //   CUR / <env>                an environment's latest succeeded deployment
 //   DC#<component>[#<env>] / <id>  one component's image in a deployment
+//   DEPS / <id>                every deployment by id (for rollback --to)
+//   LOCK / <name>              a lease: owner, acquired_at, expires_at
 //
 // Numbers are exactly-once: a reservation reads the counter, then one TransactWriteItems
 // bumps it on the condition that it still holds what was read, claims N#<component>/<n>
@@ -307,8 +309,16 @@ class DynamoStore final : public VersionStore {
     common::Result<std::size_t> recover_interrupted(
         const std::string& host, Millis now,
         const std::function<bool(std::int64_t, std::int64_t)>& alive) override;
+    common::Result<std::optional<DeploymentRecord>> deployment(std::int64_t id) override;
+    common::Result<std::vector<DeploymentRecord>> deployments_in(const std::string& env,
+                                                                 std::size_t limit) override;
+    common::Result<LockInfo> acquire_lock(const std::string& name, const std::string& owner,
+                                          Millis now, Millis ttl) override;
+    common::Result<void> release_lock(const std::string& name, const std::string& owner) override;
 
   private:
+    common::Result<LockInfo> read_lock(const std::string& name);
+
     // --- requests -------------------------------------------------------------------
     common::Result<Json> call(const std::string& operation, Json& body) {
         auto text =
@@ -513,6 +523,9 @@ DeploymentRecord read_deployment(const JsonValue& item) {
                        get_s(item, "change_set"),
                        get_s(item, "run_id"),
                        {}};
+    d.kind = get_s(item, "kind");
+    d.source = get_s(item, "source");
+    d.reason = get_s(item, "reason");
     auto images = item.FindMember("images");
     if (images != item.MemberEnd() && images->value.HasMember("L")) {
         for (const auto& e : images->value["L"].GetArray()) {
@@ -544,7 +557,10 @@ common::Result<std::int64_t> DynamoStore::record_deployment(const DeploymentReco
                 .s("status", d.status)
                 .n("started_at", d.started_at)
                 .s("change_set", d.change_set)
-                .s("run_id", d.run_id);
+                .s("run_id", d.run_id)
+                .s("kind", d.kind)
+                .s("source", d.source)
+                .s("reason", d.reason);
             if (d.finished_at) i.n("finished_at", *d.finished_at);
             i.raw("images", images_list(a, d.images));
             return i.take();
@@ -552,6 +568,7 @@ common::Result<std::int64_t> DynamoStore::record_deployment(const DeploymentReco
         JsonValue items(rapidjson::kArrayType);
         items.PushBack(bump_counter(a, "C#deployments", counter->first, counter->second, 1), a);
         items.PushBack(put(a, deployment("DEP#" + d.env, pad(id)), "attribute_not_exists(pk)"), a);
+        items.PushBack(put(a, deployment("DEPS", pad(id))), a);
         if (d.status == "succeeded") items.PushBack(put(a, deployment("CUR", d.env)), a);
         auto ok = transact(tx, items);
         if (!ok && is_conflict(ok.error())) {
@@ -577,7 +594,8 @@ common::Result<std::int64_t> DynamoStore::record_deployment(const DeploymentReco
                         .n("build_number", i.build_number)
                         .s("image_uri", i.image_uri)
                         .b("changed", i.changed)
-                        .s("commit", d.commit);
+                        .s("commit", d.commit)
+                        .s("kind", d.kind);
                     if (d.finished_at) entry.n("finished_at", *d.finished_at);
                     puts.PushBack(put(b, entry.take()), b);
                 }
@@ -599,7 +617,7 @@ common::Result<std::vector<ComponentDeployment>> DynamoStore::deployments_of(
     for (const auto& i : (*rows)["Items"].GetArray()) {
         out.push_back({get_n(i, "id"), get_s(i, "env"), get_s(i, "status"),
                        get_n(i, "build_number"), get_s(i, "image_uri"), get_b(i, "changed"),
-                       get_s(i, "commit"), get_optional_n(i, "finished_at")});
+                       get_s(i, "commit"), get_optional_n(i, "finished_at"), get_s(i, "kind")});
     }
     return out;
 }
@@ -617,6 +635,92 @@ common::Result<std::vector<DeploymentRecord>> DynamoStore::current_deployments(
     if (!rows) return std::unexpected(rows.error());
     for (const auto& i : (*rows)["Items"].GetArray()) out.push_back(read_deployment(i));
     return out;
+}
+
+common::Result<std::optional<DeploymentRecord>> DynamoStore::deployment(std::int64_t id) {
+    auto item = get("DEPS", pad(id));
+    if (!item) return std::unexpected(item.error());
+    if (!item->HasMember("Item")) return std::optional<DeploymentRecord>{};
+    return std::optional<DeploymentRecord>{read_deployment((*item)["Item"])};
+}
+
+common::Result<std::vector<DeploymentRecord>> DynamoStore::deployments_in(const std::string& env,
+                                                                          std::size_t limit) {
+    auto rows = query_items("DEP#" + env, false, limit);
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<DeploymentRecord> out;
+    for (const auto& i : (*rows)["Items"].GetArray()) out.push_back(read_deployment(i));
+    return out;
+}
+
+common::Result<LockInfo> DynamoStore::read_lock(const std::string& name) {
+    auto item = get("LOCK", name);
+    if (!item) return std::unexpected(item.error());
+    LockInfo info{name, "", 0, 0};
+    if (!item->HasMember("Item")) return info;
+    const JsonValue& i = (*item)["Item"];
+    info.owner = get_s(i, "owner");
+    info.acquired_at = get_n(i, "acquired_at");
+    info.expires_at = get_n(i, "expires_at");
+    return info;
+}
+
+// Optimistic: read the lease, then put ours on the condition that the item is still what
+// was read (absent, or the same owner and expiry). A racing writer fails the condition and
+// the lease is read again.
+common::Result<LockInfo> DynamoStore::acquire_lock(const std::string& name,
+                                                   const std::string& owner, Millis now,
+                                                   Millis ttl) {
+    for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
+        auto held = read_lock(name);
+        if (!held) return std::unexpected(held.error());
+        const bool free = held->owner.empty() || held->expires_at <= now;
+        if (!free && held->owner != owner) return *held;
+        LockInfo mine{name, owner, held->owner == owner ? held->acquired_at : now, now + ttl};
+        Json body(rapidjson::kObjectType);
+        auto& a = body.GetAllocator();
+        body.AddMember("TableName", this->name(a), a);
+        body.AddMember("Item",
+                       Item(a)
+                           .s("pk", "LOCK")
+                           .s("sk", name)
+                           .s("owner", owner)
+                           .n("acquired_at", mine.acquired_at)
+                           .n("expires_at", mine.expires_at)
+                           .take(),
+                       a);
+        if (held->owner.empty()) {
+            body.AddMember("ConditionExpression", "attribute_not_exists(pk)", a);
+        } else {
+            body.AddMember("ConditionExpression", "#o = :o AND expires_at = :e", a);
+            JsonValue names(rapidjson::kObjectType);
+            names.AddMember("#o", "owner", a);
+            body.AddMember("ExpressionAttributeNames", names, a);
+            body.AddMember("ExpressionAttributeValues",
+                           Item(a).s(":o", held->owner).n(":e", held->expires_at).take(), a);
+        }
+        auto done = call("PutItem", body);
+        if (done) return mine;
+        if (!is_conflict(done.error())) return std::unexpected(done.error());
+        pause_after_conflict(attempt);
+    }
+    return common::fail(common::ErrorCode::external,
+                        "dynamodb: could not take lock " + name + " (too much contention)");
+}
+
+common::Result<void> DynamoStore::release_lock(const std::string& name, const std::string& owner) {
+    Json body(rapidjson::kObjectType);
+    auto& a = body.GetAllocator();
+    body.AddMember("TableName", this->name(a), a);
+    body.AddMember("Key", Item(a).s("pk", "LOCK").s("sk", name).take(), a);
+    body.AddMember("ConditionExpression", "#o = :o", a);
+    JsonValue names(rapidjson::kObjectType);
+    names.AddMember("#o", "owner", a);
+    body.AddMember("ExpressionAttributeNames", names, a);
+    body.AddMember("ExpressionAttributeValues", Item(a).s(":o", owner).take(), a);
+    auto done = call("DeleteItem", body);
+    if (!done && !is_conflict(done.error())) return std::unexpected(done.error());
+    return {};
 }
 
 common::Result<std::size_t> DynamoStore::recover_interrupted(

@@ -99,7 +99,10 @@ struct DeploymentRecord {
     std::optional<Millis> finished_at;
     std::string change_set;
     std::string run_id;
-    std::vector<DeploymentImage> images;
+    std::vector<DeploymentImage> images{};
+    std::string kind = "deploy";  // "deploy", "promote" or "rollback"
+    std::string source{};         // promote: "test#12"; rollback: "#9" or "component#build"
+    std::string reason{};         // why a failed attempt failed
 };
 
 /// One component's image in one deployment, for per-component history.
@@ -112,6 +115,15 @@ struct ComponentDeployment {
     bool changed = false;
     std::string commit;
     std::optional<Millis> finished_at;
+    std::string kind = "deploy";
+};
+
+/// A named lease (the per-environment deploy lock): held by `owner` until `expires_at`.
+struct LockInfo {
+    std::string name;
+    std::string owner;
+    Millis acquired_at = 0;
+    Millis expires_at = 0;
 };
 
 }  // namespace versioning

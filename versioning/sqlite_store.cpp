@@ -49,7 +49,29 @@ const char* const k_migrations[] = {
         PRIMARY KEY (deployment_id, component)) WITHOUT ROWID;
     CREATE INDEX deployment_images_component ON deployment_images(component, deployment_id DESC);
     )sql",
+    // 2: promotions and rollbacks, failure reasons, the deploy lock.
+    R"sql(
+    ALTER TABLE deployments ADD COLUMN kind TEXT NOT NULL DEFAULT 'deploy';
+    ALTER TABLE deployments ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    CREATE INDEX deployments_env ON deployments(env, id DESC);
+    CREATE TABLE locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, acquired_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL) WITHOUT ROWID;
+    )sql",
 };
+
+constexpr const char* k_deployment_columns =
+    "id, env, stack, commit_id, status, started_at, finished_at, change_set, run_id, kind, "
+    "source, reason";
+
+DeploymentRecord read_deployment(const Statement& s) {
+    DeploymentRecord d{s.int64(0), s.text(1),           s.text(2), s.text(3), s.text(4),
+                       s.int64(5), s.optional_int64(6), s.text(7), s.text(8), {}};
+    d.kind = s.text(9);
+    d.source = s.text(10);
+    d.reason = s.text(11);
+    return d;
+}
 
 constexpr int k_schema_version = static_cast<int>(std::size(k_migrations));
 
@@ -329,8 +351,8 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
     return detail::in_transaction(m_db, [&]() -> common::Result<std::int64_t> {
         auto s = statement(
             "INSERT INTO deployments (env, stack, commit_id, status, started_at, finished_at, "
-            "change_set, run_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            "change_set, run_id, kind, source, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!s) return std::unexpected(s.error());
         (*s)->bind(1, d.env)
             .bind(2, d.stack)
@@ -338,6 +360,7 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
             .bind(4, d.status)
             .bind(5, d.started_at);
         (*s)->bind(6, d.finished_at).bind(7, d.change_set).bind(8, d.run_id);
+        (*s)->bind(9, d.kind).bind(10, d.source).bind(11, d.reason);
         if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
         const std::int64_t id = sqlite3_last_insert_rowid(m_db.handle());
         auto img = statement(
@@ -358,7 +381,7 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
     const std::string& component, const std::string& env, std::size_t limit) {
     auto s = statement(
         "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, d.commit_id, "
-        "d.finished_at "
+        "d.finished_at, d.kind "
         "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
         "WHERE i.component = ? AND (? = '' OR d.env = ?) ORDER BY i.deployment_id DESC LIMIT ?");
     if (!s) return std::unexpected(s.error());
@@ -366,7 +389,7 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
     std::vector<ComponentDeployment> out;
     auto ok = for_each_row(**s, [&](Statement& st) {
         out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
-                       st.int64(5) != 0, st.text(6), st.optional_int64(7)});
+                       st.int64(5) != 0, st.text(6), st.optional_int64(7), st.text(8)});
     });
     if (!ok) return std::unexpected(ok.error());
     return out;
@@ -389,20 +412,38 @@ common::Result<std::vector<DeploymentImage>> SqliteVersionStore::images_of(
 
 common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::current_deployments(
     const std::string& env) {
-    auto s = statement(
-        "SELECT id, env, stack, commit_id, status, started_at, finished_at, change_set, run_id "
-        "FROM deployments "
-        "WHERE id IN (SELECT MAX(id) FROM deployments WHERE status = 'succeeded' AND (? = '' OR "
-        "env = ?) "
-        "GROUP BY env) ORDER BY env");
+    static const std::string sql = std::string("SELECT ") + k_deployment_columns +
+                                   " FROM deployments WHERE id IN (SELECT MAX(id) FROM "
+                                   "deployments WHERE status = 'succeeded' AND (?1 = '' OR env = "
+                                   "?1) GROUP BY env) ORDER BY env";
+    return select_deployments(sql, [&](Statement& s) { s.bind(1, env); });
+}
+
+common::Result<std::optional<DeploymentRecord>> SqliteVersionStore::deployment(std::int64_t id) {
+    static const std::string sql =
+        std::string("SELECT ") + k_deployment_columns + " FROM deployments WHERE id = ?";
+    auto found = select_deployments(sql, [&](Statement& s) { s.bind(1, id); });
+    if (!found) return std::unexpected(found.error());
+    if (found->empty()) return std::optional<DeploymentRecord>{};
+    return std::optional<DeploymentRecord>{std::move(found->front())};
+}
+
+common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::deployments_in(
+    const std::string& env, std::size_t limit) {
+    static const std::string sql = std::string("SELECT ") + k_deployment_columns +
+                                   " FROM deployments WHERE env = ? ORDER BY id DESC LIMIT ?";
+    return select_deployments(sql, [&](Statement& s) {
+                                  s.bind(1, env).bind(2, static_cast<std::int64_t>(limit));
+                              });
+}
+
+common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::select_deployments(
+    const std::string& sql, const std::function<void(Statement&)>& bind) {
+    auto s = statement(sql.c_str());  // `sql` is a static string: its pointer keys the cache
     if (!s) return std::unexpected(s.error());
-    (*s)->bind(1, env).bind(2, env);
+    bind(**s);
     std::vector<DeploymentRecord> out;
-    auto ok = for_each_row(**s, [&](Statement& st) {
-        DeploymentRecord d{st.int64(0), st.text(1),           st.text(2), st.text(3), st.text(4),
-                           st.int64(5), st.optional_int64(6), st.text(7), st.text(8), {}};
-        out.push_back(std::move(d));
-    });
+    auto ok = for_each_row(**s, [&](Statement& st) { out.push_back(read_deployment(st)); });
     if (!ok) return std::unexpected(ok.error());
     for (auto& d : out) {
         auto images = images_of(d.id);
@@ -410,6 +451,40 @@ common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::current_deploy
         d.images = std::move(*images);
     }
     return out;
+}
+
+common::Result<LockInfo> SqliteVersionStore::acquire_lock(const std::string& name,
+                                                          const std::string& owner, Millis now,
+                                                          Millis ttl) {
+    return detail::in_transaction(m_db, [&]() -> common::Result<LockInfo> {
+        auto take = statement(
+            "INSERT INTO locks (name, owner, acquired_at, expires_at) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT (name) DO UPDATE SET owner = ?2, expires_at = ?4, acquired_at = "
+            "CASE WHEN owner = ?2 THEN acquired_at ELSE ?3 END "
+            "WHERE owner = ?2 OR expires_at <= ?3");
+        if (!take) return std::unexpected(take.error());
+        (*take)->bind(1, name).bind(2, owner).bind(3, now).bind(4, now + ttl);
+        if (auto ok = (*take)->run(); !ok) return std::unexpected(ok.error());
+        auto read = statement("SELECT owner, acquired_at, expires_at FROM locks WHERE name = ?");
+        if (!read) return std::unexpected(read.error());
+        (*read)->bind(1, name);
+        LockInfo info{name, "", 0, 0};
+        auto ok = for_each_row(**read, [&](Statement& st) {
+            info.owner = st.text(0);
+            info.acquired_at = st.int64(1);
+            info.expires_at = st.int64(2);
+        });
+        if (!ok) return std::unexpected(ok.error());
+        return info;
+    });
+}
+
+common::Result<void> SqliteVersionStore::release_lock(const std::string& name,
+                                                      const std::string& owner) {
+    auto s = statement("DELETE FROM locks WHERE name = ? AND owner = ?");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, name).bind(2, owner);
+    return (*s)->run();
 }
 
 common::Result<std::size_t> SqliteVersionStore::recover_interrupted(

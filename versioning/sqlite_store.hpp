@@ -46,6 +46,13 @@ class SqliteVersionStore final : public VersionStore {
         const std::string& host, Millis now,
         const std::function<bool(std::int64_t, std::int64_t)>& alive) override;
 
+    common::Result<std::optional<DeploymentRecord>> deployment(std::int64_t id) override;
+    common::Result<std::vector<DeploymentRecord>> deployments_in(const std::string& env,
+                                                                 std::size_t limit) override;
+    common::Result<LockInfo> acquire_lock(const std::string& name, const std::string& owner,
+                                          Millis now, Millis ttl) override;
+    common::Result<void> release_lock(const std::string& name, const std::string& owner) override;
+
   private:
     explicit SqliteVersionStore(detail::Database db) : m_db(std::move(db)) {}
     common::Result<detail::Statement*> statement(const char* sql);
@@ -53,6 +60,8 @@ class SqliteVersionStore final : public VersionStore {
                                                           std::int64_t limit);
     common::Result<void> insert_build(const BuildRecord& b);
     common::Result<std::vector<DeploymentImage>> images_of(std::int64_t deployment_id);
+    common::Result<std::vector<DeploymentRecord>> select_deployments(
+        const std::string& sql, const std::function<void(detail::Statement&)>& bind);
 
     detail::Database m_db;
     std::unordered_map<const char*, detail::Statement> m_statements;  // keyed by the SQL literal

@@ -61,6 +61,22 @@ class VersionStore {
     virtual common::Result<std::vector<DeploymentRecord>> current_deployments(
         const std::string& env) = 0;
 
+    /// One deployment by id, images included; nullopt when there is none.
+    virtual common::Result<std::optional<DeploymentRecord>> deployment(std::int64_t id) = 0;
+    /// The deployments of one environment (every attempt), newest first, images included.
+    virtual common::Result<std::vector<DeploymentRecord>> deployments_in(const std::string& env,
+                                                                         std::size_t limit) = 0;
+
+    /// Takes the lease `name` for `owner` until `now + ttl` when it is free, expired or
+    /// already `owner`'s (which renews it), atomically. Returns the holder after the call:
+    /// the caller holds the lease exactly when the returned owner is `owner`.
+    virtual common::Result<LockInfo> acquire_lock(const std::string& name,
+                                                  const std::string& owner, Millis now,
+                                                  Millis ttl) = 0;
+    /// Gives the lease up if `owner` still holds it (otherwise does nothing).
+    virtual common::Result<void> release_lock(const std::string& name,
+                                              const std::string& owner) = 0;
+
     /// Marks as interrupted the running runs of `host` whose process is gone (`alive` says
     /// whether pid + start time still name a live process), and their running builds.
     /// Returns how many runs it marked.

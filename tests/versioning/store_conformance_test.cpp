@@ -145,6 +145,55 @@ TEST_P(StoreConformance, DeploymentsAndTheCurrentStateOfEachEnvironment) {
     EXPECT_EQ(store->deployments_of("api", "test", 10)->size(), 2u);
 }
 
+TEST_P(StoreConformance, DeploymentsByIdAndPerEnvironmentKeepKindSourceAndReason) {
+    versioning::DeploymentRecord d{0,     "test", "stack-test", "abc1", "succeeded", 1000, 2000,
+                                   "cs-1", "run-1", {{"api", 3, "repo:api-3", false}}};
+    d.kind = "promote";
+    d.source = "dev#4";
+    auto id = *store->record_deployment(d);
+    auto failed = d;
+    failed.status = "failed";
+    failed.kind = "deploy";
+    failed.reason = "UPDATE_ROLLBACK_COMPLETE: Api CREATE_FAILED";
+    auto id2 = *store->record_deployment(failed);
+
+    auto got = *store->deployment(id);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->kind, "promote");
+    EXPECT_EQ(got->source, "dev#4");
+    ASSERT_EQ(got->images.size(), 1u);
+    EXPECT_EQ(got->images[0].build_number, 3);
+    EXPECT_FALSE(*store->deployment(id2 + 100));
+
+    auto all = *store->deployments_in("test", 10);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].id, id2);
+    EXPECT_EQ(all[0].reason, "UPDATE_ROLLBACK_COMPLETE: Api CREATE_FAILED");
+    EXPECT_EQ(all[1].images[0].image_uri, "repo:api-3");
+    EXPECT_EQ(store->deployments_in("test", 1)->size(), 1u);
+    EXPECT_EQ(store->deployments_of("api", "test", 10)->at(1).kind, "promote");
+}
+
+TEST_P(StoreConformance, LocksAreExclusiveRenewableAndExpire) {
+    auto a = *store->acquire_lock("deploy/test", "runner-a", 1000, 500);
+    EXPECT_EQ(a.owner, "runner-a");
+    EXPECT_EQ(a.expires_at, 1500);
+    auto b = *store->acquire_lock("deploy/test", "runner-b", 1200, 500);
+    EXPECT_EQ(b.owner, "runner-a");  // held: b is told who holds it
+    EXPECT_EQ(store->acquire_lock("deploy/prod", "runner-b", 1200, 500)->owner, "runner-b");
+    auto renewed = *store->acquire_lock("deploy/test", "runner-a", 1400, 500);
+    EXPECT_EQ(renewed.owner, "runner-a");
+    EXPECT_EQ(renewed.acquired_at, 1000);
+    EXPECT_EQ(renewed.expires_at, 1900);
+    auto expired = *store->acquire_lock("deploy/test", "runner-b", 1900, 500);
+    EXPECT_EQ(expired.owner, "runner-b");  // a crashed holder's lease runs out
+    EXPECT_EQ(expired.acquired_at, 1900);
+    ASSERT_TRUE(store->release_lock("deploy/test", "runner-a"));  // not a's any more: no-op
+    EXPECT_EQ(store->acquire_lock("deploy/test", "runner-a", 2000, 500)->owner, "runner-b");
+    ASSERT_TRUE(store->release_lock("deploy/test", "runner-b"));
+    EXPECT_EQ(store->acquire_lock("deploy/test", "runner-a", 2000, 500)->owner, "runner-a");
+}
+
 TEST_P(StoreConformance, RunsAndRecoveryOfInterruptedOnes) {
     versioning::RunRecord dead{"run-dead", "cli", "main",   "HEAD", "", RunStatus::running,
                                100,        {},    "host-a", 111,    1};
