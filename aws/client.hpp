@@ -57,6 +57,10 @@ class Client {
                                       Request request);
 
     [[nodiscard]] const std::string& region() const { return m_options.region; }
+    /// The endpoint requests to `service` go to (after AWS_ENDPOINT_URL* overrides).
+    [[nodiscard]] std::string endpoint(const Service& service) const {
+        return resolve_endpoint(service, m_options.region, m_options.env);
+    }
     [[nodiscard]] const RetryQuota& quota() const { return m_quota; }
     /// Attempts the last call made (1 when it needed no retry).
     [[nodiscard]] int last_attempts() const { return m_last_attempts; }

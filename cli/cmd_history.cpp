@@ -112,8 +112,9 @@ common::Result<int> run_history(const QueryOptions& o) {
         if (builds.empty()) out += "  none\n";
         out += "deployments:\n";
         for (const auto& d : deployments) {
-            out += fmt::format("  {:<10} #{:<5} {:<10} {}  {}\n", d.env, d.build_number, d.status,
-                               d.finished_at ? iso_time(*d.finished_at) : "-", d.image_uri);
+            out += fmt::format("  {:<10} #{:<5} {:<10} {:<8} {}  {}\n", d.env, d.build_number,
+                               d.status, d.kind, d.finished_at ? iso_time(*d.finished_at) : "-",
+                               d.image_uri);
         }
         if (deployments.empty()) out += "  none\n";
         write_out(out);
@@ -139,6 +140,7 @@ common::Result<int> run_history(const QueryOptions& o) {
         w.Key("finished_at");
         d.finished_at ? w.String(iso_time(*d.finished_at).c_str()) : w.Null();
         w.Key("image_uri"), w.String(d.image_uri.c_str());
+        w.Key("kind"), w.String(d.kind.c_str());
         w.Key("status"), w.String(d.status.c_str());
         w.EndObject();
     }

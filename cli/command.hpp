@@ -32,5 +32,8 @@ Handler setup_history(CLI::App& sub);
 Handler setup_status(CLI::App& sub);
 Handler setup_diffs(CLI::App& sub);
 Handler setup_store(CLI::App& sub);
+Handler setup_deploy(CLI::App& sub);
+Handler setup_promote(CLI::App& sub);
+Handler setup_rollback(CLI::App& sub);
 
 }  // namespace cli

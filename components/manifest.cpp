@@ -82,7 +82,9 @@ const std::vector<std::string> k_component_keys = {"paths",     "depends_on", "k
                                                    "parameter", "build",      "timeout"};
 const std::vector<std::string> k_environment_keys = {
     "stack",    "region",          "template",   "base", "promote_from",
-    "role_arn", "artifact_bucket", "parameters", "tags", "capabilities"};
+    "role_arn", "artifact_bucket", "parameters", "tags", "capabilities", "image",
+    "service_role_arn"};
+const std::vector<std::string> k_environment_image_keys = {"promote_tags", "immutable"};
 const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
                                                  "CAPABILITY_AUTO_EXPAND"};
 
@@ -302,6 +304,24 @@ Result<void> parse_components(const Reader& r, const YAML::Node& n, Manifest& m)
     return {};
 }
 
+Result<void> parse_environment_image(const Reader& r, const YAML::Node& n, const std::string& where,
+                                     Environment& e) {
+    if (!n) return {};
+    if (!n.IsMap()) return r.error(n, where + ".image: expected a map, got " + node_type(n));
+    if (auto ok = r.check_keys(n, k_environment_image_keys, where + ".image"); !ok) return ok;
+    const std::pair<const char*, bool*> flags[] = {{"promote_tags", &e.promote_tags},
+                                                   {"immutable", &e.immutable}};
+    for (auto [key, out] : flags) {
+        if (!n[key]) continue;
+        auto value = r.scalar(n[key], where + ".image." + key);
+        if (!value) return std::unexpected(value.error());
+        if (*value != "true" && *value != "false")
+            return r.error(n[key], where + ".image." + key + ": expected true or false");
+        *out = *value == "true";
+    }
+    return {};
+}
+
 Result<Environment> parse_environment(const Reader& r, const YAML::Node& key, const YAML::Node& n) {
     Environment e;
     e.name = key.Scalar();
@@ -316,6 +336,7 @@ Result<Environment> parse_environment(const Reader& r, const YAML::Node& key, co
                                                            {"base", &e.base},
                                                            {"promote_from", &e.promote_from},
                                                            {"role_arn", &e.role_arn},
+                                                           {"service_role_arn", &e.service_role_arn},
                                                            {"artifact_bucket", &e.artifact_bucket}};
     for (auto [field, out] : fields) {
         if (!n[field]) continue;
@@ -330,6 +351,8 @@ Result<Environment> parse_environment(const Reader& r, const YAML::Node& key, co
     auto tags = r.scalar_map(n["tags"], where + ".tags");
     if (!tags) return std::unexpected(tags.error());
     e.tags = std::move(*tags);
+    if (auto ok = parse_environment_image(r, n["image"], where, e); !ok)
+        return std::unexpected(ok.error());
     auto caps = r.scalar_list(n["capabilities"], where + ".capabilities");
     if (!caps) return std::unexpected(caps.error());
     for (auto& [cap, cap_pos] : *caps) {

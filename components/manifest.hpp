@@ -48,11 +48,14 @@ struct Environment {
     std::string template_path;
     std::string base;          // default diff base when nothing is deployed yet
     std::string promote_from;  // environment whose images this one receives
-    std::string role_arn;
+    std::string role_arn;          // assumed for every AWS call of this environment
+    std::string service_role_arn;  // CloudFormation's service role (RoleARN)
     std::string artifact_bucket;
     std::map<std::string, std::string> parameters;
     std::map<std::string, std::string> tags;
     std::vector<std::string> capabilities;
+    bool promote_tags = false;  // image.promote_tags: tag deployed ECR images <component>-<env>
+    bool immutable = false;     // image.immutable: also <component>-<env>-<timestamp>
     SourcePos pos;
 };
 

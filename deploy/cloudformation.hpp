@@ -1,0 +1,91 @@
+#pragma once
+// The CloudFormation calls a deploy makes, behind an interface: the AWS implementation
+// speaks the Query protocol through aws::Client; tests put moto or a scripted server behind
+// it, or a fake where a fault must be injected.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/client.hpp"
+#include "common/error.hpp"
+
+namespace deploy {
+
+struct StackInfo {
+    std::string id;
+    std::string name;
+    std::string status;
+    std::string status_reason;
+    std::map<std::string, std::string> parameters;
+    std::map<std::string, std::string> outputs;
+};
+
+struct ChangeSetRequest {
+    std::string stack;
+    std::string name;
+    std::string type;  // "CREATE" or "UPDATE"
+    std::string template_body;
+    std::string template_url;  // instead of the body, for templates over 51,200 bytes
+    std::map<std::string, std::string> parameters;
+    std::vector<std::string> capabilities;
+    std::map<std::string, std::string> tags;
+    std::string role_arn;
+    std::string client_token;
+    std::string description;
+};
+
+struct ResourceChange {
+    std::string action;  // Add, Modify, Remove, Import, Dynamic
+    std::string logical_id;
+    std::string physical_id;
+    std::string resource_type;
+    std::string replacement;  // True, False, Conditional, or empty
+};
+
+struct ChangeSetInfo {
+    std::string id;
+    std::string status;            // CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_COMPLETE, FAILED
+    std::string status_reason;
+    std::string execution_status;  // AVAILABLE, UNAVAILABLE, ...
+    std::vector<ResourceChange> changes;
+};
+
+struct StackEvent {
+    std::string id;
+    std::string timestamp;  // ISO 8601, as AWS gives it
+    std::string logical_id;
+    std::string resource_type;
+    std::string status;
+    std::string reason;
+    std::string client_request_token;  // the token of the operation that caused it (AWS)
+};
+
+class CloudFormationApi {
+  public:
+    virtual ~CloudFormationApi() = default;
+    /// The stack, or nullopt when it does not exist.
+    virtual common::Result<std::optional<StackInfo>> describe_stack(const std::string& stack) = 0;
+    /// Creates a change set; returns its id (ARN).
+    virtual common::Result<std::string> create_change_set(const ChangeSetRequest& request) = 0;
+    /// The change set with all its changes (every page).
+    virtual common::Result<ChangeSetInfo> describe_change_set(const std::string& stack,
+                                                              const std::string& change_set) = 0;
+    virtual common::Result<void> execute_change_set(const std::string& stack,
+                                                    const std::string& change_set,
+                                                    const std::string& client_token) = 0;
+    virtual common::Result<void> delete_change_set(const std::string& stack,
+                                                   const std::string& change_set) = 0;
+    virtual common::Result<void> delete_stack(const std::string& stack,
+                                              const std::string& client_token) = 0;
+    /// The stack's events newest first, paging only until `stop_at` (an event id already
+    /// seen; empty: one page).
+    virtual common::Result<std::vector<StackEvent>> stack_events(const std::string& stack,
+                                                                 const std::string& stop_at) = 0;
+};
+
+/// CloudFormation through `client` (which knows the region, endpoint and credentials).
+std::unique_ptr<CloudFormationApi> aws_cloudformation(std::shared_ptr<aws::Client> client);
+
+}  // namespace deploy

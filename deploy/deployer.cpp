@@ -1,0 +1,376 @@
+#include "deploy/deployer.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <ctime>
+#include <random>
+
+#include "deploy/events.hpp"
+#include "deploy/stack_state.hpp"
+
+namespace deploy {
+namespace {
+
+using common::ErrorCode;
+using std::chrono::milliseconds;
+
+std::string random_hex(std::size_t n) {
+    static thread_local std::mt19937_64 rng(std::random_device{}());
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out += digits[rng() % 16];
+    return out;
+}
+
+std::string utc_stamp(versioning::Millis at, const char* format) {
+    const std::time_t t = static_cast<std::time_t>(at / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, format, &tm);
+    return buf;
+}
+
+bool change_set_pending(const std::string& status) {
+    return status == "CREATE_PENDING" || status == "CREATE_IN_PROGRESS";
+}
+
+// One deploy in progress; each method is one step of deploy_stack.
+class Deploy {
+  public:
+    Deploy(const DeployPlan& plan, DeployServices& services, DeployReporter& reporter)
+        : p(plan), s(services), r(reporter) {}
+
+    common::Result<DeployOutcome> run();
+
+  private:
+    common::Result<void> take_lease();
+    common::Result<void> renew_lease();
+    common::Result<std::optional<StackInfo>> settle_stack();
+    common::Result<std::optional<StackInfo>> wait_for_stack(std::optional<StackInfo> stack);
+    common::Result<void> replace_stack();
+    common::Result<ChangeSetInfo> wait_for_change_set(const std::string& id);
+    common::Result<std::string> follow(const std::string& token, versioning::Millis began);
+    common::Result<void> pause(int attempt);
+    common::Result<std::int64_t> record(bool succeeded, const std::string& reason);
+    void retag();
+    common::Result<DeployOutcome> after_change_set(const std::optional<StackInfo>& stack,
+                                                   const std::string& id);
+
+    const DeployPlan& p;
+    DeployServices& s;
+    DeployReporter& r;
+    DeployOutcome m_out;
+    versioning::Millis m_started = 0;
+    versioning::Millis m_renewed = 0;
+};
+
+common::Result<void> Deploy::take_lease() {
+    const std::string name = "deploy/" + p.env;
+    for (int attempt = 0;; ++attempt) {
+        const auto now = s.now();
+        auto held = s.store.acquire_lock(name, p.lock_owner, now, p.lock_ttl.count());
+        if (!held) return std::unexpected(held.error().with_context("taking the deploy lease"));
+        if (held->owner == p.lock_owner) {
+            m_renewed = now;
+            return {};
+        }
+        const std::string who = "environment '" + p.env + "' is being deployed by " + held->owner +
+                                " (lease until " + utc_stamp(held->expires_at, "%FT%TZ") + ")";
+        if (!p.wait_busy) return common::fail(ErrorCode::busy, who + "; use --wait to queue");
+        if (attempt == 0) r.note(who + "; waiting");
+        if (auto ok = pause(attempt + 5); !ok) return ok;
+    }
+}
+
+common::Result<void> Deploy::renew_lease() {
+    const auto now = s.now();
+    if (now - m_renewed < p.lock_ttl.count() / 4) return {};
+    auto held = s.store.acquire_lock("deploy/" + p.env, p.lock_owner, now, p.lock_ttl.count());
+    if (!held) return std::unexpected(held.error().with_context("renewing the deploy lease"));
+    if (held->owner != p.lock_owner) {
+        return common::fail(ErrorCode::busy, "lost the deploy lease of environment '" + p.env +
+                                                 "' to " + held->owner);
+    }
+    m_renewed = now;
+    return {};
+}
+
+common::Result<void> Deploy::pause(int attempt) {
+    if (s.interrupted && s.interrupted())
+        return common::fail(ErrorCode::interrupted, "interrupted");
+    s.sleep(poll_delay(attempt, s.random()));
+    if (s.interrupted && s.interrupted())
+        return common::fail(ErrorCode::interrupted, "interrupted");
+    return renew_lease();
+}
+
+common::Result<std::optional<StackInfo>> Deploy::wait_for_stack(std::optional<StackInfo> stack) {
+    for (int attempt = 0;; ++attempt) {
+        auto decision = decide_stack_action(
+            stack ? std::optional<std::string>(stack->status) : std::nullopt, p.replace_failed);
+        if (decision.action != StackAction::wait) return stack;
+        if (!p.wait_busy)
+            return common::fail(ErrorCode::busy, p.stack + ": " + decision.explanation +
+                                                     "; use --wait to wait for it");
+        if (attempt == 0) r.note(p.stack + ": " + decision.explanation + "; waiting");
+        if (auto ok = pause(attempt); !ok) return std::unexpected(ok.error());
+        auto again = s.cloudformation.describe_stack(p.stack);
+        if (!again) return std::unexpected(again.error());
+        stack = std::move(*again);
+    }
+}
+
+common::Result<void> Deploy::replace_stack() {
+    if (auto ok = s.cloudformation.delete_stack(p.stack, "slipway-delete-" + random_hex(16)); !ok)
+        return ok;
+    for (int attempt = 0;; ++attempt) {
+        auto stack = s.cloudformation.describe_stack(p.stack);
+        if (!stack) return std::unexpected(stack.error());
+        if (!*stack || (*stack)->status == "DELETE_COMPLETE") return {};
+        if ((*stack)->status == "DELETE_FAILED")
+            return common::fail(ErrorCode::failed, p.stack + ": could not delete the failed stack: " +
+                                                       (*stack)->status_reason);
+        if (auto ok = pause(attempt); !ok) return ok;
+    }
+}
+
+common::Result<std::optional<StackInfo>> Deploy::settle_stack() {
+    auto stack = s.cloudformation.describe_stack(p.stack);
+    if (!stack) return std::unexpected(stack.error());
+    auto settled = wait_for_stack(std::move(*stack));
+    if (!settled) return settled;
+    auto decision = decide_stack_action(
+        *settled ? std::optional<std::string>((*settled)->status) : std::nullopt, p.replace_failed);
+    switch (decision.action) {
+        case StackAction::refuse:
+            return common::fail(ErrorCode::failed, p.stack + ": " + decision.explanation);
+        case StackAction::replace:
+            if (p.plan_only) return common::fail(ErrorCode::failed, p.stack + ": " + decision.explanation +
+                                                                        " (not with --plan)");
+            r.note(p.stack + ": " + decision.explanation);
+            if (auto ok = replace_stack(); !ok) return std::unexpected(ok.error());
+            return std::optional<StackInfo>{};
+        default:
+            return settled;
+    }
+}
+
+common::Result<ChangeSetInfo> Deploy::wait_for_change_set(const std::string& id) {
+    for (int attempt = 0;; ++attempt) {
+        auto info = s.cloudformation.describe_change_set(p.stack, id);
+        if (!info) return info;
+        if (!change_set_pending(info->status)) return info;
+        if (auto ok = pause(attempt); !ok) return std::unexpected(ok.error());
+    }
+}
+
+common::Result<std::string> Deploy::follow(const std::string& token, versioning::Millis began) {
+    EventCursor cursor;
+    std::string status = "IN_PROGRESS";
+    for (int attempt = 0;; ++attempt) {
+        auto page = s.cloudformation.stack_events(p.stack, cursor.last_seen);
+        if (!page) return std::unexpected(page.error());
+        auto fresh = take_new_events(*page, p.stack, token, cursor);
+        for (const auto& e : fresh) {
+            r.event(e);
+            if (is_failure_status(e.status) && e.logical_id != p.stack) m_out.failures.push_back(e);
+            if (e.logical_id == p.stack) status = e.status;
+        }
+        if (auto done = final_status(fresh, p.stack)) return *done;
+        if (!fresh.empty()) attempt = 0;
+        r.waiting(status, milliseconds(s.now() - began));
+        if (auto ok = pause(attempt); !ok) return std::unexpected(ok.error());
+    }
+}
+
+common::Result<std::int64_t> Deploy::record(bool succeeded, const std::string& reason) {
+    versioning::DeploymentRecord d{0,
+                                   p.env,
+                                   p.stack,
+                                   p.commit,
+                                   succeeded ? "succeeded" : "failed",
+                                   m_started,
+                                   s.now(),
+                                   m_out.change_set,
+                                   p.run_id,
+                                   {}};
+    d.kind = p.kind;
+    d.source = p.source;
+    d.reason = reason;
+    for (const auto& i : p.parameters.images)
+        d.images.push_back({i.component, i.build_number, i.image_uri, i.changed});
+    return s.store.record_deployment(d);
+}
+
+void Deploy::retag() {
+    if (!p.promote_tags || !s.registry) return;
+    const std::string stamp = utc_stamp(s.now(), "%Y%m%dT%H%M%S");
+    for (const auto& i : p.parameters.images) {
+        auto image = parse_ecr_uri(i.image_uri);
+        if (!image) continue;
+        std::vector<std::string> tags = {i.component + "-" + p.env};
+        if (p.immutable) tags.push_back(i.component + "-" + p.env + "-" + stamp);
+        for (const auto& tag : tags) {
+            if (auto ok = s.registry->add_tag(*image, tag); !ok) {
+                m_out.warnings.push_back("tagging " + i.component + " as " + tag + ": " +
+                                         ok.error().message);
+            } else {
+                r.note("tagged " + image->repository + ":" + image->tag + " as " + tag);
+            }
+        }
+    }
+}
+
+common::Result<DeployOutcome> Deploy::after_change_set(const std::optional<StackInfo>& stack,
+                                                       const std::string& id) {
+    auto info = wait_for_change_set(id);
+    if (!info) return std::unexpected(info.error());
+    if (is_empty_change_set(info->status, info->status_reason)) {
+        (void)s.cloudformation.delete_change_set(p.stack, id);
+        m_out.result = DeployResult::up_to_date;
+        return m_out;
+    }
+    if (info->status != "CREATE_COMPLETE") {
+        (void)s.cloudformation.delete_change_set(p.stack, id);
+        return common::fail(ErrorCode::failed, p.stack + ": change set " + info->status + ": " +
+                                                   info->status_reason);
+    }
+    Preview preview{!stack, id, info->changes,
+                    parameter_changes(stack ? stack->parameters : std::map<std::string, std::string>{},
+                                      p.parameters.values, p.tmpl)};
+    r.preview(preview);
+    if (p.plan_only || !r.confirm(preview)) {
+        (void)s.cloudformation.delete_change_set(p.stack, id);
+        if (!stack) (void)s.cloudformation.delete_stack(p.stack, "");  // the empty REVIEW stack
+        m_out.result = p.plan_only ? DeployResult::planned : DeployResult::declined;
+        return m_out;
+    }
+    const std::string token = "slipway-exec-" + random_hex(20);
+    const auto began = s.now();
+    if (auto ok = s.cloudformation.execute_change_set(p.stack, id, token); !ok)
+        return std::unexpected(ok.error());
+    auto final = follow(token, began);
+    if (!final) {
+        if (final.error().code == ErrorCode::interrupted)
+            (void)record(false, "interrupted while the stack operation was running");
+        return std::unexpected(final.error());
+    }
+    m_out.final_status = *final;
+    const bool ok = is_deploy_success(*final);
+    std::string reason;
+    if (!ok) {
+        reason = *final;
+        if (!m_out.failures.empty())
+            reason += ": " + m_out.failures.front().logical_id + " " + m_out.failures.front().status +
+                      ": " + m_out.failures.front().reason;
+    }
+    auto id_recorded = record(ok, reason);
+    if (!id_recorded) return std::unexpected(id_recorded.error().with_context(
+        "the stack is " + *final + " but recording the deployment failed"));
+    m_out.deployment_id = *id_recorded;
+    m_out.result = ok ? DeployResult::deployed : DeployResult::failed;
+    if (ok) retag();
+    return m_out;
+}
+
+common::Result<DeployOutcome> Deploy::run() {
+    m_started = s.now();
+    // 1. Parameters against the template: before any call to AWS.
+    std::map<std::string, std::string> owners;
+    for (const auto& i : p.parameters.images) owners[i.parameter] = i.component;
+    auto warnings = validate_parameters(p.tmpl, p.parameters.values, owners);
+    if (!warnings) return std::unexpected(warnings.error());
+    m_out.warnings = *warnings;
+    // 2. One deploy per environment.
+    if (auto ok = take_lease(); !ok) return std::unexpected(ok.error());
+    struct Release {
+        DeployServices& s;
+        const DeployPlan& p;
+        ~Release() { (void)s.store.release_lock("deploy/" + p.env, p.lock_owner); }
+    } release{s, p};
+    // 3. Artifacts and template.
+    PackagedTemplate packaged{p.tmpl.text, "", {}};
+    if (!artifact_refs(p.tmpl).empty() || p.tmpl.text.size() > k_max_template_body) {
+        if (!s.artifacts)
+            return common::fail(ErrorCode::input, p.tmpl.file + ": needs packaging but no S3 client");
+        auto done = package_template(p.tmpl, p.template_dir, p.artifact_bucket, p.artifact_prefix,
+                                     *s.artifacts);
+        if (!done) return std::unexpected(done.error());
+        packaged = std::move(*done);
+        m_out.uploads = packaged.uploads;
+    }
+    // 4. The stack's state decides create or update.
+    auto stack = settle_stack();
+    if (!stack) return std::unexpected(stack.error());
+    // 5. The change set.
+    const std::string name = "slipway-" + p.env + "-" + utc_stamp(s.now(), "%Y%m%d%H%M%S") + "-" +
+                             random_hex(6);
+    ChangeSetRequest request{p.stack,
+                             name,
+                             *stack ? "UPDATE" : "CREATE",
+                             packaged.body,
+                             packaged.url,
+                             p.parameters.values,
+                             p.capabilities,
+                             p.tags,
+                             p.role_arn,
+                             name,
+                             "slipway " + p.kind + " of " + p.commit.substr(0, 12)};
+    auto id = s.cloudformation.create_change_set(request);
+    if (!id && is_no_updates_error(id.error())) {
+        m_out.result = DeployResult::up_to_date;
+        return m_out;
+    }
+    if (!id) return std::unexpected(id.error());
+    m_out.change_set = *id;
+    return after_change_set(*stack, *id);
+}
+
+}  // namespace
+
+common::Result<DeployOutcome> deploy_stack(const DeployPlan& plan, DeployServices& services,
+                                           DeployReporter& reporter) {
+    Deploy d(plan, services, reporter);
+    return d.run();
+}
+
+std::vector<ParameterChange> parameter_changes(const std::map<std::string, std::string>& current,
+                                               const std::map<std::string, std::string>& next,
+                                               const Template& t) {
+    std::vector<ParameterChange> out;
+    for (const auto& [name, value] : next) {
+        auto old = current.find(name);
+        if (old != current.end() && old->second == value) continue;
+        auto declared = t.parameters.find(name);
+        const bool secret = declared != t.parameters.end() && declared->second.no_echo;
+        out.push_back({name, old == current.end() ? "" : old->second, value, secret});
+    }
+    return out;
+}
+
+std::string template_configuration(const std::map<std::string, std::string>& parameters,
+                                   const std::map<std::string, std::string>& tags) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    auto object = [&](const std::map<std::string, std::string>& m) {
+        w.StartObject();
+        for (const auto& [k, v] : m) {
+            w.Key(k.c_str(), static_cast<rapidjson::SizeType>(k.size()));
+            w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+        }
+        w.EndObject();
+    };
+    w.StartObject();
+    w.Key("Parameters");
+    object(parameters);
+    if (!tags.empty()) {
+        w.Key("Tags");
+        object(tags);
+    }
+    w.EndObject();
+    return std::string(buffer.GetString()) + "\n";
+}
+
+}  // namespace deploy

@@ -1,0 +1,117 @@
+#pragma once
+// One deploy of one environment's stack: the orchestration over the pure parts (parameters,
+// state decisions, event filtering) and the edges (CloudFormation, S3, ECR, the store).
+// Steps: validate the parameters against the template (before any AWS call) -> take the
+// environment's lease in the store -> package artifacts -> read the stack and decide
+// create/update -> create the change set and wait for it -> "no changes" is success ->
+// preview -> (plan: stop; interactive: confirm) -> execute -> follow the events to a
+// terminal status -> record the deployment (succeeded only for CREATE_COMPLETE /
+// UPDATE_COMPLETE) -> retag images -> release the lease.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "deploy/artifacts.hpp"
+#include "deploy/cloudformation.hpp"
+#include "deploy/parameters.hpp"
+#include "deploy/registry.hpp"
+#include "deploy/template.hpp"
+#include "versioning/version_store.hpp"
+
+namespace deploy {
+
+struct DeployPlan {
+    std::string env;
+    std::string stack;
+    std::string commit;
+    std::string run_id;
+    std::string kind = "deploy";  // "deploy", "promote", "rollback"
+    std::string source;           // recorded with promotions and rollbacks
+    Template tmpl;
+    std::string template_dir;
+    ParameterSet parameters;
+    std::vector<std::string> capabilities;
+    std::map<std::string, std::string> tags;
+    std::string role_arn;
+    std::string artifact_bucket;
+    std::string artifact_prefix;
+    bool plan_only = false;       // --plan: preview, then delete the change set
+    bool wait_busy = false;       // --wait: wait for a busy lease or stack instead of exit 3
+    bool replace_failed = false;  // --replace-failed-stack
+    bool promote_tags = false;    // retag deployed ECR images for the environment
+    bool immutable = false;       // ... and add a timestamped tag
+    std::string lock_owner;
+    std::chrono::milliseconds lock_ttl{std::chrono::minutes(10)};
+};
+
+struct ParameterChange {
+    std::string name;
+    std::string old_value;  // empty for a new stack or parameter
+    std::string new_value;
+    bool secret = false;    // NoEcho: shown masked
+};
+
+struct Preview {
+    bool create = false;
+    std::string change_set;
+    std::vector<ResourceChange> changes;
+    std::vector<ParameterChange> parameters;  // only those whose value changes
+};
+
+/// Where the deploy reports to (the CLI prints; tests collect).
+class DeployReporter {
+  public:
+    virtual ~DeployReporter() = default;
+    virtual void note(const std::string& line) = 0;
+    virtual void preview(const Preview& preview) = 0;
+    /// Asked before executing when the run is interactive; false declines.
+    virtual bool confirm(const Preview& preview) = 0;
+    virtual void event(const StackEvent& event) = 0;
+    /// Called between polls while the stack operation runs.
+    virtual void waiting(const std::string& status, std::chrono::milliseconds elapsed) = 0;
+};
+
+struct DeployServices {
+    CloudFormationApi& cloudformation;
+    ArtifactStore* artifacts = nullptr;  // nullptr: nothing can be uploaded
+    ImageRegistry* registry = nullptr;   // nullptr: no retagging
+    versioning::VersionStore& store;
+    std::function<versioning::Millis()> now;
+    std::function<void(std::chrono::milliseconds)> sleep;
+    std::function<double()> random;
+    std::function<bool()> interrupted;
+};
+
+enum class DeployResult { deployed, up_to_date, planned, declined, failed };
+
+struct DeployOutcome {
+    DeployResult result = DeployResult::failed;
+    std::string final_status;
+    std::string change_set;
+    std::int64_t deployment_id = 0;   // the recorded deployment (succeeded or failed)
+    std::vector<StackEvent> failures;  // *_FAILED events of this operation
+    std::vector<Upload> uploads;
+    std::vector<std::string> warnings;
+};
+
+/// Deploys `plan`. Errors: ErrorCode::input (parameters, template, packaging inputs),
+/// ErrorCode::busy (lease held or stack busy without --wait), ErrorCode::failed (a stack in a
+/// state that needs a person), ErrorCode::external (AWS or the store), ErrorCode::interrupted.
+/// A stack operation that ran and failed is an outcome (DeployResult::failed), not an error.
+common::Result<DeployOutcome> deploy_stack(const DeployPlan& plan, DeployServices& services,
+                                           DeployReporter& reporter);
+
+/// The parameters whose values change from `current` (the stack's) to `next`, by name.
+std::vector<ParameterChange> parameter_changes(const std::map<std::string, std::string>& current,
+                                               const std::map<std::string, std::string>& next,
+                                               const Template& t);
+
+/// CodePipeline's template-configuration JSON: {"Parameters": {...}, "Tags": {...}}, keys
+/// sorted.
+std::string template_configuration(const std::map<std::string, std::string>& parameters,
+                                   const std::map<std::string, std::string>& tags);
+
+}  // namespace deploy

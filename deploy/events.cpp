@@ -1,0 +1,64 @@
+#include "deploy/events.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "deploy/stack_state.hpp"
+
+namespace deploy {
+namespace {
+
+bool is_start(const StackEvent& e, const std::string& stack) {
+    return e.logical_id == stack &&
+           (e.status == "CREATE_IN_PROGRESS" || e.status == "UPDATE_IN_PROGRESS" ||
+            e.status == "DELETE_IN_PROGRESS" || e.status == "IMPORT_IN_PROGRESS");
+}
+
+}  // namespace
+
+std::vector<StackEvent> take_new_events(const std::vector<StackEvent>& page,
+                                        const std::string& stack, const std::string& token,
+                                        EventCursor& cursor) {
+    const bool tokens = std::any_of(page.begin(), page.end(), [](const StackEvent& e) {
+        return !e.client_request_token.empty();
+    });
+    std::vector<StackEvent> ours;  // newest first
+    for (const auto& e : page) {
+        if (!cursor.last_seen.empty() && e.id == cursor.last_seen) break;
+        if (tokens && !token.empty()) {
+            if (e.client_request_token == token) ours.push_back(e);
+            continue;
+        }
+        ours.push_back(e);
+        if (!cursor.started && is_start(e, stack)) break;
+    }
+    if (!cursor.started) {
+        const bool found = tokens && !token.empty()
+                               ? !ours.empty()
+                               : !ours.empty() && is_start(ours.back(), stack);
+        if (!found) return {};
+        cursor.started = true;
+    }
+    if (!ours.empty()) cursor.last_seen = ours.front().id;
+    std::reverse(ours.begin(), ours.end());
+    return ours;
+}
+
+std::optional<std::string> final_status(const std::vector<StackEvent>& events,
+                                        const std::string& stack) {
+    for (const auto& e : events) {
+        // A first create that fails goes on to delete the stack (OnStackFailure=DELETE), so
+        // its CREATE_FAILED is not the end.
+        if (e.logical_id == stack && is_terminal_stack_status(e.status) &&
+            e.status != "CREATE_FAILED")
+            return e.status;
+    }
+    return std::nullopt;
+}
+
+std::chrono::milliseconds poll_delay(int attempt, double random) {
+    const double full = std::min(10000.0, 200.0 * std::pow(1.5, std::max(0, attempt)));
+    return std::chrono::milliseconds(static_cast<long>(full / 2 + random * full / 2));
+}
+
+}  // namespace deploy
