@@ -208,6 +208,7 @@ common::Result<Template> parse_template(const std::string& text, const std::stri
         for (const auto& kv : params) {
             auto p = parse_parameter(file, kv.first.Scalar(), kv.second);
             if (!p) return std::unexpected(p.error());
+            p->line = kv.first.Mark().line + 1;  // where its name is written
             t.parameters.emplace(p->name, std::move(*p));
         }
     }

@@ -48,9 +48,8 @@ MotoServer::MotoServer(const std::map<std::string, std::string>& env, bool singl
     m_port = free_port();
     std::string command = "env";
     for (const auto& [k, v] : env) command += " " + k + "=" + shell_quote(v);
-    command += single_threaded
-                   ? " python3 " + shell_quote(MOTO_LAUNCHER) + " " + std::to_string(m_port)
-                   : " moto_server -H 127.0.0.1 -p " + std::to_string(m_port);
+    command += " python3 " + shell_quote(MOTO_LAUNCHER) + " " + std::to_string(m_port) +
+               (single_threaded ? " --single-threaded" : "");
     command += " >/dev/null 2>&1 & echo $!";
     auto started = run(command);
     m_pid = std::stol(started.out);

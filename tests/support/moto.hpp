@@ -9,7 +9,7 @@ namespace support {
 
 class MotoServer {
   public:
-    /// `single_threaded` serves requests one at a time (see moto_single_threaded.py): needed
+    /// `single_threaded` serves requests one at a time (see moto_launcher.py): needed
     /// wherever tests rely on DynamoDB's atomic conditional writes under concurrency.
     explicit MotoServer(const std::map<std::string, std::string>& env = {},
                         bool single_threaded = false);
