@@ -160,6 +160,17 @@ class ConsoleReporter final : public deploy::DeployReporter {
   public:
     explicit ConsoleReporter(bool ask) : m_ask(ask), m_tty(isatty(STDOUT_FILENO)) {}
 
+    void begin(const deploy::DeployPlan& plan) override {
+        std::string out = fmt::format("{} {} to {} (stack {}, {} parameters)\n", plan.kind,
+                                      plan.commit.substr(0, 12), plan.env, plan.stack,
+                                      plan.parameters.values.size());
+        for (const auto& i : plan.parameters.images) {
+            out += fmt::format("  {:<24} #{:<5} {:<12} {}\n", i.component, i.build_number,
+                               i.changed ? "changed" : "unchanged", i.image_uri);
+        }
+        print(out);
+    }
+
     void note(const std::string& line) override { print(line + "\n"); }
 
     void preview(const deploy::Preview& p) override {
@@ -311,13 +322,6 @@ common::Result<int> run_plan(DeployContext& c, const DeployOptions& o, deploy::D
         [&rng] { return std::uniform_real_distribution<double>(0, 1)(rng); },
         [] { return common::interrupted(); }};
     ConsoleReporter reporter(interactive(o));
-    std::cout << fmt::format("{} {} to {} (stack {}, {} parameters)\n", plan.kind,
-                             plan.commit.substr(0, 12), plan.env, plan.stack,
-                             plan.parameters.values.size());
-    for (const auto& i : plan.parameters.images) {
-        std::cout << fmt::format("  {:<24} #{:<5} {:<12} {}\n", i.component, i.build_number,
-                                 i.changed ? "changed" : "unchanged", i.image_uri);
-    }
     auto out = deploy::deploy_stack(plan, services, reporter);
     if (!out) return std::unexpected(out.error().with_context("deploying " + plan.env));
     return report(*out, plan);

@@ -11,7 +11,7 @@ namespace components {
 namespace {
 
 // Bumped whenever Manifest or this encoding changes: older cache files are then ignored.
-constexpr std::string_view k_magic = "slipway-manifest-cache-1\n";
+constexpr std::string_view k_magic = "slipway-manifest-cache-2\n";
 
 // Length-prefixed little records: integers as 8 bytes, strings as length + bytes.
 class Writer {
@@ -105,18 +105,22 @@ void get_component(Reader& r, Component& c) {
 
 void put_environment(Writer& w, const Environment& e) {
     for (const auto* s : {&e.name, &e.stack, &e.region, &e.template_path, &e.base, &e.promote_from,
-                          &e.role_arn, &e.artifact_bucket}) {
+                          &e.role_arn, &e.service_role_arn, &e.artifact_bucket}) {
         w.put(*s);
     }
     w.put(e.parameters), w.put(e.tags), w.put(e.capabilities), w.put(e.pos);
+    w.put(static_cast<int>(e.promote_tags)), w.put(static_cast<int>(e.immutable));
 }
 
 void get_environment(Reader& r, Environment& e) {
     for (auto* s : {&e.name, &e.stack, &e.region, &e.template_path, &e.base, &e.promote_from,
-                    &e.role_arn, &e.artifact_bucket}) {
+                    &e.role_arn, &e.service_role_arn, &e.artifact_bucket}) {
         r.get(*s);
     }
     r.get(e.parameters), r.get(e.tags), r.get(e.capabilities), r.get(e.pos);
+    int promote_tags = 0, immutable = 0;
+    r.get(promote_tags), r.get(immutable);
+    e.promote_tags = promote_tags != 0, e.immutable = immutable != 0;
 }
 
 std::string read_file(const std::filesystem::path& p) {

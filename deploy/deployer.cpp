@@ -290,6 +290,7 @@ common::Result<DeployOutcome> Deploy::run() {
         const DeployPlan& p;
         ~Release() { (void)s.store.release_lock("deploy/" + p.env, p.lock_owner); }
     } release{s, p};
+    r.begin(p);
     // 3. Artifacts and template.
     PackagedTemplate packaged{p.tmpl.text, "", {}};
     if (!artifact_refs(p.tmpl).empty() || p.tmpl.text.size() > k_max_template_body) {

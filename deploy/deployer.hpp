@@ -65,6 +65,8 @@ struct Preview {
 class DeployReporter {
   public:
     virtual ~DeployReporter() = default;
+    /// The parameters are valid and the lease is held: the deploy is about to touch AWS.
+    virtual void begin(const DeployPlan& plan) = 0;
     virtual void note(const std::string& line) = 0;
     virtual void preview(const Preview& preview) = 0;
     /// Asked before executing when the run is interactive; false declines.

@@ -231,8 +231,9 @@ std::vector<ArtifactRef> artifact_refs(const Template& t) {
         const std::string type = resource["Type"].Scalar();
         for (const auto& rule : k_rules) {
             if (type != rule.type) continue;
+            // Node::operator= writes through to the tree; reset() only re-points the handle.
             YAML::Node n = resource["Properties"];
-            for (const char* key : rule.property) n = n.IsMap() ? n[key] : YAML::Node();
+            for (const char* key : rule.property) n.reset(n.IsMap() ? n[key] : YAML::Node());
             if (!n || !n.IsScalar() || (n.Tag() != "?" && n.Tag() != "!")) continue;
             if (is_remote(n.Scalar()) || n.Scalar().empty()) continue;
             out.push_back({kv.first.Scalar(), type, joined(rule.property), n.Scalar()});
