@@ -11,7 +11,7 @@ namespace {
 bool is_start(const StackEvent& e, const std::string& stack) {
     return e.logical_id == stack &&
            (e.status == "CREATE_IN_PROGRESS" || e.status == "UPDATE_IN_PROGRESS" ||
-            e.status == "DELETE_IN_PROGRESS" || e.status == "IMPORT_IN_PROGRESS");
+            e.status == "IMPORT_IN_PROGRESS");  // not DELETE: a failed create deletes itself
 }
 
 }  // namespace

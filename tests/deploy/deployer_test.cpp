@@ -1,0 +1,182 @@
+// Failure paths of a deploy that moto cannot produce (a stack that fails and rolls back, a
+// rollback that fails, a first create that fails, throttling while polling, a busy stack),
+// against a scripted 127.0.0.1 server replaying CloudFormation XML answers shaped like real
+// AWS's (tests/deploy/responses/). The happy paths run against moto in cli/deploy_cli_test.
+#include "deploy/deployer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "support/git_repo.hpp"
+#include "support/scripted_server.hpp"
+
+namespace {
+
+std::string response(const std::string& name) {
+    std::ifstream in(std::string(RESPONSES_DIR) + "/" + name + ".xml");
+    std::stringstream s;
+    s << in.rdbuf();
+    EXPECT_FALSE(s.str().empty()) << name;
+    return s.str();
+}
+
+support::ScriptedReply ok(const std::string& name) { return {false, 200, {}, response(name)}; }
+support::ScriptedReply fail(int status, const std::string& name) {
+    return {false, status, {}, response(name)};
+}
+
+class Collect final : public deploy::DeployReporter {
+  public:
+    void begin(const deploy::DeployPlan&) override { lines.push_back("begin"); }
+    void note(const std::string& line) override { lines.push_back(line); }
+    void preview(const deploy::Preview& p) override { previews.push_back(p); }
+    bool confirm(const deploy::Preview&) override { return true; }
+    void event(const deploy::StackEvent& e) override { events.push_back(e.id); }
+    void waiting(const std::string&, std::chrono::milliseconds) override { ++waits; }
+    std::vector<std::string> lines;
+    std::vector<deploy::Preview> previews;
+    std::vector<std::string> events;
+    int waits = 0;
+};
+
+class Deployer : public ::testing::Test {
+  protected:
+    void run(std::vector<support::ScriptedReply> script, bool wait = false) {
+        server = std::make_unique<support::ScriptedServer>(std::move(script));
+        aws::ClientOptions o;
+        o.env = aws::env_of({{"AWS_ENDPOINT_URL", server->url()}});
+        o.region = "us-east-1";
+        o.credentials = aws::static_credentials({"AKIDTEST", "secret", ""});
+        o.sleep = [](auto) {};
+        client = std::make_shared<aws::Client>(o);
+        cloudformation = deploy::aws_cloudformation(client);
+        auto opened = versioning::open_store("sqlite:state.db", dir.path().string());
+        ASSERT_TRUE(opened) << opened.error().message;
+        store = std::move(*opened);
+        auto t = deploy::parse_template(
+            "Parameters:\n  ApiImage: {Type: String}\n  Stage: {Type: String}\n"
+            "Resources:\n  Api: {Type: AWS::Lambda::Function}\n",
+            "template.yml");
+        ASSERT_TRUE(t);
+        plan.env = "test";
+        plan.stack = "shop-test";
+        plan.commit = "0123456789abcdef";
+        plan.tmpl = *t;
+        plan.parameters.values = {{"ApiImage", "repo:api-2"}, {"Stage", "test"}};
+        plan.parameters.images = {
+            {"api", "ApiImage", 2, "repo:api-2", deploy::ImageSource::new_image, true}};
+        plan.lock_owner = "tester";
+        plan.wait_busy = wait;
+        versioning::Millis clock = 1'000'000;
+        deploy::DeployServices services{*cloudformation, nullptr, nullptr, *store,
+                                        [clock]() mutable { return clock += 1000; },
+                                        [](std::chrono::milliseconds) {},
+                                        [] { return 0.5; }, {}};
+        outcome = deploy::deploy_stack(plan, services, reporter);
+    }
+
+    std::vector<std::string> actions() const {
+        std::vector<std::string> out;
+        for (const auto& r : server->requests()) {
+            auto at = r.find("Action=");
+            out.push_back(at == std::string::npos ? "?" : r.substr(at + 7, r.find('&', at) - at - 7));
+        }
+        return out;
+    }
+
+    support::TempDir dir;
+    std::unique_ptr<support::ScriptedServer> server;
+    std::shared_ptr<aws::Client> client;
+    std::unique_ptr<deploy::CloudFormationApi> cloudformation;
+    std::unique_ptr<versioning::VersionStore> store;
+    deploy::DeployPlan plan;
+    Collect reporter;
+    common::Result<deploy::DeployOutcome> outcome = common::fail(common::ErrorCode::failed, "unset");
+};
+
+TEST_F(Deployer, AFailedUpdateThatRolledBackIsRecordedAsAFailedAttempt) {
+    run({ok("describe_stacks_update_complete"), ok("create_change_set"),
+         ok("describe_change_set_pending"), ok("describe_change_set_modify"),
+         ok("execute_change_set"), ok("events_update_started"), fail(400, "throttling"),
+         ok("events_update_rolled_back")});
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    EXPECT_EQ(outcome->result, deploy::DeployResult::failed);
+    EXPECT_EQ(outcome->final_status, "UPDATE_ROLLBACK_COMPLETE");
+    ASSERT_EQ(outcome->failures.size(), 1u);
+    EXPECT_EQ(outcome->failures[0].logical_id, "Api");
+    EXPECT_NE(outcome->failures[0].reason.find("Image not found: repo:api-2"), std::string::npos);
+    // Events: only this update's, each once, oldest first; the throttled poll was retried.
+    EXPECT_EQ(reporter.events, (std::vector<std::string>{"ev-01", "ev-02", "ev-03", "ev-04",
+                                                         "ev-05", "ev-06", "ev-07"}));
+    EXPECT_EQ(actions(), (std::vector<std::string>{
+                             "DescribeStacks", "CreateChangeSet", "DescribeChangeSet",
+                             "DescribeChangeSet", "ExecuteChangeSet", "DescribeStackEvents",
+                             "DescribeStackEvents", "DescribeStackEvents"}));
+    ASSERT_EQ(reporter.previews.size(), 1u);
+    ASSERT_EQ(reporter.previews[0].parameters.size(), 1u);  // only ApiImage changes
+    EXPECT_EQ(reporter.previews[0].parameters[0].old_value, "repo:api-1");
+    // Recorded as a failed attempt; the environment's current state is unchanged.
+    auto all = store->deployments_in("test", 10);
+    ASSERT_EQ(all->size(), 1u);
+    EXPECT_EQ((*all)[0].status, "failed");
+    EXPECT_NE((*all)[0].reason.find("UPDATE_ROLLBACK_COMPLETE: Api UPDATE_FAILED"), std::string::npos);
+    EXPECT_TRUE(store->current_deployments("test")->empty());
+    // The lease was given back.
+    EXPECT_EQ(store->acquire_lock("deploy/test", "someone-else", 2'000'000, 1000)->owner, "someone-else");
+}
+
+TEST_F(Deployer, ARollbackThatFailedReportsEveryFailedResource) {
+    run({ok("describe_stacks_update_complete"), ok("create_change_set"),
+         ok("describe_change_set_modify"), ok("execute_change_set"),
+         ok("events_update_rollback_failed")});
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    EXPECT_EQ(outcome->final_status, "UPDATE_ROLLBACK_FAILED");
+    EXPECT_EQ(outcome->failures.size(), 2u);
+    EXPECT_EQ(store->deployments_in("test", 10)->at(0).status, "failed");
+}
+
+TEST_F(Deployer, AFailedFirstCreateIsFollowedUntilTheStackIsDeleted) {
+    run({fail(400, "stack_does_not_exist"), ok("create_change_set"), ok("describe_change_set_add"),
+         ok("execute_change_set"), ok("events_create_failed")});
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    EXPECT_EQ(outcome->result, deploy::DeployResult::failed);
+    EXPECT_EQ(outcome->final_status, "DELETE_COMPLETE");
+    ASSERT_EQ(outcome->failures.size(), 1u);
+    EXPECT_EQ(outcome->failures[0].status, "CREATE_FAILED");
+    const auto requests = server->requests();
+    EXPECT_NE(requests[1].find("ChangeSetType=CREATE"), std::string::npos);
+    EXPECT_NE(requests[1].find("OnStackFailure=DELETE"), std::string::npos);
+    EXPECT_NE(requests[1].find("ClientToken=slipway-test-"), std::string::npos);
+    EXPECT_NE(requests[3].find("ClientRequestToken=slipway-exec-"), std::string::npos);
+}
+
+TEST_F(Deployer, AStackInUpdateRollbackFailedIsRefusedWithGuidance) {
+    run({ok("describe_stacks_update_rollback_failed")});
+    ASSERT_FALSE(outcome);
+    EXPECT_EQ(outcome.error().code, common::ErrorCode::failed);
+    EXPECT_NE(outcome.error().message.find("continue-update-rollback"), std::string::npos);
+    EXPECT_EQ(actions(), std::vector<std::string>{"DescribeStacks"});  // no change set
+    EXPECT_TRUE(store->deployments_in("test", 10)->empty());
+}
+
+TEST_F(Deployer, ABusyStackIsExitThreeOrWaitedFor) {
+    run({ok("describe_stacks_update_in_progress")});
+    ASSERT_FALSE(outcome);
+    EXPECT_EQ(outcome.error().code, common::ErrorCode::busy);
+    EXPECT_NE(outcome.error().message.find("UPDATE_IN_PROGRESS"), std::string::npos);
+}
+
+TEST_F(Deployer, WaitingForABusyStackThenDeploying) {
+    run({ok("describe_stacks_update_in_progress"), ok("describe_stacks_update_complete"),
+         ok("create_change_set"), ok("describe_change_set_no_changes"), ok("delete_change_set")},
+        true);
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    // The FAILED "didn't contain changes" form: success, change set deleted, nothing recorded.
+    EXPECT_EQ(outcome->result, deploy::DeployResult::up_to_date);
+    EXPECT_EQ(actions().back(), "DeleteChangeSet");
+    EXPECT_TRUE(store->deployments_in("test", 10)->empty());
+}
+
+}  // namespace
