@@ -58,7 +58,7 @@ struct DeployContext {
 };
 
 common::Result<const components::Environment*> find_environment(const components::Manifest& m,
-                                                                 const std::string& name) {
+                                                                const std::string& name) {
     std::vector<std::string> names;
     for (const auto& e : m.environments) {
         if (e.name == name) return &e;
@@ -264,8 +264,8 @@ common::Result<deploy::DeployPlan> make_plan(const DeployContext& c, const Deplo
                                              deploy::ParameterSet params) {
     const components::Environment& env = *c.env;
     if (env.template_path.empty())
-        return common::fail(ErrorCode::input, env.pos.str() + ": environment '" + env.name +
-                                                  "' has no template");
+        return common::fail(ErrorCode::input,
+                            env.pos.str() + ": environment '" + env.name + "' has no template");
     const fs::path template_file = fs::path(c.root) / env.template_path;
     auto tmpl = deploy::load_template(template_file.string());
     if (!tmpl) return std::unexpected(tmpl.error());
@@ -282,7 +282,8 @@ common::Result<deploy::DeployPlan> make_plan(const DeployContext& c, const Deplo
     plan.tags = env.tags;
     plan.role_arn = env.service_role_arn;  // role_arn is assumed for the calls instead
     plan.artifact_bucket = env.artifact_bucket;
-    plan.artifact_prefix = "slipway/" + (c.manifest.project.empty() ? "project" : c.manifest.project) + "/";
+    plan.artifact_prefix =
+        "slipway/" + (c.manifest.project.empty() ? "project" : c.manifest.project) + "/";
     plan.plan_only = o.plan;
     plan.wait_busy = o.wait;
     plan.replace_failed = o.replace_failed;
@@ -341,9 +342,10 @@ common::Result<int> run_deploy(const DeployOptions& o) {
         if (o.latest || inputs->new_images.contains(name) || deployed == inputs->deployed.end() ||
             deployed->second.build_number >= built.build_number)
             continue;
-        std::cerr << fmt::format("slipway: note: {}: build #{} is newer than the deployed #{} "
-                                 "(deploy it with --latest or --images)\n",
-                                 name, built.build_number, deployed->second.build_number);
+        std::cerr << fmt::format(
+            "slipway: note: {}: build #{} is newer than the deployed #{} "
+            "(deploy it with --latest or --images)\n",
+            name, built.build_number, deployed->second.build_number);
     }
     auto params = deploy::compute_parameters(c->manifest, *c->env, *inputs);
     if (!params) return std::unexpected(params.error());
@@ -359,15 +361,16 @@ common::Result<int> run_promote(DeployOptions o) {
     if (o.from.empty())
         return common::fail(ErrorCode::usage, "promote: give --from (environment '" + o.env +
                                                   "' has no promote_from)");
-    if (auto from = find_environment(c->manifest, o.from); !from) return std::unexpected(from.error());
+    if (auto from = find_environment(c->manifest, o.from); !from)
+        return std::unexpected(from.error());
     if (!c->env->promote_from.empty() && c->env->promote_from != o.from)
         return common::fail(ErrorCode::input, "environment '" + o.env + "' promotes from '" +
                                                   c->env->promote_from + "', not '" + o.from + "'");
     auto source = c->store->current_deployments(o.from);
     if (!source) return std::unexpected(source.error());
     if (source->empty())
-        return common::fail(ErrorCode::input, "environment '" + o.from +
-                                                  "' has no succeeded deployment to promote");
+        return common::fail(ErrorCode::input,
+                            "environment '" + o.from + "' has no succeeded deployment to promote");
     const auto& d = source->front();
     auto inputs = known_images(*c);
     if (!inputs) return std::unexpected(inputs.error());
@@ -402,7 +405,8 @@ common::Result<int> run_rollback(const DeployOptions& o) {
             return common::fail(ErrorCode::input, "no succeeded deployment #" +
                                                       std::to_string(o.to_deployment) +
                                                       " of environment '" + o.env + "'");
-        for (const auto& i : (*d)->images) inputs->new_images[i.component] = {i.build_number, i.image_uri};
+        for (const auto& i : (*d)->images)
+            inputs->new_images[i.component] = {i.build_number, i.image_uri};
         c->commit = (*d)->commit;
         source = "#" + std::to_string(o.to_deployment);
     } else {
@@ -410,10 +414,12 @@ common::Result<int> run_rollback(const DeployOptions& o) {
         if (!builds) return std::unexpected(builds.error());
         const versioning::BuildRecord* found = nullptr;
         for (const auto& b : *builds) {
-            if (b.build_number == o.build && b.status == versioning::BuildStatus::succeeded) found = &b;
+            if (b.build_number == o.build && b.status == versioning::BuildStatus::succeeded)
+                found = &b;
         }
         if (!found)
-            return common::fail(ErrorCode::input, "component '" + o.component + "' has no succeeded build #" +
+            return common::fail(ErrorCode::input, "component '" + o.component +
+                                                      "' has no succeeded build #" +
                                                       std::to_string(o.build));
         inputs->new_images[o.component] = {found->build_number, found->image_uri};
         source = o.component + "#" + std::to_string(o.build);
@@ -456,7 +462,8 @@ Handler setup_deploy(CLI::App& sub) {
 
 Handler setup_promote(CLI::App& sub) {
     auto o = deploy_options(sub, false);
-    sub.add_option("--from", o->from, "the environment whose images move on (default: promote_from)");
+    sub.add_option("--from", o->from,
+                   "the environment whose images move on (default: promote_from)");
     return [o] { return run_promote(*o); };
 }
 

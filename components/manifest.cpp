@@ -81,9 +81,9 @@ const std::vector<std::string> k_image_keys = {"repository", "tag"};
 const std::vector<std::string> k_component_keys = {"paths",     "depends_on", "kind",
                                                    "parameter", "build",      "timeout"};
 const std::vector<std::string> k_environment_keys = {
-    "stack",    "region",          "template",   "base", "promote_from",
-    "role_arn", "artifact_bucket", "parameters", "tags", "capabilities", "image",
-    "service_role_arn"};
+    "stack",        "region",       "template",        "base",
+    "promote_from", "role_arn",     "artifact_bucket", "parameters",
+    "tags",         "capabilities", "image",           "service_role_arn"};
 const std::vector<std::string> k_environment_image_keys = {"promote_tags", "immutable"};
 const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
                                                  "CAPABILITY_AUTO_EXPAND"};
@@ -330,14 +330,15 @@ Result<Environment> parse_environment(const Reader& r, const YAML::Node& key, co
     if (!n.IsMap()) return r.error(n, where + ": expected a map, got " + node_type(n));
     if (auto ok = r.check_keys(n, k_environment_keys, where); !ok)
         return std::unexpected(ok.error());
-    const std::pair<const char*, std::string*> fields[] = {{"stack", &e.stack},
-                                                           {"region", &e.region},
-                                                           {"template", &e.template_path},
-                                                           {"base", &e.base},
-                                                           {"promote_from", &e.promote_from},
-                                                           {"role_arn", &e.role_arn},
-                                                           {"service_role_arn", &e.service_role_arn},
-                                                           {"artifact_bucket", &e.artifact_bucket}};
+    const std::pair<const char*, std::string*> fields[] = {
+        {"stack", &e.stack},
+        {"region", &e.region},
+        {"template", &e.template_path},
+        {"base", &e.base},
+        {"promote_from", &e.promote_from},
+        {"role_arn", &e.role_arn},
+        {"service_role_arn", &e.service_role_arn},
+        {"artifact_bucket", &e.artifact_bucket}};
     for (auto [field, out] : fields) {
         if (!n[field]) continue;
         auto value = r.scalar(n[field], where + "." + field);

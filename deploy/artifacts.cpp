@@ -37,7 +37,8 @@ class S3Artifacts final : public ArtifactStore {
         return {};
     }
 
-    [[nodiscard]] std::string url(const std::string& bucket, const std::string& key) const override {
+    [[nodiscard]] std::string url(const std::string& bucket,
+                                  const std::string& key) const override {
         return m_client->endpoint(aws::s3_service()) + path(bucket, key);
     }
 
@@ -97,7 +98,8 @@ std::unique_ptr<ArtifactStore> s3_artifacts(std::shared_ptr<aws::Client> client)
     return std::make_unique<S3Artifacts>(std::move(client));
 }
 
-common::Result<PackagedTemplate> package_template(const Template& t, const std::string& template_dir,
+common::Result<PackagedTemplate> package_template(const Template& t,
+                                                  const std::string& template_dir,
                                                   const std::string& bucket,
                                                   const std::string& prefix, ArtifactStore& store) {
     PackagedTemplate out;
@@ -108,7 +110,8 @@ common::Result<PackagedTemplate> package_template(const Template& t, const std::
         const fs::path p = fs::path(template_dir) / ref.path;
         std::error_code ec;
         if (!fs::exists(p, ec))
-            return common::fail(ErrorCode::input, at + ": local path " + ref.path + " does not exist");
+            return common::fail(ErrorCode::input,
+                                at + ": local path " + ref.path + " does not exist");
         if (bucket.empty())
             return common::fail(ErrorCode::input,
                                 at + ": local path " + ref.path +

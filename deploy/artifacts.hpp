@@ -47,7 +47,8 @@ struct PackagedTemplate {
 /// may be empty only when nothing needs uploading (else ErrorCode::input naming the
 /// resource); `prefix` starts every key ("slipway/<project>/"). A missing local path fails
 /// with ErrorCode::input naming the resource and property.
-common::Result<PackagedTemplate> package_template(const Template& t, const std::string& template_dir,
+common::Result<PackagedTemplate> package_template(const Template& t,
+                                                  const std::string& template_dir,
                                                   const std::string& bucket,
                                                   const std::string& prefix, ArtifactStore& store);
 

@@ -46,7 +46,7 @@ struct ResourceChange {
 
 struct ChangeSetInfo {
     std::string id;
-    std::string status;            // CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_COMPLETE, FAILED
+    std::string status;  // CREATE_PENDING, CREATE_IN_PROGRESS, CREATE_COMPLETE, FAILED
     std::string status_reason;
     std::string execution_status;  // AVAILABLE, UNAVAILABLE, ...
     std::vector<ResourceChange> changes;

@@ -26,8 +26,12 @@ class AwsCloudFormation final : public CloudFormationApi {
         if (!doc) return std::unexpected(doc.error());
         auto node = doc->select_node("//Stacks/member").node();
         if (!node) return std::optional<StackInfo>{};
-        StackInfo s{text(node, "StackId"), text(node, "StackName"), text(node, "StackStatus"),
-                    text(node, "StackStatusReason"), {}, {}};
+        StackInfo s{text(node, "StackId"),
+                    text(node, "StackName"),
+                    text(node, "StackStatus"),
+                    text(node, "StackStatusReason"),
+                    {},
+                    {}};
         for (auto p : node.child("Parameters").children("member"))
             s.parameters[text(p, "ParameterKey")] = text(p, "ParameterValue");
         for (auto o : node.child("Outputs").children("member"))
@@ -37,8 +41,10 @@ class AwsCloudFormation final : public CloudFormationApi {
 
     common::Result<std::string> create_change_set(const ChangeSetRequest& r) override {
         Params p = {{"StackName", r.stack}, {"ChangeSetName", r.name}, {"ChangeSetType", r.type}};
-        if (!r.template_url.empty()) p.emplace_back("TemplateURL", r.template_url);
-        else p.emplace_back("TemplateBody", r.template_body);
+        if (!r.template_url.empty())
+            p.emplace_back("TemplateURL", r.template_url);
+        else
+            p.emplace_back("TemplateBody", r.template_body);
         int i = 1;
         for (const auto& [key, value] : r.parameters) {
             const std::string at = "Parameters.member." + std::to_string(i++);
@@ -118,9 +124,9 @@ class AwsCloudFormation final : public CloudFormationApi {
             if (!doc) return std::unexpected(doc.error());
             auto r = doc->select_node("//DescribeStackEventsResult").node();
             for (auto e : r.child("StackEvents").children("member")) {
-                StackEvent ev{text(e, "EventId"),      text(e, "Timestamp"),
+                StackEvent ev{text(e, "EventId"),           text(e, "Timestamp"),
                               text(e, "LogicalResourceId"), text(e, "ResourceType"),
-                              text(e, "ResourceStatus"), text(e, "ResourceStatusReason"),
+                              text(e, "ResourceStatus"),    text(e, "ResourceStatusReason"),
                               text(e, "ClientRequestToken")};
                 if (!stop_at.empty() && ev.id == stop_at) return out;
                 out.push_back(std::move(ev));

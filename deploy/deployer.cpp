@@ -130,8 +130,9 @@ common::Result<void> Deploy::replace_stack() {
         if (!stack) return std::unexpected(stack.error());
         if (!*stack || (*stack)->status == "DELETE_COMPLETE") return {};
         if ((*stack)->status == "DELETE_FAILED")
-            return common::fail(ErrorCode::failed, p.stack + ": could not delete the failed stack: " +
-                                                       (*stack)->status_reason);
+            return common::fail(
+                ErrorCode::failed,
+                p.stack + ": could not delete the failed stack: " + (*stack)->status_reason);
         if (auto ok = pause(attempt); !ok) return ok;
     }
 }
@@ -147,8 +148,9 @@ common::Result<std::optional<StackInfo>> Deploy::settle_stack() {
         case StackAction::refuse:
             return common::fail(ErrorCode::failed, p.stack + ": " + decision.explanation);
         case StackAction::replace:
-            if (p.plan_only) return common::fail(ErrorCode::failed, p.stack + ": " + decision.explanation +
-                                                                        " (not with --plan)");
+            if (p.plan_only)
+                return common::fail(ErrorCode::failed,
+                                    p.stack + ": " + decision.explanation + " (not with --plan)");
             r.note(p.stack + ": " + decision.explanation);
             if (auto ok = replace_stack(); !ok) return std::unexpected(ok.error());
             return std::optional<StackInfo>{};
@@ -186,16 +188,9 @@ common::Result<std::string> Deploy::follow(const std::string& token, versioning:
 }
 
 common::Result<std::int64_t> Deploy::record(bool succeeded, const std::string& reason) {
-    versioning::DeploymentRecord d{0,
-                                   p.env,
-                                   p.stack,
-                                   p.commit,
-                                   succeeded ? "succeeded" : "failed",
-                                   m_started,
-                                   s.now(),
-                                   m_out.change_set,
-                                   p.run_id,
-                                   {}};
+    versioning::DeploymentRecord d{
+        0,         p.env,   p.stack,          p.commit, succeeded ? "succeeded" : "failed",
+        m_started, s.now(), m_out.change_set, p.run_id, {}};
     d.kind = p.kind;
     d.source = p.source;
     d.reason = reason;
@@ -234,12 +229,13 @@ common::Result<DeployOutcome> Deploy::after_change_set(const std::optional<Stack
     }
     if (info->status != "CREATE_COMPLETE") {
         (void)s.cloudformation.delete_change_set(p.stack, id);
-        return common::fail(ErrorCode::failed, p.stack + ": change set " + info->status + ": " +
-                                                   info->status_reason);
+        return common::fail(ErrorCode::failed,
+                            p.stack + ": change set " + info->status + ": " + info->status_reason);
     }
-    Preview preview{!stack, id, info->changes,
-                    parameter_changes(stack ? stack->parameters : std::map<std::string, std::string>{},
-                                      p.parameters.values, p.tmpl)};
+    Preview preview{
+        !stack, id, info->changes,
+        parameter_changes(stack ? stack->parameters : std::map<std::string, std::string>{},
+                          p.parameters.values, p.tmpl)};
     r.preview(preview);
     if (p.plan_only || !r.confirm(preview)) {
         (void)s.cloudformation.delete_change_set(p.stack, id);
@@ -263,12 +259,13 @@ common::Result<DeployOutcome> Deploy::after_change_set(const std::optional<Stack
     if (!ok) {
         reason = *final;
         if (!m_out.failures.empty())
-            reason += ": " + m_out.failures.front().logical_id + " " + m_out.failures.front().status +
-                      ": " + m_out.failures.front().reason;
+            reason += ": " + m_out.failures.front().logical_id + " " +
+                      m_out.failures.front().status + ": " + m_out.failures.front().reason;
     }
     auto id_recorded = record(ok, reason);
-    if (!id_recorded) return std::unexpected(id_recorded.error().with_context(
-        "the stack is " + *final + " but recording the deployment failed"));
+    if (!id_recorded)
+        return std::unexpected(id_recorded.error().with_context(
+            "the stack is " + *final + " but recording the deployment failed"));
     m_out.deployment_id = *id_recorded;
     m_out.result = ok ? DeployResult::deployed : DeployResult::failed;
     if (ok) retag();
@@ -295,7 +292,8 @@ common::Result<DeployOutcome> Deploy::run() {
     PackagedTemplate packaged{p.tmpl.text, "", {}};
     if (!artifact_refs(p.tmpl).empty() || p.tmpl.text.size() > k_max_template_body) {
         if (!s.artifacts)
-            return common::fail(ErrorCode::input, p.tmpl.file + ": needs packaging but no S3 client");
+            return common::fail(ErrorCode::input,
+                                p.tmpl.file + ": needs packaging but no S3 client");
         auto done = package_template(p.tmpl, p.template_dir, p.artifact_bucket, p.artifact_prefix,
                                      *s.artifacts);
         if (!done) return std::unexpected(done.error());
@@ -306,8 +304,8 @@ common::Result<DeployOutcome> Deploy::run() {
     auto stack = settle_stack();
     if (!stack) return std::unexpected(stack.error());
     // 5. The change set.
-    const std::string name = "slipway-" + p.env + "-" + utc_stamp(s.now(), "%Y%m%d%H%M%S") + "-" +
-                             random_hex(6);
+    const std::string name =
+        "slipway-" + p.env + "-" + utc_stamp(s.now(), "%Y%m%d%H%M%S") + "-" + random_hex(6);
     ChangeSetRequest request{p.stack,
                              name,
                              *stack ? "UPDATE" : "CREATE",

@@ -51,7 +51,7 @@ struct ParameterChange {
     std::string name;
     std::string old_value;  // empty for a new stack or parameter
     std::string new_value;
-    bool secret = false;    // NoEcho: shown masked
+    bool secret = false;  // NoEcho: shown masked
 };
 
 struct Preview {
@@ -93,7 +93,7 @@ struct DeployOutcome {
     DeployResult result = DeployResult::failed;
     std::string final_status;
     std::string change_set;
-    std::int64_t deployment_id = 0;   // the recorded deployment (succeeded or failed)
+    std::int64_t deployment_id = 0;    // the recorded deployment (succeeded or failed)
     std::vector<StackEvent> failures;  // *_FAILED events of this operation
     std::vector<Upload> uploads;
     std::vector<std::string> warnings;

@@ -33,9 +33,8 @@ std::vector<StackEvent> take_new_events(const std::vector<StackEvent>& page,
         if (!cursor.started && is_start(e, stack)) break;
     }
     if (!cursor.started) {
-        const bool found = tokens && !token.empty()
-                               ? !ours.empty()
-                               : !ours.empty() && is_start(ours.back(), stack);
+        const bool found = tokens && !token.empty() ? !ours.empty()
+                                                    : !ours.empty() && is_start(ours.back(), stack);
         if (!found) return {};
         cursor.started = true;
     }

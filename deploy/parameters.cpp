@@ -27,7 +27,8 @@ common::Result<void> check_new_images(const components::Manifest& manifest,
     for (const auto& [name, image] : inputs.new_images) {
         const components::Component* c = manifest.find(name);
         if (!c) {
-            return common::fail(ErrorCode::input, "image given for unknown component '" + name + "'");
+            return common::fail(ErrorCode::input,
+                                "image given for unknown component '" + name + "'");
         }
         if (c->kind != components::ComponentKind::image || c->parameter.empty()) {
             return common::fail(ErrorCode::input, "component '" + name +
@@ -50,16 +51,17 @@ common::Result<ImageChoice> choose_image(const components::Component& c,
         choice.build_number = deployed->second.build_number;
         choice.image_uri = deployed->second.image_uri;
         choice.source = ImageSource::deployed;
-    } else if (auto latest = inputs.latest_built.find(c.name); latest != inputs.latest_built.end()) {
+    } else if (auto latest = inputs.latest_built.find(c.name);
+               latest != inputs.latest_built.end()) {
         choice.build_number = latest->second.build_number;
         choice.image_uri = latest->second.image_uri;
         choice.source = ImageSource::latest_build;
     } else {
         return common::fail(ErrorCode::input,
-                            "component '" + c.name + "' has no image for environment '" +
-                                env.name + "': nothing deployed there and no succeeded build; " +
-                                "build it (slipway build --only " + c.name +
-                                ") or pass --images " + c.name + "=URI");
+                            "component '" + c.name + "' has no image for environment '" + env.name +
+                                "': nothing deployed there and no succeeded build; " +
+                                "build it (slipway build --only " + c.name + ") or pass --images " +
+                                c.name + "=URI");
     }
     choice.changed =
         deployed == inputs.deployed.end() || deployed->second.image_uri != choice.image_uri;
@@ -75,9 +77,8 @@ std::optional<double> number_of(const std::string& s) {
 
 // Why `value` fails `p`'s constraints, or "".
 std::string violation(const TemplateParameter& p, const std::string& value) {
-    if (!p.allowed_values.empty() &&
-        std::find(p.allowed_values.begin(), p.allowed_values.end(), value) ==
-            p.allowed_values.end()) {
+    if (!p.allowed_values.empty() && std::find(p.allowed_values.begin(), p.allowed_values.end(),
+                                               value) == p.allowed_values.end()) {
         std::string list;
         for (const auto& v : p.allowed_values) list += (list.empty() ? "" : ", ") + v;
         return "not one of its AllowedValues (" + list + ")";
@@ -156,16 +157,15 @@ common::Result<std::vector<std::string>> validate_parameters(
             const std::string shown = p->second.no_echo ? "(NoEcho value)" : "'" + value + "'";
             return common::fail(ErrorCode::input, t.file + ":" + std::to_string(p->second.line) +
                                                       ": parameter " + name + owner(name) +
-                                                      ": value " + shown +
-                                                      " " + why);
+                                                      ": value " + shown + " " + why);
         }
     }
     for (const auto& [name, p] : t.parameters) {
         if (!values.contains(name) && !p.default_value) {
-            return common::fail(ErrorCode::input, t.file + ":" + std::to_string(p.line) +
-                                                      ": parameter " + name +
-                                                      " has no value and no Default: give it in "
-                                                      "the environment's parameters or a component");
+            return common::fail(ErrorCode::input,
+                                t.file + ":" + std::to_string(p.line) + ": parameter " + name +
+                                    " has no value and no Default: give it in "
+                                    "the environment's parameters or a component");
         }
     }
     return warnings;

@@ -31,8 +31,9 @@ class EcrRegistry final : public ImageRegistry {
         if (!found) return std::unexpected(found.error());
         const auto& images = (*found)["images"];
         if (!images.IsArray() || images.Empty()) {
-            return common::fail(common::ErrorCode::external,
-                                "ecr BatchGetImage: no image " + image.repository + ":" + image.tag);
+            return common::fail(
+                common::ErrorCode::external,
+                "ecr BatchGetImage: no image " + image.repository + ":" + image.tag);
         }
         const auto& img = images[0];
         rapidjson::Document put(rapidjson::kObjectType);
@@ -67,7 +68,8 @@ class EcrRegistry final : public ImageRegistry {
         rapidjson::Document doc;
         doc.Parse(response->body.c_str());
         if (doc.HasParseError() || !doc.IsObject())
-            return common::fail(common::ErrorCode::external, "ecr " + operation + ": unreadable answer");
+            return common::fail(common::ErrorCode::external,
+                                "ecr " + operation + ": unreadable answer");
         return doc;
     }
 

@@ -12,7 +12,8 @@ StackDecision decide_stack_action(const std::optional<std::string>& status, bool
                 ? "stack exists but was never created (an earlier CREATE change set was not "
                   "executed)"
                 : "stack's first creation failed (" + s + ") and it can only be deleted";
-        if (replace_failed) return {StackAction::replace, why + "; deleting it and creating it again"};
+        if (replace_failed)
+            return {StackAction::replace, why + "; deleting it and creating it again"};
         return {StackAction::refuse,
                 why + ": run again with --replace-failed-stack to delete and recreate it"};
     }
@@ -43,7 +44,9 @@ bool is_deploy_success(std::string_view status) {
     return status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE";
 }
 
-bool is_failure_status(std::string_view status) { return status.ends_with("_FAILED"); }
+bool is_failure_status(std::string_view status) {
+    return status.ends_with("_FAILED");
+}
 
 bool is_empty_change_set(std::string_view status, std::string_view reason) {
     if (status != "FAILED") return false;

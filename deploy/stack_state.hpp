@@ -11,11 +11,11 @@
 namespace deploy {
 
 enum class StackAction {
-    create,          // no stack: CREATE change set
-    update,          // a stable stack: UPDATE change set
-    replace,         // an empty or failed first create: delete, then CREATE (when allowed)
-    wait,            // an operation is in progress: busy, or wait for it
-    refuse,          // a failed state a person must resolve
+    create,   // no stack: CREATE change set
+    update,   // a stable stack: UPDATE change set
+    replace,  // an empty or failed first create: delete, then CREATE (when allowed)
+    wait,     // an operation is in progress: busy, or wait for it
+    refuse,   // a failed state a person must resolve
 };
 
 struct StackDecision {

@@ -67,7 +67,8 @@ common::Result<TemplateParameter> parse_parameter(const std::string& file, const
     for (auto [key, out] : lengths) {
         if (auto v = scalar(key)) {
             auto number = to_number(*v);
-            if (!number) return common::fail(ErrorCode::input, at + ": " + key + " is not a number");
+            if (!number)
+                return common::fail(ErrorCode::input, at + ": " + key + " is not a number");
             *out = static_cast<long>(*number);
         }
     }
@@ -200,11 +201,13 @@ common::Result<Template> parse_template(const std::string& text, const std::stri
     }
     const YAML::Node& root = t.tree->root;
     if (!root.IsMap() || !root["Resources"] || !root["Resources"].IsMap()) {
-        return common::fail(ErrorCode::input, file + ": not a CloudFormation template: no Resources");
+        return common::fail(ErrorCode::input,
+                            file + ": not a CloudFormation template: no Resources");
     }
     if (const YAML::Node params = root["Parameters"]; params) {
         if (!params.IsMap())
-            return common::fail(ErrorCode::input, where(file, params) + ": Parameters: expected a map");
+            return common::fail(ErrorCode::input,
+                                where(file, params) + ": Parameters: expected a map");
         for (const auto& kv : params) {
             auto p = parse_parameter(file, kv.first.Scalar(), kv.second);
             if (!p) return std::unexpected(p.error());

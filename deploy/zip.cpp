@@ -45,9 +45,9 @@ std::string archive(const std::vector<Entry>& entries) {
         const auto size = static_cast<std::uint32_t>(e.data.size());
         const auto name_size = static_cast<std::uint32_t>(e.name.size());
         put32(out, 0x04034b50);
-        put16(out, 20);  // version needed
+        put16(out, 20);      // version needed
         put16(out, 0x0800);  // UTF-8 names
-        put16(out, 0);   // stored
+        put16(out, 0);       // stored
         put16(out, k_dos_time);
         put16(out, k_dos_date);
         put32(out, crc);
@@ -122,7 +122,9 @@ common::Result<std::string> zip_directory(const std::string& dir) {
     std::vector<Entry> entries;
     std::error_code ec;
     fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec);
-    if (ec) return common::fail(common::ErrorCode::input, "cannot read folder " + dir + ": " + ec.message());
+    if (ec)
+        return common::fail(common::ErrorCode::input,
+                            "cannot read folder " + dir + ": " + ec.message());
     for (const auto& f : it) {
         if (!f.is_regular_file()) continue;
         auto entry = read_entry(f.path(), fs::relative(f.path(), dir).generic_string());

@@ -432,9 +432,8 @@ common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::deployments_in
     const std::string& env, std::size_t limit) {
     static const std::string sql = std::string("SELECT ") + k_deployment_columns +
                                    " FROM deployments WHERE env = ? ORDER BY id DESC LIMIT ?";
-    return select_deployments(sql, [&](Statement& s) {
-                                  s.bind(1, env).bind(2, static_cast<std::int64_t>(limit));
-                              });
+    return select_deployments(
+        sql, [&](Statement& s) { s.bind(1, env).bind(2, static_cast<std::int64_t>(limit)); });
 }
 
 common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::select_deployments(

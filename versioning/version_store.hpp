@@ -70,9 +70,8 @@ class VersionStore {
     /// Takes the lease `name` for `owner` until `now + ttl` when it is free, expired or
     /// already `owner`'s (which renews it), atomically. Returns the holder after the call:
     /// the caller holds the lease exactly when the returned owner is `owner`.
-    virtual common::Result<LockInfo> acquire_lock(const std::string& name,
-                                                  const std::string& owner, Millis now,
-                                                  Millis ttl) = 0;
+    virtual common::Result<LockInfo> acquire_lock(const std::string& name, const std::string& owner,
+                                                  Millis now, Millis ttl) = 0;
     /// Gives the lease up if `owner` still holds it (otherwise does nothing).
     virtual common::Result<void> release_lock(const std::string& name,
                                               const std::string& owner) = 0;

@@ -58,7 +58,8 @@ class DeployCli : public ::testing::Test {
         if (support::run("command -v aws").status != 0) GTEST_SKIP() << "no aws CLI";
         repo.write("slipway.yml", k_manifest);
         repo.write("template.yml", k_template);
-        for (const char* c : {"api", "web", "worker"}) repo.write(std::string(c) + "/main.py", "v1\n");
+        for (const char* c : {"api", "web", "worker"})
+            repo.write(std::string(c) + "/main.py", "v1\n");
         repo.commit("init");
         env = "AWS_ENDPOINT_URL=" + moto.url() +
               " AWS_ACCESS_KEY_ID=AKIDDEPLOYTEST AWS_SECRET_ACCESS_KEY=" + k_secret +
@@ -66,8 +67,8 @@ class DeployCli : public ::testing::Test {
     }
 
     support::CommandResult slipway(const std::string& args) {
-        return support::run(env + shell_quote(support::slipway_binary()) + " " + args +
-                            " --repo " + shell_quote(repo.path()));
+        return support::run(env + shell_quote(support::slipway_binary()) + " " + args + " --repo " +
+                            shell_quote(repo.path()));
     }
 
     support::CommandResult aws(const std::string& args) {
@@ -186,9 +187,10 @@ TEST_F(DeployCli, RollbackRedeploysAnEarlierSetOrOneComponentsEarlierBuild) {
 TEST_F(DeployCli, BadParametersFailBeforeAnyAwsCall) {
     ASSERT_EQ(slipway("build -q --all").status, 0);
     auto bad = slipway("deploy --env test --images 'api=UPPER_CASE'");
-    expect_one_line_error(bad, 2,
-                          "template.yml:4: parameter ApiImage (component 'api'): value 'UPPER_CASE' "
-                          "does not match its AllowedPattern");
+    expect_one_line_error(
+        bad, 2,
+        "template.yml:4: parameter ApiImage (component 'api'): value 'UPPER_CASE' "
+        "does not match its AllowedPattern");
     auto unknown = slipway("deploy --env staging");
     expect_one_line_error(unknown, 2, "unknown environment 'staging'");
     EXPECT_NE(aws("cloudformation describe-stacks --stack-name shop-test").status, 0);  // untouched
@@ -247,8 +249,9 @@ TEST_F(DeployCli, SecretsNeverAppearInVerboseOutput) {
 
 TEST_F(DeployCli, PackagesLocalCodeToS3AndRetagsImagesInEcr) {
     std::string m = k_manifest;
-    m.insert(m.find("    tags: {team: shop}\n"),
-             "    artifact_bucket: shop-artifacts\n    image: {promote_tags: true, immutable: true}\n");
+    m.insert(
+        m.find("    tags: {team: shop}\n"),
+        "    artifact_bucket: shop-artifacts\n    image: {promote_tags: true, immutable: true}\n");
     repo.write("slipway.yml", m);
     repo.write("fn/app.py", "def handler(e, c):\n    return 1\n");
     std::string t = k_template;
@@ -281,7 +284,8 @@ TEST_F(DeployCli, PackagesLocalCodeToS3AndRetagsImagesInEcr) {
     EXPECT_NE(objects.out.find(".zip"), std::string::npos) << objects.out;
     auto fn = aws("lambda list-functions --query Functions[].Handler");
     EXPECT_NE(fn.out.find("app.handler"), std::string::npos) << fn.out;
-    auto images = aws("ecr describe-images --repository-name shop --query imageDetails[].imageTags");
+    auto images =
+        aws("ecr describe-images --repository-name shop --query imageDetails[].imageTags");
     EXPECT_NE(images.out.find("\"api-test\""), std::string::npos) << images.out;
     EXPECT_NE(images.out.find("\"api-test-2"), std::string::npos) << images.out;  // timestamped
     // The same code again: the key exists, nothing is uploaded.
@@ -290,7 +294,8 @@ TEST_F(DeployCli, PackagesLocalCodeToS3AndRetagsImagesInEcr) {
     ASSERT_EQ(slipway("build -q --base HEAD~1").status, 0);
     auto again = slipway("deploy --env test --latest");
     ASSERT_EQ(again.status, 0) << again.err;
-    EXPECT_NE(again.out.find("unchanged fn -> s3://shop-artifacts/slipway/shop/"), std::string::npos)
+    EXPECT_NE(again.out.find("unchanged fn -> s3://shop-artifacts/slipway/shop/"),
+              std::string::npos)
         << again.out;
 }
 

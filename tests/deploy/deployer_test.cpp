@@ -22,7 +22,9 @@ std::string response(const std::string& name) {
     return s.str();
 }
 
-support::ScriptedReply ok(const std::string& name) { return {false, 200, {}, response(name)}; }
+support::ScriptedReply ok(const std::string& name) {
+    return {false, 200, {}, response(name)};
+}
 support::ScriptedReply fail(int status, const std::string& name) {
     return {false, status, {}, response(name)};
 }
@@ -70,10 +72,14 @@ class Deployer : public ::testing::Test {
         plan.lock_owner = "tester";
         plan.wait_busy = wait;
         versioning::Millis clock = 1'000'000;
-        deploy::DeployServices services{*cloudformation, nullptr, nullptr, *store,
+        deploy::DeployServices services{*cloudformation,
+                                        nullptr,
+                                        nullptr,
+                                        *store,
                                         [clock]() mutable { return clock += 1000; },
                                         [](std::chrono::milliseconds) {},
-                                        [] { return 0.5; }, {}};
+                                        [] { return 0.5; },
+                                        {}};
         outcome = deploy::deploy_stack(plan, services, reporter);
     }
 
@@ -81,7 +87,8 @@ class Deployer : public ::testing::Test {
         std::vector<std::string> out;
         for (const auto& r : server->requests()) {
             auto at = r.find("Action=");
-            out.push_back(at == std::string::npos ? "?" : r.substr(at + 7, r.find('&', at) - at - 7));
+            out.push_back(at == std::string::npos ? "?"
+                                                  : r.substr(at + 7, r.find('&', at) - at - 7));
         }
         return out;
     }
@@ -93,7 +100,8 @@ class Deployer : public ::testing::Test {
     std::unique_ptr<versioning::VersionStore> store;
     deploy::DeployPlan plan;
     Collect reporter;
-    common::Result<deploy::DeployOutcome> outcome = common::fail(common::ErrorCode::failed, "unset");
+    common::Result<deploy::DeployOutcome> outcome =
+        common::fail(common::ErrorCode::failed, "unset");
 };
 
 TEST_F(Deployer, AFailedUpdateThatRolledBackIsRecordedAsAFailedAttempt) {
@@ -110,10 +118,10 @@ TEST_F(Deployer, AFailedUpdateThatRolledBackIsRecordedAsAFailedAttempt) {
     // Events: only this update's, each once, oldest first; the throttled poll was retried.
     EXPECT_EQ(reporter.events, (std::vector<std::string>{"ev-01", "ev-02", "ev-03", "ev-04",
                                                          "ev-05", "ev-06", "ev-07"}));
-    EXPECT_EQ(actions(), (std::vector<std::string>{
-                             "DescribeStacks", "CreateChangeSet", "DescribeChangeSet",
-                             "DescribeChangeSet", "ExecuteChangeSet", "DescribeStackEvents",
-                             "DescribeStackEvents", "DescribeStackEvents"}));
+    EXPECT_EQ(actions(), (std::vector<std::string>{"DescribeStacks", "CreateChangeSet",
+                                                   "DescribeChangeSet", "DescribeChangeSet",
+                                                   "ExecuteChangeSet", "DescribeStackEvents",
+                                                   "DescribeStackEvents", "DescribeStackEvents"}));
     ASSERT_EQ(reporter.previews.size(), 1u);
     ASSERT_EQ(reporter.previews[0].parameters.size(), 1u);  // only ApiImage changes
     EXPECT_EQ(reporter.previews[0].parameters[0].old_value, "repo:api-1");
@@ -121,10 +129,12 @@ TEST_F(Deployer, AFailedUpdateThatRolledBackIsRecordedAsAFailedAttempt) {
     auto all = store->deployments_in("test", 10);
     ASSERT_EQ(all->size(), 1u);
     EXPECT_EQ((*all)[0].status, "failed");
-    EXPECT_NE((*all)[0].reason.find("UPDATE_ROLLBACK_COMPLETE: Api UPDATE_FAILED"), std::string::npos);
+    EXPECT_NE((*all)[0].reason.find("UPDATE_ROLLBACK_COMPLETE: Api UPDATE_FAILED"),
+              std::string::npos);
     EXPECT_TRUE(store->current_deployments("test")->empty());
     // The lease was given back.
-    EXPECT_EQ(store->acquire_lock("deploy/test", "someone-else", 2'000'000, 1000)->owner, "someone-else");
+    EXPECT_EQ(store->acquire_lock("deploy/test", "someone-else", 2'000'000, 1000)->owner,
+              "someone-else");
 }
 
 TEST_F(Deployer, ARollbackThatFailedReportsEveryFailedResource) {

@@ -84,7 +84,7 @@ TEST(Parameters, NoImageAnywhereNamesTheComponentAndTheFix) {
 TEST(Parameters, PromotedImagesAreTheSourceEnvironmentsAndUnchangedOnesStaySo) {
     auto m = manifest();
     deploy::ParameterInputs in;
-    in.deployed = {{"api", {3, "repo:api-3"}}, {"worker", {7, "repo:worker-7"}}};  // prod now
+    in.deployed = {{"api", {3, "repo:api-3"}}, {"worker", {7, "repo:worker-7"}}};    // prod now
     in.new_images = {{"api", {4, "repo:api-4"}}, {"worker", {7, "repo:worker-7"}}};  // test's
     auto s = deploy::compute_parameters(m, m.environments[1], in);
     ASSERT_TRUE(s);
@@ -140,18 +140,22 @@ TEST(ValidateParameters, EachViolationNamesTheParameterAndWhere) {
         EXPECT_EQ(r.error().code, common::ErrorCode::input);
         return r.error().message;
     };
-    EXPECT_EQ(message({{"Stage", "dev"}, {"ApiImage", "a"}}),
-              "template.yml:3: parameter Stage: value 'dev' not one of its AllowedValues (test, prod)");
+    EXPECT_EQ(
+        message({{"Stage", "dev"}, {"ApiImage", "a"}}),
+        "template.yml:3: parameter Stage: value 'dev' not one of its AllowedValues (test, prod)");
     EXPECT_EQ(message({{"Stage", "test"}, {"ApiImage", "A_B"}}),
               "template.yml:4: parameter ApiImage (component 'api'): value 'A_B' does not match "
               "its AllowedPattern [a-z:0-9-]+");
-    EXPECT_NE(message({{"Stage", "test"}, {"ApiImage", "abcdefghijklmnop"}}).find("over its MaxLength 12"),
+    EXPECT_NE(message({{"Stage", "test"}, {"ApiImage", "abcdefghijklmnop"}})
+                  .find("over its MaxLength 12"),
               std::string::npos);
-    EXPECT_NE(message({{"Stage", "test"}, {"ApiImage", "a"}, {"Size", "11"}}).find("parameter Size"),
-              std::string::npos);
+    EXPECT_NE(
+        message({{"Stage", "test"}, {"ApiImage", "a"}, {"Size", "11"}}).find("parameter Size"),
+        std::string::npos);
     EXPECT_EQ(message({{"Stage", "test"}, {"ApiImage", "a"}, {"Extra", "1"}}),
               "template.yml: parameter Extra is not declared in the template's Parameters");
-    EXPECT_NE(message({{"ApiImage", "a"}}).find("template.yml:3: parameter Stage has no value and no Default"),
+    EXPECT_NE(message({{"ApiImage", "a"}})
+                  .find("template.yml:3: parameter Stage has no value and no Default"),
               std::string::npos);
 }
 
@@ -165,7 +169,8 @@ TEST(ValidateParameters, WarnsPast150AndRefusesPast200) {
     auto t = tmpl(decl);
     auto refused = deploy::validate_parameters(t, values);
     ASSERT_FALSE(refused);
-    EXPECT_NE(refused.error().message.find("over CloudFormation's limit of 200"), std::string::npos);
+    EXPECT_NE(refused.error().message.find("over CloudFormation's limit of 200"),
+              std::string::npos);
     EXPECT_NE(refused.error().message.find("nested stacks"), std::string::npos);
     values.erase("P0");
     auto t2 = tmpl(decl.substr(decl.find('\n') + 1));

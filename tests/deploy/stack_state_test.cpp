@@ -63,7 +63,7 @@ TEST(StackState, BothFormsOfNoChanges) {
 
 deploy::StackEvent ev(std::string id, std::string logical, std::string status,
                       std::string token = "") {
-    return {std::move(id), "2026-11-22T05:00:00Z", std::move(logical), "T", std::move(status), "",
+    return {std::move(id),   "2026-11-22T05:00:00Z", std::move(logical), "T", std::move(status), "",
             std::move(token)};
 }
 
@@ -80,8 +80,8 @@ TEST(Events, WithoutTokensOursStartAtTheStacksInProgressEvent) {
     EXPECT_EQ(first[1].id, "5");
     EXPECT_FALSE(deploy::final_status(first, "s"));
     // The next page holds only what is newer than the last seen.
-    auto second = deploy::take_new_events({ev("7", "s", "UPDATE_COMPLETE"), ev("6", "Api", "UPDATE_COMPLETE")},
-                                          "s", "tok", cursor);
+    auto second = deploy::take_new_events(
+        {ev("7", "s", "UPDATE_COMPLETE"), ev("6", "Api", "UPDATE_COMPLETE")}, "s", "tok", cursor);
     ASSERT_EQ(second.size(), 2u);
     EXPECT_EQ(deploy::final_status(second, "s"), "UPDATE_COMPLETE");
 }
@@ -99,7 +99,8 @@ TEST(Events, WithTokensOnlyOursCount) {
 
 TEST(Events, NothingOfOursYetReturnsNothing) {
     deploy::EventCursor cursor;
-    auto none = deploy::take_new_events({ev("2", "s", "UPDATE_COMPLETE", "old")}, "s", "mine", cursor);
+    auto none =
+        deploy::take_new_events({ev("2", "s", "UPDATE_COMPLETE", "old")}, "s", "mine", cursor);
     EXPECT_TRUE(none.empty());
     EXPECT_FALSE(cursor.started);
 }

@@ -68,9 +68,11 @@ TEST(Template, BadTemplatesNameFileAndLine) {
     EXPECT_EQ(deploy::parse_template("Parameters: {}\n", "t.yml").error().message,
               "t.yml: not a CloudFormation template: no Resources");
     auto pattern = deploy::parse_template(
-        "Parameters:\n  A: {Type: String, AllowedPattern: '[a-'}\nResources: {R: {Type: X}}\n", "t.yml");
+        "Parameters:\n  A: {Type: String, AllowedPattern: '[a-'}\nResources: {R: {Type: X}}\n",
+        "t.yml");
     ASSERT_FALSE(pattern);
-    EXPECT_EQ(pattern.error().message, "t.yml:2: parameter A: AllowedPattern is not a regular expression");
+    EXPECT_EQ(pattern.error().message,
+              "t.yml:2: parameter A: AllowedPattern is not a regular expression");
 }
 
 TEST(Template, FindsTheLocalArtifactsPackageWouldUpload) {
