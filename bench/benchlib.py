@@ -66,3 +66,24 @@ def commit_all(path):
     subprocess.run(["git", "-C", path, "add", "-A"], check=True)
     subprocess.run(["git", "-C", path, "-c", "user.email=bench@slipway.invalid", "-c", "user.name=bench",
                     "commit", "-qm", "bench"], check=True)
+
+
+def start_moto(log=subprocess.DEVNULL, plain=False):
+    """Starts moto on a free 127.0.0.1 port (tests/support/moto_launcher.py, with its
+    CloudFormation correction; `plain`: moto_server as installed) and waits until it accepts
+    connections; returns (process, url). The caller terminates the process."""
+    import socket
+    import sys
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = (["moto_server", "-H", "127.0.0.1", "-p", str(port)] if plain else
+            [sys.executable, os.path.join(ROOT, "tests", "support", "moto_launcher.py"), str(port)])
+    moto = subprocess.Popen(argv, stdout=log, stderr=log)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return moto, f"http://127.0.0.1:{port}"

@@ -9,14 +9,12 @@ calls each makes (counted from moto's request log).
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import ROOT, SLIPWAY, run_once  # noqa: E402
+from benchlib import SLIPWAY, run_once, start_moto  # noqa: E402
 
 COMPONENTS = ["ingest", "train", "evaluate", "serve", "report"]
 REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bench"
@@ -44,31 +42,16 @@ def manifest():
     return out
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=10)
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="slipway-deploy-bench-")
-    port = free_port()
     log = open(os.path.join(work, "moto.log"), "w+")
-    moto = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests/support/moto_launcher.py"), str(port)],
-                            stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
+    moto, url = start_moto(log)
     env = dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY="bench",
                AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true", CI="true")
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
         repo = os.path.join(work, "repo")
         os.makedirs(repo)
         with open(os.path.join(repo, "slipway.yml"), "w") as f:

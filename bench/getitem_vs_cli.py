@@ -5,36 +5,19 @@ time of each. Target: slipway's client under 2 ms per call, reusing one connecti
 """
 import argparse
 import os
-import socket
 import subprocess
 import time
 
 import benchlib
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=100)
     a = ap.parse_args()
-    port = free_port()
-    moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    moto, url = benchlib.start_moto(plain=True)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        env = dict(os.environ, AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_ACCESS_KEY_ID="AKIDBENCH",
+        env = dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="AKIDBENCH",
                    AWS_SECRET_ACCESS_KEY="bench-secret", AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
         aws = ["aws", "dynamodb"]
         subprocess.run(aws + ["create-table", "--table-name", "bench", "--billing-mode", "PAY_PER_REQUEST",

@@ -24,9 +24,12 @@ const cli::Command k_commands[] = {
     {"status", "every component's latest build and deployed builds", cli::setup_status},
     {"diffs", "the components a commit changed", cli::setup_diffs},
     {"store", "manage the version store (store init)", cli::setup_store},
-    {"deploy", "deploy an environment's stack with a parameter for every component", cli::setup_deploy},
-    {"promote", "deploy the images of one environment to the next, without rebuilding", cli::setup_promote},
-    {"rollback", "redeploy an earlier deployment, or one component's earlier build", cli::setup_rollback},
+    {"deploy", "deploy an environment's stack with a parameter for every component",
+     cli::setup_deploy},
+    {"promote", "deploy the images of one environment to the next, without rebuilding",
+     cli::setup_promote},
+    {"rollback", "redeploy an earlier deployment, or one component's earlier build",
+     cli::setup_rollback},
 };
 
 // CLI11 reports an unknown command only as "a subcommand is required"; name it instead.

@@ -46,8 +46,8 @@ struct Environment {
     std::string stack;
     std::string region;
     std::string template_path;
-    std::string base;          // default diff base when nothing is deployed yet
-    std::string promote_from;  // environment whose images this one receives
+    std::string base;              // default diff base when nothing is deployed yet
+    std::string promote_from;      // environment whose images this one receives
     std::string role_arn;          // assumed for every AWS call of this environment
     std::string service_role_arn;  // CloudFormation's service role (RoleARN)
     std::string artifact_bucket;

@@ -146,8 +146,9 @@ TEST_P(StoreConformance, DeploymentsAndTheCurrentStateOfEachEnvironment) {
 }
 
 TEST_P(StoreConformance, DeploymentsByIdAndPerEnvironmentKeepKindSourceAndReason) {
-    versioning::DeploymentRecord d{0,     "test", "stack-test", "abc1", "succeeded", 1000, 2000,
-                                   "cs-1", "run-1", {{"api", 3, "repo:api-3", false}}};
+    versioning::DeploymentRecord d{
+        0,    "test", "stack-test", "abc1",  "succeeded",
+        1000, 2000,   "cs-1",       "run-1", {{"api", 3, "repo:api-3", false}}};
     d.kind = "promote";
     d.source = "dev#4";
     auto id = *store->record_deployment(d);
