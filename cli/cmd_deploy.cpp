@@ -165,8 +165,9 @@ class ConsoleReporter final : public deploy::DeployReporter {
                                       plan.commit.substr(0, 12), plan.env, plan.stack,
                                       plan.parameters.values.size());
         for (const auto& i : plan.parameters.images) {
-            out += fmt::format("  {:<24} #{:<5} {:<12} {}\n", i.component, i.build_number,
-                               i.changed ? "changed" : "unchanged", i.image_uri);
+            out += fmt::format("  {:<24} #{:<5} {:<10} {:<13} {}\n", i.component, i.build_number,
+                               i.changed ? "changed" : "unchanged",
+                               "(" + std::string(deploy::to_string(i.source)) + ")", i.image_uri);
         }
         print(out);
     }

@@ -1,7 +1,6 @@
 #include "deploy/parameters.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <regex>
 
 namespace deploy {
@@ -68,13 +67,6 @@ common::Result<ImageChoice> choose_image(const components::Component& c,
     return choice;
 }
 
-std::optional<double> number_of(const std::string& s) {
-    double v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-    return v;
-}
-
 // Why `value` fails `p`'s constraints, or "".
 std::string violation(const TemplateParameter& p, const std::string& value) {
     if (!p.allowed_values.empty() && std::find(p.allowed_values.begin(), p.allowed_values.end(),
@@ -93,7 +85,7 @@ std::string violation(const TemplateParameter& p, const std::string& value) {
         return "is " + std::to_string(length) + " characters, under its MinLength " +
                std::to_string(*p.min_length);
     if (p.type == "Number" || p.min_value || p.max_value) {
-        auto n = number_of(value);
+        auto n = parse_number(value);
         if (!n) return "is not a number";
         if (p.max_value && *n > *p.max_value) return "is over its MaxValue";
         if (p.min_value && *n < *p.min_value) return "is under its MinValue";

@@ -29,13 +29,6 @@ std::string where(const std::string& file, const YAML::Node& n) {
     return file + ":" + std::to_string(n.Mark().line + 1);
 }
 
-std::optional<double> to_number(const std::string& s) {
-    double v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-    return v;
-}
-
 common::Result<TemplateParameter> parse_parameter(const std::string& file, const std::string& name,
                                                   const YAML::Node& n) {
     TemplateParameter p;
@@ -58,7 +51,7 @@ common::Result<TemplateParameter> parse_parameter(const std::string& file, const
                                                                       {"MinValue", &p.min_value}};
     for (auto [key, out] : numbers) {
         if (auto v = scalar(key)) {
-            *out = to_number(*v);
+            *out = parse_number(*v);
             if (!*out) return common::fail(ErrorCode::input, at + ": " + key + " is not a number");
         }
     }
@@ -66,7 +59,7 @@ common::Result<TemplateParameter> parse_parameter(const std::string& file, const
                                                                     {"MinLength", &p.min_length}};
     for (auto [key, out] : lengths) {
         if (auto v = scalar(key)) {
-            auto number = to_number(*v);
+            auto number = parse_number(*v);
             if (!number)
                 return common::fail(ErrorCode::input, at + ": " + key + " is not a number");
             *out = static_cast<long>(*number);
@@ -122,7 +115,7 @@ void write_scalar(Writer& w, const YAML::Node& n) {
         std::int64_t i = 0;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
         if (ec == std::errc() && end == s.data() + s.size()) return void(w.Int64(i));
-        if (auto d = to_number(s); d && s.find_first_of(".eE") != std::string::npos)
+        if (auto d = parse_number(s); d && s.find_first_of(".eE") != std::string::npos)
             return void(w.Double(*d));
     }
     w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
@@ -187,6 +180,13 @@ YAML::Node quoted(const std::string& s) {
 }
 
 }  // namespace
+
+std::optional<double> parse_number(const std::string& s) {
+    double v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+    return v;
+}
 
 common::Result<Template> parse_template(const std::string& text, const std::string& file) {
     Template t;

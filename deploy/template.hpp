@@ -38,6 +38,9 @@ struct Template {
     std::shared_ptr<TemplateTree> tree;  // the parsed document
 };
 
+/// A number as CloudFormation writes one ("30", "0.5", "-1e3"); nullopt otherwise.
+std::optional<double> parse_number(const std::string& text);
+
 /// Parses template text; `file` names it in messages. Fails with ErrorCode::input naming
 /// file:line when the text is not YAML/JSON, has no `Resources`, or declares a parameter
 /// badly (a constraint that is not a number, a pattern that is not a regular expression).

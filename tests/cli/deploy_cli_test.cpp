@@ -107,7 +107,6 @@ TEST_F(DeployCli, FirstDeployCreatesTheStackWithEveryParameter) {
     auto p = stack_parameters("shop-test");
     EXPECT_EQ(p["(status)"], "CREATE_COMPLETE");
     EXPECT_EQ(p["Stage"], "test");
-    const std::string head = repo.git("rev-parse --short=12 HEAD");
     for (const char* c : {"api", "web", "worker"}) {
         EXPECT_EQ(p[std::string(1, static_cast<char>(std::toupper(c[0]))) + (c + 1) + "Image"],
                   "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:" + std::string(c) + "-1")
