@@ -250,14 +250,14 @@ common::Result<int> execute(const BuildOptions& o, Prepared& p, components::Buil
     auto report =
         components::run_builds(plan, plan_hashes(plan, p), store, *runner, *console, settings);
     if (!report) {
-        (void)store.finish_run(run_id, versioning::RunStatus::failed, now_millis());
+        (void)store.finish_run(run_id, versioning::RunStatus::failed, now_millis(), "");
         return std::unexpected(report.error());
     }
     console.reset();
     const auto status = report->interrupted       ? versioning::RunStatus::cancelled
                         : report->all_succeeded() ? versioning::RunStatus::succeeded
                                                   : versioning::RunStatus::failed;
-    if (auto ok = store.finish_run(run_id, status, now_millis()); !ok)
+    if (auto ok = store.finish_run(run_id, status, now_millis(), ""); !ok)
         return std::unexpected(ok.error());
     write_out(o.json ? report_json(*report, run_id, p.head_id) : report_table(*report));
     if (report->interrupted) return 130;

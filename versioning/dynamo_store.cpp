@@ -8,6 +8,7 @@
 //   COMPONENTS / <component>   every component seen
 //   D#<commit> / <component>   the paths a commit changed
 //   R#<run> / R                a run; RUNNING#<host> / <run> while it runs
+//   RUNS[#<env>] / <run>       every run, and the runs of one environment (ids sort by time)
 //   C#deployments / C          deployment counter
 //   DEP#<env> / <id>           a deployment with its images
 //   CUR / <env>                an environment's latest succeeded deployment
@@ -89,8 +90,13 @@ class DynamoStore final : public VersionStore {
                                   .s("host", r.host)
                                   .n("pid", r.pid)
                                   .n("pid_start", r.pid_start)
+                                  .s("base_reason", r.base_reason)
                                   .take()),
                        a);
+        // Where runs() finds the run: one entry for all runs and one for its environment.
+        for (const std::string& list : {std::string("RUNS"), "RUNS#" + r.env}) {
+            items.PushBack(put(a, Item(a).s("pk", list).s("sk", r.id).take()), a);
+        }
         items.PushBack(put(a, Item(a)
                                   .s("pk", "RUNNING#" + r.host)
                                   .s("sk", r.id)
@@ -101,15 +107,20 @@ class DynamoStore final : public VersionStore {
         return transact(tx, items);
     }
 
-    common::Result<void> finish_run(const std::string& run_id, RunStatus status,
-                                    Millis at) override {
+    common::Result<void> finish_run(const std::string& run_id, RunStatus status, Millis at,
+                                    const std::string& report) override {
         auto run = get("R#" + run_id, "R");
         if (!run) return std::unexpected(run.error());
         Json tx(rapidjson::kObjectType);
         auto& a = tx.GetAllocator();
         JsonValue items(rapidjson::kArrayType);
-        items.PushBack(update(a, "R#" + run_id, "R", "SET #s = :s, finished_at = :f", nullptr,
-                              Item(a).s(":s", std::string(to_string(status))).n(":f", at).take()),
+        items.PushBack(update(a, "R#" + run_id, "R", "SET #s = :s, finished_at = :f, report = :r",
+                              nullptr,
+                              Item(a)
+                                  .s(":s", std::string(to_string(status)))
+                                  .n(":f", at)
+                                  .s(":r", report)
+                                  .take()),
                        a);
         items.PushBack(remove(a, "RUNNING#" + get_s((*run)["Item"], "host"), run_id), a);
         return transact(tx, items);
@@ -297,6 +308,35 @@ class DynamoStore final : public VersionStore {
         std::vector<DiffRecord> out;
         for (const auto& item : (*rows)["Items"].GetArray())
             out.push_back({commit, get_s(item, "sk"), get_list(item, "paths")});
+        return out;
+    }
+
+    common::Result<std::vector<RunRecord>> runs(const std::string& env,
+                                                std::size_t limit) override {
+        auto ids = query_items(env.empty() ? "RUNS" : "RUNS#" + env, false, limit);
+        if (!ids) return std::unexpected(ids.error());
+        std::vector<RunRecord> out;
+        for (const auto& entry : (*ids)["Items"].GetArray()) {
+            auto item = get("R#" + get_s(entry, "sk"), "R");
+            if (!item) return std::unexpected(item.error());
+            if (!item->HasMember("Item")) continue;
+            const auto& i = (*item)["Item"];
+            RunRecord r;
+            r.id = get_s(i, "id");
+            r.trigger = get_s(i, "trigger");
+            r.base = get_s(i, "base");
+            r.head = get_s(i, "head");
+            r.env = get_s(i, "env");
+            r.status = parse_run_status(get_s(i, "status"));
+            r.started_at = get_n(i, "started_at");
+            if (i.HasMember("finished_at")) r.finished_at = get_n(i, "finished_at");
+            r.host = get_s(i, "host");
+            r.pid = get_n(i, "pid");
+            r.pid_start = get_n(i, "pid_start");
+            r.base_reason = get_s(i, "base_reason");
+            r.report = get_s(i, "report");
+            out.push_back(std::move(r));
+        }
         return out;
     }
 
@@ -745,7 +785,7 @@ common::Result<std::size_t> DynamoStore::recover_interrupted(
             items.PushBack(remove(a, "RB#" + run, get_s(b, "sk")), a);
             if (auto ok = transact(tx, items); !ok) return std::unexpected(ok.error());
         }
-        if (auto ok = finish_run(run, RunStatus::interrupted, now); !ok)
+        if (auto ok = finish_run(run, RunStatus::interrupted, now, ""); !ok)
             return std::unexpected(ok.error());
         ++marked;
     }

@@ -49,4 +49,12 @@ std::string_view to_string(RunStatus status) {
     return "running";
 }
 
+RunStatus parse_run_status(std::string_view text) {
+    for (auto s : {RunStatus::succeeded, RunStatus::failed, RunStatus::cancelled,
+                   RunStatus::interrupted}) {
+        if (to_string(s) == text) return s;
+    }
+    return RunStatus::running;
+}
+
 }  // namespace versioning

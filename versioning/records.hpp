@@ -60,6 +60,8 @@ struct BuildEnd {
 enum class RunStatus { running, succeeded, failed, cancelled, interrupted };
 
 std::string_view to_string(RunStatus status);
+/// The status a stored name stands for (running for an unknown name).
+RunStatus parse_run_status(std::string_view text);
 
 struct RunRecord {
     std::string id;
@@ -73,6 +75,8 @@ struct RunRecord {
     std::string host;
     std::int64_t pid = 0;
     std::int64_t pid_start = 0;  // the process's start time, to tell a reused pid apart
+    std::string base_reason{};   // why `base` was used ("last succeeded deployment #4", ...)
+    std::string report{};        // set when the run finishes: JSON (phases, timings, result)
 };
 
 /// The paths of one commit that touched one component.

@@ -58,6 +58,12 @@ const char* const k_migrations[] = {
     CREATE TABLE locks (name TEXT PRIMARY KEY, owner TEXT NOT NULL, acquired_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL) WITHOUT ROWID;
     )sql",
+    // 3: `slipway run` records why it chose its base and a report of its phases.
+    R"sql(
+    ALTER TABLE runs ADD COLUMN base_reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN report TEXT NOT NULL DEFAULT '';
+    CREATE INDEX runs_env ON runs(env, id DESC);
+    )sql",
 };
 
 constexpr const char* k_deployment_columns =
@@ -178,20 +184,39 @@ common::Result<Statement*> SqliteVersionStore::statement(const char* sql) {
 
 common::Result<void> SqliteVersionStore::begin_run(const RunRecord& r) {
     auto s = statement(
-        "INSERT INTO runs (id, trigger, base, head, env, status, started_at, host, pid, pid_start) "
-        "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)");
+        "INSERT INTO runs (id, trigger, base, head, env, status, started_at, host, pid, pid_start, "
+        "base_reason) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)");
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, r.id).bind(2, r.trigger).bind(3, r.base).bind(4, r.head).bind(5, r.env);
     (*s)->bind(6, r.started_at).bind(7, r.host).bind(8, r.pid).bind(9, r.pid_start);
+    (*s)->bind(10, r.base_reason);
     return (*s)->run();
 }
 
 common::Result<void> SqliteVersionStore::finish_run(const std::string& run_id, RunStatus status,
-                                                    Millis at) {
-    auto s = statement("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?");
+                                                    Millis at, const std::string& report) {
+    auto s = statement("UPDATE runs SET status = ?, finished_at = ?, report = ? WHERE id = ?");
     if (!s) return std::unexpected(s.error());
-    (*s)->bind(1, to_string(status)).bind(2, at).bind(3, run_id);
+    (*s)->bind(1, to_string(status)).bind(2, at).bind(3, report).bind(4, run_id);
     return (*s)->run();
+}
+
+common::Result<std::vector<RunRecord>> SqliteVersionStore::runs(const std::string& env,
+                                                                std::size_t limit) {
+    auto s = statement(
+        "SELECT id, trigger, base, head, env, status, started_at, finished_at, host, pid, "
+        "pid_start, base_reason, report FROM runs WHERE ?1 = '' OR env = ?1 ORDER BY id DESC "
+        "LIMIT ?2");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, env).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<RunRecord> out;
+    auto ok = for_each_row(**s, [&](const Statement& row) {
+        out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4),
+                       parse_run_status(row.text(5)), row.int64(6), row.optional_int64(7),
+                       row.text(8), row.int64(9), row.int64(10), row.text(11), row.text(12)});
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
 }
 
 common::Result<BuildRecord> SqliteVersionStore::reserve_build(

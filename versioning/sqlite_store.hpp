@@ -19,8 +19,10 @@ class SqliteVersionStore final : public VersionStore {
     static int schema_version();
 
     common::Result<void> begin_run(const RunRecord& run) override;
-    common::Result<void> finish_run(const std::string& run_id, RunStatus status,
-                                    Millis at) override;
+    common::Result<void> finish_run(const std::string& run_id, RunStatus status, Millis at,
+                                    const std::string& report) override;
+    common::Result<std::vector<RunRecord>> runs(const std::string& env,
+                                                std::size_t limit) override;
     common::Result<BuildRecord> reserve_build(
         const BuildStart& start,
         const std::function<std::string(std::int64_t)>& image_uri) override;

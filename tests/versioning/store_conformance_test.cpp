@@ -218,7 +218,38 @@ TEST_P(StoreConformance, RunsAndRecoveryOfInterruptedOnes) {
     EXPECT_EQ(*store->recover_interrupted("host-a", 6000, [](auto, auto) { return true; }), 0u);
     // A new reservation never reuses the interrupted number.
     EXPECT_EQ(reserve("api").build_number, 4);
-    ASSERT_TRUE(store->finish_run("run-alive", RunStatus::succeeded, 7000));
+    ASSERT_TRUE(store->finish_run("run-alive", RunStatus::succeeded, 7000, "{}"));
+}
+
+TEST_P(StoreConformance, RunsAreListedPerEnvironmentNewestFirstWithTheirReport) {
+    versioning::RunRecord first{"20261122T010000-aaaaaa", "codebuild:ml:1", "test", "c1", "test",
+                                RunStatus::running, 100, {}, "host-a", 111, 1};
+    first.base_reason = "environment base branch 'test'";
+    versioning::RunRecord second = first;
+    second.id = "20261122T020000-bbbbbb", second.base = "c1", second.head = "c2";
+    second.base_reason = "last succeeded deployment #1";
+    versioning::RunRecord other = first;
+    other.id = "20261122T030000-cccccc", other.env = "prod";
+    for (const auto& r : {first, second, other}) ASSERT_TRUE(store->begin_run(r));
+    ASSERT_TRUE(store->finish_run(first.id, RunStatus::succeeded, 900, R"({"result":"deployed"})"));
+    ASSERT_TRUE(store->finish_run(second.id, RunStatus::failed, 950, R"({"result":"failed"})"));
+
+    auto test_runs = store->runs("test", 10);
+    ASSERT_TRUE(test_runs) << test_runs.error().message;
+    ASSERT_EQ(test_runs->size(), 2u);
+    EXPECT_EQ((*test_runs)[0].id, second.id);
+    EXPECT_EQ((*test_runs)[0].status, RunStatus::failed);
+    EXPECT_EQ((*test_runs)[0].base_reason, "last succeeded deployment #1");
+    EXPECT_EQ((*test_runs)[0].report, R"({"result":"failed"})");
+    EXPECT_EQ((*test_runs)[1].id, first.id);
+    EXPECT_EQ((*test_runs)[1].trigger, "codebuild:ml:1");
+    EXPECT_EQ((*test_runs)[1].finished_at, 900);
+    auto all = store->runs("", 2);
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ((*all)[0].id, other.id);
+    EXPECT_EQ((*all)[0].status, RunStatus::running);
+    EXPECT_FALSE((*all)[0].finished_at);
 }
 
 }  // namespace
