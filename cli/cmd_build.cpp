@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/build_session.hpp"
 #include "cli/command.hpp"
 #include "cli/console.hpp"
 #include "cli/project.hpp"
@@ -19,8 +20,6 @@
 #include "components/build_plan.hpp"
 #include "components/builder.hpp"
 #include "components/input_hash.hpp"
-
-extern char** environ;
 
 namespace cli {
 namespace {
@@ -99,25 +98,16 @@ common::Result<Prepared> prepare(const BuildOptions& o) {
         p.selection = selector.select(*paths);
         for (const auto& c : p.selection.affected) p.selected.push_back(c.name);
     }
-    auto files = p.repo->list_files_with_ids(p.head_id);
-    if (!files) return std::unexpected(files.error());
-    p.hashes =
-        components::input_hashes(p.manifest, p.graph, selector, *files,
-                                 [](std::string_view text) { return diff::hash_text(text); });
+    auto hashes = component_hashes(*p.repo, p.manifest, p.graph, p.head_id);
+    if (!hashes) return std::unexpected(hashes.error());
+    p.hashes = std::move(*hashes);
     return p;
-}
-
-std::vector<std::string> plan_hashes(const components::BuildPlan& plan, const Prepared& p) {
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < plan.size(); ++i)
-        out.push_back(p.hashes[p.graph.index_of(plan.at(i).component)]);
-    return out;
 }
 
 // --dry-run: what would be built, with the numbers and images it would take; no writes.
 common::Result<int> print_plan(const BuildOptions& o, const Prepared& p,
                                const components::BuildPlan& plan, versioning::VersionStore* store) {
-    const auto hashes = plan_hashes(plan, p);
+    const auto hashes = plan_hashes(plan, p.graph, p.hashes);
     const std::string stamp = compact_time(now_millis());
     std::string out = plan.size() ? "" : "nothing to build\n";
     for (std::size_t i = 0; i < plan.size(); ++i) {
@@ -192,68 +182,27 @@ std::string report_table(const components::BuildReport& r) {
     return out;
 }
 
-std::vector<versioning::DiffRecord> diffs_of(const components::Selection& s,
-                                             const std::string& commit) {
-    std::vector<versioning::DiffRecord> out;
-    for (const auto& c : s.affected) {
-        std::set<std::string> paths;
-        for (const auto& r : c.reasons) {
-            if (r.kind != components::ReasonKind::dependency) paths.insert(r.path);
-        }
-        out.push_back({commit, c.name, {paths.begin(), paths.end()}});
-    }
-    return out;
-}
-
 // Records the run, runs the plan, records how it ended.
 common::Result<int> execute(const BuildOptions& o, Prepared& p, components::BuildPlan& plan,
                             versioning::VersionStore& store) {
-    const std::string root = p.repo->root().string();
     const auto started = now_millis();
-    const std::string host = host_name();
-    if (auto r = store.recover_interrupted(host, started, process_alive); !r)
+    if (auto r = store.recover_interrupted(host_name(), started, process_alive); !r)
         return std::unexpected(r.error());
     const std::string run_id = new_run_id(started);
-    versioning::RunRecord run{run_id,
-                              "cli",
-                              o.request.base,
-                              o.request.head,
-                              o.env,
-                              versioning::RunStatus::running,
-                              started,
-                              {},
-                              host,
-                              ::getpid(),
-                              process_start(::getpid())};
+    auto run = new_run_record(run_id, "cli", o.request.base, o.request.head, o.env, started);
     if (auto ok = store.begin_run(run); !ok) return std::unexpected(ok.error());
     if (!o.request.base.empty()) {
         if (auto ok = store.record_diffs(diffs_of(p.selection, p.head_id)); !ok)
             return std::unexpected(ok.error());
     }
-    components::BuildSettings settings;
-    settings.run_id = run_id;
-    settings.commit = p.head_id;
-    settings.repo_root = root;
-    settings.env = o.env;
-    settings.timestamp = compact_time(started);
-    settings.log_dir = slipway_dir(root, "logs/" + run_id);
-    settings.image = p.manifest.image;
-    for (char** e = environ; *e; ++e) settings.base_env.emplace_back(*e);
-    settings.jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
-    settings.fail_fast = o.fail_fast;
-    settings.reuse = !o.no_reuse;
-    settings.now = now_millis;
-
-    auto console = make_console(o.quiet);
-    auto runner = components::make_process_runner(*console, common::install_interrupt_pipe(),
-                                                  std::chrono::seconds(5));
-    auto report =
-        components::run_builds(plan, plan_hashes(plan, p), store, *runner, *console, settings);
+    BuildJob job{run_id,           p.head_id, o.env,  p.repo->root().string(),
+                 p.manifest.image, started,   o.jobs, o.fail_fast,
+                 !o.no_reuse,      o.quiet};
+    auto report = run_build_plan(plan, plan_hashes(plan, p.graph, p.hashes), store, job);
     if (!report) {
         (void)store.finish_run(run_id, versioning::RunStatus::failed, now_millis(), "");
         return std::unexpected(report.error());
     }
-    console.reset();
     const auto status = report->interrupted       ? versioning::RunStatus::cancelled
                         : report->all_succeeded() ? versioning::RunStatus::succeeded
                                                   : versioning::RunStatus::failed;
