@@ -35,5 +35,6 @@ Handler setup_store(CLI::App& sub);
 Handler setup_deploy(CLI::App& sub);
 Handler setup_promote(CLI::App& sub);
 Handler setup_rollback(CLI::App& sub);
+Handler setup_run(CLI::App& sub);
 
 }  // namespace cli

@@ -14,6 +14,8 @@
 namespace {
 
 const cli::Command k_commands[] = {
+    {"run", "the whole pipeline for an environment: diff, select, build, record, deploy",
+     cli::setup_run},
     {"diff", "print the paths changed between two refs, as git diff does", cli::setup_diff},
     {"affected", "list the components a change affects, and why", cli::setup_affected},
     {"graph", "print the component dependency graph (text or DOT)", cli::setup_graph},

@@ -8,7 +8,9 @@ Two corrections to moto, each for a behaviour real AWS has and moto lacks:
 - CloudFormation: executing an UPDATE change set does not store the change set's parameters
   as the stack's (moto 5.x), so the next change set is compared with the parameters of the
   stack's creation and a rollback to them is wrongly reported as "no changes". The patch
-  stores them, as CloudFormation does.
+  stores them, as CloudFormation does. It also fills in the stack's Outputs, which moto
+  computes only when a stack is created or updated without a change set (so a stack made
+  by a change set never shows any).
 """
 import sys
 
@@ -23,7 +25,10 @@ def _execute_and_keep_parameters(self, change_set_name, stack_name=None):
     _execute(self, change_set_name, stack_name)
     for change_set in self.change_sets.values():
         if change_set_name in (change_set.change_set_id, change_set.change_set_name):
-            self.stacks[change_set.stack_id].parameters = change_set.parameters
+            stack = self.stacks[change_set.stack_id]
+            stack.parameters = change_set.parameters
+            stack._parse_template()
+            stack.output_map = stack._create_output_map()
 
 
 cfn.CloudFormationBackend.execute_change_set = _execute_and_keep_parameters
