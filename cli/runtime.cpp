@@ -65,7 +65,12 @@ std::int64_t process_start(std::int64_t pid) {
 }
 
 bool process_alive(std::int64_t pid, std::int64_t start) {
-    return pid > 0 && process_start(pid) == start;
+    if (pid <= 0 || process_start(pid) != start) return false;
+    // A killed process nobody has reaped yet (state Z) is gone as far as its work goes.
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto close = stat.rfind(')');
+    return close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] != 'Z';
 }
 
 std::string new_run_id(versioning::Millis at) {

@@ -8,7 +8,7 @@
 //   COMPONENTS / <component>   every component seen
 //   D#<commit> / <component>   the paths a commit changed
 //   R#<run> / R                a run; RUNNING#<host> / <run> while it runs
-//   RUNS[#<env>] / <run>       every run, and the runs of one environment (ids sort by time)
+//   RUNS[#<env>] / <start>#<run>  every run, and the runs of one environment, by start time
 //   C#deployments / C          deployment counter
 //   DEP#<env> / <id>           a deployment with its images
 //   CUR / <env>                an environment's latest succeeded deployment
@@ -24,6 +24,8 @@
 // carries this reservation's random token, so it is recognised as done rather than
 // taking another number.
 #include "versioning/dynamo_store.hpp"
+
+#include <fmt/format.h>
 
 #include <chrono>
 #include <random>
@@ -94,8 +96,10 @@ class DynamoStore final : public VersionStore {
                                   .take()),
                        a);
         // Where runs() finds the run: one entry for all runs and one for its environment.
+        // Sorted by start time: run ids sort by the second only.
+        const std::string order = fmt::format("{:013d}#{}", r.started_at, r.id);
         for (const std::string& list : {std::string("RUNS"), "RUNS#" + r.env}) {
-            items.PushBack(put(a, Item(a).s("pk", list).s("sk", r.id).take()), a);
+            items.PushBack(put(a, Item(a).s("pk", list).s("sk", order).s("id", r.id).take()), a);
         }
         items.PushBack(put(a, Item(a)
                                   .s("pk", "RUNNING#" + r.host)
@@ -114,14 +118,11 @@ class DynamoStore final : public VersionStore {
         Json tx(rapidjson::kObjectType);
         auto& a = tx.GetAllocator();
         JsonValue items(rapidjson::kArrayType);
-        items.PushBack(update(a, "R#" + run_id, "R", "SET #s = :s, finished_at = :f, report = :r",
-                              nullptr,
-                              Item(a)
-                                  .s(":s", std::string(to_string(status)))
-                                  .n(":f", at)
-                                  .s(":r", report)
-                                  .take()),
-                       a);
+        items.PushBack(
+            update(
+                a, "R#" + run_id, "R", "SET #s = :s, finished_at = :f, report = :r", nullptr,
+                Item(a).s(":s", std::string(to_string(status))).n(":f", at).s(":r", report).take()),
+            a);
         items.PushBack(remove(a, "RUNNING#" + get_s((*run)["Item"], "host"), run_id), a);
         return transact(tx, items);
     }
@@ -317,7 +318,7 @@ class DynamoStore final : public VersionStore {
         if (!ids) return std::unexpected(ids.error());
         std::vector<RunRecord> out;
         for (const auto& entry : (*ids)["Items"].GetArray()) {
-            auto item = get("R#" + get_s(entry, "sk"), "R");
+            auto item = get("R#" + get_s(entry, "id"), "R");
             if (!item) return std::unexpected(item.error());
             if (!item->HasMember("Item")) continue;
             const auto& i = (*item)["Item"];

@@ -62,7 +62,7 @@ const char* const k_migrations[] = {
     R"sql(
     ALTER TABLE runs ADD COLUMN base_reason TEXT NOT NULL DEFAULT '';
     ALTER TABLE runs ADD COLUMN report TEXT NOT NULL DEFAULT '';
-    CREATE INDEX runs_env ON runs(env, id DESC);
+    CREATE INDEX runs_env ON runs(env, started_at DESC);
     )sql",
 };
 
@@ -205,7 +205,8 @@ common::Result<std::vector<RunRecord>> SqliteVersionStore::runs(const std::strin
                                                                 std::size_t limit) {
     auto s = statement(
         "SELECT id, trigger, base, head, env, status, started_at, finished_at, host, pid, "
-        "pid_start, base_reason, report FROM runs WHERE ?1 = '' OR env = ?1 ORDER BY id DESC "
+        "pid_start, base_reason, report FROM runs WHERE ?1 = '' OR env = ?1 ORDER BY started_at "
+        "DESC, id DESC "
         "LIMIT ?2");
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, env).bind(2, static_cast<std::int64_t>(limit));

@@ -222,14 +222,24 @@ TEST_P(StoreConformance, RunsAndRecoveryOfInterruptedOnes) {
 }
 
 TEST_P(StoreConformance, RunsAreListedPerEnvironmentNewestFirstWithTheirReport) {
-    versioning::RunRecord first{"20261122T010000-aaaaaa", "codebuild:ml:1", "test", "c1", "test",
-                                RunStatus::running, 100, {}, "host-a", 111, 1};
+    versioning::RunRecord first{"20261122T010000-aaaaaa",
+                                "codebuild:ml:1",
+                                "test",
+                                "c1",
+                                "test",
+                                RunStatus::running,
+                                100,
+                                {},
+                                "host-a",
+                                111,
+                                1};
     first.base_reason = "environment base branch 'test'";
     versioning::RunRecord second = first;
     second.id = "20261122T020000-bbbbbb", second.base = "c1", second.head = "c2";
+    second.started_at = 200;
     second.base_reason = "last succeeded deployment #1";
     versioning::RunRecord other = first;
-    other.id = "20261122T030000-cccccc", other.env = "prod";
+    other.id = "20261122T030000-cccccc", other.env = "prod", other.started_at = 300;
     for (const auto& r : {first, second, other}) ASSERT_TRUE(store->begin_run(r));
     ASSERT_TRUE(store->finish_run(first.id, RunStatus::succeeded, 900, R"({"result":"deployed"})"));
     ASSERT_TRUE(store->finish_run(second.id, RunStatus::failed, 950, R"({"result":"failed"})"));
