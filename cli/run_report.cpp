@@ -44,6 +44,50 @@ double seconds(versioning::Millis ms) {
     return static_cast<double>(ms) / 1000.0;
 }
 
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_string(JsonWriter& w, const char* key, const std::string& value) {
+    w.Key(key);
+    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void write_row(JsonWriter& w, const SummaryRow& r) {
+    w.StartObject();
+    w.Key("build_number");
+    r.build_number ? w.Int64(r.build_number) : w.Null();
+    write_string(w, "component", r.component);
+    w.Key("duration_ms"), w.Int64(r.duration);
+    w.Key("exit_code");
+    r.exit_code ? w.Int(*r.exit_code) : w.Null();
+    write_string(w, "image_uri", r.image_uri);
+    write_string(w, "kind", r.kind);
+    write_string(w, "log_path", r.log_path);
+    write_string(w, "parameter", r.parameter);
+    w.Key("parameter_changed"), w.Bool(r.parameter_changed);
+    write_string(w, "reason", r.reason);
+    write_string(w, "status", r.status);
+    w.EndObject();
+}
+
+// One build's test case: a failure with the log's end, or a skip.
+void add_build_case(pugi::xml_node c, const SummaryRow& r, int& failures, int& skipped) {
+    if (r.status == "failed" || r.status == "timed-out") {
+        ++failures;
+        auto f = c.append_child("failure");
+        f.append_attribute("message") =
+            (r.status == "timed-out" ? std::string("timed out")
+                                     : fmt::format("exit code {}", r.exit_code.value_or(-1)))
+                .c_str();
+        f.text() = r.log_tail.c_str();
+    } else if (r.status == "skipped" || r.status == "cancelled") {
+        ++skipped;
+        c.append_child("skipped").append_attribute("message") = r.status.c_str();
+    }
+    const std::string out =
+        fmt::format("build #{} {}\nlog: {}", r.build_number, r.image_uri, r.log_path);
+    c.append_child("system-out").text() = out.c_str();
+}
+
 }  // namespace
 
 Trigger detect_trigger(const std::map<std::string, std::string>& env) {
@@ -111,33 +155,14 @@ std::string summary_table(const RunSummary& s) {
 
 std::string summary_json(const RunSummary& s) {
     rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-    auto str = [&w](const char* key, const std::string& value) {
-        w.Key(key);
-        w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-    };
+    JsonWriter w(buffer);
+    auto str = [&w](const char* key, const std::string& value) { write_string(w, key, value); };
     w.StartObject();
     str("base", s.base);
     str("base_reason", s.base_reason);
     w.Key("components");
     w.StartArray();
-    for (const auto& r : s.rows) {
-        w.StartObject();
-        w.Key("build_number");
-        r.build_number ? w.Int64(r.build_number) : w.Null();
-        str("component", r.component);
-        w.Key("duration_ms"), w.Int64(r.duration);
-        w.Key("exit_code");
-        r.exit_code ? w.Int(*r.exit_code) : w.Null();
-        str("image_uri", r.image_uri);
-        str("kind", r.kind);
-        str("log_path", r.log_path);
-        str("parameter", r.parameter);
-        w.Key("parameter_changed"), w.Bool(r.parameter_changed);
-        str("reason", r.reason);
-        str("status", r.status);
-        w.EndObject();
-    }
+    for (const auto& r : s.rows) write_row(w, r);
     w.EndArray();
     w.Key("deployment_id");
     s.deployment_id ? w.Int64(s.deployment_id) : w.Null();
@@ -183,22 +208,8 @@ std::string junit_xml(const RunSummary& s) {
     };
     for (const auto& r : s.rows) {
         if (!r.built) continue;
-        auto c = add_case("slipway.build", r.component, seconds(r.duration));
-        if (r.status == "failed" || r.status == "timed-out") {
-            ++failures;
-            auto f = c.append_child("failure");
-            f.append_attribute("message") =
-                (r.status == "timed-out" ? std::string("timed out")
-                                         : fmt::format("exit code {}", r.exit_code.value_or(-1)))
-                    .c_str();
-            f.text() = r.log_tail.c_str();
-        } else if (r.status == "skipped" || r.status == "cancelled") {
-            ++skipped;
-            c.append_child("skipped").append_attribute("message") = r.status.c_str();
-        }
-        std::string out =
-            fmt::format("build #{} {}\nlog: {}", r.build_number, r.image_uri, r.log_path);
-        c.append_child("system-out").text() = out.c_str();
+        add_build_case(add_case("slipway.build", r.component, seconds(r.duration)), r, failures,
+                       skipped);
     }
     if (s.result == "deployed" || s.result == "up-to-date" || s.result == "deploy-failed" ||
         s.result == "declined") {

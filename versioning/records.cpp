@@ -50,8 +50,8 @@ std::string_view to_string(RunStatus status) {
 }
 
 RunStatus parse_run_status(std::string_view text) {
-    for (auto s : {RunStatus::succeeded, RunStatus::failed, RunStatus::cancelled,
-                   RunStatus::interrupted}) {
+    for (auto s :
+         {RunStatus::succeeded, RunStatus::failed, RunStatus::cancelled, RunStatus::interrupted}) {
         if (to_string(s) == text) return s;
     }
     return RunStatus::running;

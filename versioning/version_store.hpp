@@ -20,8 +20,8 @@ class VersionStore {
     /// Records a new run (status running) and returns its id as given.
     virtual common::Result<void> begin_run(const RunRecord& run) = 0;
     /// Ends a run with its status and `report` (JSON text; empty when there is none).
-    virtual common::Result<void> finish_run(const std::string& run_id, RunStatus status,
-                                            Millis at, const std::string& report) = 0;
+    virtual common::Result<void> finish_run(const std::string& run_id, RunStatus status, Millis at,
+                                            const std::string& report) = 0;
     /// The runs of one environment (`env` empty: every run), newest first.
     virtual common::Result<std::vector<RunRecord>> runs(const std::string& env,
                                                         std::size_t limit) = 0;
