@@ -150,6 +150,14 @@ common::Result<int> run_history(const QueryOptions& o) {
     return 0;
 }
 
+// What a component without builds is: a library or config component has none to have.
+std::string never_built(const Context& c, const std::string& name) {
+    const auto* comp = c.manifest ? c.manifest->find(name) : nullptr;
+    if (comp && comp->kind != components::ComponentKind::image)
+        return "(" + std::string(components::to_string(comp->kind)) + ")";
+    return "never built";
+}
+
 common::Result<int> run_status(const QueryOptions& o) {
     auto c = open_context(o);
     if (!c) return std::unexpected(c.error());
@@ -186,7 +194,7 @@ common::Result<int> run_status(const QueryOptions& o) {
         text += fmt::format(
             "{:<24} {:<8} {:<11}", name,
             built && it->second.build_number ? "#" + std::to_string(it->second.build_number) : "-",
-            built ? versioning::to_string(it->second.status) : "never built");
+            built ? versioning::to_string(it->second.status) : never_built(*c, name));
         w.StartObject();
         w.Key("deployed");
         w.StartObject();
