@@ -352,7 +352,7 @@ TEST_F(RunCliSmall, CodeBuildsVariablesNameTheHeadAndTheTrigger) {
     repo.write("api/main.py", "v3\n");
     repo.commit("api v3, not part of this build");
     const auto report_file = (out.path() / "report.json").string();
-    auto r = slipway("run --env test -q --json-report " + report_file,
+    auto r = slipway("-v run --env test -q --json-report " + report_file,
                      "CODEBUILD_BUILD_ID=ml:4f1b CODEBUILD_BUILD_NUMBER=17 "
                      "CODEBUILD_RESOLVED_SOURCE_VERSION=" +
                          built +
@@ -360,6 +360,8 @@ TEST_F(RunCliSmall, CodeBuildsVariablesNameTheHeadAndTheTrigger) {
                          "CODEBUILD_WEBHOOK_HEAD_REF=refs/heads/dev");
     ASSERT_EQ(r.status, 0) << r.out << r.err;
     EXPECT_EQ(builds_of_last_run(), "web#2 succeeded\n");
+    EXPECT_EQ((r.out + r.err).find(k_secret), std::string::npos);  // -v logs no secret
+    EXPECT_EQ((r.out + r.err).find("AKIDRUNTEST"), std::string::npos);
     EXPECT_EQ(sql("SELECT trigger, base, head FROM runs ORDER BY started_at DESC LIMIT 1"),
               "codebuild:ml:4f1b|" + old_head + "|" + built + "\n");
     std::ifstream file(report_file);
