@@ -87,3 +87,9 @@ def start_moto(log=subprocess.DEVNULL, plain=False):
         except OSError:
             time.sleep(0.1)
     return moto, f"http://127.0.0.1:{port}"
+
+
+def aws_env(url):
+    """The environment that points the aws CLI and slipway at the moto server `url`."""
+    return dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY="bench",
+                AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true", CI="true")

@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import SLIPWAY, run_once, start_moto  # noqa: E402
+from benchlib import SLIPWAY, aws_env, run_once, start_moto  # noqa: E402
 from deploy_vs_cli import COMPONENTS, REPO, param, template  # noqa: E402
 
 TABLE = "bench-versions"
@@ -105,8 +105,7 @@ def main():
     work = tempfile.mkdtemp(prefix="slipway-run-bench-")
     log = open(os.path.join(work, "moto.log"), "w+")
     moto, url = start_moto(log)
-    env = dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY="bench",
-               AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true", CI="true")
+    env = aws_env(url)
     try:
         repo = os.path.join(work, "repo")
         prepare(repo, env)

@@ -334,13 +334,15 @@ common::Result<int> fail_run(RunState& s, const RunOptions& o, const common::Err
     return std::unexpected(e);
 }
 
-void begin_record(RunState& s) {
+common::Result<void> begin_record(RunState& s) {
     auto run = new_run_record(s.summary.run_id, s.trigger.name, s.base_id, s.ctx.commit,
                               s.ctx.env->name, s.summary.started_at);
     run.base_reason = s.base.reason;
     s.summary.base = s.base_id;
     s.summary.base_reason = s.base.reason;
-    if (auto ok = s.ctx.store->begin_run(run); ok) s.recorded = true;
+    if (auto ok = s.ctx.store->begin_run(run); !ok) return ok;
+    s.recorded = true;
+    return {};
 }
 
 // 5. The builds; their outcome is in `report`.
@@ -413,7 +415,7 @@ void announce(const RunState& s, const components::BuildPlan& plan) {
 }
 
 // --plan: the selection, the builds that would run, the change set they would make.
-common::Result<int> plan_run(RunState& s, const RunOptions& o, const components::BuildPlan& plan,
+common::Result<int> plan_run(RunState& s, const components::BuildPlan& plan,
                              deploy::DeployPlan dp) {
     std::cout << fmt::format("base {} ({})\n", s.base_id.empty() ? "-" : s.base_id.substr(0, 12),
                              s.base.reason);
@@ -430,7 +432,6 @@ common::Result<int> plan_run(RunState& s, const RunOptions& o, const components:
     }
     auto done = run_plan(s.ctx, s.deploy, std::move(dp));
     if (!done) return std::unexpected(done.error());
-    (void)o;
     return done->exit;
 }
 
@@ -445,9 +446,8 @@ common::Result<int> run_pipeline(const RunOptions& o) {
     auto plan = components::BuildPlan::make(s.ctx.manifest, s.graph, s.selected);
     auto dp = preflight(s, plan, !o.no_reuse);
     if (!dp) return std::unexpected(dp.error());
-    if (o.plan) return plan_run(s, o, plan, std::move(*dp));
-    begin_record(s);
-    if (!s.recorded) return common::fail(ErrorCode::external, "recording the run failed");
+    if (o.plan) return plan_run(s, plan, std::move(*dp));
+    if (auto ok = begin_record(s); !ok) return std::unexpected(ok.error());
     announce(s, plan);
     if (!s.deploy_needed) {
         std::cout << fmt::format("nothing affected ({} changed paths): stack {} untouched\n",

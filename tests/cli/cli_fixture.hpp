@@ -20,4 +20,12 @@ inline void expect_one_line_error(const support::CommandResult& r, int status,
     EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
 }
 
+/// Variables that point slipway and the aws CLI at a moto server, as a prefix for a command.
+inline std::string moto_env(const std::string& url, const std::string& key_id,
+                            const std::string& secret) {
+    return "AWS_ENDPOINT_URL=" + url + " AWS_ACCESS_KEY_ID=" + key_id +
+           " AWS_SECRET_ACCESS_KEY=" + secret +
+           " AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=us-east-1 CI=true ";
+}
+
 }  // namespace cli_test

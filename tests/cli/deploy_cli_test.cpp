@@ -61,9 +61,7 @@ class DeployCli : public ::testing::Test {
         for (const char* c : {"api", "web", "worker"})
             repo.write(std::string(c) + "/main.py", "v1\n");
         repo.commit("init");
-        env = "AWS_ENDPOINT_URL=" + moto.url() +
-              " AWS_ACCESS_KEY_ID=AKIDDEPLOYTEST AWS_SECRET_ACCESS_KEY=" + k_secret +
-              " AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=us-east-1 CI=true ";
+        env = cli_test::moto_env(moto.url(), "AKIDDEPLOYTEST", k_secret);
     }
 
     support::CommandResult slipway(const std::string& args) {

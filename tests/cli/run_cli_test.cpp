@@ -26,9 +26,7 @@ class RunCli : public ::testing::Test {
         if (!moto.available()) GTEST_SKIP() << moto.why_not();
         if (support::run("command -v aws && command -v sqlite3").status != 0)
             GTEST_SKIP() << "needs the aws CLI and sqlite3";
-        env = "AWS_ENDPOINT_URL=" + moto.url() +
-              " AWS_ACCESS_KEY_ID=AKIDRUNTEST AWS_SECRET_ACCESS_KEY=" + k_secret +
-              " AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=us-east-1 CI=true ";
+        env = cli_test::moto_env(moto.url(), "AKIDRUNTEST", k_secret);
     }
 
     // The example project as the demo makes it: branch test at the first commit, dev ahead.
