@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <map>
 #include <set>
 #include <thread>
+
+#include <spdlog/spdlog.h>
 
 #include "cli/console.hpp"
 #include "cli/runtime.hpp"
@@ -63,6 +66,28 @@ std::vector<versioning::DiffRecord> diffs_of(const components::Selection& s,
     return out;
 }
 
+namespace {
+
+// How long each component's last build took, when it ran to success: the plan's weights
+// when more builds are planned than run at once. Only an ordering hint, so a store that
+// cannot answer leaves the plan unweighted.
+std::map<std::string, std::int64_t> expected_durations(versioning::VersionStore& store) {
+    std::map<std::string, std::int64_t> out;
+    auto latest = store.latest_builds();
+    if (!latest) {
+        spdlog::debug("no build durations for scheduling: {}", latest.error().message);
+        return out;
+    }
+    for (const auto& b : *latest) {
+        if (b.status == versioning::BuildStatus::succeeded && b.finished_at &&
+            *b.finished_at > b.started_at)
+            out[b.component] = *b.finished_at - b.started_at;
+    }
+    return out;
+}
+
+}  // namespace
+
 common::Result<components::BuildReport> run_build_plan(components::BuildPlan& plan,
                                                        const std::vector<std::string>& hashes,
                                                        versioning::VersionStore& store,
@@ -80,6 +105,7 @@ common::Result<components::BuildReport> run_build_plan(components::BuildPlan& pl
     settings.fail_fast = job.fail_fast;
     settings.reuse = job.reuse;
     settings.now = now_millis;
+    if (plan.size() > settings.jobs) plan.weigh(expected_durations(store));
     auto console = make_console(job.quiet);
     auto runner = components::make_process_runner(*console, common::install_interrupt_pipe(),
                                                   std::chrono::seconds(5));

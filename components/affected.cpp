@@ -1,7 +1,6 @@
 #include "components/affected.hpp"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
+#include "components/parallel.hpp"
 
 #include <algorithm>
 
@@ -55,11 +54,11 @@ Selection Selector::select(std::span<const std::string> changed_paths) const {
     //    is read-only), its results then taken in path order.
     std::vector<std::vector<PatternIndex::Hit>> hits_of(out.changed.size());
     constexpr std::size_t k_grain = 512;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.changed.size(), k_grain),
-                      [&](const auto& range) {
-                          for (std::size_t i = range.begin(); i != range.end(); ++i)
-                              m_index.match(out.changed[i], hits_of[i]);
-                      });
+    for_each_chunk(out.changed.size(), k_grain,
+                   [&](std::size_t, std::size_t begin, std::size_t end) {
+                       for (std::size_t i = begin; i != end; ++i)
+                           m_index.match(out.changed[i], hits_of[i]);
+                   });
     for (std::size_t i = 0; i < out.changed.size(); ++i) {
         const std::string& path = out.changed[i];
         const auto& hits = hits_of[i];

@@ -38,18 +38,34 @@ BuildPlan BuildPlan::make(const Manifest& manifest, const ComponentGraph& graph,
         b.waits_for.assign(waits.begin(), waits.end());
         for (std::size_t w : waits) plan.m_builds[w].dependents.push_back(plan_index[v]);
     }
-    // Chains, from the last build in dependency order back to the first.
-    for (std::size_t i = plan.m_builds.size(); i-- > 0;) {
-        std::size_t longest = 0;
-        for (std::size_t d : plan.m_builds[i].dependents)
-            longest = std::max(longest, plan.m_builds[d].chain);
-        plan.m_builds[i].chain = longest + 1;
-    }
+    plan.weigh({});
     plan.m_state.assign(plan.m_builds.size(), PlanState::pending);
     plan.m_waiting.resize(plan.m_builds.size());
     for (std::size_t i = 0; i < plan.m_builds.size(); ++i)
         plan.m_waiting[i] = plan.m_builds[i].waits_for.size();
     return plan;
+}
+
+void BuildPlan::weigh(const std::map<std::string, std::int64_t>& expected_ms) {
+    std::vector<std::int64_t> known;
+    for (const auto& b : m_builds) {
+        if (auto it = expected_ms.find(b.component); it != expected_ms.end())
+            known.push_back(it->second);
+    }
+    std::int64_t fallback = 1;
+    if (!known.empty()) {
+        std::ranges::nth_element(known,
+                                 known.begin() + static_cast<std::ptrdiff_t>(known.size() / 2));
+        fallback = std::max<std::int64_t>(1, known[known.size() / 2]);
+    }
+    // From the last build in dependency order back to the first.
+    for (std::size_t i = m_builds.size(); i-- > 0;) {
+        std::int64_t longest = 0;
+        for (std::size_t d : m_builds[i].dependents) longest = std::max(longest, m_builds[d].chain);
+        auto it = expected_ms.find(m_builds[i].component);
+        m_builds[i].chain =
+            longest + (it != expected_ms.end() ? std::max<std::int64_t>(1, it->second) : fallback);
+    }
 }
 
 std::optional<std::size_t> BuildPlan::next_ready() {

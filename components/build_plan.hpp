@@ -5,9 +5,13 @@
 //
 // A build waits for every planned build it depends on, also through dependencies that
 // are not built themselves (a library without a build step passes its dependencies on).
-// Among ready builds the one heading the longest chain of waiting dependents starts first
-// (a critical-path proxy, since durations are not known in advance), ties by name.
+// Among ready builds the one heading the longest chain of work still to do starts first
+// (critical-path scheduling), ties by name. Work is measured in expected durations when the
+// caller knows them (`weigh`: each component's last build, as ninja uses its log), and in
+// builds when it does not.
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +27,7 @@ struct PlannedBuild {
     std::chrono::seconds timeout{0};
     std::vector<std::size_t> waits_for;   // plan indices
     std::vector<std::size_t> dependents;  // plan indices
-    std::size_t chain = 0;                // longest chain of dependents below it, itself included
+    std::int64_t chain = 0;  // the longest chain of work from this build on, itself included
 };
 
 enum class PlanState { pending, running, succeeded, failed, skipped };
@@ -38,6 +42,10 @@ class BuildPlan {
     [[nodiscard]] std::size_t size() const { return m_builds.size(); }
     [[nodiscard]] const PlannedBuild& at(std::size_t i) const { return m_builds[i]; }
     [[nodiscard]] PlanState state(std::size_t i) const { return m_state[i]; }
+
+    /// Weighs each build with its expected duration in ms (by component); builds without one
+    /// count as the median of the known ones. With none known every build weighs 1.
+    void weigh(const std::map<std::string, std::int64_t>& expected_ms);
 
     /// The next build whose dependencies all succeeded, now marked running; nullopt if none.
     std::optional<std::size_t> next_ready();

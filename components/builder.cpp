@@ -132,17 +132,14 @@ class Run {
         return {};
     }
 
+    // A build ended. The slot it frees is refilled before its end is written to the store,
+    // so the store write overlaps the next build instead of delaying it.
     common::Result<void> finish(const Finished& f) {
         BuildOutcome& b = m_report.builds[f.job];
         b.status = status_of(f);
         b.finished_at = m_s.now();
         if (f.kind == ExitKind::exited) b.exit_code = f.code;
         if (f.kind == ExitKind::signaled) b.exit_code = 128 + f.code;
-        if (auto ok = m_store.finish_build(b.component, b.build_number,
-                                           {b.status, b.exit_code, b.finished_at});
-            !ok) {
-            return ok;
-        }
         m_observer.finished(f.job, b);
         const bool ok = b.status == BuildStatus::succeeded;
         auto skipped = m_plan.mark_done(f.job, ok);
@@ -150,6 +147,12 @@ class Run {
             m_stopping = true;
             auto rest = m_plan.skip_pending();
             skipped.insert(skipped.end(), rest.begin(), rest.end());
+        }
+        if (auto started = start_ready(); !started) return started;
+        if (auto written = m_store.finish_build(b.component, b.build_number,
+                                                {b.status, b.exit_code, b.finished_at});
+            !written) {
+            return written;
         }
         return record_not_started(skipped, b.status == BuildStatus::cancelled
                                                ? BuildStatus::cancelled

@@ -13,7 +13,7 @@
 namespace components {
 
 struct Command {
-    std::string shell_command;     // run as: /bin/sh -c shell_command
+    std::string shell_command;     // means: /bin/sh -c shell_command
     std::vector<std::string> env;  // the whole environment, "NAME=value"
     std::string cwd;
     std::string log_path;                  // stdout and stderr go here (and to the sink)

@@ -1,7 +1,6 @@
 #include "components/input_hash.hpp"
 
-#include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_for.h>
+#include "components/parallel.hpp"
 
 #include <algorithm>
 
@@ -14,22 +13,22 @@ using Owned = std::pair<std::uint32_t, std::uint32_t>;  // (owner, file index)
 
 // Which files each owner (component, ignore, global inputs) matches, sorted.
 std::vector<Owned> match_files(const Selector& selector, const std::vector<TreeFile>& files) {
-    tbb::enumerable_thread_specific<std::vector<Owned>> per_thread;
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, files.size(), 1024), [&](const auto& range) {
-            auto& out = per_thread.local();
-            std::vector<PatternIndex::Hit> hits;
-            for (std::size_t f = range.begin(); f != range.end(); ++f) {
-                selector.index().match(files[f].first, hits);
-                const bool ignored = std::any_of(hits.begin(), hits.end(), [&](const auto& h) {
-                    return h.owner == selector.ignore_owner();
-                });
-                if (ignored) continue;
-                for (const auto& h : hits) out.emplace_back(h.owner, static_cast<std::uint32_t>(f));
-            }
-        });
+    constexpr std::size_t k_grain = 1024;
+    std::vector<std::vector<Owned>> parts(chunk_count(files.size(), k_grain));
+    for_each_chunk(files.size(), k_grain, [&](std::size_t k, std::size_t begin, std::size_t end) {
+        std::vector<PatternIndex::Hit> hits;
+        for (std::size_t f = begin; f != end; ++f) {
+            selector.index().match(files[f].first, hits);
+            const bool ignored = std::any_of(hits.begin(), hits.end(), [&](const auto& h) {
+                return h.owner == selector.ignore_owner();
+            });
+            if (ignored) continue;
+            for (const auto& h : hits)
+                parts[k].emplace_back(h.owner, static_cast<std::uint32_t>(f));
+        }
+    });
     std::vector<Owned> all;
-    for (auto& part : per_thread) all.insert(all.end(), part.begin(), part.end());
+    for (auto& part : parts) all.insert(all.end(), part.begin(), part.end());
     std::sort(all.begin(), all.end());
     return all;
 }

@@ -1,13 +1,15 @@
 // The process runner: one thread, one ppoll over every running command's output pipe and
 // pidfd (which becomes readable when the process exits) plus the interrupt pipe, with the
-// nearest deadline as timeout. Each command runs as `/bin/sh -c` in a process group of its
-// own, so a timeout or a cancellation signals the whole group (TERM, then KILL after the
-// grace period), and once the command exits whatever it left running in its group is
-// killed: a build leaves no orphans behind.
+// nearest deadline as timeout. Each command runs as `/bin/sh -c` (or, when it is a plain
+// program invocation, as that program directly) in a process group of its own, so a
+// timeout or a cancellation signals the whole group (TERM, then KILL after the grace
+// period), and once the command exits whatever it left running in its group is killed:
+// a build leaves no orphans behind.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,9 +17,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <map>
 
 #include "components/command_runner.hpp"
+#include "components/shell_words.hpp"
 
 namespace components {
 namespace {
@@ -57,6 +61,105 @@ struct Process {
     std::optional<Clock::time_point> kill_at;  // when TERM was sent: KILL after the grace
     std::optional<ExitKind> stopped_as;        // timed_out or cancelled, once signalled
 };
+
+// The file actions and attributes every build process starts with: stdin from /dev/null,
+// stdout and stderr into the output pipe, the build's working directory, default signal
+// handling, and a process group of its own.
+class SpawnSetup {
+  public:
+    SpawnSetup(const Command& c, int out_fd) {
+        posix_spawn_file_actions_init(&m_actions);
+        posix_spawn_file_actions_addopen(&m_actions, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&m_actions, out_fd, 1);
+        posix_spawn_file_actions_adddup2(&m_actions, out_fd, 2);
+        if (!c.cwd.empty()) posix_spawn_file_actions_addchdir_np(&m_actions, c.cwd.c_str());
+        posix_spawnattr_init(&m_attr);
+        sigset_t none, defaults;
+        sigemptyset(&none);
+        sigemptyset(&defaults);
+        for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) sigaddset(&defaults, s);
+        posix_spawnattr_setsigmask(&m_attr, &none);
+        posix_spawnattr_setsigdefault(&m_attr, &defaults);
+        posix_spawnattr_setpgroup(&m_attr, 0);
+        posix_spawnattr_setflags(
+            &m_attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    }
+    ~SpawnSetup() {
+        posix_spawn_file_actions_destroy(&m_actions);
+        posix_spawnattr_destroy(&m_attr);
+    }
+    SpawnSetup(const SpawnSetup&) = delete;
+    SpawnSetup& operator=(const SpawnSetup&) = delete;
+
+    int run(pid_t& pid, const std::string& program, const std::vector<std::string>& args,
+            const std::vector<std::string>& env) {
+        std::vector<char*> argv, envp;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        return posix_spawn(&pid, program.c_str(), &m_actions, &m_attr, argv.data(), envp.data());
+    }
+
+  private:
+    posix_spawn_file_actions_t m_actions;
+    posix_spawnattr_t m_attr;
+};
+
+std::string env_value(const std::vector<std::string>& env, std::string_view name,
+                      std::string fallback) {
+    for (const auto& e : env) {
+        if (e.size() > name.size() && e.starts_with(name) && e[name.size()] == '=')
+            return e.substr(name.size() + 1);
+    }
+    return fallback;
+}
+
+bool executable_file(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
+}
+
+std::string in_dir(const std::string& cwd, const std::string& path) {
+    if (path.starts_with('/') || cwd.empty()) return path;
+    return cwd + "/" + path;
+}
+
+// The program sh would run for `word`: a path (relative to the build's directory), or the
+// first executable file of that name on the build environment's PATH (dash's default PATH
+// when it has none; an empty entry is the current directory).
+std::optional<std::string> find_program(const std::string& word,
+                                        const std::vector<std::string>& env,
+                                        const std::string& cwd) {
+    if (word.find('/') != std::string::npos) {
+        std::string path = in_dir(cwd, word);
+        return executable_file(path) ? std::optional(path) : std::nullopt;
+    }
+    const std::string path_var =
+        env_value(env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    for (std::size_t start = 0; start <= path_var.size();) {
+        std::size_t end = path_var.find(':', start);
+        if (end == std::string::npos) end = path_var.size();
+        std::string dir = path_var.substr(start, end - start);
+        std::string candidate = in_dir(cwd, (dir.empty() ? "." : dir) + "/" + word);
+        if (executable_file(candidate)) return candidate;
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
+// sh exports PWD, the directory it runs in; a program started without it gets the same.
+std::vector<std::string> with_pwd(const std::vector<std::string>& env, const std::string& cwd) {
+    std::vector<std::string> out;
+    out.reserve(env.size() + 1);
+    for (const auto& e : env) {
+        if (!e.starts_with("PWD=")) out.push_back(e);
+    }
+    std::error_code ec;
+    out.push_back("PWD=" + (cwd.empty() ? std::filesystem::current_path(ec).string() : cwd));
+    return out;
+}
 
 class ProcessRunner final : public CommandRunner {
   public:
@@ -150,33 +253,18 @@ class ProcessRunner final : public CommandRunner {
     [[nodiscard]] std::size_t running() const override { return m_procs.size() + m_failed.size(); }
 
   private:
+    // A plain command (see shell_words.hpp) whose program is found on the build's PATH is
+    // executed directly, with PWD set as sh would set it; anything else, and a direct start
+    // that fails, runs under /bin/sh -c, which then reports what is wrong its own way.
     static int spawn(const Command& c, int out_fd, pid_t& pid) {
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
-        posix_spawn_file_actions_adddup2(&actions, out_fd, 2);
-        if (!c.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, c.cwd.c_str());
-        posix_spawnattr_t attr;
-        posix_spawnattr_init(&attr);
-        sigset_t none, defaults;
-        sigemptyset(&none);
-        sigemptyset(&defaults);
-        for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) sigaddset(&defaults, s);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &defaults);
-        posix_spawnattr_setpgroup(&attr, 0);
-        posix_spawnattr_setflags(
-            &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        std::vector<char*> argv = {const_cast<char*>("/bin/sh"), const_cast<char*>("-c"),
-                                   const_cast<char*>(c.shell_command.c_str()), nullptr};
-        std::vector<char*> envp;
-        for (const auto& e : c.env) envp.push_back(const_cast<char*>(e.c_str()));
-        envp.push_back(nullptr);
-        const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attr, argv.data(), envp.data());
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attr);
-        return rc;
+        SpawnSetup setup(c, out_fd);
+        if (auto words = plain_words(c.shell_command)) {
+            if (auto program = find_program(words->front(), c.env, c.cwd)) {
+                std::vector<std::string> env = with_pwd(c.env, c.cwd);
+                if (setup.run(pid, *program, *words, env) == 0) return 0;
+            }
+        }
+        return setup.run(pid, "/bin/sh", {"/bin/sh", "-c", c.shell_command}, c.env);
     }
 
     void stop(Process& p, ExitKind why) {

@@ -1,5 +1,7 @@
 // `slipway build` with real processes, and the store queries over what it recorded.
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "cli_fixture.hpp"
@@ -218,3 +220,56 @@ TEST_F(BuildCli, AKilledRunIsMarkedInterruptedLater) {
 }
 
 }  // namespace
+
+// A plain command runs without the shell (shell_words.hpp); what it sees must be what it
+// would see under `sh -c`, and whatever the direct start cannot do falls back to the shell.
+class PlainCommands : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        repo.write("slipway.yml", R"(image: {repository: reg.example/app}
+components:
+  direct: {paths: [d/], parameter: D, build: "env"}
+  shell: {paths: [s/], parameter: S, build: "env | sort"}
+  missing: {paths: [m/], parameter: M, build: "no-such-program-for-slipway arg"}
+  noshebang: {paths: [n/], parameter: N, build: "./tools/no-shebang.sh from-script"}
+)");
+        for (const char* dir : {"d", "s", "m", "n"}) repo.write(std::string(dir) + "/x", "x\n");
+        repo.write("tools/no-shebang.sh", "echo ran \"$1\" in \"$PWD\" > out-tool.txt\n", true);
+        repo.write(".gitignore", "out-*\n");
+        repo.commit("init");
+    }
+    std::string log_of(const std::string& out, const std::string& component) const {
+        auto at = out.find(R"("component":")" + component + "\"");
+        auto log = out.substr(out.find(R"("log_path":")", at) + 12);
+        std::ifstream in(log.substr(0, log.find('"')));
+        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    }
+    // The environment a build saw, sorted, without the lines that name the component.
+    static std::set<std::string> environment(const std::string& text) {
+        std::set<std::string> out;
+        std::istringstream in(text);
+        for (std::string line; std::getline(in, line);) {
+            if (!line.starts_with("SLIPWAY_COMPONENT=") && !line.starts_with("SLIPWAY_IMAGE_URI="))
+                out.insert(line);
+        }
+        return out;
+    }
+    support::GitRepo repo;
+};
+
+TEST_F(PlainCommands, RunAsTheyWouldUnderTheShell) {
+    auto r = slipway("build --repo " + shell_quote(repo.path()) + " --all --json");
+    EXPECT_EQ(r.status, 1) << r.err;  // `missing` fails, as under sh
+    const auto direct = environment(log_of(r.out, "direct"));
+    EXPECT_EQ(direct, environment(log_of(r.out, "shell")));
+    EXPECT_TRUE(direct.contains("PWD=" + repo.path().string()));
+    // Not found: sh reports it, with sh's exit code.
+    EXPECT_NE(r.out.find(R"("component":"missing","duration_ms")"), std::string::npos);
+    EXPECT_NE(log_of(r.out, "missing").find("not found"), std::string::npos);
+    EXPECT_NE(r.out.find(R"("exit_code":127)"), std::string::npos) << r.out;
+    // An executable script without #! cannot be exec'd; sh runs it as a script.
+    std::ifstream tool(repo.path() / "out-tool.txt");
+    std::string line;
+    std::getline(tool, line);
+    EXPECT_EQ(line, "ran from-script in " + repo.path().string());
+}

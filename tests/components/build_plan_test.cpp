@@ -75,6 +75,22 @@ TEST(BuildPlan, LongestChainStartsFirst) {
     EXPECT_EQ(p.at(*p.next_ready()).component, "worker");
 }
 
+TEST(BuildPlan, KnownDurationsWeighTheChains) {
+    Fixture f;
+    auto p = f.plan(f.all());
+    // alone took 600 s last time; base -> api -> leaf 3 x 60 s; worker unknown (the median).
+    p.weigh({{"alone", 600'000}, {"base", 60'000}, {"api", 60'000}, {"leaf", 60'000}});
+    EXPECT_EQ(p.at(index_of(p, "alone")).chain, 600'000);
+    EXPECT_EQ(p.at(index_of(p, "base")).chain, 180'000);
+    EXPECT_EQ(p.at(index_of(p, "worker")).chain, 60'000);
+    EXPECT_EQ(p.at(*p.next_ready()).component, "alone");
+    EXPECT_EQ(p.at(*p.next_ready()).component, "base");
+    // Nothing known: every build weighs 1 again, so the longest chain of builds leads.
+    p.weigh({});
+    EXPECT_EQ(p.at(index_of(p, "base")).chain, 3);
+    EXPECT_EQ(p.at(index_of(p, "alone")).chain, 1);
+}
+
 TEST(BuildPlan, AFailureSkipsEverythingThatWaitsOnIt) {
     Fixture f;
     auto p = f.plan(f.all());
