@@ -60,7 +60,8 @@ class Run {
 
     common::Result<BuildReport> go() {
         for (;;) {
-            if (auto ok = start_ready(); !ok) return abort(ok.error());
+            if (auto ok = advance([] { return common::Result<void>{}; }); !ok)
+                return abort(ok.error());
             if (m_runner.running() == 0) break;
             auto f = m_runner.wait_one();
             if (!f) return abort(f.error());
@@ -82,22 +83,42 @@ class Run {
     }
 
   private:
-    // Starts (or reuses) ready builds until `jobs` run or nothing is ready.
-    common::Result<void> start_ready() {
-        while (!m_stopping && !m_report.interrupted && m_runner.running() < m_s.jobs) {
-            auto next = m_plan.next_ready();
-            if (!next) break;
-            if (auto ok = start(*next); !ok) return ok;
+    // One step: `record` (what just happened) and the reservation of every ready build that
+    // fits in the free slots go to the store as one batch -- one commit for a build's end and
+    // its successor's number -- and only then do the reserved builds start, so a running build
+    // always has its number on disk.
+    template <typename Record>
+    common::Result<void> advance(const Record& record) {
+        std::vector<std::size_t> reserved;
+        auto written = m_store.batch([&]() -> common::Result<void> {
+            if (auto ok = record(); !ok) return ok;
+            while (!m_stopping && !m_report.interrupted &&
+                   m_runner.running() + reserved.size() < m_s.jobs) {
+                auto next = m_plan.next_ready();
+                if (!next) break;
+                auto took = take(*next);
+                if (!took) return std::unexpected(took.error());
+                if (*took) reserved.push_back(*next);
+            }
+            return {};
+        });
+        if (!written) return written;
+        for (std::size_t i : reserved) {
+            if (auto ok = start(i); !ok) return ok;
         }
         return {};
     }
 
-    common::Result<void> start(std::size_t i) {
+    // Reuses an earlier build (false) or reserves a number for a new one (true).
+    common::Result<bool> take(std::size_t i) {
         BuildOutcome& b = m_report.builds[i];
         if (m_s.reuse) {
             auto earlier = m_store.find_reusable(b.component, b.input_hash);
             if (!earlier) return std::unexpected(earlier.error());
-            if (*earlier) return reuse(i, **earlier);
+            if (*earlier) {
+                if (auto ok = reuse(i, **earlier); !ok) return std::unexpected(ok.error());
+                return false;
+            }
         }
         b.started_at = m_s.now();
         b.log_path = m_s.log_dir + "/" + b.component + ".log";
@@ -111,6 +132,11 @@ class Run {
         if (!reserved) return std::unexpected(reserved.error());
         b.build_number = reserved->build_number;
         b.image_uri = reserved->image_uri;
+        return true;
+    }
+
+    common::Result<void> start(std::size_t i) {
+        BuildOutcome& b = m_report.builds[i];
         b.status = BuildStatus::running;
         m_observer.started(i, b);
         const PlannedBuild& p = m_plan.at(i);
@@ -132,8 +158,8 @@ class Run {
         return {};
     }
 
-    // A build ended. The slot it frees is refilled before its end is written to the store,
-    // so the store write overlaps the next build instead of delaying it.
+    // A build ended: its end, the builds its failure skips, and the builds that can start
+    // now are written in one batch (see advance).
     common::Result<void> finish(const Finished& f) {
         BuildOutcome& b = m_report.builds[f.job];
         b.status = status_of(f);
@@ -148,15 +174,16 @@ class Run {
             auto rest = m_plan.skip_pending();
             skipped.insert(skipped.end(), rest.begin(), rest.end());
         }
-        if (auto started = start_ready(); !started) return started;
-        if (auto written = m_store.finish_build(b.component, b.build_number,
-                                                {b.status, b.exit_code, b.finished_at});
-            !written) {
-            return written;
-        }
-        return record_not_started(skipped, b.status == BuildStatus::cancelled
-                                               ? BuildStatus::cancelled
-                                               : BuildStatus::skipped);
+        return advance([&]() -> common::Result<void> {
+            if (auto written = m_store.finish_build(b.component, b.build_number,
+                                                    {b.status, b.exit_code, b.finished_at});
+                !written) {
+                return written;
+            }
+            return record_not_started(skipped, b.status == BuildStatus::cancelled
+                                                   ? BuildStatus::cancelled
+                                                   : BuildStatus::skipped);
+        });
     }
 
     common::Result<void> record_not_started(const std::vector<std::size_t>& jobs,

@@ -99,6 +99,10 @@ common::Result<Database> Database::open(const std::string& path) {
     return db;
 }
 
+bool Database::in_transaction() const {
+    return sqlite3_get_autocommit(m_db.get()) == 0;
+}
+
 common::Result<void> Database::exec(const std::string& sql) {
     char* message = nullptr;
     if (sqlite3_exec(m_db.get(), sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {

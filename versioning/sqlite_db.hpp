@@ -56,14 +56,18 @@ class Database {
     common::Result<Statement> prepare(std::string_view sql);
     [[nodiscard]] std::string error_message() const;
     [[nodiscard]] sqlite3* handle() const { return m_db.get(); }
+    /// True between BEGIN and COMMIT / ROLLBACK.
+    [[nodiscard]] bool in_transaction() const;
 
   private:
     std::unique_ptr<sqlite3, DbDeleter> m_db;
 };
 
-/// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back when it fails.
+/// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back when it fails. Inside a
+/// transaction already open (a batch), `body` joins it: the outer one commits or rolls back.
 template <typename F>
 auto in_transaction(Database& db, F&& body) -> decltype(body()) {
+    if (db.in_transaction()) return body();
     if (auto ok = db.exec("BEGIN IMMEDIATE"); !ok) return std::unexpected(ok.error());
     auto result = body();
     if (!result) {

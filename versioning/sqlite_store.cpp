@@ -220,6 +220,11 @@ common::Result<std::vector<RunRecord>> SqliteVersionStore::runs(const std::strin
     return out;
 }
 
+common::Result<void> SqliteVersionStore::batch(
+    const std::function<common::Result<void>()>& writes) {
+    return detail::in_transaction(m_db, writes);
+}
+
 common::Result<BuildRecord> SqliteVersionStore::reserve_build(
     const BuildStart& start, const std::function<std::string(std::int64_t)>& image_uri) {
     return detail::in_transaction(m_db, [&]() -> common::Result<BuildRecord> {
@@ -328,12 +333,16 @@ common::Result<std::vector<BuildRecord>> SqliteVersionStore::builds_of(const std
         component, static_cast<std::int64_t>(limit));
 }
 
+// The newest build of each component: a skip-scan of the builds_history index (one seek per
+// component), so the cost grows with the components, not with the builds of all time.
 common::Result<std::vector<BuildRecord>> SqliteVersionStore::latest_builds() {
     return query_builds(
+        "WITH RECURSIVE names(name) AS (SELECT MIN(component) FROM builds UNION ALL "
+        "SELECT (SELECT MIN(component) FROM builds WHERE component > name) FROM names "
+        "WHERE name IS NOT NULL) "
         "SELECT component, build_number, commit_id, input_hash, image_uri, status, exit_code, "
-        "started_at, "
-        "finished_at, log_path, run_id FROM builds WHERE id IN (SELECT MAX(id) FROM builds GROUP "
-        "BY component) "
+        "started_at, finished_at, log_path, run_id FROM names JOIN builds ON builds.id = "
+        "(SELECT id FROM builds WHERE component = names.name ORDER BY id DESC LIMIT 1) "
         "ORDER BY component",
         "", 0);
 }

@@ -22,6 +22,7 @@ class SqliteVersionStore final : public VersionStore {
     common::Result<void> finish_run(const std::string& run_id, RunStatus status, Millis at,
                                     const std::string& report) override;
     common::Result<std::vector<RunRecord>> runs(const std::string& env, std::size_t limit) override;
+    common::Result<void> batch(const std::function<common::Result<void>()>& writes) override;
     common::Result<BuildRecord> reserve_build(
         const BuildStart& start,
         const std::function<std::string(std::int64_t)>& image_uri) override;

@@ -26,6 +26,14 @@ class VersionStore {
     virtual common::Result<std::vector<RunRecord>> runs(const std::string& env,
                                                         std::size_t limit) = 0;
 
+    /// Runs `writes` -- calls on this store -- as one unit where the backend can: SQLite makes
+    /// them one transaction (all or nothing, one commit); DynamoDB, whose calls are already
+    /// atomic one by one, runs them in turn. A builder writes a build's end and its
+    /// successors' reservations this way.
+    virtual common::Result<void> batch(const std::function<common::Result<void>()>& writes) {
+        return writes();
+    }
+
     /// Reserves the next build number of `start.component` (1, 2, ...) and records the build
     /// as running, atomically; `image_uri` renders the image URI for the number.
     virtual common::Result<BuildRecord> reserve_build(

@@ -75,6 +75,24 @@ TEST(SqliteStore, UpgradesAnOlderStore) {
     EXPECT_EQ(version.out, std::to_string(versioning::SqliteVersionStore::schema_version()) + "\n");
 }
 
+// A failing batch leaves nothing behind: no build end, no number taken.
+TEST(SqliteStore, AFailedBatchWritesNothing) {
+    auto store = make_sqlite_store();
+    auto image = [](auto n) { return "repo:api-" + std::to_string(n); };
+    ASSERT_TRUE(store->reserve_build({"api", "c", "h", "run", 1000, ""}, image));
+    auto failed = store->batch([&]() -> common::Result<void> {
+        EXPECT_TRUE(store->finish_build("api", 1, {versioning::BuildStatus::succeeded, 0, 2000}));
+        EXPECT_TRUE(store->reserve_build({"api", "c", "h", "run", 2100, ""}, image));
+        return common::fail(common::ErrorCode::external, "the next build could not start");
+    });
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().message, "the next build could not start");
+    auto history = *store->builds_of("api", 10);
+    ASSERT_EQ(history.size(), 1u);
+    EXPECT_EQ(history[0].status, versioning::BuildStatus::running);
+    EXPECT_EQ(*store->peek_next_number("api"), 2);
+}
+
 TEST(SqliteStore, UnknownStoreKinds) {
     auto store = versioning::open_store("postgres://x", "/tmp");
     ASSERT_FALSE(store);

@@ -36,6 +36,23 @@ TEST_P(StoreConformance, FinishingABuildRecordsItsOutcome) {
     EXPECT_EQ(b.finished_at, 2000);
 }
 
+TEST_P(StoreConformance, ABatchRunsItsWrites) {
+    reserve("api");
+    ASSERT_TRUE(store->batch([&]() -> common::Result<void> {
+        if (auto ok = store->finish_build("api", 1, {BuildStatus::succeeded, 0, 2000}); !ok)
+            return ok;
+        auto next = store->reserve_build({"api", "c", "h", "run", 2100, ""},
+                                         [](auto n) { return "repo:api-" + std::to_string(n); });
+        if (!next) return std::unexpected(next.error());
+        return {};
+    }));
+    auto history = *store->builds_of("api", 10);
+    ASSERT_EQ(history.size(), 2u);
+    EXPECT_EQ(history[0].build_number, 2);
+    EXPECT_EQ(history[0].status, BuildStatus::running);
+    EXPECT_EQ(history[1].status, BuildStatus::succeeded);
+}
+
 TEST_P(StoreConformance, PeekDoesNotReserve) {
     EXPECT_EQ(*store->peek_next_number("api"), 1);
     reserve("api");
