@@ -31,8 +31,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--components", type=int, default=1000)
+    ap.add_argument("--scratch", default=benchlib.SCRATCH,
+                    help="where to make the repository (e.g. /dev/shm to take the disk out)")
     a = ap.parse_args()
-    repo = os.path.join(benchlib.SCRATCH, "builds")
+    repo = os.path.join(a.scratch, "builds")
     make_repo(repo, a.components)
     slipway = [benchlib.SLIPWAY, "build", "--all", "-j2", "--no-reuse", "--quiet"]
     ninja = ["ninja", "-j2", "-d", "nostatcache"]
