@@ -112,9 +112,11 @@ common::Result<int> run_history(const QueryOptions& o) {
         if (builds.empty()) out += "  none\n";
         out += "deployments:\n";
         for (const auto& d : deployments) {
-            out += fmt::format("  {:<10} #{:<5} {:<10} {:<8} {}  {}\n", d.env, d.build_number,
-                               d.status, d.kind, d.finished_at ? iso_time(*d.finished_at) : "-",
-                               d.image_uri);
+            // "new": this deployment changed the component's image; "kept": it redeployed the
+            // image the environment already had (a deploy carries every component).
+            out += fmt::format("  {:<10} #{:<5} {:<10} {:<8} {:<4}  {}  {}\n", d.env,
+                               d.build_number, d.status, d.kind, d.changed ? "new" : "kept",
+                               d.finished_at ? iso_time(*d.finished_at) : "-", d.image_uri);
         }
         if (deployments.empty()) out += "  none\n";
         write_out(out);

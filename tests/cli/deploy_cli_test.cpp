@@ -129,6 +129,10 @@ TEST_F(DeployCli, ASecondDeployChangesOnlyTheChangedComponentsParameter) {
         << history.out;
     auto api = slipway("history api --json");
     EXPECT_NE(api.out.find("\"build_number\":1,\"changed\":false"), std::string::npos) << api.out;
+    // The text says which deployment brought the image and which only kept it.
+    auto text = slipway("history api").out;
+    EXPECT_NE(text.find("test       #1     succeeded  deploy   kept"), std::string::npos) << text;
+    EXPECT_NE(text.find("test       #1     succeeded  deploy   new"), std::string::npos) << text;
 }
 
 TEST_F(DeployCli, NothingChangedIsASuccessThatRecordsNothing) {
