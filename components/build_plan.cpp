@@ -68,18 +68,31 @@ void BuildPlan::weigh(const std::map<std::string, std::int64_t>& expected_ms) {
     }
 }
 
+bool BuildPlan::is_ready(std::size_t i) const {
+    return m_state[i] == PlanState::pending && m_waiting[i] == 0;
+}
+
+bool BuildPlan::more_urgent(std::size_t a, std::size_t b) const {
+    if (m_builds[a].chain != m_builds[b].chain) return m_builds[a].chain > m_builds[b].chain;
+    return m_builds[a].component < m_builds[b].component;
+}
+
 std::optional<std::size_t> BuildPlan::next_ready() {
     std::optional<std::size_t> best;
     for (std::size_t i = 0; i < m_builds.size(); ++i) {
-        if (m_state[i] != PlanState::pending || m_waiting[i] != 0) continue;
-        if (!best || m_builds[i].chain > m_builds[*best].chain ||
-            (m_builds[i].chain == m_builds[*best].chain &&
-             m_builds[i].component < m_builds[*best].component)) {
-            best = i;
-        }
+        if (is_ready(i) && (!best || more_urgent(i, *best))) best = i;
     }
     if (best) m_state[*best] = PlanState::running;
     return best;
+}
+
+std::vector<std::size_t> BuildPlan::ready() const {
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < m_builds.size(); ++i) {
+        if (is_ready(i)) out.push_back(i);
+    }
+    std::ranges::sort(out, [this](std::size_t a, std::size_t b) { return more_urgent(a, b); });
+    return out;
 }
 
 std::vector<std::size_t> BuildPlan::mark_done(std::size_t i, bool succeeded) {

@@ -49,6 +49,8 @@ class BuildPlan {
 
     /// The next build whose dependencies all succeeded, now marked running; nullopt if none.
     std::optional<std::size_t> next_ready();
+    /// Every build next_ready could hand out now, in the order it would (nothing is marked).
+    [[nodiscard]] std::vector<std::size_t> ready() const;
     /// Records a running build's end. A failure skips every pending build that waits for it
     /// (transitively); those are returned.
     std::vector<std::size_t> mark_done(std::size_t i, bool succeeded);
@@ -58,6 +60,10 @@ class BuildPlan {
     [[nodiscard]] bool finished() const;
 
   private:
+    [[nodiscard]] bool is_ready(std::size_t i) const;
+    /// Heads a longer chain of work than `b`, or an equal one with a smaller name.
+    [[nodiscard]] bool more_urgent(std::size_t a, std::size_t b) const;
+
     std::vector<PlannedBuild> m_builds;
     std::vector<PlanState> m_state;
     std::vector<std::size_t> m_waiting;  // unfinished dependencies per build

@@ -1,6 +1,9 @@
 #include "components/builder.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
+#include <utility>
 
 namespace components {
 
@@ -46,11 +49,28 @@ BuildStatus status_of(const Finished& f) {
     return BuildStatus::failed;
 }
 
+// Numbers a batching store reserves at once: the build about to start and the next ready
+// ones, so one commit serves many builds.
+constexpr std::size_t k_reserve_ahead = 32;
+// The longest a build's start or end waits before it is written.
+constexpr auto k_write_delay = std::chrono::milliseconds(100);
+
+// How a build stands with the store: nothing yet, a reserved number, or an earlier build
+// to reuse.
+enum class Taken { none, reserved, reusable };
+
 class Run {
   public:
     Run(BuildPlan& plan, const std::vector<std::string>& hashes, versioning::VersionStore& store,
         CommandRunner& runner, BuildObserver& observer, const BuildSettings& settings)
-        : m_plan(plan), m_store(store), m_runner(runner), m_observer(observer), m_s(settings) {
+        : m_plan(plan),
+          m_store(store),
+          m_runner(runner),
+          m_observer(observer),
+          m_s(settings),
+          m_taken(plan.size(), Taken::none),
+          m_reusable(plan.size()),
+          m_is_pending(plan.size(), false) {
         m_report.builds.resize(plan.size());
         for (std::size_t i = 0; i < plan.size(); ++i) {
             m_report.builds[i].component = plan.at(i).component;
@@ -60,84 +80,114 @@ class Run {
 
     common::Result<BuildReport> go() {
         for (;;) {
-            if (auto ok = advance([] { return common::Result<void>{}; }); !ok)
-                return abort(ok.error());
+            if (auto ok = fill(); !ok) return abort(ok.error());
             if (m_runner.running() == 0) break;
-            auto f = m_runner.wait_one();
-            if (!f) return abort(f.error());
-            if (!*f) {  // an interrupt: stop everything, then collect what ends
-                if (!m_report.interrupted) {
-                    m_report.interrupted = true;
-                    m_runner.cancel_all();
-                    if (auto ok = record_not_started(m_plan.skip_pending(), BuildStatus::cancelled);
-                        !ok)
-                        return abort(ok.error());
-                } else {
-                    m_runner.cancel_all();
-                }
-                continue;
-            }
-            if (auto ok = finish(**f); !ok) return abort(ok.error());
+            auto waited = m_runner.wait_one(write_deadline());
+            if (!waited) return abort(waited.error());
+            if (auto ok = handle(*waited); !ok) return abort(ok.error());
         }
+        if (auto ok = flush(); !ok) return abort(ok.error());
         return std::move(m_report);
     }
 
   private:
-    // One step: `record` (what just happened) and the reservation of every ready build that
-    // fits in the free slots go to the store as one batch -- one commit for a build's end and
-    // its successor's number -- and only then do the reserved builds start, so a running build
-    // always has its number on disk.
-    template <typename Record>
-    common::Result<void> advance(const Record& record) {
-        std::vector<std::size_t> reserved;
-        auto written = m_store.batch([&]() -> common::Result<void> {
-            if (auto ok = record(); !ok) return ok;
-            while (!m_stopping && !m_report.interrupted &&
-                   m_runner.running() + reserved.size() < m_s.jobs) {
-                auto next = m_plan.next_ready();
-                if (!next) break;
-                auto took = take(*next);
-                if (!took) return std::unexpected(took.error());
-                if (*took) reserved.push_back(*next);
-            }
-            return {};
-        });
-        if (!written) return written;
-        for (std::size_t i : reserved) {
-            if (auto ok = start(i); !ok) return ok;
+    common::Result<void> handle(const Waited& waited) {
+        switch (waited.kind) {
+            case WaitKind::deadline:
+                return flush();
+            case WaitKind::interrupted:  // stop everything, then collect what ends
+                m_runner.cancel_all();
+                if (!m_report.interrupted) {
+                    m_report.interrupted = true;
+                    mark_not_started(m_plan.skip_pending(), BuildStatus::cancelled);
+                }
+                return {};
+            case WaitKind::finished:
+                finish(waited.build);
+                return {};
         }
         return {};
     }
 
-    // Reuses an earlier build (false) or reserves a number for a new one (true).
-    common::Result<bool> take(std::size_t i) {
-        BuildOutcome& b = m_report.builds[i];
+    // Starts ready builds while slots are free, most urgent first. A build without a number
+    // gets one first (take_batch); a running build always has its number on disk.
+    common::Result<void> fill() {
+        while (!m_stopping && !m_report.interrupted && m_runner.running() < m_s.jobs) {
+            auto next = m_plan.next_ready();
+            if (!next) break;
+            if (m_taken[*next] == Taken::none) {
+                if (auto ok = take_batch(*next); !ok) return ok;
+            }
+            if (m_taken[*next] == Taken::reusable) {
+                reuse(*next);
+            } else if (auto ok = start(*next); !ok) {
+                return ok;
+            }
+        }
+        return {};
+    }
+
+    // One commit: the writes still pending, the number (or reuse) of `first`, and on a
+    // batching store numbers for the next ready builds as well. Nothing is kept of a batch
+    // that failed.
+    common::Result<void> take_batch(std::size_t first) {
+        std::vector<std::size_t> wanted{first};
+        if (m_store.batches_writes()) {
+            for (std::size_t j : m_plan.ready()) {
+                if (wanted.size() >= k_reserve_ahead) break;
+                if (m_taken[j] == Taken::none) wanted.push_back(j);
+            }
+        }
+        std::vector<std::pair<Taken, versioning::BuildRecord>> taken;
+        auto written = m_store.batch([&]() -> common::Result<void> {
+            if (auto ok = write_pending(); !ok) return ok;
+            for (std::size_t j : wanted) {
+                auto took = take(m_report.builds[j]);
+                if (!took) return std::unexpected(took.error());
+                taken.push_back(std::move(*took));
+            }
+            return {};
+        });
+        if (!written) return written;
+        clear_pending();
+        for (std::size_t k = 0; k < wanted.size(); ++k) {
+            const std::size_t j = wanted[k];
+            m_taken[j] = taken[k].first;
+            if (taken[k].first == Taken::reusable) {
+                m_reusable[j] = std::move(taken[k].second);
+            } else {
+                m_report.builds[j].build_number = taken[k].second.build_number;
+                m_report.builds[j].image_uri = taken[k].second.image_uri;
+                m_report.builds[j].log_path = taken[k].second.log_path;
+            }
+        }
+        return {};
+    }
+
+    // An earlier build to reuse, or a newly reserved number (the build is then queued).
+    common::Result<std::pair<Taken, versioning::BuildRecord>> take(const BuildOutcome& b) {
         if (m_s.reuse) {
             auto earlier = m_store.find_reusable(b.component, b.input_hash);
             if (!earlier) return std::unexpected(earlier.error());
-            if (*earlier) {
-                if (auto ok = reuse(i, **earlier); !ok) return std::unexpected(ok.error());
-                return false;
-            }
+            if (*earlier) return std::pair{Taken::reusable, std::move(**earlier)};
         }
-        b.started_at = m_s.now();
-        b.log_path = m_s.log_dir + "/" + b.component + ".log";
         auto reserved = m_store.reserve_build(
-            {b.component, m_s.commit, b.input_hash, m_s.run_id, b.started_at, b.log_path},
+            {b.component, m_s.commit, b.input_hash, m_s.run_id, m_s.now(),
+             m_s.log_dir + "/" + b.component + ".log"},
             [&](std::int64_t n) {
                 auto uri = render_image_uri(m_s.image,
                                             {b.component, n, m_s.commit, m_s.env, m_s.timestamp});
                 return uri ? *uri : std::string();
             });
         if (!reserved) return std::unexpected(reserved.error());
-        b.build_number = reserved->build_number;
-        b.image_uri = reserved->image_uri;
-        return true;
+        return std::pair{Taken::reserved, std::move(*reserved)};
     }
 
     common::Result<void> start(std::size_t i) {
         BuildOutcome& b = m_report.builds[i];
         b.status = BuildStatus::running;
+        b.started_at = m_s.now();
+        defer(i);
         m_observer.started(i, b);
         const PlannedBuild& p = m_plan.at(i);
         return m_runner.start(
@@ -145,27 +195,28 @@ class Run {
                 std::chrono::duration_cast<std::chrono::milliseconds>(p.timeout)});
     }
 
-    common::Result<void> reuse(std::size_t i, const versioning::BuildRecord& earlier) {
+    void reuse(std::size_t i) {
         BuildOutcome& b = m_report.builds[i];
+        const versioning::BuildRecord& earlier = *m_reusable[i];
         b.status = BuildStatus::reused;
         b.build_number = earlier.build_number;
         b.image_uri = earlier.image_uri;
         b.started_at = b.finished_at = m_s.now();
         b.log_path = earlier.log_path;
-        if (auto ok = m_store.record_build(record_of(b)); !ok) return ok;
+        defer(i);
         m_observer.finished(i, b);
         m_plan.mark_done(i, true);
-        return {};
     }
 
-    // A build ended: its end, the builds its failure skips, and the builds that can start
-    // now are written in one batch (see advance).
-    common::Result<void> finish(const Finished& f) {
+    // A build ended: what its failure skips is settled now; the store hears of both with
+    // the next batch.
+    void finish(const Finished& f) {
         BuildOutcome& b = m_report.builds[f.job];
         b.status = status_of(f);
         b.finished_at = m_s.now();
         if (f.kind == ExitKind::exited) b.exit_code = f.code;
         if (f.kind == ExitKind::signaled) b.exit_code = 128 + f.code;
+        defer(f.job);
         m_observer.finished(f.job, b);
         const bool ok = b.status == BuildStatus::succeeded;
         auto skipped = m_plan.mark_done(f.job, ok);
@@ -174,28 +225,64 @@ class Run {
             auto rest = m_plan.skip_pending();
             skipped.insert(skipped.end(), rest.begin(), rest.end());
         }
-        return advance([&]() -> common::Result<void> {
-            if (auto written = m_store.finish_build(b.component, b.build_number,
-                                                    {b.status, b.exit_code, b.finished_at});
-                !written) {
-                return written;
-            }
-            return record_not_started(skipped, b.status == BuildStatus::cancelled
-                                                   ? BuildStatus::cancelled
-                                                   : BuildStatus::skipped);
-        });
+        mark_not_started(skipped, b.status == BuildStatus::cancelled ? BuildStatus::cancelled
+                                                                     : BuildStatus::skipped);
     }
 
-    common::Result<void> record_not_started(const std::vector<std::size_t>& jobs,
-                                            BuildStatus status) {
+    // Builds that will not run. One that was reserved ahead keeps its number.
+    void mark_not_started(const std::vector<std::size_t>& jobs, BuildStatus status) {
         for (std::size_t j : jobs) {
             BuildOutcome& b = m_report.builds[j];
             b.status = status;
             b.started_at = b.finished_at = m_s.now();
-            if (auto ok = m_store.record_build(record_of(b)); !ok) return ok;
+            defer(j);
             m_observer.finished(j, b);
         }
+    }
+
+    // Starts, ends and builds without a number of their own are written in batches: with
+    // the next reservation, or once the oldest has waited k_write_delay, or at the end.
+    void defer(std::size_t i) {
+        if (m_is_pending[i]) return;
+        if (m_pending.empty()) m_oldest_pending = std::chrono::steady_clock::now();
+        m_is_pending[i] = true;
+        m_pending.push_back(i);
+    }
+
+    [[nodiscard]] Deadline write_deadline() const {
+        if (m_pending.empty()) return std::nullopt;
+        return m_oldest_pending + k_write_delay;
+    }
+
+    common::Result<void> flush() {
+        if (m_pending.empty()) return {};
+        if (auto ok = m_store.batch([&] { return write_pending(); }); !ok) return ok;
+        clear_pending();
         return {};
+    }
+
+    // Each pending build as it stands now: queued or running builds their start, ended ones
+    // their end (with their start), the rest a record of their own.
+    common::Result<void> write_pending() {
+        for (std::size_t i : m_pending) {
+            const BuildOutcome& b = m_report.builds[i];
+            common::Result<void> ok;
+            if (m_taken[i] != Taken::reserved) {
+                ok = m_store.record_build(record_of(b));
+            } else if (b.status == BuildStatus::running) {
+                ok = m_store.start_build(b.component, b.build_number, b.started_at);
+            } else {
+                ok = m_store.finish_build(b.component, b.build_number,
+                                          {b.status, b.exit_code, b.finished_at, b.started_at});
+            }
+            if (!ok) return ok;
+        }
+        return {};
+    }
+
+    void clear_pending() {
+        for (std::size_t i : m_pending) m_is_pending[i] = false;
+        m_pending.clear();
     }
 
     versioning::BuildRecord record_of(const BuildOutcome& b) const {
@@ -203,12 +290,17 @@ class Run {
                 b.exit_code, b.started_at,   b.finished_at, b.log_path,   m_s.run_id};
     }
 
-    // A store failure: cancel what runs, wait for it, and report the failure.
+    // A store failure: cancel what runs, wait for it, try once more to write how every
+    // build ended, and report the failure.
     std::unexpected<common::Error> abort(const common::Error& error) {
         m_runner.cancel_all();
         while (m_runner.running() > 0) {
-            if (!m_runner.wait_one()) break;
+            auto waited = m_runner.wait_one(std::nullopt);
+            if (!waited) break;
+            if (waited->kind == WaitKind::finished) finish(waited->build);
         }
+        mark_not_started(m_plan.skip_pending(), BuildStatus::cancelled);
+        (void)flush();  // the store just failed; this may fail too
         return std::unexpected(error);
     }
 
@@ -219,6 +311,11 @@ class Run {
     const BuildSettings& m_s;
     BuildReport m_report;
     bool m_stopping = false;
+    std::vector<Taken> m_taken;
+    std::vector<std::optional<versioning::BuildRecord>> m_reusable;
+    std::vector<std::size_t> m_pending;  // builds whose latest state is not written yet
+    std::vector<bool> m_is_pending;
+    std::chrono::steady_clock::time_point m_oldest_pending;
 };
 
 }  // namespace

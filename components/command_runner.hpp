@@ -28,6 +28,17 @@ struct Finished {
     int code = 0;  // exit status, or the signal number for `signaled`
 };
 
+/// What a wait saw first: a command's end, an interrupt, or the caller's deadline.
+enum class WaitKind { finished, interrupted, deadline };
+
+struct Waited {
+    WaitKind kind = WaitKind::finished;
+    Finished build;  // for WaitKind::finished
+};
+
+/// How long a wait may last: until this time, or (nullopt) until something happens.
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+
 /// Receives the output of running commands, line by line, and a periodic tick.
 class OutputSink {
   public:
@@ -43,8 +54,8 @@ class CommandRunner {
     virtual ~CommandRunner() = default;
     /// Starts a command for `job`. A command that cannot start ends at once as spawn_failed.
     virtual common::Result<void> start(std::size_t job, const Command& command) = 0;
-    /// Waits until a started command ends; nullopt when an interrupt arrived instead.
-    virtual common::Result<std::optional<Finished>> wait_one() = 0;
+    /// Waits until a started command ends, an interrupt arrives or `until` passes.
+    virtual common::Result<Waited> wait_one(Deadline until) = 0;
     /// Asks every running command to stop (TERM, then KILL after the grace period); they
     /// then end as cancelled through wait_one.
     virtual void cancel_all() = 0;

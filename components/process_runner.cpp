@@ -198,13 +198,14 @@ class ProcessRunner final : public CommandRunner {
         return {};
     }
 
-    common::Result<std::optional<Finished>> wait_one() override {
+    common::Result<Waited> wait_one(Deadline until) override {
         for (;;) {
             if (!m_failed.empty()) {
                 Finished f = m_failed.back();
                 m_failed.pop_back();
-                return f;
+                return Waited{WaitKind::finished, f};
             }
+            if (until && Clock::now() >= *until) return Waited{WaitKind::deadline, {}};
             enforce_deadlines();
             std::vector<pollfd> fds;
             std::vector<std::pair<std::size_t, bool>> owners;  // (job, is pidfd)
@@ -215,7 +216,7 @@ class ProcessRunner final : public CommandRunner {
                     fds.push_back({p.out.fd, POLLIN, 0}), owners.emplace_back(job, false);
                 fds.push_back({p.pidfd.fd, POLLIN, 0}), owners.emplace_back(job, true);
             }
-            const int timeout = poll_timeout();
+            const int timeout = poll_timeout(until);
             const int n = ::poll(fds.data(), fds.size(), timeout);
             if (n < 0 && errno != EINTR) {
                 return common::fail(common::ErrorCode::external,
@@ -229,7 +230,7 @@ class ProcessRunner final : public CommandRunner {
                 if (fds[0].revents & POLLIN) {
                     char byte;
                     (void)!::read(m_interrupt_fd, &byte, 1);
-                    return std::optional<Finished>{};
+                    return Waited{WaitKind::interrupted, {}};
                 }
             }
             for (std::size_t k = first; k < fds.size(); ++k) {
@@ -240,7 +241,7 @@ class ProcessRunner final : public CommandRunner {
                     drain(it->first, it->second);
                 } else if (auto f = reap(it->first, it->second)) {
                     m_procs.erase(it);
-                    return f;
+                    return Waited{WaitKind::finished, *f};
                 }
             }
         }
@@ -285,8 +286,8 @@ class ProcessRunner final : public CommandRunner {
         }
     }
 
-    int poll_timeout() const {
-        auto nearest = Clock::time_point::max();
+    int poll_timeout(Deadline until) const {
+        auto nearest = until.value_or(Clock::time_point::max());
         for (const auto& [job, p] : m_procs) {
             if (p.deadline && !p.stopped_as) nearest = std::min(nearest, *p.deadline);
             if (p.kill_at) nearest = std::min(nearest, *p.kill_at);

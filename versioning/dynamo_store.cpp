@@ -139,7 +139,7 @@ class DynamoStore final : public VersionStore {
                           s.commit,
                           s.input_hash,
                           image_uri(last_build + 1),
-                          BuildStatus::running,
+                          BuildStatus::queued,
                           {},
                           s.started_at,
                           {},
@@ -186,15 +186,38 @@ class DynamoStore final : public VersionStore {
                                 "' (too much contention)");
     }
 
-    common::Result<void> finish_build(const std::string& component, std::int64_t n,
-                                      const BuildEnd& end) override {
-        auto claim = get("N#" + component, pad(n));
+    common::Result<void> start_build(const std::string& component, std::int64_t n,
+                                     Millis at) override {
+        auto claim = read_claim(component, n);
         if (!claim) return std::unexpected(claim.error());
+        // Only a queued build starts: one already ended stays as it is.
+        Json body(rapidjson::kObjectType);
+        auto& a = body.GetAllocator();
+        JsonValue request = update(a, "B#" + component, get_s((*claim)["Item"], "row"),
+                                   "SET #s = :r, started_at = :t", "#s = :q",
+                                   Item(a).s(":r", "running").n(":t", at).s(":q", "queued").take());
+        static_cast<JsonValue&>(body).Swap(request["Update"]);
+        auto done = call("UpdateItem", body);
+        if (!done && !is_conflict(done.error())) return std::unexpected(done.error());
+        return {};
+    }
+
+    // The claim of build `n` (its row, run and input hash); an error when there is none.
+    common::Result<Json> read_claim(const std::string& component, std::int64_t n) {
+        auto claim = get("N#" + component, pad(n));
+        if (!claim) return claim;
         if (!(*claim).HasMember("Item")) {
             return common::fail(common::ErrorCode::external,
                                 "dynamodb: build #" + std::to_string(n) + " of '" + component +
                                     "' was never reserved");
         }
+        return claim;
+    }
+
+    common::Result<void> finish_build(const std::string& component, std::int64_t n,
+                                      const BuildEnd& end) override {
+        auto claim = read_claim(component, n);
+        if (!claim) return std::unexpected(claim.error());
         const JsonValue& c = (*claim)["Item"];
         const std::string row = get_s(c, "row");
         Json tx(rapidjson::kObjectType);
@@ -204,6 +227,7 @@ class DynamoStore final : public VersionStore {
         values.s(":s", std::string(to_string(end.status))).n(":f", end.finished_at);
         std::string expression = "SET #s = :s, finished_at = :f";
         if (end.exit_code) values.n(":e", *end.exit_code), expression += ", exit_code = :e";
+        if (end.started_at > 0) values.n(":t", end.started_at), expression += ", started_at = :t";
         items.PushBack(update(a, "B#" + component, row, expression, nullptr, values.take()), a);
         items.PushBack(remove(a, "RB#" + get_s(c, "run_id"), component + "#" + row), a);
         if (end.status == BuildStatus::succeeded) {

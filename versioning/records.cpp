@@ -6,7 +6,8 @@
 namespace versioning {
 namespace {
 
-constexpr std::array<std::pair<BuildStatus, std::string_view>, 8> k_build_statuses = {{
+constexpr std::array<std::pair<BuildStatus, std::string_view>, 9> k_build_statuses = {{
+    {BuildStatus::queued, "queued"},
     {BuildStatus::running, "running"},
     {BuildStatus::succeeded, "succeeded"},
     {BuildStatus::failed, "failed"},

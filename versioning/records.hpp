@@ -10,9 +10,11 @@ namespace versioning {
 
 using Millis = std::int64_t;
 
-/// What became of one component in one run. `running` is a reserved number whose build
-/// has not finished; `interrupted` one whose process died without finishing it.
+/// What became of one component in one run. `queued` is a reserved number whose build has
+/// not started yet, `running` one whose build has not finished; `interrupted` one whose
+/// process died before the build's end was recorded.
 enum class BuildStatus {
+    queued,
     running,
     succeeded,
     failed,
@@ -40,21 +42,23 @@ struct BuildRecord {
     std::string run_id;
 };
 
-/// A new build about to start: the store gives it the next number of its component.
+/// A new build about to be queued: the store gives it the next number of its component.
 struct BuildStart {
     std::string component;
     std::string commit;
     std::string input_hash;
     std::string run_id;
-    Millis started_at = 0;
+    Millis started_at = 0;  // when it was queued, until start_build says when it started
     std::string log_path;
 };
 
-/// How a started build ended.
+/// How a reserved build ended. `started_at` (when not 0) is when it started, for a build
+/// whose start was not recorded on its own (see VersionStore::start_build).
 struct BuildEnd {
     BuildStatus status = BuildStatus::succeeded;
     std::optional<int> exit_code;
     Millis finished_at = 0;
+    Millis started_at = 0;
 };
 
 enum class RunStatus { running, succeeded, failed, cancelled, interrupted };

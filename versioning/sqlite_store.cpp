@@ -64,6 +64,11 @@ const char* const k_migrations[] = {
     ALTER TABLE runs ADD COLUMN report TEXT NOT NULL DEFAULT '';
     CREATE INDEX runs_env ON runs(env, started_at DESC);
     )sql",
+    // 4: a reserved build is queued until it starts; recovery looks for both.
+    R"sql(
+    DROP INDEX builds_run;
+    CREATE INDEX builds_run ON builds(run_id) WHERE status IN ('queued', 'running');
+    )sql",
 };
 
 constexpr const char* k_deployment_columns =
@@ -242,6 +247,7 @@ common::Result<BuildRecord> SqliteVersionStore::reserve_build(
         b.commit = start.commit;
         b.input_hash = start.input_hash;
         b.image_uri = image_uri(b.build_number);
+        b.status = BuildStatus::queued;
         b.started_at = start.started_at;
         b.log_path = start.log_path;
         b.run_id = start.run_id;
@@ -269,14 +275,25 @@ common::Result<void> SqliteVersionStore::finish_build(const std::string& compone
                                                       std::int64_t build_number,
                                                       const BuildEnd& end) {
     auto s = statement(
-        "UPDATE builds SET status = ?, exit_code = ?, finished_at = ? "
-        "WHERE component = ? AND build_number = ? AND status != 'reused'");
+        "UPDATE builds SET status = ?1, exit_code = ?2, finished_at = ?3, "
+        "started_at = iif(?4 > 0, ?4, started_at) "
+        "WHERE component = ?5 AND build_number = ?6 AND status != 'reused'");
     if (!s) return std::unexpected(s.error());
     auto& st = **s;
     st.bind(1, to_string(end.status));
     end.exit_code ? st.bind(2, static_cast<std::int64_t>(*end.exit_code)) : st.bind_null(2);
-    st.bind(3, end.finished_at).bind(4, component).bind(5, build_number);
+    st.bind(3, end.finished_at).bind(4, end.started_at).bind(5, component).bind(6, build_number);
     return st.run();
+}
+
+common::Result<void> SqliteVersionStore::start_build(const std::string& component,
+                                                     std::int64_t build_number, Millis at) {
+    auto s = statement(
+        "UPDATE builds SET status = 'running', started_at = ? "
+        "WHERE component = ? AND build_number = ? AND status = 'queued'");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, at).bind(2, component).bind(3, build_number);
+    return (*s)->run();
 }
 
 common::Result<void> SqliteVersionStore::record_build(const BuildRecord& build) {
@@ -543,7 +560,7 @@ common::Result<std::size_t> SqliteVersionStore::recover_interrupted(
             if (auto done = (*run)->run(); !done) return done;
             auto builds = statement(
                 "UPDATE builds SET status = 'interrupted', finished_at = ? WHERE run_id = ? AND "
-                "status = 'running'");
+                "status IN ('queued', 'running')");
             if (!builds) return std::unexpected(builds.error());
             (*builds)->bind(1, now).bind(2, id);
             if (auto done = (*builds)->run(); !done) return done;

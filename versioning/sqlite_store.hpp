@@ -23,9 +23,12 @@ class SqliteVersionStore final : public VersionStore {
                                     const std::string& report) override;
     common::Result<std::vector<RunRecord>> runs(const std::string& env, std::size_t limit) override;
     common::Result<void> batch(const std::function<common::Result<void>()>& writes) override;
+    [[nodiscard]] bool batches_writes() const override { return true; }
     common::Result<BuildRecord> reserve_build(
         const BuildStart& start,
         const std::function<std::string(std::int64_t)>& image_uri) override;
+    common::Result<void> start_build(const std::string& component, std::int64_t build_number,
+                                     Millis at) override;
     common::Result<void> finish_build(const std::string& component, std::int64_t build_number,
                                       const BuildEnd& end) override;
     common::Result<void> record_build(const BuildRecord& build) override;

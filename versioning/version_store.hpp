@@ -34,10 +34,17 @@ class VersionStore {
         return writes();
     }
 
+    /// True when batch() makes its writes one commit, so grouping writes saves work.
+    [[nodiscard]] virtual bool batches_writes() const { return false; }
+
     /// Reserves the next build number of `start.component` (1, 2, ...) and records the build
-    /// as running, atomically; `image_uri` renders the image URI for the number.
+    /// as queued, atomically; `image_uri` renders the image URI for the number.
     virtual common::Result<BuildRecord> reserve_build(
         const BuildStart& start, const std::function<std::string(std::int64_t)>& image_uri) = 0;
+    /// Records that a queued build started (status running) at `at`.
+    virtual common::Result<void> start_build(const std::string& component,
+                                             std::int64_t build_number, Millis at) = 0;
+    /// Records how a queued or running build ended (and when it started, if `end` says).
     virtual common::Result<void> finish_build(const std::string& component,
                                               std::int64_t build_number, const BuildEnd& end) = 0;
 
@@ -89,7 +96,8 @@ class VersionStore {
                                               const std::string& owner) = 0;
 
     /// Marks as interrupted the running runs of `host` whose process is gone (`alive` says
-    /// whether pid + start time still name a live process), and their running builds.
+    /// whether pid + start time still name a live process), and their queued and running
+    /// builds.
     /// Returns how many runs it marked.
     virtual common::Result<std::size_t> recover_interrupted(
         const std::string& host, Millis now,

@@ -75,6 +75,22 @@ TEST(BuildPlan, LongestChainStartsFirst) {
     EXPECT_EQ(p.at(*p.next_ready()).component, "worker");
 }
 
+TEST(BuildPlan, ReadyListsWhatNextReadyWouldHandOutWithoutTakingIt) {
+    Fixture f;
+    auto p = f.plan(f.all());
+    auto named = [&](const std::vector<std::size_t>& v) {
+        std::vector<std::string> out;
+        for (std::size_t i : v) out.push_back(p.at(i).component);
+        return out;
+    };
+    EXPECT_EQ(named(p.ready()), (std::vector<std::string>{"base", "alone"}));
+    EXPECT_EQ(named(p.ready()), (std::vector<std::string>{"base", "alone"}));
+    EXPECT_EQ(p.at(*p.next_ready()).component, "base");
+    EXPECT_EQ(named(p.ready()), (std::vector<std::string>{"alone"}));
+    p.mark_done(index_of(p, "base"), true);
+    EXPECT_EQ(named(p.ready()), (std::vector<std::string>{"api", "alone", "worker"}));
+}
+
 TEST(BuildPlan, KnownDurationsWeighTheChains) {
     Fixture f;
     auto p = f.plan(f.all());

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <map>
+#include <utility>
 
 #include "components/builder.hpp"
 #include "support/git_repo.hpp"
@@ -18,7 +20,11 @@ class FakeRunner final : public components::CommandRunner {
     std::map<std::string, int> exit_codes;  // by shell command
     std::size_t max_running = 0;
     std::vector<std::string> started;
-    int interrupt_after = -1;  // interrupt once this many commands started
+    int interrupt_after = -1;          // interrupt once this many commands started
+    bool pass_first_deadline = false;  // the first wait with a deadline lets it pass
+    std::optional<components::Deadline> first_deadline;
+    std::chrono::steady_clock::time_point first_deadline_seen_at;
+    std::function<void()> after_deadline;  // runs at the wait after that
 
     common::Result<void> start(std::size_t job, const components::Command& c) override {
         m_queue.push_back({job, c.shell_command});
@@ -27,16 +33,26 @@ class FakeRunner final : public components::CommandRunner {
         m_env = c.env;
         return {};
     }
-    common::Result<std::optional<components::Finished>> wait_one() override {
+    common::Result<components::Waited> wait_one(components::Deadline until) override {
+        using components::WaitKind;
+        if (first_deadline && after_deadline) std::exchange(after_deadline, nullptr)();
+        if (pass_first_deadline && until && !first_deadline) {
+            first_deadline = until;
+            first_deadline_seen_at = std::chrono::steady_clock::now();
+            return components::Waited{WaitKind::deadline, {}};
+        }
         if (interrupt_after >= 0 && started.size() >= static_cast<std::size_t>(interrupt_after) &&
             !m_interrupted) {
             m_interrupted = true;
-            return std::optional<components::Finished>{};
+            return components::Waited{WaitKind::interrupted, {}};
         }
         auto [job, command] = m_queue.front();
         m_queue.pop_front();
-        if (m_cancelled) return components::Finished{job, components::ExitKind::cancelled, 0};
-        return components::Finished{job, components::ExitKind::exited, exit_codes[command]};
+        if (m_cancelled)
+            return components::Waited{WaitKind::finished,
+                                      {job, components::ExitKind::cancelled, 0}};
+        return components::Waited{WaitKind::finished,
+                                  {job, components::ExitKind::exited, exit_codes[command]}};
     }
     void cancel_all() override { m_cancelled = true; }
     [[nodiscard]] std::size_t running() const override { return m_queue.size(); }
@@ -174,6 +190,43 @@ TEST_F(Builder, AnInterruptCancelsRunningAndPendingBuilds) {
     EXPECT_EQ(runner.started.size(), 2u);
     for (const auto& b : r.builds) EXPECT_EQ(b.status, BuildStatus::cancelled) << b.component;
     EXPECT_EQ((*store->builds_of("c0", 1))[0].status, BuildStatus::cancelled);
+}
+
+// Builds that were queued with a number when the run stopped keep the number; builds that
+// were never ready take none.
+TEST_F(Builder, QueuedBuildsKeepTheirNumbersWhenARunStops) {
+    runner.interrupt_after = 2;
+    auto r = run();
+    EXPECT_EQ(runner.started.size(), 2u);
+    for (const char* c : {"c1", "c2", "c3"}) {  // ready beside c0: reserved ahead
+        auto b = (*store->builds_of(c, 1))[0];
+        EXPECT_EQ(b.status, BuildStatus::cancelled) << c;
+        EXPECT_EQ(b.build_number, 1) << c;
+        EXPECT_EQ(*store->peek_next_number(c), 2) << c;
+    }
+    for (const char* c : {"c4", "c5"}) {  // waited for c0
+        EXPECT_EQ((*store->builds_of(c, 1))[0].status, BuildStatus::cancelled) << c;
+        EXPECT_EQ(*store->peek_next_number(c), 1) << c;
+    }
+}
+
+// Starts and ends are written in batches, but none waits longer than the write delay: the
+// Builder's wait carries a deadline, and when it passes the store hears of the running
+// builds (queued ones stay queued).
+TEST_F(Builder, StartsReachTheStoreByTheWriteDeadline) {
+    runner.pass_first_deadline = true;
+    runner.after_deadline = [&] {
+        auto status = [&](const char* c) { return (*store->builds_of(c, 1))[0].status; };
+        EXPECT_EQ(status("c0"), BuildStatus::running);
+        EXPECT_EQ(status("c1"), BuildStatus::running);
+        EXPECT_EQ(status("c2"), BuildStatus::queued);
+    };
+    auto r = run();
+    ASSERT_TRUE(runner.first_deadline && *runner.first_deadline);
+    EXPECT_LE(**runner.first_deadline - runner.first_deadline_seen_at,
+              std::chrono::milliseconds(100));
+    EXPECT_TRUE(r.all_succeeded());
+    EXPECT_EQ((*store->builds_of("c2", 1))[0].status, BuildStatus::succeeded);
 }
 
 }  // namespace

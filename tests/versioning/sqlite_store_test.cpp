@@ -89,7 +89,7 @@ TEST(SqliteStore, AFailedBatchWritesNothing) {
     EXPECT_EQ(failed.error().message, "the next build could not start");
     auto history = *store->builds_of("api", 10);
     ASSERT_EQ(history.size(), 1u);
-    EXPECT_EQ(history[0].status, versioning::BuildStatus::running);
+    EXPECT_EQ(history[0].status, versioning::BuildStatus::queued);
     EXPECT_EQ(*store->peek_next_number("api"), 2);
 }
 

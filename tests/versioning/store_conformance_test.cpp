@@ -14,13 +14,13 @@ TEST_P(StoreConformance, NumbersStartAtOneAndArePerComponent) {
     EXPECT_EQ(reserve("api").build_number, 3);
 }
 
-TEST_P(StoreConformance, ReservationRecordsARunningBuildWithItsImage) {
+TEST_P(StoreConformance, ReservationRecordsAQueuedBuildWithItsImage) {
     auto b = reserve("api", "hash-1");
     EXPECT_EQ(b.image_uri, "repo:api-1");
     auto history = store->builds_of("api", 10);
     ASSERT_TRUE(history);
     ASSERT_EQ(history->size(), 1u);
-    EXPECT_EQ((*history)[0].status, BuildStatus::running);
+    EXPECT_EQ((*history)[0].status, BuildStatus::queued);
     EXPECT_EQ((*history)[0].image_uri, "repo:api-1");
     EXPECT_EQ((*history)[0].input_hash, "hash-1");
     EXPECT_EQ((*history)[0].log_path, "/logs/api.log");
@@ -36,6 +36,33 @@ TEST_P(StoreConformance, FinishingABuildRecordsItsOutcome) {
     EXPECT_EQ(b.finished_at, 2000);
 }
 
+TEST_P(StoreConformance, AStartedBuildRunsFromItsStartTime) {
+    reserve("api");
+    ASSERT_TRUE(store->start_build("api", 1, 1500));
+    auto b = (*store->builds_of("api", 1))[0];
+    EXPECT_EQ(b.status, BuildStatus::running);
+    EXPECT_EQ(b.started_at, 1500);
+    ASSERT_TRUE(store->finish_build("api", 1, {BuildStatus::succeeded, 0, 2000}));
+    // A late start does not bring an ended build back to life.
+    ASSERT_TRUE(store->start_build("api", 1, 1600));
+    b = (*store->builds_of("api", 1))[0];
+    EXPECT_EQ(b.status, BuildStatus::succeeded);
+    EXPECT_EQ(b.started_at, 1500);
+}
+
+TEST_P(StoreConformance, AnEndCanCarryTheStartItWasNotToldOfSeparately) {
+    reserve("api");
+    reserve("worker");
+    ASSERT_TRUE(store->finish_build("api", 1, {BuildStatus::succeeded, 0, 2000, 1700}));
+    ASSERT_TRUE(store->finish_build("worker", 1, {BuildStatus::cancelled, {}, 2000}));
+    auto api = (*store->builds_of("api", 1))[0];
+    EXPECT_EQ(api.started_at, 1700);
+    EXPECT_EQ(api.finished_at, 2000);
+    auto worker = (*store->builds_of("worker", 1))[0];
+    EXPECT_EQ(worker.status, BuildStatus::cancelled);
+    EXPECT_EQ(worker.started_at, 1000);  // the reservation's time, kept
+}
+
 TEST_P(StoreConformance, ABatchRunsItsWrites) {
     reserve("api");
     ASSERT_TRUE(store->batch([&]() -> common::Result<void> {
@@ -49,7 +76,7 @@ TEST_P(StoreConformance, ABatchRunsItsWrites) {
     auto history = *store->builds_of("api", 10);
     ASSERT_EQ(history.size(), 2u);
     EXPECT_EQ(history[0].build_number, 2);
-    EXPECT_EQ(history[0].status, BuildStatus::running);
+    EXPECT_EQ(history[0].status, BuildStatus::queued);
     EXPECT_EQ(history[1].status, BuildStatus::succeeded);
 }
 
@@ -221,6 +248,8 @@ TEST_P(StoreConformance, RunsAndRecoveryOfInterruptedOnes) {
     elsewhere.id = "run-elsewhere", elsewhere.host = "host-b";
     for (const auto& r : {dead, alive, elsewhere}) ASSERT_TRUE(store->begin_run(r));
     reserve("api", "h", "run-dead");
+    ASSERT_TRUE(store->start_build("api", 1, 1100));
+    reserve("worker", "h", "run-dead");  // queued, never started
     reserve("api", "h", "run-alive");
     reserve("api", "h", "run-elsewhere");
     auto marked = store->recover_interrupted(
@@ -230,8 +259,9 @@ TEST_P(StoreConformance, RunsAndRecoveryOfInterruptedOnes) {
     auto history = *store->builds_of("api", 10);
     EXPECT_EQ(history[2].status, BuildStatus::interrupted);  // run-dead's build
     EXPECT_EQ(history[2].finished_at, 5000);
-    EXPECT_EQ(history[1].status, BuildStatus::running);
-    EXPECT_EQ(history[0].status, BuildStatus::running);
+    EXPECT_EQ(history[1].status, BuildStatus::queued);
+    EXPECT_EQ(history[0].status, BuildStatus::queued);
+    EXPECT_EQ((*store->builds_of("worker", 1))[0].status, BuildStatus::interrupted);
     EXPECT_EQ(*store->recover_interrupted("host-a", 6000, [](auto, auto) { return true; }), 0u);
     // A new reservation never reuses the interrupted number.
     EXPECT_EQ(reserve("api").build_number, 4);
