@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <numeric>
 #include <set>
 
 namespace components {
@@ -38,11 +39,18 @@ BuildPlan BuildPlan::make(const Manifest& manifest, const ComponentGraph& graph,
         b.waits_for.assign(waits.begin(), waits.end());
         for (std::size_t w : waits) plan.m_builds[w].dependents.push_back(plan_index[v]);
     }
+    const std::size_t n = plan.m_builds.size();
+    plan.m_state.assign(n, PlanState::pending);
+    plan.m_waiting.resize(n);
+    for (std::size_t i = 0; i < n; ++i) plan.m_waiting[i] = plan.m_builds[i].waits_for.size();
+    std::vector<std::size_t> by_name(n);
+    std::iota(by_name.begin(), by_name.end(), std::size_t{0});
+    std::ranges::sort(by_name, {}, [&](std::size_t i) -> const std::string& {
+        return plan.m_builds[i].component;
+    });
+    plan.m_name_rank.resize(n);
+    for (std::size_t r = 0; r < n; ++r) plan.m_name_rank[by_name[r]] = r;
     plan.weigh({});
-    plan.m_state.assign(plan.m_builds.size(), PlanState::pending);
-    plan.m_waiting.resize(plan.m_builds.size());
-    for (std::size_t i = 0; i < plan.m_builds.size(); ++i)
-        plan.m_waiting[i] = plan.m_builds[i].waits_for.size();
     return plan;
 }
 
@@ -66,32 +74,32 @@ void BuildPlan::weigh(const std::map<std::string, std::int64_t>& expected_ms) {
         m_builds[i].chain =
             longest + (it != expected_ms.end() ? std::max<std::int64_t>(1, it->second) : fallback);
     }
+    refresh_ready();
 }
 
-bool BuildPlan::is_ready(std::size_t i) const {
-    return m_state[i] == PlanState::pending && m_waiting[i] == 0;
+BuildPlan::ReadyKey BuildPlan::key_of(std::size_t i) const {
+    return {-m_builds[i].chain, m_name_rank[i], i};
 }
 
-bool BuildPlan::more_urgent(std::size_t a, std::size_t b) const {
-    if (m_builds[a].chain != m_builds[b].chain) return m_builds[a].chain > m_builds[b].chain;
-    return m_builds[a].component < m_builds[b].component;
+void BuildPlan::refresh_ready() {
+    m_ready.clear();
+    for (std::size_t i = 0; i < m_builds.size(); ++i) {
+        if (m_state[i] == PlanState::pending && m_waiting[i] == 0) m_ready.insert(key_of(i));
+    }
 }
 
 std::optional<std::size_t> BuildPlan::next_ready() {
-    std::optional<std::size_t> best;
-    for (std::size_t i = 0; i < m_builds.size(); ++i) {
-        if (is_ready(i) && (!best || more_urgent(i, *best))) best = i;
-    }
-    if (best) m_state[*best] = PlanState::running;
+    if (m_ready.empty()) return std::nullopt;
+    const std::size_t best = std::get<2>(*m_ready.begin());
+    m_ready.erase(m_ready.begin());
+    m_state[best] = PlanState::running;
     return best;
 }
 
 std::vector<std::size_t> BuildPlan::ready() const {
     std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < m_builds.size(); ++i) {
-        if (is_ready(i)) out.push_back(i);
-    }
-    std::ranges::sort(out, [this](std::size_t a, std::size_t b) { return more_urgent(a, b); });
+    out.reserve(m_ready.size());
+    for (const auto& key : m_ready) out.push_back(std::get<2>(key));
     return out;
 }
 
@@ -99,7 +107,9 @@ std::vector<std::size_t> BuildPlan::mark_done(std::size_t i, bool succeeded) {
     m_state[i] = succeeded ? PlanState::succeeded : PlanState::failed;
     std::vector<std::size_t> skipped;
     if (succeeded) {
-        for (std::size_t d : m_builds[i].dependents) --m_waiting[d];
+        for (std::size_t d : m_builds[i].dependents) {
+            if (--m_waiting[d] == 0 && m_state[d] == PlanState::pending) m_ready.insert(key_of(d));
+        }
         return skipped;
     }
     std::vector<std::size_t> stack(m_builds[i].dependents.begin(), m_builds[i].dependents.end());
@@ -108,6 +118,7 @@ std::vector<std::size_t> BuildPlan::mark_done(std::size_t i, bool succeeded) {
         stack.pop_back();
         if (m_state[d] != PlanState::pending) continue;
         m_state[d] = PlanState::skipped;
+        m_ready.erase(key_of(d));
         skipped.push_back(d);
         stack.insert(stack.end(), m_builds[d].dependents.begin(), m_builds[d].dependents.end());
     }
@@ -120,6 +131,7 @@ std::vector<std::size_t> BuildPlan::skip_pending() {
     for (std::size_t i = 0; i < m_builds.size(); ++i) {
         if (m_state[i] == PlanState::pending) m_state[i] = PlanState::skipped, skipped.push_back(i);
     }
+    m_ready.clear();
     return skipped;
 }
 

@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "components/graph.hpp"
@@ -60,13 +62,16 @@ class BuildPlan {
     [[nodiscard]] bool finished() const;
 
   private:
-    [[nodiscard]] bool is_ready(std::size_t i) const;
-    /// Heads a longer chain of work than `b`, or an equal one with a smaller name.
-    [[nodiscard]] bool more_urgent(std::size_t a, std::size_t b) const;
+    // Orders ready builds: the longer chain first (hence negated), then the smaller name.
+    using ReadyKey = std::tuple<std::int64_t, std::size_t, std::size_t>;  // -chain, rank, index
+    [[nodiscard]] ReadyKey key_of(std::size_t i) const;
+    void refresh_ready();
 
     std::vector<PlannedBuild> m_builds;
     std::vector<PlanState> m_state;
-    std::vector<std::size_t> m_waiting;  // unfinished dependencies per build
+    std::vector<std::size_t> m_waiting;    // unfinished dependencies per build
+    std::vector<std::size_t> m_name_rank;  // place of each build's name in name order
+    std::set<ReadyKey> m_ready;            // pending builds with nothing to wait for
 };
 
 /// Values for an image tag template.
