@@ -53,6 +53,7 @@ class BuildPlan {
     std::optional<std::size_t> next_ready();
     /// Every build next_ready could hand out now, in the order it would (nothing is marked).
     [[nodiscard]] std::vector<std::size_t> ready() const;
+    [[nodiscard]] std::size_t ready_count() const { return m_ready.size(); }
     /// Records a running build's end. A failure skips every pending build that waits for it
     /// (transitively); those are returned.
     std::vector<std::size_t> mark_done(std::size_t i, bool succeeded);

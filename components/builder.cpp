@@ -82,6 +82,7 @@ class Run {
         for (;;) {
             if (auto ok = fill(); !ok) return abort(ok.error());
             if (m_runner.running() == 0) break;
+            if (auto ok = top_up(); !ok) return abort(ok.error());
             auto waited = m_runner.wait_one(write_deadline());
             if (!waited) return abort(waited.error());
             if (auto ok = handle(*waited); !ok) return abort(ok.error());
@@ -115,8 +116,10 @@ class Run {
         while (!m_stopping && !m_report.interrupted && m_runner.running() < m_s.jobs) {
             auto next = m_plan.next_ready();
             if (!next) break;
-            if (m_taken[*next] == Taken::none) {
-                if (auto ok = take_batch(*next); !ok) return ok;
+            if (m_taken[*next] != Taken::none) {
+                --m_ahead;
+            } else if (auto ok = take_batch(*next); !ok) {
+                return ok;
             }
             if (m_taken[*next] == Taken::reusable) {
                 reuse(*next);
@@ -127,11 +130,20 @@ class Run {
         return {};
     }
 
+    // While every slot is busy, a batching store takes the numbers of the next ready builds
+    // before a free slot has to wait for them.
+    common::Result<void> top_up() {
+        if (!m_store.batches_writes() || m_stopping || m_report.interrupted) return {};
+        if (m_ahead >= m_s.jobs || m_plan.ready_count() <= m_ahead) return {};
+        return take_batch(std::nullopt);
+    }
+
     // One commit: the writes still pending, the number (or reuse) of `first`, and on a
     // batching store numbers for the next ready builds as well. Nothing is kept of a batch
     // that failed.
-    common::Result<void> take_batch(std::size_t first) {
-        std::vector<std::size_t> wanted{first};
+    common::Result<void> take_batch(std::optional<std::size_t> first) {
+        std::vector<std::size_t> wanted;
+        if (first) wanted.push_back(*first);
         if (m_store.batches_writes()) {
             for (std::size_t j : m_plan.ready()) {
                 if (wanted.size() >= k_reserve_ahead) break;
@@ -150,6 +162,7 @@ class Run {
         });
         if (!written) return written;
         clear_pending();
+        m_ahead += wanted.size() - (first ? 1 : 0);
         for (std::size_t k = 0; k < wanted.size(); ++k) {
             const std::size_t j = wanted[k];
             m_taken[j] = taken[k].first;
@@ -312,6 +325,7 @@ class Run {
     BuildReport m_report;
     bool m_stopping = false;
     std::vector<Taken> m_taken;
+    std::size_t m_ahead = 0;  // ready builds that are taken already (not handed out yet)
     std::vector<std::optional<versioning::BuildRecord>> m_reusable;
     std::vector<std::size_t> m_pending;  // builds whose latest state is not written yet
     std::vector<bool> m_is_pending;
