@@ -3,6 +3,17 @@
 // CommandRunner, gives each its build number and image from the VersionStore, records how
 // each one ended, and skips what waits on a failure. One thread; the plan and the store are
 // only ever touched from it.
+//
+// Why an event loop and not a oneTBB flow graph (as the design sketch has it): a build is a
+// process, so running one is waiting, not computing. A flow graph would park a TBB thread in
+// each running build's wait, put a lock around the plan and the store connection, and leave
+// the most-urgent-first order and the -j limit to a limiter node; one thread polling the
+// builds' pidfds does the same with no locks, and tests drive it with a fake runner (ninja's
+// Plan/Builder; STYLE rules 3 and 4).
+//
+// Store writes are grouped: a build's number is committed before it starts, the next ready
+// builds' numbers with it on a store whose batch is one commit, and starts and ends follow
+// within k_write_delay (docs/store.md).
 #include <functional>
 #include <string>
 #include <vector>
