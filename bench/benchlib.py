@@ -1,7 +1,10 @@
 """Shared helpers for slipway's benchmark scripts: timing commands, peak memory, tables."""
+import contextlib
 import os
+import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -93,3 +96,21 @@ def aws_env(url):
     """The environment that points the aws CLI and slipway at the moto server `url`."""
     return dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="AKIDBENCH", AWS_SECRET_ACCESS_KEY="bench",
                 AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true", CI="true")
+
+
+@contextlib.contextmanager
+def moto_workdir(prefix, plain=False):
+    """A scratch folder with a moto server (see start_moto) logging into `moto.log` in it;
+    yields (folder, the aws environment pointing at moto, the log file). Stops moto and
+    removes the folder after (BENCH_KEEP_LOG=1 prints the log's end first)."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    log = open(os.path.join(work, "moto.log"), "w+")
+    moto, url = start_moto(log, plain)
+    try:
+        yield work, aws_env(url), log
+    finally:
+        if os.environ.get("BENCH_KEEP_LOG"):
+            print(open(log.name).read()[-3000:])
+        moto.terminate()
+        moto.wait()
+        shutil.rmtree(work, ignore_errors=True)

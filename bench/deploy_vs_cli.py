@@ -8,13 +8,11 @@ calls each makes (counted from moto's request log).
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import SLIPWAY, aws_env, run_once, start_moto  # noqa: E402
+from benchlib import SLIPWAY, moto_workdir, run_once  # noqa: E402
 
 COMPONENTS = ["ingest", "train", "evaluate", "serve", "report"]
 REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/bench"
@@ -46,11 +44,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=10)
     a = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="slipway-deploy-bench-")
-    log = open(os.path.join(work, "moto.log"), "w+")
-    moto, url = start_moto(log)
-    env = aws_env(url)
-    try:
+    with moto_workdir("slipway-deploy-bench-") as (work, env, log):
         repo = os.path.join(work, "repo")
         os.makedirs(repo)
         with open(os.path.join(repo, "slipway.yml"), "w") as f:
@@ -95,12 +89,6 @@ def main():
             print(f"{name:<28}{med[name]:>10.3f}{ts[0]:>10.3f}{max(calls[name]):>11}")
         print(f"\nslipway is {med['aws cloudformation deploy'] / med['slipway']:.1f}x faster "
               f"(target >= 5x), API calls {max(calls['slipway'])} vs {max(calls['aws cloudformation deploy'])}")
-    finally:
-        if os.environ.get("BENCH_KEEP_LOG"):
-            print(open(log.name).read()[-3000:])
-        moto.terminate()
-        moto.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=100)
     a = ap.parse_args()
-    moto, url = benchlib.start_moto(plain=True)
-    try:
-        env = dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="AKIDBENCH",
-                   AWS_SECRET_ACCESS_KEY="bench-secret", AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+    with benchlib.moto_workdir("slipway-getitem-bench-", plain=True) as (_, env, _log):
         aws = ["aws", "dynamodb"]
         subprocess.run(aws + ["create-table", "--table-name", "bench", "--billing-mode", "PAY_PER_REQUEST",
                               "--attribute-definitions", "AttributeName=pk,AttributeType=S", "AttributeName=sk,AttributeType=S",
@@ -35,9 +32,6 @@ def main():
             subprocess.run(aws + ["get-item", "--table-name", "bench", "--key", key, "--consistent-read"], env=env,
                            check=True, stdout=subprocess.DEVNULL)
         cli = (time.perf_counter() - start) * 1000 / a.calls
-    finally:
-        moto.terminate()
-        moto.wait()
     print(benchlib.table([("slipway's client (one connection)", f"{ours:.2f} ms"), ("aws CLI in a loop", f"{cli:.1f} ms")],
                          ["GetItem through", "per call"]))
     print(f"\n{a.calls} sequential calls each against moto_server on 127.0.0.1; the CLI pays its start-up every call.")

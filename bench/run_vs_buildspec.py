@@ -14,14 +14,12 @@ with its DynamoDB store on the same moto.
 """
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import SLIPWAY, aws_env, run_once, start_moto  # noqa: E402
+from benchlib import SLIPWAY, moto_workdir, run_once  # noqa: E402
 from deploy_vs_cli import COMPONENTS, REPO, param, template  # noqa: E402
 
 TABLE = "bench-versions"
@@ -102,11 +100,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=10)
     a = ap.parse_args()
-    work = tempfile.mkdtemp(prefix="slipway-run-bench-")
-    log = open(os.path.join(work, "moto.log"), "w+")
-    moto, url = start_moto(log)
-    env = aws_env(url)
-    try:
+    with moto_workdir("slipway-run-bench-") as (work, env, log):
         repo = os.path.join(work, "repo")
         prepare(repo, env)
         tools = {
@@ -141,10 +135,6 @@ def main():
         for name in list(tools)[1:]:
             print(f"\n{name}: {base / med[name]:.1f}x faster than the buildspec (target >= 10x)", end="")
         print()
-    finally:
-        moto.terminate()
-        moto.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
