@@ -28,6 +28,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -171,14 +172,14 @@ class DynamoStore final : public VersionStore {
                                       .take()),
                            a);
             auto ok = transact(tx, items, token + "-" + std::to_string(attempt));
-            if (ok) return b;
+            if (ok) return remember_claim(b, row);
             if (!is_conflict(ok.error())) return std::unexpected(ok.error());
             // Only a transaction the client sent more than once can have failed on its own write.
             auto claim = m_client->last_attempts() > 1
                              ? get("N#" + s.component, pad(b.build_number))
                              : common::Result<Json>(Json(rapidjson::kObjectType));
             if (claim && (*claim).HasMember("Item") && get_s((*claim)["Item"], "token") == token)
-                return b;
+                return remember_claim(b, row);
             pause_after_conflict(attempt);
         }
         return common::fail(common::ErrorCode::external,
@@ -188,38 +189,25 @@ class DynamoStore final : public VersionStore {
 
     common::Result<void> start_build(const std::string& component, std::int64_t n,
                                      Millis at) override {
-        auto claim = read_claim(component, n);
+        auto claim = claim_of(component, n);
         if (!claim) return std::unexpected(claim.error());
         // Only a queued build starts: one already ended stays as it is.
         Json body(rapidjson::kObjectType);
         auto& a = body.GetAllocator();
-        JsonValue request = update(a, "B#" + component, get_s((*claim)["Item"], "row"),
-                                   "SET #s = :r, started_at = :t", "#s = :q",
-                                   Item(a).s(":r", "running").n(":t", at).s(":q", "queued").take());
+        JsonValue request =
+            update(a, "B#" + component, claim->row, "SET #s = :r, started_at = :t", "#s = :q",
+                   Item(a).s(":r", "running").n(":t", at).s(":q", "queued").take());
         static_cast<JsonValue&>(body).Swap(request["Update"]);
         auto done = call("UpdateItem", body);
         if (!done && !is_conflict(done.error())) return std::unexpected(done.error());
         return {};
     }
 
-    // The claim of build `n` (its row, run and input hash); an error when there is none.
-    common::Result<Json> read_claim(const std::string& component, std::int64_t n) {
-        auto claim = get("N#" + component, pad(n));
-        if (!claim) return claim;
-        if (!(*claim).HasMember("Item")) {
-            return common::fail(common::ErrorCode::external,
-                                "dynamodb: build #" + std::to_string(n) + " of '" + component +
-                                    "' was never reserved");
-        }
-        return claim;
-    }
-
     common::Result<void> finish_build(const std::string& component, std::int64_t n,
                                       const BuildEnd& end) override {
-        auto claim = read_claim(component, n);
+        auto claim = claim_of(component, n);
         if (!claim) return std::unexpected(claim.error());
-        const JsonValue& c = (*claim)["Item"];
-        const std::string row = get_s(c, "row");
+        const std::string& row = claim->row;
         Json tx(rapidjson::kObjectType);
         auto& a = tx.GetAllocator();
         JsonValue items(rapidjson::kArrayType);
@@ -229,16 +217,18 @@ class DynamoStore final : public VersionStore {
         if (end.exit_code) values.n(":e", *end.exit_code), expression += ", exit_code = :e";
         if (end.started_at > 0) values.n(":t", end.started_at), expression += ", started_at = :t";
         items.PushBack(update(a, "B#" + component, row, expression, nullptr, values.take()), a);
-        items.PushBack(remove(a, "RB#" + get_s(c, "run_id"), component + "#" + row), a);
+        items.PushBack(remove(a, "RB#" + claim->run_id, component + "#" + row), a);
         if (end.status == BuildStatus::succeeded) {
             items.PushBack(put(a, Item(a)
-                                      .s("pk", "H#" + component + "#" + get_s(c, "input_hash"))
+                                      .s("pk", "H#" + component + "#" + claim->input_hash)
                                       .s("sk", pad(n))
                                       .s("row", row)
                                       .take()),
                            a);
         }
-        return transact(tx, items);
+        auto done = transact(tx, items);
+        if (done) m_claims.erase({component, n});
+        return done;
     }
 
     common::Result<void> record_build(const BuildRecord& build) override {
@@ -382,6 +372,33 @@ class DynamoStore final : public VersionStore {
     common::Result<void> release_lock(const std::string& name, const std::string& owner) override;
 
   private:
+    // What a build's number claim says: its row, run and input hash.
+    struct Claim {
+        std::string row;
+        std::string run_id;
+        std::string input_hash;
+    };
+
+    BuildRecord remember_claim(const BuildRecord& b, const std::string& row) {
+        m_claims[{b.component, b.build_number}] = {row, b.run_id, b.input_hash};
+        return b;
+    }
+
+    // The claim of build `n`: as this store made it, or read from the table (a build another
+    // process reserved); an error when there is none.
+    common::Result<Claim> claim_of(const std::string& component, std::int64_t n) {
+        if (auto it = m_claims.find({component, n}); it != m_claims.end()) return it->second;
+        auto claim = get("N#" + component, pad(n));
+        if (!claim) return std::unexpected(claim.error());
+        if (!(*claim).HasMember("Item")) {
+            return common::fail(common::ErrorCode::external,
+                                "dynamodb: build #" + std::to_string(n) + " of '" + component +
+                                    "' was never reserved");
+        }
+        const JsonValue& c = (*claim)["Item"];
+        return Claim{get_s(c, "row"), get_s(c, "run_id"), get_s(c, "input_hash")};
+    }
+
     common::Result<LockInfo> read_lock(const std::string& name);
 
     // --- requests -------------------------------------------------------------------
@@ -550,6 +567,7 @@ class DynamoStore final : public VersionStore {
     friend class DeploymentWriter;
     std::unique_ptr<aws::Client> m_client;
     std::string m_table;
+    std::map<std::pair<std::string, std::int64_t>, Claim> m_claims;  // made here, not yet ended
 };
 
 }  // namespace

@@ -66,6 +66,31 @@ TEST(DynamoStore, InitIsIdempotent) {
     ASSERT_TRUE(versioning::init_dynamo_table(admin, table));
 }
 
+// A store finishes builds another store object reserved (it reads their claims from the
+// table), and refuses a number nobody reserved.
+TEST(DynamoStore, BuildsReservedElsewhereStartAndFinish) {
+    if (!moto().available()) GTEST_SKIP() << moto().why_not();
+    const std::string table = new_table();
+    aws::Client admin(moto_options());
+    ASSERT_TRUE(versioning::init_dynamo_table(admin, table));
+    auto open = [&] {
+        return std::move(
+            *versioning::open_dynamo_store(std::make_unique<aws::Client>(moto_options()), table));
+    };
+    auto reserver = open();
+    auto other = open();
+    auto image = [](std::int64_t n) { return "repo:api-" + std::to_string(n); };
+    ASSERT_TRUE(reserver->reserve_build({"api", "c", "h", "run", 1000, ""}, image));
+    ASSERT_TRUE(other->start_build("api", 1, 1100));
+    EXPECT_EQ((*reserver->builds_of("api", 1))[0].status, versioning::BuildStatus::running);
+    ASSERT_TRUE(other->finish_build("api", 1, {versioning::BuildStatus::succeeded, 0, 2000}));
+    EXPECT_EQ((*reserver->builds_of("api", 1))[0].status, versioning::BuildStatus::succeeded);
+    EXPECT_TRUE(*other->find_reusable("api", "h"));
+    auto never = other->finish_build("api", 7, {versioning::BuildStatus::succeeded, 0, 2000});
+    ASSERT_FALSE(never);
+    EXPECT_EQ(never.error().message, "dynamodb: build #7 of 'api' was never reserved");
+}
+
 // 8 processes reserve 200 numbers each through dynamodb:// URLs: each number from 1 to 1600
 // is handed out exactly once. moto serves one request at a time here (its conditional writes
 // are not atomic across threads; see moto_launcher.py): about 30 s.
