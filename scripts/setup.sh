@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ccache
   libgit2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libtbb-dev
   rapidjson-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev
   libpugixml-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
