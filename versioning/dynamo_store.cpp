@@ -14,6 +14,7 @@
 //   CUR / <env>                an environment's latest succeeded deployment
 //   DC#<component>[#<env>] / <id>  one component's image in a deployment
 //   DEPS / <id>                every deployment by id (for rollback --to)
+//   PENDING / <env>#<id>       a deployment whose outcome is not read from the stack yet
 //   LOCK / <name>              a lease: owner, acquired_at, expires_at
 //
 // Numbers are exactly-once: a reservation reads the counter, then one TransactWriteItems
@@ -27,6 +28,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <random>
@@ -94,6 +96,8 @@ class DynamoStore final : public VersionStore {
                                   .n("pid", r.pid)
                                   .n("pid_start", r.pid_start)
                                   .s("base_reason", r.base_reason)
+                                  .s("kind", r.kind)
+                                  .s("actor", r.actor)
                                   .take()),
                        a);
         // Where runs() finds the run: one entry for all runs and one for its environment.
@@ -350,12 +354,18 @@ class DynamoStore final : public VersionStore {
             r.pid_start = get_n(i, "pid_start");
             r.base_reason = get_s(i, "base_reason");
             r.report = get_s(i, "report");
+            r.kind = i.HasMember("kind") ? get_s(i, "kind") : "run";
+            r.actor = get_s(i, "actor");
             out.push_back(std::move(r));
         }
         return out;
     }
 
     common::Result<std::int64_t> record_deployment(const DeploymentRecord& d) override;
+    common::Result<bool> finish_deployment(std::int64_t id, const std::string& status, Millis at,
+                                           const std::string& reason) override;
+    common::Result<std::vector<DeploymentRecord>> pending_deployments(
+        const std::string& env) override;
     common::Result<std::vector<ComponentDeployment>> deployments_of(const std::string& component,
                                                                     const std::string& env,
                                                                     std::size_t limit) override;
@@ -400,6 +410,7 @@ class DynamoStore final : public VersionStore {
     }
 
     common::Result<LockInfo> read_lock(const std::string& name);
+    common::Result<void> write_component_index(const DeploymentRecord& d);
 
     // --- requests -------------------------------------------------------------------
     common::Result<Json> call(const std::string& operation, Json& body) {
@@ -586,6 +597,7 @@ JsonValue images_list(Json::AllocatorType& a, const std::vector<DeploymentImage>
                         .n("build_number", i.build_number)
                         .s("image_uri", i.image_uri)
                         .b("changed", i.changed)
+                        .s("parameter", i.parameter)
                         .take(),
                     a);
         list.PushBack(m, a);
@@ -609,15 +621,44 @@ DeploymentRecord read_deployment(const JsonValue& item) {
     d.kind = get_s(item, "kind");
     d.source = get_s(item, "source");
     d.reason = get_s(item, "reason");
+    d.client_token = get_s(item, "client_token");
+    d.actor = get_s(item, "actor");
+    d.executed_by = item.HasMember("executed_by") ? get_s(item, "executed_by") : "slipway";
     auto images = item.FindMember("images");
     if (images != item.MemberEnd() && images->value.HasMember("L")) {
         for (const auto& e : images->value["L"].GetArray()) {
             const JsonValue& m = e["M"];
             d.images.push_back({get_s(m, "component"), get_n(m, "build_number"),
-                                get_s(m, "image_uri"), get_b(m, "changed")});
+                                get_s(m, "image_uri"), get_b(m, "changed"),
+                                get_s(m, "parameter")});
         }
     }
     return d;
+}
+
+// A deployment as its items hold it (DEP#, DEPS, CUR all carry the whole record).
+JsonValue deployment_item(Json::AllocatorType& a, const DeploymentRecord& d, const std::string& pk,
+                          const std::string& sk) {
+    Item i(a);
+    i.s("pk", pk)
+        .s("sk", sk)
+        .n("id", d.id)
+        .s("env", d.env)
+        .s("stack", d.stack)
+        .s("commit", d.commit)
+        .s("status", d.status)
+        .n("started_at", d.started_at)
+        .s("change_set", d.change_set)
+        .s("run_id", d.run_id)
+        .s("kind", d.kind)
+        .s("source", d.source)
+        .s("reason", d.reason)
+        .s("client_token", d.client_token)
+        .s("actor", d.actor)
+        .s("executed_by", d.executed_by);
+    if (d.finished_at) i.n("finished_at", *d.finished_at);
+    i.raw("images", images_list(a, d.images));
+    return i.take();
 }
 
 }  // namespace
@@ -626,69 +667,132 @@ common::Result<std::int64_t> DynamoStore::record_deployment(const DeploymentReco
     for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
         auto counter = read_counter("C#deployments");
         if (!counter) return std::unexpected(counter.error());
-        const std::int64_t id = counter->first + 1;
+        DeploymentRecord record = d;
+        record.id = counter->first + 1;
+        const std::string id = pad(record.id);
         Json tx(rapidjson::kObjectType);
         auto& a = tx.GetAllocator();
-        auto deployment = [&](const std::string& pk, const std::string& sk) {
-            Item i(a);
-            i.s("pk", pk)
-                .s("sk", sk)
-                .n("id", id)
-                .s("env", d.env)
-                .s("stack", d.stack)
-                .s("commit", d.commit)
-                .s("status", d.status)
-                .n("started_at", d.started_at)
-                .s("change_set", d.change_set)
-                .s("run_id", d.run_id)
-                .s("kind", d.kind)
-                .s("source", d.source)
-                .s("reason", d.reason);
-            if (d.finished_at) i.n("finished_at", *d.finished_at);
-            i.raw("images", images_list(a, d.images));
-            return i.take();
-        };
         JsonValue items(rapidjson::kArrayType);
         items.PushBack(bump_counter(a, "C#deployments", counter->first, counter->second, 1), a);
-        items.PushBack(put(a, deployment("DEP#" + d.env, pad(id)), "attribute_not_exists(pk)"), a);
-        items.PushBack(put(a, deployment("DEPS", pad(id))), a);
-        if (d.status == "succeeded") items.PushBack(put(a, deployment("CUR", d.env)), a);
+        items.PushBack(
+            put(a, deployment_item(a, record, "DEP#" + d.env, id), "attribute_not_exists(pk)"), a);
+        items.PushBack(put(a, deployment_item(a, record, "DEPS", id)), a);
+        if (d.status == deployment_status::succeeded)
+            items.PushBack(put(a, deployment_item(a, record, "CUR", d.env)), a);
+        if (d.status == deployment_status::pending) {
+            items.PushBack(
+                put(a, Item(a).s("pk", "PENDING").s("sk", d.env + "#" + id).n("id", record.id).take()),
+                a);
+        }
         auto ok = transact(tx, items);
         if (!ok && is_conflict(ok.error())) {
             pause_after_conflict(attempt);
             continue;
         }
         if (!ok) return std::unexpected(ok.error());
-        // The per-component index: idempotent puts, written after the deployment itself.
-        for (std::size_t start = 0; start < d.images.size(); start += 50) {
-            Json more(rapidjson::kObjectType);
-            auto& b = more.GetAllocator();
-            JsonValue puts(rapidjson::kArrayType);
-            for (std::size_t k = start; k < std::min(d.images.size(), start + 50); ++k) {
-                const auto& i = d.images[k];
-                for (const std::string& pk :
-                     {"DC#" + i.component, "DC#" + i.component + "#" + d.env}) {
-                    Item entry(b);
-                    entry.s("pk", pk)
-                        .s("sk", pad(id))
-                        .n("id", id)
-                        .s("env", d.env)
-                        .s("status", d.status)
-                        .n("build_number", i.build_number)
-                        .s("image_uri", i.image_uri)
-                        .b("changed", i.changed)
-                        .s("commit", d.commit)
-                        .s("kind", d.kind);
-                    if (d.finished_at) entry.n("finished_at", *d.finished_at);
-                    puts.PushBack(put(b, entry.take()), b);
-                }
-            }
-            if (auto done = transact(more, puts); !done) return std::unexpected(done.error());
-        }
-        return id;
+        if (auto done = write_component_index(record); !done) return std::unexpected(done.error());
+        return record.id;
     }
     return common::fail(common::ErrorCode::external,
                         "dynamodb: could not record a deployment (too much contention)");
+}
+
+// The per-component index: idempotent puts, written after the deployment itself (and again
+// when a pending deployment ends).
+common::Result<void> DynamoStore::write_component_index(const DeploymentRecord& d) {
+    for (std::size_t start = 0; start < d.images.size(); start += 50) {
+        Json more(rapidjson::kObjectType);
+        auto& b = more.GetAllocator();
+        JsonValue puts(rapidjson::kArrayType);
+        for (std::size_t k = start; k < std::min(d.images.size(), start + 50); ++k) {
+            const auto& i = d.images[k];
+            for (const std::string& pk : {"DC#" + i.component, "DC#" + i.component + "#" + d.env}) {
+                Item entry(b);
+                entry.s("pk", pk)
+                    .s("sk", pad(d.id))
+                    .n("id", d.id)
+                    .s("env", d.env)
+                    .s("status", d.status)
+                    .n("build_number", i.build_number)
+                    .s("image_uri", i.image_uri)
+                    .b("changed", i.changed)
+                    .s("commit", d.commit)
+                    .s("kind", d.kind)
+                    .s("actor", d.actor)
+                    .n("started_at", d.started_at);
+                if (d.finished_at) entry.n("finished_at", *d.finished_at);
+                puts.PushBack(put(b, entry.take()), b);
+            }
+        }
+        if (auto done = transact(more, puts); !done) return done;
+    }
+    return {};
+}
+
+// Ends a pending deployment: its DEP# and DEPS items change on the condition that they are
+// still pending, its PENDING entry goes, and a success becomes the environment's CUR unless
+// CUR already holds a later deployment -- all in one transaction, retried when CUR moved.
+common::Result<bool> DynamoStore::finish_deployment(std::int64_t id, const std::string& status,
+                                                    Millis at, const std::string& reason) {
+    for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
+        auto found = deployment(id);
+        if (!found) return std::unexpected(found.error());
+        if (!*found || (*found)->status != deployment_status::pending) return false;
+        DeploymentRecord d = std::move(**found);
+        d.status = status;
+        d.finished_at = at;
+        d.reason = reason;
+        Json tx(rapidjson::kObjectType);
+        auto& a = tx.GetAllocator();
+        JsonValue items(rapidjson::kArrayType);
+        for (const std::string& pk : {"DEP#" + d.env, std::string("DEPS")}) {
+            items.PushBack(
+                update(a, pk, pad(id), "SET #s = :s, finished_at = :f, reason = :r", "#s = :p",
+                       Item(a).s(":s", status).n(":f", at).s(":r", reason).s(":p", "pending").take()),
+                a);
+        }
+        items.PushBack(remove(a, "PENDING", d.env + "#" + pad(id)), a);
+        if (status == deployment_status::succeeded) {
+            auto current = get("CUR", d.env);
+            if (!current) return std::unexpected(current.error());
+            const bool exists = current->HasMember("Item");
+            const std::int64_t current_id = exists ? get_n((*current)["Item"], "id") : 0;
+            if (current_id < id) {
+                JsonValue p = put(a, deployment_item(a, d, "CUR", d.env),
+                                  exists ? "id = :c" : "attribute_not_exists(pk)");
+                if (exists)
+                    p["Put"].AddMember("ExpressionAttributeValues",
+                                       Item(a).n(":c", current_id).take(), a);
+                items.PushBack(p, a);
+            }
+        }
+        auto ok = transact(tx, items);
+        if (!ok && is_conflict(ok.error())) {
+            pause_after_conflict(attempt);
+            continue;
+        }
+        if (!ok) return std::unexpected(ok.error());
+        if (auto done = write_component_index(d); !done) return std::unexpected(done.error());
+        return true;
+    }
+    return common::fail(common::ErrorCode::external,
+                        "dynamodb: could not finish deployment #" + std::to_string(id) +
+                            " (too much contention)");
+}
+
+common::Result<std::vector<DeploymentRecord>> DynamoStore::pending_deployments(
+    const std::string& env) {
+    auto rows = query_items("PENDING", true, 0);
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<DeploymentRecord> out;
+    for (const auto& entry : (*rows)["Items"].GetArray()) {
+        if (!env.empty() && !get_s(entry, "sk").starts_with(env + "#")) continue;
+        auto d = deployment(get_n(entry, "id"));
+        if (!d) return std::unexpected(d.error());
+        if (*d && (*d)->status == deployment_status::pending) out.push_back(std::move(**d));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+    return out;
 }
 
 common::Result<std::vector<ComponentDeployment>> DynamoStore::deployments_of(
@@ -700,7 +804,8 @@ common::Result<std::vector<ComponentDeployment>> DynamoStore::deployments_of(
     for (const auto& i : (*rows)["Items"].GetArray()) {
         out.push_back({get_n(i, "id"), get_s(i, "env"), get_s(i, "status"),
                        get_n(i, "build_number"), get_s(i, "image_uri"), get_b(i, "changed"),
-                       get_s(i, "commit"), get_optional_n(i, "finished_at"), get_s(i, "kind")});
+                       get_s(i, "commit"), get_optional_n(i, "finished_at"), get_s(i, "kind"),
+                       get_s(i, "actor"), get_n(i, "started_at")});
     }
     return out;
 }

@@ -46,13 +46,15 @@ std::string_view to_string(RunStatus status) {
             return "cancelled";
         case RunStatus::interrupted:
             return "interrupted";
+        case RunStatus::busy:
+            return "busy";
     }
     return "running";
 }
 
 RunStatus parse_run_status(std::string_view text) {
-    for (auto s :
-         {RunStatus::succeeded, RunStatus::failed, RunStatus::cancelled, RunStatus::interrupted}) {
+    for (auto s : {RunStatus::succeeded, RunStatus::failed, RunStatus::cancelled,
+                   RunStatus::interrupted, RunStatus::busy}) {
         if (to_string(s) == text) return s;
     }
     return RunStatus::running;

@@ -61,7 +61,9 @@ struct BuildEnd {
     Millis started_at = 0;
 };
 
-enum class RunStatus { running, succeeded, failed, cancelled, interrupted };
+/// How a run ended. `busy`: it found its environment held by another deploy and ended
+/// before doing anything (without --wait).
+enum class RunStatus { running, succeeded, failed, cancelled, interrupted, busy };
 
 std::string_view to_string(RunStatus status);
 /// The status a stored name stands for (running for an unknown name).
@@ -81,6 +83,8 @@ struct RunRecord {
     std::int64_t pid_start = 0;  // the process's start time, to tell a reused pid apart
     std::string base_reason{};   // why `base` was used ("last succeeded deployment #4", ...)
     std::string report{};        // set when the run finishes: JSON (phases, timings, result)
+    std::string kind = "run";    // the command: "run", "build", "deploy", "promote", "rollback"
+    std::string actor{};         // who started it: "github:octocat", "alice@host", ...
 };
 
 /// The paths of one commit that touched one component.
@@ -95,7 +99,19 @@ struct DeploymentImage {
     std::int64_t build_number = 0;
     std::string image_uri;
     bool changed = false;
+    std::string parameter{};  // the stack parameter that carries the image
 };
+
+/// A deployment's status: `pending` from the moment slipway is about to execute its change
+/// set (or has written CodePipeline's overrides) until reconciliation reads the outcome from
+/// the stack; then `succeeded` or `failed`; `superseded` when a later deployment of the
+/// environment succeeded while it was still pending and the stack never confirmed it.
+namespace deployment_status {
+inline constexpr const char* pending = "pending";
+inline constexpr const char* succeeded = "succeeded";
+inline constexpr const char* failed = "failed";
+inline constexpr const char* superseded = "superseded";
+}  // namespace deployment_status
 
 struct DeploymentRecord {
     std::int64_t id = 0;
@@ -111,6 +127,9 @@ struct DeploymentRecord {
     std::string kind = "deploy";  // "deploy", "promote" or "rollback"
     std::string source{};         // promote: "test#12"; rollback: "#9" or "component#build"
     std::string reason{};         // why a failed attempt failed
+    std::string client_token{};   // ExecuteChangeSet's ClientRequestToken (slipway executes)
+    std::string actor{};          // who deployed: see RunRecord::actor
+    std::string executed_by = "slipway";  // "slipway", or "codepipeline" (overrides written)
 };
 
 /// One component's image in one deployment, for per-component history.
@@ -124,6 +143,8 @@ struct ComponentDeployment {
     std::string commit;
     std::optional<Millis> finished_at;
     std::string kind = "deploy";
+    std::string actor{};
+    Millis started_at = 0;
 };
 
 /// A named lease (the per-environment deploy lock): held by `owner` until `expires_at`.

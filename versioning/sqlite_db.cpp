@@ -5,13 +5,15 @@ namespace {
 
 constexpr int k_busy_timeout_ms = 30000;
 
-std::unexpected<common::Error> sqlite_failure(sqlite3* db, std::string_view doing) {
-    return common::fail(
-        common::ErrorCode::external,
-        "sqlite: " + std::string(doing) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
-}
-
 }  // namespace
+
+std::unexpected<common::Error> sqlite_failure(sqlite3* db, std::string_view doing) {
+    const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+    const std::string where = file && *file ? "store " + std::string(file) + ": " : "";
+    return common::fail(common::ErrorCode::external,
+                        where + "sqlite: " + std::string(doing) + ": " +
+                            (db ? sqlite3_errmsg(db) : "out of memory"));
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
     sqlite3_bind_int64(m_stmt.get(), index, value);
@@ -88,13 +90,17 @@ common::Result<Database> Database::open(const std::string& path) {
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     Database db;
     db.m_db.reset(raw);
-    if (rc != SQLITE_OK) return sqlite_failure(raw, "opening " + path);
+    db.m_path = path;
+    if (rc != SQLITE_OK)
+        return common::fail(common::ErrorCode::external,
+                            "store " + path + ": sqlite: cannot open: " +
+                                (raw ? sqlite3_errmsg(raw) : "out of memory"));
     sqlite3_busy_timeout(raw, k_busy_timeout_ms);
     // WAL lets readers go on while one process writes; NORMAL syncs at checkpoints only,
     // which WAL makes safe against corruption (a power cut may lose the last commits).
     for (const char* pragma :
          {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
-        if (auto ok = db.exec(pragma); !ok) return std::unexpected(ok.error().with_context(path));
+        if (auto ok = db.exec(pragma); !ok) return std::unexpected(ok.error());
     }
     return db;
 }
@@ -108,7 +114,7 @@ common::Result<void> Database::exec(const std::string& sql) {
     if (sqlite3_exec(m_db.get(), sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
         std::string text = message ? message : sqlite3_errmsg(m_db.get());
         sqlite3_free(message);
-        return common::fail(common::ErrorCode::external, "sqlite: " + text);
+        return common::fail(common::ErrorCode::external, "store " + m_path + ": sqlite: " + text);
     }
     return {};
 }

@@ -56,12 +56,18 @@ class Database {
     common::Result<Statement> prepare(std::string_view sql);
     [[nodiscard]] std::string error_message() const;
     [[nodiscard]] sqlite3* handle() const { return m_db.get(); }
+    /// The file, as opened: every error names it.
+    [[nodiscard]] const std::string& path() const { return m_path; }
     /// True between BEGIN and COMMIT / ROLLBACK.
     [[nodiscard]] bool in_transaction() const;
 
   private:
     std::unique_ptr<sqlite3, DbDeleter> m_db;
+    std::string m_path;
 };
+
+/// "store PATH: sqlite: <doing>: <SQLite's message>", for any handle of the store PATH.
+std::unexpected<common::Error> sqlite_failure(sqlite3* db, std::string_view doing);
 
 /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back when it fails. Inside a
 /// transaction already open (a batch), `body` joins it: the outer one commits or rolls back.

@@ -69,11 +69,22 @@ const char* const k_migrations[] = {
     DROP INDEX builds_run;
     CREATE INDEX builds_run ON builds(run_id) WHERE status IN ('queued', 'running');
     )sql",
+    // 5: deploy intent (pending deployments, their execution token, CodePipeline's), who
+    // deployed, which parameter carried each image; every command is a run.
+    R"sql(
+    ALTER TABLE deployments ADD COLUMN client_token TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN executed_by TEXT NOT NULL DEFAULT 'slipway';
+    CREATE INDEX deployments_pending ON deployments(env, id) WHERE status = 'pending';
+    ALTER TABLE deployment_images ADD COLUMN parameter TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'run';
+    ALTER TABLE runs ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 constexpr const char* k_deployment_columns =
     "id, env, stack, commit_id, status, started_at, finished_at, change_set, run_id, kind, "
-    "source, reason";
+    "source, reason, client_token, actor, executed_by";
 
 DeploymentRecord read_deployment(const Statement& s) {
     DeploymentRecord d{s.int64(0), s.text(1),           s.text(2), s.text(3), s.text(4),
@@ -81,6 +92,9 @@ DeploymentRecord read_deployment(const Statement& s) {
     d.kind = s.text(9);
     d.source = s.text(10);
     d.reason = s.text(11);
+    d.client_token = s.text(12);
+    d.actor = s.text(13);
+    d.executed_by = s.text(14);
     return d;
 }
 
@@ -136,26 +150,42 @@ common::Result<void> for_each_row(Statement& s, F&& each) {
     return {};
 }
 
-common::Result<void> migrate(detail::Database& db, const std::string& path) {
+common::Result<int> schema_version_of(detail::Database& db) {
     auto version_stmt = db.prepare("PRAGMA user_version");
     if (!version_stmt) return std::unexpected(version_stmt.error());
     auto row = version_stmt->step();
     if (!row) return std::unexpected(row.error());
-    const int version = static_cast<int>(version_stmt->int64(0));
+    const auto version = version_stmt->int64(0);
     version_stmt->reset();
-    if (version > k_schema_version) {
+    if (version < 0 || version > k_schema_version) {
         return common::fail(common::ErrorCode::external,
-                            "store " + path + " has schema version " + std::to_string(version) +
-                                ", newer than this slipway knows (" +
-                                std::to_string(k_schema_version) + "): upgrade slipway");
+                            "store " + db.path() + " has schema version " +
+                                std::to_string(version) +
+                                (version < 0 ? ", which no slipway writes"
+                                             : ", newer than this slipway knows (" +
+                                                   std::to_string(k_schema_version) +
+                                                   "): upgrade slipway"));
     }
-    for (int v = version; v < k_schema_version; ++v) {
-        auto ok = detail::in_transaction(db, [&]() -> common::Result<void> {
+    return static_cast<int>(version);
+}
+
+// Creates or upgrades the schema. The version is read again inside the BEGIN IMMEDIATE
+// transaction that applies the migrations, so of several processes opening a new or old
+// store at once, the first migrates and the others, queued on the write lock, find the
+// schema current.
+common::Result<void> migrate(detail::Database& db) {
+    auto version = schema_version_of(db);
+    if (!version) return std::unexpected(version.error());
+    if (*version == k_schema_version) return {};
+    auto ok = detail::in_transaction(db, [&]() -> common::Result<void> {
+        auto current = schema_version_of(db);
+        if (!current) return std::unexpected(current.error());
+        for (int v = *current; v < k_schema_version; ++v) {
             if (auto done = db.exec(k_migrations[v]); !done) return done;
-            return db.exec("PRAGMA user_version = " + std::to_string(v + 1));
-        });
-        if (!ok) return std::unexpected(ok.error().with_context("migrating store " + path));
-    }
+        }
+        return db.exec("PRAGMA user_version = " + std::to_string(k_schema_version));
+    });
+    if (!ok) return std::unexpected(ok.error().with_context("migrating the store"));
     return {};
 }
 
@@ -172,7 +202,7 @@ common::Result<std::unique_ptr<SqliteVersionStore>> SqliteVersionStore::open(
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     auto db = detail::Database::open(path);
     if (!db) return std::unexpected(db.error());
-    if (auto ok = migrate(*db, path); !ok) return std::unexpected(ok.error());
+    if (auto ok = migrate(*db); !ok) return std::unexpected(ok.error());
     return std::unique_ptr<SqliteVersionStore>(new SqliteVersionStore(std::move(*db)));
 }
 
@@ -190,11 +220,11 @@ common::Result<Statement*> SqliteVersionStore::statement(const char* sql) {
 common::Result<void> SqliteVersionStore::begin_run(const RunRecord& r) {
     auto s = statement(
         "INSERT INTO runs (id, trigger, base, head, env, status, started_at, host, pid, pid_start, "
-        "base_reason) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)");
+        "base_reason, kind, actor) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, r.id).bind(2, r.trigger).bind(3, r.base).bind(4, r.head).bind(5, r.env);
     (*s)->bind(6, r.started_at).bind(7, r.host).bind(8, r.pid).bind(9, r.pid_start);
-    (*s)->bind(10, r.base_reason);
+    (*s)->bind(10, r.base_reason).bind(11, r.kind).bind(12, r.actor);
     return (*s)->run();
 }
 
@@ -210,16 +240,16 @@ common::Result<std::vector<RunRecord>> SqliteVersionStore::runs(const std::strin
                                                                 std::size_t limit) {
     auto s = statement(
         "SELECT id, trigger, base, head, env, status, started_at, finished_at, host, pid, "
-        "pid_start, base_reason, report FROM runs WHERE ?1 = '' OR env = ?1 ORDER BY started_at "
-        "DESC, id DESC "
-        "LIMIT ?2");
+        "pid_start, base_reason, report, kind, actor FROM runs WHERE ?1 = '' OR env = ?1 "
+        "ORDER BY started_at DESC, id DESC LIMIT ?2");
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, env).bind(2, static_cast<std::int64_t>(limit));
     std::vector<RunRecord> out;
     auto ok = for_each_row(**s, [&](const Statement& row) {
         out.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4),
                        parse_run_status(row.text(5)), row.int64(6), row.optional_int64(7),
-                       row.text(8), row.int64(9), row.int64(10), row.text(11), row.text(12)});
+                       row.text(8), row.int64(9), row.int64(10), row.text(11), row.text(12),
+                       row.text(13), row.text(14)});
     });
     if (!ok) return std::unexpected(ok.error());
     return out;
@@ -403,8 +433,8 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
     return detail::in_transaction(m_db, [&]() -> common::Result<std::int64_t> {
         auto s = statement(
             "INSERT INTO deployments (env, stack, commit_id, status, started_at, finished_at, "
-            "change_set, run_id, kind, source, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "change_set, run_id, kind, source, reason, client_token, actor, executed_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!s) return std::unexpected(s.error());
         (*s)->bind(1, d.env)
             .bind(2, d.stack)
@@ -413,16 +443,16 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
             .bind(5, d.started_at);
         (*s)->bind(6, d.finished_at).bind(7, d.change_set).bind(8, d.run_id);
         (*s)->bind(9, d.kind).bind(10, d.source).bind(11, d.reason);
+        (*s)->bind(12, d.client_token).bind(13, d.actor).bind(14, d.executed_by);
         if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
         const std::int64_t id = sqlite3_last_insert_rowid(m_db.handle());
         auto img = statement(
             "INSERT INTO deployment_images (deployment_id, component, build_number, image_uri, "
-            "changed) "
-            "VALUES (?, ?, ?, ?, ?)");
+            "changed, parameter) VALUES (?, ?, ?, ?, ?, ?)");
         if (!img) return std::unexpected(img.error());
         for (const auto& i : d.images) {
             (*img)->bind(1, id).bind(2, i.component).bind(3, i.build_number).bind(4, i.image_uri);
-            (*img)->bind(5, static_cast<std::int64_t>(i.changed));
+            (*img)->bind(5, static_cast<std::int64_t>(i.changed)).bind(6, i.parameter);
             if (auto ok = (*img)->run(); !ok) return std::unexpected(ok.error());
         }
         return id;
@@ -433,7 +463,7 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
     const std::string& component, const std::string& env, std::size_t limit) {
     auto s = statement(
         "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, d.commit_id, "
-        "d.finished_at, d.kind "
+        "d.finished_at, d.kind, d.actor, d.started_at "
         "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
         "WHERE i.component = ? AND (? = '' OR d.env = ?) ORDER BY i.deployment_id DESC LIMIT ?");
     if (!s) return std::unexpected(s.error());
@@ -441,7 +471,8 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
     std::vector<ComponentDeployment> out;
     auto ok = for_each_row(**s, [&](Statement& st) {
         out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
-                       st.int64(5) != 0, st.text(6), st.optional_int64(7), st.text(8)});
+                       st.int64(5) != 0, st.text(6), st.optional_int64(7), st.text(8),
+                       st.text(9), st.int64(10)});
     });
     if (!ok) return std::unexpected(ok.error());
     return out;
@@ -450,13 +481,13 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
 common::Result<std::vector<DeploymentImage>> SqliteVersionStore::images_of(
     std::int64_t deployment_id) {
     auto s = statement(
-        "SELECT component, build_number, image_uri, changed FROM deployment_images "
+        "SELECT component, build_number, image_uri, changed, parameter FROM deployment_images "
         "WHERE deployment_id = ? ORDER BY component");
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, deployment_id);
     std::vector<DeploymentImage> out;
     auto ok = for_each_row(**s, [&](Statement& st) {
-        out.push_back({st.text(0), st.int64(1), st.text(2), st.int64(3) != 0});
+        out.push_back({st.text(0), st.int64(1), st.text(2), st.int64(3) != 0, st.text(4)});
     });
     if (!ok) return std::unexpected(ok.error());
     return out;
@@ -486,6 +517,26 @@ common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::deployments_in
                                    " FROM deployments WHERE env = ? ORDER BY id DESC LIMIT ?";
     return select_deployments(
         sql, [&](Statement& s) { s.bind(1, env).bind(2, static_cast<std::int64_t>(limit)); });
+}
+
+common::Result<bool> SqliteVersionStore::finish_deployment(std::int64_t id,
+                                                           const std::string& status, Millis at,
+                                                           const std::string& reason) {
+    auto s = statement(
+        "UPDATE deployments SET status = ?, finished_at = ?, reason = ? "
+        "WHERE id = ? AND status = 'pending'");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, status).bind(2, at).bind(3, reason).bind(4, id);
+    if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
+    return sqlite3_changes(m_db.handle()) == 1;
+}
+
+common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::pending_deployments(
+    const std::string& env) {
+    static const std::string sql = std::string("SELECT ") + k_deployment_columns +
+                                   " FROM deployments WHERE status = 'pending' AND (?1 = '' OR "
+                                   "env = ?1) ORDER BY id";
+    return select_deployments(sql, [&](Statement& st) { st.bind(1, env); });
 }
 
 common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::select_deployments(

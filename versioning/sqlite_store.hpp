@@ -42,6 +42,10 @@ class SqliteVersionStore final : public VersionStore {
     common::Result<void> record_diffs(const std::vector<DiffRecord>& diffs) override;
     common::Result<std::vector<DiffRecord>> diffs_of(const std::string& commit) override;
     common::Result<std::int64_t> record_deployment(const DeploymentRecord& deployment) override;
+    common::Result<bool> finish_deployment(std::int64_t id, const std::string& status, Millis at,
+                                           const std::string& reason) override;
+    common::Result<std::vector<DeploymentRecord>> pending_deployments(
+        const std::string& env) override;
     common::Result<std::vector<ComponentDeployment>> deployments_of(const std::string& component,
                                                                     const std::string& env,
                                                                     std::size_t limit) override;

@@ -71,8 +71,17 @@ class VersionStore {
     virtual common::Result<void> record_diffs(const std::vector<DiffRecord>& diffs) = 0;
     virtual common::Result<std::vector<DiffRecord>> diffs_of(const std::string& commit) = 0;
 
-    /// Records a deployment attempt with its images and returns its id.
+    /// Records a deployment attempt with its images and returns its id. A `pending` one is
+    /// the intent written before its change set executes; finish_deployment ends it.
     virtual common::Result<std::int64_t> record_deployment(const DeploymentRecord& deployment) = 0;
+    /// Ends the pending deployment `id` as `status` (succeeded, failed or superseded) at `at`,
+    /// atomically; false when it was not pending any more (another process ended it).
+    virtual common::Result<bool> finish_deployment(std::int64_t id, const std::string& status,
+                                                   Millis at, const std::string& reason) = 0;
+    /// The pending deployments of one environment (`env` empty: all), oldest first, images
+    /// included.
+    virtual common::Result<std::vector<DeploymentRecord>> pending_deployments(
+        const std::string& env) = 0;
     /// One component's deployments, newest first; `env` empty for every environment.
     virtual common::Result<std::vector<ComponentDeployment>> deployments_of(
         const std::string& component, const std::string& env, std::size_t limit) = 0;

@@ -130,6 +130,14 @@ class FailingStore final : public versioning::VersionStore {
     common::Result<std::int64_t> record_deployment(const versioning::DeploymentRecord& d) override {
         return m.record_deployment(d);
     }
+    common::Result<bool> finish_deployment(std::int64_t id, const std::string& s,
+                                           versioning::Millis at, const std::string& r) override {
+        return m.finish_deployment(id, s, at, r);
+    }
+    common::Result<std::vector<versioning::DeploymentRecord>> pending_deployments(
+        const std::string& env) override {
+        return m.pending_deployments(env);
+    }
     common::Result<std::vector<versioning::ComponentDeployment>> deployments_of(
         const std::string& c, const std::string& e, std::size_t n) override {
         return m.deployments_of(c, e, n);

@@ -123,5 +123,65 @@ TEST(SqliteStore, EightProcessesNeverShareANumber) {
     EXPECT_EQ((*store)->builds_of("shared", 5000)->size(), 1600u);
 }
 
+// 8 processes open a store that does not exist yet and reserve 25 numbers each: creating
+// and migrating the schema is one transaction that re-reads the version inside it, so no
+// process sees a half-made schema ("table runs already exists", "duplicate column") and
+// every one succeeds.
+TEST(SqliteStore, EightProcessesCreateAFreshStoreTogether) {
+    support::TempDir dir;
+    const std::string url = "sqlite:" + (dir.path() / "fresh" / "state.db").string();
+    std::string command;
+    for (int p = 0; p < 8; ++p) {
+        const auto out = (dir.path() / ("out" + std::to_string(p))).string();
+        command += "( " + support::shell_quote(STORE_RESERVER) + " " + support::shell_quote(url) +
+                   " shared 25 > " + support::shell_quote(out) + " || echo \"process " +
+                   std::to_string(p) + " failed\" >&2 ) & ";
+    }
+    auto r = support::run(command + "wait");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    const auto numbers = collect_numbers(dir.path(), 8, 25);
+    ASSERT_EQ(numbers.size(), 200u);
+    for (long i = 0; i < 200; ++i) ASSERT_EQ(numbers[static_cast<std::size_t>(i)], i + 1);
+}
+
+// A negative schema version is as foreign as a newer one: refused, never indexed.
+TEST(SqliteStore, RefusesANegativeSchemaVersion) {
+    support::TempDir dir;
+    const auto path = (dir.path() / "state.db").string();
+    ASSERT_TRUE(versioning::SqliteVersionStore::open(path));
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_exec(db, "PRAGMA user_version = -1", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    auto store = versioning::SqliteVersionStore::open(path);
+    ASSERT_FALSE(store);
+    EXPECT_NE(store.error().message.find(path + " has schema version -1"), std::string::npos)
+        << store.error().message;
+}
+
+// Every SQLite error names the store file: a file that is not a database, a read-only one.
+TEST(SqliteStore, ErrorsNameTheStoreFile) {
+    support::TempDir dir;
+    const auto path = (dir.path() / "state.db").string();
+    std::ofstream(path) << std::string(4096, 'x');
+    auto garbage = versioning::SqliteVersionStore::open(path);
+    ASSERT_FALSE(garbage);
+    EXPECT_NE(garbage.error().message.find(path), std::string::npos) << garbage.error().message;
+    EXPECT_EQ(garbage.error().code, common::ErrorCode::external);
+
+    const auto good = (dir.path() / "good.db").string();
+    ASSERT_TRUE(versioning::SqliteVersionStore::open(good));
+    auto store = versioning::SqliteVersionStore::open(good);
+    ASSERT_TRUE(store);
+    sqlite3* db = nullptr;
+    sqlite3_open(good.c_str(), &db);
+    sqlite3_exec(db, "DROP TABLE build_counters", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    auto reserved = (*store)->reserve_build({"api", "c", "h", "r", 1, ""}, [](auto) { return "i"; });
+    ASSERT_FALSE(reserved);
+    EXPECT_NE(reserved.error().message.find(good), std::string::npos) << reserved.error().message;
+}
+
 }  // namespace
 }  // namespace store_test

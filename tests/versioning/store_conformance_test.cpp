@@ -219,6 +219,93 @@ TEST_P(StoreConformance, DeploymentsByIdAndPerEnvironmentKeepKindSourceAndReason
     EXPECT_EQ(store->deployments_of("api", "test", 10)->at(1).kind, "promote");
 }
 
+// Deploy intent: a pending deployment is written before its change set executes, is not the
+// environment's current state until it is finished as succeeded, and is finished once only.
+TEST_P(StoreConformance, PendingDeploymentsAreFinishedOnceAndOnlySuccessIsCurrent) {
+    versioning::DeploymentRecord first{
+        0,    "test", "stack-test", "c1",  "succeeded",
+        1000, 2000,   "cs-1",       "run-1", {{"api", 1, "repo:api-1", true, "ApiImage"}}};
+    first.actor = "alice@laptop";
+    const auto id1 = *store->record_deployment(first);
+    versioning::DeploymentRecord pending = first;
+    pending.status = versioning::deployment_status::pending;
+    pending.finished_at.reset();
+    pending.commit = "c2";
+    pending.change_set = "arn:cs-2";
+    pending.client_token = "slipway-exec-2";
+    pending.images = {{"api", 2, "repo:api-2", true, "ApiImage"}};
+    const auto id2 = *store->record_deployment(pending);
+    auto other = pending;
+    other.env = "prod";
+    other.executed_by = "codepipeline";
+    other.client_token = "";
+    const auto id3 = *store->record_deployment(other);
+
+    EXPECT_EQ(store->current_deployments("test")->front().id, id1);  // pending is not current
+    auto listed = *store->pending_deployments("test");
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].id, id2);
+    EXPECT_EQ(listed[0].client_token, "slipway-exec-2");
+    EXPECT_EQ(listed[0].change_set, "arn:cs-2");
+    EXPECT_EQ(listed[0].actor, "alice@laptop");
+    EXPECT_EQ(listed[0].executed_by, "slipway");
+    ASSERT_EQ(listed[0].images.size(), 1u);
+    EXPECT_EQ(listed[0].images[0].parameter, "ApiImage");
+    EXPECT_FALSE(listed[0].finished_at);
+    auto all = *store->pending_deployments("");
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[1].id, id3);
+    EXPECT_EQ(all[1].executed_by, "codepipeline");
+    EXPECT_EQ(store->deployments_of("api", "test", 10)->front().status, "pending");
+
+    EXPECT_EQ(store->finish_deployment(id2, "succeeded", 5000, ""), true);
+    EXPECT_EQ(store->finish_deployment(id2, "failed", 6000, "late"), false);  // ended already
+    EXPECT_TRUE(store->pending_deployments("test")->empty());
+    auto current = store->current_deployments("test")->front();
+    EXPECT_EQ(current.id, id2);
+    EXPECT_EQ(current.finished_at, 5000);
+    EXPECT_EQ(current.images[0].image_uri, "repo:api-2");
+    auto history = *store->deployments_of("api", "test", 10);
+    EXPECT_EQ(history.front().status, "succeeded");
+    EXPECT_EQ(history.front().actor, "alice@laptop");
+    EXPECT_EQ(history.front().started_at, 1000);
+
+    EXPECT_EQ(store->finish_deployment(id3, "superseded", 7000, "never confirmed"), true);
+    EXPECT_TRUE(store->current_deployments("prod")->empty());
+    EXPECT_EQ(store->deployment(id3)->value().status, "superseded");
+    EXPECT_EQ(store->deployment(id3)->value().reason, "never confirmed");
+    EXPECT_EQ(store->finish_deployment(id3 + 100, "succeeded", 7000, ""), false);
+}
+
+// An older pending deployment confirmed after a later one succeeded does not become current.
+TEST_P(StoreConformance, AnOlderConfirmationDoesNotReplaceALaterCurrentDeployment) {
+    versioning::DeploymentRecord older{
+        0, "test", "stack-test", "c1", "pending", 1000, {}, "cs-1", "run-1",
+        {{"api", 1, "repo:api-1", true, "ApiImage"}}};
+    const auto id1 = *store->record_deployment(older);
+    auto later = older;
+    later.status = "succeeded";
+    later.finished_at = 3000;
+    later.images[0].image_uri = "repo:api-2";
+    const auto id2 = *store->record_deployment(later);
+    ASSERT_TRUE(store->finish_deployment(id1, "succeeded", 4000, ""));
+    EXPECT_EQ(store->current_deployments("test")->front().id, id2);
+}
+
+TEST_P(StoreConformance, RunsKeepTheirKindAndActor) {
+    versioning::RunRecord r{"run-p", "cli", "", "c1", "prod", RunStatus::running, 100, {},
+                            "host-a", 1, 1};
+    r.kind = "promote";
+    r.actor = "github:octocat";
+    ASSERT_TRUE(store->begin_run(r));
+    ASSERT_TRUE(store->finish_run("run-p", RunStatus::busy, 200, ""));
+    auto runs = *store->runs("prod", 5);
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].kind, "promote");
+    EXPECT_EQ(runs[0].actor, "github:octocat");
+    EXPECT_EQ(runs[0].status, RunStatus::busy);
+}
+
 TEST_P(StoreConformance, LocksAreExclusiveRenewableAndExpire) {
     auto a = *store->acquire_lock("deploy/test", "runner-a", 1000, 500);
     EXPECT_EQ(a.owner, "runner-a");
