@@ -159,8 +159,8 @@ common::Result<HttpResponse> Client::send(const Service& service, const std::str
                 }
             }
         }
-        if (failure == Failure::fatal || failure == Failure::clock_skew ||
-            attempt >= m_options.retry.max_attempts) {
+        error.transient = failure != Failure::fatal && failure != Failure::clock_skew;
+        if (!error.transient || attempt >= m_options.retry.max_attempts) {
             if (attempt > 1) error.message += " (after " + std::to_string(attempt) + " attempts)";
             return std::unexpected(error);
         }

@@ -20,6 +20,9 @@ enum class ErrorCode {
 struct Error {
     ErrorCode code = ErrorCode::failed;
     std::string message;
+    /// The same call may succeed later (throttling, a 5xx, a timeout, a dropped connection)
+    /// though the caller's own retries gave up; false for answers that will not change.
+    bool transient = false;
 
     /// Returns this error with `context` put in front: "context: message".
     [[nodiscard]] Error with_context(std::string_view context) const;

@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <fmt/format.h>
+
 #include <ctime>
 #include <random>
 
@@ -51,9 +53,12 @@ class Deploy {
     common::Result<std::optional<StackInfo>> wait_for_stack(std::optional<StackInfo> stack);
     common::Result<void> replace_stack();
     common::Result<ChangeSetInfo> wait_for_change_set(const std::string& id);
-    common::Result<std::string> follow(const std::string& token, versioning::Millis began);
+    common::Result<StackEvent> follow(const std::string& token, versioning::Millis began);
+    common::Result<void> sleep_between_polls(int attempt);
     common::Result<void> pause(int attempt);
-    common::Result<std::int64_t> record(bool succeeded, const std::string& reason);
+    common::Result<DeployOutcome> execute(const std::string& id);
+    common::Result<DeployOutcome> finish(const StackEvent& final);
+    common::Error outcome_unknown(const common::Error& why) const;
     void retag();
     common::Result<DeployOutcome> after_change_set(const std::optional<StackInfo>& stack,
                                                    const std::string& id);
@@ -80,11 +85,13 @@ common::Result<void> Deploy::take_lease() {
                                 " (lease until " + utc_stamp(held->expires_at, "%FT%TZ") + ")";
         if (!p.wait_busy) return common::fail(ErrorCode::busy, who + "; use --wait to queue");
         if (attempt == 0) r.note(who + "; waiting");
-        if (auto ok = pause(attempt + 5); !ok) return ok;
+        // Not pause(): there is no lease of ours to renew while waiting for it.
+        if (auto ok = sleep_between_polls(attempt + 5); !ok) return ok;
     }
 }
 
 common::Result<void> Deploy::renew_lease() {
+    if (p.lease_held) return {};
     const auto now = s.now();
     if (now - m_renewed < p.lock_ttl.count() / 4) return {};
     auto held = s.store.acquire_lock("deploy/" + p.env, p.lock_owner, now, p.lock_ttl.count());
@@ -97,12 +104,17 @@ common::Result<void> Deploy::renew_lease() {
     return {};
 }
 
-common::Result<void> Deploy::pause(int attempt) {
+common::Result<void> Deploy::sleep_between_polls(int attempt) {
     if (s.interrupted && s.interrupted())
         return common::fail(ErrorCode::interrupted, "interrupted");
     s.sleep(poll_delay(attempt, s.random()));
     if (s.interrupted && s.interrupted())
         return common::fail(ErrorCode::interrupted, "interrupted");
+    return {};
+}
+
+common::Result<void> Deploy::pause(int attempt) {
+    if (auto ok = sleep_between_polls(attempt); !ok) return ok;
     return renew_lease();
 }
 
@@ -168,35 +180,106 @@ common::Result<ChangeSetInfo> Deploy::wait_for_change_set(const std::string& id)
     }
 }
 
-common::Result<std::string> Deploy::follow(const std::string& token, versioning::Millis began) {
+// Follows our operation's events to the stack-level event that ends it. Once the change set
+// runs, a failed read is no reason to stop: transient errors (throttling, 5xx, timeouts)
+// are retried with growing pauses for `follow_error_budget`; the lease is renewed on the
+// way, and losing it does not stop the following (the operation is ours either way).
+common::Result<StackEvent> Deploy::follow(const std::string& token, versioning::Millis began) {
     EventCursor cursor;
     std::string status = "IN_PROGRESS";
+    versioning::Millis failing_since = 0;
     for (int attempt = 0;; ++attempt) {
         auto page = s.cloudformation.stack_events(p.stack, cursor.last_seen);
-        if (!page) return std::unexpected(page.error());
+        if (!page) {
+            if (!page.error().transient) return std::unexpected(page.error());
+            if (failing_since == 0) {
+                failing_since = s.now();
+                r.note("reading the stack's events: " + page.error().message + "; retrying");
+            }
+            if (s.now() - failing_since > p.follow_error_budget.count())
+                return std::unexpected(page.error());
+            if (auto ok = sleep_between_polls(attempt + 3); !ok) return std::unexpected(ok.error());
+            continue;
+        }
+        failing_since = 0;
         auto fresh = take_new_events(*page, p.stack, token, cursor);
         for (const auto& e : fresh) {
             r.event(e);
             if (is_failure_status(e.status) && e.logical_id != p.stack) m_out.failures.push_back(e);
             if (e.logical_id == p.stack) status = e.status;
         }
-        if (auto done = final_status(fresh, p.stack)) return *done;
+        if (auto done = final_status(fresh, p.stack)) {
+            for (const auto& e : fresh) {
+                if (e.logical_id == p.stack && e.status == *done) return e;
+            }
+        }
         if (!fresh.empty()) attempt = 0;
         r.waiting(status, milliseconds(s.now() - began));
-        if (auto ok = pause(attempt); !ok) return std::unexpected(ok.error());
+        if (auto ok = sleep_between_polls(attempt); !ok) return std::unexpected(ok.error());
+        (void)renew_lease();
     }
 }
 
-common::Result<std::int64_t> Deploy::record(bool succeeded, const std::string& reason) {
-    versioning::DeploymentRecord d{
-        0,         p.env,   p.stack,          p.commit, succeeded ? "succeeded" : "failed",
-        m_started, s.now(), m_out.change_set, p.run_id, {}};
-    d.kind = p.kind;
-    d.source = p.source;
-    d.reason = reason;
-    for (const auto& i : p.parameters.images)
-        d.images.push_back({i.component, i.build_number, i.image_uri, i.changed});
-    return s.store.record_deployment(d);
+// The stack operation ran (or may have) but its end was not seen: the deployment stays
+// pending and the next command that touches the environment reconciles it.
+common::Error Deploy::outcome_unknown(const common::Error& why) const {
+    common::Error e = why;
+    if (e.code != ErrorCode::interrupted) e.code = ErrorCode::external;
+    e.message = fmt::format(
+        "{}; the change set was executed and the stack operation goes on: outcome unknown, "
+        "deployment #{} stays pending and the next slipway command for '{}' reconciles it "
+        "(or run 'slipway reconcile --env {}')",
+        why.message, m_out.deployment_id, p.env, p.env);
+    return e;
+}
+
+common::Result<DeployOutcome> Deploy::finish(const StackEvent& final) {
+    m_out.final_status = final.status;
+    m_out.finished_at = event_time(final).value_or(s.now());
+    const bool ok = is_deploy_success(final.status);
+    std::string reason;
+    if (!ok) {
+        reason = final.status;
+        if (!m_out.failures.empty())
+            reason += ": " + m_out.failures.front().logical_id + " " +
+                      m_out.failures.front().status + ": " + m_out.failures.front().reason;
+    }
+    auto done = s.store.finish_deployment(
+        m_out.deployment_id,
+        ok ? versioning::deployment_status::succeeded : versioning::deployment_status::failed,
+        m_out.finished_at, reason);
+    if (!done)
+        return std::unexpected(outcome_unknown(done.error().with_context(
+            "the stack is " + final.status + " but recording it failed")));
+    m_out.result = ok ? DeployResult::deployed : DeployResult::failed;
+    if (ok) retag();
+    return m_out;
+}
+
+// Intent first: the pending deployment (change set, token, every image) is in the store
+// before the change set executes, so no stack update can happen unrecorded.
+common::Result<DeployOutcome> Deploy::execute(const std::string& id) {
+    auto intent = deployment_record(p, versioning::deployment_status::pending, m_started);
+    intent.change_set = id;
+    intent.client_token = "slipway-exec-" + random_hex(20);
+    auto recorded = s.store.record_deployment(intent);
+    if (!recorded) {
+        (void)s.cloudformation.delete_change_set(p.stack, id);
+        return std::unexpected(recorded.error().with_context(
+            "recording the deploy intent (nothing was executed)"));
+    }
+    m_out.deployment_id = *recorded;
+    const auto began = s.now();
+    if (auto ok = s.cloudformation.execute_change_set(p.stack, id, intent.client_token); !ok) {
+        if (ok.error().transient) return std::unexpected(outcome_unknown(ok.error()));
+        // A definite refusal: the change set did not run.
+        (void)s.store.finish_deployment(m_out.deployment_id, versioning::deployment_status::failed,
+                                        s.now(), "ExecuteChangeSet: " + ok.error().message);
+        return std::unexpected(ok.error());
+    }
+    auto final = follow(intent.client_token, began);
+    if (!final) return std::unexpected(outcome_unknown(final.error()));
+    return finish(*final);
 }
 
 void Deploy::retag() {
@@ -243,49 +326,25 @@ common::Result<DeployOutcome> Deploy::after_change_set(const std::optional<Stack
         m_out.result = p.plan_only ? DeployResult::planned : DeployResult::declined;
         return m_out;
     }
-    const std::string token = "slipway-exec-" + random_hex(20);
-    const auto began = s.now();
-    if (auto ok = s.cloudformation.execute_change_set(p.stack, id, token); !ok)
-        return std::unexpected(ok.error());
-    auto final = follow(token, began);
-    if (!final) {
-        if (final.error().code == ErrorCode::interrupted)
-            (void)record(false, "interrupted while the stack operation was running");
-        return std::unexpected(final.error());
-    }
-    m_out.final_status = *final;
-    const bool ok = is_deploy_success(*final);
-    std::string reason;
-    if (!ok) {
-        reason = *final;
-        if (!m_out.failures.empty())
-            reason += ": " + m_out.failures.front().logical_id + " " +
-                      m_out.failures.front().status + ": " + m_out.failures.front().reason;
-    }
-    auto id_recorded = record(ok, reason);
-    if (!id_recorded)
-        return std::unexpected(id_recorded.error().with_context(
-            "the stack is " + *final + " but recording the deployment failed"));
-    m_out.deployment_id = *id_recorded;
-    m_out.result = ok ? DeployResult::deployed : DeployResult::failed;
-    if (ok) retag();
-    return m_out;
+    return execute(id);
 }
 
 common::Result<DeployOutcome> Deploy::run() {
     m_started = s.now();
     // 1. Parameters against the template: before any call to AWS.
-    std::map<std::string, std::string> owners;
-    for (const auto& i : p.parameters.images) owners[i.parameter] = i.component;
-    auto warnings = validate_parameters(p.tmpl, p.parameters.values, owners);
+    auto warnings = validate_plan(p);
     if (!warnings) return std::unexpected(warnings.error());
     m_out.warnings = *warnings;
     // 2. One deploy per environment.
-    if (auto ok = take_lease(); !ok) return std::unexpected(ok.error());
+    if (!p.lease_held) {
+        if (auto ok = take_lease(); !ok) return std::unexpected(ok.error());
+    }
     struct Release {
         DeployServices& s;
         const DeployPlan& p;
-        ~Release() { (void)s.store.release_lock("deploy/" + p.env, p.lock_owner); }
+        ~Release() {
+            if (!p.lease_held) (void)s.store.release_lock("deploy/" + p.env, p.lock_owner);
+        }
     } release{s, p};
     r.begin(p);
     // 3. Artifacts and template.
@@ -328,6 +387,29 @@ common::Result<DeployOutcome> Deploy::run() {
 }
 
 }  // namespace
+
+common::Result<std::vector<std::string>> validate_plan(const DeployPlan& plan) {
+    std::map<std::string, std::string> owners;
+    for (const auto& i : plan.parameters.images) owners[i.parameter] = i.component;
+    return validate_parameters(plan.tmpl, plan.parameters.values, owners);
+}
+
+versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std::string& status,
+                                               versioning::Millis started) {
+    versioning::DeploymentRecord d;
+    d.env = plan.env;
+    d.stack = plan.stack;
+    d.commit = plan.commit;
+    d.status = status;
+    d.started_at = started;
+    d.run_id = plan.run_id;
+    d.kind = plan.kind;
+    d.source = plan.source;
+    d.actor = plan.actor;
+    for (const auto& i : plan.parameters.images)
+        d.images.push_back({i.component, i.build_number, i.image_uri, i.changed, i.parameter});
+    return d;
+}
 
 common::Result<DeployOutcome> deploy_stack(const DeployPlan& plan, DeployServices& services,
                                            DeployReporter& reporter) {

@@ -2,11 +2,19 @@
 // One deploy of one environment's stack: the orchestration over the pure parts (parameters,
 // state decisions, event filtering) and the edges (CloudFormation, S3, ECR, the store).
 // Steps: validate the parameters against the template (before any AWS call) -> take the
-// environment's lease in the store -> package artifacts -> read the stack and decide
-// create/update -> create the change set and wait for it -> "no changes" is success ->
-// preview -> (plan: stop; interactive: confirm) -> execute -> follow the events to a
-// terminal status -> record the deployment (succeeded only for CREATE_COMPLETE /
-// UPDATE_COMPLETE) -> retag images -> release the lease.
+// environment's lease in the store (unless the caller holds it) -> package artifacts -> read
+// the stack and decide create/update -> create the change set and wait for it -> "no
+// changes" is success -> preview -> (plan: stop; interactive: confirm) -> record the intent
+// (a pending deployment with the change set, the execution token and every image) -> execute
+// -> follow the events to a terminal status -> finish the deployment (succeeded only for
+// CREATE_COMPLETE / UPDATE_COMPLETE) -> retag images -> release the lease.
+//
+// Once the change set is executed the stack operation goes on whatever happens to slipway.
+// So errors while following it are retried (with backoff, for `follow_error_budget`), and
+// when following really cannot go on (or slipway is interrupted) the deployment stays
+// pending: the next command that touches the environment reconciles it from the stack
+// (deploy/reconcile.hpp). A deployment is never recorded as succeeded unless the stack
+// reached it.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -45,6 +53,11 @@ struct DeployPlan {
     bool immutable = false;       // ... and add a timestamped tag
     std::string lock_owner;
     std::chrono::milliseconds lock_ttl{std::chrono::minutes(10)};
+    bool lease_held = false;  // the caller holds the lease and keeps it: neither take nor release
+    std::string actor;        // who deploys, recorded with the deployment
+    /// How long errors reading the stack's events are retried before the outcome is left to
+    /// reconciliation.
+    std::chrono::milliseconds follow_error_budget{std::chrono::minutes(10)};
 };
 
 struct ParameterChange {
@@ -94,6 +107,7 @@ struct DeployOutcome {
     std::string final_status;
     std::string change_set;
     std::int64_t deployment_id = 0;    // the recorded deployment (succeeded or failed)
+    versioning::Millis finished_at = 0;  // when the stack reached `final_status`
     std::vector<StackEvent> failures;  // *_FAILED events of this operation
     std::vector<Upload> uploads;
     std::vector<std::string> warnings;
@@ -103,8 +117,19 @@ struct DeployOutcome {
 /// ErrorCode::busy (lease held or stack busy without --wait), ErrorCode::failed (a stack in a
 /// state that needs a person), ErrorCode::external (AWS or the store), ErrorCode::interrupted.
 /// A stack operation that ran and failed is an outcome (DeployResult::failed), not an error.
+/// An error after the change set was executed leaves the deployment pending ("outcome
+/// unknown"), for reconciliation.
 common::Result<DeployOutcome> deploy_stack(const DeployPlan& plan, DeployServices& services,
                                            DeployReporter& reporter);
+
+/// The plan's parameters checked against its template (every image parameter named with its
+/// component): ErrorCode::input naming template:line, the parameter and the component; the
+/// warnings otherwise.
+common::Result<std::vector<std::string>> validate_plan(const DeployPlan& plan);
+
+/// The deployment record of `plan` (images with their parameters) in `status`.
+versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std::string& status,
+                                               versioning::Millis started);
 
 /// The parameters whose values change from `current` (the stack's) to `next`, by name.
 std::vector<ParameterChange> parameter_changes(const std::map<std::string, std::string>& current,

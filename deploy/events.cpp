@@ -1,7 +1,10 @@
 #include "deploy/events.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 
 #include "deploy/stack_state.hpp"
 
@@ -53,6 +56,29 @@ std::optional<std::string> final_status(const std::vector<StackEvent>& events,
             return e.status;
     }
     return std::nullopt;
+}
+
+std::optional<std::int64_t> event_time(const StackEvent& event) {
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, used = 0;
+    const char* text = event.timestamp.c_str();
+    if (std::sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
+                    &second, &used) != 6)
+        return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    std::int64_t millis = static_cast<std::int64_t>(timegm(&tm)) * 1000;
+    const char* rest = text + used;
+    if (*rest == '.') {  // fractions of a second: the first three digits are milliseconds
+        int scale = 100;
+        for (++rest; std::isdigit(static_cast<unsigned char>(*rest)); ++rest, scale /= 10)
+            if (scale > 0) millis += (*rest - '0') * scale;
+    }
+    return millis;
 }
 
 std::chrono::milliseconds poll_delay(int attempt, double random) {

@@ -9,6 +9,7 @@
 // started the operation (the stack was in a stable state when we executed, so the newest
 // such start is ours). On later polls, everything newer than the last event seen.
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ std::vector<StackEvent> take_new_events(const std::vector<StackEvent>& page,
 /// The stack's final status if `events` hold the stack-level event that ends the operation.
 std::optional<std::string> final_status(const std::vector<StackEvent>& events,
                                         const std::string& stack);
+
+/// When the event happened, from its ISO 8601 timestamp ("2026-11-22T03:12:45.123Z"), in
+/// milliseconds since the epoch; nullopt when the timestamp cannot be read.
+std::optional<std::int64_t> event_time(const StackEvent& event);
 
 /// The wait before poll number `attempt` (0, 1, ...): 200 ms growing by 1.5× to 10 s, with
 /// jitter (between half and all of it; `random` in [0, 1)).

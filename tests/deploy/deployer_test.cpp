@@ -80,6 +80,7 @@ class Deployer : public ::testing::Test {
                                         [](std::chrono::milliseconds) {},
                                         [] { return 0.5; },
                                         {}};
+        if (prepare) prepare();
         outcome = deploy::deploy_stack(plan, services, reporter);
     }
 
@@ -99,6 +100,7 @@ class Deployer : public ::testing::Test {
     std::unique_ptr<deploy::CloudFormationApi> cloudformation;
     std::unique_ptr<versioning::VersionStore> store;
     deploy::DeployPlan plan;
+    std::function<void()> prepare;  // runs just before the deploy (plan and store are set)
     Collect reporter;
     common::Result<deploy::DeployOutcome> outcome =
         common::fail(common::ErrorCode::failed, "unset");
@@ -187,6 +189,76 @@ TEST_F(Deployer, WaitingForABusyStackThenDeploying) {
     EXPECT_EQ(outcome->result, deploy::DeployResult::up_to_date);
     EXPECT_EQ(actions().back(), "DeleteChangeSet");
     EXPECT_TRUE(store->deployments_in("test", 10)->empty());
+}
+
+// Once the change set runs, throttled reads of its events are no reason to give up: with
+// three Throttling answers in a row (the client's whole retry budget for one call) the
+// deploy still follows the update to its end and records it.
+TEST_F(Deployer, ThrottledEventReadsAfterExecutingAreRetriedUntilTheEnd) {
+    run({ok("describe_stacks_update_complete"), ok("create_change_set"),
+         ok("describe_change_set_modify"), ok("execute_change_set"), ok("events_update_started"),
+         fail(400, "throttling"), fail(400, "throttling"), fail(400, "throttling"),
+         ok("events_update_rolled_back")});
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    EXPECT_EQ(outcome->final_status, "UPDATE_ROLLBACK_COMPLETE");
+    auto all = *store->deployments_in("test", 10);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].status, "failed");
+    EXPECT_TRUE(store->pending_deployments("test")->empty());
+}
+
+// The intent is in the store before ExecuteChangeSet: when following cannot go on, the
+// deployment stays pending (never succeeded, never failed) and the error says so.
+TEST_F(Deployer, WhenFollowingCannotGoOnTheDeploymentStaysPending) {
+    plan.follow_error_budget = std::chrono::milliseconds(2500);
+    run({ok("describe_stacks_update_complete"), ok("create_change_set"),
+         ok("describe_change_set_modify"), ok("execute_change_set"), ok("events_update_started"),
+         fail(400, "throttling"), fail(400, "throttling"), fail(400, "throttling"),
+         fail(400, "throttling"), fail(400, "throttling"), fail(400, "throttling"),
+         fail(400, "throttling"), fail(400, "throttling"), fail(400, "throttling")});
+    ASSERT_FALSE(outcome);
+    EXPECT_EQ(outcome.error().code, common::ErrorCode::external);
+    EXPECT_NE(outcome.error().message.find("outcome unknown"), std::string::npos)
+        << outcome.error().message;
+    auto pending = *store->pending_deployments("test");
+    ASSERT_EQ(pending.size(), 1u);
+    EXPECT_NE(pending[0].client_token.find("slipway-exec-"), std::string::npos);
+    EXPECT_FALSE(pending[0].change_set.empty());
+    ASSERT_EQ(pending[0].images.size(), 1u);
+    EXPECT_EQ(pending[0].images[0].parameter, "ApiImage");
+    EXPECT_TRUE(store->current_deployments("test")->empty());
+    // The execute request carried the token the store has.
+    const auto requests = server->requests();
+    EXPECT_NE(requests[3].find("ClientRequestToken=" + pending[0].client_token),
+              std::string::npos);
+}
+
+// An answer that will not change (AccessDenied) ends following at once, also pending.
+TEST_F(Deployer, ARefusedEventReadLeavesThePendingDeploymentAtOnce) {
+    run({ok("describe_stacks_update_complete"), ok("create_change_set"),
+         ok("describe_change_set_modify"), ok("execute_change_set"),
+         {false, 403, {}, "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no"
+                          "</Message></Error></ErrorResponse>"}});
+    ASSERT_FALSE(outcome);
+    EXPECT_EQ(outcome.error().code, common::ErrorCode::external);
+    EXPECT_NE(outcome.error().message.find("AccessDenied"), std::string::npos);
+    EXPECT_EQ(store->pending_deployments("test")->size(), 1u);
+}
+
+// --wait on a held lease waits for it (it used to try renewing the lease it never had and
+// fail at once with "lost the deploy lease").
+TEST_F(Deployer, WaitingForAHeldLeaseThenDeploying) {
+    prepare = [this] {
+        ASSERT_EQ(store->acquire_lock("deploy/test", "other-run", 1'000'000, 20'000)->owner,
+                  "other-run");
+    };
+    run({ok("describe_stacks_update_complete"), ok("create_change_set"),
+         ok("describe_change_set_no_changes"), ok("delete_change_set")},
+        true);
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    EXPECT_EQ(outcome->result, deploy::DeployResult::up_to_date);
+    ASSERT_FALSE(reporter.lines.empty());
+    EXPECT_NE(reporter.lines[0].find("is being deployed by other-run"), std::string::npos);
 }
 
 }  // namespace
