@@ -37,4 +37,9 @@ std::string closest_match(std::string_view word, std::span<const std::string> ca
     return best_distance <= limit && best_distance < word.size() ? best : std::string();
 }
 
+std::string did_you_mean(std::string_view word, std::span<const std::string> candidates) {
+    const std::string hint = closest_match(word, candidates);
+    return hint.empty() ? "" : " (did you mean '" + hint + "'?)";
+}
+
 }  // namespace common

@@ -1,5 +1,5 @@
 #pragma once
-// Small text helpers shared by every library: edit distance for "did you mean" hints.
+// Small text helpers shared by every library: edit distance and "did you mean" hints.
 #include <span>
 #include <string>
 #include <string_view>
@@ -11,5 +11,9 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The candidate closest to `word`, or "" when none is close enough to be a likely typo.
 std::string closest_match(std::string_view word, std::span<const std::string> candidates);
+
+/// " (did you mean 'x'?)" for the closest candidate, or "" when none is close: the hint
+/// every "unknown ..." message ends with.
+std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
 
 }  // namespace common

@@ -5,38 +5,10 @@
 
 #include <cstdio>
 
+#include "common/path_text.hpp"
+
 namespace diff {
 namespace {
-
-// The letter escape git uses for a control character, or 0 for an octal escape.
-char letter_escape(unsigned char c) {
-    switch (c) {
-        case '\a':
-            return 'a';
-        case '\b':
-            return 'b';
-        case '\t':
-            return 't';
-        case '\n':
-            return 'n';
-        case '\v':
-            return 'v';
-        case '\f':
-            return 'f';
-        case '\r':
-            return 'r';
-        case '"':
-            return '"';
-        case '\\':
-            return '\\';
-        default:
-            return 0;
-    }
-}
-
-bool must_quote(unsigned char c, bool quote_non_ascii) {
-    return c < 0x20 || c == '"' || c == '\\' || c == 0x7f || (c >= 0x80 && quote_non_ascii);
-}
 
 std::string status_field(const Change& c) {
     std::string s(1, static_cast<char>(c.status));
@@ -58,8 +30,8 @@ std::string format_json(const ChangeSet& changes) {
     w.StartArray();
     for (const auto& c : changes.changes) {
         w.StartObject();
-        if (!c.old_path.empty()) w.Key("old_path"), w.String(c.old_path.c_str());
-        w.Key("path"), w.String(c.path.c_str());
+        if (!c.old_path.empty()) w.Key("old_path"), w.String(common::json_path(c.old_path).c_str());
+        w.Key("path"), w.String(common::json_path(c.path).c_str());
         if (!c.old_path.empty()) w.Key("similarity"), w.Int(c.similarity);
         w.Key("status"), w.String(std::string(1, static_cast<char>(c.status)).c_str());
         w.EndObject();
@@ -77,23 +49,7 @@ std::string format_json(const ChangeSet& changes) {
 }  // namespace
 
 std::string quote_path(std::string_view path, bool quote_non_ascii) {
-    bool needed = false;
-    for (unsigned char c : path) needed = needed || must_quote(c, quote_non_ascii);
-    if (!needed) return std::string(path);
-    std::string out = "\"";
-    for (unsigned char c : path) {
-        if (!must_quote(c, quote_non_ascii)) {
-            out += static_cast<char>(c);
-        } else if (char letter = letter_escape(c)) {
-            out += '\\';
-            out += letter;
-        } else {
-            char octal[8];
-            std::snprintf(octal, sizeof octal, "\\%03o", c);
-            out += octal;
-        }
-    }
-    return out + "\"";
+    return common::quote_path(path, quote_non_ascii);
 }
 
 std::string format_changes(const ChangeSet& changes, DiffFormat format, bool nul_terminated,

@@ -1,0 +1,65 @@
+#pragma once
+// Writing JSON documents whose keys the caller puts in sorted order (every JSON output of
+// slipway is deterministic, docs/json.md): a thin layer over rapidjson's writer that takes
+// std::string values whole (NULs and all), writes optional values as null, and ends the
+// document with a newline.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace common {
+
+class JsonOut {
+  public:
+    JsonOut() : m_w(m_buffer) {}
+
+    JsonOut& begin_object() { return m_w.StartObject(), *this; }
+    JsonOut& end_object() { return m_w.EndObject(), *this; }
+    JsonOut& begin_array() { return m_w.StartArray(), *this; }
+    JsonOut& end_array() { return m_w.EndArray(), *this; }
+    /// A key, then the caller writes its value.
+    JsonOut& key(std::string_view name) {
+        m_w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+        return *this;
+    }
+    JsonOut& value(std::string_view text) {
+        m_w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+        return *this;
+    }
+    JsonOut& value(const char* text) { return value(std::string_view(text)); }
+    JsonOut& value(const std::string& text) { return value(std::string_view(text)); }
+    JsonOut& value(std::int64_t n) { return m_w.Int64(n), *this; }
+    JsonOut& value(int n) { return m_w.Int(n), *this; }
+    JsonOut& value(bool b) { return m_w.Bool(b), *this; }
+    JsonOut& null() { return m_w.Null(), *this; }
+    template <typename T>
+    JsonOut& value(const std::optional<T>& v) {
+        return v ? value(*v) : null();
+    }
+    /// `"name": value`.
+    template <typename T>
+    JsonOut& field(std::string_view name, const T& v) {
+        return key(name).value(v);
+    }
+    /// `"name": value`, or null when `present` is false.
+    template <typename T>
+    JsonOut& field_or_null(std::string_view name, bool present, const T& v) {
+        key(name);
+        return present ? value(v) : null();
+    }
+
+    /// The document, with a final newline.
+    [[nodiscard]] std::string str() const {
+        return std::string(m_buffer.GetString(), m_buffer.GetSize()) + "\n";
+    }
+
+  private:
+    rapidjson::StringBuffer m_buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> m_w;
+};
+
+}  // namespace common
