@@ -1,12 +1,12 @@
 // `slipway affected` (which components a change touches, and why) and `slipway graph`.
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
 #include <future>
 
 #include "cli/command.hpp"
-#include "cli/project.hpp"
+#include "pipeline/project.hpp"
+#include "common/json.hpp"
+#include "common/path_text.hpp"
 #include "components/affected.hpp"
 #include "diff/tree_diff.hpp"
 
@@ -22,7 +22,6 @@ struct AffectedOptions {
     bool explain = false;
 };
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Logs how long each phase took, at debug level (`slipway -v`).
 class PhaseTimer {
@@ -38,58 +37,47 @@ class PhaseTimer {
     std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
 };
 
-void write_strings(JsonWriter& w, const char* key, const std::vector<std::string>& items) {
-    w.Key(key);
-    w.StartArray();
-    for (const auto& s : items) w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
-    w.EndArray();
+// Paths in JSON: as themselves when UTF-8, else git's quoted form (common/path_text.hpp).
+void write_paths(common::JsonOut& j, const char* key, const std::vector<std::string>& paths) {
+    j.key(key).begin_array();
+    for (const auto& p : paths) j.value(common::json_path(p));
+    j.end_array();
 }
 
-void write_optional(JsonWriter& w, const char* key, const std::string& value) {
-    w.Key(key);
-    value.empty() ? w.Null() : w.String(value.c_str());
+void write_optional(common::JsonOut& j, const char* key, const std::string& value) {
+    j.field_or_null(key, !value.empty(), value);
 }
 
-void write_reason(JsonWriter& w, const components::Reason& r) {
-    w.StartObject();
-    if (r.kind == components::ReasonKind::dependency)
-        w.Key("component"), w.String(r.dependency.c_str());
+void write_reason(common::JsonOut& j, const components::Reason& r) {
+    j.begin_object();
+    if (r.kind == components::ReasonKind::dependency) j.field("component", r.dependency);
     if (r.kind != components::ReasonKind::dependency) {
-        w.Key("path"), w.String(r.path.c_str());
-        w.Key("pattern"), w.String(r.pattern.c_str());
+        j.field("path", common::json_path(r.path));
+        j.field("pattern", r.pattern);
     }
-    w.Key("type"), w.String(std::string(to_string(r.kind)).c_str());
-    w.EndObject();
+    j.field("type", to_string(r.kind)).end_object();
 }
 
 // The schema is documented in docs/json.md; keys are written in sorted order.
 std::string selection_json(const components::Selection& s, const diff::ChangeSet* changes) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    w.StartObject();
-    w.Key("affected");
-    w.StartArray();
+    common::JsonOut j;
+    j.begin_object().key("affected").begin_array();
     for (const auto& c : s.affected) {
-        w.StartObject();
-        w.Key("kind"), w.String(std::string(to_string(c.kind)).c_str());
-        w.Key("name"), w.String(c.name.c_str());
-        w.Key("reasons");
-        w.StartArray();
-        for (const auto& r : c.reasons) write_reason(w, r);
-        w.EndArray();
-        w.EndObject();
+        j.begin_object().field("kind", to_string(c.kind)).field("name", c.name);
+        j.key("reasons").begin_array();
+        for (const auto& r : c.reasons) write_reason(j, r);
+        j.end_array().end_object();
     }
-    w.EndArray();
-    write_optional(w, "base", changes ? changes->base : "");
-    write_optional(w, "base_id", changes ? changes->base_id : "");
-    write_strings(w, "changed", s.changed);
-    write_optional(w, "head", changes ? changes->head : "");
-    write_optional(w, "head_id", changes ? changes->head_id : "");
-    write_strings(w, "ignored", s.ignored);
-    write_optional(w, "merge_base", changes ? changes->merge_base : "");
-    write_strings(w, "unowned", s.unowned);
-    w.EndObject();
-    return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+    j.end_array();
+    write_optional(j, "base", changes ? changes->base : "");
+    write_optional(j, "base_id", changes ? changes->base_id : "");
+    write_paths(j, "changed", s.changed);
+    write_optional(j, "head", changes ? changes->head : "");
+    write_optional(j, "head_id", changes ? changes->head_id : "");
+    write_paths(j, "ignored", s.ignored);
+    write_optional(j, "merge_base", changes ? changes->merge_base : "");
+    write_paths(j, "unowned", s.unowned);
+    return j.end_object().str();
 }
 
 std::string explain_text(const components::Selection& s) {
@@ -105,7 +93,7 @@ std::string explain_text(const components::Selection& s) {
             } else if (++seen <= k_shown_paths) {
                 out += std::string(r.kind == components::ReasonKind::global ? "  global input "
                                                                             : "  changed ") +
-                       r.path + " (matches '" + r.pattern + "')\n";
+                       common::quote_path(r.path) + " (matches '" + r.pattern + "')\n";
             }
         }
         if (paths > k_shown_paths)
@@ -114,15 +102,15 @@ std::string explain_text(const components::Selection& s) {
             out += "  ... and " + std::to_string(globals - k_shown_paths) + " more global inputs\n";
     }
     if (s.affected.empty()) out += "no component is affected\n";
-    for (const auto& p : s.unowned) out += "unowned: " + p + "\n";
-    for (const auto& p : s.ignored) out += "ignored: " + p + "\n";
+    for (const auto& p : s.unowned) out += "unowned: " + common::quote_path(p) + "\n";
+    for (const auto& p : s.ignored) out += "ignored: " + common::quote_path(p) + "\n";
     return out;
 }
 
 // The manifest compiled for selection (its graph and patterns).
 common::Result<components::Selector> load_selector(const diff::Repository* repo,
                                                    const AffectedOptions& o) {
-    auto manifest = load_project_manifest(repo, o.manifest, o.request.head);
+    auto manifest = pipeline::load_project_manifest(repo, o.manifest, o.request.head);
     if (!manifest) return std::unexpected(manifest.error());
     auto graph = components::build_graph(*manifest);
     if (!graph) return std::unexpected(graph.error());
@@ -155,11 +143,11 @@ common::Result<int> run_affected(const AffectedOptions& o) {
     // The manifest (YAML parsing) and the diff (object reading) are independent: load the
     // manifest on a second thread while this one diffs, unless the manifest itself must be
     // read from the repository, whose handle is not shared between threads.
-    const bool overlap = !manifest_comes_from_git(r, o.manifest, o.request.head);
+    const bool overlap = !pipeline::manifest_comes_from_git(r, o.manifest, o.request.head);
     std::future<common::Result<components::Selector>> pending;
     if (overlap) pending = std::async(std::launch::async, [&] { return load_selector(r, o); });
     std::optional<diff::ChangeSet> changes;
-    auto paths = changed_paths(r, o.request, o.changed_files, changes);
+    auto paths = pipeline::changed_paths(r, o.request, o.changed_files, changes);
     timer.done("collecting changed paths");
     auto selector = overlap ? pending.get() : load_selector(r, o);
     if (!selector) return std::unexpected(selector.error());
@@ -180,7 +168,7 @@ struct GraphOptions {
 common::Result<int> run_graph(const GraphOptions& o) {
     auto repo = diff::Repository::open(o.repo);
     if (!repo && o.manifest.empty()) return std::unexpected(repo.error());
-    auto manifest = load_project_manifest(repo ? &*repo : nullptr, o.manifest, "HEAD");
+    auto manifest = pipeline::load_project_manifest(repo ? &*repo : nullptr, o.manifest, "HEAD");
     if (!manifest) return std::unexpected(manifest.error());
     auto graph = components::build_graph(*manifest);
     if (!graph) return std::unexpected(graph.error());

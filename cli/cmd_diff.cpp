@@ -1,6 +1,5 @@
 // `slipway diff`: what changed between two refs, printed exactly as `git diff` would.
 #include "cli/command.hpp"
-#include "cli/project.hpp"
 #include "diff/format.hpp"
 #include "diff/tree_diff.hpp"
 

@@ -1,24 +1,22 @@
-// Queries over the version store: `slipway history`, `slipway status`, `slipway diffs`.
+// Queries over the version store: `slipway history`, `slipway status`, `slipway diffs`. The
+// values come from pipeline/history.hpp; each is rendered here as text or as JSON
+// (docs/json.md), from the same value.
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include <set>
 
 #include "cli/command.hpp"
-#include "cli/project.hpp"
-#include "cli/runtime.hpp"
-#include "common/text.hpp"
+#include "common/json.hpp"
+#include "common/path_text.hpp"
+#include "pipeline/history.hpp"
+#include "pipeline/host.hpp"
+#include "pipeline/project.hpp"
 
 namespace cli {
 namespace {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+using pipeline::iso_time;
 
 struct QueryOptions {
-    std::string repo = ".";
-    std::string manifest;
-    std::string store;
+    pipeline::ProjectRequest project;
     std::string env;
     std::string subject;  // the component or the commit
     std::size_t limit = 20;
@@ -34,198 +32,207 @@ struct Context {
 
 common::Result<Context> open_context(const QueryOptions& o) {
     Context c;
-    if (auto repo = diff::Repository::open(o.repo)) c.repo = std::move(*repo);
-    if (c.repo || !o.manifest.empty()) {
-        auto manifest = load_project_manifest(c.repo ? &*c.repo : nullptr, o.manifest, "HEAD");
-        if (!manifest && !o.manifest.empty()) return std::unexpected(manifest.error());
+    if (auto repo = diff::Repository::open(o.project.repo)) c.repo = std::move(*repo);
+    if (c.repo || !o.project.manifest.empty()) {
+        auto manifest =
+            pipeline::load_project_manifest(c.repo ? &*c.repo : nullptr, o.project.manifest, "HEAD");
+        if (!manifest && !o.project.manifest.empty()) return std::unexpected(manifest.error());
         if (manifest) c.manifest = std::move(*manifest);
     }
     const std::string root = c.repo ? c.repo->root().string() : ".";
-    auto store = open_store_at(store_url(o.store, c.manifest ? &*c.manifest : nullptr), root, true);
+    auto store = pipeline::open_store_at(
+        pipeline::store_url(o.project.store, c.manifest ? &*c.manifest : nullptr), root, true);
     if (!store) return std::unexpected(store.error());
     c.store = std::move(*store);
     return c;
 }
 
-common::Result<std::vector<std::string>> all_components(Context& c) {
-    std::set<std::string> names;
-    if (c.manifest) {
-        for (const auto& n : c.manifest->component_names()) names.insert(n);
-    }
-    if (c.store) {
-        auto known = c.store->known_components();
-        if (!known) return std::unexpected(known.error());
-        names.insert(known->begin(), known->end());
-    }
-    return std::vector<std::string>(names.begin(), names.end());
+void write_build(common::JsonOut& j, const versioning::BuildRecord& b) {
+    j.begin_object();
+    j.field_or_null("build_number", b.build_number != 0, b.build_number);
+    j.field("commit", b.commit);
+    j.field("exit_code", b.exit_code);
+    j.field_or_null("finished_at", b.finished_at.has_value(), iso_time(b.finished_at.value_or(0)));
+    j.field("image_uri", b.image_uri);
+    j.field("input_hash", b.input_hash);
+    j.field("log_path", b.log_path);
+    j.field("run_id", b.run_id);
+    j.field("started_at", iso_time(b.started_at));
+    j.field("status", versioning::to_string(b.status));
+    j.end_object();
 }
 
-void write_build(JsonWriter& w, const versioning::BuildRecord& b) {
-    w.StartObject();
-    w.Key("build_number");
-    b.build_number ? w.Int64(b.build_number) : w.Null();
-    w.Key("commit"), w.String(b.commit.c_str());
-    w.Key("exit_code");
-    b.exit_code ? w.Int(*b.exit_code) : w.Null();
-    w.Key("finished_at");
-    b.finished_at ? w.String(iso_time(*b.finished_at).c_str()) : w.Null();
-    w.Key("image_uri"), w.String(b.image_uri.c_str());
-    w.Key("input_hash"), w.String(b.input_hash.c_str());
-    w.Key("log_path"), w.String(b.log_path.c_str());
-    w.Key("run_id"), w.String(b.run_id.c_str());
-    w.Key("started_at"), w.String(iso_time(b.started_at).c_str());
-    w.Key("status"), w.String(std::string(versioning::to_string(b.status)).c_str());
-    w.EndObject();
+std::string history_text(const pipeline::ComponentHistory& h) {
+    std::string out = h.component + "\nbuilds:\n";
+    for (const auto& b : h.builds) {
+        const std::string number = b.build_number ? "#" + std::to_string(b.build_number) : "-";
+        out += fmt::format("  {:<7} {:<11} {}  {}  {}\n", number, versioning::to_string(b.status),
+                           iso_time(b.started_at), b.commit.substr(0, 12),
+                           b.image_uri.empty() ? "-" : b.image_uri);
+    }
+    if (h.builds.empty()) out += "  none\n";
+    out += "deployments:\n";
+    for (const auto& d : h.deployments) {
+        // "new": this deployment changed the component's image; "kept": it redeployed the
+        // image the environment already had (a deploy carries every component).
+        out += fmt::format("  {:<10} #{:<5} {:<10} {:<8} {:<4}  {}  {}  {}\n", d.env,
+                           d.build_number, d.status, d.kind, d.changed ? "new" : "kept",
+                           d.finished_at ? iso_time(*d.finished_at) : "-", d.image_uri,
+                           d.actor.empty() ? "-" : d.actor);
+    }
+    if (h.deployments.empty()) out += "  none\n";
+    return out;
 }
 
-std::string build_line(const versioning::BuildRecord& b) {
-    const std::string number = b.build_number ? "#" + std::to_string(b.build_number) : "-";
-    return fmt::format("  {:<7} {:<11} {}  {}  {}\n", number, versioning::to_string(b.status),
-                       iso_time(b.started_at), b.commit.substr(0, 12),
-                       b.image_uri.empty() ? "-" : b.image_uri);
+std::string history_json(const pipeline::ComponentHistory& h) {
+    common::JsonOut j;
+    j.begin_object().key("builds").begin_array();
+    for (const auto& b : h.builds) write_build(j, b);
+    j.end_array();
+    j.field("component", h.component);
+    j.key("deployments").begin_array();
+    for (const auto& d : h.deployments) {
+        j.begin_object();
+        j.field("actor", d.actor);
+        j.field("build_number", d.build_number);
+        j.field("changed", d.changed);
+        j.field("commit", d.commit);
+        j.field("deployment_id", d.deployment_id);
+        j.field("env", d.env);
+        j.field_or_null("finished_at", d.finished_at.has_value(),
+                        iso_time(d.finished_at.value_or(0)));
+        j.field("image_uri", d.image_uri);
+        j.field("kind", d.kind);
+        j.field("started_at", iso_time(d.started_at));
+        j.field("status", d.status);
+        j.end_object();
+    }
+    return j.end_array().end_object().str();
 }
 
 common::Result<int> run_history(const QueryOptions& o) {
     auto c = open_context(o);
     if (!c) return std::unexpected(c.error());
-    auto names = all_components(*c);
-    if (!names) return std::unexpected(names.error());
-    if (std::find(names->begin(), names->end(), o.subject) == names->end()) {
-        std::string message = "unknown component '" + o.subject + "'";
-        if (auto hint = common::closest_match(o.subject, *names); !hint.empty())
-            message += " (did you mean '" + hint + "'?)";
-        return common::fail(common::ErrorCode::input, message);
-    }
-    std::vector<versioning::BuildRecord> builds;
-    std::vector<versioning::ComponentDeployment> deployments;
-    if (c->store) {
-        auto b = c->store->builds_of(o.subject, o.limit);
-        if (!b) return std::unexpected(b.error());
-        builds = std::move(*b);
-        auto d = c->store->deployments_of(o.subject, o.env, o.limit);
-        if (!d) return std::unexpected(d.error());
-        deployments = std::move(*d);
-    }
-    if (!o.json) {
-        std::string out = o.subject + "\nbuilds:\n";
-        for (const auto& b : builds) out += build_line(b);
-        if (builds.empty()) out += "  none\n";
-        out += "deployments:\n";
-        for (const auto& d : deployments) {
-            // "new": this deployment changed the component's image; "kept": it redeployed the
-            // image the environment already had (a deploy carries every component).
-            out += fmt::format("  {:<10} #{:<5} {:<10} {:<8} {:<4}  {}  {}\n", d.env,
-                               d.build_number, d.status, d.kind, d.changed ? "new" : "kept",
-                               d.finished_at ? iso_time(*d.finished_at) : "-", d.image_uri);
-        }
-        if (deployments.empty()) out += "  none\n";
-        write_out(out);
-        return 0;
-    }
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    w.StartObject();
-    w.Key("builds");
-    w.StartArray();
-    for (const auto& b : builds) write_build(w, b);
-    w.EndArray();
-    w.Key("component"), w.String(o.subject.c_str());
-    w.Key("deployments");
-    w.StartArray();
-    for (const auto& d : deployments) {
-        w.StartObject();
-        w.Key("build_number"), w.Int64(d.build_number);
-        w.Key("changed"), w.Bool(d.changed);
-        w.Key("commit"), w.String(d.commit.c_str());
-        w.Key("deployment_id"), w.Int64(d.deployment_id);
-        w.Key("env"), w.String(d.env.c_str());
-        w.Key("finished_at");
-        d.finished_at ? w.String(iso_time(*d.finished_at).c_str()) : w.Null();
-        w.Key("image_uri"), w.String(d.image_uri.c_str());
-        w.Key("kind"), w.String(d.kind.c_str());
-        w.Key("status"), w.String(d.status.c_str());
-        w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-    write_out(std::string(buffer.GetString(), buffer.GetSize()) + "\n");
+    auto h = pipeline::component_history(c->manifest ? &*c->manifest : nullptr, c->store.get(),
+                                         o.subject, o.env, o.limit);
+    if (!h) return std::unexpected(h.error());
+    write_out(o.json ? history_json(*h) : history_text(*h));
     return 0;
 }
 
 // What a component without builds is: a library or config component has none to have.
-std::string never_built(const Context& c, const std::string& name) {
-    const auto* comp = c.manifest ? c.manifest->find(name) : nullptr;
-    if (comp && comp->kind != components::ComponentKind::image)
-        return "(" + std::string(components::to_string(comp->kind)) + ")";
+std::string never_built(const pipeline::ComponentStatus& c) {
+    if (!c.kind.empty() && c.kind != "image") return "(" + c.kind + ")";
     return "never built";
+}
+
+// Per environment: the deployment it has (commit, time, who) and any not confirmed yet.
+std::string environment_lines(const pipeline::StatusView& v) {
+    std::string out;
+    for (const auto& d : v.current) {
+        out += fmt::format("{}: deployment #{} of {} at {} by {}\n", d.env, d.id,
+                           d.commit.substr(0, 12), d.finished_at ? iso_time(*d.finished_at) : "-",
+                           d.actor.empty() ? "-" : d.actor);
+    }
+    for (const auto& d : v.pending) {
+        out += fmt::format("{}: deployment #{} of {} pending since {} ({}, run {}; 'slipway "
+                           "reconcile' records its outcome)\n",
+                           d.env, d.id, d.commit.substr(0, 12), iso_time(d.started_at),
+                           d.executed_by == "codepipeline" ? "executed by CodePipeline"
+                                                           : "outcome not confirmed",
+                           d.run_id);
+    }
+    return out;
+}
+
+std::string status_text(const pipeline::StatusView& v) {
+    std::string out = fmt::format("{:<24} {:<8} {:<11}", "component", "latest", "status");
+    for (const auto& d : v.current) out += fmt::format(" {:<10}", d.env);
+    out += "\n";
+    for (const auto& c : v.components) {
+        const auto& b = c.latest;
+        out += fmt::format("{:<24} {:<8} {:<11}", c.name,
+                           b && b->build_number ? "#" + std::to_string(b->build_number) : "-",
+                           b ? std::string(versioning::to_string(b->status)) : never_built(c));
+        for (const auto& d : v.current) {
+            auto it = c.deployed.find(d.env);
+            out += fmt::format(" {:<10}", it != c.deployed.end()
+                                               ? "#" + std::to_string(it->second.build_number)
+                                               : "-");
+        }
+        out += "\n";
+    }
+    return out + environment_lines(v);
+}
+
+void write_deployment_summary(common::JsonOut& j, const versioning::DeploymentRecord& d) {
+    j.begin_object();
+    j.field("actor", d.actor);
+    j.field("commit", d.commit);
+    j.field("deployment_id", d.id);
+    j.field("env", d.env);
+    j.field("executed_by", d.executed_by);
+    j.field_or_null("finished_at", d.finished_at.has_value(), iso_time(d.finished_at.value_or(0)));
+    j.field("kind", d.kind);
+    j.field("run_id", d.run_id);
+    j.field("started_at", iso_time(d.started_at));
+    j.field("status", d.status);
+    j.end_object();
+}
+
+std::string status_json(const pipeline::StatusView& v) {
+    common::JsonOut j;
+    j.begin_object().key("components").begin_array();
+    for (const auto& c : v.components) {
+        j.begin_object().key("deployed").begin_object();
+        for (const auto& [env, image] : c.deployed) {
+            j.key(env).begin_object();
+            j.field("build_number", image.build_number);
+            j.field("deployment_id", image.deployment_id);
+            j.field("image_uri", image.image_uri);
+            j.end_object();
+        }
+        j.end_object().key("latest_build");
+        c.latest ? write_build(j, *c.latest) : (void)j.null();
+        j.field("name", c.name).end_object();
+    }
+    j.end_array().key("deployments").begin_array();
+    for (const auto& d : v.current) write_deployment_summary(j, d);
+    j.end_array().key("environments").begin_array();
+    for (const auto& d : v.current) j.value(d.env);
+    j.end_array().key("pending").begin_array();
+    for (const auto& d : v.pending) write_deployment_summary(j, d);
+    return j.end_array().end_object().str();
 }
 
 common::Result<int> run_status(const QueryOptions& o) {
     auto c = open_context(o);
     if (!c) return std::unexpected(c.error());
-    auto names = all_components(*c);
-    if (!names) return std::unexpected(names.error());
-    std::map<std::string, versioning::BuildRecord> latest;
-    std::vector<versioning::DeploymentRecord> current;
-    if (c->store) {
-        auto l = c->store->latest_builds();
-        if (!l) return std::unexpected(l.error());
-        for (auto& b : *l) latest.emplace(b.component, std::move(b));
-        auto d = c->store->current_deployments(o.env);
-        if (!d) return std::unexpected(d.error());
-        current = std::move(*d);
-    }
-    auto deployed = [&](const versioning::DeploymentRecord& d,
-                        const std::string& name) -> const versioning::DeploymentImage* {
-        for (const auto& i : d.images) {
-            if (i.component == name) return &i;
-        }
-        return nullptr;
-    };
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    std::string text = fmt::format("{:<24} {:<8} {:<11}", "component", "latest", "status");
-    for (const auto& d : current) text += fmt::format(" {:<10}", d.env);
-    text += "\n";
-    w.StartObject();
-    w.Key("components");
-    w.StartArray();
-    for (const auto& name : *names) {
-        const auto it = latest.find(name);
-        const bool built = it != latest.end();
-        text += fmt::format(
-            "{:<24} {:<8} {:<11}", name,
-            built && it->second.build_number ? "#" + std::to_string(it->second.build_number) : "-",
-            built ? versioning::to_string(it->second.status) : never_built(*c, name));
-        w.StartObject();
-        w.Key("deployed");
-        w.StartObject();
-        for (const auto& d : current) {
-            const auto* image = deployed(d, name);
-            text += fmt::format(" {:<10}", image ? "#" + std::to_string(image->build_number) : "-");
-            if (!image) continue;
-            w.Key(d.env.c_str());
-            w.StartObject();
-            w.Key("build_number"), w.Int64(image->build_number);
-            w.Key("deployment_id"), w.Int64(d.id);
-            w.Key("image_uri"), w.String(image->image_uri.c_str());
-            w.EndObject();
-        }
-        w.EndObject();
-        w.Key("latest_build");
-        built ? write_build(w, it->second) : (void)w.Null();
-        w.Key("name"), w.String(name.c_str());
-        w.EndObject();
-        text += "\n";
-    }
-    w.EndArray();
-    w.Key("environments");
-    w.StartArray();
-    for (const auto& d : current) w.String(d.env.c_str());
-    w.EndArray();
-    w.EndObject();
-    write_out(o.json ? std::string(buffer.GetString(), buffer.GetSize()) + "\n" : text);
+    auto v = pipeline::status_view(c->manifest ? &*c->manifest : nullptr, c->store.get(), o.env);
+    if (!v) return std::unexpected(v.error());
+    write_out(o.json ? status_json(*v) : status_text(*v));
     return 0;
+}
+
+std::string diffs_text(const std::string& commit, const std::vector<versioning::DiffRecord>& diffs) {
+    if (diffs.empty()) return "no recorded changes for " + commit + "\n";
+    std::string out;
+    for (const auto& d : diffs) {
+        out += d.component + "\n";
+        for (const auto& p : d.paths) out += "  " + common::quote_path(p) + "\n";
+    }
+    return out;
+}
+
+std::string diffs_json(const std::string& commit, const std::vector<versioning::DiffRecord>& diffs) {
+    common::JsonOut j;
+    j.begin_object().field("commit", commit).key("components").begin_array();
+    for (const auto& d : diffs) {
+        j.begin_object().field("name", d.component).key("paths").begin_array();
+        for (const auto& p : d.paths) j.value(common::json_path(p));
+        j.end_array().end_object();
+    }
+    return j.end_array().end_object().str();
 }
 
 common::Result<int> run_diffs(const QueryOptions& o) {
@@ -243,42 +250,15 @@ common::Result<int> run_diffs(const QueryOptions& o) {
         if (!d) return std::unexpected(d.error());
         diffs = std::move(*d);
     }
-    if (!o.json) {
-        std::string out;
-        for (const auto& d : diffs) {
-            out += d.component + "\n";
-            for (const auto& p : d.paths) out += "  " + p + "\n";
-        }
-        if (diffs.empty()) out = "no recorded changes for " + commit + "\n";
-        write_out(out);
-        return 0;
-    }
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    w.StartObject();
-    w.Key("commit"), w.String(commit.c_str());
-    w.Key("components");
-    w.StartArray();
-    for (const auto& d : diffs) {
-        w.StartObject();
-        w.Key("name"), w.String(d.component.c_str());
-        w.Key("paths");
-        w.StartArray();
-        for (const auto& p : d.paths)
-            w.String(p.c_str(), static_cast<rapidjson::SizeType>(p.size()));
-        w.EndArray();
-        w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-    write_out(std::string(buffer.GetString(), buffer.GetSize()) + "\n");
+    write_out(o.json ? diffs_json(commit, diffs) : diffs_text(commit, diffs));
     return 0;
 }
 
 std::shared_ptr<QueryOptions> common_options(CLI::App& sub) {
     auto o = std::make_shared<QueryOptions>();
-    add_project_options(sub, o->repo, &o->manifest);
-    sub.add_option("--store", o->store, "version store URL (default: sqlite:.slipway/state.db)");
+    add_project_options(sub, o->project.repo, &o->project.manifest);
+    sub.add_option("--store", o->project.store,
+                   "version store URL (default: sqlite:.slipway/state.db)");
     sub.add_flag("--json", o->json, "print JSON (docs/json.md)");
     return o;
 }

@@ -1,7 +1,7 @@
 // `slipway store init`: create the version store (a SQLite file, or a DynamoDB table).
 #include "cli/command.hpp"
-#include "cli/project.hpp"
-#include "cli/runtime.hpp"
+#include "pipeline/host.hpp"
+#include "pipeline/project.hpp"
 
 namespace cli {
 namespace {
@@ -17,12 +17,12 @@ common::Result<int> run_store_init(const StoreOptions& o) {
     if (auto opened = diff::Repository::open(o.repo)) repo = std::move(*opened);
     std::optional<components::Manifest> manifest;
     if (repo || !o.manifest.empty()) {
-        if (auto m = load_project_manifest(repo ? &*repo : nullptr, o.manifest, "HEAD"))
+        if (auto m = pipeline::load_project_manifest(repo ? &*repo : nullptr, o.manifest, "HEAD"))
             manifest = std::move(*m);
     }
     const std::string root = repo ? repo->root().string() : ".";
-    const std::string url = store_url(o.store, manifest ? &*manifest : nullptr);
-    if (url.starts_with("sqlite:")) slipway_dir(root, "");
+    const std::string url = pipeline::store_url(o.store, manifest ? &*manifest : nullptr);
+    if (url.starts_with("sqlite:")) pipeline::slipway_dir(root, "");
     auto done = versioning::init_store(url, root);
     if (!done) return std::unexpected(done.error());
     write_out(*done + "\n");

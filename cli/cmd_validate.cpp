@@ -5,7 +5,7 @@
 #include <set>
 
 #include "cli/command.hpp"
-#include "cli/project.hpp"
+#include "pipeline/project.hpp"
 #include "components/affected.hpp"
 
 namespace cli {
@@ -56,7 +56,7 @@ std::vector<std::string> unused_pattern_warnings(const components::Manifest& m,
 common::Result<int> run_validate(const ValidateOptions& o) {
     auto repo = diff::Repository::open(o.repo);
     if (!repo && o.manifest.empty()) return std::unexpected(repo.error());
-    auto manifest = load_project_manifest(repo ? &*repo : nullptr, o.manifest, o.head);
+    auto manifest = pipeline::load_project_manifest(repo ? &*repo : nullptr, o.manifest, o.head);
     if (!manifest) return std::unexpected(manifest.error());
     auto graph = components::build_graph(*manifest);
     if (!graph) return std::unexpected(graph.error());

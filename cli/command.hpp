@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
@@ -23,6 +24,9 @@ struct Command {
 /// Adds --repo DIR and (when `manifest` is given) --manifest FILE, as every command has them.
 void add_project_options(CLI::App& sub, std::string& repo, std::string* manifest);
 
+/// Writes bytes to stdout as they are (NULs included).
+void write_out(std::string_view text);
+
 Handler setup_diff(CLI::App& sub);
 Handler setup_affected(CLI::App& sub);
 Handler setup_graph(CLI::App& sub);
@@ -35,6 +39,7 @@ Handler setup_store(CLI::App& sub);
 Handler setup_deploy(CLI::App& sub);
 Handler setup_promote(CLI::App& sub);
 Handler setup_rollback(CLI::App& sub);
+Handler setup_reconcile(CLI::App& sub);
 Handler setup_run(CLI::App& sub);
 
 }  // namespace cli

@@ -5,9 +5,9 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <deque>
-#include <fstream>
 #include <map>
+
+#include "pipeline/summary.hpp"
 
 namespace cli {
 namespace {
@@ -61,7 +61,7 @@ std::string failure_tail(const BuildOutcome& b) {
         return "";
     }
     std::string out = fmt::format("  last {} lines of {}:\n", k_failure_tail, b.log_path);
-    std::string tail = tail_lines(b.log_path, k_failure_tail);
+    std::string tail = pipeline::tail_lines(b.log_path, k_failure_tail);
     for (std::size_t s = 0, e; s < tail.size(); s = e + 1) {
         e = tail.find('\n', s);
         if (e == std::string::npos) e = tail.size();
@@ -159,19 +159,6 @@ std::unique_ptr<components::BuildObserver> make_console(bool quiet) {
 std::string format_duration(std::int64_t millis) {
     if (millis < 60000) return fmt::format("{:.1f}s", static_cast<double>(millis) / 1000.0);
     return fmt::format("{}m{:02}s", millis / 60000, (millis / 1000) % 60);
-}
-
-std::string tail_lines(const std::string& path, std::size_t count) {
-    std::ifstream in(path, std::ios::binary);
-    std::deque<std::string> lines;
-    for (std::string line; std::getline(in, line);) {
-        lines.push_back(std::move(line));
-        if (lines.size() > count) lines.pop_front();
-    }
-    std::string out;
-    for (const auto& l : lines) out += l + "\n";
-    if (!out.empty()) out.pop_back();
-    return out;
 }
 
 }  // namespace cli

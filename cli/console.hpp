@@ -17,7 +17,4 @@ std::unique_ptr<components::BuildObserver> make_console(bool quiet);
 /// "1.2s", "3m04s"
 std::string format_duration(std::int64_t millis);
 
-/// The last `count` lines of a file.
-std::string tail_lines(const std::string& path, std::size_t count);
-
 }  // namespace cli

@@ -32,6 +32,8 @@ const cli::Command k_commands[] = {
      cli::setup_promote},
     {"rollback", "redeploy an earlier deployment, or one component's earlier build",
      cli::setup_rollback},
+    {"reconcile", "record the outcome of pending deployments from their stacks",
+     cli::setup_reconcile},
 };
 
 // CLI11 reports an unknown command only as "a subcommand is required"; name it instead.
@@ -45,9 +47,7 @@ std::string unknown_command(int argc, char** argv) {
         std::vector<std::string> names;
         for (const auto& command : k_commands) names.emplace_back(command.name);
         std::string message = "unknown command '" + std::string(arg) + "'";
-        if (auto hint = common::closest_match(arg, names); !hint.empty()) {
-            message += " (did you mean '" + hint + "'?)";
-        }
+        message += common::did_you_mean(arg, names);
         return message;
     }
     return "";

@@ -1,4 +1,6 @@
 // `slipway affected` and `slipway graph` on a real repository.
+#include <rapidjson/document.h>
+
 #include "cli_fixture.hpp"
 
 namespace {
@@ -69,6 +71,47 @@ TEST_F(AffectedCli, JsonSchema) {
         R"("pattern":"services/worker/","type":"path"}]}],"base":"base","base_id":")" +
             base + R"(","changed":["services/worker/main.py"],"head":"HEAD","head_id":")" + head +
             R"(","ignored":[],"merge_base":")" + base + R"(","unowned":[]})" + "\n");
+}
+
+// File names that are not UTF-8 or hold a newline: JSON stays valid UTF-8 (such paths in
+// git's quoted form), and line output quotes them as git does, so no name fakes a line.
+TEST_F(AffectedCli, OddFileNamesCannotBreakJsonOrFakeLines) {
+    repo.write("services/api/caf\xe9.py", "latin-1 name\n");
+    repo.write("services/api/evil\nworker: fake.py", "newline in the name\n");
+    repo.write("services/api/ok\xc3\xa9.py", "utf-8 name\n");
+    repo.commit("odd names");
+    auto json = slipway("affected --json " + flags());
+    ASSERT_EQ(json.status, 0) << json.err;
+    rapidjson::Document d;
+    d.Parse<rapidjson::kParseValidateEncodingFlag>(json.out.c_str());
+    ASSERT_FALSE(d.HasParseError()) << json.out;
+    std::vector<std::string> changed;
+    for (const auto& p : d["changed"].GetArray()) changed.emplace_back(p.GetString());
+    // Not UTF-8: git's quoted form. UTF-8 (a newline included): itself, JSON-escaped.
+    EXPECT_EQ(changed, (std::vector<std::string>{"\"services/api/caf\\351.py\"",
+                                                 "services/api/evil\nworker: fake.py",
+                                                 "services/api/ok\xc3\xa9.py"}));
+    EXPECT_NE(json.out.find(R"("services/api/evil\nworker: fake.py")"), std::string::npos);
+    auto explain = slipway("affected --explain " + flags());
+    ASSERT_EQ(explain.status, 0) << explain.err;
+    EXPECT_EQ(explain.out.find("\nworker: fake"), std::string::npos) << explain.out;
+    EXPECT_NE(explain.out.find("changed \"services/api/caf\\351.py\""), std::string::npos)
+        << explain.out;
+    auto diff = slipway("diff --json " + flags());
+    ASSERT_EQ(diff.status, 0) << diff.err;
+    rapidjson::Document dd;
+    dd.Parse<rapidjson::kParseValidateEncodingFlag>(diff.out.c_str());
+    EXPECT_FALSE(dd.HasParseError()) << diff.out;
+
+    auto built = slipway("build -q --store sqlite:state.db " + flags());
+    ASSERT_EQ(built.status, 0) << built.err;
+    auto diffs = slipway("diffs HEAD --json --store sqlite:state.db --repo " + shell_quote(repo.path()));
+    ASSERT_EQ(diffs.status, 0) << diffs.err;
+    rapidjson::Document ds;
+    ds.Parse<rapidjson::kParseValidateEncodingFlag>(diffs.out.c_str());
+    ASSERT_FALSE(ds.HasParseError()) << diffs.out;
+    auto text = slipway("diffs HEAD --store sqlite:state.db --repo " + shell_quote(repo.path()));
+    EXPECT_EQ(text.out.find("\nworker: fake"), std::string::npos) << text.out;
 }
 
 TEST_F(AffectedCli, RenameAcrossComponentsAffectsBoth) {

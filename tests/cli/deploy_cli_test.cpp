@@ -64,9 +64,17 @@ class DeployCli : public ::testing::Test {
         env = cli_test::moto_env(moto.url(), "AKIDDEPLOYTEST", k_secret);
     }
 
-    support::CommandResult slipway(const std::string& args) {
-        return support::run(env + shell_quote(support::slipway_binary()) + " " + args + " --repo " +
-                            shell_quote(repo.path()));
+    support::CommandResult slipway(const std::string& args, const std::string& extra_env = "") {
+        return support::run(env + extra_env + " " + shell_quote(support::slipway_binary()) + " " +
+                            args + " --repo " + shell_quote(repo.path()));
+    }
+
+    std::string sql(const std::string& query) {
+        auto r =
+            support::run("sqlite3 " + shell_quote((repo.path() / ".slipway/state.db").string()) +
+                         " " + shell_quote(query));
+        EXPECT_EQ(r.status, 0) << r.err;
+        return r.out;
     }
 
     support::CommandResult aws(const std::string& args) {
@@ -185,6 +193,40 @@ TEST_F(DeployCli, RollbackRedeploysAnEarlierSetOrOneComponentsEarlierBuild) {
     expect_one_line_error(bad, 2, "no succeeded deployment #99 of environment 'test'");
 }
 
+// Every deploy, promote and rollback is a run with its trigger and actor; history and status
+// say who deployed what, when, from which commit.
+TEST_F(DeployCli, EveryDeployIsARunThatSaysWho) {
+    if (support::run("command -v sqlite3").status != 0) GTEST_SKIP() << "needs sqlite3";
+    ASSERT_EQ(slipway("build -q --all").status, 0);
+    auto deployed = slipway("deploy --env test", " GITHUB_RUN_ID=77 GITHUB_ACTOR=octocat");
+    ASSERT_EQ(deployed.status, 0) << deployed.err;
+    auto promoted = slipway("promote --to prod", " USER=alice");
+    ASSERT_EQ(promoted.status, 0) << promoted.err;
+    auto rolled = slipway("rollback --env test --to 1", " CODEBUILD_BUILD_ID=p:1 "
+                                                         "CODEBUILD_INITIATOR=codepipeline/rel");
+    ASSERT_EQ(rolled.status, 0) << rolled.err;
+    const std::string host = support::run("hostname").out.substr(0, support::run("hostname").out.size() - 1);
+    EXPECT_EQ(sql("SELECT kind, trigger, actor, status FROM runs WHERE kind != 'build' ORDER BY "
+                  "started_at"),
+              "deploy|github:77|github:octocat|succeeded\n"
+              "promote|cli|alice@" + host + "|succeeded\n"
+              "rollback|codebuild:p:1|codebuild:codepipeline/rel|succeeded\n");
+    // Every deployment belongs to a run that is in the store.
+    EXPECT_EQ(sql("SELECT count(*) FROM deployments d LEFT JOIN runs r ON r.id = d.run_id "
+                  "WHERE r.id IS NULL"),
+              "0\n");
+    EXPECT_EQ(sql("SELECT actor FROM deployments ORDER BY id"),
+              "github:octocat\nalice@" + host + "\ncodebuild:codepipeline/rel\n");
+    auto history = slipway("history api --json");
+    EXPECT_NE(history.out.find("\"actor\":\"alice@" + host + "\""), std::string::npos)
+        << history.out;
+    const std::string commit = repo.git("rev-parse HEAD").substr(0, 12);
+    auto status = slipway("status");
+    EXPECT_NE(status.out.find("prod: deployment #2 of " + commit + " at "), std::string::npos)
+        << status.out;
+    EXPECT_NE(status.out.find(" by alice@" + host), std::string::npos) << status.out;
+}
+
 TEST_F(DeployCli, BadParametersFailBeforeAnyAwsCall) {
     ASSERT_EQ(slipway("build -q --all").status, 0);
     auto bad = slipway("deploy --env test --images 'api=UPPER_CASE'");
@@ -195,6 +237,9 @@ TEST_F(DeployCli, BadParametersFailBeforeAnyAwsCall) {
     auto unknown = slipway("deploy --env staging");
     expect_one_line_error(unknown, 2, "unknown environment 'staging'");
     EXPECT_NE(aws("cloudformation describe-stacks --stack-name shop-test").status, 0);  // untouched
+    if (support::run("command -v sqlite3").status == 0) {
+        EXPECT_EQ(sql("SELECT count(*) FROM runs WHERE kind = 'deploy'"), "0\n");  // no record
+    }
 }
 
 TEST_F(DeployCli, AHeldLeaseMakesASecondDeployExitBusy) {

@@ -1,5 +1,4 @@
-// The pure parts of `slipway run`: the trigger from CI variables, the choice of base, and
-// the report's JSON and JUnit forms.
+// A run's summary rendered: the JSON report (byte for byte, docs/run.md) and JUnit.
 #include "cli/run_report.hpp"
 
 #include <gtest/gtest.h>
@@ -9,60 +8,8 @@
 
 namespace {
 
-using cli::choose_base;
-using cli::detect_trigger;
-
-TEST(Trigger, CodeBuildNamesTheBuildTheCommitAndTheWebhook) {
-    auto t = detect_trigger({{"CODEBUILD_BUILD_ID", "ml-training-test:0c1f"},
-                             {"CODEBUILD_BUILD_NUMBER", "42"},
-                             {"CODEBUILD_RESOLVED_SOURCE_VERSION", "abc123"},
-                             {"CODEBUILD_WEBHOOK_EVENT", "PULL_REQUEST_MERGED"},
-                             {"CODEBUILD_WEBHOOK_TRIGGER", "pr/7"},
-                             {"CODEBUILD_WEBHOOK_HEAD_REF", "refs/heads/feature"},
-                             {"CODEBUILD_WEBHOOK_BASE_REF", "refs/heads/dev"},
-                             {"GITHUB_RUN_ID", "99"}});
-    EXPECT_EQ(t.name, "codebuild:ml-training-test:0c1f");
-    EXPECT_EQ(t.head, "abc123");
-    EXPECT_EQ(
-        t.detail,
-        "webhook PULL_REQUEST_MERGED pr/7 refs/heads/feature (into refs/heads/dev) build #42");
-}
-
-TEST(Trigger, GitHubActionsAndOtherwiseThePerson) {
-    auto gh = detect_trigger({{"GITHUB_RUN_ID", "99"},
-                              {"GITHUB_SHA", "def456"},
-                              {"GITHUB_REF", "refs/heads/dev"},
-                              {"GITHUB_EVENT_NAME", "push"}});
-    EXPECT_EQ(gh.name, "github:99");
-    EXPECT_EQ(gh.head, "def456");
-    EXPECT_EQ(gh.detail, "push refs/heads/dev");
-    auto cli = detect_trigger({});
-    EXPECT_EQ(cli.name, "cli");
-    EXPECT_EQ(cli.head, "");
-}
-
-TEST(Base, TheLastSucceededDeploymentComesBeforeTheBaseBranch) {
-    versioning::DeploymentRecord last;
-    last.id = 4;
-    last.commit = "c0ffee";
-    auto deployed = choose_base("auto", "test", last, "test");
-    EXPECT_EQ(deployed.ref, "c0ffee");
-    EXPECT_FALSE(deployed.first_deployment);
-    EXPECT_EQ(deployed.reason, "the commit of test's last succeeded deployment #4");
-    auto branch = choose_base("auto", "test", std::nullopt, "main");
-    EXPECT_EQ(branch.ref, "main");
-    EXPECT_TRUE(branch.first_deployment);
-    auto none = choose_base("auto", "test", std::nullopt, "");
-    EXPECT_EQ(none.ref, "");
-    EXPECT_TRUE(none.first_deployment);
-    auto given = choose_base("v1.2", "test", last, "main");
-    EXPECT_EQ(given.ref, "v1.2");
-    EXPECT_EQ(given.reason, "given with --base");
-    EXPECT_FALSE(given.first_deployment);
-}
-
-cli::RunSummary sample() {
-    cli::RunSummary s;
+pipeline::RunSummary sample() {
+    pipeline::RunSummary s;
     s.run_id = "20261122T010203-abcdef";
     s.env = "test";
     s.stack = "shop-test";
@@ -72,12 +19,12 @@ cli::RunSummary sample() {
     s.started_at = 1'000;
     s.finished_at = 5'500;
     s.phases = {{"select", 100}, {"build", 4'000}};
-    cli::SummaryRow api{"api",           "image",         "failed",     7, "repo:api-7",
+    pipeline::SummaryRow api{"api",           "image",         "failed",     7, "repo:api-7",
                         "ApiImage",      false,           true,         3, 2'000,
                         "/logs/api.log", "boom <&> here", "api/main.py"};
-    cli::SummaryRow web{"web", "image",      "skipped", 0,  "", "WebImage",      false,
+    pipeline::SummaryRow web{"web", "image",      "skipped", 0,  "", "WebImage",      false,
                         true,  std::nullopt, 0,         "", "", "depends on api"};
-    cli::SummaryRow lib{"lib", "library",    "affected", 0,  "", "",        false,
+    pipeline::SummaryRow lib{"lib", "library",    "affected", 0,  "", "",        false,
                         false, std::nullopt, 0,          "", "", "lib/x.py"};
     s.rows = {api, lib, web};
     return s;
@@ -85,7 +32,7 @@ cli::RunSummary sample() {
 
 TEST(Report, JsonHasEveryComponentAndPhase) {
     rapidjson::Document d;
-    d.Parse(cli::summary_json(sample()).c_str());
+    d.Parse(pipeline::report_json(sample()).c_str());
     ASSERT_FALSE(d.HasParseError());
     EXPECT_STREQ(d["result"].GetString(), "build-failed");
     EXPECT_EQ(d["exit_code"].GetInt(), 1);
@@ -96,6 +43,25 @@ TEST(Report, JsonHasEveryComponentAndPhase) {
     EXPECT_TRUE(d["components"][2]["build_number"].IsNull());
     EXPECT_EQ(d["phases"][1]["duration_ms"].GetInt(), 4000);
     EXPECT_STREQ(d["started_at"].GetString(), "1970-01-01T00:00:01Z");
+}
+
+// The report's bytes are a contract (stored with every run; --json-report): keys sorted,
+// nulls where docs/run.md says.
+TEST(Report, JsonBytesAreStable) {
+    auto s = sample();
+    s.rows.resize(1);
+    s.actor = "alice@laptop";
+    EXPECT_EQ(pipeline::report_json(s),
+              R"({"actor":"alice@laptop","base":"","base_reason":"","components":[{"build_number":7,)"
+              R"("component":"api","duration_ms":2000,"exit_code":3,"image_uri":"repo:api-7",)"
+              R"("kind":"image","log_path":"/logs/api.log","parameter":"ApiImage",)"
+              R"("parameter_changed":false,"reason":"api/main.py","status":"failed"}],)"
+              R"("deployment_id":null,"env":"test","exit_code":1,)"
+              R"("finished_at":"1970-01-01T00:00:05Z","head":"","kind":"run","message":"",)"
+              R"("phases":[{"duration_ms":100,"name":"select"},{"duration_ms":4000,"name":"build"}],)"
+              R"("result":"build-failed","run_id":"20261122T010203-abcdef","stack":"shop-test",)"
+              R"("stack_status":"","started_at":"1970-01-01T00:00:01Z","trigger":"cli"})"
+              "\n");
 }
 
 TEST(Report, JUnitHasOneCasePerBuildWithFailuresAndSkips) {

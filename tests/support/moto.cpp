@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "support/git_repo.hpp"
@@ -53,12 +57,14 @@ MotoServer::MotoServer(const std::map<std::string, std::string>& env, bool singl
     command += " >/dev/null 2>&1 & echo $!";
     auto started = run(command);
     m_pid = std::stol(started.out);
-    for (int i = 0; i < 200 && !accepts(m_port); ++i)
+    // moto imports every AWS service it models: ~2 s on an idle machine, over 20 s on a
+    // loaded one. Give it a minute rather than skip the tests.
+    for (int i = 0; i < 1200 && !accepts(m_port); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!accepts(m_port)) {
         ::kill(static_cast<pid_t>(m_pid), SIGKILL);
         m_pid = 0;
-        m_why_not = "moto_server did not start";
+        m_why_not = "moto_server did not start within 60 s";
     }
 }
 
@@ -69,6 +75,38 @@ MotoServer::~MotoServer() {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     ::kill(static_cast<pid_t>(m_pid), SIGKILL);
+}
+
+FaultProxy::FaultProxy(const std::string& upstream, const std::string& rules_json) {
+    char dir[] = "/tmp/slipway-proxy-XXXXXX";
+    m_dir = ::mkdtemp(dir);
+    std::ofstream(m_dir + "/rules.json") << rules_json;
+    m_port = free_port();
+    const std::string script =
+        (std::filesystem::path(MOTO_LAUNCHER).parent_path() / "fault_proxy.py").string();
+    auto started = run("python3 " + shell_quote(script) + " " + std::to_string(m_port) + " " +
+                       shell_quote(upstream) + " " + shell_quote(m_dir + "/rules.json") + " " +
+                       shell_quote(m_dir + "/ready") + " >/dev/null 2>&1 & echo $!");
+    m_pid = std::stol(started.out);
+    for (int i = 0; i < 200 && !accepts(m_port); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (!accepts(m_port)) {
+        ::kill(static_cast<pid_t>(m_pid), SIGKILL);
+        m_pid = 0;
+    }
+}
+
+FaultProxy::~FaultProxy() {
+    if (m_pid > 0) ::kill(static_cast<pid_t>(m_pid), SIGKILL);
+    std::error_code ec;
+    std::filesystem::remove_all(m_dir, ec);
+}
+
+std::string FaultProxy::log() const {
+    std::ifstream in(m_dir + "/ready.log");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
 }
 
 }  // namespace support

@@ -30,4 +30,25 @@ class MotoServer {
 /// A free TCP port on 127.0.0.1 (bound and released).
 int free_port();
 
+/// tests/support/fault_proxy.py in front of `upstream` (a moto server): forwards every
+/// request unchanged except those its rules (JSON, see the script) throttle, refuse or hang.
+/// Stopped on destruction.
+class FaultProxy {
+  public:
+    FaultProxy(const std::string& upstream, const std::string& rules_json);
+    ~FaultProxy();
+    FaultProxy(const FaultProxy&) = delete;
+    FaultProxy& operator=(const FaultProxy&) = delete;
+
+    [[nodiscard]] bool available() const { return m_pid > 0; }
+    [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+    /// What went through, one "<action> <forwarded|STATUS|hang>" line per request.
+    [[nodiscard]] std::string log() const;
+
+  private:
+    std::string m_dir;
+    int m_port = 0;
+    long m_pid = 0;
+};
+
 }  // namespace support

@@ -1,0 +1,208 @@
+// See builds.hpp.
+#include "pipeline/builds.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "common/text.hpp"
+#include "components/input_hash.hpp"
+#include "pipeline/host.hpp"
+
+extern char** environ;
+
+namespace pipeline {
+namespace {
+
+// Every component's input hash at the head (by manifest component index).
+common::Result<std::vector<std::string>> component_hashes(const Project& p) {
+    auto files = p.repo->list_files_with_ids(p.head);
+    if (!files) return std::unexpected(files.error());
+    components::Selector selector(p.manifest, p.graph);
+    return components::input_hashes(p.manifest, p.graph, selector, *files,
+                                    [](std::string_view text) { return diff::hash_text(text); });
+}
+
+// How long each component's last build took, when it ran to success: the plan's weights
+// when more builds are planned than run at once. Only an ordering hint, so a store that
+// cannot answer leaves the plan unweighted.
+std::map<std::string, std::int64_t> expected_durations(versioning::VersionStore& store) {
+    std::map<std::string, std::int64_t> out;
+    auto latest = store.latest_builds();
+    if (!latest) {
+        spdlog::debug("no build durations for scheduling: {}", latest.error().message);
+        return out;
+    }
+    for (const auto& b : *latest) {
+        if (b.status == versioning::BuildStatus::succeeded && b.finished_at &&
+            *b.finished_at > b.started_at)
+            out[b.component] = *b.finished_at - b.started_at;
+    }
+    return out;
+}
+
+common::Result<std::vector<std::string>> check_only(const std::vector<std::string>& only,
+                                                    const components::Manifest& m) {
+    const auto names = m.component_names();
+    for (const auto& name : only) {
+        if (m.find(name)) continue;
+        std::string message = "unknown component '" + name + "'";
+        message += common::did_you_mean(name, names);
+        return common::fail(common::ErrorCode::input, message);
+    }
+    return only;
+}
+
+}  // namespace
+
+common::Result<PlannedBuilds> plan_builds(const Project& p,
+                                          const std::vector<std::string>& selected) {
+    PlannedBuilds out{components::BuildPlan::make(p.manifest, p.graph, selected), {}};
+    if (out.plan.size() == 0) return out;
+    auto hashes = component_hashes(p);
+    if (!hashes) return std::unexpected(hashes.error());
+    for (std::size_t i = 0; i < out.plan.size(); ++i)
+        out.hashes.push_back((*hashes)[p.graph.index_of(out.plan.at(i).component)]);
+    return out;
+}
+
+common::Result<std::vector<ProspectiveBuild>> prospective_builds(
+    const Project& p, const PlannedBuilds& builds, versioning::VersionStore* store,
+    const std::string& env, versioning::Millis at, bool reuse) {
+    std::vector<ProspectiveBuild> out;
+    for (std::size_t i = 0; i < builds.plan.size(); ++i) {
+        ProspectiveBuild b{builds.plan.at(i).component, 1, "", 0, ""};
+        if (store && reuse) {
+            auto earlier = store->find_reusable(b.component, builds.hashes[i]);
+            if (!earlier) return std::unexpected(earlier.error());
+            if (*earlier) b.reused_number = (*earlier)->build_number;
+            if (*earlier) b.reused_image = (*earlier)->image_uri;
+        }
+        if (store) {
+            auto peeked = store->peek_next_number(b.component);
+            if (!peeked) return std::unexpected(peeked.error());
+            b.next_number = *peeked;
+        }
+        auto uri = components::render_image_uri(
+            p.manifest.image, {b.component, b.next_number, p.head, env, compact_time(at)});
+        if (!uri) return std::unexpected(uri.error());
+        b.next_image = *uri;
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
+components::BuildSettings build_settings(const Project& p, const std::string& run_id,
+                                         const std::string& env, versioning::Millis started,
+                                         const BuildOptions& options, const Services& s) {
+    components::BuildSettings settings;
+    settings.run_id = run_id;
+    settings.commit = p.head;
+    settings.repo_root = p.root;
+    settings.env = env;
+    settings.timestamp = compact_time(started);
+    settings.log_dir = slipway_dir(p.root, "logs/" + run_id);
+    settings.image = p.manifest.image;
+    for (char** e = environ; *e; ++e) settings.base_env.emplace_back(*e);
+    settings.jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+    settings.fail_fast = options.fail_fast;
+    settings.reuse = options.reuse;
+    settings.now = s.clock.now;
+    return settings;
+}
+
+common::Result<components::BuildReport> run_builds(const Project&, PlannedBuilds& builds,
+                                                   const components::BuildSettings& settings,
+                                                   Services& s, Observer& o) {
+    if (builds.plan.size() == 0) return components::BuildReport{};
+    if (builds.plan.size() > settings.jobs) builds.plan.weigh(expected_durations(s.store));
+    auto runner = s.runner(o.builds());
+    return components::run_builds(builds.plan, builds.hashes, s.store, *runner, o.builds(),
+                                  settings);
+}
+
+std::vector<versioning::DiffRecord> diffs_of(const components::Selection& s,
+                                             const std::string& commit) {
+    std::vector<versioning::DiffRecord> out;
+    for (const auto& c : s.affected) {
+        std::set<std::string> paths;
+        for (const auto& r : c.reasons) {
+            if (r.kind != components::ReasonKind::dependency) paths.insert(r.path);
+        }
+        out.push_back({commit, c.name, {paths.begin(), paths.end()}});
+    }
+    return out;
+}
+
+common::Result<SelectedBuilds> select_builds(const Project& p, const BuildRequest& r) {
+    const int modes = (r.diff.base.empty() ? 0 : 1) + (r.all ? 1 : 0) + (r.only.empty() ? 0 : 1);
+    if (modes != 1)
+        return common::fail(common::ErrorCode::usage,
+                            "build: give one of --base REF, --all or --only a,b");
+    if (!p.repo)
+        return common::fail(common::ErrorCode::usage, "build: '" + p.root +
+                                                          "' is not in a git repository");
+    SelectedBuilds out;
+    std::vector<std::string> selected;
+    if (r.all) selected = p.manifest.component_names();
+    if (!r.only.empty()) {
+        auto only = check_only(r.only, p.manifest);
+        if (!only) return std::unexpected(only.error());
+        selected = *only;
+    }
+    if (!r.diff.base.empty()) {
+        std::optional<diff::ChangeSet> changes;
+        auto paths = changed_paths(&*p.repo, r.diff, "", changes);
+        if (!paths) return std::unexpected(paths.error());
+        out.selection = components::Selector(p.manifest, p.graph).select(*paths);
+        for (const auto& c : out.selection.affected) selected.push_back(c.name);
+    }
+    auto planned = plan_builds(p, selected);
+    if (!planned) return std::unexpected(planned.error());
+    out.builds = std::move(*planned);
+    return out;
+}
+
+common::Result<BuildCommandOutcome> run_build_command(const Project& p, const BuildRequest& r,
+                                                      SelectedBuilds& selected, Services& s,
+                                                      Observer& o) {
+    RunSummary summary;
+    summary.kind = "build";
+    summary.started_at = s.clock.now();
+    summary.run_id = new_run_id(summary.started_at);
+    summary.trigger = r.trigger.name;
+    summary.actor = r.trigger.actor;
+    summary.env = r.env;
+    summary.base = r.diff.base;
+    summary.head = r.diff.head;
+    if (auto done = s.store.recover_interrupted(host_name(), summary.started_at, process_alive);
+        !done)
+        return std::unexpected(done.error());
+    if (auto ok = s.store.begin_run(new_run_record(summary)); !ok)
+        return std::unexpected(ok.error());
+    if (!r.diff.base.empty()) {
+        if (auto ok = s.store.record_diffs(diffs_of(selected.selection, p.head)); !ok)
+            return std::unexpected(ok.error());
+    }
+    auto settings = build_settings(p, summary.run_id, r.env, summary.started_at, r.options, s);
+    auto report = run_builds(p, selected.builds, settings, s, o);
+    if (!report) {
+        (void)s.store.finish_run(summary.run_id, versioning::RunStatus::failed, s.clock.now(), "");
+        return std::unexpected(report.error());
+    }
+    if (auto ok = s.store.finish_run(summary.run_id, run_status_for_exit(exit_status(*report)),
+                                     s.clock.now(), "");
+        !ok)
+        return std::unexpected(ok.error());
+    return BuildCommandOutcome{summary.run_id, std::move(*report)};
+}
+
+int exit_status(const components::BuildReport& report) {
+    if (report.interrupted) return 130;
+    return report.all_succeeded() ? 0 : 1;
+}
+
+}  // namespace pipeline

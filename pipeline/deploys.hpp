@@ -1,0 +1,94 @@
+#pragma once
+// Deploying an environment as the pipeline does it for `deploy`, `promote`, `rollback` and
+// the deploy phase of `run`: which image each component's parameter gets (what the store
+// knows, after the environment is held), the deploy plan from the manifest's settings, and
+// the deploy itself (or CodePipeline's overrides, recorded as a pending deployment).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "deploy/deployer.hpp"
+#include "deploy/parameters.hpp"
+#include "pipeline/observer.hpp"
+#include "pipeline/project.hpp"
+#include "pipeline/services.hpp"
+#include "pipeline/summary.hpp"
+#include "pipeline/trigger.hpp"
+
+namespace pipeline {
+
+/// How a deploy is to be made, whatever chose its images.
+struct DeploySettings {
+    std::string run_id;
+    std::string actor;
+    bool plan = false;            // preview the change set, then delete it
+    bool wait = false;            // wait for a busy lease or stack instead of exit 3
+    bool replace_failed = false;  // --replace-failed-stack
+    std::string write_overrides;  // CodePipeline's file instead of deploying
+};
+
+/// How a deploy ended.
+struct DeployRun {
+    int exit = 0;
+    deploy::DeployPlan plan;                       // what was (to be) deployed
+    std::optional<deploy::DeployOutcome> outcome;  // none with write_overrides
+    std::set<std::string> changed_parameters;      // the stack's parameters that changed
+    std::int64_t pending_id = 0;                   // write_overrides: the pending deployment
+};
+
+/// What the store knows of `env`: its deployed images and each component's latest succeeded
+/// build.
+common::Result<deploy::ParameterInputs> known_images(const Project& p,
+                                                     const components::Environment& env,
+                                                     versioning::VersionStore& store);
+
+/// The deploy plan of `env` with `params`, from the manifest's settings (the template read).
+common::Result<deploy::DeployPlan> make_deploy_plan(const Project& p,
+                                                    const components::Environment& env,
+                                                    deploy::ParameterSet params,
+                                                    const DeploySettings& settings);
+
+/// Deploys `plan` (the caller holds the environment), or writes CodePipeline's overrides
+/// and records them as a pending deployment executed by CodePipeline.
+common::Result<DeployRun> execute_deploy(const components::Environment& env,
+                                         deploy::DeployPlan plan, const DeploySettings& settings,
+                                         Services& s, Observer& o);
+
+/// `deploy`, `promote`, `rollback`.
+struct DeployRequest {
+    std::string env;
+    std::string kind = "deploy";  // deploy, promote, rollback
+    std::vector<std::string> images;  // deploy: COMPONENT=URI
+    bool latest = false;              // deploy: each component's latest succeeded build
+    std::string from;                 // promote: the source environment (default promote_from)
+    std::int64_t to_deployment = 0;   // rollback --to
+    std::string component;            // rollback --component ...
+    std::int64_t build = 0;           // ... --build
+    DeploySettings settings;          // run_id and actor are filled in
+    Trigger trigger;
+};
+
+struct DeployCommandOutcome {
+    RunSummary summary;  // recorded with the run (unless --plan)
+    DeployRun run;
+};
+
+/// One deploy command as a run: the environment held, the plan made from what the store
+/// knows then, checked (bad input records nothing), the run recorded, deployed, the run
+/// ended. Errors: input/usage (nothing recorded), busy (recorded as a busy run), external,
+/// interrupted.
+common::Result<DeployCommandOutcome> run_deploy_command(const Project& p, const DeployRequest& r,
+                                                        Services& s, Observer& o);
+
+/// The exit status of a deploy outcome: 0 deployed, up to date or planned; 1 failed or
+/// declined.
+int exit_status(const deploy::DeployOutcome& outcome);
+
+/// The summary's `result` for a deploy outcome ("deployed", "up-to-date", ...).
+std::string result_name(const deploy::DeployOutcome& outcome);
+
+}  // namespace pipeline

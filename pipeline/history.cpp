@@ -1,0 +1,79 @@
+// See history.hpp.
+#include "pipeline/history.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "common/text.hpp"
+
+namespace pipeline {
+
+common::Result<std::vector<std::string>> known_components(const components::Manifest* manifest,
+                                                          versioning::VersionStore* store) {
+    std::set<std::string> names;
+    if (manifest) {
+        for (const auto& n : manifest->component_names()) names.insert(n);
+    }
+    if (store) {
+        auto known = store->known_components();
+        if (!known) return std::unexpected(known.error());
+        names.insert(known->begin(), known->end());
+    }
+    return std::vector<std::string>(names.begin(), names.end());
+}
+
+common::Result<ComponentHistory> component_history(const components::Manifest* manifest,
+                                                   versioning::VersionStore* store,
+                                                   const std::string& component,
+                                                   const std::string& env, std::size_t limit) {
+    auto names = known_components(manifest, store);
+    if (!names) return std::unexpected(names.error());
+    if (std::find(names->begin(), names->end(), component) == names->end()) {
+        std::string message = "unknown component '" + component + "'";
+        message += common::did_you_mean(component, *names);
+        return common::fail(common::ErrorCode::input, message);
+    }
+    ComponentHistory h{component, {}, {}};
+    if (!store) return h;
+    auto builds = store->builds_of(component, limit);
+    if (!builds) return std::unexpected(builds.error());
+    h.builds = std::move(*builds);
+    auto deployments = store->deployments_of(component, env, limit);
+    if (!deployments) return std::unexpected(deployments.error());
+    h.deployments = std::move(*deployments);
+    return h;
+}
+
+common::Result<StatusView> status_view(const components::Manifest* manifest,
+                                       versioning::VersionStore* store, const std::string& env) {
+    auto names = known_components(manifest, store);
+    if (!names) return std::unexpected(names.error());
+    StatusView v;
+    std::map<std::string, versioning::BuildRecord> latest;
+    if (store) {
+        auto builds = store->latest_builds();
+        if (!builds) return std::unexpected(builds.error());
+        for (auto& b : *builds) latest.emplace(b.component, std::move(b));
+        auto current = store->current_deployments(env);
+        if (!current) return std::unexpected(current.error());
+        v.current = std::move(*current);
+        auto pending = store->pending_deployments(env);
+        if (!pending) return std::unexpected(pending.error());
+        v.pending = std::move(*pending);
+    }
+    for (const auto& name : *names) {
+        ComponentStatus c{name, "", std::nullopt, {}};
+        if (const auto* comp = manifest ? manifest->find(name) : nullptr)
+            c.kind = components::to_string(comp->kind);
+        if (auto it = latest.find(name); it != latest.end()) c.latest = it->second;
+        for (const auto& d : v.current) {
+            for (const auto& i : d.images) {
+                if (i.component == name) c.deployed[d.env] = {i.build_number, d.id, i.image_uri};
+            }
+        }
+        v.components.push_back(std::move(c));
+    }
+    return v;
+}
+
+}  // namespace pipeline

@@ -1,0 +1,57 @@
+#pragma once
+// What the store knows, as values for people and programs (the CLI's history, status and
+// diffs; the service's API): one component's builds and deployments, and every component's
+// latest build and deployed build per environment, with each environment's current and
+// pending deployments.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "components/manifest.hpp"
+#include "versioning/version_store.hpp"
+
+namespace pipeline {
+
+/// Every component of the manifest and the store, sorted (either may be missing).
+common::Result<std::vector<std::string>> known_components(const components::Manifest* manifest,
+                                                          versioning::VersionStore* store);
+
+struct ComponentHistory {
+    std::string component;
+    std::vector<versioning::BuildRecord> builds;                // newest first
+    std::vector<versioning::ComponentDeployment> deployments;  // newest first
+};
+
+/// One component's history; ErrorCode::input with a "did you mean" for an unknown one.
+common::Result<ComponentHistory> component_history(const components::Manifest* manifest,
+                                                   versioning::VersionStore* store,
+                                                   const std::string& component,
+                                                   const std::string& env, std::size_t limit);
+
+/// A component's image in one environment's current deployment.
+struct DeployedImage {
+    std::int64_t build_number = 0;
+    std::int64_t deployment_id = 0;
+    std::string image_uri;
+};
+
+struct ComponentStatus {
+    std::string name;
+    std::string kind;  // image, library, config; empty when the manifest does not name it
+    std::optional<versioning::BuildRecord> latest;
+    std::map<std::string, DeployedImage> deployed;  // by environment
+};
+
+struct StatusView {
+    std::vector<ComponentStatus> components;           // by name
+    std::vector<versioning::DeploymentRecord> current;  // each environment's, by environment
+    std::vector<versioning::DeploymentRecord> pending;  // not confirmed yet, oldest first
+};
+
+/// Every component's latest build and deployed builds (`env` empty: every environment).
+common::Result<StatusView> status_view(const components::Manifest* manifest,
+                                       versioning::VersionStore* store, const std::string& env);
+
+}  // namespace pipeline

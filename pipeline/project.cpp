@@ -1,0 +1,136 @@
+// See project.hpp.
+#include "pipeline/project.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "common/path_text.hpp"
+#include "common/text.hpp"
+#include "components/manifest_cache.hpp"
+#include "pipeline/host.hpp"
+
+namespace pipeline {
+
+common::Result<components::Manifest> load_project_manifest(const diff::Repository* repo,
+                                                           const std::string& manifest_flag,
+                                                           const std::string& head) {
+    if (!manifest_flag.empty()) return components::load_manifest(manifest_flag);
+    if (!repo) return components::load_manifest("slipway.yml");
+    if (!manifest_comes_from_git(repo, manifest_flag, head)) {
+        const auto path = repo->root() / "slipway.yml";
+        std::ifstream in(path, std::ios::binary);
+        if (!in)
+            return common::fail(common::ErrorCode::input, "cannot read manifest " + path.string());
+        std::stringstream text;
+        text << in.rdbuf();
+        return components::parse_manifest_cached(text.str(), path.string(),
+                                                 repo->root() / ".slipway" / "cache");
+    }
+    auto head_id = repo->resolve_commit(head);
+    if (!head_id) return std::unexpected(head_id.error());
+    auto text = repo->read_file(*head_id, "slipway.yml");
+    if (!text) return std::unexpected(text.error().with_context("reading the manifest"));
+    return components::parse_manifest(*text, head + ":slipway.yml");
+}
+
+bool manifest_comes_from_git(const diff::Repository* repo, const std::string& manifest_flag,
+                             const std::string& head) {
+    return repo && manifest_flag.empty() && (repo->is_bare() || head != "HEAD");
+}
+
+
+common::Result<std::vector<std::string>> read_path_list(const std::string& file) {
+    std::ifstream in;
+    std::istream* stream = &std::cin;
+    if (file != "-") {
+        in.open(file, std::ios::binary);
+        if (!in)
+            return common::fail(common::ErrorCode::input, "cannot read changed-files list " + file);
+        stream = &in;
+    }
+    std::vector<std::string> paths;
+    std::string line;
+    while (std::getline(*stream, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty()) continue;
+        std::string path = common::unquote_path(line);
+        while (path.starts_with("./")) path.erase(0, 2);
+        paths.push_back(std::move(path));
+    }
+    return paths;
+}
+
+common::Result<std::vector<std::string>> changed_paths(const diff::Repository* repo,
+                                                       const diff::DiffRequest& request,
+                                                       const std::string& changed_files,
+                                                       std::optional<diff::ChangeSet>& changes) {
+    if (!changed_files.empty()) return read_path_list(changed_files);
+    diff::DiffRequest without_renames = request;
+    without_renames.detect_renames = false;  // a rename's two paths arrive as D + A either way
+    auto computed = diff::compute_changes(*repo, without_renames);
+    if (!computed) return std::unexpected(computed.error());
+    changes = std::move(*computed);
+    return diff::touched_paths(*changes);
+}
+
+std::string store_url(const std::string& flag, const components::Manifest* manifest) {
+    if (!flag.empty()) return flag;
+    if (const char* env = std::getenv("SLIPWAY_STORE"); env && *env) return env;
+    if (manifest && !manifest->store.empty()) return manifest->store;
+    return "sqlite:.slipway/state.db";
+}
+
+common::Result<std::unique_ptr<versioning::VersionStore>> open_store_at(const std::string& url,
+                                                                        const std::string& root,
+                                                                        bool must_exist) {
+    if (must_exist && url.starts_with("sqlite:")) {
+        std::filesystem::path path = url.substr(7);
+        if (path.is_relative()) path = std::filesystem::path(root) / path;
+        if (!std::filesystem::exists(path)) return std::unique_ptr<versioning::VersionStore>();
+    }
+    if (url.starts_with("sqlite:")) {
+        std::filesystem::path path = url.substr(7);
+        if (path.is_relative()) path = std::filesystem::path(root) / path;
+        if (path.parent_path() == std::filesystem::path(root) / ".slipway") slipway_dir(root, "");
+    }
+    return versioning::open_store(url, root);
+}
+
+common::Result<const components::Environment*> Project::environment(
+    const std::string& name) const {
+    std::vector<std::string> names;
+    for (const auto& e : manifest.environments) {
+        if (e.name == name) return &e;
+        names.push_back(e.name);
+    }
+    std::string message = manifest.file + ": unknown environment '" + name + "'";
+    message += common::did_you_mean(name, names);
+    std::string all;
+    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+    message += all.empty() ? "; the manifest has no environments" : "; environments: " + all;
+    return common::fail(common::ErrorCode::input, message);
+}
+
+common::Result<Project> open_project(const ProjectRequest& r) {
+    Project p;
+    if (auto repo = diff::Repository::open(r.repo)) p.repo = std::move(*repo);
+    p.root = p.repo ? p.repo->root().string() : std::filesystem::absolute(r.repo).string();
+    auto manifest = load_project_manifest(p.repo ? &*p.repo : nullptr, r.manifest, r.head);
+    if (!manifest) return std::unexpected(manifest.error());
+    p.manifest = std::move(*manifest);
+    auto graph = components::build_graph(p.manifest);
+    if (!graph) return std::unexpected(graph.error());
+    p.graph = std::move(*graph);
+    if (p.repo) {
+        auto commit = p.repo->resolve_commit(r.head);
+        if (!commit) return std::unexpected(commit.error());
+        p.head = *commit;
+    }
+    p.store_url = store_url(r.store, &p.manifest);
+    return p;
+}
+
+}  // namespace pipeline

@@ -1,0 +1,80 @@
+#pragma once
+// `slipway run`: the whole pipeline for one environment, as a merge to `dev`, a CodeBuild
+// step or the service runs it. Two calls, values in and values out:
+//
+//   plan_run:    hold the environment (its lease, waiting or busy; its pending deployments
+//                reconciled) -> choose the base (the commit of its last succeeded
+//                deployment, else its base branch) -> select the affected components
+//                (everything on a first deployment or with `all`) -> plan the builds ->
+//                preflight: the deploy's parameters, with the images the builds would
+//                give, checked against the template before anything is built or recorded.
+//   execute_run: record the run -> record the diffs and build -> deploy the stack with a
+//                parameter for every component -> record how the run ended, with its
+//                phases and summary.
+//
+// Nothing affected: the stack is not touched. A config-only change deploys without
+// building. A plan (`RunRequest::plan`) builds and records nothing and previews the change
+// set.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "components/affected.hpp"
+#include "deploy/lease.hpp"
+#include "pipeline/builds.hpp"
+#include "pipeline/deploys.hpp"
+#include "pipeline/observer.hpp"
+#include "pipeline/project.hpp"
+#include "pipeline/services.hpp"
+#include "pipeline/summary.hpp"
+#include "pipeline/trigger.hpp"
+
+namespace pipeline {
+
+struct RunRequest {
+    std::string env;
+    std::string base = "auto";  // a ref, or auto (see choose_base)
+    BuildOptions builds;
+    bool all = false;           // build every image component
+    bool force_deploy = false;  // deploy even when nothing is affected
+    bool plan = false;          // build nothing, record nothing, preview the change set
+    bool wait = false;          // wait for a busy environment or stack instead of exit 3
+    std::string write_overrides;  // CodePipeline's file instead of deploying
+    Trigger trigger;
+};
+
+/// A run planned and holding its environment (move-only: it owns the lease).
+struct RunPlan {
+    RunRequest request;
+    const components::Environment* env = nullptr;
+    std::unique_ptr<deploy::EnvironmentLease> lease;
+    BaseChoice base;
+    std::string base_id;                // the base's commit id; empty without a base
+    components::Selection selection;    // from the diff; empty without a base
+    std::vector<std::string> selected;  // the components to build (when they have a build)
+    bool everything = false;            // a first deployment, or `all`
+    bool deploy_needed = false;
+    PlannedBuilds builds;
+    std::vector<ProspectiveBuild> prospective;  // the images the builds would give
+    deploy::DeployPlan preflight;               // with those images, checked
+    RunSummary summary;                         // run id, trigger, base, head, started
+};
+
+/// Plans the run (see above). Errors: input (manifest, ref, parameters: nothing recorded, no
+/// number taken), busy (recorded as a busy run unless planning), external, interrupted.
+common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services& s,
+                                 Observer& o);
+
+struct RunOutcome {
+    RunSummary summary;               // recorded with the run (not for a plan)
+    std::optional<DeployRun> deploy;  // when the deploy phase ran (or the plan's preview)
+    std::optional<common::Error> error;  // what stopped the run after it was recorded
+    int exit = 0;
+};
+
+/// Executes a planned run.
+RunOutcome execute_run(const Project& p, RunPlan plan, Services& s, Observer& o);
+
+}  // namespace pipeline

@@ -1,0 +1,55 @@
+#pragma once
+// The outside world a pipeline step talks to, behind the interfaces the stage libraries
+// own: the version store (and a way to open a second connection to it), the AWS services of
+// an environment, the runner of build commands, and time. system_services() is the real
+// world; tests put a temp SQLite store, a fake runner or a scripted CloudFormation in.
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "common/error.hpp"
+#include "components/command_runner.hpp"
+#include "components/manifest.hpp"
+#include "deploy/artifacts.hpp"
+#include "deploy/cloudformation.hpp"
+#include "deploy/registry.hpp"
+#include "versioning/version_store.hpp"
+
+namespace pipeline {
+
+struct Clock {
+    std::function<versioning::Millis()> now;
+    std::function<void(std::chrono::milliseconds)> sleep;
+    std::function<double()> random;     // in [0, 1), for jitter
+    std::function<bool()> interrupted;  // Ctrl-C / SIGTERM arrived
+};
+
+/// The AWS services of one environment (its region and role).
+struct CloudServices {
+    std::unique_ptr<deploy::CloudFormationApi> cloudformation;
+    std::unique_ptr<deploy::ArtifactStore> artifacts;  // may be null: nothing to upload
+    std::unique_ptr<deploy::ImageRegistry> registry;   // may be null: no retagging
+};
+
+struct Services {
+    versioning::VersionStore& store;
+    /// Another connection to the same store (the lease is renewed from a thread of its own).
+    std::function<common::Result<std::unique_ptr<versioning::VersionStore>>()> open_store;
+    std::function<CloudServices(const components::Environment&)> cloud;
+    /// The runner of build commands, reporting output to `sink`; `interrupt_fd` may be -1.
+    std::function<std::unique_ptr<components::CommandRunner>(components::OutputSink& sink)> runner;
+    Clock clock;
+};
+
+/// The system clock, real sleeps, and Ctrl-C / SIGTERM (installs the handler).
+Clock system_clock();
+
+/// AWS through aws::Client for `env` (its region; its role_arn assumed for every call).
+CloudServices aws_services(const components::Environment& env);
+
+/// The real world for a project whose store is `store` at `store_url` under `root`: AWS,
+/// local processes (TERM, then KILL after 5 s), the system clock.
+Services system_services(versioning::VersionStore& store, const std::string& store_url,
+                         const std::string& root);
+
+}  // namespace pipeline

@@ -1,0 +1,69 @@
+#pragma once
+// Fakes for the pipeline's library tests, where no moto, aws CLI or binary runs:
+// - FakeCloudFormation keeps stacks in memory and behaves as CloudFormation does for what
+//   a deploy asks (change sets against the stack's parameters, "no changes", execution with
+//   events stamped with the client token), and can be told to fail an update or to lose
+//   the answers to DescribeStackEvents;
+// - FakeRunner "runs" a build by recording it and ending it at once with the exit code
+//   given for its component (0 unless told otherwise).
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "components/command_runner.hpp"
+#include "deploy/cloudformation.hpp"
+
+namespace support {
+
+class FakeCloudFormation final : public deploy::CloudFormationApi {
+  public:
+    struct Stack {
+        deploy::StackInfo info;
+        std::vector<deploy::StackEvent> events;  // newest first
+    };
+    struct ChangeSet {
+        deploy::ChangeSetRequest request;
+        std::string execution_status = "AVAILABLE";
+    };
+
+    std::map<std::string, Stack> stacks;
+    std::map<std::string, ChangeSet> change_sets;  // by id
+    bool fail_next_update = false;   // the next execution rolls back
+    int event_failures = 0;          // this many DescribeStackEvents calls fail (transient)
+    std::vector<std::string> calls;  // every call, by action name
+
+    common::Result<std::optional<deploy::StackInfo>> describe_stack(const std::string& stack) override;
+    common::Result<std::string> create_change_set(const deploy::ChangeSetRequest& r) override;
+    common::Result<deploy::ChangeSetInfo> describe_change_set(const std::string& stack,
+                                                              const std::string& id) override;
+    common::Result<void> execute_change_set(const std::string& stack, const std::string& id,
+                                            const std::string& token) override;
+    common::Result<void> delete_change_set(const std::string& stack, const std::string& id) override;
+    common::Result<void> delete_stack(const std::string& stack, const std::string& token) override;
+    common::Result<std::vector<deploy::StackEvent>> stack_events(const std::string& stack,
+                                                                 const std::string& stop_at) override;
+
+  private:
+    int m_next_id = 0;
+    void add_event(Stack& s, const std::string& logical, const std::string& status,
+                   const std::string& token, const std::string& reason = "");
+};
+
+class FakeRunner final : public components::CommandRunner {
+  public:
+    std::map<std::string, int> exit_codes;  // by component (SLIPWAY_COMPONENT)
+    std::vector<std::string> started;       // components, in start order
+    bool interrupt = false;                 // the first wait reports an interrupt
+
+    common::Result<void> start(std::size_t job, const components::Command& command) override;
+    common::Result<components::Waited> wait_one(components::Deadline until) override;
+    void cancel_all() override;
+    [[nodiscard]] std::size_t running() const override { return m_queue.size(); }
+
+  private:
+    std::vector<std::pair<std::size_t, std::string>> m_queue;  // job, component
+    bool m_cancelled = false;
+};
+
+}  // namespace support
