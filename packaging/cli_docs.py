@@ -85,9 +85,10 @@ def parse_help(text):
         names = words[0].split(",")
         if "--help" in names:
             continue
-        rest = words[1:]
-        value = rest[0] if rest and rest[0] not in ("Excludes:", "Needs:") and not rest[0].startswith("(") else ""
-        options.append(Option(names, value.split("=")[0].split(":")[0], right))
+        rest = words[1:]                          # TYPE[=DEFAULT] REQUIRED Excludes: ...
+        takes_value = rest and rest[0] not in ("Excludes:", "Needs:") and rest[0][0] != "("
+        value = rest[0].split("=")[0].split(":")[0] if takes_value else ""
+        options.append(Option(names, value, right))
     positionals = [(left.split()[0], right) for left, right in entries["Positionals:"]]
     subs = [(left.split()[0], right) for left, right in entries["Subcommands:"]]
     return description, options, positionals, subs
@@ -179,7 +180,8 @@ def bash_completion(root):
     actions = {
         "file": "compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\"))",
         "dir": "compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- \"$cur\"))",
-        "ref": "COMPREPLY=($(compgen -W \"$(git for-each-ref --format='%(refname:short)' 2>/dev/null)\" -- \"$cur\"))",
+        "ref": "COMPREPLY=($(compgen -W \"$(git for-each-ref --format='%(refname:short)' "
+               "2>/dev/null)\" -- \"$cur\"))",
         "value": "COMPREPLY=()",
     }
     case_lines = "\n".join(f"        {'|'.join(names)}) {actions[kind]}; return ;;"
@@ -301,9 +303,9 @@ def fish_completion(root):
                                for n in option.names)
             value = ""
             if option.value:
+                refs = "(git for-each-ref --format=%\\(refname:short\\) 2>/dev/null)"
                 value = {"file": " -r -F", "dir": " -x -a '(__fish_complete_directories)'",
-                         "ref": " -x -a '(git for-each-ref --format=%\\(refname:short\\) 2>/dev/null)'"
-                         }.get(option.kind(), " -x")
+                         "ref": f" -x -a '{refs}'"}.get(option.kind(), " -x")
             out.append(f"complete -c slipway {at} {spelled}{value} -d {fish_quote(option.help)}")
     return "\n".join(out) + "\n"
 
