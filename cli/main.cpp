@@ -10,6 +10,7 @@
 #include "cli/command.hpp"
 #include "common/log.hpp"
 #include "common/text.hpp"
+#include "slipway_version.hpp"
 
 namespace {
 
@@ -74,7 +75,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     bool verbose = false;
     app.add_flag("-v,--verbose", verbose, "log debug detail to stderr");
-    app.set_version_flag("--version", "slipway 0.1.0");
+    app.set_version_flag("--version", fmt::format("slipway {} ({})", slipway_build::k_version,
+                                                 slipway_build::k_commit));
     app.fallthrough();
 
     cli::Handler handler;

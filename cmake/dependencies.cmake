@@ -11,6 +11,8 @@ find_package(OpenSSL REQUIRED)
 find_package(CURL REQUIRED)
 find_package(pugixml REQUIRED)
 find_package(RapidJSON REQUIRED)
+# Generates the man page and shell completions (packaging/cli_docs.py).
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
 if(NOT TARGET rapidjson)
   add_library(rapidjson INTERFACE IMPORTED)
   set_target_properties(rapidjson PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${RAPIDJSON_INCLUDE_DIRS}")

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Installs every Debian package slipway needs to build, test and run its demo.
 # Idempotent: packages already present are left as they are; `apt-get update` runs once.
+#   scripts/setup.sh               everything (the README's test command runs this)
+#   scripts/setup.sh --build-only  the Debian packages only (the Dockerfile's build stage)
 set -euo pipefail
+build_only=false
+[ "${1:-}" = "--build-only" ] && build_only=true
 
 packages=(
   build-essential cmake ninja-build pkg-config git ccache
   libgit2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libtbb-dev
   rapidjson-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev
   libpugixml-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pip openssl
+  python3 python3-pip python3-yaml openssl dpkg-dev
 )
+# For the tests only: the package test's Debian 12 root (debootstrap), and the shells whose
+# completion files the tests check.
+$build_only || packages+=(debootstrap zsh fish)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,6 +31,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+$build_only && exit 0
+
 # The local AWS of the demo and the integration tests (moto_server), the aws CLI that checks
 # their results, and cfn-lint for the example template: from PyPI when missing. Best effort:
 # without them the demo stops with a clear message and those tests are skipped.
@@ -36,4 +45,12 @@ if ((${#python_tools[@]})); then
   python3 -m pip install -q --user "${python_tools[@]}" 2>/dev/null ||
     python3 -m pip install -q --user --break-system-packages "${python_tools[@]}" ||
     echo "setup: warning: could not install ${python_tools[*]}; the AWS tests will be skipped" >&2
+fi
+
+# The linter of the example GitHub workflow, action-validator (its JSON schema), from npm
+# when node is there (it is on the developers' machines and CI's); without it that test skips.
+if command -v npm >/dev/null && ! command -v action-validator >/dev/null; then
+  echo "setup: installing @action-validator/cli with npm (global)" >&2
+  npm install -g --no-audit --no-fund --loglevel=error @action-validator/cli@0.6.0 @action-validator/core@0.6.0 >/dev/null ||
+    echo "setup: warning: could not install action-validator; the workflow lint test will be skipped" >&2
 fi

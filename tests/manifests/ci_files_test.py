@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Checks the example CI files a user copies: manifests/buildspec*.yml and the workflow.
+
+  ci_files_test.py REPOSITORY_ROOT
+
+The workflow's syntax is action-validator's job (its own ctest); this checks what makes the
+files work on real runners, which no schema knows:
+- buildspecs: CodeBuild's keys only (version 0.2, its phases); slipway comes from the image
+  (no download, no placeholder URL); AWS_ACCOUNT_ID, which CodeBuild does not set, is
+  derived from CODEBUILD_BUILD_ARN before use; every artifact and report file is written by
+  a command of the same file; a file that runs Docker says that it needs privileged mode
+  and starts dockerd; the clone depth is explained.
+- workflow: no write to /usr/local/bin and no download of slipway; every job that deploys
+  has a concurrency group of its own environment, never cancelled midway, and a full-history
+  checkout; a pull-request job runs `slipway run --plan` and posts the plan.
+"""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+
+try:
+    import yaml
+except ImportError:
+    print("skipped: python3's yaml module is missing (scripts/setup.sh installs python3-yaml)")
+    sys.exit(77)
+
+BUILDSPEC_KEYS = {"version", "run-as", "env", "proxy", "batch", "phases", "reports",
+                  "artifacts", "cache"}
+ENV_KEYS = {"shell", "variables", "parameter-store", "exported-variables", "secrets-manager",
+            "git-credential-helper"}
+PHASES = {"install", "pre_build", "build", "post_build"}
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print(f"FAIL: {message}")
+
+
+def check_buildspec(path):
+    name = os.path.basename(path)
+    with open(path) as f:
+        text = f.read()
+    spec = yaml.safe_load(text)
+    check(spec.get("version") == 0.2, f"{name}: version {spec.get('version')!r}, not 0.2")
+    check(set(spec) <= BUILDSPEC_KEYS, f"{name}: unknown keys {set(spec) - BUILDSPEC_KEYS}")
+    check(set(spec.get("env", {})) <= ENV_KEYS, f"{name}: unknown env keys")
+    phases = spec.get("phases", {})
+    check(set(phases) <= PHASES, f"{name}: unknown phases {set(phases) - PHASES}")
+    commands = []
+    for phase, body in phases.items():
+        check(isinstance(body.get("commands"), list), f"{name}: {phase} has no command list")
+        commands += [c for c in body.get("commands", []) if check_command(name, c)]
+    script = "\n".join(commands)
+    check(not re.search(r"\b(curl|wget)\b|https?://", script),
+          f"{name}: downloads something (slipway comes with the image)")
+    uses_account = re.search(r"\$\{?AWS_ACCOUNT_ID", script)
+    derived = re.search(r"AWS_ACCOUNT_ID=.*CODEBUILD_BUILD_ARN", script)
+    check(not uses_account or derived, f"{name}: AWS_ACCOUNT_ID is used but never set")
+    if derived:
+        check(script.index(derived.group(0)) < script.index(uses_account.group(0)),
+              f"{name}: AWS_ACCOUNT_ID is used before it is derived")
+    outputs = list(spec.get("artifacts", {}).get("files", []))
+    for report in spec.get("reports", {}).values():
+        outputs += report.get("files", [])
+    for output in outputs:
+        check(output in script, f"{name}: lists {output}, which no command writes")
+    if re.search(r"\bdocker\b|slipway run", script):
+        check(re.search(r"privileged mode", text, re.I), f"{name}: builds images but does "
+              "not say that they need privileged mode")
+        check("dockerd" in script, f"{name}: builds images but starts no Docker daemon")
+    check(re.search(r"clone depth", text, re.I), f"{name}: the git clone depth is not explained")
+    check("slipway" in script, f"{name}: runs no slipway")
+
+
+def check_command(name, command):
+    """A command is a string (not a mapping YAML made of `a: b`) that bash can parse."""
+    check(isinstance(command, str), f"{name}: a command is not a string: {command!r}")
+    if not isinstance(command, str):
+        return False
+    parsed = subprocess.run(["bash", "-n", "-c", command], capture_output=True, text=True)
+    check(parsed.returncode == 0, f"{name}: bash cannot parse {command!r}: {parsed.stderr}")
+    return True
+
+
+def check_workflow(path):
+    with open(path) as f:
+        flow = yaml.safe_load(f)
+    triggers = flow.get(True, flow.get("on", {}))    # YAML 1.1 reads `on` as true
+    check("pull_request" in triggers, "workflow: no pull_request trigger")
+    groups, planned = {}, False
+    for job_name, job in flow["jobs"].items():
+        script = "\n".join(s.get("run", "") for s in job.get("steps", []))
+        for step in job.get("steps", []):
+            if "run" in step:
+                check_command(f"workflow job {job_name}", step["run"])
+        check("/usr/local/bin" not in script and not re.search(r"\b(curl|wget)\b", script),
+              f"workflow: job {job_name} installs into /usr/local/bin or downloads")
+        if "slipway" in script:
+            checkouts = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout")]
+            check(checkouts and checkouts[0].get("with", {}).get("fetch-depth") == 0,
+                  f"workflow: job {job_name} runs slipway on a shallow checkout")
+        if "--plan" in script:
+            planned = True
+            check("pull_request" in str(job.get("if", "")), f"workflow: {job_name} is not PR-only")
+            check(re.search(r"slipway run [^\n]*--plan", script), f"workflow: {job_name}")
+            posts = "GITHUB_STEP_SUMMARY" in script or any(
+                "createComment" in str(s.get("with", {})) for s in job["steps"])
+            check(posts, f"workflow: job {job_name} does not post the plan")
+            continue
+        deploys = re.search(r"slipway (run|deploy|promote|rollback)\b[^\n]*", script)
+        if not deploys:
+            continue
+        env = re.search(r"--(?:env|to) (\w+)", deploys.group(0)).group(1)
+        concurrency = job.get("concurrency") or flow.get("concurrency") or {}
+        group = concurrency.get("group", "") if isinstance(concurrency, dict) else concurrency
+        check(env in group and "github.ref" not in group,
+              f"workflow: job {job_name} deploys {env} outside a concurrency group of {env}")
+        check(isinstance(concurrency, dict) and concurrency.get("cancel-in-progress") is False,
+              f"workflow: a deploy of {env} could be cancelled midway")
+        check(groups.setdefault(group, env) == env, f"workflow: group {group} is shared")
+    check(planned, "workflow: no job runs `slipway run --plan`")
+
+
+def main():
+    root = sys.argv[1]
+    specs = sorted(glob.glob(os.path.join(root, "manifests/buildspec*.yml")))
+    check(specs, "no manifests/buildspec*.yml")
+    for path in specs:
+        check_buildspec(path)
+    check_workflow(os.path.join(root, "manifests/.github/workflows/slipway.yml"))
+    if failures:
+        sys.exit(1)
+    print(f"PASS: {len(specs)} buildspecs and the workflow")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Builds slipway's .deb from a build tree with CPack and checks what is in it.
+
+  deb_test.py BUILD_DIR VERSION
+
+Runs `cpack -G DEB` with the tree's CPackConfig.cmake into BUILD_DIR/package/ (the package
+the install and Dockerfile tests then use), and checks the package: its name
+slipway_VERSION_amd64.deb; Depends: computed by dpkg-shlibdeps (libgit2, yaml-cpp, libc6 ...)
+plus ca-certificates; exactly the files a user gets (the binary in /usr/bin, the man page,
+the three completions, the docs and examples, nothing of tests/ or bench/); and a binary
+without symbols or debug information.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+EXPECTED_FILES = [
+    "./usr/bin/slipway",
+    "./usr/share/man/man1/slipway.1.gz",
+    "./usr/share/bash-completion/completions/slipway",
+    "./usr/share/zsh/vendor-completions/_slipway",
+    "./usr/share/fish/vendor_completions.d/slipway.fish",
+    "./usr/share/doc/slipway/README.md",
+    "./usr/share/doc/slipway/docs/manifest.md",
+    "./usr/share/doc/slipway/manifests/buildspec.yml",
+    "./usr/share/doc/slipway/manifests/.github/workflows/slipway.yml",
+    "./usr/share/doc/slipway/manifests/iam/codebuild-policy.json",
+]
+# Libraries the binary links that must show up in Depends: (by package name prefix).
+EXPECTED_DEPENDS = ["libc6", "libstdc++6", "libgit2-", "libyaml-cpp", "libtbb", "libcurl4",
+                    "libsqlite3-0", "ca-certificates"]
+
+
+def fail(message):
+    sys.exit(f"FAIL: {message}")
+
+
+def main():
+    build, version = sys.argv[1], sys.argv[2]
+    out_dir = os.path.join(build, "package")
+    deb = os.path.join(out_dir, f"slipway_{version}_amd64.deb")
+    if os.path.exists(deb):
+        os.remove(deb)
+    subprocess.run(["cpack", "-G", "DEB", "--config", os.path.join(build, "CPackConfig.cmake"),
+                    "-B", out_dir], check=True, stdout=subprocess.DEVNULL)
+    if not os.path.exists(deb):
+        fail(f"cpack did not write {deb}")
+    fields = subprocess.run(["dpkg-deb", "--field", deb], check=True, capture_output=True,
+                            text=True).stdout
+    print(fields)
+    control = dict(re.findall(r"^(\S+): (.*)$", fields, re.M))
+    if control.get("Package") != "slipway" or control.get("Version") != version:
+        fail(f"control names {control.get('Package')} {control.get('Version')}")
+    if control.get("Architecture") != "amd64":
+        fail(f"architecture {control.get('Architecture')}")
+    depends = [d.strip().split()[0] for d in control.get("Depends", "").split(",")]
+    for name in EXPECTED_DEPENDS:
+        if not any(d.startswith(name) for d in depends):
+            fail(f"Depends: has no {name}*: {control.get('Depends')}")
+    listing = subprocess.run(["dpkg-deb", "--contents", deb], check=True, capture_output=True,
+                             text=True).stdout
+    files = [line.split()[-1] for line in listing.splitlines() if not line.startswith("d")]
+    for path in EXPECTED_FILES:
+        if path not in files:
+            fail(f"{path} is not in the package")
+    binaries = [f for f in files if "/bin/" in f or "/sbin/" in f or "/lib/" in f]
+    if binaries != ["./usr/bin/slipway"]:
+        fail(f"programs or libraries other than slipway: {binaries}")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["dpkg-deb", "--extract", deb, tmp], check=True)
+        sections = subprocess.run(["readelf", "-S", "-W", os.path.join(tmp, "usr/bin/slipway")],
+                                  check=True, capture_output=True, text=True).stdout
+        leftovers = re.findall(r"\.(debug_\w+|symtab)\b", sections)
+        if leftovers:
+            fail(f"the binary is not stripped: {sorted(set(leftovers))}")
+    size = os.path.getsize(deb)
+    print(f"PASS: {os.path.basename(deb)} ({size / 1e6:.1f} MB), {len(files)} files")
+
+
+if __name__ == "__main__":
+    main()
