@@ -379,6 +379,64 @@ class DynamoStore final : public VersionStore {
                                                                  std::size_t limit) override;
     common::Result<LockInfo> acquire_lock(const std::string& name, const std::string& owner,
                                           Millis now, Millis ttl) override;
+    // The service's paging, deliveries and queue: not on DynamoDB yet.
+    static common::Error not_yet(const char* what) {
+        return {common::ErrorCode::external, std::string("dynamodb: ") + what +
+                                                 " is not supported by the DynamoDB store yet"};
+    }
+    common::Result<Page<BuildRecord>> build_page(const std::string&, const std::string&,
+                                                 std::size_t) override {
+        return std::unexpected(not_yet("build_page"));
+    }
+    common::Result<Page<ComponentDeployment>> deployment_page(const std::string&,
+                                                              const std::string&,
+                                                              const std::string&,
+                                                              std::size_t) override {
+        return std::unexpected(not_yet("deployment_page"));
+    }
+    common::Result<Page<RunRecord>> run_page(const std::string&, const std::string&,
+                                             std::size_t) override {
+        return std::unexpected(not_yet("run_page"));
+    }
+    common::Result<std::optional<RunRecord>> run(const std::string&) override {
+        return std::unexpected(not_yet("run"));
+    }
+    common::Result<std::vector<BuildRecord>> builds_of_run(const std::string&) override {
+        return std::unexpected(not_yet("builds_of_run"));
+    }
+    common::Result<void> interrupt_run(const std::string&, Millis) override {
+        return std::unexpected(not_yet("interrupt_run"));
+    }
+    common::Result<bool> record_delivery(const DeliveryRecord&) override {
+        return std::unexpected(not_yet("record_delivery"));
+    }
+    common::Result<void> set_delivery_result(const std::string&, const std::string&,
+                                             const std::string&, const std::string&,
+                                             std::int64_t) override {
+        return std::unexpected(not_yet("set_delivery_result"));
+    }
+    common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t) override {
+        return std::unexpected(not_yet("deliveries"));
+    }
+    common::Result<JobRecord> enqueue_job(const JobRecord&) override {
+        return std::unexpected(not_yet("enqueue_job"));
+    }
+    common::Result<std::optional<JobRecord>> claim_job(const std::string&, Millis, Millis,
+                                                       std::vector<JobRecord>&) override {
+        return std::unexpected(not_yet("claim_job"));
+    }
+    common::Result<bool> renew_job(std::int64_t, const std::string&, Millis, Millis,
+                                   const std::string&) override {
+        return std::unexpected(not_yet("renew_job"));
+    }
+    common::Result<void> finish_job(std::int64_t, const std::string&, JobStatus, Millis,
+                                    const std::string&, const std::string&) override {
+        return std::unexpected(not_yet("finish_job"));
+    }
+    common::Result<std::vector<JobRecord>> jobs(const std::string&, std::size_t) override {
+        return std::unexpected(not_yet("jobs"));
+    }
+
     common::Result<void> release_lock(const std::string& name, const std::string& owner) override;
 
   private:

@@ -60,4 +60,32 @@ RunStatus parse_run_status(std::string_view text) {
     return RunStatus::running;
 }
 
+namespace {
+
+constexpr std::array<std::pair<JobStatus, std::string_view>, 7> k_job_statuses = {{
+    {JobStatus::pending, "pending"},
+    {JobStatus::running, "running"},
+    {JobStatus::succeeded, "succeeded"},
+    {JobStatus::failed, "failed"},
+    {JobStatus::superseded, "superseded"},
+    {JobStatus::dropped, "dropped"},
+    {JobStatus::interrupted, "interrupted"},
+}};
+
+}  // namespace
+
+std::string_view to_string(JobStatus status) {
+    for (auto [s, name] : k_job_statuses) {
+        if (s == status) return name;
+    }
+    return "pending";
+}
+
+JobStatus parse_job_status(std::string_view text) {
+    for (auto [s, name] : k_job_statuses) {
+        if (name == text) return s;
+    }
+    return JobStatus::pending;
+}
+
 }  // namespace versioning

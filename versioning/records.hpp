@@ -29,6 +29,7 @@ std::string_view to_string(BuildStatus status);
 std::optional<BuildStatus> parse_build_status(std::string_view text);
 
 struct BuildRecord {
+    std::int64_t row = 0;  // the build's place in its component's history (paging cursor)
     std::string component;
     std::int64_t build_number = 0;  // 0: none (skipped, or cancelled before it started)
     std::string commit;
@@ -145,6 +146,53 @@ struct ComponentDeployment {
     std::string kind = "deploy";
     std::string actor{};
     Millis started_at = 0;
+};
+
+/// One page of a listing, newest first: `next` is the cursor of the following page (empty
+/// on the last page).
+template <typename T>
+struct Page {
+    std::vector<T> items;
+    std::string next;
+};
+
+/// A webhook or queue message, stored before anything is done with it: (source, id) is
+/// unique, so a redelivered event is recognised.
+struct DeliveryRecord {
+    std::string source;  // "github", "sqs"
+    std::string id;      // X-GitHub-Delivery, the event's id
+    Millis received_at = 0;
+    std::string event;   // "push", "ping", "codecommit"
+    std::string ref;     // "refs/heads/dev"
+    std::string head;    // the commit it names
+    std::string actor;   // who pushed
+    std::string result;  // "queued", "ignored", "dropped", "duplicate"
+    std::string reason;  // why it was ignored or dropped
+    std::int64_t job_id = 0;  // the job it became (0: none)
+};
+
+/// A job of the service's queue: run the pipeline for `env` at `head`. Per environment at
+/// most one job runs and one waits; a newer head replaces the waiting one.
+enum class JobStatus { pending, running, succeeded, failed, superseded, dropped, interrupted };
+
+std::string_view to_string(JobStatus status);
+JobStatus parse_job_status(std::string_view text);
+
+struct JobRecord {
+    std::int64_t id = 0;
+    std::string env;
+    std::string branch;
+    std::string head;
+    std::string trigger;  // "github:<delivery>", "sqs:<event>", "reconciler"
+    std::string actor;
+    JobStatus status = JobStatus::pending;
+    Millis created_at = 0;
+    std::optional<Millis> started_at;
+    std::optional<Millis> finished_at;
+    std::string run_id;
+    std::string owner;      // the service instance that claimed it
+    Millis lease_until = 0;  // its claim expires then unless renewed
+    std::string reason;     // superseded by #N, dropped: already pending, ...
 };
 
 /// A named lease (the per-environment deploy lock): held by `owner` until `expires_at`.

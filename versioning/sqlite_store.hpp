@@ -62,6 +62,35 @@ class SqliteVersionStore final : public VersionStore {
                                           Millis now, Millis ttl) override;
     common::Result<void> release_lock(const std::string& name, const std::string& owner) override;
 
+    common::Result<Page<BuildRecord>> build_page(const std::string& component,
+                                                 const std::string& before,
+                                                 std::size_t limit) override;
+    common::Result<Page<ComponentDeployment>> deployment_page(const std::string& component,
+                                                              const std::string& env,
+                                                              const std::string& before,
+                                                              std::size_t limit) override;
+    common::Result<Page<RunRecord>> run_page(const std::string& env, const std::string& before,
+                                             std::size_t limit) override;
+    common::Result<std::optional<RunRecord>> run(const std::string& id) override;
+    common::Result<std::vector<BuildRecord>> builds_of_run(const std::string& run_id) override;
+
+    common::Result<bool> record_delivery(const DeliveryRecord& d) override;
+    common::Result<void> set_delivery_result(const std::string& source, const std::string& id,
+                                             const std::string& result, const std::string& reason,
+                                             std::int64_t job_id) override;
+    common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit) override;
+    common::Result<JobRecord> enqueue_job(const JobRecord& job) override;
+    common::Result<std::optional<JobRecord>> claim_job(const std::string& owner, Millis now,
+                                                       Millis ttl,
+                                                       std::vector<JobRecord>& interrupted) override;
+    common::Result<bool> renew_job(std::int64_t id, const std::string& owner, Millis now,
+                                   Millis ttl, const std::string& run_id) override;
+    common::Result<void> interrupt_run(const std::string& run_id, Millis now) override;
+    common::Result<void> finish_job(std::int64_t id, const std::string& owner, JobStatus status,
+                                    Millis at, const std::string& run_id,
+                                    const std::string& reason) override;
+    common::Result<std::vector<JobRecord>> jobs(const std::string& env, std::size_t limit) override;
+
   private:
     explicit SqliteVersionStore(detail::Database db) : m_db(std::move(db)) {}
     common::Result<detail::Statement*> statement(const char* sql);
@@ -71,6 +100,10 @@ class SqliteVersionStore final : public VersionStore {
     common::Result<std::vector<DeploymentImage>> images_of(std::int64_t deployment_id);
     common::Result<std::vector<DeploymentRecord>> select_deployments(
         const std::string& sql, const std::function<void(detail::Statement&)>& bind);
+    common::Result<std::vector<RunRecord>> select_runs(
+        const char* sql, const std::function<void(detail::Statement&)>& bind);
+    common::Result<std::vector<JobRecord>> select_jobs(
+        const char* sql, const std::function<void(detail::Statement&)>& bind);
 
     detail::Database m_db;
     std::unordered_map<const char*, detail::Statement> m_statements;  // keyed by the SQL literal

@@ -104,6 +104,64 @@ class VersionStore {
     virtual common::Result<void> release_lock(const std::string& name,
                                               const std::string& owner) = 0;
 
+    // --- paging, for the service's API -------------------------------------------------
+    /// One component's builds older than the cursor `before` (empty: the newest), newest
+    /// first, at most `limit`.
+    virtual common::Result<Page<BuildRecord>> build_page(const std::string& component,
+                                                         const std::string& before,
+                                                         std::size_t limit) = 0;
+    /// One component's deployments (`env` empty: every environment), as build_page pages.
+    virtual common::Result<Page<ComponentDeployment>> deployment_page(
+        const std::string& component, const std::string& env, const std::string& before,
+        std::size_t limit) = 0;
+    /// Runs (`env` empty: every run), newest first, as build_page pages.
+    virtual common::Result<Page<RunRecord>> run_page(const std::string& env,
+                                                     const std::string& before,
+                                                     std::size_t limit) = 0;
+    /// One run by id (with its report); nullopt when there is none.
+    virtual common::Result<std::optional<RunRecord>> run(const std::string& id) = 0;
+    /// Every build a run recorded, by component.
+    virtual common::Result<std::vector<BuildRecord>> builds_of_run(const std::string& run_id) = 0;
+
+    // --- the service's deliveries and queue (docs/store.md) --------------------------
+    /// Stores a delivery once: false, writing nothing, when (source, id) is stored already.
+    virtual common::Result<bool> record_delivery(const DeliveryRecord& d) = 0;
+    /// Records what became of a stored delivery (result, reason, job).
+    virtual common::Result<void> set_delivery_result(const std::string& source,
+                                                     const std::string& id,
+                                                     const std::string& result,
+                                                     const std::string& reason,
+                                                     std::int64_t job_id) = 0;
+    /// The latest deliveries, newest first.
+    virtual common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit) = 0;
+
+    /// Queues `job` for its environment, atomically and newest-wins: a job for a head that
+    /// is already waiting or running there is stored `dropped` (with the reason); otherwise
+    /// it waits (`pending`) and the job that waited before it is `superseded`. Returns the
+    /// job as stored, with its id.
+    virtual common::Result<JobRecord> enqueue_job(const JobRecord& job) = 0;
+    /// Claims for `owner` until `now + ttl` the oldest waiting job of an environment where no
+    /// job runs (a running job whose claim expired is first marked `interrupted`, and
+    /// returned in `interrupted`); nullopt when there is none. Two processes never claim
+    /// the same job, nor two jobs of one environment.
+    virtual common::Result<std::optional<JobRecord>> claim_job(
+        const std::string& owner, Millis now, Millis ttl, std::vector<JobRecord>& interrupted) = 0;
+    /// Extends `owner`'s claim of job `id` to `now + ttl`, recording the run it started when
+    /// `run_id` is given; false when the job is not theirs any more.
+    virtual common::Result<bool> renew_job(std::int64_t id, const std::string& owner, Millis now,
+                                           Millis ttl, const std::string& run_id) = 0;
+    /// Ends `owner`'s running job `id` as `status` (with its run and a reason).
+    virtual common::Result<void> finish_job(std::int64_t id, const std::string& owner,
+                                            JobStatus status, Millis at, const std::string& run_id,
+                                            const std::string& reason) = 0;
+    /// The jobs of an environment (`env` empty: all), newest first.
+    virtual common::Result<std::vector<JobRecord>> jobs(const std::string& env,
+                                                        std::size_t limit) = 0;
+
+    /// Marks run `run_id` interrupted at `now`, with its queued and running builds, if it is
+    /// still running (a run of a process on another host that is known to be gone).
+    virtual common::Result<void> interrupt_run(const std::string& run_id, Millis now) = 0;
+
     /// Marks as interrupted the running runs of `host` whose process is gone (`alive` says
     /// whether pid + start time still name a live process), and their queued and running
     /// builds.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "components/builder.hpp"
+#include "support/forwarding_store.hpp"
 #include "support/git_repo.hpp"
 
 namespace {
@@ -66,15 +67,11 @@ class FakeRunner final : public components::CommandRunner {
 };
 
 // The real store, except that reservations fail once `reservations_left` is spent.
-class FailingStore final : public versioning::VersionStore {
+class FailingStore final : public support::ForwardingStore {
   public:
-    explicit FailingStore(versioning::VersionStore& inner) : m(inner) {}
+    using ForwardingStore::ForwardingStore;
     int reservations_left = 1000;
 
-    common::Result<void> batch(const std::function<common::Result<void>()>& writes) override {
-        return m.batch(writes);
-    }
-    [[nodiscard]] bool batches_writes() const override { return m.batches_writes(); }
     common::Result<versioning::BuildRecord> reserve_build(
         const versioning::BuildStart& s,
         const std::function<std::string(std::int64_t)>& image) override {
@@ -82,95 +79,6 @@ class FailingStore final : public versioning::VersionStore {
             return common::fail(common::ErrorCode::external, "the store went away");
         return m.reserve_build(s, image);
     }
-    common::Result<void> begin_run(const versioning::RunRecord& r) override {
-        return m.begin_run(r);
-    }
-    common::Result<void> finish_run(const std::string& id, versioning::RunStatus s,
-                                    versioning::Millis at, const std::string& r) override {
-        return m.finish_run(id, s, at, r);
-    }
-    common::Result<std::vector<versioning::RunRecord>> runs(const std::string& e,
-                                                            std::size_t n) override {
-        return m.runs(e, n);
-    }
-    common::Result<void> start_build(const std::string& c, std::int64_t n,
-                                     versioning::Millis at) override {
-        return m.start_build(c, n, at);
-    }
-    common::Result<void> finish_build(const std::string& c, std::int64_t n,
-                                      const versioning::BuildEnd& e) override {
-        return m.finish_build(c, n, e);
-    }
-    common::Result<void> record_build(const versioning::BuildRecord& b) override {
-        return m.record_build(b);
-    }
-    common::Result<std::optional<versioning::BuildRecord>> find_reusable(
-        const std::string& c, const std::string& h) override {
-        return m.find_reusable(c, h);
-    }
-    common::Result<std::int64_t> peek_next_number(const std::string& c) override {
-        return m.peek_next_number(c);
-    }
-    common::Result<std::vector<versioning::BuildRecord>> builds_of(const std::string& c,
-                                                                   std::size_t n) override {
-        return m.builds_of(c, n);
-    }
-    common::Result<std::vector<versioning::BuildRecord>> latest_builds() override {
-        return m.latest_builds();
-    }
-    common::Result<std::vector<std::string>> known_components() override {
-        return m.known_components();
-    }
-    common::Result<void> record_diffs(const std::vector<versioning::DiffRecord>& d) override {
-        return m.record_diffs(d);
-    }
-    common::Result<std::vector<versioning::DiffRecord>> diffs_of(const std::string& c) override {
-        return m.diffs_of(c);
-    }
-    common::Result<std::int64_t> record_deployment(const versioning::DeploymentRecord& d) override {
-        return m.record_deployment(d);
-    }
-    common::Result<bool> finish_deployment(std::int64_t id, const std::string& s,
-                                           versioning::Millis at, const std::string& r) override {
-        return m.finish_deployment(id, s, at, r);
-    }
-    common::Result<std::vector<versioning::DeploymentRecord>> pending_deployments(
-        const std::string& env) override {
-        return m.pending_deployments(env);
-    }
-    common::Result<std::vector<versioning::ComponentDeployment>> deployments_of(
-        const std::string& c, const std::string& e, std::size_t n) override {
-        return m.deployments_of(c, e, n);
-    }
-    common::Result<std::vector<versioning::DeploymentRecord>> current_deployments(
-        const std::string& e) override {
-        return m.current_deployments(e);
-    }
-    common::Result<std::optional<versioning::DeploymentRecord>> deployment(
-        std::int64_t id) override {
-        return m.deployment(id);
-    }
-    common::Result<std::vector<versioning::DeploymentRecord>> deployments_in(
-        const std::string& e, std::size_t n) override {
-        return m.deployments_in(e, n);
-    }
-    common::Result<versioning::LockInfo> acquire_lock(const std::string& name,
-                                                      const std::string& owner,
-                                                      versioning::Millis now,
-                                                      versioning::Millis ttl) override {
-        return m.acquire_lock(name, owner, now, ttl);
-    }
-    common::Result<void> release_lock(const std::string& name, const std::string& owner) override {
-        return m.release_lock(name, owner);
-    }
-    common::Result<std::size_t> recover_interrupted(
-        const std::string& host, versioning::Millis now,
-        const std::function<bool(std::int64_t, std::int64_t)>& alive) override {
-        return m.recover_interrupted(host, now, alive);
-    }
-
-  private:
-    versioning::VersionStore& m;
 };
 
 class NullObserver final : public components::BuildObserver {

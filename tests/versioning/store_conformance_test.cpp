@@ -396,5 +396,180 @@ TEST_P(StoreConformance, RunsAreListedPerEnvironmentNewestFirstWithTheirReport) 
     EXPECT_FALSE((*all)[0].finished_at);
 }
 
+// Pages: newest first, a cursor to the next page, the same items as the unpaged listing.
+TEST_P(StoreConformance, BuildsDeploymentsAndRunsComeInPages) {
+    for (int i = 0; i < 5; ++i) reserve("api");
+    auto first = *store->build_page("api", "", 2);
+    ASSERT_EQ(first.items.size(), 2u);
+    EXPECT_EQ(first.items[0].build_number, 5);
+    EXPECT_EQ(first.items[1].build_number, 4);
+    ASSERT_FALSE(first.next.empty());
+    auto second = *store->build_page("api", first.next, 2);
+    ASSERT_EQ(second.items.size(), 2u);
+    EXPECT_EQ(second.items[0].build_number, 3);
+    auto last = *store->build_page("api", second.next, 2);
+    ASSERT_EQ(last.items.size(), 1u);
+    EXPECT_EQ(last.items[0].build_number, 1);
+    EXPECT_TRUE(last.next.empty());
+    EXPECT_TRUE(store->build_page("nothing", "", 5)->items.empty());
+
+    for (int i = 1; i <= 3; ++i) {
+        versioning::DeploymentRecord d{0, i == 2 ? "prod" : "test", "s", "c", "succeeded",
+                                       1000L * i, 2000L * i, "cs", "run-d",
+                                       {{"api", i, "repo:api-" + std::to_string(i), true, "A"}}};
+        ASSERT_TRUE(store->record_deployment(d));
+    }
+    auto deployments = *store->deployment_page("api", "", "", 2);
+    ASSERT_EQ(deployments.items.size(), 2u);
+    EXPECT_EQ(deployments.items[0].build_number, 3);
+    auto rest = *store->deployment_page("api", "", deployments.next, 2);
+    ASSERT_EQ(rest.items.size(), 1u);
+    EXPECT_EQ(rest.items[0].build_number, 1);
+    EXPECT_TRUE(rest.next.empty());
+    EXPECT_EQ(store->deployment_page("api", "test", "", 5)->items.size(), 2u);
+
+    for (int i = 0; i < 3; ++i) {
+        versioning::RunRecord r{"run-" + std::to_string(i), "cli", "", "c", i == 1 ? "prod" : "test",
+                                RunStatus::running, 100 + i, {}, "h", 1, 1};
+        ASSERT_TRUE(store->begin_run(r));
+    }
+    auto runs = *store->run_page("", "", 2);
+    ASSERT_EQ(runs.items.size(), 2u);
+    EXPECT_EQ(runs.items[0].id, "run-2");
+    auto more = *store->run_page("", runs.next, 2);
+    ASSERT_EQ(more.items.size(), 1u);
+    EXPECT_EQ(more.items[0].id, "run-0");
+    EXPECT_EQ(store->run_page("test", "", 5)->items.size(), 2u);
+    auto one = *store->run("run-1");
+    ASSERT_TRUE(one);
+    EXPECT_EQ(one->env, "prod");
+    EXPECT_FALSE(*store->run("run-9"));
+}
+
+TEST_P(StoreConformance, TheBuildsOfARunAndAnInterruptedRun) {
+    versioning::RunRecord r{"run-x", "cli", "", "c", "test", RunStatus::running, 100, {}, "h", 1, 1};
+    ASSERT_TRUE(store->begin_run(r));
+    reserve("web", "h", "run-x");
+    reserve("api", "h", "run-x");
+    reserve("api", "h", "other-run");
+    auto builds = *store->builds_of_run("run-x");
+    ASSERT_EQ(builds.size(), 2u);
+    EXPECT_EQ(builds[0].component, "api");
+    EXPECT_EQ(builds[1].component, "web");
+    ASSERT_TRUE(store->interrupt_run("run-x", 500));
+    EXPECT_EQ(store->run("run-x")->value().status, RunStatus::interrupted);
+    EXPECT_EQ(store->builds_of_run("run-x")->front().status, BuildStatus::interrupted);
+    EXPECT_EQ(store->builds_of("api", 1)->front().status, BuildStatus::queued);  // other run's
+}
+
+TEST_P(StoreConformance, ADeliveryIsStoredOnce) {
+    versioning::DeliveryRecord d{"github", "d-1", 1000, "push", "refs/heads/dev", "c1", "octo",
+                                 "", "", 0};
+    EXPECT_EQ(store->record_delivery(d), true);
+    EXPECT_EQ(store->record_delivery(d), false);  // redelivered: nothing new
+    auto other = d;
+    other.source = "sqs";
+    EXPECT_EQ(store->record_delivery(other), true);  // same id from another source
+    ASSERT_TRUE(store->set_delivery_result("github", "d-1", "queued", "", 7));
+    auto second = d;
+    second.id = "d-2", second.received_at = 2000;
+    ASSERT_TRUE(store->record_delivery(second));
+    auto listed = *store->deliveries(10);
+    ASSERT_EQ(listed.size(), 3u);
+    EXPECT_EQ(listed[0].id, "d-2");
+    auto first = std::find_if(listed.begin(), listed.end(),
+                              [](auto& x) { return x.source == "github" && x.id == "d-1"; });
+    ASSERT_NE(first, listed.end());
+    EXPECT_EQ(first->result, "queued");
+    EXPECT_EQ(first->job_id, 7);
+    EXPECT_EQ(first->ref, "refs/heads/dev");
+}
+
+versioning::JobRecord job(const std::string& env, const std::string& head, versioning::Millis at) {
+    versioning::JobRecord j;
+    j.env = env;
+    j.branch = "dev";
+    j.head = head;
+    j.trigger = "github:" + head;
+    j.actor = "octo";
+    j.created_at = at;
+    return j;
+}
+
+// Per environment one job runs and one waits; the newest head wins the waiting place.
+TEST_P(StoreConformance, TheQueueKeepsOneRunningAndTheNewestWaiting) {
+    using versioning::JobStatus;
+    auto a = *store->enqueue_job(job("test", "c1", 100));
+    EXPECT_EQ(a.status, JobStatus::pending);
+    std::vector<versioning::JobRecord> interrupted;
+    auto claimed = *store->claim_job("svc-1", 200, 1000, interrupted);
+    ASSERT_TRUE(claimed);
+    EXPECT_EQ(claimed->id, a.id);
+    EXPECT_EQ(claimed->status, JobStatus::running);
+    EXPECT_FALSE(*store->claim_job("svc-2", 210, 1000, interrupted));  // test is busy
+
+    auto same = *store->enqueue_job(job("test", "c1", 300));
+    EXPECT_EQ(same.status, JobStatus::dropped);
+    EXPECT_NE(same.reason.find("already running as job #" + std::to_string(a.id)),
+              std::string::npos);
+    auto b = *store->enqueue_job(job("test", "c2", 400));
+    auto c = *store->enqueue_job(job("test", "c3", 500));
+    EXPECT_EQ(b.status, JobStatus::pending);
+    auto dup = *store->enqueue_job(job("test", "c3", 550));
+    EXPECT_EQ(dup.status, JobStatus::dropped);
+    auto other = *store->enqueue_job(job("prod", "c2", 600));
+
+    auto listed = *store->jobs("test", 10);
+    ASSERT_EQ(listed.size(), 5u);
+    EXPECT_EQ(listed[0].id, dup.id);
+    auto find = [&](std::int64_t id) {
+        return *std::find_if(listed.begin(), listed.end(), [&](auto& j) { return j.id == id; });
+    };
+    EXPECT_EQ(find(b.id).status, JobStatus::superseded);
+    EXPECT_NE(find(b.id).reason.find("#" + std::to_string(c.id)), std::string::npos);
+    EXPECT_EQ(find(c.id).status, JobStatus::pending);
+
+    // prod is free: its job is claimed while test's still runs.
+    auto p = *store->claim_job("svc-2", 700, 1000, interrupted);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->id, other.id);
+    EXPECT_TRUE(*store->renew_job(a.id, "svc-1", 800, 1000, "run-7"));
+    EXPECT_FALSE(*store->renew_job(a.id, "svc-2", 800, 1000, ""));
+    ASSERT_TRUE(store->finish_job(a.id, "svc-1", JobStatus::succeeded, 900, "run-7", ""));
+    auto next = *store->claim_job("svc-1", 1000, 1000, interrupted);
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->id, c.id);
+    EXPECT_TRUE(interrupted.empty());
+    auto done = *store->jobs("test", 10);
+    EXPECT_EQ(find(a.id).id, a.id);
+    auto finished = *std::find_if(done.begin(), done.end(), [&](auto& j) { return j.id == a.id; });
+    EXPECT_EQ(finished.status, JobStatus::succeeded);
+    EXPECT_EQ(finished.run_id, "run-7");
+    EXPECT_EQ(finished.finished_at, 900);
+}
+
+// A claim that is not renewed expires: the job is interrupted and the environment free again.
+TEST_P(StoreConformance, AnExpiredClaimIsInterruptedAndTheEnvironmentFreed) {
+    using versioning::JobStatus;
+    auto a = *store->enqueue_job(job("test", "c1", 100));
+    std::vector<versioning::JobRecord> interrupted;
+    ASSERT_TRUE(*store->claim_job("dead-replica", 200, 1000, interrupted));
+    ASSERT_TRUE(store->renew_job(a.id, "dead-replica", 300, 1000, "run-dead"));
+    auto b = *store->enqueue_job(job("test", "c2", 400));
+    EXPECT_FALSE(*store->claim_job("live", 1200, 1000, interrupted));  // claimed until 1300
+    auto taken = *store->claim_job("live", 1301, 1000, interrupted);
+    ASSERT_TRUE(taken);
+    EXPECT_EQ(taken->id, b.id);
+    ASSERT_EQ(interrupted.size(), 1u);
+    EXPECT_EQ(interrupted[0].id, a.id);
+    EXPECT_EQ(interrupted[0].run_id, "run-dead");
+    EXPECT_EQ(interrupted[0].status, JobStatus::interrupted);
+    // The dead replica, back, can neither renew nor finish what is not its any more.
+    EXPECT_FALSE(*store->renew_job(a.id, "dead-replica", 1400, 1000, ""));
+    ASSERT_TRUE(store->finish_job(a.id, "dead-replica", JobStatus::succeeded, 1500, "", ""));
+    auto jobs = *store->jobs("test", 10);
+    EXPECT_EQ(jobs.back().status, JobStatus::interrupted);
+}
+
 }  // namespace
 }  // namespace store_test
