@@ -29,7 +29,6 @@ std::string_view to_string(BuildStatus status);
 std::optional<BuildStatus> parse_build_status(std::string_view text);
 
 struct BuildRecord {
-    std::int64_t row = 0;  // the build's place in its component's history (paging cursor)
     std::string component;
     std::int64_t build_number = 0;  // 0: none (skipped, or cancelled before it started)
     std::string commit;
@@ -41,6 +40,7 @@ struct BuildRecord {
     std::optional<Millis> finished_at;
     std::string log_path;
     std::string run_id;
+    std::int64_t row = 0;  // the build's place in its component's history (paging cursor)
 };
 
 /// A new build about to be queued: the store gives it the next number of its component.
