@@ -32,8 +32,7 @@ common::Result<std::string> read_disk_file(const std::filesystem::path& file,
 
 }  // namespace
 
-common::Result<std::size_t> OdbContentReader::size(const FileSide& side,
-                                                   const std::string& path) {
+common::Result<std::size_t> OdbContentReader::size(const FileSide& side, const std::string& path) {
     std::size_t length = 0;
     git_object_t type = GIT_OBJECT_INVALID;
     if (git_odb_read_header(&length, &type, m_odb, &side.id) != 0) {
@@ -42,8 +41,7 @@ common::Result<std::size_t> OdbContentReader::size(const FileSide& side,
     return length;
 }
 
-common::Result<std::string> OdbContentReader::read(const FileSide& side,
-                                                   const std::string& path) {
+common::Result<std::string> OdbContentReader::read(const FileSide& side, const std::string& path) {
     git_odb_object* raw = nullptr;
     if (git_odb_read(&raw, m_odb, &side.id) != 0) return git_failure("reading the blob of " + path);
     OdbObjectHandle object(raw);
@@ -72,8 +70,7 @@ common::Result<std::string> WorktreeContentReader::read(const FileSide& side,
     return read_disk_file(m_root / path, path);
 }
 
-common::Result<git_oid> hash_worktree_file(git_repository* repo,
-                                           const std::filesystem::path& root,
+common::Result<git_oid> hash_worktree_file(git_repository* repo, const std::filesystem::path& root,
                                            const std::string& path, std::uint32_t mode) {
     git_oid id;
     if ((mode & k_type_mask) == k_symlink_type) {

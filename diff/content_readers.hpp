@@ -33,8 +33,7 @@ class WorktreeContentReader : public OdbContentReader {
 
 /// The blob id git gives the work-tree file at `path` (clean filters applied to regular
 /// files; a symlink's target).
-common::Result<git_oid> hash_worktree_file(git_repository* repo,
-                                           const std::filesystem::path& root,
+common::Result<git_oid> hash_worktree_file(git_repository* repo, const std::filesystem::path& root,
                                            const std::string& path, std::uint32_t mode);
 
 }  // namespace diff::detail

@@ -292,8 +292,8 @@ class RenameMatcher {
             if (d >= 0 && m_dests[d].matched()) {
                 const int src = m_dests[d].source;
                 const Status status = --uses_left[src] > 0 ? Status::copied : Status::renamed;
-                out.changes.push_back({status, c.path, *m_sources[src].path,
-                                       m_dests[d].score * 100 / k_max_score});
+                out.changes.push_back(
+                    {status, c.path, *m_sources[src].path, m_dests[d].score * 100 / k_max_score});
             } else if (s < 0 || c.status != Status::deleted || m_sources[s].used == 0) {
                 out.changes.push_back(c);
             }

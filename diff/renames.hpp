@@ -44,7 +44,7 @@ struct RenameOptions {
 
 struct RenameResult {
     std::vector<Change> changes;  // the input's order; a rename stands where its new path did
-    int needed_limit = 0;  // > 0 when inexact detection was skipped: the limit it would need
+    int needed_limit = 0;         // > 0 when inexact detection was skipped: the limit it would need
 };
 
 /// Pairs deleted (and, with copies, modified) paths with added ones as git does: exact

@@ -150,8 +150,7 @@ common::Result<std::vector<SidedChange>> sided_changes(const Repository& repo, g
 
 // The changes with renames (and copies, if configured) paired as git pairs them.
 common::Result<std::vector<Change>> find_renames(const Repository& repo, git_odb* odb,
-                                                 std::vector<SidedChange> sided,
-                                                 bool wanted) {
+                                                 std::vector<SidedChange> sided, bool wanted) {
     const RenameConfig config = read_rename_config(repo.handle());
     if (!wanted || !config.renames) {
         std::vector<Change> out;

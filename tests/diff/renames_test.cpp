@@ -31,8 +31,8 @@ void move(const GitRepo& repo, const std::string& from, const std::string& to) {
 
 // git's stderr for `git diff --name-status` of a range: where it warns.
 std::string git_stderr(const GitRepo& repo, const std::string& range) {
-    return support::run("git -C " + support::shell_quote(repo.path()) +
-                        " diff --name-status " + range)
+    return support::run("git -C " + support::shell_quote(repo.path()) + " diff --name-status " +
+                        range)
         .err;
 }
 
@@ -128,7 +128,8 @@ TEST(Renames, DirectoryRenameWithEdits) {
     for (int i = 0; i < 12; i += 3) {  // light, heavy and total rewrites
         const std::string f =
             "packages/lib/mod" + std::to_string(i % 4) + "/file" + std::to_string(i) + ".ts";
-        repo.write(f, text("f" + std::to_string(i), 40 - i * 3) + text("new" + std::to_string(i), i));
+        repo.write(f,
+                   text("f" + std::to_string(i), 40 - i * 3) + text("new" + std::to_string(i), i));
     }
     repo.write("packages/lib/mod1/index.ts", text("index1", 8) + "changed\n");
     repo.write("packages/lib/mod2/index.ts", text("rewritten", 10));
@@ -151,8 +152,8 @@ TEST(Renames, TiesAreBrokenAsGitBreaksThem) {
     repo.git("checkout -q -b ties");
     repo.remove("a"), repo.remove("b"), repo.remove("c");
     // Each destination is the shared text plus a tail: about 60-70% similar to every source.
-    for (const char* dst : {"d/readme.txt", "d/x.txt", "e/y.txt", "e/readme.txt", "f/z.txt",
-                            "f/w.txt", "g/v.txt"}) {
+    for (const char* dst :
+         {"d/readme.txt", "d/x.txt", "e/y.txt", "e/readme.txt", "f/z.txt", "f/w.txt", "g/v.txt"}) {
         repo.write(dst, base + text(std::string("tail ") + dst, 10));
     }
     repo.commit("ties");
@@ -166,12 +167,12 @@ TEST(Renames, CopiesAreAdditionsUnlessConfigured) {
     repo.write("lib/c.txt", text("c"));
     repo.commit("init");
     repo.git("checkout -q -b copies");
-    repo.write("copy/a.txt", text("a"));                      // exact copy of a kept file
-    repo.write("copy/b2.txt", text("b", 28) + "tail\n");      // inexact copy of a kept file
-    repo.write("lib/b.txt", text("b") + "edited\n");          // the copied file is modified
-    move(repo, "lib/c.txt", "moved/c.txt");                     // renamed ...
-    repo.write("again/c.txt", text("c"));                     // ... and copied
-    repo.write("again/c2.txt", text("c", 29));                // ... and copied with an edit
+    repo.write("copy/a.txt", text("a"));                  // exact copy of a kept file
+    repo.write("copy/b2.txt", text("b", 28) + "tail\n");  // inexact copy of a kept file
+    repo.write("lib/b.txt", text("b") + "edited\n");      // the copied file is modified
+    move(repo, "lib/c.txt", "moved/c.txt");               // renamed ...
+    repo.write("again/c.txt", text("c"));                 // ... and copied
+    repo.write("again/c2.txt", text("c", 29));            // ... and copied with an edit
     repo.commit("copies");
     expect_same_as_git(repo, "main", "copies");
     auto c = changes_of(repo, {"main", "copies", false, true, false});
@@ -190,7 +191,8 @@ TEST(Renames, CopiesAreAdditionsUnlessConfigured) {
 // renames, and warns; slipway prints the same lines.
 TEST(Renames, MoreCandidatesThanTheRenameLimit) {
     GitRepo repo;
-    for (int i = 0; i < 6; ++i) repo.write("old/s" + std::to_string(i) + ".txt", text("s" + std::to_string(i)));
+    for (int i = 0; i < 6; ++i)
+        repo.write("old/s" + std::to_string(i) + ".txt", text("s" + std::to_string(i)));
     repo.write("old/exact.txt", text("exact"));
     repo.write("old/same-name.txt", text("same"));
     repo.commit("init");
@@ -222,8 +224,8 @@ std::string limit_history(int sources) {
                "\n" + data + "\n";
     };
     auto commit = [](const std::string& branch, const std::string& body) {
-        return "commit refs/heads/" + branch +
-               "\ncommitter t <t@t> 0 +0000\ndata 1\nc\n" + body + "\n";
+        return "commit refs/heads/" + branch + "\ncommitter t <t@t> 0 +0000\ndata 1\nc\n" + body +
+               "\n";
     };
     std::string s = blob(1, "short\n") + blob(2, text("similar")) + blob(3, text("long", 40)) +
                     blob(4, text("similar", 28) + "z\n");
@@ -284,7 +286,8 @@ TEST(Renames, RandomRestructuringsMatchGit) {
                 if (pick(4) == 0) continue;
                 files.push_back("pkgs/p" + std::to_string(p) + "/" + name);
                 // Few distinct contents: many identical and near-identical files.
-                repo.write(files.back(), text(std::string(name) + std::to_string(pick(3)), 10 + pick(3)));
+                repo.write(files.back(),
+                           text(std::string(name) + std::to_string(pick(3)), 10 + pick(3)));
             }
         }
         repo.commit("init");
@@ -304,7 +307,8 @@ TEST(Renames, RandomRestructuringsMatchGit) {
                     std::string content = text(name + std::to_string(pick(3)), 10 + pick(3));
                     if (pick(2)) content += text("edit", pick(6));
                     repo.remove(f);
-                    repo.write(dir + (pick(3) ? name : "n" + std::to_string(pick(4)) + ".js"), content);
+                    repo.write(dir + (pick(3) ? name : "n" + std::to_string(pick(4)) + ".js"),
+                               content);
                     break;
                 }
                 case 4:  // copied
@@ -327,17 +331,18 @@ TEST(Renames, RandomRestructuringsMatchGit) {
 // is `git diff BASE`, renames included.
 TEST(Renames, WorkTreeRenamesMatchGitDiffAgainstACommit) {
     GitRepo repo;
-    for (int i = 0; i < 6; ++i) repo.write("src/f" + std::to_string(i) + ".txt", text("f" + std::to_string(i)));
+    for (int i = 0; i < 6; ++i)
+        repo.write("src/f" + std::to_string(i) + ".txt", text("f" + std::to_string(i)));
     repo.write("src/same1.txt", "same\n");
     repo.write("src/same2.txt", "same\n");
     repo.commit("init");
-    move(repo, "src/f0.txt", "lib/f0.txt");                      // staged rename
-    move(repo, "src/f1.txt", "lib/g1.txt");                      // staged, then edited
+    move(repo, "src/f0.txt", "lib/f0.txt");  // staged rename
+    move(repo, "src/f1.txt", "lib/g1.txt");  // staged, then edited
     repo.write("lib/g1.txt", text("f1", 28) + "edit\n");
-    repo.remove("src/f2.txt");                                 // unstaged move ...
+    repo.remove("src/f2.txt");  // unstaged move ...
     repo.write("lib/f2.txt", text("f2"));
-    repo.git("add -N lib/f2.txt");                             // ... known to the index
-    move(repo, "src/same1.txt", "lib/same2.txt");                // identical files
+    repo.git("add -N lib/f2.txt");                 // ... known to the index
+    move(repo, "src/same1.txt", "lib/same2.txt");  // identical files
     move(repo, "src/same2.txt", "lib/same1.txt");
     auto ours = changes_of(repo, {"HEAD", "HEAD", true, true, true});
     EXPECT_EQ(diff::format_changes(ours, diff::DiffFormat::name_status, true),
