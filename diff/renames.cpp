@@ -279,7 +279,9 @@ class RenameMatcher {
     RenameResult write_back() const {
         std::vector<int> dest_of(m_changes.size(), -1), source_of(m_changes.size(), -1);
         std::vector<int> uses_left;
-        for (std::size_t d = 0; d < m_dests.size(); ++d) dest_of[m_dests[d].change] = int(d);
+        for (std::size_t d = 0; d < m_dests.size(); ++d) {
+            dest_of[m_dests[d].change] = static_cast<int>(d);
+        }
         for (std::size_t s = 0; s < m_sources.size(); ++s) {
             source_of[m_sources[s].change] = static_cast<int>(s);
             uses_left.push_back(m_sources[s].used);
