@@ -25,6 +25,8 @@ using DiffHandle = GitHandle<git_diff, git_diff_free>;
 using ConfigHandle = GitHandle<git_config, git_config_free>;
 using ReferenceIteratorHandle = GitHandle<git_reference_iterator, git_reference_iterator_free>;
 using ReferenceHandle = GitHandle<git_reference, git_reference_free>;
+using OdbHandle = GitHandle<git_odb, git_odb_free>;
+using OdbObjectHandle = GitHandle<git_odb_object, git_odb_object_free>;
 
 /// libgit2's last error message, copied at once ("unknown error" when there is none).
 std::string last_git_error();

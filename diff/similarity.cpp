@@ -9,45 +9,17 @@
 #include "diff/similarity.hpp"
 
 #include <algorithm>
-#include <cstring>
-#include <fstream>
-#include <iterator>
-#include <string>
 #include <unordered_map>
 
 namespace diff::detail {
 namespace {
 
 constexpr std::uint32_t k_hash_base = 107927;
-constexpr std::uint64_t k_max_score = 60000;
 constexpr std::size_t k_binary_probe = 8000;
 
 bool looks_binary(std::string_view content) {
     auto probe = content.substr(0, std::min(content.size(), k_binary_probe));
     return probe.find('\0') != std::string_view::npos;
-}
-
-int file_signature(void** out, const git_diff_file*, const char* fullpath, void*) {
-    std::ifstream in(fullpath, std::ios::binary);
-    if (!in) return -1;
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    *out = new SpanSignature(span_signature(content));
-    return 0;
-}
-
-int buffer_signature(void** out, const git_diff_file*, const char* buf, size_t len, void*) {
-    *out = new SpanSignature(span_signature(std::string_view(buf, len)));
-    return 0;
-}
-
-void free_signature(void* sig, void*) {
-    delete static_cast<SpanSignature*>(sig);
-}
-
-int similarity(int* score, void* a, void* b, void*) {
-    *score =
-        similarity_percent(*static_cast<SpanSignature*>(a), *static_cast<SpanSignature*>(b), 50);
-    return 0;
 }
 
 }  // namespace
@@ -74,11 +46,15 @@ SpanSignature span_signature(std::string_view content) {
     return sig;
 }
 
-int similarity_percent(const SpanSignature& src, const SpanSignature& dst, int min_percent) {
-    const std::uint64_t max_size = std::max(src.size, dst.size);
-    const std::uint64_t delta = max_size - std::min(src.size, dst.size);
-    const std::uint64_t min_score = k_max_score * static_cast<std::uint64_t>(min_percent) / 100;
-    if (dst.size == 0 || max_size * (k_max_score - min_score) < delta * k_max_score) return 0;
+bool sizes_rule_out(std::size_t src_size, std::size_t dst_size, int min_score) {
+    const std::uint64_t max_size = std::max(src_size, dst_size);
+    const std::uint64_t delta = max_size - std::min(src_size, dst_size);
+    const auto min = static_cast<std::uint64_t>(min_score);
+    return max_size * (k_max_score - min) < delta * k_max_score;
+}
+
+int similarity_score(const SpanSignature& src, const SpanSignature& dst, int min_score) {
+    if (dst.size == 0 || sizes_rule_out(src.size, dst.size, min_score)) return 0;
     std::uint64_t copied = 0;
     auto s = src.spans.begin();
     auto d = dst.spans.begin();
@@ -92,14 +68,12 @@ int similarity_percent(const SpanSignature& src, const SpanSignature& dst, int m
             ++s, ++d;
         }
     }
-    const std::uint64_t score = copied * k_max_score / max_size;
-    return static_cast<int>(score * 100 / k_max_score);
+    const std::uint64_t max_size = std::max(src.size, dst.size);
+    return static_cast<int>(copied * k_max_score / max_size);
 }
 
-git_diff_similarity_metric* git_compatible_metric() {
-    static git_diff_similarity_metric metric{file_signature, buffer_signature, free_signature,
-                                             similarity, nullptr};
-    return &metric;
+int similarity_percent(const SpanSignature& src, const SpanSignature& dst, int min_percent) {
+    return similarity_score(src, dst, k_max_score * min_percent / 100) * 100 / k_max_score;
 }
 
 }  // namespace diff::detail

@@ -24,9 +24,6 @@
 namespace diff::detail {
 namespace {
 
-using OdbHandle = GitHandle<git_odb, git_odb_free>;
-using OdbObjectHandle = GitHandle<git_odb_object, git_odb_object_free>;
-
 constexpr std::uint32_t k_type_mask = 0170000;
 constexpr std::uint32_t k_tree_mode = 0040000;
 
@@ -117,6 +114,17 @@ class Walker {
 
     std::vector<Change> take() { return std::move(m_changes); }
 
+    /// Also records both sides (mode and id) of every change, for rename detection.
+    void keep_sides() { m_keep_sides = true; }
+    std::vector<SidedChange> take_sided() {
+        std::vector<SidedChange> out;
+        out.reserve(m_changes.size());
+        for (std::size_t i = 0; i < m_changes.size(); ++i) {
+            out.push_back({std::move(m_changes[i]), m_sides[i].first, m_sides[i].second});
+        }
+        return out;
+    }
+
   private:
     // An entry present on one side only: a file, or every file below a directory.
     common::Result<void> one_side(const Entry& e, std::string& prefix, Status status) {
@@ -131,6 +139,9 @@ class Walker {
                                          : diff(&*tree, nullptr, prefix);
         } else {
             m_changes.push_back({status, prefix, "", 0});
+            if (m_keep_sides) {
+                status == Status::added ? note_sides(nullptr, &e) : note_sides(&e, nullptr);
+            }
         }
         prefix.resize(mark);
         return ok;
@@ -154,31 +165,65 @@ class Walker {
             const bool type_changed = (o.mode & k_type_mask) != (n.mode & k_type_mask);
             m_changes.push_back(
                 {type_changed ? Status::type_changed : Status::modified, prefix, "", 0});
+            if (m_keep_sides) note_sides(&o, &n);
         }
         prefix.resize(mark);
         return ok;
     }
 
+    void note_sides(const Entry* old_entry, const Entry* new_entry) {
+        auto side = [](const Entry* e) {
+            return e ? FileSide{e->mode, *e->id, false} : FileSide{};
+        };
+        m_sides.emplace_back(side(old_entry), side(new_entry));
+    }
+
     git_odb* m_odb;
     std::vector<Change> m_changes;
+    bool m_keep_sides = false;
+    std::vector<std::pair<FileSide, FileSide>> m_sides;  // parallel to m_changes
 };
 
 }  // namespace
 
-common::Result<std::vector<Change>> walk_tree_diff(git_repository* repo, const git_oid& old_tree,
-                                                   const git_oid& new_tree) {
-    git_odb* odb_raw = nullptr;
-    if (git_repository_odb(&odb_raw, repo) != 0) return git_failure("opening the object database");
-    OdbHandle odb(odb_raw);
-    Walker walker(odb.get());
+namespace {
+
+// Walks from `old_tree` to `new_tree` with `walker`, which then holds the changes.
+common::Result<void> walk(Walker& walker, const git_oid& old_tree, const git_oid& new_tree) {
     auto old_root = walker.read(old_tree);
     if (!old_root) return std::unexpected(old_root.error());
     auto new_root = walker.read(new_tree);
     if (!new_root) return std::unexpected(new_root.error());
     std::string prefix;
-    if (auto ok = walker.diff(&*old_root, &*new_root, prefix); !ok)
-        return std::unexpected(ok.error());
+    return walker.diff(&*old_root, &*new_root, prefix);
+}
+
+common::Result<OdbHandle> open_odb(git_repository* repo) {
+    git_odb* odb_raw = nullptr;
+    if (git_repository_odb(&odb_raw, repo) != 0) return git_failure("opening the object database");
+    return OdbHandle(odb_raw);
+}
+
+}  // namespace
+
+common::Result<std::vector<Change>> walk_tree_diff(git_repository* repo, const git_oid& old_tree,
+                                                   const git_oid& new_tree) {
+    auto odb = open_odb(repo);
+    if (!odb) return std::unexpected(odb.error());
+    Walker walker(odb->get());
+    if (auto ok = walk(walker, old_tree, new_tree); !ok) return std::unexpected(ok.error());
     return walker.take();
+}
+
+common::Result<std::vector<SidedChange>> walk_tree_diff_sided(git_repository* repo,
+                                                              const git_oid& old_tree,
+                                                              const git_oid& new_tree) {
+    auto odb = open_odb(repo);
+    if (!odb) return std::unexpected(odb.error());
+    Walker walker(odb->get());
+    walker.keep_sides();
+    if (auto ok = walk(walker, old_tree, new_tree); !ok) return std::unexpected(ok.error());
+    return walker.take_sided();
 }
 
 }  // namespace diff::detail

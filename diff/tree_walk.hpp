@@ -7,6 +7,7 @@
 
 #include "common/error.hpp"
 #include "diff/change_set.hpp"
+#include "diff/renames.hpp"
 
 namespace diff::detail {
 
@@ -14,5 +15,10 @@ namespace diff::detail {
 /// and T only).
 common::Result<std::vector<Change>> walk_tree_diff(git_repository* repo, const git_oid& old_tree,
                                                    const git_oid& new_tree);
+
+/// The same changes with both sides' modes and ids, the input of rename detection.
+common::Result<std::vector<SidedChange>> walk_tree_diff_sided(git_repository* repo,
+                                                              const git_oid& old_tree,
+                                                              const git_oid& new_tree);
 
 }  // namespace diff::detail

@@ -58,6 +58,48 @@ TEST_F(DiffCli, UnknownRefSuggestsABranch) {
                           "unknown ref 'mian' (did you mean 'main'?)");
 }
 
+// The figure in a "... diff.renameLimit ... to at least N ..." warning.
+std::string needed_limit(const std::string& err) {
+    auto at = err.find("at least ");
+    if (at == std::string::npos) return "";
+    at += 9;
+    return err.substr(at, err.find_first_not_of("0123456789", at) - at);
+}
+
+// Past diff.renameLimit git still prints its exact renames, skips the inexact ones and warns
+// on stderr; slipway prints the same lines and one warning line.
+TEST_F(DiffCli, RenameLimitSkipsInexactRenamesAndWarnsAsGitDoes) {
+    std::string text;
+    for (int i = 0; i < 30; ++i) text += "line " + std::to_string(i) + "\n";
+    repo.write("one.txt", text + "one\n");
+    repo.write("two.txt", text + "two\n");
+    const std::string base = repo.commit("two files");
+    repo.remove("one.txt"), repo.remove("two.txt");
+    repo.write("moved/uno.txt", text + "uno\n");
+    repo.write("moved/dos.txt", text + "dos\n");
+    repo.git("mv src/a.c src/b.c");
+    repo.commit("move with edits");
+    repo.git("config diff.renameLimit 1");
+    const std::string range = " --two-dot --base " + base + " --head dev";
+    auto r = slipway("diff " + repo_flag() + range);
+    auto git =
+        support::run("git -C " + shell_quote(repo.path()) + " diff --name-status " + base + " dev");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, git.out);
+    EXPECT_NE(r.out.find("R100\tsrc/a.c\tsrc/b.c"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("A\tmoved/uno.txt"), std::string::npos) << r.out;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.err.starts_with("slipway: warning: ")) << r.err;
+    EXPECT_EQ(needed_limit(r.err), "2") << r.err;
+    EXPECT_EQ(needed_limit(git.err), "2") << git.err;  // git's advice names the same figure
+
+    repo.git("config diff.renameLimit 0");  // no limit, as in git
+    r = slipway("diff " + repo_flag() + range);
+    EXPECT_EQ(r.out, repo.git("diff --name-status " + base + " dev"));
+    EXPECT_NE(r.out.find("R098\ttwo.txt\tmoved/uno.txt"), std::string::npos) << r.out;  // a tie
+    EXPECT_EQ(r.err, "");
+}
+
 TEST_F(DiffCli, UnrelatedHistories) {
     repo.git("checkout -q --orphan lonely");
     repo.commit("alone");

@@ -5,7 +5,10 @@
 
 namespace {
 
+using diff::detail::k_max_score;
 using diff::detail::similarity_percent;
+using diff::detail::similarity_score;
+using diff::detail::sizes_rule_out;
 using diff::detail::span_signature;
 
 std::string numbered(int from, int to) {
@@ -36,6 +39,24 @@ TEST(Similarity, CrlfCountsLikeLfInText) {
     auto lf = span_signature("a\nb\nc\n");
     auto crlf = span_signature("a\r\nb\r\nc\r\n");
     EXPECT_EQ(lf.spans, crlf.spans);
+}
+
+TEST(Similarity, RawScoreIsOnGitsSixtyThousandScale) {
+    auto a = span_signature(numbered(1, 100));
+    auto b = span_signature(numbered(1, 91));
+    EXPECT_EQ(similarity_score(a, a, k_max_score / 2), k_max_score);
+    const int score = similarity_score(a, b, k_max_score / 2);
+    EXPECT_EQ(score * 100 / k_max_score, 90);
+    EXPECT_GT(score, 54000);  // ranks finer than the printed percent
+}
+
+// git rejects a pair without reading it when max * (60000 - min) < delta * 60000.
+TEST(Similarity, SizeGateBoundaries) {
+    EXPECT_FALSE(sizes_rule_out(100, 200, 30000));  // 50%: twice the size still passes
+    EXPECT_TRUE(sizes_rule_out(100, 201, 30000));
+    EXPECT_FALSE(sizes_rule_out(100, 133, 45000));  // 75% (the basename step)
+    EXPECT_TRUE(sizes_rule_out(100, 134, 45000));
+    EXPECT_FALSE(sizes_rule_out(0, 0, 30000));
 }
 
 TEST(Similarity, EmptyDestinationScoresZero) {
