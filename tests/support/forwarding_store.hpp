@@ -9,6 +9,10 @@ class ForwardingStore : public versioning::VersionStore {
   public:
     explicit ForwardingStore(versioning::VersionStore& inner) : m(inner) {}
 
+    common::Result<void> begin_run(const versioning::RunRecord& run) override {
+        return m.begin_run(run);
+    }
+
     common::Result<void> finish_run(const std::string& run_id, versioning::RunStatus status,
                                     versioning::Millis at, const std::string& report) override {
         return m.finish_run(run_id, status, at, report);
