@@ -193,6 +193,7 @@ struct JobRecord {
     std::string owner;      // the service instance that claimed it
     Millis lease_until = 0;  // its claim expires then unless renewed
     std::string reason;     // superseded by #N, dropped: already pending, ...
+    int attempts = 0;       // how often it was claimed (a dead replica's job runs again once)
 };
 
 /// A named lease (the per-environment deploy lock): held by `owner` until `expires_at`.

@@ -93,7 +93,7 @@ const char* const k_migrations[] = {
         trigger TEXT NOT NULL, actor TEXT NOT NULL, status TEXT NOT NULL,
         created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,
         run_id TEXT NOT NULL, owner TEXT NOT NULL, lease_until INTEGER NOT NULL,
-        reason TEXT NOT NULL);
+        reason TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
     CREATE INDEX jobs_open ON jobs(env, id) WHERE status IN ('pending', 'running');
     CREATE INDEX jobs_env ON jobs(env, id DESC);
     CREATE INDEX runs_started ON runs(started_at DESC, id DESC);
@@ -124,7 +124,7 @@ constexpr const char* k_run_select =
 
 constexpr const char* k_job_select =
     "SELECT id, env, branch, head, trigger, actor, status, created_at, started_at, finished_at, "
-    "run_id, owner, lease_until, reason FROM jobs ";
+    "run_id, owner, lease_until, reason, attempts FROM jobs ";
 
 JobRecord read_job(const Statement& s) {
     JobRecord j;
@@ -142,6 +142,7 @@ JobRecord read_job(const Statement& s) {
     j.owner = s.text(11);
     j.lease_until = s.int64(12);
     j.reason = s.text(13);
+    j.attempts = static_cast<int>(s.int64(14));
     return j;
 }
 
@@ -880,14 +881,22 @@ common::Result<std::optional<JobRecord>> SqliteVersionStore::claim_job(
         auto expired = select_jobs(expired_sql.c_str(), [&](Statement& st) { st.bind(1, now); });
         if (!expired) return std::unexpected(expired.error());
         for (auto& j : *expired) {
+            static const std::string newer_sql =
+                std::string(k_job_select) + "WHERE env = ? AND status = 'pending'";
+            auto newer = select_jobs(newer_sql.c_str(), [&](Statement& st) { st.bind(1, j.env); });
+            if (!newer) return std::unexpected(newer.error());
+            const bool again = newer->empty() && j.attempts < 2;
             auto mark = statement(
-                "UPDATE jobs SET status = 'interrupted', finished_at = ?, reason = ? WHERE id = ?");
+                "UPDATE jobs SET status = ?, finished_at = ?, reason = ?, owner = '', "
+                "lease_until = 0 WHERE id = ?");
             if (!mark) return std::unexpected(mark.error());
-            j.status = JobStatus::interrupted;
-            j.finished_at = now;
-            j.reason = "the claim of " + j.owner + " expired";
-            (*mark)->bind(1, now).bind(2, j.reason).bind(3, j.id);
+            j.status = again ? JobStatus::pending : JobStatus::interrupted;
+            j.reason = "the claim of " + j.owner + " expired" + (again ? "; to be run again" : "");
+            (*mark)->bind(1, to_string(j.status));
+            again ? (*mark)->bind_null(2) : (*mark)->bind(2, now);
+            (*mark)->bind(3, j.reason).bind(4, j.id);
             if (auto ok = (*mark)->run(); !ok) return std::unexpected(ok.error());
+            if (!again) j.finished_at = now;
             interrupted.push_back(j);
         }
         static const std::string next_sql =
@@ -899,8 +908,8 @@ common::Result<std::optional<JobRecord>> SqliteVersionStore::claim_job(
         if (next->empty()) return std::optional<JobRecord>{};
         JobRecord j = next->front();
         auto take = statement(
-            "UPDATE jobs SET status = 'running', owner = ?, started_at = ?, lease_until = ? "
-            "WHERE id = ?");
+            "UPDATE jobs SET status = 'running', owner = ?, started_at = ?, lease_until = ?, "
+            "attempts = attempts + 1 WHERE id = ?");
         if (!take) return std::unexpected(take.error());
         (*take)->bind(1, owner).bind(2, now).bind(3, now + ttl).bind(4, j.id);
         if (auto ok = (*take)->run(); !ok) return std::unexpected(ok.error());
@@ -908,6 +917,7 @@ common::Result<std::optional<JobRecord>> SqliteVersionStore::claim_job(
         j.owner = owner;
         j.started_at = now;
         j.lease_until = now + ttl;
+        ++j.attempts;
         return std::optional<JobRecord>{j};
     });
 }

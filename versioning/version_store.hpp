@@ -141,9 +141,11 @@ class VersionStore {
     /// job as stored, with its id.
     virtual common::Result<JobRecord> enqueue_job(const JobRecord& job) = 0;
     /// Claims for `owner` until `now + ttl` the oldest waiting job of an environment where no
-    /// job runs (a running job whose claim expired is first marked `interrupted`, and
-    /// returned in `interrupted`); nullopt when there is none. Two processes never claim
-    /// the same job, nor two jobs of one environment.
+    /// job runs; nullopt when there is none. Two processes never claim the same job, nor two
+    /// jobs of one environment. A running job whose claim expired (its replica died) is
+    /// first taken back: it waits again, to be run once more, unless it ran twice already or
+    /// a newer job waits for its environment -- then it is `interrupted`. Either way it is
+    /// returned in `interrupted` (its run, if it started one, is to be marked interrupted).
     virtual common::Result<std::optional<JobRecord>> claim_job(
         const std::string& owner, Millis now, Millis ttl, std::vector<JobRecord>& interrupted) = 0;
     /// Extends `owner`'s claim of job `id` to `now + ttl`, recording the run it started when

@@ -563,12 +563,34 @@ TEST_P(StoreConformance, AnExpiredClaimIsInterruptedAndTheEnvironmentFreed) {
     ASSERT_EQ(interrupted.size(), 1u);
     EXPECT_EQ(interrupted[0].id, a.id);
     EXPECT_EQ(interrupted[0].run_id, "run-dead");
-    EXPECT_EQ(interrupted[0].status, JobStatus::interrupted);
+    EXPECT_EQ(interrupted[0].status, JobStatus::interrupted);  // a newer job waits
     // The dead replica, back, can neither renew nor finish what is not its any more.
     EXPECT_FALSE(*store->renew_job(a.id, "dead-replica", 1400, 1000, ""));
     ASSERT_TRUE(store->finish_job(a.id, "dead-replica", JobStatus::succeeded, 1500, "", ""));
     auto jobs = *store->jobs("test", 10);
     EXPECT_EQ(jobs.back().status, JobStatus::interrupted);
+}
+
+// A dead replica's job with nothing newer waiting is taken over: it waits again and the next
+// claim runs it (once more at most).
+TEST_P(StoreConformance, ADeadReplicasJobIsTakenOverOnce) {
+    using versioning::JobStatus;
+    auto a = *store->enqueue_job(job("test", "c1", 100));
+    std::vector<versioning::JobRecord> interrupted;
+    ASSERT_TRUE(*store->claim_job("dead-1", 200, 1000, interrupted));
+    auto again = *store->claim_job("live", 1300, 1000, interrupted);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->id, a.id);
+    EXPECT_EQ(again->owner, "live");
+    EXPECT_EQ(again->attempts, 2);
+    ASSERT_EQ(interrupted.size(), 1u);
+    EXPECT_EQ(interrupted[0].status, JobStatus::pending);
+    interrupted.clear();
+    // It dies again: no third run.
+    EXPECT_FALSE(*store->claim_job("other", 2400, 1000, interrupted));
+    ASSERT_EQ(interrupted.size(), 1u);
+    EXPECT_EQ(interrupted[0].status, JobStatus::interrupted);
+    EXPECT_EQ(store->jobs("test", 1)->front().status, JobStatus::interrupted);
 }
 
 }  // namespace
