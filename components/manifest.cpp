@@ -74,16 +74,18 @@ std::string unknown_placeholder(std::string_view tag_template) {
 
 namespace {
 
-const std::vector<std::string> k_top_keys = {"version",    "project",       "store",
-                                             "image",      "global_inputs", "ignore",
-                                             "components", "environments"};
+const std::vector<std::string> k_top_keys = {"version",       "project",    "store",
+                                             "image",         "global_inputs", "ignore",
+                                             "components",    "environments", "commit_url"};
 const std::vector<std::string> k_image_keys = {"repository", "tag"};
 const std::vector<std::string> k_component_keys = {"paths",     "depends_on", "kind",
                                                    "parameter", "build",      "timeout"};
 const std::vector<std::string> k_environment_keys = {
     "stack",        "region",       "template",        "base",
     "promote_from", "role_arn",     "artifact_bucket", "parameters",
-    "tags",         "capabilities", "image",           "service_role_arn"};
+    "tags",         "capabilities", "image",           "service_role_arn",
+    "trigger"};
+const std::vector<std::string> k_trigger_keys = {"branch"};
 const std::vector<std::string> k_environment_image_keys = {"promote_tags", "immutable"};
 const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
                                                  "CAPABILITY_AUTO_EXPAND"};
@@ -354,6 +356,15 @@ Result<Environment> parse_environment(const Reader& r, const YAML::Node& key, co
     e.tags = std::move(*tags);
     if (auto ok = parse_environment_image(r, n["image"], where, e); !ok)
         return std::unexpected(ok.error());
+    if (const auto t = n["trigger"]) {
+        if (!t.IsMap()) return r.error(t, where + ".trigger: expected a map, got " + node_type(t));
+        if (auto ok = r.check_keys(t, k_trigger_keys, where + ".trigger"); !ok)
+            return std::unexpected(ok.error());
+        if (!t["branch"]) return r.error(t, where + ".trigger: missing required key 'branch'");
+        auto branch = r.scalar(t["branch"], where + ".trigger.branch");
+        if (!branch) return std::unexpected(branch.error());
+        e.trigger_branch = *branch;
+    }
     auto caps = r.scalar_list(n["capabilities"], where + ".capabilities");
     if (!caps) return std::unexpected(caps.error());
     for (auto& [cap, cap_pos] : *caps) {
@@ -423,7 +434,8 @@ Result<void> parse_top(const Reader& r, const YAML::Node& root, Manifest& m) {
             return r.error(root["version"],
                            "version: this slipway reads manifest version 1, not '" + *v + "'");
     }
-    for (auto [field, out] : {std::pair{"project", &m.project}, {"store", &m.store}}) {
+    for (auto [field, out] : {std::pair{"project", &m.project}, {"store", &m.store},
+                              {"commit_url", &m.commit_url}}) {
         if (!root[field]) continue;
         auto value = r.scalar(root[field], field);
         if (!value) return std::unexpected(value.error());

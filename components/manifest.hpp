@@ -54,6 +54,7 @@ struct Environment {
     std::map<std::string, std::string> parameters;
     std::map<std::string, std::string> tags;
     std::vector<std::string> capabilities;
+    std::string trigger_branch;  // trigger.branch: `slipway serve` runs it on pushes there
     bool promote_tags = false;  // image.promote_tags: tag deployed ECR images <component>-<env>
     bool immutable = false;     // image.immutable: also <component>-<env>-<timestamp>
     SourcePos pos;
@@ -68,7 +69,8 @@ struct Manifest {
     std::string file;  // as given to the loader
     int version = 1;
     std::string project;
-    std::string store;  // version store URL; empty: the default
+    std::string store;       // version store URL; empty: the default
+    std::string commit_url;  // a commit's web page, "{commit}" replaced (links in the page)
     ImageSettings image;
     std::vector<PatternSpec> global_inputs;
     std::vector<PatternSpec> ignore;
