@@ -78,6 +78,10 @@ const Service& dynamodb_service() {
     static const Service s = make("dynamodb", "dynamodb", "DYNAMODB");
     return s;
 }
+const Service& sqs_service() {
+    static const Service s = make("sqs", "sqs", "SQS");
+    return s;
+}
 const Service& cloudformation_service() {
     static const Service s = make("cloudformation", "cloudformation", "CLOUDFORMATION");
     return s;

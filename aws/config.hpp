@@ -39,6 +39,7 @@ const Service& cloudformation_service();
 const Service& s3_service();
 const Service& ecr_service();
 const Service& iam_service();
+const Service& sqs_service();
 
 /// AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region, else `fallback`.
 std::string resolve_region(const Env& env, const Profile* profile, const std::string& fallback);

@@ -1,5 +1,6 @@
 #include "aws/crypto.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -65,6 +66,10 @@ std::string to_hex(std::string_view bytes) {
         out += digits[c & 15];
     }
     return out;
+}
+
+bool equal_in_constant_time(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace aws

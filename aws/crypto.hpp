@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256 and HMAC-SHA-256 on OpenSSL, for request signing.
+// SHA-256 and HMAC-SHA-256 on OpenSSL, for request signing and webhook signatures.
 #include <string>
 #include <string_view>
 
@@ -13,5 +13,8 @@ std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 /// Lower-case hex of any bytes.
 std::string to_hex(std::string_view bytes);
+/// Whether two strings are equal, in time that depends only on their lengths (for
+/// comparing signatures and tokens).
+bool equal_in_constant_time(std::string_view a, std::string_view b);
 
 }  // namespace aws

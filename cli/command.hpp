@@ -40,6 +40,7 @@ Handler setup_deploy(CLI::App& sub);
 Handler setup_promote(CLI::App& sub);
 Handler setup_rollback(CLI::App& sub);
 Handler setup_reconcile(CLI::App& sub);
+Handler setup_serve(CLI::App& sub);
 Handler setup_run(CLI::App& sub);
 
 }  // namespace cli

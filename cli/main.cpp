@@ -35,6 +35,8 @@ const cli::Command k_commands[] = {
      cli::setup_rollback},
     {"reconcile", "record the outcome of pending deployments from their stacks",
      cli::setup_reconcile},
+    {"serve", "run as a service: merge webhooks and queue events in, history over HTTP",
+     cli::setup_serve},
 };
 
 // CLI11 reports an unknown command only as "a subcommand is required"; name it instead.

@@ -36,6 +36,11 @@ class JsonOut {
     JsonOut& value(int n) { return m_w.Int(n), *this; }
     JsonOut& value(bool b) { return m_w.Bool(b), *this; }
     JsonOut& null() { return m_w.Null(), *this; }
+    /// A value that is JSON text already (an object), written as it is.
+    JsonOut& raw(std::string_view json) {
+        m_w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+        return *this;
+    }
     template <typename T>
     JsonOut& value(const std::optional<T>& v) {
         return v ? value(*v) : null();

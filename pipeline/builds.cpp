@@ -104,7 +104,7 @@ components::BuildSettings build_settings(const Project& p, const std::string& ru
     settings.repo_root = p.root;
     settings.env = env;
     settings.timestamp = compact_time(started);
-    settings.log_dir = slipway_dir(p.root, "logs/" + run_id);
+    settings.log_dir = log_dir(p, run_id);
     settings.image = p.manifest.image;
     for (char** e = environ; *e; ++e) settings.base_env.emplace_back(*e);
     settings.jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());

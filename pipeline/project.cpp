@@ -118,7 +118,9 @@ common::Result<Project> open_project(const ProjectRequest& r) {
     Project p;
     if (auto repo = diff::Repository::open(r.repo)) p.repo = std::move(*repo);
     p.root = p.repo ? p.repo->root().string() : std::filesystem::absolute(r.repo).string();
-    auto manifest = load_project_manifest(p.repo ? &*p.repo : nullptr, r.manifest, r.head);
+    // Another work tree: the manifest of the head commit (not of the repository's files).
+    const std::string head = !r.work_tree.empty() && r.head == "HEAD" ? "HEAD^{commit}" : r.head;
+    auto manifest = load_project_manifest(p.repo ? &*p.repo : nullptr, r.manifest, head);
     if (!manifest) return std::unexpected(manifest.error());
     p.manifest = std::move(*manifest);
     auto graph = components::build_graph(p.manifest);
@@ -130,7 +132,17 @@ common::Result<Project> open_project(const ProjectRequest& r) {
         p.head = *commit;
     }
     p.store_url = store_url(r.store, &p.manifest);
+    if (!r.work_tree.empty()) p.root = std::filesystem::absolute(r.work_tree).string();
+    p.state_dir = r.state_dir;
     return p;
+}
+
+std::string log_dir(const Project& p, const std::string& run_id) {
+    if (p.state_dir.empty()) return slipway_dir(p.root, "logs/" + run_id);
+    const auto dir = std::filesystem::path(p.state_dir) / "logs" / run_id;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    return dir.string();
 }
 
 }  // namespace pipeline

@@ -20,7 +20,10 @@ struct ProjectRequest {
     std::string repo = ".";  // the repository, or a folder inside it
     std::string manifest;    // --manifest: a file instead of slipway.yml
     std::string head = "HEAD";
-    std::string store;  // --store: the store URL (see store_url)
+    std::string store;      // --store: the store URL (see store_url)
+    std::string work_tree;  // where builds run and templates are read (default: the
+                            // repository's own work tree); the service checks out there
+    std::string state_dir;  // where logs go (default: <root>/.slipway)
 };
 
 struct Project {
@@ -30,6 +33,7 @@ struct Project {
     components::ComponentGraph graph;
     std::string head;       // the head's full commit id; empty without a repository
     std::string store_url;  // as store_url() chose it
+    std::string state_dir;  // logs under <state_dir>/logs; empty: <root>/.slipway
 
     /// The environment `name`, or ErrorCode::input listing the manifest's environments.
     [[nodiscard]] common::Result<const components::Environment*> environment(
@@ -38,6 +42,7 @@ struct Project {
 
 /// Opens the repository (if `r.repo` is in one), loads the manifest at `r.head` and builds
 /// its graph, resolves the head. Errors: ErrorCode::input (manifest, ref), external (git).
+/// With a `work_tree`, the manifest is read from the head commit.
 common::Result<Project> open_project(const ProjectRequest& r);
 
 /// The manifest to use: `manifest_flag` when given; else, when `head` is HEAD, slipway.yml
@@ -51,6 +56,9 @@ common::Result<components::Manifest> load_project_manifest(const diff::Repositor
 /// not run beside other work on the same repository handle).
 bool manifest_comes_from_git(const diff::Repository* repo, const std::string& manifest_flag,
                              const std::string& head);
+
+/// The folder of one run's build logs (created).
+std::string log_dir(const Project& p, const std::string& run_id);
 
 /// Changed paths, one per line, from a file or "-" (stdin). Blank lines are skipped, a
 /// trailing CR dropped, and git's "quoted" form unquoted.

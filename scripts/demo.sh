@@ -7,7 +7,9 @@
 #   3. a change to the shared library: exactly its dependents are rebuilt;
 #   4. a README change: nothing built, the stack untouched;
 #   5. promote test to prod: the same images, nothing rebuilt;
-#   6. the history of one component and the status of all.
+#   6. the history of one component and the status of all;
+#   7. `slipway serve`: a push to dev and a signed GitHub webhook run the pipeline; the JSON
+#      API then answers what is deployed.
 # moto is stopped when the demo ends, also when it fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,8 +25,13 @@ fi
 
 work=$(mktemp -d)
 moto_pid=""
+serve_pid=""
 cleanup() {
   local status=$?
+  if [ -n "$serve_pid" ]; then
+    kill "$serve_pid" 2>/dev/null || true
+    wait "$serve_pid" 2>/dev/null || true
+  fi
   if [ -n "$moto_pid" ]; then
     kill "$moto_pid" 2>/dev/null || true
     wait "$moto_pid" 2>/dev/null || true
@@ -95,5 +102,55 @@ stack ml-training-prod
 step "6. What the store knows"
 run history inference-service
 run status
+
+step "7. slipway serve: a merge to dev arrives as a GitHub webhook"
+git clone -q --bare "$repo" "$work/origin.git"
+git -C "$repo" remote add origin "$work/origin.git"
+git -C "$repo" fetch -q origin
+secret="demo-webhook-secret"
+printf '%s\n' "$secret" >"$work/webhook-secret"
+printf '$ slipway serve --listen 127.0.0.1:0 --webhook-secret-file webhook-secret &\n'
+(cd "$repo" && exec "$slipway" serve --listen 127.0.0.1:0 --webhook-secret-file "$work/webhook-secret" \
+  --reconcile-every 0) >"$work/serve.log" 2>&1 &
+serve_pid=$!
+url=""
+for _ in $(seq 200); do
+  url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/serve.log" | head -n 1)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { cat "$work/serve.log" >&2; exit 1; }
+echo '# inference: warm the model at start' >> "$repo/services/inference/app.py"
+commit "inference: warm start"
+git -C "$repo" push -q origin dev
+head=$(git -C "$repo" rev-parse HEAD)
+body='{"ref":"refs/heads/dev","after":"'$head'","pusher":{"name":"demo"},"repository":{"full_name":"acme/ml-training"}}'
+signature=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret" | sed 's/^.* //')
+printf '$ curl -X POST %s/hooks/github (push to dev, signed)\n' "$url"
+curl -sS -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' -H 'X-GitHub-Delivery: demo-1' \
+  -H "X-Hub-Signature-256: sha256=$signature" --data-binary "$body" "$url/hooks/github"
+echo
+job_status() {
+  curl -sS "$url/api/queue" | python3 -c 'import json, sys
+jobs = json.load(sys.stdin)["jobs"]
+print(jobs[0]["status"] if jobs else "none")'
+}
+for _ in $(seq 600); do
+  status=$(job_status)
+  case "$status" in pending | running) sleep 0.2 ;; *) break ;; esac
+done
+printf 'job: %s\n' "$status"
+printf '$ curl %s/api/environments\n' "$url"
+curl -sS "$url/api/environments" | python3 -c 'import json, sys
+for e in json.load(sys.stdin)["environments"]:
+    d = e["current"] or {}
+    print(e["name"], d.get("commit", "-")[:12], "by", d.get("actor", "-"))
+    for i in d.get("images", []):
+        print("   ", i["component"].ljust(22), ("#" + str(i["build_number"])).ljust(4),
+              "new " if i["changed"] else "kept", i["image_uri"])'
+kill -TERM "$serve_pid"
+wait "$serve_pid"
+serve_pid=""
+[ "$status" = succeeded ] || { cat "$work/serve.log" >&2; exit 1; }
 
 printf '\nDemo done in %ss: moto_server on 127.0.0.1:%s stops now.\n' "$((SECONDS - started))" "$port"

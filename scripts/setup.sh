@@ -12,11 +12,11 @@ packages=(
   libgit2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libtbb-dev
   rapidjson-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev
   libpugixml-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pip python3-yaml openssl dpkg-dev
+  python3 python3-pip python3-yaml openssl curl dpkg-dev
 )
-# For the tests only: the package test's Debian 12 root (debootstrap), and the shells whose
-# completion files the tests check.
-$build_only || packages+=(debootstrap zsh fish)
+# For the tests only: the package test's Debian 12 root (debootstrap), the shells whose
+# completion files the tests check, and wrk for the service's benchmark.
+$build_only || packages+=(debootstrap zsh fish wrk)
 
 missing=()
 for p in "${packages[@]}"; do

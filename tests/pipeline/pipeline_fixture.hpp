@@ -150,7 +150,7 @@ class Pipeline : public ::testing::Test {
     }
 
     pipeline::Project project() {
-        auto p = pipeline::open_project({repo.path().string(), "", "HEAD", ""});
+        auto p = pipeline::open_project({repo.path().string(), "", "HEAD", "", "", ""});
         EXPECT_TRUE(p) << p.error().message;
         return std::move(*p);
     }

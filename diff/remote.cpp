@@ -1,0 +1,91 @@
+// See remote.hpp.
+#include "diff/remote.hpp"
+
+#include "diff/git_handles.hpp"
+
+namespace diff {
+namespace {
+
+using common::ErrorCode;
+using RemoteHandle = detail::GitHandle<git_remote, git_remote_free>;
+using RevwalkHandle = detail::GitHandle<git_revwalk, git_revwalk_free>;
+
+common::Result<git_oid> oid_of(const std::string& hex) {
+    git_oid id;
+    if (git_oid_fromstr(&id, hex.c_str()) != 0)
+        return common::fail(ErrorCode::input, "not a commit id: '" + hex + "'");
+    return id;
+}
+
+}  // namespace
+
+common::Result<void> fetch(const Repository& repo, const std::string& remote) {
+    git_remote* raw = nullptr;
+    if (git_remote_lookup(&raw, repo.handle(), remote.c_str()) != 0)
+        return common::fail(ErrorCode::input, "the repository has no remote '" + remote + "'");
+    RemoteHandle handle(raw);
+    git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
+    options.prune = GIT_FETCH_PRUNE;
+    if (git_remote_fetch(handle.get(), nullptr, &options, "slipway: fetch") != 0)
+        return detail::git_failure("fetching remote '" + remote + "'");
+    return {};
+}
+
+common::Result<void> checkout_to(const Repository& repo, const std::string& commit,
+                                 const std::filesystem::path& dir) {
+    auto tree = detail::commit_tree(repo.handle(), commit);
+    if (!tree) return std::unexpected(tree.error());
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+        return common::fail(ErrorCode::external,
+                            "creating " + dir.string() + ": " + ec.message());
+    const std::string target = dir.string();
+    git_checkout_options options = GIT_CHECKOUT_OPTIONS_INIT;
+    options.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
+    options.target_directory = target.c_str();
+    if (git_checkout_tree(repo.handle(), reinterpret_cast<git_object*>(tree->get()), &options) != 0)
+        return detail::git_failure("checking out " + commit + " into " + target);
+    return {};
+}
+
+common::Result<std::vector<CommitInfo>> commits_between(const Repository& repo,
+                                                        const std::string& from,
+                                                        const std::string& to,
+                                                        std::size_t limit, bool& truncated) {
+    truncated = false;
+    auto to_id = oid_of(to);
+    if (!to_id) return std::unexpected(to_id.error());
+    git_revwalk* raw = nullptr;
+    if (git_revwalk_new(&raw, repo.handle()) != 0) return detail::git_failure("walking history");
+    RevwalkHandle walk(raw);
+    git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
+    if (git_revwalk_push(walk.get(), &*to_id) != 0)
+        return detail::git_failure("walking history from " + to);
+    if (!from.empty()) {
+        auto from_id = oid_of(from);
+        if (!from_id) return std::unexpected(from_id.error());
+        if (git_revwalk_hide(walk.get(), &*from_id) != 0)
+            return detail::git_failure("walking history up to " + from);
+    }
+    std::vector<CommitInfo> out;
+    git_oid id;
+    while (git_revwalk_next(&id, walk.get()) == 0) {
+        if (out.size() == limit) {
+            truncated = true;
+            break;
+        }
+        git_commit* commit_raw = nullptr;
+        if (git_commit_lookup(&commit_raw, repo.handle(), &id) != 0)
+            return detail::git_failure("reading commit " + detail::to_hex(id));
+        detail::CommitHandle commit(commit_raw);
+        const git_signature* author = git_commit_author(commit.get());
+        const char* summary = git_commit_summary(commit.get());
+        out.push_back({detail::to_hex(id), summary ? summary : "", author ? author->name : "",
+                       static_cast<std::int64_t>(git_commit_time(commit.get()))});
+    }
+    return out;
+}
+
+}  // namespace diff

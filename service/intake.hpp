@@ -1,0 +1,45 @@
+#pragma once
+// From a delivery to jobs. Every delivery is stored first ((source, id) unique: a
+// redelivered or replayed event is recognised and does nothing more); a push to a branch
+// that environments trigger on becomes one job per such environment -- unless the commit is
+// already deployed there (dropped), or already waiting or running (the store drops it); a
+// newer head replaces the waiting job (the store's newest-wins queue).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "service/webhook.hpp"
+#include "versioning/version_store.hpp"
+
+namespace service {
+
+/// Which environments run on pushes to which branch (from the manifest's `trigger`).
+using Triggers = std::map<std::string, std::vector<std::string>>;  // branch -> environments
+
+struct Delivery {
+    std::string source;  // "github", "sqs", "reconciler"
+    std::string id;
+    std::string event;  // "push", "ping", ...
+    std::optional<Push> push;
+    versioning::Millis at = 0;
+};
+
+struct QueuedJob {
+    std::string env;
+    std::int64_t job = 0;
+};
+
+struct IntakeResult {
+    std::string result;  // queued, ignored, dropped, duplicate, pong
+    std::string reason;
+    std::vector<QueuedJob> jobs;
+};
+
+/// Stores `d` and turns it into jobs (see above). Errors: the store's (ErrorCode::external).
+common::Result<IntakeResult> take_delivery(const Delivery& d, const Triggers& triggers,
+                                           versioning::VersionStore& store);
+
+}  // namespace service

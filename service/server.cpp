@@ -1,0 +1,501 @@
+// See server.hpp. The HTTP side answers from the store only (a connection per server
+// thread); webhooks are stored and queued before the answer, and never wait for a run.
+#include "service/server.hpp"
+
+#include <httplib.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "aws/crypto.hpp"
+#include "common/json.hpp"
+#include "diff/remote.hpp"
+#include "pipeline/host.hpp"
+#include "pipeline/project.hpp"
+#include "service/api.hpp"
+#include "service/intake.hpp"
+#include "service/metrics.hpp"
+#include "service/pages.hpp"
+#include "service/sqs.hpp"
+#include "service/worker.hpp"
+
+namespace service {
+namespace {
+
+using common::ErrorCode;
+namespace fs = std::filesystem;
+
+constexpr std::size_t k_max_body = 25u * 1024 * 1024;  // GitHub's cap on webhook payloads
+
+// The per-thread store connection of the HTTP server's threads, and when the request the
+// thread is answering arrived.
+thread_local std::unique_ptr<versioning::VersionStore> t_store;
+thread_local std::chrono::steady_clock::time_point t_started;
+
+class Service {
+  public:
+    explicit Service(Config c) : m_config(std::move(c)) {}
+
+    common::Result<void> open();
+    common::Result<int> run(const std::function<void(const std::string&)>& ready);
+
+  private:
+    // Triggers come from the manifest at `manifest_ref`, re-read after every fetch.
+    common::Result<void> reload_manifest(const diff::Repository& repo);
+    std::shared_ptr<const components::Manifest> manifest() const;
+    Triggers triggers() const;
+    common::Result<versioning::VersionStore*> store();
+
+    void routes(httplib::Server& server);
+    void github(const httplib::Request& req, httplib::Response& res,
+                const httplib::ContentReader& reader);
+    bool authorized(const httplib::Request& req, httplib::Response& res) const;
+    void api(const httplib::Request& req, httplib::Response& res,
+             const std::function<Response(ApiContext&)>& answer);
+    common::Result<IntakeResult> take(const Delivery& d);
+    void reconcile_once();
+    bool take_queue_message(const QueueMessage& m);
+
+    Config m_config;
+    std::string m_root;       // the repository's root
+    std::string m_store_url;  // absolute
+    std::optional<Secrets> m_secrets;
+    std::string m_token;
+    mutable std::mutex m_mutex;
+    std::shared_ptr<const components::Manifest> m_manifest;
+    Triggers m_triggers;
+    Metrics m_metrics;
+    std::unique_ptr<Workers> m_workers;
+    std::atomic<bool> m_stopping{false};
+    std::atomic<std::size_t> m_in_flight{0};
+};
+
+void reply(httplib::Response& res, const Response& r) {
+    res.status = r.status;
+    for (const auto& [k, v] : r.headers) res.set_header(k, v);
+    res.set_content(r.body, r.content_type);
+}
+
+common::Result<void> Service::open() {
+    auto repo = diff::Repository::open(m_config.repo);
+    if (!repo) return std::unexpected(repo.error().with_context("--repo"));
+    m_root = repo->root().string();
+    if (m_config.state_dir.empty()) m_config.state_dir = pipeline::slipway_dir(m_root, "");
+    m_config.state_dir = fs::absolute(m_config.state_dir).string();
+    if (auto ok = reload_manifest(*repo); !ok) return ok;
+    std::string url = pipeline::store_url(m_config.store, manifest().get());
+    if (url.starts_with("sqlite:") && fs::path(url.substr(7)).is_relative())
+        url = "sqlite:" + (fs::path(m_root) / url.substr(7)).string();
+    m_store_url = url;
+    auto store = pipeline::open_store_at(m_store_url, m_root, false);
+    if (!store) return std::unexpected(store.error());
+    if (!m_config.webhook_secret_file.empty() || !m_config.webhook_secret_env.empty()) {
+        auto secrets = load_secrets(m_config.webhook_secret_file, m_config.webhook_secret_env);
+        if (!secrets) return std::unexpected(secrets.error());
+        m_secrets = std::move(*secrets);
+    }
+    if (!m_config.api_token_file.empty()) {
+        std::ifstream in(m_config.api_token_file);
+        if (!in)
+            return common::fail(ErrorCode::input,
+                                "cannot read API token file " + m_config.api_token_file);
+        std::getline(in, m_token);
+        while (!m_token.empty() && (m_token.back() == '\r' || m_token.back() == ' '))
+            m_token.pop_back();
+        if (m_token.empty())
+            return common::fail(ErrorCode::input,
+                                "API token file " + m_config.api_token_file + " is empty");
+    }
+    return {};
+}
+
+common::Result<void> Service::reload_manifest(const diff::Repository& repo) {
+    std::string ref = m_config.manifest_ref;
+    if (ref.empty()) {
+        // The remote's default branch, else the clone's HEAD, else the usual names.
+        const std::string& r = m_config.remote;
+        for (const auto& c : {r + "/HEAD", std::string("HEAD"), r + "/main", r + "/master"}) {
+            if (repo.resolve_commit(c)) {
+                ref = c;
+                break;
+            }
+        }
+        if (ref.empty())
+            return common::fail(ErrorCode::input,
+                                "no manifest to read the triggers from: neither " + r +
+                                    "/HEAD, HEAD, " + r + "/main nor " + r +
+                                    "/master names a commit (give --manifest-ref)");
+    }
+    auto loaded = pipeline::load_project_manifest(&repo, "", ref == "HEAD" ? "HEAD^{commit}" : ref);
+    if (!loaded) return std::unexpected(loaded.error());
+    Triggers triggers;
+    for (const auto& e : loaded->environments) {
+        if (!e.trigger_branch.empty()) triggers[e.trigger_branch].push_back(e.name);
+    }
+    std::lock_guard lock(m_mutex);
+    m_manifest = std::make_shared<const components::Manifest>(std::move(*loaded));
+    m_triggers = std::move(triggers);
+    return {};
+}
+
+std::shared_ptr<const components::Manifest> Service::manifest() const {
+    std::lock_guard lock(m_mutex);
+    return m_manifest;
+}
+
+Triggers Service::triggers() const {
+    std::lock_guard lock(m_mutex);
+    return m_triggers;
+}
+
+common::Result<versioning::VersionStore*> Service::store() {
+    if (!t_store) {
+        auto opened = pipeline::open_store_at(m_store_url, m_root, false);
+        if (!opened) return std::unexpected(opened.error());
+        t_store = std::move(*opened);
+    }
+    return t_store.get();
+}
+
+bool Service::authorized(const httplib::Request& req, httplib::Response& res) const {
+    if (m_token.empty()) return true;
+    const std::string given = req.get_header_value("Authorization");
+    if (aws::equal_in_constant_time(given, "Bearer " + m_token)) return true;
+    reply(res, error_response(401, "unauthorized", "a bearer token is required (--api-token-file)"));
+    res.set_header("WWW-Authenticate", "Bearer");
+    return false;
+}
+
+void Service::api(const httplib::Request& req, httplib::Response& res,
+                  const std::function<Response(ApiContext&)>& answer) {
+    if (!authorized(req, res)) return;
+    auto s = store();
+    if (!s) return reply(res, error_response(500, "internal", s.error().message));
+    auto m = manifest();
+    auto repo = diff::Repository::open(m_root);
+    ApiContext c{**s, *m, repo ? &*repo : nullptr, m_config.version};
+    reply(res, answer(c));
+}
+
+common::Result<IntakeResult> Service::take(const Delivery& d) {
+    auto s = store();
+    if (!s) return std::unexpected(s.error());
+    auto out = take_delivery(d, triggers(), **s);
+    if (!out) return out;
+    m_metrics.count_delivery(out->result);
+    if (!out->jobs.empty() && m_workers) m_workers->wake();
+    return out;
+}
+
+Response intake_response(const IntakeResult& r) {
+    common::JsonOut j;
+    j.begin_object();
+    if (r.jobs.size() == 1) j.field("env", r.jobs[0].env).field("job", r.jobs[0].job);
+    if (r.jobs.size() > 1) {
+        j.key("jobs").begin_array();
+        for (const auto& q : r.jobs) j.begin_object().field("env", q.env).field("job", q.job).end_object();
+        j.end_array();
+    }
+    if (!r.reason.empty()) j.field("reason", r.reason);
+    j.field("result", r.result).end_object();
+    const int status = r.result == "pong" || r.result == "duplicate" ? 200 : 202;
+    return {status, "application/json", j.str(), {}};
+}
+
+// GitHub: size first (before reading), then the signature over the raw bytes (before
+// parsing), then the event.
+void Service::github(const httplib::Request& req, httplib::Response& res,
+                     const httplib::ContentReader& reader) {
+    struct InFlight {
+        std::atomic<std::size_t>& n;
+        explicit InFlight(std::atomic<std::size_t>& c) : n(c) { ++n; }
+        ~InFlight() { --n; }
+    } in_flight(m_in_flight);
+    res.set_header("Connection", "close");
+    if (!m_secrets)
+        return reply(res, error_response(404, "not_found",
+                                         "webhooks are off: no --webhook-secret-file"));
+    if (m_stopping) return reply(res, error_response(503, "shutting_down", "slipway is stopping"));
+    if (m_in_flight.load() > m_config.max_in_flight)
+        return reply(res, error_response(503, "queue_full", "too many deliveries at once"));
+    const auto length = req.get_header_value("Content-Length");
+    if (!length.empty() && std::strtoull(length.c_str(), nullptr, 10) > k_max_body)
+        return reply(res, error_response(413, "too_large", "the body is over 25 MB"));
+    std::string body;
+    bool too_large = false;
+    reader([&](const char* data, std::size_t n) {
+        if (body.size() + n > k_max_body) return !(too_large = true);
+        body.append(data, n);
+        return true;
+    });
+    if (too_large) return reply(res, error_response(413, "too_large", "the body is over 25 MB"));
+    if (!signature_valid(*m_secrets, req.get_header_value("X-Hub-Signature-256"), body))
+        return reply(res, error_response(401, "bad_signature",
+                                         "X-Hub-Signature-256 is missing or does not match"));
+    Delivery d{"github", req.get_header_value("X-GitHub-Delivery"),
+               req.get_header_value("X-GitHub-Event"), std::nullopt, pipeline::now_millis()};
+    if (d.id.empty())
+        return reply(res, error_response(400, "bad_request", "no X-GitHub-Delivery header"));
+    if (d.event == "push") {
+        auto push = parse_github_push(body);
+        if (!push) return reply(res, error_response(400, "bad_request", push.error().message));
+        d.push = std::move(*push);
+    }
+    auto out = take(d);
+    if (!out) return reply(res, error_response(500, "internal", out.error().message));
+    spdlog::info("serve: github delivery {} ({}): {} {}", d.id, d.event, out->result, out->reason);
+    reply(res, intake_response(*out));
+}
+
+PageRequest page_of(const httplib::Request& req) {
+    PageRequest p;
+    p.before = req.get_param_value("before");
+    if (req.has_param("limit")) {
+        const long n = std::atol(req.get_param_value("limit").c_str());
+        p.limit = static_cast<std::size_t>(std::clamp(n, 1L, 200L));
+    }
+    return p;
+}
+
+std::int64_t number(const std::string& text) {
+    return std::atoll(text.c_str());
+}
+
+void Service::routes(httplib::Server& server) {
+    auto get = [&](const std::string& route, std::function<Response(ApiContext&, const httplib::Request&)> f) {
+        server.Get(route, [this, f](const httplib::Request& req, httplib::Response& res) {
+            api(req, res, [&](ApiContext& c) { return f(c, req); });
+        });
+    };
+    server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+        common::JsonOut j;
+        j.begin_object().field("status", m_stopping ? "shutting_down" : "ok");
+        j.field("version", m_config.version).end_object();
+        reply(res, {m_stopping ? 503 : 200, "application/json", j.str(), {}});
+    });
+    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+        std::map<std::string, int> depth;
+        if (auto s = store()) {
+            for (const auto& [branch, envs] : triggers()) {
+                for (const auto& env : envs) {
+                    auto jobs = (*s)->jobs(env, 5);
+                    int n = 0;
+                    for (const auto& j : jobs ? *jobs : std::vector<versioning::JobRecord>{})
+                        n += j.status == versioning::JobStatus::pending ||
+                             j.status == versioning::JobStatus::running;
+                    depth[env] = n;
+                }
+            }
+        }
+        res.set_content(m_metrics.text(depth), "text/plain; version=0.0.4");
+    });
+    server.Post("/hooks/github", [this](const httplib::Request& req, httplib::Response& res,
+                                        const httplib::ContentReader& reader) {
+        github(req, res, reader);
+    });
+    get("/api/project", [](ApiContext& c, auto&) { return api_project(c); });
+    get("/api/environments", [](ApiContext& c, auto&) { return api_environments(c); });
+    get(R"(/api/environments/([^/]+)/deployments)", [](ApiContext& c, const httplib::Request& r) {
+        return api_environment_deployments(c, r.matches[1], page_of(r));
+    });
+    get("/api/components", [](ApiContext& c, auto&) { return api_components(c); });
+    get(R"(/api/components/([^/]+))", [](ApiContext& c, const httplib::Request& r) {
+        return api_component(c, r.matches[1], r.get_param_value("env"), page_of(r).limit);
+    });
+    get(R"(/api/components/([^/]+)/builds)", [](ApiContext& c, const httplib::Request& r) {
+        return api_component_builds(c, r.matches[1], page_of(r));
+    });
+    get(R"(/api/components/([^/]+)/deployments)", [](ApiContext& c, const httplib::Request& r) {
+        return api_component_deployments(c, r.matches[1], r.get_param_value("env"), page_of(r));
+    });
+    get("/api/runs", [](ApiContext& c, const httplib::Request& r) {
+        return api_runs(c, r.get_param_value("env"), page_of(r));
+    });
+    get(R"(/api/runs/([^/]+))", [](ApiContext& c, const httplib::Request& r) {
+        return api_run(c, r.matches[1]);
+    });
+    get(R"(/api/runs/([^/]+)/logs/([^/]+))", [](ApiContext& c, const httplib::Request& r) {
+        return api_log(c, r.matches[1], r.matches[2],
+                       std::strtoull(r.get_param_value("offset").c_str(), nullptr, 10));
+    });
+    get(R"(/api/deployments/(\d+))", [](ApiContext& c, const httplib::Request& r) {
+        return api_deployment(c, number(r.matches[1]));
+    });
+    get(R"(/api/deployments/(\d+)/compare/(\d+))", [](ApiContext& c, const httplib::Request& r) {
+        return api_compare(c, number(r.matches[1]), number(r.matches[2]));
+    });
+    get("/api/queue", [](ApiContext& c, auto&) { return api_queue(c); });
+    get(R"(/api/.*)", [](ApiContext&, const httplib::Request& r) {
+        return error_response(404, "not_found", "no API " + r.path);
+    });
+    server.Get(R"(/.*)", [](const httplib::Request& req, httplib::Response& res) {
+        reply(res, page(req.path));
+    });
+    // Anything else that is not a GET (or a POST of a webhook) is not allowed.
+    const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+        reply(res, error_response(405, "method_not_allowed", "only GET (and webhooks' POST)"));
+    };
+    server.Put(R"(/.*)", not_allowed);
+    server.Delete(R"(/.*)", not_allowed);
+    server.Patch(R"(/.*)", not_allowed);
+    server.Post(R"(/(?!hooks/github$).*)", not_allowed);
+    server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+        t_started = std::chrono::steady_clock::now();
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+        std::string route = req.path;
+        for (const char* prefix : {"/api/components/", "/api/runs/", "/api/deployments/",
+                                   "/api/environments/", "/components/", "/runs/", "/deployments/"}) {
+            if (route.starts_with(prefix)) route = std::string(prefix) + "{id}";
+        }
+        if (route.starts_with("/assets/")) route = "/assets/{file}";
+        const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - t_started);
+        m_metrics.observe_request(route, res.status, took);
+    });
+}
+
+// A branch's head that no event brought (events are best effort): queued as a delivery of
+// the reconciler, once per branch and head.
+void Service::reconcile_once() {
+    auto repo = diff::Repository::open(m_root);
+    if (!repo) return spdlog::warn("serve: reconciler: {}", repo.error().message);
+    if (auto fetched = diff::fetch(*repo, m_config.remote); !fetched)
+        spdlog::warn("serve: reconciler: {}", fetched.error().message);
+    if (auto ok = reload_manifest(*repo); !ok)
+        spdlog::warn("serve: reconciler: {}", ok.error().message);
+    auto s = store();
+    if (!s) return spdlog::warn("serve: reconciler: {}", s.error().message);
+    for (const auto& [branch, envs] : triggers()) {
+        auto head = repo->resolve_commit("refs/remotes/" + m_config.remote + "/" + branch);
+        if (!head) head = repo->resolve_commit("refs/heads/" + branch);
+        if (!head) continue;
+        bool known = true;
+        for (const auto& env : envs) {
+            auto last = (*s)->jobs(env, 1);
+            known = known && last && !last->empty() && last->front().head == *head;
+        }
+        if (known) continue;
+        Delivery d{"reconciler", branch + "@" + *head, "push",
+                   Push{"refs/heads/" + branch, branch, *head, "reconciler", false},
+                   pipeline::now_millis()};
+        auto out = take(d);
+        if (!out) spdlog::warn("serve: reconciler: {}", out.error().message);
+        else if (out->result != "duplicate")
+            spdlog::info("serve: reconciler: {} at {}: {} {}", branch, head->substr(0, 12),
+                         out->result, out->reason);
+    }
+}
+
+// An SQS message: stored (and deletable) unless the store failed.
+bool Service::take_queue_message(const QueueMessage& m) {
+    auto event = parse_codecommit_event(m.body);
+    Delivery d{"sqs", event ? event->id : m.id, "unreadable", std::nullopt, pipeline::now_millis()};
+    if (event) {
+        d.event = event->push ? "push" : event->detail_type;
+        d.push = event->push;
+    }
+    auto out = take(d);
+    if (!out) {
+        spdlog::error("serve: SQS message {}: {}", m.id, out.error().message);
+        return false;
+    }
+    spdlog::info("serve: SQS event {}: {} {}", d.id, out->result, out->reason);
+    return true;
+}
+
+common::Result<std::pair<std::string, int>> host_and_port(const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos)
+        return common::fail(ErrorCode::usage, "--listen: expected HOST:PORT, got '" + listen + "'");
+    char* end = nullptr;
+    const long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
+    if (*end != '\0' || port < 0 || port > 65535)
+        return common::fail(ErrorCode::usage, "--listen: bad port in '" + listen + "'");
+    return std::pair{listen.substr(0, colon), static_cast<int>(port)};
+}
+
+common::Result<int> Service::run(const std::function<void(const std::string&)>& ready) {
+    // Signals go to sigwait() below, not to whichever thread: blocked before any thread starts.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    auto where = host_and_port(m_config.listen);
+    if (!where) return std::unexpected(where.error());
+    httplib::Server server;
+    server.set_read_timeout(std::chrono::seconds(10));
+    server.set_write_timeout(std::chrono::seconds(10));
+    server.set_keep_alive_timeout(5);
+    server.set_payload_max_length(k_max_body);
+    routes(server);
+    int port = where->second;
+    if (port == 0) port = server.bind_to_any_port(where->first);
+    else if (!server.bind_to_port(where->first, port)) port = -1;
+    if (port < 0)
+        return common::fail(ErrorCode::external, "cannot listen on " + m_config.listen);
+    std::size_t count = m_config.workers;
+    if (count == 0) {
+        for (const auto& [branch, envs] : triggers()) count += envs.size();
+    }
+    WorkerConfig wc{m_root, m_config.remote, m_store_url, m_config.state_dir,
+                    pipeline::lease_owner("serve"), m_config.claim_ttl, std::chrono::seconds(5),
+                    {}};
+    m_workers = std::make_unique<Workers>(wc, std::max<std::size_t>(count, 1), m_metrics);
+    m_workers->start();
+    std::thread http([&server] { server.listen_after_bind(); });
+    std::unique_ptr<SqsPoller> sqs;
+    if (!m_config.sqs_queue.empty()) {
+        sqs = std::make_unique<SqsPoller>(m_config.sqs_queue,
+                                          [this](const QueueMessage& m) { return take_queue_message(m); });
+        sqs->start();
+    }
+    std::mutex reconcile_mutex;
+    std::condition_variable reconcile_wake;
+    std::thread reconciler([&] {
+        if (m_config.reconcile_every.count() == 0) return;  // off: events only
+        std::unique_lock lock(reconcile_mutex);
+        do {
+            lock.unlock();
+            reconcile_once();
+            lock.lock();
+        } while (!reconcile_wake.wait_for(lock, m_config.reconcile_every, [&] { return m_stopping.load(); }));
+    });
+    const std::string url = "http://" + where->first + ":" + std::to_string(port);
+    spdlog::info("serve: listening on {}", url);
+    if (ready) ready(url);
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("serve: {} received: stopping (running jobs get {} s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                 m_config.grace.count() / 1000);
+    m_stopping = true;
+    {
+        std::lock_guard lock(reconcile_mutex);
+    }
+    reconcile_wake.notify_all();
+    server.stop();
+    http.join();
+    if (sqs) sqs->stop();
+    reconciler.join();
+    m_workers->stop(m_config.grace);
+    spdlog::info("serve: stopped");
+    return 0;
+}
+
+}  // namespace
+
+common::Result<int> serve(const Config& config, const std::function<void(const std::string&)>& ready) {
+    Service s(config);
+    if (auto ok = s.open(); !ok) return std::unexpected(ok.error());
+    return s.run(ready);
+}
+
+}  // namespace service

@@ -1,0 +1,123 @@
+// See webhook.hpp.
+#include "service/webhook.hpp"
+
+#include <rapidjson/document.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "aws/crypto.hpp"
+
+namespace service {
+namespace {
+
+using common::ErrorCode;
+
+std::string string_at(const rapidjson::Value& v, const char* key) {
+    auto it = v.FindMember(key);
+    return it != v.MemberEnd() && it->value.IsString()
+               ? std::string(it->value.GetString(), it->value.GetStringLength())
+               : "";
+}
+
+bool is_zero_id(const std::string& id) {
+    return !id.empty() && id.find_first_not_of('0') == std::string::npos;
+}
+
+std::string branch_of(const std::string& ref) {
+    constexpr std::string_view heads = "refs/heads/";
+    return ref.starts_with(heads) ? ref.substr(heads.size()) : "";
+}
+
+}  // namespace
+
+common::Result<Secrets> load_secrets(const std::string& file, const std::string& env_value) {
+    std::string text = env_value;
+    if (!file.empty()) {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) return common::fail(ErrorCode::input, "cannot read webhook secret file " + file);
+        std::stringstream s;
+        s << in.rdbuf();
+        text = s.str();
+    }
+    Secrets out;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+        if (!line.empty()) out.values.push_back(line);
+    }
+    if (out.values.empty())
+        return common::fail(ErrorCode::input,
+                            file.empty() ? "SLIPWAY_WEBHOOK_SECRET is empty"
+                                         : "webhook secret file " + file + " holds no secret");
+    return out;
+}
+
+std::string sign(std::string_view secret, std::string_view body) {
+    return "sha256=" + aws::to_hex(aws::hmac_sha256(secret, body));
+}
+
+bool signature_valid(const Secrets& secrets, std::string_view header, std::string_view body) {
+    if (!header.starts_with("sha256=") || header.size() != 7 + 64) return false;
+    bool any = false;
+    for (const auto& secret : secrets.values) any |= aws::equal_in_constant_time(sign(secret, body), header);
+    return any;
+}
+
+common::Result<Push> parse_github_push(std::string_view body) {
+    rapidjson::Document d;
+    d.Parse(body.data(), body.size());
+    if (d.HasParseError() || !d.IsObject())
+        return common::fail(ErrorCode::input, "push event: the body is not a JSON object");
+    Push p;
+    p.ref = string_at(d, "ref");
+    p.head = string_at(d, "after");
+    if (p.ref.empty() || p.head.empty())
+        return common::fail(ErrorCode::input, "push event: no 'ref' or 'after'");
+    p.branch = branch_of(p.ref);
+    auto deleted = d.FindMember("deleted");
+    p.deleted = (deleted != d.MemberEnd() && deleted->value.IsBool() && deleted->value.GetBool()) ||
+                is_zero_id(p.head);
+    if (auto pusher = d.FindMember("pusher"); pusher != d.MemberEnd() && pusher->value.IsObject())
+        p.actor = string_at(pusher->value, "name");
+    if (auto sender = d.FindMember("sender"); p.actor.empty() && sender != d.MemberEnd() &&
+                                              sender->value.IsObject())
+        p.actor = string_at(sender->value, "login");
+    if (!p.actor.empty()) p.actor = "github:" + p.actor;
+    return p;
+}
+
+common::Result<QueueEvent> parse_codecommit_event(std::string_view body) {
+    rapidjson::Document d;
+    d.Parse(body.data(), body.size());
+    if (d.HasParseError() || !d.IsObject())
+        return common::fail(ErrorCode::input, "queue message: the body is not a JSON object");
+    QueueEvent e;
+    e.id = string_at(d, "id");
+    e.detail_type = string_at(d, "detail-type");
+    if (e.id.empty()) return common::fail(ErrorCode::input, "queue message: the event has no id");
+    auto detail = d.FindMember("detail");
+    if (e.detail_type != "CodeCommit Repository State Change" || detail == d.MemberEnd() ||
+        !detail->value.IsObject())
+        return e;
+    const auto& v = detail->value;
+    Push p;
+    p.ref = string_at(v, "referenceFullName");
+    if (p.ref.empty() && string_at(v, "referenceType") == "branch")
+        p.ref = "refs/heads/" + string_at(v, "referenceName");
+    p.branch = branch_of(p.ref);
+    p.head = string_at(v, "commitId");
+    p.deleted = string_at(v, "event") == "referenceDeleted" || p.head.empty();
+    const std::string caller = string_at(v, "callerUserArn");
+    p.actor = caller.empty() ? "" : "codecommit:" + caller.substr(caller.rfind('/') + 1);
+    e.push = p;
+    return e;
+}
+
+std::string ignore_reason(const Push& push) {
+    if (push.deleted) return "branch " + push.ref + " was deleted";
+    if (push.branch.empty()) return push.ref + " is not a branch";
+    return "";
+}
+
+}  // namespace service

@@ -1,0 +1,264 @@
+// `slipway serve` end to end: a signed GitHub push to dev is fetched from a bare origin,
+// run through the pipeline on moto and deployed to test; replays, bad signatures and
+// oversized bodies change nothing; SIGTERM lets the running job finish and keeps the waiting
+// one for the next start; two replicas on one store run every job once.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "serve_fixture.hpp"
+
+namespace serve_test {
+namespace {
+
+TEST_F(Serve, AMergeToDevIsFetchedRunAndDeployedToTest) {
+    ServeProcess serve;
+    ASSERT_TRUE(serve.start(env, serve_args())) << serve.log();
+    const std::string head = push_change("api", "v2");  // the clone does not have it yet
+
+    auto r = deliver(serve.url, "d-1", "push", push_body("refs/heads/dev", head));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 202) << r->body;
+    EXPECT_NE(r->body.find(R"("result":"queued")"), std::string::npos) << r->body;
+    const auto job = job_of(r);
+    ASSERT_GT(job, 0);
+    EXPECT_EQ(wait_for_job(serve.url, job), "succeeded") << serve.log();
+
+    // The stack has the images of that commit (the aws CLI says so), and the store recorded it.
+    EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(head.substr(0, 12)), std::string::npos);
+    EXPECT_EQ(sql("SELECT commit_id, status FROM deployments WHERE env = 'test'"),
+              head + "|succeeded\n");
+    EXPECT_EQ(sql("SELECT trigger, actor FROM runs"), "github:d-1|github:alice\n");
+
+    // The same delivery again (GitHub's redelivery): 200, nothing new.
+    r = deliver(serve.url, "d-1", "push", push_body("refs/heads/dev", head));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_NE(r->body.find("duplicate"), std::string::npos);
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs"), "1\n");
+
+    // The history over HTTP: the run and the component's deployment.
+    auto runs = get_json(serve.url, "/api/runs?env=test");
+    ASSERT_TRUE(runs.HasMember("runs"));
+    ASSERT_EQ(runs["runs"].Size(), 1u);
+    EXPECT_EQ(std::string(runs["runs"][0]["head"].GetString()), head);
+    EXPECT_EQ(std::string(runs["runs"][0]["status"].GetString()), "succeeded");
+    EXPECT_EQ(serve.terminate(std::chrono::seconds(30)), 0) << serve.log();
+    EXPECT_EQ(serve.log().find(k_webhook_secret), std::string::npos);
+    EXPECT_EQ(serve.log().find(k_secret), std::string::npos);
+}
+
+TEST_F(Serve, WhatIsNotAValidPushForATriggerBranchQueuesNothing) {
+    ServeProcess serve;
+    ASSERT_TRUE(serve.start(env, serve_args())) << serve.log();
+    const std::string head = push_change("api", "v2");
+    const std::string body = push_body("refs/heads/dev", head);
+
+    auto r = deliver(serve.url, "bad-sig", "push", body, signature(body, "not-the-secret"));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 401);
+    r = deliver(serve.url, "no-sig", "push", body, "sha256=");
+    EXPECT_EQ(r->status, 401);
+    r = deliver(serve.url, "p", "ping", R"({"zen":"Keep it logically awesome."})");
+    EXPECT_EQ(r->status, 200);
+    EXPECT_NE(r->body.find("pong"), std::string::npos);
+    r = deliver(serve.url, "tag", "push", push_body("refs/tags/v1", head));
+    EXPECT_EQ(r->status, 202);
+    EXPECT_NE(r->body.find("ignored"), std::string::npos);
+    r = deliver(serve.url, "main", "push", push_body("refs/heads/main", head));
+    EXPECT_NE(r->body.find("no environment triggers on branch 'main'"), std::string::npos);
+    r = deliver(serve.url, "gone", "push", push_body("refs/heads/dev", head, true));
+    EXPECT_NE(r->body.find("ignored"), std::string::npos);
+    r = deliver(serve.url, "junk", "push", "{not json");
+    EXPECT_EQ(r->status, 400);
+
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs"), "0\n");
+    // Unsigned deliveries are not even recorded; the rest are, with their result.
+    EXPECT_EQ(sql("SELECT id || ' ' || result FROM deliveries ORDER BY id"),
+              "gone ignored\nmain ignored\np pong\ntag ignored\n");
+    EXPECT_EQ(serve.log().find(k_webhook_secret), std::string::npos);
+}
+
+std::string fmt_chunk(const std::string& data) {
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    return size + data + "\r\n";
+}
+
+// Raw HTTP on a socket: what cpp-httplib's client would not send.
+std::string raw_request(const std::string& url, const std::string& head, std::size_t body_bytes) {
+    const int port = std::stoi(url.substr(url.rfind(':') + 1));
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        return "";
+    }
+    (void)!::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+    const std::string chunk(64 * 1024, 'x');
+    for (std::size_t sent = 0; sent < body_bytes; sent += chunk.size()) {
+        const std::string framed = fmt_chunk(chunk);
+        if (::send(fd, framed.data(), framed.size(), MSG_NOSIGNAL) < 0) break;
+    }
+    std::string answer(4096, '\0');
+    const auto n = ::recv(fd, answer.data(), answer.size(), 0);
+    ::close(fd);
+    return n > 0 ? answer.substr(0, static_cast<std::size_t>(n)) : "";
+}
+
+TEST_F(Serve, BodiesOver25MegabytesAreRefusedBeforeTheyAreRead) {
+    ServeProcess serve;
+    ASSERT_TRUE(serve.start(env, serve_args())) << serve.log();
+    // Content-Length alone decides: nothing of the body is sent.
+    auto answer = raw_request(serve.url,
+                              "POST /hooks/github HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\n"
+                              "X-GitHub-Delivery: big\r\nContent-Length: 26214401\r\n\r\n",
+                              0);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer;
+    // Chunked: counted as it arrives.
+    answer = raw_request(serve.url,
+                         "POST /hooks/github HTTP/1.1\r\nHost: x\r\nX-GitHub-Event: push\r\n"
+                         "X-GitHub-Delivery: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+                         26u * 1024 * 1024);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer.substr(0, 200);
+    EXPECT_EQ(sql("SELECT count(*) FROM deliveries"), "0\n");
+    // The service still answers.
+    auto r = deliver(serve.url, "p", "ping", "{}");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(Serve, SigtermLetsTheRunningJobFinishAndTheNextStartRunsTheWaitingOne) {
+    std::ofstream(gate) << "held\n";
+    auto serve = std::make_unique<ServeProcess>();
+    ASSERT_TRUE(serve->start(env, serve_args("--grace 60"))) << serve->log();
+    const std::string first = push_change("api", "v2");
+    const auto one = job_of(deliver(serve->url, "d-1", "push", push_body("refs/heads/dev", first)));
+    ASSERT_TRUE(wait_running(serve->url, one)) << serve->log();
+    const std::string second = push_change("web", "v2");
+    const auto two = job_of(deliver(serve->url, "d-2", "push", push_body("refs/heads/dev", second)));
+    ASSERT_GT(two, one);
+
+    // The gate is released while serve is stopping.
+    std::thread release([&] {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        std::filesystem::remove(gate);
+    });
+    EXPECT_EQ(serve->terminate(std::chrono::seconds(60)), 0) << serve->log();
+    release.join();
+    EXPECT_EQ(sql("SELECT id || ' ' || status FROM jobs ORDER BY id"),
+              std::to_string(one) + " succeeded\n" + std::to_string(two) + " pending\n");
+    EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(first.substr(0, 12)), std::string::npos);
+
+    serve = std::make_unique<ServeProcess>();
+    ASSERT_TRUE(serve->start(env, serve_args())) << serve->log();
+    EXPECT_EQ(wait_for_job(serve->url, two), "succeeded") << serve->log();
+    EXPECT_NE(stack_parameter("shop-test", "WebImage").find(second.substr(0, 12)), std::string::npos);
+    // Each build number once: api #1 (first), web #1 (first), web #2 (second).
+    EXPECT_EQ(sql("SELECT component || '#' || build_number FROM builds WHERE status = 'succeeded' "
+                  "ORDER BY component, build_number"),
+              "api#1\nweb#1\nweb#2\n");
+}
+
+TEST_F(Serve, TwoReplicasOnOneStoreRunEveryJobOnceAndOneAtATimePerEnvironment) {
+    const std::string store = "sqlite:" + (scratch.path() / "team.db").string();
+    ServeProcess a, b;
+    ASSERT_TRUE(a.start(env, serve_args("--store " + store))) << a.log();
+    ASSERT_TRUE(b.start(env, serve_args("--store " + store))) << b.log();
+    std::vector<std::int64_t> jobs;
+    for (int i = 0; i < 3; ++i) {
+        const std::string head = push_change(i % 2 ? "web" : "api", "v" + std::to_string(i + 2));
+        auto& replica = i % 2 ? b : a;
+        jobs.push_back(job_of(deliver(replica.url, "d-" + std::to_string(i), "push",
+                                      push_body("refs/heads/dev", head))));
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    // The last one always runs; earlier waiting ones may have been superseded by it.
+    EXPECT_EQ(wait_for_job(a.url, jobs.back()), "succeeded") << a.log() << b.log();
+    const std::string db = (scratch.path() / "team.db").string();
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE attempts > 1", db), "0\n");
+    // No two runs of test overlapped.
+    EXPECT_EQ(sql("SELECT count(*) FROM runs r1 JOIN runs r2 ON r1.id < r2.id WHERE r1.env = "
+                  "r2.env AND r1.started_at < r2.finished_at AND r2.started_at < r1.finished_at",
+                  db),
+              "0\n");
+    EXPECT_EQ(sql("SELECT count(DISTINCT run_id) = count(*) FROM jobs WHERE run_id != ''", db),
+              "1\n");
+}
+
+TEST_F(Serve, AReplicaKilledMidRunIsTakenOverAfterItsClaimExpires) {
+    const std::string store = "sqlite:" + (scratch.path() / "team.db").string();
+    std::ofstream(gate) << "held\n";
+    ServeProcess a;
+    ASSERT_TRUE(a.start(env, serve_args("--store " + store + " --claim-ttl 2"))) << a.log();
+    const std::string head = push_change("api", "v2");
+    const auto job = job_of(deliver(a.url, "d-1", "push", push_body("refs/heads/dev", head)));
+    ASSERT_TRUE(wait_running(a.url, job)) << a.log();
+    ASSERT_TRUE(wait_for_sql("SELECT count(*) FROM runs WHERE status = 'running'", "1\n",
+                             (scratch.path() / "team.db").string()))
+        << a.log();
+    a.kill9();
+    std::filesystem::remove(gate);
+    ServeProcess b;
+    ASSERT_TRUE(b.start(env, serve_args("--store " + store + " --claim-ttl 2"))) << b.log();
+    EXPECT_EQ(wait_for_job(b.url, job), "succeeded") << b.log();
+    const std::string db = (scratch.path() / "team.db").string();
+    EXPECT_EQ(sql("SELECT attempts FROM jobs", db), "2\n");
+    EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(head.substr(0, 12)), std::string::npos);
+    // The killed replica's run is marked interrupted, the taker's succeeded.
+    EXPECT_EQ(sql("SELECT status FROM runs ORDER BY started_at", db), "interrupted\nsucceeded\n");
+}
+
+TEST_F(Serve, ABurstOfPushesRunsAtMostTwiceAndDeploysTheNewest) {
+    std::ofstream(gate) << "held\n";
+    ServeProcess serve;
+    ASSERT_TRUE(serve.start(env, serve_args())) << serve.log();
+    std::string head;
+    std::vector<std::int64_t> jobs;
+    for (int i = 0; i < 5; ++i) {
+        head = push_change(i % 2 ? "web" : "api", "v" + std::to_string(i + 2));
+        auto r = deliver(serve.url, "burst-" + std::to_string(i), "push",
+                         push_body("refs/heads/dev", head));
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 202) << r->body;
+        jobs.push_back(job_of(r));
+        if (i == 0) {
+            ASSERT_TRUE(wait_running(serve.url, jobs[0])) << serve.log();
+        }
+    }
+    // The same commit delivered twice (two hooks on one repository): one job.
+    auto again = deliver(serve.url, "burst-again", "push", push_body("refs/heads/dev", head));
+    EXPECT_NE(again->body.find("dropped"), std::string::npos) << again->body;
+    std::filesystem::remove(gate);
+    EXPECT_EQ(wait_for_job(serve.url, jobs.back()), "succeeded") << serve.log();
+    EXPECT_EQ(wait_for_job(serve.url, jobs.front()), "succeeded");
+    EXPECT_EQ(sql("SELECT count(*) FROM runs"), "2\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE status = 'superseded'"), "3\n");
+    EXPECT_NE(stack_parameter("shop-test", "WebImage").find(head.substr(0, 12)), std::string::npos);
+}
+
+TEST_F(Serve, AJobPastTheGraceIsCancelledAndItsEnvironmentFreedForTheNextStart) {
+    std::ofstream(gate) << "held\n";
+    auto serve = std::make_unique<ServeProcess>();
+    ASSERT_TRUE(serve->start(env, serve_args("--grace 1"))) << serve->log();
+    const std::string head = push_change("api", "v2");
+    const auto job = job_of(deliver(serve->url, "d-1", "push", push_body("refs/heads/dev", head)));
+    ASSERT_TRUE(wait_running(serve->url, job)) << serve->log();
+    EXPECT_EQ(serve->terminate(std::chrono::seconds(30)), 0) << serve->log();
+    EXPECT_EQ(sql("SELECT status FROM jobs"), "interrupted\n");
+    EXPECT_EQ(sql("SELECT status FROM runs"), "cancelled\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM deployments"), "0\n");
+    // The next push after a restart runs, and builds api once more under a new number.
+    std::filesystem::remove(gate);
+    serve = std::make_unique<ServeProcess>();
+    ASSERT_TRUE(serve->start(env, serve_args())) << serve->log();
+    const std::string next = push_change("web", "v2");
+    const auto job2 = job_of(deliver(serve->url, "d-2", "push", push_body("refs/heads/dev", next)));
+    EXPECT_EQ(wait_for_job(serve->url, job2), "succeeded") << serve->log();
+    EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(next.substr(0, 12)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace serve_test
