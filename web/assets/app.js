@@ -15,6 +15,7 @@ const k_routes = [
 ];
 
 let g_current = null;  // the AbortController of the page on screen
+let g_shown = '';      // the path and query of the page on screen
 
 function match(pathname) {
   for (const route of k_routes) {
@@ -31,12 +32,27 @@ function markNav(nav) {
   }
 }
 
+// Scrolls to the element the URL's fragment names (opening it when it is a <details>).
+function reveal(hash) {
+  const target = hash && document.getElementById(decodeURIComponent(hash.slice(1)));
+  if (!target) return;
+  if (target.tagName === 'DETAILS') target.open = true;
+  target.scrollIntoView();
+  const focusable = target.matches('details') ? target.querySelector('summary') : target;
+  if (focusable) focusable.focus({ preventScroll: true });
+}
+
 async function render({ focus }) {
+  const url = new URL(location.href);
+  if (url.pathname + url.search === g_shown) {  // only the fragment changed (Back, Forward)
+    reveal(url.hash);
+    return;
+  }
+  g_shown = url.pathname + url.search;
   if (g_current) g_current.abort();
   const controller = new AbortController();
   g_current = controller;
   const main = document.getElementById('main');
-  const url = new URL(location.href);
   const found = match(url.pathname);
   if (!found) {
     document.title = 'Not found · slipway';
@@ -63,6 +79,7 @@ async function render({ focus }) {
 
 /** Shows `href` (an in-app URL); `replace` rewrites the current history entry instead. */
 export function navigate(href, { replace = false } = {}) {
+  g_shown = '';  // render even when only the query is the same (a filter applied again)
   if (replace) history.replaceState(null, '', href);
   else history.pushState(null, '', href);
   render({ focus: !replace });
@@ -80,7 +97,8 @@ function onClick(event) {
   if (!match(url.pathname)) return;
   event.preventDefault();
   if (url.pathname === location.pathname && url.search === location.search && url.hash) {
-    location.hash = url.hash;
+    history.pushState(null, '', url.hash);
+    reveal(url.hash);
     return;
   }
   navigate(url.pathname + url.search + url.hash);

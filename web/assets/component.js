@@ -46,31 +46,8 @@ export async function render(main, [name], { signal, url, navigate }) {
     deployments: data.deployments.filter((d) => inRange(f, d.started_at)),
   };
   const timeline = h('div', null, timelineOf(state));
-  const buildRows = h('tbody');
-  const depRows = h('tbody');
-  buildRows.append(...state.builds.map((b) => buildRow(state, b)));
-  depRows.append(...deploymentRows(state, state.deployments));
-
-  const moreBuilds = olderButton('Load older builds', data.builds_next, async (cursor) => {
-    const page = await getJson(withQuery(apiPath('components', name, 'builds'),
-      { limit: k_page, before: cursor, since: q.since, until: q.until }), { signal });
-    const fresh = page.builds.filter((b) => inRange(f, b.started_at));
-    state.builds.push(...fresh);
-    buildRows.append(...fresh.map((b) => buildRow(state, b)));
-    timeline.replaceChildren(timelineOf(state));
-    return page.next;
-  });
-  const moreDeps = olderButton('Load older deployments', data.deployments_next, async (cursor) => {
-    const page = await getJson(withQuery(apiPath('components', name, 'deployments'),
-      { limit: k_page, before: cursor, ...q }), { signal });
-    const fresh = page.deployments.filter((d) => inRange(f, d.started_at));
-    const all = state.deployments.concat(fresh);
-    state.deployments = all;
-    depRows.replaceChildren(...deploymentRows(state, all));
-    timeline.replaceChildren(timelineOf(state));
-    return page.next;
-  });
-
+  const redraw = () => timeline.replaceChildren(timelineOf(state));
+  const ctx = { state, name, q, signal, redraw };
   main.replaceChildren(
     heading(comp.name, ' ', h('span', { class: 'kind' }, comp.kind || 'image')),
     h('p', { class: 'muted' },
@@ -80,17 +57,47 @@ export async function render(main, [name], { signal, url, navigate }) {
         : null, '.'),
     filterForm(proj, f, (next) => navigate(`${links.component(name)}${next ? '?' + next : ''}`)),
     h('section', { 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, 'Timeline'), timeline),
-    h('section', { 'aria-labelledby': 'deps-title' }, h('h2', { id: 'deps-title' }, 'Deployments'),
-      table(`Deployments of ${comp.name}${f.env ? ' to ' + f.env : ''}, newest first`,
-        ['Deployment', 'Environment', 'Status', 'Kind', 'Build', 'Image', 'Commit', 'Actor', 'Finished', ''],
-        depRows, { class: 'deployments' }),
-      moreDeps),
-    h('section', { 'aria-labelledby': 'builds-title' }, h('h2', { id: 'builds-title' }, 'Builds'),
-      table(`Builds of ${comp.name}, newest first`,
-        ['Build', 'Status', 'Commit', 'Image', 'Started', 'Took', 'Run', 'Log'], buildRows, { class: 'builds' }),
-      moreBuilds));
-  if (!state.builds.length) buildRows.append(emptyRow(8, 'No builds in this view.'));
-  if (!state.deployments.length) depRows.append(emptyRow(10, 'No deployments in this view.'));
+    deploymentsSection(ctx, data.deployments_next),
+    buildsSection(ctx, data.builds_next));
+}
+
+// The deployments table; "Load older" fetches the next page (the rows are redrawn, since
+// each links to the previous deployment of its environment).
+function deploymentsSection({ state, name, q, signal, redraw }, next) {
+  const rows = h('tbody', null, deploymentRows(state, state.deployments));
+  if (!state.deployments.length) rows.append(emptyRow(10, 'No deployments in this view.'));
+  const more = olderButton('Load older deployments', next, async (cursor) => {
+    const page = await getJson(withQuery(apiPath('components', name, 'deployments'),
+      { limit: k_page, before: cursor, ...q }), { signal });
+    state.deployments = state.deployments.concat(page.deployments.filter((d) => inRange(state.f, d.started_at)));
+    rows.replaceChildren(...deploymentRows(state, state.deployments));
+    redraw();
+    return page.next;
+  });
+  return h('section', { 'aria-labelledby': 'deps-title' }, h('h2', { id: 'deps-title' }, 'Deployments'),
+    table(`Deployments of ${name}${state.f.env ? ' to ' + state.f.env : ''}, newest first`,
+      ['Deployment', 'Environment', 'Status', 'Kind', 'Build', 'Image', 'Commit', 'Actor', 'Finished', ''],
+      rows, { class: 'deployments' }),
+    more);
+}
+
+function buildsSection({ state, name, q, signal, redraw }, next) {
+  const rows = h('tbody', null, state.builds.map((b) => buildRow(state, b)));
+  if (!state.builds.length) rows.append(emptyRow(8, 'No builds in this view.'));
+  const more = olderButton('Load older builds', next, async (cursor) => {
+    const page = await getJson(withQuery(apiPath('components', name, 'builds'),
+      { limit: k_page, before: cursor, since: q.since, until: q.until }), { signal });
+    const fresh = page.builds.filter((b) => inRange(state.f, b.started_at));
+    if (!state.builds.length && fresh.length) rows.replaceChildren();
+    state.builds.push(...fresh);
+    rows.append(...fresh.map((b) => buildRow(state, b)));
+    redraw();
+    return page.next;
+  });
+  return h('section', { 'aria-labelledby': 'builds-title' }, h('h2', { id: 'builds-title' }, 'Builds'),
+    table(`Builds of ${name}, newest first`,
+      ['Build', 'Status', 'Commit', 'Image', 'Started', 'Took', 'Run', 'Log'], rows, { class: 'builds' }),
+    more);
 }
 
 function emptyRow(span, text) {

@@ -5,22 +5,25 @@
 // few seconds; when one starts or ends, the matrix is fetched again.
 import { every, getJson, project, withQuery } from './api.js';
 import {
-  badge, buildNo, commitLink, duration, h, heading, imageTag, links, millisBetween, table, timeAgo,
+  badge, buildNo, commitLink, duration, h, heading, imageTag, links, millisBetween, olderButton, table,
+  timeAgo,
 } from './dom.js';
 
 const k_recent_runs = 10;
+const k_components = 200;  // a page of the matrix: the API's largest page
 
 /** Renders the page into `main`. */
 export async function render(main, _params, { signal }) {
   const [proj, envs, comps, runs] = await Promise.all([
     project(),
     getJson('/api/environments', { signal }),
-    getJson('/api/components', { signal }),
+    getJson(withQuery('/api/components', { limit: k_components }), { signal }),
     getJson(withQuery('/api/runs', { limit: k_recent_runs }), { signal }),
   ]);
-  const view = { proj, envs: envs.environments, comps: comps.components };
+  performance.mark('slipway:matrix-data');  // the benchmark splits API time from render time
+  const view = { proj, envs: envs.environments, comps: comps.components, next: comps.next ?? null };
   const summary = h('section', { 'aria-labelledby': 'envs-title' }, envSection(view));
-  const grid = h('section', { 'aria-labelledby': 'matrix-title' }, matrixSection(view));
+  const grid = h('section', { 'aria-labelledby': 'matrix-title' }, matrixSection(view, signal));
   const recent = h('section', { 'aria-labelledby': 'runs-title' }, runsSection(runs.runs));
   main.replaceChildren(heading(proj.name), summary, grid, recent);
   performance.mark('slipway:matrix-rendered');
@@ -32,11 +35,11 @@ export async function render(main, _params, { signal }) {
     const key = runsKey(fresh.runs);
     if (key === last) return;
     last = key;
-    const [e, c] = await Promise.all([
-      getJson('/api/environments', { signal }), getJson('/api/components', { signal })]);
-    Object.assign(view, { envs: e.environments, comps: c.components });
+    const [e, c] = await Promise.all([getJson('/api/environments', { signal }),
+      getJson(withQuery('/api/components', { limit: Math.max(k_components, view.comps.length) }), { signal })]);
+    Object.assign(view, { envs: e.environments, comps: c.components, next: c.next ?? null });
     summary.replaceChildren(envSection(view));
-    grid.replaceChildren(matrixSection(view));
+    grid.replaceChildren(matrixSection(view, signal));
     recent.replaceChildren(runsSection(fresh.runs));
   });
 }
@@ -113,17 +116,29 @@ function cell(view, comp, env) {
     note ? h('span', { class: 'note' }, note) : null);
 }
 
-function matrixSection(view) {
-  const rows = view.comps.map((c) => h('tr', null,
+// The matrix; when the API pages the components, "More components" fetches the next page.
+function matrixSection(view, signal) {
+  const body = h('tbody', null, view.comps.map((c) => componentRow(view, c)));
+  const more = olderButton('More components', view.next, async (cursor) => {
+    const page = await getJson(withQuery('/api/components', { limit: k_components, before: cursor }), { signal });
+    view.comps.push(...page.components);
+    body.append(...page.components.map((c) => componentRow(view, c)));
+    return page.next ?? null;
+  });
+  return [h('h2', { id: 'matrix-title' }, 'What is deployed where'),
+    table(`Components by environment`, ['Component', 'Latest build', ...view.envs.map((e) => e.name)], body,
+      { class: 'matrix', style: `--envs:${view.envs.length}` }),
+    more];
+}
+
+function componentRow(view, c) {
+  return h('tr', null,
     h('th', { scope: 'row' }, h('a', { href: links.component(c.name) }, c.name),
       c.kind && c.kind !== 'image' ? h('span', { class: 'kind' }, c.kind) : null),
     h('td', { class: 'latest' }, c.latest_build
       ? [buildNo(c.latest_build.build_number), ' ', badge(c.latest_build.status), ' ', timeAgo(c.latest_build.started_at)]
       : h('span', { class: 'muted' }, '–')),
-    view.envs.map((e) => cell(view, c, e))));
-  return [h('h2', { id: 'matrix-title' }, 'What is deployed where'),
-    table(`Components (${view.comps.length}) by environment`,
-      ['Component', 'Latest build', ...view.envs.map((e) => e.name)], rows, { class: 'matrix' })];
+    view.envs.map((e) => cell(view, c, e)));
 }
 
 /** The table of runs shared with the queue page. */
@@ -139,6 +154,6 @@ export function runsTable(caption, runs) {
 
 function runsSection(runs) {
   return [h('h2', { id: 'runs-title' }, 'Latest runs'),
-    runs.length ? runsTable(`The ${runs.length} latest runs`, runs) : h('p', null, 'No run yet.'),
+    runs.length ? runsTable(`Latest runs (${runs.length})`, runs) : h('p', null, 'No run yet.'),
     h('p', null, h('a', { href: '/queue#runs' }, 'All runs, the queue and webhook deliveries'))];
 }

@@ -57,14 +57,14 @@ function queueOf(q) {
     q.environments.map((e) => h('tr', null, h('th', { scope: 'row' }, e.env),
       h('td', null, e.branch ? h('code', null, e.branch) : '–'), h('td', null, jobCell(e.running)), h('td', null, jobCell(e.pending)))),
     { class: 'queue' });
-  const jobs = table(`The latest ${q.jobs.length} jobs`,
+  const jobs = table(`Latest jobs (${q.jobs.length})`,
     ['Job', 'Environment', 'Status', 'Head', 'Trigger', 'Actor', 'Created', 'Run', 'Why'],
     q.jobs.map((j) => h('tr', null, h('td', null, `#${j.id}`), h('td', null, j.env), h('td', null, badge(j.status)),
       h('td', null, h('code', { title: j.head }, (j.head || '').slice(0, 10))), h('td', null, j.trigger),
       h('td', null, j.actor || ''), h('td', null, timeAgo(j.created_at)),
       h('td', null, j.run_id ? h('a', { href: links.run(j.run_id) }, h('code', null, j.run_id)) : '–'),
       h('td', null, j.reason || ''))));
-  const deliveries = table(`The latest ${q.deliveries.length} webhook deliveries`,
+  const deliveries = table(`Latest webhook deliveries (${q.deliveries.length})`,
     ['Received', 'Source', 'Event', 'Ref', 'Head', 'Result', 'Reason', 'Job'],
     q.deliveries.map((d) => h('tr', null, h('td', null, timeAgo(d.received_at)), h('td', null, d.source),
       h('td', null, d.event), h('td', null, d.ref ? h('code', null, d.ref) : ''),
