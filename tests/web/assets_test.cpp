@@ -45,10 +45,12 @@ TEST(WebAssets, EveryFileIsEmbeddedWithItsBytes) {
 }
 
 TEST(WebAssets, ContentTypesFollowTheExtension) {
-    const std::map<std::string, std::string> types{
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
-        {".png", "image/png"},                 {".json", "application/json"}};
+    const std::map<std::string, std::string> types{{".html", "text/html; charset=utf-8"},
+                                                   {".js", "text/javascript; charset=utf-8"},
+                                                   {".css", "text/css; charset=utf-8"},
+                                                   {".svg", "image/svg+xml"},
+                                                   {".png", "image/png"},
+                                                   {".json", "application/json"}};
     for (const auto& [url, path] : web_files()) {
         const auto type = types.find(path.extension().string());
         ASSERT_NE(type, types.end()) << url << ": a file type the test does not know";
@@ -73,9 +75,9 @@ TEST(WebAssets, EtagsAreQuotedAndFollowTheBytes) {
 }
 
 TEST(WebAssets, OnlyExactPathsAreFound) {
-    for (const char* path : {"", "/", "/index", "/index.html/", "/assets", "/assets/",
-                             "/assets/app", "/ASSETS/app.js", "assets/app.js", "/api/project",
-                             "/assets/../index.html", "/zzz"}) {
+    for (const char* path :
+         {"", "/", "/index", "/index.html/", "/assets", "/assets/", "/assets/app", "/ASSETS/app.js",
+          "assets/app.js", "/api/project", "/assets/../index.html", "/zzz"}) {
         EXPECT_EQ(web::find_asset(path), nullptr) << path;
     }
     EXPECT_NE(web::find_asset("/assets/app.js"), nullptr);
