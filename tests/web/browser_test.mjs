@@ -62,6 +62,8 @@ step('the matrix shows every component in every environment', async () => {
   const marks = await page.evaluate(() => performance.getEntriesByName('slipway:matrix-rendered').length);
   assert.equal(marks, 1);
   await shot('home');
+  // The README's picture (docs/screenshot.png): the first screen of the home page.
+  await page.screenshot({ path: join(opt.out, 'readme.png') });
 });
 
 step('a click leads to the component page, filtered by environment', async () => {
