@@ -15,8 +15,13 @@ packages=(
   python3 python3-pip python3-yaml openssl curl dpkg-dev
 )
 # For the tests only: the package test's Debian 12 root (debootstrap), the shells whose
-# completion files the tests check, and wrk for the service's benchmark.
-$build_only || packages+=(debootstrap zsh fish wrk)
+# completion files the tests check, wrk for the service's benchmark, and the web page's
+# browser tests: Chromium with a font,
+# and node with npm (Debian's, when no node is installed) for playwright-core.
+if ! $build_only; then
+  packages+=(debootstrap zsh fish wrk chromium fonts-dejavu-core)
+  command -v node >/dev/null || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -45,6 +50,20 @@ if ((${#python_tools[@]})); then
   python3 -m pip install -q --user "${python_tools[@]}" 2>/dev/null ||
     python3 -m pip install -q --user --break-system-packages "${python_tools[@]}" ||
     echo "setup: warning: could not install ${python_tools[*]}; the AWS tests will be skipped" >&2
+fi
+
+# playwright-core, which drives Chromium in the browser tests, at the version of
+# tests/web/package-lock.json, into tests/web/node_modules (not committed). Best effort: without
+# it the browser tests are skipped.
+web_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/web"
+if command -v npm >/dev/null &&
+  ! cmp -s "$web_tests/package-lock.json" "$web_tests/node_modules/.slipway-lock.json"; then
+  echo "setup: installing playwright-core with npm ci in tests/web" >&2
+  if npm ci --prefix "$web_tests" --no-audit --no-fund --loglevel=error >/dev/null; then
+    cp "$web_tests/package-lock.json" "$web_tests/node_modules/.slipway-lock.json"
+  else
+    echo "setup: warning: npm ci in tests/web failed; the browser tests will be skipped" >&2
+  fi
 fi
 
 # The linter of the example GitHub workflow, action-validator (its JSON schema), from npm

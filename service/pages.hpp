@@ -8,8 +8,8 @@
 namespace service {
 
 /// The answer for a GET of `path` outside /api/ and /hooks/: a page route gets index.html,
-/// /assets/... the asset; 404 otherwise.
-Response page(const std::string& path);
+/// /assets/... the asset; 404 otherwise. 304 when `if_none_match` is the file's ETag.
+Response page(const std::string& path, const std::string& if_none_match = "");
 
 /// Whether `path` is one of the page's routes (/, /components/x, /runs/x, /queue, ...).
 bool is_page_route(const std::string& path);

@@ -334,8 +334,9 @@ void Service::routes(httplib::Server& server) {
     get(R"(/api/.*)", [](ApiContext&, const httplib::Request& r) {
         return error_response(404, "not_found", "no API " + r.path);
     });
-    server.Get(R"(/.*)", [](const httplib::Request& req, httplib::Response& res) {
-        reply(res, page(req.path));
+    server.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+        // The page holds no data (it asks the API, which wants the token): always public.
+        reply(res, page(req.path, req.get_header_value("If-None-Match")));
     });
     // Anything else that is not a GET (or a POST of a webhook) is not allowed.
     const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {

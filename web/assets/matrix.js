@@ -1,0 +1,159 @@
+// The home page: the environments x components matrix. Four requests in parallel
+// (/api/project, /api/environments, /api/components, the latest runs); each cell is what the
+// environment's current state holds for the component (build, image tag, commit, age, actor),
+// marked when it differs from the environment it promotes from. The latest runs refresh every
+// few seconds; when one starts or ends, the matrix is fetched again.
+import { every, getJson, project, withQuery } from './api.js';
+import {
+  badge, buildNo, commitLink, duration, h, heading, imageTag, links, millisBetween, olderButton, table,
+  timeAgo,
+} from './dom.js';
+
+const k_recent_runs = 10;
+const k_components = 200;  // a page of the matrix: the API's largest page
+
+/** Renders the page into `main`. */
+export async function render(main, _params, { signal }) {
+  const [proj, envs, comps, runs] = await Promise.all([
+    project(),
+    getJson('/api/environments', { signal }),
+    getJson(withQuery('/api/components', { limit: k_components }), { signal }),
+    getJson(withQuery('/api/runs', { limit: k_recent_runs }), { signal }),
+  ]);
+  performance.mark('slipway:matrix-data');  // the benchmark splits API time from render time
+  const view = { proj, envs: envs.environments, comps: comps.components, next: comps.next ?? null };
+  const summary = h('section', { 'aria-labelledby': 'envs-title' }, envSection(view));
+  const grid = h('section', { 'aria-labelledby': 'matrix-title' }, matrixSection(view, signal));
+  const recent = h('section', { 'aria-labelledby': 'runs-title' }, runsSection(runs.runs));
+  main.replaceChildren(heading(proj.name), summary, grid, recent);
+  performance.mark('slipway:matrix-rendered');
+  requestAnimationFrame(() => setTimeout(() => performance.mark('slipway:matrix-painted'), 0));
+
+  let last = runsKey(runs.runs);
+  every(5000, signal, async () => {
+    const fresh = await getJson(withQuery('/api/runs', { limit: k_recent_runs }), { signal });
+    const key = runsKey(fresh.runs);
+    if (key === last) return;
+    last = key;
+    const [e, c] = await Promise.all([getJson('/api/environments', { signal }),
+      getJson(withQuery('/api/components', { limit: Math.max(k_components, view.comps.length) }), { signal })]);
+    Object.assign(view, { envs: e.environments, comps: c.components, next: c.next ?? null });
+    summary.replaceChildren(envSection(view));
+    grid.replaceChildren(matrixSection(view, signal));
+    recent.replaceChildren(runsSection(fresh.runs));
+  });
+}
+
+function runsKey(runs) {
+  return runs.map((r) => `${r.id}:${r.status}`).join(',');
+}
+
+// How `cell` (env's state of one component) compares with `from` (the promoting env's).
+function difference(cell, from, fromEnv) {
+  if (!from && !cell) return null;
+  if (!from) return `not in ${fromEnv}`;
+  if (!cell) return `${fromEnv} has ${buildNo(from.build_number)}`;
+  if (cell.image_uri === from.image_uri) return null;
+  const behind = (from.build_number ?? 0) - (cell.build_number ?? 0);
+  if (behind > 0) return `${behind} build${behind === 1 ? '' : 's'} behind ${fromEnv}`;
+  if (behind < 0) return `ahead of ${fromEnv}`;
+  return `differs from ${fromEnv}`;
+}
+
+function differing(view, env) {
+  if (!env.promote_from) return 0;
+  return view.comps.filter((c) => difference(c.deployed[env.name], c.deployed[env.promote_from], env.promote_from)).length;
+}
+
+function envCard(view, env, byName) {
+  const cur = env.current;
+  const source = env.promote_from ? byName.get(env.promote_from) : null;
+  const diff = differing(view, env);
+  const preview = cur && source && source.current && diff > 0
+    ? h('a', { href: links.compare(cur.id, source.current.id), class: 'preview' },
+      `Preview promotion from ${env.promote_from}`)
+    : null;
+  return h('li', { class: 'env-card' },
+    h('h3', null, env.name),
+    h('p', { class: 'muted' }, env.stack, ' · ', env.region,
+      env.trigger_branch ? [' · deploys on ', h('code', null, env.trigger_branch)] : null),
+    cur
+      ? h('p', null, `Deployment #${cur.id} `, badge(cur.kind), ' ', commitLink(cur.commit, view.proj.commit_url),
+        ' ', timeAgo(cur.finished_at), cur.actor ? ` by ${cur.actor}` : '',
+        cur.run_id ? [' · ', h('a', { href: links.run(cur.run_id) }, 'run')] : null)
+      : h('p', null, 'Never deployed.'),
+    env.pending && env.pending.length
+      ? h('p', null, badge('pending'), ` ${env.pending.length} deployment${env.pending.length === 1 ? '' : 's'} in progress`)
+      : null,
+    env.promote_from
+      ? h('p', { class: diff ? 'differs-note' : 'muted' },
+        diff ? `${diff} component${diff === 1 ? '' : 's'} differ from ${env.promote_from}` : `Same as ${env.promote_from}`,
+        preview ? [' · ', preview] : null)
+      : null);
+}
+
+function envSection(view) {
+  const byName = new Map(view.envs.map((e) => [e.name, e]));
+  return [h('h2', { id: 'envs-title' }, 'Environments'),
+    h('ul', { class: 'env-cards' }, view.envs.map((e) => envCard(view, e, byName)))];
+}
+
+function cell(view, comp, env) {
+  const d = comp.deployed[env.name];
+  const note = env.promote_from
+    ? difference(d, comp.deployed[env.promote_from], env.promote_from) : null;
+  const attrs = { class: note ? 'cell differs' : 'cell', 'data-env': env.name };
+  if (!d) {
+    return h('td', attrs, h('span', { class: 'muted' }, comp.kind === 'image' || !comp.kind ? 'not deployed' : '–'),
+      note ? h('span', { class: 'note' }, note) : null);
+  }
+  return h('td', attrs,
+    h('a', { href: links.component(comp.name, `env=${encodeURIComponent(env.name)}`), class: 'build' },
+      buildNo(d.build_number)),
+    ' ', h('span', { class: 'tag', title: d.image_uri }, imageTag(d.image_uri)),
+    h('span', { class: 'meta' }, commitLink(d.commit, view.proj.commit_url), ' ', timeAgo(d.finished_at),
+      d.actor ? ` · ${d.actor}` : ''),
+    note ? h('span', { class: 'note' }, note) : null);
+}
+
+// The matrix; when the API pages the components, "More components" fetches the next page.
+function matrixSection(view, signal) {
+  const body = h('tbody', null, view.comps.map((c) => componentRow(view, c)));
+  const more = olderButton('More components', view.next, async (cursor) => {
+    const page = await getJson(withQuery('/api/components', { limit: k_components, before: cursor }), { signal });
+    view.comps.push(...page.components);
+    body.append(...page.components.map((c) => componentRow(view, c)));
+    return page.next ?? null;
+  });
+  return [h('h2', { id: 'matrix-title' }, 'What is deployed where'),
+    table(`Components by environment`, ['Component', 'Latest build', ...view.envs.map((e) => e.name)], body,
+      { class: 'matrix', style: `--envs:${view.envs.length}` }),
+    more];
+}
+
+function componentRow(view, c) {
+  return h('tr', null,
+    h('th', { scope: 'row' }, h('a', { href: links.component(c.name) }, c.name),
+      c.kind && c.kind !== 'image' ? h('span', { class: 'kind' }, c.kind) : null),
+    h('td', { class: 'latest' }, c.latest_build
+      ? [buildNo(c.latest_build.build_number), ' ', badge(c.latest_build.status), ' ', timeAgo(c.latest_build.started_at)]
+      : h('span', { class: 'muted' }, '–')),
+    view.envs.map((e) => cell(view, c, e)));
+}
+
+/** The table of runs shared with the queue page. */
+export function runsTable(caption, runs) {
+  return table(caption, ['Run', 'Environment', 'Kind', 'Status', 'Result', 'Actor', 'Trigger', 'Started', 'Took'],
+    runs.map((r) => h('tr', null,
+      h('td', null, h('a', { href: links.run(r.id) }, h('code', null, r.id))),
+      h('td', null, r.env), h('td', null, r.kind), h('td', null, badge(r.status)),
+      h('td', null, r.result || ''), h('td', null, r.actor || ''), h('td', null, r.trigger),
+      h('td', null, timeAgo(r.started_at)),
+      h('td', null, duration(millisBetween(r.started_at, r.finished_at))))));
+}
+
+function runsSection(runs) {
+  return [h('h2', { id: 'runs-title' }, 'Latest runs'),
+    runs.length ? runsTable(`Latest runs (${runs.length})`, runs) : h('p', null, 'No run yet.'),
+    h('p', null, h('a', { href: '/queue#runs' }, 'All runs, the queue and webhook deliveries'))];
+}
