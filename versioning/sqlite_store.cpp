@@ -146,28 +146,6 @@ JobRecord read_job(const Statement& s) {
     return j;
 }
 
-// Page cursors are decimal numbers (row ids, deployment ids); 0 for none.
-std::int64_t cursor_number(const std::string& cursor) {
-    std::int64_t n = 0;
-    for (char c : cursor) {
-        if (c < '0' || c > '9' || n > (INT64_MAX - 9) / 10) return 0;
-        n = n * 10 + (c - '0');
-    }
-    return n;
-}
-
-// Keeps the first `limit` items and says where the next page starts.
-template <typename T, typename F>
-Page<T> paged(std::vector<T> items, std::size_t limit, F&& cursor_of) {
-    Page<T> page;
-    if (items.size() > limit) {
-        items.resize(limit);
-        page.next = cursor_of(items.back());
-    }
-    page.items = std::move(items);
-    return page;
-}
-
 constexpr const char* k_build_columns =
     "component, build_number, commit_id, input_hash, image_uri, status, exit_code, started_at, "
     "finished_at, log_path, run_id, id";
@@ -358,6 +336,7 @@ common::Result<BuildRecord> SqliteVersionStore::reserve_build(
         b.log_path = start.log_path;
         b.run_id = start.run_id;
         if (auto ok = insert_build(b); !ok) return std::unexpected(ok.error());
+        b.row = sqlite3_last_insert_rowid(m_db.handle());
         return b;
     });
 }
@@ -939,8 +918,8 @@ common::Result<void> SqliteVersionStore::finish_job(std::int64_t id, const std::
                                                     const std::string& run_id,
                                                     const std::string& reason) {
     auto s = statement(
-        "UPDATE jobs SET status = ?, finished_at = ?, run_id = ?, reason = ? "
-        "WHERE id = ? AND owner = ? AND status = 'running'");
+        "UPDATE jobs SET status = ?1, finished_at = ?2, run_id = iif(?3 = '', run_id, ?3), "
+        "reason = ?4 WHERE id = ?5 AND owner = ?6 AND status = 'running'");
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, to_string(status)).bind(2, at).bind(3, run_id).bind(4, reason).bind(5, id);
     (*s)->bind(6, owner);
