@@ -10,10 +10,11 @@
 // Each environment's queue is one slot item, QUEUE / <env>: the running job with its claim
 // (owner, expiry), the waiting job, and `rev`. Every change of the queue -- enqueueing (newest
 // wins: the waiting job superseded; a head already waiting or running dropped), claiming,
-// renewing, finishing, interrupting an expired claim -- is one TransactWriteItems that writes
-// the slot on the condition that `rev` is still what was read (or checks it, for a dropped
-// job), together with the job items it changes. A concurrent change fails the condition and
-// the loser reads again, so an environment never has two running jobs and a job is claimed
+// renewing, finishing, taking back an expired claim (the job waits again to run once more,
+// or is interrupted: SQLite's rule, with the job's `attempts`) -- is one TransactWriteItems
+// that writes the slot on the condition that `rev` is still what was read (or checks it, for
+// a dropped job), together with the job items it changes. A concurrent change fails the condition
+// and the loser reads again, so an environment never has two running jobs and a job is claimed
 // once. The QUEUE partition is also the list of environments with a queue: claim_job reads it
 // with one Query and takes the free environment whose waiting job is oldest. Job ids come
 // from the counter C#jobs, bumped in the enqueueing transaction. Jobs live at JOBS / <id>
@@ -35,6 +36,7 @@ struct DynamoQueue::JobChange {
     std::optional<Millis> lease_until;
     std::optional<std::string> reason;
     std::optional<std::string> run_id;  // empty: unchanged
+    std::optional<int> attempts;
 };
 
 namespace {
@@ -57,6 +59,7 @@ JsonValue job_item(Json::AllocatorType& a, const JobRecord& j, const std::string
         .s("owner", j.owner)
         .n("lease_until", j.lease_until)
         .s("reason", j.reason)
+        .n("attempts", j.attempts)
         .s("tx", token);
     if (j.started_at) i.n("started_at", *j.started_at);
     if (j.finished_at) i.n("finished_at", *j.finished_at);
@@ -79,6 +82,7 @@ JobRecord job_of(const JsonValue& i) {
     j.owner = get_s(i, "owner");
     j.lease_until = get_n(i, "lease_until");
     j.reason = get_s(i, "reason");
+    j.attempts = static_cast<int>(get_n(i, "attempts"));
     return j;
 }
 
@@ -98,6 +102,7 @@ JsonValue job_update(DynamoTable& table, Json::AllocatorType& a, std::int64_t id
     if (c.lease_until) values.n(":l", *c.lease_until), set("lease_until", ":l");
     if (c.reason) values.s(":why", *c.reason), set("reason", ":why");
     if (c.run_id && !c.run_id->empty()) values.s(":run", *c.run_id), set("run_id", ":run");
+    if (c.attempts) values.n(":a", *c.attempts), set("attempts", ":a");
     return table.update(a, "JOBS", pad(id), expression, nullptr, values.take());
 }
 
@@ -109,6 +114,7 @@ JobRecord applied(JobRecord j, const JobChange& c) {
     if (c.lease_until) j.lease_until = *c.lease_until;
     if (c.reason) j.reason = *c.reason;
     if (c.run_id && !c.run_id->empty()) j.run_id = *c.run_id;
+    if (c.attempts) j.attempts = *c.attempts;
     return j;
 }
 
@@ -309,6 +315,20 @@ JobRecord queued(const JobRecord& job, std::int64_t id, const DynamoQueue::Slot&
     return stored;
 }
 
+// A dead replica's job `j`, running in `slot` on an expired claim, taken back (SQLite's rule):
+// it waits again, to run once more, unless it ran twice already or a newer job waits -- then
+// it is interrupted. `next` and `c` get the slot's and the job's changes.
+void take_back(const DynamoQueue::Slot& slot, const JobRecord& j, Millis now,
+               DynamoQueue::Slot& next, JobChange& c) {
+    const bool again = slot.waiting == 0 && j.attempts < 2;
+    next.running = 0, next.running_head.clear(), next.owner.clear(), next.lease_until = 0;
+    if (again) next.waiting = j.id, next.waiting_head = slot.running_head;
+    c.status = again ? JobStatus::pending : JobStatus::interrupted;
+    c.owner = "", c.lease_until = 0;
+    if (!again) c.finished_at = now;
+    c.reason = "the claim of " + slot.owner + " expired" + (again ? "; to be run again" : "");
+}
+
 // The free environment whose waiting job is oldest; nullptr when there is none.
 const DynamoQueue::Slot* oldest_waiting(const std::vector<DynamoQueue::Slot>& slots) {
     const DynamoQueue::Slot* best = nullptr;
@@ -350,13 +370,9 @@ common::Result<JobRecord> DynamoQueue::enqueue_job(const JobRecord& job) {
             next.waiting_head = stored.head;
             items.PushBack(write_slot(a, *slot, next), a);
             if (slot->waiting > 0) {
-                JobChange c{JobStatus::superseded,
-                            {},
-                            {},
-                            job.created_at,
-                            {},
-                            "superseded by job #" + std::to_string(stored.id) + " (a newer head)",
-                            {}};
+                JobChange c;
+                c.status = JobStatus::superseded, c.finished_at = job.created_at;
+                c.reason = "superseded by job #" + std::to_string(stored.id) + " (a newer head)";
                 items.PushBack(job_update(m_table, a, slot->waiting, c, mine), a);
             }
         }
@@ -372,8 +388,9 @@ common::Result<JobRecord> DynamoQueue::enqueue_job(const JobRecord& job) {
                                                          job.env + " (too much contention)");
 }
 
-// Expired claims first (one per transaction, each job returned in `interrupted`), then the
-// oldest waiting job of a free environment; every step reads the slots again.
+// Expired claims first (one per transaction, each job taken back and returned in
+// `interrupted`), then the oldest waiting job of a free environment; every step reads the
+// slots again.
 common::Result<std::optional<JobRecord>> DynamoQueue::claim_job(
     const std::string& owner, Millis now, Millis ttl, std::vector<JobRecord>& interrupted) {
     const std::string token = random_token();
@@ -384,14 +401,14 @@ common::Result<std::optional<JobRecord>> DynamoQueue::claim_job(
             return s.running > 0 && s.lease_until <= now;
         });
         const Slot* free = oldest_waiting(*slots);
-        const bool interrupting = expired != slots->end();
-        if (!interrupting && !free) return std::optional<JobRecord>{};
-        auto step = claim_step(interrupting ? *expired : *free, interrupting, owner, now, ttl,
+        const bool taking_back = expired != slots->end();
+        if (!taking_back && !free) return std::optional<JobRecord>{};
+        auto step = claim_step(taking_back ? *expired : *free, taking_back, owner, now, ttl,
                                token + "-" + std::to_string(attempt));
         if (!step) return std::unexpected(step.error());
         if (!*step) {
             pause_after_conflict(attempt);
-        } else if (!interrupting) {
+        } else if (!taking_back) {
             return step;
         } else {
             interrupted.push_back(std::move(**step));
@@ -401,14 +418,13 @@ common::Result<std::optional<JobRecord>> DynamoQueue::claim_job(
                         "dynamodb: could not claim a job (too much contention)");
 }
 
-// Interrupts the expired claim of `slot` (`interrupting`) or claims its waiting job for
+// Takes back the expired claim of `slot` (`taking_back`) or claims its waiting job for
 // `owner`, in one transaction: the job as changed, or nullopt after a conflict.
-common::Result<std::optional<JobRecord>> DynamoQueue::claim_step(const Slot& slot,
-                                                                 bool interrupting,
+common::Result<std::optional<JobRecord>> DynamoQueue::claim_step(const Slot& slot, bool taking_back,
                                                                  const std::string& owner,
                                                                  Millis now, Millis ttl,
                                                                  const std::string& token) {
-    const std::int64_t id = interrupting ? slot.running : slot.waiting;
+    const std::int64_t id = taking_back ? slot.running : slot.waiting;
     auto job = read_job(id);
     if (!job) return std::unexpected(job.error());
     if (!*job)
@@ -417,21 +433,21 @@ common::Result<std::optional<JobRecord>> DynamoQueue::claim_step(const Slot& slo
                                                              " is missing");
     Slot next = slot;
     JobChange c;
-    if (interrupting) {
-        next.running = 0, next.running_head.clear(), next.owner.clear(), next.lease_until = 0;
-        c.status = JobStatus::interrupted, c.finished_at = now;
-        c.reason = "the claim of " + slot.owner + " expired";
+    if (taking_back) {
+        take_back(slot, **job, now, next, c);
     } else {
         next.running = slot.waiting, next.running_head = slot.waiting_head;
         next.waiting = 0, next.waiting_head.clear();
         next.owner = owner, next.lease_until = now + ttl;
         c.status = JobStatus::running, c.owner = owner, c.started_at = now;
-        c.lease_until = now + ttl;
+        c.lease_until = now + ttl, c.attempts = (*job)->attempts + 1;
     }
     auto done = change(slot, next, id, c, token);
     if (!done) return std::unexpected(done.error());
     if (!*done) return std::optional<JobRecord>{};
-    return std::optional<JobRecord>{applied(std::move(**job), c)};
+    JobRecord changed = applied(**job, c);
+    if (taking_back) changed.owner = (*job)->owner, changed.lease_until = (*job)->lease_until;
+    return std::optional<JobRecord>{std::move(changed)};
 }
 
 common::Result<bool> DynamoQueue::renew_job(std::int64_t id, const std::string& owner, Millis now,
@@ -466,7 +482,8 @@ common::Result<void> DynamoQueue::finish_job(std::int64_t id, const std::string&
         if (!*slot) return {};  // not theirs any more: nothing to end
         Slot next = **slot;
         next.running = 0, next.running_head.clear(), next.owner.clear(), next.lease_until = 0;
-        JobChange c{status, {}, {}, at, {}, reason, run_id};
+        JobChange c;
+        c.status = status, c.finished_at = at, c.reason = reason, c.run_id = run_id;
         auto done = change(**slot, next, id, c, token + "-" + std::to_string(attempt));
         if (!done) return std::unexpected(done.error());
         if (*done) return {};

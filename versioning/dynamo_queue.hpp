@@ -58,7 +58,7 @@ class DynamoQueue {
     common::Result<bool> change(const Slot& read, const Slot& next, std::int64_t id,
                                 const JobChange& c, const std::string& token);
     common::Result<std::optional<Slot>> slot_running(std::int64_t id, const std::string& owner);
-    common::Result<std::optional<JobRecord>> claim_step(const Slot& slot, bool interrupting,
+    common::Result<std::optional<JobRecord>> claim_step(const Slot& slot, bool taking_back,
                                                         const std::string& owner, Millis now,
                                                         Millis ttl, const std::string& token);
 
