@@ -41,6 +41,7 @@
 #include <thread>
 
 #include "aws/config.hpp"
+#include "versioning/dynamo_deployments.hpp"
 #include "versioning/dynamo_history.hpp"
 #include "versioning/dynamo_json.hpp"
 #include "versioning/dynamo_queue.hpp"
@@ -71,8 +72,8 @@ namespace {
 
 constexpr const char* k_target = "DynamoDB_20120810";
 
-// The requests are DynamoTable's; pages and a run's builds DynamoHistory's; the service's
-// deliveries and queue DynamoQueue's.
+// The requests are DynamoTable's; deployments DynamoDeployments'; pages and a run's builds
+// DynamoHistory's; the service's deliveries and queue DynamoQueue's.
 class DynamoStore final : public VersionStore, private detail::DynamoTable {
   public:
     DynamoStore(std::unique_ptr<aws::Client> client, std::string table)
@@ -314,22 +315,38 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
         return std::move(page->items);
     }
 
-    common::Result<std::int64_t> record_deployment(const DeploymentRecord& d) override;
+    // --- deployments (DynamoDeployments) ---------------------------------------------
+    common::Result<std::int64_t> record_deployment(const DeploymentRecord& d) override {
+        return m_deployments.record_deployment(d);
+    }
     common::Result<bool> finish_deployment(std::int64_t id, const std::string& status, Millis at,
-                                           const std::string& reason) override;
+                                           const std::string& reason) override {
+        return m_deployments.finish_deployment(id, status, at, reason);
+    }
     common::Result<std::vector<DeploymentRecord>> pending_deployments(
-        const std::string& env) override;
+        const std::string& env) override {
+        return m_deployments.pending_deployments(env);
+    }
     common::Result<std::vector<ComponentDeployment>> deployments_of(const std::string& component,
                                                                     const std::string& env,
-                                                                    std::size_t limit) override;
+                                                                    std::size_t limit) override {
+        return m_deployments.deployments_of(component, env, limit);
+    }
     common::Result<std::vector<DeploymentRecord>> current_deployments(
-        const std::string& env) override;
+        const std::string& env) override {
+        return m_deployments.current_deployments(env);
+    }
+    common::Result<std::optional<DeploymentRecord>> deployment(std::int64_t id) override {
+        return m_deployments.deployment(id);
+    }
+    common::Result<std::vector<DeploymentRecord>> deployments_in(const std::string& env,
+                                                                 std::size_t limit) override {
+        return m_deployments.deployments_in(env, limit);
+    }
+
     common::Result<std::size_t> recover_interrupted(
         const std::string& host, Millis now,
         const std::function<bool(std::int64_t, std::int64_t)>& alive) override;
-    common::Result<std::optional<DeploymentRecord>> deployment(std::int64_t id) override;
-    common::Result<std::vector<DeploymentRecord>> deployments_in(const std::string& env,
-                                                                 std::size_t limit) override;
     common::Result<LockInfo> acquire_lock(const std::string& name, const std::string& owner,
                                           Millis now, Millis ttl) override;
     // --- paging and a run's builds (DynamoHistory) -----------------------------------
@@ -423,8 +440,8 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     }
 
     common::Result<LockInfo> read_lock(const std::string& name);
-    common::Result<void> write_component_index(const DeploymentRecord& d);
 
+    detail::DynamoDeployments m_deployments{*this};
     detail::DynamoHistory m_history{*this};
     detail::DynamoQueue m_queue{*this};
     std::map<std::pair<std::string, std::int64_t>, Claim> m_claims;  // made here, not yet ended
@@ -434,169 +451,6 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
 }  // namespace versioning
 
 namespace versioning {
-namespace {}  // namespace
-
-common::Result<std::int64_t> DynamoStore::record_deployment(const DeploymentRecord& d) {
-    for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
-        auto counter = read_counter("C#deployments");
-        if (!counter) return std::unexpected(counter.error());
-        DeploymentRecord record = d;
-        record.id = counter->first + 1;
-        const std::string id = pad(record.id);
-        Json tx(rapidjson::kObjectType);
-        auto& a = tx.GetAllocator();
-        JsonValue items(rapidjson::kArrayType);
-        items.PushBack(bump_counter(a, "C#deployments", counter->first, counter->second, 1), a);
-        items.PushBack(
-            put(a, deployment_item(a, record, "DEP#" + d.env, id), "attribute_not_exists(pk)"), a);
-        items.PushBack(put(a, deployment_item(a, record, "DEPS", id)), a);
-        if (d.status == deployment_status::succeeded)
-            items.PushBack(put(a, deployment_item(a, record, "CUR", d.env)), a);
-        if (d.status == deployment_status::pending) {
-            items.PushBack(
-                put(a,
-                    Item(a).s("pk", "PENDING").s("sk", d.env + "#" + id).n("id", record.id).take()),
-                a);
-        }
-        auto ok = transact(tx, items);
-        if (!ok && is_conflict(ok.error())) {
-            pause_after_conflict(attempt);
-            continue;
-        }
-        if (!ok) return std::unexpected(ok.error());
-        if (auto done = write_component_index(record); !done) return std::unexpected(done.error());
-        return record.id;
-    }
-    return common::fail(common::ErrorCode::external,
-                        "dynamodb: could not record a deployment (too much contention)");
-}
-
-// The per-component index: idempotent puts, written after the deployment itself (and again
-// when a pending deployment ends).
-common::Result<void> DynamoStore::write_component_index(const DeploymentRecord& d) {
-    for (std::size_t start = 0; start < d.images.size(); start += 50) {
-        Json more(rapidjson::kObjectType);
-        auto& b = more.GetAllocator();
-        JsonValue puts(rapidjson::kArrayType);
-        for (std::size_t k = start; k < std::min(d.images.size(), start + 50); ++k) {
-            const auto& i = d.images[k];
-            for (const std::string& pk : {"DC#" + i.component, "DC#" + i.component + "#" + d.env}) {
-                puts.PushBack(put(b, detail::component_deployment_item(b, d, i, pk)), b);
-            }
-        }
-        if (auto done = transact(more, puts); !done) return done;
-    }
-    return {};
-}
-
-// Ends a pending deployment: its DEP# and DEPS items change on the condition that they are
-// still pending, its PENDING entry goes, and a success becomes the environment's CUR unless
-// CUR already holds a later deployment -- all in one transaction, retried when CUR moved.
-common::Result<bool> DynamoStore::finish_deployment(std::int64_t id, const std::string& status,
-                                                    Millis at, const std::string& reason) {
-    for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
-        auto found = deployment(id);
-        if (!found) return std::unexpected(found.error());
-        if (!*found || (*found)->status != deployment_status::pending) return false;
-        DeploymentRecord d = std::move(**found);
-        d.status = status;
-        d.finished_at = at;
-        d.reason = reason;
-        Json tx(rapidjson::kObjectType);
-        auto& a = tx.GetAllocator();
-        JsonValue items(rapidjson::kArrayType);
-        for (const std::string& pk : {"DEP#" + d.env, std::string("DEPS")}) {
-            items.PushBack(
-                update(
-                    a, pk, pad(id), "SET #s = :s, finished_at = :f, reason = :r", "#s = :p",
-                    Item(a).s(":s", status).n(":f", at).s(":r", reason).s(":p", "pending").take()),
-                a);
-        }
-        items.PushBack(remove(a, "PENDING", d.env + "#" + pad(id)), a);
-        if (status == deployment_status::succeeded) {
-            auto current = get("CUR", d.env);
-            if (!current) return std::unexpected(current.error());
-            const bool exists = current->HasMember("Item");
-            const std::int64_t current_id = exists ? get_n((*current)["Item"], "id") : 0;
-            if (current_id < id) {
-                JsonValue p = put(a, deployment_item(a, d, "CUR", d.env),
-                                  exists ? "id = :c" : "attribute_not_exists(pk)");
-                if (exists)
-                    p["Put"].AddMember("ExpressionAttributeValues",
-                                       Item(a).n(":c", current_id).take(), a);
-                items.PushBack(p, a);
-            }
-        }
-        auto ok = transact(tx, items);
-        if (!ok && is_conflict(ok.error())) {
-            pause_after_conflict(attempt);
-            continue;
-        }
-        if (!ok) return std::unexpected(ok.error());
-        if (auto done = write_component_index(d); !done) return std::unexpected(done.error());
-        return true;
-    }
-    return common::fail(
-        common::ErrorCode::external,
-        "dynamodb: could not finish deployment #" + std::to_string(id) + " (too much contention)");
-}
-
-common::Result<std::vector<DeploymentRecord>> DynamoStore::pending_deployments(
-    const std::string& env) {
-    auto rows = query_items("PENDING", true, 0);
-    if (!rows) return std::unexpected(rows.error());
-    std::vector<DeploymentRecord> out;
-    for (const auto& entry : (*rows)["Items"].GetArray()) {
-        if (!env.empty() && !get_s(entry, "sk").starts_with(env + "#")) continue;
-        auto d = deployment(get_n(entry, "id"));
-        if (!d) return std::unexpected(d.error());
-        if (*d && (*d)->status == deployment_status::pending) out.push_back(std::move(**d));
-    }
-    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
-    return out;
-}
-
-common::Result<std::vector<ComponentDeployment>> DynamoStore::deployments_of(
-    const std::string& component, const std::string& env, std::size_t limit) {
-    auto rows =
-        query_items(env.empty() ? "DC#" + component : "DC#" + component + "#" + env, false, limit);
-    if (!rows) return std::unexpected(rows.error());
-    std::vector<ComponentDeployment> out;
-    for (const auto& i : (*rows)["Items"].GetArray())
-        out.push_back(detail::read_component_deployment(i));
-    return out;
-}
-
-common::Result<std::vector<DeploymentRecord>> DynamoStore::current_deployments(
-    const std::string& env) {
-    std::vector<DeploymentRecord> out;
-    if (!env.empty()) {
-        auto item = get("CUR", env);
-        if (!item) return std::unexpected(item.error());
-        if ((*item).HasMember("Item")) out.push_back(read_deployment((*item)["Item"]));
-        return out;
-    }
-    auto rows = query_items("CUR", true, 0);
-    if (!rows) return std::unexpected(rows.error());
-    for (const auto& i : (*rows)["Items"].GetArray()) out.push_back(read_deployment(i));
-    return out;
-}
-
-common::Result<std::optional<DeploymentRecord>> DynamoStore::deployment(std::int64_t id) {
-    auto item = get("DEPS", pad(id));
-    if (!item) return std::unexpected(item.error());
-    if (!item->HasMember("Item")) return std::optional<DeploymentRecord>{};
-    return std::optional<DeploymentRecord>{read_deployment((*item)["Item"])};
-}
-
-common::Result<std::vector<DeploymentRecord>> DynamoStore::deployments_in(const std::string& env,
-                                                                          std::size_t limit) {
-    auto rows = query_items("DEP#" + env, false, limit);
-    if (!rows) return std::unexpected(rows.error());
-    std::vector<DeploymentRecord> out;
-    for (const auto& i : (*rows)["Items"].GetArray()) out.push_back(read_deployment(i));
-    return out;
-}
 
 common::Result<LockInfo> DynamoStore::read_lock(const std::string& name) {
     auto item = get("LOCK", name);
