@@ -1,9 +1,11 @@
-// Test helper: one replica of the service's queue. For ROUNDS rounds it enqueues a job
+// Test helper: one replica of the service's queue. For ROUNDS rounds it stores delivery
+// d-<round> (every process the same ids: each is to be stored by one of them), enqueues a job
 // (environments e0..e<ENVS-1>; heads shared with the other processes, so some are dropped),
 // then claims a job; a claimed job is held for a moment under a marker file
 // MARKS/<env> made with O_EXCL -- a second holder of the environment finds the marker and
 // prints "overlap" -- and finished. It prints one line per event:
-//   enqueued <id> <env> <status> | claimed <id> <env> | overlap <env> <id> | interrupted <id>
+//   delivered <delivery> <1: stored, 0: there already> | enqueued <id> <env> <status> |
+//   claimed <id> <env> | overlap <env> <id> | interrupted <id> (a dead replica's job taken back)
 // Several of these run at once in the queue's concurrency test.
 #include <fcntl.h>
 #include <unistd.h>
@@ -54,6 +56,19 @@ int main(int argc, char** argv) {
     const int rounds = std::atoi(argv[3]);
     const int envs = std::atoi(argv[4]);
     for (int i = 0; i < rounds; ++i) {
+        const versioning::DeliveryRecord delivery{"github",
+                                                  "d-" + std::to_string(i),
+                                                  now_ms(),
+                                                  "push",
+                                                  "refs/heads/dev",
+                                                  "c",
+                                                  owner,
+                                                  "queued",
+                                                  "",
+                                                  0};
+        auto stored = (*store)->record_delivery(delivery);
+        if (!stored) return fail(stored.error());
+        std::printf("delivered %s %d\n", delivery.id.c_str(), *stored ? 1 : 0);
         versioning::JobRecord job;
         job.env = "e" + std::to_string(i % envs);
         job.branch = "dev";
