@@ -143,7 +143,9 @@ inline void run_queue_replicas(const std::string& env_vars, const std::string& u
     EXPECT_EQ(out.enqueued.rbegin()->first, dead.back() + processes * rounds);
     for (auto [id, times] : out.claimed) {
         EXPECT_EQ(times, 1) << "job #" << id << " claimed " << times << " times";
-        if (id > dead.back()) EXPECT_EQ(out.enqueued.at(id), "pending") << "job #" << id;
+        if (id > dead.back()) {
+            EXPECT_EQ(out.enqueued.at(id), "pending") << "job #" << id;
+        }
     }
     auto jobs = store.jobs("", 10000);
     ASSERT_TRUE(jobs) << jobs.error().message;
