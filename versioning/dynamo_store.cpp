@@ -1,10 +1,11 @@
-// The DynamoDB store: one table, string keys `pk` (partition) and `sk` (sort).
+// The DynamoDB store: one table, string keys `pk` (partition) and `sk` (sort); numbers in
+// sort keys zero-padded (12 digits; times 13) so they sort as numbers.
 //
 //   C#<component> / C          counter: last_build, last_row
 //   B#<component> / <row>      a build record (rows numbered per component, newest last)
 //   N#<component> / <number>   the claim of a build number: row, token, run, input hash
 //   H#<component>#<hash> / <n> succeeded builds by input hash (for reuse)
-//   RB#<run> / <comp>#<row>    builds of a run that are still running (for recovery)
+//   RB#<run> / <comp>#<row>    every build of a run (builds_of_run, interrupting a run)
 //   COMPONENTS / <component>   every component seen
 //   D#<commit> / <component>   the paths a commit changed
 //   R#<run> / R                a run; RUNNING#<host> / <run> while it runs
@@ -16,7 +17,15 @@
 //   DEPS / <id>                every deployment by id (for rollback --to)
 //   PENDING / <env>#<id>       a deployment whose outcome is not read from the stack yet
 //   LOCK / <name>              a lease: owner, acquired_at, expires_at
+//   DL#<source> / <id>         a delivery (stored once: conditional Put)
+//   DELIVERIES / <received>#<id>#<source>  every delivery by received time
+//   C#jobs / C                 job counter
+//   JOBS / <id>                a job of the service's queue
+//   JOB#<env> / <id>           the jobs of one environment
+//   QUEUE / <env>              an environment's queue slot: running job and claim, waiting
+//                              job, rev (dynamo_queue.cpp)
 //
+// Pages (dynamo_history.cpp) are one Query each from the sort key their cursor names.
 // Numbers are exactly-once: a reservation reads the counter, then one TransactWriteItems
 // bumps it on the condition that it still holds what was read, claims N#<component>/<n>
 // on the condition that no claim exists, and writes the build row. A conflicting writer
@@ -26,83 +35,57 @@
 // taking another number.
 #include "versioning/dynamo_store.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <random>
 #include <thread>
 
 #include "aws/config.hpp"
+#include "versioning/dynamo_deployments.hpp"
+#include "versioning/dynamo_history.hpp"
 #include "versioning/dynamo_json.hpp"
+#include "versioning/dynamo_queue.hpp"
+#include "versioning/dynamo_records.hpp"
+#include "versioning/dynamo_table.hpp"
 
 namespace versioning {
 
+using detail::build_item;
+using detail::deployment_item;
 using detail::get_b;
 using detail::get_list;
 using detail::get_n;
 using detail::get_optional_n;
 using detail::get_s;
+using detail::is_conflict;
 using detail::Item;
 using detail::Json;
 using detail::JsonValue;
+using detail::k_max_conflicts;
 using detail::pad;
+using detail::pause_after_conflict;
+using detail::random_token;
+using detail::read_build;
+using detail::read_deployment;
 
 namespace {
 
 constexpr const char* k_target = "DynamoDB_20120810";
-constexpr int k_max_conflicts = 5000;
 
-std::string random_token() {
-    static thread_local std::mt19937_64 rng(std::random_device{}());
-    return std::to_string(rng()) + std::to_string(rng());
-}
-
-bool is_conflict(const common::Error& e) {
-    return e.message.find(": TransactionCanceledException") != std::string::npos ||
-           e.message.find(": ConditionalCheckFailedException") != std::string::npos;
-}
-
-// Exponential backoff with full jitter between conflicting attempts (1 ms doubling up to
-// 64 ms), so contenders spread out instead of colliding again in lockstep.
-void pause_after_conflict(int attempt) {
-    static thread_local std::mt19937 rng(std::random_device{}());
-    const int cap = 1 << std::min(attempt, 6);
-    std::this_thread::sleep_for(
-        std::chrono::microseconds(std::uniform_int_distribution<int>(0, cap * 1000)(rng)));
-}
-
-class DynamoStore final : public VersionStore {
+// The requests are DynamoTable's; deployments DynamoDeployments'; pages and a run's builds
+// DynamoHistory's; the service's deliveries and queue DynamoQueue's.
+class DynamoStore final : public VersionStore, private detail::DynamoTable {
   public:
     DynamoStore(std::unique_ptr<aws::Client> client, std::string table)
-        : m_client(std::move(client)), m_table(std::move(table)) {}
+        : DynamoTable(std::move(client), std::move(table)) {}
 
     common::Result<void> begin_run(const RunRecord& r) override {
         Json tx(rapidjson::kObjectType);
         auto& a = tx.GetAllocator();
         JsonValue items(rapidjson::kArrayType);
-        items.PushBack(put(a, Item(a)
-                                  .s("pk", "R#" + r.id)
-                                  .s("sk", "R")
-                                  .s("id", r.id)
-                                  .s("trigger", r.trigger)
-                                  .s("base", r.base)
-                                  .s("head", r.head)
-                                  .s("env", r.env)
-                                  .s("status", "running")
-                                  .n("started_at", r.started_at)
-                                  .s("host", r.host)
-                                  .n("pid", r.pid)
-                                  .n("pid_start", r.pid_start)
-                                  .s("base_reason", r.base_reason)
-                                  .s("kind", r.kind)
-                                  .s("actor", r.actor)
-                                  .take()),
-                       a);
+        items.PushBack(put(a, detail::run_item(a, r)), a);
         // Where runs() finds the run: one entry for all runs and one for its environment.
-        // Sorted by start time: run ids sort by the second only.
-        const std::string order = fmt::format("{:013d}#{}", r.started_at, r.id);
+        const std::string order = detail::run_order(r.started_at, r.id);
         for (const std::string& list : {std::string("RUNS"), "RUNS#" + r.env}) {
             items.PushBack(put(a, Item(a).s("pk", list).s("sk", order).s("id", r.id).take()), a);
         }
@@ -149,8 +132,9 @@ class DynamoStore final : public VersionStore {
                           s.started_at,
                           {},
                           s.log_path,
-                          s.run_id};
-            const std::string row = pad(last_row + 1);
+                          s.run_id,
+                          last_row + 1};
+            const std::string row = pad(b.row);
             Json tx(rapidjson::kObjectType);
             auto& a = tx.GetAllocator();
             JsonValue items(rapidjson::kArrayType);
@@ -168,20 +152,13 @@ class DynamoStore final : public VersionStore {
                                "attribute_not_exists(pk)"),
                            a);
             items.PushBack(put(a, Item(a).s("pk", "COMPONENTS").s("sk", s.component).take()), a);
-            items.PushBack(put(a, Item(a)
-                                      .s("pk", "RB#" + s.run_id)
-                                      .s("sk", s.component + "#" + row)
-                                      .s("component", s.component)
-                                      .s("row", row)
-                                      .take()),
-                           a);
+            items.PushBack(put(a, detail::run_build_item(a, s.run_id, s.component, row)), a);
             auto ok = transact(tx, items, token + "-" + std::to_string(attempt));
             if (ok) return remember_claim(b, row);
             if (!is_conflict(ok.error())) return std::unexpected(ok.error());
             // Only a transaction the client sent more than once can have failed on its own write.
-            auto claim = m_client->last_attempts() > 1
-                             ? get("N#" + s.component, pad(b.build_number))
-                             : common::Result<Json>(Json(rapidjson::kObjectType));
+            auto claim = last_attempts() > 1 ? get("N#" + s.component, pad(b.build_number))
+                                             : common::Result<Json>(Json(rapidjson::kObjectType));
             if (claim && (*claim).HasMember("Item") && get_s((*claim)["Item"], "token") == token)
                 return remember_claim(b, row);
             pause_after_conflict(attempt);
@@ -221,7 +198,6 @@ class DynamoStore final : public VersionStore {
         if (end.exit_code) values.n(":e", *end.exit_code), expression += ", exit_code = :e";
         if (end.started_at > 0) values.n(":t", end.started_at), expression += ", started_at = :t";
         items.PushBack(update(a, "B#" + component, row, expression, nullptr, values.take()), a);
-        items.PushBack(remove(a, "RB#" + claim->run_id, component + "#" + row), a);
         if (end.status == BuildStatus::succeeded) {
             items.PushBack(put(a, Item(a)
                                       .s("pk", "H#" + component + "#" + claim->input_hash)
@@ -244,9 +220,11 @@ class DynamoStore final : public VersionStore {
             auto& a = tx.GetAllocator();
             JsonValue items(rapidjson::kArrayType);
             items.PushBack(bump_counter(a, "C#" + build.component, last_build, last_row, 0), a);
-            items.PushBack(
-                put(a, build_item(a, build, pad(last_row + 1)), "attribute_not_exists(pk)"), a);
+            const std::string row = pad(last_row + 1);
+            items.PushBack(put(a, build_item(a, build, row), "attribute_not_exists(pk)"), a);
             items.PushBack(put(a, Item(a).s("pk", "COMPONENTS").s("sk", build.component).take()),
+                           a);
+            items.PushBack(put(a, detail::run_build_item(a, build.run_id, build.component, row)),
                            a);
             auto ok = transact(tx, items);
             if (ok) return ok;
@@ -332,109 +310,103 @@ class DynamoStore final : public VersionStore {
 
     common::Result<std::vector<RunRecord>> runs(const std::string& env,
                                                 std::size_t limit) override {
-        auto ids = query_items(env.empty() ? "RUNS" : "RUNS#" + env, false, limit);
-        if (!ids) return std::unexpected(ids.error());
-        std::vector<RunRecord> out;
-        for (const auto& entry : (*ids)["Items"].GetArray()) {
-            auto item = get("R#" + get_s(entry, "id"), "R");
-            if (!item) return std::unexpected(item.error());
-            if (!item->HasMember("Item")) continue;
-            const auto& i = (*item)["Item"];
-            RunRecord r;
-            r.id = get_s(i, "id");
-            r.trigger = get_s(i, "trigger");
-            r.base = get_s(i, "base");
-            r.head = get_s(i, "head");
-            r.env = get_s(i, "env");
-            r.status = parse_run_status(get_s(i, "status"));
-            r.started_at = get_n(i, "started_at");
-            if (i.HasMember("finished_at")) r.finished_at = get_n(i, "finished_at");
-            r.host = get_s(i, "host");
-            r.pid = get_n(i, "pid");
-            r.pid_start = get_n(i, "pid_start");
-            r.base_reason = get_s(i, "base_reason");
-            r.report = get_s(i, "report");
-            r.kind = i.HasMember("kind") ? get_s(i, "kind") : "run";
-            r.actor = get_s(i, "actor");
-            out.push_back(std::move(r));
-        }
-        return out;
+        auto page = m_history.run_page(env, "", limit);
+        if (!page) return std::unexpected(page.error());
+        return std::move(page->items);
     }
 
-    common::Result<std::int64_t> record_deployment(const DeploymentRecord& d) override;
+    // --- deployments (DynamoDeployments) ---------------------------------------------
+    common::Result<std::int64_t> record_deployment(const DeploymentRecord& d) override {
+        return m_deployments.record_deployment(d);
+    }
     common::Result<bool> finish_deployment(std::int64_t id, const std::string& status, Millis at,
-                                           const std::string& reason) override;
+                                           const std::string& reason) override {
+        return m_deployments.finish_deployment(id, status, at, reason);
+    }
     common::Result<std::vector<DeploymentRecord>> pending_deployments(
-        const std::string& env) override;
+        const std::string& env) override {
+        return m_deployments.pending_deployments(env);
+    }
     common::Result<std::vector<ComponentDeployment>> deployments_of(const std::string& component,
                                                                     const std::string& env,
-                                                                    std::size_t limit) override;
+                                                                    std::size_t limit) override {
+        return m_deployments.deployments_of(component, env, limit);
+    }
     common::Result<std::vector<DeploymentRecord>> current_deployments(
-        const std::string& env) override;
+        const std::string& env) override {
+        return m_deployments.current_deployments(env);
+    }
+    common::Result<std::optional<DeploymentRecord>> deployment(std::int64_t id) override {
+        return m_deployments.deployment(id);
+    }
+    common::Result<std::vector<DeploymentRecord>> deployments_in(const std::string& env,
+                                                                 std::size_t limit) override {
+        return m_deployments.deployments_in(env, limit);
+    }
+
     common::Result<std::size_t> recover_interrupted(
         const std::string& host, Millis now,
         const std::function<bool(std::int64_t, std::int64_t)>& alive) override;
-    common::Result<std::optional<DeploymentRecord>> deployment(std::int64_t id) override;
-    common::Result<std::vector<DeploymentRecord>> deployments_in(const std::string& env,
-                                                                 std::size_t limit) override;
     common::Result<LockInfo> acquire_lock(const std::string& name, const std::string& owner,
                                           Millis now, Millis ttl) override;
-    // The service's paging, deliveries and queue: not on DynamoDB yet.
-    static common::Error not_yet(const char* what) {
-        return {common::ErrorCode::external, std::string("dynamodb: ") + what +
-                                                 " is not supported by the DynamoDB store yet"};
+    // --- paging and a run's builds (DynamoHistory) -----------------------------------
+    common::Result<Page<BuildRecord>> build_page(const std::string& component,
+                                                 const std::string& before,
+                                                 std::size_t limit) override {
+        return m_history.build_page(component, before, limit);
     }
-    common::Result<Page<BuildRecord>> build_page(const std::string&, const std::string&,
-                                                 std::size_t) override {
-        return std::unexpected(not_yet("build_page"));
+    common::Result<Page<ComponentDeployment>> deployment_page(const std::string& component,
+                                                              const std::string& env,
+                                                              const std::string& before,
+                                                              std::size_t limit) override {
+        return m_history.deployment_page(component, env, before, limit);
     }
-    common::Result<Page<ComponentDeployment>> deployment_page(const std::string&,
-                                                              const std::string&,
-                                                              const std::string&,
-                                                              std::size_t) override {
-        return std::unexpected(not_yet("deployment_page"));
+    common::Result<Page<RunRecord>> run_page(const std::string& env, const std::string& before,
+                                             std::size_t limit) override {
+        return m_history.run_page(env, before, limit);
     }
-    common::Result<Page<RunRecord>> run_page(const std::string&, const std::string&,
-                                             std::size_t) override {
-        return std::unexpected(not_yet("run_page"));
+    common::Result<std::optional<RunRecord>> run(const std::string& id) override {
+        return m_history.run(id);
     }
-    common::Result<std::optional<RunRecord>> run(const std::string&) override {
-        return std::unexpected(not_yet("run"));
+    common::Result<std::vector<BuildRecord>> builds_of_run(const std::string& run_id) override {
+        return m_history.builds_of_run(run_id);
     }
-    common::Result<std::vector<BuildRecord>> builds_of_run(const std::string&) override {
-        return std::unexpected(not_yet("builds_of_run"));
+    common::Result<void> interrupt_run(const std::string& run_id, Millis now) override {
+        return m_history.interrupt_run(run_id, now);
     }
-    common::Result<void> interrupt_run(const std::string&, Millis) override {
-        return std::unexpected(not_yet("interrupt_run"));
+
+    // --- the service's deliveries and queue (DynamoQueue) ----------------------------
+    common::Result<bool> record_delivery(const DeliveryRecord& d) override {
+        return m_queue.record_delivery(d);
     }
-    common::Result<bool> record_delivery(const DeliveryRecord&) override {
-        return std::unexpected(not_yet("record_delivery"));
+    common::Result<void> set_delivery_result(const std::string& source, const std::string& id,
+                                             const std::string& result, const std::string& reason,
+                                             std::int64_t job_id) override {
+        return m_queue.set_delivery_result(source, id, result, reason, job_id);
     }
-    common::Result<void> set_delivery_result(const std::string&, const std::string&,
-                                             const std::string&, const std::string&,
-                                             std::int64_t) override {
-        return std::unexpected(not_yet("set_delivery_result"));
+    common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit) override {
+        return m_queue.deliveries(limit);
     }
-    common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t) override {
-        return std::unexpected(not_yet("deliveries"));
+    common::Result<JobRecord> enqueue_job(const JobRecord& job) override {
+        return m_queue.enqueue_job(job);
     }
-    common::Result<JobRecord> enqueue_job(const JobRecord&) override {
-        return std::unexpected(not_yet("enqueue_job"));
+    common::Result<std::optional<JobRecord>> claim_job(
+        const std::string& owner, Millis now, Millis ttl,
+        std::vector<JobRecord>& interrupted) override {
+        return m_queue.claim_job(owner, now, ttl, interrupted);
     }
-    common::Result<std::optional<JobRecord>> claim_job(const std::string&, Millis, Millis,
-                                                       std::vector<JobRecord>&) override {
-        return std::unexpected(not_yet("claim_job"));
+    common::Result<bool> renew_job(std::int64_t id, const std::string& owner, Millis now,
+                                   Millis ttl, const std::string& run_id) override {
+        return m_queue.renew_job(id, owner, now, ttl, run_id);
     }
-    common::Result<bool> renew_job(std::int64_t, const std::string&, Millis, Millis,
-                                   const std::string&) override {
-        return std::unexpected(not_yet("renew_job"));
+    common::Result<void> finish_job(std::int64_t id, const std::string& owner, JobStatus status,
+                                    Millis at, const std::string& run_id,
+                                    const std::string& reason) override {
+        return m_queue.finish_job(id, owner, status, at, run_id, reason);
     }
-    common::Result<void> finish_job(std::int64_t, const std::string&, JobStatus, Millis,
-                                    const std::string&, const std::string&) override {
-        return std::unexpected(not_yet("finish_job"));
-    }
-    common::Result<std::vector<JobRecord>> jobs(const std::string&, std::size_t) override {
-        return std::unexpected(not_yet("jobs"));
+    common::Result<std::vector<JobRecord>> jobs(const std::string& env,
+                                                std::size_t limit) override {
+        return m_queue.jobs(env, limit);
     }
 
     common::Result<void> release_lock(const std::string& name, const std::string& owner) override;
@@ -468,174 +440,10 @@ class DynamoStore final : public VersionStore {
     }
 
     common::Result<LockInfo> read_lock(const std::string& name);
-    common::Result<void> write_component_index(const DeploymentRecord& d);
 
-    // --- requests -------------------------------------------------------------------
-    common::Result<Json> call(const std::string& operation, Json& body) {
-        auto text =
-            m_client->json(aws::dynamodb_service(), k_target, operation, detail::to_text(body));
-        if (!text) return std::unexpected(text.error());
-        Json out;
-        out.Parse(text->c_str());
-        if (out.HasParseError())
-            return common::fail(common::ErrorCode::external,
-                                "dynamodb " + operation + ": unreadable answer");
-        return out;
-    }
-
-    JsonValue name(Json::AllocatorType& a) { return JsonValue(m_table.c_str(), a); }
-
-    common::Result<Json> get(const std::string& pk, const std::string& sk) {
-        Json body(rapidjson::kObjectType);
-        auto& a = body.GetAllocator();
-        body.AddMember("TableName", name(a), a);
-        body.AddMember("Key", Item(a).s("pk", pk).s("sk", sk).take(), a);
-        body.AddMember("ConsistentRead", true, a);
-        return call("GetItem", body);
-    }
-
-    // One partition, all pages (limit 0) or the first `limit` items.
-    common::Result<Json> query_items(const std::string& pk, bool forward, std::size_t limit) {
-        Json all(rapidjson::kObjectType);
-        all.AddMember("Items", JsonValue(rapidjson::kArrayType), all.GetAllocator());
-        JsonValue start;
-        for (;;) {
-            Json body(rapidjson::kObjectType);
-            auto& a = body.GetAllocator();
-            body.AddMember("TableName", name(a), a);
-            body.AddMember("KeyConditionExpression", "pk = :pk", a);
-            body.AddMember("ExpressionAttributeValues", Item(a).s(":pk", pk).take(), a);
-            body.AddMember("ScanIndexForward", forward, a);
-            body.AddMember("ConsistentRead", true, a);
-            if (limit > 0)
-                body.AddMember("Limit", static_cast<std::int64_t>(limit - all["Items"].Size()), a);
-            if (!start.IsNull()) body.AddMember("ExclusiveStartKey", JsonValue(start, a), a);
-            auto page = call("Query", body);
-            if (!page) return std::unexpected(page.error());
-            for (auto& item : (*page)["Items"].GetArray())
-                all["Items"].PushBack(JsonValue(item, all.GetAllocator()), all.GetAllocator());
-            const bool more =
-                page->HasMember("LastEvaluatedKey") && (limit == 0 || all["Items"].Size() < limit);
-            if (!more) break;
-            start.CopyFrom((*page)["LastEvaluatedKey"], all.GetAllocator());
-        }
-        return all;
-    }
-
-    // (sk, row attribute) pairs of a partition.
-    common::Result<std::vector<std::pair<std::string, std::string>>> query(const std::string& pk,
-                                                                           bool forward,
-                                                                           std::size_t limit) {
-        auto rows = query_items(pk, forward, limit);
-        if (!rows) return std::unexpected(rows.error());
-        std::vector<std::pair<std::string, std::string>> out;
-        for (const auto& item : (*rows)["Items"].GetArray())
-            out.emplace_back(get_s(item, "sk"), get_s(item, "row"));
-        return out;
-    }
-
-    common::Result<void> transact(Json& tx, JsonValue& items, const std::string& token = "") {
-        auto& a = tx.GetAllocator();
-        tx.AddMember("TransactItems", items, a);
-        if (!token.empty()) tx.AddMember("ClientRequestToken", JsonValue(token.c_str(), a), a);
-        auto done = call("TransactWriteItems", tx);
-        if (!done) return std::unexpected(done.error());
-        return {};
-    }
-
-    JsonValue put(Json::AllocatorType& a, JsonValue item, const char* condition = nullptr) {
-        JsonValue p(rapidjson::kObjectType);
-        p.AddMember("TableName", name(a), a);
-        p.AddMember("Item", item, a);
-        if (condition) p.AddMember("ConditionExpression", JsonValue(condition, a), a);
-        JsonValue wrap(rapidjson::kObjectType);
-        wrap.AddMember("Put", p, a);
-        return wrap;
-    }
-
-    JsonValue remove(Json::AllocatorType& a, const std::string& pk, const std::string& sk) {
-        JsonValue d(rapidjson::kObjectType);
-        d.AddMember("TableName", name(a), a);
-        d.AddMember("Key", Item(a).s("pk", pk).s("sk", sk).take(), a);
-        JsonValue wrap(rapidjson::kObjectType);
-        wrap.AddMember("Delete", d, a);
-        return wrap;
-    }
-
-    JsonValue update(Json::AllocatorType& a, const std::string& pk, const std::string& sk,
-                     const std::string& expression, const char* condition, JsonValue values) {
-        JsonValue u(rapidjson::kObjectType);
-        u.AddMember("TableName", name(a), a);
-        u.AddMember("Key", Item(a).s("pk", pk).s("sk", sk).take(), a);
-        u.AddMember("UpdateExpression", JsonValue(expression.c_str(), a), a);
-        JsonValue names(rapidjson::kObjectType);
-        names.AddMember("#s", "status", a);
-        if (expression.find("#s") != std::string::npos)
-            u.AddMember("ExpressionAttributeNames", names, a);
-        u.AddMember("ExpressionAttributeValues", values, a);
-        if (condition) u.AddMember("ConditionExpression", JsonValue(condition, a), a);
-        JsonValue wrap(rapidjson::kObjectType);
-        wrap.AddMember("Update", u, a);
-        return wrap;
-    }
-
-    // The counter moves from what was read, or is created when there was none.
-    JsonValue bump_counter(Json::AllocatorType& a, const std::string& pk, std::int64_t build,
-                           std::int64_t row, int builds) {
-        Item values(a);
-        values.n(":nb", build + builds).n(":nr", row + 1);
-        const char* condition = "attribute_not_exists(pk)";
-        if (build > 0 || row > 0) {
-            values.n(":b", build).n(":r", row);
-            condition = "last_build = :b AND last_row = :r";
-        }
-        return update(a, pk, "C", "SET last_build = :nb, last_row = :nr", condition, values.take());
-    }
-
-    common::Result<std::pair<std::int64_t, std::int64_t>> read_counter(const std::string& pk) {
-        auto item = get(pk, "C");
-        if (!item) return std::unexpected(item.error());
-        if (!(*item).HasMember("Item")) return std::pair<std::int64_t, std::int64_t>{0, 0};
-        return std::pair{get_n((*item)["Item"], "last_build"), get_n((*item)["Item"], "last_row")};
-    }
-
-    JsonValue build_item(Json::AllocatorType& a, const BuildRecord& b, const std::string& row) {
-        Item i(a);
-        i.s("pk", "B#" + b.component)
-            .s("sk", row)
-            .s("component", b.component)
-            .n("build_number", b.build_number)
-            .s("commit", b.commit)
-            .s("input_hash", b.input_hash)
-            .s("image_uri", b.image_uri)
-            .s("status", std::string(to_string(b.status)))
-            .n("started_at", b.started_at)
-            .s("log_path", b.log_path)
-            .s("run_id", b.run_id);
-        if (b.exit_code) i.n("exit_code", *b.exit_code);
-        if (b.finished_at) i.n("finished_at", *b.finished_at);
-        return i.take();
-    }
-
-    static BuildRecord read_build(const JsonValue& item) {
-        BuildRecord b;
-        b.component = get_s(item, "component");
-        b.build_number = get_n(item, "build_number");
-        b.commit = get_s(item, "commit");
-        b.input_hash = get_s(item, "input_hash");
-        b.image_uri = get_s(item, "image_uri");
-        b.status = parse_build_status(get_s(item, "status")).value_or(BuildStatus::running);
-        if (auto e = get_optional_n(item, "exit_code")) b.exit_code = static_cast<int>(*e);
-        b.started_at = get_n(item, "started_at");
-        b.finished_at = get_optional_n(item, "finished_at");
-        b.log_path = get_s(item, "log_path");
-        b.run_id = get_s(item, "run_id");
-        return b;
-    }
-
-    friend class DeploymentWriter;
-    std::unique_ptr<aws::Client> m_client;
-    std::string m_table;
+    detail::DynamoDeployments m_deployments{*this};
+    detail::DynamoHistory m_history{*this};
+    detail::DynamoQueue m_queue{*this};
     std::map<std::pair<std::string, std::int64_t>, Claim> m_claims;  // made here, not yet ended
 };
 
@@ -643,261 +451,6 @@ class DynamoStore final : public VersionStore {
 }  // namespace versioning
 
 namespace versioning {
-namespace {
-
-JsonValue images_list(Json::AllocatorType& a, const std::vector<DeploymentImage>& images) {
-    JsonValue list(rapidjson::kArrayType);
-    for (const auto& i : images) {
-        JsonValue m(rapidjson::kObjectType);
-        m.AddMember("M",
-                    Item(a)
-                        .s("component", i.component)
-                        .n("build_number", i.build_number)
-                        .s("image_uri", i.image_uri)
-                        .b("changed", i.changed)
-                        .s("parameter", i.parameter)
-                        .take(),
-                    a);
-        list.PushBack(m, a);
-    }
-    JsonValue wrap(rapidjson::kObjectType);
-    wrap.AddMember("L", list, a);
-    return wrap;
-}
-
-DeploymentRecord read_deployment(const JsonValue& item) {
-    DeploymentRecord d{get_n(item, "id"),
-                       get_s(item, "env"),
-                       get_s(item, "stack"),
-                       get_s(item, "commit"),
-                       get_s(item, "status"),
-                       get_n(item, "started_at"),
-                       get_optional_n(item, "finished_at"),
-                       get_s(item, "change_set"),
-                       get_s(item, "run_id"),
-                       {}};
-    d.kind = get_s(item, "kind");
-    d.source = get_s(item, "source");
-    d.reason = get_s(item, "reason");
-    d.client_token = get_s(item, "client_token");
-    d.actor = get_s(item, "actor");
-    d.executed_by = item.HasMember("executed_by") ? get_s(item, "executed_by") : "slipway";
-    auto images = item.FindMember("images");
-    if (images != item.MemberEnd() && images->value.HasMember("L")) {
-        for (const auto& e : images->value["L"].GetArray()) {
-            const JsonValue& m = e["M"];
-            d.images.push_back({get_s(m, "component"), get_n(m, "build_number"),
-                                get_s(m, "image_uri"), get_b(m, "changed"),
-                                get_s(m, "parameter")});
-        }
-    }
-    return d;
-}
-
-// A deployment as its items hold it (DEP#, DEPS, CUR all carry the whole record).
-JsonValue deployment_item(Json::AllocatorType& a, const DeploymentRecord& d, const std::string& pk,
-                          const std::string& sk) {
-    Item i(a);
-    i.s("pk", pk)
-        .s("sk", sk)
-        .n("id", d.id)
-        .s("env", d.env)
-        .s("stack", d.stack)
-        .s("commit", d.commit)
-        .s("status", d.status)
-        .n("started_at", d.started_at)
-        .s("change_set", d.change_set)
-        .s("run_id", d.run_id)
-        .s("kind", d.kind)
-        .s("source", d.source)
-        .s("reason", d.reason)
-        .s("client_token", d.client_token)
-        .s("actor", d.actor)
-        .s("executed_by", d.executed_by);
-    if (d.finished_at) i.n("finished_at", *d.finished_at);
-    i.raw("images", images_list(a, d.images));
-    return i.take();
-}
-
-}  // namespace
-
-common::Result<std::int64_t> DynamoStore::record_deployment(const DeploymentRecord& d) {
-    for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
-        auto counter = read_counter("C#deployments");
-        if (!counter) return std::unexpected(counter.error());
-        DeploymentRecord record = d;
-        record.id = counter->first + 1;
-        const std::string id = pad(record.id);
-        Json tx(rapidjson::kObjectType);
-        auto& a = tx.GetAllocator();
-        JsonValue items(rapidjson::kArrayType);
-        items.PushBack(bump_counter(a, "C#deployments", counter->first, counter->second, 1), a);
-        items.PushBack(
-            put(a, deployment_item(a, record, "DEP#" + d.env, id), "attribute_not_exists(pk)"), a);
-        items.PushBack(put(a, deployment_item(a, record, "DEPS", id)), a);
-        if (d.status == deployment_status::succeeded)
-            items.PushBack(put(a, deployment_item(a, record, "CUR", d.env)), a);
-        if (d.status == deployment_status::pending) {
-            items.PushBack(
-                put(a, Item(a).s("pk", "PENDING").s("sk", d.env + "#" + id).n("id", record.id).take()),
-                a);
-        }
-        auto ok = transact(tx, items);
-        if (!ok && is_conflict(ok.error())) {
-            pause_after_conflict(attempt);
-            continue;
-        }
-        if (!ok) return std::unexpected(ok.error());
-        if (auto done = write_component_index(record); !done) return std::unexpected(done.error());
-        return record.id;
-    }
-    return common::fail(common::ErrorCode::external,
-                        "dynamodb: could not record a deployment (too much contention)");
-}
-
-// The per-component index: idempotent puts, written after the deployment itself (and again
-// when a pending deployment ends).
-common::Result<void> DynamoStore::write_component_index(const DeploymentRecord& d) {
-    for (std::size_t start = 0; start < d.images.size(); start += 50) {
-        Json more(rapidjson::kObjectType);
-        auto& b = more.GetAllocator();
-        JsonValue puts(rapidjson::kArrayType);
-        for (std::size_t k = start; k < std::min(d.images.size(), start + 50); ++k) {
-            const auto& i = d.images[k];
-            for (const std::string& pk : {"DC#" + i.component, "DC#" + i.component + "#" + d.env}) {
-                Item entry(b);
-                entry.s("pk", pk)
-                    .s("sk", pad(d.id))
-                    .n("id", d.id)
-                    .s("env", d.env)
-                    .s("status", d.status)
-                    .n("build_number", i.build_number)
-                    .s("image_uri", i.image_uri)
-                    .b("changed", i.changed)
-                    .s("commit", d.commit)
-                    .s("kind", d.kind)
-                    .s("actor", d.actor)
-                    .n("started_at", d.started_at);
-                if (d.finished_at) entry.n("finished_at", *d.finished_at);
-                puts.PushBack(put(b, entry.take()), b);
-            }
-        }
-        if (auto done = transact(more, puts); !done) return done;
-    }
-    return {};
-}
-
-// Ends a pending deployment: its DEP# and DEPS items change on the condition that they are
-// still pending, its PENDING entry goes, and a success becomes the environment's CUR unless
-// CUR already holds a later deployment -- all in one transaction, retried when CUR moved.
-common::Result<bool> DynamoStore::finish_deployment(std::int64_t id, const std::string& status,
-                                                    Millis at, const std::string& reason) {
-    for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
-        auto found = deployment(id);
-        if (!found) return std::unexpected(found.error());
-        if (!*found || (*found)->status != deployment_status::pending) return false;
-        DeploymentRecord d = std::move(**found);
-        d.status = status;
-        d.finished_at = at;
-        d.reason = reason;
-        Json tx(rapidjson::kObjectType);
-        auto& a = tx.GetAllocator();
-        JsonValue items(rapidjson::kArrayType);
-        for (const std::string& pk : {"DEP#" + d.env, std::string("DEPS")}) {
-            items.PushBack(
-                update(a, pk, pad(id), "SET #s = :s, finished_at = :f, reason = :r", "#s = :p",
-                       Item(a).s(":s", status).n(":f", at).s(":r", reason).s(":p", "pending").take()),
-                a);
-        }
-        items.PushBack(remove(a, "PENDING", d.env + "#" + pad(id)), a);
-        if (status == deployment_status::succeeded) {
-            auto current = get("CUR", d.env);
-            if (!current) return std::unexpected(current.error());
-            const bool exists = current->HasMember("Item");
-            const std::int64_t current_id = exists ? get_n((*current)["Item"], "id") : 0;
-            if (current_id < id) {
-                JsonValue p = put(a, deployment_item(a, d, "CUR", d.env),
-                                  exists ? "id = :c" : "attribute_not_exists(pk)");
-                if (exists)
-                    p["Put"].AddMember("ExpressionAttributeValues",
-                                       Item(a).n(":c", current_id).take(), a);
-                items.PushBack(p, a);
-            }
-        }
-        auto ok = transact(tx, items);
-        if (!ok && is_conflict(ok.error())) {
-            pause_after_conflict(attempt);
-            continue;
-        }
-        if (!ok) return std::unexpected(ok.error());
-        if (auto done = write_component_index(d); !done) return std::unexpected(done.error());
-        return true;
-    }
-    return common::fail(common::ErrorCode::external,
-                        "dynamodb: could not finish deployment #" + std::to_string(id) +
-                            " (too much contention)");
-}
-
-common::Result<std::vector<DeploymentRecord>> DynamoStore::pending_deployments(
-    const std::string& env) {
-    auto rows = query_items("PENDING", true, 0);
-    if (!rows) return std::unexpected(rows.error());
-    std::vector<DeploymentRecord> out;
-    for (const auto& entry : (*rows)["Items"].GetArray()) {
-        if (!env.empty() && !get_s(entry, "sk").starts_with(env + "#")) continue;
-        auto d = deployment(get_n(entry, "id"));
-        if (!d) return std::unexpected(d.error());
-        if (*d && (*d)->status == deployment_status::pending) out.push_back(std::move(**d));
-    }
-    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
-    return out;
-}
-
-common::Result<std::vector<ComponentDeployment>> DynamoStore::deployments_of(
-    const std::string& component, const std::string& env, std::size_t limit) {
-    auto rows =
-        query_items(env.empty() ? "DC#" + component : "DC#" + component + "#" + env, false, limit);
-    if (!rows) return std::unexpected(rows.error());
-    std::vector<ComponentDeployment> out;
-    for (const auto& i : (*rows)["Items"].GetArray()) {
-        out.push_back({get_n(i, "id"), get_s(i, "env"), get_s(i, "status"),
-                       get_n(i, "build_number"), get_s(i, "image_uri"), get_b(i, "changed"),
-                       get_s(i, "commit"), get_optional_n(i, "finished_at"), get_s(i, "kind"),
-                       get_s(i, "actor"), get_n(i, "started_at")});
-    }
-    return out;
-}
-
-common::Result<std::vector<DeploymentRecord>> DynamoStore::current_deployments(
-    const std::string& env) {
-    std::vector<DeploymentRecord> out;
-    if (!env.empty()) {
-        auto item = get("CUR", env);
-        if (!item) return std::unexpected(item.error());
-        if ((*item).HasMember("Item")) out.push_back(read_deployment((*item)["Item"]));
-        return out;
-    }
-    auto rows = query_items("CUR", true, 0);
-    if (!rows) return std::unexpected(rows.error());
-    for (const auto& i : (*rows)["Items"].GetArray()) out.push_back(read_deployment(i));
-    return out;
-}
-
-common::Result<std::optional<DeploymentRecord>> DynamoStore::deployment(std::int64_t id) {
-    auto item = get("DEPS", pad(id));
-    if (!item) return std::unexpected(item.error());
-    if (!item->HasMember("Item")) return std::optional<DeploymentRecord>{};
-    return std::optional<DeploymentRecord>{read_deployment((*item)["Item"])};
-}
-
-common::Result<std::vector<DeploymentRecord>> DynamoStore::deployments_in(const std::string& env,
-                                                                          std::size_t limit) {
-    auto rows = query_items("DEP#" + env, false, limit);
-    if (!rows) return std::unexpected(rows.error());
-    std::vector<DeploymentRecord> out;
-    for (const auto& i : (*rows)["Items"].GetArray()) out.push_back(read_deployment(i));
-    return out;
-}
 
 common::Result<LockInfo> DynamoStore::read_lock(const std::string& name) {
     auto item = get("LOCK", name);
@@ -977,21 +530,7 @@ common::Result<std::size_t> DynamoStore::recover_interrupted(
     std::size_t marked = 0;
     for (const auto& r : (*running)["Items"].GetArray()) {
         if (alive(get_n(r, "pid"), get_n(r, "pid_start"))) continue;
-        const std::string run = get_s(r, "sk");
-        auto builds = query_items("RB#" + run, true, 0);
-        if (!builds) return std::unexpected(builds.error());
-        for (const auto& b : (*builds)["Items"].GetArray()) {
-            Json tx(rapidjson::kObjectType);
-            auto& a = tx.GetAllocator();
-            JsonValue items(rapidjson::kArrayType);
-            items.PushBack(update(a, "B#" + get_s(b, "component"), get_s(b, "row"),
-                                  "SET #s = :i, finished_at = :f", nullptr,
-                                  Item(a).s(":i", "interrupted").n(":f", now).take()),
-                           a);
-            items.PushBack(remove(a, "RB#" + run, get_s(b, "sk")), a);
-            if (auto ok = transact(tx, items); !ok) return std::unexpected(ok.error());
-        }
-        if (auto ok = finish_run(run, RunStatus::interrupted, now, ""); !ok)
+        if (auto ok = m_history.interrupt_run(get_s(r, "sk"), now); !ok)
             return std::unexpected(ok.error());
         ++marked;
     }

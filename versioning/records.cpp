@@ -1,6 +1,7 @@
 #include "versioning/records.hpp"
 
 #include <array>
+#include <cstdint>
 #include <utility>
 
 namespace versioning {
@@ -19,6 +20,15 @@ constexpr std::array<std::pair<BuildStatus, std::string_view>, 9> k_build_status
 }};
 
 }  // namespace
+
+std::int64_t cursor_number(std::string_view cursor) {
+    std::int64_t n = 0;
+    for (char c : cursor) {
+        if (c < '0' || c > '9' || n > (INT64_MAX - 9) / 10) return 0;
+        n = n * 10 + (c - '0');
+    }
+    return n;
+}
 
 std::string_view to_string(BuildStatus status) {
     for (auto [s, name] : k_build_statuses) {

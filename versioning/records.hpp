@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace versioning {
@@ -156,18 +158,36 @@ struct Page {
     std::string next;
 };
 
+/// The number a page cursor holds ("42"; of "1700000000000.run-1" pass the part before the
+/// dot): 0, meaning the first page, for an empty or malformed one. Both backends use the
+/// same cursors: a build's row, a deployment's id, a run's "<started_at>.<id>".
+std::int64_t cursor_number(std::string_view cursor);
+
+/// The page of `items` (read with one more than `limit`, to know whether more follow): the
+/// first `limit`, and the cursor of the last of them when more follow.
+template <typename T, typename F>
+Page<T> paged(std::vector<T> items, std::size_t limit, F&& cursor_of) {
+    Page<T> page;
+    if (items.size() > limit) {
+        items.resize(limit);
+        if (limit > 0) page.next = cursor_of(items.back());
+    }
+    page.items = std::move(items);
+    return page;
+}
+
 /// A webhook or queue message, stored before anything is done with it: (source, id) is
 /// unique, so a redelivered event is recognised.
 struct DeliveryRecord {
     std::string source;  // "github", "sqs"
     std::string id;      // X-GitHub-Delivery, the event's id
     Millis received_at = 0;
-    std::string event;   // "push", "ping", "codecommit"
-    std::string ref;     // "refs/heads/dev"
-    std::string head;    // the commit it names
-    std::string actor;   // who pushed
-    std::string result;  // "queued", "ignored", "dropped", "duplicate"
-    std::string reason;  // why it was ignored or dropped
+    std::string event;        // "push", "ping", "codecommit"
+    std::string ref;          // "refs/heads/dev"
+    std::string head;         // the commit it names
+    std::string actor;        // who pushed
+    std::string result;       // "queued", "ignored", "dropped", "duplicate"
+    std::string reason;       // why it was ignored or dropped
     std::int64_t job_id = 0;  // the job it became (0: none)
 };
 
@@ -190,10 +210,10 @@ struct JobRecord {
     std::optional<Millis> started_at;
     std::optional<Millis> finished_at;
     std::string run_id;
-    std::string owner;      // the service instance that claimed it
+    std::string owner;       // the service instance that claimed it
     Millis lease_until = 0;  // its claim expires then unless renewed
-    std::string reason;     // superseded by #N, dropped: already pending, ...
-    int attempts = 0;       // how often it was claimed (a dead replica's job runs again once)
+    std::string reason;      // superseded by #N, dropped: already pending, ...
+    int attempts = 0;        // how often it was claimed (a dead replica's job runs again once)
 };
 
 /// A named lease (the per-environment deploy lock): held by `owner` until `expires_at`.

@@ -152,7 +152,8 @@ class VersionStore {
     /// `run_id` is given; false when the job is not theirs any more.
     virtual common::Result<bool> renew_job(std::int64_t id, const std::string& owner, Millis now,
                                            Millis ttl, const std::string& run_id) = 0;
-    /// Ends `owner`'s running job `id` as `status` (with its run and a reason).
+    /// Ends `owner`'s running job `id` as `status` with a reason (and its run, when `run_id`
+    /// is given); does nothing when the job is not theirs any more.
     virtual common::Result<void> finish_job(std::int64_t id, const std::string& owner,
                                             JobStatus status, Millis at, const std::string& run_id,
                                             const std::string& reason) = 0;

@@ -13,6 +13,7 @@ clients' sources), and nothing beyond the allowed set below.
 """
 
 import fnmatch
+import glob
 import json
 import os
 import re
@@ -32,10 +33,11 @@ IAM_ACTION = {
     "dynamodb:CreateTable": None,          # slipway store init: once, by an administrator
     "s3:HeadObject": ["s3:GetObject", "s3:ListBucket"],
 }
-# The clients' sources and how each names an operation.
+# The clients' sources (a glob: the DynamoDB store is several files) and how each names an
+# operation.
 SOURCES = {
     "cloudformation": ("deploy/cloudformation_client.cpp", r'call\("(\w+)"'),
-    "dynamodb": ("versioning/dynamo_store.cpp", r'(?:call\(|k_target, )"(\w+)"'),
+    "dynamodb": ("versioning/dynamo_*.cpp", r'(?:call\(|k_target, )"(\w+)"'),
     "ecr": ("deploy/registry.cpp", r'call\("(\w+)"'),
     "s3": ("deploy/artifacts.cpp", r's3_service\(\), "(\w+)"'),
 }
@@ -100,8 +102,11 @@ def check_statement(i, s):
 
 def check_covers_slipway(policy, root):
     for service, (path, pattern) in SOURCES.items():
-        with open(os.path.join(root, path)) as f:
-            operations = sorted(set(re.findall(pattern, f.read())))
+        operations = set()
+        for source in sorted(glob.glob(os.path.join(root, path))):
+            with open(source) as f:
+                operations |= set(re.findall(pattern, f.read()))
+        operations = sorted(operations)
         check(operations, f"no {service} operation found in {path} (moved? update SOURCES)")
         for operation in operations:
             needed = IAM_ACTION.get(f"{service}:{operation}", [f"{service}:{operation}"])

@@ -122,5 +122,22 @@ TEST(DynamoStore, EightProcessesNeverShareANumber) {
     EXPECT_EQ(*(*store)->peek_next_number("shared"), 8 * per_process + 1);
 }
 
+// Four replicas of the service enqueue and claim on one table at once (4 x 15 rounds, 3
+// environments): the queue's conditional transactions keep every job id distinct, every
+// job claimed at most once and never two jobs of one environment held together.
+TEST(DynamoStore, ReplicasShareTheQueueSafely) {
+    if (!moto().available()) GTEST_SKIP() << moto().why_not();
+    const std::string table = new_table();
+    aws::Client admin(moto_options());
+    ASSERT_TRUE(versioning::init_dynamo_table(admin, table));
+    const std::string env = "AWS_ENDPOINT_URL=" + moto().url() +
+                            " AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret "
+                            "AWS_EC2_METADATA_DISABLED=true ";
+    auto store =
+        versioning::open_dynamo_store(std::make_unique<aws::Client>(moto_options()), table);
+    ASSERT_TRUE(store);
+    run_queue_replicas(env, "dynamodb://" + table + "?region=us-east-1", **store, 4, 15);
+}
+
 }  // namespace
 }  // namespace store_test

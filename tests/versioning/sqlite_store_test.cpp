@@ -145,6 +145,16 @@ TEST(SqliteStore, EightProcessesCreateAFreshStoreTogether) {
     for (long i = 0; i < 200; ++i) ASSERT_EQ(numbers[static_cast<std::size_t>(i)], i + 1);
 }
 
+// Four replicas of the service enqueue and claim on one store file at once: the same check
+// as DynamoDB's (its transactions are the reference the DynamoDB queue must match).
+TEST(SqliteStore, ReplicasShareTheQueueSafely) {
+    support::TempDir dir;
+    const std::string url = "sqlite:" + (dir.path() / "state.db").string();
+    auto store = versioning::open_store(url, "/");
+    ASSERT_TRUE(store);
+    run_queue_replicas("", url, **store, 4, 30);
+}
+
 // A negative schema version is as foreign as a newer one: refused, never indexed.
 TEST(SqliteStore, RefusesANegativeSchemaVersion) {
     support::TempDir dir;

@@ -1,0 +1,68 @@
+#pragma once
+// Internal to the versioning library: the service's deliveries and per-environment job queue
+// on the DynamoDB store (dynamo_queue.cpp says how several replicas share it safely).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "versioning/dynamo_table.hpp"
+#include "versioning/records.hpp"
+
+namespace versioning::detail {
+
+class DynamoQueue {
+  public:
+    explicit DynamoQueue(DynamoTable& table) : m_table(table) {}
+
+    /// The VersionStore methods of the same names.
+    common::Result<bool> record_delivery(const DeliveryRecord& d);
+    common::Result<void> set_delivery_result(const std::string& source, const std::string& id,
+                                             const std::string& result, const std::string& reason,
+                                             std::int64_t job_id);
+    common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit);
+    common::Result<JobRecord> enqueue_job(const JobRecord& job);
+    common::Result<std::optional<JobRecord>> claim_job(const std::string& owner, Millis now,
+                                                       Millis ttl,
+                                                       std::vector<JobRecord>& interrupted);
+    common::Result<bool> renew_job(std::int64_t id, const std::string& owner, Millis now,
+                                   Millis ttl, const std::string& run_id);
+    common::Result<void> finish_job(std::int64_t id, const std::string& owner, JobStatus status,
+                                    Millis at, const std::string& run_id,
+                                    const std::string& reason);
+    common::Result<std::vector<JobRecord>> jobs(const std::string& env, std::size_t limit);
+
+    /// An environment's queue slot (QUEUE / <env>): the running job (0: none) with its claim,
+    /// the waiting job (0: none), and `rev`, which every change moves on.
+    struct Slot {
+        std::string env;
+        std::int64_t running = 0;
+        std::string running_head;
+        std::string owner;
+        Millis lease_until = 0;
+        std::int64_t waiting = 0;
+        std::string waiting_head;
+        std::int64_t rev = 0;  // 0: the slot does not exist yet
+    };
+
+    struct JobChange;  // what a transaction changes in a job item
+
+  private:
+    common::Result<Slot> read_slot(const std::string& env);
+    common::Result<std::vector<Slot>> read_slots();
+    common::Result<std::optional<JobRecord>> read_job(std::int64_t id);
+    // The entry that writes `next` over `read` on the condition that it is still `read`.
+    JsonValue write_slot(Json::AllocatorType& a, const Slot& read, const Slot& next);
+    // True when the write with `token` landed on job `id` (its answer was lost and the
+    // client sent it again, so its condition failed on its own write).
+    common::Result<bool> landed(std::int64_t id, const std::string& token);
+    common::Result<bool> change(const Slot& read, const Slot& next, std::int64_t id,
+                                const JobChange& c, const std::string& token);
+    common::Result<std::optional<Slot>> slot_running(std::int64_t id, const std::string& owner);
+    common::Result<std::optional<JobRecord>> claim_step(const Slot& slot, bool taking_back,
+                                                        const std::string& owner, Millis now,
+                                                        Millis ttl, const std::string& token);
+
+    DynamoTable& m_table;
+};
+
+}  // namespace versioning::detail

@@ -1,0 +1,272 @@
+// The SQLite store's calls for the service (`slipway serve`): pages of builds, deployments
+// and runs (newest first, `limit` at a time, a cursor naming the last item shown, so rows
+// inserted meanwhile never shift a page), a run and its builds, deliveries stored once per
+// (source, id), and the per-environment job queue. Each queue change is one BEGIN IMMEDIATE
+// transaction: concurrent processes queue on SQLite's write lock, so two never claim one
+// job, nor two jobs of one environment.
+#include "versioning/sqlite_schema.hpp"
+#include "versioning/sqlite_store.hpp"
+
+namespace versioning {
+
+using detail::for_each_row;
+using detail::k_build_columns;
+using detail::k_job_select;
+using detail::k_run_select;
+using detail::read_build;
+using detail::read_job;
+using detail::Statement;
+
+// --- paging ---------------------------------------------------------------------------
+
+common::Result<Page<BuildRecord>> SqliteVersionStore::build_page(const std::string& component,
+                                                                 const std::string& before,
+                                                                 std::size_t limit) {
+    static const std::string sql = std::string("SELECT ") + k_build_columns +
+                                   " FROM builds WHERE component = ?1 AND (?2 = 0 OR id < ?2) "
+                                   "ORDER BY id DESC LIMIT ?3";
+    auto s = statement(sql.c_str());
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, component).bind(2, cursor_number(before));
+    (*s)->bind(3, static_cast<std::int64_t>(limit + 1));
+    std::vector<BuildRecord> out;
+    auto ok = for_each_row(**s, [&](Statement& st) { out.push_back(read_build(st)); });
+    if (!ok) return std::unexpected(ok.error());
+    return paged(std::move(out), limit, [](const BuildRecord& b) { return std::to_string(b.row); });
+}
+
+common::Result<Page<ComponentDeployment>> SqliteVersionStore::deployment_page(
+    const std::string& component, const std::string& env, const std::string& before,
+    std::size_t limit) {
+    auto s = statement(
+        "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, d.commit_id, "
+        "d.finished_at, d.kind, d.actor, d.started_at "
+        "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
+        "WHERE i.component = ?1 AND (?2 = '' OR d.env = ?2) AND (?3 = 0 OR i.deployment_id < ?3) "
+        "ORDER BY i.deployment_id DESC LIMIT ?4");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, component).bind(2, env).bind(3, cursor_number(before));
+    (*s)->bind(4, static_cast<std::int64_t>(limit + 1));
+    std::vector<ComponentDeployment> out;
+    auto ok = for_each_row(**s, [&](Statement& st) {
+        out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
+                       st.int64(5) != 0, st.text(6), st.optional_int64(7), st.text(8), st.text(9),
+                       st.int64(10)});
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return paged(std::move(out), limit,
+                 [](const ComponentDeployment& d) { return std::to_string(d.deployment_id); });
+}
+
+// Runs page by start time, then id: the cursor is "<started_at>.<id>".
+common::Result<Page<RunRecord>> SqliteVersionStore::run_page(const std::string& env,
+                                                             const std::string& before,
+                                                             std::size_t limit) {
+    static const std::string sql =
+        std::string(k_run_select) +
+        "WHERE (?1 = '' OR env = ?1) AND (?2 = 0 OR (started_at, id) < (?2, ?3)) "
+        "ORDER BY started_at DESC, id DESC LIMIT ?4";
+    const auto dot = before.find('.');
+    const std::int64_t at = cursor_number(before.substr(0, dot));
+    const std::string id = dot == std::string::npos ? "" : before.substr(dot + 1);
+    auto runs = select_runs(sql.c_str(), [&](Statement& st) {
+        st.bind(1, env).bind(2, at).bind(3, id).bind(4, static_cast<std::int64_t>(limit + 1));
+    });
+    if (!runs) return std::unexpected(runs.error());
+    return paged(std::move(*runs), limit,
+                 [](const RunRecord& r) { return std::to_string(r.started_at) + "." + r.id; });
+}
+
+common::Result<std::optional<RunRecord>> SqliteVersionStore::run(const std::string& id) {
+    static const std::string sql = std::string(k_run_select) + "WHERE id = ?";
+    auto runs = select_runs(sql.c_str(), [&](Statement& st) { st.bind(1, id); });
+    if (!runs) return std::unexpected(runs.error());
+    if (runs->empty()) return std::optional<RunRecord>{};
+    return std::optional<RunRecord>{std::move(runs->front())};
+}
+
+common::Result<std::vector<BuildRecord>> SqliteVersionStore::builds_of_run(
+    const std::string& run_id) {
+    static const std::string sql = std::string("SELECT ") + k_build_columns +
+                                   " FROM builds WHERE run_id = ? ORDER BY component, id";
+    return query_builds(sql.c_str(), run_id, 0);
+}
+
+// --- deliveries and jobs ---------------------------------------------------------------
+
+common::Result<bool> SqliteVersionStore::record_delivery(const DeliveryRecord& d) {
+    auto s = statement(
+        "INSERT INTO deliveries (source, id, received_at, event, ref, head, actor, result, reason, "
+        "job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, d.source).bind(2, d.id).bind(3, d.received_at).bind(4, d.event).bind(5, d.ref);
+    (*s)->bind(6, d.head).bind(7, d.actor).bind(8, d.result).bind(9, d.reason).bind(10, d.job_id);
+    if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
+    return sqlite3_changes(m_db.handle()) == 1;
+}
+
+common::Result<void> SqliteVersionStore::set_delivery_result(const std::string& source,
+                                                             const std::string& id,
+                                                             const std::string& result,
+                                                             const std::string& reason,
+                                                             std::int64_t job_id) {
+    auto s = statement(
+        "UPDATE deliveries SET result = ?, reason = ?, job_id = ? WHERE source = ? AND id = ?");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, result).bind(2, reason).bind(3, job_id).bind(4, source).bind(5, id);
+    return (*s)->run();
+}
+
+common::Result<std::vector<DeliveryRecord>> SqliteVersionStore::deliveries(std::size_t limit) {
+    auto s = statement(
+        "SELECT source, id, received_at, event, ref, head, actor, result, reason, job_id "
+        "FROM deliveries ORDER BY received_at DESC, id DESC LIMIT ?");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, static_cast<std::int64_t>(limit));
+    std::vector<DeliveryRecord> out;
+    auto ok = for_each_row(**s, [&](Statement& st) {
+        out.push_back({st.text(0), st.text(1), st.int64(2), st.text(3), st.text(4), st.text(5),
+                       st.text(6), st.text(7), st.text(8), st.int64(9)});
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+common::Result<std::vector<JobRecord>> SqliteVersionStore::select_jobs(
+    const char* sql, const std::function<void(detail::Statement&)>& bind) {
+    auto s = statement(sql);
+    if (!s) return std::unexpected(s.error());
+    bind(**s);
+    std::vector<JobRecord> out;
+    auto ok = for_each_row(**s, [&](Statement& st) { out.push_back(read_job(st)); });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
+}
+
+// Newest wins, in one transaction: the open jobs of the environment decide whether the new
+// one is a duplicate (dropped) or replaces the waiting one (which is superseded).
+common::Result<JobRecord> SqliteVersionStore::enqueue_job(const JobRecord& job) {
+    return detail::in_transaction(m_db, [&]() -> common::Result<JobRecord> {
+        static const std::string open_sql =
+            std::string(k_job_select) +
+            "WHERE env = ? AND status IN ('pending', 'running') ORDER BY id";
+        auto open = select_jobs(open_sql.c_str(), [&](Statement& st) { st.bind(1, job.env); });
+        if (!open) return std::unexpected(open.error());
+        JobRecord stored = job;
+        stored.status = JobStatus::pending;
+        for (const auto& j : *open) {
+            if (j.head != job.head) continue;
+            stored.status = JobStatus::dropped;
+            stored.finished_at = job.created_at;
+            stored.reason = "the same commit is already " +
+                            std::string(j.status == JobStatus::running ? "running" : "waiting") +
+                            " as job #" + std::to_string(j.id);
+        }
+        auto insert = statement(
+            "INSERT INTO jobs (env, branch, head, trigger, actor, status, created_at, finished_at, "
+            "run_id, owner, lease_until, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', 0, ?)");
+        if (!insert) return std::unexpected(insert.error());
+        auto& in = **insert;
+        in.bind(1, stored.env).bind(2, stored.branch).bind(3, stored.head).bind(4, stored.trigger);
+        in.bind(5, stored.actor).bind(6, to_string(stored.status)).bind(7, stored.created_at);
+        in.bind(8, stored.finished_at).bind(9, stored.reason);
+        if (auto ok = in.run(); !ok) return std::unexpected(ok.error());
+        stored.id = sqlite3_last_insert_rowid(m_db.handle());
+        if (stored.status == JobStatus::dropped) return stored;
+        auto supersede = statement(
+            "UPDATE jobs SET status = 'superseded', finished_at = ?, reason = ? "
+            "WHERE env = ? AND status = 'pending' AND id != ?");
+        if (!supersede) return std::unexpected(supersede.error());
+        (*supersede)->bind(1, stored.created_at);
+        (*supersede)
+            ->bind(2, "superseded by job #" + std::to_string(stored.id) + " (a newer head)");
+        (*supersede)->bind(3, stored.env).bind(4, stored.id);
+        if (auto ok = (*supersede)->run(); !ok) return std::unexpected(ok.error());
+        return stored;
+    });
+}
+
+common::Result<std::optional<JobRecord>> SqliteVersionStore::claim_job(
+    const std::string& owner, Millis now, Millis ttl, std::vector<JobRecord>& interrupted) {
+    return detail::in_transaction(m_db, [&]() -> common::Result<std::optional<JobRecord>> {
+        static const std::string expired_sql =
+            std::string(k_job_select) + "WHERE status = 'running' AND lease_until <= ?";
+        auto expired = select_jobs(expired_sql.c_str(), [&](Statement& st) { st.bind(1, now); });
+        if (!expired) return std::unexpected(expired.error());
+        for (auto& j : *expired) {
+            static const std::string newer_sql =
+                std::string(k_job_select) + "WHERE env = ? AND status = 'pending'";
+            auto newer = select_jobs(newer_sql.c_str(), [&](Statement& st) { st.bind(1, j.env); });
+            if (!newer) return std::unexpected(newer.error());
+            const bool again = newer->empty() && j.attempts < 2;
+            auto mark = statement(
+                "UPDATE jobs SET status = ?, finished_at = ?, reason = ?, owner = '', "
+                "lease_until = 0 WHERE id = ?");
+            if (!mark) return std::unexpected(mark.error());
+            j.status = again ? JobStatus::pending : JobStatus::interrupted;
+            j.reason = "the claim of " + j.owner + " expired" + (again ? "; to be run again" : "");
+            (*mark)->bind(1, to_string(j.status));
+            again ? (*mark)->bind_null(2) : (*mark)->bind(2, now);
+            (*mark)->bind(3, j.reason).bind(4, j.id);
+            if (auto ok = (*mark)->run(); !ok) return std::unexpected(ok.error());
+            if (!again) j.finished_at = now;
+            interrupted.push_back(j);
+        }
+        static const std::string next_sql =
+            std::string(k_job_select) +
+            "WHERE status = 'pending' AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.env = jobs.env "
+            "AND r.status = 'running') ORDER BY id LIMIT 1";
+        auto next = select_jobs(next_sql.c_str(), [](Statement&) {});
+        if (!next) return std::unexpected(next.error());
+        if (next->empty()) return std::optional<JobRecord>{};
+        JobRecord j = next->front();
+        auto take = statement(
+            "UPDATE jobs SET status = 'running', owner = ?, started_at = ?, lease_until = ?, "
+            "attempts = attempts + 1 WHERE id = ?");
+        if (!take) return std::unexpected(take.error());
+        (*take)->bind(1, owner).bind(2, now).bind(3, now + ttl).bind(4, j.id);
+        if (auto ok = (*take)->run(); !ok) return std::unexpected(ok.error());
+        j.status = JobStatus::running;
+        j.owner = owner;
+        j.started_at = now;
+        j.lease_until = now + ttl;
+        ++j.attempts;
+        return std::optional<JobRecord>{j};
+    });
+}
+
+common::Result<bool> SqliteVersionStore::renew_job(std::int64_t id, const std::string& owner,
+                                                   Millis now, Millis ttl,
+                                                   const std::string& run_id) {
+    auto s = statement(
+        "UPDATE jobs SET lease_until = ?1, run_id = iif(?4 = '', run_id, ?4) "
+        "WHERE id = ?2 AND owner = ?3 AND status = 'running'");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, now + ttl).bind(2, id).bind(3, owner).bind(4, run_id);
+    if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
+    return sqlite3_changes(m_db.handle()) == 1;
+}
+
+common::Result<void> SqliteVersionStore::finish_job(std::int64_t id, const std::string& owner,
+                                                    JobStatus status, Millis at,
+                                                    const std::string& run_id,
+                                                    const std::string& reason) {
+    auto s = statement(
+        "UPDATE jobs SET status = ?1, finished_at = ?2, run_id = iif(?3 = '', run_id, ?3), "
+        "reason = ?4 WHERE id = ?5 AND owner = ?6 AND status = 'running'");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, to_string(status)).bind(2, at).bind(3, run_id).bind(4, reason).bind(5, id);
+    (*s)->bind(6, owner);
+    return (*s)->run();
+}
+
+common::Result<std::vector<JobRecord>> SqliteVersionStore::jobs(const std::string& env,
+                                                                std::size_t limit) {
+    static const std::string sql =
+        std::string(k_job_select) + "WHERE ?1 = '' OR env = ?1 ORDER BY id DESC LIMIT ?2";
+    return select_jobs(sql.c_str(), [&](Statement& st) {
+        st.bind(1, env).bind(2, static_cast<std::int64_t>(limit));
+    });
+}
+
+}  // namespace versioning
