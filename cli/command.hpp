@@ -41,5 +41,6 @@ Handler setup_promote(CLI::App& sub);
 Handler setup_rollback(CLI::App& sub);
 Handler setup_reconcile(CLI::App& sub);
 Handler setup_run(CLI::App& sub);
+Handler setup_init(CLI::App& sub);
 
 }  // namespace cli
