@@ -98,6 +98,10 @@ const Service& iam_service() {
     static const Service s = make("iam", "iam", "IAM", false, true);
     return s;
 }
+const Service& sso_portal_service() {
+    static const Service s = make("awsssoportal", "portal.sso", "SSO");
+    return s;
+}
 
 std::string resolve_region(const Env& env, const Profile* profile, const std::string& fallback) {
     for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {

@@ -16,7 +16,8 @@ Env process_env();
 Env env_of(std::map<std::string, std::string> values);
 
 /// One profile's settings, from ~/.aws/config ("[profile NAME]", "[default]") and
-/// ~/.aws/credentials ("[NAME]"), the credentials file winning.
+/// ~/.aws/credentials ("[NAME]"), the credentials file winning. Other sections of the
+/// config file keep their whole name as the key ("sso-session NAME").
 using Profile = std::map<std::string, std::string>;
 
 /// The profiles in the files AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE name (default
@@ -40,6 +41,8 @@ const Service& s3_service();
 const Service& ecr_service();
 const Service& iam_service();
 const Service& sqs_service();
+/// The IAM Identity Center portal (GetRoleCredentials; unsigned, bearer-token calls).
+const Service& sso_portal_service();
 
 /// AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region, else `fallback`.
 std::string resolve_region(const Env& env, const Profile* profile, const std::string& fallback);

@@ -8,6 +8,9 @@
 #include <sstream>
 #include <vector>
 
+#include "aws/credential_process.hpp"
+#include "aws/sso.hpp"
+
 namespace aws {
 namespace {
 
@@ -165,14 +168,22 @@ class ProfileProvider final : public CredentialProvider {
             if (!xml) return std::unexpected(xml.error().with_context(source));
             return parse_sts_credentials(*xml, source + " (" + value("role_arn") + ")");
         }
-        if (value("aws_access_key_id").empty() || value("aws_secret_access_key").empty()) {
-            return std::optional<TimedCredentials>{};
+        if (is_sso_profile(p)) return found(sso_credentials(profiles, name, m_o));
+        if (!value("aws_access_key_id").empty() && !value("aws_secret_access_key").empty()) {
+            return std::optional<TimedCredentials>(
+                TimedCredentials{{value("aws_access_key_id"), value("aws_secret_access_key"),
+                                  value("aws_session_token")},
+                                 std::nullopt,
+                                 source});
         }
-        return std::optional<TimedCredentials>(
-            TimedCredentials{{value("aws_access_key_id"), value("aws_secret_access_key"),
-                              value("aws_session_token")},
-                             std::nullopt,
-                             source});
+        if (!value("credential_process").empty())
+            return found(process_credentials(value("credential_process"), name));
+        return std::optional<TimedCredentials>{};
+    }
+
+    static Found found(common::Result<TimedCredentials> r) {
+        if (!r) return std::unexpected(r.error());
+        return std::optional<TimedCredentials>(std::move(*r));
     }
 
     ChainOptions m_o;

@@ -3,8 +3,11 @@
 //   1. environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN;
 //   2. web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN (GitHub Actions OIDC),
 //      exchanged with STS AssumeRoleWithWebIdentity;
-//   3. the profile (AWS_PROFILE, else "default") of ~/.aws/credentials and ~/.aws/config:
-//      static keys, or role_arn with source_profile (STS AssumeRole);
+//   3. the profile (AWS_PROFILE, else "default") of ~/.aws/credentials and ~/.aws/config,
+//      in the aws CLI's order: role_arn with source_profile (STS AssumeRole) or with
+//      web_identity_token_file; IAM Identity Center (sso_session or legacy sso_* keys, see
+//      sso.hpp); static keys; credential_process (see credential_process.hpp). A
+//      source_profile may itself be any of these;
 //   4. the container endpoint: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI with
 //      AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE] (ECS, CodeBuild);
 //   5. EC2 instance metadata, IMDSv2 (session token first), unless

@@ -39,6 +39,15 @@ std::string sha256_hex(std::string_view data) {
     return to_hex(sha256(data));
 }
 
+std::string sha1_hex(std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(data.data(), data.size(), out, &len, EVP_sha1(), nullptr) != 1) {
+        throw std::runtime_error("OpenSSL SHA-1 failed");  // only on a broken OpenSSL
+    }
+    return to_hex(std::string_view(reinterpret_cast<char*>(out), len));
+}
+
 std::string hmac_sha256(std::string_view key, std::string_view data) {
     std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx(EVP_MAC_CTX_new(hmac()));
     char digest[] = "SHA256";

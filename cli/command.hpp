@@ -42,5 +42,6 @@ Handler setup_rollback(CLI::App& sub);
 Handler setup_reconcile(CLI::App& sub);
 Handler setup_serve(CLI::App& sub);
 Handler setup_run(CLI::App& sub);
+Handler setup_init(CLI::App& sub);
 
 }  // namespace cli

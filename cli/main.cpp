@@ -15,6 +15,7 @@
 namespace {
 
 const cli::Command k_commands[] = {
+    {"init", "write a starter slipway.yml for this repository from what is in it", cli::setup_init},
     {"run", "the whole pipeline for an environment: diff, select, build, record, deploy",
      cli::setup_run},
     {"diff", "print the paths changed between two refs, as git diff does", cli::setup_diff},

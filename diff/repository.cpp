@@ -219,6 +219,31 @@ bool Repository::config_bool(const std::string& key, bool fallback) const {
     return found ? value != 0 : fallback;
 }
 
+common::Result<std::vector<std::string>> Repository::work_tree_files() const {
+    if (is_bare())
+        return fail(ErrorCode::input, "the repository at " + root().string() + " has no work tree");
+    git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+                 GIT_STATUS_OPT_INCLUDE_UNMODIFIED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+    git_status_list* list_raw = nullptr;
+    if (git_status_list_new(&list_raw, m_repo.get(), &opts) != 0)
+        return git_failure("listing the files of the work tree");
+    GitHandle<git_status_list, git_status_list_free> list(list_raw);
+    std::vector<std::string> files;
+    for (std::size_t i = 0, n = git_status_list_entrycount(list.get()); i < n; ++i) {
+        const git_status_entry* e = git_status_byindex(list.get(), i);
+        if (e->status & (GIT_STATUS_WT_DELETED | GIT_STATUS_IGNORED)) continue;
+        const git_diff_delta* d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+        if (d == nullptr || d->new_file.path == nullptr) continue;
+        if ((e->status & GIT_STATUS_INDEX_DELETED) && !(e->status & GIT_STATUS_WT_NEW)) continue;
+        files.emplace_back(d->new_file.path);
+    }
+    std::sort(files.begin(), files.end());
+    files.erase(std::unique(files.begin(), files.end()), files.end());
+    return files;
+}
+
 std::vector<std::string> Repository::ref_names() const {
     std::vector<std::string> names;
     git_reference_iterator* iter_raw = nullptr;

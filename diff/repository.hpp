@@ -48,6 +48,11 @@ class Repository {
     [[nodiscard]] common::Result<std::string> read_file(const std::string& commit_id,
                                                         const std::string& path) const;
 
+    /// Every file of the work tree that git does not ignore, tracked or untracked (the files
+    /// `git ls-files --cached --others --exclude-standard` lists, minus deleted ones), sorted.
+    /// Fails with ErrorCode::input for a bare repository.
+    [[nodiscard]] common::Result<std::vector<std::string>> work_tree_files() const;
+
     /// A boolean git configuration value (e.g. core.quotePath), or `fallback`.
     [[nodiscard]] bool config_bool(const std::string& key, bool fallback) const;
 

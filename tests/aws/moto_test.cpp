@@ -8,8 +8,10 @@
 #include <pugixml.hpp>
 
 #include "aws/credentials.hpp"
+#include "aws/crypto.hpp"
 #include "support/git_repo.hpp"
 #include "support/moto.hpp"
+#include "support/scripted_server.hpp"
 
 namespace {
 
@@ -127,6 +129,65 @@ TEST_F(MotoAuth, ProfileWithRoleArnAndSourceProfile) {
     auto who = sts.query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
     ASSERT_TRUE(who) << who.error().message;
     EXPECT_NE(xml_value(*who, "//Arn").find("assumed-role/ci/ci-run"), std::string::npos) << *who;
+}
+
+// The IAM Identity Center portal (scripted, checking nothing moto could) hands out the
+// user's keys; moto then verifies that requests are signed with exactly those.
+TEST_F(MotoAuth, SsoProfileCredentialsSignRequests) {
+    support::ScriptedServer portal(
+        {{false,
+          200,
+          {},
+          R"({"roleCredentials": {"accessKeyId": ")" + user.access_key_id +
+              R"(", "secretAccessKey": ")" + user.secret_access_key +
+              R"(", "sessionToken": "", "expiration": 4102444800000}})"}});
+    support::TempDir home;
+    std::filesystem::create_directories(home.path() / ".aws" / "sso" / "cache");
+    std::ofstream(home.path() / ".aws" / "config")
+        << "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\n"
+           "sso_role_name = Admin\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/"
+           "start\nsso_region = us-east-1\n";
+    std::ofstream(home.path() / ".aws" / "sso" / "cache" / (aws::sha1_hex("corp") + ".json"))
+        << R"({"accessToken": "portal-token", "expiresAt": "2099-01-01T00:00:00Z"})";
+    aws::ChainOptions o;
+    o.env = aws::env_of({{"HOME", home.path().string()},
+                         {"AWS_PROFILE", "dev"},
+                         {"AWS_ENDPOINT_URL_SSO", portal.url()},
+                         {"AWS_EC2_METADATA_DISABLED", "true"}});
+    auto sts = client_for(*moto, aws::default_credentials(o));
+    auto who = sts.query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
+    ASSERT_TRUE(who) << who.error().message;
+    EXPECT_EQ(xml_value(*who, "//Arn"), "arn:aws:iam::123456789012:user/slipway");
+    EXPECT_NE(portal.requests().at(0).find("x-amz-sso_bearer_token: portal-token\r\n"),
+              std::string::npos);
+}
+
+TEST_F(MotoAuth, CredentialProcessCredentialsSignRequests) {
+    support::TempDir dir;
+    const auto script = dir.path() / "helper";
+    std::ofstream(script) << "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \""
+                          << user.access_key_id << "\", \"SecretAccessKey\": \""
+                          << user.secret_access_key << "\"}'\n";
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+    std::ofstream(dir.path() / "config")
+        << "[profile tool]\ncredential_process = " << script.string() << "\n";
+    aws::ChainOptions o;
+    o.env = aws::env_of({{"HOME", "/nonexistent"},
+                         {"AWS_CONFIG_FILE", (dir.path() / "config").string()},
+                         {"AWS_PROFILE", "tool"},
+                         {"AWS_EC2_METADATA_DISABLED", "true"}});
+    auto sts = client_for(*moto, aws::default_credentials(o));
+    auto who = sts.query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
+    ASSERT_TRUE(who) << who.error().message;
+    EXPECT_EQ(xml_value(*who, "//Arn"), "arn:aws:iam::123456789012:user/slipway");
+    // The same helper printing another secret: moto refuses the signature.
+    std::ofstream(script) << "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \""
+                          << user.access_key_id << "\", \"SecretAccessKey\": \"wrong\"}'\n";
+    auto refused = client_for(*moto, aws::default_credentials(o))
+                       .query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("SignatureDoesNotMatch"), std::string::npos)
+        << refused.error().message;
 }
 
 TEST(MotoWebIdentity, TokenFileIsExchangedWithSts) {

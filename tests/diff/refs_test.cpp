@@ -1,6 +1,8 @@
 // Ref resolution and the diff's failure modes: every ref form git accepts, bare
 // repositories and worktrees, and clear errors for unknown refs, unrelated histories,
 // shallow clones and folders outside any repository.
+#include <algorithm>
+
 #include "diff_fixture.hpp"
 
 namespace {
@@ -178,6 +180,58 @@ TEST(RefErrors, IncludeUncommittedNeedsAWorkTreeAndTheDefaultHead) {
     auto c = diff::compute_changes(*r, {"HEAD", "main", false, false, true});
     ASSERT_FALSE(c);
     EXPECT_EQ(c.error().code, common::ErrorCode::usage);
+}
+
+}  // namespace
+
+namespace {
+
+// The oracle: git's own list of work-tree files (cached and untracked, not ignored), minus
+// files deleted from the work tree.
+std::vector<std::string> git_work_tree_files(const support::GitRepo& repo) {
+    std::string out = repo.git("ls-files -z --cached --others --exclude-standard");
+    std::string deleted = repo.git("ls-files -z --deleted");
+    auto split = [](const std::string& text) {
+        std::vector<std::string> v;
+        for (std::size_t at = 0; at < text.size();) {
+            const auto end = text.find('\0', at);
+            v.push_back(text.substr(at, end - at));
+            at = end + 1;
+        }
+        return v;
+    };
+    std::vector<std::string> files;
+    const auto gone = split(deleted);
+    for (auto& f : split(out)) {
+        if (std::find(gone.begin(), gone.end(), f) == gone.end()) files.push_back(f);
+    }
+    std::sort(files.begin(), files.end());
+    files.erase(std::unique(files.begin(), files.end()), files.end());
+    return files;
+}
+
+TEST(WorkTreeFiles, SameAsGitLsFiles) {
+    support::GitRepo repo;
+    repo.write(".gitignore", "build/\n*.log\n");
+    repo.write("a/tracked.txt", "x\n");
+    repo.write("a/gone.txt", "x\n");
+    repo.write("staged-then-removed.txt", "x\n");
+    repo.commit("init");
+    repo.write("a/untracked.txt", "x\n");
+    repo.write("new dir/deep/file with space.txt", "x\n");
+    repo.write("build/out.bin", "x\n");
+    repo.write("debug.log", "x\n");
+    repo.write("a/tracked.txt", "changed\n");
+    repo.remove("a/gone.txt");
+    repo.git("rm -q --cached staged-then-removed.txt");  // untracked again, still on disk
+    repo.write("staged.txt", "x\n");
+    repo.git("add staged.txt");
+    auto r = diff::Repository::open(repo.path());
+    ASSERT_TRUE(r);
+    auto files = r->work_tree_files();
+    ASSERT_TRUE(files) << files.error().message;
+    EXPECT_EQ(*files, git_work_tree_files(repo));
+    EXPECT_EQ(std::count(files->begin(), files->end(), "new dir/deep/file with space.txt"), 1);
 }
 
 }  // namespace

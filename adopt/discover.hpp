@@ -1,0 +1,104 @@
+#pragma once
+// `slipway init`'s discovery: from the files of a repository (and their text, read through
+// a function), the components a starter manifest should have, the template parameter each
+// image component feeds, and one environment per well-known branch. Every decision carries
+// its reason, so the command can say what it found and why.
+//
+// Components, one per folder (several findings in one folder make one component):
+//   - a folder with a `Dockerfile`, or a SAM image function's `Metadata: DockerContext`
+//     -> kind image, built with `docker build` and pushed to $SLIPWAY_IMAGE_URI;
+//   - a folder or file the template packages (`CodeUri`, `Code`, ...) -> kind config (a
+//     change triggers a deploy, which packages it);
+//   - an npm/yarn/pnpm workspace, a Python package or a Go module (packages.hpp) -> kind
+//     library, unless one of the above; `depends_on` comes from their dependencies;
+//   - the template itself -> kind config.
+// Names are the folder's last segment, or its whole path when two folders share that segment,
+// sanitised to [A-Za-z0-9][A-Za-z0-9._-]{0,127}. Dependency edges that would close a cycle
+// are dropped (in name order) and reported.
+//
+// Parameters: a SAM image function's `ImageUri: !Ref P` gives P to its context's component.
+// Otherwise a parameter goes to the image component whose name, folder or package name
+// equals the parameter's name once both are normalised: lower case, letters and digits only,
+// a suffix ImageUri/ImageUrl/Image/Uri/RepositoryUri dropped, and a role word (Lambda,
+// Function, Service, Task, Job, Container, App) allowed on either side. Only parameters that
+// an Image/ImageUri property refers to, or whose name ends in one of those suffixes, are
+// candidates. An image component left without one gets `<Name>ImageUri`, marked as guessed.
+//
+// Environments: dev, test, staging and prod (from a `prod` branch, else `main`, else
+// `master`), each when such a branch exists locally or as origin/<branch>; stack
+// `<project>-<env>`.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adopt/packages.hpp"
+#include "adopt/template_scan.hpp"
+#include "common/error.hpp"
+#include "components/manifest.hpp"
+
+namespace adopt {
+
+struct DiscoverInput {
+    std::vector<std::string> files;  // repository-relative, sorted (git's view of the work tree)
+    std::vector<std::string> refs;   // branch names, local and remote-tracking ("origin/dev")
+    std::string template_path;       // repository-relative; "" to look for one
+    std::string project;             // a name for the project (the repository folder's)
+    std::string region;              // "" when unknown
+};
+
+struct FoundComponent {
+    std::string name;
+    components::ComponentKind kind = components::ComponentKind::library;
+    std::string folder;  // repository-relative folder ("" the root), or the file
+    bool is_file = false;
+    std::vector<std::string> paths;       // gitignore patterns
+    std::vector<std::string> depends_on;  // component names, sorted
+    std::string parameter;                // image components
+    bool parameter_guessed = false;       // no template parameter matched
+    std::string build;                    // image components
+    std::vector<std::string> reasons;     // why it exists, where its parameter came from
+};
+
+struct FoundEnvironment {
+    std::string name;
+    std::string branch;
+    std::string stack;
+};
+
+struct Discovery {
+    std::string project;  // sanitised
+    std::string region;
+    std::optional<TemplateFacts> template_facts;
+    std::vector<FoundComponent> components;      // sorted by name
+    std::vector<FoundEnvironment> environments;  // dev, test, staging, prod
+    std::vector<std::string> ignore;             // "**/*.md" when there are Markdown files
+    std::vector<TemplateParameter> unmatched_parameters;
+    std::vector<std::string> notes;  // things seen but not used, and why
+};
+
+/// Inspects the repository. Fails with ErrorCode::input when the given template cannot be
+/// read or parsed, or when nothing at all can become a component.
+common::Result<Discovery> discover(const DiscoverInput& input, const ReadFile& read);
+
+/// `text` made a valid component name: other characters become '-', leading ones that are
+/// not letters or digits are dropped, at most 128 characters; "component" when nothing is left.
+std::string sanitize_name(std::string_view text);
+
+/// A name reduced for matching: lower-case letters and digits, without a trailing
+/// ImageUri/ImageUrl/Image/Uri/RepositoryUri ("Api-ImageUri" -> "api").
+std::string parameter_stem(std::string_view name);
+
+/// Whether parameter `parameter` (its stem) and the component key `key` (normalised the
+/// same way) name the same thing, allowing a role word on either side.
+bool stems_match(const std::string& parameter, const std::string& key);
+
+/// A CloudFormation stack name from the project: letters, digits and '-', starting with a
+/// letter.
+std::string stack_name(std::string_view project, std::string_view env);
+
+/// The environments the branches call for (see above).
+std::vector<FoundEnvironment> environments_for(const std::vector<std::string>& refs,
+                                               const std::string& project);
+
+}  // namespace adopt

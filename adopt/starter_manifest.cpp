@@ -1,0 +1,201 @@
+#include "adopt/starter_manifest.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+
+#include "components/graph.hpp"
+
+namespace adopt {
+namespace {
+
+using components::ComponentKind;
+
+// A YAML scalar: plain when yaml-cpp allows it and it cannot read as a boolean, null or
+// number; else double-quoted.
+void emit(YAML::Emitter& e, const std::string& text) {
+    static const std::regex ambiguous(
+        "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|"
+        "~|null|Null|NULL|[-+.]?[0-9][-+0-9_.eExXoO:]*|\\.inf|\\.nan");
+    if (std::regex_match(text, ambiguous)) e << YAML::DoubleQuoted;
+    e << text;
+}
+
+std::string scalar(const std::string& text) {
+    YAML::Emitter e;
+    emit(e, text);
+    return e.c_str();
+}
+
+// A flow sequence, its items quoted as a flow context needs ("[", "]" and "," matter there).
+std::string flow_list(const std::vector<std::string>& items) {
+    YAML::Emitter e;
+    e << YAML::Flow << YAML::BeginSeq;
+    for (const auto& item : items) emit(e, item);
+    e << YAML::EndSeq;
+    return e.c_str();
+}
+
+// A comment line (newlines in `text` become spaces).
+std::string comment(const std::string& indent, std::string text) {
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return indent + "# " + text + "\n";
+}
+
+bool has_images(const Discovery& d) {
+    return std::any_of(d.components.begin(), d.components.end(),
+                       [](const auto& c) { return c.kind == ComponentKind::image; });
+}
+
+std::string header(const Discovery& d) {
+    std::string out =
+        "# slipway.yml: a starter manifest written by `slipway init` from what it found in this\n"
+        "# repository. Review it (each entry says where it came from), then commit it.\n"
+        "# Reference: docs/manifest.md; check it with `slipway validate`.\n"
+        "version: 1\n";
+    out += "project: " + scalar(d.project) + "\n";
+    if (has_images(d)) {
+        const std::string region = d.region.empty() ? "us-east-1" : d.region;
+        out += "image:\n  # TODO: the ECR repository the images are pushed to\n";
+        out += "  repository: " +
+               scalar("123456789012.dkr.ecr." + region + ".amazonaws.com/" + d.project) + "\n";
+        out += "  tag: " + scalar("{component}-{build}-{short_commit}") + "\n";
+    }
+    out += "# A change to one of these affects every component.\n";
+    out += "global_inputs: " + flow_list({"slipway.yml"}) + "\n";
+    if (!d.ignore.empty()) {
+        out += "# Changes here affect nothing.\n";
+        out += "ignore: " + flow_list(d.ignore) + "\n";
+    }
+    if (!d.unmatched_parameters.empty()) {
+        out +=
+            "# Template parameters no component took (give those without a default a value\n"
+            "# in each environment's `parameters`):\n";
+        for (const auto& p : d.unmatched_parameters)
+            out += "#   " + p.name + (p.has_default ? "" : " (no default)") + "\n";
+    }
+    return out;
+}
+
+std::string component_text(const FoundComponent& c) {
+    std::string out;
+    for (const auto& reason : c.reasons) out += comment("  ", reason);
+    out += "  " + scalar(c.name) + ":\n";
+    if (c.kind != ComponentKind::image)
+        out += "    kind: " + std::string(components::to_string(c.kind)) + "\n";
+    out += "    paths: " + flow_list(c.paths) + "\n";
+    if (!c.depends_on.empty()) out += "    depends_on: " + flow_list(c.depends_on) + "\n";
+    if (c.kind == ComponentKind::image) {
+        out += "    parameter: " + scalar(c.parameter) + "\n";
+        out += "    build: " + scalar(c.build) + "\n";
+        out += "    # timeout: 20m\n";
+    }
+    return out;
+}
+
+std::string environment_text(const Discovery& d, const FoundEnvironment& e) {
+    std::string out = comment("  ", "from the branch " + e.branch);
+    out += "  " + scalar(e.name) + ":\n";
+    out += "    stack: " + scalar(e.stack) + "\n";
+    out += d.region.empty() ? "    # region: us-east-1  (else AWS_REGION or the profile's)\n"
+                            : "    region: " + scalar(d.region) + "\n";
+    if (d.template_facts) {
+        const auto& t = *d.template_facts;
+        out += "    template: " + scalar(t.path) + "\n";
+        if (!t.capabilities.empty()) out += "    capabilities: " + flow_list(t.capabilities) + "\n";
+        if (!t.code_refs.empty())
+            out += "    # artifact_bucket: my-bucket  (the template packages local code)\n";
+    }
+    out += "    base: " + scalar(e.branch) + "\n";
+    std::string missing;
+    for (const auto& p : d.unmatched_parameters) {
+        if (!p.has_default) missing += (missing.empty() ? "" : ", ") + p.name + ": ...";
+    }
+    if (!missing.empty()) out += "    # parameters: {" + missing + "}\n";
+    return out;
+}
+
+}  // namespace
+
+std::string starter_manifest(const Discovery& d) {
+    std::string out = header(d);
+    out += "components:\n";
+    for (const auto& c : d.components) out += component_text(c);
+    if (d.environments.empty()) {
+        out +=
+            "# No dev, test, staging, prod or main branch was found. An environment (one\n"
+            "# CloudFormation stack) looks like this:\n"
+            "# environments:\n"
+            "#   prod:\n";
+        out += "#     stack: " + stack_name(d.project, "prod") + "\n";
+        out += "#     base: main\n";
+        return out;
+    }
+    out += "environments:\n";
+    for (const auto& e : d.environments) out += environment_text(d, e);
+    return out;
+}
+
+std::string summary(const Discovery& d) {
+    std::string out;
+    if (d.template_facts) {
+        out += fmt::format("template {} ({} parameters)\n", d.template_facts->path,
+                           d.template_facts->parameters.size());
+    }
+    for (const auto& c : d.components) {
+        std::string why;
+        for (const auto& r : c.reasons) why += (why.empty() ? "" : "; ") + r;
+        out += fmt::format("component {} ({}): {}\n", c.name, components::to_string(c.kind), why);
+    }
+    for (const auto& e : d.environments)
+        out += fmt::format("environment {}: stack {}, from the branch {}\n", e.name, e.stack,
+                           e.branch);
+    if (d.environments.empty())
+        out += "no dev, test, staging, prod or main branch: no environments\n";
+    std::string unmatched;
+    for (const auto& p : d.unmatched_parameters)
+        unmatched += (unmatched.empty() ? "" : ", ") + p.name;
+    if (!unmatched.empty()) out += "parameters no component took: " + unmatched + "\n";
+    for (const auto& n : d.notes) out += "note: " + n + "\n";
+    return out;
+}
+
+common::Result<void> refuse_to_overwrite(const std::filesystem::path& path, bool force) {
+    if (force || !std::filesystem::exists(path)) return {};
+    return common::fail(common::ErrorCode::input,
+                        "writing " + path.string() + ": it exists (use --force to overwrite it)");
+}
+
+common::Result<void> write_manifest(const std::filesystem::path& path, const std::string& text,
+                                    bool force) {
+    const std::string file = path.string();
+    if (auto ok = refuse_to_overwrite(path, force); !ok) return ok;
+    auto manifest = components::parse_manifest(text, file);
+    if (!manifest)
+        return std::unexpected(manifest.error().with_context("checking the starter manifest"));
+    if (auto graph = components::build_graph(*manifest); !graph)
+        return std::unexpected(graph.error().with_context("checking the starter manifest"));
+    const std::string temp = fmt::format("{}.{}.tmp", file, ::getpid());
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) {
+            std::filesystem::remove(temp);
+            return common::fail(common::ErrorCode::input, "writing " + temp + ": cannot write");
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, path, ec);
+    if (ec) {
+        std::filesystem::remove(temp);
+        return common::fail(common::ErrorCode::input, "writing " + file + ": " + ec.message());
+    }
+    return {};
+}
+
+}  // namespace adopt
