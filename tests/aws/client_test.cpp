@@ -1,6 +1,9 @@
 // The AWS client against a scripted server on 127.0.0.1: retries and their delays, the
 // retry quota, errors, clock-skew correction, and that secrets never reach the log.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -262,7 +265,18 @@ TEST(AwsClient, TlsIsVerifiedAgainstTheCaBundle) {
         support::run("openssl s_server -accept 127.0.0.1:" + std::to_string(port) + " -cert " +
                      cert + " -key " + key + " -www -quiet >/dev/null 2>&1 & echo $!");
     const long pid = std::stol(server.out);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    // Ready once it accepts a connection (a fixed sleep is not enough on a busy machine).
+    for (int i = 0; i < 200; ++i) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(static_cast<std::uint16_t>(port));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        ::close(fd);
+        if (up) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     auto probe = [&](const std::string& ca) {
         aws::ClientOptions o;
         o.env = aws::env_of({{"AWS_ENDPOINT_URL", "https://127.0.0.1:" + std::to_string(port)}});
