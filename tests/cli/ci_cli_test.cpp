@@ -107,6 +107,15 @@ TEST_F(CiCli, DeployPrintsTheStacksOutputsAndJson) {
         text.out.find("outputs:\n  Api                      " + std::string(k_shop) + "api-3\n"),
         std::string::npos)
         << text.out;
+
+    // rollback (and promote: the same options and code) report the same way.
+    auto rolled = slipway("rollback --env test --to 1 --yes --json");
+    ASSERT_EQ(rolled.status, 0) << rolled.err;
+    auto back = parse(rolled.out);
+    EXPECT_STREQ(back["kind"].GetString(), "rollback");
+    EXPECT_STREQ(back["result"].GetString(), "deployed");
+    EXPECT_EQ(std::string(back["outputs"]["Api"].GetString()), std::string(k_shop) + "api-1");
+    EXPECT_NE(slipway("promote --help").out.find("--json "), std::string::npos);
 }
 
 TEST_F(CiCli, ThePlanAsJsonOnStdout) {
