@@ -3,8 +3,8 @@
 // Failures are classified: fatal ones end the call; clock-skew ones are corrected once
 // from the server's Date header and resent at once; the rest are retried up to
 // max_attempts, after a full-jitter delay, while the retry quota can pay for them.
-// The --verbose log shows method, URL, status, timing and attempt; never headers, bodies,
-// keys or tokens.
+// The --verbose log shows the service and action ("cloudformation DescribeStacks"), method,
+// URL, status, timing and attempt; never headers, bodies, keys or tokens.
 #include "aws/client.hpp"
 
 #include <spdlog/spdlog.h>
@@ -133,11 +133,11 @@ common::Result<HttpResponse> Client::send(const Service& service, const std::str
                                                                          : Failure::connection;
             error = {common::ErrorCode::external,
                      doing + ": cannot reach " + endpoint + ": " + response.error().message};
-            spdlog::debug("aws: {} {} -> {} ({:.1f} ms, attempt {})", http.method, http.url,
-                          response.error().message, ms, attempt);
+            spdlog::debug("aws: {} ({} {}) -> {} ({:.1f} ms, attempt {})", doing, http.method,
+                          http.url, response.error().message, ms, attempt);
         } else {
-            spdlog::debug("aws: {} {} -> {} ({:.1f} ms, attempt {})", http.method, http.url,
-                          response->status, ms, attempt);
+            spdlog::debug("aws: {} ({} {}) -> {} ({:.1f} ms, attempt {})", doing, http.method,
+                          http.url, response->status, ms, attempt);
             if (response->status < 300) {
                 m_quota.on_success(spent);
                 return std::move(*response);

@@ -4,11 +4,11 @@
 #include <future>
 
 #include "cli/command.hpp"
-#include "pipeline/project.hpp"
-#include "common/json.hpp"
 #include "common/path_text.hpp"
 #include "components/affected.hpp"
 #include "diff/tree_diff.hpp"
+#include "pipeline/documents.hpp"
+#include "pipeline/project.hpp"
 
 namespace cli {
 namespace {
@@ -21,7 +21,6 @@ struct AffectedOptions {
     bool json = false;
     bool explain = false;
 };
-
 
 // Logs how long each phase took, at debug level (`slipway -v`).
 class PhaseTimer {
@@ -36,49 +35,6 @@ class PhaseTimer {
   private:
     std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
 };
-
-// Paths in JSON: as themselves when UTF-8, else git's quoted form (common/path_text.hpp).
-void write_paths(common::JsonOut& j, const char* key, const std::vector<std::string>& paths) {
-    j.key(key).begin_array();
-    for (const auto& p : paths) j.value(common::json_path(p));
-    j.end_array();
-}
-
-void write_optional(common::JsonOut& j, const char* key, const std::string& value) {
-    j.field_or_null(key, !value.empty(), value);
-}
-
-void write_reason(common::JsonOut& j, const components::Reason& r) {
-    j.begin_object();
-    if (r.kind == components::ReasonKind::dependency) j.field("component", r.dependency);
-    if (r.kind != components::ReasonKind::dependency) {
-        j.field("path", common::json_path(r.path));
-        j.field("pattern", r.pattern);
-    }
-    j.field("type", to_string(r.kind)).end_object();
-}
-
-// The schema is documented in docs/json.md; keys are written in sorted order.
-std::string selection_json(const components::Selection& s, const diff::ChangeSet* changes) {
-    common::JsonOut j;
-    j.begin_object().key("affected").begin_array();
-    for (const auto& c : s.affected) {
-        j.begin_object().field("kind", to_string(c.kind)).field("name", c.name);
-        j.key("reasons").begin_array();
-        for (const auto& r : c.reasons) write_reason(j, r);
-        j.end_array().end_object();
-    }
-    j.end_array();
-    write_optional(j, "base", changes ? changes->base : "");
-    write_optional(j, "base_id", changes ? changes->base_id : "");
-    write_paths(j, "changed", s.changed);
-    write_optional(j, "head", changes ? changes->head : "");
-    write_optional(j, "head_id", changes ? changes->head_id : "");
-    write_paths(j, "ignored", s.ignored);
-    write_optional(j, "merge_base", changes ? changes->merge_base : "");
-    write_paths(j, "unowned", s.unowned);
-    return j.end_object().str();
-}
 
 std::string explain_text(const components::Selection& s) {
     constexpr std::size_t k_shown_paths = 5;
@@ -119,7 +75,7 @@ common::Result<components::Selector> load_selector(const diff::Repository* repo,
 
 std::string render(const AffectedOptions& o, const components::Selection& selection,
                    const std::optional<diff::ChangeSet>& changes) {
-    if (o.json) return selection_json(selection, changes ? &*changes : nullptr);
+    if (o.json) return pipeline::selection_json(selection, changes ? &*changes : nullptr);
     if (o.explain) return explain_text(selection);
     std::string out;
     for (const auto& c : selection.affected) out += c.name + "\n";
@@ -163,6 +119,7 @@ struct GraphOptions {
     std::string repo = ".";
     std::string manifest;
     bool dot = false;
+    bool json = false;
 };
 
 common::Result<int> run_graph(const GraphOptions& o) {
@@ -172,8 +129,9 @@ common::Result<int> run_graph(const GraphOptions& o) {
     if (!manifest) return std::unexpected(manifest.error());
     auto graph = components::build_graph(*manifest);
     if (!graph) return std::unexpected(graph.error());
-    write_out(o.dot ? components::graph_dot(*manifest, *graph)
-                    : components::graph_text(*manifest, *graph));
+    write_out(o.dot    ? components::graph_dot(*manifest, *graph)
+              : o.json ? components::graph_json(*manifest, *graph)
+                       : components::graph_text(*manifest, *graph));
     return 0;
 }
 
@@ -182,23 +140,30 @@ common::Result<int> run_graph(const GraphOptions& o) {
 Handler setup_affected(CLI::App& sub) {
     auto o = std::make_shared<AffectedOptions>();
     add_project_options(sub, o->repo, &o->manifest);
-    sub.add_option("--base", o->request.base, "base ref");
-    sub.add_option("--head", o->request.head, "head ref (default HEAD)");
+    sub.add_option("--base", o->request.base, "base ref")->type_name("REF");
+    sub.add_option("--head", o->request.head, "head ref (default HEAD)")->type_name("REF");
     sub.add_flag("--two-dot", o->request.two_dot, "compare BASE and HEAD directly");
     sub.add_flag("--include-uncommitted", o->request.include_uncommitted,
                  "count staged, unstaged and untracked work-tree changes too");
     sub.add_option("--changed-files", o->changed_files,
                    "take changed paths from FILE (- for stdin), one per line, instead of git")
-        ->excludes("--base");
+        ->excludes("--base")
+        ->type_name("FILE");
     auto* json = sub.add_flag("--json", o->json, "print JSON (docs/json.md)");
     sub.add_flag("--explain", o->explain, "print why each component is affected")->excludes(json);
+    sub.footer(examples({"slipway affected --base origin/main --explain",
+                         "git diff --name-only HEAD~1 | slipway affected --changed-files -",
+                         "slipway affected --base test --json"}));
     return [o] { return run_affected(*o); };
 }
 
 Handler setup_graph(CLI::App& sub) {
     auto o = std::make_shared<GraphOptions>();
     add_project_options(sub, o->repo, &o->manifest);
-    sub.add_flag("--dot", o->dot, "print Graphviz DOT");
+    auto* dot = sub.add_flag("--dot", o->dot, "print Graphviz DOT");
+    sub.add_flag("--json", o->json, "print JSON (docs/json.md)")->excludes(dot);
+    sub.footer(examples(
+        {"slipway graph", "slipway graph --dot | dot -Tsvg > graph.svg", "slipway graph --json"}));
     return [o] { return run_graph(*o); };
 }
 

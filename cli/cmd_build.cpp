@@ -4,16 +4,15 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
-#include "cli/console.hpp"
 #include "cli/observer.hpp"
-#include "common/json.hpp"
+#include "common/text.hpp"
 #include "pipeline/builds.hpp"
+#include "pipeline/documents.hpp"
 #include "pipeline/host.hpp"
 
 namespace cli {
 namespace {
 
-using pipeline::iso_time;
 using versioning::BuildStatus;
 
 struct BuildOptions {
@@ -48,39 +47,17 @@ common::Result<int> print_plan(const BuildOptions& o, const pipeline::Project& p
     return 0;
 }
 
-// The schema is in docs/json.md; keys in sorted order.
-std::string report_json(const components::BuildReport& r, const std::string& run_id,
-                        const std::string& commit) {
-    common::JsonOut j;
-    j.begin_object().key("builds").begin_array();
-    for (const auto& b : r.builds) {
-        j.begin_object();
-        j.field_or_null("build_number", b.build_number != 0, b.build_number);
-        j.field("component", b.component);
-        j.field("duration_ms", b.finished_at - b.started_at);
-        j.field("exit_code", b.exit_code);
-        j.field("finished_at", iso_time(b.finished_at));
-        j.field("image_uri", b.image_uri);
-        j.field("input_hash", b.input_hash);
-        j.field("log_path", b.log_path);
-        j.field("started_at", iso_time(b.started_at));
-        j.field("status", versioning::to_string(b.status));
-        j.end_object();
-    }
-    j.end_array();
-    j.field("commit", commit).field("interrupted", r.interrupted).field("run_id", run_id);
-    return j.end_object().str();
-}
-
 std::string report_table(const components::BuildReport& r) {
     std::string out = fmt::format("{:<24} {:<11} {:<7} {:<8} {}\n", "component", "status", "build",
                                   "time", "image");
     for (const auto& b : r.builds) {
-        out += fmt::format(
-            "{:<24} {:<11} {:<7} {:<8} {}\n", b.component, versioning::to_string(b.status),
-            b.build_number ? "#" + std::to_string(b.build_number) : "-",
-            b.status == BuildStatus::skipped ? "-" : format_duration(b.finished_at - b.started_at),
-            b.image_uri.empty() ? "-" : b.image_uri);
+        out += fmt::format("{:<24} {:<11} {:<7} {:<8} {}\n", b.component,
+                           versioning::to_string(b.status),
+                           b.build_number ? "#" + std::to_string(b.build_number) : "-",
+                           b.status == BuildStatus::skipped
+                               ? "-"
+                               : common::format_duration(b.finished_at - b.started_at),
+                           b.image_uri.empty() ? "-" : b.image_uri);
     }
     return out;
 }
@@ -108,7 +85,7 @@ common::Result<int> run_build(BuildOptions o) {
     ConsoleObserver observer(o.quiet, false);
     auto done = pipeline::run_build_command(*project, o.request, *selected, services, observer);
     if (!done) return std::unexpected(done.error());
-    write_out(o.json ? report_json(done->report, done->run_id, project->head)
+    write_out(o.json ? pipeline::build_report_json(done->report, done->run_id, project->head)
                      : report_table(done->report));
     return pipeline::exit_status(done->report);
 }
@@ -118,18 +95,21 @@ common::Result<int> run_build(BuildOptions o) {
 Handler setup_build(CLI::App& sub) {
     auto o = std::make_shared<BuildOptions>();
     add_project_options(sub, o->project.repo, &o->project.manifest);
-    sub.add_option("--store", o->project.store,
-                   "version store URL (default: sqlite:.slipway/state.db)");
-    sub.add_option("--base", o->request.diff.base, "build the components affected since this ref");
-    sub.add_option("--head", o->request.diff.head, "head ref (default HEAD)");
+    add_store_option(sub, o->project.store);
+    sub.add_option("--base", o->request.diff.base, "build the components affected since this ref")
+        ->type_name("REF");
+    sub.add_option("--head", o->request.diff.head, "head ref (default HEAD)")->type_name("REF");
     sub.add_flag("--two-dot", o->request.diff.two_dot, "compare BASE and HEAD directly");
     sub.add_flag("--all", o->request.all, "build every component");
     sub.add_option("--only", o->request.only, "build these components (comma-separated)")
-        ->delimiter(',');
-    sub.add_option("--env", o->request.env, "environment, for {env} in image tags");
+        ->delimiter(',')
+        ->type_name("COMPONENT,...");
+    sub.add_option("--env", o->request.env, "environment, for {env} in image tags")
+        ->type_name("ENV");
     sub.add_option("-j,--jobs", o->request.options.jobs,
                    "builds at once (default: the number of cores)")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(1, 4096).description(""))
+        ->type_name("N");
     sub.add_flag("--fail-fast", o->request.options.fail_fast,
                  "start nothing new after the first failure");
     sub.add_flag("--dry-run", o->dry_run,
@@ -137,6 +117,8 @@ Handler setup_build(CLI::App& sub) {
     sub.add_flag("--no-reuse", o->no_reuse, "build even when an earlier build had the same inputs");
     sub.add_flag("--json", o->json, "print the result as JSON (docs/json.md)");
     sub.add_flag("-q,--quiet", o->quiet, "do not echo build output (it is still logged)");
+    sub.footer(examples({"slipway build --base origin/main --dry-run",
+                         "slipway build --only api,web -j 2", "slipway build --all --json"}));
     return [o] { return run_build(*o); };
 }
 

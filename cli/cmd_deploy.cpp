@@ -1,7 +1,8 @@
 // `slipway deploy`, `promote`, `rollback` and `reconcile`: one CloudFormation deploy of an
 // environment's stack with a parameter for every component (pipeline/deploys.hpp), or the
 // outcome of pending deployments read from their stacks. Options in, the pipeline called,
-// the outcome printed.
+// the outcome printed (and told to the CI system); with --json (or --json-report -) stdout
+// holds only the report and the text goes to stderr.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "cli/run_report.hpp"
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/summary.hpp"
 
 namespace cli {
 namespace {
@@ -19,6 +21,7 @@ struct DeployOptions {
     pipeline::ProjectRequest project;
     pipeline::DeployRequest request;
     bool yes = false;
+    bool json = false;
     std::string json_report;
 };
 
@@ -43,10 +46,14 @@ common::Result<int> run_deploy(DeployOptions o, const std::string& kind) {
     if (!opened) return std::unexpected(opened.error());
     auto services =
         pipeline::system_services(*opened->store, opened->project.store_url, opened->project.root);
-    ConsoleObserver observer(true, interactive(o.yes));
+    const bool to_stderr = o.json || o.json_report == "-";
+    std::ostream& out = text_stream(to_stderr);
+    ConsoleObserver observer(true, interactive(o.yes), to_stderr);
     auto done = pipeline::run_deploy_command(opened->project, o.request, services, observer);
     if (!done) return std::unexpected(done.error());
-    const int exit = print_deploy(done->run, o.request.settings.write_overrides);
+    const int exit = print_deploy(done->run, o.request.settings.write_overrides, out);
+    report_to_ci(done->summary, opened->project, out);
+    if (o.json && o.json_report != "-") write_out(pipeline::report_json(done->summary));
     if (auto ok = write_reports(done->summary, o.json_report, ""); !ok)
         return std::unexpected(ok.error());
     return exit;
@@ -88,18 +95,22 @@ std::shared_ptr<DeployOptions> deploy_options(CLI::App& sub, bool env_required) 
     auto o = std::make_shared<DeployOptions>();
     auto& s = o->request.settings;
     add_project_options(sub, o->project.repo, &o->project.manifest);
-    sub.add_option("--store", o->project.store,
-                   "version store URL (default: sqlite:.slipway/state.db)");
+    add_store_option(sub, o->project.store);
     sub.add_option(env_required ? "--env" : "--to", o->request.env, "the environment to deploy")
-        ->required();
+        ->required()
+        ->type_name("ENV");
     sub.add_flag("--plan", s.plan, "create the change set, print it, delete it; deploy nothing");
     sub.add_flag("-y,--yes", o->yes, "do not ask before executing the change set");
     sub.add_flag("--wait", s.wait, "wait for a busy environment or stack instead of exit 3");
     sub.add_flag("--replace-failed-stack", s.replace_failed,
                  "delete and recreate a stack whose first creation failed");
     sub.add_option("--write-overrides", s.write_overrides,
-                   "write CodePipeline's template configuration to FILE and deploy nothing");
-    sub.add_option("--json-report", o->json_report, "write the run's report as JSON to FILE");
+                   "write CodePipeline's template configuration to FILE and deploy nothing")
+        ->type_name("FILE");
+    sub.add_flag("--json", o->json, "print the run's report as JSON; text goes to stderr");
+    sub.add_option("--json-report", o->json_report,
+                   "write the run's report as JSON to FILE (- for stdout)")
+        ->type_name("FILE");
     return o;
 }
 
@@ -107,37 +118,50 @@ std::shared_ptr<DeployOptions> deploy_options(CLI::App& sub, bool env_required) 
 
 Handler setup_deploy(CLI::App& sub) {
     auto o = deploy_options(sub, true);
-    sub.add_option("--head", o->project.head, "the commit being deployed (default HEAD)");
+    sub.add_option("--head", o->project.head, "the commit being deployed (default HEAD)")
+        ->type_name("REF");
     sub.add_option("--images", o->request.images,
                    "new images: COMPONENT=URI,... (default: as built)")
-        ->delimiter(',');
+        ->delimiter(',')
+        ->type_name("COMPONENT=URI");
     sub.add_flag("--latest", o->request.latest, "deploy each component's latest succeeded build");
+    sub.footer(examples({"slipway deploy --env test --latest --plan",
+                         "slipway deploy --env test --images api=REPO:api-7 --yes",
+                         "slipway deploy --env test --latest --yes --json > deploy.json"}));
     return [o] { return run_deploy(*o, "deploy"); };
 }
 
 Handler setup_promote(CLI::App& sub) {
     auto o = deploy_options(sub, false);
     sub.add_option("--from", o->request.from,
-                   "the environment whose images move on (default: promote_from)");
+                   "the environment whose images move on (default: promote_from)")
+        ->type_name("ENV");
+    sub.footer(examples(
+        {"slipway promote --to prod --plan", "slipway promote --from test --to prod --yes"}));
     return [o] { return run_deploy(*o, "promote"); };
 }
 
 Handler setup_rollback(CLI::App& sub) {
     auto o = deploy_options(sub, true);
     sub.add_option("--to", o->request.to_deployment,
-                   "redeploy this earlier deployment of the environment");
-    sub.add_option("--component", o->request.component, "roll back this component only ...");
-    sub.add_option("--build", o->request.build, "... to this build of it");
+                   "redeploy this earlier deployment of the environment")
+        ->type_name("DEPLOYMENT_ID");
+    sub.add_option("--component", o->request.component, "roll back this component only ...")
+        ->type_name("COMPONENT");
+    sub.add_option("--build", o->request.build, "... to this build of it")->type_name("N");
+    sub.footer(examples({"slipway rollback --env prod --to 12 --plan",
+                         "slipway rollback --env prod --component api --build 7 --yes"}));
     return [o] { return run_deploy(*o, "rollback"); };
 }
 
 Handler setup_reconcile(CLI::App& sub) {
     auto o = std::make_shared<ReconcileOptions>();
     add_project_options(sub, o->project.repo, &o->project.manifest);
-    sub.add_option("--store", o->project.store,
-                   "version store URL (default: sqlite:.slipway/state.db)");
-    sub.add_option("--env", o->env, "this environment only (default: every environment)");
+    add_store_option(sub, o->project.store);
+    sub.add_option("--env", o->env, "this environment only (default: every environment)")
+        ->type_name("ENV");
     sub.add_flag("--wait", o->wait, "wait for a stack operation still running instead of exit 3");
+    sub.footer(examples({"slipway reconcile", "slipway reconcile --env prod --wait"}));
     return [o] { return run_reconcile(*o); };
 }
 

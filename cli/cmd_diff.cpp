@@ -33,8 +33,8 @@ common::Result<int> run_diff(const DiffOptions& o) {
 Handler setup_diff(CLI::App& sub) {
     auto o = std::make_shared<DiffOptions>();
     add_project_options(sub, o->repo, nullptr);
-    sub.add_option("--base", o->request.base, "base ref")->required();
-    sub.add_option("--head", o->request.head, "head ref (default HEAD)");
+    sub.add_option("--base", o->request.base, "base ref")->required()->type_name("REF");
+    sub.add_option("--head", o->request.head, "head ref (default HEAD)")->type_name("REF");
     sub.add_flag("--two-dot", o->request.two_dot,
                  "compare BASE and HEAD directly (git diff BASE HEAD)");
     sub.add_flag("--include-uncommitted", o->request.include_uncommitted,
@@ -46,6 +46,8 @@ Handler setup_diff(CLI::App& sub) {
     only->excludes(status, json);
     status->excludes(json);
     sub.add_flag("-z", o->nul, "NUL-terminated output, paths unquoted (as git's -z)");
+    sub.footer(examples({"slipway diff --base origin/main",
+                         "slipway diff --base v1.2 --head v1.3 --two-dot --name-only"}));
     return [o] { return run_diff(*o); };
 }
 

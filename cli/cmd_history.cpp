@@ -1,12 +1,11 @@
 // Queries over the version store: `slipway history`, `slipway status`, `slipway diffs`. The
-// values come from pipeline/history.hpp; each is rendered here as text or as JSON
-// (docs/json.md), from the same value.
+// values come from pipeline/history.hpp; each is rendered here as text, or as JSON
+// (pipeline/documents.hpp, docs/json.md) from the same value.
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
-#include "common/json.hpp"
 #include "common/path_text.hpp"
-#include "pipeline/history.hpp"
+#include "pipeline/documents.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/project.hpp"
 
@@ -47,21 +46,6 @@ common::Result<Context> open_context(const QueryOptions& o) {
     return c;
 }
 
-void write_build(common::JsonOut& j, const versioning::BuildRecord& b) {
-    j.begin_object();
-    j.field_or_null("build_number", b.build_number != 0, b.build_number);
-    j.field("commit", b.commit);
-    j.field("exit_code", b.exit_code);
-    j.field_or_null("finished_at", b.finished_at.has_value(), iso_time(b.finished_at.value_or(0)));
-    j.field("image_uri", b.image_uri);
-    j.field("input_hash", b.input_hash);
-    j.field("log_path", b.log_path);
-    j.field("run_id", b.run_id);
-    j.field("started_at", iso_time(b.started_at));
-    j.field("status", versioning::to_string(b.status));
-    j.end_object();
-}
-
 std::string history_text(const pipeline::ComponentHistory& h) {
     std::string out = h.component + "\nbuilds:\n";
     for (const auto& b : h.builds) {
@@ -84,39 +68,13 @@ std::string history_text(const pipeline::ComponentHistory& h) {
     return out;
 }
 
-std::string history_json(const pipeline::ComponentHistory& h) {
-    common::JsonOut j;
-    j.begin_object().key("builds").begin_array();
-    for (const auto& b : h.builds) write_build(j, b);
-    j.end_array();
-    j.field("component", h.component);
-    j.key("deployments").begin_array();
-    for (const auto& d : h.deployments) {
-        j.begin_object();
-        j.field("actor", d.actor);
-        j.field("build_number", d.build_number);
-        j.field("changed", d.changed);
-        j.field("commit", d.commit);
-        j.field("deployment_id", d.deployment_id);
-        j.field("env", d.env);
-        j.field_or_null("finished_at", d.finished_at.has_value(),
-                        iso_time(d.finished_at.value_or(0)));
-        j.field("image_uri", d.image_uri);
-        j.field("kind", d.kind);
-        j.field("started_at", iso_time(d.started_at));
-        j.field("status", d.status);
-        j.end_object();
-    }
-    return j.end_array().end_object().str();
-}
-
 common::Result<int> run_history(const QueryOptions& o) {
     auto c = open_context(o);
     if (!c) return std::unexpected(c.error());
     auto h = pipeline::component_history(c->manifest ? &*c->manifest : nullptr, c->store.get(),
                                          o.subject, o.env, o.limit);
     if (!h) return std::unexpected(h.error());
-    write_out(o.json ? history_json(*h) : history_text(*h));
+    write_out(o.json ? pipeline::history_json(*h) : history_text(*h));
     return 0;
 }
 
@@ -165,52 +123,12 @@ std::string status_text(const pipeline::StatusView& v) {
     return out + environment_lines(v);
 }
 
-void write_deployment_summary(common::JsonOut& j, const versioning::DeploymentRecord& d) {
-    j.begin_object();
-    j.field("actor", d.actor);
-    j.field("commit", d.commit);
-    j.field("deployment_id", d.id);
-    j.field("env", d.env);
-    j.field("executed_by", d.executed_by);
-    j.field_or_null("finished_at", d.finished_at.has_value(), iso_time(d.finished_at.value_or(0)));
-    j.field("kind", d.kind);
-    j.field("run_id", d.run_id);
-    j.field("started_at", iso_time(d.started_at));
-    j.field("status", d.status);
-    j.end_object();
-}
-
-std::string status_json(const pipeline::StatusView& v) {
-    common::JsonOut j;
-    j.begin_object().key("components").begin_array();
-    for (const auto& c : v.components) {
-        j.begin_object().key("deployed").begin_object();
-        for (const auto& [env, image] : c.deployed) {
-            j.key(env).begin_object();
-            j.field("build_number", image.build_number);
-            j.field("deployment_id", image.deployment_id);
-            j.field("image_uri", image.image_uri);
-            j.end_object();
-        }
-        j.end_object().key("latest_build");
-        c.latest ? write_build(j, *c.latest) : (void)j.null();
-        j.field("name", c.name).end_object();
-    }
-    j.end_array().key("deployments").begin_array();
-    for (const auto& d : v.current) write_deployment_summary(j, d);
-    j.end_array().key("environments").begin_array();
-    for (const auto& d : v.current) j.value(d.env);
-    j.end_array().key("pending").begin_array();
-    for (const auto& d : v.pending) write_deployment_summary(j, d);
-    return j.end_array().end_object().str();
-}
-
 common::Result<int> run_status(const QueryOptions& o) {
     auto c = open_context(o);
     if (!c) return std::unexpected(c.error());
     auto v = pipeline::status_view(c->manifest ? &*c->manifest : nullptr, c->store.get(), o.env);
     if (!v) return std::unexpected(v.error());
-    write_out(o.json ? status_json(*v) : status_text(*v));
+    write_out(o.json ? pipeline::status_json(*v) : status_text(*v));
     return 0;
 }
 
@@ -222,17 +140,6 @@ std::string diffs_text(const std::string& commit, const std::vector<versioning::
         for (const auto& p : d.paths) out += "  " + common::quote_path(p) + "\n";
     }
     return out;
-}
-
-std::string diffs_json(const std::string& commit, const std::vector<versioning::DiffRecord>& diffs) {
-    common::JsonOut j;
-    j.begin_object().field("commit", commit).key("components").begin_array();
-    for (const auto& d : diffs) {
-        j.begin_object().field("name", d.component).key("paths").begin_array();
-        for (const auto& p : d.paths) j.value(common::json_path(p));
-        j.end_array().end_object();
-    }
-    return j.end_array().end_object().str();
 }
 
 common::Result<int> run_diffs(const QueryOptions& o) {
@@ -250,15 +157,14 @@ common::Result<int> run_diffs(const QueryOptions& o) {
         if (!d) return std::unexpected(d.error());
         diffs = std::move(*d);
     }
-    write_out(o.json ? diffs_json(commit, diffs) : diffs_text(commit, diffs));
+    write_out(o.json ? pipeline::diffs_json(commit, diffs) : diffs_text(commit, diffs));
     return 0;
 }
 
 std::shared_ptr<QueryOptions> common_options(CLI::App& sub) {
     auto o = std::make_shared<QueryOptions>();
     add_project_options(sub, o->project.repo, &o->project.manifest);
-    sub.add_option("--store", o->project.store,
-                   "version store URL (default: sqlite:.slipway/state.db)");
+    add_store_option(sub, o->project.store);
     sub.add_flag("--json", o->json, "print JSON (docs/json.md)");
     return o;
 }
@@ -267,21 +173,28 @@ std::shared_ptr<QueryOptions> common_options(CLI::App& sub) {
 
 Handler setup_history(CLI::App& sub) {
     auto o = common_options(sub);
-    sub.add_option("component", o->subject, "the component")->required();
-    sub.add_option("--env", o->env, "deployments to this environment only");
-    sub.add_option("--limit", o->limit, "at most this many builds and deployments (default 20)");
+    sub.add_option("component", o->subject, "the component")->required()->type_name("COMPONENT");
+    sub.add_option("--env", o->env, "deployments to this environment only")->type_name("ENV");
+    sub.add_option("--limit", o->limit, "at most this many builds and deployments (default 20)")
+        ->type_name("N");
+    sub.footer(
+        examples({"slipway history api", "slipway history api --env prod --limit 5 --json"}));
     return [o] { return run_history(*o); };
 }
 
 Handler setup_status(CLI::App& sub) {
     auto o = common_options(sub);
-    sub.add_option("--env", o->env, "this environment only");
+    sub.add_option("--env", o->env, "this environment only")->type_name("ENV");
+    sub.footer(examples({"slipway status", "slipway status --env prod --json"}));
     return [o] { return run_status(*o); };
 }
 
 Handler setup_diffs(CLI::App& sub) {
     auto o = common_options(sub);
-    sub.add_option("commit", o->subject, "a commit (any ref inside a repository)")->required();
+    sub.add_option("commit", o->subject, "a commit (any ref inside a repository)")
+        ->required()
+        ->type_name("REF");
+    sub.footer(examples({"slipway diffs HEAD", "slipway diffs 3f2a9c1 --json"}));
     return [o] { return run_diffs(*o); };
 }
 

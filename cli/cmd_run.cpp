@@ -1,9 +1,10 @@
 // `slipway run`: the whole pipeline for an environment (pipeline/run.hpp), on this terminal:
-// options in, the pipeline called, its events and outcome rendered (the summary table, and
-// --json-report / --junit files).
+// options in, the pipeline called, its events and outcome rendered (the summary table, the
+// CI system's outputs, and --json-report / --junit files; with "-" for either, stdout holds
+// only that document and the text goes to stderr).
 #include <fmt/format.h>
 
-#include <iostream>
+#include <ostream>
 
 #include "cli/command.hpp"
 #include "cli/observer.hpp"
@@ -25,44 +26,59 @@ struct RunOptions {
 };
 
 // --plan: the selection, the builds that would run, then the change set they would make.
-void print_plan(const pipeline::RunPlan& plan) {
-    std::string out = fmt::format("base {} ({})\n",
-                                  plan.base_id.empty() ? "-" : plan.base_id.substr(0, 12),
-                                  plan.base.reason);
+void print_plan(const pipeline::RunPlan& plan, std::ostream& out) {
+    std::string text =
+        fmt::format("base {} ({})\n", plan.base_id.empty() ? "-" : plan.base_id.substr(0, 12),
+                    plan.base.reason);
     for (const auto& b : plan.prospective)
-        out += fmt::format("would build {:<24} -> {}\n", b.component, b.image_uri());
-    if (!plan.deploy_needed) out += "nothing affected: the stack would not be touched\n";
-    std::cout << out << std::flush;
+        text += fmt::format("would build {:<24} -> {}\n", b.component, b.image_uri());
+    if (!plan.deploy_needed) text += "nothing affected: the stack would not be touched\n";
+    out << text << std::flush;
+}
+
+// A plan's outcome: the CI system told, the plan written as JSON.
+common::Result<int> finish_plan(const RunOptions& o, const pipeline::Project& project,
+                                const pipeline::RunOutcome& outcome, int exit, std::ostream& out) {
+    report_to_ci(outcome.summary, project, out);
+    if (outcome.error) return std::unexpected(*outcome.error);
+    if (!o.json_report.empty()) {
+        if (auto ok = write_document(o.json_report, pipeline::plan_json(outcome)); !ok)
+            return std::unexpected(ok.error());
+    }
+    return exit;
 }
 
 common::Result<int> run(RunOptions o) {
+    if (o.json_report == "-" && o.junit == "-")
+        return common::fail(common::ErrorCode::usage,
+                            "run: --json-report and --junit cannot both write to stdout");
+    const bool to_stderr = o.json_report == "-" || o.junit == "-";
+    std::ostream& out = text_stream(to_stderr);
     o.request.trigger = pipeline::current_trigger();
     o.request.builds.reuse = !o.no_reuse;
-    o.project.head = !o.head.empty()                 ? o.head
+    o.project.head = !o.head.empty()                   ? o.head
                      : !o.request.trigger.head.empty() ? o.request.trigger.head
-                                                     : "HEAD";
+                                                       : "HEAD";
     auto project = pipeline::open_project(o.project);
     if (!project) return std::unexpected(project.error());
     auto store = pipeline::open_store_at(project->store_url, project->root, false);
     if (!store) return std::unexpected(store.error());
     auto services = pipeline::system_services(**store, project->store_url, project->root);
-    ConsoleObserver observer(o.quiet, interactive(o.yes));
+    ConsoleObserver observer(o.quiet, interactive(o.yes), to_stderr);
     auto plan = pipeline::plan_run(*project, o.request, services, observer);
     if (!plan) return std::unexpected(plan.error());
-    if (o.request.plan) print_plan(*plan);
+    if (o.request.plan) print_plan(*plan, out);
     const std::size_t changed = plan->selection.changed.size();
     const std::string stack = plan->env->stack;
     auto outcome = pipeline::execute_run(*project, std::move(*plan), services, observer);
     int exit = outcome.exit;
-    if (outcome.deploy) exit = print_deploy(*outcome.deploy, o.request.write_overrides);
-    if (outcome.summary.result == "nothing-affected" && !o.request.plan)
-        std::cout << fmt::format("nothing affected ({} changed paths): stack {} untouched\n",
-                                 changed, stack);
-    if (o.request.plan) {
-        if (outcome.error) return std::unexpected(*outcome.error);
-        return exit;
-    }
-    std::cout << summary_table(outcome.summary) << std::flush;
+    if (outcome.deploy) exit = print_deploy(*outcome.deploy, o.request.write_overrides, out);
+    if (o.request.plan) return finish_plan(o, *project, outcome, exit, out);
+    if (outcome.summary.result == "nothing-affected")
+        out << fmt::format("nothing affected ({} changed paths): stack {} untouched\n", changed,
+                           stack);
+    out << summary_table(outcome.summary) << std::flush;
+    report_to_ci(outcome.summary, *project, out);
     if (auto ok = write_reports(outcome.summary, o.json_report, o.junit); !ok)
         return std::unexpected(ok.error());
     if (outcome.error) return std::unexpected(*outcome.error);
@@ -74,21 +90,25 @@ common::Result<int> run(RunOptions o) {
 Handler setup_run(CLI::App& sub) {
     auto o = std::make_shared<RunOptions>();
     add_project_options(sub, o->project.repo, &o->project.manifest);
-    sub.add_option("--store", o->project.store,
-                   "version store URL (default: sqlite:.slipway/state.db)");
-    sub.add_option("--env", o->request.env, "the environment to build for and deploy")->required();
+    add_store_option(sub, o->project.store);
+    sub.add_option("--env", o->request.env, "the environment to build for and deploy")
+        ->required()
+        ->type_name("ENV");
     sub.add_option("--base", o->request.base,
                    "compare with this ref (default auto: the last deployed commit, else the "
-                   "environment's base branch)");
+                   "environment's base branch)")
+        ->type_name("REF");
     sub.add_option("--head", o->head,
-                   "the commit to ship (default: the CI system's commit, else HEAD)");
+                   "the commit to ship (default: the CI system's commit, else HEAD)")
+        ->type_name("REF");
     sub.add_option("-j,--jobs", o->request.builds.jobs,
                    "builds at once (default: the number of cores)")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(1, 4096).description(""))
+        ->type_name("N");
     sub.add_flag("--all", o->request.all, "build every component");
-    sub.add_flag("--force-deploy", o->request.force_deploy,
-                 "deploy even when nothing is affected");
-    sub.add_flag("--plan", o->request.plan, "build nothing, record nothing; preview the change set");
+    sub.add_flag("--force-deploy", o->request.force_deploy, "deploy even when nothing is affected");
+    sub.add_flag("--plan", o->request.plan,
+                 "build nothing, record nothing; preview the change set");
     sub.add_flag("-y,--yes", o->yes, "do not ask before executing the change set");
     sub.add_flag("--wait", o->request.wait,
                  "wait for a busy environment or stack instead of exit 3");
@@ -96,10 +116,17 @@ Handler setup_run(CLI::App& sub) {
                  "start no build after the first failure");
     sub.add_flag("--no-reuse", o->no_reuse, "build even when an earlier build had the same inputs");
     sub.add_flag("-q,--quiet", o->quiet, "do not echo build output (it is still logged)");
-    sub.add_option("--json-report", o->json_report, "write the run's report as JSON to FILE");
-    sub.add_option("--junit", o->junit, "write a JUnit XML report of the builds to FILE");
+    sub.add_option("--json-report", o->json_report,
+                   "write the run's report (with --plan: the plan) as JSON to FILE (- for stdout)")
+        ->type_name("FILE");
+    sub.add_option("--junit", o->junit, "write a JUnit XML report of the builds to FILE")
+        ->type_name("FILE");
     sub.add_option("--write-overrides", o->request.write_overrides,
-                   "write CodePipeline's template configuration to FILE instead of deploying");
+                   "write CodePipeline's template configuration to FILE instead of deploying")
+        ->type_name("FILE");
+    sub.footer(examples({"slipway run --env test --plan",
+                         "slipway run --env test --yes --json-report run.json --junit junit.xml",
+                         "slipway run --env dev --base main --all -j 4"}));
     return [o] { return run(*o); };
 }
 

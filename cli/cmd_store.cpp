@@ -37,7 +37,11 @@ Handler setup_store(CLI::App& sub) {
     auto* init =
         sub.add_subcommand("init", "create the store if it does not exist (DynamoDB: the table)");
     add_project_options(*init, o->repo, &o->manifest);
-    init->add_option("--store", o->store, "store URL (sqlite:PATH or dynamodb://TABLE?region=R)");
+    init->add_option("--store", o->store, "store URL (sqlite:PATH or dynamodb://TABLE?region=R)")
+        ->type_name("URL");
+    init->footer(examples({"slipway store init",
+                           "slipway store init --store 'dynamodb://slipway-ml?region=us-east-1'"}));
+    sub.footer(examples({"slipway store init"}));
     return [o] { return run_store_init(*o); };
 }
 

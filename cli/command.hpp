@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,12 @@ struct Command {
 
 /// Adds --repo DIR and (when `manifest` is given) --manifest FILE, as every command has them.
 void add_project_options(CLI::App& sub, std::string& repo, std::string* manifest);
+
+/// Adds --store URL.
+void add_store_option(CLI::App& sub, std::string& store);
+
+/// A help footer: "Examples:" and one indented command a line.
+std::string examples(std::initializer_list<const char*> commands);
 
 /// Writes bytes to stdout as they are (NULs included).
 void write_out(std::string_view text);

@@ -1,25 +1,37 @@
+// See console.hpp.
 #include "cli/console.hpp"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <map>
 
+#include "common/text.hpp"
 #include "pipeline/summary.hpp"
 
 namespace cli {
 namespace {
 
+using common::format_duration;
 using components::BuildOutcome;
 using versioning::BuildStatus;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t k_failure_tail = 40;
 
-bool use_color() {
-    return std::getenv("NO_COLOR") == nullptr || *std::getenv("NO_COLOR") == '\0';
+bool use_color(int fd) {
+    const char* no_color = std::getenv("NO_COLOR");
+    return (no_color == nullptr || *no_color == '\0') && cursor_control(fd);
+}
+
+std::size_t from_env(const char* name, std::size_t fallback) {
+    const char* text = std::getenv(name);
+    const long value = text ? std::strtol(text, nullptr, 10) : 0;
+    return value > 0 ? static_cast<std::size_t>(value) : fallback;
 }
 
 std::string paint(const std::string& text, BuildStatus status, bool color) {
@@ -73,7 +85,7 @@ std::string failure_tail(const BuildOutcome& b) {
 // Off a TTY: prefixed lines.
 class PrefixedConsole final : public components::BuildObserver {
   public:
-    explicit PrefixedConsole(bool quiet) : m_quiet(quiet), m_color(use_color() && ::isatty(2)) {}
+    explicit PrefixedConsole(bool quiet) : m_quiet(quiet), m_color(use_color(2)) {}
     void started(std::size_t job, const BuildOutcome& b) override {
         m_names[job] = b.component;
         say(fmt::format("[{}] started build #{} ({})\n", b.component, b.build_number, b.image_uri));
@@ -99,19 +111,23 @@ class PrefixedConsole final : public components::BuildObserver {
 // On a TTY: a status board under the scrolling results.
 class StatusBoard final : public components::BuildObserver {
   public:
-    StatusBoard() : m_color(use_color()) {}
+    StatusBoard() : m_color(use_color(2)) {}
     ~StatusBoard() override { erase(); }
+    void planned(std::size_t builds) override { m_totals.planned = builds; }
     void started(std::size_t job, const BuildOutcome& b) override {
         m_running[job] = {b.component, b.build_number, Clock::now(), ""};
         redraw("");
     }
     void finished(std::size_t job, const BuildOutcome& b) override {
         m_running.erase(job);
+        ++m_totals.done;
+        if (b.status == BuildStatus::failed || b.status == BuildStatus::timed_out)
+            ++m_totals.failed;
         redraw(fmt::format("{:<24} {}\n", b.component, result_line(b, m_color)) + failure_tail(b));
     }
     void line(std::size_t job, std::string_view text) override {
         if (auto it = m_running.find(job); it != m_running.end())
-            it->second.last = std::string(text.substr(0, 200));
+            it->second.last = std::string(text.substr(0, 400));
     }
     [[nodiscard]] std::chrono::milliseconds tick_interval() const override {
         return std::chrono::milliseconds(200);
@@ -132,33 +148,69 @@ class StatusBoard final : public components::BuildObserver {
     void redraw(const std::string& scrolled) {
         erase();
         std::fputs(scrolled.c_str(), stderr);
+        std::vector<BoardRow> rows;
         for (const auto& [job, r] : m_running) {
             const auto ms =
-                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - r.since)
-                    .count();
-            std::string text = fmt::format("  {:<22} #{:<5} {:>7}  {}", r.name, r.number,
-                                           format_duration(ms), r.last);
-            if (text.size() > 118) text.resize(118);
-            std::fprintf(stderr, "%s\n", text.c_str());
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - r.since);
+            rows.push_back({r.name, r.number, ms.count(), r.last});
         }
-        m_drawn = m_running.size();
+        // Nothing running, no board: what is printed after the builds stays untouched.
+        std::string board;
+        if (!rows.empty()) {
+            for (const auto& l : board_lines(rows, m_totals, terminal_size(2))) board += l + "\n";
+        }
+        std::fputs(board.c_str(), stderr);
+        m_drawn = static_cast<std::size_t>(std::count(board.begin(), board.end(), '\n'));
         std::fflush(stderr);
     }
     bool m_color;
     std::map<std::size_t, Running> m_running;
+    BoardTotals m_totals;
     std::size_t m_drawn = 0;
 };
 
 }  // namespace
 
 std::unique_ptr<components::BuildObserver> make_console(bool quiet) {
-    if (!quiet && ::isatty(2)) return std::make_unique<StatusBoard>();
+    if (!quiet && cursor_control(2)) return std::make_unique<StatusBoard>();
     return std::make_unique<PrefixedConsole>(quiet);
 }
 
-std::string format_duration(std::int64_t millis) {
-    if (millis < 60000) return fmt::format("{:.1f}s", static_cast<double>(millis) / 1000.0);
-    return fmt::format("{}m{:02}s", millis / 60000, (millis / 1000) % 60);
+bool cursor_control(int fd) {
+    const char* term = std::getenv("TERM");
+    return ::isatty(fd) && term && *term && std::string_view(term) != "dumb";
+}
+
+TerminalSize terminal_size(int fd) {
+    struct winsize w {};
+    if (::ioctl(fd, TIOCGWINSZ, &w) == 0 && w.ws_col > 0 && w.ws_row > 0)
+        return {w.ws_col, w.ws_row};
+    return {from_env("COLUMNS", 80), from_env("LINES", 24)};
+}
+
+std::vector<std::string> board_lines(const std::vector<BoardRow>& running, const BoardTotals& t,
+                                     TerminalSize size) {
+    // A line as wide as the terminal may wrap on some terminals: keep one column free.
+    const std::size_t width = size.columns > 1 ? size.columns - 1 : 1;
+    const std::size_t queued = t.planned - std::min(t.planned, t.done + running.size());
+    std::string totals = fmt::format("  {}/{} done, {} running, {} queued", t.done, t.planned,
+                                     running.size(), queued);
+    if (t.failed) totals += fmt::format(", {} failed", t.failed);
+    std::vector<std::string> out = {common::fit_columns(totals, width)};
+    // Taller than the screen, the board could not be erased: at most rows - 1 lines.
+    const std::size_t max_lines = size.rows > 3 ? size.rows - 1 : 2;
+    const std::size_t shown = running.size() + 1 <= max_lines ? running.size() : max_lines - 2;
+    for (std::size_t i = 0; i < shown; ++i) {
+        const auto& r = running[i];
+        out.push_back(common::fit_columns(
+            fmt::format("  {:<22} #{:<5} {:>7}  {}", r.name, r.number, format_duration(r.millis),
+                        common::fit_columns(r.last, width)),
+            width));
+    }
+    if (shown < running.size())
+        out.push_back(common::fit_columns(
+            fmt::format("  ... and {} more running", running.size() - shown), width));
+    return out;
 }
 
 }  // namespace cli

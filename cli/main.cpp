@@ -57,6 +57,16 @@ std::string unknown_command(int argc, char** argv) {
     return "";
 }
 
+// "slipway run --help": the help of the (sub)command whose options failed to parse.
+std::string help_command(const CLI::App& app) {
+    std::string command = "slipway";
+    for (const CLI::App* at = &app; !at->get_subcommands().empty();) {
+        at = at->get_subcommands().front();
+        command += " " + at->get_name();
+    }
+    return command + " --help";
+}
+
 // Ends the process once its output is flushed, without tearing down what the run built
 // (large manifests and change sets, libgit2's and oneTBB's global state): as mold does,
 // since the operating system reclaims it all at once. Sanitizer builds exit normally so
@@ -89,7 +99,7 @@ int main(int argc, char** argv) {
         sub->callback([&handler, run] { handler = run; });
     }
     if (auto unknown = unknown_command(argc, argv); !unknown.empty()) {
-        fmt::print(stderr, "slipway: error: {} (see 'slipway --help')\n", unknown);
+        fmt::print(stderr, "slipway: error: {}: see 'slipway --help'\n", unknown);
         return 2;
     }
     try {
@@ -101,7 +111,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        fmt::print(stderr, "slipway: error: {} (see 'slipway --help')\n", e.what());
+        fmt::print(stderr, "slipway: error: {}: see '{}'\n", e.what(), help_command(app));
         return 2;
     }
     common::init_logging(verbose);

@@ -9,14 +9,17 @@
 #include <iostream>
 
 #include "cli/console.hpp"
+#include "common/text.hpp"
 
 namespace cli {
 namespace {
 
-// Prints the deploy as it goes: notes and events on stdout, a live status line on a TTY.
+// Prints the deploy as it goes: notes and events on `out`, a live status line on a terminal
+// that takes cursor control.
 class ConsoleReporter final : public deploy::DeployReporter {
   public:
-    explicit ConsoleReporter(bool ask) : m_ask(ask), m_tty(isatty(STDOUT_FILENO)) {}
+    ConsoleReporter(bool ask, std::ostream& out, int fd)
+        : m_ask(ask), m_out(out), m_fd(fd), m_tty(cursor_control(fd)) {}
 
     void begin(const deploy::DeployPlan& plan) override {
         std::string out = fmt::format("{} {} to {} (stack {}, {} parameters)\n", plan.kind,
@@ -51,7 +54,7 @@ class ConsoleReporter final : public deploy::DeployReporter {
 
     bool confirm(const deploy::Preview&) override {
         if (!m_ask) return true;
-        std::cout << "execute this change set? [y/N] " << std::flush;
+        m_out << "execute this change set? [y/N] " << std::flush;
         std::string answer;
         std::getline(std::cin, answer);
         return answer == "y" || answer == "yes" || answer == "Y";
@@ -64,27 +67,33 @@ class ConsoleReporter final : public deploy::DeployReporter {
 
     void waiting(const std::string& status, std::chrono::milliseconds elapsed) override {
         if (!m_tty) return;
-        std::string line = fmt::format("  ... {} ({})", status, format_duration(elapsed.count()));
-        std::cout << "\r" << line << "\033[K" << std::flush;
+        const std::string line = common::fit_columns(
+            fmt::format("  ... {} ({})", status, common::format_duration(elapsed.count())),
+            terminal_size(m_fd).columns - 1);
+        m_out << "\r" << line << "\033[K" << std::flush;
         m_status_shown = true;
     }
 
   private:
     void print(const std::string& text) {
-        if (m_status_shown) std::cout << "\r\033[K";
+        if (m_status_shown) m_out << "\r\033[K";
         m_status_shown = false;
-        std::cout << text << std::flush;
+        m_out << text << std::flush;
     }
 
     bool m_ask;
+    std::ostream& m_out;
+    int m_fd;
     bool m_tty;
     bool m_status_shown = false;
 };
 
 }  // namespace
 
-ConsoleObserver::ConsoleObserver(bool quiet, bool ask)
-    : m_quiet(quiet), m_deploy(std::make_unique<ConsoleReporter>(ask)) {}
+ConsoleObserver::ConsoleObserver(bool quiet, bool ask, bool text_to_stderr)
+    : m_quiet(quiet),
+      m_out(text_stream(text_to_stderr)),
+      m_deploy(std::make_unique<ConsoleReporter>(ask, m_out, text_to_stderr ? 2 : 1)) {}
 
 ConsoleObserver::~ConsoleObserver() = default;
 
@@ -106,12 +115,12 @@ void ConsoleObserver::run_started(const pipeline::RunStarted& r) {
     for (const auto& n : r.to_build) names += (names.empty() ? "" : ", ") + n;
     out += fmt::format("  {} changed paths, {} affected components; to build: {}\n",
                        r.changed_paths, r.affected, names.empty() ? "nothing" : names);
-    std::cout << out << std::flush;
+    m_out << out << std::flush;
 }
 
 void ConsoleObserver::phase_ended(const pipeline::Phase& phase) {
     spdlog::debug("phase {} took {} ms", phase.name, phase.millis);
-    if (phase.name == "build") std::cout << "\n" << std::flush;
+    if (phase.name == "build") m_out << "\n" << std::flush;
 }
 
 components::BuildObserver& ConsoleObserver::builds() {
@@ -128,32 +137,40 @@ bool interactive(bool yes) {
     return !yes && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !(ci && *ci);
 }
 
-int print_deploy(const pipeline::DeployRun& run, const std::string& overrides_file) {
+std::ostream& text_stream(bool text_to_stderr) {
+    return text_to_stderr ? std::cerr : std::cout;
+}
+
+int print_deploy(const pipeline::DeployRun& run, const std::string& overrides_file,
+                 std::ostream& o) {
     const auto& plan = run.plan;
     if (!run.outcome) {
-        std::cout << fmt::format("wrote {} ({} parameters); deployment #{} is pending until the "
-                                 "stack holds them\n",
-                                 overrides_file, plan.parameters.values.size(), run.pending_id);
+        o << fmt::format("wrote {} ({} parameters); deployment #{} is pending until the stack "
+                         "holds them\n",
+                         overrides_file, plan.parameters.values.size(), run.pending_id);
         return 0;
     }
     const auto& out = *run.outcome;
     for (const auto& w : out.warnings) std::cerr << "slipway: warning: " << w << "\n";
     for (const auto& u : out.uploads)
-        std::cout << fmt::format("{} {} -> s3://{}/{}\n", u.uploaded ? "uploaded" : "unchanged",
-                                 u.path, plan.artifact_bucket, u.key);
+        o << fmt::format("{} {} -> s3://{}/{}\n", u.uploaded ? "uploaded" : "unchanged", u.path,
+                         plan.artifact_bucket, u.key);
     switch (out.result) {
         case deploy::DeployResult::up_to_date:
-            std::cout << plan.stack << ": stack is up to date (no changes); nothing recorded\n";
+            o << plan.stack << ": stack is up to date (no changes); nothing recorded\n";
             return 0;
         case deploy::DeployResult::planned:
-            std::cout << plan.stack << ": plan only; change set deleted\n";
+            o << plan.stack << ": plan only; change set deleted\n";
             return 0;
         case deploy::DeployResult::declined:
-            std::cout << plan.stack << ": not executed; change set deleted\n";
+            o << plan.stack << ": not executed; change set deleted\n";
             return 1;
         case deploy::DeployResult::deployed:
-            std::cout << fmt::format("{}: {}; recorded deployment #{} to {}\n", plan.stack,
-                                     out.final_status, out.deployment_id, plan.env);
+            o << fmt::format("{}: {}; recorded deployment #{} to {}\n", plan.stack,
+                             out.final_status, out.deployment_id, plan.env);
+            if (!out.outputs.empty()) o << "outputs:\n";
+            for (const auto& [name, value] : out.outputs)
+                o << fmt::format("  {:<24} {}\n", name, value);
             return 0;
         case deploy::DeployResult::failed:
             break;

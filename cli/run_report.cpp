@@ -4,43 +4,16 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <pugixml.hpp>
-#include <sstream>
+#include <iostream>
 
-#include "cli/console.hpp"
+#include "common/text.hpp"
+#include "pipeline/ci_outputs.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/junit.hpp"
 
 namespace cli {
-namespace {
 
-using pipeline::iso_time;
 using pipeline::RunSummary;
-using pipeline::SummaryRow;
-
-double seconds(versioning::Millis ms) {
-    return static_cast<double>(ms) / 1000.0;
-}
-
-// One build's test case: a failure with the log's end, or a skip.
-void add_build_case(pugi::xml_node c, const SummaryRow& r, int& failures, int& skipped) {
-    if (r.status == "failed" || r.status == "timed-out") {
-        ++failures;
-        auto f = c.append_child("failure");
-        f.append_attribute("message") =
-            (r.status == "timed-out" ? std::string("timed out")
-                                     : fmt::format("exit code {}", r.exit_code.value_or(-1)))
-                .c_str();
-        f.text() = r.log_tail.c_str();
-    } else if (r.status == "skipped" || r.status == "cancelled") {
-        ++skipped;
-        c.append_child("skipped").append_attribute("message") = r.status.c_str();
-    }
-    const std::string out =
-        fmt::format("build #{} {}\nlog: {}", r.build_number, r.image_uri, r.log_path);
-    c.append_child("system-out").text() = out.c_str();
-}
-
-}  // namespace
 
 std::string summary_table(const RunSummary& s) {
     std::string out = fmt::format("\n{:<24} {:<10} {:<7} {:<9} {}\n", "component", "status",
@@ -55,75 +28,42 @@ std::string summary_table(const RunSummary& s) {
     }
     std::string phases;
     for (const auto& p : s.phases)
-        phases +=
-            fmt::format("{}{} {}", phases.empty() ? "" : ", ", p.name, format_duration(p.millis));
+        phases += fmt::format("{}{} {}", phases.empty() ? "" : ", ", p.name,
+                              common::format_duration(p.millis));
     out += fmt::format("run {} ({}): {}", s.run_id, s.env, s.result);
     if (s.deployment_id) out += fmt::format(", deployment #{}", s.deployment_id);
     if (!phases.empty()) out += " in " + phases;
     return out + "\n";
 }
 
-std::string junit_xml(const RunSummary& s) {
-    pugi::xml_document doc;
-    auto decl = doc.append_child(pugi::node_declaration);
-    decl.append_attribute("version") = "1.0";
-    decl.append_attribute("encoding") = "UTF-8";
-    auto suites = doc.append_child("testsuites");
-    auto suite = suites.append_child("testsuite");
-    int tests = 0, failures = 0, skipped = 0;
-    auto add_case = [&](const std::string& classname, const std::string& name, double time) {
-        auto c = suite.append_child("testcase");
-        c.append_attribute("classname") = classname.c_str();
-        c.append_attribute("name") = name.c_str();
-        c.append_attribute("time") = fmt::format("{:.3f}", time).c_str();
-        ++tests;
-        return c;
-    };
-    for (const auto& r : s.rows) {
-        if (!r.built) continue;
-        add_build_case(add_case("slipway.build", r.component, seconds(r.duration)), r, failures,
-                       skipped);
+common::Result<void> write_document(const std::string& file, const std::string& text) {
+    if (file == "-") {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        return {};
     }
-    if (s.result == "deployed" || s.result == "up-to-date" || s.result == "deploy-failed" ||
-        s.result == "declined") {
-        versioning::Millis millis = 0;
-        for (const auto& p : s.phases)
-            if (p.name == "deploy") millis = p.millis;
-        auto c = add_case("slipway.deploy", s.env + " (" + s.stack + ")", seconds(millis));
-        if (s.result == "deploy-failed" || s.result == "declined") {
-            ++failures;
-            auto f = c.append_child("failure");
-            f.append_attribute("message") = ("stack ended " + s.stack_status).c_str();
-        }
-    }
-    for (auto node : {suites, suite}) {
-        node.append_attribute("name") = ("slipway run " + s.env).c_str();
-        node.append_attribute("tests") = tests;
-        node.append_attribute("failures") = failures;
-        node.append_attribute("skipped") = skipped;
-        node.append_attribute("time") =
-            fmt::format("{:.3f}", seconds(s.finished_at - s.started_at)).c_str();
-    }
-    suite.append_attribute("timestamp") = iso_time(s.started_at).c_str();
-    std::ostringstream out;
-    doc.save(out, "  ");
-    return out.str();
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) return common::fail(common::ErrorCode::input, "cannot write " + file);
+    return {};
 }
 
 common::Result<void> write_reports(const RunSummary& s, const std::string& json_file,
                                    const std::string& junit_file) {
-    for (const auto& [file, text] : {std::pair{json_file, pipeline::report_json(s)},
-                                     std::pair{junit_file, junit_xml(s)}}) {
-        if (file.empty()) continue;
-        if (file == "-") {
-            std::fwrite(text.data(), 1, text.size(), stdout);
-            continue;
-        }
-        std::ofstream out(file, std::ios::binary | std::ios::trunc);
-        out << text;
-        if (!out) return common::fail(common::ErrorCode::input, "cannot write " + file);
+    if (!json_file.empty()) {
+        if (auto ok = write_document(json_file, pipeline::report_json(s)); !ok) return ok;
     }
-    return {};
+    if (junit_file.empty()) return {};
+    return write_document(junit_file, pipeline::junit_xml(s));
+}
+
+void report_to_ci(const pipeline::RunSummary& s, const pipeline::Project& p, std::ostream& out) {
+    std::vector<std::string> warnings;
+    const auto env = pipeline::environment_values(pipeline::ci_variables());
+    for (const auto& line :
+         pipeline::write_ci_outputs(s, p.manifest.commit_url, env, p.root, warnings))
+        out << line << "\n";
+    out << std::flush;
+    for (const auto& w : warnings) std::cerr << "slipway: warning: " << w << "\n";
 }
 
 }  // namespace cli

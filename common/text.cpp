@@ -1,5 +1,7 @@
 #include "common/text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -40,6 +42,29 @@ std::string closest_match(std::string_view word, std::span<const std::string> ca
 std::string did_you_mean(std::string_view word, std::span<const std::string> candidates) {
     const std::string hint = closest_match(word, candidates);
     return hint.empty() ? "" : " (did you mean '" + hint + "'?)";
+}
+
+std::string format_duration(std::int64_t millis) {
+    if (millis < 60000) return fmt::format("{:.1f}s", static_cast<double>(millis) / 1000.0);
+    return fmt::format("{}m{:02}s", millis / 60000, (millis / 1000) % 60);
+}
+
+std::string fit_columns(std::string_view text, std::size_t columns) {
+    std::string out;
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == 0x1b && i + 1 < text.size() && text[i + 1] == '[') {  // CSI: to its final byte
+            for (i += 2; i < text.size() && !(text[i] >= 0x40 && text[i] <= 0x7e); ++i) {
+            }
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f) continue;
+        const bool starts_character = (c & 0xc0) != 0x80;  // not a UTF-8 continuation byte
+        if (starts_character && used++ == columns) break;
+        out += text[i];
+    }
+    return out;
 }
 
 }  // namespace common

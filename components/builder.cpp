@@ -79,6 +79,7 @@ class Run {
     }
 
     common::Result<BuildReport> go() {
+        m_observer.planned(m_plan.size());
         for (;;) {
             if (auto ok = fill(); !ok) return abort(ok.error());
             if (m_runner.running() == 0) break;

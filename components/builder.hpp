@@ -54,6 +54,8 @@ struct BuildOutcome {
 /// Told about every step, for progress display.
 class BuildObserver : public OutputSink {
   public:
+    /// Before anything starts: how many builds the run has (each ends with finished()).
+    virtual void planned(std::size_t builds) { (void)builds; }
     virtual void started(std::size_t job, const BuildOutcome& build) = 0;
     virtual void finished(std::size_t job, const BuildOutcome& build) = 0;
 };

@@ -6,6 +6,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "common/json.hpp"
 #include "components/manifest.hpp"
 
 namespace components {
@@ -138,6 +139,27 @@ std::string graph_dot(const Manifest& manifest, const ComponentGraph& g) {
         for (const auto& d : deps) out += "  \"" + g.names[v] + "\" -> \"" + d + "\";\n";
     }
     return out + "}\n";
+}
+
+std::string graph_json(const Manifest& manifest, const ComponentGraph& g) {
+    auto names = [&g](const std::vector<std::size_t>& indexes) {
+        std::vector<std::string> out;
+        for (std::size_t i : indexes) out.push_back(g.names[i]);
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    common::JsonOut j;
+    j.begin_object().key("components").begin_array();
+    for (std::size_t v : g.order) {
+        const Component& c = manifest.components[v];
+        j.begin_object().key("dependents").begin_array();
+        for (const auto& n : names(g.dependents[v])) j.value(n);
+        j.end_array().key("depends_on").begin_array();
+        for (const auto& n : names(g.depends_on[v])) j.value(n);
+        j.end_array().field("kind", to_string(c.kind)).field("name", c.name);
+        j.field_or_null("parameter", !c.parameter.empty(), c.parameter).end_object();
+    }
+    return j.end_array().end_object().str();
 }
 
 }  // namespace components

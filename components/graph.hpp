@@ -31,4 +31,8 @@ std::string graph_text(const Manifest& manifest, const ComponentGraph& graph);
 /// Graphviz DOT: an edge from each component to each of its dependencies.
 std::string graph_dot(const Manifest& manifest, const ComponentGraph& graph);
 
+/// JSON, keys sorted (docs/json.md): each component in order with its kind, parameter,
+/// dependencies and dependents (by name).
+std::string graph_json(const Manifest& manifest, const ComponentGraph& graph);
+
 }  // namespace components

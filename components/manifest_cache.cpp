@@ -11,7 +11,7 @@ namespace components {
 namespace {
 
 // Bumped whenever Manifest or this encoding changes: older cache files are then ignored.
-constexpr std::string_view k_magic = "slipway-manifest-cache-2\n";
+constexpr std::string_view k_magic = "slipway-manifest-cache-3\n";
 
 // Length-prefixed little records: integers as 8 bytes, strings as length + bytes.
 class Writer {
@@ -104,8 +104,9 @@ void get_component(Reader& r, Component& c) {
 }
 
 void put_environment(Writer& w, const Environment& e) {
-    for (const auto* s : {&e.name, &e.stack, &e.region, &e.template_path, &e.base, &e.promote_from,
-                          &e.role_arn, &e.service_role_arn, &e.artifact_bucket}) {
+    for (const auto* s :
+         {&e.name, &e.stack, &e.region, &e.template_path, &e.base, &e.promote_from, &e.role_arn,
+          &e.service_role_arn, &e.artifact_bucket, &e.trigger_branch}) {
         w.put(*s);
     }
     w.put(e.parameters), w.put(e.tags), w.put(e.capabilities), w.put(e.pos);
@@ -114,7 +115,7 @@ void put_environment(Writer& w, const Environment& e) {
 
 void get_environment(Reader& r, Environment& e) {
     for (auto* s : {&e.name, &e.stack, &e.region, &e.template_path, &e.base, &e.promote_from,
-                    &e.role_arn, &e.service_role_arn, &e.artifact_bucket}) {
+                    &e.role_arn, &e.service_role_arn, &e.artifact_bucket, &e.trigger_branch}) {
         r.get(*s);
     }
     r.get(e.parameters), r.get(e.tags), r.get(e.capabilities), r.get(e.pos);
@@ -152,7 +153,7 @@ void write_file(const std::filesystem::path& p, const std::string& bytes) {
 
 std::string serialize_manifest(const Manifest& m) {
     Writer w;
-    w.put(m.file), w.put(m.version), w.put(m.project), w.put(m.store);
+    w.put(m.file), w.put(m.version), w.put(m.project), w.put(m.store), w.put(m.commit_url);
     w.put(m.image.repository), w.put(m.image.tag), w.put(m.global_inputs), w.put(m.ignore);
     w.put(static_cast<std::int64_t>(m.components.size()));
     for (const auto& c : m.components) put_component(w, c);
@@ -165,7 +166,7 @@ std::optional<Manifest> deserialize_manifest(std::string_view bytes) {
     Reader r(bytes);
     Manifest m;
     int version = 0;
-    r.get(m.file), r.get(version), r.get(m.project), r.get(m.store);
+    r.get(m.file), r.get(version), r.get(m.project), r.get(m.store), r.get(m.commit_url);
     m.version = version;
     r.get(m.image.repository), r.get(m.image.tag), r.get(m.global_inputs), r.get(m.ignore);
     std::int64_t n = 0;

@@ -58,6 +58,7 @@ class Deploy {
     common::Result<void> pause(int attempt);
     common::Result<DeployOutcome> execute(const std::string& id);
     common::Result<DeployOutcome> finish(const StackEvent& final);
+    void read_outputs();
     common::Error outcome_unknown(const common::Error& why) const;
     void retag();
     common::Result<DeployOutcome> after_change_set(const std::optional<StackInfo>& stack,
@@ -252,8 +253,20 @@ common::Result<DeployOutcome> Deploy::finish(const StackEvent& final) {
         return std::unexpected(outcome_unknown(done.error().with_context(
             "the stack is " + final.status + " but recording it failed")));
     m_out.result = ok ? DeployResult::deployed : DeployResult::failed;
-    if (ok) retag();
+    if (ok) retag(), read_outputs();
     return m_out;
+}
+
+// The stack's outputs once it is deployed (as `rain` prints them). The deployment is
+// recorded already: a failed read is a warning, not a failed deploy.
+void Deploy::read_outputs() {
+    auto stack = s.cloudformation.describe_stack(p.stack);
+    if (!stack) {
+        m_out.warnings.push_back("reading the outputs of " + p.stack + ": " +
+                                 stack.error().message);
+    } else if (*stack) {
+        m_out.outputs = (*stack)->outputs;
+    }
 }
 
 // Intent first: the pending deployment (change set, token, every image) is in the store

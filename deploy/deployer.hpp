@@ -7,7 +7,8 @@
 // changes" is success -> preview -> (plan: stop; interactive: confirm) -> record the intent
 // (a pending deployment with the change set, the execution token and every image) -> execute
 // -> follow the events to a terminal status -> finish the deployment (succeeded only for
-// CREATE_COMPLETE / UPDATE_COMPLETE) -> retag images -> release the lease.
+// CREATE_COMPLETE / UPDATE_COMPLETE) -> retag images -> read the stack's outputs -> release
+// the lease.
 //
 // Once the change set is executed the stack operation goes on whatever happens to slipway.
 // So errors while following it are retried (with backoff, for `follow_error_budget`), and
@@ -106,9 +107,10 @@ struct DeployOutcome {
     DeployResult result = DeployResult::failed;
     std::string final_status;
     std::string change_set;
-    std::int64_t deployment_id = 0;    // the recorded deployment (succeeded or failed)
-    versioning::Millis finished_at = 0;  // when the stack reached `final_status`
-    std::vector<StackEvent> failures;  // *_FAILED events of this operation
+    std::int64_t deployment_id = 0;              // the recorded deployment (succeeded or failed)
+    versioning::Millis finished_at = 0;          // when the stack reached `final_status`
+    std::vector<StackEvent> failures;            // *_FAILED events of this operation
+    std::map<std::string, std::string> outputs;  // deployed: the stack's outputs (DescribeStacks)
     std::vector<Upload> uploads;
     std::vector<std::string> warnings;
 };

@@ -4,7 +4,8 @@
 The command tree and every option (names, whether it takes a value, its one-line help) are
 read from the binary's own `--help` output (CLI11's format: an "Options:" section of
 `  -j,--jobs TYPE[ REQUIRED][ Excludes: ...]   help` lines, a "Positionals:" section and a
-"Subcommands:" section), recursively, so the outputs list exactly what the binary accepts.
+"Subcommands:" section; an "Examples:" footer is skipped), recursively, so the outputs list
+exactly what the binary accepts.
 The man page's prose is packaging/slipway.1.in: roff with one block per command, opened by
 a `.\\" @COMMAND <path>` line, in which `@OPTIONS@` becomes that command's option list.
 Blocks of commands the binary does not have are left out (a block may be written before its
@@ -25,7 +26,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-# How an option's value is completed, by option name (the binary's help says TEXT for all).
+# How an option's value is completed, by option name (else by its placeholder, below).
 VALUE_KINDS = {
     "--manifest": "file", "--changed-files": "file", "--json-report": "file",
     "--junit": "file", "--write-overrides": "file", "--template": "file",
@@ -73,6 +74,8 @@ def parse_help(text):
             section = line
         elif not line.strip():
             continue
+        elif not line.startswith(" "):
+            section = None                        # "Examples:" (the footer) or another text
         elif section and re.match(r"^  \S", line):
             left, _, right = line.strip().partition("  ")
             entries[section].append([left.strip(), right.strip()])

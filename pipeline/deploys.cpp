@@ -209,8 +209,7 @@ void fill_summary(RunSummary& summary, const DeployRun& run) {
         return;
     }
     summary.result = result_name(*run.outcome);
-    summary.deployment_id = run.outcome->deployment_id;
-    summary.stack_status = run.outcome->final_status;
+    summarize_outcome(*run.outcome, summary);
 }
 
 }  // namespace
@@ -288,7 +287,9 @@ common::Result<DeployRun> execute_deploy(const components::Environment& env,
     if (!out) return std::unexpected(out.error().with_context("deploying " + plan.env));
     DeployRun run;
     run.exit = exit_status(*out);
-    if (out->result == deploy::DeployResult::deployed) run.changed_parameters = reporter.changed();
+    if (out->result == deploy::DeployResult::deployed ||
+        out->result == deploy::DeployResult::planned)
+        run.changed_parameters = reporter.changed();
     run.plan = std::move(plan);
     run.outcome = std::move(*out);
     return run;
@@ -378,6 +379,15 @@ std::string result_name(const deploy::DeployOutcome& outcome) {
             return "deploy-failed";
     }
     return "deploy-failed";
+}
+
+void summarize_outcome(const deploy::DeployOutcome& outcome, RunSummary& summary) {
+    summary.deployment_id = outcome.deployment_id;
+    summary.stack_status = outcome.final_status;
+    summary.failed_resources.clear();
+    for (const auto& f : outcome.failures)
+        summary.failed_resources.push_back({f.logical_id, f.resource_type, f.status, f.reason});
+    summary.outputs = outcome.outputs;
 }
 
 }  // namespace pipeline

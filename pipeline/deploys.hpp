@@ -36,7 +36,8 @@ struct DeployRun {
     int exit = 0;
     deploy::DeployPlan plan;                       // what was (to be) deployed
     std::optional<deploy::DeployOutcome> outcome;  // none with write_overrides
-    std::set<std::string> changed_parameters;      // the stack's parameters that changed
+    std::set<std::string> changed_parameters;      // the stack's parameters that changed (or
+                                                   // would: a plan)
     std::int64_t pending_id = 0;                   // write_overrides: the pending deployment
 };
 
@@ -90,5 +91,9 @@ int exit_status(const deploy::DeployOutcome& outcome);
 
 /// The summary's `result` for a deploy outcome ("deployed", "up-to-date", ...).
 std::string result_name(const deploy::DeployOutcome& outcome);
+
+/// The summary's deploy fields from an outcome: the deployment, the stack's status, the
+/// failed resources and the outputs (not `result`).
+void summarize_outcome(const deploy::DeployOutcome& outcome, RunSummary& summary);
 
 }  // namespace pipeline

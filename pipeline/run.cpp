@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "common/json.hpp"
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
 
@@ -260,8 +261,7 @@ RunOutcome deploy_phase(const Project& p, RunPlan& run, const components::BuildR
         run.summary.deployment_id = done->pending_id;
         out = finish(run, s, "overrides-written", done->exit);
     } else {
-        run.summary.deployment_id = done->outcome->deployment_id;
-        run.summary.stack_status = done->outcome->final_status;
+        summarize_outcome(*done->outcome, run.summary);
         out = finish(run, s, result_name(*done->outcome), done->exit);
     }
     out.deploy = std::move(*done);
@@ -279,12 +279,20 @@ RunStarted started(const RunPlan& run) {
 }
 
 // A plan: the change set the run would make, previewed; nothing recorded.
-RunOutcome preview(const Project&, RunPlan& run, Services& s, Observer& o) {
+RunOutcome preview(const Project& p, RunPlan& run, Services& s, Observer& o) {
     RunOutcome out;
-    out.summary = run.summary;
-    out.summary.result = run.deploy_needed ? "planned" : "nothing-affected";
-    if (!run.deploy_needed) return out;
+    out.prospective = run.prospective;
+    if (!run.deploy_needed) {
+        fill_rows(p, run, nullptr, &run.preflight.parameters, {});
+        out.summary = run.summary;
+        out.summary.result = "nothing-affected";
+        return out;
+    }
     auto done = execute_deploy(*run.env, run.preflight, deploy_settings(run), s, o);
+    fill_rows(p, run, nullptr, &run.preflight.parameters,
+              done ? done->changed_parameters : std::set<std::string>{});
+    out.summary = run.summary;
+    out.summary.result = "planned";
     if (!done) {
         out.error = done.error();
         out.exit = common::exit_code(done.error().code);
@@ -355,6 +363,32 @@ common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services
     sum.phases.push_back({"select", s.clock.now() - sum.started_at});
     o.phase_ended(sum.phases.back());
     return run;
+}
+
+std::string plan_json(const RunOutcome& planned) {
+    const RunSummary& s = planned.summary;
+    common::JsonOut j;
+    j.begin_object().key("affected").begin_array();
+    for (const auto& r : s.rows) {
+        if (!r.reason.empty()) j.value(r.component);
+    }
+    j.end_array();
+    j.field_or_null("base", !s.base.empty(), s.base).field("base_reason", s.base_reason);
+    j.key("builds").begin_array();
+    for (const auto& b : planned.prospective) {
+        j.begin_object().field("build_number", b.build_number()).field("component", b.component);
+        j.field("image_uri", b.image_uri()).field("reused", b.reused_number != 0).end_object();
+    }
+    j.end_array().key("changed_parameters").begin_array();
+    if (planned.deploy) {
+        for (const auto& name : planned.deploy->changed_parameters) j.value(name);
+    }
+    j.end_array().field("env", s.env).field("head", s.head).field("result", s.result);
+    // A change set without changes leaves the stack as it is.
+    const bool touches = planned.deploy && planned.deploy->outcome &&
+                         planned.deploy->outcome->result == deploy::DeployResult::planned;
+    j.field("stack", s.stack).field("touches_stack", touches);
+    return j.end_object().str();
 }
 
 }  // namespace pipeline

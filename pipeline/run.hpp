@@ -72,9 +72,15 @@ struct RunOutcome {
     std::optional<DeployRun> deploy;  // when the deploy phase ran (or the plan's preview)
     std::optional<common::Error> error;  // what stopped the run after it was recorded
     int exit = 0;
+    std::vector<ProspectiveBuild> prospective;  // a plan: the builds it would run
 };
 
 /// Executes a planned run.
 RunOutcome execute_run(const Project& p, RunPlan plan, Services& s, Observer& o);
+
+/// A plan's outcome as JSON, keys sorted (docs/json.md): the base, the affected components,
+/// the builds it would run with their images, whether the stack would be touched and which
+/// of its parameters would change.
+std::string plan_json(const RunOutcome& planned);
 
 }  // namespace pipeline

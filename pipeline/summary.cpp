@@ -42,10 +42,19 @@ std::string report_json(const RunSummary& s) {
     j.field_or_null("deployment_id", s.deployment_id != 0, s.deployment_id);
     j.field("env", s.env);
     j.field("exit_code", s.exit_code);
+    j.key("failed_resources").begin_array();
+    for (const auto& f : s.failed_resources) {
+        j.begin_object().field("logical_id", f.logical_id).field("reason", f.reason);
+        j.field("resource_type", f.resource_type).field("status", f.status).end_object();
+    }
+    j.end_array();
     j.field("finished_at", iso_time(s.finished_at));
     j.field("head", s.head);
     j.field("kind", s.kind);
     j.field("message", s.message);
+    j.key("outputs").begin_object();
+    for (const auto& [name, value] : s.outputs) j.field(name, value);
+    j.end_object();
     j.key("phases").begin_array();
     for (const auto& p : s.phases) {
         j.begin_object().field("duration_ms", p.millis).field("name", p.name).end_object();

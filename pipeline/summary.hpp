@@ -1,8 +1,10 @@
 #pragma once
 // A run's summary as a value: one row per component (what the run did with it, which image
 // the stack has), the phases and their timings, and how it ended. The CLI renders it as a
-// table and JUnit; report_json() is the JSON report stored with the run (docs/run.md).
+// table and JUnit, ci_outputs.hpp for CI systems; report_json() is the JSON report stored
+// with the run (docs/run.md).
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -31,6 +33,14 @@ struct SummaryRow {
     std::string reason;    // why it was affected
 };
 
+/// A resource whose stack operation failed (a *_FAILED stack event).
+struct FailedResource {
+    std::string logical_id;
+    std::string resource_type;
+    std::string status;
+    std::string reason;
+};
+
 struct Phase {
     std::string name;  // select, build, deploy
     versioning::Millis millis = 0;
@@ -52,7 +62,9 @@ struct RunSummary {
     int exit_code = 0;
     std::int64_t deployment_id = 0;
     std::string stack_status;
-    std::string message;  // the error, when result is "error" or "busy"
+    std::vector<FailedResource> failed_resources;  // a failed deploy's resources
+    std::map<std::string, std::string> outputs;    // a deployed stack's outputs
+    std::string message;                           // the error, when result is "error" or "busy"
     versioning::Millis started_at = 0;
     versioning::Millis finished_at = 0;
     std::vector<Phase> phases;

@@ -177,7 +177,10 @@ TEST(AwsClient, SecretsNeverReachTheVerboseLog) {
     ASSERT_TRUE(h.get_item());
     spdlog::set_default_logger(previous);
     const std::string text = log.str();
-    EXPECT_NE(text.find("POST " + server.url() + "/ -> 500"), std::string::npos) << text;
+    // The service and action are named (`slipway -v`), then the request and its status.
+    EXPECT_NE(text.find("aws: dynamodb GetItem (POST " + server.url() + "/) -> 500"),
+              std::string::npos)
+        << text;
     EXPECT_EQ(text.find("SECRETKEY123"), std::string::npos);
     EXPECT_EQ(text.find("TOKENABC"), std::string::npos);
     EXPECT_EQ(text.find("Signature="), std::string::npos);

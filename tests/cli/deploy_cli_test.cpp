@@ -296,7 +296,10 @@ TEST_F(DeployCli, SecretsNeverAppearInVerboseOutput) {
     ASSERT_EQ(slipway("build -q --all").status, 0);
     auto r = slipway("-v deploy --env test");
     ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_NE(r.err.find("aws: POST"), std::string::npos);  // it was verbose
+    // Verbose: each AWS call names its service and action.
+    EXPECT_NE(r.err.find("aws: cloudformation DescribeStacks (POST http"), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("aws: cloudformation ExecuteChangeSet (POST"), std::string::npos);
     EXPECT_EQ((r.out + r.err).find(k_secret), std::string::npos);
 }
 

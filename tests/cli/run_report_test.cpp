@@ -1,5 +1,6 @@
 // A run's summary rendered: the JSON report (byte for byte, docs/run.md) and JUnit.
 #include "cli/run_report.hpp"
+#include "pipeline/junit.hpp"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -56,8 +57,9 @@ TEST(Report, JsonBytesAreStable) {
               R"("component":"api","duration_ms":2000,"exit_code":3,"image_uri":"repo:api-7",)"
               R"("kind":"image","log_path":"/logs/api.log","parameter":"ApiImage",)"
               R"("parameter_changed":false,"reason":"api/main.py","status":"failed"}],)"
-              R"("deployment_id":null,"env":"test","exit_code":1,)"
+              R"("deployment_id":null,"env":"test","exit_code":1,"failed_resources":[],)"
               R"("finished_at":"1970-01-01T00:00:05Z","head":"","kind":"run","message":"",)"
+              R"("outputs":{},)"
               R"("phases":[{"duration_ms":100,"name":"select"},{"duration_ms":4000,"name":"build"}],)"
               R"("result":"build-failed","run_id":"20261122T010203-abcdef","stack":"shop-test",)"
               R"("stack_status":"","started_at":"1970-01-01T00:00:01Z","trigger":"cli"})"
@@ -65,7 +67,7 @@ TEST(Report, JsonBytesAreStable) {
 }
 
 TEST(Report, JUnitHasOneCasePerBuildWithFailuresAndSkips) {
-    const std::string xml = cli::junit_xml(sample());
+    const std::string xml = pipeline::junit_xml(sample());
     pugi::xml_document doc;
     ASSERT_TRUE(doc.load_string(xml.c_str()));
     auto suite = doc.child("testsuites").child("testsuite");
@@ -88,7 +90,7 @@ TEST(Report, JUnitAddsTheDeployAsACase) {
     s.stack_status = "UPDATE_ROLLBACK_COMPLETE";
     s.phases.push_back({"deploy", 1'250});
     pugi::xml_document doc;
-    ASSERT_TRUE(doc.load_string(cli::junit_xml(s).c_str()));
+    ASSERT_TRUE(doc.load_string(pipeline::junit_xml(s).c_str()));
     auto c = doc.child("testsuites").child("testsuite").child("testcase");
     EXPECT_STREQ(c.attribute("classname").value(), "slipway.deploy");
     EXPECT_STREQ(c.attribute("name").value(), "test (shop-test)");

@@ -17,4 +17,16 @@ TEST(ClosestMatch, SuggestsOnlyLikelyTypos) {
     EXPECT_EQ(common::closest_match("zzzzzz", keys), "");
 }
 
+TEST(FormatDuration, SecondsThenMinutes) {
+    EXPECT_EQ(common::format_duration(1'234), "1.2s");
+    EXPECT_EQ(common::format_duration(184'000), "3m04s");
+}
+
+TEST(FitColumns, DropsControlsAndCutsByCharacters) {
+    EXPECT_EQ(common::fit_columns("\x1b[31mred\x1b[0m\tdone\r", 80), "reddone");
+    EXPECT_EQ(common::fit_columns("abcdef", 4), "abcd");
+    EXPECT_EQ(common::fit_columns("h\xc3\xa9llo", 2), "h\xc3\xa9");  // é is one column
+    EXPECT_EQ(common::fit_columns("abc", 0), "");
+}
+
 }  // namespace

@@ -9,7 +9,9 @@ files work on real runners, which no schema knows:
   (no download, no placeholder URL); AWS_ACCOUNT_ID, which CodeBuild does not set, is
   derived from CODEBUILD_BUILD_ARN before use; every artifact and report file is written by
   a command of the same file; a file that runs Docker says that it needs privileged mode
-  and starts dockerd; the clone depth is explained.
+  and starts dockerd; the clone depth is explained; the exported SLIPWAY_* variables
+  (docs/ci.md) are set by sourcing .slipway/outputs.env in a `finally` block, after a
+  command that writes it.
 - workflow: no write to /usr/local/bin and no download of slipway; every job that deploys
   has a concurrency group of its own environment, never cancelled midway, and a full-history
   checkout; a pull-request job runs `slipway run --plan` and posts the plan.
@@ -51,11 +53,15 @@ def check_buildspec(path):
     check(set(spec.get("env", {})) <= ENV_KEYS, f"{name}: unknown env keys")
     phases = spec.get("phases", {})
     check(set(phases) <= PHASES, f"{name}: unknown phases {set(phases) - PHASES}")
-    commands = []
+    commands, finally_commands = [], []
     for phase, body in phases.items():
         check(isinstance(body.get("commands"), list), f"{name}: {phase} has no command list")
+        check(set(body) <= {"run-as", "on-failure", "runtime-versions", "commands", "finally"},
+              f"{name}: unknown keys in phase {phase}")
         commands += [c for c in body.get("commands", []) if check_command(name, c)]
-    script = "\n".join(commands)
+        finally_commands += [c for c in body.get("finally", []) if check_command(name, c)]
+    check_exported(name, spec, commands, finally_commands)
+    script = "\n".join(commands + finally_commands)
     check(not re.search(r"\b(curl|wget)\b|https?://", script),
           f"{name}: downloads something (slipway comes with the image)")
     uses_account = re.search(r"\$\{?AWS_ACCOUNT_ID", script)
@@ -75,6 +81,24 @@ def check_buildspec(path):
         check("dockerd" in script, f"{name}: builds images but starts no Docker daemon")
     check(re.search(r"clone depth", text, re.I), f"{name}: the git clone depth is not explained")
     check("slipway" in script, f"{name}: runs no slipway")
+
+
+def check_exported(name, spec, commands, finally_commands):
+    """SLIPWAY_* exported variables come from .slipway/outputs.env, sourced (exported) in a
+    `finally` block, so that a failed run still exports them; a slipway command that writes
+    the file (run, deploy, promote, rollback) runs before."""
+    exported = spec.get("env", {}).get("exported-variables", [])
+    ours = [v for v in exported if v.startswith("SLIPWAY_")]
+    if not ours:
+        return
+    check(set(ours) <= {"SLIPWAY_AFFECTED", "SLIPWAY_DEPLOYED", "SLIPWAY_DEPLOYMENT_ID"},
+          f"{name}: exports {ours}, which slipway does not write")
+    sourced = [c for c in finally_commands
+               if re.search(r"set -a\b.*\. \S*\.slipway/outputs\.env", c)]
+    check(sourced, f"{name}: exports {ours} without sourcing .slipway/outputs.env (set -a) "
+          "in a finally block")
+    check(any(re.search(r"slipway (run|deploy|promote|rollback)\b", c) for c in commands),
+          f"{name}: exports {ours} but runs no command that writes them")
 
 
 def check_command(name, command):
