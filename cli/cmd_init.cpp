@@ -82,8 +82,10 @@ Handler setup_init(CLI::App& sub) {
     auto o = std::make_shared<InitOptions>();
     add_project_options(sub, o->repo, nullptr);
     sub.add_option("--template", o->template_file,
-                   "the CloudFormation/SAM template (default: the one found in the repository)");
+                   "the CloudFormation/SAM template (default: the one found in the repository)")
+        ->type_name("FILE");
     sub.add_flag("--force", o->force, "overwrite an existing slipway.yml");
+    sub.footer(examples({"slipway init", "slipway init --template infra/template.yml --force"}));
     return [o] { return run_init(*o); };
 }
 

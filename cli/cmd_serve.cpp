@@ -74,6 +74,9 @@ Handler setup_serve(CLI::App& sub) {
         ->check(CLI::PositiveNumber);
     sub.add_option("--workers", c.workers, "jobs run at once (default: one per triggered environment)")
         ->type_name("N");
+    sub.footer(examples(
+        {"slipway serve --webhook-secret-file /etc/slipway/webhook-secret",
+         "slipway serve --listen 0.0.0.0:8080 --store dynamodb://slipway --sqs-queue URL"}));
     return [o] { return run_serve(*o); };
 }
 
