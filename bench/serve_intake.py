@@ -193,7 +193,7 @@ def history(seconds, connections, builds):
     repo = web_page.prepare(200, builds)
     proc, url = start_serve(repo)
     try:
-        return wrk(url, GET_LUA, seconds, connections, "/api/components/c017?limit=50")
+        return wrk(url, GET_LUA, seconds, connections, "/api/components/svc-017?limit=50")
     finally:
         stop(proc)
 

@@ -270,9 +270,14 @@ common::Result<std::vector<BuildRecord>> SqliteVersionStore::latest_builds() {
         "", 0);
 }
 
+// The same skip-scan: a UNION with all of builds read every row (0.33 s at 1,000,000 builds).
 common::Result<std::vector<std::string>> SqliteVersionStore::known_components() {
     auto s = statement(
-        "SELECT component FROM build_counters UNION SELECT component FROM builds ORDER BY 1");
+        "WITH RECURSIVE names(name) AS (SELECT MIN(component) FROM builds UNION ALL "
+        "SELECT (SELECT MIN(component) FROM builds WHERE component > name) FROM names "
+        "WHERE name IS NOT NULL) "
+        "SELECT component FROM build_counters UNION SELECT name FROM names WHERE name IS NOT "
+        "NULL ORDER BY 1");
     if (!s) return std::unexpected(s.error());
     std::vector<std::string> out;
     auto ok = for_each_row(**s, [&](Statement& st) { out.push_back(st.text(0)); });
