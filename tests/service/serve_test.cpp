@@ -260,14 +260,14 @@ TEST_F(Serve, AJobPastTheGraceIsCancelledAndItsEnvironmentFreedForTheNextStart) 
     EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(next.substr(0, 12)), std::string::npos);
 }
 
-// Events are best effort: a push that no event announced is found by the reconciler (at
-// start and every --reconcile-every seconds) and run once.
+// Events are best effort: a push that no event announced is found by the reconciler (after
+// a fetch, at start and every --reconcile-every seconds) and run once.
 TEST_F(Serve, TheReconcilerRunsAPushNoEventAnnounced) {
+    const std::string head = push_change("api", "v2");  // before the service fetches
     ServeProcess serve;
     const std::string args = "--listen 127.0.0.1:0 --repo " + shell_quote(clone) +
                              " --reconcile-every 1";
     ASSERT_TRUE(serve.start(env, args)) << serve.log();
-    const std::string head = push_change("api", "v2");
     ASSERT_TRUE(wait_for_sql("SELECT count(*) FROM jobs WHERE head = '" + head + "'", "1\n"))
         << serve.log();
     const auto job = std::stoll(sql("SELECT id FROM jobs WHERE head = '" + head + "'"));
