@@ -28,8 +28,9 @@ Response page(const std::string& path, const std::string& if_none_match) {
         {"X-Content-Type-Options", "nosniff"}};
     if (is_page_route(path)) {
         headers.emplace_back("Content-Security-Policy",
-                             "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+                             "default-src 'self'; img-src 'self' data:; "
+                             "style-src 'self' 'unsafe-inline'; object-src 'none'; "
+                             "base-uri 'none'; frame-ancestors 'none'");
         headers.emplace_back("Referrer-Policy", "no-referrer");
     }
     if (!if_none_match.empty() && if_none_match == asset->etag)

@@ -436,6 +436,11 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
     server.set_read_timeout(std::chrono::seconds(10));
     server.set_write_timeout(std::chrono::seconds(10));
     server.set_keep_alive_timeout(5);
+    // A thread per connection being served: a browser keeps ~6 idle keep-alive connections
+    // per page load, and cpp-httplib's default pool (8) made the next load wait for them to
+    // time out (the web page took 3-4 s to render). Each thread opens its store connection
+    // on first use.
+    server.new_task_queue = [] { return new httplib::ThreadPool(64); };
     server.set_payload_max_length(k_max_body);
     routes(server);
     int port = where->second;

@@ -38,9 +38,10 @@ export async function render(main, _params, { signal }) {
     const [e, c] = await Promise.all([getJson('/api/environments', { signal }),
       getJson(withQuery('/api/components', { limit: Math.max(k_components, view.comps.length) }), { signal })]);
     Object.assign(view, { envs: e.environments, comps: c.components, next: c.next ?? null });
-    summary.replaceChildren(envSection(view));
-    grid.replaceChildren(matrixSection(view, signal));
-    recent.replaceChildren(runsSection(fresh.runs));
+    // The sections are arrays of nodes: spread, or replaceChildren would print the array.
+    summary.replaceChildren(...[envSection(view)].flat());
+    grid.replaceChildren(...[matrixSection(view, signal)].flat());
+    recent.replaceChildren(...runsSection(fresh.runs));
   });
 }
 
