@@ -33,9 +33,52 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t k_max_body = 25u * 1024 * 1024;  // GitHub's cap on webhook payloads
 
-// The per-thread store connection of the HTTP server's threads, and when the request the
-// thread is answering arrived.
-thread_local std::unique_ptr<versioning::VersionStore> t_store;
+// Store connections shared by the HTTP threads: a request borrows one and gives it back, so
+// connections are opened once, not by every new thread (concurrent opens queue on SQLite's
+// locks: the web page's first requests took 2 s).
+class StorePool {
+  public:
+    class Lease {
+      public:
+        Lease(StorePool& pool, std::unique_ptr<versioning::VersionStore> s)
+            : m_pool(&pool), m_store(std::move(s)) {}
+        Lease(Lease&&) = default;
+        Lease& operator=(Lease&&) = default;
+        ~Lease() {
+            if (m_store) m_pool->give_back(std::move(m_store));
+        }
+        versioning::VersionStore* operator->() const { return m_store.get(); }
+        versioning::VersionStore& operator*() const { return *m_store; }
+
+      private:
+        StorePool* m_pool;
+        std::unique_ptr<versioning::VersionStore> m_store;
+    };
+
+    common::Result<Lease> take(const std::string& url, const std::string& root) {
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_free.empty()) {
+                auto s = std::move(m_free.back());
+                m_free.pop_back();
+                return Lease(*this, std::move(s));
+            }
+        }
+        auto opened = pipeline::open_store_at(url, root, false);
+        if (!opened) return std::unexpected(opened.error());
+        return Lease(*this, std::move(*opened));
+    }
+
+  private:
+    void give_back(std::unique_ptr<versioning::VersionStore> s) {
+        std::lock_guard lock(m_mutex);
+        m_free.push_back(std::move(s));
+    }
+    std::mutex m_mutex;
+    std::vector<std::unique_ptr<versioning::VersionStore>> m_free;
+};
+
+// When the request the thread is answering arrived.
 thread_local std::chrono::steady_clock::time_point t_started;
 
 class Service {
@@ -50,7 +93,7 @@ class Service {
     common::Result<void> reload_manifest(const diff::Repository& repo);
     std::shared_ptr<const components::Manifest> manifest() const;
     Triggers triggers() const;
-    common::Result<versioning::VersionStore*> store();
+    common::Result<StorePool::Lease> store();
 
     void routes(httplib::Server& server);
     void github(const httplib::Request& req, httplib::Response& res,
@@ -74,6 +117,7 @@ class Service {
     std::unique_ptr<Workers> m_workers;
     std::atomic<bool> m_stopping{false};
     std::atomic<std::size_t> m_in_flight{0};
+    StorePool m_stores;
 };
 
 void reply(httplib::Response& res, const Response& r) {
@@ -154,13 +198,8 @@ Triggers Service::triggers() const {
     return m_triggers;
 }
 
-common::Result<versioning::VersionStore*> Service::store() {
-    if (!t_store) {
-        auto opened = pipeline::open_store_at(m_store_url, m_root, false);
-        if (!opened) return std::unexpected(opened.error());
-        t_store = std::move(*opened);
-    }
-    return t_store.get();
+common::Result<StorePool::Lease> Service::store() {
+    return m_stores.take(m_store_url, m_root);
 }
 
 bool Service::authorized(const httplib::Request& req, httplib::Response& res) const {
