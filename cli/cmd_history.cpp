@@ -33,8 +33,8 @@ common::Result<Context> open_context(const QueryOptions& o) {
     Context c;
     if (auto repo = diff::Repository::open(o.project.repo)) c.repo = std::move(*repo);
     if (c.repo || !o.project.manifest.empty()) {
-        auto manifest =
-            pipeline::load_project_manifest(c.repo ? &*c.repo : nullptr, o.project.manifest, "HEAD");
+        auto manifest = pipeline::load_project_manifest(c.repo ? &*c.repo : nullptr,
+                                                        o.project.manifest, "HEAD");
         if (!manifest && !o.project.manifest.empty()) return std::unexpected(manifest.error());
         if (manifest) c.manifest = std::move(*manifest);
     }
@@ -93,12 +93,12 @@ std::string environment_lines(const pipeline::StatusView& v) {
                            d.actor.empty() ? "-" : d.actor);
     }
     for (const auto& d : v.pending) {
-        out += fmt::format("{}: deployment #{} of {} pending since {} ({}, run {}; 'slipway "
-                           "reconcile' records its outcome)\n",
-                           d.env, d.id, d.commit.substr(0, 12), iso_time(d.started_at),
-                           d.executed_by == "codepipeline" ? "executed by CodePipeline"
-                                                           : "outcome not confirmed",
-                           d.run_id);
+        out += fmt::format(
+            "{}: deployment #{} of {} pending since {} ({}, run {}; 'slipway "
+            "reconcile' records its outcome)\n",
+            d.env, d.id, d.commit.substr(0, 12), iso_time(d.started_at),
+            d.executed_by == "codepipeline" ? "executed by CodePipeline" : "outcome not confirmed",
+            d.run_id);
     }
     return out;
 }
@@ -115,8 +115,8 @@ std::string status_text(const pipeline::StatusView& v) {
         for (const auto& d : v.current) {
             auto it = c.deployed.find(d.env);
             out += fmt::format(" {:<10}", it != c.deployed.end()
-                                               ? "#" + std::to_string(it->second.build_number)
-                                               : "-");
+                                              ? "#" + std::to_string(it->second.build_number)
+                                              : "-");
         }
         out += "\n";
     }
@@ -132,7 +132,8 @@ common::Result<int> run_status(const QueryOptions& o) {
     return 0;
 }
 
-std::string diffs_text(const std::string& commit, const std::vector<versioning::DiffRecord>& diffs) {
+std::string diffs_text(const std::string& commit,
+                       const std::vector<versioning::DiffRecord>& diffs) {
     if (diffs.empty()) return "no recorded changes for " + commit + "\n";
     std::string out;
     for (const auto& d : diffs) {

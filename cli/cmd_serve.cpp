@@ -38,7 +38,8 @@ common::Result<int> run_serve(ServeOptions o) {
 Handler setup_serve(CLI::App& sub) {
     auto o = std::make_shared<ServeOptions>();
     auto& c = o->config;
-    sub.add_option("--listen", c.listen, "address to listen on (default 127.0.0.1:8080; port 0: any)")
+    sub.add_option("--listen", c.listen,
+                   "address to listen on (default 127.0.0.1:8080; port 0: any)")
         ->type_name("HOST:PORT");
     add_project_options(sub, c.repo, nullptr);
     sub.add_option("--remote", c.remote, "the remote fetched before each run (default origin)")
@@ -72,7 +73,8 @@ Handler setup_serve(CLI::App& sub) {
                    "replica died is taken over after it (default 60)")
         ->type_name("SECONDS")
         ->check(CLI::PositiveNumber);
-    sub.add_option("--workers", c.workers, "jobs run at once (default: one per triggered environment)")
+    sub.add_option("--workers", c.workers,
+                   "jobs run at once (default: one per triggered environment)")
         ->type_name("N");
     sub.footer(examples(
         {"slipway serve --webhook-secret-file /etc/slipway/webhook-secret",

@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     bool verbose = false;
     app.add_flag("-v,--verbose", verbose, "log debug detail to stderr");
     app.set_version_flag("--version", fmt::format("slipway {} ({})", slipway_build::k_version,
-                                                 slipway_build::k_commit));
+                                                  slipway_build::k_commit));
     app.fallthrough();
 
     cli::Handler handler;

@@ -106,10 +106,9 @@ void ConsoleObserver::warning(const std::string& line) {
 }
 
 void ConsoleObserver::run_started(const pipeline::RunStarted& r) {
-    std::string out =
-        fmt::format("run {} of {} ({}): head {}, base {} ({})\n", r.run_id, r.env, r.trigger,
-                    r.head.substr(0, 12), r.base.empty() ? "-" : r.base.substr(0, 12),
-                    r.base_reason);
+    std::string out = fmt::format("run {} of {} ({}): head {}, base {} ({})\n", r.run_id, r.env,
+                                  r.trigger, r.head.substr(0, 12),
+                                  r.base.empty() ? "-" : r.base.substr(0, 12), r.base_reason);
     if (!r.trigger_detail.empty()) out += "  trigger: " + r.trigger_detail + "\n";
     std::string names;
     for (const auto& n : r.to_build) names += (names.empty() ? "" : ", ") + n;
@@ -145,9 +144,10 @@ int print_deploy(const pipeline::DeployRun& run, const std::string& overrides_fi
                  std::ostream& o) {
     const auto& plan = run.plan;
     if (!run.outcome) {
-        o << fmt::format("wrote {} ({} parameters); deployment #{} is pending until the stack "
-                         "holds them\n",
-                         overrides_file, plan.parameters.values.size(), run.pending_id);
+        o << fmt::format(
+            "wrote {} ({} parameters); deployment #{} is pending until the stack "
+            "holds them\n",
+            overrides_file, plan.parameters.values.size(), run.pending_id);
         return 0;
     }
     const auto& out = *run.outcome;

@@ -74,17 +74,16 @@ std::string unknown_placeholder(std::string_view tag_template) {
 
 namespace {
 
-const std::vector<std::string> k_top_keys = {"version",       "project",    "store",
-                                             "image",         "global_inputs", "ignore",
-                                             "components",    "environments", "commit_url"};
+const std::vector<std::string> k_top_keys = {"version",    "project",       "store",
+                                             "image",      "global_inputs", "ignore",
+                                             "components", "environments",  "commit_url"};
 const std::vector<std::string> k_image_keys = {"repository", "tag"};
 const std::vector<std::string> k_component_keys = {"paths",     "depends_on", "kind",
                                                    "parameter", "build",      "timeout"};
 const std::vector<std::string> k_environment_keys = {
-    "stack",        "region",       "template",        "base",
-    "promote_from", "role_arn",     "artifact_bucket", "parameters",
-    "tags",         "capabilities", "image",           "service_role_arn",
-    "trigger"};
+    "stack",    "region",           "template",   "base", "promote_from",
+    "role_arn", "artifact_bucket",  "parameters", "tags", "capabilities",
+    "image",    "service_role_arn", "trigger"};
 const std::vector<std::string> k_trigger_keys = {"branch"};
 const std::vector<std::string> k_environment_image_keys = {"promote_tags", "immutable"};
 const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
@@ -434,8 +433,8 @@ Result<void> parse_top(const Reader& r, const YAML::Node& root, Manifest& m) {
             return r.error(root["version"],
                            "version: this slipway reads manifest version 1, not '" + *v + "'");
     }
-    for (auto [field, out] : {std::pair{"project", &m.project}, {"store", &m.store},
-                              {"commit_url", &m.commit_url}}) {
+    for (auto [field, out] :
+         {std::pair{"project", &m.project}, {"store", &m.store}, {"commit_url", &m.commit_url}}) {
         if (!root[field]) continue;
         auto value = r.scalar(root[field], field);
         if (!value) return std::unexpected(value.error());

@@ -55,8 +55,8 @@ struct Environment {
     std::map<std::string, std::string> tags;
     std::vector<std::string> capabilities;
     std::string trigger_branch;  // trigger.branch: `slipway serve` runs it on pushes there
-    bool promote_tags = false;  // image.promote_tags: tag deployed ECR images <component>-<env>
-    bool immutable = false;     // image.immutable: also <component>-<env>-<timestamp>
+    bool promote_tags = false;   // image.promote_tags: tag deployed ECR images <component>-<env>
+    bool immutable = false;      // image.immutable: also <component>-<env>-<timestamp>
     SourcePos pos;
 };
 

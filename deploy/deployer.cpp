@@ -278,8 +278,8 @@ common::Result<DeployOutcome> Deploy::execute(const std::string& id) {
     auto recorded = s.store.record_deployment(intent);
     if (!recorded) {
         (void)s.cloudformation.delete_change_set(p.stack, id);
-        return std::unexpected(recorded.error().with_context(
-            "recording the deploy intent (nothing was executed)"));
+        return std::unexpected(
+            recorded.error().with_context("recording the deploy intent (nothing was executed)"));
     }
     m_out.deployment_id = *recorded;
     const auto began = s.now();

@@ -61,8 +61,8 @@ std::optional<std::string> final_status(const std::vector<StackEvent>& events,
 std::optional<std::int64_t> event_time(const StackEvent& event) {
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, used = 0;
     const char* text = event.timestamp.c_str();
-    if (std::sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
-                    &second, &used) != 6)
+    if (std::sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second,
+                    &used) != 6)
         return std::nullopt;
     std::tm tm{};
     tm.tm_year = year - 1900;

@@ -34,15 +34,17 @@ common::Result<std::unique_ptr<EnvironmentLease>> EnvironmentLease::take(
         if (held->owner == request.owner) break;
         if (services.holder_gone && services.holder_gone(held->owner)) {
             if (services.note)
-                services.note(fmt::format("{}: the lease of a process that is gone ({}) is released",
-                                          name, held->owner));
-            if (auto ok = store.release_lock(name, held->owner); !ok) return std::unexpected(ok.error());
+                services.note(fmt::format(
+                    "{}: the lease of a process that is gone ({}) is released", name, held->owner));
+            if (auto ok = store.release_lock(name, held->owner); !ok)
+                return std::unexpected(ok.error());
             continue;
         }
         const std::string who =
             fmt::format("environment '{}' is being deployed by {} (lease until {})", request.env,
                         held->owner, utc(held->expires_at));
-        if (!request.wait) return common::fail(common::ErrorCode::busy, who + "; use --wait to queue");
+        if (!request.wait)
+            return common::fail(common::ErrorCode::busy, who + "; use --wait to queue");
         if (!told && services.note) services.note(who + "; waiting");
         told = true;
         if (services.interrupted && services.interrupted())

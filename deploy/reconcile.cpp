@@ -41,7 +41,8 @@ std::optional<PendingJudgement> judge_by_token(const DeploymentRecord& d, const 
     if (is_deploy_success(newest->status))
         return verdict(PendingVerdict::succeeded, at, "the stack reached " + newest->status);
     std::string reason = newest->status;
-    if (failure) reason += ": " + failure->logical_id + " " + failure->status + ": " + failure->reason;
+    if (failure)
+        reason += ": " + failure->logical_id + " " + failure->status + ": " + failure->reason;
     return verdict(PendingVerdict::failed, at, reason);
 }
 
@@ -178,7 +179,8 @@ common::Result<PendingJudgement> settle(const DeploymentRecord& d, ReconcileServ
         if (j.verdict != PendingVerdict::running) return j;
         const std::string what = fmt::format("deployment #{} of '{}' (run {}) is not finished: {}",
                                              d.id, d.env, d.run_id, j.reason);
-        if (!wait) return common::fail(common::ErrorCode::busy, what + "; use --wait to wait for it");
+        if (!wait)
+            return common::fail(common::ErrorCode::busy, what + "; use --wait to wait for it");
         if (attempt == 0) note(what + "; waiting");
         if (s.interrupted && s.interrupted())
             return common::fail(common::ErrorCode::interrupted, "interrupted");
@@ -197,8 +199,9 @@ common::Result<std::vector<Reconciled>> reconcile_pending(
     for (auto& d : *pending) {
         if (d.stack.empty()) d.stack = stack;
         auto j = settle(d, s, wait, note);
-        if (!j) return std::unexpected(j.error().with_context(
-                   fmt::format("reconciling deployment #{} of '{}'", d.id, env)));
+        if (!j)
+            return std::unexpected(j.error().with_context(
+                fmt::format("reconciling deployment #{} of '{}'", d.id, env)));
         if (j->verdict != PendingVerdict::unconfirmed) {
             const auto at = j->finished_at > 0 ? j->finished_at : s.now();
             const std::string reason = j->verdict == PendingVerdict::succeeded ? "" : j->reason;

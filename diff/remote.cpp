@@ -39,8 +39,7 @@ common::Result<void> checkout_to(const Repository& repo, const std::string& comm
     std::filesystem::remove_all(dir, ec);
     std::filesystem::create_directories(dir, ec);
     if (ec)
-        return common::fail(ErrorCode::external,
-                            "creating " + dir.string() + ": " + ec.message());
+        return common::fail(ErrorCode::external, "creating " + dir.string() + ": " + ec.message());
     const std::string target = dir.string();
     git_checkout_options options = GIT_CHECKOUT_OPTIONS_INIT;
     options.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
@@ -52,8 +51,8 @@ common::Result<void> checkout_to(const Repository& repo, const std::string& comm
 
 common::Result<std::vector<CommitInfo>> commits_between(const Repository& repo,
                                                         const std::string& from,
-                                                        const std::string& to,
-                                                        std::size_t limit, bool& truncated) {
+                                                        const std::string& to, std::size_t limit,
+                                                        bool& truncated) {
     truncated = false;
     auto to_id = oid_of(to);
     if (!to_id) return std::unexpected(to_id.error());

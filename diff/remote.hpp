@@ -33,7 +33,7 @@ struct CommitInfo {
 /// at most `limit`; `truncated` says whether there were more.
 common::Result<std::vector<CommitInfo>> commits_between(const Repository& repo,
                                                         const std::string& from,
-                                                        const std::string& to,
-                                                        std::size_t limit, bool& truncated);
+                                                        const std::string& to, std::size_t limit,
+                                                        bool& truncated);
 
 }  // namespace diff

@@ -143,8 +143,8 @@ common::Result<SelectedBuilds> select_builds(const Project& p, const BuildReques
         return common::fail(common::ErrorCode::usage,
                             "build: give one of --base REF, --all or --only a,b");
     if (!p.repo)
-        return common::fail(common::ErrorCode::usage, "build: '" + p.root +
-                                                          "' is not in a git repository");
+        return common::fail(common::ErrorCode::usage,
+                            "build: '" + p.root + "' is not in a git repository");
     SelectedBuilds out;
     std::vector<std::string> selected;
     if (r.all) selected = p.manifest.component_names();

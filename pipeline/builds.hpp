@@ -56,9 +56,11 @@ struct ProspectiveBuild {
 /// For each planned build: the next number and its image URI, and (with `reuse`) the
 /// earlier build it would reuse. `store` may be null (a store not created yet: numbers
 /// from 1).
-common::Result<std::vector<ProspectiveBuild>> prospective_builds(
-    const Project& p, const PlannedBuilds& builds, versioning::VersionStore* store,
-    const std::string& env, versioning::Millis at, bool reuse);
+common::Result<std::vector<ProspectiveBuild>> prospective_builds(const Project& p,
+                                                                 const PlannedBuilds& builds,
+                                                                 versioning::VersionStore* store,
+                                                                 const std::string& env,
+                                                                 versioning::Millis at, bool reuse);
 
 /// The settings of a build phase of run `run_id` (logs under .slipway/logs/<run>).
 components::BuildSettings build_settings(const Project& p, const std::string& run_id,

@@ -98,9 +98,10 @@ common::Result<deploy::ParameterInputs> deploy_images(const DeployRequest& r,
         if (r.latest || in.new_images.contains(name) || deployed == in.deployed.end() ||
             deployed->second.build_number >= built.build_number)
             continue;
-        o.note(fmt::format("{}: build #{} is newer than the deployed #{} (deploy it with --latest "
-                           "or --images)",
-                           name, built.build_number, deployed->second.build_number));
+        o.note(
+            fmt::format("{}: build #{} is newer than the deployed #{} (deploy it with --latest "
+                        "or --images)",
+                        name, built.build_number, deployed->second.build_number));
     }
     return in;
 }
@@ -160,9 +161,9 @@ common::Result<deploy::ParameterInputs> rollback_images(const DeployRequest& r,
             return in;
         }
     }
-    return common::fail(ErrorCode::input, "component '" + r.component +
-                                              "' has no succeeded build #" +
-                                              std::to_string(r.build));
+    return common::fail(
+        ErrorCode::input,
+        "component '" + r.component + "' has no succeeded build #" + std::to_string(r.build));
 }
 
 // The plan a deploy command makes once the environment is held.
@@ -278,10 +279,9 @@ common::Result<DeployRun> execute_deploy(const components::Environment& env,
                                          Services& s, Observer& o) {
     if (!settings.write_overrides.empty()) return write_overrides(std::move(plan), settings, s);
     auto cloud = s.cloud(env);
-    deploy::DeployServices services{*cloud.cloudformation, cloud.artifacts.get(),
-                                    cloud.registry.get(),  s.store,
-                                    s.clock.now,           s.clock.sleep,
-                                    s.clock.random,        s.clock.interrupted};
+    deploy::DeployServices services{
+        *cloud.cloudformation, cloud.artifacts.get(), cloud.registry.get(), s.store,
+        s.clock.now,           s.clock.sleep,         s.clock.random,       s.clock.interrupted};
     RecordingReporter reporter(o.deploy());
     auto out = deploy::deploy_stack(plan, services, reporter);
     if (!out) return std::unexpected(out.error().with_context("deploying " + plan.env));

@@ -62,7 +62,7 @@ common::Result<DeployRun> execute_deploy(const components::Environment& env,
 /// `deploy`, `promote`, `rollback`.
 struct DeployRequest {
     std::string env;
-    std::string kind = "deploy";  // deploy, promote, rollback
+    std::string kind = "deploy";      // deploy, promote, rollback
     std::vector<std::string> images;  // deploy: COMPONENT=URI
     bool latest = false;              // deploy: each component's latest succeeded build
     std::string from;                 // promote: the source environment (default promote_from)

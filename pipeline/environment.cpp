@@ -11,20 +11,19 @@ common::Result<std::unique_ptr<deploy::EnvironmentLease>> take_lease(
     const components::Environment& env, const std::string& run_id, bool wait, Services& s,
     const Say& note) {
     deploy::LeaseRequest request{env.name, lease_owner(run_id), std::chrono::minutes(10), wait};
-    deploy::LeaseServices services{s.open_store,       s.clock.now,      s.clock.sleep,
-                                   s.clock.random,     s.clock.interrupted, lease_owner_gone,
-                                   note};
+    deploy::LeaseServices services{
+        s.open_store,        s.clock.now,      s.clock.sleep, s.clock.random,
+        s.clock.interrupted, lease_owner_gone, note};
     return deploy::EnvironmentLease::take(s.store, request, std::move(services));
 }
 
 common::Result<std::vector<deploy::Reconciled>> reconcile(const components::Environment& env,
-                                                          bool wait, Services& s,
-                                                          const Say& say) {
+                                                          bool wait, Services& s, const Say& say) {
     auto pending = s.store.pending_deployments(env.name);
     if (!pending) return std::unexpected(pending.error());
     if (pending->empty()) return std::vector<deploy::Reconciled>{};
     auto cloud = s.cloud(env);
-    deploy::ReconcileServices services{*cloud.cloudformation, s.store,       s.clock.now,
+    deploy::ReconcileServices services{*cloud.cloudformation, s.store,        s.clock.now,
                                        s.clock.sleep,         s.clock.random, s.clock.interrupted};
     auto done = deploy::reconcile_pending(env.name, env.stack, services, wait, say);
     if (!done) return std::unexpected(done.error());

@@ -25,8 +25,7 @@ common::Result<std::unique_ptr<deploy::EnvironmentLease>> take_lease(
 /// Reconciles `env`'s pending deployments (the caller holds its lease); one line per
 /// deployment to `say`. Asks AWS only when something is pending.
 common::Result<std::vector<deploy::Reconciled>> reconcile(const components::Environment& env,
-                                                          bool wait, Services& s,
-                                                          const Say& say);
+                                                          bool wait, Services& s, const Say& say);
 
 /// take_lease, then reconcile (its lines as notes).
 common::Result<std::unique_ptr<deploy::EnvironmentLease>> hold_environment(

@@ -20,7 +20,7 @@ common::Result<std::vector<std::string>> known_components(const components::Mani
 
 struct ComponentHistory {
     std::string component;
-    std::vector<versioning::BuildRecord> builds;                // newest first
+    std::vector<versioning::BuildRecord> builds;               // newest first
     std::vector<versioning::ComponentDeployment> deployments;  // newest first
 };
 
@@ -45,7 +45,7 @@ struct ComponentStatus {
 };
 
 struct StatusView {
-    std::vector<ComponentStatus> components;           // by name
+    std::vector<ComponentStatus> components;            // by name
     std::vector<versioning::DeploymentRecord> current;  // each environment's, by environment
     std::vector<versioning::DeploymentRecord> pending;  // not confirmed yet, oldest first
 };

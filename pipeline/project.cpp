@@ -41,7 +41,6 @@ bool manifest_comes_from_git(const diff::Repository* repo, const std::string& ma
     return repo && manifest_flag.empty() && (repo->is_bare() || head != "HEAD");
 }
 
-
 common::Result<std::vector<std::string>> read_path_list(const std::string& file) {
     std::ifstream in;
     std::istream* stream = &std::cin;
@@ -99,8 +98,7 @@ common::Result<std::unique_ptr<versioning::VersionStore>> open_store_at(const st
     return versioning::open_store(url, root);
 }
 
-common::Result<const components::Environment*> Project::environment(
-    const std::string& name) const {
+common::Result<const components::Environment*> Project::environment(const std::string& name) const {
     std::vector<std::string> names;
     for (const auto& e : manifest.environments) {
         if (e.name == name) return &e;

@@ -124,8 +124,7 @@ common::Result<void> preflight(const Project& p, RunPlan& run, Services& s) {
 
 // The environment is held by another run (and `wait` is off): recorded as busy, having done
 // nothing.
-common::Error busy(RunSummary& summary, const RunRequest& r, Services& s,
-                   const common::Error& e) {
+common::Error busy(RunSummary& summary, const RunRequest& r, Services& s, const common::Error& e) {
     if (e.code != ErrorCode::busy || r.plan) return e;
     summary.message = e.message;
     summary.result = "busy";
@@ -269,9 +268,15 @@ RunOutcome deploy_phase(const Project& p, RunPlan& run, const components::BuildR
 }
 
 RunStarted started(const RunPlan& run) {
-    RunStarted r{run.summary.run_id, run.env->name,       run.request.trigger.name,
-                 run.request.trigger.detail, run.summary.head, run.base_id,
-                 run.base.reason,   run.selection.changed.size(), run.selection.affected.size(),
+    RunStarted r{run.summary.run_id,
+                 run.env->name,
+                 run.request.trigger.name,
+                 run.request.trigger.detail,
+                 run.summary.head,
+                 run.base_id,
+                 run.base.reason,
+                 run.selection.changed.size(),
+                 run.selection.affected.size(),
                  {}};
     for (std::size_t i = 0; i < run.builds.plan.size(); ++i)
         r.to_build.push_back(run.builds.plan.at(i).component);
@@ -327,12 +332,12 @@ RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) 
                       exit_status(*report));
     }
     if (run.lease->lost())
-        return fail_run(run, s, {ErrorCode::busy, "lost the deploy lease of '" + run.env->name + "'"});
+        return fail_run(run, s,
+                        {ErrorCode::busy, "lost the deploy lease of '" + run.env->name + "'"});
     return deploy_phase(p, run, *report, s, o);
 }
 
-common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services& s,
-                                 Observer& o) {
+common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services& s, Observer& o) {
     if (!p.repo)
         return common::fail(ErrorCode::usage, "run: '" + p.root + "' is not in a git repository");
     auto env = p.environment(r.env);

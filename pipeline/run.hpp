@@ -37,10 +37,10 @@ struct RunRequest {
     std::string env;
     std::string base = "auto";  // a ref, or auto (see choose_base)
     BuildOptions builds;
-    bool all = false;           // build every image component
-    bool force_deploy = false;  // deploy even when nothing is affected
-    bool plan = false;          // build nothing, record nothing, preview the change set
-    bool wait = false;          // wait for a busy environment or stack instead of exit 3
+    bool all = false;             // build every image component
+    bool force_deploy = false;    // deploy even when nothing is affected
+    bool plan = false;            // build nothing, record nothing, preview the change set
+    bool wait = false;            // wait for a busy environment or stack instead of exit 3
     std::string write_overrides;  // CodePipeline's file instead of deploying
     Trigger trigger;
 };
@@ -64,12 +64,11 @@ struct RunPlan {
 
 /// Plans the run (see above). Errors: input (manifest, ref, parameters: nothing recorded, no
 /// number taken), busy (recorded as a busy run unless planning), external, interrupted.
-common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services& s,
-                                 Observer& o);
+common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services& s, Observer& o);
 
 struct RunOutcome {
-    RunSummary summary;               // recorded with the run (not for a plan)
-    std::optional<DeployRun> deploy;  // when the deploy phase ran (or the plan's preview)
+    RunSummary summary;                  // recorded with the run (not for a plan)
+    std::optional<DeployRun> deploy;     // when the deploy phase ran (or the plan's preview)
     std::optional<common::Error> error;  // what stopped the run after it was recorded
     int exit = 0;
     std::vector<ProspectiveBuild> prospective;  // a plan: the builds it would run

@@ -38,8 +38,7 @@ CloudServices aws_services(const components::Environment& env) {
 
 Services system_services(versioning::VersionStore& store, const std::string& store_url,
                          const std::string& root) {
-    return {store,
-            [store_url, root] { return open_store_at(store_url, root, false); },
+    return {store, [store_url, root] { return open_store_at(store_url, root, false); },
             aws_services,
             [](components::OutputSink& sink) {
                 return components::make_process_runner(sink, common::install_interrupt_pipe(),

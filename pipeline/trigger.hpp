@@ -24,8 +24,7 @@ struct Trigger {
 /// GITHUB_SHA, GITHUB_REF. Otherwise "cli" with no head. The actor: GITHUB_ACTOR, else
 /// CODEBUILD_WEBHOOK_ACTOR_ACCOUNT_ID, else CODEBUILD_INITIATOR, else USER (or LOGNAME) at
 /// `host`.
-Trigger detect_trigger(const std::map<std::string, std::string>& env,
-                       const std::string& host = "");
+Trigger detect_trigger(const std::map<std::string, std::string>& env, const std::string& host = "");
 /// The names detect_trigger reads.
 const std::vector<std::string>& trigger_variables();
 /// detect_trigger over this process's environment and host.

@@ -165,8 +165,7 @@ Response api_environments(ApiContext& c) {
 }
 
 // The deployments of one environment, newest first, cursor = the last id shown.
-Response api_environment_deployments(ApiContext& c, const std::string& env,
-                                     const PageRequest& p) {
+Response api_environment_deployments(ApiContext& c, const std::string& env, const PageRequest& p) {
     if (!known_environment(c.manifest, env))
         return error_response(404, "not_found", "no environment '" + env + "'");
     auto all = c.store.deployments_in(env, 100000);
@@ -253,8 +252,8 @@ Response api_component_builds(ApiContext& c, const std::string& name, const Page
     return json(j.end_object());
 }
 
-Response api_component_deployments(ApiContext& c, const std::string& name,
-                                   const std::string& env, const PageRequest& p) {
+Response api_component_deployments(ApiContext& c, const std::string& name, const std::string& env,
+                                   const PageRequest& p) {
     auto page = c.store.deployment_page(name, env, p.before, p.limit);
     if (!page) return store_failed(page.error());
     JsonOut j;
@@ -287,7 +286,8 @@ Response api_run(ApiContext& c, const std::string& id) {
     for (const auto& b : *builds) write_build(j, b);
     j.end_array().key("report");
     const std::string& report = (*run)->report;
-    report.empty() ? (void)j.null() : (void)j.raw(report.substr(0, report.find_last_not_of('\n') + 1));
+    report.empty() ? (void)j.null()
+                   : (void)j.raw(report.substr(0, report.find_last_not_of('\n') + 1));
     j.key("run");
     write_run(j, **run, true);
     return json(j.end_object());
@@ -300,7 +300,8 @@ Response api_log(ApiContext& c, const std::string& run, const std::string& compo
     auto b = std::find_if(builds->begin(), builds->end(),
                           [&](const auto& x) { return x.component == component; });
     if (b == builds->end() || b->log_path.empty())
-        return error_response(404, "not_found", "no log of '" + component + "' in run '" + run + "'");
+        return error_response(404, "not_found",
+                              "no log of '" + component + "' in run '" + run + "'");
     std::ifstream in(b->log_path, std::ios::binary);
     std::string text;
     if (in) {
@@ -359,8 +360,7 @@ Response api_compare(ApiContext& c, std::int64_t a, std::int64_t b) {
     auto to = c.store.deployment(b);
     if (!to) return store_failed(to.error());
     if (!*from || !*to)
-        return error_response(404, "not_found",
-                              "no deployment #" + std::to_string(*from ? b : a));
+        return error_response(404, "not_found", "no deployment #" + std::to_string(*from ? b : a));
     std::set<std::string> names;
     for (const auto* d : {&**from, &**to}) {
         for (const auto& i : d->images) names.insert(i.component);
@@ -370,7 +370,8 @@ Response api_compare(ApiContext& c, std::int64_t a, std::int64_t b) {
     bool truncated = false;
     std::vector<diff::CommitInfo> commits;
     if (c.repo && (*from)->commit != (*to)->commit) {
-        auto walked = diff::commits_between(*c.repo, (*from)->commit, (*to)->commit, 200, truncated);
+        auto walked =
+            diff::commits_between(*c.repo, (*from)->commit, (*to)->commit, 200, truncated);
         if (walked) commits = std::move(*walked);
     }
     j.key("commits").begin_array();

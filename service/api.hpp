@@ -43,8 +43,8 @@ Response api_components(ApiContext& c);
 Response api_component(ApiContext& c, const std::string& name, const std::string& env,
                        std::size_t limit);
 Response api_component_builds(ApiContext& c, const std::string& name, const PageRequest& p);
-Response api_component_deployments(ApiContext& c, const std::string& name,
-                                   const std::string& env, const PageRequest& p);
+Response api_component_deployments(ApiContext& c, const std::string& name, const std::string& env,
+                                   const PageRequest& p);
 Response api_runs(ApiContext& c, const std::string& env, const PageRequest& p);
 Response api_run(ApiContext& c, const std::string& id);
 /// The build log from byte `offset`; X-Log-Complete once the build ended.

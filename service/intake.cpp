@@ -47,8 +47,7 @@ IntakeResult decide(const Delivery& d, const Triggers& triggers) {
 
 common::Result<IntakeResult> take_delivery(const Delivery& d, const Triggers& triggers,
                                            versioning::VersionStore& store) {
-    versioning::DeliveryRecord record{d.source, d.id,   d.at, d.event, "", "", "",
-                                      "",       "",     0};
+    versioning::DeliveryRecord record{d.source, d.id, d.at, d.event, "", "", "", "", "", 0};
     if (d.push) record.ref = d.push->ref, record.head = d.push->head, record.actor = d.push->actor;
     auto first = store.record_delivery(record);
     if (!first) return std::unexpected(first.error());

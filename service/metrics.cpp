@@ -35,21 +35,25 @@ std::string Metrics::text(const std::map<std::string, int>& queue_depth) const {
         "# TYPE slipway_queue_depth gauge\n";
     for (const auto& [env, n] : queue_depth)
         out += fmt::format("slipway_queue_depth{{env=\"{}\"}} {}\n", env, n);
-    out += "# HELP slipway_runs_total Runs of the service by result.\n"
-           "# TYPE slipway_runs_total counter\n";
+    out +=
+        "# HELP slipway_runs_total Runs of the service by result.\n"
+        "# TYPE slipway_runs_total counter\n";
     for (const auto& [result, n] : m_runs)
         out += fmt::format("slipway_runs_total{{result=\"{}\"}} {}\n", result, n);
-    out += "# HELP slipway_webhooks_total Deliveries by result.\n"
-           "# TYPE slipway_webhooks_total counter\n";
+    out +=
+        "# HELP slipway_webhooks_total Deliveries by result.\n"
+        "# TYPE slipway_webhooks_total counter\n";
     for (const auto& [result, n] : m_deliveries)
         out += fmt::format("slipway_webhooks_total{{result=\"{}\"}} {}\n", result, n);
-    out += "# HELP slipway_http_requests_total HTTP requests by route and status.\n"
-           "# TYPE slipway_http_requests_total counter\n";
+    out +=
+        "# HELP slipway_http_requests_total HTTP requests by route and status.\n"
+        "# TYPE slipway_http_requests_total counter\n";
     for (const auto& [key, n] : m_requests)
         out += fmt::format("slipway_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n",
                            key.first, key.second, n);
-    out += "# HELP slipway_http_request_duration_seconds HTTP request latency by route.\n"
-           "# TYPE slipway_http_request_duration_seconds histogram\n";
+    out +=
+        "# HELP slipway_http_request_duration_seconds HTTP request latency by route.\n"
+        "# TYPE slipway_http_request_duration_seconds histogram\n";
     for (const auto& [route, h] : m_latency) {
         for (std::size_t i = 0; i < k_buckets.size(); ++i)
             out += fmt::format(
@@ -58,8 +62,8 @@ std::string Metrics::text(const std::map<std::string, int>& queue_depth) const {
         out += fmt::format(
             "slipway_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", route,
             h.count);
-        out += fmt::format("slipway_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n",
-                           route, h.sum);
+        out += fmt::format("slipway_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route,
+                           h.sum);
         out += fmt::format("slipway_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
                            route, h.count);
     }

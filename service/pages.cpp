@@ -17,15 +17,16 @@ bool is_page_route(const std::string& path) {
 
 Response page(const std::string& path, const std::string& if_none_match) {
     const web::Asset* asset = nullptr;
-    if (is_page_route(path)) asset = web::find_asset("/index.html");
-    else if (path.starts_with("/assets/")) asset = web::find_asset(path);
+    if (is_page_route(path))
+        asset = web::find_asset("/index.html");
+    else if (path.starts_with("/assets/"))
+        asset = web::find_asset(path);
     if (!asset) return error_response(404, "not_found", "no page " + path);
     // index.html is revalidated on every load; the assets too (their names carry no hash),
     // but a matching ETag costs one 304 and no body.
-    std::vector<std::pair<std::string, std::string>> headers{
-        {"ETag", std::string(asset->etag)},
-        {"Cache-Control", "no-cache"},
-        {"X-Content-Type-Options", "nosniff"}};
+    std::vector<std::pair<std::string, std::string>> headers{{"ETag", std::string(asset->etag)},
+                                                             {"Cache-Control", "no-cache"},
+                                                             {"X-Content-Type-Options", "nosniff"}};
     if (is_page_route(path)) {
         headers.emplace_back("Content-Security-Policy",
                              "default-src 'self'; img-src 'self' data:; "

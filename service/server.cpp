@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include "aws/crypto.hpp"
 #include "common/json.hpp"
@@ -206,7 +205,8 @@ bool Service::authorized(const httplib::Request& req, httplib::Response& res) co
     if (m_token.empty()) return true;
     const std::string given = req.get_header_value("Authorization");
     if (aws::equal_in_constant_time(given, "Bearer " + m_token)) return true;
-    reply(res, error_response(401, "unauthorized", "a bearer token is required (--api-token-file)"));
+    reply(res,
+          error_response(401, "unauthorized", "a bearer token is required (--api-token-file)"));
     res.set_header("WWW-Authenticate", "Bearer");
     return false;
 }
@@ -238,7 +238,8 @@ Response intake_response(const IntakeResult& r) {
     if (r.jobs.size() == 1) j.field("env", r.jobs[0].env).field("job", r.jobs[0].job);
     if (r.jobs.size() > 1) {
         j.key("jobs").begin_array();
-        for (const auto& q : r.jobs) j.begin_object().field("env", q.env).field("job", q.job).end_object();
+        for (const auto& q : r.jobs)
+            j.begin_object().field("env", q.env).field("job", q.job).end_object();
         j.end_array();
     }
     if (!r.reason.empty()) j.field("reason", r.reason);
@@ -258,8 +259,8 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
     } in_flight(m_in_flight);
     res.set_header("Connection", "close");
     if (!m_secrets)
-        return reply(res, error_response(404, "not_found",
-                                         "webhooks are off: no --webhook-secret-file"));
+        return reply(
+            res, error_response(404, "not_found", "webhooks are off: no --webhook-secret-file"));
     if (m_stopping) return reply(res, error_response(503, "shutting_down", "slipway is stopping"));
     if (m_in_flight.load() > m_config.max_in_flight)
         return reply(res, error_response(503, "queue_full", "too many deliveries at once"));
@@ -307,7 +308,8 @@ std::int64_t number(const std::string& text) {
 }
 
 void Service::routes(httplib::Server& server) {
-    auto get = [&](const std::string& route, std::function<Response(ApiContext&, const httplib::Request&)> f) {
+    auto get = [&](const std::string& route,
+                   std::function<Response(ApiContext&, const httplib::Request&)> f) {
         server.Get(route, [this, f](const httplib::Request& req, httplib::Response& res) {
             api(req, res, [&](ApiContext& c) { return f(c, req); });
         });
@@ -334,10 +336,9 @@ void Service::routes(httplib::Server& server) {
         }
         res.set_content(m_metrics.text(depth), "text/plain; version=0.0.4");
     });
-    server.Post("/hooks/github", [this](const httplib::Request& req, httplib::Response& res,
-                                        const httplib::ContentReader& reader) {
-        github(req, res, reader);
-    });
+    server.Post("/hooks/github",
+                [this](const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader& reader) { github(req, res, reader); });
     get("/api/project", [](ApiContext& c, auto&) { return api_project(c); });
     get("/api/environments", [](ApiContext& c, auto&) { return api_environments(c); });
     get(R"(/api/environments/([^/]+)/deployments)", [](ApiContext& c, const httplib::Request& r) {
@@ -356,9 +357,8 @@ void Service::routes(httplib::Server& server) {
     get("/api/runs", [](ApiContext& c, const httplib::Request& r) {
         return api_runs(c, r.get_param_value("env"), page_of(r));
     });
-    get(R"(/api/runs/([^/]+))", [](ApiContext& c, const httplib::Request& r) {
-        return api_run(c, r.matches[1]);
-    });
+    get(R"(/api/runs/([^/]+))",
+        [](ApiContext& c, const httplib::Request& r) { return api_run(c, r.matches[1]); });
     get(R"(/api/runs/([^/]+)/logs/([^/]+))", [](ApiContext& c, const httplib::Request& r) {
         return api_log(c, r.matches[1], r.matches[2],
                        std::strtoull(r.get_param_value("offset").c_str(), nullptr, 10));
@@ -391,8 +391,9 @@ void Service::routes(httplib::Server& server) {
     });
     server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
         std::string route = req.path;
-        for (const char* prefix : {"/api/components/", "/api/runs/", "/api/deployments/",
-                                   "/api/environments/", "/components/", "/runs/", "/deployments/"}) {
+        for (const char* prefix :
+             {"/api/components/", "/api/runs/", "/api/deployments/", "/api/environments/",
+              "/components/", "/runs/", "/deployments/"}) {
             if (route.starts_with(prefix)) route = std::string(prefix) + "{id}";
         }
         if (route.starts_with("/assets/")) route = "/assets/{file}";
@@ -427,7 +428,8 @@ void Service::reconcile_once() {
                    Push{"refs/heads/" + branch, branch, *head, "reconciler", false},
                    pipeline::now_millis()};
         auto out = take(d);
-        if (!out) spdlog::warn("serve: reconciler: {}", out.error().message);
+        if (!out)
+            spdlog::warn("serve: reconciler: {}", out.error().message);
         else if (out->result != "duplicate")
             spdlog::info("serve: reconciler: {} at {}: {} {}", branch, head->substr(0, 12),
                          out->result, out->reason);
@@ -483,24 +485,30 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
     server.set_payload_max_length(k_max_body);
     routes(server);
     int port = where->second;
-    if (port == 0) port = server.bind_to_any_port(where->first);
-    else if (!server.bind_to_port(where->first, port)) port = -1;
-    if (port < 0)
-        return common::fail(ErrorCode::external, "cannot listen on " + m_config.listen);
+    if (port == 0)
+        port = server.bind_to_any_port(where->first);
+    else if (!server.bind_to_port(where->first, port))
+        port = -1;
+    if (port < 0) return common::fail(ErrorCode::external, "cannot listen on " + m_config.listen);
     std::size_t count = m_config.workers;
     if (count == 0) {
         for (const auto& [branch, envs] : triggers()) count += envs.size();
     }
-    WorkerConfig wc{m_root, m_config.remote, m_store_url, m_config.state_dir,
-                    pipeline::lease_owner("serve"), m_config.claim_ttl, std::chrono::seconds(5),
+    WorkerConfig wc{m_root,
+                    m_config.remote,
+                    m_store_url,
+                    m_config.state_dir,
+                    pipeline::lease_owner("serve"),
+                    m_config.claim_ttl,
+                    std::chrono::seconds(5),
                     {}};
     m_workers = std::make_unique<Workers>(wc, std::max<std::size_t>(count, 1), m_metrics);
     m_workers->start();
     std::thread http([&server] { server.listen_after_bind(); });
     std::unique_ptr<SqsPoller> sqs;
     if (!m_config.sqs_queue.empty()) {
-        sqs = std::make_unique<SqsPoller>(m_config.sqs_queue,
-                                          [this](const QueueMessage& m) { return take_queue_message(m); });
+        sqs = std::make_unique<SqsPoller>(
+            m_config.sqs_queue, [this](const QueueMessage& m) { return take_queue_message(m); });
         sqs->start();
     }
     std::mutex reconcile_mutex;
@@ -512,19 +520,18 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
             lock.unlock();
             reconcile_once();
             lock.lock();
-        } while (!reconcile_wake.wait_for(lock, m_config.reconcile_every, [&] { return m_stopping.load(); }));
+        } while (!reconcile_wake.wait_for(lock, m_config.reconcile_every,
+                                          [&] { return m_stopping.load(); }));
     });
     const std::string url = "http://" + where->first + ":" + std::to_string(port);
     spdlog::info("serve: listening on {}", url);
     if (ready) ready(url);
     int sig = 0;
     sigwait(&signals, &sig);
-    spdlog::info("serve: {} received: stopping (running jobs get {} s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                 m_config.grace.count() / 1000);
+    spdlog::info("serve: {} received: stopping (running jobs get {} s)",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT", m_config.grace.count() / 1000);
     m_stopping = true;
-    {
-        std::lock_guard lock(reconcile_mutex);
-    }
+    { std::lock_guard lock(reconcile_mutex); }
     reconcile_wake.notify_all();
     server.stop();
     http.join();
@@ -537,7 +544,8 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
 
 }  // namespace
 
-common::Result<int> serve(const Config& config, const std::function<void(const std::string&)>& ready) {
+common::Result<int> serve(const Config& config,
+                          const std::function<void(const std::string&)>& ready) {
     Service s(config);
     if (auto ok = s.open(); !ok) return std::unexpected(ok.error());
     return s.run(ready);

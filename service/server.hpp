@@ -14,12 +14,12 @@ namespace service {
 
 struct Config {
     std::string listen = "127.0.0.1:8080";
-    std::string repo = ".";          // a clone; its remote is fetched before each run
+    std::string repo = ".";  // a clone; its remote is fetched before each run
     std::string remote = "origin";
-    std::string manifest_ref;        // the manifest the triggers come from (default: the
-                                     // remote's HEAD, else HEAD)
-    std::string store;               // store URL (default: as the CLI)
-    std::string state_dir;           // logs and checkouts (default: <repo>/.slipway)
+    std::string manifest_ref;  // the manifest the triggers come from (default: the
+                               // remote's HEAD, else HEAD)
+    std::string store;         // store URL (default: as the CLI)
+    std::string state_dir;     // logs and checkouts (default: <repo>/.slipway)
     std::string webhook_secret_file;
     std::string webhook_secret_env;  // SLIPWAY_WEBHOOK_SECRET's value
     std::string api_token_file;
@@ -28,12 +28,13 @@ struct Config {
     std::chrono::milliseconds grace{std::chrono::seconds(60)};
     std::chrono::milliseconds reconcile_every{std::chrono::minutes(5)};
     std::chrono::milliseconds claim_ttl{std::chrono::seconds(60)};
-    std::size_t workers = 0;       // 0: one per environment with a trigger
+    std::size_t workers = 0;         // 0: one per environment with a trigger
     std::size_t max_in_flight = 64;  // webhook requests being taken at once; more: 503
 };
 
 /// Runs the service until SIGTERM or SIGINT. `ready` hears the URL once it listens.
 /// Errors: usage/input (bad settings, manifest, secret file), external (store, port taken).
-common::Result<int> serve(const Config& config, const std::function<void(const std::string&)>& ready);
+common::Result<int> serve(const Config& config,
+                          const std::function<void(const std::string&)>& ready);
 
 }  // namespace service

@@ -72,7 +72,8 @@ void SqsPoller::loop() {
         auto messages = receive();
         if (!messages) {
             spdlog::warn("serve: polling {}: {}", m_url, messages.error().message);
-            std::this_thread::sleep_for(std::chrono::seconds(std::min(30, 1 << std::min(failures++, 5))));
+            std::this_thread::sleep_for(
+                std::chrono::seconds(std::min(30, 1 << std::min(failures++, 5))));
             continue;
         }
         failures = 0;

@@ -60,7 +60,8 @@ std::string sign(std::string_view secret, std::string_view body) {
 bool signature_valid(const Secrets& secrets, std::string_view header, std::string_view body) {
     if (!header.starts_with("sha256=") || header.size() != 7 + 64) return false;
     bool any = false;
-    for (const auto& secret : secrets.values) any |= aws::equal_in_constant_time(sign(secret, body), header);
+    for (const auto& secret : secrets.values)
+        any |= aws::equal_in_constant_time(sign(secret, body), header);
     return any;
 }
 
@@ -80,8 +81,8 @@ common::Result<Push> parse_github_push(std::string_view body) {
                 is_zero_id(p.head);
     if (auto pusher = d.FindMember("pusher"); pusher != d.MemberEnd() && pusher->value.IsObject())
         p.actor = string_at(pusher->value, "name");
-    if (auto sender = d.FindMember("sender"); p.actor.empty() && sender != d.MemberEnd() &&
-                                              sender->value.IsObject())
+    if (auto sender = d.FindMember("sender");
+        p.actor.empty() && sender != d.MemberEnd() && sender->value.IsObject())
         p.actor = string_at(sender->value, "login");
     if (!p.actor.empty()) p.actor = "github:" + p.actor;
     return p;

@@ -162,8 +162,8 @@ void Workers::loop(Slot& slot) {
 namespace {
 
 // The job's pipeline run, in a clean checkout of its commit.
-JobEnd execute(const WorkerConfig& c, versioning::VersionStore& store, const JobRecord& job,
-               pipeline::Services& services, const std::function<void(const std::string&)>& started) {
+JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& services,
+               const std::function<void(const std::string&)>& started) {
     auto repo = diff::Repository::open(c.repo);
     if (!repo) return failed("", repo.error());
     if (auto fetched = diff::fetch(*repo, c.remote); !fetched)
@@ -174,13 +174,14 @@ JobEnd execute(const WorkerConfig& c, versioning::VersionStore& store, const Job
     if (auto commit = repo->resolve_commit(job.head); !commit) return failed("", commit.error());
     const auto dir = std::filesystem::path(c.state_dir) / "checkouts" / job.env;
     if (auto ok = diff::checkout_to(*repo, job.head, dir); !ok) return failed("", ok.error());
-    auto project = pipeline::open_project({c.repo, "", job.head, c.store_url, dir.string(), c.state_dir});
+    auto project =
+        pipeline::open_project({c.repo, "", job.head, c.store_url, dir.string(), c.state_dir});
     if (!project) return failed("", project.error());
     pipeline::RunRequest request;
     request.env = job.env;
     request.wait = true;
-    request.trigger = {job.trigger, job.head, "job #" + std::to_string(job.id) + " (" + job.branch + ")",
-                       job.actor};
+    request.trigger = {job.trigger, job.head,
+                       "job #" + std::to_string(job.id) + " (" + job.branch + ")", job.actor};
     LogObserver observer("job #" + std::to_string(job.id) + " " + job.env);
     auto plan = pipeline::plan_run(*project, request, services, observer);
     if (!plan) return failed("", plan.error());
@@ -189,11 +190,10 @@ JobEnd execute(const WorkerConfig& c, versioning::VersionStore& store, const Job
     JobEnd end;
     end.run_id = outcome.summary.run_id;
     end.result = outcome.summary.result;
-    end.status = outcome.exit == 0 ? JobStatus::succeeded
+    end.status = outcome.exit == 0     ? JobStatus::succeeded
                  : outcome.exit == 130 ? JobStatus::interrupted
                                        : JobStatus::failed;
     if (outcome.error) end.reason = outcome.error->message;
-    (void)store;
     return end;
 }
 
@@ -231,7 +231,7 @@ void Workers::run_job(Slot& slot, versioning::VersionStore& store, const JobReco
     services.runner = [&slot](components::OutputSink& sink) {
         return components::make_process_runner(sink, slot.pipe[0], std::chrono::seconds(5));
     };
-    auto end = execute(m_config, store, job, services, [&](const std::string& id) {
+    auto end = execute(m_config, job, services, [&](const std::string& id) {
         {
             std::lock_guard lock(mutex);
             run_id = id;

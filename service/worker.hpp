@@ -22,7 +22,7 @@
 namespace service {
 
 struct WorkerConfig {
-    std::string repo;       // the clone the service fetches into (absolute)
+    std::string repo;  // the clone the service fetches into (absolute)
     std::string remote = "origin";
     std::string store_url;  // absolute
     std::string state_dir;  // logs and checkouts go here

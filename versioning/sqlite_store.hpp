@@ -80,9 +80,9 @@ class SqliteVersionStore final : public VersionStore {
                                              std::int64_t job_id) override;
     common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit) override;
     common::Result<JobRecord> enqueue_job(const JobRecord& job) override;
-    common::Result<std::optional<JobRecord>> claim_job(const std::string& owner, Millis now,
-                                                       Millis ttl,
-                                                       std::vector<JobRecord>& interrupted) override;
+    common::Result<std::optional<JobRecord>> claim_job(
+        const std::string& owner, Millis now, Millis ttl,
+        std::vector<JobRecord>& interrupted) override;
     common::Result<bool> renew_job(std::int64_t id, const std::string& owner, Millis now,
                                    Millis ttl, const std::string& run_id) override;
     common::Result<void> interrupt_run(const std::string& run_id, Millis now) override;

@@ -111,9 +111,10 @@ class VersionStore {
                                                          const std::string& before,
                                                          std::size_t limit) = 0;
     /// One component's deployments (`env` empty: every environment), as build_page pages.
-    virtual common::Result<Page<ComponentDeployment>> deployment_page(
-        const std::string& component, const std::string& env, const std::string& before,
-        std::size_t limit) = 0;
+    virtual common::Result<Page<ComponentDeployment>> deployment_page(const std::string& component,
+                                                                      const std::string& env,
+                                                                      const std::string& before,
+                                                                      std::size_t limit) = 0;
     /// Runs (`env` empty: every run), newest first, as build_page pages.
     virtual common::Result<Page<RunRecord>> run_page(const std::string& env,
                                                      const std::string& before,

@@ -2,10 +2,10 @@
 // retry quota, errors, clock-skew correction, and that secrets never reach the log.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <sstream>
 

@@ -105,7 +105,8 @@ TEST_F(AffectedCli, OddFileNamesCannotBreakJsonOrFakeLines) {
 
     auto built = slipway("build -q --store sqlite:state.db " + flags());
     ASSERT_EQ(built.status, 0) << built.err;
-    auto diffs = slipway("diffs HEAD --json --store sqlite:state.db --repo " + shell_quote(repo.path()));
+    auto diffs =
+        slipway("diffs HEAD --json --store sqlite:state.db --repo " + shell_quote(repo.path()));
     ASSERT_EQ(diffs.status, 0) << diffs.err;
     rapidjson::Document ds;
     ds.Parse<rapidjson::kParseValidateEncodingFlag>(diffs.out.c_str());

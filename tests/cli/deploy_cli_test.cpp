@@ -202,28 +202,34 @@ TEST_F(DeployCli, EveryDeployIsARunThatSaysWho) {
     ASSERT_EQ(deployed.status, 0) << deployed.err;
     auto promoted = slipway("promote --to prod", " USER=alice");
     ASSERT_EQ(promoted.status, 0) << promoted.err;
-    auto changed = slipway("deploy --env test --images api=123456789012.dkr.ecr.us-east-1."
-                           "amazonaws.com/shop:api-hotfix",
-                           " USER=alice");
+    auto changed = slipway(
+        "deploy --env test --images api=123456789012.dkr.ecr.us-east-1."
+        "amazonaws.com/shop:api-hotfix",
+        " USER=alice");
     ASSERT_EQ(changed.status, 0) << changed.err;
-    auto rolled = slipway("rollback --env test --to 1", " CODEBUILD_BUILD_ID=p:1 "
-                                                         "CODEBUILD_INITIATOR=codepipeline/rel");
+    auto rolled = slipway("rollback --env test --to 1",
+                          " CODEBUILD_BUILD_ID=p:1 "
+                          "CODEBUILD_INITIATOR=codepipeline/rel");
     ASSERT_EQ(rolled.status, 0) << rolled.err;
     const std::string name = support::run("hostname").out;
     const std::string host = name.substr(0, name.find('\n'));
     EXPECT_EQ(sql("SELECT kind, trigger, actor, status FROM runs WHERE kind != 'build' ORDER BY "
                   "started_at"),
               "deploy|github:77|github:octocat|succeeded\n"
-              "promote|cli|alice@" + host + "|succeeded\n"
-              "deploy|cli|alice@" + host + "|succeeded\n"
-              "rollback|codebuild:p:1|codebuild:codepipeline/rel|succeeded\n");
+              "promote|cli|alice@" +
+                  host +
+                  "|succeeded\n"
+                  "deploy|cli|alice@" +
+                  host +
+                  "|succeeded\n"
+                  "rollback|codebuild:p:1|codebuild:codepipeline/rel|succeeded\n");
     // Every deployment belongs to a run that is in the store.
     EXPECT_EQ(sql("SELECT count(*) FROM deployments d LEFT JOIN runs r ON r.id = d.run_id "
                   "WHERE r.id IS NULL"),
               "0\n");
-    EXPECT_EQ(sql("SELECT actor FROM deployments ORDER BY id"),
-              "github:octocat\nalice@" + host + "\nalice@" + host +
-                  "\ncodebuild:codepipeline/rel\n");
+    EXPECT_EQ(
+        sql("SELECT actor FROM deployments ORDER BY id"),
+        "github:octocat\nalice@" + host + "\nalice@" + host + "\ncodebuild:codepipeline/rel\n");
     auto history = slipway("history api --json");
     EXPECT_NE(history.out.find("\"actor\":\"alice@" + host + "\""), std::string::npos)
         << history.out;

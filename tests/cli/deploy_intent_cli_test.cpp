@@ -38,11 +38,11 @@ class DeployIntent : public RunCliSmall {
   protected:
     // slipway in the background (its pid), its output in files under `out`.
     int start(const std::string& args, const std::string& extra_env, const std::string& name) {
-        const std::string command =
-            env + extra_env + " " + shell_quote(support::slipway_binary()) + " " + args +
-            " --repo " + shell_quote(repo.path().string()) + " >" +
-            shell_quote((out.path() / (name + ".out")).string()) + " 2>" +
-            shell_quote((out.path() / (name + ".err")).string()) + " & echo $!";
+        const std::string command = env + extra_env + " " + shell_quote(support::slipway_binary()) +
+                                    " " + args + " --repo " + shell_quote(repo.path().string()) +
+                                    " >" + shell_quote((out.path() / (name + ".out")).string()) +
+                                    " 2>" + shell_quote((out.path() / (name + ".err")).string()) +
+                                    " & echo $!";
         return std::stoi(support::run(command).out);
     }
 
@@ -75,9 +75,8 @@ TEST_F(DeployIntent, AKilledDeployIsRecordedByTheNextCommand) {
     repo.write("api/main.py", "v2\n");
     const std::string v2 = repo.commit("api v2");
     const auto mark = (out.path() / "following").string();
-    support::FaultProxy proxy(moto.url(),
-                              after_execute("DescribeStackEvents", R"("hang": true)",
-                                            R"(, "mark": ")" + mark + "\""));
+    support::FaultProxy proxy(moto.url(), after_execute("DescribeStackEvents", R"("hang": true)",
+                                                        R"(, "mark": ")" + mark + "\""));
     ASSERT_TRUE(proxy.available());
     const int pid = start("run --env test -q", "AWS_ENDPOINT_URL=" + proxy.url(), "killed");
     ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(mark); })) << output("killed.err");
@@ -109,8 +108,8 @@ TEST_F(DeployIntent, ThrottlingWhileFollowingIsWaitedOut) {
     repo.write("api/main.py", "v2\n");
     repo.commit("api v2");
     support::FaultProxy proxy(
-        moto.url(), after_execute("DescribeStackEvents",
-                                  R"("status": 400, "code": "Throttling", "times": 3)"));
+        moto.url(),
+        after_execute("DescribeStackEvents", R"("status": 400, "code": "Throttling", "times": 3)"));
     ASSERT_TRUE(proxy.available());
     auto r = slipway("run --env test -q", " AWS_ENDPOINT_URL=" + proxy.url());
     ASSERT_EQ(r.status, 0) << r.out << r.err;
@@ -125,7 +124,8 @@ TEST_F(DeployIntent, AnUnreadableOutcomeIsLeftPendingForReconcile) {
     repo.write("api/main.py", "v2\n");
     repo.commit("api v2");
     support::FaultProxy proxy(
-        moto.url(), after_execute("DescribeStackEvents", R"("status": 403, "code": "AccessDenied")"));
+        moto.url(),
+        after_execute("DescribeStackEvents", R"("status": 403, "code": "AccessDenied")"));
     ASSERT_TRUE(proxy.available());
     auto r = slipway("run --env test -q", " AWS_ENDPOINT_URL=" + proxy.url());
     EXPECT_EQ(r.status, 4) << r.out << r.err;
@@ -183,10 +183,10 @@ TEST_F(DeployIntent, CodePipelinesDeploymentIsRecordedOnceTheStackHasIt) {
 
     // CodePipeline deploys the overrides. Played by a slipway with a store of its own: a real
     // change set with exactly those parameters, which this project's store never hears of.
-    auto pipeline = slipway(
-        "deploy --env test --yes --store sqlite:" + (out.path() / "pipeline.db").string() +
-        " --images api=" + k_api_2 +
-        ",web=123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:web-1");
+    auto pipeline =
+        slipway("deploy --env test --yes --store sqlite:" + (out.path() / "pipeline.db").string() +
+                " --images api=" + k_api_2 +
+                ",web=123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:web-1");
     ASSERT_EQ(pipeline.status, 0) << pipeline.out << pipeline.err;
     ASSERT_EQ(stack("shop-test")["ApiImage"], k_api_2);
 
@@ -206,9 +206,8 @@ TEST_F(DeployIntent, TwoRunsAtOnceDeployInOrder) {
     repo.commit("api v2");
     repo.write("slow-api", "");
     const int first = start("run --env test -q", "", "first");
-    ASSERT_TRUE(wait_for([&] {
-        return sql("SELECT count(*) FROM builds WHERE status = 'running'") == "1\n";
-    }));
+    ASSERT_TRUE(wait_for(
+        [&] { return sql("SELECT count(*) FROM builds WHERE status = 'running'") == "1\n"; }));
     repo.write("web/main.py", "v2\n");
     const std::string v3 = repo.commit("web v2");
     const int second = start("run --env test -q --wait", "", "second");
@@ -238,9 +237,8 @@ TEST_F(DeployIntent, ABusyEnvironmentStopsTheSecondRunBeforeItBuilds) {
     repo.commit("api v2");
     repo.write("slow-api", "");
     const int first = start("run --env test -q", "", "first");
-    ASSERT_TRUE(wait_for([&] {
-        return sql("SELECT count(*) FROM builds WHERE status = 'running'") == "1\n";
-    }));
+    ASSERT_TRUE(wait_for(
+        [&] { return sql("SELECT count(*) FROM builds WHERE status = 'running'") == "1\n"; }));
     const std::string counters = sql("SELECT group_concat(last) FROM build_counters");
     auto second = slipway("run --env test -q");
     cli_test::expect_one_line_error(second, 3, "is being deployed by");

@@ -26,12 +26,12 @@ TEST(PathText, Utf8IsCheckedStrictly) {
     EXPECT_TRUE(common::is_utf8(""));
     EXPECT_TRUE(common::is_utf8("plain"));
     EXPECT_TRUE(common::is_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80"));
-    EXPECT_FALSE(common::is_utf8("caf\xe9"));          // Latin-1
-    EXPECT_FALSE(common::is_utf8("\xc3"));             // cut short
-    EXPECT_FALSE(common::is_utf8("\xc0\xaf"));         // overlong
-    EXPECT_FALSE(common::is_utf8("\xed\xa0\x80"));     // a surrogate
+    EXPECT_FALSE(common::is_utf8("caf\xe9"));           // Latin-1
+    EXPECT_FALSE(common::is_utf8("\xc3"));              // cut short
+    EXPECT_FALSE(common::is_utf8("\xc0\xaf"));          // overlong
+    EXPECT_FALSE(common::is_utf8("\xed\xa0\x80"));      // a surrogate
     EXPECT_FALSE(common::is_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
-    EXPECT_FALSE(common::is_utf8("\xe2\x82"));         // cut short
+    EXPECT_FALSE(common::is_utf8("\xe2\x82"));          // cut short
 }
 
 TEST(PathText, JsonKeepsUtf8AndQuotesTheRest) {

@@ -229,16 +229,20 @@ TEST_F(Deployer, WhenFollowingCannotGoOnTheDeploymentStaysPending) {
     EXPECT_TRUE(store->current_deployments("test")->empty());
     // The execute request carried the token the store has.
     const auto requests = server->requests();
-    EXPECT_NE(requests[3].find("ClientRequestToken=" + pending[0].client_token),
-              std::string::npos);
+    EXPECT_NE(requests[3].find("ClientRequestToken=" + pending[0].client_token), std::string::npos);
 }
 
 // An answer that will not change (AccessDenied) ends following at once, also pending.
 TEST_F(Deployer, ARefusedEventReadLeavesThePendingDeploymentAtOnce) {
-    run({ok("describe_stacks_update_complete"), ok("create_change_set"),
-         ok("describe_change_set_modify"), ok("execute_change_set"),
-         {false, 403, {}, "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no"
-                          "</Message></Error></ErrorResponse>"}});
+    run({ok("describe_stacks_update_complete"),
+         ok("create_change_set"),
+         ok("describe_change_set_modify"),
+         ok("execute_change_set"),
+         {false,
+          403,
+          {},
+          "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no"
+          "</Message></Error></ErrorResponse>"}});
     ASSERT_FALSE(outcome);
     EXPECT_EQ(outcome.error().code, common::ErrorCode::external);
     EXPECT_NE(outcome.error().message.find("AccessDenied"), std::string::npos);

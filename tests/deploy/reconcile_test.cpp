@@ -18,7 +18,8 @@ versioning::DeploymentRecord pending(const std::string& token = "tok-1") {
     d.status = "pending";
     d.client_token = token;
     d.change_set = "arn:cs-7";
-    d.images = {{"api", 3, "repo:api-3", true, "ApiImage"}, {"web", 2, "repo:web-2", false, "WebImage"}};
+    d.images = {{"api", 3, "repo:api-3", true, "ApiImage"},
+                {"web", 2, "repo:web-2", false, "WebImage"}};
     return d;
 }
 
@@ -77,9 +78,8 @@ TEST(JudgePending, AnOperationStillGoingIsRunning) {
 TEST(JudgePending, AnotherOperationsTokenDoesNotCount) {
     // The newest events belong to someone else's operation; ours are not on the page. The
     // stack holds our images and is complete: that is ours having succeeded.
-    StackEvidence e{stack("UPDATE_COMPLETE"),
-                    {event("shop-test", "UPDATE_COMPLETE", "other")},
-                    std::nullopt};
+    StackEvidence e{
+        stack("UPDATE_COMPLETE"), {event("shop-test", "UPDATE_COMPLETE", "other")}, std::nullopt};
     EXPECT_EQ(deploy::judge_pending(pending(), e, false).verdict, PendingVerdict::succeeded);
 }
 

@@ -95,8 +95,8 @@ TEST(CiOutputs, CommitsLinkToTheManifestsUrlElseGithubs) {
     const std::map<std::string, std::string> gh = {{"GITHUB_SERVER_URL", "https://github.com"},
                                                    {"GITHUB_REPOSITORY", "acme/shop"}};
     EXPECT_EQ(pipeline::commit_url("", gh, "abc"), "https://github.com/acme/shop/commit/abc");
-    EXPECT_EQ(pipeline::commit_url("https://git.example.com/shop/-/commit/{commit}?x={commit}",
-                                   gh, "abc"),
+    EXPECT_EQ(pipeline::commit_url("https://git.example.com/shop/-/commit/{commit}?x={commit}", gh,
+                                   "abc"),
               "https://git.example.com/shop/-/commit/abc?x=abc");
     EXPECT_EQ(pipeline::commit_url("", {}, "abc"), "");
 }

@@ -91,10 +91,20 @@ TEST_F(Pipeline, OverridesForCodePipelineArePendingUntilTheStackHoldsThem) {
     ASSERT_TRUE(plan);
     EXPECT_EQ(store->pending_deployments("test")->size(), 1u);
     // CodePipeline deploys the overrides.
-    auto cs = cloud.create_change_set({"shop-test", "pipeline", "UPDATE", "", "",
-                                       {{"ApiImage", "repo:api-2"}, {"WebImage", "repo:web-1"},
-                                        {"WorkerImage", "repo:worker-1"}, {"Stage", "test"}},
-                                       {}, {}, "", "", ""});
+    auto cs = cloud.create_change_set({"shop-test",
+                                       "pipeline",
+                                       "UPDATE",
+                                       "",
+                                       "",
+                                       {{"ApiImage", "repo:api-2"},
+                                        {"WebImage", "repo:web-1"},
+                                        {"WorkerImage", "repo:worker-1"},
+                                        {"Stage", "test"}},
+                                       {},
+                                       {},
+                                       "",
+                                       "",
+                                       ""});
     ASSERT_TRUE(cloud.execute_change_set("shop-test", *cs, "pipeline-token"));
     auto next = run();
     ASSERT_TRUE(next) << next.error().message;

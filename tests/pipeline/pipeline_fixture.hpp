@@ -112,7 +112,7 @@ class Collect final : public pipeline::Observer, components::BuildObserver, depl
     void started(std::size_t, const components::BuildOutcome&) override {}
     void finished(std::size_t, const components::BuildOutcome& b) override {
         built.push_back(b.component + "#" + std::to_string(b.build_number) + " " +
-                         std::string(versioning::to_string(b.status)));
+                        std::string(versioning::to_string(b.status)));
     }
     void line(std::size_t, std::string_view) override {}
     // deploy
@@ -138,15 +138,16 @@ class Pipeline : public ::testing::Test {
     }
 
     pipeline::Services services() {
-        return {*store,
-                [this] { return versioning::open_store("sqlite:state.db", store_dir.path().string()); },
-                [this](const components::Environment&) {
-                    return pipeline::CloudServices{std::make_unique<SharedCloudFormation>(cloud),
-                                                   nullptr, nullptr};
-                },
-                [this](components::OutputSink&) { return std::make_unique<SharedRunner>(runner); },
-                {[this] { return clock += 1000; }, [](std::chrono::milliseconds) {},
-                 [] { return 0.5; }, [] { return false; }}};
+        return {
+            *store,
+            [this] { return versioning::open_store("sqlite:state.db", store_dir.path().string()); },
+            [this](const components::Environment&) {
+                return pipeline::CloudServices{std::make_unique<SharedCloudFormation>(cloud),
+                                               nullptr, nullptr};
+            },
+            [this](components::OutputSink&) { return std::make_unique<SharedRunner>(runner); },
+            {[this] { return clock += 1000; }, [](std::chrono::milliseconds) {}, [] { return 0.5; },
+             [] { return false; }}};
     }
 
     pipeline::Project project() {
@@ -156,8 +157,8 @@ class Pipeline : public ::testing::Test {
     }
 
     // A whole `slipway run` of `env`; the outcome, or the error of planning it.
-    common::Result<pipeline::RunOutcome> run(const std::string& env = "test",
-                                             std::function<void(pipeline::RunRequest&)> adjust = {}) {
+    common::Result<pipeline::RunOutcome> run(
+        const std::string& env = "test", std::function<void(pipeline::RunRequest&)> adjust = {}) {
         auto p = project();
         pipeline::RunRequest r;
         r.env = env;

@@ -11,7 +11,8 @@ TEST_F(Pipeline, FirstDeployBuildsEveryImageAndCreatesTheStack) {
     ASSERT_TRUE(out) << out.error().message;
     EXPECT_EQ(out->exit, 0);
     EXPECT_EQ(out->summary.result, "deployed");
-    EXPECT_EQ(builds_of(out->summary.run_id), "api#1 succeeded, web#1 succeeded, worker#1 succeeded");
+    EXPECT_EQ(builds_of(out->summary.run_id),
+              "api#1 succeeded, web#1 succeeded, worker#1 succeeded");
     EXPECT_EQ(param("shop-test", "ApiImage"), "repo:api-1");
     EXPECT_EQ(param("shop-test", "Stage"), "test");
     EXPECT_EQ(cloud.stacks["shop-test"].info.status, "CREATE_COMPLETE");
@@ -160,10 +161,20 @@ TEST_F(Pipeline, APendingDeploymentIsReconciledBeforeTheNextRun) {
     d.images = {{"api", 9, "repo:api-9", true, "ApiImage"},
                 {"web", 1, "repo:web-1", false, "WebImage"},
                 {"worker", 1, "repo:worker-1", false, "WorkerImage"}};
-    auto cs = cloud.create_change_set({"shop-test", "killed", "UPDATE", "", "",
-                                       {{"ApiImage", "repo:api-9"}, {"WebImage", "repo:web-1"},
-                                        {"WorkerImage", "repo:worker-1"}, {"Stage", "test"}},
-                                       {}, {}, "", "", ""});
+    auto cs = cloud.create_change_set({"shop-test",
+                                       "killed",
+                                       "UPDATE",
+                                       "",
+                                       "",
+                                       {{"ApiImage", "repo:api-9"},
+                                        {"WebImage", "repo:web-1"},
+                                        {"WorkerImage", "repo:worker-1"},
+                                        {"Stage", "test"}},
+                                       {},
+                                       {},
+                                       "",
+                                       "",
+                                       ""});
     d.change_set = *cs;
     const auto id = *store->record_deployment(d);
     ASSERT_TRUE(cloud.execute_change_set("shop-test", *cs, "slipway-exec-killed"));
@@ -178,8 +189,7 @@ TEST_F(Pipeline, APendingDeploymentIsReconciledBeforeTheNextRun) {
 
 TEST_F(Pipeline, ABusyEnvironmentStopsTheRunBeforeAnythingIsBuilt) {
     ASSERT_TRUE(run());
-    ASSERT_EQ(store->acquire_lock("deploy/test", "elsewhere:1:2:run", 1'795'000'000'000,
-                                  3'600'000)
+    ASSERT_EQ(store->acquire_lock("deploy/test", "elsewhere:1:2:run", 1'795'000'000'000, 3'600'000)
                   ->owner,
               "elsewhere:1:2:run");
     repo.write("api/main.py", "v2\n");

@@ -182,7 +182,8 @@ class Serve : public ::testing::Test {
         dev.git("remote add origin " + shell_quote(origin));
         dev.git("push -q origin main dev");
         clone = (scratch.path() / "clone").string();
-        auto cloned = support::run("git clone -q " + shell_quote(origin) + " " + shell_quote(clone));
+        auto cloned =
+            support::run("git clone -q " + shell_quote(origin) + " " + shell_quote(clone));
         ASSERT_EQ(cloned.status, 0) << cloned.err;
         std::ofstream(scratch.path() / "secret") << k_webhook_secret << "\n";
     }
@@ -210,7 +211,8 @@ class Serve : public ::testing::Test {
                R"(,"pusher":{"name":"alice"},"repository":{"full_name":"acme/shop"}})";
     }
 
-    static std::string signature(const std::string& body, const std::string& secret = k_webhook_secret) {
+    static std::string signature(const std::string& body,
+                                 const std::string& secret = k_webhook_secret) {
         return "sha256=" + aws::to_hex(aws::hmac_sha256(secret, body));
     }
 
@@ -232,7 +234,8 @@ class Serve : public ::testing::Test {
         rapidjson::Document d;
         auto r = c.Get(path);
         if (!r || r->status != 200) {
-            ADD_FAILURE() << "GET " << path << ": " << (r ? std::to_string(r->status) : "no answer");
+            ADD_FAILURE() << "GET " << path << ": "
+                          << (r ? std::to_string(r->status) : "no answer");
             d.SetObject();
             return d;
         }

@@ -16,7 +16,8 @@ TEST_F(Serve, CodeCommitEventsArriveThroughEventBridgeAndSqs) {
     auto created = aws("sqs create-queue --queue-name slipway-events");
     ASSERT_EQ(created.status, 0) << created.err;
     const std::string queue = member(created.out, "QueueUrl");
-    auto attributes = aws("sqs get-queue-attributes --attribute-names QueueArn --queue-url " + queue);
+    auto attributes =
+        aws("sqs get-queue-attributes --attribute-names QueueArn --queue-url " + queue);
     rapidjson::Document a;
     a.Parse(attributes.out.c_str());
     const std::string arn = a["Attributes"]["QueueArn"].GetString();
@@ -56,8 +57,10 @@ TEST_F(Serve, CodeCommitEventsArriveThroughEventBridgeAndSqs) {
     std::int64_t job = 0;
     for (int i = 0; i < 300 && job == 0; ++i) {
         auto q = get_json(serve.url, "/api/queue");
-        if (q.HasMember("jobs") && !q["jobs"].Empty()) job = q["jobs"][0]["id"].GetInt64();
-        else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (q.HasMember("jobs") && !q["jobs"].Empty())
+            job = q["jobs"][0]["id"].GetInt64();
+        else
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     ASSERT_GT(job, 0) << serve.log();
     EXPECT_EQ(wait_for_job(serve.url, job), "succeeded") << serve.log();
@@ -72,7 +75,8 @@ TEST_F(Serve, CodeCommitEventsArriveThroughEventBridgeAndSqs) {
     rapidjson::Document l;
     l.Parse(left.out.c_str());
     EXPECT_EQ(std::string(l["Attributes"]["ApproximateNumberOfMessages"].GetString()), "0");
-    EXPECT_EQ(std::string(l["Attributes"]["ApproximateNumberOfMessagesNotVisible"].GetString()), "0");
+    EXPECT_EQ(std::string(l["Attributes"]["ApproximateNumberOfMessagesNotVisible"].GetString()),
+              "0");
     EXPECT_EQ(serve.terminate(std::chrono::seconds(30)), 0) << serve.log();
 }
 

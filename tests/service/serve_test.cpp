@@ -138,7 +138,8 @@ TEST_F(Serve, SigtermLetsTheRunningJobFinishAndTheNextStartRunsTheWaitingOne) {
     const auto one = job_of(deliver(serve->url, "d-1", "push", push_body("refs/heads/dev", first)));
     ASSERT_TRUE(wait_running(serve->url, one)) << serve->log();
     const std::string second = push_change("web", "v2");
-    const auto two = job_of(deliver(serve->url, "d-2", "push", push_body("refs/heads/dev", second)));
+    const auto two =
+        job_of(deliver(serve->url, "d-2", "push", push_body("refs/heads/dev", second)));
     ASSERT_GT(two, one);
 
     // The gate is released while serve is stopping.
@@ -150,12 +151,14 @@ TEST_F(Serve, SigtermLetsTheRunningJobFinishAndTheNextStartRunsTheWaitingOne) {
     release.join();
     EXPECT_EQ(sql("SELECT id || ' ' || status FROM jobs ORDER BY id"),
               std::to_string(one) + " succeeded\n" + std::to_string(two) + " pending\n");
-    EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(first.substr(0, 12)), std::string::npos);
+    EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(first.substr(0, 12)),
+              std::string::npos);
 
     serve = std::make_unique<ServeProcess>();
     ASSERT_TRUE(serve->start(env, serve_args())) << serve->log();
     EXPECT_EQ(wait_for_job(serve->url, two), "succeeded") << serve->log();
-    EXPECT_NE(stack_parameter("shop-test", "WebImage").find(second.substr(0, 12)), std::string::npos);
+    EXPECT_NE(stack_parameter("shop-test", "WebImage").find(second.substr(0, 12)),
+              std::string::npos);
     // Each build number once: api #1 (first), web #1 (first), web #2 (second).
     EXPECT_EQ(sql("SELECT component || '#' || build_number FROM builds WHERE status = 'succeeded' "
                   "ORDER BY component, build_number"),
@@ -265,8 +268,8 @@ TEST_F(Serve, AJobPastTheGraceIsCancelledAndItsEnvironmentFreedForTheNextStart) 
 TEST_F(Serve, TheReconcilerRunsAPushNoEventAnnounced) {
     const std::string head = push_change("api", "v2");  // before the service fetches
     ServeProcess serve;
-    const std::string args = "--listen 127.0.0.1:0 --repo " + shell_quote(clone) +
-                             " --reconcile-every 1";
+    const std::string args =
+        "--listen 127.0.0.1:0 --repo " + shell_quote(clone) + " --reconcile-every 1";
     ASSERT_TRUE(serve.start(env, args)) << serve.log();
     ASSERT_TRUE(wait_for_sql("SELECT count(*) FROM jobs WHERE head = '" + head + "'", "1\n"))
         << serve.log();

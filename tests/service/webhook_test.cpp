@@ -129,9 +129,8 @@ TEST_F(Intake, ABurstLeavesTheRunningJobAndTheNewest) {
     std::vector<versioning::JobRecord> interrupted;
     ASSERT_TRUE(*store->claim_job("svc", at, 60000, interrupted));  // c0 runs
     for (int i = 1; i <= 5; ++i)
-        ASSERT_TRUE(service::take_delivery(push("d-" + std::to_string(i), "dev",
-                                                "c" + std::to_string(i)),
-                                           triggers, *store));
+        ASSERT_TRUE(service::take_delivery(
+            push("d-" + std::to_string(i), "dev", "c" + std::to_string(i)), triggers, *store));
     int open = 0;
     const auto jobs = store->jobs("test", 10);  // (a temporary would die before the loop)
     ASSERT_TRUE(jobs);

@@ -28,7 +28,8 @@ common::Result<std::optional<deploy::StackInfo>> FakeCloudFormation::describe_st
     return std::optional<deploy::StackInfo>{it->second.info};
 }
 
-common::Result<std::string> FakeCloudFormation::create_change_set(const deploy::ChangeSetRequest& r) {
+common::Result<std::string> FakeCloudFormation::create_change_set(
+    const deploy::ChangeSetRequest& r) {
     calls.push_back("CreateChangeSet");
     const std::string id = "arn:cs:" + r.name;
     change_sets[id] = {r, "AVAILABLE"};
@@ -78,13 +79,15 @@ common::Result<void> FakeCloudFormation::execute_change_set(const std::string& s
     return {};
 }
 
-common::Result<void> FakeCloudFormation::delete_change_set(const std::string&, const std::string& id) {
+common::Result<void> FakeCloudFormation::delete_change_set(const std::string&,
+                                                           const std::string& id) {
     calls.push_back("DeleteChangeSet");
     change_sets.erase(id);
     return {};
 }
 
-common::Result<void> FakeCloudFormation::delete_stack(const std::string& stack, const std::string&) {
+common::Result<void> FakeCloudFormation::delete_stack(const std::string& stack,
+                                                      const std::string&) {
     calls.push_back("DeleteStack");
     stacks.erase(stack);
     return {};
@@ -118,7 +121,8 @@ common::Result<void> FakeRunner::start(std::size_t job, const components::Comman
 }
 
 common::Result<components::Waited> FakeRunner::wait_one(components::Deadline) {
-    if (std::exchange(interrupt, false)) return components::Waited{components::WaitKind::interrupted, {}};
+    if (std::exchange(interrupt, false))
+        return components::Waited{components::WaitKind::interrupted, {}};
     if (m_queue.empty()) return components::Waited{components::WaitKind::deadline, {}};
     auto [job, component] = m_queue.front();
     m_queue.erase(m_queue.begin());

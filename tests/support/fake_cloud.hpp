@@ -29,20 +29,22 @@ class FakeCloudFormation final : public deploy::CloudFormationApi {
 
     std::map<std::string, Stack> stacks;
     std::map<std::string, ChangeSet> change_sets;  // by id
-    bool fail_next_update = false;   // the next execution rolls back
+    bool fail_next_update = false;                 // the next execution rolls back
     int event_failures = 0;          // this many DescribeStackEvents calls fail (transient)
     std::vector<std::string> calls;  // every call, by action name
 
-    common::Result<std::optional<deploy::StackInfo>> describe_stack(const std::string& stack) override;
+    common::Result<std::optional<deploy::StackInfo>> describe_stack(
+        const std::string& stack) override;
     common::Result<std::string> create_change_set(const deploy::ChangeSetRequest& r) override;
     common::Result<deploy::ChangeSetInfo> describe_change_set(const std::string& stack,
                                                               const std::string& id) override;
     common::Result<void> execute_change_set(const std::string& stack, const std::string& id,
                                             const std::string& token) override;
-    common::Result<void> delete_change_set(const std::string& stack, const std::string& id) override;
+    common::Result<void> delete_change_set(const std::string& stack,
+                                           const std::string& id) override;
     common::Result<void> delete_stack(const std::string& stack, const std::string& token) override;
-    common::Result<std::vector<deploy::StackEvent>> stack_events(const std::string& stack,
-                                                                 const std::string& stop_at) override;
+    common::Result<std::vector<deploy::StackEvent>> stack_events(
+        const std::string& stack, const std::string& stop_at) override;
 
   private:
     int m_next_id = 0;

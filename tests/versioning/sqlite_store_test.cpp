@@ -188,7 +188,8 @@ TEST(SqliteStore, ErrorsNameTheStoreFile) {
     sqlite3_open(good.c_str(), &db);
     sqlite3_exec(db, "DROP TABLE build_counters", nullptr, nullptr, nullptr);
     sqlite3_close(db);
-    auto reserved = (*store)->reserve_build({"api", "c", "h", "r", 1, ""}, [](auto) { return "i"; });
+    auto reserved =
+        (*store)->reserve_build({"api", "c", "h", "r", 1, ""}, [](auto) { return "i"; });
     ASSERT_FALSE(reserved);
     EXPECT_NE(reserved.error().message.find(good), std::string::npos) << reserved.error().message;
 }
