@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ccache
   libgit2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libtbb-dev
   rapidjson-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev
-  libpugixml-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libpugixml-dev libcpp-httplib-dev libbrotli-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pip python3-yaml openssl curl dpkg-dev
 )
 # For the tests only: the package test's Debian 12 root (debootstrap), the shells whose

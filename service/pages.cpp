@@ -4,6 +4,7 @@
 #include "service/pages.hpp"
 
 #include <regex>
+#include <string_view>
 
 #include "web/assets.hpp"
 
@@ -14,6 +15,28 @@ bool is_page_route(const std::string& path) {
         R"(^/(|components/[^/]+|runs/[^/]+|deployments/\d+/compare/\d+|queue)$)");
     return std::regex_match(path, routes);
 }
+
+namespace {
+
+// If-None-Match as a browser sends it back: the ETag it was given, which for an encoded body
+// names the encoding ("<hash>-br"; server.cpp), possibly weak (W/), possibly one of a list.
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+    const std::string_view hash = etag.substr(0, etag.size() - (etag.ends_with('"') ? 1 : 0));
+    while (!if_none_match.empty()) {
+        const auto comma = if_none_match.find(',');
+        std::string_view tag = if_none_match.substr(0, comma);
+        if_none_match = comma == std::string_view::npos ? "" : if_none_match.substr(comma + 1);
+        while (tag.starts_with(' ')) tag.remove_prefix(1);
+        while (tag.ends_with(' ')) tag.remove_suffix(1);
+        if (tag.starts_with("W/")) tag.remove_prefix(2);
+        if (tag == "*" || tag == etag) return true;
+        for (std::string_view suffix : {"-br\"", "-gzip\""})
+            if (tag.starts_with(hash) && tag.substr(hash.size()) == suffix) return true;
+    }
+    return false;
+}
+
+}  // namespace
 
 Response page(const std::string& path, const std::string& if_none_match) {
     const web::Asset* asset = nullptr;
@@ -34,7 +57,7 @@ Response page(const std::string& path, const std::string& if_none_match) {
                              "base-uri 'none'; frame-ancestors 'none'");
         headers.emplace_back("Referrer-Policy", "no-referrer");
     }
-    if (!if_none_match.empty() && if_none_match == asset->etag)
+    if (etag_matches(if_none_match, asset->etag))
         return {304, std::string(asset->content_type), "", std::move(headers)};
     return {200, std::string(asset->content_type), std::string(asset->body), std::move(headers)};
 }

@@ -18,6 +18,7 @@
 #include "pipeline/host.hpp"
 #include "pipeline/project.hpp"
 #include "service/api.hpp"
+#include "service/encoding.hpp"
 #include "service/intake.hpp"
 #include "service/metrics.hpp"
 #include "service/pages.hpp"
@@ -31,6 +32,7 @@ using common::ErrorCode;
 namespace fs = std::filesystem;
 
 constexpr std::size_t k_max_body = 25u * 1024 * 1024;  // GitHub's cap on webhook payloads
+constexpr std::size_t k_compress_from = 1024;            // smaller answers go as they are
 
 // Store connections shared by the HTTP threads: a request borrows one and gives it back, so
 // connections are opened once, not by every new thread (concurrent opens queue on SQLite's
@@ -119,10 +121,30 @@ class Service {
     StorePool m_stores;
 };
 
-void reply(httplib::Response& res, const Response& r) {
+// The answer, compressed here for the client (encoding.hpp says why not by httplib). A body
+// of known length from a content provider is sent by httplib as it is; an encoded body's
+// ETag names its encoding (pages.cpp accepts it back in If-None-Match).
+void reply(const httplib::Request& req, httplib::Response& res, const Response& r) {
     res.status = r.status;
-    for (const auto& [k, v] : r.headers) res.set_header(k, v);
-    res.set_content(r.body, r.content_type);
+    const Encoding e = r.body.size() >= k_compress_from && compressible(r.content_type)
+                           ? choose_encoding(req.get_header_value("Accept-Encoding"))
+                           : Encoding::identity;
+    auto body = std::make_shared<std::string>(e == Encoding::identity ? "" : encode(r.body, e));
+    const bool encoded = !body->empty();
+    if (!encoded) *body = r.body;
+    for (const auto& [k, v] : r.headers) {
+        if (encoded && k == "ETag" && v.ends_with('"'))
+            res.set_header(k, fmt::format("{}-{}\"", v.substr(0, v.size() - 1), encoding_name(e)));
+        else
+            res.set_header(k, v);
+    }
+    if (compressible(r.content_type)) res.set_header("Vary", "Accept-Encoding");
+    if (encoded) res.set_header("Content-Encoding", std::string(encoding_name(e)));
+    if (body->empty()) return res.set_content("", r.content_type);
+    res.set_content_provider(body->size(), r.content_type,
+                             [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                                 return sink.write(body->data() + offset, length);
+                             });
 }
 
 common::Result<void> Service::open() {
@@ -205,7 +227,7 @@ bool Service::authorized(const httplib::Request& req, httplib::Response& res) co
     if (m_token.empty()) return true;
     const std::string given = req.get_header_value("Authorization");
     if (aws::equal_in_constant_time(given, "Bearer " + m_token)) return true;
-    reply(res,
+    reply(req, res,
           error_response(401, "unauthorized", "a bearer token is required (--api-token-file)"));
     res.set_header("WWW-Authenticate", "Bearer");
     return false;
@@ -215,11 +237,11 @@ void Service::api(const httplib::Request& req, httplib::Response& res,
                   const std::function<Response(ApiContext&)>& answer) {
     if (!authorized(req, res)) return;
     auto s = store();
-    if (!s) return reply(res, error_response(500, "internal", s.error().message));
+    if (!s) return reply(req, res, error_response(500, "internal", s.error().message));
     auto m = manifest();
     auto repo = diff::Repository::open(m_root);
     ApiContext c{**s, *m, repo ? &*repo : nullptr, m_config.version};
-    reply(res, answer(c));
+    reply(req, res, answer(c));
 }
 
 common::Result<IntakeResult> Service::take(const Delivery& d) {
@@ -260,13 +282,13 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
     res.set_header("Connection", "close");
     if (!m_secrets)
         return reply(
-            res, error_response(404, "not_found", "webhooks are off: no --webhook-secret-file"));
-    if (m_stopping) return reply(res, error_response(503, "shutting_down", "slipway is stopping"));
+            req, res, error_response(404, "not_found", "webhooks are off: no --webhook-secret-file"));
+    if (m_stopping) return reply(req, res, error_response(503, "shutting_down", "slipway is stopping"));
     if (m_in_flight.load() > m_config.max_in_flight)
-        return reply(res, error_response(503, "queue_full", "too many deliveries at once"));
+        return reply(req, res, error_response(503, "queue_full", "too many deliveries at once"));
     const auto length = req.get_header_value("Content-Length");
     if (!length.empty() && std::strtoull(length.c_str(), nullptr, 10) > k_max_body)
-        return reply(res, error_response(413, "too_large", "the body is over 25 MB"));
+        return reply(req, res, error_response(413, "too_large", "the body is over 25 MB"));
     std::string body;
     bool too_large = false;
     reader([&](const char* data, std::size_t n) {
@@ -274,23 +296,23 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
         body.append(data, n);
         return true;
     });
-    if (too_large) return reply(res, error_response(413, "too_large", "the body is over 25 MB"));
+    if (too_large) return reply(req, res, error_response(413, "too_large", "the body is over 25 MB"));
     if (!signature_valid(*m_secrets, req.get_header_value("X-Hub-Signature-256"), body))
-        return reply(res, error_response(401, "bad_signature",
+        return reply(req, res, error_response(401, "bad_signature",
                                          "X-Hub-Signature-256 is missing or does not match"));
     Delivery d{"github", req.get_header_value("X-GitHub-Delivery"),
                req.get_header_value("X-GitHub-Event"), std::nullopt, pipeline::now_millis()};
     if (d.id.empty())
-        return reply(res, error_response(400, "bad_request", "no X-GitHub-Delivery header"));
+        return reply(req, res, error_response(400, "bad_request", "no X-GitHub-Delivery header"));
     if (d.event == "push") {
         auto push = parse_github_push(body);
-        if (!push) return reply(res, error_response(400, "bad_request", push.error().message));
+        if (!push) return reply(req, res, error_response(400, "bad_request", push.error().message));
         d.push = std::move(*push);
     }
     auto out = take(d);
-    if (!out) return reply(res, error_response(500, "internal", out.error().message));
+    if (!out) return reply(req, res, error_response(500, "internal", out.error().message));
     spdlog::info("serve: github delivery {} ({}): {} {}", d.id, d.event, out->result, out->reason);
-    reply(res, intake_response(*out));
+    reply(req, res, intake_response(*out));
 }
 
 PageRequest page_of(const httplib::Request& req) {
@@ -314,13 +336,13 @@ void Service::routes(httplib::Server& server) {
             api(req, res, [&](ApiContext& c) { return f(c, req); });
         });
     };
-    server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    server.Get("/healthz", [this](const httplib::Request& req, httplib::Response& res) {
         common::JsonOut j;
         j.begin_object().field("status", m_stopping ? "shutting_down" : "ok");
         j.field("version", m_config.version).end_object();
-        reply(res, {m_stopping ? 503 : 200, "application/json", j.str(), {}});
+        reply(req, res, {m_stopping ? 503 : 200, "application/json", j.str(), {}});
     });
-    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    server.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
         std::map<std::string, int> depth;
         if (auto s = store()) {
             for (const auto& [branch, envs] : triggers()) {
@@ -334,7 +356,7 @@ void Service::routes(httplib::Server& server) {
                 }
             }
         }
-        res.set_content(m_metrics.text(depth), "text/plain; version=0.0.4");
+        reply(req, res, {200, "text/plain; version=0.0.4", m_metrics.text(depth), {}});
     });
     server.Post("/hooks/github",
                 [this](const httplib::Request& req, httplib::Response& res,
@@ -375,11 +397,11 @@ void Service::routes(httplib::Server& server) {
     });
     server.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
         // The page holds no data (it asks the API, which wants the token): always public.
-        reply(res, page(req.path, req.get_header_value("If-None-Match")));
+        reply(req, res, page(req.path, req.get_header_value("If-None-Match")));
     });
     // Anything else that is not a GET (or a POST of a webhook) is not allowed.
-    const auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
-        reply(res, error_response(405, "method_not_allowed", "only GET (and webhooks' POST)"));
+    const auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
+        reply(req, res, error_response(405, "method_not_allowed", "only GET (and webhooks' POST)"));
     };
     server.Put(R"(/.*)", not_allowed);
     server.Delete(R"(/.*)", not_allowed);

@@ -10,6 +10,33 @@
 namespace serve_test {
 namespace {
 
+// What a browser asks for (br), gzip, and nothing: the same answer each time (httplib's client
+// decodes it), encoded as asked; a page asset's encoded ETag revalidates to 304.
+void expect_answers_compressed_as_asked(const std::string& url) {
+    httplib::Client c(url);
+    std::string plain;
+    for (const char* accept : {"", "gzip, deflate", "gzip, deflate, br, zstd"}) {
+        auto r = c.Get("/api/components", {{"Accept-Encoding", accept}});
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 200);
+        const std::string want = std::string(accept).empty() ? ""
+                                 : std::string(accept).find("br") != std::string::npos ? "br"
+                                                                                        : "gzip";
+        EXPECT_EQ(r->get_header_value("Content-Encoding"), want) << accept;
+        EXPECT_EQ(r->get_header_value("Vary"), "Accept-Encoding");
+        if (plain.empty()) plain = r->body;
+        EXPECT_EQ(r->body, plain) << accept;
+    }
+    EXPECT_NE(plain.find("\"components\""), std::string::npos) << plain;
+    auto asset = c.Get("/assets/app.js", {{"Accept-Encoding", "br"}});
+    ASSERT_TRUE(asset);
+    const std::string etag = asset->get_header_value("ETag");
+    EXPECT_TRUE(etag.ends_with("-br\"")) << etag;
+    auto again = c.Get("/assets/app.js", {{"Accept-Encoding", "br"}, {"If-None-Match", etag}});
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 304);
+}
+
 TEST_F(Serve, AMergeToDevIsFetchedRunAndDeployedToTest) {
     ServeProcess serve;
     ASSERT_TRUE(serve.start(env, serve_args())) << serve.log();
@@ -42,6 +69,7 @@ TEST_F(Serve, AMergeToDevIsFetchedRunAndDeployedToTest) {
     ASSERT_EQ(runs["runs"].Size(), 1u);
     EXPECT_EQ(std::string(runs["runs"][0]["head"].GetString()), head);
     EXPECT_EQ(std::string(runs["runs"][0]["status"].GetString()), "succeeded");
+    expect_answers_compressed_as_asked(serve.url);
     EXPECT_EQ(serve.terminate(std::chrono::seconds(30)), 0) << serve.log();
     EXPECT_EQ(serve.log().find(k_webhook_secret), std::string::npos);
     EXPECT_EQ(serve.log().find(k_secret), std::string::npos);
