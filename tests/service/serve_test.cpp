@@ -242,6 +242,52 @@ TEST_F(Serve, AReplicaKilledMidRunIsTakenOverAfterItsClaimExpires) {
     EXPECT_EQ(sql("SELECT status FROM runs ORDER BY started_at", db), "interrupted\nsucceeded\n");
 }
 
+// The team set-up of issue 16: two replicas on one DynamoDB table (moto). Replica A holds a
+// run (its build waits on the gate) and is killed; B, started on the same table, takes the
+// job over once A's claim expires and runs it, and then a push delivered to B runs too. The
+// aws CLI reads the job items and the stack.
+TEST_F(Serve, TwoReplicasOnADynamoDbTableTakeOverFromAKilledOne) {
+    const std::string store = "dynamodb://serve-team?region=us-east-1";
+    auto init = support::run(env + shell_quote(support::slipway_binary()) + " store init --store '" +
+                             store + "' --repo " + shell_quote(clone));
+    ASSERT_EQ(init.status, 0) << init.err;
+    std::ofstream(gate) << "held\n";
+    const std::string args = serve_args("--store '" + store + "' --claim-ttl 2");
+    ServeProcess a;
+    ASSERT_TRUE(a.start(env, args)) << a.log();
+    const std::string first = push_change("api", "v2");
+    const auto job = job_of(deliver(a.url, "d-1", "push", push_body("refs/heads/dev", first)));
+    ASSERT_GT(job, 0);
+    ASSERT_TRUE(wait_running(a.url, job)) << a.log();
+    ServeProcess b;
+    ASSERT_TRUE(b.start(env, args)) << b.log();
+    a.kill9();
+    std::filesystem::remove(gate);
+    EXPECT_EQ(wait_for_job(b.url, job), "succeeded") << b.log();
+    EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(first.substr(0, 12)),
+              std::string::npos);
+
+    const std::string second = push_change("web", "v2");
+    const auto next = job_of(deliver(b.url, "d-2", "push", push_body("refs/heads/dev", second)));
+    EXPECT_EQ(wait_for_job(b.url, next), "succeeded") << b.log();
+    EXPECT_NE(stack_parameter("shop-test", "WebImage").find(second.substr(0, 12)),
+              std::string::npos);
+
+    // The table itself: job 1 ran twice (A's interrupted attempt, B's), job 2 once.
+    auto jobs = aws("dynamodb query --table-name serve-team --key-condition-expression 'pk = :p' "
+                    "--expression-attribute-values '{\":p\":{\"S\":\"JOBS\"}}' "
+                    "--query 'Items[].[id.N, attempts.N, status.S]' --output text");
+    ASSERT_EQ(jobs.status, 0) << jobs.err;
+    EXPECT_EQ(jobs.out, std::to_string(job) + "\t2\tsucceeded\n" + std::to_string(next) +
+                            "\t1\tsucceeded\n");
+    auto runs = get_json(b.url, "/api/runs?env=test");
+    ASSERT_TRUE(runs.HasMember("runs"));
+    std::string statuses;
+    for (const auto& r : runs["runs"].GetArray()) statuses += std::string(r["status"].GetString()) + " ";
+    EXPECT_EQ(statuses, "succeeded succeeded interrupted ");
+    EXPECT_EQ(b.terminate(std::chrono::seconds(30)), 0) << b.log();
+}
+
 TEST_F(Serve, ABurstOfPushesRunsAtMostTwiceAndDeploysTheNewest) {
     std::ofstream(gate) << "held\n";
     ServeProcess serve;
