@@ -156,7 +156,8 @@ def measure(repo, loads):
 def summary(name, loads):
     med = lambda key: statistics.median(x[key] for x in loads)  # noqa: E731
     api = statistics.median(max(x["api"].values()) for x in loads)
-    return [name, f"{loads[0]['cells']:,}", f"{med('rendered'):.0f} ms", f"{med('painted'):.0f} ms",
+    return [name, f"{loads[0]['cells']:,}", f"{med('scripts'):.0f} ms", f"{med('data'):.0f} ms",
+            f"{med('rendered'):.0f} ms", f"{med('painted'):.0f} ms",
             f"{api:.0f} ms", f"{loads[0]['bytes'] / 1024:.0f} KiB"], med("rendered")
 
 
@@ -173,7 +174,8 @@ def main():
     for name, repo in [(f"{args.builds:,} builds", large), (f"{args.components * 5:,} builds", small)]:
         row, rendered[name] = summary(name, measure(repo, args.loads))
         rows.append(row)
-    print(benchlib.table(rows, ["store", "cells", "matrix rendered (median)", "painted", "slowest /api/ call",
+    print(benchlib.table(rows, ["store", "cells", "modules run", "API answered", "matrix rendered (median)",
+                                "painted", "slowest /api/ call",
                           "bytes fetched"]))
     big, little = rendered.values()
     print(f"\nrendered, large store / small store: {big / little:.2f}x")

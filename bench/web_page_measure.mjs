@@ -1,5 +1,6 @@
 // Loads the web page's home (the matrix) `loads` times in headless Chromium and prints, as
-// JSON, for each load: the time from navigation start to the matrix in the DOM
+// JSON, for each load: the time from navigation start to the modules run (DOMContentLoaded),
+// to the four API answers in hand (`slipway:matrix-data`), to the matrix in the DOM
 // (`slipway:matrix-rendered`, a performance mark the page sets) and to the next frame after it
 // (`slipway:matrix-painted`), the time of each /api/ request, and the number of cells.
 //   node bench/web_page_measure.mjs URL LOADS
@@ -15,6 +16,8 @@ try {
     await page.waitForFunction(() => performance.getEntriesByName('slipway:matrix-painted').length > 0,
       null, { timeout: 60000 });
     results.push(await page.evaluate(() => ({
+      scripts: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+      data: performance.getEntriesByName('slipway:matrix-data')[0].startTime,
       rendered: performance.getEntriesByName('slipway:matrix-rendered')[0].startTime,
       painted: performance.getEntriesByName('slipway:matrix-painted')[0].startTime,
       api: Object.fromEntries(performance.getEntriesByType('resource')
