@@ -114,12 +114,8 @@ common::Result<std::string> Repository::resolve_commit(const std::string& ref) c
         return fail(ErrorCode::input, "ref '" + ref + "' is ambiguous: give more characters");
     }
     if (rc != 0) {
-        std::string message = "unknown ref '" + ref + "'";
-        auto names = ref_names();
-        if (auto hint = common::closest_match(ref, names); !hint.empty()) {
-            message += " (did you mean '" + hint + "'?)";
-        }
-        return fail(ErrorCode::input, message);
+        return fail(ErrorCode::input,
+                    "unknown ref '" + ref + "'" + common::did_you_mean(ref, ref_names()));
     }
     git_object* peeled_raw = nullptr;
     if (git_object_peel(&peeled_raw, object.get(), GIT_OBJECT_COMMIT) != 0) {

@@ -9,9 +9,17 @@
 #   5. promote test to prod: the same images, nothing rebuilt;
 #   6. the history of one component and the status of all;
 #   7. `slipway serve`: a push to dev and a signed GitHub webhook run the pipeline; the JSON
-#      API then answers what is deployed.
-# moto is stopped when the demo ends, also when it fails.
+#      API then answers what is deployed, and the web page's URL is printed.
+# moto and the service are stopped when the demo ends, also when it fails; with
+# --keep-serving they stay up (the web page can be opened) until Ctrl-C.
+#   bash scripts/demo.sh [--keep-serving]
 set -euo pipefail
+keep_serving=false
+case "${1:-}" in
+  --keep-serving) keep_serving=true ;;
+  "") ;;
+  *) echo "demo: unknown option '$1' (usage: scripts/demo.sh [--keep-serving])" >&2; exit 2 ;;
+esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 bash "$root/scripts/setup.sh"
 bash "$root/scripts/build.sh" >/dev/null
@@ -148,9 +156,16 @@ for e in json.load(sys.stdin)["environments"]:
     for i in d.get("images", []):
         print("   ", i["component"].ljust(22), ("#" + str(i["build_number"])).ljust(4),
               "new " if i["changed"] else "kept", i["image_uri"])'
-kill -TERM "$serve_pid"
-wait "$serve_pid"
-serve_pid=""
 [ "$status" = succeeded ] || { cat "$work/serve.log" >&2; exit 1; }
+printf '\nThe web page: %s/ (what is deployed where, each component'"'"'s history, the runs and their logs)\n' "$url"
+if $keep_serving; then
+  printf 'slipway serve and moto_server keep running (--keep-serving); Ctrl-C stops both.\n'
+  trap 'exit 0' INT TERM
+  wait "$serve_pid" || true
+else
+  kill -TERM "$serve_pid"
+  wait "$serve_pid"
+fi
+serve_pid=""
 
 printf '\nDemo done in %ss: moto_server on 127.0.0.1:%s stops now.\n' "$((SECONDS - started))" "$port"

@@ -88,7 +88,7 @@ function envCard(view, env, byName) {
       : null,
     env.promote_from
       ? h('p', { class: diff ? 'differs-note' : 'muted' },
-        diff ? `${diff} component${diff === 1 ? '' : 's'} differ from ${env.promote_from}` : `Same as ${env.promote_from}`,
+        diff ? `${diff} component${diff === 1 ? ' differs' : 's differ'} from ${env.promote_from}` : `Same as ${env.promote_from}`,
         preview ? [' · ', preview] : null)
       : null);
 }
