@@ -369,9 +369,10 @@ Response api_compare(ApiContext& c, std::int64_t a, std::int64_t b) {
     j.begin_object();
     bool truncated = false;
     std::vector<diff::CommitInfo> commits;
-    if (c.repo && (*from)->commit != (*to)->commit) {
+    const diff::Repository* repo = c.repo ? c.repo() : nullptr;
+    if (repo && (*from)->commit != (*to)->commit) {
         auto walked =
-            diff::commits_between(*c.repo, (*from)->commit, (*to)->commit, 200, truncated);
+            diff::commits_between(*repo, (*from)->commit, (*to)->commit, 200, truncated);
         if (walked) commits = std::move(*walked);
     }
     j.key("commits").begin_array();

@@ -3,6 +3,7 @@
 // an answer: status, content type, body. No HTTP here: the server (server.hpp) routes to
 // these, and tests call them directly too.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,7 +27,8 @@ Response error_response(int status, const std::string& code, const std::string& 
 struct ApiContext {
     versioning::VersionStore& store;
     const components::Manifest& manifest;
-    const diff::Repository* repo;  // for commits between deployments; may be null
+    // The repository, opened on first use (only comparisons need it); null without one.
+    std::function<const diff::Repository*()> repo;
     std::string version;
 };
 

@@ -239,8 +239,12 @@ void Service::api(const httplib::Request& req, httplib::Response& res,
     auto s = store();
     if (!s) return reply(req, res, error_response(500, "internal", s.error().message));
     auto m = manifest();
-    auto repo = diff::Repository::open(m_root);
-    ApiContext c{**s, *m, repo ? &*repo : nullptr, m_config.version};
+    std::optional<common::Result<diff::Repository>> repo;
+    const auto open_repo = [&]() -> const diff::Repository* {
+        if (!repo) repo = diff::Repository::open(m_root);
+        return *repo ? &**repo : nullptr;
+    };
+    ApiContext c{**s, *m, open_repo, m_config.version};
     reply(req, res, answer(c));
 }
 
