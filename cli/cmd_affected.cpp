@@ -1,12 +1,7 @@
 // `slipway affected` (which components a change touches, and why) and `slipway graph`.
-#include <spdlog/spdlog.h>
-
-#include <future>
-
 #include "cli/command.hpp"
 #include "common/path_text.hpp"
-#include "components/affected.hpp"
-#include "diff/tree_diff.hpp"
+#include "pipeline/affected.hpp"
 #include "pipeline/documents.hpp"
 #include "pipeline/project.hpp"
 
@@ -14,26 +9,9 @@ namespace cli {
 namespace {
 
 struct AffectedOptions {
-    std::string repo = ".";
-    std::string manifest;
-    std::string changed_files;
-    diff::DiffRequest request;
+    pipeline::AffectedRequest request;
     bool json = false;
     bool explain = false;
-};
-
-// Logs how long each phase took, at debug level (`slipway -v`).
-class PhaseTimer {
-  public:
-    void done(const char* phase) {
-        auto now = std::chrono::steady_clock::now();
-        spdlog::debug("{}: {:.1f} ms", phase,
-                      std::chrono::duration<double, std::milli>(now - m_last).count());
-        m_last = now;
-    }
-
-  private:
-    std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
 };
 
 std::string explain_text(const components::Selection& s) {
@@ -63,16 +41,6 @@ std::string explain_text(const components::Selection& s) {
     return out;
 }
 
-// The manifest compiled for selection (its graph and patterns).
-common::Result<components::Selector> load_selector(const diff::Repository* repo,
-                                                   const AffectedOptions& o) {
-    auto manifest = pipeline::load_project_manifest(repo, o.manifest, o.request.head);
-    if (!manifest) return std::unexpected(manifest.error());
-    auto graph = components::build_graph(*manifest);
-    if (!graph) return std::unexpected(graph.error());
-    return components::Selector(*manifest, *graph);
-}
-
 std::string render(const AffectedOptions& o, const components::Selection& selection,
                    const std::optional<diff::ChangeSet>& changes) {
     if (o.json) return pipeline::selection_json(selection, changes ? &*changes : nullptr);
@@ -83,35 +51,9 @@ std::string render(const AffectedOptions& o, const components::Selection& select
 }
 
 common::Result<int> run_affected(const AffectedOptions& o) {
-    const bool from_git = o.changed_files.empty();
-    if (from_git && o.request.base.empty()) {
-        return common::fail(common::ErrorCode::usage,
-                            "affected: give --base REF or --changed-files FILE");
-    }
-    PhaseTimer timer;
-    std::optional<diff::Repository> repo;
-    if (auto opened = diff::Repository::open(o.repo)) {
-        repo = std::move(*opened);
-    } else if (from_git || o.manifest.empty()) {
-        return std::unexpected(opened.error());
-    }
-    const diff::Repository* r = repo ? &*repo : nullptr;
-    // The manifest (YAML parsing) and the diff (object reading) are independent: load the
-    // manifest on a second thread while this one diffs, unless the manifest itself must be
-    // read from the repository, whose handle is not shared between threads.
-    const bool overlap = !pipeline::manifest_comes_from_git(r, o.manifest, o.request.head);
-    std::future<common::Result<components::Selector>> pending;
-    if (overlap) pending = std::async(std::launch::async, [&] { return load_selector(r, o); });
-    std::optional<diff::ChangeSet> changes;
-    auto paths = pipeline::changed_paths(r, o.request, o.changed_files, changes);
-    timer.done("collecting changed paths");
-    auto selector = overlap ? pending.get() : load_selector(r, o);
-    if (!selector) return std::unexpected(selector.error());
-    if (!paths) return std::unexpected(paths.error());
-    timer.done("loading the manifest (after the diff)");
-    auto selection = selector->select(*paths);
-    timer.done("selecting components");
-    write_out(render(o, selection, changes));
+    auto out = pipeline::select_affected(o.request);
+    if (!out) return std::unexpected(out.error());
+    write_out(render(o, out->selection, out->changes));
     return 0;
 }
 
@@ -139,13 +81,13 @@ common::Result<int> run_graph(const GraphOptions& o) {
 
 Handler setup_affected(CLI::App& sub) {
     auto o = std::make_shared<AffectedOptions>();
-    add_project_options(sub, o->repo, &o->manifest);
-    sub.add_option("--base", o->request.base, "base ref")->type_name("REF");
-    sub.add_option("--head", o->request.head, "head ref (default HEAD)")->type_name("REF");
-    sub.add_flag("--two-dot", o->request.two_dot, "compare BASE and HEAD directly");
-    sub.add_flag("--include-uncommitted", o->request.include_uncommitted,
+    add_project_options(sub, o->request.repo, &o->request.manifest);
+    sub.add_option("--base", o->request.diff.base, "base ref")->type_name("REF");
+    sub.add_option("--head", o->request.diff.head, "head ref (default HEAD)")->type_name("REF");
+    sub.add_flag("--two-dot", o->request.diff.two_dot, "compare BASE and HEAD directly");
+    sub.add_flag("--include-uncommitted", o->request.diff.include_uncommitted,
                  "count staged, unstaged and untracked work-tree changes too");
-    sub.add_option("--changed-files", o->changed_files,
+    sub.add_option("--changed-files", o->request.changed_files,
                    "take changed paths from FILE (- for stdin), one per line, instead of git")
         ->excludes("--base")
         ->type_name("FILE");

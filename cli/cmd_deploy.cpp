@@ -3,15 +3,12 @@
 // outcome of pending deployments read from their stacks. Options in, the pipeline called,
 // the outcome printed (and told to the CI system); with --json (or --json-report -) stdout
 // holds only the report and the text goes to stderr.
-#include <fmt/format.h>
-
 #include <iostream>
 
 #include "cli/command.hpp"
 #include "cli/observer.hpp"
 #include "cli/run_report.hpp"
 #include "pipeline/environment.hpp"
-#include "pipeline/host.hpp"
 #include "pipeline/summary.hpp"
 
 namespace cli {
@@ -25,24 +22,10 @@ struct DeployOptions {
     std::string json_report;
 };
 
-// Opens the project and its store, and wires the real world to them.
-struct Opened {
-    pipeline::Project project;
-    std::unique_ptr<versioning::VersionStore> store;
-};
-
-common::Result<Opened> open(const pipeline::ProjectRequest& r) {
-    auto project = pipeline::open_project(r);
-    if (!project) return std::unexpected(project.error());
-    auto store = pipeline::open_store_at(project->store_url, project->root, false);
-    if (!store) return std::unexpected(store.error());
-    return Opened{std::move(*project), std::move(*store)};
-}
-
 common::Result<int> run_deploy(DeployOptions o, const std::string& kind) {
     o.request.kind = kind;
     o.request.trigger = pipeline::current_trigger();
-    auto opened = open(o.project);
+    auto opened = pipeline::open_project_with_store(o.project);
     if (!opened) return std::unexpected(opened.error());
     auto services =
         pipeline::system_services(*opened->store, opened->project.store_url, opened->project.root);
@@ -65,29 +48,16 @@ struct ReconcileOptions {
     bool wait = false;
 };
 
-// Each environment (or the one given) held while its pending deployments are judged.
 common::Result<int> run_reconcile(const ReconcileOptions& o) {
-    auto opened = open(o.project);
+    auto opened = pipeline::open_project_with_store(o.project);
     if (!opened) return std::unexpected(opened.error());
     auto& p = opened->project;
-    if (!o.env.empty()) {
-        if (auto known = p.environment(o.env); !known) return std::unexpected(known.error());
-    }
     auto services = pipeline::system_services(*opened->store, p.store_url, p.root);
-    const std::string run_id = pipeline::new_run_id(services.clock.now());
-    auto note = [](const std::string& line) { std::cerr << "slipway: note: " << line << "\n"; };
-    for (const auto& env : p.manifest.environments) {
-        if (!o.env.empty() && env.name != o.env) continue;
-        auto lease = pipeline::take_lease(env, run_id, o.wait, services, note);
-        if (!lease) return std::unexpected(lease.error());
-        std::size_t lines = 0;
-        auto done = pipeline::reconcile(env, o.wait, services, [&lines](const std::string& line) {
-            std::cout << line << "\n";
-            ++lines;
-        });
-        if (!done) return std::unexpected(done.error());
-        if (lines == 0) std::cout << env.name << ": nothing pending\n";
-    }
+    auto done = pipeline::reconcile_environments(
+        p, o.env, o.wait, services,
+        [](const std::string& line) { std::cerr << "slipway: note: " << line << "\n"; },
+        [](const std::string& line) { std::cout << line << "\n"; });
+    if (!done) return std::unexpected(done.error());
     return 0;
 }
 

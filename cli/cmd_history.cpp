@@ -6,8 +6,8 @@
 #include "cli/command.hpp"
 #include "common/path_text.hpp"
 #include "pipeline/documents.hpp"
+#include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
-#include "pipeline/project.hpp"
 
 namespace cli {
 namespace {
@@ -21,30 +21,6 @@ struct QueryOptions {
     std::size_t limit = 20;
     bool json = false;
 };
-
-// The repository (if any), its manifest (if it loads) and the store (nullptr: none yet).
-struct Context {
-    std::optional<diff::Repository> repo;
-    std::optional<components::Manifest> manifest;
-    std::unique_ptr<versioning::VersionStore> store;
-};
-
-common::Result<Context> open_context(const QueryOptions& o) {
-    Context c;
-    if (auto repo = diff::Repository::open(o.project.repo)) c.repo = std::move(*repo);
-    if (c.repo || !o.project.manifest.empty()) {
-        auto manifest = pipeline::load_project_manifest(c.repo ? &*c.repo : nullptr,
-                                                        o.project.manifest, "HEAD");
-        if (!manifest && !o.project.manifest.empty()) return std::unexpected(manifest.error());
-        if (manifest) c.manifest = std::move(*manifest);
-    }
-    const std::string root = c.repo ? c.repo->root().string() : ".";
-    auto store = pipeline::open_store_at(
-        pipeline::store_url(o.project.store, c.manifest ? &*c.manifest : nullptr), root, true);
-    if (!store) return std::unexpected(store.error());
-    c.store = std::move(*store);
-    return c;
-}
 
 std::string history_text(const pipeline::ComponentHistory& h) {
     std::string out = h.component + "\nbuilds:\n";
@@ -69,10 +45,10 @@ std::string history_text(const pipeline::ComponentHistory& h) {
 }
 
 common::Result<int> run_history(const QueryOptions& o) {
-    auto c = open_context(o);
+    auto c = pipeline::open_for_query(o.project);
     if (!c) return std::unexpected(c.error());
-    auto h = pipeline::component_history(c->manifest ? &*c->manifest : nullptr, c->store.get(),
-                                         o.subject, o.env, o.limit);
+    auto h = pipeline::component_history(c->manifest_or_null(), c->store.get(), o.subject, o.env,
+                                         o.limit);
     if (!h) return std::unexpected(h.error());
     write_out(o.json ? pipeline::history_json(*h) : history_text(*h));
     return 0;
@@ -124,9 +100,9 @@ std::string status_text(const pipeline::StatusView& v) {
 }
 
 common::Result<int> run_status(const QueryOptions& o) {
-    auto c = open_context(o);
+    auto c = pipeline::open_for_query(o.project);
     if (!c) return std::unexpected(c.error());
-    auto v = pipeline::status_view(c->manifest ? &*c->manifest : nullptr, c->store.get(), o.env);
+    auto v = pipeline::status_view(c->manifest_or_null(), c->store.get(), o.env);
     if (!v) return std::unexpected(v.error());
     write_out(o.json ? pipeline::status_json(*v) : status_text(*v));
     return 0;
@@ -144,21 +120,11 @@ std::string diffs_text(const std::string& commit,
 }
 
 common::Result<int> run_diffs(const QueryOptions& o) {
-    auto c = open_context(o);
+    auto c = pipeline::open_for_query(o.project);
     if (!c) return std::unexpected(c.error());
-    std::string commit = o.subject;
-    if (c->repo) {
-        auto id = c->repo->resolve_commit(o.subject);
-        if (!id) return std::unexpected(id.error());
-        commit = *id;
-    }
-    std::vector<versioning::DiffRecord> diffs;
-    if (c->store) {
-        auto d = c->store->diffs_of(commit);
-        if (!d) return std::unexpected(d.error());
-        diffs = std::move(*d);
-    }
-    write_out(o.json ? pipeline::diffs_json(commit, diffs) : diffs_text(commit, diffs));
+    auto d = pipeline::recorded_diffs(*c, o.subject);
+    if (!d) return std::unexpected(d.error());
+    write_out(o.json ? pipeline::diffs_json(d->commit, d->diffs) : diffs_text(d->commit, d->diffs));
     return 0;
 }
 

@@ -59,26 +59,25 @@ common::Result<int> run(RunOptions o) {
     o.project.head = !o.head.empty()                   ? o.head
                      : !o.request.trigger.head.empty() ? o.request.trigger.head
                                                        : "HEAD";
-    auto project = pipeline::open_project(o.project);
-    if (!project) return std::unexpected(project.error());
-    auto store = pipeline::open_store_at(project->store_url, project->root, false);
-    if (!store) return std::unexpected(store.error());
-    auto services = pipeline::system_services(**store, project->store_url, project->root);
+    auto opened = pipeline::open_project_with_store(o.project);
+    if (!opened) return std::unexpected(opened.error());
+    const auto& project = opened->project;
+    auto services = pipeline::system_services(*opened->store, project.store_url, project.root);
     ConsoleObserver observer(o.quiet, interactive(o.yes), to_stderr);
-    auto plan = pipeline::plan_run(*project, o.request, services, observer);
+    auto plan = pipeline::plan_run(project, o.request, services, observer);
     if (!plan) return std::unexpected(plan.error());
     if (o.request.plan) print_plan(*plan, out);
     const std::size_t changed = plan->selection.changed.size();
     const std::string stack = plan->env->stack;
-    auto outcome = pipeline::execute_run(*project, std::move(*plan), services, observer);
+    auto outcome = pipeline::execute_run(project, std::move(*plan), services, observer);
     int exit = outcome.exit;
     if (outcome.deploy) exit = print_deploy(*outcome.deploy, o.request.write_overrides, out);
-    if (o.request.plan) return finish_plan(o, *project, outcome, exit, out);
+    if (o.request.plan) return finish_plan(o, project, outcome, exit, out);
     if (outcome.summary.result == "nothing-affected")
         out << fmt::format("nothing affected ({} changed paths): stack {} untouched\n", changed,
                            stack);
     out << summary_table(outcome.summary) << std::flush;
-    report_to_ci(outcome.summary, *project, out);
+    report_to_ci(outcome.summary, project, out);
     if (auto ok = write_reports(outcome.summary, o.json_report, o.junit); !ok)
         return std::unexpected(ok.error());
     if (outcome.error) return std::unexpected(*outcome.error);

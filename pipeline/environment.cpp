@@ -50,4 +50,25 @@ common::Result<std::unique_ptr<deploy::EnvironmentLease>> hold_environment(
     return lease;
 }
 
+common::Result<void> reconcile_environments(const Project& p, const std::string& env, bool wait,
+                                            Services& s, const Say& note, const Say& say) {
+    if (!env.empty()) {
+        if (auto known = p.environment(env); !known) return std::unexpected(known.error());
+    }
+    const std::string run_id = new_run_id(s.clock.now());
+    for (const auto& e : p.manifest.environments) {
+        if (!env.empty() && e.name != env) continue;
+        auto lease = take_lease(e, run_id, wait, s, note);
+        if (!lease) return std::unexpected(lease.error());
+        std::size_t lines = 0;
+        auto done = reconcile(e, wait, s, [&](const std::string& line) {
+            say(line);
+            ++lines;
+        });
+        if (!done) return std::unexpected(done.error());
+        if (lines == 0) say(e.name + ": nothing pending");
+    }
+    return {};
+}
+
 }  // namespace pipeline

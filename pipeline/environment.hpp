@@ -11,6 +11,7 @@
 #include "components/manifest.hpp"
 #include "deploy/lease.hpp"
 #include "deploy/reconcile.hpp"
+#include "pipeline/project.hpp"
 #include "pipeline/services.hpp"
 
 namespace pipeline {
@@ -31,5 +32,11 @@ common::Result<std::vector<deploy::Reconciled>> reconcile(const components::Envi
 common::Result<std::unique_ptr<deploy::EnvironmentLease>> hold_environment(
     const components::Environment& env, const std::string& run_id, bool wait, Services& s,
     const Say& note);
+
+/// `slipway reconcile`: each environment of `p` (or only `env`, which must exist) held in turn
+/// while its pending deployments are judged; one line per deployment to `say`, or
+/// "<env>: nothing pending".
+common::Result<void> reconcile_environments(const Project& p, const std::string& env, bool wait,
+                                            Services& s, const Say& note, const Say& say);
 
 }  // namespace pipeline

@@ -8,6 +8,36 @@
 
 namespace pipeline {
 
+common::Result<QueryContext> open_for_query(const ProjectRequest& r) {
+    QueryContext c;
+    if (auto repo = diff::Repository::open(r.repo)) c.repo = std::move(*repo);
+    if (c.repo || !r.manifest.empty()) {
+        auto manifest = load_project_manifest(c.repo ? &*c.repo : nullptr, r.manifest, "HEAD");
+        if (!manifest && !r.manifest.empty()) return std::unexpected(manifest.error());
+        if (manifest) c.manifest = std::move(*manifest);
+    }
+    const std::string root = c.repo ? c.repo->root().string() : ".";
+    auto store = open_store_at(store_url(r.store, c.manifest_or_null()), root, true);
+    if (!store) return std::unexpected(store.error());
+    c.store = std::move(*store);
+    return c;
+}
+
+common::Result<RecordedDiffs> recorded_diffs(const QueryContext& c, const std::string& ref) {
+    RecordedDiffs out{ref, {}};
+    if (c.repo) {
+        auto id = c.repo->resolve_commit(ref);
+        if (!id) return std::unexpected(id.error());
+        out.commit = *id;
+    }
+    if (c.store) {
+        auto d = c.store->diffs_of(out.commit);
+        if (!d) return std::unexpected(d.error());
+        out.diffs = std::move(*d);
+    }
+    return out;
+}
+
 common::Result<std::vector<std::string>> known_components(const components::Manifest* manifest,
                                                           versioning::VersionStore* store) {
     std::set<std::string> names;

@@ -4,15 +4,41 @@
 // latest build and deployed build per environment, with each environment's current and
 // pending deployments.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
 #include "components/manifest.hpp"
+#include "diff/repository.hpp"
+#include "pipeline/project.hpp"
 #include "versioning/version_store.hpp"
 
 namespace pipeline {
+
+/// What the query commands read: the repository (if the folder is in one), its manifest at
+/// HEAD (if it loads), and the store (null: none created yet — nothing is created to answer).
+struct QueryContext {
+    std::optional<diff::Repository> repo;
+    std::optional<components::Manifest> manifest;
+    std::unique_ptr<versioning::VersionStore> store;
+    [[nodiscard]] const components::Manifest* manifest_or_null() const {
+        return manifest ? &*manifest : nullptr;
+    }
+};
+
+/// Opens what a query reads. A manifest that does not load is an error only when named with
+/// --manifest (`r.manifest`); the store's errors are errors.
+common::Result<QueryContext> open_for_query(const ProjectRequest& r);
+
+/// The paths recorded per component for the commit `ref` names (resolved in the repository
+/// when there is one): the full commit id, and the diffs (none without a store).
+struct RecordedDiffs {
+    std::string commit;
+    std::vector<versioning::DiffRecord> diffs;
+};
+common::Result<RecordedDiffs> recorded_diffs(const QueryContext& c, const std::string& ref);
 
 /// Every component of the manifest and the store, sorted (either may be missing).
 common::Result<std::vector<std::string>> known_components(const components::Manifest* manifest,

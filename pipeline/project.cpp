@@ -143,4 +143,12 @@ std::string log_dir(const Project& p, const std::string& run_id) {
     return dir.string();
 }
 
+common::Result<OpenedProject> open_project_with_store(const ProjectRequest& r) {
+    auto project = open_project(r);
+    if (!project) return std::unexpected(project.error());
+    auto store = open_store_at(project->store_url, project->root, false);
+    if (!store) return std::unexpected(store.error());
+    return OpenedProject{std::move(*project), std::move(*store)};
+}
+
 }  // namespace pipeline

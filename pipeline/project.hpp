@@ -81,4 +81,12 @@ common::Result<std::unique_ptr<versioning::VersionStore>> open_store_at(const st
                                                                         const std::string& root,
                                                                         bool must_exist);
 
+/// A project and its store (created when missing), as the commands that build or deploy
+/// open them.
+struct OpenedProject {
+    Project project;
+    std::unique_ptr<versioning::VersionStore> store;
+};
+common::Result<OpenedProject> open_project_with_store(const ProjectRequest& r);
+
 }  // namespace pipeline
