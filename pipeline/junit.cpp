@@ -6,10 +6,43 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "common/path_text.hpp"
 #include "pipeline/host.hpp"
 
 namespace pipeline {
 namespace {
+
+// Text as XML 1.0 allows it: a build log's ANSI colour sequences (ESC [ ... letter) dropped,
+// other control characters but tab, newline and CR as '?', bytes that are not UTF-8 as
+// U+FFFD. pugixml would write them as they are or as references like &#27; -- which expat,
+// Java's parsers and so the CI systems' report readers refuse as not well-formed.
+std::string xml_text(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == 0x1b && i + 1 < text.size() && text[i + 1] == '[') {
+            i += 2;
+            while (i < text.size() && (text[i] < 0x40 || text[i] > 0x7e)) ++i;
+            i += i < text.size() ? 1 : 0;
+            continue;
+        }
+        if (c < 0x80) {
+            out += c < 0x20 && c != '\t' && c != '\n' && c != '\r' ? '?' : static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        const std::size_t length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        if (i + length <= text.size() && common::is_utf8(text.substr(i, length))) {
+            out.append(text.substr(i, length));
+            i += length;
+        } else {
+            out += "\xef\xbf\xbd";  // U+FFFD
+            ++i;
+        }
+    }
+    return out;
+}
 
 double seconds(versioning::Millis ms) {
     return static_cast<double>(ms) / 1000.0;
@@ -24,14 +57,14 @@ void add_build_case(pugi::xml_node c, const SummaryRow& r, int& failures, int& s
             (r.status == "timed-out" ? std::string("timed out")
                                      : fmt::format("exit code {}", r.exit_code.value_or(-1)))
                 .c_str();
-        f.text() = r.log_tail.c_str();
+        f.text() = xml_text(r.log_tail).c_str();
     } else if (r.status == "skipped" || r.status == "cancelled") {
         ++skipped;
-        c.append_child("skipped").append_attribute("message") = r.status.c_str();
+        c.append_child("skipped").append_attribute("message") = xml_text(r.status).c_str();
     }
     const std::string out =
         fmt::format("build #{} {}\nlog: {}", r.build_number, r.image_uri, r.log_path);
-    c.append_child("system-out").text() = out.c_str();
+    c.append_child("system-out").text() = xml_text(out).c_str();
 }
 
 }  // namespace
@@ -46,8 +79,8 @@ std::string junit_xml(const RunSummary& s) {
     int tests = 0, failures = 0, skipped = 0;
     auto add_case = [&](const std::string& classname, const std::string& name, double time) {
         auto c = suite.append_child("testcase");
-        c.append_attribute("classname") = classname.c_str();
-        c.append_attribute("name") = name.c_str();
+        c.append_attribute("classname") = xml_text(classname).c_str();
+        c.append_attribute("name") = xml_text(name).c_str();
         c.append_attribute("time") = fmt::format("{:.3f}", time).c_str();
         ++tests;
         return c;
@@ -66,11 +99,11 @@ std::string junit_xml(const RunSummary& s) {
         if (s.result == "deploy-failed" || s.result == "declined") {
             ++failures;
             auto f = c.append_child("failure");
-            f.append_attribute("message") = ("stack ended " + s.stack_status).c_str();
+            f.append_attribute("message") = xml_text("stack ended " + s.stack_status).c_str();
         }
     }
     for (auto node : {suites, suite}) {
-        node.append_attribute("name") = ("slipway run " + s.env).c_str();
+        node.append_attribute("name") = xml_text("slipway run " + s.env).c_str();
         node.append_attribute("tests") = tests;
         node.append_attribute("failures") = failures;
         node.append_attribute("skipped") = skipped;
