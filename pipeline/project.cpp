@@ -82,6 +82,22 @@ std::string store_url(const std::string& flag, const components::Manifest* manif
     return "sqlite:.slipway/state.db";
 }
 
+namespace {
+
+// Whether `path` lies in <root>/.slipway, however it is spelt ("./.slipway/x.db", a
+// subfolder, an absolute path): slipway's folder must then ignore itself.
+bool in_slipway_dir(const std::filesystem::path& path, const std::string& root) {
+    const auto top = (std::filesystem::path(root) / ".slipway").lexically_normal();
+    const auto normal = path.lexically_normal();
+    auto t = top.begin();
+    for (auto p = normal.begin(); t != top.end() && p != normal.end() && !t->empty(); ++t, ++p) {
+        if (*t != *p) return false;
+    }
+    return t == top.end() || t->empty();
+}
+
+}  // namespace
+
 common::Result<std::unique_ptr<versioning::VersionStore>> open_store_at(const std::string& url,
                                                                         const std::string& root,
                                                                         bool must_exist) {
@@ -93,7 +109,7 @@ common::Result<std::unique_ptr<versioning::VersionStore>> open_store_at(const st
     if (url.starts_with("sqlite:")) {
         std::filesystem::path path = url.substr(7);
         if (path.is_relative()) path = std::filesystem::path(root) / path;
-        if (path.parent_path() == std::filesystem::path(root) / ".slipway") slipway_dir(root, "");
+        if (in_slipway_dir(path, root)) slipway_dir(root, "");
     }
     return versioning::open_store(url, root);
 }
@@ -118,7 +134,11 @@ common::Result<Project> open_project(const ProjectRequest& r) {
     p.root = p.repo ? p.repo->root().string() : std::filesystem::absolute(r.repo).string();
     // Another work tree: the manifest of the head commit (not of the repository's files).
     const std::string head = !r.work_tree.empty() && r.head == "HEAD" ? "HEAD^{commit}" : r.head;
-    auto manifest = load_project_manifest(p.repo ? &*p.repo : nullptr, r.manifest, head);
+    // Outside a repository, the folder's own slipway.yml (not the current directory's).
+    const std::string manifest_flag = !p.repo && r.manifest.empty()
+                                          ? (std::filesystem::path(p.root) / "slipway.yml").string()
+                                          : r.manifest;
+    auto manifest = load_project_manifest(p.repo ? &*p.repo : nullptr, manifest_flag, head);
     if (!manifest) return std::unexpected(manifest.error());
     p.manifest = std::move(*manifest);
     auto graph = components::build_graph(p.manifest);
