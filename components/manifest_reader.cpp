@@ -564,24 +564,30 @@ Result<Manifest> parse_manifest(const std::string& text, const std::string& file
 Result<Manifest> load_manifest(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return common::fail(ErrorCode::input, "cannot read manifest " + path);
-    // Never more than the limit and one byte to tell (the parse then names the limit).
-    const std::size_t cap = k_max_manifest_bytes + 1;
+    auto too_big = [&](const std::string& size) {
+        return common::fail(ErrorCode::input, path + ":1:1: the file is " + size +
+                                                  " bytes, over the limit of " +
+                                                  std::to_string(k_max_manifest_bytes) + " bytes");
+    };
     in.seekg(0, std::ios::end);
     const auto end = in.tellg();  // -1 for a pipe
     in.clear();
     in.seekg(0, std::ios::beg);
     in.clear();
+    if (end > 0 && static_cast<std::size_t>(end) > k_max_manifest_bytes)
+        return too_big(std::to_string(static_cast<std::size_t>(end)));  // not even read
     std::string text;
-    std::size_t want = end > 0 ? std::min(cap, static_cast<std::size_t>(end)) : std::size_t{65536};
-    while (text.size() < cap) {  // a pipe or a file that grows: read on until the end
+    std::size_t want = end > 0 ? static_cast<std::size_t>(end) : std::size_t{65536};
+    while (text.size() <= k_max_manifest_bytes) {  // a pipe, or a file that grows: on to the end
         const std::size_t had = text.size();
-        text.resize(std::min(cap, had + want));
+        text.resize(std::min(k_max_manifest_bytes + 1, had + want));
         in.read(text.data() + had, static_cast<std::streamsize>(text.size() - had));
         text.resize(had + static_cast<std::size_t>(in.gcount()));
         if (!in) break;
         want = 65536;
     }
     if (in.bad()) return common::fail(ErrorCode::input, "cannot read manifest " + path);
+    if (text.size() > k_max_manifest_bytes) return too_big("more than " + std::to_string(k_max_manifest_bytes));
     return parse_manifest(text, path);
 }
 

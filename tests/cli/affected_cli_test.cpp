@@ -1,4 +1,6 @@
 // `slipway affected` and `slipway graph` on a real repository.
+#include <filesystem>
+
 #include <rapidjson/document.h>
 
 #include "cli_fixture.hpp"
@@ -44,6 +46,23 @@ TEST_F(AffectedCli, ListsAffectedComponentsInOrder) {
     auto r = slipway("affected " + flags());
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "shared\napi\nworker\n");
+}
+
+// Issue 13 and 19: nothing parsed is kept on disk (a cached manifest was trusted: a rewritten
+// component name once put a log file outside the repository). Every run reads slipway.yml.
+TEST_F(AffectedCli, NothingOfTheManifestIsCachedOnDisk) {
+    repo.write("libs/shared/util.py", "shared 2\n");
+    repo.commit("change shared");
+    ASSERT_EQ(slipway("affected " + flags()).status, 0);
+    EXPECT_FALSE(std::filesystem::exists(repo.path() / ".slipway" / "cache"));
+    std::string edited = k_manifest;
+    edited.replace(edited.find("  shared:"), 9, "  common:");
+    for (auto at = edited.find("[shared]"); at != std::string::npos; at = edited.find("[shared]"))
+        edited.replace(at, 8, "[common]");
+    repo.write("slipway.yml", edited);  // the work tree's manifest counts, committed or not
+    auto r = slipway("affected " + flags());
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "common\napi\nworker\n");
 }
 
 TEST_F(AffectedCli, ExplainSaysWhy) {
