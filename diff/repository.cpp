@@ -75,11 +75,37 @@ void ensure_libgit2() {
 
 }  // namespace
 
+namespace {
+
+// Whether `dir` or a folder above it could hold a repository: a `.git` entry, or the HEAD,
+// objects and refs of a bare one. When none does, libgit2 would search the same way and
+// fail, so open() fails at once, without initialising libgit2 (whose start-up loads the
+// system's CA bundle for network code slipway never uses).
+bool may_hold_repository(const std::filesystem::path& dir) {
+    std::error_code ec;
+    auto at = std::filesystem::absolute(dir, ec);
+    if (ec) return true;
+    for (;; at = at.parent_path()) {
+        if (std::filesystem::exists(at / ".git", ec)) return true;
+        if (std::filesystem::is_regular_file(at / "HEAD", ec) &&
+            std::filesystem::is_directory(at / "objects", ec) &&
+            std::filesystem::is_directory(at / "refs", ec))
+            return true;
+        if (at == at.parent_path()) return false;
+    }
+}
+
+}  // namespace
+
 void Repository::Deleter::operator()(git_repository* repo) const noexcept {
     git_repository_free(repo);
 }
 
 common::Result<Repository> Repository::open(const std::filesystem::path& dir) {
+    if (!may_hold_repository(dir)) {
+        return fail(ErrorCode::input,
+                    "not a git repository (or any parent up to /): " + dir.string());
+    }
     ensure_libgit2();
     git_repository* raw = nullptr;
     int rc = git_repository_open_ext(&raw, dir.c_str(), 0, nullptr);
