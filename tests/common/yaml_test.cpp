@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <regex>
+
 namespace {
 
 using common::yaml::Kind;
@@ -91,6 +96,83 @@ TEST(Yaml, OneDocumentAndSyntaxErrors) {
               "t.yml:2:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow "
               "sequence at line 1, column 4)");
     EXPECT_EQ(error_of("a: b\n\xff\n"), "t.yml:2:1: invalid YAML: invalid leading UTF-8 octet");
+}
+
+// Walks every node (through aliases too), as a reader of the document would.
+std::size_t walk(const common::yaml::Node& n, int depth) {
+    std::size_t seen = 1;
+    EXPECT_GT(n.line(), 0);
+    EXPECT_GT(n.column(), 0);
+    EXPECT_LT(depth, 70);
+    (void)n.scalar();
+    (void)n.tag();
+    if (n.is_map()) {
+        for (const auto& [key, value] : n.entries()) seen += walk(key, depth + 1) + walk(value, depth + 1);
+    } else {
+        for (auto child : n.children()) seen += walk(child, depth + 1);
+    }
+    return seen;
+}
+
+// A bounded fuzz of the document builder: YAML with anchors, aliases, tags, flow and block
+// collections, mutated; every result parses within the limits (and walks) or fails with
+// "file:line:column: ". Deterministic; a few seconds at most (SLIPWAY_FUZZ_SECONDS and
+// SLIPWAY_FUZZ_SEED run it longer, or differently, by hand).
+TEST(YamlFuzz, MutatedDocumentsParseWithinLimitsOrFailWithAPosition) {
+    const std::string seed_text = R"(a: &x {b: [1, 'two', "three"], c: !Ref d}
+e: *x
+f: !GetAtt [g, h]
+i: |
+  block
+j: >-
+  folded
+? [k, l]
+: {m: *x, n: ~, o: !!str 5}
+p:
+  - - q
+    - &y r
+  - *y
+)";
+    const std::vector<std::string> tokens = {"[", "]", "{", "}", ":", ": ", "- ", "\n", "\n  ",
+                                             "&a ", "*a", "*x", "&x ", "!", "!!", "!Sub ", "'",
+                                             "\"", "#", "|", ">", "? ", "---\n", "...\n", "\t",
+                                             "\xff", "\xe2\x80", "%TAG ! tag:x,1:\n", ",", "\\"};
+    const char* seconds_env = std::getenv("SLIPWAY_FUZZ_SECONDS");
+    const char* seed_env = std::getenv("SLIPWAY_FUZZ_SEED");
+    std::mt19937 random(seed_env ? static_cast<unsigned>(std::atoi(seed_env)) : 2024u);
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::seconds(seconds_env ? std::atoi(seconds_env) : 2);
+    const bool bounded = seconds_env == nullptr;
+    auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };
+    common::yaml::Limits limits;
+    limits.max_alias_nodes = 10000;
+    std::string text = seed_text;
+    int parsed_ok = 0, tried = 0;
+    for (; (!bounded || tried < 30000) && std::chrono::steady_clock::now() < deadline; ++tried) {
+        if (tried % 10 == 0) text = seed_text;
+        const std::size_t at = pick(text.size() + 1);
+        switch (pick(3)) {
+            case 0:
+                text.erase(at, 1 + pick(6));
+                break;
+            case 1:
+                text.insert(at, tokens[pick(tokens.size())]);
+                break;
+            default:
+                text.insert(at, text.substr(pick(text.size() + 1), pick(30)));
+        }
+        auto doc = common::yaml::parse(text, "f.yml", limits);
+        if (!doc) {
+            static const std::regex positioned(R"(^f\.yml:\d+:\d+: [^\n]+$)");
+            ASSERT_TRUE(std::regex_match(doc.error().message, positioned))
+                << doc.error().message << "\n--- input ---\n" << text;
+            continue;
+        }
+        ++parsed_ok;
+        EXPECT_LE(walk(doc->root(), 0), text.size() * 4 + limits.max_alias_nodes + 16) << text;
+    }
+    EXPECT_GT(tried, 500);
+    EXPECT_GT(parsed_ok, 0);
 }
 
 }  // namespace

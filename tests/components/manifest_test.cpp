@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -312,18 +313,23 @@ namespace {
 // A bounded fuzz of the reader: the design example, mutated with YAML's significant bytes
 // (and some that are not UTF-8), must always load or fail with one "file:line:column: "
 // line; whatever loads obeys the rules the reader promises. Deterministic (fixed seed);
-// stops after a few thousand inputs or two seconds, whichever comes first.
+// stops after 20,000 inputs or two seconds, whichever comes first (SLIPWAY_FUZZ_SECONDS and
+// SLIPWAY_FUZZ_SEED run it longer, or differently, by hand).
 TEST(ManifestFuzz, MutatedManifestsLoadOrFailWithAPosition) {
     const std::vector<std::string> tokens = {
         "[", "]", "{", "}", ":", ": ", "- ", " ", "  ", "\n", "\n  ", "&a ", "*a", "!", "!!str ",
         "'", "\"", "#", "|\n", ">", "? ", "---\n", "...\n", "\t", "\xff", "\xc3", "\\", "%YAML 1.1\n",
         "@", "<<: *a\n", ",", "0", "99999999999999999999h", "../", "~", "null", "\r"};
-    std::mt19937 random(1913);
+    const char* seconds_env = std::getenv("SLIPWAY_FUZZ_SECONDS");
+    const char* seed_env = std::getenv("SLIPWAY_FUZZ_SEED");
+    std::mt19937 random(seed_env ? static_cast<unsigned>(std::atoi(seed_env)) : 1913u);
+    const bool bounded = seconds_env == nullptr;
     auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::seconds(seconds_env ? std::atoi(seconds_env) : 2);
     std::string text = k_good;
     int loaded = 0, tried = 0;
-    for (; tried < 20000 && std::chrono::steady_clock::now() < deadline; ++tried) {
+    for (; (!bounded || tried < 20000) && std::chrono::steady_clock::now() < deadline; ++tried) {
         if (tried % 8 == 0) text = k_good;
         const std::size_t at = pick(text.size() + 1);
         switch (pick(3)) {
