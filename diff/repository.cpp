@@ -56,12 +56,36 @@ common::Result<TreeHandle> detail::commit_tree(git_repository* repo, const std::
 
 namespace {
 
+// True while git_libgit2_init runs (one thread: the guard below is a function-local static).
+bool initialising_libgit2 = false;
+
+}  // namespace
+
+// git_libgit2_init of Debian's libgit2 (built with mbedTLS) parses the whole system CA bundle
+// (~150 certificates: 10-15 ms, more than git needs for a whole small diff) for network code
+// slipway never runs. Where libgit2 is linked from its static archive, the link wraps the
+// internal function that loads it (cmake/dependencies.cmake: --wrap), and this wrapper skips
+// the load made during initialisation. TLS itself is still set up: a libgit2 HTTPS
+// connection would fail certificate verification rather than trust anything, and an explicit
+// GIT_OPT_SET_SSL_CERT_LOCATIONS still loads. Without the wrap (shared libgit2) the weak
+// reference stays null, this function is never called, and nothing changes.
+extern "C" int __real_git_mbedtls__set_cert_location(const char* file, const char* path)
+    __attribute__((weak));
+extern "C" int __wrap_git_mbedtls__set_cert_location(const char* file, const char* path) {
+    if (initialising_libgit2 || !__real_git_mbedtls__set_cert_location) return 0;
+    return __real_git_mbedtls__set_cert_location(file, path);
+}
+
+namespace {
+
 // libgit2 is initialised once per process and shut down at exit; every Repository goes
 // through here, so callers (the CLI, tests, benchmarks) need no set-up of their own.
 void ensure_libgit2() {
     struct Guard {
         Guard() {
+            initialising_libgit2 = true;
             git_libgit2_init();
+            initialising_libgit2 = false;
             // git itself does not re-hash objects it reads; libgit2 does by default, which
             // costs more than the whole diff. Corruption still surfaces as a zlib or
             // object-format error.

@@ -1,5 +1,7 @@
 // `slipway affected` and `slipway graph` on a real repository.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <rapidjson/document.h>
 
@@ -63,6 +65,25 @@ TEST_F(AffectedCli, NothingOfTheManifestIsCachedOnDisk) {
     auto r = slipway("affected " + flags());
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "common\napi\nworker\n");
+}
+
+// Issue 19: start-up reads neither the system CA bundle (libgit2's initialisation used to
+// parse it) nor libcurl and its ~30 libraries (opened on the first AWS request only). Seen
+// from outside with strace; skipped where strace is missing or not allowed.
+TEST_F(AffectedCli, StartUpOpensNoCaBundleAndNoLibcurl) {
+    support::TempDir dir;
+    const auto trace = (dir.path() / "trace").string();
+    const auto probe = support::run("strace -f -e trace=openat -o " + shell_quote(trace) + " true");
+    if (probe.status != 0) GTEST_SKIP() << "strace unavailable: " << probe.err;
+    auto r = support::run("strace -f -e trace=openat,open -o " + shell_quote(trace) + " " +
+                          shell_quote(support::slipway_binary()) + " affected " + flags());
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::ifstream in(trace);
+    const std::string opened((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(opened.find("slipway.yml"), std::string::npos) << opened;
+    EXPECT_EQ(opened.find("/etc/ssl/certs"), std::string::npos) << opened;
+    EXPECT_EQ(opened.find("ca-certificates"), std::string::npos) << opened;
+    EXPECT_EQ(opened.find("libcurl"), std::string::npos) << opened;
 }
 
 TEST_F(AffectedCli, ExplainSaysWhy) {
