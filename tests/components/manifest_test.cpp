@@ -170,6 +170,37 @@ TEST(Manifest, EnvironmentReferencesAndCapabilities) {
               "slipway.yml:28:20: environment 'test': unknown capability 'CAPABILITY_NAMED'");
 }
 
+// environments.X.trigger.branch and commit_url (main's 6144fa1) on the libyaml reader: read,
+// and wrong with the same kind of positioned errors as every other key.
+TEST(Manifest, TriggerBranchAndCommitUrl) {
+    auto m = parse_manifest(with("project: ml-training\n",
+                                 "project: ml-training\ncommit_url: https://x/commit/{commit}\n") +
+                                "    trigger: {branch: release}\n",
+                            "slipway.yml");
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(m->commit_url, "https://x/commit/{commit}");
+    EXPECT_EQ(m->environments[0].trigger_branch, "");
+    EXPECT_EQ(m->environments[1].trigger_branch, "release");
+    EXPECT_EQ(error_of(with("project:", "comit_url: x\nproject:")),
+              "slipway.yml:2:1: unknown key 'comit_url' in the manifest (did you mean "
+              "'commit_url'?)");
+    EXPECT_EQ(error_of(with("project: ml-training", "project: p\ncommit_url: [x]")),
+              "slipway.yml:3:13: commit_url: expected a string, got a list");
+    EXPECT_EQ(error_of(k_good + "    trigger: {brnch: main}\n"),
+              "slipway.yml:33:15: unknown key 'brnch' in environment 'prod'.trigger (did you "
+              "mean 'branch'?)");
+    EXPECT_EQ(error_of(k_good + "    triger: {branch: main}\n"),
+              "slipway.yml:33:5: unknown key 'triger' in environment 'prod' (did you mean "
+              "'trigger'?)");
+    EXPECT_EQ(error_of(k_good + "    trigger: {}\n"),
+              "slipway.yml:33:14: environment 'prod'.trigger: missing required key 'branch'");
+    EXPECT_EQ(error_of(k_good + "    trigger: main\n"),
+              "slipway.yml:33:14: environment 'prod'.trigger: expected a map, got a string");
+    EXPECT_EQ(error_of(k_good + "    trigger: {branch: [a]}\n"),
+              "slipway.yml:33:23: environment 'prod'.trigger.branch: expected a string, got a "
+              "list");
+}
+
 TEST(Manifest, YamlSyntaxErrorsCarryTheirPosition) {
     auto message = error_of("components:\n  a: [unclosed\n");
     EXPECT_TRUE(message.starts_with("slipway.yml:")) << message;
