@@ -66,13 +66,15 @@ if(SLIPWAY_STATIC_DEPS)
     set_target_properties(PkgConfig::LIBGIT2 PROPERTIES INTERFACE_LINK_LIBRARIES
       "${git2_archives};${SLIPWAY_GSSAPI};OpenSSL::Crypto;${CMAKE_DL_LIBS};rt;pthread")
     # libgit2's initialisation parses the system CA bundle (10-15 ms) for network code
-    # slipway never runs; diff/repository.cpp wraps the function that loads it. Only where
-    # this archive has it (a libgit2 built with mbedTLS).
+    # slipway never runs; diff/repository.cpp wraps mbedTLS's two loaders, which libgit2's
+    # archive calls across objects (a wrap of libgit2's own git_mbedtls__set_cert_location
+    # would miss the call made inside its object file). Only where this archive calls them
+    # (a libgit2 built with mbedTLS).
     list(GET git2_archives 0 git2_archive)
-    execute_process(COMMAND ${CMAKE_NM} -g --defined-only ${git2_archive}
-                    OUTPUT_VARIABLE git2_symbols ERROR_QUIET)
-    if(git2_symbols MATCHES " T git_mbedtls__set_cert_location\n")
-      target_link_options(slipway_settings INTERFACE "LINKER:--wrap=git_mbedtls__set_cert_location")
+    execute_process(COMMAND ${CMAKE_NM} -g ${git2_archive} OUTPUT_VARIABLE git2_symbols ERROR_QUIET)
+    if(git2_symbols MATCHES " U mbedtls_x509_crt_parse_file\n")
+      target_link_options(slipway_settings INTERFACE "LINKER:--wrap=mbedtls_x509_crt_parse_file"
+                          "LINKER:--wrap=mbedtls_x509_crt_parse_path")
     endif()
   endif()
   slipway_static_archives(yaml_archive yaml)

@@ -63,17 +63,23 @@ bool initialising_libgit2 = false;
 
 // git_libgit2_init of Debian's libgit2 (built with mbedTLS) parses the whole system CA bundle
 // (~150 certificates: 10-15 ms, more than git needs for a whole small diff) for network code
-// slipway never runs. Where libgit2 is linked from its static archive, the link wraps the
-// internal function that loads it (cmake/dependencies.cmake: --wrap), and this wrapper skips
-// the load made during initialisation. TLS itself is still set up: a libgit2 HTTPS
+// slipway never runs. Where libgit2 is linked from its static archive, the link wraps
+// mbedTLS's certificate loaders (cmake/dependencies.cmake: --wrap), and these wrappers skip
+// the loads made during initialisation. TLS itself is still set up: a libgit2 HTTPS
 // connection would fail certificate verification rather than trust anything, and an explicit
 // GIT_OPT_SET_SSL_CERT_LOCATIONS still loads. Without the wrap (shared libgit2) the weak
-// reference stays null, this function is never called, and nothing changes.
-extern "C" int __real_git_mbedtls__set_cert_location(const char* file, const char* path)
+// references stay null, these functions are never called, and nothing changes.
+extern "C" int __real_mbedtls_x509_crt_parse_file(void* chain, const char* path)
     __attribute__((weak));
-extern "C" int __wrap_git_mbedtls__set_cert_location(const char* file, const char* path) {
-    if (initialising_libgit2 || !__real_git_mbedtls__set_cert_location) return 0;
-    return __real_git_mbedtls__set_cert_location(file, path);
+extern "C" int __real_mbedtls_x509_crt_parse_path(void* chain, const char* path)
+    __attribute__((weak));
+extern "C" int __wrap_mbedtls_x509_crt_parse_file(void* chain, const char* path) {
+    if (initialising_libgit2 || !__real_mbedtls_x509_crt_parse_file) return 0;
+    return __real_mbedtls_x509_crt_parse_file(chain, path);
+}
+extern "C" int __wrap_mbedtls_x509_crt_parse_path(void* chain, const char* path) {
+    if (initialising_libgit2 || !__real_mbedtls_x509_crt_parse_path) return 0;
+    return __real_mbedtls_x509_crt_parse_path(chain, path);
 }
 
 namespace {
