@@ -2,7 +2,6 @@
 
 #include <fnmatch.h>
 #include <rapidjson/document.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <map>
@@ -11,6 +10,7 @@
 #include <tuple>
 
 #include "adopt/paths.hpp"
+#include "common/yaml.hpp"
 
 namespace adopt {
 namespace {
@@ -256,14 +256,13 @@ std::vector<std::string> workspace_patterns(const std::string& package_json,
                 if (v.IsString()) out.emplace_back(v.GetString());
         }
     }
-    try {
-        const YAML::Node pnpm = YAML::Load(pnpm_workspace);
-        if (pnpm.IsMap() && pnpm["packages"] && pnpm["packages"].IsSequence()) {
-            for (const auto& v : pnpm["packages"])
-                if (v.IsScalar()) out.push_back(v.Scalar());
+    // Text that is not YAML names no pnpm workspaces.
+    if (auto pnpm = common::yaml::parse(pnpm_workspace, "pnpm-workspace.yaml")) {
+        const common::yaml::Node packages = pnpm->root()["packages"];
+        if (packages.is_sequence()) {
+            for (const auto v : packages.children())
+                if (v.is_scalar()) out.emplace_back(v.scalar());
         }
-    } catch (const YAML::Exception&) {
-        // not YAML: no pnpm workspaces
     }
     return out;
 }

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <fstream>
 #include <regex>
 
+#include "common/yaml_emit.hpp"
 #include "components/graph.hpp"
 
 namespace adopt {
@@ -15,29 +15,30 @@ namespace {
 
 using components::ComponentKind;
 
-// A YAML scalar: plain when yaml-cpp allows it and it cannot read as a boolean, null or
-// number; else double-quoted.
-void emit(YAML::Emitter& e, const std::string& text) {
-    static const std::regex ambiguous(
+// Text a YAML reader would take for a boolean, null or number: written double-quoted.
+bool ambiguous(std::string_view text) {
+    static const std::regex form(
         "y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|"
         "~|null|Null|NULL|[-+.]?[0-9][-+0-9_.eExXoO:]*|\\.inf|\\.nan");
-    if (std::regex_match(text, ambiguous)) e << YAML::DoubleQuoted;
-    e << text;
+    return std::regex_match(text.begin(), text.end(), form);
 }
 
+// A YAML scalar: plain when libyaml's emitter allows it and it is not ambiguous, else
+// quoted. Text that is not UTF-8 is left as it is: write_manifest's check then names it.
 std::string scalar(const std::string& text) {
-    YAML::Emitter e;
-    emit(e, text);
-    return e.c_str();
+    auto out = common::yaml::emit_scalar({text, ambiguous(text)});
+    return out ? *out : text;
 }
 
 // A flow sequence, its items quoted as a flow context needs ("[", "]" and "," matter there).
 std::string flow_list(const std::vector<std::string>& items) {
-    YAML::Emitter e;
-    e << YAML::Flow << YAML::BeginSeq;
-    for (const auto& item : items) emit(e, item);
-    e << YAML::EndSeq;
-    return e.c_str();
+    std::vector<common::yaml::OutScalar> out;
+    for (const auto& item : items) out.push_back({item, ambiguous(item)});
+    auto text = common::yaml::emit_flow_sequence(out);
+    if (text) return *text;
+    std::string raw = "[";
+    for (const auto& item : items) raw += (raw.size() > 1 ? ", " : "") + item;
+    return raw + "]";
 }
 
 // A comment line (newlines in `text` become spaces).

@@ -2,7 +2,7 @@
 // The starter `slipway.yml` that `slipway init` writes from a Discovery: YAML text with a
 // comment over every component and environment saying where it came from, generated
 // deterministically (components by name, environments dev, test, staging, prod), every
-// scalar quoted by yaml-cpp's emitter where YAML needs it.
+// scalar quoted by libyaml's emitter where YAML needs it (common/yaml_emit).
 #include <filesystem>
 #include <string>
 

@@ -65,8 +65,13 @@ struct GraphOptions {
 };
 
 common::Result<int> run_graph(const GraphOptions& o) {
-    auto repo = diff::Repository::open(o.repo);
-    if (!repo && o.manifest.empty()) return std::unexpected(repo.error());
+    // With --manifest the repository is not needed: git is not even initialised.
+    std::optional<diff::Repository> repo;
+    if (o.manifest.empty()) {
+        auto opened = diff::Repository::open(o.repo);
+        if (!opened) return std::unexpected(opened.error());
+        repo = std::move(*opened);
+    }
     auto manifest = pipeline::load_project_manifest(repo ? &*repo : nullptr, o.manifest, "HEAD");
     if (!manifest) return std::unexpected(manifest.error());
     auto graph = components::build_graph(*manifest);

@@ -39,9 +39,32 @@ std::string closest_match(std::string_view word, std::span<const std::string> ca
     return best_distance <= limit && best_distance < word.size() ? best : std::string();
 }
 
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char ch : text) {
+        const auto byte = static_cast<unsigned char>(ch);
+        if (ch == '\n') {
+            out += "\\n";
+        } else if (ch == '\t') {
+            out += "\\t";
+        } else if (ch == '\r') {
+            out += "\\r";
+        } else if (byte < 0x20 || byte == 0x7f) {
+            const char* hex = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4];
+            out += hex[byte & 15];
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
 std::string did_you_mean(std::string_view word, std::span<const std::string> candidates) {
-    const std::string hint = closest_match(word, candidates);
-    return hint.empty() ? "" : " (did you mean '" + hint + "'?)";
+    auto hint = closest_match(word, candidates);
+    return hint.empty() ? std::string() : " (did you mean '" + hint + "'?)";
 }
 
 std::string format_duration(std::int64_t millis) {

@@ -14,8 +14,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 /// The candidate closest to `word`, or "" when none is close enough to be a likely typo.
 std::string closest_match(std::string_view word, std::span<const std::string> candidates);
 
-/// " (did you mean 'x'?)" for the closest candidate, or "" when none is close: the hint
-/// every "unknown ..." message ends with.
+/// `text` with control characters written as escapes (\n, \t, \r, \xNN), for messages
+/// that must stay one line whatever they quote.
+std::string printable(std::string_view text);
+
+/// " (did you mean 'x'?)" naming closest_match(word, candidates), or "" when there is none:
+/// the tail of every "unknown ..." message.
 std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
 
 /// "1.2s", "3m04s".

@@ -1,7 +1,6 @@
 #include "components/graph.hpp"
 
 #include <algorithm>
-#include <functional>
 #include <numeric>
 #include <queue>
 #include <unordered_map>
@@ -15,32 +14,39 @@ namespace {
 enum class Mark { unvisited, active, done };
 
 // Depth-first search in name order; returns the first cycle found as a list of indices,
-// rotated to start at its smallest name, or an empty list.
+// rotated to start at its smallest name, or an empty list. Iterative (an explicit stack of
+// (vertex, next edge)), so a dependency chain as long as a manifest allows cannot overflow
+// the call stack.
 std::vector<std::size_t> find_cycle(const ComponentGraph& g) {
     std::vector<std::size_t> by_name(g.names.size());
     std::iota(by_name.begin(), by_name.end(), 0);
     std::sort(by_name.begin(), by_name.end(),
               [&](std::size_t a, std::size_t b) { return g.names[a] < g.names[b]; });
     std::vector<Mark> mark(g.names.size(), Mark::unvisited);
-    std::vector<std::size_t> stack;
+    std::vector<std::pair<std::size_t, std::size_t>> stack;  // vertex, next edge to follow
     std::vector<std::size_t> cycle;
-    std::function<bool(std::size_t)> visit = [&](std::size_t v) {
-        mark[v] = Mark::active;
-        stack.push_back(v);
-        for (std::size_t d : g.depends_on[v]) {
-            if (mark[d] == Mark::active) {
-                auto from = std::find(stack.begin(), stack.end(), d);
-                cycle.assign(from, stack.end());
-                return true;
+    for (std::size_t root : by_name) {
+        if (mark[root] != Mark::unvisited) continue;
+        mark[root] = Mark::active;
+        stack.emplace_back(root, 0);
+        while (!stack.empty() && cycle.empty()) {
+            auto& [v, edge] = stack.back();
+            if (edge == g.depends_on[v].size()) {
+                mark[v] = Mark::done;
+                stack.pop_back();
+                continue;
             }
-            if (mark[d] == Mark::unvisited && visit(d)) return true;
+            const std::size_t d = g.depends_on[v][edge++];
+            if (mark[d] == Mark::active) {
+                auto from = std::find_if(stack.begin(), stack.end(),
+                                         [&](const auto& frame) { return frame.first == d; });
+                for (auto it = from; it != stack.end(); ++it) cycle.push_back(it->first);
+            } else if (mark[d] == Mark::unvisited) {
+                mark[d] = Mark::active;
+                stack.emplace_back(d, 0);
+            }
         }
-        stack.pop_back();
-        mark[v] = Mark::done;
-        return false;
-    };
-    for (std::size_t v : by_name) {
-        if (mark[v] == Mark::unvisited && visit(v)) break;
+        if (!cycle.empty()) break;
     }
     if (!cycle.empty()) {
         auto smallest = std::min_element(cycle.begin(), cycle.end(),

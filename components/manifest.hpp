@@ -4,6 +4,7 @@
 // environments, dependency cycles, durations and tag placeholders. docs/manifest.md is the
 // reference.
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -82,15 +83,30 @@ struct Manifest {
     [[nodiscard]] std::vector<std::string> component_names() const;
 };
 
+/// Limits on what a manifest may be (docs/manifest.md): its size, how deeply its YAML nests,
+/// and how many nodes its aliases may add; durations (`timeout`) are at most 7 days.
+inline constexpr std::size_t k_max_manifest_bytes = std::size_t{8} << 20;
+inline constexpr int k_max_manifest_depth = 64;
+inline constexpr std::uint64_t k_max_manifest_alias_nodes = 1'000'000;
+inline constexpr std::chrono::seconds k_max_duration{7 * 24 * 3600};
+
 /// Parses manifest text; `file` names it in error messages. Fails with ErrorCode::input and
-/// a message starting "file:line:column: ".
+/// a message starting "file:line:column: " (a limit above exceeded included).
 common::Result<Manifest> parse_manifest(const std::string& text, const std::string& file);
 
-/// Reads and parses a manifest file.
+/// Reads and parses a manifest file (reading no more than the size limit allows).
 common::Result<Manifest> load_manifest(const std::string& path);
 
-/// Parses a duration such as "90s", "20m", "1h30m" or "45" (seconds).
+/// Parses a duration such as "90s", "20m", "1h30m" or "45" (seconds): more than zero and at
+/// most k_max_duration, else nullopt.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
+/// Whether `text` is a well-formed duration longer than k_max_duration (so the message can
+/// say "too long" rather than "bad").
+bool duration_exceeds_limit(std::string_view text);
+
+/// A valid component or environment name: [A-Za-z0-9][A-Za-z0-9._-]{0,127}.
+bool valid_name(std::string_view name);
 
 /// The first placeholder in a tag template that slipway does not know, or "".
 std::string unknown_placeholder(std::string_view tag_template);

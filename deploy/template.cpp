@@ -1,9 +1,12 @@
-// Template reading. yaml-cpp keeps a short intrinsic tag (`!Ref X`) as the node's tag and a
-// quoted scalar's tag as "!", a plain one's as "?"; the JSON writer uses both to produce
-// CloudFormation's long form, the way cfn-flip does.
+// Template reading, with the same YAML reader as the manifest (common/yaml: libyaml's
+// events, one library for both; yaml-cpp is gone). A short intrinsic tag (`!Ref X`) is the
+// node's tag, and a scalar says whether it was written plain; the JSON writer uses both to
+// produce CloudFormation's long form the way cfn-flip does: only plain, untagged scalars may
+// become numbers, booleans or null. The rewrite of artifact locations replaces nodes as the
+// JSON is written, so the parsed document is never changed.
 #include "deploy/template.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include "common/yaml.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -18,35 +21,34 @@ namespace deploy {
 
 class TemplateTree {
   public:
-    YAML::Node root;
+    common::yaml::Document doc;
 };
 
 namespace {
 
 using common::ErrorCode;
+using common::yaml::Node;
 
-std::string where(const std::string& file, const YAML::Node& n) {
-    return file + ":" + std::to_string(n.Mark().line + 1);
+std::string where(const std::string& file, const Node& n) {
+    return file + ":" + std::to_string(n.line());
 }
 
 common::Result<TemplateParameter> parse_parameter(const std::string& file, const std::string& name,
-                                                  const YAML::Node& n) {
+                                                  const Node& n) {
     TemplateParameter p;
     p.name = name;
-    p.line = n.Mark().line + 1;
+    p.line = n.line();
     const std::string at = where(file, n) + ": parameter " + name;
-    if (!n.IsMap()) return common::fail(ErrorCode::input, at + ": expected a map");
+    if (!n.is_map()) return common::fail(ErrorCode::input, at + ": expected a map");
     auto scalar = [&](const char* key) -> std::optional<std::string> {
-        if (!n[key] || !n[key].IsScalar()) return std::nullopt;
-        return n[key].Scalar();
+        if (!n[key].is_scalar()) return std::nullopt;
+        return std::string(n[key].scalar());
     };
     if (auto t = scalar("Type")) p.type = *t;
     p.default_value = scalar("Default");
     p.allowed_pattern = scalar("AllowedPattern");
     p.no_echo = scalar("NoEcho").value_or("false") == "true";
-    if (n["AllowedValues"] && n["AllowedValues"].IsSequence()) {
-        for (const auto& v : n["AllowedValues"]) p.allowed_values.push_back(v.Scalar());
-    }
+    for (Node v : n["AllowedValues"].children()) p.allowed_values.emplace_back(v.scalar());
     const std::pair<const char*, std::optional<double>*> numbers[] = {{"MaxValue", &p.max_value},
                                                                       {"MinValue", &p.min_value}};
     for (auto [key, out] : numbers) {
@@ -104,11 +106,38 @@ std::string joined(const std::vector<const char*>& keys) {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void write_node(Writer& w, const YAML::Node& n);
+// What replaces a node when the JSON is written: an artifact's S3 location, as the
+// property it stands in expects it.
+struct Replacement {
+    std::string property;  // ArtifactRef::property
+    S3Location at;
+};
+using Replacements = std::map<std::int32_t, Replacement>;  // by node id
 
-void write_scalar(Writer& w, const YAML::Node& n) {
-    const std::string& s = n.Scalar();
-    if (n.Tag() == "?") {
+void write_string(Writer& w, std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void write_node(Writer& w, const Node& n, const Replacements& replace);
+
+void write_replacement(Writer& w, const Replacement& r) {
+    if (r.property == "Code") {
+        w.StartObject();
+        w.Key("S3Bucket");
+        write_string(w, r.at.bucket);
+        w.Key("S3Key");
+        write_string(w, r.at.key);
+        w.EndObject();
+    } else if (r.property == "TemplateURL") {
+        write_string(w, r.at.url);
+    } else {  // CodeUri, Command.ScriptLocation
+        write_string(w, "s3://" + r.at.bucket + "/" + r.at.key);
+    }
+}
+
+void write_scalar(Writer& w, const Node& n) {
+    const std::string s(n.scalar());
+    if (n.plain() && n.tag().empty()) {
         if (s == "true" || s == "True" || s == "TRUE") return void(w.Bool(true));
         if (s == "false" || s == "False" || s == "FALSE") return void(w.Bool(false));
         if (s == "null" || s == "~" || s.empty()) return void(w.Null());
@@ -118,65 +147,91 @@ void write_scalar(Writer& w, const YAML::Node& n) {
         if (auto d = parse_number(s); d && s.find_first_of(".eE") != std::string::npos)
             return void(w.Double(*d));
     }
-    w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+    write_string(w, s);
 }
 
-void write_untagged(Writer& w, const YAML::Node& n) {
-    if (n.IsMap()) {
+void write_untagged(Writer& w, const Node& n, const Replacements& replace) {
+    if (n.is_map()) {
         w.StartObject();
-        for (const auto& kv : n) {
-            const std::string& key = kv.first.Scalar();
-            w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
-            write_node(w, kv.second);
+        for (const auto& [key, value] : n.entries()) {
+            const std::string_view name = key.scalar();
+            w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+            write_node(w, value, replace);
         }
         w.EndObject();
-    } else if (n.IsSequence()) {
+    } else if (n.is_sequence()) {
         w.StartArray();
-        for (const auto& v : n) write_node(w, v);
+        for (Node v : n.children()) write_node(w, v, replace);
         w.EndArray();
-    } else if (n.IsNull()) {
+    } else if (n.is_null()) {
         w.Null();
     } else {
         write_scalar(w, n);
     }
 }
 
-void write_node(Writer& w, const YAML::Node& n) {
-    const std::string& tag = n.Tag();
+void write_node(Writer& w, const Node& n, const Replacements& replace) {
+    if (auto found = replace.find(n.id()); found != replace.end())
+        return write_replacement(w, found->second);
+    const std::string_view tag = n.tag();
     if (tag.size() < 2 || tag[0] != '!' || tag.starts_with("!!") || tag.starts_with("tag:")) {
-        return write_untagged(w, n);
+        return write_untagged(w, n, replace);
     }
-    const std::string fn = tag.substr(1);
+    const std::string fn(tag.substr(1));
     w.StartObject();
     if (fn == "Ref" || fn == "Condition") {
         w.Key(fn.c_str());
-        w.String(n.Scalar().c_str());
-    } else if (fn == "GetAtt" && n.IsScalar()) {
-        const std::string& s = n.Scalar();
+        write_string(w, n.scalar());
+    } else if (fn == "GetAtt" && n.is_scalar()) {
+        const std::string_view s = n.scalar();
         const auto dot = s.find('.');
         w.Key("Fn::GetAtt");
         w.StartArray();
-        w.String(s.substr(0, dot).c_str());
-        w.String(dot == std::string::npos ? "" : s.substr(dot + 1).c_str());
+        write_string(w, s.substr(0, dot));
+        write_string(w, dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1));
         w.EndArray();
     } else {
         const std::string key = "Fn::" + fn;
         w.Key(key.c_str());
-        if (n.IsScalar()) {
-            const std::string& s = n.Scalar();
-            w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+        if (n.is_scalar()) {
+            write_string(w, n.scalar());
         } else {
-            write_untagged(w, n);
+            write_untagged(w, n, replace);
         }
     }
     w.EndObject();
 }
 
-// A string node that stays a string in JSON.
-YAML::Node quoted(const std::string& s) {
-    YAML::Node n(s);
-    n.SetTag("!");
+// The node of a local artifact path under `resource`'s Properties for `rule`, or absent.
+Node artifact_node(const Node& resource, const ArtifactRule& rule) {
+    Node n = resource["Properties"];
+    for (const char* key : rule.property) n = n[key];
+    if (!n.is_scalar() || !(n.tag().empty() || n.tag() == "!")) return {};
+    if (is_remote(std::string(n.scalar())) || n.scalar().empty()) return {};
     return n;
+}
+
+// artifact_refs, each with the node holding its path.
+std::vector<std::pair<ArtifactRef, Node>> artifact_nodes(const Template& t) {
+    std::vector<std::pair<ArtifactRef, Node>> out;
+    for (const auto& [name, resource] : t.tree->doc.root()["Resources"].entries()) {
+        if (!resource.is_map() || !resource["Type"].is_scalar() || !resource["Properties"])
+            continue;
+        const std::string type(resource["Type"].scalar());
+        for (const auto& rule : k_rules) {
+            if (type != rule.type) continue;
+            if (Node n = artifact_node(resource, rule)) {
+                out.push_back({{std::string(name.scalar()), type, joined(rule.property),
+                                std::string(n.scalar())},
+                               n});
+            }
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.first.resource, a.first.property) <
+               std::tie(b.first.resource, b.first.property);
+    });
+    return out;
 }
 
 }  // namespace
@@ -193,25 +248,22 @@ common::Result<Template> parse_template(const std::string& text, const std::stri
     t.file = file;
     t.text = text;
     t.tree = std::make_shared<TemplateTree>();
-    try {
-        t.tree->root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-        return common::fail(ErrorCode::input, file + ":" + std::to_string(e.mark.line + 1) +
-                                                  ": not a CloudFormation template: " + e.msg);
-    }
-    const YAML::Node& root = t.tree->root;
-    if (!root.IsMap() || !root["Resources"] || !root["Resources"].IsMap()) {
+    auto doc = common::yaml::parse(text, file);
+    if (!doc) return std::unexpected(doc.error());
+    t.tree->doc = std::move(*doc);
+    const Node root = t.tree->doc.root();
+    if (!root.is_map() || !root["Resources"].is_map()) {
         return common::fail(ErrorCode::input,
                             file + ": not a CloudFormation template: no Resources");
     }
-    if (const YAML::Node params = root["Parameters"]; params) {
-        if (!params.IsMap())
+    if (const Node params = root["Parameters"]) {
+        if (!params.is_map())
             return common::fail(ErrorCode::input,
                                 where(file, params) + ": Parameters: expected a map");
-        for (const auto& kv : params) {
-            auto p = parse_parameter(file, kv.first.Scalar(), kv.second);
+        for (const auto& [key, value] : params.entries()) {
+            auto p = parse_parameter(file, std::string(key.scalar()), value);
             if (!p) return std::unexpected(p.error());
-            p->line = kv.first.Mark().line + 1;  // where its name is written
+            p->line = key.line();  // where its name is written
             t.parameters.emplace(p->name, std::move(*p));
         }
     }
@@ -228,49 +280,19 @@ common::Result<Template> load_template(const std::string& path) {
 
 std::vector<ArtifactRef> artifact_refs(const Template& t) {
     std::vector<ArtifactRef> out;
-    for (const auto& kv : t.tree->root["Resources"]) {
-        const YAML::Node& resource = kv.second;
-        if (!resource.IsMap() || !resource["Type"] || !resource["Properties"]) continue;
-        const std::string type = resource["Type"].Scalar();
-        for (const auto& rule : k_rules) {
-            if (type != rule.type) continue;
-            // Node::operator= writes through to the tree; reset() only re-points the handle.
-            YAML::Node n = resource["Properties"];
-            for (const char* key : rule.property) n.reset(n.IsMap() ? n[key] : YAML::Node());
-            if (!n || !n.IsScalar() || (n.Tag() != "?" && n.Tag() != "!")) continue;
-            if (is_remote(n.Scalar()) || n.Scalar().empty()) continue;
-            out.push_back({kv.first.Scalar(), type, joined(rule.property), n.Scalar()});
-        }
-    }
-    std::sort(out.begin(), out.end(), [](const ArtifactRef& a, const ArtifactRef& b) {
-        return std::tie(a.resource, a.property) < std::tie(b.resource, b.property);
-    });
+    for (auto& [ref, node] : artifact_nodes(t)) out.push_back(std::move(ref));
     return out;
 }
 
 std::string rewrite_as_json(const Template& t, const std::map<std::string, S3Location>& locations) {
-    YAML::Node root = YAML::Clone(t.tree->root);
-    for (const auto& ref : artifact_refs(t)) {
+    Replacements replace;
+    for (const auto& [ref, node] : artifact_nodes(t)) {
         auto found = locations.find(ref.resource + "." + ref.property);
-        if (found == locations.end()) continue;
-        const S3Location& at = found->second;
-        YAML::Node props = root["Resources"][ref.resource]["Properties"];
-        if (ref.property == "Code") {
-            YAML::Node code(YAML::NodeType::Map);
-            code["S3Bucket"] = quoted(at.bucket);
-            code["S3Key"] = quoted(at.key);
-            props["Code"] = code;
-        } else if (ref.property == "TemplateURL") {
-            props["TemplateURL"] = quoted(at.url);
-        } else if (ref.property == "CodeUri") {
-            props["CodeUri"] = quoted("s3://" + at.bucket + "/" + at.key);
-        } else {
-            props["Command"]["ScriptLocation"] = quoted("s3://" + at.bucket + "/" + at.key);
-        }
+        if (found != locations.end()) replace[node.id()] = {ref.property, found->second};
     }
     rapidjson::StringBuffer buffer;
     Writer w(buffer);
-    write_node(w, root);
+    write_node(w, t.tree->doc.root(), replace);
     return buffer.GetString();
 }
 

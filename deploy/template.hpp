@@ -1,9 +1,9 @@
 #pragma once
 // A CloudFormation template as slipway needs it: its `Parameters` (types, defaults and
 // constraints, to check the values before any call to AWS) and, when artifacts must be
-// packaged, a tree that can be rewritten and written out again as JSON. YAML templates with
-// the short intrinsic tags (`!Ref`, `!Sub`, `!GetAtt`, ...) and JSON templates are both read
-// with yaml-cpp; JSON being YAML.
+// packaged, a tree that can be written out again as JSON with artifact locations replaced.
+// YAML templates with the short intrinsic tags (`!Ref`, `!Sub`, `!GetAtt`, ...) and JSON
+// templates are both read with common/yaml (libyaml), JSON being YAML, within its limits.
 #include <map>
 #include <memory>
 #include <optional>

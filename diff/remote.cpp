@@ -24,6 +24,9 @@ common::Result<void> fetch(const Repository& repo, const std::string& remote) {
     if (git_remote_lookup(&raw, repo.handle(), remote.c_str()) != 0)
         return common::fail(ErrorCode::input, "the repository has no remote '" + remote + "'");
     RemoteHandle handle(raw);
+    const std::string_view url = git_remote_url(raw) ? git_remote_url(raw) : "";
+    if (url.find("://") != std::string_view::npos && !url.starts_with("file://"))
+        detail::load_certificates();
     git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
     options.prune = GIT_FETCH_PRUNE;
     if (git_remote_fetch(handle.get(), nullptr, &options, "slipway: fetch") != 0)

@@ -1,5 +1,7 @@
 #include "diff/repository.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "common/text.hpp"
@@ -56,12 +58,58 @@ common::Result<TreeHandle> detail::commit_tree(git_repository* repo, const std::
 
 namespace {
 
+// True while git_libgit2_init runs (one thread: the guard below is a function-local static).
+bool initialising_libgit2 = false;
+
+}  // namespace
+
+// git_libgit2_init of Debian's libgit2 (built with mbedTLS) parses the whole system CA bundle
+// (~150 certificates: 10-15 ms, more than git needs for a whole small diff) for network code
+// slipway never runs. Where libgit2 is linked from its static archive, the link wraps
+// mbedTLS's certificate loaders (cmake/dependencies.cmake: --wrap), and these wrappers skip
+// the loads made during initialisation. TLS itself is still set up: a libgit2 HTTPS
+// connection would fail certificate verification rather than trust anything, and an explicit
+// GIT_OPT_SET_SSL_CERT_LOCATIONS still loads: detail::load_certificates does, before a fetch
+// over the network (slipway serve). Without the wrap (shared libgit2) the weak references
+// stay null, these functions are never called, and nothing changes.
+extern "C" int __real_mbedtls_x509_crt_parse_file(void* chain, const char* path)
+    __attribute__((weak));
+extern "C" int __real_mbedtls_x509_crt_parse_path(void* chain, const char* path)
+    __attribute__((weak));
+extern "C" int __wrap_mbedtls_x509_crt_parse_file(void* chain, const char* path) {
+    if (initialising_libgit2 || !__real_mbedtls_x509_crt_parse_file) return 0;
+    return __real_mbedtls_x509_crt_parse_file(chain, path);
+}
+extern "C" int __wrap_mbedtls_x509_crt_parse_path(void* chain, const char* path) {
+    if (initialising_libgit2 || !__real_mbedtls_x509_crt_parse_path) return 0;
+    return __real_mbedtls_x509_crt_parse_path(chain, path);
+}
+
+namespace detail {
+
+// libgit2's own default (Debian's libgit2 is built with this CA bundle).
+void load_certificates() {
+    if (!__real_mbedtls_x509_crt_parse_file) return;  // not wrapped: loaded at initialisation
+    static const bool loaded = [] {
+        const char* file = "/etc/ssl/certs/ca-certificates.crt";
+        return ::access(file, R_OK) != 0 ||
+               git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, nullptr) == 0;
+    }();
+    (void)loaded;
+}
+
+}  // namespace detail
+
+namespace {
+
 // libgit2 is initialised once per process and shut down at exit; every Repository goes
 // through here, so callers (the CLI, tests, benchmarks) need no set-up of their own.
 void ensure_libgit2() {
     struct Guard {
         Guard() {
+            initialising_libgit2 = true;
             git_libgit2_init();
+            initialising_libgit2 = false;
             // git itself does not re-hash objects it reads; libgit2 does by default, which
             // costs more than the whole diff. Corruption still surfaces as a zlib or
             // object-format error.
@@ -75,11 +123,37 @@ void ensure_libgit2() {
 
 }  // namespace
 
+namespace {
+
+// Whether `dir` or a folder above it could hold a repository: a `.git` entry, or the HEAD,
+// objects and refs of a bare one. When none does, libgit2 would search the same way and
+// fail, so open() fails at once, without initialising libgit2 (whose start-up loads the
+// system's CA bundle for network code slipway never uses).
+bool may_hold_repository(const std::filesystem::path& dir) {
+    std::error_code ec;
+    auto at = std::filesystem::absolute(dir, ec);
+    if (ec) return true;
+    for (;; at = at.parent_path()) {
+        if (std::filesystem::exists(at / ".git", ec)) return true;
+        if (std::filesystem::is_regular_file(at / "HEAD", ec) &&
+            std::filesystem::is_directory(at / "objects", ec) &&
+            std::filesystem::is_directory(at / "refs", ec))
+            return true;
+        if (at == at.parent_path()) return false;
+    }
+}
+
+}  // namespace
+
 void Repository::Deleter::operator()(git_repository* repo) const noexcept {
     git_repository_free(repo);
 }
 
 common::Result<Repository> Repository::open(const std::filesystem::path& dir) {
+    if (!may_hold_repository(dir)) {
+        return fail(ErrorCode::input,
+                    "not a git repository (or any parent up to /): " + dir.string());
+    }
     ensure_libgit2();
     git_repository* raw = nullptr;
     int rc = git_repository_open_ext(&raw, dir.c_str(), 0, nullptr);

@@ -5,11 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "common/path_text.hpp"
 #include "common/text.hpp"
-#include "components/manifest_cache.hpp"
 #include "pipeline/host.hpp"
 
 namespace pipeline {
@@ -20,14 +18,7 @@ common::Result<components::Manifest> load_project_manifest(const diff::Repositor
     if (!manifest_flag.empty()) return components::load_manifest(manifest_flag);
     if (!repo) return components::load_manifest("slipway.yml");
     if (!manifest_comes_from_git(repo, manifest_flag, head)) {
-        const auto path = repo->root() / "slipway.yml";
-        std::ifstream in(path, std::ios::binary);
-        if (!in)
-            return common::fail(common::ErrorCode::input, "cannot read manifest " + path.string());
-        std::stringstream text;
-        text << in.rdbuf();
-        return components::parse_manifest_cached(text.str(), path.string(),
-                                                 repo->root() / ".slipway" / "cache");
+        return components::load_manifest((repo->root() / "slipway.yml").string());
     }
     auto head_id = repo->resolve_commit(head);
     if (!head_id) return std::unexpected(head_id.error());

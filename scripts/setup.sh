@@ -9,7 +9,7 @@ build_only=false
 
 packages=(
   build-essential cmake ninja-build pkg-config git ccache
-  libgit2-dev libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libtbb-dev
+  libgit2-dev libyaml-dev libcli11-dev libspdlog-dev libfmt-dev libtbb-dev
   rapidjson-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev
   libpugixml-dev libcpp-httplib-dev libbrotli-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pip python3-yaml openssl curl dpkg-dev

@@ -1,4 +1,8 @@
 // `slipway affected` and `slipway graph` on a real repository.
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include <rapidjson/document.h>
 
 #include "cli_fixture.hpp"
@@ -44,6 +48,42 @@ TEST_F(AffectedCli, ListsAffectedComponentsInOrder) {
     auto r = slipway("affected " + flags());
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out, "shared\napi\nworker\n");
+}
+
+// Issue 13 and 19: nothing parsed is kept on disk (a cached manifest was trusted: a rewritten
+// component name once put a log file outside the repository). Every run reads slipway.yml.
+TEST_F(AffectedCli, NothingOfTheManifestIsCachedOnDisk) {
+    repo.write("libs/shared/util.py", "shared 2\n");
+    repo.commit("change shared");
+    ASSERT_EQ(slipway("affected " + flags()).status, 0);
+    EXPECT_FALSE(std::filesystem::exists(repo.path() / ".slipway" / "cache"));
+    std::string edited = k_manifest;
+    edited.replace(edited.find("  shared:"), 9, "  common:");
+    for (auto at = edited.find("[shared]"); at != std::string::npos; at = edited.find("[shared]"))
+        edited.replace(at, 8, "[common]");
+    repo.write("slipway.yml", edited);  // the work tree's manifest counts, committed or not
+    auto r = slipway("affected " + flags());
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "common\napi\nworker\n");
+}
+
+// Issue 19: start-up reads neither the system CA bundle (libgit2's initialisation used to
+// parse it) nor libcurl and its ~30 libraries (opened on the first AWS request only). Seen
+// from outside with strace; skipped where strace is missing or not allowed.
+TEST_F(AffectedCli, StartUpOpensNoCaBundleAndNoLibcurl) {
+    support::TempDir dir;
+    const auto trace = (dir.path() / "trace").string();
+    const auto probe = support::run("strace -f -e trace=openat -o " + shell_quote(trace) + " true");
+    if (probe.status != 0) GTEST_SKIP() << "strace unavailable: " << probe.err;
+    auto r = support::run("strace -f -e trace=openat,open -o " + shell_quote(trace) + " " +
+                          shell_quote(support::slipway_binary()) + " affected " + flags());
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::ifstream in(trace);
+    const std::string opened((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(opened.find("slipway.yml"), std::string::npos) << opened;
+    EXPECT_EQ(opened.find("/etc/ssl/certs"), std::string::npos) << opened;
+    EXPECT_EQ(opened.find("ca-certificates"), std::string::npos) << opened;
+    EXPECT_EQ(opened.find("libcurl"), std::string::npos) << opened;
 }
 
 TEST_F(AffectedCli, ExplainSaysWhy) {

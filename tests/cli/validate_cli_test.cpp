@@ -1,4 +1,6 @@
 // `slipway validate`: manifest errors are fatal; patterns that match nothing are warnings.
+#include <fstream>
+
 #include "cli_fixture.hpp"
 
 namespace {
@@ -37,6 +39,30 @@ TEST(ValidateCli, ManifestErrorsAreExitTwo) {
     expect_one_line_error(
         slipway("validate --repo " + shell_quote(repo.path())), 2,
         "slipway.yml:5:5: unknown key 'bulid' in component 'a' (did you mean 'build'?)");
+}
+
+// Issue 13: inputs that once aborted (exit 134) or passed validation; each is now one error
+// line naming file:line:column, exit 2.
+TEST(ValidateCli, HostileManifestsAreInputErrors) {
+    support::TempDir dir;
+    auto check = [&](const std::string& text, const std::string& fragment) {
+        const auto file = (dir.path() / "slipway.yml").string();
+        std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
+        expect_one_line_error(slipway("validate --manifest " + shell_quote(file)), 2,
+                              file + ":" + fragment);
+    };
+    const std::string head = "image: {repository: r}\ncomponents:\n  a:\n    paths: [a/]\n"
+                             "    parameter: A\n    build: make\n";
+    check(head + "    timeout: 99999999999999999999\n",
+          "7:14: component 'a'.timeout: '99999999999999999999' is longer than the limit");
+    check(head + "    timeout: 2562048h\n", "7:14: component 'a'.timeout: '2562048h' is longer");
+    check(head + "environments:\n  ../../tmp/x: {stack: s}\n",
+          "8:3: invalid environment name '../../tmp/x'");
+    check(head + "environments:\n  \"a'b\": {stack: s}\n", "8:3: invalid environment name");
+    check(head + "environments:\n  test: {stack: \"a b\"}\n", "8:17: environment 'test'.stack: invalid stack name");
+    check(head + "x: " + std::string(200, '[') + "\n", "7:67: nested deeper than 64 levels");
+    check(head + "#" + std::string(8 << 20, 'x') + "\n", "1:1: the file is 8388699 bytes, over the limit");
+    check(head + "components2: *nope\n", "7:14: unknown alias '*nope'");
 }
 
 TEST(ValidateCli, MissingManifest) {

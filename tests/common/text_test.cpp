@@ -29,4 +29,16 @@ TEST(FitColumns, DropsControlsAndCutsByCharacters) {
     EXPECT_EQ(common::fit_columns("abc", 0), "");
 }
 
+TEST(DidYouMean, IsTheMessageTailOrNothing) {
+    std::vector<std::string> keys = {"depends_on", "paths", "parameter"};
+    EXPECT_EQ(common::did_you_mean("dependson", keys), " (did you mean 'depends_on'?)");
+    EXPECT_EQ(common::did_you_mean("zzzzzz", keys), "");
+    EXPECT_EQ(common::did_you_mean("x", {}), "");
+}
+
+TEST(Printable, EscapesControlCharacters) {
+    EXPECT_EQ(common::printable("a\nb\tc\rd\x01" "e\x7f"), "a\\nb\\tc\\rd\\x01e\\x7f");
+    EXPECT_EQ(common::printable("caf\xc3\xa9"), "caf\xc3\xa9");
+}
+
 }  // namespace

@@ -54,3 +54,28 @@ TEST(Graph, LongCycleIsPrintedWhole) {
 }
 
 }  // namespace
+
+namespace {
+
+// A chain as long as an 8 MiB manifest can hold (the search once recursed per link and
+// overflowed the stack); and a cycle closing at its far end is still found.
+TEST(Graph, VeryLongChainsNeitherCrashNorHideACycle) {
+    components::Manifest m;
+    const std::size_t n = 100000;
+    for (std::size_t i = 0; i < n; ++i) {
+        components::Component c;
+        c.name = "c" + std::to_string(i);
+        c.kind = components::ComponentKind::library;
+        if (i + 1 < n) c.depends_on.push_back("c" + std::to_string(i + 1));
+        m.components.push_back(std::move(c));
+    }
+    auto g = components::build_graph(m);
+    ASSERT_TRUE(g) << g.error().message;
+    EXPECT_EQ(g->names[g->order.front()], "c" + std::to_string(n - 1));
+    m.components.back().depends_on.push_back("c0");
+    auto cyclic = components::build_graph(m);
+    ASSERT_FALSE(cyclic);
+    EXPECT_NE(cyclic.error().message.find("dependency cycle: c0 -> c1 -> "), std::string::npos);
+}
+
+}  // namespace

@@ -5,8 +5,9 @@
 
 Runs `cpack -G DEB` with the tree's CPackConfig.cmake into BUILD_DIR/package/ (the package
 the install and Dockerfile tests then use), and checks the package: its name
-slipway_VERSION_amd64.deb; Depends: computed by dpkg-shlibdeps (libgit2, yaml-cpp, libc6 ...)
-plus ca-certificates; exactly the files a user gets (the binary in /usr/bin, the man page,
+slipway_VERSION_amd64.deb; Depends: computed by dpkg-shlibdeps (libc6, libstdc++6, oneTBB ...)
+plus libcurl4 (opened with dlopen) and ca-certificates, and none of the libraries linked from
+their static archives (libgit2, SQLite, libyaml, pugixml, libcrypto); exactly the files a user gets (the binary in /usr/bin, the man page,
 the three completions, the docs and examples, nothing of tests/ or bench/); and a binary
 without symbols or debug information.
 """
@@ -30,8 +31,9 @@ EXPECTED_FILES = [
     "./usr/share/doc/slipway/manifests/iam/codebuild-policy.json",
 ]
 # Libraries the binary links that must show up in Depends: (by package name prefix).
-EXPECTED_DEPENDS = ["libc6", "libstdc++6", "libgit2-", "libyaml-cpp", "libtbb", "libcurl4",
-                    "libsqlite3-0", "ca-certificates"]
+EXPECTED_DEPENDS = ["libc6", "libstdc++6", "libtbb", "libcurl4", "ca-certificates"]
+# Linked from their static archives (cmake/dependencies.cmake): never in Depends:.
+STATIC_DEPENDS = ["libgit2-", "libsqlite3-", "libyaml-0", "libpugixml", "libssl3", "libyaml-cpp"]
 
 
 def fail(message):
@@ -60,6 +62,9 @@ def main():
     for name in EXPECTED_DEPENDS:
         if not any(d.startswith(name) for d in depends):
             fail(f"Depends: has no {name}*: {control.get('Depends')}")
+    for name in STATIC_DEPENDS:
+        if any(d.startswith(name) for d in depends):
+            fail(f"Depends: names {name}*, linked statically: {control.get('Depends')}")
     listing = subprocess.run(["dpkg-deb", "--contents", deb], check=True, capture_output=True,
                              text=True).stdout
     files = [line.split()[-1] for line in listing.splitlines() if not line.startswith("d")]

@@ -105,6 +105,12 @@ def main():
         expect(root, "cd /work && slipway validate", r".*", "validate")
         expect(root, "slipway affected --repo /work --base first", "shared\napi",
                "affected")
+        # libcurl is opened with dlopen on the first AWS request, so dpkg-shlibdeps cannot
+        # see it: Depends: names libcurl4 by hand. A request to a closed loopback port must
+        # fail as a connection error (exit 4), not as a missing libcurl.
+        expect(root, "AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s AWS_ENDPOINT_URL=http://127.0.0.1:1 "
+               "slipway store init --store 'dynamodb://t?region=us-east-1'; echo exit=$?",
+               r"(?!.*libcurl)slipway: error: .*\nexit=4", "libcurl is installed and loads")
         for deb_file in ("usr/share/man/man1/slipway.1.gz",
                          "usr/share/zsh/vendor-completions/_slipway",
                          "usr/share/fish/vendor_completions.d/slipway.fish",
