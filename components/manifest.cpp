@@ -74,12 +74,15 @@ std::string unknown_placeholder(std::string_view tag_template) {
 
 namespace {
 
-const std::vector<std::string> k_top_keys = {"version",    "project",       "store",
-                                             "image",      "global_inputs", "ignore",
-                                             "components", "environments",  "commit_url"};
+const std::vector<std::string> k_top_keys = {
+    "version", "project",    "store",        "image",      "global_inputs",
+    "ignore",  "components", "environments", "commit_url", "remote"};
+const std::vector<std::string> k_remote_keys = {"codebuild"};
+const std::vector<std::string> k_codebuild_keys = {"project", "region", "compute_type", "image",
+                                                   "privileged"};
 const std::vector<std::string> k_image_keys = {"repository", "tag"};
-const std::vector<std::string> k_component_keys = {"paths",     "depends_on", "kind",
-                                                   "parameter", "build",      "timeout"};
+const std::vector<std::string> k_component_keys = {"paths", "depends_on", "kind",  "parameter",
+                                                   "build", "timeout",    "remote"};
 const std::vector<std::string> k_environment_keys = {
     "stack",    "region",           "template",   "base", "promote_from",
     "role_arn", "artifact_bucket",  "parameters", "tags", "capabilities",
@@ -226,7 +229,8 @@ Result<Component> parse_component(const Reader& r, const YAML::Node& key, const 
     auto deps = r.scalar_list(n["depends_on"], where + ".depends_on");
     if (!deps) return std::unexpected(deps.error());
     for (auto& [dep, _] : *deps) c.depends_on.push_back(dep);
-    for (auto [field, out] : {std::pair{"parameter", &c.parameter}, {"build", &c.build}}) {
+    for (auto [field, out] :
+         {std::pair{"parameter", &c.parameter}, {"build", &c.build}, {"remote", &c.remote}}) {
         if (!n[field]) continue;
         auto value = r.scalar(n[field], where + "." + field);
         if (!value) return std::unexpected(value.error());
@@ -269,6 +273,10 @@ Result<void> check_component_rules(const Reader& r, const YAML::Node& n, const C
             }
             break;
     }
+    if (!c.remote.empty() && c.remote != "codebuild")
+        return r.error(n["remote"], where + ".remote: '" + c.remote + "' is not codebuild");
+    if (!c.remote.empty() && c.build.empty())
+        return r.error(n["remote"], where + ".remote: the component has no 'build' to run there");
     return {};
 }
 
@@ -422,6 +430,52 @@ Result<void> parse_image(const Reader& r, const YAML::Node& n, Manifest& m) {
     return {};
 }
 
+// `remote: {codebuild: {project, region, compute_type, image, privileged}}`.
+Result<void> parse_remote(const Reader& r, const YAML::Node& n, Manifest& m) {
+    if (!n) return {};
+    if (!n.IsMap()) return r.error(n, "remote: expected a map, got " + node_type(n));
+    if (auto ok = r.check_keys(n, k_remote_keys, "remote"); !ok) return ok;
+    const YAML::Node cb = n["codebuild"];
+    if (!cb) return {};
+    if (!cb.IsMap()) return r.error(cb, "remote.codebuild: expected a map, got " + node_type(cb));
+    if (auto ok = r.check_keys(cb, k_codebuild_keys, "remote.codebuild"); !ok) return ok;
+    CodeBuildSettings c;
+    c.pos = r.pos(cb);
+    const std::pair<const char*, std::string*> fields[] = {{"project", &c.project},
+                                                           {"region", &c.region},
+                                                           {"compute_type", &c.compute_type},
+                                                           {"image", &c.image}};
+    for (auto [field, out] : fields) {
+        if (!cb[field]) continue;
+        auto value = r.scalar(cb[field], std::string("remote.codebuild.") + field);
+        if (!value) return std::unexpected(value.error());
+        *out = *value;
+    }
+    if (c.project.empty()) return r.error(cb, "remote.codebuild: missing required key 'project'");
+    if (cb["privileged"]) {
+        auto value = r.scalar(cb["privileged"], "remote.codebuild.privileged");
+        if (!value) return std::unexpected(value.error());
+        if (*value != "true" && *value != "false")
+            return r.error(cb["privileged"], "remote.codebuild.privileged: expected true or false");
+        c.privileged = *value == "true";
+    }
+    m.codebuild = std::move(c);
+    return {};
+}
+
+// Components that build remotely need somewhere to build.
+Result<void> check_remote_builds(const Reader& r, const YAML::Node& components, const Manifest& m) {
+    if (m.codebuild) return {};
+    for (auto it = components.begin(); it != components.end(); ++it) {
+        if (it->second.IsMap() && it->second["remote"]) {
+            return r.error(it->second["remote"], "component '" + it->first.Scalar() +
+                                                     "'.remote: codebuild needs a top-level "
+                                                     "'remote: {codebuild: {project: ...}}'");
+        }
+    }
+    return {};
+}
+
 Result<void> parse_top(const Reader& r, const YAML::Node& root, Manifest& m) {
     if (!root.IsMap())
         return r.error(root, "expected a map at the top of the manifest, got " + node_type(root));
@@ -447,7 +501,9 @@ Result<void> parse_top(const Reader& r, const YAML::Node& root, Manifest& m) {
     auto ignore = r.patterns(root["ignore"], "ignore");
     if (!ignore) return std::unexpected(ignore.error());
     m.ignore = std::move(*ignore);
+    if (auto ok = parse_remote(r, root["remote"], m); !ok) return ok;
     if (auto ok = parse_components(r, root["components"], m); !ok) return ok;
+    if (auto ok = check_remote_builds(r, root["components"], m); !ok) return ok;
     return parse_environments(r, root["environments"], m);
 }
 

@@ -92,13 +92,13 @@ class Reader {
 void put_component(Writer& w, const Component& c) {
     w.put(c.name), w.put(static_cast<std::int64_t>(c.kind)), w.put(c.paths), w.put(c.depends_on);
     w.put(c.parameter), w.put(c.build), w.put(static_cast<std::int64_t>(c.timeout.count())),
-        w.put(c.pos);
+        w.put(c.pos), w.put(c.remote);
 }
 
 void get_component(Reader& r, Component& c) {
     std::int64_t kind = 0, timeout = 0;
     r.get(c.name), r.get(kind), r.get(c.paths), r.get(c.depends_on);
-    r.get(c.parameter), r.get(c.build), r.get(timeout), r.get(c.pos);
+    r.get(c.parameter), r.get(c.build), r.get(timeout), r.get(c.pos), r.get(c.remote);
     c.kind = static_cast<ComponentKind>(kind);
     c.timeout = std::chrono::seconds(timeout);
 }
@@ -122,6 +122,24 @@ void get_environment(Reader& r, Environment& e) {
     int promote_tags = 0, immutable = 0;
     r.get(promote_tags), r.get(immutable);
     e.promote_tags = promote_tags != 0, e.immutable = immutable != 0;
+}
+
+// `remote.codebuild`: present or not, then its fields; privileged as -1 (unset), 0 or 1.
+void put_codebuild(Writer& w, const std::optional<CodeBuildSettings>& c) {
+    w.put(static_cast<std::int64_t>(c.has_value()));
+    if (!c) return;
+    w.put(c->project), w.put(c->region), w.put(c->compute_type), w.put(c->image);
+    w.put(static_cast<std::int64_t>(c->privileged ? *c->privileged : -1)), w.put(c->pos);
+}
+
+void get_codebuild(Reader& r, std::optional<CodeBuildSettings>& c) {
+    std::int64_t present = 0, privileged = -1;
+    r.get(present);
+    if (!present) return;
+    c.emplace();
+    r.get(c->project), r.get(c->region), r.get(c->compute_type), r.get(c->image);
+    r.get(privileged), r.get(c->pos);
+    if (privileged >= 0) c->privileged = privileged == 1;
 }
 
 std::string read_file(const std::filesystem::path& p) {
@@ -159,6 +177,7 @@ std::string serialize_manifest(const Manifest& m) {
     for (const auto& c : m.components) put_component(w, c);
     w.put(static_cast<std::int64_t>(m.environments.size()));
     for (const auto& e : m.environments) put_environment(w, e);
+    put_codebuild(w, m.codebuild);
     return w.take();
 }
 
@@ -175,6 +194,7 @@ std::optional<Manifest> deserialize_manifest(std::string_view bytes) {
     r.get(n);
     for (std::int64_t i = 0; i < n && r.ok(); ++i)
         get_environment(r, m.environments.emplace_back());
+    get_codebuild(r, m.codebuild);
     if (!r.ok()) return std::nullopt;
     return m;
 }

@@ -15,8 +15,10 @@ store: sqlite:.slipway/state.db
 image: {repository: r, tag: "{component}-{build}"}
 global_inputs: [slipway.yml]
 ignore: ["**/*.md"]
+remote: {codebuild: {project: cb, region: eu-west-1, privileged: false}}
 components:
-  app: {paths: [app/, "!app/tmp/"], depends_on: [lib], parameter: AppImage, build: make app, timeout: 90s}
+  app: {paths: [app/, "!app/tmp/"], depends_on: [lib], parameter: AppImage, build: make app, timeout: 90s,
+        remote: codebuild}
   lib: {paths: [lib/], kind: library}
   cfg: {paths: [template.yml], kind: config}
 environments:
@@ -42,6 +44,10 @@ TEST(ManifestCache, RoundTripsEveryField) {
     EXPECT_EQ(back->components[0].paths[1].pos.str(), m->components[0].paths[1].pos.str());
     EXPECT_EQ(back->environments[0].tags.at("team"), "ml");
     EXPECT_EQ(back->environments[1].artifact_bucket, "b");
+    EXPECT_EQ(back->components[0].remote, "codebuild");
+    ASSERT_TRUE(back->codebuild);
+    EXPECT_EQ(back->codebuild->region, "eu-west-1");
+    EXPECT_EQ(back->codebuild->privileged, false);
     EXPECT_FALSE(components::deserialize_manifest(bytes.substr(0, bytes.size() / 2)));
 }
 
