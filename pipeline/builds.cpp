@@ -111,6 +111,7 @@ components::BuildSettings build_settings(const Project& p, const std::string& ru
     settings.fail_fast = options.fail_fast;
     settings.reuse = options.reuse;
     settings.now = s.clock.now;
+    settings.interrupt_fd = s.clock.interrupt_fd;
     return settings;
 }
 
@@ -119,8 +120,9 @@ common::Result<components::BuildReport> run_builds(const Project&, PlannedBuilds
                                                    Services& s, Observer& o) {
     if (builds.plan.size() == 0) return components::BuildReport{};
     if (builds.plan.size() > settings.jobs) builds.plan.weigh(expected_durations(s.store));
-    auto runner = s.runner(o.builds());
-    return components::run_builds(builds.plan, builds.hashes, s.store, *runner, o.builds(),
+    auto local = s.runner();
+    components::Runners runners{local.get(), nullptr};
+    return components::run_builds(builds.plan, builds.hashes, s.store, runners, o.builds(),
                                   settings);
 }
 

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "common/error.hpp"
-#include "components/command_runner.hpp"
+#include "components/build_runner.hpp"
 #include "components/manifest.hpp"
 #include "deploy/artifacts.hpp"
 #include "deploy/cloudformation.hpp"
@@ -22,6 +22,7 @@ struct Clock {
     std::function<void(std::chrono::milliseconds)> sleep;
     std::function<double()> random;     // in [0, 1), for jitter
     std::function<bool()> interrupted;  // Ctrl-C / SIGTERM arrived
+    int interrupt_fd = -1;  // readable once Ctrl-C / SIGTERM arrived (-1: none), for builds
 };
 
 /// The AWS services of one environment (its region and role).
@@ -36,8 +37,8 @@ struct Services {
     /// Another connection to the same store (the lease is renewed from a thread of its own).
     std::function<common::Result<std::unique_ptr<versioning::VersionStore>>()> open_store;
     std::function<CloudServices(const components::Environment&)> cloud;
-    /// The runner of build commands, reporting output to `sink`; `interrupt_fd` may be -1.
-    std::function<std::unique_ptr<components::CommandRunner>(components::OutputSink& sink)> runner;
+    /// The runner of local build commands (the executor reports their output).
+    std::function<std::unique_ptr<components::BuildRunner>()> runner;
     Clock clock;
 };
 
