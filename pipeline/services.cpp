@@ -42,7 +42,12 @@ Services system_services(versioning::VersionStore& store, const std::string& sto
     return {store, [store_url, root] { return open_store_at(store_url, root, false); },
             aws_services,
             [] { return components::make_process_runner(std::chrono::seconds(5)); },
-            system_clock()};
+            system_clock(),
+            [](const std::string& region) {
+                auto options = aws::client_options_from(aws::process_env(), region);
+                if (!region.empty()) options.region = region;
+                return std::make_shared<aws::Client>(options);
+            }};
 }
 
 }  // namespace pipeline

@@ -1,12 +1,14 @@
 #pragma once
 // The outside world a pipeline step talks to, behind the interfaces the stage libraries
 // own: the version store (and a way to open a second connection to it), the AWS services of
-// an environment, the runner of build commands, and time. system_services() is the real
-// world; tests put a temp SQLite store, a fake runner or a scripted CloudFormation in.
+// an environment, the runners of build commands (local processes; CodeBuild's client), and
+// time. system_services() is the real world; tests put a temp SQLite store, a fake runner
+// or a scripted CloudFormation in.
 #include <chrono>
 #include <functional>
 #include <memory>
 
+#include "aws/client.hpp"
 #include "common/error.hpp"
 #include "components/build_runner.hpp"
 #include "components/manifest.hpp"
@@ -40,6 +42,9 @@ struct Services {
     /// The runner of local build commands (the executor reports their output).
     std::function<std::unique_ptr<components::BuildRunner>()> runner;
     Clock clock;
+    /// The AWS client for CodeBuild and CloudWatch Logs in `region` (empty: the usual AWS
+    /// settings), for remote builds; unset where there are none.
+    std::function<std::shared_ptr<aws::Client>(const std::string& region)> codebuild{};
 };
 
 /// The system clock, real sleeps, and Ctrl-C / SIGTERM (installs the handler).
@@ -49,7 +54,7 @@ Clock system_clock();
 CloudServices aws_services(const components::Environment& env);
 
 /// The real world for a project whose store is `store` at `store_url` under `root`: AWS,
-/// local processes (TERM, then KILL after 5 s), the system clock.
+/// local processes (TERM, then KILL after 5 s), CodeBuild, the system clock.
 Services system_services(versioning::VersionStore& store, const std::string& store_url,
                          const std::string& root);
 
