@@ -136,12 +136,15 @@ class Run final : public RunnerEvents {
           m_ahead_of(plan.size(), false),
           m_arrived(plan.size(), false),
           m_completed(plan.size(), false),
+          m_uncompleted_deps(plan.size()),
           m_graph(plan, [this](std::size_t i) { m_inbox.push(i); }) {
         m_report.builds.resize(plan.size());
         for (std::size_t i = 0; i < plan.size(); ++i) {
             m_report.builds[i].component = plan.at(i).component;
             m_report.builds[i].input_hash = hashes[i];
             if (i < m_s.adopt.size() && m_s.adopt[i]) adopt(i, *m_s.adopt[i]);
+            m_uncompleted_deps[i] = plan.at(i).waits_for.size();
+            if (m_uncompleted_deps[i] == 0) ++m_owed;
         }
         m_slots = {m_s.jobs, m_s.remote_jobs};
         for (std::size_t r = 0; r < k_runners; ++r) m_all_slots += m_runners[r] ? m_slots[r] : 0;
@@ -153,7 +156,7 @@ class Run final : public RunnerEvents {
         m_observer.planned(m_plan.size());
         m_graph.start();
         while (m_done < m_plan.size()) {
-            for (std::size_t i : m_inbox.take()) arrive(i);
+            if (auto ok = take_arrivals(); !ok) return abort(ok.error());
             if (auto ok = fill(); !ok) return abort(ok.error());
             if (auto ok = top_up(); !ok) return abort(ok.error());
             if (m_done == m_plan.size()) break;
@@ -204,10 +207,23 @@ class Run final : public RunnerEvents {
 
   private:
     // --- the graph ----------------------------------------------------------------------
+    // What the graph has handed over. The builds it owes (every dependency completed, the
+    // node not yet through: microseconds on a TBB thread) are waited for, so the most
+    // urgent build is chosen with every ready build in view.
+    common::Result<void> take_arrivals() {
+        for (;;) {
+            for (std::size_t i : m_inbox.take()) arrive(i);
+            if (m_owed == 0) return {};
+            std::vector<Watched> fds{{m_inbox.fd(), false}};
+            if (auto ok = poll(fds, std::nullopt); !ok) return ok;
+        }
+    }
+
     // Everything `i` waits for has ended. A build that will not run (a dependency failed,
     // the run stops) completes at once; the others queue for their runner.
     void arrive(std::size_t i) {
         m_arrived[i] = true;
+        --m_owed;
         if (m_plan.state(i) == PlanState::pending) {
             m_plan.set_ready(i);
         } else if (m_plan.state(i) == PlanState::skipped) {
@@ -219,6 +235,9 @@ class Run final : public RunnerEvents {
         if (!m_arrived[i] || m_completed[i]) return;
         m_completed[i] = true;
         ++m_done;
+        for (std::size_t d : m_plan.at(i).dependents) {
+            if (--m_uncompleted_deps[d] == 0) ++m_owed;
+        }
         m_graph.complete(i);
     }
 
@@ -534,7 +553,7 @@ class Run final : public RunnerEvents {
     // Completes every node, whatever became of its build, so the graph can end.
     void settle() {
         while (m_done < m_plan.size()) {
-            for (std::size_t i : m_inbox.take()) m_arrived[i] = true;
+            for (std::size_t i : m_inbox.take()) m_arrived[i] = true, --m_owed;
             for (std::size_t i = 0; i < m_plan.size(); ++i) complete(i);
             if (m_done == m_plan.size()) break;
             std::vector<Watched> fds{{m_inbox.fd(), false}};
@@ -562,6 +581,8 @@ class Run final : public RunnerEvents {
     std::vector<bool> m_arrived;    // the graph handed it over
     std::vector<bool> m_completed;  // handed back to the graph
     std::size_t m_done = 0;
+    std::vector<std::size_t> m_uncompleted_deps;  // per build: dependencies not completed yet
+    std::size_t m_owed = 0;  // builds the graph will hand over, not arrived yet
     Inbox m_inbox;
     BuildGraph m_graph;  // last: its nodes report into the members above
 };

@@ -4,7 +4,10 @@
 // the executor gives each build its number and image from the VersionStore, starts it on its
 // runner (local processes, CodeBuild) at most `jobs` at a time per runner, most urgent first,
 // records how it ended, skips what waits on a failure, and completes the build's node so
-// the graph moves on.
+// the graph moves on. Before choosing what to start, the executor waits for the builds the
+// graph owes it (those whose dependencies it completed; they take microseconds to come
+// through), so the choice is made with every ready build in view, as a single-threaded
+// scheduler would make it.
 //
 // Threads: TBB threads run only the graph's node bodies, which queue a ready build for the
 // executor and return (no TBB thread waits on a process or the network, none touches the
