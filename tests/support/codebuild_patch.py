@@ -14,7 +14,9 @@ component (the build's SLIPWAY_COMPONENT, or "*" for any) to:
   exit_status      for FAILED: the exit status in the phase's context (default 1)
   log              lines the build prints during BUILD (default: its SLIPWAY_* variables)
   build_ms         the least time BUILD takes (default 0)
-  phases_per_poll  how many phases one BatchGetBuilds may end (default 1)
+  phases_per_poll  how many phases one BatchGetBuilds may end (default 1); above 1 the
+                   phases before BUILD take no time at all, so BUILD counts from StartBuild
+                   and the build's time does not depend on how often it is polled
   exports          exportedEnvironmentVariables at the end ({name: value})
 """
 import json
@@ -73,6 +75,8 @@ def _enter(backend, build, phase):
     build["currentPhase"] = phase
     build["phases"].append({"phaseType": phase, "startTime": _now()})
     run["phase_started"] = time.time()
+    if phase == "BUILD" and run["per_poll"] > 1:
+        run["phase_started"] = run["created"]
     if phase in ("SUBMITTED", "QUEUED", "PROVISIONING", "COMPLETED"):
         return  # no container yet (or any more): nothing to log
     lines = [f"[Container] {time.strftime('%Y/%m/%d %H:%M:%S')} Entering phase {phase}"]
@@ -166,6 +170,7 @@ def _start_build(self, project_name, source_version=None, artifact_override=None
         "build_ms": script.get("build_ms", 0), "per_poll": script.get("phases_per_poll", 1),
         "exports": script.get("exports", {}),
         "log_group": f"/aws/codebuild/{project_name}", "log_stream": build_uuid,
+        "created": time.time(),
     }
     self._patched_builds[build_id] = build
     self.build_history[project_name].append(build_id)
