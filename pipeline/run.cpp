@@ -341,6 +341,8 @@ RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) 
 common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services& s, Observer& o) {
     if (!p.repo)
         return common::fail(ErrorCode::usage, "run: '" + p.root + "' is not in a git repository");
+    if (auto ok = check_remote(p.manifest, r.builds.remote); !ok)
+        return std::unexpected(ok.error());
     auto env = p.environment(r.env);
     if (!env) return std::unexpected(env.error());
     RunPlan run;
@@ -354,8 +356,6 @@ common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services
     sum.trigger = r.trigger.name;
     sum.actor = r.trigger.actor;
     sum.head = p.head;
-    if (auto ok = check_remote(p.manifest, r.builds.remote); !ok)
-        return std::unexpected(ok.error());
     if (auto done = recover_runs(s.store, sum.started_at); !done)
         return std::unexpected(done.error());
     // The environment first: base, selection and parameters come from what it has once held.

@@ -2,6 +2,7 @@
 // tests/support/codebuild_patch.py), real processes, checked with the aws CLI: a run killed
 // with SIGKILL while its remote build runs leaves the build to the next run, which awaits it
 // instead of starting another.
+#include <filesystem>
 #include <fstream>
 
 #include "cli_fixture.hpp"
@@ -76,15 +77,25 @@ TEST_F(RemoteCli, AKilledRunsRemoteBuildIsAwaitedByTheNextRunNotStartedTwice) {
     EXPECT_EQ(history.out.find(R"("build_number":2)"), std::string::npos) << history.out;
 }
 
-TEST_F(RemoteCli, RemoteNeedsTheManifestsCodeBuildProject) {
+// Checked before anything is recorded: no moto needed.
+TEST(RemoteCliUsage, RemoteNeedsTheManifestsCodeBuildProject) {
+    support::GitRepo repo;
     repo.write("slipway.yml", R"(image: {repository: reg.example/app}
 components:
   web: {paths: [web/], parameter: W, build: "true"}
 )");
+    repo.write("web/src", "v1\n");
     repo.commit("no remote");
+    auto slipway = [&](const std::string& args) {
+        return support::run(shell_quote(support::slipway_binary()) + " " + args + " --repo " +
+                            shell_quote(repo.path()));
+    };
     cli_test::expect_one_line_error(slipway("build --all --remote codebuild"), 2,
                                     "--remote codebuild: the manifest has no");
     cli_test::expect_one_line_error(slipway("build --all --remote ec2"), 2,
+                                    "--remote: 'ec2' is not a remote builder");
+    EXPECT_FALSE(std::filesystem::exists(repo.path() / ".slipway" / "state.db"));
+    cli_test::expect_one_line_error(slipway("run --env test --remote ec2"), 2,
                                     "--remote: 'ec2' is not a remote builder");
 }
 
