@@ -195,7 +195,7 @@ common::Result<std::string> Client::json(const Service& service, const std::stri
     Request r{"POST",
               "/",
               {},
-              {{"Content-Type", "application/x-amz-json-1.0"},
+              {{"Content-Type", "application/x-amz-json-" + service.json_version},
                {"X-Amz-Target", target_prefix + "." + operation}},
               body};
     auto response = send(service, operation, std::move(r));

@@ -1,7 +1,8 @@
 #pragma once
 // slipway's AWS client: endpoint and region resolution, SigV4 signing, the standard retry
-// mode with clock-skew correction, and the two wire protocols slipway needs (Query with XML
-// answers for CloudFormation, STS and IAM; JSON 1.0 for DynamoDB). No SDK, no AWS CLI.
+// mode with clock-skew correction, and the wire protocols slipway needs (Query with XML
+// answers for CloudFormation, STS and IAM; AWS JSON 1.0 for DynamoDB and 1.1 for CodeBuild
+// and CloudWatch Logs). No SDK, no AWS CLI.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -48,7 +49,9 @@ class Client {
         const Service& service, const std::string& action, const std::string& version,
         const std::vector<std::pair<std::string, std::string>>& params);
 
-    /// AWS JSON 1.0: POSTs `body` with X-Amz-Target `target_prefix.operation`; returns the JSON.
+    /// AWS JSON (1.0 or 1.1, as `service` speaks): POSTs `body` with X-Amz-Target
+    /// `target_prefix.operation`; returns the JSON. The two versions differ on the wire only
+    /// in the Content-Type; errors read the same (`__type`, `message`).
     common::Result<std::string> json(const Service& service, const std::string& target_prefix,
                                      const std::string& operation, const std::string& body);
 

@@ -33,8 +33,9 @@ void read_ini(const std::string& path, bool config_file, std::map<std::string, P
 }
 
 Service make(std::string signing, std::string prefix, std::string suffix, bool s3 = false,
-             bool global = false) {
-    return {std::move(signing), std::move(prefix), std::move(suffix), s3, global};
+             bool global = false, std::string json_version = "1.0") {
+    return {std::move(signing),     std::move(prefix), std::move(suffix), s3, global,
+            std::move(json_version)};
 }
 
 }  // namespace
@@ -100,6 +101,14 @@ const Service& iam_service() {
 }
 const Service& sso_portal_service() {
     static const Service s = make("awsssoportal", "portal.sso", "SSO");
+    return s;
+}
+const Service& codebuild_service() {
+    static const Service s = make("codebuild", "codebuild", "CODEBUILD", false, false, "1.1");
+    return s;
+}
+const Service& logs_service() {
+    static const Service s = make("logs", "logs", "CLOUDWATCH_LOGS", false, false, "1.1");
     return s;
 }
 

@@ -31,7 +31,8 @@ struct Service {
     std::string endpoint_prefix;  // "dynamodb", "api.ecr"
     std::string env_suffix;       // AWS_ENDPOINT_URL_<suffix>
     bool s3 = false;
-    bool global = false;  // one endpoint for every region (IAM)
+    bool global = false;               // one endpoint for every region (IAM)
+    std::string json_version = "1.0";  // of the AWS JSON protocol, for services that speak it
 };
 
 const Service& sts_service();
@@ -43,6 +44,8 @@ const Service& iam_service();
 const Service& sqs_service();
 /// The IAM Identity Center portal (GetRoleCredentials; unsigned, bearer-token calls).
 const Service& sso_portal_service();
+const Service& codebuild_service();  // AWS JSON 1.1
+const Service& logs_service();       // CloudWatch Logs, AWS JSON 1.1
 
 /// AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region, else `fallback`.
 std::string resolve_region(const Env& env, const Profile* profile, const std::string& fallback);

@@ -35,12 +35,18 @@ def main():
     ap.add_argument("--components", type=int, default=1000)
     ap.add_argument("--scratch", default=benchlib.SCRATCH,
                     help="where to make the repository (e.g. /dev/shm to take the disk out)")
+    ap.add_argument("--baseline", help="another slipway binary (an earlier commit) to time in the "
+                                       "same rounds, with a store of its own")
     a = ap.parse_args()
     repo = os.path.join(a.scratch, "builds")
     make_repo(repo, a.components)
     slipway = [benchlib.SLIPWAY, "build", "--all", "-j2", "--no-reuse", "--quiet"]
     ninja = ["ninja", "-j2", "-d", "nostatcache"]
-    medians = benchlib.compare([("ninja -j2", ninja, None), ("slipway build -j2", slipway, None)], repo, a.runs)
+    commands = [("ninja -j2", ninja, None), ("slipway build -j2", slipway, None)]
+    if a.baseline:
+        baseline = [a.baseline] + slipway[1:] + ["--store", "sqlite:.slipway/baseline.db"]
+        commands.append(("baseline slipway -j2", baseline, None))
+    medians = benchlib.compare(commands, repo, a.runs)
     rows = [(label, f"{t * 1000:.0f} ms", f"{t / medians['ninja -j2']:.2f}x",
              f"{t * 1e6 / a.components:.0f} us") for label, t in medians.items()]
     print(benchlib.table(rows, ["command", "median wall time", "vs ninja", "per build"]))

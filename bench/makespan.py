@@ -49,38 +49,52 @@ def bound_of(durations, deps, slots):
     return max(max(finish), sum(durations) / slots)
 
 
-def schedule_span(repo, run_id):
+def schedule_span(repo, run_id, store="state.db"):
     """First build start to last build end of one run, as slipway recorded them (ms)."""
-    with sqlite3.connect(os.path.join(repo, ".slipway", "state.db")) as db:
+    with sqlite3.connect(os.path.join(repo, ".slipway", store)) as db:
         first, last = db.execute("SELECT MIN(started_at), MAX(finished_at) FROM builds WHERE run_id = ?",
                                  (run_id,)).fetchone()
     return (last - first) / 1000
+
+
+def measure(binaries, repo, runs, deps):
+    """Each (label, binary, store) `runs` times, the binaries taking turns, after a warm-up
+    each; per label the median-wall run: (wall, schedule span, measured bound)."""
+    def argv(binary, store):
+        return [binary, "build", "--all", "-j4", "--no-reuse", "--quiet", "--json",
+                "--store", f"sqlite:.slipway/{store}"]
+    for _, binary, store in binaries:
+        benchlib.run_once(argv(binary, store), repo)
+    results = {label: [] for label, _, _ in binaries}
+    for _ in range(runs):
+        for label, binary, store in binaries:
+            wall, out = benchlib.run_once(argv(binary, store), repo)
+            report = json.loads(out)
+            builds = sorted(report["builds"], key=lambda b: b["component"])
+            results[label].append((wall, schedule_span(repo, report["run_id"], store),
+                                   bound_of([b["duration_ms"] / 1000 for b in builds], deps, 4)))
+    return {label: sorted(r)[runs // 2] for label, r in results.items()}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--baseline", help="another slipway binary (an earlier commit) to measure in "
+                                       "the same session, with a store of its own")
     a = ap.parse_args()
     repo = os.path.join(benchlib.SCRATCH, "makespan")
     critical, work, deps = make_repo(repo, 200, a.seed)
     bound = max(critical, work / 4)
-    slipway = [benchlib.SLIPWAY, "build", "--all", "-j4", "--no-reuse", "--quiet", "--json"]
-    benchlib.run_once(slipway, repo)  # warm-up
-    walls, spans, measured = [], [], []
-    for _ in range(a.runs):
-        wall, out = benchlib.run_once(slipway, repo)
-        report = json.loads(out)
-        builds = sorted(report["builds"], key=lambda b: b["component"])
-        walls.append(wall)
-        spans.append(schedule_span(repo, report["run_id"]))
-        measured.append(bound_of([b["duration_ms"] / 1000 for b in builds], deps, 4))
-    k = sorted(range(a.runs), key=lambda i: walls[i])[a.runs // 2]
-    wall, span, real_bound = walls[k], spans[k], measured[k]
-    print(benchlib.table([("sleeps only", "whole process", f"{critical:.2f} s", f"{work:.2f} s", f"{bound:.2f} s", f"{wall:.2f} s", f"{wall / bound:.3f}"),
-                          ("sleeps only", "schedule", "", "", f"{bound:.2f} s", f"{span:.2f} s", f"{span / bound:.3f}"),
-                          ("measured build durations", "whole process", "", "", f"{real_bound:.2f} s", f"{wall:.2f} s", f"{wall / real_bound:.3f}")],
-                         ["work counted", "makespan of", "critical path", "total work", "lower bound", "makespan (median run)", "makespan / bound"]))
+    binaries = [("", benchlib.SLIPWAY, "state.db")]
+    if a.baseline:
+        binaries.append(("baseline: ", a.baseline, "baseline.db"))
+    rows = []
+    for label, (wall, span, real_bound) in measure(binaries, repo, a.runs, deps).items():
+        rows += [(label + "sleeps only", "whole process", f"{critical:.2f} s", f"{work:.2f} s", f"{bound:.2f} s", f"{wall:.2f} s", f"{wall / bound:.3f}"),
+                 (label + "sleeps only", "schedule", "", "", f"{bound:.2f} s", f"{span:.2f} s", f"{span / bound:.3f}"),
+                 (label + "measured build durations", "whole process", "", "", f"{real_bound:.2f} s", f"{wall:.2f} s", f"{wall / real_bound:.3f}")]
+    print(benchlib.table(rows, ["work counted", "makespan of", "critical path", "total work", "lower bound", "makespan (median run)", "makespan / bound"]))
 
 
 if __name__ == "__main__":

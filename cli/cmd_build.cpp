@@ -111,7 +111,10 @@ Handler setup_build(CLI::App& sub) {
         ->check(CLI::Range(1, 4096).description(""))
         ->type_name("N");
     sub.add_flag("--fail-fast", o->request.options.fail_fast,
-                 "start nothing new after the first failure");
+                 "start nothing new after the first failure (and stop remote builds)");
+    sub.add_option("--remote", o->request.options.remote,
+                   "run every build on this remote builder: codebuild")
+        ->type_name("BUILDER");
     sub.add_flag("--dry-run", o->dry_run,
                  "print the plan, with build numbers and images; change nothing");
     sub.add_flag("--no-reuse", o->no_reuse, "build even when an earlier build had the same inputs");

@@ -112,7 +112,10 @@ Handler setup_run(CLI::App& sub) {
     sub.add_flag("--wait", o->request.wait,
                  "wait for a busy environment or stack instead of exit 3");
     sub.add_flag("--fail-fast", o->request.builds.fail_fast,
-                 "start no build after the first failure");
+                 "start no build after the first failure (and stop remote builds)");
+    sub.add_option("--remote", o->request.builds.remote,
+                   "run every build on this remote builder: codebuild")
+        ->type_name("BUILDER");
     sub.add_flag("--no-reuse", o->no_reuse, "build even when an earlier build had the same inputs");
     sub.add_flag("-q,--quiet", o->quiet, "do not echo build output (it is still logged)");
     sub.add_option("--json-report", o->json_report,

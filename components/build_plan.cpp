@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <set>
 
 namespace components {
 
 BuildPlan BuildPlan::make(const Manifest& manifest, const ComponentGraph& graph,
-                          const std::vector<std::string>& selected) {
+                          const std::vector<std::string>& selected, bool all_remote) {
     const std::set<std::string> chosen(selected.begin(), selected.end());
     BuildPlan plan;
     std::vector<std::size_t> plan_index(graph.names.size(), SIZE_MAX);
@@ -16,7 +17,9 @@ BuildPlan BuildPlan::make(const Manifest& manifest, const ComponentGraph& graph,
         const Component& c = manifest.components[v];
         if (!chosen.contains(c.name) || c.build.empty()) continue;
         plan_index[v] = plan.m_builds.size();
-        plan.m_builds.push_back({c.name, c.build, c.timeout, {}, {}, 0});
+        const bool remote = all_remote || c.remote == "codebuild";
+        plan.m_builds.push_back(
+            {c.name, c.build, c.timeout, {}, {}, 0, remote ? k_codebuild : k_local});
     }
     // Edges to the nearest planned dependencies, looking through unplanned components.
     for (std::size_t v : graph.order) {
@@ -41,8 +44,7 @@ BuildPlan BuildPlan::make(const Manifest& manifest, const ComponentGraph& graph,
     }
     const std::size_t n = plan.m_builds.size();
     plan.m_state.assign(n, PlanState::pending);
-    plan.m_waiting.resize(n);
-    for (std::size_t i = 0; i < n; ++i) plan.m_waiting[i] = plan.m_builds[i].waits_for.size();
+    plan.m_is_ready.assign(n, false);
     std::vector<std::size_t> by_name(n);
     std::iota(by_name.begin(), by_name.end(), std::size_t{0});
     std::ranges::sort(by_name, {}, [&](std::size_t i) -> const std::string& {
@@ -74,24 +76,28 @@ void BuildPlan::weigh(const std::map<std::string, std::int64_t>& expected_ms) {
         m_builds[i].chain =
             longest + (it != expected_ms.end() ? std::max<std::int64_t>(1, it->second) : fallback);
     }
-    refresh_ready();
-}
-
-BuildPlan::ReadyKey BuildPlan::key_of(std::size_t i) const {
-    return {-m_builds[i].chain, m_name_rank[i], i};
-}
-
-void BuildPlan::refresh_ready() {
+    // The keys of ready builds hold their chains.
     m_ready.clear();
     for (std::size_t i = 0; i < m_builds.size(); ++i) {
-        if (m_state[i] == PlanState::pending && m_waiting[i] == 0) m_ready.insert(key_of(i));
+        if (m_is_ready[i] && m_state[i] == PlanState::pending) m_ready.insert(key_of(i));
     }
 }
 
-std::optional<std::size_t> BuildPlan::next_ready() {
-    if (m_ready.empty()) return std::nullopt;
-    const std::size_t best = std::get<2>(*m_ready.begin());
-    m_ready.erase(m_ready.begin());
+BuildPlan::ReadyKey BuildPlan::key_of(std::size_t i) const {
+    return {m_builds[i].runner, -m_builds[i].chain, m_name_rank[i], i};
+}
+
+void BuildPlan::set_ready(std::size_t i) {
+    if (m_state[i] != PlanState::pending || m_is_ready[i]) return;
+    m_is_ready[i] = true;
+    m_ready.insert(key_of(i));
+}
+
+std::optional<std::size_t> BuildPlan::next_ready(std::size_t runner) {
+    auto first = m_ready.lower_bound({runner, std::numeric_limits<std::int64_t>::min(), 0, 0});
+    if (first == m_ready.end() || std::get<0>(*first) != runner) return std::nullopt;
+    const std::size_t best = std::get<3>(*first);
+    m_ready.erase(first);
     m_state[best] = PlanState::running;
     return best;
 }
@@ -99,26 +105,21 @@ std::optional<std::size_t> BuildPlan::next_ready() {
 std::vector<std::size_t> BuildPlan::ready() const {
     std::vector<std::size_t> out;
     out.reserve(m_ready.size());
-    for (const auto& key : m_ready) out.push_back(std::get<2>(key));
+    for (const auto& key : m_ready) out.push_back(std::get<3>(key));
     return out;
 }
 
 std::vector<std::size_t> BuildPlan::mark_done(std::size_t i, bool succeeded) {
     m_state[i] = succeeded ? PlanState::succeeded : PlanState::failed;
     std::vector<std::size_t> skipped;
-    if (succeeded) {
-        for (std::size_t d : m_builds[i].dependents) {
-            if (--m_waiting[d] == 0 && m_state[d] == PlanState::pending) m_ready.insert(key_of(d));
-        }
-        return skipped;
-    }
+    if (succeeded) return skipped;  // the graph tells when its dependents may go ahead
     std::vector<std::size_t> stack(m_builds[i].dependents.begin(), m_builds[i].dependents.end());
     while (!stack.empty()) {
         std::size_t d = stack.back();
         stack.pop_back();
         if (m_state[d] != PlanState::pending) continue;
         m_state[d] = PlanState::skipped;
-        m_ready.erase(key_of(d));
+        if (m_is_ready[d]) m_ready.erase(key_of(d));
         skipped.push_back(d);
         stack.insert(stack.end(), m_builds[d].dependents.begin(), m_builds[d].dependents.end());
     }

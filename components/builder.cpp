@@ -1,9 +1,18 @@
 #include "components/builder.hpp"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
-#include <optional>
+#include <cstring>
+#include <mutex>
 #include <utility>
+
+#include "common/process.hpp"
+#include "components/build_graph.hpp"
 
 namespace components {
 
@@ -32,6 +41,25 @@ std::vector<std::string> build_environment(const std::vector<std::string>& base,
     return env;
 }
 
+std::vector<std::optional<versioning::BuildRecord>> adoptable_builds(
+    const BuildPlan& plan, const std::vector<std::string>& input_hashes,
+    const std::vector<versioning::BuildRecord>& orphans, bool reuse,
+    std::vector<versioning::BuildRecord>& unwanted) {
+    std::vector<std::optional<versioning::BuildRecord>> adopt(plan.size());
+    for (const auto& o : orphans) {
+        bool taken = false;
+        for (std::size_t i = 0; reuse && !taken && i < plan.size(); ++i) {
+            if (!adopt[i] && plan.at(i).runner == k_codebuild &&
+                plan.at(i).component == o.component && input_hashes[i] == o.input_hash) {
+                adopt[i] = o;
+                taken = true;
+            }
+        }
+        if (!taken) unwanted.push_back(o);
+    }
+    return adopt;
+}
+
 namespace {
 
 BuildStatus status_of(const Finished& f) {
@@ -55,87 +83,198 @@ constexpr std::size_t k_reserve_ahead = 32;
 // The longest a build's start or end waits before it is written.
 constexpr auto k_write_delay = std::chrono::milliseconds(100);
 
-// How a build stands with the store: nothing yet, a reserved number, or an earlier build
-// to reuse.
-enum class Taken { none, reserved, reusable };
+// How a build stands with the store: nothing yet, a reserved number, an earlier build to
+// reuse, or an interrupted run's remote build to await.
+enum class Taken { none, reserved, reusable, adopted };
 
-class Run {
+// Builds the flow graph says may go ahead, handed from TBB threads to the executor. The
+// eventfd is written only when the queue stops being empty, and read before the queue is
+// taken, so a build pushed meanwhile is never left without a wake-up.
+class Inbox {
+  public:
+    Inbox() : m_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+    ~Inbox() {
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    Inbox(const Inbox&) = delete;
+    Inbox& operator=(const Inbox&) = delete;
+
+    void push(std::size_t job) {
+        std::lock_guard lock(m_mutex);
+        m_jobs.push_back(job);
+        if (m_jobs.size() == 1) {
+            const std::uint64_t one = 1;
+            (void)!::write(m_fd, &one, sizeof one);
+        }
+    }
+    std::vector<std::size_t> take() {
+        std::uint64_t count = 0;
+        (void)!::read(m_fd, &count, sizeof count);
+        std::lock_guard lock(m_mutex);
+        return std::exchange(m_jobs, {});
+    }
+    [[nodiscard]] int fd() const { return m_fd; }
+
+  private:
+    int m_fd;
+    std::mutex m_mutex;
+    std::vector<std::size_t> m_jobs;
+};
+
+class Run final : public RunnerEvents {
   public:
     Run(BuildPlan& plan, const std::vector<std::string>& hashes, versioning::VersionStore& store,
-        CommandRunner& runner, BuildObserver& observer, const BuildSettings& settings)
+        const Runners& runners, BuildObserver& observer, const BuildSettings& settings)
         : m_plan(plan),
           m_store(store),
-          m_runner(runner),
+          m_runners(runners),
           m_observer(observer),
           m_s(settings),
           m_taken(plan.size(), Taken::none),
           m_reusable(plan.size()),
-          m_is_pending(plan.size(), false) {
+          m_is_pending(plan.size(), false),
+          m_ahead_of(plan.size(), false),
+          m_arrived(plan.size(), false),
+          m_completed(plan.size(), false),
+          m_uncompleted_deps(plan.size()),
+          m_graph(plan, [this](std::size_t i) { m_inbox.push(i); }) {
         m_report.builds.resize(plan.size());
         for (std::size_t i = 0; i < plan.size(); ++i) {
             m_report.builds[i].component = plan.at(i).component;
             m_report.builds[i].input_hash = hashes[i];
+            if (i < m_s.adopt.size() && m_s.adopt[i]) adopt(i, *m_s.adopt[i]);
+            m_uncompleted_deps[i] = plan.at(i).waits_for.size();
+            if (m_uncompleted_deps[i] == 0) ++m_owed;
         }
+        m_slots = {m_s.jobs, m_s.remote_jobs};
+        for (std::size_t r = 0; r < k_runners; ++r) m_all_slots += m_runners[r] ? m_slots[r] : 0;
     }
+
+    ~Run() override { m_graph.wait(); }
 
     common::Result<BuildReport> go() {
         m_observer.planned(m_plan.size());
-        for (;;) {
+        m_graph.start();
+        while (m_done < m_plan.size()) {
+            if (auto ok = take_arrivals(); !ok) return abort(ok.error());
             if (auto ok = fill(); !ok) return abort(ok.error());
-            if (m_runner.running() == 0) break;
             if (auto ok = top_up(); !ok) return abort(ok.error());
-            auto waited = m_runner.wait_one(write_deadline());
-            if (!waited) return abort(waited.error());
-            if (auto ok = handle(*waited); !ok) return abort(ok.error());
+            if (m_done == m_plan.size()) break;
+            if (auto ok = wait(); !ok) return abort(ok.error());
         }
         if (auto ok = flush(); !ok) return abort(ok.error());
+        m_graph.wait();
         return std::move(m_report);
     }
 
+    // --- what the runners report ------------------------------------------------------
+    // A build runs. A remote one was queued until now (its runner may have waited for
+    // CodeBuild's quota) and its id is written at once: a later run must find it.
+    void started(std::size_t job, const versioning::BuildHandle& where) override {
+        BuildOutcome& b = m_report.builds[job];
+        b.handle = where;
+        if (b.adopted) return;  // recorded as running by the run that started it
+        if (!where.remote_id.empty()) b.started_at = m_s.now(), m_flush_now = true;
+        defer(job);
+    }
+
+    void line(std::size_t job, std::string_view text) override { m_observer.line(job, text); }
+
+    // A build ended: what its failure skips is settled now; the store hears of both with
+    // the next batch, and the graph lets what waited for it go ahead.
+    // A lost build's record stays as it is (running), for a later run to await.
+    void finished(const Finished& f) override {
+        BuildOutcome& b = m_report.builds[f.job];
+        b.status = f.lost ? BuildStatus::interrupted : status_of(f);
+        b.finished_at = m_s.now();
+        if (f.kind == ExitKind::exited) b.exit_code = f.code;
+        if (f.kind == ExitKind::signaled) b.exit_code = 128 + f.code;
+        b.image_digest = f.image_digest;
+        if (!f.lost) defer(f.job);
+        m_observer.finished(f.job, b);
+        const bool ok = b.status == BuildStatus::succeeded;
+        auto skipped = m_plan.mark_done(f.job, ok);
+        if (!ok && m_s.fail_fast && !m_stopping) {
+            m_stopping = true;  // local builds finish; remote ones are stopped (they bill)
+            if (m_runners[k_codebuild]) m_runners[k_codebuild]->cancel_all();
+            auto rest = m_plan.skip_pending();
+            skipped.insert(skipped.end(), rest.begin(), rest.end());
+        }
+        mark_not_started(skipped, b.status == BuildStatus::cancelled ? BuildStatus::cancelled
+                                                                     : BuildStatus::skipped);
+        complete(f.job);
+    }
+
   private:
-    common::Result<void> handle(const Waited& waited) {
-        switch (waited.kind) {
-            case WaitKind::deadline:
-                return flush();
-            case WaitKind::interrupted:  // stop everything, then collect what ends
-                m_runner.cancel_all();
-                if (!m_report.interrupted) {
-                    m_report.interrupted = true;
-                    mark_not_started(m_plan.skip_pending(), BuildStatus::cancelled);
+    // --- the graph ----------------------------------------------------------------------
+    // What the graph has handed over. The builds it owes (every dependency completed, the
+    // node not yet through: microseconds on a TBB thread) are waited for, so the most
+    // urgent build is chosen with every ready build in view.
+    common::Result<void> take_arrivals() {
+        for (;;) {
+            for (std::size_t i : m_inbox.take()) arrive(i);
+            if (m_owed == 0) return {};
+            std::vector<Watched> fds{{m_inbox.fd(), false}};
+            if (auto ok = poll(fds, std::nullopt); !ok) return ok;
+        }
+    }
+
+    // Everything `i` waits for has ended. A build that will not run (a dependency failed,
+    // the run stops) completes at once; the others queue for their runner.
+    void arrive(std::size_t i) {
+        m_arrived[i] = true;
+        --m_owed;
+        if (m_plan.state(i) == PlanState::pending) {
+            m_plan.set_ready(i);
+        } else if (m_plan.state(i) == PlanState::skipped) {
+            complete(i);
+        }
+    }
+
+    void complete(std::size_t i) {
+        if (!m_arrived[i] || m_completed[i]) return;
+        m_completed[i] = true;
+        ++m_done;
+        for (std::size_t d : m_plan.at(i).dependents) {
+            if (--m_uncompleted_deps[d] == 0) ++m_owed;
+        }
+        m_graph.complete(i);
+    }
+
+    // --- starting -------------------------------------------------------------------------
+    // Starts ready builds while their runner has free slots, most urgent first. A build
+    // without a number gets one first (take_batch); a running build always has its number
+    // on disk.
+    common::Result<void> fill() {
+        for (std::size_t r = 0; r < k_runners; ++r) {
+            while (!m_stopping && !m_report.interrupted && busy(r) < m_slots[r]) {
+                auto next = m_plan.next_ready(r);
+                if (!next) break;
+                if (m_ahead_of[*next]) {
+                    m_ahead_of[*next] = false;
+                    --m_ahead;
+                } else if (m_taken[*next] == Taken::none) {
+                    if (auto ok = take_batch(*next); !ok) return ok;
                 }
-                return {};
-            case WaitKind::finished:
-                finish(waited.build);
-                return {};
+                if (m_taken[*next] == Taken::reusable) {
+                    reuse(*next);
+                } else if (auto ok = start(*next); !ok) {
+                    return ok;
+                }
+            }
         }
         return {};
     }
 
-    // Starts ready builds while slots are free, most urgent first. A build without a number
-    // gets one first (take_batch); a running build always has its number on disk.
-    common::Result<void> fill() {
-        while (!m_stopping && !m_report.interrupted && m_runner.running() < m_s.jobs) {
-            auto next = m_plan.next_ready();
-            if (!next) break;
-            if (m_taken[*next] != Taken::none) {
-                --m_ahead;
-            } else if (auto ok = take_batch(*next); !ok) {
-                return ok;
-            }
-            if (m_taken[*next] == Taken::reusable) {
-                reuse(*next);
-            } else if (auto ok = start(*next); !ok) {
-                return ok;
-            }
-        }
-        return {};
+    [[nodiscard]] std::size_t busy(std::size_t r) const {
+        return m_runners[r] ? m_runners[r]->running() : 0;
     }
 
     // While every slot is busy, a batching store takes the numbers of the next ready builds
     // before a free slot has to wait for them.
     common::Result<void> top_up() {
         if (!m_store.batches_writes() || m_stopping || m_report.interrupted) return {};
-        if (m_ahead >= m_s.jobs || m_plan.ready_count() <= m_ahead) return {};
+        if (m_ahead >= m_all_slots || m_plan.ready_count() <= m_ahead) return {};
         return take_batch(std::nullopt);
     }
 
@@ -163,9 +302,9 @@ class Run {
         });
         if (!written) return written;
         clear_pending();
-        m_ahead += wanted.size() - (first ? 1 : 0);
         for (std::size_t k = 0; k < wanted.size(); ++k) {
             const std::size_t j = wanted[k];
+            if (!first || j != *first) m_ahead_of[j] = true, ++m_ahead;
             m_taken[j] = taken[k].first;
             if (taken[k].first == Taken::reusable) {
                 m_reusable[j] = std::move(taken[k].second);
@@ -197,16 +336,38 @@ class Run {
         return std::pair{Taken::reserved, std::move(*reserved)};
     }
 
+    // An interrupted run's remote build of the same inputs: its number and image are this
+    // run's, and the CodeBuild runner follows it instead of starting another.
+    void adopt(std::size_t i, const versioning::BuildRecord& earlier) {
+        BuildOutcome& b = m_report.builds[i];
+        m_taken[i] = Taken::adopted;
+        b.build_number = earlier.build_number;
+        b.image_uri = earlier.image_uri;
+        b.log_path = earlier.log_path;
+        b.handle = earlier.handle;
+        b.adopted = true;
+    }
+
     common::Result<void> start(std::size_t i) {
         BuildOutcome& b = m_report.builds[i];
-        b.status = BuildStatus::running;
-        b.started_at = m_s.now();
-        defer(i);
-        m_observer.started(i, b);
         const PlannedBuild& p = m_plan.at(i);
-        return m_runner.start(
-            i, {p.command, build_environment(m_s.base_env, m_s, b), m_s.repo_root, b.log_path,
-                std::chrono::duration_cast<std::chrono::milliseconds>(p.timeout)});
+        BuildRunner* runner = m_runners[p.runner];
+        b.status = BuildStatus::running;
+        b.started_at = m_s.now();  // the store hears of it once the runner says it runs
+        m_observer.started(i, b);
+        Command c{p.command,
+                  build_environment(m_s.base_env, m_s, b),
+                  m_s.repo_root,
+                  b.log_path,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(p.timeout),
+                  b.component,
+                  b.handle.remote_id,
+                  m_s.run_id + ":" + b.component + ":1"};
+        if (!runner) {
+            return common::fail(common::ErrorCode::usage,
+                                "no runner for the build of '" + b.component + "'");
+        }
+        return runner->start(i, c, *this);
     }
 
     void reuse(std::size_t i) {
@@ -217,30 +378,11 @@ class Run {
         b.image_uri = earlier.image_uri;
         b.started_at = b.finished_at = m_s.now();
         b.log_path = earlier.log_path;
+        b.image_digest = earlier.image_digest;
         defer(i);
         m_observer.finished(i, b);
         m_plan.mark_done(i, true);
-    }
-
-    // A build ended: what its failure skips is settled now; the store hears of both with
-    // the next batch.
-    void finish(const Finished& f) {
-        BuildOutcome& b = m_report.builds[f.job];
-        b.status = status_of(f);
-        b.finished_at = m_s.now();
-        if (f.kind == ExitKind::exited) b.exit_code = f.code;
-        if (f.kind == ExitKind::signaled) b.exit_code = 128 + f.code;
-        defer(f.job);
-        m_observer.finished(f.job, b);
-        const bool ok = b.status == BuildStatus::succeeded;
-        auto skipped = m_plan.mark_done(f.job, ok);
-        if (!ok && m_s.fail_fast) {
-            m_stopping = true;
-            auto rest = m_plan.skip_pending();
-            skipped.insert(skipped.end(), rest.begin(), rest.end());
-        }
-        mark_not_started(skipped, b.status == BuildStatus::cancelled ? BuildStatus::cancelled
-                                                                     : BuildStatus::skipped);
+        complete(i);
     }
 
     // Builds that will not run. One that was reserved ahead keeps its number.
@@ -249,16 +391,91 @@ class Run {
             BuildOutcome& b = m_report.builds[j];
             b.status = status;
             b.started_at = b.finished_at = m_s.now();
-            defer(j);
+            if (!b.adopted) defer(j);
             m_observer.finished(j, b);
+            complete(j);
         }
     }
 
+    // --- waiting --------------------------------------------------------------------------
+    // One ppoll over the interrupt pipe, the graph's queue and every runner's descriptors,
+    // until the nearest of the write deadline, the display tick and the runners' deadlines;
+    // then each runner handles what is ready.
+    common::Result<void> wait() {
+        std::vector<Watched> fds;
+        if (m_s.interrupt_fd >= 0) fds.push_back({m_s.interrupt_fd, false});
+        fds.push_back({m_inbox.fd(), false});
+        std::array<std::size_t, k_runners + 1> first{};
+        Deadline until = write_deadline();
+        const auto tick = m_observer.tick_interval();
+        if (tick.count() > 0) until = earliest(until, Clock::now() + tick);
+        for (std::size_t r = 0; r < k_runners; ++r) {
+            first[r] = fds.size();
+            if (m_runners[r]) until = earliest(until, m_runners[r]->watch(fds));
+        }
+        first[k_runners] = fds.size();
+        if (auto ok = poll(fds, until); !ok) return ok;
+        if (tick.count() > 0) m_observer.tick();
+        if (m_s.interrupt_fd >= 0 && fds[0].ready) interrupt();
+        for (std::size_t r = 0; r < k_runners; ++r) {
+            if (!m_runners[r]) continue;
+            std::span<const Watched> mine(fds.data() + first[r], first[r + 1] - first[r]);
+            if (auto ok = m_runners[r]->collect(mine, *this); !ok) return ok;
+        }
+        const Deadline written_by = write_deadline();
+        if (std::exchange(m_flush_now, false) || (written_by && Clock::now() >= *written_by))
+            return flush();
+        return {};
+    }
+
+    using Clock = std::chrono::steady_clock;
+
+    static Deadline earliest(Deadline a, Deadline b) {
+        if (!a) return b;
+        if (!b) return a;
+        return std::min(*a, *b);
+    }
+
+    static common::Result<void> poll(std::vector<Watched>& fds, Deadline until) {
+        std::vector<pollfd> p;
+        p.reserve(fds.size());
+        for (const auto& w : fds) p.push_back({w.fd, POLLIN, 0});
+        int timeout = -1;
+        if (until) {
+            const auto ms =
+                std::chrono::duration_cast<std::chrono::milliseconds>(*until - Clock::now());
+            timeout = static_cast<int>(std::clamp<long long>(ms.count() + 1, 0, 60000));
+        }
+        if (::poll(p.data(), p.size(), timeout) < 0 && errno != EINTR) {
+            return common::fail(common::ErrorCode::external,
+                                std::string("poll: ") + std::strerror(errno));
+        }
+        for (std::size_t k = 0; k < p.size(); ++k) fds[k].ready = p[k].revents != 0;
+        return {};
+    }
+
+    // Ctrl-C: stop everything; what runs ends as cancelled through the runners.
+    void interrupt() {
+        char byte;
+        (void)!::read(m_s.interrupt_fd, &byte, 1);
+        if (m_report.interrupted) return;
+        m_report.interrupted = true;
+        cancel_runners();
+        mark_not_started(m_plan.skip_pending(), BuildStatus::cancelled);
+    }
+
+    void cancel_runners() {
+        for (auto* r : m_runners) {
+            if (r) r->cancel_all();
+        }
+    }
+
+    // --- writing --------------------------------------------------------------------------
     // Starts, ends and builds without a number of their own are written in batches: with
     // the next reservation, or once the oldest has waited k_write_delay, or at the end.
     void defer(std::size_t i) {
         if (m_is_pending[i]) return;
-        if (m_pending.empty()) m_oldest_pending = std::chrono::steady_clock::now();
+        if (m_pending.empty()) m_oldest_pending = Clock::now();
         m_is_pending[i] = true;
         m_pending.push_back(i);
     }
@@ -275,23 +492,37 @@ class Run {
         return {};
     }
 
-    // Each pending build as it stands now: queued or running builds their start, ended ones
-    // their end (with their start), the rest a record of their own.
+    // Each pending build as it stands now: queued or running builds their start (with
+    // where they run), ended ones their end (with their start), the rest a record of their
+    // own.
     common::Result<void> write_pending() {
         for (std::size_t i : m_pending) {
             const BuildOutcome& b = m_report.builds[i];
             common::Result<void> ok;
-            if (m_taken[i] != Taken::reserved) {
+            if (m_taken[i] == Taken::none || m_taken[i] == Taken::reusable) {
                 ok = m_store.record_build(record_of(b));
             } else if (b.status == BuildStatus::running) {
-                ok = m_store.start_build(b.component, b.build_number, b.started_at);
+                ok = m_store.start_build(b.component, b.build_number, b.started_at, where(i));
             } else {
-                ok = m_store.finish_build(b.component, b.build_number,
-                                          {b.status, b.exit_code, b.finished_at, b.started_at});
+                versioning::BuildEnd end{b.status, b.exit_code, b.finished_at, b.started_at};
+                end.image_digest = b.image_digest;
+                ok = m_store.finish_build(b.component, b.build_number, end);
             }
             if (!ok) return ok;
         }
         return {};
+    }
+
+    // A local build's process group with its leader's start time, read now: only builds
+    // still running when their start is written pay for it. A leader already gone leaves
+    // nothing to record (its end is about to be).
+    versioning::BuildHandle where(std::size_t i) {
+        versioning::BuildHandle& h = m_report.builds[i].handle;
+        if (h.pgid > 0 && h.pgid_start == 0) {
+            h.pgid_start = common::process_start(h.pgid);
+            if (h.pgid_start < 0) h = {};
+        }
+        return h;
     }
 
     void clear_pending() {
@@ -304,42 +535,65 @@ class Run {
                 b.exit_code, b.started_at,   b.finished_at, b.log_path,   m_s.run_id};
     }
 
-    // A store failure: cancel what runs, wait for it, try once more to write how every
-    // build ended, and report the failure.
+    // A store or runner failure: cancel what runs, let it end, try once more to write how
+    // every build ended, settle the graph, and report the failure.
     std::unexpected<common::Error> abort(const common::Error& error) {
-        m_runner.cancel_all();
-        while (m_runner.running() > 0) {
-            auto waited = m_runner.wait_one(std::nullopt);
-            if (!waited) break;
-            if (waited->kind == WaitKind::finished) finish(waited->build);
-        }
+        m_stopping = true;
+        cancel_runners();
         mark_not_started(m_plan.skip_pending(), BuildStatus::cancelled);
-        (void)flush();  // the store just failed; this may fail too
+        while (busy(k_local) + busy(k_codebuild) > 0) {
+            for (std::size_t i : m_inbox.take()) arrive(i);
+            if (!wait()) break;
+        }
+        (void)flush();  // the store may have just failed; this may fail too
+        settle();
         return std::unexpected(error);
+    }
+
+    // Completes every node, whatever became of its build, so the graph can end.
+    void settle() {
+        while (m_done < m_plan.size()) {
+            for (std::size_t i : m_inbox.take()) m_arrived[i] = true, --m_owed;
+            for (std::size_t i = 0; i < m_plan.size(); ++i) complete(i);
+            if (m_done == m_plan.size()) break;
+            std::vector<Watched> fds{{m_inbox.fd(), false}};
+            (void)poll(fds, Clock::now() + std::chrono::milliseconds(100));
+        }
     }
 
     BuildPlan& m_plan;
     versioning::VersionStore& m_store;
-    CommandRunner& m_runner;
+    const Runners& m_runners;
     BuildObserver& m_observer;
     const BuildSettings& m_s;
     BuildReport m_report;
+    std::array<std::size_t, k_runners> m_slots{};
+    std::size_t m_all_slots = 0;  // of the runners there are
     bool m_stopping = false;
+    bool m_flush_now = false;
     std::vector<Taken> m_taken;
-    std::size_t m_ahead = 0;  // ready builds that are taken already (not handed out yet)
     std::vector<std::optional<versioning::BuildRecord>> m_reusable;
     std::vector<std::size_t> m_pending;  // builds whose latest state is not written yet
     std::vector<bool> m_is_pending;
-    std::chrono::steady_clock::time_point m_oldest_pending;
+    std::vector<bool> m_ahead_of;  // ready builds taken ahead, not handed out yet
+    std::size_t m_ahead = 0;
+    Clock::time_point m_oldest_pending;
+    std::vector<bool> m_arrived;    // the graph handed it over
+    std::vector<bool> m_completed;  // handed back to the graph
+    std::size_t m_done = 0;
+    std::vector<std::size_t> m_uncompleted_deps;  // per build: dependencies not completed yet
+    std::size_t m_owed = 0;  // builds the graph will hand over, not arrived yet
+    Inbox m_inbox;
+    BuildGraph m_graph;  // last: its nodes report into the members above
 };
 
 }  // namespace
 
 common::Result<BuildReport> run_builds(BuildPlan& plan,
                                        const std::vector<std::string>& input_hashes,
-                                       versioning::VersionStore& store, CommandRunner& runner,
+                                       versioning::VersionStore& store, const Runners& runners,
                                        BuildObserver& observer, const BuildSettings& settings) {
-    return Run(plan, input_hashes, store, runner, observer, settings).go();
+    return Run(plan, input_hashes, store, runners, observer, settings).go();
 }
 
 }  // namespace components

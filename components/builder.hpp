@@ -1,25 +1,33 @@
 #pragma once
-// The Builder runs a BuildPlan: it starts ready builds up to `jobs` at once through a
-// CommandRunner, gives each its build number and image from the VersionStore, records how
-// each one ended, and skips what waits on a failure. One thread; the plan and the store are
-// only ever touched from it.
+// The executor runs a BuildPlan: the plan's dependency graph is a oneTBB flow graph
+// (build_graph.hpp) whose nodes hand builds over to this executor as their dependencies end;
+// the executor gives each build its number and image from the VersionStore, starts it on its
+// runner (local processes, CodeBuild) at most `jobs` at a time per runner, most urgent first,
+// records how it ended, skips what waits on a failure, and completes the build's node so
+// the graph moves on. Before choosing what to start, the executor waits for the builds the
+// graph owes it (those whose dependencies it completed; they take microseconds to come
+// through), so the choice is made with every ready build in view, as a single-threaded
+// scheduler would make it.
 //
-// Why an event loop and not a oneTBB flow graph (as the design sketch has it): a build is a
-// process, so running one is waiting, not computing. A flow graph would park a TBB thread in
-// each running build's wait, put a lock around the plan and the store connection, and leave
-// the most-urgent-first order and the -j limit to a limiter node; one thread polling the
-// builds' pidfds does the same with no locks, and tests drive it with a fake runner (ninja's
-// Plan/Builder; STYLE rules 3 and 4).
+// Threads: TBB threads run only the graph's node bodies, which queue a ready build for the
+// executor and return (no TBB thread waits on a process or the network, none touches the
+// store). The executor is one thread -- the caller's -- polling the runners' descriptors,
+// the graph's queue and the interrupt pipe; the plan and the store are only ever touched
+// from it. A running build costs no thread: a process is a pidfd in that poll, a remote
+// build an id in the CodeBuild runner's poll loop (ninja's Plan/Builder; STYLE rules 3, 4).
 //
 // Store writes are grouped: a build's number is committed before it starts, the next ready
 // builds' numbers with it on a store whose batch is one commit, and starts and ends follow
-// within k_write_delay (docs/store.md).
+// within k_write_delay (docs/store.md). A remote build's id is written the moment it is
+// known, so a later run finds it even if this one is killed right after.
+#include <array>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "components/build_plan.hpp"
-#include "components/command_runner.hpp"
+#include "components/build_runner.hpp"
 #include "versioning/version_store.hpp"
 
 namespace components {
@@ -33,9 +41,14 @@ struct BuildSettings {
     std::string log_dir;    // one <component>.log per build goes here
     ImageSettings image;
     std::vector<std::string> base_env;  // the environment every build inherits
-    std::size_t jobs = 1;
+    std::size_t jobs = 1;               // local builds at once
+    std::size_t remote_jobs = 1;        // remote builds at once
     bool fail_fast = false;
     bool reuse = true;
+    int interrupt_fd = -1;  // one byte readable here is an interrupt (Ctrl-C); -1: none
+    /// Remote builds of interrupted runs to await instead of building again, by plan index
+    /// (see adoptable_builds).
+    std::vector<std::optional<versioning::BuildRecord>> adopt;
     std::function<versioning::Millis()> now;
 };
 
@@ -49,6 +62,19 @@ struct BuildOutcome {
     versioning::Millis finished_at = 0;
     std::string log_path;
     std::string input_hash;
+    versioning::BuildHandle handle{};  // where it ran
+    std::string image_digest{};        // when the build reported it
+    bool adopted = false;              // an interrupted run's remote build, awaited here
+};
+
+/// Receives the output of running builds, line by line, and a periodic tick.
+class OutputSink {
+  public:
+    virtual ~OutputSink() = default;
+    virtual void line(std::size_t job, std::string_view text) = 0;
+    /// How often tick() wants to run while builds run; zero for never.
+    [[nodiscard]] virtual std::chrono::milliseconds tick_interval() const { return {}; }
+    virtual void tick() {}
 };
 
 /// Told about every step, for progress display.
@@ -66,16 +92,28 @@ struct BuildReport {
     [[nodiscard]] bool all_succeeded() const;
 };
 
+/// The runner for each kind of build (PlannedBuild::runner); nullptr where the plan has none.
+using Runners = std::array<BuildRunner*, k_runners>;
+
 /// Runs the plan. `input_hashes` holds each planned build's input hash (plan order). Store
-/// failures stop the run: running builds are cancelled and the error is returned.
+/// or runner failures stop the run: running builds are cancelled, what can be recorded is,
+/// and the error is returned.
 common::Result<BuildReport> run_builds(BuildPlan& plan,
                                        const std::vector<std::string>& input_hashes,
-                                       versioning::VersionStore& store, CommandRunner& runner,
+                                       versioning::VersionStore& store, const Runners& runners,
                                        BuildObserver& observer, const BuildSettings& settings);
 
 /// The environment of one build: `base` (less any SLIPWAY_* variables) plus slipway's own.
 std::vector<std::string> build_environment(const std::vector<std::string>& base,
                                            const BuildSettings& settings,
                                            const BuildOutcome& build);
+
+/// Which remote builds of interrupted runs (`orphans`) this plan awaits: a remote build of
+/// the same component with the same input hash (when reuse is on), by plan index. The rest
+/// go to `unwanted`: nobody will await them, so they are to be stopped.
+std::vector<std::optional<versioning::BuildRecord>> adoptable_builds(
+    const BuildPlan& plan, const std::vector<std::string>& input_hashes,
+    const std::vector<versioning::BuildRecord>& orphans, bool reuse,
+    std::vector<versioning::BuildRecord>& unwanted);
 
 }  // namespace components

@@ -40,6 +40,7 @@ struct Component {
     std::string build;                // shell command, run with `sh -c` in the repository root
     std::chrono::seconds timeout{0};  // 0: no limit
     SourcePos pos;
+    std::string remote{};  // where `build` runs: "" here, "codebuild" on AWS CodeBuild
 };
 
 struct Environment {
@@ -66,6 +67,17 @@ struct ImageSettings {
     std::string tag = "{component}-{build}";
 };
 
+/// The CodeBuild project remote builds run in (manifest `remote.codebuild`); empty strings
+/// keep the project's own settings.
+struct CodeBuildSettings {
+    std::string project;
+    std::string region;              // default: the AWS region of the environment (AWS_REGION, ...)
+    std::string compute_type;        // computeTypeOverride, e.g. BUILD_GENERAL1_MEDIUM
+    std::string image;               // imageOverride
+    std::optional<bool> privileged;  // privilegedModeOverride
+    SourcePos pos;
+};
+
 struct Manifest {
     std::string file;  // as given to the loader
     int version = 1;
@@ -77,6 +89,7 @@ struct Manifest {
     std::vector<PatternSpec> ignore;
     std::vector<Component> components;  // in the order written
     std::vector<Environment> environments;
+    std::optional<CodeBuildSettings> codebuild{};  // `remote.codebuild`, when given
 
     /// The component named `name`, or nullptr.
     [[nodiscard]] const Component* find(std::string_view name) const;

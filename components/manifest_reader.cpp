@@ -24,12 +24,15 @@ using common::yaml::Node;
 
 namespace {
 
-const std::vector<std::string> k_top_keys = {"version",       "project",      "store",
-                                             "image",         "global_inputs", "ignore",
-                                             "components",    "environments", "commit_url"};
+const std::vector<std::string> k_top_keys = {
+    "version", "project",    "store",        "image",      "global_inputs",
+    "ignore",  "components", "environments", "commit_url", "remote"};
+const std::vector<std::string> k_remote_keys = {"codebuild"};
+const std::vector<std::string> k_codebuild_keys = {"project", "region", "compute_type", "image",
+                                                   "privileged"};
 const std::vector<std::string> k_image_keys = {"repository", "tag"};
-const std::vector<std::string> k_component_keys = {"paths",     "depends_on", "kind",
-                                                   "parameter", "build",      "timeout"};
+const std::vector<std::string> k_component_keys = {"paths", "depends_on", "kind",  "parameter",
+                                                   "build", "timeout",    "remote"};
 const std::vector<std::string> k_environment_keys = {
     "stack",        "region",       "template",        "base",
     "promote_from", "role_arn",     "artifact_bucket", "parameters",
@@ -202,8 +205,16 @@ Result<std::chrono::seconds> parse_timeout(const Reader& r, const Node& n, const
 }
 
 // The keys of a component, in k_component_keys' order (indices into its fields).
-enum ComponentKey : std::size_t { k_paths, k_depends_on, k_kind, k_parameter, k_build, k_timeout };
-using ComponentFields = std::array<Node, 6>;
+enum ComponentKey : std::size_t {
+    k_paths,
+    k_depends_on,
+    k_kind,
+    k_parameter,
+    k_build,
+    k_timeout,
+    k_remote
+};
+using ComponentFields = std::array<Node, 7>;
 
 std::string component_where(const Component& c) {
     return "component '" + c.name + "'";
@@ -237,9 +248,10 @@ Result<Component> parse_component(const Reader& r, const Node& key, const Node& 
     auto deps = r.strings(f[k_depends_on], what("depends_on"));
     if (!deps) return std::unexpected(deps.error());
     c.depends_on = std::move(*deps);
-    for (auto [field, out] : {std::pair{k_parameter, &c.parameter}, {k_build, &c.build}}) {
+    for (auto [field, out] :
+         {std::pair{k_parameter, &c.parameter}, {k_build, &c.build}, {k_remote, &c.remote}}) {
         if (!f[field]) continue;
-        auto text = r.scalar(f[field], what(field == k_build ? "build" : "parameter"));
+        auto text = r.scalar(f[field], what(k_component_keys[field].c_str()));
         if (!text) return std::unexpected(text.error());
         *out = std::move(*text);
     }
@@ -277,6 +289,11 @@ Result<void> check_component_rules(const Reader& r, const Node& n, const Compone
             }
             break;
     }
+    if (!c.remote.empty() && c.remote != "codebuild")
+        return r.error(f[k_remote], component_where(c) + ".remote: '" + c.remote + "' is not codebuild");
+    if (!c.remote.empty() && c.build.empty())
+        return r.error(f[k_remote],
+                       component_where(c) + ".remote: the component has no 'build' to run there");
     return {};
 }
 
@@ -501,6 +518,53 @@ Result<void> parse_image(const Reader& r, const Node& n, Manifest& m) {
     return {};
 }
 
+// `remote: {codebuild: {project, region, compute_type, image, privileged}}`.
+Result<void> parse_remote(const Reader& r, const Node& n, Manifest& m) {
+    if (!n) return {};
+    if (!n.is_map()) return r.error(n, "remote: expected a map, got " + node_type(n));
+    if (auto ok = r.check_keys(n, k_remote_keys, {"remote"}); !ok) return ok;
+    const Node cb = n["codebuild"];
+    if (!cb) return {};
+    if (!cb.is_map()) return r.error(cb, "remote.codebuild: expected a map, got " + node_type(cb));
+    if (auto ok = r.check_keys(cb, k_codebuild_keys, {"remote.codebuild"}); !ok) return ok;
+    CodeBuildSettings c;
+    c.pos = r.pos(cb);
+    const std::pair<const char*, std::string*> fields[] = {{"project", &c.project},
+                                                           {"region", &c.region},
+                                                           {"compute_type", &c.compute_type},
+                                                           {"image", &c.image}};
+    for (auto [field, out] : fields) {
+        Node value = cb[field];
+        if (!value) continue;
+        auto text = r.scalar(value, {"remote.codebuild", field});
+        if (!text) return std::unexpected(text.error());
+        *out = std::move(*text);
+    }
+    if (c.project.empty()) return r.error(cb, "remote.codebuild: missing required key 'project'");
+    if (Node privileged = cb["privileged"]) {
+        auto value = r.scalar(privileged, {"remote.codebuild", "privileged"});
+        if (!value) return std::unexpected(value.error());
+        if (*value != "true" && *value != "false")
+            return r.error(privileged, "remote.codebuild.privileged: expected true or false");
+        c.privileged = *value == "true";
+    }
+    m.codebuild = std::move(c);
+    return {};
+}
+
+// Components that build remotely need somewhere to build.
+Result<void> check_remote_builds(const Reader& r, const Node& components, const Manifest& m) {
+    if (m.codebuild || !components) return {};
+    for (const auto& [key, value] : components.entries()) {
+        if (Node remote = value.is_map() ? value["remote"] : Node{}) {
+            return r.error(remote, "component '" + std::string(key.scalar()) +
+                                       "'.remote: codebuild needs a top-level "
+                                       "'remote: {codebuild: {project: ...}}'");
+        }
+    }
+    return {};
+}
+
 Result<void> parse_top(const Reader& r, const Node& root, Manifest& m) {
     if (!root.is_map())
         return r.error(root, "expected a map at the top of the manifest, got " + node_type(root));
@@ -526,7 +590,9 @@ Result<void> parse_top(const Reader& r, const Node& root, Manifest& m) {
     auto ignore = r.patterns(root["ignore"], {"ignore"});
     if (!ignore) return std::unexpected(ignore.error());
     m.ignore = std::move(*ignore);
+    if (auto ok = parse_remote(r, root["remote"], m); !ok) return ok;
     if (auto ok = parse_components(r, root["components"], m); !ok) return ok;
+    if (auto ok = check_remote_builds(r, root["components"], m); !ok) return ok;
     return parse_environments(r, root["environments"], m);
 }
 

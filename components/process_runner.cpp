@@ -1,12 +1,12 @@
-// The process runner: one thread, one ppoll over every running command's output pipe and
-// pidfd (which becomes readable when the process exits) plus the interrupt pipe, with the
-// nearest deadline as timeout. Each command runs as `/bin/sh -c` (or, when it is a plain
+// The process runner: its event loop is the executor's ppoll over every running command's
+// output pipe and pidfd (which becomes readable when the process exits), with the nearest
+// timeout or grace period as deadline; collect() reads what is ready, reaps what exited and
+// enforces the deadlines. Each command runs as `/bin/sh -c` (or, when it is a plain
 // program invocation, as that program directly) in a process group of its own, so a
 // timeout or a cancellation signals the whole group (TERM, then KILL after the grace
 // period), and once the command exits whatever it left running in its group is killed:
 // a build leaves no orphans behind.
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -20,7 +20,7 @@
 #include <filesystem>
 #include <map>
 
-#include "components/command_runner.hpp"
+#include "components/build_runner.hpp"
 #include "components/shell_words.hpp"
 
 namespace components {
@@ -161,10 +161,9 @@ std::vector<std::string> with_pwd(const std::vector<std::string>& env, const std
     return out;
 }
 
-class ProcessRunner final : public CommandRunner {
+class ProcessRunner final : public BuildRunner {
   public:
-    ProcessRunner(OutputSink& sink, int interrupt_fd, std::chrono::milliseconds grace)
-        : m_sink(sink), m_interrupt_fd(interrupt_fd), m_grace(grace) {}
+    explicit ProcessRunner(std::chrono::milliseconds grace) : m_grace(grace) {}
 
     ~ProcessRunner() override {
         for (auto& [job, p] : m_procs) {
@@ -173,7 +172,9 @@ class ProcessRunner final : public CommandRunner {
         }
     }
 
-    common::Result<void> start(std::size_t job, const Command& c) override {
+    // The group's leader start time is read only when the store needs it (a build still
+    // running when its start is written), so short builds never pay for /proc.
+    common::Result<void> start(std::size_t job, const Command& c, RunnerEvents& events) override {
         Process p;
         p.log = Fd(::open(c.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
         int pipe_fds[2];
@@ -194,57 +195,42 @@ class ProcessRunner final : public CommandRunner {
         }
         p.pidfd = Fd(open_pidfd(p.pid));
         if (c.timeout.count() > 0) p.deadline = Clock::now() + c.timeout;
+        events.started(job, {p.pid, 0, ""});
         m_procs.emplace(job, std::move(p));
         return {};
     }
 
-    common::Result<Waited> wait_one(Deadline until) override {
-        for (;;) {
-            if (!m_failed.empty()) {
-                Finished f = m_failed.back();
-                m_failed.pop_back();
-                return Waited{WaitKind::finished, f};
-            }
-            if (until && Clock::now() >= *until) return Waited{WaitKind::deadline, {}};
-            enforce_deadlines();
-            std::vector<pollfd> fds;
-            std::vector<std::pair<std::size_t, bool>> owners;  // (job, is pidfd)
-            if (m_interrupt_fd >= 0)
-                fds.push_back({m_interrupt_fd, POLLIN, 0}), owners.emplace_back(0, false);
-            for (auto& [job, p] : m_procs) {
-                if (p.out.fd >= 0)
-                    fds.push_back({p.out.fd, POLLIN, 0}), owners.emplace_back(job, false);
-                fds.push_back({p.pidfd.fd, POLLIN, 0}), owners.emplace_back(job, true);
-            }
-            const int timeout = poll_timeout(until);
-            const int n = ::poll(fds.data(), fds.size(), timeout);
-            if (n < 0 && errno != EINTR) {
-                return common::fail(common::ErrorCode::external,
-                                    std::string("poll: ") + std::strerror(errno));
-            }
-            if (m_sink.tick_interval().count() > 0) m_sink.tick();
-            if (n <= 0) continue;
-            std::size_t first = 0;
-            if (m_interrupt_fd >= 0) {
-                first = 1;
-                if (fds[0].revents & POLLIN) {
-                    char byte;
-                    (void)!::read(m_interrupt_fd, &byte, 1);
-                    return Waited{WaitKind::interrupted, {}};
-                }
-            }
-            for (std::size_t k = first; k < fds.size(); ++k) {
-                if (!fds[k].revents) continue;
-                auto it = m_procs.find(owners[k].first);
-                if (it == m_procs.end()) continue;
-                if (!owners[k].second) {
-                    drain(it->first, it->second);
-                } else if (auto f = reap(it->first, it->second)) {
-                    m_procs.erase(it);
-                    return Waited{WaitKind::finished, *f};
-                }
+    Deadline watch(std::vector<Watched>& fds) override {
+        m_owners.clear();
+        for (auto& [job, p] : m_procs) {
+            if (p.out.fd >= 0) fds.push_back({p.out.fd, false}), m_owners.emplace_back(job, false);
+            fds.push_back({p.pidfd.fd, false}), m_owners.emplace_back(job, true);
+        }
+        if (!m_failed.empty()) return Clock::now();
+        auto nearest = Clock::time_point::max();
+        for (const auto& [job, p] : m_procs) {
+            if (p.deadline && !p.stopped_as) nearest = std::min(nearest, *p.deadline);
+            if (p.kill_at) nearest = std::min(nearest, *p.kill_at);
+        }
+        if (nearest == Clock::time_point::max()) return std::nullopt;
+        return nearest;
+    }
+
+    common::Result<void> collect(std::span<const Watched> fds, RunnerEvents& events) override {
+        for (const Finished& f : std::exchange(m_failed, {})) events.finished(f);
+        enforce_deadlines();
+        for (std::size_t k = 0; k < fds.size() && k < m_owners.size(); ++k) {
+            if (!fds[k].ready) continue;
+            auto it = m_procs.find(m_owners[k].first);
+            if (it == m_procs.end()) continue;
+            if (!m_owners[k].second) {
+                drain(it->first, it->second, events);
+            } else if (auto f = reap(it->first, it->second, events)) {
+                m_procs.erase(it);
+                events.finished(*f);
             }
         }
+        return {};
     }
 
     void cancel_all() override {
@@ -286,28 +272,14 @@ class ProcessRunner final : public CommandRunner {
         }
     }
 
-    int poll_timeout(Deadline until) const {
-        auto nearest = until.value_or(Clock::time_point::max());
-        for (const auto& [job, p] : m_procs) {
-            if (p.deadline && !p.stopped_as) nearest = std::min(nearest, *p.deadline);
-            if (p.kill_at) nearest = std::min(nearest, *p.kill_at);
-        }
-        if (m_sink.tick_interval().count() > 0)
-            nearest = std::min(nearest, Clock::now() + m_sink.tick_interval());
-        if (nearest == Clock::time_point::max()) return -1;
-        auto ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(nearest - Clock::now()).count();
-        return static_cast<int>(std::clamp<long long>(ms + 1, 0, 60000));
-    }
-
-    // Reads what the pipe holds: into the log, and as whole lines to the sink.
-    void drain(std::size_t job, Process& p) {
+    // Reads what the pipe holds: into the log, and as whole lines to the events.
+    void drain(std::size_t job, Process& p, RunnerEvents& events) {
         char buf[16384];
         for (;;) {
             const ssize_t n = ::read(p.out.fd, buf, sizeof buf);
             if (n > 0) {
                 (void)!::write(p.log.fd, buf, static_cast<std::size_t>(n));
-                split_lines(job, p, std::string_view(buf, static_cast<std::size_t>(n)));
+                split_lines(job, p, std::string_view(buf, static_cast<std::size_t>(n)), events);
                 continue;
             }
             if (n == 0 || (errno != EAGAIN && errno != EINTR)) p.out.reset();
@@ -315,24 +287,25 @@ class ProcessRunner final : public CommandRunner {
         }
     }
 
-    void split_lines(std::size_t job, Process& p, std::string_view chunk) {
+    static void split_lines(std::size_t job, Process& p, std::string_view chunk,
+                            RunnerEvents& events) {
         p.partial.append(chunk);
         std::size_t start = 0;
         for (std::size_t nl; (nl = p.partial.find('\n', start)) != std::string::npos;
              start = nl + 1) {
-            m_sink.line(job, std::string_view(p.partial).substr(start, nl - start));
+            events.line(job, std::string_view(p.partial).substr(start, nl - start));
         }
         p.partial.erase(0, start);
-        if (p.partial.size() > k_max_line) m_sink.line(job, p.partial), p.partial.clear();
+        if (p.partial.size() > k_max_line) events.line(job, p.partial), p.partial.clear();
     }
 
     // The process exited: collect its status, end its group, take the rest of its output.
-    std::optional<Finished> reap(std::size_t job, Process& p) {
+    std::optional<Finished> reap(std::size_t job, Process& p, RunnerEvents& events) {
         int status = 0;
         if (::waitpid(p.pid, &status, WNOHANG) != p.pid) return std::nullopt;
         ::kill(-p.pid, SIGKILL);  // whatever the command left running in its group
-        if (p.out.fd >= 0) drain(job, p);
-        if (!p.partial.empty()) m_sink.line(job, p.partial);
+        if (p.out.fd >= 0) drain(job, p, events);
+        if (!p.partial.empty()) events.line(job, p.partial);
         Finished f{job, ExitKind::exited, 0};
         if (WIFEXITED(status)) f.code = WEXITSTATUS(status);
         if (WIFSIGNALED(status)) f.kind = ExitKind::signaled, f.code = WTERMSIG(status);
@@ -340,18 +313,16 @@ class ProcessRunner final : public CommandRunner {
         return f;
     }
 
-    OutputSink& m_sink;
-    int m_interrupt_fd;
     std::chrono::milliseconds m_grace;
     std::map<std::size_t, Process> m_procs;
     std::vector<Finished> m_failed;
+    std::vector<std::pair<std::size_t, bool>> m_owners;  // of watch()'s fds: (job, is pidfd)
 };
 
 }  // namespace
 
-std::unique_ptr<CommandRunner> make_process_runner(OutputSink& sink, int interrupt_fd,
-                                                   std::chrono::milliseconds grace) {
-    return std::make_unique<ProcessRunner>(sink, interrupt_fd, grace);
+std::unique_ptr<BuildRunner> make_process_runner(std::chrono::milliseconds grace) {
+    return std::make_unique<ProcessRunner>(grace);
 }
 
 }  // namespace components

@@ -11,6 +11,7 @@
 #include "common/text.hpp"
 #include "components/input_hash.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/remote.hpp"
 
 extern char** environ;
 
@@ -29,6 +30,17 @@ common::Result<std::vector<std::string>> component_hashes(const Project& p) {
 // How long each component's last build took, when it ran to success: the plan's weights
 // when more builds are planned than run at once. Only an ordering hint, so a store that
 // cannot answer leaves the plan unweighted.
+// Remote builds at once when -j does not say: CodeBuild runs them, not this machine.
+constexpr std::size_t k_remote_jobs = 32;
+
+// The region of environment `env` ("" when it is not one, or names none).
+std::string region_of_env(const Project& p, const std::string& env) {
+    for (const auto& e : p.manifest.environments) {
+        if (e.name == env) return e.region;
+    }
+    return "";
+}
+
 std::map<std::string, std::int64_t> expected_durations(versioning::VersionStore& store) {
     std::map<std::string, std::int64_t> out;
     auto latest = store.latest_builds();
@@ -59,8 +71,11 @@ common::Result<std::vector<std::string>> check_only(const std::vector<std::strin
 }  // namespace
 
 common::Result<PlannedBuilds> plan_builds(const Project& p,
-                                          const std::vector<std::string>& selected) {
-    PlannedBuilds out{components::BuildPlan::make(p.manifest, p.graph, selected), {}};
+                                          const std::vector<std::string>& selected,
+                                          const std::string& remote) {
+    if (auto ok = check_remote(p.manifest, remote); !ok) return std::unexpected(ok.error());
+    PlannedBuilds out{
+        components::BuildPlan::make(p.manifest, p.graph, selected, !remote.empty()), {}};
     if (out.plan.size() == 0) return out;
     auto hashes = component_hashes(p);
     if (!hashes) return std::unexpected(hashes.error());
@@ -108,20 +123,32 @@ components::BuildSettings build_settings(const Project& p, const std::string& ru
     settings.image = p.manifest.image;
     for (char** e = environ; *e; ++e) settings.base_env.emplace_back(*e);
     settings.jobs = options.jobs ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+    settings.remote_jobs = options.jobs ? options.jobs : k_remote_jobs;
     settings.fail_fast = options.fail_fast;
     settings.reuse = options.reuse;
     settings.now = s.clock.now;
+    settings.interrupt_fd = s.clock.interrupt_fd;
     return settings;
 }
 
-common::Result<components::BuildReport> run_builds(const Project&, PlannedBuilds& builds,
+common::Result<components::BuildReport> run_builds(const Project& p, PlannedBuilds& builds,
                                                    const components::BuildSettings& settings,
                                                    Services& s, Observer& o) {
     if (builds.plan.size() == 0) return components::BuildReport{};
     if (builds.plan.size() > settings.jobs) builds.plan.weigh(expected_durations(s.store));
-    auto runner = s.runner(o.builds());
-    return components::run_builds(builds.plan, builds.hashes, s.store, *runner, o.builds(),
-                                  settings);
+    components::BuildSettings with = settings;
+    auto adopt = adopt_orphans(builds.plan, builds.hashes, settings.reuse, s, o);
+    if (!adopt) return std::unexpected(adopt.error());
+    with.adopt = std::move(*adopt);
+    auto local = s.runner();
+    std::unique_ptr<components::BuildRunner> remote;
+    if (plans_remote(builds.plan)) {
+        auto made = codebuild_runner(p.manifest, settings.commit, region_of_env(p, settings.env), s);
+        if (!made) return std::unexpected(made.error());
+        remote = std::move(*made);
+    }
+    components::Runners runners{local.get(), remote.get()};
+    return components::run_builds(builds.plan, builds.hashes, s.store, runners, o.builds(), with);
 }
 
 std::vector<versioning::DiffRecord> diffs_of(const components::Selection& s,
@@ -160,7 +187,7 @@ common::Result<SelectedBuilds> select_builds(const Project& p, const BuildReques
         out.selection = components::Selector(p.manifest, p.graph).select(*paths);
         for (const auto& c : out.selection.affected) selected.push_back(c.name);
     }
-    auto planned = plan_builds(p, selected);
+    auto planned = plan_builds(p, selected, r.options.remote);
     if (!planned) return std::unexpected(planned.error());
     out.builds = std::move(*planned);
     return out;
@@ -178,8 +205,7 @@ common::Result<BuildCommandOutcome> run_build_command(const Project& p, const Bu
     summary.env = r.env;
     summary.base = r.diff.base;
     summary.head = r.diff.head;
-    if (auto done = s.store.recover_interrupted(host_name(), summary.started_at, process_alive);
-        !done)
+    if (auto done = recover_runs(s.store, summary.started_at); !done)
         return std::unexpected(done.error());
     if (auto ok = s.store.begin_run(new_run_record(summary)); !ok)
         return std::unexpected(ok.error());

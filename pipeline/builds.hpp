@@ -21,9 +21,10 @@ namespace pipeline {
 
 /// How builds are run.
 struct BuildOptions {
-    std::size_t jobs = 0;  // at once; 0: the number of cores
+    std::size_t jobs = 0;  // local builds at once, and remote ones; 0: cores, and 32 remote
     bool fail_fast = false;
-    bool reuse = true;  // an earlier succeeded build with the same inputs is reused
+    bool reuse = true;   // an earlier succeeded build with the same inputs is reused
+    std::string remote;  // "codebuild": every build runs there (--remote); see remote.hpp
 };
 
 /// The builds of one selection: the plan (dependency order) and each planned build's input
@@ -33,9 +34,11 @@ struct PlannedBuilds {
     std::vector<std::string> hashes;
 };
 
-/// The plan for `selected` at the project's head, with the input hashes.
+/// The plan for `selected` at the project's head, with the input hashes; with `remote`
+/// ("codebuild") every build runs there, else where its component says.
 common::Result<PlannedBuilds> plan_builds(const Project& p,
-                                          const std::vector<std::string>& selected);
+                                          const std::vector<std::string>& selected,
+                                          const std::string& remote = "");
 
 /// What a planned build would give, before anything is reserved: the next number and its
 /// image, or the earlier build with the same inputs it would reuse.
@@ -67,7 +70,10 @@ components::BuildSettings build_settings(const Project& p, const std::string& ru
                                          const std::string& env, versioning::Millis started,
                                          const BuildOptions& options, const Services& s);
 
-/// Runs the planned builds (recording each), progress to the observer.
+/// Runs the planned builds (recording each), progress to the observer: local ones as
+/// processes, remote ones on CodeBuild (in the region of the environment `settings.env`
+/// names, unless remote.codebuild says), after awaiting or stopping what interrupted runs
+/// left running there (remote.hpp).
 common::Result<components::BuildReport> run_builds(const Project& p, PlannedBuilds& builds,
                                                    const components::BuildSettings& settings,
                                                    Services& s, Observer& o);
@@ -93,7 +99,7 @@ struct SelectedBuilds {
 };
 
 /// The selection and plan of a build request. Errors: usage (not exactly one way to
-/// select), input (unknown component, ref), external (git).
+/// select, a bad --remote), input (unknown component, ref), external (git).
 common::Result<SelectedBuilds> select_builds(const Project& p, const BuildRequest& r);
 
 struct BuildCommandOutcome {

@@ -14,9 +14,11 @@ void write_build(common::JsonOut& j, const versioning::BuildRecord& b) {
     j.field("commit", b.commit);
     j.field("exit_code", b.exit_code);
     j.field_or_null("finished_at", b.finished_at.has_value(), iso_time(b.finished_at.value_or(0)));
+    j.field_or_null("image_digest", !b.image_digest.empty(), b.image_digest);
     j.field("image_uri", b.image_uri);
     j.field("input_hash", b.input_hash);
     j.field("log_path", b.log_path);
+    j.field_or_null("remote_id", !b.handle.remote_id.empty(), b.handle.remote_id);
     j.field("run_id", b.run_id);
     j.field("started_at", iso_time(b.started_at));
     j.field("status", versioning::to_string(b.status));
@@ -93,9 +95,11 @@ std::string build_report_json(const components::BuildReport& r, const std::strin
         j.field("duration_ms", b.finished_at - b.started_at);
         j.field("exit_code", b.exit_code);
         j.field("finished_at", iso_time(b.finished_at));
+        j.field_or_null("image_digest", !b.image_digest.empty(), b.image_digest);
         j.field("image_uri", b.image_uri);
         j.field("input_hash", b.input_hash);
         j.field("log_path", b.log_path);
+        j.field_or_null("remote_id", !b.handle.remote_id.empty(), b.handle.remote_id);
         j.field("started_at", iso_time(b.started_at));
         j.field("status", versioning::to_string(b.status));
         j.end_object();

@@ -10,7 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
+
+#include "common/process.hpp"
 
 namespace pipeline {
 
@@ -52,26 +53,11 @@ std::string host_name() {
 }
 
 std::int64_t process_start(std::int64_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // Field 22 (starttime) counts from after the ")" that closes the command name.
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) return -1;
-    std::istringstream fields(stat.substr(close + 2));
-    std::string field;
-    for (int i = 3; i <= 22 && fields >> field; ++i) {
-        if (i == 22) return std::stoll(field);
-    }
-    return -1;
+    return common::process_start(pid);
 }
 
 bool process_alive(std::int64_t pid, std::int64_t start) {
-    if (pid <= 0 || process_start(pid) != start) return false;
-    // A killed process nobody has reaped yet (state Z) is gone as far as its work goes.
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto close = stat.rfind(')');
-    return close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] != 'Z';
+    return common::process_alive(pid, start);
 }
 
 std::map<std::string, std::string> environment_values(const std::vector<std::string>& names) {
@@ -99,6 +85,14 @@ bool lease_owner_gone(const std::string& owner) {
     } catch (const std::exception&) {
         return false;
     }
+}
+
+common::Result<std::size_t> recover_runs(versioning::VersionStore& store, versioning::Millis now) {
+    return store.recover_interrupted(host_name(), now, process_alive,
+                                     [](const versioning::BuildRecord& b) {
+                                         common::stop_process_group(b.handle.pgid,
+                                                                    b.handle.pgid_start);
+                                     });
 }
 
 std::string new_run_id(versioning::Millis at) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "versioning/records.hpp"
+#include "versioning/version_store.hpp"
 
 namespace pipeline {
 
@@ -30,6 +31,11 @@ std::map<std::string, std::string> environment_values(const std::vector<std::str
 std::string lease_owner(const std::string& run_id);
 /// True when `owner` (as lease_owner writes it) names a process of this host that is gone.
 bool lease_owner_gone(const std::string& owner);
+
+/// Marks interrupted the runs of this host whose process is gone, first stopping what
+/// their local builds left running (each build's process group, unless its leader's pid
+/// now names another process). Returns how many runs it marked.
+common::Result<std::size_t> recover_runs(versioning::VersionStore& store, versioning::Millis now);
 
 /// A new run id: "<compact UTC time>-<6 hex digits>".
 std::string new_run_id(versioning::Millis at);

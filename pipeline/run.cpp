@@ -9,6 +9,7 @@
 #include "common/json.hpp"
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/remote.hpp"
 
 namespace pipeline {
 namespace {
@@ -106,7 +107,7 @@ common::Result<deploy::DeployPlan> deploy_plan_with(
 
 // Bad parameters or template stop the run here, before a number is taken.
 common::Result<void> preflight(const Project& p, RunPlan& run, Services& s) {
-    auto planned = plan_builds(p, run.selected);
+    auto planned = plan_builds(p, run.selected, run.request.builds.remote);
     if (!planned) return std::unexpected(planned.error());
     run.builds = std::move(*planned);
     auto prospective = prospective_builds(p, run.builds, &s.store, run.env->name,
@@ -340,6 +341,8 @@ RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) 
 common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services& s, Observer& o) {
     if (!p.repo)
         return common::fail(ErrorCode::usage, "run: '" + p.root + "' is not in a git repository");
+    if (auto ok = check_remote(p.manifest, r.builds.remote); !ok)
+        return std::unexpected(ok.error());
     auto env = p.environment(r.env);
     if (!env) return std::unexpected(env.error());
     RunPlan run;
@@ -353,7 +356,7 @@ common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services
     sum.trigger = r.trigger.name;
     sum.actor = r.trigger.actor;
     sum.head = p.head;
-    if (auto done = s.store.recover_interrupted(host_name(), sum.started_at, process_alive); !done)
+    if (auto done = recover_runs(s.store, sum.started_at); !done)
         return std::unexpected(done.error());
     // The environment first: base, selection and parameters come from what it has once held.
     auto lease = hold_environment(*run.env, sum.run_id, r.wait, s,

@@ -12,13 +12,14 @@
 namespace pipeline {
 
 Clock system_clock() {
-    common::install_interrupt_pipe();
+    const int interrupt_fd = common::install_interrupt_pipe();
     return {now_millis, [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
             [] {
                 static thread_local std::mt19937_64 rng(std::random_device{}());
                 return std::uniform_real_distribution<double>(0, 1)(rng);
             },
-            [] { return common::interrupted(); }};
+            [] { return common::interrupted(); },
+            interrupt_fd};
 }
 
 CloudServices aws_services(const components::Environment& env) {
@@ -40,11 +41,13 @@ Services system_services(versioning::VersionStore& store, const std::string& sto
                          const std::string& root) {
     return {store, [store_url, root] { return open_store_at(store_url, root, false); },
             aws_services,
-            [](components::OutputSink& sink) {
-                return components::make_process_runner(sink, common::install_interrupt_pipe(),
-                                                       std::chrono::seconds(5));
-            },
-            system_clock()};
+            [] { return components::make_process_runner(std::chrono::seconds(5)); },
+            system_clock(),
+            [](const std::string& region) {
+                auto options = aws::client_options_from(aws::process_env(), region);
+                if (!region.empty()) options.region = region;
+                return std::make_shared<aws::Client>(options);
+            }};
 }
 
 }  // namespace pipeline

@@ -1,14 +1,16 @@
 #pragma once
 // The outside world a pipeline step talks to, behind the interfaces the stage libraries
 // own: the version store (and a way to open a second connection to it), the AWS services of
-// an environment, the runner of build commands, and time. system_services() is the real
-// world; tests put a temp SQLite store, a fake runner or a scripted CloudFormation in.
+// an environment, the runners of build commands (local processes; CodeBuild's client), and
+// time. system_services() is the real world; tests put a temp SQLite store, a fake runner
+// or a scripted CloudFormation in.
 #include <chrono>
 #include <functional>
 #include <memory>
 
+#include "aws/client.hpp"
 #include "common/error.hpp"
-#include "components/command_runner.hpp"
+#include "components/build_runner.hpp"
 #include "components/manifest.hpp"
 #include "deploy/artifacts.hpp"
 #include "deploy/cloudformation.hpp"
@@ -22,6 +24,7 @@ struct Clock {
     std::function<void(std::chrono::milliseconds)> sleep;
     std::function<double()> random;     // in [0, 1), for jitter
     std::function<bool()> interrupted;  // Ctrl-C / SIGTERM arrived
+    int interrupt_fd = -1;  // readable once Ctrl-C / SIGTERM arrived (-1: none), for builds
 };
 
 /// The AWS services of one environment (its region and role).
@@ -36,9 +39,12 @@ struct Services {
     /// Another connection to the same store (the lease is renewed from a thread of its own).
     std::function<common::Result<std::unique_ptr<versioning::VersionStore>>()> open_store;
     std::function<CloudServices(const components::Environment&)> cloud;
-    /// The runner of build commands, reporting output to `sink`; `interrupt_fd` may be -1.
-    std::function<std::unique_ptr<components::CommandRunner>(components::OutputSink& sink)> runner;
+    /// The runner of local build commands (the executor reports their output).
+    std::function<std::unique_ptr<components::BuildRunner>()> runner;
     Clock clock;
+    /// The AWS client for CodeBuild and CloudWatch Logs in `region` (empty: the usual AWS
+    /// settings), for remote builds; unset where there are none.
+    std::function<std::shared_ptr<aws::Client>(const std::string& region)> codebuild{};
 };
 
 /// The system clock, real sleeps, and Ctrl-C / SIGTERM (installs the handler).
@@ -48,7 +54,7 @@ Clock system_clock();
 CloudServices aws_services(const components::Environment& env);
 
 /// The real world for a project whose store is `store` at `store_url` under `root`: AWS,
-/// local processes (TERM, then KILL after 5 s), the system clock.
+/// local processes (TERM, then KILL after 5 s), CodeBuild, the system clock.
 Services system_services(versioning::VersionStore& store, const std::string& store_url,
                          const std::string& root);
 

@@ -228,9 +228,7 @@ void Workers::run_job(Slot& slot, versioning::VersionStore& store, const JobReco
     });
     auto services = pipeline::system_services(store, m_config.store_url, m_config.state_dir);
     services.clock.interrupted = [&slot] { return slot.cancel.load(); };
-    services.runner = [&slot](components::OutputSink& sink) {
-        return components::make_process_runner(sink, slot.pipe[0], std::chrono::seconds(5));
-    };
+    services.clock.interrupt_fd = slot.pipe[0];  // the job's cancel, not the process's signals
     auto end = execute(m_config, job, services, [&](const std::string& id) {
         {
             std::lock_guard lock(mutex);

@@ -21,8 +21,11 @@ namespace {
 // Builds marked per transaction (DynamoDB takes 100 items; the run and RUNNING# entry join).
 constexpr std::size_t k_per_transaction = 98;
 
-bool is_open(const BuildRecord& b) {
-    return b.status == BuildStatus::queued || b.status == BuildStatus::running;
+// A remote build is not interrupted with its run: it goes on without us, and the next run
+// awaits or stops it (orphaned_remote_builds).
+bool is_open_here(const BuildRecord& b) {
+    return (b.status == BuildStatus::queued || b.status == BuildStatus::running) &&
+           b.handle.remote_id.empty();
 }
 
 }  // namespace
@@ -129,7 +132,7 @@ common::Result<void> DynamoHistory::interrupt_run(const std::string& run_id, Mil
         if (!run->HasMember("Item") || get_s((*run)["Item"], "status") != "running") return {};
         auto builds = builds_of_run(run_id);
         if (!builds) return std::unexpected(builds.error());
-        std::erase_if(*builds, [](const BuildRecord& b) { return !is_open(b); });
+        std::erase_if(*builds, [](const BuildRecord& b) { return !is_open_here(b); });
         const bool last = builds->size() <= k_per_transaction;
         Json tx(rapidjson::kObjectType);
         auto& a = tx.GetAllocator();

@@ -21,6 +21,9 @@ JsonValue build_item(Json::AllocatorType& a, const BuildRecord& b, const std::st
         .s("run_id", b.run_id);
     if (b.exit_code) i.n("exit_code", *b.exit_code);
     if (b.finished_at) i.n("finished_at", *b.finished_at);
+    if (b.handle.pgid > 0) i.n("pgid", b.handle.pgid).n("pgid_start", b.handle.pgid_start);
+    if (!b.handle.remote_id.empty()) i.s("remote_id", b.handle.remote_id);
+    if (!b.image_digest.empty()) i.s("image_digest", b.image_digest);
     return i.take();
 }
 
@@ -38,6 +41,8 @@ BuildRecord read_build(const JsonValue& item) {
     b.log_path = get_s(item, "log_path");
     b.run_id = get_s(item, "run_id");
     b.row = std::strtoll(get_s(item, "sk").c_str(), nullptr, 10);
+    b.handle = {get_n(item, "pgid"), get_n(item, "pgid_start"), get_s(item, "remote_id")};
+    b.image_digest = get_s(item, "image_digest");
     return b;
 }
 

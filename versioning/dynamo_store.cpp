@@ -6,6 +6,7 @@
 //   N#<component> / <number>   the claim of a build number: row, token, run, input hash
 //   H#<component>#<hash> / <n> succeeded builds by input hash (for reuse)
 //   RB#<run> / <comp>#<row>    every build of a run (builds_of_run, interrupting a run)
+//   RR / <comp>#<row>          builds running remotely (for the run after an interrupted one)
 //   COMPONENTS / <component>   every component seen
 //   D#<commit> / <component>   the paths a commit changed
 //   R#<run> / R                a run; RUNNING#<host> / <run> while it runs
@@ -168,18 +169,41 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
                                 "' (too much contention)");
     }
 
-    common::Result<void> start_build(const std::string& component, std::int64_t n,
-                                     Millis at) override {
+    common::Result<void> start_build(const std::string& component, std::int64_t n, Millis at,
+                                     const BuildHandle& where) override {
         auto claim = claim_of(component, n);
         if (!claim) return std::unexpected(claim.error());
         // Only a queued build starts: one already ended stays as it is.
         Json body(rapidjson::kObjectType);
         auto& a = body.GetAllocator();
+        Item values(a);
+        values.s(":r", "running").n(":t", at).s(":q", "queued");
+        std::string expression = "SET #s = :r, started_at = :t";
+        if (where.pgid > 0) {
+            values.n(":g", where.pgid).n(":gs", where.pgid_start);
+            expression += ", pgid = :g, pgid_start = :gs";
+        }
+        if (!where.remote_id.empty())
+            values.s(":x", where.remote_id), expression += ", remote_id = :x";
         JsonValue request =
-            update(a, "B#" + component, claim->row, "SET #s = :r, started_at = :t", "#s = :q",
-                   Item(a).s(":r", "running").n(":t", at).s(":q", "queued").take());
-        static_cast<JsonValue&>(body).Swap(request["Update"]);
-        auto done = call("UpdateItem", body);
+            update(a, "B#" + component, claim->row, expression, "#s = :q", values.take());
+        common::Result<Json> done;
+        if (where.remote_id.empty()) {
+            static_cast<JsonValue&>(body).Swap(request["Update"]);
+            done = call("UpdateItem", body);
+        } else {  // and where the next run looks for remote builds
+            JsonValue items(rapidjson::kArrayType);
+            items.PushBack(request, a);
+            items.PushBack(put(a, Item(a)
+                                      .s("pk", "RR")
+                                      .s("sk", component + "#" + claim->row)
+                                      .s("component", component)
+                                      .s("row", claim->row)
+                                      .take()),
+                           a);
+            auto sent = transact(body, items);
+            if (!sent) done = std::unexpected(sent.error());
+        }
         if (!done && !is_conflict(done.error())) return std::unexpected(done.error());
         return {};
     }
@@ -197,7 +221,10 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
         std::string expression = "SET #s = :s, finished_at = :f";
         if (end.exit_code) values.n(":e", *end.exit_code), expression += ", exit_code = :e";
         if (end.started_at > 0) values.n(":t", end.started_at), expression += ", started_at = :t";
+        if (!end.image_digest.empty())
+            values.s(":d", end.image_digest), expression += ", image_digest = :d";
         items.PushBack(update(a, "B#" + component, row, expression, nullptr, values.take()), a);
+        items.PushBack(remove(a, "RR", component + "#" + row), a);
         if (end.status == BuildStatus::succeeded) {
             items.PushBack(put(a, Item(a)
                                       .s("pk", "H#" + component + "#" + claim->input_hash)
@@ -346,7 +373,9 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
 
     common::Result<std::size_t> recover_interrupted(
         const std::string& host, Millis now,
-        const std::function<bool(std::int64_t, std::int64_t)>& alive) override;
+        const std::function<bool(std::int64_t, std::int64_t)>& alive,
+        const std::function<void(const BuildRecord&)>& orphan) override;
+    common::Result<std::vector<BuildRecord>> orphaned_remote_builds() override;
     common::Result<LockInfo> acquire_lock(const std::string& name, const std::string& owner,
                                           Millis now, Millis ttl) override;
     // --- paging and a run's builds (DynamoHistory) -----------------------------------
@@ -524,17 +553,45 @@ common::Result<void> DynamoStore::release_lock(const std::string& name, const st
 
 common::Result<std::size_t> DynamoStore::recover_interrupted(
     const std::string& host, Millis now,
-    const std::function<bool(std::int64_t, std::int64_t)>& alive) {
+    const std::function<bool(std::int64_t, std::int64_t)>& alive,
+    const std::function<void(const BuildRecord&)>& orphan) {
     auto running = query_items("RUNNING#" + host, true, 0);
     if (!running) return std::unexpected(running.error());
     std::size_t marked = 0;
     for (const auto& r : (*running)["Items"].GetArray()) {
         if (alive(get_n(r, "pid"), get_n(r, "pid_start"))) continue;
+        auto builds = m_history.builds_of_run(get_s(r, "sk"));
+        if (!builds) return std::unexpected(builds.error());
+        for (const BuildRecord& b : *builds) {  // remote builds go on remotely
+            const bool open = b.status == BuildStatus::queued || b.status == BuildStatus::running;
+            if (open && b.handle.remote_id.empty() && b.handle.pgid > 0) orphan(b);
+        }
         if (auto ok = m_history.interrupt_run(get_s(r, "sk"), now); !ok)
             return std::unexpected(ok.error());
         ++marked;
     }
     return marked;
+}
+
+// RR lists the builds started remotely and not ended; those whose run is no longer running
+// were left by it.
+common::Result<std::vector<BuildRecord>> DynamoStore::orphaned_remote_builds() {
+    auto entries = query_items("RR", true, 0);
+    if (!entries) return std::unexpected(entries.error());
+    std::vector<BuildRecord> out;
+    for (const auto& e : (*entries)["Items"].GetArray()) {
+        auto row = get("B#" + get_s(e, "component"), get_s(e, "row"));
+        if (!row) return std::unexpected(row.error());
+        if (!row->HasMember("Item")) continue;
+        BuildRecord b = read_build((*row)["Item"]);
+        if (b.status != BuildStatus::running && b.status != BuildStatus::queued) continue;
+        auto run = m_history.run(b.run_id);
+        if (!run) return std::unexpected(run.error());
+        if (*run && (*run)->status == RunStatus::running) continue;
+        out.push_back(std::move(b));
+    }
+    std::ranges::sort(out, {}, [](const BuildRecord& b) { return b.started_at; });
+    return out;
 }
 
 common::Result<void> init_dynamo_table(aws::Client& client, const std::string& table) {

@@ -30,6 +30,15 @@ enum class BuildStatus {
 std::string_view to_string(BuildStatus status);
 std::optional<BuildStatus> parse_build_status(std::string_view text);
 
+/// Where a started build runs, so that what outlives a killed run can be found again: the
+/// process group of a local build (its leader's pid and that process's start time, which tells
+/// a reused pid apart) or the id of a remote build (a CodeBuild build ARN).
+struct BuildHandle {
+    std::int64_t pgid = 0;
+    std::int64_t pgid_start = 0;
+    std::string remote_id{};
+};
+
 struct BuildRecord {
     std::string component;
     std::int64_t build_number = 0;  // 0: none (skipped, or cancelled before it started)
@@ -43,6 +52,8 @@ struct BuildRecord {
     std::string log_path;
     std::string run_id;
     std::int64_t row = 0;  // the build's place in its component's history (paging cursor)
+    BuildHandle handle{};        // set once the build started (see VersionStore::start_build)
+    std::string image_digest{};  // "sha256:..." when the build reported it (remote builds)
 };
 
 /// A new build about to be queued: the store gives it the next number of its component.
@@ -62,6 +73,7 @@ struct BuildEnd {
     std::optional<int> exit_code;
     Millis finished_at = 0;
     Millis started_at = 0;
+    std::string image_digest{};  // the pushed image's digest, when the build reported it
 };
 
 /// How a run ended. `busy`: it found its environment held by another deploy and ended

@@ -88,6 +88,15 @@ const char* const k_migrations[] = {
     CREATE INDEX jobs_env ON jobs(env, id DESC);
     CREATE INDEX runs_started ON runs(started_at DESC, id DESC);
     )sql",
+    // 7: where a started build runs (its process group, or its remote build), so recovery can
+    // stop what a killed run left running and a new run can await its remote builds; the
+    // digest of the image a build pushed, when it says.
+    R"sql(
+    ALTER TABLE builds ADD COLUMN pgid INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE builds ADD COLUMN pgid_start INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE builds ADD COLUMN remote_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE builds ADD COLUMN image_digest TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 constexpr int k_schema_version = static_cast<int>(std::size(k_migrations));
@@ -170,6 +179,8 @@ BuildRecord read_build(const Statement& s) {
     b.log_path = s.text(9);
     b.run_id = s.text(10);
     b.row = s.int64(11);
+    b.handle = {s.int64(12), s.int64(13), s.text(14)};
+    b.image_digest = s.text(15);
     return b;
 }
 

@@ -23,7 +23,7 @@ inline constexpr const char* k_job_select =
 
 inline constexpr const char* k_build_columns =
     "component, build_number, commit_id, input_hash, image_uri, status, exit_code, started_at, "
-    "finished_at, log_path, run_id, id";
+    "finished_at, log_path, run_id, id, pgid, pgid_start, remote_id, image_digest";
 
 /// The build (`k_build_columns`) or job (`k_job_select`) the statement's current row holds.
 BuildRecord read_build(const Statement& s);

@@ -163,8 +163,8 @@ common::Result<BuildRecord> SqliteVersionStore::reserve_build(
 common::Result<void> SqliteVersionStore::insert_build(const BuildRecord& b) {
     auto s = statement(
         "INSERT INTO builds (component, build_number, commit_id, input_hash, image_uri, status, "
-        "exit_code, started_at, finished_at, log_path, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?)");
+        "exit_code, started_at, finished_at, log_path, run_id, pgid, pgid_start, remote_id, "
+        "image_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return std::unexpected(s.error());
     auto& st = **s;
     st.bind(1, b.component);
@@ -172,6 +172,8 @@ common::Result<void> SqliteVersionStore::insert_build(const BuildRecord& b) {
     st.bind(3, b.commit).bind(4, b.input_hash).bind(5, b.image_uri).bind(6, to_string(b.status));
     b.exit_code ? st.bind(7, static_cast<std::int64_t>(*b.exit_code)) : st.bind_null(7);
     st.bind(8, b.started_at).bind(9, b.finished_at).bind(10, b.log_path).bind(11, b.run_id);
+    st.bind(12, b.handle.pgid).bind(13, b.handle.pgid_start).bind(14, b.handle.remote_id);
+    st.bind(15, b.image_digest);
     return st.run();
 }
 
@@ -180,23 +182,26 @@ common::Result<void> SqliteVersionStore::finish_build(const std::string& compone
                                                       const BuildEnd& end) {
     auto s = statement(
         "UPDATE builds SET status = ?1, exit_code = ?2, finished_at = ?3, "
-        "started_at = iif(?4 > 0, ?4, started_at) "
+        "started_at = iif(?4 > 0, ?4, started_at), image_digest = ?7 "
         "WHERE component = ?5 AND build_number = ?6 AND status != 'reused'");
     if (!s) return std::unexpected(s.error());
     auto& st = **s;
     st.bind(1, to_string(end.status));
     end.exit_code ? st.bind(2, static_cast<std::int64_t>(*end.exit_code)) : st.bind_null(2);
     st.bind(3, end.finished_at).bind(4, end.started_at).bind(5, component).bind(6, build_number);
+    st.bind(7, end.image_digest);
     return st.run();
 }
 
 common::Result<void> SqliteVersionStore::start_build(const std::string& component,
-                                                     std::int64_t build_number, Millis at) {
+                                                     std::int64_t build_number, Millis at,
+                                                     const BuildHandle& where) {
     auto s = statement(
-        "UPDATE builds SET status = 'running', started_at = ? "
-        "WHERE component = ? AND build_number = ? AND status = 'queued'");
+        "UPDATE builds SET status = 'running', started_at = ?, pgid = ?, pgid_start = ?, "
+        "remote_id = ? WHERE component = ? AND build_number = ? AND status = 'queued'");
     if (!s) return std::unexpected(s.error());
-    (*s)->bind(1, at).bind(2, component).bind(3, build_number);
+    (*s)->bind(1, at).bind(2, where.pgid).bind(3, where.pgid_start).bind(4, where.remote_id);
+    (*s)->bind(5, component).bind(6, build_number);
     return (*s)->run();
 }
 
@@ -219,11 +224,10 @@ common::Result<std::vector<BuildRecord>> SqliteVersionStore::query_builds(const 
 
 common::Result<std::optional<BuildRecord>> SqliteVersionStore::find_reusable(
     const std::string& component, const std::string& input_hash) {
-    auto s = statement(
-        "SELECT component, build_number, commit_id, input_hash, image_uri, status, exit_code, "
-        "started_at, "
-        "finished_at, log_path, run_id, id FROM builds WHERE component = ? AND input_hash = ? "
-        "AND status = 'succeeded' ORDER BY id DESC LIMIT 1");
+    static const std::string sql = std::string("SELECT ") + k_build_columns +
+                                   " FROM builds WHERE component = ? AND input_hash = ? "
+                                   "AND status = 'succeeded' ORDER BY id DESC LIMIT 1";
+    auto s = statement(sql.c_str());
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, component).bind(2, input_hash);
     auto row = (*s)->step();
@@ -247,12 +251,9 @@ common::Result<std::int64_t> SqliteVersionStore::peek_next_number(const std::str
 
 common::Result<std::vector<BuildRecord>> SqliteVersionStore::builds_of(const std::string& component,
                                                                        std::size_t limit) {
-    return query_builds(
-        "SELECT component, build_number, commit_id, input_hash, image_uri, status, exit_code, "
-        "started_at, "
-        "finished_at, log_path, run_id, id FROM builds WHERE component = ? ORDER BY id DESC LIMIT "
-        "?",
-        component, static_cast<std::int64_t>(limit));
+    static const std::string sql = std::string("SELECT ") + k_build_columns +
+                                   " FROM builds WHERE component = ? ORDER BY id DESC LIMIT ?";
+    return query_builds(sql.c_str(), component, static_cast<std::int64_t>(limit));
 }
 
 // The newest build of each component: a skip-scan of the builds_history index (one seek per
@@ -263,8 +264,8 @@ common::Result<std::vector<BuildRecord>> SqliteVersionStore::latest_builds() {
         "SELECT (SELECT MIN(component) FROM builds WHERE component > name) FROM names "
         "WHERE name IS NOT NULL) "
         "SELECT component, build_number, commit_id, input_hash, image_uri, status, exit_code, "
-        "started_at, finished_at, log_path, run_id, builds.id FROM names JOIN builds ON builds.id "
-        "= "
+        "started_at, finished_at, log_path, run_id, builds.id, pgid, pgid_start, remote_id, "
+        "image_digest FROM names JOIN builds ON builds.id = "
         "(SELECT id FROM builds WHERE component = names.name ORDER BY id DESC LIMIT 1) "
         "ORDER BY component",
         "", 0);
@@ -480,7 +481,7 @@ common::Result<void> SqliteVersionStore::interrupt_run(const std::string& run_id
         if (auto done = (*run)->run(); !done) return done;
         auto builds = statement(
             "UPDATE builds SET status = 'interrupted', finished_at = ? WHERE run_id = ? AND "
-            "status IN ('queued', 'running')");
+            "status IN ('queued', 'running') AND remote_id = ''");
         if (!builds) return std::unexpected(builds.error());
         (*builds)->bind(1, now).bind(2, run_id);
         return (*builds)->run();
@@ -489,7 +490,8 @@ common::Result<void> SqliteVersionStore::interrupt_run(const std::string& run_id
 
 common::Result<std::size_t> SqliteVersionStore::recover_interrupted(
     const std::string& host, Millis now,
-    const std::function<bool(std::int64_t, std::int64_t)>& alive) {
+    const std::function<bool(std::int64_t, std::int64_t)>& alive,
+    const std::function<void(const BuildRecord&)>& orphan) {
     auto s = statement("SELECT id, pid, pid_start FROM runs WHERE status = 'running' AND host = ?");
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, host);
@@ -499,6 +501,15 @@ common::Result<std::size_t> SqliteVersionStore::recover_interrupted(
     });
     if (!listed) return std::unexpected(listed.error());
     if (dead.empty()) return std::size_t{0};
+    for (const auto& id : dead) {
+        static const std::string sql =
+            std::string("SELECT ") + k_build_columns +
+            " FROM builds WHERE run_id = ? AND status IN ('queued', 'running') AND pgid > 0 AND "
+            "remote_id = ''";
+        auto left = query_builds(sql.c_str(), id, 0);
+        if (!left) return std::unexpected(left.error());
+        for (const auto& b : *left) orphan(b);
+    }
     auto ok = detail::in_transaction(m_db, [&]() -> common::Result<void> {
         for (const auto& id : dead) {
             if (auto done = interrupt_run(id, now); !done) return done;
@@ -507,6 +518,15 @@ common::Result<std::size_t> SqliteVersionStore::recover_interrupted(
     });
     if (!ok) return std::unexpected(ok.error());
     return dead.size();
+}
+
+// Running builds are few and in the builds_run index, whose condition this query repeats.
+common::Result<std::vector<BuildRecord>> SqliteVersionStore::orphaned_remote_builds() {
+    static const std::string sql =
+        std::string("SELECT ") + k_build_columns +
+        " FROM builds WHERE status IN ('queued', 'running') AND remote_id != '' AND run_id NOT IN "
+        "(SELECT id FROM runs WHERE status = 'running') ORDER BY id";
+    return query_builds(sql.c_str(), "", 0);
 }
 
 }  // namespace versioning

@@ -28,7 +28,7 @@ class SqliteVersionStore final : public VersionStore {
         const BuildStart& start,
         const std::function<std::string(std::int64_t)>& image_uri) override;
     common::Result<void> start_build(const std::string& component, std::int64_t build_number,
-                                     Millis at) override;
+                                     Millis at, const BuildHandle& where) override;
     common::Result<void> finish_build(const std::string& component, std::int64_t build_number,
                                       const BuildEnd& end) override;
     common::Result<void> record_build(const BuildRecord& build) override;
@@ -53,7 +53,9 @@ class SqliteVersionStore final : public VersionStore {
         const std::string& env) override;
     common::Result<std::size_t> recover_interrupted(
         const std::string& host, Millis now,
-        const std::function<bool(std::int64_t, std::int64_t)>& alive) override;
+        const std::function<bool(std::int64_t, std::int64_t)>& alive,
+        const std::function<void(const BuildRecord&)>& orphan) override;
+    common::Result<std::vector<BuildRecord>> orphaned_remote_builds() override;
 
     common::Result<std::optional<DeploymentRecord>> deployment(std::int64_t id) override;
     common::Result<std::vector<DeploymentRecord>> deployments_in(const std::string& env,

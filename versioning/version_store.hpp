@@ -41,9 +41,10 @@ class VersionStore {
     /// as queued, atomically; `image_uri` renders the image URI for the number.
     virtual common::Result<BuildRecord> reserve_build(
         const BuildStart& start, const std::function<std::string(std::int64_t)>& image_uri) = 0;
-    /// Records that a queued build started (status running) at `at`.
+    /// Records that a queued build started (status running) at `at`, and where it runs.
     virtual common::Result<void> start_build(const std::string& component,
-                                             std::int64_t build_number, Millis at) = 0;
+                                             std::int64_t build_number, Millis at,
+                                             const BuildHandle& where) = 0;
     /// Records how a queued or running build ended (and when it started, if `end` says).
     virtual common::Result<void> finish_build(const std::string& component,
                                               std::int64_t build_number, const BuildEnd& end) = 0;
@@ -163,16 +164,24 @@ class VersionStore {
                                                         std::size_t limit) = 0;
 
     /// Marks run `run_id` interrupted at `now`, with its queued and running builds, if it is
-    /// still running (a run of a process on another host that is known to be gone).
+    /// still running (a run of a process on another host that is known to be gone). Its
+    /// remote builds stay running, as in recover_interrupted.
     virtual common::Result<void> interrupt_run(const std::string& run_id, Millis now) = 0;
 
     /// Marks as interrupted the running runs of `host` whose process is gone (`alive` says
     /// whether pid + start time still name a live process), and their queued and running
-    /// builds.
-    /// Returns how many runs it marked.
+    /// builds. Each local build that was running is first handed to `orphan`, which stops
+    /// what is left of its process group. Builds running remotely (a remote id) stay
+    /// running: they go on without us, and the next run awaits or stops them
+    /// (orphaned_remote_builds). Returns how many runs it marked.
     virtual common::Result<std::size_t> recover_interrupted(
         const std::string& host, Millis now,
-        const std::function<bool(std::int64_t pid, std::int64_t pid_start)>& alive) = 0;
+        const std::function<bool(std::int64_t pid, std::int64_t pid_start)>& alive,
+        const std::function<void(const BuildRecord&)>& orphan) = 0;
+
+    /// Remote builds still recorded running whose run no longer runs (it was interrupted),
+    /// oldest first: a new run awaits the ones it needs and stops the others.
+    virtual common::Result<std::vector<BuildRecord>> orphaned_remote_builds() = 0;
 };
 
 /// Opens the store a URL names: `sqlite:PATH` (relative to `base_dir`). Fails with

@@ -23,6 +23,7 @@ components:
   chatty: {paths: [chatty/], parameter: C, build: "seq 1 20000"}
   long1: {paths: [long1/], parameter: L1, build: "echo running; sleep 621 & sleep 622"}
   long2: {paths: [long2/], parameter: L2, build: "echo running; sleep 623"}
+  orphan: {paths: [orphan/], parameter: O, build: "echo running; sleep 631 & sleep 632"}
 )";
 
 class BuildCli : public ::testing::Test {
@@ -30,7 +31,7 @@ class BuildCli : public ::testing::Test {
     void SetUp() override {
         repo.write("slipway.yml", k_manifest);
         for (const char* dir :
-             {"lib", "app", "fails", "af", "slow", "hangs", "chatty", "long1", "long2"}) {
+             {"lib", "app", "fails", "af", "slow", "hangs", "chatty", "long1", "long2", "orphan"}) {
             repo.write(std::string(dir) + "/src.txt", std::string(dir) + "\n");
         }
         repo.write(".gitignore", "out-*\n");
@@ -222,6 +223,28 @@ TEST_F(BuildCli, AKilledRunIsMarkedInterruptedLater) {
     EXPECT_NE(slipway("build " + in_repo() + " --only long2 --dry-run")
                   .out.find("long2                    #2"),
               std::string::npos);
+}
+
+// slipway killed outright leaves its build's process group running; the next run stops that
+// group (its leader's start time recorded with it tells it from a reused pid) as it marks
+// the killed run interrupted, so no orphan finishes later and overwrites anything.
+TEST_F(BuildCli, TheNextRunStopsWhatAKilledRunLeftRunning) {
+    ASSERT_EQ(slipway("build " + in_repo() + " --only slow").status, 0);  // the store exists
+    const std::string script = shell_quote(support::slipway_binary()) + " build " + in_repo() +
+                               " --only orphan >/dev/null 2>&1 & pid=$!; "
+                               "for i in $(seq 1 100); do " +
+                               shell_quote(support::slipway_binary()) + " history orphan --json " +
+                               in_repo() +
+                               " | grep -q '\"status\":\"running\"' && break; sleep 0.1; done; "
+                               "kill -KILL $pid; wait $pid; true";
+    auto killed = support::run(script);
+    // The orphaned group: sh and both sleeps.
+    ASSERT_EQ(count_processes("sleep 63[12]"), 3) << killed.out << killed.err;
+    ASSERT_EQ(slipway("build " + in_repo() + " --only slow").status, 0);
+    EXPECT_EQ(count_processes("sleep 63[12]"), 0);
+    auto history = slipway("history orphan --json " + in_repo());
+    EXPECT_NE(history.out.find(R"("status":"interrupted")"), std::string::npos) << history.out;
+    support::run("pkill -f 'sleep 63[12]'; true");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The build plan's decisions, without processes or a store.
+// The build plan's decisions, without processes or a store. The executor's flow graph says
+// when a build's dependencies have ended; here `roots` and `done` say it the same way.
 #include <gtest/gtest.h>
 
 #include "components/build_plan.hpp"
@@ -42,6 +43,31 @@ std::size_t index_of(const BuildPlan& p, const std::string& name) {
     return SIZE_MAX;
 }
 
+// Every build without dependencies may go ahead.
+void roots(BuildPlan& p) {
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        if (p.at(i).waits_for.empty()) p.set_ready(i);
+    }
+}
+
+// Build `name` ended; what waited only for ended builds may go ahead.
+std::vector<std::size_t> done(BuildPlan& p, const std::string& name, bool ok = true) {
+    const std::size_t i = index_of(p, name);
+    auto skipped = p.mark_done(i, ok);
+    for (std::size_t d : p.at(i).dependents) {
+        const auto& w = p.at(d).waits_for;
+        if (std::all_of(w.begin(), w.end(), [&](std::size_t x) {
+                return p.state(x) == PlanState::succeeded || p.state(x) == PlanState::failed;
+            }))
+            p.set_ready(d);
+    }
+    return skipped;
+}
+
+std::optional<std::size_t> next(BuildPlan& p) {
+    return p.next_ready(components::k_local);
+}
+
 TEST(BuildPlan, OnlyComponentsWithABuildStepInDependencyOrder) {
     Fixture f;
     auto p = f.plan(f.all());
@@ -66,13 +92,31 @@ TEST(BuildPlan, UnselectedDependenciesAreNotWaitedFor) {
 TEST(BuildPlan, LongestChainStartsFirst) {
     Fixture f;
     auto p = f.plan(f.all());
+    roots(p);
     // base heads base -> api -> leaf (3); alone and worker are single.
-    EXPECT_EQ(p.at(*p.next_ready()).component, "base");
-    EXPECT_EQ(p.at(*p.next_ready()).component, "alone");
-    EXPECT_FALSE(p.next_ready());  // api and worker wait for base
-    p.mark_done(index_of(p, "base"), true);
-    EXPECT_EQ(p.at(*p.next_ready()).component, "api");
-    EXPECT_EQ(p.at(*p.next_ready()).component, "worker");
+    EXPECT_EQ(p.at(*next(p)).component, "base");
+    EXPECT_EQ(p.at(*next(p)).component, "alone");
+    EXPECT_FALSE(next(p));  // api and worker wait for base
+    done(p, "base");
+    EXPECT_EQ(p.at(*next(p)).component, "api");
+    EXPECT_EQ(p.at(*next(p)).component, "worker");
+}
+
+TEST(BuildPlan, EachRunnerHasItsOwnQueue) {
+    Fixture f;
+    f.manifest.codebuild.emplace().project = "p";
+    for (auto& c : f.manifest.components) {
+        if (c.name == "alone") c.remote = "codebuild";
+    }
+    auto p = f.plan(f.all());
+    roots(p);
+    EXPECT_EQ(p.at(index_of(p, "alone")).runner, components::k_codebuild);
+    EXPECT_EQ(p.at(*next(p)).component, "base");
+    EXPECT_FALSE(next(p));
+    EXPECT_EQ(p.at(*p.next_ready(components::k_codebuild)).component, "alone");
+    auto everything = BuildPlan::make(f.manifest, f.graph, f.all(), true);
+    for (std::size_t i = 0; i < everything.size(); ++i)
+        EXPECT_EQ(everything.at(i).runner, components::k_codebuild);
 }
 
 TEST(BuildPlan, ReadyListsWhatNextReadyWouldHandOutWithoutTakingIt) {
@@ -83,11 +127,12 @@ TEST(BuildPlan, ReadyListsWhatNextReadyWouldHandOutWithoutTakingIt) {
         for (std::size_t i : v) out.push_back(p.at(i).component);
         return out;
     };
+    roots(p);
     EXPECT_EQ(named(p.ready()), (std::vector<std::string>{"base", "alone"}));
     EXPECT_EQ(named(p.ready()), (std::vector<std::string>{"base", "alone"}));
-    EXPECT_EQ(p.at(*p.next_ready()).component, "base");
+    EXPECT_EQ(p.at(*next(p)).component, "base");
     EXPECT_EQ(named(p.ready()), (std::vector<std::string>{"alone"}));
-    p.mark_done(index_of(p, "base"), true);
+    done(p, "base");
     EXPECT_EQ(named(p.ready()), (std::vector<std::string>{"api", "alone", "worker"}));
 }
 
@@ -99,8 +144,9 @@ TEST(BuildPlan, KnownDurationsWeighTheChains) {
     EXPECT_EQ(p.at(index_of(p, "alone")).chain, 600'000);
     EXPECT_EQ(p.at(index_of(p, "base")).chain, 180'000);
     EXPECT_EQ(p.at(index_of(p, "worker")).chain, 60'000);
-    EXPECT_EQ(p.at(*p.next_ready()).component, "alone");
-    EXPECT_EQ(p.at(*p.next_ready()).component, "base");
+    roots(p);
+    EXPECT_EQ(p.at(*next(p)).component, "alone");
+    EXPECT_EQ(p.at(*next(p)).component, "base");
     // Nothing known: every build weighs 1 again, so the longest chain of builds leads.
     p.weigh({});
     EXPECT_EQ(p.at(index_of(p, "base")).chain, 3);
@@ -110,15 +156,17 @@ TEST(BuildPlan, KnownDurationsWeighTheChains) {
 TEST(BuildPlan, AFailureSkipsEverythingThatWaitsOnIt) {
     Fixture f;
     auto p = f.plan(f.all());
-    auto first = *p.next_ready();
+    roots(p);
+    auto first = *next(p);
     ASSERT_EQ(p.at(first).component, "base");
-    auto skipped = p.mark_done(first, false);
+    auto skipped = done(p, "base", false);
     std::vector<std::string> skipped_names;
     for (auto i : skipped) skipped_names.push_back(p.at(i).component);
     EXPECT_EQ(skipped_names, (std::vector<std::string>{"api", "leaf", "worker"}));
-    EXPECT_EQ(p.at(*p.next_ready()).component, "alone");  // independent work goes on
+    EXPECT_EQ(p.at(*next(p)).component, "alone");  // independent work goes on
+    EXPECT_FALSE(next(p));                         // a skipped build is never ready
     EXPECT_FALSE(p.finished());
-    p.mark_done(index_of(p, "alone"), true);
+    done(p, "alone");
     EXPECT_TRUE(p.finished());
     EXPECT_EQ(p.state(index_of(p, "leaf")), PlanState::skipped);
 }
@@ -126,7 +174,8 @@ TEST(BuildPlan, AFailureSkipsEverythingThatWaitsOnIt) {
 TEST(BuildPlan, SkipPendingStopsWhatHasNotStarted) {
     Fixture f;
     auto p = f.plan(f.all());
-    p.next_ready();
+    roots(p);
+    next(p);
     EXPECT_EQ(p.skip_pending().size(), 4u);
     EXPECT_FALSE(p.finished());  // base still runs
 }

@@ -7,6 +7,8 @@
 #include <map>
 #include <utility>
 
+#include <unistd.h>
+
 #include "components/builder.hpp"
 #include "support/forwarding_store.hpp"
 #include "support/git_repo.hpp"
@@ -15,55 +17,67 @@ namespace {
 
 using versioning::BuildStatus;
 
-// Finishes commands in start order; a command's exit code comes from `exit_codes`.
-class FakeRunner final : public components::CommandRunner {
+// Finishes commands in start order, one per collect; a command's exit code comes from
+// `exit_codes`. An interrupt is a byte on a real pipe, as Ctrl-C is.
+class FakeRunner final : public components::BuildRunner {
   public:
+    FakeRunner() {
+        int fds[2];
+        EXPECT_EQ(::pipe(fds), 0);
+        interrupt_read = fds[0], m_interrupt_write = fds[1];
+    }
+    ~FakeRunner() override { ::close(interrupt_read), ::close(m_interrupt_write); }
+
     std::map<std::string, int> exit_codes;  // by shell command
     std::size_t max_running = 0;
     std::vector<std::string> started;
-    int interrupt_after = -1;          // interrupt once this many commands started
-    bool pass_first_deadline = false;  // the first wait with a deadline lets it pass
-    std::optional<components::Deadline> first_deadline;
-    std::chrono::steady_clock::time_point first_deadline_seen_at;
-    std::function<void()> after_deadline;  // runs at the wait after that
+    std::vector<std::string> envs;  // SLIPWAY_COMPONENT of each start
+    int interrupt_after = -1;       // interrupt once this many commands started
+    int interrupt_read = -1;
+    std::chrono::milliseconds hold{0};  // finish nothing for this long after the first start
+    std::function<void()> after_hold;   // runs once the hold is over
+    bool cancelled = false;
 
-    common::Result<void> start(std::size_t job, const components::Command& c) override {
+    common::Result<void> start(std::size_t job, const components::Command& c,
+                               components::RunnerEvents& events) override {
         m_queue.push_back({job, c.shell_command});
         started.push_back(c.shell_command);
         max_running = std::max(max_running, m_queue.size());
         m_env = c.env;
+        events.started(job, {});
+        if (hold.count() > 0 && !m_hold_until) m_hold_until = Clock::now() + hold;
+        if (interrupt_after >= 0 && started.size() == static_cast<std::size_t>(interrupt_after))
+            (void)!::write(m_interrupt_write, "x", 1);
         return {};
     }
-    common::Result<components::Waited> wait_one(components::Deadline until) override {
-        using components::WaitKind;
-        if (first_deadline && after_deadline) std::exchange(after_deadline, nullptr)();
-        if (pass_first_deadline && until && !first_deadline) {
-            first_deadline = until;
-            first_deadline_seen_at = std::chrono::steady_clock::now();
-            return components::Waited{WaitKind::deadline, {}};
-        }
-        if (interrupt_after >= 0 && started.size() >= static_cast<std::size_t>(interrupt_after) &&
-            !m_interrupted) {
-            m_interrupted = true;
-            return components::Waited{WaitKind::interrupted, {}};
-        }
+    components::Deadline watch(std::vector<components::Watched>&) override {
+        if (m_queue.empty()) return std::nullopt;
+        if (m_hold_until && Clock::now() < *m_hold_until) return *m_hold_until;
+        return Clock::now();
+    }
+    common::Result<void> collect(std::span<const components::Watched>,
+                                 components::RunnerEvents& events) override {
+        if (m_queue.empty() || (m_hold_until && Clock::now() < *m_hold_until)) return {};
+        if (after_hold) std::exchange(after_hold, nullptr)();
         auto [job, command] = m_queue.front();
         m_queue.pop_front();
-        if (m_cancelled)
-            return components::Waited{WaitKind::finished,
-                                      {job, components::ExitKind::cancelled, 0}};
-        return components::Waited{WaitKind::finished,
-                                  {job, components::ExitKind::exited, exit_codes[command]}};
+        if (cancelled) {
+            events.finished({job, components::ExitKind::cancelled, 0});
+        } else {
+            events.finished({job, components::ExitKind::exited, exit_codes[command]});
+        }
+        return {};
     }
-    void cancel_all() override { m_cancelled = true; }
+    void cancel_all() override { cancelled = true; }
     [[nodiscard]] std::size_t running() const override { return m_queue.size(); }
     const std::vector<std::string>& last_env() const { return m_env; }
 
   private:
+    using Clock = std::chrono::steady_clock;
     std::deque<std::pair<std::size_t, std::string>> m_queue;
     std::vector<std::string> m_env;
-    bool m_cancelled = false;
-    bool m_interrupted = false;
+    std::optional<Clock::time_point> m_hold_until;
+    int m_interrupt_write = -1;
 };
 
 // The real store, except that reservations fail once `reservations_left` is spent.
@@ -109,12 +123,13 @@ class Builder : public ::testing::Test {
         settings.log_dir = dir.path().string();
         settings.image = manifest.image;
         settings.jobs = 2;
+        settings.interrupt_fd = runner.interrupt_read;
         settings.now = [] { return 1000; };
     }
     components::BuildReport run(std::vector<std::string> hashes = {}) {
         auto plan = components::BuildPlan::make(manifest, graph, manifest.component_names());
         if (hashes.empty()) hashes.assign(plan.size(), "h");
-        auto report = components::run_builds(plan, hashes, *store, runner, observer, settings);
+        auto report = components::run_builds(plan, hashes, *store, runners, observer, settings);
         EXPECT_TRUE(report) << report.error().message;
         return *report;
     }
@@ -131,6 +146,7 @@ class Builder : public ::testing::Test {
     std::unique_ptr<versioning::VersionStore> store;
     components::BuildSettings settings;
     FakeRunner runner;
+    components::Runners runners{&runner, nullptr};
     NullObserver observer;
 };
 
@@ -226,21 +242,19 @@ TEST_F(Builder, QueuedBuildsKeepTheirNumbersWhenARunStops) {
     }
 }
 
-// Starts and ends are written in batches, but none waits longer than the write delay: the
-// Builder's wait carries a deadline, and when it passes the store hears of the running
-// builds (queued ones stay queued).
+// Starts and ends are written in batches, but none waits longer than the write delay: while
+// no build ends for longer than that, the store hears of the running builds (queued ones
+// stay queued).
 TEST_F(Builder, StartsReachTheStoreByTheWriteDeadline) {
-    runner.pass_first_deadline = true;
-    runner.after_deadline = [&] {
+    runner.hold = std::chrono::milliseconds(300);
+    runner.after_hold = [&] {
         auto status = [&](const char* c) { return (*store->builds_of(c, 1))[0].status; };
         EXPECT_EQ(status("c0"), BuildStatus::running);
         EXPECT_EQ(status("c1"), BuildStatus::running);
         EXPECT_EQ(status("c2"), BuildStatus::queued);
     };
     auto r = run();
-    ASSERT_TRUE(runner.first_deadline && *runner.first_deadline);
-    EXPECT_LE(**runner.first_deadline - runner.first_deadline_seen_at,
-              std::chrono::milliseconds(100));
+    EXPECT_FALSE(runner.after_hold);  // it ran
     EXPECT_TRUE(r.all_succeeded());
     EXPECT_EQ((*store->builds_of("c2", 1))[0].status, BuildStatus::succeeded);
 }
@@ -252,7 +266,7 @@ TEST_F(Builder, AStoreFailureStopsTheRunAndRecordsWhatItCan) {
     failing.reservations_left = 4;  // c0 and the ready c1..c3; c4 and c5 get none
     auto plan = components::BuildPlan::make(manifest, graph, manifest.component_names());
     std::vector<std::string> hashes(plan.size(), "h");
-    auto report = components::run_builds(plan, hashes, failing, runner, observer, settings);
+    auto report = components::run_builds(plan, hashes, failing, runners, observer, settings);
     ASSERT_FALSE(report);
     EXPECT_EQ(report.error().message, "the store went away");
     EXPECT_EQ((*store->builds_of("c0", 1))[0].status, BuildStatus::succeeded);

@@ -201,6 +201,35 @@ TEST(Manifest, TriggerBranchAndCommitUrl) {
               "list");
 }
 
+TEST(Manifest, RemoteBuildsOnCodeBuild) {
+    const std::string remote =
+        "remote:\n  codebuild: {project: slipway-builds, region: eu-west-1, compute_type: "
+        "BUILD_GENERAL1_MEDIUM, image: 'aws/codebuild/standard:7.0', privileged: true}\n";
+    auto m = parse_manifest(
+        remote + with("    timeout: 20m\n", "    timeout: 20m\n    remote: codebuild\n"),
+        "slipway.yml");
+    ASSERT_TRUE(m) << m.error().message;
+    ASSERT_TRUE(m->codebuild);
+    EXPECT_EQ(m->codebuild->project, "slipway-builds");
+    EXPECT_EQ(m->codebuild->region, "eu-west-1");
+    EXPECT_EQ(m->codebuild->compute_type, "BUILD_GENERAL1_MEDIUM");
+    EXPECT_EQ(m->codebuild->image, "aws/codebuild/standard:7.0");
+    EXPECT_EQ(m->codebuild->privileged, true);
+    EXPECT_EQ(m->find("training-lambda")->remote, "codebuild");
+    EXPECT_EQ(m->find("common")->remote, "");
+    EXPECT_EQ(error_of(with("    timeout: 20m\n", "    timeout: 20m\n    remote: codebuild\n")),
+              "slipway.yml:15:13: component 'training-lambda'.remote: codebuild needs a "
+              "top-level 'remote: {codebuild: {project: ...}}'");
+    EXPECT_EQ(error_of(remote + with("    timeout: 20m\n", "    timeout: 20m\n    remote: ec2\n")),
+              "slipway.yml:17:13: component 'training-lambda'.remote: 'ec2' is not codebuild");
+    EXPECT_EQ(error_of("remote:\n  codebuild: {region: x}\n" + k_good),
+              "slipway.yml:2:14: remote.codebuild: missing required key 'project'");
+    EXPECT_EQ(error_of("remote:\n  codebuild: {project: p, privileged: yes}\n" + k_good),
+              "slipway.yml:2:39: remote.codebuild.privileged: expected true or false");
+    EXPECT_EQ(error_of("remote:\n  codebuild: {project: p, memory: 3}\n" + k_good),
+              "slipway.yml:2:27: unknown key 'memory' in remote.codebuild");
+}
+
 TEST(Manifest, YamlSyntaxErrorsCarryTheirPosition) {
     auto message = error_of("components:\n  a: [unclosed\n");
     EXPECT_TRUE(message.starts_with("slipway.yml:")) << message;

@@ -82,20 +82,25 @@ class SharedCloudFormation final : public deploy::CloudFormationApi {
     deploy::CloudFormationApi& m;
 };
 
-class SharedRunner final : public components::CommandRunner {
+class SharedRunner final : public components::BuildRunner {
   public:
-    explicit SharedRunner(components::CommandRunner& real) : m(real) {}
-    common::Result<void> start(std::size_t job, const components::Command& c) override {
-        return m.start(job, c);
-    }
-    common::Result<components::Waited> wait_one(components::Deadline until) override {
-        return m.wait_one(until);
+    explicit SharedRunner(components::BuildRunner& real) : m(real) {}
+    common::Result<void> start(std::size_t job, const components::Command& c,
+                               components::RunnerEvents& events) override {
+        return m.start(job, c, events);
     }
     void cancel_all() override { m.cancel_all(); }
     [[nodiscard]] std::size_t running() const override { return m.running(); }
+    components::Deadline watch(std::vector<components::Watched>& fds) override {
+        return m.watch(fds);
+    }
+    common::Result<void> collect(std::span<const components::Watched> fds,
+                                 components::RunnerEvents& events) override {
+        return m.collect(fds, events);
+    }
 
   private:
-    components::CommandRunner& m;
+    components::BuildRunner& m;
 };
 
 // Collects what the pipeline reports.
@@ -138,16 +143,15 @@ class Pipeline : public ::testing::Test {
     }
 
     pipeline::Services services() {
-        return {
-            *store,
-            [this] { return versioning::open_store("sqlite:state.db", store_dir.path().string()); },
-            [this](const components::Environment&) {
-                return pipeline::CloudServices{std::make_unique<SharedCloudFormation>(cloud),
-                                               nullptr, nullptr};
-            },
-            [this](components::OutputSink&) { return std::make_unique<SharedRunner>(runner); },
-            {[this] { return clock += 1000; }, [](std::chrono::milliseconds) {}, [] { return 0.5; },
-             [] { return false; }}};
+        return {*store,
+                [this] { return versioning::open_store("sqlite:state.db", store_dir.path().string()); },
+                [this](const components::Environment&) {
+                    return pipeline::CloudServices{std::make_unique<SharedCloudFormation>(cloud),
+                                                   nullptr, nullptr};
+                },
+                [this] { return std::make_unique<SharedRunner>(runner); },
+                {[this] { return clock += 1000; }, [](std::chrono::milliseconds) {},
+                 [] { return 0.5; }, [] { return false; }, runner.interrupt_read}};
     }
 
     pipeline::Project project() {

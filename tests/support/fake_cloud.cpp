@@ -1,6 +1,10 @@
 #include "support/fake_cloud.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <ctime>
+#include <utility>
 
 namespace support {
 namespace {
@@ -110,26 +114,44 @@ common::Result<std::vector<deploy::StackEvent>> FakeCloudFormation::stack_events
     return out;
 }
 
-common::Result<void> FakeRunner::start(std::size_t job, const components::Command& command) {
+FakeRunner::FakeRunner() {
+    int fds[2] = {-1, -1};
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) interrupt_read = fds[0], m_interrupt_write = fds[1];
+}
+
+FakeRunner::~FakeRunner() {
+    ::close(interrupt_read);
+    ::close(m_interrupt_write);
+}
+
+common::Result<void> FakeRunner::start(std::size_t job, const components::Command& command,
+                                       components::RunnerEvents& events) {
     std::string component;
     for (const auto& e : command.env) {
         if (e.starts_with("SLIPWAY_COMPONENT=")) component = e.substr(18);
     }
     started.push_back(component);
     m_queue.emplace_back(job, component);
+    events.started(job, {});
+    if (std::exchange(interrupt, false)) (void)!::write(m_interrupt_write, "x", 1);
     return {};
 }
 
-common::Result<components::Waited> FakeRunner::wait_one(components::Deadline) {
-    if (std::exchange(interrupt, false))
-        return components::Waited{components::WaitKind::interrupted, {}};
-    if (m_queue.empty()) return components::Waited{components::WaitKind::deadline, {}};
+components::Deadline FakeRunner::watch(std::vector<components::Watched>&) {
+    if (m_queue.empty()) return std::nullopt;
+    return std::chrono::steady_clock::now();
+}
+
+common::Result<void> FakeRunner::collect(std::span<const components::Watched>,
+                                         components::RunnerEvents& events) {
+    if (m_queue.empty()) return {};
     auto [job, component] = m_queue.front();
     m_queue.erase(m_queue.begin());
     components::Finished f{job, components::ExitKind::exited, 0};
     if (m_cancelled) f.kind = components::ExitKind::cancelled;
     if (auto it = exit_codes.find(component); it != exit_codes.end()) f.code = it->second;
-    return components::Waited{components::WaitKind::finished, f};
+    events.finished(f);
+    return {};
 }
 
 void FakeRunner::cancel_all() {

@@ -5,13 +5,14 @@
 //   events stamped with the client token), and can be told to fail an update or to lose
 //   the answers to DescribeStackEvents;
 // - FakeRunner "runs" a build by recording it and ending it at once with the exit code
-//   given for its component (0 unless told otherwise).
+//   given for its component (0 unless told otherwise); an interrupt is a byte on a real
+//   pipe, as Ctrl-C is.
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "components/command_runner.hpp"
+#include "components/build_runner.hpp"
 #include "deploy/cloudformation.hpp"
 
 namespace support {
@@ -52,20 +53,30 @@ class FakeCloudFormation final : public deploy::CloudFormationApi {
                    const std::string& token, const std::string& reason = "");
 };
 
-class FakeRunner final : public components::CommandRunner {
+class FakeRunner final : public components::BuildRunner {
   public:
+    FakeRunner();
+    ~FakeRunner() override;
+    FakeRunner(const FakeRunner&) = delete;
+    FakeRunner& operator=(const FakeRunner&) = delete;
+
     std::map<std::string, int> exit_codes;  // by component (SLIPWAY_COMPONENT)
     std::vector<std::string> started;       // components, in start order
-    bool interrupt = false;                 // the first wait reports an interrupt
+    bool interrupt = false;                 // the next start interrupts the run
+    int interrupt_read = -1;                // the run's interrupt descriptor
 
-    common::Result<void> start(std::size_t job, const components::Command& command) override;
-    common::Result<components::Waited> wait_one(components::Deadline until) override;
+    common::Result<void> start(std::size_t job, const components::Command& command,
+                               components::RunnerEvents& events) override;
     void cancel_all() override;
     [[nodiscard]] std::size_t running() const override { return m_queue.size(); }
+    components::Deadline watch(std::vector<components::Watched>& fds) override;
+    common::Result<void> collect(std::span<const components::Watched> fds,
+                                 components::RunnerEvents& events) override;
 
   private:
     std::vector<std::pair<std::size_t, std::string>> m_queue;  // job, component
     bool m_cancelled = false;
+    int m_interrupt_write = -1;
 };
 
 }  // namespace support

@@ -31,8 +31,9 @@ class ForwardingStore : public versioning::VersionStore {
         return m.reserve_build(start, image_uri);
     }
     common::Result<void> start_build(const std::string& component, std::int64_t build_number,
-                                     versioning::Millis at) override {
-        return m.start_build(component, build_number, at);
+                                     versioning::Millis at,
+                                     const versioning::BuildHandle& where) override {
+        return m.start_build(component, build_number, at, where);
     }
     common::Result<void> finish_build(const std::string& component, std::int64_t build_number,
                                       const versioning::BuildEnd& end) override {
@@ -162,8 +163,12 @@ class ForwardingStore : public versioning::VersionStore {
     }
     common::Result<std::size_t> recover_interrupted(
         const std::string& host, versioning::Millis now,
-        const std::function<bool(std::int64_t pid, std::int64_t pid_start)>& alive) override {
-        return m.recover_interrupted(host, now, alive);
+        const std::function<bool(std::int64_t pid, std::int64_t pid_start)>& alive,
+        const std::function<void(const versioning::BuildRecord&)>& orphan) override {
+        return m.recover_interrupted(host, now, alive, orphan);
+    }
+    common::Result<std::vector<versioning::BuildRecord>> orphaned_remote_builds() override {
+        return m.orphaned_remote_builds();
     }
 
   protected:

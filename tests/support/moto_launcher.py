@@ -16,8 +16,16 @@ Corrections to moto, each for a behaviour real AWS has and moto lacks:
   a few thousand builds in the table, ~0.1 s a transaction). Real DynamoDB's cost does not
   grow with the table. The patch saves and restores only the items the transaction touches:
   the same outcome, at a cost independent of the table.
+- CodeBuild (moto 5.x): a build jumps to SUCCEEDED on its first BatchGetBuilds, ignores
+  environmentVariablesOverride and the idempotency token, never fails, is turned back from
+  STOPPED into SUCCEEDED by the next poll, and writes no log. The patch (codebuild_patch.py)
+  makes a build advance one phase per BatchGetBuilds, keep its overrides, end as a script
+  says (FAILED, FAULT or TIMED_OUT in a chosen phase), stay STOPPED, export variables, and
+  write its log lines to a real CloudWatch Logs stream (/aws/codebuild/PROJECT, the build's
+  uuid), as CodeBuild does.
 """
 import copy
+import os
 import sys
 
 from moto.cloudformation import models as cfn
@@ -103,6 +111,9 @@ def _transact_restoring_touched_items(self, transact_items):
 
 
 ddb.DynamoDBBackend.transact_write_items = _transact_restoring_touched_items
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import codebuild_patch  # noqa: E402,F401  (patches moto's CodeBuild on import)
 
 run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app),
            threaded="--single-threaded" not in sys.argv[2:], use_reloader=False)

@@ -81,7 +81,7 @@ TEST(DynamoStore, BuildsReservedElsewhereStartAndFinish) {
     auto other = open();
     auto image = [](std::int64_t n) { return "repo:api-" + std::to_string(n); };
     ASSERT_TRUE(reserver->reserve_build({"api", "c", "h", "run", 1000, ""}, image));
-    ASSERT_TRUE(other->start_build("api", 1, 1100));
+    ASSERT_TRUE(other->start_build("api", 1, 1100, {}));
     EXPECT_EQ((*reserver->builds_of("api", 1))[0].status, versioning::BuildStatus::running);
     ASSERT_TRUE(other->finish_build("api", 1, {versioning::BuildStatus::succeeded, 0, 2000}));
     EXPECT_EQ((*reserver->builds_of("api", 1))[0].status, versioning::BuildStatus::succeeded);

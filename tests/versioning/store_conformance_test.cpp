@@ -38,13 +38,13 @@ TEST_P(StoreConformance, FinishingABuildRecordsItsOutcome) {
 
 TEST_P(StoreConformance, AStartedBuildRunsFromItsStartTime) {
     reserve("api");
-    ASSERT_TRUE(store->start_build("api", 1, 1500));
+    ASSERT_TRUE(store->start_build("api", 1, 1500, {}));
     auto b = (*store->builds_of("api", 1))[0];
     EXPECT_EQ(b.status, BuildStatus::running);
     EXPECT_EQ(b.started_at, 1500);
     ASSERT_TRUE(store->finish_build("api", 1, {BuildStatus::succeeded, 0, 2000}));
     // A late start does not bring an ended build back to life.
-    ASSERT_TRUE(store->start_build("api", 1, 1600));
+    ASSERT_TRUE(store->start_build("api", 1, 1600, {}));
     b = (*store->builds_of("api", 1))[0];
     EXPECT_EQ(b.status, BuildStatus::succeeded);
     EXPECT_EQ(b.started_at, 1500);
@@ -335,24 +335,68 @@ TEST_P(StoreConformance, RunsAndRecoveryOfInterruptedOnes) {
     elsewhere.id = "run-elsewhere", elsewhere.host = "host-b";
     for (const auto& r : {dead, alive, elsewhere}) ASSERT_TRUE(store->begin_run(r));
     reserve("api", "h", "run-dead");
-    ASSERT_TRUE(store->start_build("api", 1, 1100));
+    ASSERT_TRUE(store->start_build("api", 1, 1100, {4242, 77, ""}));
     reserve("worker", "h", "run-dead");  // queued, never started
     reserve("api", "h", "run-alive");
     reserve("api", "h", "run-elsewhere");
+    std::vector<versioning::BuildRecord> orphans;
     auto marked = store->recover_interrupted(
-        "host-a", 5000, [](std::int64_t pid, std::int64_t) { return pid == 222; });
+        "host-a", 5000, [](std::int64_t pid, std::int64_t) { return pid == 222; },
+        [&](const versioning::BuildRecord& b) { orphans.push_back(b); });
     ASSERT_TRUE(marked);
     EXPECT_EQ(*marked, 1u);
+    ASSERT_EQ(orphans.size(), 1u);  // the started build, with its process group
+    EXPECT_EQ(orphans[0].component, "api");
+    EXPECT_EQ(orphans[0].handle.pgid, 4242);
+    EXPECT_EQ(orphans[0].handle.pgid_start, 77);
     auto history = *store->builds_of("api", 10);
     EXPECT_EQ(history[2].status, BuildStatus::interrupted);  // run-dead's build
     EXPECT_EQ(history[2].finished_at, 5000);
+    EXPECT_EQ(history[2].handle.pgid, 4242);
     EXPECT_EQ(history[1].status, BuildStatus::queued);
     EXPECT_EQ(history[0].status, BuildStatus::queued);
     EXPECT_EQ((*store->builds_of("worker", 1))[0].status, BuildStatus::interrupted);
-    EXPECT_EQ(*store->recover_interrupted("host-a", 6000, [](auto, auto) { return true; }), 0u);
+    EXPECT_EQ(*store->recover_interrupted(
+                  "host-a", 6000, [](auto, auto) { return true; },
+                  [](const auto&) { FAIL() << "no orphan left"; }),
+              0u);
     // A new reservation never reuses the interrupted number.
     EXPECT_EQ(reserve("api").build_number, 4);
     ASSERT_TRUE(store->finish_run("run-alive", RunStatus::succeeded, 7000, "{}"));
+}
+
+// A remote build of a killed run goes on remotely: recovery leaves it running and the next
+// run finds it (and only it), awaits it and records its end, which takes it off the list.
+TEST_P(StoreConformance, RemoteBuildsOfAnInterruptedRunWaitForTheNextRun) {
+    versioning::RunRecord dead{"run-dead", "cli", "main",   "HEAD", "", RunStatus::running,
+                               100,        {},    "host-a", 111,    1};
+    versioning::RunRecord alive = dead;
+    alive.id = "run-alive", alive.pid = 222;
+    for (const auto& r : {dead, alive}) ASSERT_TRUE(store->begin_run(r));
+    const std::string arn = "arn:aws:codebuild:us-east-1:123456789012:build/p:1";
+    reserve("api", "h1", "run-dead");
+    ASSERT_TRUE(store->start_build("api", 1, 1100, {0, 0, arn}));
+    reserve("worker", "h2", "run-alive");
+    ASSERT_TRUE(store->start_build("worker", 1, 1200, {0, 0, arn + "2"}));
+    EXPECT_TRUE(store->orphaned_remote_builds()->empty());  // both runs still run
+    auto marked = store->recover_interrupted(
+        "host-a", 5000, [](std::int64_t pid, std::int64_t) { return pid == 222; },
+        [](const auto&) { FAIL() << "a remote build has no process group here"; });
+    EXPECT_EQ(*marked, 1u);
+    auto orphans = *store->orphaned_remote_builds();
+    ASSERT_EQ(orphans.size(), 1u);
+    EXPECT_EQ(orphans[0].component, "api");
+    EXPECT_EQ(orphans[0].status, BuildStatus::running);
+    EXPECT_EQ(orphans[0].handle.remote_id, arn);
+    EXPECT_EQ(orphans[0].input_hash, "h1");
+    versioning::BuildEnd end{BuildStatus::succeeded, 0, 9000};
+    end.image_digest = "sha256:abc";
+    ASSERT_TRUE(store->finish_build("api", 1, end));
+    EXPECT_TRUE(store->orphaned_remote_builds()->empty());
+    auto api = (*store->builds_of("api", 1))[0];
+    EXPECT_EQ(api.status, BuildStatus::succeeded);
+    EXPECT_EQ(api.image_digest, "sha256:abc");
+    EXPECT_EQ(api.handle.remote_id, arn);
 }
 
 TEST_P(StoreConformance, RunsAreListedPerEnvironmentNewestFirstWithTheirReport) {
