@@ -270,8 +270,10 @@ TEST_F(History, HistoryJsonHasTheDocumentedFieldsKeysSorted) {
     ASSERT_EQ(d["builds"].Size(), 2u);
     const auto& b = d["builds"][0];
     EXPECT_EQ(keys_of(b), (Strings{"build_number", "commit", "exit_code", "finished_at",
-                                   "image_uri", "input_hash", "log_path", "run_id",
-                                   "started_at", "status"}));
+                                   "image_digest", "image_uri", "input_hash", "log_path",
+                                   "remote_id", "run_id", "started_at", "status"}));
+    EXPECT_TRUE(b["remote_id"].IsNull());  // a local build
+    EXPECT_TRUE(b["image_digest"].IsNull());
     EXPECT_EQ(b["build_number"].GetInt64(), 2);
     EXPECT_EQ(str(b, "commit"), second);
     EXPECT_EQ(b["exit_code"].GetInt(), 0);
