@@ -4,7 +4,6 @@
 // same text with common/yaml, short intrinsic tags (`!Ref X`) being tagged scalars there.
 #include "adopt/template_scan.hpp"
 
-
 #include <algorithm>
 #include <tuple>
 

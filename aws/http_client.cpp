@@ -150,10 +150,12 @@ void HttpClient::release(std::unique_ptr<Handle> handle) {
 
 std::expected<HttpResponse, TransportError> HttpClient::send(const HttpRequest& r) {
     const Curl& api = curl();
-    if (!api.error.empty()) return std::unexpected(TransportError{TransportFailure::other, api.error});
+    if (!api.error.empty())
+        return std::unexpected(TransportError{TransportFailure::other, api.error});
     auto handle = acquire();
     CURL* c = handle->curl.get();
-    if (!c) return std::unexpected(TransportError{TransportFailure::other, "curl_easy_init failed"});
+    if (!c)
+        return std::unexpected(TransportError{TransportFailure::other, "curl_easy_init failed"});
     api.easy_reset(c);  // keeps the connection cache
     HttpResponse response;
     std::unique_ptr<curl_slist, SlistDeleter> headers;
@@ -181,7 +183,7 @@ std::expected<HttpResponse, TransportError> HttpClient::send(const HttpRequest& 
     if (!m_options.ca_bundle.empty())
         api.easy_setopt(c, CURLOPT_CAINFO, m_options.ca_bundle.c_str());
     api.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(m_options.connect_timeout.count()));
+                    static_cast<long>(m_options.connect_timeout.count()));
     api.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
     const CURLcode rc = api.easy_perform(c);
     if (rc != CURLE_OK) {

@@ -13,10 +13,10 @@ common::Result<int> run_init(const pipeline::InitRequest& r) {
     auto done = pipeline::init_project(r);
     if (!done) return std::unexpected(done.error());
     write_out(adopt::summary(done->found));
-    write_out(fmt::format("wrote {} ({} components, {} environments); check it with "
-                          "'slipway validate'\n",
-                          done->manifest.string(), done->found.components.size(),
-                          done->found.environments.size()));
+    write_out(fmt::format(
+        "wrote {} ({} components, {} environments); check it with "
+        "'slipway validate'\n",
+        done->manifest.string(), done->found.components.size(), done->found.environments.size()));
     return 0;
 }
 

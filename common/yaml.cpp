@@ -130,8 +130,9 @@ std::string_view text_of(const yaml_char_t* s) {
 }
 
 std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
-    return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max()
-                                                            : a + b;
+    return a > std::numeric_limits<std::uint64_t>::max() - b
+               ? std::numeric_limits<std::uint64_t>::max()
+               : a + b;
 }
 
 }  // namespace
@@ -179,7 +180,8 @@ std::unexpected<Error> Builder::error_at(const yaml_mark_t& at, const std::strin
 }
 
 std::unexpected<Error> Builder::syntax_error(const yaml_parser_t& p) const {
-    if (p.error == YAML_MEMORY_ERROR) return fail(ErrorCode::input, m_doc.m_file + ": out of memory");
+    if (p.error == YAML_MEMORY_ERROR)
+        return fail(ErrorCode::input, m_doc.m_file + ": out of memory");
     yaml_mark_t at = p.problem_mark;
     if (p.error == YAML_READER_ERROR) {  // only a byte offset: count lines up to it
         const auto upto = m_text.substr(0, std::min(p.problem_offset, m_text.size()));
@@ -189,8 +191,9 @@ std::unexpected<Error> Builder::syntax_error(const yaml_parser_t& p) const {
     }
     std::string why = "invalid YAML: " + std::string(p.problem ? p.problem : "unknown error");
     if (p.context) {
-        why += " (" + std::string(p.context) + " at line " + std::to_string(p.context_mark.line + 1) +
-               ", column " + std::to_string(p.context_mark.column + 1) + ")";
+        why += " (" + std::string(p.context) + " at line " +
+               std::to_string(p.context_mark.line + 1) + ", column " +
+               std::to_string(p.context_mark.column + 1) + ")";
     }
     return error_at(at, why);
 }
@@ -232,8 +235,9 @@ Result<void> Builder::attach(std::int32_t index) {
     parent.last_child = index;
     ++parent.size;
     const NodeData& child = nodes[static_cast<std::size_t>(index)];
-    const std::uint64_t weight =
-        child.kind == Kind::alias ? nodes[static_cast<std::size_t>(child.target)].weight : child.weight;
+    const std::uint64_t weight = child.kind == Kind::alias
+                                     ? nodes[static_cast<std::size_t>(child.target)].weight
+                                     : child.weight;
     parent.weight = saturating_add(parent.weight, weight);
     return {};
 }
@@ -279,8 +283,8 @@ Result<void> Builder::on_alias(const yaml_event_t& e) {
 Result<void> Builder::on_start(const yaml_event_t& e, Kind kind, const yaml_char_t* anchor,
                                const yaml_char_t* tag) {
     if (static_cast<int>(m_open.size()) >= m_limits.max_depth) {
-        return error_at(e.start_mark, "nested deeper than " + std::to_string(m_limits.max_depth) +
-                                          " levels");
+        return error_at(e.start_mark,
+                        "nested deeper than " + std::to_string(m_limits.max_depth) + " levels");
     }
     m_open.push_back(add_node(kind, e.start_mark, anchor, tag));
     return {};
@@ -335,8 +339,8 @@ Result<Document> Builder::build() {
 
 Result<void> Builder::run() {
     ParserOwner owner;
-    yaml_parser_set_input_string(&owner.parser, reinterpret_cast<const unsigned char*>(m_text.data()),
-                                 m_text.size());
+    yaml_parser_set_input_string(
+        &owner.parser, reinterpret_cast<const unsigned char*>(m_text.data()), m_text.size());
     while (true) {
         EventOwner e;
         if (!yaml_parser_parse(&owner.parser, &e.event)) return syntax_error(owner.parser);

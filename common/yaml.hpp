@@ -20,8 +20,8 @@ namespace common::yaml {
 /// What a parse accepts; the defaults are the manifest's documented limits.
 struct Limits {
     std::size_t max_bytes = std::size_t{8} << 20;  // 8 MiB
-    int max_depth = 64;                             // nested collections
-    std::uint64_t max_alias_nodes = 1'000'000;      // nodes added by expanding aliases
+    int max_depth = 64;                            // nested collections
+    std::uint64_t max_alias_nodes = 1'000'000;     // nodes added by expanding aliases
 };
 
 enum class Kind : std::uint8_t { null, scalar, sequence, map, alias };
@@ -29,7 +29,7 @@ enum class Kind : std::uint8_t { null, scalar, sequence, map, alias };
 /// One node as stored (internal; use Node).
 struct NodeData {
     Kind kind = Kind::null;
-    bool plain = true;        // a scalar written without quotes or block style
+    bool plain = true;         // a scalar written without quotes or block style
     std::int32_t target = -1;  // an alias: the node it names
     std::int32_t line = 0;     // 1-based
     std::int32_t column = 0;   // 1-based

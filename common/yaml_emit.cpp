@@ -62,9 +62,8 @@ class Emitter {
         emit(event, yaml_stream_end_event_initialize(&event) == 1);
         if (!m_ok) {
             const char* problem = m_initialised ? m_emitter.problem : nullptr;
-            return fail(ErrorCode::input,
-                        std::string("cannot be written as YAML: ") +
-                            (problem ? problem : "the text is not UTF-8"));
+            return fail(ErrorCode::input, std::string("cannot be written as YAML: ") +
+                                              (problem ? problem : "the text is not UTF-8"));
         }
         while (!m_out.empty() && m_out.back() == '\n') m_out.pop_back();
         if (m_out.ends_with("\n...")) m_out.resize(m_out.size() - 4);

@@ -34,10 +34,9 @@ const std::vector<std::string> k_image_keys = {"repository", "tag"};
 const std::vector<std::string> k_component_keys = {"paths", "depends_on", "kind",  "parameter",
                                                    "build", "timeout",    "remote"};
 const std::vector<std::string> k_environment_keys = {
-    "stack",        "region",       "template",        "base",
-    "promote_from", "role_arn",     "artifact_bucket", "parameters",
-    "tags",         "capabilities", "image",           "service_role_arn",
-    "trigger"};
+    "stack",    "region",           "template",   "base", "promote_from",
+    "role_arn", "artifact_bucket",  "parameters", "tags", "capabilities",
+    "image",    "service_role_arn", "trigger"};
 const std::vector<std::string> k_trigger_keys = {"branch"};
 const std::vector<std::string> k_environment_image_keys = {"promote_tags", "immutable"};
 const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
@@ -130,7 +129,8 @@ class Reader {
     // Items of a list of strings (absent or null: none).
     Result<void> check_scalar_list(const Node& n, const What& what) const {
         if (!n || n.is_null()) return {};
-        if (!n.is_sequence()) return error(n, what.str() + ": expected a list, got " + node_type(n));
+        if (!n.is_sequence())
+            return error(n, what.str() + ": expected a list, got " + node_type(n));
         for (Node item : n.children()) {
             if (!item.is_scalar())
                 return error(item, what.str() + ": expected a string, got " + node_type(item));
@@ -167,8 +167,8 @@ class Reader {
         out.reserve(n.size());
         for (Node item : n.children()) {
             const std::string_view text = item.scalar();
-            const bool plainly_fine = !text.empty() && text.front() != '#' &&
-                                      text.back() != ' ' && text.back() != '\r';
+            const bool plainly_fine =
+                !text.empty() && text.front() != '#' && text.back() != ' ' && text.back() != '\r';
             if (!plainly_fine && !compile_pattern(text)) {
                 return error(item, what.str() + ": pattern '" + std::string(item.scalar()) +
                                        "' is empty or a comment");
@@ -231,7 +231,8 @@ Result<Component> parse_component(const Reader& r, const Node& key, const Node& 
     c.pos = r.pos(key);
     if (!valid_name(c.name))
         return r.error(key, "invalid component name '" + c.name + "': " + std::string(k_name_rule));
-    if (!n.is_map()) return r.error(n, component_where(c) + ": expected a map, got " + node_type(n));
+    if (!n.is_map())
+        return r.error(n, component_where(c) + ": expected a map, got " + node_type(n));
     const std::string_view where = c.name;  // "component 'x'" only when a message needs it
     if (auto ok = r.check_keys(n, k_component_keys, {"component", {}, {}, where}, f.data()); !ok)
         return std::unexpected(ok.error());
@@ -285,12 +286,14 @@ Result<void> check_component_rules(const Reader& r, const Node& n, const Compone
                                                    " component has no image, so no 'parameter'");
             }
             if (c.kind == ComponentKind::config && !c.build.empty()) {
-                return r.error(f[k_build], component_where(c) + ": a config component has no 'build'");
+                return r.error(f[k_build],
+                               component_where(c) + ": a config component has no 'build'");
             }
             break;
     }
     if (!c.remote.empty() && c.remote != "codebuild")
-        return r.error(f[k_remote], component_where(c) + ".remote: '" + c.remote + "' is not codebuild");
+        return r.error(f[k_remote],
+                       component_where(c) + ".remote: '" + c.remote + "' is not codebuild");
     if (!c.remote.empty() && c.build.empty())
         return r.error(f[k_remote],
                        component_where(c) + ".remote: the component has no 'build' to run there");
@@ -298,9 +301,8 @@ Result<void> check_component_rules(const Reader& r, const Node& n, const Compone
 }
 
 // The error for the first depends_on entry of component `index` that names no component.
-std::unexpected<common::Error> unknown_dependency(const Reader& r, const Node& n,
-                                                  const Manifest& m, std::size_t index,
-                                                  std::size_t dep) {
+std::unexpected<common::Error> unknown_dependency(const Reader& r, const Node& n, const Manifest& m,
+                                                  std::size_t index, std::size_t dep) {
     const Component& c = m.components[index];
     auto entry = n.entries().begin();
     std::advance(entry, static_cast<std::ptrdiff_t>(index));
@@ -447,7 +449,8 @@ Result<Environment> parse_environment(const Reader& r, const Node& key, const No
     }
     const std::string where = "environment '" + e.name + "'";
     if (!n.is_map()) return r.error(n, where + ": expected a map, got " + node_type(n));
-    if (auto ok = r.check_keys(n, k_environment_keys, {where}); !ok) return std::unexpected(ok.error());
+    if (auto ok = r.check_keys(n, k_environment_keys, {where}); !ok)
+        return std::unexpected(ok.error());
     if (auto ok = parse_environment_fields(r, n, where, e); !ok) return std::unexpected(ok.error());
     if (e.stack.empty()) return r.error(key, where + ": missing required key 'stack'");
     auto params = r.scalar_map(n["parameters"], {where, "parameters"});
@@ -488,10 +491,9 @@ Result<void> parse_environments(const Reader& r, const Node& n, Manifest& m) {
         if (e.promote_from.empty() || seen.contains(e.promote_from)) continue;
         std::vector<std::string> names;
         for (const auto& other : m.environments) names.push_back(other.name);
-        return r.error(value["promote_from"], "environment '" + e.name +
-                                                  "' promotes from unknown environment '" +
-                                                  e.promote_from + "'" +
-                                                  common::did_you_mean(e.promote_from, names));
+        return r.error(value["promote_from"],
+                       "environment '" + e.name + "' promotes from unknown environment '" +
+                           e.promote_from + "'" + common::did_you_mean(e.promote_from, names));
     }
     return {};
 }
@@ -573,10 +575,11 @@ Result<void> parse_top(const Reader& r, const Node& root, Manifest& m) {
         auto v = r.scalar(version, {"version"});
         if (!v) return std::unexpected(v.error());
         if (*v != "1")
-            return r.error(version, "version: this slipway reads manifest version 1, not '" + *v + "'");
+            return r.error(version,
+                           "version: this slipway reads manifest version 1, not '" + *v + "'");
     }
-    for (auto [field, out] : {std::pair{"project", &m.project}, {"store", &m.store},
-                              {"commit_url", &m.commit_url}}) {
+    for (auto [field, out] :
+         {std::pair{"project", &m.project}, {"store", &m.store}, {"commit_url", &m.commit_url}}) {
         Node value = root[field];
         if (!value) continue;
         auto text = r.scalar(value, {field});
@@ -653,7 +656,8 @@ Result<Manifest> load_manifest(const std::string& path) {
         want = 65536;
     }
     if (in.bad()) return common::fail(ErrorCode::input, "cannot read manifest " + path);
-    if (text.size() > k_max_manifest_bytes) return too_big("more than " + std::to_string(k_max_manifest_bytes));
+    if (text.size() > k_max_manifest_bytes)
+        return too_big("more than " + std::to_string(k_max_manifest_bytes));
     return parse_manifest(text, path);
 }
 

@@ -74,8 +74,8 @@ common::Result<PlannedBuilds> plan_builds(const Project& p,
                                           const std::vector<std::string>& selected,
                                           const std::string& remote) {
     if (auto ok = check_remote(p.manifest, remote); !ok) return std::unexpected(ok.error());
-    PlannedBuilds out{
-        components::BuildPlan::make(p.manifest, p.graph, selected, !remote.empty()), {}};
+    PlannedBuilds out{components::BuildPlan::make(p.manifest, p.graph, selected, !remote.empty()),
+                      {}};
     if (out.plan.size() == 0) return out;
     auto hashes = component_hashes(p);
     if (!hashes) return std::unexpected(hashes.error());
@@ -143,7 +143,8 @@ common::Result<components::BuildReport> run_builds(const Project& p, PlannedBuil
     auto local = s.runner();
     std::unique_ptr<components::BuildRunner> remote;
     if (plans_remote(builds.plan)) {
-        auto made = codebuild_runner(p.manifest, settings.commit, region_of_env(p, settings.env), s);
+        auto made =
+            codebuild_runner(p.manifest, settings.commit, region_of_env(p, settings.env), s);
         if (!made) return std::unexpected(made.error());
         remote = std::move(*made);
     }

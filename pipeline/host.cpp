@@ -88,11 +88,10 @@ bool lease_owner_gone(const std::string& owner) {
 }
 
 common::Result<std::size_t> recover_runs(versioning::VersionStore& store, versioning::Millis now) {
-    return store.recover_interrupted(host_name(), now, process_alive,
-                                     [](const versioning::BuildRecord& b) {
-                                         common::stop_process_group(b.handle.pgid,
-                                                                    b.handle.pgid_start);
-                                     });
+    return store.recover_interrupted(
+        host_name(), now, process_alive, [](const versioning::BuildRecord& b) {
+            common::stop_process_group(b.handle.pgid, b.handle.pgid_start);
+        });
 }
 
 std::string new_run_id(versioning::Millis at) {

@@ -36,8 +36,8 @@ common::Result<std::vector<std::optional<versioning::BuildRecord>>> adopt_orphan
     std::vector<versioning::BuildRecord> unwanted;
     auto adopt = components::adoptable_builds(plan, hashes, *orphans, reuse, unwanted);
     for (const auto& b : unwanted) {
-        auto client = s.codebuild ? s.codebuild(components::region_of(b.handle.remote_id))
-                                  : nullptr;
+        auto client =
+            s.codebuild ? s.codebuild(components::region_of(b.handle.remote_id)) : nullptr;
         if (client && components::stop_remote_builds(*client, {b}, s.store, s.clock.now()) == 1) {
             o.note(fmt::format("stopped {} build #{} of an interrupted run ({})", b.component,
                                b.build_number, b.handle.remote_id));

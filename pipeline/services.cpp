@@ -18,8 +18,7 @@ Clock system_clock() {
                 static thread_local std::mt19937_64 rng(std::random_device{}());
                 return std::uniform_real_distribution<double>(0, 1)(rng);
             },
-            [] { return common::interrupted(); },
-            interrupt_fd};
+            [] { return common::interrupted(); }, interrupt_fd};
 }
 
 CloudServices aws_services(const components::Environment& env) {
@@ -39,7 +38,8 @@ CloudServices aws_services(const components::Environment& env) {
 
 Services system_services(versioning::VersionStore& store, const std::string& store_url,
                          const std::string& root) {
-    return {store, [store_url, root] { return open_store_at(store_url, root, false); },
+    return {store,
+            [store_url, root] { return open_store_at(store_url, root, false); },
             aws_services,
             [] { return components::make_process_runner(std::chrono::seconds(5)); },
             system_clock(),

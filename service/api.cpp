@@ -371,8 +371,7 @@ Response api_compare(ApiContext& c, std::int64_t a, std::int64_t b) {
     std::vector<diff::CommitInfo> commits;
     const diff::Repository* repo = c.repo ? c.repo() : nullptr;
     if (repo && (*from)->commit != (*to)->commit) {
-        auto walked =
-            diff::commits_between(*repo, (*from)->commit, (*to)->commit, 200, truncated);
+        auto walked = diff::commits_between(*repo, (*from)->commit, (*to)->commit, 200, truncated);
         if (walked) commits = std::move(*walked);
     }
     j.key("commits").begin_array();

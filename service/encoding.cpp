@@ -62,7 +62,8 @@ std::string brotli(std::string_view body) {
 
 std::string gzip(std::string_view body) {
     z_stream z{};
-    if (deflateInit2(&z, k_gzip_level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+    if (deflateInit2(&z, k_gzip_level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return {};
     std::string out(deflateBound(&z, body.size()), '\0');
     z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
     z.avail_in = static_cast<uInt>(body.size());
@@ -96,18 +97,24 @@ bool compressible(std::string_view content_type) {
 
 std::string encode(std::string_view body, Encoding e) {
     switch (e) {
-        case Encoding::br: return brotli(body);
-        case Encoding::gzip: return gzip(body);
-        case Encoding::identity: break;
+        case Encoding::br:
+            return brotli(body);
+        case Encoding::gzip:
+            return gzip(body);
+        case Encoding::identity:
+            break;
     }
     return std::string(body);
 }
 
 std::string_view encoding_name(Encoding e) {
     switch (e) {
-        case Encoding::br: return "br";
-        case Encoding::gzip: return "gzip";
-        case Encoding::identity: break;
+        case Encoding::br:
+            return "br";
+        case Encoding::gzip:
+            return "gzip";
+        case Encoding::identity:
+            break;
     }
     return "";
 }

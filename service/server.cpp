@@ -32,7 +32,7 @@ using common::ErrorCode;
 namespace fs = std::filesystem;
 
 constexpr std::size_t k_max_body = 25u * 1024 * 1024;  // GitHub's cap on webhook payloads
-constexpr std::size_t k_compress_from = 1024;            // smaller answers go as they are
+constexpr std::size_t k_compress_from = 1024;          // smaller answers go as they are
 
 // Store connections shared by the HTTP threads: a request borrows one and gives it back, so
 // connections are opened once, not by every new thread (concurrent opens queue on SQLite's
@@ -141,10 +141,11 @@ void reply(const httplib::Request& req, httplib::Response& res, const Response& 
     if (compressible(r.content_type)) res.set_header("Vary", "Accept-Encoding");
     if (encoded) res.set_header("Content-Encoding", std::string(encoding_name(e)));
     if (body->empty()) return res.set_content("", r.content_type);
-    res.set_content_provider(body->size(), r.content_type,
-                             [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-                                 return sink.write(body->data() + offset, length);
-                             });
+    res.set_content_provider(
+        body->size(), r.content_type,
+        [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+            return sink.write(body->data() + offset, length);
+        });
 }
 
 common::Result<void> Service::open() {
@@ -286,8 +287,10 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
     res.set_header("Connection", "close");
     if (!m_secrets)
         return reply(
-            req, res, error_response(404, "not_found", "webhooks are off: no --webhook-secret-file"));
-    if (m_stopping) return reply(req, res, error_response(503, "shutting_down", "slipway is stopping"));
+            req, res,
+            error_response(404, "not_found", "webhooks are off: no --webhook-secret-file"));
+    if (m_stopping)
+        return reply(req, res, error_response(503, "shutting_down", "slipway is stopping"));
     if (m_in_flight.load() > m_config.max_in_flight)
         return reply(req, res, error_response(503, "queue_full", "too many deliveries at once"));
     const auto length = req.get_header_value("Content-Length");
@@ -300,10 +303,12 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
         body.append(data, n);
         return true;
     });
-    if (too_large) return reply(req, res, error_response(413, "too_large", "the body is over 25 MB"));
+    if (too_large)
+        return reply(req, res, error_response(413, "too_large", "the body is over 25 MB"));
     if (!signature_valid(*m_secrets, req.get_header_value("X-Hub-Signature-256"), body))
-        return reply(req, res, error_response(401, "bad_signature",
-                                         "X-Hub-Signature-256 is missing or does not match"));
+        return reply(req, res,
+                     error_response(401, "bad_signature",
+                                    "X-Hub-Signature-256 is missing or does not match"));
     Delivery d{"github", req.get_header_value("X-GitHub-Delivery"),
                req.get_header_value("X-GitHub-Event"), std::nullopt, pipeline::now_millis()};
     if (d.id.empty())

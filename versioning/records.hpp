@@ -51,7 +51,7 @@ struct BuildRecord {
     std::optional<Millis> finished_at;
     std::string log_path;
     std::string run_id;
-    std::int64_t row = 0;  // the build's place in its component's history (paging cursor)
+    std::int64_t row = 0;        // the build's place in its component's history (paging cursor)
     BuildHandle handle{};        // set once the build started (see VersionStore::start_build)
     std::string image_digest{};  // "sha256:..." when the build reported it (remote builds)
 };

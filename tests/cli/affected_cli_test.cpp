@@ -79,7 +79,8 @@ TEST_F(AffectedCli, StartUpOpensNoCaBundleAndNoLibcurl) {
                           shell_quote(support::slipway_binary()) + " affected " + flags());
     ASSERT_EQ(r.status, 0) << r.err;
     std::ifstream in(trace);
-    const std::string opened((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string opened((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
     EXPECT_NE(opened.find("slipway.yml"), std::string::npos) << opened;
     EXPECT_EQ(opened.find("/etc/ssl/certs"), std::string::npos) << opened;
     EXPECT_EQ(opened.find("ca-certificates"), std::string::npos) << opened;

@@ -32,11 +32,11 @@ class RemoteCli : public ::testing::Test {
         repo.commit("init");
         env = cli_test::moto_env(moto.url(), "AKIDREMOTETEST", "remote-secret") +
               "SLIPWAY_CODEBUILD_POLL_MS=50,200 ";
-        auto made = aws(
-            "codebuild create-project --name slipway-cli-builds --source "
-            "type=NO_SOURCE,location=x --artifacts type=NO_ARTIFACTS --environment "
-            "type=LINUX_CONTAINER,image=img,computeType=BUILD_GENERAL1_SMALL --service-role "
-            "arn:aws:iam::123456789012:role/cb");
+        auto made =
+            aws("codebuild create-project --name slipway-cli-builds --source "
+                "type=NO_SOURCE,location=x --artifacts type=NO_ARTIFACTS --environment "
+                "type=LINUX_CONTAINER,image=img,computeType=BUILD_GENERAL1_SMALL --service-role "
+                "arn:aws:iam::123456789012:role/cb");
         ASSERT_EQ(made.status, 0) << made.err;
     }
 
@@ -58,10 +58,11 @@ class RemoteCli : public ::testing::Test {
 };
 
 TEST_F(RemoteCli, AKilledRunsRemoteBuildIsAwaitedByTheNextRunNotStartedTwice) {
-    const std::string killed =
-        slipway_command("build --all -q") + " >/dev/null 2>&1 & pid=$!; " +
-        "for i in $(seq 1 200); do " + slipway_command("history api --json") +
-        " | grep -q 'arn:aws:codebuild' && break; sleep 0.05; done; kill -KILL $pid; wait $pid; true";
+    const std::string killed = slipway_command("build --all -q") + " >/dev/null 2>&1 & pid=$!; " +
+                               "for i in $(seq 1 200); do " +
+                               slipway_command("history api --json") +
+                               " | grep -q 'arn:aws:codebuild' && break; sleep 0.05; done; kill "
+                               "-KILL $pid; wait $pid; true";
     support::run(killed);
     auto before = slipway("history api --json");
     ASSERT_NE(before.out.find(R"("status":"running")"), std::string::npos) << before.out;

@@ -51,17 +51,20 @@ TEST(ValidateCli, HostileManifestsAreInputErrors) {
         expect_one_line_error(slipway("validate --manifest " + shell_quote(file)), 2,
                               file + ":" + fragment);
     };
-    const std::string head = "image: {repository: r}\ncomponents:\n  a:\n    paths: [a/]\n"
-                             "    parameter: A\n    build: make\n";
+    const std::string head =
+        "image: {repository: r}\ncomponents:\n  a:\n    paths: [a/]\n"
+        "    parameter: A\n    build: make\n";
     check(head + "    timeout: 99999999999999999999\n",
           "7:14: component 'a'.timeout: '99999999999999999999' is longer than the limit");
     check(head + "    timeout: 2562048h\n", "7:14: component 'a'.timeout: '2562048h' is longer");
     check(head + "environments:\n  ../../tmp/x: {stack: s}\n",
           "8:3: invalid environment name '../../tmp/x'");
     check(head + "environments:\n  \"a'b\": {stack: s}\n", "8:3: invalid environment name");
-    check(head + "environments:\n  test: {stack: \"a b\"}\n", "8:17: environment 'test'.stack: invalid stack name");
+    check(head + "environments:\n  test: {stack: \"a b\"}\n",
+          "8:17: environment 'test'.stack: invalid stack name");
     check(head + "x: " + std::string(200, '[') + "\n", "7:67: nested deeper than 64 levels");
-    check(head + "#" + std::string(8 << 20, 'x') + "\n", "1:1: the file is 8388699 bytes, over the limit");
+    check(head + "#" + std::string(8 << 20, 'x') + "\n",
+          "1:1: the file is 8388699 bytes, over the limit");
     check(head + "components2: *nope\n", "7:14: unknown alias '*nope'");
 }
 

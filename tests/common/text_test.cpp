@@ -37,7 +37,9 @@ TEST(DidYouMean, IsTheMessageTailOrNothing) {
 }
 
 TEST(Printable, EscapesControlCharacters) {
-    EXPECT_EQ(common::printable("a\nb\tc\rd\x01" "e\x7f"), "a\\nb\\tc\\rd\\x01e\\x7f");
+    EXPECT_EQ(common::printable("a\nb\tc\rd\x01"
+                                "e\x7f"),
+              "a\\nb\\tc\\rd\\x01e\\x7f");
     EXPECT_EQ(common::printable("caf\xc3\xa9"), "caf\xc3\xa9");
 }
 

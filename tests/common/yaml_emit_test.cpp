@@ -19,9 +19,9 @@ std::string read_back(const std::string& emitted, bool* plain = nullptr) {
 }
 
 TEST(YamlEmit, ScalarsReadBackAsWritten) {
-    for (const std::string text : {"abc", "a: b", "#x", "- y", "caf\xc3\xa9", "line\nnext",
-                                   "{component}-{build}", "[x]", "a, b", "'q'", "\"d\"",
-                                   "tab\there", " lead", "trail "}) {
+    for (const std::string text :
+         {"abc", "a: b", "#x", "- y", "caf\xc3\xa9", "line\nnext", "{component}-{build}", "[x]",
+          "a, b", "'q'", "\"d\"", "tab\there", " lead", "trail "}) {
         auto out = common::yaml::emit_scalar({text});
         ASSERT_TRUE(out) << text;
         EXPECT_EQ(out->find('\n'), std::string::npos) << *out;

@@ -50,8 +50,8 @@ TEST(Yaml, MapsListsScalarsAndPositions) {
 }
 
 TEST(Yaml, TagsAndStylesAsWritten) {
-    const auto doc = parsed(
-        "a: !Ref X\nb: !GetAtt [A, B]\nc: !!str 12\nd: \"12\"\ne: |\n  text\nf: ! 12\n");
+    const auto doc =
+        parsed("a: !Ref X\nb: !GetAtt [A, B]\nc: !!str 12\nd: \"12\"\ne: |\n  text\nf: ! 12\n");
     const auto root = doc.root();
     EXPECT_EQ(root["a"].tag(), "!Ref");
     EXPECT_EQ(root["a"].scalar(), "X");
@@ -81,7 +81,8 @@ TEST(Yaml, LimitsFailWithAPosition) {
     small.max_bytes = 10;
     small.max_depth = 2;
     small.max_alias_nodes = 5;
-    EXPECT_EQ(error_of("a: 12345678901", small), "t.yml:1:1: the file is 14 bytes, over the limit of 10 bytes");
+    EXPECT_EQ(error_of("a: 12345678901", small),
+              "t.yml:1:1: the file is 14 bytes, over the limit of 10 bytes");
     EXPECT_EQ(error_of("[[[1]]]", small), "t.yml:1:3: nested deeper than 2 levels");
     small.max_bytes = 100;
     EXPECT_EQ(error_of("- &a [1, 2]\n- *a\n- *a\n", small),
@@ -89,7 +90,8 @@ TEST(Yaml, LimitsFailWithAPosition) {
 }
 
 TEST(Yaml, OneDocumentAndSyntaxErrors) {
-    EXPECT_EQ(error_of("a: 1\n---\nb: 2\n"), "t.yml:2:1: a second YAML document: the file must hold exactly one");
+    EXPECT_EQ(error_of("a: 1\n---\nb: 2\n"),
+              "t.yml:2:1: a second YAML document: the file must hold exactly one");
     EXPECT_EQ(parsed("").root().kind(), Kind::null);
     EXPECT_EQ(parsed("# only a comment\n").root().kind(), Kind::null);
     EXPECT_EQ(error_of("a: [1, 2\n"),
@@ -107,7 +109,8 @@ std::size_t walk(const common::yaml::Node& n, int depth) {
     (void)n.scalar();
     (void)n.tag();
     if (n.is_map()) {
-        for (const auto& [key, value] : n.entries()) seen += walk(key, depth + 1) + walk(value, depth + 1);
+        for (const auto& [key, value] : n.entries())
+            seen += walk(key, depth + 1) + walk(value, depth + 1);
     } else {
         for (auto child : n.children()) seen += walk(child, depth + 1);
     }
@@ -133,17 +136,21 @@ p:
     - &y r
   - *y
 )";
-    const std::vector<std::string> tokens = {"[", "]", "{", "}", ":", ": ", "- ", "\n", "\n  ",
-                                             "&a ", "*a", "*x", "&x ", "!", "!!", "!Sub ", "'",
-                                             "\"", "#", "|", ">", "? ", "---\n", "...\n", "\t",
-                                             "\xff", "\xe2\x80", "%TAG ! tag:x,1:\n", ",", "\\"};
+    const std::vector<std::string> tokens = {
+        "[",  "]",     "{",     "}",  ":",    ": ",       "- ",
+        "\n", "\n  ",  "&a ",   "*a", "*x",   "&x ",      "!",
+        "!!", "!Sub ", "'",     "\"", "#",    "|",        ">",
+        "? ", "---\n", "...\n", "\t", "\xff", "\xe2\x80", "%TAG ! tag:x,1:\n",
+        ",",  "\\"};
     const char* seconds_env = std::getenv("SLIPWAY_FUZZ_SECONDS");
     const char* seed_env = std::getenv("SLIPWAY_FUZZ_SEED");
     std::mt19937 random(seed_env ? static_cast<unsigned>(std::atoi(seed_env)) : 2024u);
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::seconds(seconds_env ? std::atoi(seconds_env) : 2);
     const bool bounded = seconds_env == nullptr;
-    auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };
+    auto pick = [&](std::size_t n) {
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(random);
+    };
     common::yaml::Limits limits;
     limits.max_alias_nodes = 10000;
     std::string text = seed_text;
@@ -165,7 +172,8 @@ p:
         if (!doc) {
             static const std::regex positioned(R"(^f\.yml:\d+:\d+: [^\n]+$)");
             ASSERT_TRUE(std::regex_match(doc.error().message, positioned))
-                << doc.error().message << "\n--- input ---\n" << text;
+                << doc.error().message << "\n--- input ---\n"
+                << text;
             continue;
         }
         ++parsed_ok;

@@ -287,8 +287,9 @@ TEST(Manifest, EnvironmentAndStackNamesAreChecked) {
               "CloudFormation allows letters, digits and '-' (up to 128, starting with a letter)");
     EXPECT_EQ(error_of(with("stack: ml-training-test", "stack: 1stack")).substr(0, 18),
               "slipway.yml:23:12:");
-    EXPECT_EQ(error_of(with("stack: ml-training-test", "stack: " + std::string(129, 's'))).substr(0, 18),
-              "slipway.yml:23:12:");
+    EXPECT_EQ(
+        error_of(with("stack: ml-training-test", "stack: " + std::string(129, 's'))).substr(0, 18),
+        "slipway.yml:23:12:");
     EXPECT_EQ(error_of(with("stack: ml-training-test", "stack: " + std::string(128, 's'))),
               "(loaded)");
 }
@@ -310,8 +311,9 @@ TEST(Manifest, SizeDepthAndAliasLimits) {
         for (int i = 0; i < 10; ++i) laughs += std::string(i ? ", *" : "*") + char(c - 1);
         laughs += "]\n";
     }
-    EXPECT_EQ(error_of(laughs), "slipway.yml:6:36: aliases expand the document by more than "
-                                "1000000 nodes");
+    EXPECT_EQ(error_of(laughs),
+              "slipway.yml:6:36: aliases expand the document by more than "
+              "1000000 nodes");
 }
 
 TEST(Manifest, AnchorsAndAliasesWork) {
@@ -333,18 +335,21 @@ components:
 TEST(Manifest, OneDocumentPerFile) {
     EXPECT_EQ(error_of(k_good + "---\nproject: x\n"),
               "slipway.yml:33:1: a second YAML document: the file must hold exactly one");
-    EXPECT_EQ(error_of(""), "slipway.yml:1:1: expected a map at the top of the manifest, got nothing");
+    EXPECT_EQ(error_of(""),
+              "slipway.yml:1:1: expected a map at the top of the manifest, got nothing");
 }
 
 TEST(Manifest, YamlSyntaxErrorNamesLineAndColumn) {
     EXPECT_EQ(error_of("components:\n  a: [unclosed\n"),
               "slipway.yml:3:1: invalid YAML: did not find expected ',' or ']' (while parsing a "
               "flow sequence at line 2, column 6)");
-    EXPECT_TRUE(error_of("components:\n  a: \"\xff\"\n").starts_with("slipway.yml:2:7: invalid YAML: "));
+    EXPECT_TRUE(
+        error_of("components:\n  a: \"\xff\"\n").starts_with("slipway.yml:2:7: invalid YAML: "));
 }
 
 TEST(Manifest, LoadReadsAFileAndRefusesAnOversizedOne) {
-    const auto dir = std::filesystem::temp_directory_path() / ("manifest_test_" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("manifest_test_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const auto good = (dir / "slipway.yml").string();
     std::ofstream(good) << k_good;
@@ -359,7 +364,8 @@ TEST(Manifest, LoadReadsAFileAndRefusesAnOversizedOne) {
     }
     auto r = components::load_manifest(big);
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().message, big + ":1:1: the file is " + std::to_string(k_good.size() + 1 + (9 << 20)) +
+    EXPECT_EQ(r.error().message, big + ":1:1: the file is " +
+                                     std::to_string(k_good.size() + 1 + (9 << 20)) +
                                      " bytes, over the limit of 8388608 bytes");
     EXPECT_EQ(components::load_manifest((dir / "none.yml").string()).error().message,
               "cannot read manifest " + (dir / "none.yml").string());
@@ -376,15 +382,26 @@ namespace {
 // stops after 20,000 inputs or two seconds, whichever comes first (SLIPWAY_FUZZ_SECONDS and
 // SLIPWAY_FUZZ_SEED run it longer, or differently, by hand).
 TEST(ManifestFuzz, MutatedManifestsLoadOrFailWithAPosition) {
-    const std::vector<std::string> tokens = {
-        "[", "]", "{", "}", ":", ": ", "- ", " ", "  ", "\n", "\n  ", "&a ", "*a", "!", "!!str ",
-        "'", "\"", "#", "|\n", ">", "? ", "---\n", "...\n", "\t", "\xff", "\xc3", "\\", "%YAML 1.1\n",
-        "@", "<<: *a\n", ",", "0", "99999999999999999999h", "../", "~", "null", "\r"};
+    const std::vector<std::string> tokens = {"[",           "]",     "{",
+                                             "}",           ":",     ": ",
+                                             "- ",          " ",     "  ",
+                                             "\n",          "\n  ",  "&a ",
+                                             "*a",          "!",     "!!str ",
+                                             "'",           "\"",    "#",
+                                             "|\n",         ">",     "? ",
+                                             "---\n",       "...\n", "\t",
+                                             "\xff",        "\xc3",  "\\",
+                                             "%YAML 1.1\n", "@",     "<<: *a\n",
+                                             ",",           "0",     "99999999999999999999h",
+                                             "../",         "~",     "null",
+                                             "\r"};
     const char* seconds_env = std::getenv("SLIPWAY_FUZZ_SECONDS");
     const char* seed_env = std::getenv("SLIPWAY_FUZZ_SEED");
     std::mt19937 random(seed_env ? static_cast<unsigned>(std::atoi(seed_env)) : 1913u);
     const bool bounded = seconds_env == nullptr;
-    auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };
+    auto pick = [&](std::size_t n) {
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(random);
+    };
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::seconds(seconds_env ? std::atoi(seconds_env) : 2);
     std::string text = k_good;
@@ -407,7 +424,8 @@ TEST(ManifestFuzz, MutatedManifestsLoadOrFailWithAPosition) {
             EXPECT_EQ(m.error().code, common::ErrorCode::input);
             static const std::regex positioned(R"(^slipway\.yml:\d+:\d+: [^\n]+$)");
             ASSERT_TRUE(std::regex_match(m.error().message, positioned))
-                << m.error().message << "\n--- input ---\n" << text;
+                << m.error().message << "\n--- input ---\n"
+                << text;
             continue;
         }
         ++loaded;

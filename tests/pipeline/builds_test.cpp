@@ -35,7 +35,8 @@ class Builds : public Pipeline {
         auto b = pipeline::plan_builds(p, {"api", "web", "worker"});
         EXPECT_TRUE(b) << b.error().message;
         std::map<std::string, std::string> out;
-        for (std::size_t i = 0; i < b->plan.size(); ++i) out[b->plan.at(i).component] = b->hashes[i];
+        for (std::size_t i = 0; i < b->plan.size(); ++i)
+            out[b->plan.at(i).component] = b->hashes[i];
         return out;
     }
     common::Result<std::vector<pipeline::ProspectiveBuild>> prospective(

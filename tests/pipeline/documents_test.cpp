@@ -2,10 +2,10 @@
 // (`affected --json`) from a real repository's diff, a build command's report, a commit's
 // recorded diffs. Keys sorted at every depth, the documented fields, nulls where nothing is
 // known, and paths that are not UTF-8 in git's quoted form.
+#include "pipeline/documents.hpp"
 #include "common/path_text.hpp"
 #include "json_check.hpp"
 #include "pipeline/builds.hpp"
-#include "pipeline/documents.hpp"
 #include "pipeline_fixture.hpp"
 
 namespace {
@@ -36,9 +36,9 @@ class Documents : public Pipeline {
         Strings out;
         for (const auto& r : component["reasons"].GetArray()) {
             const std::string type = str(r, "type");
-            out.push_back(type == "dependency" ? type + ":" + str(r, "component")
-                                               : type + ":" + str(r, "path") + "(" +
-                                                     str(r, "pattern") + ")");
+            out.push_back(type == "dependency"
+                              ? type + ":" + str(r, "component")
+                              : type + ":" + str(r, "path") + "(" + str(r, "pattern") + ")");
         }
         return out;
     }
@@ -93,8 +93,9 @@ TEST_F(Documents, ReasonsArePathsThenDependenciesThenGlobalInputs) {
     for (const auto& c : d["affected"].GetArray())
         if (str(c, "name") == "api") api = &c;
     ASSERT_NE(api, nullptr);
-    EXPECT_EQ(reasons(*api), (Strings{"path:api/x.py(api/)", "path:api/y.py(api/)",
-                                      "dependency:lib", "global:Dockerfile.base(Dockerfile.base)"}));
+    EXPECT_EQ(reasons(*api),
+              (Strings{"path:api/x.py(api/)", "path:api/y.py(api/)", "dependency:lib",
+                       "global:Dockerfile.base(Dockerfile.base)"}));
 }
 
 TEST_F(Documents, ASelectionFromAPathListHasNullRefs) {
@@ -130,8 +131,8 @@ TEST_F(Documents, PathsThatAreNotUtf8AreInGitsQuotedForm) {
     auto selection = select({latin1, utf8, "notes/\xff.md", "stray/\xfe"});
     auto d = parse_json(pipeline::selection_json(selection, nullptr));
     const auto changed = strings(d, "changed");
-    EXPECT_EQ(changed, (Strings{"\"api/caf\\351.py\"", "\"notes/\\377.md\"", "\"stray/\\376\"",
-                                utf8}));
+    EXPECT_EQ(changed,
+              (Strings{"\"api/caf\\351.py\"", "\"notes/\\377.md\"", "\"stray/\\376\"", utf8}));
     EXPECT_EQ(common::unquote_path(changed[0]), latin1);  // lossless
     EXPECT_EQ(strings(d, "ignored"), Strings{"\"notes/\\377.md\""});
     EXPECT_EQ(strings(d, "unowned"), Strings{"\"stray/\\376\""});
@@ -225,9 +226,8 @@ TEST(BuildReportJson, NoBuildsIsAnEmptyList) {
 // ---- diffs_of, diffs_json ---------------------------------------------------------------
 
 TEST_F(Documents, DiffsOfASelectionKeepPathsAndGlobalInputsButNotDependencies) {
-    auto diffs = pipeline::diffs_of(select({"lib/a.py", "api/x.py", "api/x.py", "Dockerfile.base",
-                                            "README.md"}),
-                                    "c0ffee");
+    auto diffs = pipeline::diffs_of(
+        select({"lib/a.py", "api/x.py", "api/x.py", "Dockerfile.base", "README.md"}), "c0ffee");
     std::map<std::string, Strings> by_component;
     for (const auto& d : diffs) {
         EXPECT_EQ(d.commit, "c0ffee");
@@ -251,8 +251,8 @@ TEST_F(Documents, DiffsOfNothingAffectedIsEmpty) {
 }
 
 TEST(DiffsJson, HasTheCommitAndEachComponentsPathsKeysSorted) {
-    std::vector<versioning::DiffRecord> diffs = {
-        {"abc", "api", {"api/x.py", "api/caf\xe9.py"}}, {"abc", "web", {}}};
+    std::vector<versioning::DiffRecord> diffs = {{"abc", "api", {"api/x.py", "api/caf\xe9.py"}},
+                                                 {"abc", "web", {}}};
     auto d = parse_json(pipeline::diffs_json("abc", diffs));
     EXPECT_EQ(unsorted_keys(d), Strings{});
     EXPECT_EQ(keys_of(d), (Strings{"commit", "components"}));
@@ -260,8 +260,7 @@ TEST(DiffsJson, HasTheCommitAndEachComponentsPathsKeysSorted) {
     ASSERT_EQ(d["components"].Size(), 2u);
     EXPECT_EQ(keys_of(d["components"][0]), (Strings{"name", "paths"}));
     EXPECT_EQ(str(d["components"][0], "name"), "api");
-    EXPECT_EQ(strings(d["components"][0], "paths"),
-              (Strings{"api/x.py", "\"api/caf\\351.py\""}));
+    EXPECT_EQ(strings(d["components"][0], "paths"), (Strings{"api/x.py", "\"api/caf\\351.py\""}));
     EXPECT_EQ(d["components"][1]["paths"].Size(), 0u);
     auto empty = parse_json(pipeline::diffs_json("abc", {}));
     EXPECT_EQ(empty["components"].Size(), 0u);

@@ -2,9 +2,9 @@
 // store, a fake runner and CloudFormation): known components, one component's history,
 // every environment's status with current and pending deployments, and the JSON documents
 // of history and status read back with rapidjson against docs/json.md.
+#include "pipeline/history.hpp"
 #include "json_check.hpp"
 #include "pipeline/documents.hpp"
-#include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline_fixture.hpp"
 

@@ -178,8 +178,9 @@ TEST(EnvironmentValues, LeavesOutUnsetAndEmptyVariables) {
         {"SLIPWAY_TEST_SET", "SLIPWAY_TEST_EMPTY", "SLIPWAY_TEST_UNSET"});
     ::unsetenv("SLIPWAY_TEST_SET");
     ::unsetenv("SLIPWAY_TEST_EMPTY");
-    EXPECT_EQ(values, (std::map<std::string, std::string>{
-                          {"SLIPWAY_TEST_SET", "value with = and spaces"}}));
+    EXPECT_EQ(
+        values,
+        (std::map<std::string, std::string>{{"SLIPWAY_TEST_SET", "value with = and spaces"}}));
     EXPECT_TRUE(pipeline::environment_values({}).empty());
 }
 

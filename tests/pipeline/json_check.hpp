@@ -14,8 +14,8 @@ namespace pipeline_test {
 inline rapidjson::Document parse_json(const std::string& text) {
     rapidjson::Document d;
     d.Parse(text.c_str(), text.size());
-    EXPECT_FALSE(d.HasParseError()) << "not JSON (error " << d.GetParseError() << " at "
-                                    << d.GetErrorOffset() << "): " << text;
+    EXPECT_FALSE(d.HasParseError())
+        << "not JSON (error " << d.GetParseError() << " at " << d.GetErrorOffset() << "): " << text;
     return d;
 }
 
@@ -27,7 +27,8 @@ inline void unsorted_keys(const rapidjson::Value& v, const std::string& at,
         bool first = true;
         for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
             const std::string key(m->name.GetString(), m->name.GetStringLength());
-            if (!first && !(previous < key)) out.push_back(at + ": '" + previous + "' before '" + key + "'");
+            if (!first && !(previous < key))
+                out.push_back(at + ": '" + previous + "' before '" + key + "'");
             previous = key;
             first = false;
             unsorted_keys(m->value, at + "/" + key, out);

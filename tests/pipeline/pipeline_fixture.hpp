@@ -143,15 +143,16 @@ class Pipeline : public ::testing::Test {
     }
 
     pipeline::Services services() {
-        return {*store,
-                [this] { return versioning::open_store("sqlite:state.db", store_dir.path().string()); },
-                [this](const components::Environment&) {
-                    return pipeline::CloudServices{std::make_unique<SharedCloudFormation>(cloud),
-                                                   nullptr, nullptr};
-                },
-                [this] { return std::make_unique<SharedRunner>(runner); },
-                {[this] { return clock += 1000; }, [](std::chrono::milliseconds) {},
-                 [] { return 0.5; }, [] { return false; }, runner.interrupt_read}};
+        return {
+            *store,
+            [this] { return versioning::open_store("sqlite:state.db", store_dir.path().string()); },
+            [this](const components::Environment&) {
+                return pipeline::CloudServices{std::make_unique<SharedCloudFormation>(cloud),
+                                               nullptr, nullptr};
+            },
+            [this] { return std::make_unique<SharedRunner>(runner); },
+            {[this] { return clock += 1000; }, [](std::chrono::milliseconds) {}, [] { return 0.5; },
+             [] { return false; }, runner.interrupt_read}};
     }
 
     pipeline::Project project() {

@@ -2,8 +2,8 @@
 // manifest is read (the work tree's at HEAD, a commit's for another head), what bad refs and
 // manifests say, the changed paths a selection starts from (compared with git's own
 // `diff --name-status -M`), path lists, and where the store is and whether it is created.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -40,8 +40,9 @@ environments:
 )";
 
 // A manifest whose YAML does not parse: an unclosed flow mapping on line 5.
-constexpr const char* k_broken = "version: 1\nproject: shop\nimage: {repository: repo}\n"
-                                 "components:\n  api: {paths: [api/]\n";
+constexpr const char* k_broken =
+    "version: 1\nproject: shop\nimage: {repository: repo}\n"
+    "components:\n  api: {paths: [api/]\n";
 
 std::vector<std::string> names(const components::Manifest& m) {
     return m.component_names();
@@ -85,8 +86,9 @@ class Project : public ::testing::Test {
 
 TEST_F(Project, AtHeadTheManifestIsTheWorkTreesFile) {
     // An edit not committed yet is what `slipway affected` and `run` see at HEAD.
-    repo.write("slipway.yml", std::string(k_two) + "  prod: {stack: p, region: us-east-1, "
-                                                   "template: template.yml}\n");
+    repo.write("slipway.yml", std::string(k_two) +
+                                  "  prod: {stack: p, region: us-east-1, "
+                                  "template: template.yml}\n");
     auto p = open();
     ASSERT_TRUE(p) << p.error().message;
     EXPECT_EQ(names(p->manifest), (std::vector<std::string>{"api", "web"}));
@@ -162,8 +164,8 @@ TEST_F(Project, ABrokenManifestInACommitNamesTheCommitFileAndLine) {
     auto p = open(broken);
     ASSERT_FALSE(p);
     EXPECT_EQ(p.error().code, common::ErrorCode::input);
-    EXPECT_TRUE(std::regex_search(p.error().message,
-                                  std::regex(broken + R"(:slipway\.yml:[0-9]+)")))
+    EXPECT_TRUE(
+        std::regex_search(p.error().message, std::regex(broken + R"(:slipway\.yml:[0-9]+)")))
         << p.error().message;
 }
 
@@ -291,9 +293,9 @@ TEST_F(PathList, UnquotesGitsQuotedForm) {
         file("\"caf\\303\\251/menu.txt\"\n\"tab\\there.txt\"\n\"say \\\"hi\\\".txt\"\r\n"
              "\"back\\\\slash\"\nplain \"quotes\" inside.txt\n"));
     ASSERT_TRUE(paths) << paths.error().message;
-    EXPECT_EQ(*paths, (std::vector<std::string>{"caf\xc3\xa9/menu.txt", "tab\there.txt",
-                                                "say \"hi\".txt", "back\\slash",
-                                                "plain \"quotes\" inside.txt"}));
+    EXPECT_EQ(*paths,
+              (std::vector<std::string>{"caf\xc3\xa9/menu.txt", "tab\there.txt", "say \"hi\".txt",
+                                        "back\\slash", "plain \"quotes\" inside.txt"}));
 }
 
 TEST_F(PathList, ReadsWhatGitPrintsForAWeirdFileName) {
@@ -458,7 +460,8 @@ TEST_F(Project, TheProjectsStoreUrlFollowsTheSamePrecedence) {
     auto p = open();
     ASSERT_TRUE(p) << p.error().message;
     EXPECT_EQ(p->store_url, "sqlite:team.db");
-    auto flagged = pipeline::open_project({repo.path().string(), "", "HEAD", "sqlite:x.db", "", ""});
+    auto flagged =
+        pipeline::open_project({repo.path().string(), "", "HEAD", "sqlite:x.db", "", ""});
     ASSERT_TRUE(flagged) << flagged.error().message;
     EXPECT_EQ(flagged->store_url, "sqlite:x.db");
 }
@@ -479,7 +482,8 @@ TEST_F(StoreAt, MustExistLeavesAMissingStoreUncreated) {
     EXPECT_EQ(*store, nullptr);
     EXPECT_FALSE(fs::exists(repo.path() / ".slipway" / "state.db"));
     EXPECT_FALSE(fs::exists(repo.path() / ".slipway"));
-    auto absolute = pipeline::open_store_at("sqlite:" + (repo.path() / "x.db").string(), root(), true);
+    auto absolute =
+        pipeline::open_store_at("sqlite:" + (repo.path() / "x.db").string(), root(), true);
     ASSERT_TRUE(absolute);
     EXPECT_EQ(*absolute, nullptr);
     EXPECT_FALSE(fs::exists(repo.path() / "x.db"));
@@ -507,9 +511,9 @@ TEST_F(StoreAt, CreatesTheDefaultStoreAndGitStatusStaysClean) {
 }
 
 TEST_F(StoreAt, AnotherSpellingOfTheSlipwayFolderIsIgnoredToo) {
-    for (const std::string& url :
-         {std::string("sqlite:./.slipway/state.db"), "sqlite:" + (repo.path() / ".slipway" / "state.db").string(),
-          std::string("sqlite:.slipway/stores/team.db")}) {
+    for (const std::string& url : {std::string("sqlite:./.slipway/state.db"),
+                                   "sqlite:" + (repo.path() / ".slipway" / "state.db").string(),
+                                   std::string("sqlite:.slipway/stores/team.db")}) {
         auto store = pipeline::open_store_at(url, root(), false);
         ASSERT_TRUE(store) << url << ": " << store.error().message;
         ASSERT_NE(*store, nullptr) << url;

@@ -78,11 +78,11 @@ TEST(ReportJson, HasEveryFieldOfDocsRunMdWithKeysSortedAtEveryDepth) {
     ASSERT_TRUE(d.IsObject());
     EXPECT_EQ(unsorted_keys(d), std::vector<std::string>{});
     EXPECT_EQ(keys_of(d),
-              (std::vector<std::string>{"actor", "base", "base_reason", "components",
-                                        "deployment_id", "env", "exit_code", "failed_resources",
-                                        "finished_at", "head", "kind", "message", "outputs",
-                                        "phases", "result", "run_id", "stack", "stack_status",
-                                        "started_at", "trigger"}));
+              (std::vector<std::string>{
+                  "actor",  "base",      "base_reason",      "components",  "deployment_id",
+                  "env",    "exit_code", "failed_resources", "finished_at", "head",
+                  "kind",   "message",   "outputs",          "phases",      "result",
+                  "run_id", "stack",     "stack_status",     "started_at",  "trigger"}));
     ASSERT_TRUE(d["components"].IsArray());
     ASSERT_EQ(d["components"].Size(), 2u);
     EXPECT_EQ(keys_of(d["components"][0]),
@@ -264,7 +264,8 @@ struct Junit {
     [[nodiscard]] pugi::xml_node testcase(const std::string& classname,
                                           const std::string& name) const {
         for (auto c : suite.children("testcase")) {
-            if (classname == c.attribute("classname").value() && name == c.attribute("name").value())
+            if (classname == c.attribute("classname").value() &&
+                name == c.attribute("name").value())
                 return c;
         }
         return {};
@@ -348,8 +349,9 @@ TEST(JunitXml, SkippedAndCancelledBuildsAreSkippedCases) {
         EXPECT_TRUE(c.child("skipped")) << name;
         EXPECT_FALSE(c.child("failure")) << name;
     }
-    EXPECT_STREQ(j.testcase("slipway.build", "worker").child("skipped").attribute("message").value(),
-                 "cancelled");
+    EXPECT_STREQ(
+        j.testcase("slipway.build", "worker").child("skipped").attribute("message").value(),
+        "cancelled");
 }
 
 TEST(JunitXml, AFailedOrDeclinedDeployIsAFailedCase) {

@@ -69,13 +69,14 @@ TEST_F(Validate, APatternThatMatchesNoFileIsAWarningAtItsPosition) {
     ASSERT_TRUE(v) << v.error().message;
     const std::string file = (repo.path() / "slipway.yml").string();
     const std::string text = k_manifest;
-    EXPECT_EQ(v->warnings,
-              (Strings{file + ":" + position_of(text, "wrker/") +
-                           ": pattern 'wrker/' of component 'worker' matches no file in HEAD",
-                       file + ":" + position_of(text, "\"**/*.bak\"") +
-                           ": pattern '**/*.bak' of ignore matches no file in HEAD",
-                       file + ":" + position_of(text, "Dockerfile.base") +
-                           ": pattern 'Dockerfile.base' of global_inputs matches no file in HEAD"}));
+    EXPECT_EQ(
+        v->warnings,
+        (Strings{file + ":" + position_of(text, "wrker/") +
+                     ": pattern 'wrker/' of component 'worker' matches no file in HEAD",
+                 file + ":" + position_of(text, "\"**/*.bak\"") +
+                     ": pattern '**/*.bak' of ignore matches no file in HEAD",
+                 file + ":" + position_of(text, "Dockerfile.base") +
+                     ": pattern 'Dockerfile.base' of global_inputs matches no file in HEAD"}));
     EXPECT_EQ(v->manifest, file);
     EXPECT_EQ(v->components, 4u);
     EXPECT_EQ(v->environments, 1u);
@@ -118,8 +119,8 @@ TEST_F(Validate, UnownedListsTheHeadsFilesNoComponentOwns) {
     // Every file git lists, less those a component owns or ignore drops.
     std::stringstream listed(repo.git("ls-files"));
     Strings expected;
-    const std::set<std::string> owned = {"api/main.py", "web/main.py", "shared/util.py",
-                                         "lib/x.py", "README.md"};
+    const std::set<std::string> owned = {"api/main.py", "web/main.py", "shared/util.py", "lib/x.py",
+                                         "README.md"};
     for (std::string f; std::getline(listed, f);)
         if (!owned.contains(f)) expected.push_back(f);
     EXPECT_EQ(v->unowned, expected);
@@ -164,8 +165,8 @@ TEST_F(Validate, TheJsonHasTheDocumentedFieldsKeysSorted) {
     ASSERT_TRUE(v);
     auto d = parse_json(pipeline::validation_json(*v));
     EXPECT_EQ(unsorted_keys(d), Strings{});
-    EXPECT_EQ(keys_of(d), (Strings{"components", "environments", "manifest", "unowned",
-                                   "warnings"}));
+    EXPECT_EQ(keys_of(d),
+              (Strings{"components", "environments", "manifest", "unowned", "warnings"}));
     EXPECT_EQ(d["components"].GetInt64(), 4);
     EXPECT_EQ(d["environments"].GetInt64(), 1);
     EXPECT_EQ(str(d, "manifest"), v->manifest);

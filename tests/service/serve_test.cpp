@@ -19,9 +19,9 @@ void expect_answers_compressed_as_asked(const std::string& url) {
         auto r = c.Get("/api/components", {{"Accept-Encoding", accept}});
         ASSERT_TRUE(r);
         EXPECT_EQ(r->status, 200);
-        const std::string want = std::string(accept).empty() ? ""
+        const std::string want = std::string(accept).empty()                           ? ""
                                  : std::string(accept).find("br") != std::string::npos ? "br"
-                                                                                        : "gzip";
+                                                                                       : "gzip";
         EXPECT_EQ(r->get_header_value("Content-Encoding"), want) << accept;
         EXPECT_EQ(r->get_header_value("Vary"), "Accept-Encoding");
         if (plain.empty()) plain = r->body;
@@ -248,8 +248,8 @@ TEST_F(Serve, AReplicaKilledMidRunIsTakenOverAfterItsClaimExpires) {
 // aws CLI reads the job items and the stack.
 TEST_F(Serve, TwoReplicasOnADynamoDbTableTakeOverFromAKilledOne) {
     const std::string store = "dynamodb://serve-team?region=us-east-1";
-    auto init = support::run(env + shell_quote(support::slipway_binary()) + " store init --store '" +
-                             store + "' --repo " + shell_quote(clone));
+    auto init = support::run(env + shell_quote(support::slipway_binary()) +
+                             " store init --store '" + store + "' --repo " + shell_quote(clone));
     ASSERT_EQ(init.status, 0) << init.err;
     std::ofstream(gate) << "held\n";
     const std::string args = serve_args("--store '" + store + "' --claim-ttl 2");
@@ -274,16 +274,18 @@ TEST_F(Serve, TwoReplicasOnADynamoDbTableTakeOverFromAKilledOne) {
               std::string::npos);
 
     // The table itself: job 1 ran twice (A's interrupted attempt, B's), job 2 once.
-    auto jobs = aws("dynamodb query --table-name serve-team --key-condition-expression 'pk = :p' "
-                    "--expression-attribute-values '{\":p\":{\"S\":\"JOBS\"}}' "
-                    "--query 'Items[].[id.N, attempts.N, status.S]' --output text");
+    auto jobs =
+        aws("dynamodb query --table-name serve-team --key-condition-expression 'pk = :p' "
+            "--expression-attribute-values '{\":p\":{\"S\":\"JOBS\"}}' "
+            "--query 'Items[].[id.N, attempts.N, status.S]' --output text");
     ASSERT_EQ(jobs.status, 0) << jobs.err;
-    EXPECT_EQ(jobs.out, std::to_string(job) + "\t2\tsucceeded\n" + std::to_string(next) +
-                            "\t1\tsucceeded\n");
+    EXPECT_EQ(jobs.out,
+              std::to_string(job) + "\t2\tsucceeded\n" + std::to_string(next) + "\t1\tsucceeded\n");
     auto runs = get_json(b.url, "/api/runs?env=test");
     ASSERT_TRUE(runs.HasMember("runs"));
     std::string statuses;
-    for (const auto& r : runs["runs"].GetArray()) statuses += std::string(r["status"].GetString()) + " ";
+    for (const auto& r : runs["runs"].GetArray())
+        statuses += std::string(r["status"].GetString()) + " ";
     EXPECT_EQ(statuses, "succeeded succeeded interrupted ");
     EXPECT_EQ(b.terminate(std::chrono::seconds(30)), 0) << b.log();
 }

@@ -116,7 +116,8 @@ common::Result<std::vector<deploy::StackEvent>> FakeCloudFormation::stack_events
 
 FakeRunner::FakeRunner() {
     int fds[2] = {-1, -1};
-    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) interrupt_read = fds[0], m_interrupt_write = fds[1];
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0)
+        interrupt_read = fds[0], m_interrupt_write = fds[1];
 }
 
 FakeRunner::~FakeRunner() {
