@@ -35,9 +35,11 @@ void write_build(JsonOut& j, const versioning::BuildRecord& b) {
     j.field_or_null("build_number", b.build_number != 0, b.build_number);
     j.field("commit", b.commit).field("component", b.component).field("exit_code", b.exit_code);
     time_or_null(j, "finished_at", b.finished_at);
+    j.field_or_null("image_digest", !b.image_digest.empty(), b.image_digest);
     j.field("image_uri", b.image_uri).field("input_hash", b.input_hash);
     const bool has_log = !b.log_path.empty() && !b.run_id.empty();
     j.field_or_null("log", has_log, "/api/runs/" + b.run_id + "/logs/" + b.component);
+    j.field_or_null("remote_id", !b.handle.remote_id.empty(), b.handle.remote_id);
     j.field("run_id", b.run_id).field("started_at", iso_time(b.started_at));
     j.field("status", versioning::to_string(b.status)).end_object();
 }

@@ -69,6 +69,10 @@ TEST_F(Serve, AMergeToDevIsFetchedRunAndDeployedToTest) {
     ASSERT_EQ(runs["runs"].Size(), 1u);
     EXPECT_EQ(std::string(runs["runs"][0]["head"].GetString()), head);
     EXPECT_EQ(std::string(runs["runs"][0]["status"].GetString()), "succeeded");
+    auto api = get_json(serve.url, "/api/components/api");
+    ASSERT_TRUE(api.HasMember("builds") && api["builds"].Size() == 1u);
+    EXPECT_TRUE(api["builds"][0]["remote_id"].IsNull());  // built here, not on CodeBuild
+    EXPECT_TRUE(api["builds"][0]["image_digest"].IsNull());
     expect_answers_compressed_as_asked(serve.url);
     EXPECT_EQ(serve.terminate(std::chrono::seconds(30)), 0) << serve.log();
     EXPECT_EQ(serve.log().find(k_webhook_secret), std::string::npos);
