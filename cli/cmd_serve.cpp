@@ -35,6 +35,8 @@ common::Result<int> run_serve(ServeOptions o) {
 
 }  // namespace
 
+void remember_argv(int, char**) {}
+
 Handler setup_serve(CLI::App& sub) {
     auto o = std::make_shared<ServeOptions>();
     auto& c = o->config;

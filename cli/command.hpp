@@ -34,6 +34,10 @@ std::string examples(std::initializer_list<const char*> commands);
 /// Writes bytes to stdout as they are (NULs included).
 void write_out(std::string_view text);
 
+/// Keeps main's argv for a command that hands the whole command line to another program
+/// (`serve` in the slipway program, cli/serve_exec.cpp). A no-op where serve is built in.
+void remember_argv(int argc, char** argv);
+
 Handler setup_diff(CLI::App& sub);
 Handler setup_affected(CLI::App& sub);
 Handler setup_graph(CLI::App& sub);

@@ -87,6 +87,7 @@ std::string help_command(const CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    cli::remember_argv(argc, argv);
     CLI::App app{"slipway: diff-aware builds and CloudFormation releases for monorepos"};
     app.require_subcommand(1);
     bool verbose = false;

@@ -11,8 +11,10 @@
 #    (--exclude-libs), so the libcrypto that libcurl loads later cannot bind to ours.
 #  - spdlog and fmt are used header-only (their imported targets are switched here, so every
 #    target that links them agrees), and --as-needed drops the shared libraries nobody calls.
-# What stays shared: libstdc++, oneTBB, and libgit2's GSSAPI (Kerberos has no static
-# archive). SLIPWAY_STATIC_DEPS=OFF links everything shared.
+#  - libgit2's GSSAPI (Kerberos has no static archive: six shared libraries) is opened on
+#    first use by diff/gssapi_loader.cpp, and cpp-httplib (with a second, shared OpenSSL that
+#    initialises before main) is linked only into slipway-serve (cli/CMakeLists.txt).
+# What stays shared: libstdc++ and oneTBB. SLIPWAY_STATIC_DEPS=OFF links everything shared.
 option(SLIPWAY_STATIC_DEPS "link the static archives of libgit2, sqlite3, libyaml, pugixml, libcrypto" ON)
 
 find_package(PkgConfig REQUIRED)
@@ -61,10 +63,12 @@ if(SLIPWAY_STATIC_DEPS)
   # libgit2's pkg-config file omits GSSAPI and libssh2's own needs; listed here by hand.
   slipway_static_archives(git2_archives git2 mbedtls mbedx509 mbedcrypto http_parser ssh2
                           gpg-error pcre2-8 z)
-  find_library(SLIPWAY_GSSAPI NAMES gssapi_krb5 libgssapi_krb5.so.2)
-  if(git2_archives AND SLIPWAY_GSSAPI)
+  # Its GSSAPI calls are answered by diff/gssapi_loader.cpp, which opens libgssapi_krb5 on
+  # first use (SLIPWAY_GIT2_STATIC tells diff/ to build it in).
+  if(git2_archives)
+    set(SLIPWAY_GIT2_STATIC ON)
     set_target_properties(PkgConfig::LIBGIT2 PROPERTIES INTERFACE_LINK_LIBRARIES
-      "${git2_archives};${SLIPWAY_GSSAPI};OpenSSL::Crypto;${CMAKE_DL_LIBS};rt;pthread")
+      "${git2_archives};OpenSSL::Crypto;${CMAKE_DL_LIBS};rt;pthread")
     # libgit2's initialisation parses the system CA bundle (10-15 ms) for network code
     # slipway never runs; diff/repository.cpp wraps mbedTLS's two loaders, which libgit2's
     # archive calls across objects (a wrap of libgit2's own git_mbedtls__set_cert_location

@@ -7,9 +7,10 @@ Runs `cpack -G DEB` with the tree's CPackConfig.cmake into BUILD_DIR/package/ (t
 the install and Dockerfile tests then use), and checks the package: its name
 slipway_VERSION_amd64.deb; Depends: computed by dpkg-shlibdeps (libc6, libstdc++6, oneTBB ...)
 plus libcurl4 (opened with dlopen) and ca-certificates, and none of the libraries linked from
-their static archives (libgit2, SQLite, libyaml, pugixml, libcrypto); exactly the files a user gets (the binary in /usr/bin, the man page,
+their static archives (libgit2, SQLite, libyaml, pugixml, libcrypto); exactly the files a user gets (the
+binary in /usr/bin, the service program slipway-serve in /usr/libexec/slipway, the man page,
 the three completions, the docs and examples, nothing of tests/ or bench/); and a binary
-without symbols or debug information.
+programs without symbols or debug information.
 """
 
 import os
@@ -18,8 +19,8 @@ import subprocess
 import sys
 import tempfile
 
-EXPECTED_FILES = [
-    "./usr/bin/slipway",
+PROGRAMS = ["./usr/bin/slipway", "./usr/libexec/slipway/slipway-serve"]
+EXPECTED_FILES = PROGRAMS + [
     "./usr/share/man/man1/slipway.1.gz",
     "./usr/share/bash-completion/completions/slipway",
     "./usr/share/zsh/vendor-completions/_slipway",
@@ -31,7 +32,8 @@ EXPECTED_FILES = [
     "./usr/share/doc/slipway/manifests/iam/codebuild-policy.json",
 ]
 # Libraries the binary links that must show up in Depends: (by package name prefix).
-EXPECTED_DEPENDS = ["libc6", "libstdc++6", "libtbb", "libcurl4", "ca-certificates"]
+EXPECTED_DEPENDS = ["libc6", "libstdc++6", "libtbb", "libcurl4", "libgssapi-krb5-2", "ca-certificates",
+                    "libcpp-httplib"]
 # Linked from their static archives (cmake/dependencies.cmake): never in Depends:.
 STATIC_DEPENDS = ["libgit2-", "libsqlite3-", "libyaml-0", "libpugixml", "libssl3", "libyaml-cpp"]
 
@@ -71,16 +73,17 @@ def main():
     for path in EXPECTED_FILES:
         if path not in files:
             fail(f"{path} is not in the package")
-    binaries = [f for f in files if "/bin/" in f or "/sbin/" in f or "/lib/" in f]
-    if binaries != ["./usr/bin/slipway"]:
-        fail(f"programs or libraries other than slipway: {binaries}")
+    binaries = [f for f in files if re.search(r"/(s?bin|lib|libexec)/", f)]
+    if sorted(binaries) != sorted(PROGRAMS):
+        fail(f"programs or libraries other than slipway's two: {binaries}")
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["dpkg-deb", "--extract", deb, tmp], check=True)
-        sections = subprocess.run(["readelf", "-S", "-W", os.path.join(tmp, "usr/bin/slipway")],
-                                  check=True, capture_output=True, text=True).stdout
-        leftovers = re.findall(r"\.(debug_\w+|symtab)\b", sections)
-        if leftovers:
-            fail(f"the binary is not stripped: {sorted(set(leftovers))}")
+        for program in PROGRAMS:
+            sections = subprocess.run(["readelf", "-S", "-W", os.path.join(tmp, program)],
+                                      check=True, capture_output=True, text=True).stdout
+            leftovers = re.findall(r"\.(debug_\w+|symtab)\b", sections)
+            if leftovers:
+                fail(f"{program} is not stripped: {sorted(set(leftovers))}")
     size = os.path.getsize(deb)
     print(f"PASS: {os.path.basename(deb)} ({size / 1e6:.1f} MB), {len(files)} files")
 

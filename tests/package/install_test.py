@@ -10,13 +10,17 @@ git). Then, inside the root: `slipway --version` names VERSION and a commit; the
 bash completion completes a subcommand; `slipway validate` and `slipway affected` work on a
 git repository made for the test (with the host's git, into the root) and `affected` names
 exactly the components the last commit affects; `slipway init` writes a manifest that
-validates (once the binary has an init command).
+validates; `slipway serve` (which hands over to /usr/libexec/slipway/slipway-serve) starts and
+answers /healthz over loopback.
 """
 
+import json
 import os
 import re
 import subprocess
 import sys
+import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import debian_root  # noqa: E402
@@ -81,6 +85,39 @@ def check_init(root):
            "init writes a manifest that validates")
 
 
+def check_serve(root, version):
+    """`slipway serve` hands over to the installed slipway-serve, which answers /healthz."""
+    log = os.path.join(root, "tmp/serve.log")
+    server = subprocess.Popen(
+        ["chroot", root, "/usr/bin/env", "-i", *debian_root.CHROOT_ENV, "/bin/sh", "-c",
+         "exec slipway serve --listen 127.0.0.1:0 --repo /work --state-dir /tmp/serve "
+         "2>/tmp/serve.log"])
+    try:
+        url = None
+        for _ in range(100):
+            found = re.search(r"listening on (http://127\.0\.0\.1:\d+)",
+                              open(log).read() if os.path.exists(log) else "")
+            if found:
+                url = found.group(1)
+                break
+            if server.poll() is not None:
+                break
+            time.sleep(0.1)
+        if not url:
+            sys.exit(f"FAIL: slipway serve did not start: {open(log).read()}")
+        with urllib.request.urlopen(url + "/healthz", timeout=10) as answer:
+            health = json.load(answer)
+        print(f"$ slipway serve; GET /healthz\n{health}", flush=True)
+        if health != {"status": "ok", "version": version}:
+            sys.exit(f"FAIL: /healthz answered {health}")
+        exe = os.readlink(f"/proc/{server.pid}/exe")
+        if not exe.endswith("/usr/libexec/slipway/slipway-serve"):
+            sys.exit(f"FAIL: the service runs as {exe}, not slipway-serve")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main():
     deb, version = sys.argv[1], sys.argv[2]
     debian_root.skip_unless_possible()
@@ -105,6 +142,7 @@ def main():
         expect(root, "cd /work && slipway validate", r".*", "validate")
         expect(root, "slipway affected --repo /work --base first", "shared\napi",
                "affected")
+        check_serve(root, version)
         # libcurl is opened with dlopen on the first AWS request, so dpkg-shlibdeps cannot
         # see it: Depends: names libcurl4 by hand. A request to a closed loopback port must
         # fail as a connection error (exit 4), not as a missing libcurl.
