@@ -28,10 +28,6 @@ using ReferenceHandle = GitHandle<git_reference, git_reference_free>;
 using OdbHandle = GitHandle<git_odb, git_odb_free>;
 using OdbObjectHandle = GitHandle<git_odb_object, git_odb_object_free>;
 
-/// Loads the system CA bundle into libgit2's TLS once per process, where initialisation
-/// skipped it (diff/repository.cpp); call before any network operation.
-void load_certificates();
-
 /// libgit2's last error message, copied at once ("unknown error" when there is none).
 std::string last_git_error();
 

@@ -1,6 +1,10 @@
 // See remote.hpp.
 #include "diff/remote.hpp"
 
+#include <algorithm>
+#include <cctype>
+
+#include "diff/certificates.hpp"
 #include "diff/git_handles.hpp"
 
 namespace diff {
@@ -17,20 +21,56 @@ common::Result<git_oid> oid_of(const std::string& hex) {
     return id;
 }
 
-}  // namespace
+bool is_https(std::string_view url) {
+    if (url.size() < 8) return false;
+    std::string scheme(url.substr(0, 8));
+    std::ranges::transform(scheme, scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    return scheme == "https://";
+}
 
-common::Result<void> fetch(const Repository& repo, const std::string& remote) {
+common::Result<RemoteHandle> lookup(const Repository& repo, const std::string& remote) {
     git_remote* raw = nullptr;
     if (git_remote_lookup(&raw, repo.handle(), remote.c_str()) != 0)
         return common::fail(ErrorCode::input, "the repository has no remote '" + remote + "'");
-    RemoteHandle handle(raw);
-    const std::string_view url = git_remote_url(raw) ? git_remote_url(raw) : "";
-    if (url.find("://") != std::string_view::npos && !url.starts_with("file://"))
-        detail::load_certificates();
+    return RemoteHandle(raw);
+}
+
+// libgit2's message on one line (mbedTLS lists each failed check on a line of its own).
+std::unexpected<common::Error> fetch_failure(const std::string& remote) {
+    std::string why = detail::last_git_error();
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    for (std::size_t at = why.find('\n'); at != std::string::npos; at = why.find('\n', at))
+        why.replace(at, 1, "; ");
+    return common::fail(ErrorCode::external, "fetching remote '" + remote + "': " + why);
+}
+
+}  // namespace
+
+common::Result<void> check_fetch_settings(const Repository& repo, const std::string& remote) {
+    auto handle = lookup(repo, remote);
+    if (!handle) return {};
+    const char* url = git_remote_url(handle->get());
+    if (!url || !is_https(url)) return {};
+    auto ok = detail::ca_locations(repo.handle());
+    if (!ok) return std::unexpected(ok.error().with_context("remote '" + remote + "'"));
+    return {};
+}
+
+common::Result<void> fetch(const Repository& repo, const std::string& remote) {
+    auto handle = lookup(repo, remote);
+    if (!handle) return std::unexpected(handle.error());
+    const char* url = git_remote_url(handle->get());
+    std::shared_lock<std::shared_mutex> trusted;
+    if (url && is_https(url)) {
+        auto lock = detail::use_certificates(repo.handle());
+        if (!lock)
+            return std::unexpected(lock.error().with_context("fetching remote '" + remote + "'"));
+        trusted = std::move(*lock);
+    }
     git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
     options.prune = GIT_FETCH_PRUNE;
-    if (git_remote_fetch(handle.get(), nullptr, &options, "slipway: fetch") != 0)
-        return detail::git_failure("fetching remote '" + remote + "'");
+    if (git_remote_fetch(handle->get(), nullptr, &options, "slipway: fetch") != 0)
+        return fetch_failure(remote);
     return {};
 }
 

@@ -12,9 +12,18 @@
 namespace diff {
 
 /// Fetches `remote` with its configured refspecs (refs/remotes/<remote>/* for a clone).
-/// Errors: ErrorCode::input for an unknown remote, external naming the remote and libgit2's
-/// message (unreachable, refused).
+/// Over HTTPS the server's certificate is always verified, against the CAs git's settings
+/// name (GIT_SSL_CAINFO/CAPATH, http.sslCAInfo/sslCAPath, SSL_CERT_FILE/DIR, else the
+/// system bundle: diff/certificates.cpp). Errors: ErrorCode::input for an unknown remote or
+/// an unreadable CA file or folder (naming it and its variable or key), external naming the
+/// remote and libgit2's message on one line (unreachable, refused, certificate not trusted).
 common::Result<void> fetch(const Repository& repo, const std::string& remote = "origin");
+
+/// What fetch checks of the CA settings before connecting, without connecting: for an
+/// HTTPS remote, that the CA file or folder they name is readable (an unknown remote
+/// passes: fetch reports it). Errors: input naming the file and its variable or key.
+common::Result<void> check_fetch_settings(const Repository& repo,
+                                          const std::string& remote = "origin");
 
 /// Writes every file of `commit`'s tree into `dir` (created; emptied first), as a checkout
 /// would, without touching the repository's own work tree or index: a clean tree to build

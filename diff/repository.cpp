@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/text.hpp"
+#include "diff/certificates.hpp"
 #include "diff/git_handles.hpp"
 
 namespace diff {
@@ -69,9 +70,9 @@ bool initialising_libgit2 = false;
 // mbedTLS's certificate loaders (cmake/dependencies.cmake: --wrap), and these wrappers skip
 // the loads made during initialisation. TLS itself is still set up: a libgit2 HTTPS
 // connection would fail certificate verification rather than trust anything, and an explicit
-// GIT_OPT_SET_SSL_CERT_LOCATIONS still loads: detail::load_certificates does, before a fetch
-// over the network (slipway serve). Without the wrap (shared libgit2) the weak references
-// stay null, these functions are never called, and nothing changes.
+// GIT_OPT_SET_SSL_CERT_LOCATIONS still loads: diff/certificates.cpp does, from git's CA
+// settings, before a fetch over HTTPS (slipway serve). Without the wrap (shared libgit2)
+// the weak references stay null, these functions are never called, and nothing changes.
 extern "C" int __real_mbedtls_x509_crt_parse_file(void* chain, const char* path)
     __attribute__((weak));
 extern "C" int __real_mbedtls_x509_crt_parse_path(void* chain, const char* path)
@@ -87,16 +88,7 @@ extern "C" int __wrap_mbedtls_x509_crt_parse_path(void* chain, const char* path)
 
 namespace detail {
 
-// libgit2's own default (Debian's libgit2 is built with this CA bundle).
-void load_certificates() {
-    if (!__real_mbedtls_x509_crt_parse_file) return;  // not wrapped: loaded at initialisation
-    static const bool loaded = [] {
-        const char* file = "/etc/ssl/certs/ca-certificates.crt";
-        return ::access(file, R_OK) != 0 ||
-               git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, nullptr) == 0;
-    }();
-    (void)loaded;
-}
+bool ca_loaders_wrapped() { return __real_mbedtls_x509_crt_parse_file != nullptr; }
 
 }  // namespace detail
 

@@ -152,6 +152,9 @@ common::Result<void> Service::open() {
     auto repo = diff::Repository::open(m_config.repo);
     if (!repo) return std::unexpected(repo.error().with_context("--repo"));
     m_root = repo->root().string();
+    // A CA file named for an HTTPS remote that cannot be read stops the start (exit 2), not
+    // every run later.
+    if (auto ok = diff::check_fetch_settings(*repo, m_config.remote); !ok) return ok;
     if (m_config.state_dir.empty()) m_config.state_dir = pipeline::slipway_dir(m_root, "");
     m_config.state_dir = fs::absolute(m_config.state_dir).string();
     if (auto ok = reload_manifest(*repo); !ok) return ok;

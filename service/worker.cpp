@@ -166,12 +166,16 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
                const std::function<void(const std::string&)>& started) {
     auto repo = diff::Repository::open(c.repo);
     if (!repo) return failed("", repo.error());
-    if (auto fetched = diff::fetch(*repo, c.remote); !fetched)
+    // Bad CA settings fail the job; a remote out of reach does not: the commit may be here.
+    if (auto ok = diff::check_fetch_settings(*repo, c.remote); !ok) return failed("", ok.error());
+    auto fetched = diff::fetch(*repo, c.remote);
+    if (!fetched)
         spdlog::warn("serve: job #{}: {} (trying the commit as it is)", job.id,
                      fetched.error().message);
     else if (c.fetched)
         c.fetched();
-    if (auto commit = repo->resolve_commit(job.head); !commit) return failed("", commit.error());
+    if (auto commit = repo->resolve_commit(job.head); !commit)
+        return failed("", fetched ? commit.error() : fetched.error());
     const auto dir = std::filesystem::path(c.state_dir) / "checkouts" / job.env;
     if (auto ok = diff::checkout_to(*repo, job.head, dir); !ok) return failed("", ok.error());
     auto project =
