@@ -54,8 +54,8 @@ common::Result<void> check_readable(const CaLocation& at, bool dir) {
     struct stat st {};
     const char* kind = dir ? "CA folder " : "CA file ";
     const auto failure = [&](const std::string& why) {
-        return common::fail(ErrorCode::input,
-                            "cannot read " + std::string(kind) + at.path + " (" + at.source + "): " + why);
+        return common::fail(ErrorCode::input, "cannot read " + std::string(kind) + at.path + " (" +
+                                                  at.source + "): " + why);
     };
     if (::stat(at.path.c_str(), &st) != 0) return failure(std::strerror(errno));
     if (dir && !S_ISDIR(st.st_mode)) return failure("not a folder");

@@ -1,7 +1,5 @@
 #include "diff/repository.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "common/text.hpp"
@@ -88,7 +86,9 @@ extern "C" int __wrap_mbedtls_x509_crt_parse_path(void* chain, const char* path)
 
 namespace detail {
 
-bool ca_loaders_wrapped() { return __real_mbedtls_x509_crt_parse_file != nullptr; }
+bool ca_loaders_wrapped() {
+    return __real_mbedtls_x509_crt_parse_file != nullptr;
+}
 
 }  // namespace detail
 

@@ -97,8 +97,7 @@ class FetchHttps : public ::testing::Test {
         EXPECT_EQ(ok.error().message.find('\n'), std::string::npos) << ok.error().message;
         EXPECT_TRUE(ok.error().message.starts_with("fetching remote 'origin': "))
             << ok.error().message;
-        EXPECT_NE(ok.error().message.find("certificate"), std::string::npos)
-            << ok.error().message;
+        EXPECT_NE(ok.error().message.find("certificate"), std::string::npos) << ok.error().message;
         EXPECT_EQ(fetched_head(), "");
         EXPECT_EQ(server.requests(), "");
     }
@@ -204,9 +203,10 @@ TEST_F(FetchHttps, ACaFileThatHoldsNoCertificateIsAnError) {
     auto ok = fetch();
     ASSERT_FALSE(ok);
     EXPECT_EQ(ok.error().code, common::ErrorCode::input);
-    EXPECT_TRUE(ok.error().message.starts_with("fetching remote 'origin': loading CA "
-                                               "certificates from " +
-                                               junk + " (GIT_SSL_CAINFO): "))
+    EXPECT_TRUE(
+        ok.error().message.starts_with("fetching remote 'origin': loading CA "
+                                       "certificates from " +
+                                       junk + " (GIT_SSL_CAINFO): "))
         << ok.error().message;
 }
 

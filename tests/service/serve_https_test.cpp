@@ -92,9 +92,8 @@ TEST_F(ServeHttps, AServerNoSettingTrustsIsRefusedAndNothingIsRecorded) {
 TEST_F(ServeHttps, AMissingCaFileNamedByGitSslCainfoStopsTheStart) {
     const std::string missing = (scratch.path() / "no-such-ca.pem").string();
     ServeProcess serve;
-    EXPECT_FALSE(serve.start(k_no_ca_settings + "GIT_SSL_CAINFO=" + shell_quote(missing) + " " +
-                                 env,
-                             serve_args()));
+    EXPECT_FALSE(serve.start(
+        k_no_ca_settings + "GIT_SSL_CAINFO=" + shell_quote(missing) + " " + env, serve_args()));
     EXPECT_EQ(serve.exit_status(), 2) << serve.log();
     EXPECT_EQ(serve.log(), "slipway: error: remote 'origin': cannot read CA file " + missing +
                                " (GIT_SSL_CAINFO): No such file or directory\n");

@@ -33,10 +33,10 @@ GitHttpsServer::GitHttpsServer(const std::string& project_root) {
         return;
     }
     const auto work = m_work.path();
-    auto started = run("python3 " + shell_quote(GIT_HTTPS_SERVER) + " " +
-                       shell_quote(project_root) + " " + shell_quote(work.string()) + " >" +
-                       shell_quote((work / "url").string()) + " 2>" +
-                       shell_quote((work / "stderr").string()) + " & echo $!");
+    auto started =
+        run("python3 " + shell_quote(GIT_HTTPS_SERVER) + " " + shell_quote(project_root) + " " +
+            shell_quote(work.string()) + " >" + shell_quote((work / "url").string()) + " 2>" +
+            shell_quote((work / "stderr").string()) + " & echo $!");
     m_pid = std::stol(started.out);
     for (int i = 0; i < 600 && alive(m_pid); ++i) {
         const std::string line = read_text(work / "url");
@@ -59,8 +59,12 @@ GitHttpsServer::~GitHttpsServer() {
     if (alive(m_pid)) ::kill(static_cast<pid_t>(m_pid), SIGKILL);
 }
 
-std::string GitHttpsServer::ca_file() const { return (m_work.path() / "ca.pem").string(); }
+std::string GitHttpsServer::ca_file() const {
+    return (m_work.path() / "ca.pem").string();
+}
 
-std::string GitHttpsServer::requests() const { return read_text(m_work.path() / "requests.log"); }
+std::string GitHttpsServer::requests() const {
+    return read_text(m_work.path() / "requests.log");
+}
 
 }  // namespace support
