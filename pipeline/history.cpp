@@ -91,16 +91,17 @@ common::Result<StatusView> status_view(const components::Manifest* manifest,
         if (!pending) return std::unexpected(pending.error());
         v.pending = std::move(*pending);
     }
+    // component -> env -> image, in one pass over the images (not one pass per component).
+    std::map<std::string, std::map<std::string, DeployedImage>> deployed;
+    for (const auto& d : v.current)
+        for (const auto& i : d.images)
+            deployed[i.component][d.env] = {i.build_number, d.id, i.image_uri};
     for (const auto& name : *names) {
         ComponentStatus c{name, "", std::nullopt, {}};
         if (const auto* comp = manifest ? manifest->find(name) : nullptr)
             c.kind = components::to_string(comp->kind);
         if (auto it = latest.find(name); it != latest.end()) c.latest = it->second;
-        for (const auto& d : v.current) {
-            for (const auto& i : d.images) {
-                if (i.component == name) c.deployed[d.env] = {i.build_number, d.id, i.image_uri};
-            }
-        }
+        if (auto it = deployed.find(name); it != deployed.end()) c.deployed = std::move(it->second);
         v.components.push_back(std::move(c));
     }
     return v;
