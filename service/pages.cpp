@@ -1,11 +1,20 @@
 // See pages.hpp. The files come from web/ (embedded at build time, web/assets.hpp): every
 // page route is answered with index.html (the page reads the URL and renders itself from the
 // JSON API), /assets/... with the file; both with their ETag, and 304 when it matches.
+//
+// Inlined data: index.html holds the comment `<!--slipway:data-->` where a page's first API
+// answers may go, as one JSON object {"<API path>": <answer>, ...} in a
+// `<script type="application/json">` block (a data block: never run, so the CSP allows it).
+// Inside a script element the HTML parser looks only for `</script` (and `<!--`), so every
+// `<` of the JSON is written as `\u003c`: JSON has `<` only inside strings, where the escape
+// means the same character, and no text from the store can end or reopen the block.
 #include "service/pages.hpp"
 
 #include <regex>
 #include <string_view>
 
+#include "aws/crypto.hpp"
+#include "common/json.hpp"
 #include "web/assets.hpp"
 
 namespace service {
@@ -36,7 +45,59 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
     return false;
 }
 
+constexpr std::string_view k_data_marker = "<!--slipway:data-->";
+
+// Paths and limits as web/assets/matrix.js asks for them.
+constexpr std::size_t k_home_components = 200;
+constexpr std::size_t k_home_runs = 10;
+
+// The JSON object of `data`, safe inside a script element (see the opening comment).
+std::string data_block(const InlineData& data) {
+    common::JsonOut j;
+    j.begin_object();
+    for (const auto& [path, body] : data) j.key(path).raw(body);
+    const std::string json = j.end_object().str();
+    std::string out = R"(<script type="application/json" id="slipway-data">)";
+    out.reserve(out.size() + json.size() + 64);
+    std::string_view rest = json;
+    for (auto lt = rest.find('<'); lt != std::string_view::npos; lt = rest.find('<')) {
+        out.append(rest.substr(0, lt)).append("\\u003c");
+        rest.remove_prefix(lt + 1);
+    }
+    return out.append(rest).append("</script>");
+}
+
 }  // namespace
+
+InlineData home_data(ApiContext& c) {
+    InlineData out;
+    const auto add = [&](std::string path, const Response& r) {
+        if (r.status == 200) out.emplace_back(std::move(path), r.body);
+    };
+    add("/api/project", api_project(c));
+    add("/api/environments", api_environments(c));
+    add("/api/components?limit=" + std::to_string(k_home_components), api_components(c));
+    add("/api/runs?limit=" + std::to_string(k_home_runs), api_runs(c, "", {"", k_home_runs}));
+    return out;
+}
+
+Response page(const std::string& path, const std::string& if_none_match, const InlineData& data) {
+    const web::Asset* index = web::find_asset("/index.html");
+    const auto at = index ? index->body.find(k_data_marker) : std::string_view::npos;
+    if (data.empty() || !is_page_route(path) || at == std::string_view::npos)
+        return page(path, if_none_match);
+    Response r = page(path, "");
+    r.body = std::string(index->body.substr(0, at)) + data_block(data) +
+             std::string(index->body.substr(at + k_data_marker.size()));
+    const std::string etag = "\"" + aws::sha256_hex(r.body).substr(0, 32) + "\"";
+    for (auto& [k, v] : r.headers)
+        if (k == "ETag") v = etag;
+    if (etag_matches(if_none_match, etag)) {
+        r.status = 304;
+        r.body.clear();
+    }
+    return r;
+}
 
 Response page(const std::string& path, const std::string& if_none_match) {
     const web::Asset* asset = nullptr;

@@ -100,6 +100,7 @@ class Service {
     void github(const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader& reader);
     bool authorized(const httplib::Request& req, httplib::Response& res) const;
+    InlineData home_inline();
     void api(const httplib::Request& req, httplib::Response& res,
              const std::function<Response(ApiContext&)>& answer);
     common::Result<IntakeResult> take(const Delivery& d);
@@ -250,6 +251,15 @@ void Service::api(const httplib::Request& req, httplib::Response& res,
     };
     ApiContext c{**s, *m, open_repo, m_config.version};
     reply(req, res, answer(c));
+}
+
+InlineData Service::home_inline() {
+    auto s = store();
+    if (!s) return {};  // the page asks the API, which says what is wrong
+    auto m = manifest();
+    ApiContext c{**s, *m, [] { return static_cast<const diff::Repository*>(nullptr); },
+                 m_config.version};
+    return home_data(c);
 }
 
 common::Result<IntakeResult> Service::take(const Delivery& d) {
@@ -408,8 +418,10 @@ void Service::routes(httplib::Server& server) {
         return error_response(404, "not_found", "no API " + r.path);
     });
     server.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
-        // The page holds no data (it asks the API, which wants the token): always public.
-        reply(req, res, page(req.path, req.get_header_value("If-None-Match")));
+        // Pages are public, so they hold no data when the API wants a token; without one the
+        // home page carries the API answers it renders first (pages.hpp).
+        const InlineData data = req.path == "/" && m_token.empty() ? home_inline() : InlineData{};
+        reply(req, res, page(req.path, req.get_header_value("If-None-Match"), data));
     });
     // Anything else that is not a GET (or a POST of a webhook) is not allowed.
     const auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {

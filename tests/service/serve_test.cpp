@@ -11,7 +11,8 @@ namespace serve_test {
 namespace {
 
 // What a browser asks for (br), gzip, and nothing: the same answer each time (httplib's client
-// decodes it), encoded as asked; a page asset's encoded ETag revalidates to 304.
+// decodes it), encoded as asked; a page asset's encoded ETag revalidates to 304, and so does
+// the home page's, which carries its first API answers.
 void expect_answers_compressed_as_asked(const std::string& url) {
     httplib::Client c(url);
     std::string plain;
@@ -35,6 +36,20 @@ void expect_answers_compressed_as_asked(const std::string& url) {
     auto again = c.Get("/assets/app.js", {{"Accept-Encoding", "br"}, {"If-None-Match", etag}});
     ASSERT_TRUE(again);
     EXPECT_EQ(again->status, 304);
+    // The home page carries the answers it renders first (no token here); its tag revalidates.
+    auto home = c.Get("/", {{"Accept-Encoding", "br"}});
+    ASSERT_TRUE(home);
+    EXPECT_EQ(home->get_header_value("Content-Encoding"), "br");
+    for (const char* part :
+         {R"(<script type="application/json" id="slipway-data">{)", R"("/api/project":{)",
+          R"("/api/environments":{)", R"("/api/components?limit=200":{"components":[)",
+          R"("/api/runs?limit=10":{)"})
+        EXPECT_NE(home->body.find(part), std::string::npos) << part;
+    const std::string home_etag = home->get_header_value("ETag");
+    EXPECT_TRUE(home_etag.ends_with("-br\"")) << home_etag;
+    auto same = c.Get("/", {{"Accept-Encoding", "br"}, {"If-None-Match", home_etag}});
+    ASSERT_TRUE(same);
+    EXPECT_EQ(same->status, 304);
 }
 
 TEST_F(Serve, AMergeToDevIsFetchedRunAndDeployedToTest) {

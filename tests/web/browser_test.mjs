@@ -1,7 +1,8 @@
 // Browser tests of the web page (ctest label `web`): headless Chromium against a real
 // `slipway serve` whose SQLite store was filled by real runs of the example project on
-// moto_server. Open the matrix, click to a component, to a run, read a log line, compare two
-// deployments, look at the queue; then a run started during the test appears on the home page
+// moto_server. Open the matrix (its data inlined into the page, escaped: an actor holds
+// `</script>`; a long matrix comes a screen first), click to a component, to a run, read a log
+// line, compare two deployments, look at the queue; then a run started during the test appears on the home page
 // and its log streams while its build waits on a gate file; finally the bearer token prompt.
 // Screenshots of every page go to --out. Exit 77 (skipped) only without Chromium,
 // playwright-core, moto or `slipway serve`.
@@ -34,6 +35,8 @@ function serveBuilt() {
   }
 }
 
+const k_hostile_actor = '</script><script>document.title="pwned"</script><!--';
+
 const steps = [];
 const step = (name, fn) => steps.push({ name, fn });
 const t = {};  // what the steps share: page, base URL, repo, env, ...
@@ -61,9 +64,41 @@ step('the matrix shows every component in every environment', async () => {
   assert.match(await prod.getAttribute('class'), /differs/);
   const marks = await page.evaluate(() => performance.getEntriesByName('slipway:matrix-rendered').length);
   assert.equal(marks, 1);
+  // Its data came inlined into the page, not from the API, even with that actor in it.
+  await page.waitForFunction(() => performance.getEntriesByName('slipway:matrix-complete').length > 0);
+  const asked = await page.evaluate(() => performance.getEntriesByType('resource')
+    .map((r) => new URL(r.name).pathname).filter((p) => p.startsWith('/api/')));
+  assert.deepEqual(asked, []);
+  assert.equal(await page.locator('#slipway-data').count(), 0, 'the data block is taken');
+  const card = page.locator('.env-card', { hasText: 'prod' });
+  assert.ok((await card.innerText()).includes(`by ${k_hostile_actor}@`), await card.innerText());
   await shot('home');
   // The README's picture (docs/screenshot.png): the first screen of the home page.
   await page.screenshot({ path: join(opt.out, 'readme.png') });
+});
+
+step('a matrix of 120 components comes a screen first, then every row in order', async () => {
+  // Asked of the API (a click from another page: only the first load has inlined data), whose
+  // components answer is made 120 long from the real one.
+  const page = await t.context.newPage();
+  page.on('pageerror', (e) => t.errors.push(e.message));
+  await page.route('**/api/components?limit=200', async (route) => {
+    const real = await (await route.fetch()).json();
+    const comps = Array.from({ length: 120 }, (_, i) => ({ ...real.components[i % real.components.length],
+      name: `c-${String(i).padStart(3, '0')}` }));
+    await route.fulfill({ json: { components: comps } });
+  });
+  await page.goto(`${t.base}/queue`);
+  await page.waitForSelector('table.queue');
+  await page.locator('header nav').getByRole('link', { name: 'Environments' }).click();
+  await page.waitForSelector('table.matrix tbody tr');
+  const first = await page.locator('table.matrix tbody tr').count();
+  assert.ok(first >= 30 && first <= 120, `${first} rows at first`);
+  await waitFor('every row', async () => await page.locator('table.matrix tbody tr').count() === 120, 10000);
+  const names = await page.locator('table.matrix tbody th[scope=row] a').allInnerTexts();
+  assert.deepEqual(names, Array.from({ length: 120 }, (_, i) => `c-${String(i).padStart(3, '0')}`));
+  assert.equal(await page.locator('table.matrix tbody[aria-busy]').count(), 0);
+  await page.close();
 });
 
 step('a click leads to the component page, filtered by environment', async () => {
@@ -179,6 +214,8 @@ step('with --api-token-file the page asks for the token once', async () => {
   const file = join(t.work, 'token');
   writeFileSync(file, 'web-test-token\n');
   const base = await startServe(opt.slipway, t.repo.path, t.env, t.work, ['--api-token-file', file]);
+  // Pages are public: with a token, the home page carries no data.
+  assert.doesNotMatch(await (await fetch(`${base}/`)).text(), /slipway-data/);
   const page = await t.context.newPage();
   await page.goto(`${base}/`);
   await page.waitForSelector('#token-dialog[open]');
@@ -204,7 +241,9 @@ async function setUp() {
   run('run', '--env', 'test', '-q');                                    // everything #1
   t.repo.change('batch/train/train.py', '# tuned', 'batch-train: tune');
   run('run', '--env', 'test', '-q');                                    // batch-train #2
-  run('promote', '--from', 'test', '--to', 'prod', '--yes');
+  // The promotion's actor holds the text that would end the page's inlined data if it were
+  // not escaped (service/pages.cpp): the matrix must still come from the inlined answers.
+  slipway(opt.slipway, t.repo.path, { ...t.env, USER: k_hostile_actor }, ['promote', '--from', 'test', '--to', 'prod', '--yes']);
   t.repo.change('services/inference/app.py', '# faster', 'inference: faster');
   run('run', '--env', 'test', '-q');                                    // inference-service #2
   t.base = await startServe(opt.slipway, t.repo.path, t.env, t.work);

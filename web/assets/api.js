@@ -2,11 +2,14 @@
 // (asked once when the service answers 401, kept in this tab's sessionStorage, sent as
 // `Authorization: Bearer`), and the service's error objects turned into ApiError.
 // Concurrent requests that meet a 401 share one prompt; a refused token is forgotten and
-// asked for again.
+// asked for again. The server may inline the first answers a page needs into the page itself
+// (a JSON block #slipway-data, keyed by API path: service/pages.hpp); getJson takes each of
+// them once instead of asking, so a later refresh of the same path asks the API.
 
 const k_token_key = 'slipway.token';
 let g_prompt = null;   // the pending token prompt, shared by concurrent 401s
 let g_project = null;  // /api/project, read once per page load
+let g_inlined = null;  // the answers inlined into the page, until taken
 
 /** An answer other than 2xx: `status`, the API's `code` and its `message`. */
 export class ApiError extends Error {
@@ -88,8 +91,26 @@ export async function request(path, { signal } = {}) {
   }
 }
 
-/** GET `path` and parse its JSON. */
+// The answer inlined into the page for `path` (taken: a second call asks the API), or undefined.
+function takeInlined(path) {
+  if (!g_inlined) {
+    const block = document.getElementById('slipway-data');
+    let answers = {};
+    try {
+      answers = block ? JSON.parse(block.textContent) : {};
+    } catch { /* not what the server writes: ask the API */ }
+    g_inlined = new Map(Object.entries(answers));
+    if (block) block.remove();
+  }
+  const answer = g_inlined.get(path);
+  g_inlined.delete(path);
+  return answer;
+}
+
+/** GET `path` and parse its JSON (or the answer the server inlined into the page for it). */
 export async function getJson(path, options) {
+  const inlined = takeInlined(path);
+  if (inlined !== undefined) return inlined;
   const response = await request(path, options);
   return response.json();
 }
