@@ -31,8 +31,11 @@ const page = context.pages()[0] || await context.newPage();
 async function load(target) {
   await page.goto('about:blank');
   await page.goto(target);
-  await page.waitForFunction(() => performance.getEntriesByName('slipway:matrix-complete').length > 0,
+  await page.waitForFunction(() => performance.getEntriesByName('slipway:matrix-painted').length > 0,
     null, { timeout: 60000 });
+  // A page that renders every row at once (before 2026-11-27) sets no `complete` mark.
+  await page.waitForFunction(() => performance.getEntriesByName('slipway:matrix-complete').length > 0,
+    null, { timeout: 5000 }).catch(() => {});
   return page.evaluate(() => {
     const mark = (name) => performance.getEntriesByName(name)[0].startTime;
     const fcp = performance.getEntriesByName('first-contentful-paint')[0];
@@ -42,7 +45,8 @@ async function load(target) {
       data: mark('slipway:matrix-data'),
       rendered: mark('slipway:matrix-rendered'),
       painted: mark('slipway:matrix-painted'),
-      complete: mark('slipway:matrix-complete'),
+      complete: (performance.getEntriesByName('slipway:matrix-complete')[0] ||
+        performance.getEntriesByName('slipway:matrix-painted')[0]).startTime,
       fcp: fcp ? fcp.startTime : null,
       api: Object.fromEntries(performance.getEntriesByType('resource').filter(http)
         .filter((r) => new URL(r.name).pathname.startsWith('/api/'))

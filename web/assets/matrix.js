@@ -17,7 +17,7 @@ import {
 const k_recent_runs = 10;
 const k_components = 200;  // a page of the matrix: the API's largest page (service/pages.cpp inlines it)
 const k_first_rows = 30;    // more rows than a tall screen shows above the fold
-const k_rows_per_frame = 100;
+const k_rows_per_frame = 200;
 
 /** Renders the page into `main`. */
 export async function render(main, _params, { signal }) {
