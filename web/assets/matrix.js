@@ -6,8 +6,8 @@
 // few seconds; when one starts or ends, the matrix is fetched again.
 //
 // The first screen comes first: laying out and painting 200 rows x 5 environments takes the
-// browser ~300 ms on a small machine, so the first k_first_rows rows are rendered and painted,
-// then the others are appended k_rows_per_frame at a time, one batch per frame.
+// browser ~300 ms on a small machine, so the rows one screen can hold (firstRows) are rendered
+// and painted first, then the others are appended k_rows_per_frame at a time, a batch a frame.
 import { every, getJson, project, withQuery } from './api.js';
 import {
   badge, buildNo, commitLink, duration, h, heading, imageTag, links, millisBetween, olderButton, table,
@@ -16,7 +16,7 @@ import {
 
 const k_recent_runs = 10;
 const k_components = 200;  // a page of the matrix: the API's largest page (service/pages.cpp inlines it)
-const k_first_rows = 30;    // more rows than a tall screen shows above the fold
+const k_row_min_px = 48;    // a matrix row is one to three lines: 48-75 px
 const k_rows_per_frame = 200;
 
 /** Renders the page into `main`. */
@@ -135,9 +135,10 @@ function cell(view, comp, env) {
 // The matrix, its first rows now and the others a batch per frame (view.complete resolves when
 // all are in); when the API pages the components, "More components" fetches the next page.
 function matrixSection(view, signal) {
-  const body = h('tbody', { 'aria-busy': view.comps.length > k_first_rows ? 'true' : null },
-    view.comps.slice(0, k_first_rows).map((c) => componentRow(view, c)));
-  view.complete = appendRows(view, body, view.comps.slice(k_first_rows), signal);
+  const first = firstRows();
+  const body = h('tbody', { 'aria-busy': view.comps.length > first ? 'true' : null },
+    view.comps.slice(0, first).map((c) => componentRow(view, c)));
+  view.complete = appendRows(view, body, view.comps.slice(first), signal);
   const more = olderButton('More components', view.next, async (cursor) => {
     await view.complete;
     const page = await getJson(withQuery('/api/components', { limit: k_components, before: cursor }), { signal });
@@ -149,6 +150,11 @@ function matrixSection(view, signal) {
     table(`Components by environment`, ['Component', 'Latest build', ...view.envs.map((e) => e.name)], body,
       { class: 'matrix', style: `--envs:${view.envs.length}` }),
     more];
+}
+
+// How many rows fill the window even when the table starts at its top.
+function firstRows() {
+  return Math.max(10, Math.ceil(window.innerHeight / k_row_min_px));
 }
 
 // Appends the rows of `comps` to `body`, k_rows_per_frame after each painted frame; stops when
