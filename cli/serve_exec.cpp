@@ -51,6 +51,8 @@ Handler setup_serve(CLI::App& sub) {
         if (::access(candidate.c_str(), X_OK) == 0) {
             ::execv(candidate.c_str(), saved_argv().data());
             error = errno;  // exec failed: report it below
+        } else if (errno != ENOENT) {
+            error = errno;  // there, but not executable (or not reachable)
         }
         looked += (looked.empty() ? "" : ", ") + candidate.string();
     }
