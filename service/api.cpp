@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <ranges>
 
 #include <set>
 
@@ -191,12 +193,22 @@ Response api_environment_deployments(ApiContext& c, const std::string& env, cons
     return json(j.end_object());
 }
 
-Response api_components(ApiContext& c) {
+Response api_components(ApiContext& c, const PageRequest& p) {
     auto view = pipeline::status_view(&c.manifest, &c.store, "");
     if (!view) return store_failed(view.error());
+    // A page of the components by name: the cursor is the last name of the page before.
+    const auto& all = view->components;
+    const auto from = p.before.empty()
+                          ? all.begin()
+                          : std::upper_bound(all.begin(), all.end(), p.before,
+                                             [](const std::string& cursor, const auto& comp) {
+                                                 return cursor < comp.name;
+                                             });
+    const auto to = from + static_cast<std::ptrdiff_t>(std::min<std::size_t>(
+                               p.limit, static_cast<std::size_t>(all.end() - from)));
     JsonOut j;
     j.begin_object().key("components").begin_array();
-    for (const auto& comp : view->components) {
+    for (const auto& comp : std::ranges::subrange(from, to)) {
         j.begin_object().key("depends_on").begin_array();
         const auto* m = c.manifest.find(comp.name);
         for (const auto& d : m ? m->depends_on : std::vector<std::string>{}) j.value(d);
@@ -215,7 +227,9 @@ Response api_components(ApiContext& c) {
         comp.latest ? write_build(j, *comp.latest) : (void)j.null();
         j.field("name", comp.name).field("parameter", m ? m->parameter : "").end_object();
     }
-    return json(j.end_array().end_object());
+    j.end_array();
+    j.field_or_null("next", to != all.end(), to != from ? std::prev(to)->name : std::string());
+    return json(j.end_object());
 }
 
 Response api_component(ApiContext& c, const std::string& name, const std::string& env,

@@ -41,7 +41,8 @@ struct PageRequest {
 Response api_project(ApiContext& c);
 Response api_environments(ApiContext& c);
 Response api_environment_deployments(ApiContext& c, const std::string& env, const PageRequest& p);
-Response api_components(ApiContext& c);
+/// A page of the components by name (`next`: the cursor of the page after it).
+Response api_components(ApiContext& c, const PageRequest& p);
 Response api_component(ApiContext& c, const std::string& name, const std::string& env,
                        std::size_t limit);
 Response api_component_builds(ApiContext& c, const std::string& name, const PageRequest& p);

@@ -76,7 +76,8 @@ InlineData home_data(ApiContext& c) {
     };
     add("/api/project", api_project(c));
     add("/api/environments", api_environments(c));
-    add("/api/components?limit=" + std::to_string(k_home_components), api_components(c));
+    add("/api/components?limit=" + std::to_string(k_home_components),
+        api_components(c, {"", k_home_components}));
     add("/api/runs?limit=" + std::to_string(k_home_runs), api_runs(c, "", {"", k_home_runs}));
     return out;
 }

@@ -7,7 +7,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <condition_variable>
+#include <expected>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -337,13 +339,25 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
     reply(req, res, intake_response(*out));
 }
 
-PageRequest page_of(const httplib::Request& req) {
+// The page a list request asks for; a ?limit= that is not a whole number of at least 1 is a
+// 400 naming it (a larger one than the API's largest page gets that page, as documented).
+std::expected<PageRequest, Response> page_of(const httplib::Request& req) {
+    constexpr std::size_t k_largest = 200;
     PageRequest p;
     p.before = req.get_param_value("before");
-    if (req.has_param("limit")) {
-        const long n = std::atol(req.get_param_value("limit").c_str());
-        p.limit = static_cast<std::size_t>(std::clamp(n, 1L, 200L));
+    if (!req.has_param("limit")) return p;
+    const std::string text = req.get_param_value("limit");
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    const bool digits = !text.empty() && end == text.data() + text.size() &&
+                        (ec == std::errc{} || ec == std::errc::result_out_of_range);
+    if (!digits || (ec == std::errc{} && n == 0)) {
+        const std::string shown = text.size() > 40 ? text.substr(0, 40) + "..." : text;
+        return std::unexpected(
+            error_response(400, "bad_request",
+                           "limit: expected a whole number from 1 to 200, got '" + shown + "'"));
     }
+    p.limit = ec == std::errc::result_out_of_range ? k_largest : std::min(n, k_largest);
     return p;
 }
 
@@ -356,6 +370,15 @@ void Service::routes(httplib::Server& server) {
                    std::function<Response(ApiContext&, const httplib::Request&)> f) {
         server.Get(route, [this, f](const httplib::Request& req, httplib::Response& res) {
             api(req, res, [&](ApiContext& c) { return f(c, req); });
+        });
+    };
+    // A list: its page parsed first (a malformed one is a 400 and nothing is read).
+    using ListHandler =
+        std::function<Response(ApiContext&, const httplib::Request&, const PageRequest&)>;
+    auto list = [&](const std::string& route, ListHandler f) {
+        get(route, [f](ApiContext& c, const httplib::Request& r) -> Response {
+            auto page = page_of(r);
+            return page ? f(c, r, *page) : page.error();
         });
     };
     server.Get("/healthz", [this](const httplib::Request& req, httplib::Response& res) {
@@ -385,21 +408,26 @@ void Service::routes(httplib::Server& server) {
                        const httplib::ContentReader& reader) { github(req, res, reader); });
     get("/api/project", [](ApiContext& c, auto&) { return api_project(c); });
     get("/api/environments", [](ApiContext& c, auto&) { return api_environments(c); });
-    get(R"(/api/environments/([^/]+)/deployments)", [](ApiContext& c, const httplib::Request& r) {
-        return api_environment_deployments(c, r.matches[1], page_of(r));
-    });
-    get("/api/components", [](ApiContext& c, auto&) { return api_components(c); });
-    get(R"(/api/components/([^/]+))", [](ApiContext& c, const httplib::Request& r) {
-        return api_component(c, r.matches[1], r.get_param_value("env"), page_of(r).limit);
-    });
-    get(R"(/api/components/([^/]+)/builds)", [](ApiContext& c, const httplib::Request& r) {
-        return api_component_builds(c, r.matches[1], page_of(r));
-    });
-    get(R"(/api/components/([^/]+)/deployments)", [](ApiContext& c, const httplib::Request& r) {
-        return api_component_deployments(c, r.matches[1], r.get_param_value("env"), page_of(r));
-    });
-    get("/api/runs", [](ApiContext& c, const httplib::Request& r) {
-        return api_runs(c, r.get_param_value("env"), page_of(r));
+    list(R"(/api/environments/([^/]+)/deployments)",
+         [](ApiContext& c, const httplib::Request& r, const PageRequest& p) {
+             return api_environment_deployments(c, r.matches[1], p);
+         });
+    list("/api/components",
+         [](ApiContext& c, auto&, const PageRequest& p) { return api_components(c, p); });
+    list(R"(/api/components/([^/]+))",
+         [](ApiContext& c, const httplib::Request& r, const PageRequest& p) {
+             return api_component(c, r.matches[1], r.get_param_value("env"), p.limit);
+         });
+    list(R"(/api/components/([^/]+)/builds)",
+         [](ApiContext& c, const httplib::Request& r, const PageRequest& p) {
+             return api_component_builds(c, r.matches[1], p);
+         });
+    list(R"(/api/components/([^/]+)/deployments)",
+         [](ApiContext& c, const httplib::Request& r, const PageRequest& p) {
+             return api_component_deployments(c, r.matches[1], r.get_param_value("env"), p);
+         });
+    list("/api/runs", [](ApiContext& c, const httplib::Request& r, const PageRequest& p) {
+        return api_runs(c, r.get_param_value("env"), p);
     });
     get(R"(/api/runs/([^/]+))",
         [](ApiContext& c, const httplib::Request& r) { return api_run(c, r.matches[1]); });

@@ -52,6 +52,44 @@ void expect_answers_compressed_as_asked(const std::string& url) {
     EXPECT_EQ(same->status, 304);
 }
 
+// /api/components pages by name like every list: walking `next` with ?limit=1 visits every
+// component once, in the order of the whole list; a malformed ?limit= is a 400 naming it.
+void expect_components_paged(const std::string& url) {
+    const auto get_json = [](const std::string& at, const std::string& path) {
+        httplib::Client c(at);
+        rapidjson::Document d;
+        d.Parse(c.Get(path)->body.c_str());
+        return d;
+    };
+    auto whole = get_json(url, "/api/components?limit=200");
+    ASSERT_TRUE(whole["next"].IsNull());
+    std::vector<std::string> all, walked;
+    for (const auto& c : whole["components"].GetArray()) all.emplace_back(c["name"].GetString());
+    ASSERT_GE(all.size(), 2u);
+    std::string path = "/api/components?limit=1";
+    for (std::size_t pages = 0; pages <= all.size(); ++pages) {
+        auto page = get_json(url, path);
+        ASSERT_EQ(page["components"].Size(), 1u) << path;
+        walked.emplace_back(page["components"][0]["name"].GetString());
+        if (page["next"].IsNull()) break;
+        EXPECT_EQ(std::string(page["next"].GetString()), walked.back());
+        path = "/api/components?limit=1&before=" + walked.back();
+    }
+    EXPECT_EQ(walked, all);
+    httplib::Client c(url);
+    for (const char* bad : {"/api/components?limit=abc", "/api/components?limit=0",
+                            "/api/runs?limit=-3", "/api/components/api?limit=1x"}) {
+        auto r = c.Get(bad);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 400) << bad;
+        EXPECT_NE(r->body.find(R"("code":"bad_request")"), std::string::npos) << r->body;
+        EXPECT_NE(r->body.find("limit: expected a whole number"), std::string::npos) << r->body;
+    }
+    auto huge = c.Get("/api/components?limit=99999999999999999999999");
+    ASSERT_TRUE(huge);
+    EXPECT_EQ(huge->status, 200);  // the largest page, as documented
+}
+
 TEST_F(Serve, AMergeToDevIsFetchedRunAndDeployedToTest) {
     ServeProcess serve;
     ASSERT_TRUE(serve.start(env, serve_args())) << serve.log();
@@ -89,6 +127,7 @@ TEST_F(Serve, AMergeToDevIsFetchedRunAndDeployedToTest) {
     EXPECT_TRUE(api["builds"][0]["remote_id"].IsNull());  // built here, not on CodeBuild
     EXPECT_TRUE(api["builds"][0]["image_digest"].IsNull());
     expect_answers_compressed_as_asked(serve.url);
+    expect_components_paged(serve.url);
     EXPECT_EQ(serve.terminate(std::chrono::seconds(30)), 0) << serve.log();
     EXPECT_EQ(serve.log().find(k_webhook_secret), std::string::npos);
     EXPECT_EQ(serve.log().find(k_secret), std::string::npos);
