@@ -432,8 +432,15 @@ void Service::routes(httplib::Server& server) {
     get(R"(/api/runs/([^/]+))",
         [](ApiContext& c, const httplib::Request& r) { return api_run(c, r.matches[1]); });
     get(R"(/api/runs/([^/]+)/logs/([^/]+))", [](ApiContext& c, const httplib::Request& r) {
-        return api_log(c, r.matches[1], r.matches[2],
-                       std::strtoull(r.get_param_value("offset").c_str(), nullptr, 10));
+        const std::string text = r.get_param_value("offset");
+        std::uint64_t offset = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), offset);
+        if (r.has_param("offset") &&
+            (text.empty() || ec != std::errc{} || end != text.data() + text.size()))
+            return error_response(
+                400, "bad_request",
+                "offset: expected a whole number of bytes, got '" + text.substr(0, 40) + "'");
+        return api_log(c, r.matches[1], r.matches[2], offset);
     });
     get(R"(/api/deployments/(\d+))", [](ApiContext& c, const httplib::Request& r) {
         return api_deployment(c, number(r.matches[1]));

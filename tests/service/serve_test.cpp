@@ -85,6 +85,10 @@ void expect_components_paged(const std::string& url) {
         EXPECT_NE(r->body.find(R"("code":"bad_request")"), std::string::npos) << r->body;
         EXPECT_NE(r->body.find("limit: expected a whole number"), std::string::npos) << r->body;
     }
+    auto offset = c.Get("/api/runs/any/logs/api?offset=12abc");
+    ASSERT_TRUE(offset);
+    EXPECT_EQ(offset->status, 400);
+    EXPECT_NE(offset->body.find("offset: expected a whole number"), std::string::npos);
     auto huge = c.Get("/api/components?limit=99999999999999999999999");
     ASSERT_TRUE(huge);
     EXPECT_EQ(huge->status, 200);  // the largest page, as documented
