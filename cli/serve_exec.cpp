@@ -47,7 +47,16 @@ void remember_argv(int argc, char** argv) {
 Handler setup_serve(CLI::App& sub) {
     std::string looked;
     int error = ENOENT;
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
     for (const auto& candidate : serve_candidates()) {
+        // A copy of this program under that name would hand over to itself for ever.
+        if (!ec && fs::equivalent(candidate, self, ec)) {
+            looked += (looked.empty() ? "" : ", ") + candidate.string() + " (this program)";
+            error = ENOEXEC;
+            continue;
+        }
+        ec.clear();
         if (::access(candidate.c_str(), X_OK) == 0) {
             ::execv(candidate.c_str(), saved_argv().data());
             error = errno;  // exec failed: report it below

@@ -84,6 +84,21 @@ common::Result<void> load(const CaLocations& want) {
                                               named.source + "): " + last_git_error());
 }
 
+// SSL_CERT_DIR is a list of folders separated by ':', as OpenSSL reads it; mbedTLS takes one:
+// the first that is a folder (else the first named, so that the error names it).
+std::string first_directory(const std::string& list) {
+    std::string first;
+    for (std::size_t at = 0; at <= list.size();) {
+        const auto end = std::min(list.find(':', at), list.size());
+        const std::string dir = list.substr(at, end - at);
+        struct stat st {};
+        if (!dir.empty() && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return dir;
+        if (first.empty()) first = dir;
+        at = end + 1;
+    }
+    return first;
+}
+
 }  // namespace
 
 CaLocations choose_ca_locations(const std::function<std::string(const char*)>& env,
@@ -92,14 +107,20 @@ CaLocations choose_ca_locations(const std::function<std::string(const char*)>& e
     const auto pick = [](CaLocation& slot, const std::string& value, const char* source) {
         if (slot.path.empty() && !value.empty()) slot = {value, source};
     };
+    // A folder alone keeps the default bundle beside it, as git (libcurl) does, where there is one.
+    const auto with_bundle = [](CaLocations found) {
+        if (found.file.path.empty() && ::access(k_system_bundle, R_OK) == 0)
+            found.file = {k_system_bundle, "the system CA bundle"};
+        return found;
+    };
     pick(out.file, env("GIT_SSL_CAINFO"), "GIT_SSL_CAINFO");
     pick(out.dir, env("GIT_SSL_CAPATH"), "GIT_SSL_CAPATH");
     pick(out.file, config("http.sslCAInfo"), "git config http.sslCAInfo");
     pick(out.dir, config("http.sslCAPath"), "git config http.sslCAPath");
-    if (!out.file.path.empty() || !out.dir.path.empty()) return out;
+    if (!out.file.path.empty() || !out.dir.path.empty()) return with_bundle(out);
     pick(out.file, env("SSL_CERT_FILE"), "SSL_CERT_FILE");
-    pick(out.dir, env("SSL_CERT_DIR"), "SSL_CERT_DIR");
-    if (!out.file.path.empty() || !out.dir.path.empty()) return out;
+    pick(out.dir, first_directory(env("SSL_CERT_DIR")), "SSL_CERT_DIR");
+    if (!out.file.path.empty() || !out.dir.path.empty()) return with_bundle(out);
     out.file = {k_system_bundle, "the system CA bundle"};
     return out;
 }

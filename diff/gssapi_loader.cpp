@@ -50,7 +50,7 @@ F real(const char* name) {
 
 // Forwards gss_<name> with its arguments, or fails as GSS_S_FAILURE with a zero minor status.
 #define SLIPWAY_GSS_FORWARD(name, params, args) \
-    extern "C" OM_uint32 name params {          \
+    extern "C" OM_uint32 name params noexcept { \
         using F = OM_uint32(*) params;          \
         static const F f = real<F>(#name);      \
         if (!f) {                               \

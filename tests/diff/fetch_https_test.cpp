@@ -237,9 +237,20 @@ TEST(CaLocations, GitSettingsComeFirstEachVariableBeforeItsConfigKey) {
     EXPECT_EQ(got.dir.path, "/env/dir");
     EXPECT_EQ(got.dir.source, "GIT_SSL_CAPATH");
 
+    // GIT_SSL_CAPATH alone: OpenSSL's variables are not read, and the default bundle stays
+    // beside the folder, as git (libcurl) keeps it.
     got = diff::detail::choose_ca_locations(lookup(env), lookup({}));
-    EXPECT_EQ(got.file.path, "");  // GIT_SSL_CAPATH alone: OpenSSL's variables are not read
+    EXPECT_EQ(got.file.path, "/etc/ssl/certs/ca-certificates.crt");
     EXPECT_EQ(got.dir.path, "/env/dir");
+
+    // SSL_CERT_DIR is a ':' list (OpenSSL): the first that is a folder.
+    support::TempDir certs;
+    const std::map<std::string, std::string> list{
+        {"SSL_CERT_DIR", "/no/such/dir:" + certs.path().string() + ":/other"}};
+    got = diff::detail::choose_ca_locations(lookup(list), lookup({}));
+    EXPECT_EQ(got.dir.path, certs.path().string());
+    got = diff::detail::choose_ca_locations(lookup({{"SSL_CERT_DIR", "/no/a:/no/b"}}), lookup({}));
+    EXPECT_EQ(got.dir.path, "/no/a");  // none is a folder: the first, which the error names
 
     const std::map<std::string, std::string> openssl{{"SSL_CERT_FILE", "/openssl/file"},
                                                      {"SSL_CERT_DIR", "/openssl/dir"}};

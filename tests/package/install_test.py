@@ -105,7 +105,9 @@ def check_serve(root, version):
             time.sleep(0.1)
         if not url:
             sys.exit(f"FAIL: slipway serve did not start: {open(log).read()}")
-        with urllib.request.urlopen(url + "/healthz", timeout=10) as answer:
+        # Straight to loopback, whatever http_proxy the machine has.
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(url + "/healthz", timeout=10) as answer:
             health = json.load(answer)
         print(f"$ slipway serve; GET /healthz\n{health}", flush=True)
         if health != {"status": "ok", "version": version}:
@@ -115,7 +117,11 @@ def check_serve(root, version):
             sys.exit(f"FAIL: the service runs as {exe}, not slipway-serve")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def main():
