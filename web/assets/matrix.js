@@ -46,13 +46,26 @@ export async function render(main, _params, { signal }) {
     if (key === last) return;
     last = key;
     const [e, c] = await Promise.all([getJson('/api/environments', { signal }),
-      getJson(withQuery('/api/components', { limit: Math.max(k_components, view.comps.length) }), { signal })]);
+      componentsUpTo(view.comps.length, signal)]);
     Object.assign(view, { envs: e.environments, comps: c.components, next: c.next ?? null });
     // The sections are arrays of nodes: spread, or replaceChildren would print the array.
     summary.replaceChildren(...[envSection(view)].flat());
     grid.replaceChildren(...[matrixSection(view, signal)].flat());
     recent.replaceChildren(...runsSection(fresh.runs));
   });
+}
+
+// The components again, as many pages of the API as the matrix shows now (at least one), so a
+// refresh keeps the rows "More components" added: {components, next}.
+async function componentsUpTo(count, signal) {
+  const components = [];
+  let next = null;
+  do {
+    const page = await getJson(withQuery('/api/components', { limit: k_components, before: next }), { signal });
+    components.push(...page.components);
+    next = page.next ?? null;
+  } while (next !== null && components.length < count);
+  return { components, next };
 }
 
 // Calls `fn` once the next frame has been painted.
