@@ -23,10 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> serve_candidates() {
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (ec) return {};
+// Where slipway-serve may be, for this program at `self` (/proc/self/exe).
+std::vector<fs::path> serve_candidates(const fs::path& self) {
+    if (self.empty()) return {};
     const fs::path dir = self.parent_path();
     return {dir / "slipway-serve", (dir / SLIPWAY_SERVE_RELATIVE).lexically_normal()};
 }
@@ -49,14 +48,13 @@ Handler setup_serve(CLI::App& sub) {
     int error = ENOENT;
     std::error_code ec;
     const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    for (const auto& candidate : serve_candidates()) {
+    for (const auto& candidate : serve_candidates(ec ? fs::path() : self)) {
         // A copy of this program under that name would hand over to itself for ever.
-        if (!ec && fs::equivalent(candidate, self, ec)) {
+        if (fs::equivalent(candidate, self, ec)) {
             looked += (looked.empty() ? "" : ", ") + candidate.string() + " (this program)";
             error = ENOEXEC;
             continue;
         }
-        ec.clear();
         if (::access(candidate.c_str(), X_OK) == 0) {
             ::execv(candidate.c_str(), saved_argv().data());
             error = errno;  // exec failed: report it below

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 
 #include "aws/crypto.hpp"
 #include "common/json.hpp"
@@ -339,25 +340,34 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
     reply(req, res, intake_response(*out));
 }
 
+// A query parameter written as a whole number (digits only; a larger one than uint64 saturates),
+// or nullopt.
+std::optional<std::uint64_t> whole_number(const std::string& text) {
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || end != text.data() + text.size()) return std::nullopt;
+    if (ec == std::errc::result_out_of_range) return UINT64_MAX;
+    return ec == std::errc{} ? std::optional(n) : std::nullopt;
+}
+
+// The 400 of a malformed query parameter, naming it and (the start of) what was sent.
+Response bad_parameter(const char* name, const char* expected, const std::string& text) {
+    const std::string shown = text.size() > 40 ? text.substr(0, 40) + "..." : text;
+    return error_response(400, "bad_request",
+                          std::string(name) + ": expected " + expected + ", got '" + shown + "'");
+}
+
 // The page a list request asks for; a ?limit= that is not a whole number of at least 1 is a
 // 400 naming it (a larger one than the API's largest page gets that page, as documented).
 std::expected<PageRequest, Response> page_of(const httplib::Request& req) {
-    constexpr std::size_t k_largest = 200;
     PageRequest p;
     p.before = req.get_param_value("before");
     if (!req.has_param("limit")) return p;
     const std::string text = req.get_param_value("limit");
-    std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    const bool digits = !text.empty() && end == text.data() + text.size() &&
-                        (ec == std::errc{} || ec == std::errc::result_out_of_range);
-    if (!digits || (ec == std::errc{} && n == 0)) {
-        const std::string shown = text.size() > 40 ? text.substr(0, 40) + "..." : text;
-        return std::unexpected(
-            error_response(400, "bad_request",
-                           "limit: expected a whole number from 1 to 200, got '" + shown + "'"));
-    }
-    p.limit = ec == std::errc::result_out_of_range ? k_largest : std::min(n, k_largest);
+    const auto n = whole_number(text);
+    if (!n || *n == 0)
+        return std::unexpected(bad_parameter("limit", "a whole number of at least 1", text));
+    p.limit = static_cast<std::size_t>(std::min<std::uint64_t>(*n, 200));
     return p;
 }
 
@@ -432,15 +442,10 @@ void Service::routes(httplib::Server& server) {
     get(R"(/api/runs/([^/]+))",
         [](ApiContext& c, const httplib::Request& r) { return api_run(c, r.matches[1]); });
     get(R"(/api/runs/([^/]+)/logs/([^/]+))", [](ApiContext& c, const httplib::Request& r) {
-        const std::string text = r.get_param_value("offset");
-        std::uint64_t offset = 0;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), offset);
-        if (r.has_param("offset") &&
-            (text.empty() || ec != std::errc{} || end != text.data() + text.size()))
-            return error_response(
-                400, "bad_request",
-                "offset: expected a whole number of bytes, got '" + text.substr(0, 40) + "'");
-        return api_log(c, r.matches[1], r.matches[2], offset);
+        const auto offset = whole_number(r.get_param_value("offset"));
+        if (r.has_param("offset") && !offset)
+            return bad_parameter("offset", "a whole number of bytes", r.get_param_value("offset"));
+        return api_log(c, r.matches[1], r.matches[2], offset.value_or(0));
     });
     get(R"(/api/deployments/(\d+))", [](ApiContext& c, const httplib::Request& r) {
         return api_deployment(c, number(r.matches[1]));

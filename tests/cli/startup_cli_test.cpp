@@ -67,6 +67,10 @@ TEST(StartupCli, ServeWithoutSlipwayServeSaysWhatIsMissing) {
     EXPECT_NE(r.err.find((dir.path() / "slipway-serve").string()), std::string::npos) << r.err;
     // Every other command is unaffected.
     EXPECT_EQ(support::run(shell_quote(alone) + " --version").status, 0);
+    // This program itself under that name is not handed over to (it would exec for ever).
+    std::filesystem::create_hard_link(alone, dir.path() / "slipway-serve");
+    const auto self = support::run("timeout 10 " + shell_quote(alone) + " serve");
+    expect_one_line_error(self, 4, "slipway-serve (this program)");
 }
 
 }  // namespace
