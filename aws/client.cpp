@@ -106,6 +106,7 @@ common::Result<HttpResponse> Client::send(const Service& service, const std::str
     request.headers.emplace_back("Host", host_of(endpoint));
     int spent = 0;
     bool skew_corrected = false;
+    m_maybe_applied = false;
     for (int attempt = 1;; ++attempt) {
         m_last_attempts = attempt;
         Request signed_request = request;
@@ -127,7 +128,9 @@ common::Result<HttpResponse> Client::send(const Service& service, const std::str
 
         Failure failure = Failure::none;
         common::Error error;
+        bool maybe_applied = false;  // this attempt may have reached the service
         if (!response) {
+            maybe_applied = response.error().kind != TransportFailure::connect;
             failure = response.error().kind == TransportFailure::timeout ? Failure::timeout
                       : response.error().kind == TransportFailure::other ? Failure::fatal
                                                                          : Failure::connection;
@@ -148,6 +151,7 @@ common::Result<HttpResponse> Client::send(const Service& service, const std::str
             e.service = service.signing_name;
             e.operation = operation;
             failure = classify_error(e.code, e.http_status, e.message);
+            maybe_applied = e.http_status >= 500;
             error = to_error(e);
             if (failure == Failure::clock_skew && !skew_corrected) {
                 if (auto server = parse_http_date(response->header("Date"))) {
@@ -164,6 +168,7 @@ common::Result<HttpResponse> Client::send(const Service& service, const std::str
             if (attempt > 1) error.message += " (after " + std::to_string(attempt) + " attempts)";
             return std::unexpected(error);
         }
+        m_maybe_applied = m_maybe_applied || maybe_applied;
         auto cost = m_quota.acquire(failure);
         if (!cost) return std::unexpected(error.with_context("retry quota exhausted"));
         spent += *cost;

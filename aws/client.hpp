@@ -67,6 +67,10 @@ class Client {
     [[nodiscard]] const RetryQuota& quota() const { return m_quota; }
     /// Attempts the last call made (1 when it needed no retry).
     [[nodiscard]] int last_attempts() const { return m_last_attempts; }
+    /// Whether an attempt of the last call before its final one may have reached the service
+    /// and taken effect: it timed out, lost its connection, or got a 5xx (not a throttling
+    /// answer or a refused connection, which say it did not).
+    [[nodiscard]] bool last_call_maybe_applied() const { return m_maybe_applied; }
     /// The correction applied to our clock after a clock-skew error.
     [[nodiscard]] std::chrono::seconds clock_offset() const { return m_clock_offset; }
 
@@ -76,6 +80,7 @@ class Client {
     RetryQuota m_quota;
     std::chrono::seconds m_clock_offset{0};
     int m_last_attempts = 0;
+    bool m_maybe_applied = false;
 };
 
 /// "20150830T123600Z"

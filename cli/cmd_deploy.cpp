@@ -95,6 +95,8 @@ Handler setup_deploy(CLI::App& sub) {
         ->delimiter(',')
         ->type_name("COMPONENT=URI");
     sub.add_flag("--latest", o->request.latest, "deploy each component's latest succeeded build");
+    sub.add_flag("--allow-older", o->request.allow_older,
+                 "deploy from a head older in history than the deployed commit");
     sub.footer(examples({"slipway deploy --env test --latest --plan",
                          "slipway deploy --env test --images api=REPO:api-7 --yes",
                          "slipway deploy --env test --latest --yes --json > deploy.json"}));

@@ -60,19 +60,25 @@ std::string never_built(const pipeline::ComponentStatus& c) {
     return "never built";
 }
 
+// A deployment's commit (its environment's place in history), or why there is none: an image
+// of unknown commit (docs/deploy.md, "What counts as deployed").
+std::string short_commit(const versioning::DeploymentRecord& d) {
+    return d.commit.empty() ? "(commit unknown)" : d.commit.substr(0, 12);
+}
+
 // Per environment: the deployment it has (commit, time, who) and any not confirmed yet.
 std::string environment_lines(const pipeline::StatusView& v) {
     std::string out;
     for (const auto& d : v.current) {
         out += fmt::format("{}: deployment #{} of {} at {} by {}\n", d.env, d.id,
-                           d.commit.substr(0, 12), d.finished_at ? iso_time(*d.finished_at) : "-",
+                           short_commit(d), d.finished_at ? iso_time(*d.finished_at) : "-",
                            d.actor.empty() ? "-" : d.actor);
     }
     for (const auto& d : v.pending) {
         out += fmt::format(
             "{}: deployment #{} of {} pending since {} ({}, run {}; 'slipway "
             "reconcile' records its outcome)\n",
-            d.env, d.id, d.commit.substr(0, 12), iso_time(d.started_at),
+            d.env, d.id, short_commit(d), iso_time(d.started_at),
             d.executed_by == "codepipeline" ? "executed by CodePipeline" : "outcome not confirmed",
             d.run_id);
     }

@@ -106,6 +106,10 @@ Handler setup_run(CLI::App& sub) {
         ->type_name("N");
     sub.add_flag("--all", o->request.all, "build every component");
     sub.add_flag("--force-deploy", o->request.force_deploy, "deploy even when nothing is affected");
+    sub.add_flag("--allow-older", o->request.allow_older,
+                 "ship a head older in history than the deployed commit (else exit 2)");
+    sub.add_flag("--replace-failed-stack", o->request.replace_failed,
+                 "delete and recreate a stack whose first creation failed or never ran");
     sub.add_flag("--plan", o->request.plan,
                  "build nothing, record nothing; preview the change set");
     sub.add_flag("-y,--yes", o->yes, "do not ask before executing the change set");

@@ -25,6 +25,8 @@ std::string_view to_string(ReasonKind kind) {
             return "dependency";
         case ReasonKind::global:
             return "global";
+        case ReasonKind::deployed_commit:
+            return "deployed-commit";
     }
     return "path";
 }

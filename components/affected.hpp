@@ -17,7 +17,9 @@
 
 namespace components {
 
-enum class ReasonKind { path, dependency, global };
+/// `deployed_commit`: not from a diff -- the image deployed in the environment has no known
+/// commit, or none is deployed (a run's per-component selection; `pattern` says which).
+enum class ReasonKind { path, dependency, global, deployed_commit };
 
 std::string_view to_string(ReasonKind kind);
 

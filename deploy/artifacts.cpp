@@ -136,7 +136,6 @@ common::Result<PackagedTemplate> package_template(const Template& t,
         if (!done) return std::unexpected(done.error());
         out.uploads.push_back(*done);
         out.url = store.url(bucket, key);
-        out.body.clear();
     }
     return out;
 }

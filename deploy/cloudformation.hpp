@@ -20,6 +20,8 @@ struct StackInfo {
     std::string status_reason;
     std::map<std::string, std::string> parameters;
     std::map<std::string, std::string> outputs;
+    std::string change_set_id{};  // the change set the stack was last created or updated with
+    std::string last_updated{};   // ISO 8601: LastUpdatedTime, else CreationTime
 };
 
 struct ChangeSetRequest {
@@ -79,6 +81,8 @@ class CloudFormationApi {
                                                    const std::string& change_set) = 0;
     virtual common::Result<void> delete_stack(const std::string& stack,
                                               const std::string& client_token) = 0;
+    /// The template the stack runs, as it was sent (GetTemplate, stage Original).
+    virtual common::Result<std::string> get_template(const std::string& stack) = 0;
     /// The stack's events newest first, paging only until `stop_at` (an event id already
     /// seen; empty: one page).
     virtual common::Result<std::vector<StackEvent>> stack_events(const std::string& stack,

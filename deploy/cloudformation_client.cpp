@@ -36,6 +36,9 @@ class AwsCloudFormation final : public CloudFormationApi {
             s.parameters[text(p, "ParameterKey")] = text(p, "ParameterValue");
         for (auto o : node.child("Outputs").children("member"))
             s.outputs[text(o, "OutputKey")] = text(o, "OutputValue");
+        s.change_set_id = text(node, "ChangeSetId");
+        s.last_updated = text(node, "LastUpdatedTime");
+        if (s.last_updated.empty()) s.last_updated = text(node, "CreationTime");
         return std::optional<StackInfo>{std::move(s)};
     }
 
@@ -94,11 +97,28 @@ class AwsCloudFormation final : public CloudFormationApi {
         return info;
     }
 
+    // A refusal that follows an attempt which may have reached AWS (a timeout, a dropped
+    // connection, a 5xx) does not say the change set did not run -- the first attempt may
+    // have executed it, and the refusal be about that: such an error is marked transient
+    // (the outcome is unknown, for reconciliation), not a definite failure.
     common::Result<void> execute_change_set(const std::string& stack, const std::string& change_set,
                                             const std::string& client_token) override {
         Params p = {{"StackName", stack}, {"ChangeSetName", change_set}};
         if (!client_token.empty()) p.emplace_back("ClientRequestToken", client_token);
-        return done(call("ExecuteChangeSet", p));
+        auto answer = call("ExecuteChangeSet", p);
+        if (!answer && !answer.error().transient && m_client->last_call_maybe_applied()) {
+            auto e = answer.error();
+            e.transient = true;
+            e.message += " (after an attempt that may have executed it)";
+            return std::unexpected(e);
+        }
+        return done(answer);
+    }
+
+    common::Result<std::string> get_template(const std::string& stack) override {
+        auto doc = call("GetTemplate", {{"StackName", stack}, {"TemplateStage", "Original"}});
+        if (!doc) return std::unexpected(doc.error());
+        return std::string(doc->select_node("//TemplateBody").node().text().as_string());
     }
 
     common::Result<void> delete_change_set(const std::string& stack,

@@ -53,7 +53,9 @@ class Deploy {
     common::Result<std::optional<StackInfo>> wait_for_stack(std::optional<StackInfo> stack);
     common::Result<void> replace_stack();
     common::Result<ChangeSetInfo> wait_for_change_set(const std::string& id);
-    common::Result<StackEvent> follow(const std::string& token, versioning::Millis began);
+    common::Result<std::string> read_mark();
+    common::Result<StackEvent> follow(const std::string& token, const std::string& mark,
+                                      versioning::Millis began);
     common::Result<void> sleep_between_polls(int attempt);
     common::Result<void> pause(int attempt);
     common::Result<DeployOutcome> execute(const std::string& id);
@@ -70,6 +72,7 @@ class Deploy {
     DeployOutcome m_out;
     versioning::Millis m_started = 0;
     versioning::Millis m_renewed = 0;
+    std::string m_template_body;  // as sent with the change set
 };
 
 common::Result<void> Deploy::take_lease() {
@@ -181,12 +184,30 @@ common::Result<ChangeSetInfo> Deploy::wait_for_change_set(const std::string& id)
     }
 }
 
+// The id of the stack's newest event ("" when it has none), read before executing: what
+// follows it is ours (deploy/events.hpp). Throttling and other transient errors are retried
+// for `follow_error_budget`, as when following.
+common::Result<std::string> Deploy::read_mark() {
+    versioning::Millis failing_since = 0;
+    for (int attempt = 0;; ++attempt) {
+        auto page = s.cloudformation.stack_events(p.stack, "");
+        if (!page && is_missing_stack_error(page.error())) return std::string();
+        if (page) return page->empty() ? std::string() : page->front().id;
+        if (!page.error().transient) return std::unexpected(page.error());
+        if (failing_since == 0) failing_since = s.now();
+        if (s.now() - failing_since > p.follow_error_budget.count())
+            return std::unexpected(page.error());
+        if (auto ok = pause(attempt + 3); !ok) return std::unexpected(ok.error());
+    }
+}
+
 // Follows our operation's events to the stack-level event that ends it. Once the change set
 // runs, a failed read is no reason to stop: transient errors (throttling, 5xx, timeouts)
 // are retried with growing pauses for `follow_error_budget`; the lease is renewed on the
 // way, and losing it does not stop the following (the operation is ours either way).
-common::Result<StackEvent> Deploy::follow(const std::string& token, versioning::Millis began) {
-    EventCursor cursor;
+common::Result<StackEvent> Deploy::follow(const std::string& token, const std::string& mark,
+                                          versioning::Millis began) {
+    EventCursor cursor = cursor_after(mark);
     std::string status = "IN_PROGRESS";
     versioning::Millis failing_since = 0;
     for (int attempt = 0;; ++attempt) {
@@ -272,7 +293,15 @@ void Deploy::read_outputs() {
 // Intent first: the pending deployment (change set, token, every image) is in the store
 // before the change set executes, so no stack update can happen unrecorded.
 common::Result<DeployOutcome> Deploy::execute(const std::string& id) {
-    auto intent = deployment_record(p, versioning::deployment_status::pending, m_started);
+    // The mark: the stack's newest event before ours (deploy/events.hpp).
+    auto mark = read_mark();
+    if (!mark) {
+        (void)s.cloudformation.delete_change_set(p.stack, id);
+        return std::unexpected(mark.error().with_context(
+            "reading the stack's events before executing (nothing was executed)"));
+    }
+    auto intent =
+        deployment_record(p, versioning::deployment_status::pending, m_started, m_template_body);
     intent.change_set = id;
     intent.client_token = "slipway-exec-" + random_hex(20);
     auto recorded = s.store.record_deployment(intent);
@@ -290,7 +319,7 @@ common::Result<DeployOutcome> Deploy::execute(const std::string& id) {
                                         s.now(), "ExecuteChangeSet: " + ok.error().message);
         return std::unexpected(ok.error());
     }
-    auto final = follow(intent.client_token, began);
+    auto final = follow(intent.client_token, *mark, began);
     if (!final) return std::unexpected(outcome_unknown(final.error()));
     return finish(*final);
 }
@@ -372,6 +401,7 @@ common::Result<DeployOutcome> Deploy::run() {
         packaged = std::move(*done);
         m_out.uploads = packaged.uploads;
     }
+    m_template_body = packaged.body;
     // 4. The stack's state decides create or update.
     auto stack = settle_stack();
     if (!stack) return std::unexpected(stack.error());
@@ -381,7 +411,7 @@ common::Result<DeployOutcome> Deploy::run() {
     ChangeSetRequest request{p.stack,
                              name,
                              *stack ? "UPDATE" : "CREATE",
-                             packaged.body,
+                             packaged.url.empty() ? packaged.body : "",
                              packaged.url,
                              p.parameters.values,
                              p.capabilities,
@@ -408,11 +438,19 @@ common::Result<std::vector<std::string>> validate_plan(const DeployPlan& plan) {
 }
 
 versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std::string& status,
-                                               versioning::Millis started) {
+                                               versioning::Millis started,
+                                               const std::string& template_body) {
     versioning::DeploymentRecord d;
     d.env = plan.env;
     d.stack = plan.stack;
     d.commit = plan.commit;
+    d.template_commit = plan.template_commit;
+    if (!template_body.empty()) d.template_hash = template_hash(template_body);
+    for (const auto& [name, value] : plan.parameters.values) {
+        auto declared = plan.tmpl.parameters.find(name);
+        const bool secret = declared != plan.tmpl.parameters.end() && declared->second.no_echo;
+        d.parameters[name] = secret ? "****" : value;
+    }
     d.status = status;
     d.started_at = started;
     d.run_id = plan.run_id;
@@ -420,7 +458,8 @@ versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std
     d.source = plan.source;
     d.actor = plan.actor;
     for (const auto& i : plan.parameters.images)
-        d.images.push_back({i.component, i.build_number, i.image_uri, i.changed, i.parameter});
+        d.images.push_back(
+            {i.component, i.build_number, i.image_uri, i.changed, i.parameter, i.commit});
     return d;
 }
 

@@ -35,7 +35,8 @@ namespace deploy {
 struct DeployPlan {
     std::string env;
     std::string stack;
-    std::string commit;
+    std::string commit;           // the environment's place in history after it (see records)
+    std::string template_commit;  // the commit the template was read at
     std::string run_id;
     std::string kind = "deploy";  // "deploy", "promote", "rollback"
     std::string source;           // recorded with promotions and rollbacks
@@ -129,9 +130,12 @@ common::Result<DeployOutcome> deploy_stack(const DeployPlan& plan, DeployService
 /// warnings otherwise.
 common::Result<std::vector<std::string>> validate_plan(const DeployPlan& plan);
 
-/// The deployment record of `plan` (images with their parameters) in `status`.
+/// The deployment record of `plan` in `status`: images with their parameters and commits,
+/// the template's commit and hash (of `template_body`, the text sent; empty: not known), and
+/// every parameter, NoEcho values masked.
 versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std::string& status,
-                                               versioning::Millis started);
+                                               versioning::Millis started,
+                                               const std::string& template_body = "");
 
 /// The parameters whose values change from `current` (the stack's) to `next`, by name.
 std::vector<ParameterChange> parameter_changes(const std::map<std::string, std::string>& current,

@@ -46,14 +46,17 @@ common::Result<ImageChoice> choose_image(const components::Component& c,
     if (auto found = inputs.new_images.find(c.name); found != inputs.new_images.end()) {
         choice.build_number = found->second.build_number;
         choice.image_uri = found->second.image_uri;
+        choice.commit = found->second.commit;
     } else if (deployed != inputs.deployed.end()) {
         choice.build_number = deployed->second.build_number;
         choice.image_uri = deployed->second.image_uri;
+        choice.commit = deployed->second.commit;
         choice.source = ImageSource::deployed;
     } else if (auto latest = inputs.latest_built.find(c.name);
                latest != inputs.latest_built.end()) {
         choice.build_number = latest->second.build_number;
         choice.image_uri = latest->second.image_uri;
+        choice.commit = latest->second.commit;
         choice.source = ImageSource::latest_build;
     } else {
         return common::fail(ErrorCode::input,

@@ -18,10 +18,12 @@
 
 namespace deploy {
 
-/// An image known for a component: its build number (0 when unknown) and URI.
+/// An image known for a component: its build number (0 when unknown), URI, and the commit it
+/// is current for (empty when unknown; see versioning::DeploymentImage).
 struct KnownImage {
     std::int64_t build_number = 0;
     std::string image_uri;
+    std::string commit{};
 };
 
 enum class ImageSource { new_image, deployed, latest_build };
@@ -36,6 +38,7 @@ struct ImageChoice {
     std::string image_uri;
     ImageSource source = ImageSource::deployed;
     bool changed = false;  // differs from the image deployed in the environment (or none was)
+    std::string commit{};  // the commit the image is current for (empty: unknown)
 };
 
 struct ParameterInputs {

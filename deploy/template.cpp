@@ -6,6 +6,7 @@
 // JSON is written, so the parsed document is never changed.
 #include "deploy/template.hpp"
 
+#include "aws/crypto.hpp"
 #include "common/yaml.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -294,6 +295,11 @@ std::string rewrite_as_json(const Template& t, const std::map<std::string, S3Loc
     Writer w(buffer);
     write_node(w, t.tree->doc.root(), replace);
     return buffer.GetString();
+}
+
+std::string template_hash(const std::string& body) {
+    auto parsed = parse_template(body, "template");
+    return "sha256:" + aws::sha256_hex(parsed ? rewrite_as_json(*parsed, {}) : body);
 }
 
 }  // namespace deploy

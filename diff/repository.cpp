@@ -219,6 +219,25 @@ common::Result<std::string> Repository::merge_base(const std::string& base_ref,
     return git_failure("finding the merge base of '" + base_ref + "' and '" + head_ref + "'");
 }
 
+common::Result<bool> Repository::contains(const std::string& descendant,
+                                          const std::string& ancestor) const {
+    auto d = parse_oid(descendant);
+    auto a = parse_oid(ancestor);
+    if (!d || !a) return std::unexpected(d ? a.error() : d.error());
+    for (const auto& [oid, text] : {std::pair{&*d, &descendant}, std::pair{&*a, &ancestor}}) {
+        git_commit* raw = nullptr;
+        if (git_commit_lookup(&raw, m_repo.get(), oid) != 0)
+            return fail(ErrorCode::input, "commit " + text->substr(0, 12) +
+                                              " is not in this repository" +
+                                              (is_shallow() ? " (a shallow clone)" : ""));
+        CommitHandle found(raw);
+    }
+    if (git_oid_equal(&*d, &*a)) return true;
+    const int rc = git_graph_descendant_of(m_repo.get(), &*d, &*a);
+    if (rc < 0) return git_failure("walking the history of " + descendant.substr(0, 12));
+    return rc == 1;
+}
+
 common::Result<std::vector<std::pair<std::string, std::string>>> Repository::list_files_with_ids(
     const std::string& commit_id) const {
     auto tree = commit_tree(m_repo.get(), commit_id);

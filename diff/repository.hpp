@@ -35,6 +35,12 @@ class Repository {
                                                          const std::string& head_ref,
                                                          const std::string& head_id) const;
 
+    /// Whether `descendant` contains `ancestor` in its history (`git merge-base --is-ancestor`;
+    /// true for equal commits). Fails with ErrorCode::input when either is not a commit of
+    /// this repository (not fetched yet, or beyond a shallow clone's boundary).
+    [[nodiscard]] common::Result<bool> contains(const std::string& descendant,
+                                                const std::string& ancestor) const;
+
     /// Every file path (blobs, symlinks and submodules) in the tree of a commit, sorted.
     [[nodiscard]] common::Result<std::vector<std::string>> list_files(
         const std::string& commit_id) const;

@@ -158,8 +158,12 @@ std::vector<versioning::DiffRecord> diffs_of(const components::Selection& s,
     for (const auto& c : s.affected) {
         std::set<std::string> paths;
         for (const auto& r : c.reasons) {
-            if (r.kind != components::ReasonKind::dependency) paths.insert(r.path);
+            if (r.kind == components::ReasonKind::path || r.kind == components::ReasonKind::global)
+                paths.insert(r.path);
         }
+        if (paths.empty() && c.reasons.size() == 1 &&
+            c.reasons[0].kind == components::ReasonKind::deployed_commit)
+            continue;  // not a change of this commit
         out.push_back({commit, c.name, {paths.begin(), paths.end()}});
     }
     return out;

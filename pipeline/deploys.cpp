@@ -8,6 +8,7 @@
 
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/ledger.hpp"
 
 namespace pipeline {
 namespace {
@@ -47,8 +48,11 @@ common::Result<DeployRun> write_overrides(deploy::DeployPlan plan, const DeployS
     out << deploy::template_configuration(plan.parameters.values, plan.tags);
     out.close();
     if (!out) return common::fail(ErrorCode::input, "cannot write " + settings.write_overrides);
-    auto intent =
-        deploy::deployment_record(plan, versioning::deployment_status::pending, s.clock.now());
+    // CodePipeline deploys its own copy of the template: the same bytes only when nothing
+    // needed packaging, else its hash is not known here.
+    const bool same_template = deploy::artifact_refs(plan.tmpl).empty();
+    auto intent = deploy::deployment_record(plan, versioning::deployment_status::pending,
+                                            s.clock.now(), same_template ? plan.tmpl.text : "");
     intent.executed_by = "codepipeline";
     auto id = s.store.record_deployment(intent);
     if (!id) {
@@ -71,12 +75,15 @@ common::Result<std::map<std::string, deploy::KnownImage>> given_images(
         if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
             return common::fail(ErrorCode::usage,
                                 "--images: expected COMPONENT=IMAGE_URI, got '" + item + "'");
-        deploy::KnownImage image{0, item.substr(eq + 1)};
+        // An image no recorded build made has no known commit: the next run rebuilds it.
+        deploy::KnownImage image{0, item.substr(eq + 1), ""};
         auto builds = store.builds_of(item.substr(0, eq), 200);
         if (!builds) return std::unexpected(builds.error());
         for (const auto& b : *builds) {
-            if (b.image_uri == image.image_uri && b.build_number > 0) {
+            if (b.image_uri == image.image_uri && b.build_number > 0 &&
+                b.status == versioning::BuildStatus::succeeded) {
                 image.build_number = b.build_number;
+                image.commit = b.commit;
                 break;
             }
         }
@@ -106,11 +113,11 @@ common::Result<deploy::ParameterInputs> deploy_images(const DeployRequest& r,
     return in;
 }
 
-// promote: exactly the source environment's deployed images, and its commit.
+// promote: exactly the source environment's deployed images, with their commits.
 common::Result<deploy::ParameterInputs> promote_images(const Project& p, const DeployRequest& r,
                                                        const components::Environment& env,
                                                        deploy::ParameterInputs in, Services& s,
-                                                       std::string& commit, std::string& source) {
+                                                       std::string& source) {
     const std::string from = r.from.empty() ? env.promote_from : r.from;
     if (from.empty())
         return common::fail(ErrorCode::usage, "promote: give --from (environment '" + env.name +
@@ -128,17 +135,17 @@ common::Result<deploy::ParameterInputs> promote_images(const Project& p, const D
     for (const auto& i : d.images) {
         const auto* comp = p.manifest.find(i.component);
         if (comp && comp->kind == components::ComponentKind::image)
-            in.new_images[i.component] = {i.build_number, i.image_uri};
+            in.new_images[i.component] = {i.build_number, i.image_uri, i.commit};
     }
-    commit = d.commit;
     source = from + "#" + std::to_string(d.id);
     return in;
 }
 
-// rollback: an earlier deployment's images (and commit), or one component's earlier build.
+// rollback: an earlier deployment's images, or one component's earlier build (each with the
+// commit it is current for; the rest keep theirs).
 common::Result<deploy::ParameterInputs> rollback_images(const DeployRequest& r,
                                                         deploy::ParameterInputs in, Services& s,
-                                                        std::string& commit, std::string& source) {
+                                                        std::string& source) {
     if (r.to_deployment > 0) {
         auto d = s.store.deployment(r.to_deployment);
         if (!d) return std::unexpected(d.error());
@@ -147,8 +154,7 @@ common::Result<deploy::ParameterInputs> rollback_images(const DeployRequest& r,
                                                       std::to_string(r.to_deployment) +
                                                       " of environment '" + r.env + "'");
         for (const auto& i : (*d)->images)
-            in.new_images[i.component] = {i.build_number, i.image_uri};
-        commit = (*d)->commit;
+            in.new_images[i.component] = {i.build_number, i.image_uri, i.commit};
         source = "#" + std::to_string(r.to_deployment);
         return in;
     }
@@ -156,7 +162,7 @@ common::Result<deploy::ParameterInputs> rollback_images(const DeployRequest& r,
     if (!builds) return std::unexpected(builds.error());
     for (const auto& b : *builds) {
         if (b.build_number == r.build && b.status == versioning::BuildStatus::succeeded) {
-            in.new_images[r.component] = {b.build_number, b.image_uri};
+            in.new_images[r.component] = {b.build_number, b.image_uri, b.commit};
             source = r.component + "#" + std::to_string(r.build);
             return in;
         }
@@ -172,10 +178,10 @@ common::Result<deploy::DeployPlan> command_plan(const Project& p, const DeployRe
                                                 Observer& o) {
     auto known = known_images(p, env, s.store);
     if (!known) return std::unexpected(known.error());
-    std::string commit = p.head, source;
+    std::string source;
     common::Result<deploy::ParameterInputs> inputs =
-        r.kind == "promote"    ? promote_images(p, r, env, *known, s, commit, source)
-        : r.kind == "rollback" ? rollback_images(r, *known, s, commit, source)
+        r.kind == "promote"    ? promote_images(p, r, env, *known, s, source)
+        : r.kind == "rollback" ? rollback_images(r, *known, s, source)
                                : deploy_images(r, *known, s, o);
     if (!inputs) return std::unexpected(inputs.error());
     auto params = deploy::compute_parameters(p.manifest, env, *inputs);
@@ -184,7 +190,8 @@ common::Result<deploy::DeployPlan> command_plan(const Project& p, const DeployRe
     if (!plan) return plan;
     plan->kind = r.kind;
     plan->source = source;
-    plan->commit = commit;
+    // Not the checkout's commit: only what every image (and the template) holds.
+    plan->commit = history_position(p.repo ? &*p.repo : nullptr, *plan);
     if (auto ok = deploy::validate_plan(*plan); !ok) return std::unexpected(ok.error());
     return plan;
 }
@@ -192,7 +199,7 @@ common::Result<deploy::DeployPlan> command_plan(const Project& p, const DeployRe
 // The summary rows of a deploy command: every image component and what the stack gets.
 void fill_summary(RunSummary& summary, const DeployRun& run) {
     summary.stack = run.plan.stack;
-    summary.head = run.plan.commit;
+    if (!run.plan.commit.empty()) summary.head = run.plan.commit;  // else the checkout's
     for (const auto& i : run.plan.parameters.images) {
         SummaryRow row;
         row.component = i.component;
@@ -222,7 +229,8 @@ common::Result<deploy::ParameterInputs> known_images(const Project& p,
     auto current = store.current_deployments(env.name);
     if (!current) return std::unexpected(current.error());
     for (const auto& d : *current) {
-        for (const auto& i : d.images) in.deployed[i.component] = {i.build_number, i.image_uri};
+        for (const auto& i : d.images)
+            in.deployed[i.component] = {i.build_number, i.image_uri, i.commit};
     }
     for (const auto& comp : p.manifest.components) {
         if (comp.kind != components::ComponentKind::image) continue;
@@ -230,7 +238,7 @@ common::Result<deploy::ParameterInputs> known_images(const Project& p,
         if (!builds) return std::unexpected(builds.error());
         for (const auto& b : *builds) {
             if (b.status == versioning::BuildStatus::succeeded && b.build_number > 0) {
-                in.latest_built[comp.name] = {b.build_number, b.image_uri};
+                in.latest_built[comp.name] = {b.build_number, b.image_uri, b.commit};
                 break;
             }
         }
@@ -252,7 +260,8 @@ common::Result<deploy::DeployPlan> make_deploy_plan(const Project& p,
     deploy::DeployPlan plan;
     plan.env = env.name;
     plan.stack = env.stack;
-    plan.commit = p.head;
+    plan.commit = p.head;           // the caller sets the environment's place in history
+    plan.template_commit = p.head;  // the template is read from the head's work tree
     plan.run_id = settings.run_id;
     plan.tmpl = std::move(*tmpl);
     plan.template_dir = template_file.parent_path().string();
@@ -337,8 +346,21 @@ common::Result<DeployCommandOutcome> run_deploy_command(const Project& p, const 
         return std::unexpected(e);
     };
     auto note = [&o](const std::string& line) { o.note(line); };
+    // deploy reads its template at the head: not from an older one than the deployed commit
+    // (before waiting for the environment, and again once it is held).
+    auto newest = [&](Observer* say) -> common::Result<void> {
+        if (r.kind != "deploy") return {};
+        auto current = s.store.current_deployments(r.env);
+        if (!current) return std::unexpected(current.error());
+        if (current->empty()) return {};
+        return check_newest(p, r.env, current->front(), r.allow_older, say);
+    };
+    if (!r.allow_older) {
+        if (auto ok = newest(nullptr); !ok) return std::unexpected(ok.error());
+    }
     auto lease = hold_environment(**env, summary.run_id, r.settings.wait, s, note);
     if (!lease) return fail(lease.error());
+    if (auto ok = newest(&o); !ok) return std::unexpected(ok.error());  // nothing recorded
     auto plan = command_plan(p, req, **env, s, o);
     if (!plan) return std::unexpected(plan.error());  // bad input: nothing recorded
     if (auto ok = begin(); !ok) return std::unexpected(ok.error());

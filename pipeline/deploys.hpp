@@ -69,6 +69,7 @@ struct DeployRequest {
     std::int64_t to_deployment = 0;   // rollback --to
     std::string component;            // rollback --component ...
     std::int64_t build = 0;           // ... --build
+    bool allow_older = false;         // deploy: from a head older than the deployed commit
     DeploySettings settings;          // run_id and actor are filled in
     Trigger trigger;
 };

@@ -143,6 +143,7 @@ std::string status_json(const pipeline::StatusView& v) {
         for (const auto& [env, image] : c.deployed) {
             j.key(env).begin_object();
             j.field("build_number", image.build_number);
+            j.field_or_null("commit", !image.commit.empty(), image.commit);
             j.field("deployment_id", image.deployment_id);
             j.field("image_uri", image.image_uri);
             j.end_object();

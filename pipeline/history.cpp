@@ -95,7 +95,7 @@ common::Result<StatusView> status_view(const components::Manifest* manifest,
     std::map<std::string, std::map<std::string, DeployedImage>> deployed;
     for (const auto& d : v.current)
         for (const auto& i : d.images)
-            deployed[i.component][d.env] = {i.build_number, d.id, i.image_uri};
+            deployed[i.component][d.env] = {i.build_number, d.id, i.image_uri, i.commit};
     for (const auto& name : *names) {
         ComponentStatus c{name, "", std::nullopt, {}};
         if (const auto* comp = manifest ? manifest->find(name) : nullptr)

@@ -61,6 +61,7 @@ struct DeployedImage {
     std::int64_t build_number = 0;
     std::int64_t deployment_id = 0;
     std::string image_uri;
+    std::string commit{};  // the commit the image is current for (empty: unknown)
 };
 
 struct ComponentStatus {

@@ -9,6 +9,7 @@
 #include "common/json.hpp"
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/ledger.hpp"
 #include "pipeline/remote.hpp"
 
 namespace pipeline {
@@ -18,52 +19,53 @@ using common::ErrorCode;
 using components::ComponentKind;
 using versioning::BuildStatus;
 
-// The deployed commit is not in this clone: a shallow clone, or rewritten history.
-common::Result<void> missing_deployed_commit(const Project& p, RunPlan& run, Observer& o,
-                                             const std::string& why) {
-    const auto& env = *run.env;
-    const std::string head =
-        fmt::format("the commit {} of {}'s last deployment", run.base.ref, env.name);
-    if (p.repo->is_shallow())
-        return common::fail(ErrorCode::input,
-                            head +
-                                " is not in this shallow clone: fetch full history (CodeBuild: "
-                                "'git-clone-depth: 0' in the project's source settings, or "
-                                "'git fetch --unshallow' first in the buildspec; GitHub "
-                                "Actions: 'fetch-depth: 0')");
-    if (env.base.empty())
-        return common::fail(ErrorCode::input, head + " is not in this repository (" + why +
-                                                  "); give --base REF, or --all");
-    o.warning(head + " is not in this repository; comparing with '" + env.base + "' instead");
-    run.base = {env.base, head + " is missing: the base branch '" + env.base + "'", false};
-    auto id = p.repo->resolve_commit(env.base);
-    if (!id) return std::unexpected(id.error());
+// The base given with --base, or, before a first deployment, the environment's base branch.
+common::Result<void> resolve_given_base(const Project& p, RunPlan& run) {
+    if (run.base.ref.empty()) return {};
+    auto id = p.repo->resolve_commit(run.base.ref);
+    if (!id) return std::unexpected(id.error().with_context("--base"));
     run.base_id = *id;
     return {};
 }
 
-// Which base, and why (read once the environment is held).
-common::Result<void> resolve_base(const Project& p, RunPlan& run, Services& s, Observer& o) {
+// Which base, and why (read once the environment is held). With a deployment and no --base,
+// each component is compared with its own deployed commit (select()); `base_id` is then the
+// environment's place in history, when this clone has it.
+common::Result<void> resolve_base(const Project& p, RunPlan& run, Services& s) {
     auto current = s.store.current_deployments(run.env->name);
     if (!current) return std::unexpected(current.error());
-    std::optional<versioning::DeploymentRecord> last;
-    if (!current->empty()) last = current->front();
+    if (!current->empty()) run.deployed = current->front();
     const std::string& flag = run.request.base;
-    run.base = choose_base(flag, run.env->name, last, run.env->base);
-    if (run.base.ref.empty()) return {};
-    auto id = p.repo->resolve_commit(run.base.ref);
-    if (id) {
-        run.base_id = *id;
-        return {};
+    run.base = choose_base(flag, run.env->name, run.deployed, run.env->base);
+    if (!run.deployed || (!flag.empty() && flag != "auto")) return resolve_given_base(p, run);
+    if (!run.deployed->commit.empty()) {
+        if (auto id = p.repo->resolve_commit(run.deployed->commit)) run.base_id = *id;
     }
-    const bool from_deployment = last && (flag.empty() || flag == "auto");
-    if (!from_deployment) return std::unexpected(id.error().with_context("--base"));
-    return missing_deployed_commit(p, run, o, id.error().message);
+    for (const auto& [name, commit] : deployed_commits(p.manifest, *run.deployed)) {
+        if (commit == run.deployed->commit) continue;
+        run.base.reason = fmt::format(
+            "per component, the commit its image deployed in {} (deployment #{}) is current for",
+            run.env->name, run.deployed->id);
+        break;
+    }
+    return {};
 }
 
-// The affected components, and whether the stack needs a deploy at all.
-common::Result<void> select(const Project& p, RunPlan& run) {
-    if (!run.base_id.empty()) {
+// The affected components, and whether the stack needs a deploy at all. The components a
+// deployment owes (ledger.hpp) are the selection, unless --base chose another; they are
+// worked out either way, so that what stays owed keeps its deployed commit.
+common::Result<void> select(const Project& p, RunPlan& run, Observer& o) {
+    const bool given = !run.request.base.empty() && run.request.base != "auto";
+    if (run.deployed) {
+        std::string fell_back;
+        auto owed = owed_selection(p, deployed_commits(p.manifest, *run.deployed), run.env->name,
+                                   run.env->base, o, &fell_back);
+        if (!owed) return std::unexpected(owed.error());
+        if (!fell_back.empty() && !given) run.base.reason = fell_back;
+        for (const auto& c : owed->affected) run.owed.insert(c.name);
+        if (!given) run.selection = std::move(*owed);
+    }
+    if ((given || !run.deployed) && !run.base_id.empty()) {
         diff::DiffRequest request{run.base_id, p.head, true};
         std::optional<diff::ChangeSet> changes;
         auto paths = changed_paths(&*p.repo, request, "", changes);
@@ -80,12 +82,21 @@ common::Result<void> select(const Project& p, RunPlan& run) {
     return {};
 }
 
+// check_newest against what the store says before the environment is held.
+common::Result<void> head_is_newest(const Project& p, const RunPlan& run, Services& s) {
+    auto current = s.store.current_deployments(run.env->name);
+    if (!current) return std::unexpected(current.error());
+    if (current->empty() || run.request.allow_older) return {};
+    return check_newest(p, run.env->name, current->front(), false, nullptr);  // said later
+}
+
 DeploySettings deploy_settings(const RunPlan& run) {
     DeploySettings d;
     d.run_id = run.summary.run_id;
     d.actor = run.summary.actor;
     d.plan = run.request.plan;
     d.wait = run.request.wait;
+    d.replace_failed = run.request.replace_failed;
     d.write_overrides = run.request.write_overrides;
     return d;
 }
@@ -102,7 +113,17 @@ common::Result<deploy::DeployPlan> deploy_plan_with(
     }
     auto params = deploy::compute_parameters(p.manifest, *run.env, *inputs);
     if (!params) return std::unexpected(params.error());
-    return make_deploy_plan(p, *run.env, std::move(*params), deploy_settings(run));
+    // The images the run built are current for its head; so is every other one whose
+    // component nothing since its own commit touched. What stays owed keeps its commit.
+    for (auto& i : params->images) {
+        const bool built = images.contains(i.component);
+        const bool unaffected = run.deployed && !run.owed.contains(i.component) &&
+                                i.source == deploy::ImageSource::deployed;
+        if (built || unaffected) i.commit = p.head;
+    }
+    auto plan = make_deploy_plan(p, *run.env, std::move(*params), deploy_settings(run));
+    if (plan) plan->commit = history_position(p.repo ? &*p.repo : nullptr, *plan);
+    return plan;
 }
 
 // Bad parameters or template stop the run here, before a number is taken.
@@ -149,6 +170,8 @@ std::string reason_text(const components::AffectedComponent& c) {
             return "depends on " + r.dependency;
         case components::ReasonKind::global:
             return "global input " + r.path;
+        case components::ReasonKind::deployed_commit:
+            return r.pattern;
     }
     return "";
 }
@@ -231,7 +254,7 @@ RunOutcome fail_run(RunPlan& run, Services& s, const common::Error& e) {
 // The builds; their outcome is in `report`.
 common::Result<components::BuildReport> build_phase(const Project& p, RunPlan& run, Services& s,
                                                     Observer& o) {
-    if (!run.base_id.empty()) {
+    if (!run.selection.affected.empty()) {
         if (auto ok = s.store.record_diffs(diffs_of(run.selection, p.head)); !ok)
             return std::unexpected(ok.error());
     }
@@ -358,15 +381,20 @@ common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services
     sum.head = p.head;
     if (auto done = recover_runs(s.store, sum.started_at); !done)
         return std::unexpected(done.error());
+    // Newest in history: an older head fails before waiting for the environment (and again
+    // once it is held: another deploy may have moved it meanwhile).
+    if (auto ok = head_is_newest(p, run, s); !ok) return std::unexpected(ok.error());
     // The environment first: base, selection and parameters come from what it has once held.
     auto lease = hold_environment(*run.env, sum.run_id, r.wait, s,
                                   [&o](const std::string& line) { o.note(line); });
     if (!lease) return std::unexpected(busy(sum, r, s, lease.error()));
     run.lease = std::move(*lease);
-    if (auto ok = resolve_base(p, run, s, o); !ok) return std::unexpected(ok.error());
+    if (auto ok = resolve_base(p, run, s); !ok) return std::unexpected(ok.error());
+    if (auto ok = check_newest(p, run.env->name, run.deployed, r.allow_older, &o); !ok)
+        return std::unexpected(ok.error());
+    if (auto ok = select(p, run, o); !ok) return std::unexpected(ok.error());
     sum.base = run.base_id;
     sum.base_reason = run.base.reason;
-    if (auto ok = select(p, run); !ok) return std::unexpected(ok.error());
     if (auto ok = preflight(p, run, s); !ok) return std::unexpected(ok.error());
     sum.phases.push_back({"select", s.clock.now() - sum.started_at});
     o.phase_ended(sum.phases.back());

@@ -3,9 +3,10 @@
 // step or the service runs it. Two calls, values in and values out:
 //
 //   plan_run:    hold the environment (its lease, waiting or busy; its pending deployments
-//                reconciled) -> choose the base (the commit of its last succeeded
-//                deployment, else its base branch) -> select the affected components
-//                (everything on a first deployment or with `all`) -> plan the builds ->
+//                reconciled) -> choose the base (per component, the commit its deployed
+//                image is current for -- pipeline/ledger.hpp -- else the environment's base
+//                branch; or --base) -> select the affected components (everything on a first
+//                deployment or with `all`) -> plan the builds ->
 //                preflight: the deploy's parameters, with the images the builds would
 //                give, checked against the template before anything is built or recorded.
 //   execute_run: record the run -> record the diffs and build -> deploy the stack with a
@@ -17,6 +18,7 @@
 // set.
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,8 @@ struct RunRequest {
     bool force_deploy = false;    // deploy even when nothing is affected
     bool plan = false;            // build nothing, record nothing, preview the change set
     bool wait = false;            // wait for a busy environment or stack instead of exit 3
+    bool allow_older = false;     // ship a head older in history than the deployed commit
+    bool replace_failed = false;  // --replace-failed-stack
     std::string write_overrides;  // CodePipeline's file instead of deploying
     Trigger trigger;
 };
@@ -51,7 +55,10 @@ struct RunPlan {
     const components::Environment* env = nullptr;
     std::unique_ptr<deploy::EnvironmentLease> lease;
     BaseChoice base;
-    std::string base_id;                // the base's commit id; empty without a base
+    std::string base_id;  // the base's commit id; empty without a base (or when only the
+                          // components' own deployed commits are known)
+    std::optional<versioning::DeploymentRecord> deployed;  // the environment's current one
+    std::set<std::string> owed;         // components whose deployed image lacks a change up to head
     components::Selection selection;    // from the diff; empty without a base
     std::vector<std::string> selected;  // the components to build (when they have a build)
     bool everything = false;            // a first deployment, or `all`

@@ -13,6 +13,7 @@
 #include "diff/remote.hpp"
 #include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/ledger.hpp"
 
 namespace service {
 namespace {
@@ -54,12 +55,15 @@ void write_deployment(JsonOut& j, const versioning::DeploymentRecord& d) {
     j.field("id", d.id).key("images").begin_array();
     for (const auto& i : d.images) {
         j.begin_object().field("build_number", i.build_number).field("changed", i.changed);
+        j.field_or_null("commit", !i.commit.empty(), i.commit);
         j.field("component", i.component).field("image_uri", i.image_uri);
         j.field("parameter", i.parameter).end_object();
     }
     j.end_array().field("kind", d.kind).field("reason", d.reason).field("run_id", d.run_id);
     j.field("source", d.source).field("stack", d.stack).field("started_at", iso_time(d.started_at));
-    j.field("status", d.status).end_object();
+    j.field("status", d.status);
+    j.field_or_null("template_commit", !d.template_commit.empty(), d.template_commit);
+    j.end_object();
 }
 
 void write_component_deployment(JsonOut& j, const versioning::ComponentDeployment& d) {
@@ -217,7 +221,7 @@ Response api_components(ApiContext& c, const PageRequest& p) {
             auto d = std::find_if(view->current.begin(), view->current.end(),
                                   [&](const auto& x) { return x.env == env; });
             j.key(env).begin_object().field("actor", d->actor);
-            j.field("build_number", image.build_number).field("commit", d->commit);
+            j.field("build_number", image.build_number).field("commit", image.commit);
             j.field("deployment_id", image.deployment_id);
             time_or_null(j, "finished_at", d->finished_at);
             j.field("image_uri", image.image_uri).end_object();
@@ -349,27 +353,73 @@ Response api_deployment(ApiContext& c, std::int64_t id) {
 
 namespace {
 
-void write_side(JsonOut& j, const char* key, const versioning::DeploymentImage* i) {
+// What a deployment runs of one component: its image (none for a config component, whose
+// state is the template) and the commit that state is current for.
+struct Side {
+    const versioning::DeploymentImage* image = nullptr;
+    std::string commit;
+    bool present = false;
+};
+
+Side side_of(const versioning::DeploymentRecord& d, const components::Manifest& m,
+             const std::string& component) {
+    const auto* comp = m.find(component);
+    if (comp && comp->kind == components::ComponentKind::config)
+        return {nullptr, d.template_commit, true};
+    for (const auto& i : d.images) {
+        if (i.component == component) return {&i, i.commit, true};
+    }
+    return {};
+}
+
+void write_side(JsonOut& j, const char* key, const Side& s) {
     j.key(key);
-    if (!i) {
+    if (!s.present) {
         j.null();
         return;
     }
-    j.begin_object().field("build_number", i->build_number).field("image_uri", i->image_uri);
-    j.end_object();
+    j.begin_object().field("build_number", s.image ? s.image->build_number : 0);
+    j.field_or_null("commit", !s.commit.empty(), s.commit);
+    j.field("image_uri", s.image ? s.image->image_uri : "").end_object();
 }
 
-const versioning::DeploymentImage* image_of(const versioning::DeploymentRecord& d,
-                                            const std::string& component) {
-    for (const auto& i : d.images) {
-        if (i.component == component) return &i;
+// The ids of the commits reachable from `to` and not from `from` (`from` empty: from any)
+// whose own change affects `component`, newest first, at most 50.
+std::vector<std::string> touching(const diff::Repository& repo, pipeline::CommitComponents& cc,
+                                  const std::string& from, const std::string& to,
+                                  const std::string& component, bool& truncated) {
+    std::vector<std::string> out;
+    if (to.empty() || from == to) return out;
+    bool more = false;
+    auto walked = diff::commits_between(repo, from, to, 200, more);
+    if (!walked) return out;
+    for (const auto& commit : *walked) {
+        auto names = cc.of(commit.id);
+        if (!names || std::find(names->begin(), names->end(), component) == names->end()) continue;
+        if (out.size() == 50) {
+            truncated = true;
+            break;
+        }
+        out.push_back(commit.id);
     }
-    return nullptr;
+    truncated = truncated || more;
+    return out;
+}
+
+// Whether the state `s` holds the change of `commit` (false when its commit is unknown or
+// not in the repository).
+bool holds(const diff::Repository& repo, const Side& s, const std::string& commit) {
+    if (!s.present || s.commit.empty()) return false;
+    auto contained = repo.contains(s.commit, commit);
+    return contained && *contained;
 }
 
 }  // namespace
 
-// Two deployments: the components whose images differ, and the commits between them.
+// Two deployments: per component, what each runs (image and the commit it is current for)
+// and the commits touching it that one holds and the other does not; and the commits between
+// the two environments' places in history, each with the components it affects and those
+// of them whose image in `b` does not hold it.
 Response api_compare(ApiContext& c, std::int64_t a, std::int64_t b) {
     auto from = c.store.deployment(a);
     if (!from) return store_failed(from.error());
@@ -381,28 +431,60 @@ Response api_compare(ApiContext& c, std::int64_t a, std::int64_t b) {
     for (const auto* d : {&**from, &**to}) {
         for (const auto& i : d->images) names.insert(i.component);
     }
+    for (const auto& comp : c.manifest.components) {
+        if (comp.kind == components::ComponentKind::config) names.insert(comp.name);
+    }
+    const diff::Repository* repo = c.repo ? c.repo() : nullptr;
+    auto graph = components::build_graph(c.manifest);
+    std::optional<pipeline::CommitComponents> cc;
+    if (repo && graph) cc.emplace(*repo, c.manifest, *graph);
     JsonOut j;
     j.begin_object();
     bool truncated = false;
     std::vector<diff::CommitInfo> commits;
-    const diff::Repository* repo = c.repo ? c.repo() : nullptr;
-    if (repo && (*from)->commit != (*to)->commit) {
+    if (repo && !(*to)->commit.empty() && (*from)->commit != (*to)->commit) {
         auto walked = diff::commits_between(*repo, (*from)->commit, (*to)->commit, 200, truncated);
         if (walked) commits = std::move(*walked);
     }
     j.key("commits").begin_array();
     for (const auto& commit : commits) {
-        j.begin_object().field("author", commit.author).field("id", commit.id);
-        j.field("summary", commit.summary).field("time", iso_time(commit.time * 1000));
-        j.end_object();
+        j.begin_object().field("author", commit.author);
+        auto touched = cc ? cc->of(commit.id) : common::Result<std::vector<std::string>>{};
+        j.key("components").begin_array();
+        for (const auto& name : touched ? *touched : std::vector<std::string>{}) j.value(name);
+        j.end_array().field("id", commit.id).key("not_deployed").begin_array();
+        for (const auto& name : touched ? *touched : std::vector<std::string>{}) {
+            const Side s = side_of(**to, c.manifest, name);
+            const auto* comp = c.manifest.find(name);
+            const bool runs = comp && comp->kind != components::ComponentKind::library;
+            if (runs && !holds(*repo, s, commit.id)) j.value(name);
+        }
+        j.end_array().field("summary", commit.summary);
+        j.field("time", iso_time(commit.time * 1000)).end_object();
     }
     j.end_array().field("commits_truncated", truncated).key("components").begin_array();
     for (const auto& name : names) {
-        const auto* x = image_of(**from, name);
-        const auto* y = image_of(**to, name);
-        if (x && y && x->image_uri == y->image_uri) continue;
-        j.begin_object().field("component", name);
+        const Side x = side_of(**from, c.manifest, name);
+        const Side y = side_of(**to, c.manifest, name);
+        const bool same_image =
+            x.present && y.present &&
+            (x.image && y.image ? x.image->image_uri == y.image->image_uri : !x.image && !y.image);
+        if (same_image && x.commit == y.commit) continue;
+        bool more = false;
+        std::vector<std::string> added, removed;
+        if (cc) {
+            added = touching(*repo, *cc, x.commit, y.commit, name, more);
+            removed = touching(*repo, *cc, y.commit, x.commit, name, more);
+            // The same image, its commit moved on past changes of other components only.
+            if (same_image && added.empty() && removed.empty()) continue;
+        }
+        j.begin_object().key("commits").begin_array();
+        for (const auto& id : added) j.value(id);
+        j.end_array().field("commits_truncated", more).field("component", name);
         write_side(j, "from", x);
+        j.key("removed").begin_array();
+        for (const auto& id : removed) j.value(id);
+        j.end_array();
         write_side(j, "to", y);
         j.end_object();
     }

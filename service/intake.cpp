@@ -6,17 +6,53 @@
 namespace service {
 namespace {
 
+// The order of two commits in history, as far as this clone knows them yet.
+struct Order {
+    const diff::Repository* repo = nullptr;
+    // True when `ancestor` is in `descendant`'s history; nullopt when not known here.
+    [[nodiscard]] std::optional<bool> contains(const std::string& descendant,
+                                               const std::string& ancestor) const {
+        if (!repo) return std::nullopt;
+        auto c = repo->contains(descendant, ancestor);
+        if (!c) return std::nullopt;
+        return *c;
+    }
+    [[nodiscard]] versioning::OlderThan older() const {
+        return [this](const std::string& head, const std::string& than) {
+            return head != than && contains(than, head).value_or(false);
+        };
+    }
+};
+
+// Why the push is not for `env` given what is deployed there ("" when it is), and a note
+// when it is a force-push (not a descendant of what is deployed).
+std::string deployed_reason(const Push& p, const std::string& env,
+                            const versioning::DeploymentRecord& d, const Order& order,
+                            std::string& note) {
+    if (d.commit.empty()) return "";
+    if (d.commit == p.head)
+        return fmt::format("{} is already deployed to {} (deployment #{})", p.head.substr(0, 12),
+                           env, d.id);
+    if (order.contains(d.commit, p.head).value_or(false))
+        return fmt::format("{} is older than {}, deployed to {} (deployment #{})",
+                           p.head.substr(0, 12), d.commit.substr(0, 12), env, d.id);
+    if (order.contains(p.head, d.commit) == std::optional<bool>(false))
+        note = fmt::format("force-push: {} is not a descendant of {}, deployed to {}; queued",
+                           p.head.substr(0, 12), d.commit.substr(0, 12), env);
+    return "";
+}
+
 // Queues the push for one environment, or says why not.
 common::Result<std::optional<QueuedJob>> queue_for(const Delivery& d, const std::string& env,
                                                    versioning::VersionStore& store,
-                                                   std::string& why) {
+                                                   const Order& order, std::string& why,
+                                                   std::string& note) {
     const Push& p = *d.push;
     auto current = store.current_deployments(env);
     if (!current) return std::unexpected(current.error());
-    if (!current->empty() && current->front().commit == p.head) {
-        why = fmt::format("{} is already deployed to {} (deployment #{})", p.head.substr(0, 12),
-                          env, current->front().id);
-        return std::optional<QueuedJob>{};
+    if (!current->empty()) {
+        why = deployed_reason(p, env, current->front(), order, note);
+        if (!why.empty()) return std::optional<QueuedJob>{};
     }
     versioning::JobRecord job;
     job.env = env;
@@ -25,7 +61,7 @@ common::Result<std::optional<QueuedJob>> queue_for(const Delivery& d, const std:
     job.trigger = d.source + ":" + d.id;
     job.actor = p.actor;
     job.created_at = d.at;
-    auto stored = store.enqueue_job(job);
+    auto stored = store.enqueue_job(job, order.older());
     if (!stored) return std::unexpected(stored.error());
     if (stored->status == versioning::JobStatus::dropped) {
         why = env + ": " + stored->reason;
@@ -46,7 +82,9 @@ IntakeResult decide(const Delivery& d, const Triggers& triggers) {
 }  // namespace
 
 common::Result<IntakeResult> take_delivery(const Delivery& d, const Triggers& triggers,
-                                           versioning::VersionStore& store) {
+                                           versioning::VersionStore& store,
+                                           const diff::Repository* repo) {
+    const Order order{repo};
     versioning::DeliveryRecord record{d.source, d.id, d.at, d.event, "", "", "", "", "", 0};
     if (d.push) record.ref = d.push->ref, record.head = d.push->head, record.actor = d.push->actor;
     auto first = store.record_delivery(record);
@@ -56,11 +94,12 @@ common::Result<IntakeResult> take_delivery(const Delivery& d, const Triggers& tr
     if (out.result.empty()) {
         std::vector<std::string> reasons;
         for (const auto& env : triggers.at(d.push->branch)) {
-            std::string why;
-            auto queued = queue_for(d, env, store, why);
+            std::string why, note;
+            auto queued = queue_for(d, env, store, order, why, note);
             if (!queued) return std::unexpected(queued.error());
             if (*queued) out.jobs.push_back(**queued);
             if (!why.empty()) reasons.push_back(why);
+            if (!note.empty()) reasons.push_back(note);
         }
         out.result = out.jobs.empty() ? "dropped" : "queued";
         for (const auto& r : reasons) out.reason += (out.reason.empty() ? "" : "; ") + r;

@@ -268,7 +268,10 @@ InlineData Service::home_inline() {
 common::Result<IntakeResult> Service::take(const Delivery& d) {
     auto s = store();
     if (!s) return std::unexpected(s.error());
-    auto out = take_delivery(d, triggers(), **s);
+    // The clone orders commits in history as far as it has them (the worker checks again
+    // after its fetch).
+    auto repo = diff::Repository::open(m_root);
+    auto out = take_delivery(d, triggers(), **s, repo ? &*repo : nullptr);
     if (!out) return out;
     m_metrics.count_delivery(out->result);
     if (!out->jobs.empty() && m_workers) m_workers->wake();

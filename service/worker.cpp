@@ -5,10 +5,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "diff/remote.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/ledger.hpp"
 #include "pipeline/run.hpp"
 
 namespace service {
@@ -64,6 +67,10 @@ struct JobEnd {
     std::string reason;
     std::string result;  // for the metrics: the run's result, or "error"
 };
+
+JobEnd dropped(const std::string& why) {
+    return {JobStatus::dropped, "", why, "dropped"};
+}
 
 JobEnd failed(const std::string& run_id, const common::Error& e) {
     const bool cancelled = e.code == common::ErrorCode::interrupted;
@@ -161,6 +168,52 @@ void Workers::loop(Slot& slot) {
 
 namespace {
 
+// Newest in history, checked again now that the fetch brought the commits: why the job is
+// not to run ("" when it is). Dropped when its head is deployed already or older than what is
+// deployed or waiting; when a later push it replaced (its order was unknown at intake) turns
+// out newer, that head is queued again and this job dropped.
+std::string stale_reason(const diff::Repository& repo, const JobRecord& job,
+                         versioning::VersionStore& store) {
+    const versioning::OlderThan older = [&repo](const std::string& head, const std::string& than) {
+        return pipeline::older_in_history(&repo, head, than);
+    };
+    auto current = store.current_deployments(job.env);
+    if (current && !current->empty() && !current->front().commit.empty()) {
+        const auto& d = current->front();
+        if (d.commit == job.head || older(job.head, d.commit))
+            return fmt::format(
+                "{} is {} {}, deployed to {} (deployment #{})", job.head.substr(0, 12),
+                d.commit == job.head ? "already" : "older than",
+                d.commit == job.head ? "deployed" : d.commit.substr(0, 12), job.env, d.id);
+    }
+    auto open = store.jobs(job.env, 20);
+    if (open) {
+        for (const auto& w : *open) {
+            if (w.status == JobStatus::pending && older(job.head, w.head))
+                return fmt::format("older than {}, waiting as job #{}", w.head.substr(0, 12), w.id);
+        }
+    }
+    // The newest of the heads it replaced, if it is newer than this job's.
+    std::string newest;
+    for (const auto& h : job.replaced) {
+        if (older(job.head, h) && (newest.empty() || older(newest, h))) newest = h;
+    }
+    if (newest.empty()) return "";
+    versioning::JobRecord again;
+    again.env = job.env;
+    again.branch = job.branch;
+    again.head = newest;
+    again.trigger = "requeued:job#" + std::to_string(job.id);
+    again.actor = job.actor;
+    again.created_at = pipeline::now_millis();
+    auto queued = store.enqueue_job(again, older);
+    const std::string where = !queued ? "queuing it again failed: " + queued.error().message
+                              : queued->status == JobStatus::dropped
+                                  ? queued->reason
+                                  : "queued again as job #" + std::to_string(queued->id);
+    return fmt::format("older than {}, a later push it replaced ({})", newest.substr(0, 12), where);
+}
+
 // The job's pipeline run, in a clean checkout of its commit.
 JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& services,
                const std::function<void(const std::string&)>& started) {
@@ -176,6 +229,7 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
         c.fetched();
     if (auto commit = repo->resolve_commit(job.head); !commit)
         return failed("", fetched ? commit.error() : fetched.error());
+    if (auto why = stale_reason(*repo, job, services.store); !why.empty()) return dropped(why);
     const auto dir = std::filesystem::path(c.state_dir) / "checkouts" / job.env;
     if (auto ok = diff::checkout_to(*repo, job.head, dir); !ok) return failed("", ok.error());
     auto project =
@@ -188,6 +242,8 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
                        "job #" + std::to_string(job.id) + " (" + job.branch + ")", job.actor};
     LogObserver observer("job #" + std::to_string(job.id) + " " + job.env);
     auto plan = pipeline::plan_run(*project, request, services, observer);
+    // A deploy that moved the environment past this head while the job waited for it.
+    if (!plan && pipeline::is_older_head(plan.error())) return dropped(plan.error().message);
     if (!plan) return failed("", plan.error());
     started(plan->summary.run_id);
     auto outcome = pipeline::execute_run(*project, std::move(*plan), services, observer);

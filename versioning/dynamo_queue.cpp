@@ -60,6 +60,7 @@ JsonValue job_item(Json::AllocatorType& a, const JobRecord& j, const std::string
         .n("lease_until", j.lease_until)
         .s("reason", j.reason)
         .n("attempts", j.attempts)
+        .s("replaced", joined_heads(j.replaced))
         .s("tx", token);
     if (j.started_at) i.n("started_at", *j.started_at);
     if (j.finished_at) i.n("finished_at", *j.finished_at);
@@ -83,6 +84,7 @@ JobRecord job_of(const JsonValue& i) {
     j.lease_until = get_n(i, "lease_until");
     j.reason = get_s(i, "reason");
     j.attempts = static_cast<int>(get_n(i, "attempts"));
+    j.replaced = split_heads(get_s(i, "replaced"));
     return j;
 }
 
@@ -292,29 +294,6 @@ common::Result<std::optional<DynamoQueue::Slot>> DynamoQueue::slot_running(
 
 namespace {
 
-// `job` as enqueueing it stores it, given the environment's slot: dropped when its head is
-// already running or waiting there, else waiting.
-JobRecord queued(const JobRecord& job, std::int64_t id, const DynamoQueue::Slot& slot) {
-    JobRecord stored = job;
-    stored.id = id;
-    stored.status = JobStatus::pending;
-    stored.started_at.reset();
-    stored.run_id.clear();
-    stored.owner.clear();
-    stored.lease_until = 0;
-    const char* where = nullptr;
-    std::int64_t same = 0;
-    if (slot.running > 0 && slot.running_head == job.head) where = "running", same = slot.running;
-    if (slot.waiting > 0 && slot.waiting_head == job.head) where = "waiting", same = slot.waiting;
-    if (where) {
-        stored.status = JobStatus::dropped;
-        stored.finished_at = job.created_at;
-        stored.reason =
-            std::string("the same commit is already ") + where + " as job #" + std::to_string(same);
-    }
-    return stored;
-}
-
 // A dead replica's job `j`, running in `slot` on an expired claim, taken back (SQLite's rule):
 // it waits again, to run once more, unless it ran twice already or a newer job waits -- then
 // it is interrupted. `next` and `c` get the slot's and the job's changes.
@@ -340,14 +319,26 @@ const DynamoQueue::Slot* oldest_waiting(const std::vector<DynamoQueue::Slot>& sl
 
 }  // namespace
 
-common::Result<JobRecord> DynamoQueue::enqueue_job(const JobRecord& job) {
+common::Result<JobRecord> DynamoQueue::enqueue_job(const JobRecord& job, const OlderThan& older) {
     const std::string token = random_token();
     for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
         auto slot = read_slot(job.env);
         if (!slot) return std::unexpected(slot.error());
         auto counter = m_table.read_counter("C#jobs");
         if (!counter) return std::unexpected(counter.error());
-        const JobRecord stored = queued(job, counter->first + 1, *slot);
+        // The open jobs as the slot names them (the waiting one read whole: the heads it
+        // replaced carry over); the slot's rev guards them.
+        JobRecord running, waiting;
+        running.id = slot->running, running.head = slot->running_head;
+        waiting.id = slot->waiting, waiting.head = slot->waiting_head;
+        if (slot->waiting > 0) {
+            auto read = read_job(slot->waiting);
+            if (!read) return std::unexpected(read.error());
+            if (*read) waiting.replaced = (*read)->replaced;
+        }
+        JobRecord stored = queued_job(job, slot->running > 0 ? &running : nullptr,
+                                      slot->waiting > 0 ? &waiting : nullptr, older);
+        stored.id = counter->first + 1;
         const std::string mine = token + "-" + std::to_string(attempt);
         Json tx(rapidjson::kObjectType);
         auto& a = tx.GetAllocator();
@@ -372,7 +363,7 @@ common::Result<JobRecord> DynamoQueue::enqueue_job(const JobRecord& job) {
             if (slot->waiting > 0) {
                 JobChange c;
                 c.status = JobStatus::superseded, c.finished_at = job.created_at;
-                c.reason = "superseded by job #" + std::to_string(stored.id) + " (a newer head)";
+                c.reason = superseded_reason(stored, waiting);
                 items.PushBack(job_update(m_table, a, slot->waiting, c, mine), a);
             }
         }

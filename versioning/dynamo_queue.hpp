@@ -7,6 +7,7 @@
 
 #include "versioning/dynamo_table.hpp"
 #include "versioning/records.hpp"
+#include "versioning/version_store.hpp"
 
 namespace versioning::detail {
 
@@ -20,7 +21,7 @@ class DynamoQueue {
                                              const std::string& result, const std::string& reason,
                                              std::int64_t job_id);
     common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit);
-    common::Result<JobRecord> enqueue_job(const JobRecord& job);
+    common::Result<JobRecord> enqueue_job(const JobRecord& job, const OlderThan& older);
     common::Result<std::optional<JobRecord>> claim_job(const std::string& owner, Millis now,
                                                        Millis ttl,
                                                        std::vector<JobRecord>& interrupted);

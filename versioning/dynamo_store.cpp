@@ -416,8 +416,9 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit) override {
         return m_queue.deliveries(limit);
     }
-    common::Result<JobRecord> enqueue_job(const JobRecord& job) override {
-        return m_queue.enqueue_job(job);
+    common::Result<JobRecord> enqueue_job(const JobRecord& job,
+                                          const OlderThan& older = {}) override {
+        return m_queue.enqueue_job(job, older);
     }
     common::Result<std::optional<JobRecord>> claim_job(
         const std::string& owner, Millis now, Millis ttl,

@@ -2,6 +2,7 @@
 // The records of the version store, as plain values. Times are milliseconds since the Unix
 // epoch (UTC); the caller passes them in.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -109,12 +110,18 @@ struct DiffRecord {
     std::vector<std::string> paths;
 };
 
+/// One component's image in a deployment. `commit` is the commit the image is current for:
+/// every change up to it that affects the component is in the image (the commit it was
+/// built from, or a later one whose changes leave the component's inputs as they were). Empty
+/// when no one knows (an image given by URI that no recorded build made): the next run
+/// rebuilds the component. docs/deploy.md, "What counts as deployed".
 struct DeploymentImage {
     std::string component;
     std::int64_t build_number = 0;
     std::string image_uri;
     bool changed = false;
     std::string parameter{};  // the stack parameter that carries the image
+    std::string commit{};
 };
 
 /// A deployment's status: `pending` from the moment slipway is about to execute its change
@@ -128,6 +135,12 @@ inline constexpr const char* failed = "failed";
 inline constexpr const char* superseded = "superseded";
 }  // namespace deployment_status
 
+/// A deployment of one environment's stack. `commit` is the environment's place in history
+/// after it: a commit every change up to which is deployed -- the common ancestor of every
+/// image's commit and `template_commit` (a run: its head; a rollback or a hand-picked image
+/// lowers it). Empty when an image's commit is unknown. The ancestry checks ("newest in
+/// history") compare with it; what a run rebuilds is decided per component from the images'
+/// own commits.
 struct DeploymentRecord {
     std::int64_t id = 0;
     std::string env;
@@ -145,7 +158,16 @@ struct DeploymentRecord {
     std::string client_token{};   // ExecuteChangeSet's ClientRequestToken (slipway executes)
     std::string actor{};          // who deployed: see RunRecord::actor
     std::string executed_by = "slipway";  // "slipway", or "codepipeline" (overrides written)
+    std::string template_commit{};  // the commit whose template (and config components) it runs
+    std::string template_hash{};    // sha256 of the template as sent, in a canonical JSON form
+    /// Every parameter passed to the stack (NoEcho values as "****": never stored).
+    std::map<std::string, std::string> parameters{};
 };
+
+/// A deployment's parameters as stored: a JSON object, keys sorted ("" for none); and back
+/// (an empty map for text that is not such an object).
+std::string parameters_json(const std::map<std::string, std::string>& parameters);
+std::map<std::string, std::string> parse_parameters_json(std::string_view text);
 
 /// One component's image in one deployment, for per-component history.
 struct ComponentDeployment {
@@ -155,7 +177,7 @@ struct ComponentDeployment {
     std::int64_t build_number = 0;
     std::string image_uri;
     bool changed = false;
-    std::string commit;
+    std::string commit;  // the commit the component's image is current for (DeploymentImage)
     std::optional<Millis> finished_at;
     std::string kind = "deploy";
     std::string actor{};
@@ -226,7 +248,15 @@ struct JobRecord {
     Millis lease_until = 0;  // its claim expires then unless renewed
     std::string reason;      // superseded by #N, dropped: already pending, ...
     int attempts = 0;        // how often it was claimed (a dead replica's job runs again once)
+    /// The heads of the waiting jobs it replaced whose order in history was not known when it
+    /// was queued (commits not fetched yet): its worker compares them after its fetch, and a
+    /// newer one is queued again rather than lost. At most 8.
+    std::vector<std::string> replaced{};
 };
+
+/// Space-separated heads as stored, and back.
+std::string joined_heads(const std::vector<std::string>& heads);
+std::vector<std::string> split_heads(std::string_view text);
 
 /// A named lease (the per-environment deploy lock): held by `owner` until `expires_at`.
 struct LockInfo {

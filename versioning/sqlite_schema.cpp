@@ -97,6 +97,23 @@ const char* const k_migrations[] = {
     ALTER TABLE builds ADD COLUMN remote_id TEXT NOT NULL DEFAULT '';
     ALTER TABLE builds ADD COLUMN image_digest TEXT NOT NULL DEFAULT '';
     )sql",
+    // 8: what a deployment really runs: each image's own commit (the commit it is current
+    // for; a rollback or a hand-picked image no longer claims the deploying checkout), the
+    // commit of the template, the template's hash and every parameter (reconciliation
+    // compares them with the stack). Older rows knew only the deployment's commit.
+    R"sql(
+    ALTER TABLE deployment_images ADD COLUMN commit_id TEXT NOT NULL DEFAULT '';
+    UPDATE deployment_images SET commit_id =
+        (SELECT d.commit_id FROM deployments d WHERE d.id = deployment_images.deployment_id);
+    ALTER TABLE deployments ADD COLUMN template_commit TEXT NOT NULL DEFAULT '';
+    UPDATE deployments SET template_commit = commit_id;
+    ALTER TABLE deployments ADD COLUMN template_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN parameters TEXT NOT NULL DEFAULT '';
+    )sql",
+    // 9: newest in history: the heads a queued job replaced before their order was known.
+    R"sql(
+    ALTER TABLE jobs ADD COLUMN replaced TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 constexpr int k_schema_version = static_cast<int>(std::size(k_migrations));
@@ -162,6 +179,7 @@ JobRecord read_job(const Statement& s) {
     j.lease_until = s.int64(12);
     j.reason = s.text(13);
     j.attempts = static_cast<int>(s.int64(14));
+    j.replaced = split_heads(s.text(15));
     return j;
 }
 

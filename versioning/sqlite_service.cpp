@@ -39,7 +39,7 @@ common::Result<Page<ComponentDeployment>> SqliteVersionStore::deployment_page(
     const std::string& component, const std::string& env, const std::string& before,
     std::size_t limit) {
     auto s = statement(
-        "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, d.commit_id, "
+        "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, i.commit_id, "
         "d.finished_at, d.kind, d.actor, d.started_at "
         "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
         "WHERE i.component = ?1 AND (?2 = '' OR d.env = ?2) AND (?3 = 0 OR i.deployment_id < ?3) "
@@ -144,42 +144,38 @@ common::Result<std::vector<JobRecord>> SqliteVersionStore::select_jobs(
 }
 
 // Newest wins, in one transaction: the open jobs of the environment decide whether the new
-// one is a duplicate (dropped) or replaces the waiting one (which is superseded).
-common::Result<JobRecord> SqliteVersionStore::enqueue_job(const JobRecord& job) {
+// one is a duplicate or older (dropped) or replaces the waiting one (which is superseded).
+common::Result<JobRecord> SqliteVersionStore::enqueue_job(const JobRecord& job,
+                                                          const OlderThan& older) {
     return detail::in_transaction(m_db, [&]() -> common::Result<JobRecord> {
         static const std::string open_sql =
             std::string(k_job_select) +
             "WHERE env = ? AND status IN ('pending', 'running') ORDER BY id";
         auto open = select_jobs(open_sql.c_str(), [&](Statement& st) { st.bind(1, job.env); });
         if (!open) return std::unexpected(open.error());
-        JobRecord stored = job;
-        stored.status = JobStatus::pending;
-        for (const auto& j : *open) {
-            if (j.head != job.head) continue;
-            stored.status = JobStatus::dropped;
-            stored.finished_at = job.created_at;
-            stored.reason = "the same commit is already " +
-                            std::string(j.status == JobStatus::running ? "running" : "waiting") +
-                            " as job #" + std::to_string(j.id);
-        }
+        const JobRecord* running = nullptr;
+        const JobRecord* waiting = nullptr;
+        for (const auto& j : *open) (j.status == JobStatus::running ? running : waiting) = &j;
+        JobRecord stored = queued_job(job, running, waiting, older);
         auto insert = statement(
             "INSERT INTO jobs (env, branch, head, trigger, actor, status, created_at, finished_at, "
-            "run_id, owner, lease_until, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', 0, ?)");
+            "run_id, owner, lease_until, reason, replaced) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', 0, ?, ?)");
         if (!insert) return std::unexpected(insert.error());
         auto& in = **insert;
         in.bind(1, stored.env).bind(2, stored.branch).bind(3, stored.head).bind(4, stored.trigger);
         in.bind(5, stored.actor).bind(6, to_string(stored.status)).bind(7, stored.created_at);
         in.bind(8, stored.finished_at).bind(9, stored.reason);
+        in.bind(10, joined_heads(stored.replaced));
         if (auto ok = in.run(); !ok) return std::unexpected(ok.error());
         stored.id = sqlite3_last_insert_rowid(m_db.handle());
-        if (stored.status == JobStatus::dropped) return stored;
+        if (stored.status == JobStatus::dropped || !waiting) return stored;
         auto supersede = statement(
             "UPDATE jobs SET status = 'superseded', finished_at = ?, reason = ? "
             "WHERE env = ? AND status = 'pending' AND id != ?");
         if (!supersede) return std::unexpected(supersede.error());
         (*supersede)->bind(1, stored.created_at);
-        (*supersede)
-            ->bind(2, "superseded by job #" + std::to_string(stored.id) + " (a newer head)");
+        (*supersede)->bind(2, superseded_reason(stored, *waiting));
         (*supersede)->bind(3, stored.env).bind(4, stored.id);
         if (auto ok = (*supersede)->run(); !ok) return std::unexpected(ok.error());
         return stored;

@@ -81,7 +81,8 @@ class SqliteVersionStore final : public VersionStore {
                                              const std::string& result, const std::string& reason,
                                              std::int64_t job_id) override;
     common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit) override;
-    common::Result<JobRecord> enqueue_job(const JobRecord& job) override;
+    common::Result<JobRecord> enqueue_job(const JobRecord& job,
+                                          const OlderThan& older = {}) override;
     common::Result<std::optional<JobRecord>> claim_job(
         const std::string& owner, Millis now, Millis ttl,
         std::vector<JobRecord>& interrupted) override;

@@ -13,6 +13,26 @@
 
 namespace versioning {
 
+/// Whether commit `head` is older in history than commit `than` (a strict ancestor of it):
+/// false when it is not, and when that is not known here (a commit not fetched yet).
+using OlderThan = std::function<bool(const std::string& head, const std::string& than)>;
+
+/// The heads a new job replaces, as enqueue_job records them (JobRecord::replaced): the
+/// waiting job's head unless `older` knows it older than `head`, then the heads it had
+/// replaced that are not known older or equal; at most 8.
+std::vector<std::string> replaced_heads(const JobRecord& waiting, const std::string& head,
+                                        const OlderThan& older);
+
+/// What enqueue_job stores for `job` given the environment's open jobs (`running`, `waiting`:
+/// nullptr when there is none): dropped when its head is already running or waiting there,
+/// or older in history than either; else waiting, with the heads it replaces.
+JobRecord queued_job(const JobRecord& job, const JobRecord* running, const JobRecord* waiting,
+                     const OlderThan& older);
+
+/// Why `waiting` is superseded by `by`: a newer head, or a later push whose order is checked
+/// after the worker's fetch.
+std::string superseded_reason(const JobRecord& by, const JobRecord& waiting);
+
 class VersionStore {
   public:
     virtual ~VersionStore() = default;
@@ -137,11 +157,13 @@ class VersionStore {
     /// The latest deliveries, newest first.
     virtual common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit) = 0;
 
-    /// Queues `job` for its environment, atomically and newest-wins: a job for a head that
-    /// is already waiting or running there is stored `dropped` (with the reason); otherwise
-    /// it waits (`pending`) and the job that waited before it is `superseded`. Returns the
-    /// job as stored, with its id.
-    virtual common::Result<JobRecord> enqueue_job(const JobRecord& job) = 0;
+    /// Queues `job` for its environment, atomically and newest-wins -- newest in history: a
+    /// job for a head that is already waiting or running there, or older than one of those
+    /// (`older`, asked inside the atomic step), is stored `dropped` with the reason;
+    /// otherwise it waits (`pending`) and the job that waited before it is `superseded`
+    /// (queued_job). Returns the job as stored, with its id.
+    virtual common::Result<JobRecord> enqueue_job(const JobRecord& job,
+                                                  const OlderThan& older = {}) = 0;
     /// Claims for `owner` until `now + ttl` the oldest waiting job of an environment where no
     /// job runs; nullopt when there is none. Two processes never claim the same job, nor two
     /// jobs of one environment. A running job whose claim expired (its replica died) is

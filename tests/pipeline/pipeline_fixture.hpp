@@ -77,6 +77,9 @@ class SharedCloudFormation final : public deploy::CloudFormationApi {
                                                                  const std::string& stop) override {
         return m.stack_events(s, stop);
     }
+    common::Result<std::string> get_template(const std::string& s) override {
+        return m.get_template(s);
+    }
 
   private:
     deploy::CloudFormationApi& m;

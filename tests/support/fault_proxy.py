@@ -12,6 +12,9 @@ of rules, tried in order:
    "status": 400,                     the answer it gives ...
    "code": "Throttling",              ... as an AWS Query error with this code
    "hang": false,                     or: hold the request open without answering
+   "stale": false,                    or: answer with moto's last answer to this action
+                                      (a read that lags behind, as AWS's may right after
+                                      a change; forwarded when there is none yet)
    "mark": "/path/file"}              write this file when the rule first takes a request
 
 Each forwarded or answered request is appended to READY_FILE's neighbour `<READY>.log` as
@@ -35,6 +38,7 @@ LOG = READY + ".log" if READY else None
 
 lock = threading.Lock()
 seen = set()
+last = {}  # action -> (status, headers, body) of moto's latest answer
 taken = [0] * len(RULES)
 
 
@@ -90,6 +94,14 @@ class Handler(BaseHTTPRequestHandler):
             log(action + " hang")
             time.sleep(3600)
             return
+        if rule and rule.get("stale"):
+            with lock:
+                answer = last.get(action)
+            if answer:
+                log(action + " stale")
+                self.answer_with(*answer)
+                return
+            rule = None
         if rule:
             log(f"{action} {rule.get('status', 400)}")
             self.answer_error(rule)
@@ -119,14 +131,21 @@ class Handler(BaseHTTPRequestHandler):
         conn.request(self.command, self.path, body=body, headers=headers)
         reply = conn.getresponse()
         data = reply.read()
-        self.send_response(reply.status)
-        for k, v in reply.getheaders():
-            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(k, v)
+        kept = [(k, v) for k, v in reply.getheaders()
+                if k.lower() not in ("transfer-encoding", "connection", "content-length")]
+        if reply.status < 300:
+            with lock:
+                last[action_of(self.headers, body)] = (reply.status, kept, data)
+        self.answer_with(reply.status, kept, data)
+        conn.close()
+
+    def answer_with(self, status, headers, data):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        conn.close()
 
 
 server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)

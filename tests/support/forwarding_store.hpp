@@ -136,8 +136,9 @@ class ForwardingStore : public versioning::VersionStore {
     common::Result<std::vector<versioning::DeliveryRecord>> deliveries(std::size_t limit) override {
         return m.deliveries(limit);
     }
-    common::Result<versioning::JobRecord> enqueue_job(const versioning::JobRecord& job) override {
-        return m.enqueue_job(job);
+    common::Result<versioning::JobRecord> enqueue_job(
+        const versioning::JobRecord& job, const versioning::OlderThan& older = {}) override {
+        return m.enqueue_job(job, older);
     }
     common::Result<std::optional<versioning::JobRecord>> claim_job(
         const std::string& owner, versioning::Millis now, versioning::Millis ttl,

@@ -10,7 +10,9 @@ Corrections to moto, each for a behaviour real AWS has and moto lacks:
   stack's creation and a rollback to them is wrongly reported as "no changes". The patch
   stores them, as CloudFormation does. It also fills in the stack's Outputs, which moto
   computes only when a stack is created or updated without a change set (so a stack made
-  by a change set never shows any).
+  by a change set never shows any). And it records what DescribeStacks reports of the last
+  operation and moto leaves out: the stack's ChangeSetId (the change set it was last created
+  or updated with) and, after an update, its LastUpdatedTime.
 - DynamoDB TransactWriteItems: moto deep-copies every table a transaction names so it can
   roll back, which makes each transaction cost time in proportion to the table's size (with
   a few thousand builds in the table, ~0.1 s a transaction). Real DynamoDB's cost does not
@@ -25,6 +27,7 @@ Corrections to moto, each for a behaviour real AWS has and moto lacks:
   uuid), as CodeBuild does.
 """
 import copy
+import datetime
 import os
 import sys
 
@@ -46,6 +49,9 @@ def _execute_and_keep_parameters(self, change_set_name, stack_name=None):
             stack.parameters = change_set.parameters
             stack._parse_template()
             stack.output_map = stack._create_output_map()
+            stack.change_set_id = change_set.change_set_id
+            if change_set.change_set_type == "UPDATE":
+                stack.last_updated_time = datetime.datetime.now(datetime.timezone.utc)
 
 
 cfn.CloudFormationBackend.execute_change_set = _execute_and_keep_parameters

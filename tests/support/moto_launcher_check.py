@@ -9,6 +9,8 @@ own service models):
   scripted FAILED / FAULT / TIMED_OUT in the chosen phase with CodeBuild's contexts, STOPPED
   stays STOPPED, exported variables, and the log lines in the build's CloudWatch Logs stream
   in order.
+- CloudFormation: a stack executed from a change set keeps its parameters, names that
+  change set (ChangeSetId) and, once updated, has a LastUpdatedTime.
 Exit 77 (skipped) when moto or boto3 is not installed."""
 import json
 import os
@@ -145,6 +147,31 @@ def check_codebuild(port, script_path):
     print("moto codebuild: phases one per poll, overrides kept, scripted ends, STOPPED kept, logs in order")
 
 
+def check_cloudformation(port):
+    """DescribeStacks names the change set a stack was last created or updated with, and has
+    a LastUpdatedTime once it was updated (CreationTime before), as CloudFormation's does."""
+    cf = client("cloudformation", port)
+    body = ('{"Parameters": {"V": {"Type": "String"}}, "Resources": {"P": {"Type": '
+            '"AWS::SSM::Parameter", "Properties": {"Name": "/check", "Type": "String", '
+            '"Value": {"Ref": "V"}}}}}')
+    first = cf.create_change_set(StackName="check", ChangeSetName="c1", TemplateBody=body,
+                                 ChangeSetType="CREATE",
+                                 Parameters=[{"ParameterKey": "V", "ParameterValue": "1"}])
+    cf.execute_change_set(ChangeSetName=first["Id"], StackName="check")
+    created = cf.describe_stacks(StackName="check")["Stacks"][0]
+    assert created["ChangeSetId"] == first["Id"], created
+    assert "LastUpdatedTime" not in created, created
+    second = cf.create_change_set(StackName="check", ChangeSetName="c2", TemplateBody=body,
+                                  ChangeSetType="UPDATE",
+                                  Parameters=[{"ParameterKey": "V", "ParameterValue": "2"}])
+    cf.execute_change_set(ChangeSetName=second["Id"], StackName="check")
+    updated = cf.describe_stacks(StackName="check")["Stacks"][0]
+    assert updated["ChangeSetId"] == second["Id"], updated
+    assert updated["LastUpdatedTime"] >= updated["CreationTime"], updated
+    assert updated["Parameters"] == [{"ParameterKey": "V", "ParameterValue": "2"}], updated
+    print("moto cloudformation: ChangeSetId and LastUpdatedTime of the last change set kept")
+
+
 def main():
     port = free_port()
     launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_launcher.py")
@@ -162,6 +189,7 @@ def main():
                 time.sleep(0.05)
         check_dynamodb(port)
         check_codebuild(port, script_path)
+        check_cloudformation(port)
     finally:
         server.terminate()
         server.wait()

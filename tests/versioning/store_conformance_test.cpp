@@ -219,6 +219,46 @@ TEST_P(StoreConformance, DeploymentsByIdAndPerEnvironmentKeepKindSourceAndReason
     EXPECT_EQ(store->deployments_of("api", "test", 10)->at(1).kind, "promote");
 }
 
+// What a deployment runs (docs/deploy.md, "What counts as deployed"): each image's own
+// commit (empty: unknown), the template's commit and hash, and every parameter, kept by every
+// read -- by id, the current one, the pending ones, and one component's history and pages.
+TEST_P(StoreConformance, DeploymentsKeepEachImagesCommitTheTemplateAndEveryParameter) {
+    versioning::DeploymentRecord d{0,
+                                   "test",
+                                   "stack-test",
+                                   "c1",
+                                   "pending",
+                                   1000,
+                                   {},
+                                   "cs-1",
+                                   "run-1",
+                                   {{"api", 3, "repo:api-3", true, "ApiImage", "c1"},
+                                    {"web", 0, "ext/web:hotfix", true, "WebImage", ""}}};
+    d.template_commit = "c9";
+    d.template_hash = "sha256:abc";
+    d.parameters = {{"ApiImage", "repo:api-3"},
+                    {"WebImage", "ext/web:hotfix"},
+                    {"Secret", "****"},
+                    {"Stage", "test \"quoted\""}};
+    const auto id = *store->record_deployment(d);
+    auto check = [&](const versioning::DeploymentRecord& got) {
+        EXPECT_EQ(got.template_commit, "c9");
+        EXPECT_EQ(got.template_hash, "sha256:abc");
+        EXPECT_EQ(got.parameters, d.parameters);
+        ASSERT_EQ(got.images.size(), 2u);
+        EXPECT_EQ(got.images[0].commit, "c1");
+        EXPECT_EQ(got.images[1].commit, "");
+    };
+    check(store->pending_deployments("test")->at(0));
+    ASSERT_TRUE(*store->finish_deployment(id, "succeeded", 2000, ""));
+    check(store->deployment(id)->value());
+    check(store->current_deployments("test")->at(0));
+    check(store->deployments_in("test", 5)->at(0));
+    EXPECT_EQ(store->deployments_of("api", "test", 5)->at(0).commit, "c1");
+    EXPECT_EQ(store->deployments_of("web", "", 5)->at(0).commit, "");
+    EXPECT_EQ(store->deployment_page("api", "test", "", 5)->items.at(0).commit, "c1");
+}
+
 // Deploy intent: a pending deployment is written before its change set executes, is not the
 // environment's current state until it is finished as succeeded, and is finished once only.
 TEST_P(StoreConformance, PendingDeploymentsAreFinishedOnceAndOnlySuccessIsCurrent) {
@@ -644,6 +684,66 @@ TEST_P(StoreConformance, TheQueueKeepsOneRunningAndTheNewestWaiting) {
     EXPECT_EQ(finished.status, JobStatus::succeeded);
     EXPECT_EQ(finished.run_id, "run-7");
     EXPECT_EQ(finished.finished_at, 900);
+}
+
+// Newest wins means newest in history, not newest to arrive: pushes h0..h4 of one branch
+// delivered as 0, 1, 2, 4, 3 end with h4 waiting (h3 is dropped as older); a head older than
+// the running one is dropped too. `older` stands for git (h<i> is an ancestor of h<j>, i < j).
+TEST_P(StoreConformance, NewestWinsMeansNewestInHistory) {
+    using versioning::JobStatus;
+    const versioning::OlderThan older = [](const std::string& a, const std::string& b) {
+        return a.size() == 2 && b.size() == 2 && a[0] == 'h' && b[0] == 'h' && a[1] < b[1];
+    };
+    auto h0 = *store->enqueue_job(job("test", "h0", 100), older);
+    std::vector<versioning::JobRecord> interrupted;
+    ASSERT_TRUE(*store->claim_job("svc", 150, 10000, interrupted));
+    auto h1 = *store->enqueue_job(job("test", "h1", 200), older);
+    auto h2 = *store->enqueue_job(job("test", "h2", 300), older);
+    auto h4 = *store->enqueue_job(job("test", "h4", 400), older);
+    auto h3 = *store->enqueue_job(job("test", "h3", 500), older);
+    EXPECT_EQ(h4.status, JobStatus::pending);
+    EXPECT_TRUE(h4.replaced.empty());  // h2 is known older: nothing to check later
+    EXPECT_EQ(h3.status, JobStatus::dropped);
+    EXPECT_EQ(h3.reason, "older than h4, already waiting as job #" + std::to_string(h4.id));
+    auto back = *store->enqueue_job(job("test", "h0", 600), older);
+    EXPECT_EQ(back.status, JobStatus::dropped);
+    EXPECT_NE(back.reason.find("already running as job #" + std::to_string(h0.id)),
+              std::string::npos);
+    auto listed = *store->jobs("test", 10);
+    auto status_of = [&](std::int64_t id) {
+        return std::find_if(listed.begin(), listed.end(), [&](auto& j) { return j.id == id; })
+            ->status;
+    };
+    EXPECT_EQ(status_of(h1.id), JobStatus::superseded);
+    EXPECT_EQ(status_of(h2.id), JobStatus::superseded);
+    EXPECT_EQ(status_of(h4.id), JobStatus::pending);
+    ASSERT_TRUE(store->finish_job(h0.id, "svc", JobStatus::succeeded, 700, "", ""));
+    auto next = *store->claim_job("svc", 800, 10000, interrupted);
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->head, "h4");
+    // Older than the running head: dropped.
+    auto late = *store->enqueue_job(job("test", "h2", 900), older);
+    EXPECT_EQ(late.status, JobStatus::dropped);
+    EXPECT_EQ(late.reason, "older than h4, already running as job #" + std::to_string(h4.id));
+}
+
+// Heads whose order is not known yet (not fetched): the later push waits and carries the
+// heads it replaced, for its worker to compare after the fetch.
+TEST_P(StoreConformance, AJobRemembersTheHeadsItReplacedInUnknownOrder) {
+    using versioning::JobStatus;
+    auto x = *store->enqueue_job(job("test", "x1", 100), {});
+    auto y = *store->enqueue_job(job("test", "y1", 200), {});
+    auto z = *store->enqueue_job(job("test", "z1", 300), {});
+    EXPECT_EQ(y.replaced, std::vector<std::string>{"x1"});
+    EXPECT_EQ(z.replaced, (std::vector<std::string>{"y1", "x1"}));
+    auto listed = *store->jobs("test", 10);
+    EXPECT_EQ(listed[0].id, z.id);
+    EXPECT_EQ(listed[0].replaced, z.replaced);
+    EXPECT_EQ(listed[1].status, JobStatus::superseded);
+    EXPECT_NE(listed[1].reason.find("order in history is checked after the fetch"),
+              std::string::npos)
+        << listed[1].reason;
+    (void)x;
 }
 
 // A claim that is not renewed expires: the job is interrupted and the environment free again.
