@@ -3,6 +3,7 @@
 #include "service/server.hpp"
 
 #include <httplib.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -696,6 +697,12 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     auto where = host_and_port(m_config.listen);
     if (!where) return std::unexpected(where.error());
+    // A webhook body (up to 25 MB) gets memory of its own from mmap and gives it back when the
+    // request ends. glibc's default raises its mmap threshold after such a free, so the next
+    // large bodies came from the 64 handler threads' arenas and stayed resident there (the
+    // flood of bench/serve_fire.py peaked at 317 MB after other traffic). A fixed threshold
+    // turns that off.
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
     // cpp-httplib parses, routes and answers; the front (front.hpp) listens, accepts, reads
     // request heads under a deadline and caps connections, then hands each head to it.
     RoutedServer server;

@@ -182,6 +182,13 @@ void Workers::loop(Slot& slot) {
 
 namespace {
 
+// The job's checkout: one per claim of the job (checkouts/<env>/<job>.<attempt>), so a replica
+// that took the job over and the one it took it from never share a tree.
+std::filesystem::path checkout_dir(const WorkerConfig& c, const JobRecord& job) {
+    return std::filesystem::path(c.state_dir) / "checkouts" / job.env /
+           (std::to_string(job.id) + "." + std::to_string(job.attempts));
+}
+
 // The job's pipeline run, in a clean checkout of its commit.
 JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& services,
                const std::function<void(const std::string&)>& started) {
@@ -199,8 +206,7 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
         return failed("", fetched ? commit.error() : fetched.error());
     // A checkout of its own (checkouts/<env>/<job>): a replica that took the job over, or one
     // that wakes from a stop, never writes into another's tree under its running builds.
-    const auto dir =
-        std::filesystem::path(c.state_dir) / "checkouts" / job.env / std::to_string(job.id);
+    const auto dir = checkout_dir(c, job);
     if (auto ok = diff::checkout_to(*repo, job.head, dir); !ok) return failed("", ok.error());
     auto project =
         pipeline::open_project({c.repo, "", job.head, c.store_url, dir.string(), c.state_dir});
@@ -253,26 +259,42 @@ void Workers::run_job(Slot& slot, versioning::VersionStore& store, const JobReco
         if (slot.pipe[1] >= 0) (void)!::write(slot.pipe[1], "x", 1);
     };
     // The claim is renewed every quarter of its time, through a store connection of its own.
-    std::thread renewer([&] {
+    // One renewal through a store connection of its own: false when the claim is lost.
+    const auto renew = [&](const std::string& id) {
         auto own = pipeline::open_store_at(m_config.store_url, m_config.state_dir, false);
+        if (!own)
+            return spdlog::warn("serve: job #{}: renewing the claim: {}", job.id,
+                                own.error().message),
+                   false;
+        const auto now = pipeline::now_millis();
+        auto held = (*own)->renew_job(job.id, slot.owner, now, m_config.claim_ttl.count(), id);
+        if (!held)
+            spdlog::warn("serve: job #{}: renewing the claim: {}", job.id, held.error().message);
+        if (held && *held) claim_until = now + m_config.claim_ttl.count();
+        return held && *held;
+    };
+    std::thread renewer([&] {
         std::unique_lock lock(mutex);
         while (!finished.wait_for(lock, m_config.claim_ttl / 4, [&] { return done.load(); })) {
             const std::string id = run_id;
             lock.unlock();
-            const auto now = pipeline::now_millis();
-            if (now > claim_until) lose("not renewed in time");
-            if (own && !lost) {
-                auto held =
-                    (*own)->renew_job(job.id, slot.owner, now, m_config.claim_ttl.count(), id);
-                if (held && !*held) lose("another replica holds it");
-                if (held && *held) claim_until = now + m_config.claim_ttl.count();
-            }
+            const bool lapsed = pipeline::now_millis() > claim_until;
+            if (!lost && !renew(id) && lapsed) lose("it lapsed and could not be renewed");
             lock.lock();
         }
     });
     auto services = pipeline::system_services(store, m_config.store_url, m_config.state_dir);
+    // Checked between the phases: a claim past its time (this process was stopped, or the
+    // renewals failed) is renewed now or lost -- never deployed on.
     services.clock.interrupted = [&] {
-        if (!lost && pipeline::now_millis() > claim_until) lose("expired");
+        if (!lost && pipeline::now_millis() > claim_until) {
+            std::string id;
+            {
+                std::lock_guard lock(mutex);
+                id = run_id;
+            }
+            if (!renew(id)) lose("it lapsed and could not be renewed");
+        }
         return slot.cancel.load();
     };
     services.clock.interrupt_fd = slot.pipe[0];  // the job's cancel, not the process's signals
@@ -302,9 +324,7 @@ void Workers::run_job(Slot& slot, versioning::VersionStore& store, const JobReco
     m_metrics.count_run(end.result.empty() ? "error" : end.result);
     // The job's checkout: its builds have ended (the run returned only after them).
     std::error_code ec;
-    std::filesystem::remove_all(
-        std::filesystem::path(m_config.state_dir) / "checkouts" / job.env / std::to_string(job.id),
-        ec);
+    std::filesystem::remove_all(checkout_dir(m_config, job), ec);
     --m_running;
 }
 

@@ -294,21 +294,30 @@ TEST_F(Serve, AReplicaKilledMidRunIsTakenOverAfterItsClaimExpires) {
                              (scratch.path() / "team.db").string()))
         << a.log();
     const std::string db = (scratch.path() / "team.db").string();
+    // Its builds (api and web: the first deployment builds both) wait on the gate.
     ASSERT_TRUE(wait_for_sql("SELECT count(*) FROM builds WHERE status = 'running' AND pgid > 0",
-                             "1\n", db));
-    const std::string pgid = sql("SELECT pgid FROM builds WHERE status = 'running'", db);
+                             "2\n", db));
+    std::istringstream pgids(sql("SELECT pgid FROM builds WHERE status = 'running'", db));
+    std::string alive_check = "true";
+    for (std::string pgid; std::getline(pgids, pgid);) alive_check += " && kill -0 -" + pgid;
     a.kill9();
-    // A's build outlives it (its own process group, waiting on the gate) ...
-    const std::string group_alive = "kill -0 -" + pgid.substr(0, pgid.size() - 1);
-    EXPECT_EQ(support::run(group_alive).status, 0);
+    // A's builds outlive it (process groups of their own, waiting on the gate) ...
+    EXPECT_EQ(support::run(alive_check).status, 0);
     ServeProcess b;
     ASSERT_TRUE(b.start(env, serve_args("--store " + store + " --claim-ttl 2"))) << b.log();
-    // ... until B takes the job over: B stops it before building (issue 25: it appended stale
-    // output after B's newer builds), while the gate still holds.
+    // ... until B takes the job over: B stops them before building (issue 25: they appended
+    // stale output after B's newer builds), while the gate still holds.
     ASSERT_TRUE(wait_for_sql("SELECT attempts FROM jobs", "2\n", db)) << b.log();
-    for (int i = 0; i < 100 && support::run(group_alive).status == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_NE(support::run(group_alive).status, 0) << "A's build group still runs";
+    std::istringstream again(
+        sql("SELECT pgid FROM builds WHERE run_id = (SELECT id FROM runs "
+            "ORDER BY started_at LIMIT 1) AND pgid > 0",
+            db));
+    for (std::string pgid; std::getline(again, pgid);) {
+        const std::string group = "kill -0 -" + pgid;
+        for (int i = 0; i < 100 && support::run(group).status == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        EXPECT_NE(support::run(group).status, 0) << "A's build group " << pgid << " still runs";
+    }
     std::filesystem::remove(gate);
     EXPECT_EQ(wait_for_job(b.url, job), "succeeded") << b.log();
     EXPECT_EQ(sql("SELECT attempts FROM jobs", db), "2\n");
