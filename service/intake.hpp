@@ -40,13 +40,15 @@ struct IntakeResult {
     std::vector<QueuedJob> jobs;
 };
 
-/// Stores `d` and turns it into jobs (see above). `repo` (may be null) orders commits in
-/// history as far as it has them: a head that is deployed already or older than what is
-/// deployed, running or waiting is dropped with that reason; a head that is not a descendant
-/// of what is deployed (a force-push) is queued and said so. Commits it does not have yet are
-/// checked again by the worker after its fetch. Errors: the store's (ErrorCode::external).
+/// Stores `d` and turns it into jobs (see above); a push for another repository than `mine`
+/// is stored and ignored. `repo` (may be null) orders commits in history as far as it has
+/// them: a head that is deployed already or older than what is deployed, running or waiting
+/// is dropped with that reason; a head that is not a descendant of what is deployed (a
+/// force-push) is queued and said so. Commits it does not have yet are checked again by the
+/// worker after its fetch. Errors: the store's (ErrorCode::external).
 common::Result<IntakeResult> take_delivery(const Delivery& d, const Triggers& triggers,
                                            versioning::VersionStore& store,
+                                           const ThisRepository& mine = {},
                                            const diff::Repository* repo = nullptr);
 
 }  // namespace service

@@ -25,7 +25,7 @@ class RemoteCli : public ::testing::Test {
 
     void SetUp() override {
         if (!moto.available()) GTEST_SKIP() << moto.why_not();
-        if (support::run("command -v aws").status != 0) GTEST_SKIP() << "no aws CLI";
+        if (!support::have_tools("aws")) GTEST_SKIP() << "no aws CLI";
         std::ofstream(scratch.path() / "script.json") << R"({"api": {"build_ms": 3000}})";
         repo.write("slipway.yml", k_manifest);
         for (const char* c : {"api", "web"}) repo.write(std::string(c) + "/src", "v1\n");
