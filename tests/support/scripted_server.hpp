@@ -3,6 +3,7 @@
 // next step of the script (answer with a status, headers and body, or drop the connection
 // without answering) and every request received is kept for inspection.
 #include <atomic>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -34,6 +35,10 @@ class ScriptedServer {
   public:
     /// Serves `script` in order; once it runs out, repeats its last step.
     explicit ScriptedServer(std::vector<ScriptedReply> script);
+    /// The same from a braced list of steps (`ScriptedServer s({{false, 500, {}, ""}, ok})`):
+    /// without it such a list could also read as ActionScripts and the call is ambiguous.
+    explicit ScriptedServer(std::initializer_list<ScriptedReply> script)
+        : ScriptedServer(std::vector<ScriptedReply>(script)) {}
     /// Serves each action from its own script. In a reply body, "{{ClientRequestToken}}"
     /// becomes the ClientRequestToken of the latest request that carried one (as
     /// CloudFormation stamps an operation's events with the token it was started with).
