@@ -246,8 +246,8 @@ TEST_F(Deployer, WhenFollowingCannotGoOnTheDeploymentStaysPending) {
 // its token.
 TEST_F(Deployer, AThrottledExecuteSaysTheChangeSetWasNotExecuted) {
     run({ok("describe_stacks_update_complete"), ok("create_change_set"),
-         ok("describe_change_set_modify"), fail(400, "throttling"), fail(400, "throttling"),
-         fail(400, "throttling"), fail(400, "throttling")});
+         ok("describe_change_set_modify"), ok("events_before_update"), fail(400, "throttling"),
+         fail(400, "throttling"), fail(400, "throttling"), fail(400, "throttling")});
     ASSERT_FALSE(outcome);
     const std::string& m = outcome.error().message;
     EXPECT_EQ(m.find("was executed"), std::string::npos) << m;
