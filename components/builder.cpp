@@ -43,6 +43,25 @@ std::vector<std::string> build_environment(const std::vector<std::string>& base,
     return env;
 }
 
+common::Result<std::vector<std::optional<Reusable>>> find_reusable_builds(
+    const BuildPlan& plan, const std::vector<std::string>& input_hashes,
+    versioning::VersionStore& store) {
+    std::vector<std::optional<Reusable>> out(plan.size());
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        auto earlier = store.find_reusable(plan.at(i).component, input_hashes[i]);
+        if (!earlier) return std::unexpected(earlier.error());
+        if (!*earlier) continue;
+        auto run = store.run((*earlier)->run_id);
+        if (!run) return std::unexpected(run.error());
+        std::string by;
+        if (*run)
+            by = (*run)->trigger.empty() || (*run)->trigger == "cli" ? (*run)->host
+                                                                     : (*run)->trigger;
+        out[i] = Reusable{std::move(**earlier), std::move(by)};
+    }
+    return out;
+}
+
 std::vector<std::optional<versioning::BuildRecord>> adoptable_builds(
     const BuildPlan& plan, const std::vector<std::string>& input_hashes,
     const std::vector<versioning::BuildRecord>& orphans, bool reuse,
@@ -283,7 +302,7 @@ class Run final : public RunnerEvents {
         auto written = m_store.batch([&]() -> common::Result<void> {
             if (auto ok = write_pending(); !ok) return ok;
             for (std::size_t j : wanted) {
-                auto took = take(m_report.builds[j]);
+                auto took = take(j);
                 if (!took) return std::unexpected(took.error());
                 taken.push_back(std::move(*took));
             }
@@ -306,16 +325,15 @@ class Run final : public RunnerEvents {
         return {};
     }
 
-    // An earlier build to reuse, or a newly reserved number (the build is then queued).
-    common::Result<std::pair<Taken, versioning::BuildRecord>> take(const BuildOutcome& b) {
-        if (m_s.reuse) {
-            auto earlier = m_store.find_reusable(b.component, b.input_hash);
-            if (!earlier) return std::unexpected(earlier.error());
-            if (*earlier) return std::pair{Taken::reusable, std::move(**earlier)};
-        }
+    // An earlier build to reuse (settings.reusable), or a newly reserved number (the
+    // build is then queued).
+    common::Result<std::pair<Taken, versioning::BuildRecord>> take(std::size_t j) {
+        const BuildOutcome& b = m_report.builds[j];
+        if (m_s.reuse && j < m_s.reusable.size() && m_s.reusable[j])
+            return std::pair{Taken::reusable, m_s.reusable[j]->build};
         auto reserved = m_store.reserve_build(
             {b.component, m_s.commit, b.input_hash, m_s.run_id, m_s.now(),
-             m_s.log_dir + "/" + b.component + ".log"},
+             m_s.log_dir + "/" + b.component + ".log", m_s.shareable},
             [&](std::int64_t n) {
                 auto uri = render_image_uri(m_s.image,
                                             {b.component, n, m_s.commit, m_s.env, m_s.timestamp});
@@ -368,6 +386,7 @@ class Run final : public RunnerEvents {
         b.started_at = b.finished_at = m_s.now();
         b.log_path = earlier.log_path;
         b.image_digest = earlier.image_digest;
+        b.reused_from = m_s.reusable[i]->built_by;
         defer(i);
         m_observer.finished(i, b);
         end(i, true);

@@ -29,6 +29,13 @@
 
 namespace components {
 
+/// An earlier succeeded build a planned build reuses (same component, same input hash), and
+/// where it was built ("ci-runner-3", "codebuild:project:uuid"; empty when unknown).
+struct Reusable {
+    versioning::BuildRecord build;
+    std::string built_by;
+};
+
 struct BuildSettings {
     std::string run_id;
     std::string commit;  // full hex id of the head commit
@@ -42,7 +49,11 @@ struct BuildSettings {
     std::size_t remote_jobs = 1;        // remote builds at once
     bool fail_fast = false;
     bool reuse = true;
+    bool shareable = true;  // its successes may be reused by other runs (pipeline/reuse.hpp)
     int interrupt_fd = -1;  // one byte readable here is an interrupt (Ctrl-C); -1: none
+    /// What each build reuses instead of running, by plan index (see find_reusable_builds);
+    /// used only with `reuse`.
+    std::vector<std::optional<Reusable>> reusable;
     /// Remote builds of interrupted runs to await instead of building again, by plan index
     /// (see adoptable_builds).
     std::vector<std::optional<versioning::BuildRecord>> adopt;
@@ -62,6 +73,7 @@ struct BuildOutcome {
     versioning::BuildHandle handle{};  // where it ran
     std::string image_digest{};        // when the build reported it
     bool adopted = false;              // an interrupted run's remote build, awaited here
+    std::string reused_from{};         // reused: where the reused build was built
 };
 
 /// Receives the output of running builds, line by line, and a periodic tick.
@@ -104,6 +116,12 @@ common::Result<BuildReport> run_builds(BuildPlan& plan,
 std::vector<std::string> build_environment(const std::vector<std::string>& base,
                                            const BuildSettings& settings,
                                            const BuildOutcome& build);
+
+/// For each planned build, the latest succeeded build of its component with the same input
+/// hash in `store` (what reuse takes), with the host or CI build that built it.
+common::Result<std::vector<std::optional<Reusable>>> find_reusable_builds(
+    const BuildPlan& plan, const std::vector<std::string>& input_hashes,
+    versioning::VersionStore& store);
 
 /// Which remote builds of interrupted runs (`orphans`) this plan awaits: a remote build of
 /// the same component with the same input hash (when reuse is on), by plan index. The rest
