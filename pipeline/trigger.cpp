@@ -1,6 +1,11 @@
 // See trigger.hpp.
 #include "pipeline/trigger.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "pipeline/host.hpp"
@@ -106,8 +111,22 @@ const std::vector<std::string>& trigger_variables() {
     return names;
 }
 
+// Who runs this process when USER and LOGNAME are unset (a container, a systemd unit): the
+// password database's name for the user id, else the id itself.
+std::string login_name() {
+    struct passwd entry {};
+    struct passwd* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getpwuid_r(::getuid(), &entry, buf.data(), buf.size(), &found) == 0 && found &&
+        found->pw_name && *found->pw_name)
+        return found->pw_name;
+    return "uid" + std::to_string(::getuid());
+}
+
 Trigger current_trigger() {
-    return detect_trigger(environment_values(trigger_variables()), host_name());
+    auto env = environment_values(trigger_variables());
+    if (!env.contains("USER") && !env.contains("LOGNAME")) env["USER"] = login_name();
+    return detect_trigger(env, host_name());
 }
 
 BaseChoice choose_base(const std::string& flag, const std::string& env,

@@ -27,7 +27,7 @@ class RemoteCli : public ::testing::Test {
 
     void SetUp() override {
         if (!moto.available()) GTEST_SKIP() << moto.why_not();
-        if (support::run("command -v aws").status != 0) GTEST_SKIP() << "no aws CLI";
+        if (!support::have_tools("aws")) GTEST_SKIP() << "no aws CLI";
         std::ifstream spec(std::string(MANIFESTS_DIR) + "/remote/buildspec-remote.yml");
         std::stringstream buildspec;
         buildspec << spec.rdbuf();

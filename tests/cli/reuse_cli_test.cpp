@@ -28,7 +28,7 @@ class ReuseCli : public ::testing::Test {
   protected:
     void SetUp() override {
         if (!moto.available()) GTEST_SKIP() << moto.why_not();
-        if (support::run("command -v aws").status != 0) GTEST_SKIP() << "no aws CLI";
+        if (!support::have_tools("aws")) GTEST_SKIP() << "no aws CLI";
         origin.write("slipway.yml", k_manifest);
         origin.write("api/push.sh", k_push);
         origin.write(".gitignore", ".slipway/\n.manifest.json\n");
