@@ -100,6 +100,7 @@ std::string build_report_json(const components::BuildReport& r, const std::strin
         j.field("input_hash", b.input_hash);
         j.path_field("log_path", b.log_path);
         j.field_or_null("remote_id", !b.handle.remote_id.empty(), b.handle.remote_id);
+        j.field_or_null("reused_from", b.status == versioning::BuildStatus::reused, b.reused_from);
         j.field("started_at", iso_time(b.started_at));
         j.field("status", versioning::to_string(b.status));
         j.end_object();

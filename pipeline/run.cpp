@@ -236,7 +236,7 @@ common::Result<components::BuildReport> build_phase(const Project& p, RunPlan& r
             return std::unexpected(ok.error());
     }
     auto settings = build_settings(p, run.summary.run_id, run.env->name, run.summary.started_at,
-                                   run.request.builds, s);
+                                   run.request.builds, run.request.trigger, s);
     auto report = run_builds(p, run.builds, settings, s, o);
     end_phase(run.summary, "build", s, o);
     return report;
