@@ -358,8 +358,16 @@ Result<void> Builder::run() {
     return {};
 }
 
-Result<Document> parse(std::string_view text, const std::string& file, const Limits& limits) {
+Result<Document> detail::parse_libyaml(std::string_view text, const std::string& file,
+                                       const Limits& limits) {
     return Builder(text, file, limits).build();
+}
+
+Result<Document> parse(std::string_view text, const std::string& file, const Limits& limits) {
+    if (text.size() <= limits.max_bytes) {
+        if (auto doc = detail::parse_simple(text, file, limits)) return std::move(*doc);
+    }
+    return detail::parse_libyaml(text, file, limits);
 }
 
 }  // namespace common::yaml

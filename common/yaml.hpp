@@ -9,6 +9,7 @@
 // aliases may add ("billion laughs"). One document per text; a second one is an error.
 #include <cstdint>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,7 +44,8 @@ struct NodeData {
 
 namespace detail {
 class Builder;
-}
+class SimpleParser;
+}  // namespace detail
 
 class Document;
 struct Entry;
@@ -172,9 +174,11 @@ class Document {
         return m_nodes[static_cast<std::size_t>(index)];
     }
     [[nodiscard]] std::string_view strings() const { return m_strings; }
+    [[nodiscard]] std::size_t node_count() const { return m_nodes.size(); }
 
   private:
     friend class detail::Builder;
+    friend class detail::SimpleParser;
     std::string m_file;
     std::string m_strings;
     std::vector<NodeData> m_nodes;
@@ -184,6 +188,17 @@ class Document {
 /// Parses `text` (one YAML document) within `limits`. Fails with ErrorCode::input and a
 /// message "file:line:column: why" for bad syntax, a second document, an unknown or
 /// self-containing alias, or a limit exceeded.
+/// A text in the plain block style manifests are written in is read by a fast reader of
+/// that subset (yaml_simple.cpp), anything else by libyaml; the document is the same.
 Result<Document> parse(std::string_view text, const std::string& file, const Limits& limits = {});
+
+namespace detail {
+/// The two readers behind parse(), for tests. parse_simple gives nullopt for any text
+/// outside its subset (invalid YAML included); parse_libyaml reads everything.
+std::optional<Document> parse_simple(std::string_view text, const std::string& file,
+                                     const Limits& limits);
+Result<Document> parse_libyaml(std::string_view text, const std::string& file,
+                               const Limits& limits);
+}  // namespace detail
 
 }  // namespace common::yaml
