@@ -34,8 +34,9 @@ class SimpleParser {
         m_doc.m_file = file;
     }
 
-    // The document, or nullopt when the text is outside the subset.
-    std::optional<Document> parse();
+    // The document, or nullopt when the text is outside the subset. With `owned` (the text
+    // itself), the document keeps it, or gives it back when declining.
+    std::optional<Document> parse(std::string* owned = nullptr);
 
   private:
     static constexpr std::int32_t k_none = -1;
@@ -51,7 +52,7 @@ class SimpleParser {
     void next_line();
     std::int32_t add(Kind kind, int line, int column);
     std::int32_t add_scalar(std::size_t begin, std::size_t end, bool plain, int line, int col);
-    void attach(std::int32_t parent, std::int32_t child);
+    void attach(std::int32_t parent, std::int32_t& last, std::int32_t child);
     bool block_map(int indent, int depth, std::int32_t& out);
     bool block_sequence(int indent, int depth, std::int32_t& out);
     bool block_value(int key_indent, int depth, std::int32_t& out);
@@ -115,8 +116,6 @@ std::int32_t SimpleParser::add(Kind kind, int line, int col) {
     d.kind = kind;
     d.line = line + 1;
     d.column = col + 1;
-    d.closed = true;
-    d.weight = 1;
     return index;
 }
 
@@ -131,18 +130,18 @@ std::int32_t SimpleParser::add_scalar(std::size_t begin, std::size_t end, bool p
     return index;
 }
 
-// Children are attached once complete, in order, as the builder does.
-void SimpleParser::attach(std::int32_t parent, std::int32_t child) {
+// Children are attached once complete, in order, as the builder does; `last` is the
+// parent's last child so far.
+void SimpleParser::attach(std::int32_t parent, std::int32_t& last, std::int32_t child) {
     auto& nodes = m_doc.m_nodes;
     NodeData& p = nodes[static_cast<std::size_t>(parent)];
-    if (p.last_child < 0) {
+    if (last < 0) {
         p.first_child = child;
     } else {
-        nodes[static_cast<std::size_t>(p.last_child)].next = child;
+        nodes[static_cast<std::size_t>(last)].next = child;
     }
-    p.last_child = child;
+    last = child;
     ++p.size;
-    p.weight += nodes[static_cast<std::size_t>(child)].weight;
 }
 
 void SimpleParser::next_line() {
@@ -252,13 +251,14 @@ bool SimpleParser::flow_scalar(std::int32_t& out) {
 bool SimpleParser::flow_sequence(int depth, std::int32_t& out) {
     if (depth >= m_limits.max_depth) return false;
     out = add(Kind::sequence, m_line, column());
+    std::int32_t last = k_none;
     ++m_pos;  // '['
     while (peek() == ' ') ++m_pos;
     if (peek() == ']') return ++m_pos, true;
     while (true) {
         std::int32_t item = k_none;
         if (!flow_scalar(item)) return false;
-        attach(out, item);
+        attach(out, last, item);
         if (peek() == ']') return ++m_pos, true;
         if (peek() != ',') return false;
         ++m_pos;
@@ -271,6 +271,7 @@ bool SimpleParser::flow_sequence(int depth, std::int32_t& out) {
 bool SimpleParser::flow_map(int depth, std::int32_t& out) {
     if (depth >= m_limits.max_depth) return false;
     out = add(Kind::map, m_line, column());
+    std::int32_t last = k_none;
     ++m_pos;  // '{'
     while (peek() == ' ') ++m_pos;
     if (peek() == '}') return ++m_pos, true;
@@ -285,8 +286,8 @@ bool SimpleParser::flow_map(int depth, std::int32_t& out) {
             return false;
         }
         if (peek() == ']') return false;
-        attach(out, k);
-        attach(out, v);
+        attach(out, last, k);
+        attach(out, last, v);
         if (peek() == '}') return ++m_pos, true;
         if (peek() != ',') return false;
         ++m_pos;
@@ -332,6 +333,7 @@ bool SimpleParser::nested_or_null(int key_indent, int depth, int colon_line, int
 bool SimpleParser::block_map(int indent, int depth, std::int32_t& out) {
     if (depth >= m_limits.max_depth) return false;
     out = add(Kind::map, m_line, indent);
+    std::int32_t last = k_none;
     while (true) {
         std::int32_t k = k_none, v = k_none;
         const int colon_line = m_line;
@@ -344,8 +346,8 @@ bool SimpleParser::block_map(int indent, int depth, std::int32_t& out) {
         } else if (!block_value(indent, depth + 1, v)) {
             return false;
         }
-        attach(out, k);
-        attach(out, v);
+        attach(out, last, k);
+        attach(out, last, v);
         if (at_end() || column() < indent) return true;
         if (column() != indent) return false;
     }
@@ -355,6 +357,7 @@ bool SimpleParser::block_map(int indent, int depth, std::int32_t& out) {
 bool SimpleParser::block_sequence(int indent, int depth, std::int32_t& out) {
     if (depth >= m_limits.max_depth) return false;
     out = add(Kind::sequence, m_line, indent);
+    std::int32_t last = k_none;
     while (true) {
         if (peek() != '-' || peek(1) != ' ') return false;
         m_pos += 2;
@@ -368,27 +371,39 @@ bool SimpleParser::block_sequence(int indent, int depth, std::int32_t& out) {
             if (rest.find(": ") != std::string_view::npos || rest.ends_with(':')) return false;
         }
         if (!block_value(indent, depth + 1, item)) return false;
-        attach(out, item);
+        attach(out, last, item);
         if (at_end() || column() < indent) return true;
         if (column() != indent) return false;
     }
 }
 
-std::optional<Document> SimpleParser::parse() {
+std::optional<Document> SimpleParser::parse(std::string* owned) {
     if (!simple_bytes(m_text)) return std::nullopt;
-    m_doc.m_strings.assign(m_text);
+    if (owned) {
+        m_doc.m_strings = std::move(*owned);
+        m_text = m_doc.m_strings;
+    } else {
+        m_doc.m_strings.assign(m_text);
+    }
     m_doc.m_nodes.reserve(m_text.size() / 8 + 16);
     // The top: a block mapping starting at column 0 (anything else is libyaml's).
-    if (!skip_to_content() || column() != 0) return std::nullopt;
     std::int32_t root = k_none;
-    if (!block_map(0, 0, root) || !at_end()) return std::nullopt;
-    m_doc.m_root = root;
-    return std::move(m_doc);
+    if (skip_to_content() && column() == 0 && block_map(0, 0, root) && at_end()) {
+        m_doc.m_root = root;
+        return std::move(m_doc);
+    }
+    if (owned) *owned = std::move(m_doc.m_strings);
+    return std::nullopt;
 }
 
 std::optional<Document> parse_simple(std::string_view text, const std::string& file,
                                      const Limits& limits) {
     return SimpleParser(text, file, limits).parse();
+}
+
+std::optional<Document> parse_simple_owned(std::string& text, const std::string& file,
+                                           const Limits& limits) {
+    return SimpleParser(text, file, limits).parse(&text);
 }
 
 }  // namespace common::yaml::detail

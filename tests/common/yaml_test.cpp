@@ -193,8 +193,8 @@ namespace simple {
 using common::yaml::detail::parse_libyaml;
 using common::yaml::detail::parse_simple;
 
-// Both documents hold the same nodes in the same order: kind, style, position, text, tag,
-// links and weights (what every reader of a Document can observe).
+// Both documents hold the same nodes in the same order: kind, style, position, text, tag
+// and links (what every reader of a Document can observe).
 ::testing::AssertionResult same_document(const common::yaml::Document& a,
                                          const common::yaml::Document& b) {
     if (a.node_count() != b.node_count())
@@ -208,15 +208,14 @@ using common::yaml::detail::parse_simple;
         };
         if (x.kind != y.kind || x.plain != y.plain || x.line != y.line || x.column != y.column ||
             x.first_child != y.first_child || x.next != y.next || x.size != y.size ||
-            x.weight != y.weight || x.target != y.target || x.tag_size != y.tag_size ||
+            x.tagged != y.tagged ||
             ((x.kind == Kind::scalar || x.kind == Kind::null) && text(a, x) != text(b, y))) {
             return ::testing::AssertionFailure()
                    << "node " << i << ": kind " << int(x.kind) << "/" << int(y.kind) << " plain "
                    << x.plain << "/" << y.plain << " at " << x.line << ":" << x.column << " / "
                    << y.line << ":" << y.column << " text '" << text(a, x) << "' / '" << text(b, y)
                    << "' size " << x.size << "/" << y.size << " first " << x.first_child << "/"
-                   << y.first_child << " next " << x.next << "/" << y.next << " weight " << x.weight
-                   << "/" << y.weight;
+                   << y.first_child << " next " << x.next << "/" << y.next;
         }
     }
     return ::testing::AssertionSuccess();
