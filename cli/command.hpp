@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,16 @@ std::string examples(std::initializer_list<const char*> commands);
 
 /// Writes bytes to stdout as they are (NULs included).
 void write_out(std::string_view text);
+
+/// Hands a command's large results (a manifest, its graph and patterns, a selection) to the
+/// end of the process instead of freeing them one allocation at a time: main ends with
+/// _exit (cli/main.cpp), and the operating system takes the pages back at once. Sanitizer
+/// builds exit normally, so these are destroyed then and leak checks still see the rest.
+template <typename T>
+void keep_until_exit(T&& value) {
+    static std::vector<std::shared_ptr<void>> kept;
+    kept.push_back(std::make_shared<std::decay_t<T>>(std::forward<T>(value)));
+}
 
 /// Keeps main's argv for a command that hands the whole command line to another program
 /// (`serve` in the slipway program, cli/serve_exec.cpp). A no-op where serve is built in.

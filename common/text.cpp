@@ -3,9 +3,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <mutex>
+#include <set>
 #include <vector>
 
 namespace common {
+
+std::string_view intern(std::string_view text) {
+    static std::mutex lock;
+    static auto* texts = new std::set<std::string, std::less<>>();  // never freed
+    const std::lock_guard hold(lock);
+    auto found = texts->find(text);
+    if (found == texts->end()) found = texts->emplace(text).first;
+    return *found;
+}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);

@@ -8,7 +8,7 @@
 namespace components {
 
 std::string SourcePos::str() const {
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+    return std::string(file) + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
 std::string_view to_string(ComponentKind kind) {

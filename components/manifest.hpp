@@ -14,9 +14,12 @@
 
 namespace components {
 
-/// Where a value was written: file, 1-based line and column.
+struct ComponentGraph;
+
+/// Where a value was written: file, 1-based line and column. `file` is common::intern()ed
+/// (one copy of the name for every position in a manifest).
 struct SourcePos {
-    std::string file;
+    std::string_view file;
     int line = 0;
     int column = 0;
     [[nodiscard]] std::string str() const;  // "file:line:column"
@@ -104,11 +107,16 @@ inline constexpr std::uint64_t k_max_manifest_alias_nodes = 1'000'000;
 inline constexpr std::chrono::seconds k_max_duration{7 * 24 * 3600};
 
 /// Parses manifest text; `file` names it in error messages. Fails with ErrorCode::input and
-/// a message starting "file:line:column: " (a limit above exceeded included).
-common::Result<Manifest> parse_manifest(const std::string& text, const std::string& file);
+/// a message starting "file:line:column: " (a limit above exceeded included). With `graph`,
+/// also gives the dependency graph the checks built (what build_graph() would build).
+common::Result<Manifest> parse_manifest(const std::string& text, const std::string& file,
+                                        ComponentGraph* graph = nullptr);
+/// The same, for a text the parse may keep instead of copying.
+common::Result<Manifest> parse_manifest(std::string&& text, const std::string& file,
+                                        ComponentGraph* graph = nullptr);
 
 /// Reads and parses a manifest file (reading no more than the size limit allows).
-common::Result<Manifest> load_manifest(const std::string& path);
+common::Result<Manifest> load_manifest(const std::string& path, ComponentGraph* graph = nullptr);
 
 /// Parses a duration such as "90s", "20m", "1h30m" or "45" (seconds): more than zero and at
 /// most k_max_duration, else nullopt.

@@ -2,8 +2,9 @@
 // positioned nodes, within the size, depth and alias limits); this file walks it with a
 // small reader that turns every surprise into one positioned error line. Messages are
 // assembled only when something is wrong, so a valid 2,000-component manifest costs little
-// more than libyaml's scan. Cycles are found here too (graph.cpp owns ordering) so that a
-// loaded Manifest is always a valid one.
+// more than libyaml's scan. The dependency graph is built here too, once, from the indices
+// the checks resolve (a cycle is an error), so that a loaded Manifest is always a valid one;
+// callers that need the graph take it from the loader rather than building it again.
 #include <algorithm>
 #include <array>
 #include <fstream>
@@ -82,9 +83,10 @@ struct What {
 // Walks the document; every method fails with a positioned ErrorCode::input error.
 class Reader {
   public:
-    explicit Reader(const common::yaml::Document& doc) : m_doc(doc) {}
+    explicit Reader(const common::yaml::Document& doc)
+        : m_doc(doc), m_file(common::intern(doc.file())) {}
 
-    SourcePos pos(const Node& n) const { return {m_doc.file(), n.line(), n.column()}; }
+    SourcePos pos(const Node& n) const { return {m_file, n.line(), n.column()}; }
 
     // One line whatever the manifest holds: control characters in echoed names are escaped.
     std::unexpected<common::Error> error(const Node& n, const std::string& message) const {
@@ -180,6 +182,7 @@ class Reader {
 
   private:
     const common::yaml::Document& m_doc;
+    std::string_view m_file;
 };
 
 Result<ComponentKind> parse_kind(const Reader& r, const Node& n, const What& what) {
@@ -314,43 +317,29 @@ std::unexpected<common::Error> unknown_dependency(const Reader& r, const Node& n
                               common::did_you_mean(c.depends_on[dep], names));
 }
 
-// Every depends_on names a component, and the dependencies have no cycle. The cycle test is
-// Kahn's algorithm over indices (no strings); only when it finds one does build_graph run,
-// to name the cycle the way every other command does.
-Result<void> check_dependencies(const Reader& r, const Node& n, const Manifest& m,
-                                const std::unordered_map<std::string_view, std::uint32_t>& index) {
+// Every depends_on names a component, and the dependencies have no cycle: the graph,
+// built once from the indices found here (build_graph then compares no names but to order
+// ties).
+Result<ComponentGraph> check_dependencies(
+    const Reader& r, const Node& n, const Manifest& m,
+    const std::unordered_map<std::string_view, std::uint32_t>& index) {
     const std::size_t count = m.components.size();
-    std::vector<std::uint32_t> waiting(count), first(count + 1), edges;
+    std::vector<std::size_t> first, deps;
+    first.reserve(count + 1);
+    first.push_back(0);
     for (std::size_t i = 0; i < count; ++i) {
-        const auto& deps = m.components[i].depends_on;
-        for (std::size_t d = 0; d < deps.size(); ++d) {
-            auto found = index.find(deps[d]);
+        const auto& depends_on = m.components[i].depends_on;
+        for (std::size_t d = 0; d < depends_on.size(); ++d) {
+            auto found = index.find(depends_on[d]);
             if (found == index.end()) return unknown_dependency(r, n, m, i, d);
-            ++first[found->second + 1];  // dependents of each component, counted first
+            deps.push_back(found->second);
         }
-        waiting[i] = static_cast<std::uint32_t>(deps.size());
+        first.push_back(deps.size());
     }
-    for (std::size_t i = 0; i < count; ++i) first[i + 1] += first[i];
-    edges.resize(first[count]);
-    auto fill = first;
-    for (std::size_t i = 0; i < count; ++i) {
-        for (const auto& dep : m.components[i].depends_on)
-            edges[fill[index.at(dep)]++] = static_cast<std::uint32_t>(i);
-    }
-    std::vector<std::uint32_t> ready;
-    for (std::size_t i = 0; i < count; ++i)
-        if (waiting[i] == 0) ready.push_back(static_cast<std::uint32_t>(i));
-    for (std::size_t done = 0; done < ready.size(); ++done) {
-        const auto v = ready[done];
-        for (auto e = first[v]; e < first[v + 1]; ++e)
-            if (--waiting[edges[e]] == 0) ready.push_back(edges[e]);
-    }
-    if (ready.size() == count) return {};
-    if (auto graph = build_graph(m); !graph) return std::unexpected(graph.error());
-    return {};
+    return build_graph(m, std::move(first), std::move(deps));
 }
 
-Result<void> parse_components(const Reader& r, const Node& n, Manifest& m) {
+Result<void> parse_components(const Reader& r, const Node& n, Manifest& m, ComponentGraph& graph) {
     if (!n) return {};
     if (!n.is_map()) return r.error(n, "components: expected a map, got " + node_type(n));
     std::unordered_map<std::string_view, std::uint32_t> index;  // views into the document
@@ -366,7 +355,10 @@ Result<void> parse_components(const Reader& r, const Node& n, Manifest& m) {
         if (auto ok = check_component_rules(r, value, fields, *c); !ok) return ok;
         m.components.push_back(std::move(*c));
     }
-    return check_dependencies(r, n, m, index);
+    auto checked = check_dependencies(r, n, m, index);
+    if (!checked) return std::unexpected(checked.error());
+    graph = std::move(*checked);
+    return {};
 }
 
 Result<void> parse_environment_image(const Reader& r, const Node& n, const std::string& where,
@@ -567,7 +559,7 @@ Result<void> check_remote_builds(const Reader& r, const Node& components, const 
     return {};
 }
 
-Result<void> parse_top(const Reader& r, const Node& root, Manifest& m) {
+Result<void> parse_top(const Reader& r, const Node& root, Manifest& m, ComponentGraph& graph) {
     if (!root.is_map())
         return r.error(root, "expected a map at the top of the manifest, got " + node_type(root));
     if (auto ok = r.check_keys(root, k_top_keys, {"the manifest"}); !ok) return ok;
@@ -594,7 +586,7 @@ Result<void> parse_top(const Reader& r, const Node& root, Manifest& m) {
     if (!ignore) return std::unexpected(ignore.error());
     m.ignore = std::move(*ignore);
     if (auto ok = parse_remote(r, root["remote"], m); !ok) return ok;
-    if (auto ok = parse_components(r, root["components"], m); !ok) return ok;
+    if (auto ok = parse_components(r, root["components"], m, graph); !ok) return ok;
     if (auto ok = check_remote_builds(r, root["components"], m); !ok) return ok;
     return parse_environments(r, root["environments"], m);
 }
@@ -607,18 +599,17 @@ bool valid_name(std::string_view name) {
                        [](char ch) { return is_alnum(ch) || ch == '.' || ch == '_' || ch == '-'; });
 }
 
-Result<Manifest> parse_manifest(const std::string& text, const std::string& file) {
-    common::yaml::Limits limits;
-    limits.max_bytes = k_max_manifest_bytes;
-    limits.max_depth = k_max_manifest_depth;
-    limits.max_alias_nodes = k_max_manifest_alias_nodes;
-    auto doc = common::yaml::parse(text, file, limits);
+namespace {
+
+Result<Manifest> read_document(Result<common::yaml::Document> doc, const std::string& file,
+                               ComponentGraph* graph) {
     if (!doc) return std::unexpected(doc.error());
     Manifest m;
     m.file = file;
     const Reader reader(*doc);
     const Node root = doc->root();
-    if (auto ok = parse_top(reader, root, m); !ok) return std::unexpected(ok.error());
+    ComponentGraph checked;
+    if (auto ok = parse_top(reader, root, m, checked); !ok) return std::unexpected(ok.error());
     if (m.components.empty())
         return common::fail(ErrorCode::input, file + ":1:1: the manifest has no components");
     bool has_image = std::any_of(m.components.begin(), m.components.end(),
@@ -627,10 +618,32 @@ Result<Manifest> parse_manifest(const std::string& text, const std::string& file
         return reader.error(root["image"] ? root["image"] : root,
                             "image.repository is required when there are image components");
     }
+    if (graph) *graph = std::move(checked);
     return m;  // the dependencies were checked (cycles included) with the components
 }
 
-Result<Manifest> load_manifest(const std::string& path) {
+common::yaml::Limits manifest_limits() {
+    common::yaml::Limits limits;
+    limits.max_bytes = k_max_manifest_bytes;
+    limits.max_depth = k_max_manifest_depth;
+    limits.max_alias_nodes = k_max_manifest_alias_nodes;
+    return limits;
+}
+
+}  // namespace
+
+Result<Manifest> parse_manifest(const std::string& text, const std::string& file,
+                                ComponentGraph* graph) {
+    return read_document(common::yaml::parse(text, file, manifest_limits()), file, graph);
+}
+
+Result<Manifest> parse_manifest(std::string&& text, const std::string& file,
+                                ComponentGraph* graph) {
+    return read_document(common::yaml::parse_owned(std::move(text), file, manifest_limits()), file,
+                         graph);
+}
+
+Result<Manifest> load_manifest(const std::string& path, ComponentGraph* graph) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return common::fail(ErrorCode::input, "cannot read manifest " + path);
     auto too_big = [&](const std::string& size) {
@@ -646,7 +659,9 @@ Result<Manifest> load_manifest(const std::string& path) {
     if (end > 0 && static_cast<std::size_t>(end) > k_max_manifest_bytes)
         return too_big(std::to_string(static_cast<std::size_t>(end)));  // not even read
     std::string text;
-    std::size_t want = end > 0 ? static_cast<std::size_t>(end) : std::size_t{65536};
+    // A file's size and one byte more, so that the read that finds its end needs no
+    // second buffer; a pipe's in blocks.
+    std::size_t want = end > 0 ? static_cast<std::size_t>(end) + 1 : std::size_t{65536};
     while (text.size() <= k_max_manifest_bytes) {  // a pipe, or a file that grows: on to the end
         const std::size_t had = text.size();
         text.resize(std::min(k_max_manifest_bytes + 1, had + want));
@@ -658,7 +673,7 @@ Result<Manifest> load_manifest(const std::string& path) {
     if (in.bad()) return common::fail(ErrorCode::input, "cannot read manifest " + path);
     if (text.size() > k_max_manifest_bytes)
         return too_big("more than " + std::to_string(k_max_manifest_bytes));
-    return parse_manifest(text, path);
+    return parse_manifest(std::move(text), path, graph);
 }
 
 }  // namespace components

@@ -54,10 +54,9 @@ common::Result<Validation> validate_project(const std::string& repo_dir,
                                             const std::string& head, bool list_unowned) {
     auto repo = diff::Repository::open(repo_dir);
     if (!repo && manifest_flag.empty()) return std::unexpected(repo.error());
-    auto manifest = load_project_manifest(repo ? &*repo : nullptr, manifest_flag, head);
+    components::ComponentGraph graph;
+    auto manifest = load_project_manifest(repo ? &*repo : nullptr, manifest_flag, head, &graph);
     if (!manifest) return std::unexpected(manifest.error());
-    auto graph = components::build_graph(*manifest);
-    if (!graph) return std::unexpected(graph.error());
     Validation v{
         manifest->file, manifest->components.size(), manifest->environments.size(), {}, {}};
     if (!repo) {
@@ -68,7 +67,7 @@ common::Result<Validation> validate_project(const std::string& repo_dir,
     if (!head_id) return std::unexpected(head_id.error());
     auto files = repo->list_files(*head_id);
     if (!files) return std::unexpected(files.error());
-    components::Selector selector(*manifest, *graph);
+    components::Selector selector(*manifest, std::move(graph));
     v.warnings = unused_pattern_warnings(*manifest, selector, *files, head);
     if (list_unowned) v.unowned = selector.select(*files).unowned;
     return v;
