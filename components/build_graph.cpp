@@ -26,25 +26,39 @@ struct BuildGraph::Nodes {
     std::vector<std::size_t> roots;
 };
 
+namespace {
+
+std::vector<std::vector<std::size_t>> waits_of(const BuildPlan& plan) {
+    std::vector<std::vector<std::size_t>> out;
+    for (std::size_t i = 0; i < plan.size(); ++i) out.push_back(plan.at(i).waits_for);
+    return out;
+}
+
+}  // namespace
+
 BuildGraph::BuildGraph(const BuildPlan& plan, std::function<void(std::size_t)> ready)
+    : BuildGraph(waits_of(plan), std::move(ready)) {}
+
+BuildGraph::BuildGraph(const std::vector<std::vector<std::size_t>>& waits,
+                       std::function<void(std::size_t)> ready)
     : m_nodes(std::make_unique<Nodes>()) {
     auto& n = *m_nodes;
-    for (std::size_t i = 0; i < plan.size(); ++i) {
+    for (std::size_t i = 0; i < waits.size(); ++i) {
         n.builds.emplace_back(n.graph, flow::unlimited,
                               [ready, i](const flow::continue_msg&, BuildNode::gateway_type& gw) {
                                   gw.reserve_wait();
                                   ready(i);
                               });
         auto& join = n.joins.emplace_back();
-        if (plan.at(i).waits_for.empty()) {
+        if (waits[i].empty()) {
             n.roots.push_back(i);
             continue;
         }
         join.emplace(n.graph, [](const flow::continue_msg&) { return flow::continue_msg(); });
         flow::make_edge(*join, n.builds[i]);
     }
-    for (std::size_t i = 0; i < plan.size(); ++i) {
-        for (std::size_t w : plan.at(i).waits_for) flow::make_edge(n.builds[w], *n.joins[i]);
+    for (std::size_t i = 0; i < waits.size(); ++i) {
+        for (std::size_t w : waits[i]) flow::make_edge(n.builds[w], *n.joins[i]);
     }
 }
 

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "components/build_plan.hpp"
 
@@ -18,6 +19,10 @@ class BuildGraph {
   public:
     /// Builds the graph of `plan`; `ready` is called on a TBB thread, once per build.
     BuildGraph(const BuildPlan& plan, std::function<void(std::size_t)> ready);
+    /// The same over any plan given as each node's waits (node indices): the deploy's stack
+    /// plan runs on it too.
+    BuildGraph(const std::vector<std::vector<std::size_t>>& waits,
+               std::function<void(std::size_t)> ready);
     /// Waits for the graph: every build must have been completed.
     ~BuildGraph();
     BuildGraph(const BuildGraph&) = delete;
