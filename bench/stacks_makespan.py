@@ -101,6 +101,20 @@ def one_layout(components, stacks, sequential, moto_url):
         shutil.rmtree(root, ignore_errors=True)
 
 
+def moto_up(url):
+    """start_moto waits 10 s; a loaded machine may need longer."""
+    import socket
+    import time
+    port = int(url.rsplit(":", 1)[1])
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("moto did not start")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--components", type=int, default=1000)
@@ -113,6 +127,7 @@ def main():
         for _ in range(a.runs):
             moto, url = start_moto()
             try:
+                moto_up(url)
                 ms, nodes, moved, max_params = one_layout(a.components, a.stacks, sequential, url)
             finally:
                 moto.terminate()
