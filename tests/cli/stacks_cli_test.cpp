@@ -250,8 +250,7 @@ TEST_F(StacksCli, ARegionAloneLeavesTheEnvironmentPartiallyDeployed) {
     EXPECT_EQ(slipway("status --json").out.find(R"("partially_deployed":["prod"])"),
               std::string::npos);
     auto bad = slipway("run --env prod --region ap-south-1");
-    EXPECT_EQ(bad.status, 2) << bad.err;
-    cli_test::expect_one_line_error(bad.err,
+    cli_test::expect_one_line_error(bad, 2,
                                     "slipway: error: --region ap-south-1: environment 'prod' has "
                                     "no such target (it has 2 wave(s): us-east-1, eu-west-1)");
 }
@@ -342,8 +341,8 @@ class StacksScaleCli : public StacksCli {
             "environments:\n  prod:\n    base: main\n    region: us-east-1\n    stacks:\n"
             "      - {name: big-low, template: low.yml, components: [\"c0??\", \"c1[01]?\", "
             "c120, c121, c122, c123, c124]}\n"
-            "      - {name: big-high, template: high.yml, components: [\"c1[2-9]?\", "
-            "\"c2??\"]}\n";
+            "      - {name: big-high, template: high.yml, components: [\"c12[5-9]\", "
+            "\"c1[3-9]?\", \"c2??\"]}\n";
         repo.write("slipway.yml", manifest);
         repo.commit("init");
         repo.git("branch -M main");
@@ -366,7 +365,7 @@ TEST_F(StacksScaleCli, TwoHundredFiftyComponentsOverTwoStacksAndOneChangeMovesOn
     repo.commit("c200 v2");
     auto second = slipway("run --env prod -q");
     ASSERT_EQ(second.status, 0) << second.out << second.err;
-    EXPECT_EQ(sql("SELECT stack FROM deployments ORDER BY id"), "big-low\nbig-high\nbig-high\n");
+    EXPECT_EQ(sql("SELECT stack FROM deployments WHERE id > 2 ORDER BY id"), "big-high\n");
     EXPECT_EQ(stack("big-high", "us-east-1")["P200"], "r.example/big:c200-2");
 }
 

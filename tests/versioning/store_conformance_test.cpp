@@ -324,7 +324,8 @@ TEST_P(StoreConformance, EachStackInEachPlaceHasItsOwnCurrentDeployment) {
     EXPECT_EQ(svc->scope, "region eu-west-1");
     ASSERT_TRUE(store->finish_deployment(pending, "succeeded", 5000, ""));
     ids.clear();
-    for (const auto& c : *store->current_deployments("prod")) ids.insert(c.id);
+    const auto after = *store->current_deployments("prod");  // kept: the loop reads into it
+    for (const auto& c : after) ids.insert(c.id);
     EXPECT_EQ(ids, (std::set<std::int64_t>{net_us, net_eu, pending}));
     EXPECT_EQ(store->deployments_in("prod", 10)->front().account, "111111111111");
 }
