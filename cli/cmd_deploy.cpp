@@ -74,6 +74,7 @@ std::shared_ptr<DeployOptions> deploy_options(CLI::App& sub, bool env_required) 
     sub.add_flag("--wait", s.wait, "wait for a busy environment or stack instead of exit 3");
     sub.add_flag("--replace-failed-stack", s.replace_failed,
                  "delete and recreate a stack whose first creation failed");
+    add_target_options(sub, s.targets);
     sub.add_option("--write-overrides", s.write_overrides,
                    "write CodePipeline's template configuration to FILE and deploy nothing")
         ->type_name("FILE");

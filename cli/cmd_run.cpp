@@ -68,14 +68,15 @@ common::Result<int> run(RunOptions o) {
     if (!plan) return std::unexpected(plan.error());
     if (o.request.plan) print_plan(*plan, out);
     const std::size_t changed = plan->selection.changed.size();
-    const std::string stack = plan->env->stack;
+    std::string stack;
+    for (const auto& st : plan->env->stacks) stack += (stack.empty() ? "" : ", ") + st.name;
     auto outcome = pipeline::execute_run(project, std::move(*plan), services, observer);
     int exit = outcome.exit;
     if (outcome.deploy) exit = print_deploy(*outcome.deploy, o.request.write_overrides, out);
     if (o.request.plan) return finish_plan(o, project, outcome, exit, out);
     if (outcome.summary.result == "nothing-affected")
-        out << fmt::format("nothing affected ({} changed paths): stack {} untouched\n", changed,
-                           stack);
+        out << fmt::format("nothing affected ({} changed paths): stack{} {} untouched\n", changed,
+                           stack.find(',') == std::string::npos ? "" : "s", stack);
     out << summary_table(outcome.summary) << std::flush;
     report_to_ci(outcome.summary, project, out);
     if (auto ok = write_reports(outcome.summary, o.json_report, o.junit); !ok)
@@ -106,6 +107,7 @@ Handler setup_run(CLI::App& sub) {
         ->type_name("N");
     sub.add_flag("--all", o->request.all, "build every component");
     sub.add_flag("--force-deploy", o->request.force_deploy, "deploy even when nothing is affected");
+    add_target_options(sub, o->request.targets);
     sub.add_flag("--plan", o->request.plan,
                  "build nothing, record nothing; preview the change set");
     sub.add_flag("-y,--yes", o->yes, "do not ask before executing the change set");

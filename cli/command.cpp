@@ -17,6 +17,15 @@ void add_store_option(CLI::App& sub, std::string& store) {
         ->type_name("URL");
 }
 
+void add_target_options(CLI::App& sub, deploy::TargetFilter& targets) {
+    sub.add_option("--wave", targets.wave, "deploy this wave of the environment only (1, 2, ...)")
+        ->check(CLI::Range(1, 1000).description(""))
+        ->type_name("N");
+    sub.add_option("--region", targets.region,
+                   "deploy to this region (or account id, or ACCOUNT/REGION) only")
+        ->type_name("REGION");
+}
+
 std::string examples(std::initializer_list<const char*> commands) {
     std::string out = "Examples:\n";
     for (const char* c : commands) out += std::string("  ") + c + "\n";

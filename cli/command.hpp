@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "deploy/stack_plan.hpp"
 
 namespace cli {
 
@@ -28,6 +29,10 @@ void add_project_options(CLI::App& sub, std::string& repo, std::string* manifest
 
 /// Adds --store URL.
 void add_store_option(CLI::App& sub, std::string& store);
+
+/// Adds --wave N and --region R (where an environment of several regions or accounts
+/// deploys).
+void add_target_options(CLI::App& sub, deploy::TargetFilter& targets);
 
 /// A help footer: "Examples:" and one indented command a line.
 std::string examples(std::initializer_list<const char*> commands);

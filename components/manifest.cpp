@@ -35,6 +35,25 @@ std::vector<std::string> Manifest::component_names() const {
     return names;
 }
 
+std::string Target::label() const {
+    if (!named) return "";
+    return account.empty() ? region : account + "/" + region;
+}
+
+const Stack* Environment::find_stack(std::string_view stack) const {
+    for (const auto& s : stacks) {
+        if (s.name == stack) return &s;
+    }
+    return nullptr;
+}
+
+const Stack* Environment::stack_of(std::string_view component) const {
+    for (const auto& s : stacks) {
+        if (std::find(s.members.begin(), s.members.end(), component) != s.members.end()) return &s;
+    }
+    return nullptr;
+}
+
 namespace {
 
 // A duration's seconds, saturated far above any limit (so no overflow), or nullopt when

@@ -46,23 +46,76 @@ struct Component {
     std::string remote{};  // where `build` runs: "" here, "codebuild" on AWS CodeBuild
 };
 
+/// A stack parameter's value: a literal, or an output of another stack of the environment
+/// (`{stack: S, output: O}`), read from S in the same region and account when this stack
+/// deploys.
+struct StackParameter {
+    std::string value;   // the literal (when `stack` is empty)
+    std::string stack;   // the stack whose output it is
+    std::string output;  // the output's name
+    SourcePos pos;
+    [[nodiscard]] bool from_output() const { return !stack.empty(); }
+};
+
+/// One CloudFormation stack of an environment: its template, the components whose images
+/// it receives, and its own parameters. The one-`stack` form of an environment is an
+/// environment with one stack that holds every image and config component.
+struct Stack {
+    std::string name;  // the CloudFormation stack name
+    std::string template_path;
+    std::vector<PatternSpec> components;  // as written: names, name globs, folder globs
+    std::map<std::string, StackParameter> parameters;
+    std::vector<std::string> depends_on;  // deployed after these (besides the outputs it reads)
+    SourcePos pos;
+    bool every_component = false;  // the one-stack form: every image and config component
+    // Settled when the manifest loads:
+    std::vector<std::string> members;  // image and config components it deploys, in manifest order
+    std::vector<std::size_t> after;    // indices of the stacks it waits for (outputs, depends_on)
+};
+
+/// Where an environment's stacks are deployed: a region in an account, in a wave. The
+/// one-region form has one target; `regions` x `accounts` make several.
+struct Target {
+    std::string region;    // "" : the AWS configuration's
+    std::string account;   // "" : the credentials' own account
+    std::string role_arn;  // assumed for every AWS call there ("" : none)
+    std::size_t wave = 0;  // waves deploy one after another, in order
+    bool named = false;    // given by `regions` / `accounts`: recorded with its deployments
+    /// "us-east-1", "111111111111/us-east-1" (named targets), else "".
+    [[nodiscard]] std::string label() const;
+    /// The region and account recorded with a deployment here ("" for the one-region form,
+    /// so its records are those slipway wrote before environments had several stacks).
+    [[nodiscard]] std::string recorded_region() const { return named ? region : ""; }
+    [[nodiscard]] std::string recorded_account() const { return named ? account : ""; }
+};
+
 struct Environment {
     std::string name;
-    std::string stack;
-    std::string region;
-    std::string template_path;
+    std::string region;            // the one-region form's region ("" : the AWS configuration's)
     std::string base;              // default diff base when nothing is deployed yet
     std::string promote_from;      // environment whose images this one receives
     std::string role_arn;          // assumed for every AWS call of this environment
     std::string service_role_arn;  // CloudFormation's service role (RoleARN)
     std::string artifact_bucket;
+    /// Parameters for every stack whose template declares them (`stacks` form; the one-stack
+    /// form's `parameters` are its stack's).
     std::map<std::string, std::string> parameters;
+    SourcePos parameters_pos;
     std::map<std::string, std::string> tags;
     std::vector<std::string> capabilities;
     std::string trigger_branch;  // trigger.branch: `slipway serve` runs it on pushes there
     bool promote_tags = false;   // image.promote_tags: tag deployed ECR images <component>-<env>
     bool immutable = false;      // image.immutable: also <component>-<env>-<timestamp>
     SourcePos pos;
+    std::vector<Stack> stacks;    // at least one once loaded
+    std::vector<Target> targets;  // at least one once loaded, by wave then as written
+    std::size_t waves = 1;        // how many waves the targets make
+
+    /// The stack named `name`, or nullptr.
+    [[nodiscard]] const Stack* find_stack(std::string_view name) const;
+    /// The stack that deploys component `component`, or nullptr (a library; a config
+    /// component listed in no stack).
+    [[nodiscard]] const Stack* stack_of(std::string_view component) const;
 };
 
 struct ImageSettings {

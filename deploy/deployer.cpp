@@ -7,6 +7,7 @@
 
 #include <ctime>
 #include <random>
+#include <set>
 
 #include "deploy/events.hpp"
 #include "deploy/stack_state.hpp"
@@ -432,7 +433,9 @@ common::Result<DeployOutcome> Deploy::run() {
 common::Result<std::vector<std::string>> validate_plan(const DeployPlan& plan) {
     std::map<std::string, std::string> owners;
     for (const auto& i : plan.parameters.images) owners[i.parameter] = i.component;
-    return validate_parameters(plan.tmpl, plan.parameters.values, owners);
+    std::set<std::string> pending;
+    for (const auto& [name, p] : plan.parameters.outputs) pending.insert(name);
+    return validate_parameters(plan.tmpl, plan.parameters.values, owners, pending);
 }
 
 versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std::string& status,
@@ -447,6 +450,9 @@ versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std
     d.kind = plan.kind;
     d.source = plan.source;
     d.actor = plan.actor;
+    d.region = plan.region;
+    d.account = plan.account;
+    d.scope = plan.scope;
     for (const auto& i : plan.parameters.images)
         d.images.push_back({i.component, i.build_number, i.image_uri, i.changed, i.parameter});
     return d;

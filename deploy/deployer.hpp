@@ -35,6 +35,10 @@ namespace deploy {
 struct DeployPlan {
     std::string env;
     std::string stack;
+    std::string region;   // recorded with the deployment (named targets; else "")
+    std::string account;  // recorded with the deployment (named targets; else "")
+    std::string scope;    // the part of the environment the command deploys ("" all of it)
+    std::string label;    // the stack for people: "api", "api@eu-west-1"
     std::string commit;
     std::string run_id;
     std::string kind = "deploy";  // "deploy", "promote", "rollback"

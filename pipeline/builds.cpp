@@ -37,7 +37,7 @@ constexpr std::size_t k_remote_jobs = 32;
 // The region of environment `env` ("" when it is not one, or names none).
 std::string region_of_env(const Project& p, const std::string& env) {
     for (const auto& e : p.manifest.environments) {
-        if (e.name == env) return e.region;
+        if (e.name == env) return e.targets.empty() ? e.region : e.targets.front().region;
     }
     return "";
 }

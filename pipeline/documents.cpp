@@ -163,6 +163,7 @@ std::string status_json(const pipeline::StatusView& v) {
             j.key(env).begin_object();
             j.field("build_number", image.build_number);
             j.field("deployment_id", image.deployment_id);
+            j.field("differs", image.differs);
             j.field("image_uri", image.image_uri);
             j.end_object();
         }
@@ -173,7 +174,11 @@ std::string status_json(const pipeline::StatusView& v) {
     j.end_array().key("deployments").begin_array();
     for (const auto& d : v.current) write_deployment_summary(j, d);
     j.end_array().key("environments").begin_array();
-    for (const auto& d : v.current) j.value(d.env);
+    for (const auto& e : v.environments) j.value(e.name);
+    j.end_array().key("partially_deployed").begin_array();
+    for (const auto& e : v.environments) {
+        if (e.partially_deployed) j.value(e.name);
+    }
     j.end_array().key("pending").begin_array();
     for (const auto& d : v.pending) write_deployment_summary(j, d);
     return j.end_array().end_object().str();

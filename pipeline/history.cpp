@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/text.hpp"
+#include "pipeline/stacks.hpp"
 
 namespace pipeline {
 
@@ -93,9 +94,26 @@ common::Result<StatusView> status_view(const components::Manifest* manifest,
     }
     // component -> env -> image, in one pass over the images (not one pass per component).
     std::map<std::string, std::map<std::string, DeployedImage>> deployed;
-    for (const auto& d : v.current)
-        for (const auto& i : d.images)
-            deployed[i.component][d.env] = {i.build_number, d.id, i.image_uri};
+    for (const auto& d : v.current) {
+        for (const auto& i : d.images) {
+            auto [at, fresh] = deployed[i.component].try_emplace(
+                d.env, DeployedImage{i.build_number, d.id, i.image_uri});
+            if (fresh || at->second.image_uri == i.image_uri) continue;
+            at->second.differs = true;
+            if (i.build_number < at->second.build_number)
+                at->second = {i.build_number, d.id, i.image_uri, true};
+        }
+    }
+    for (const auto& d : v.current) {
+        if (v.environments.empty() || v.environments.back().name != d.env)
+            v.environments.push_back({d.env, false, {}});
+        v.environments.back().stacks.push_back(d);
+    }
+    for (auto& e : v.environments) {
+        auto recent = store->deployments_in(e.name, 64);
+        if (!recent) return std::unexpected(recent.error());
+        e.partially_deployed = partially_deployed(*recent);
+    }
     for (const auto& name : *names) {
         ComponentStatus c{name, "", std::nullopt, {}};
         if (const auto* comp = manifest ? manifest->find(name) : nullptr)

@@ -61,6 +61,15 @@ struct DeployedImage {
     std::int64_t build_number = 0;
     std::int64_t deployment_id = 0;
     std::string image_uri;
+    bool differs = false;  // the environment's places run different images of it (the oldest shown)
+};
+
+/// An environment as the store knows it: each stack's current deployment, and whether its
+/// latest deployment moved some stacks and not others.
+struct EnvironmentState {
+    std::string name;
+    bool partially_deployed = false;
+    std::vector<versioning::DeploymentRecord> stacks;  // current, by stack and place
 };
 
 struct ComponentStatus {
@@ -72,7 +81,8 @@ struct ComponentStatus {
 
 struct StatusView {
     std::vector<ComponentStatus> components;            // by name
-    std::vector<versioning::DeploymentRecord> current;  // each environment's, by environment
+    std::vector<versioning::DeploymentRecord> current;  // each stack's, by environment and stack
+    std::vector<EnvironmentState> environments;         // by name
     std::vector<versioning::DeploymentRecord> pending;  // not confirmed yet, oldest first
 };
 

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -44,10 +45,9 @@ common::Result<void> missing_deployed_commit(const Project& p, RunPlan& run, Obs
 
 // Which base, and why (read once the environment is held).
 common::Result<void> resolve_base(const Project& p, RunPlan& run, Services& s, Observer& o) {
-    auto current = s.store.current_deployments(run.env->name);
-    if (!current) return std::unexpected(current.error());
-    std::optional<versioning::DeploymentRecord> last;
-    if (!current->empty()) last = current->front();
+    auto complete = last_complete_deployment(s.store, run.env->name);
+    if (!complete) return std::unexpected(complete.error());
+    const std::optional<versioning::DeploymentRecord>& last = *complete;
     const std::string& flag = run.request.base;
     run.base = choose_base(flag, run.env->name, last, run.env->base);
     if (run.base.ref.empty()) return {};
@@ -61,8 +61,11 @@ common::Result<void> resolve_base(const Project& p, RunPlan& run, Services& s, O
     return missing_deployed_commit(p, run, o, id.error().message);
 }
 
-// The affected components, and whether the stack needs a deploy at all.
+// The affected components, and which stacks need a deploy.
 common::Result<void> select(const Project& p, RunPlan& run) {
+    auto targets = deploy::filter_targets(*run.env, run.request.targets);
+    if (!targets) return std::unexpected(targets.error());
+    run.targets = std::move(*targets);
     if (!run.base_id.empty()) {
         diff::DiffRequest request{run.base_id, p.head, true};
         std::optional<diff::ChangeSet> changes;
@@ -72,11 +75,22 @@ common::Result<void> select(const Project& p, RunPlan& run) {
     }
     run.everything = run.request.all || run.base.first_deployment;
     if (run.everything) run.selected = p.manifest.component_names();
+    std::vector<std::string> affected;
     for (const auto& c : run.selection.affected) {
         if (!run.everything) run.selected.push_back(c.name);
-        if (c.kind != ComponentKind::library) run.deploy_needed = true;
+        affected.push_back(c.name);
     }
-    run.deploy_needed = run.deploy_needed || run.everything || run.request.force_deploy;
+    run.stacks = deploy::select_stacks(p.manifest, *run.env, affected, run.selection.changed,
+                                       run.everything);
+    if (run.request.force_deploy) {
+        for (std::size_t i = 0; i < run.stacks.deploy.size(); ++i) {
+            if (run.stacks.deploy[i]) continue;
+            run.stacks.deploy[i] = true;
+            run.stacks.reasons[i] = "--force-deploy";
+        }
+    }
+    run.deploy_needed = std::find(run.stacks.deploy.begin(), run.stacks.deploy.end(), true) !=
+                        run.stacks.deploy.end();
     return {};
 }
 
@@ -87,22 +101,32 @@ DeploySettings deploy_settings(const RunPlan& run) {
     d.plan = run.request.plan;
     d.wait = run.request.wait;
     d.write_overrides = run.request.write_overrides;
+    d.targets = run.request.targets;
     return d;
 }
 
-// The deploy plan with `images` as the new images of this run.
-common::Result<deploy::DeployPlan> deploy_plan_with(
+// The environment's plan with `images` as the new images of this run.
+common::Result<EnvironmentPlan> deploy_plan_with(
     const Project& p, const RunPlan& run, Services& s,
     const std::map<std::string, deploy::KnownImage>& images) {
-    auto inputs = known_images(p, *run.env, s.store);
-    if (!inputs) return std::unexpected(inputs.error());
+    auto known = known_images(p, *run.env, s.store);
+    if (!known) return std::unexpected(known.error());
+    NewImages fresh;
     for (const auto& [name, image] : images) {
         const auto* c = p.manifest.find(name);
-        if (c && c->kind == ComponentKind::image) inputs->new_images[name] = image;
+        if (c && c->kind == ComponentKind::image) fresh.all[name] = image;
     }
-    auto params = deploy::compute_parameters(p.manifest, *run.env, *inputs);
-    if (!params) return std::unexpected(params.error());
-    return make_deploy_plan(p, *run.env, std::move(*params), deploy_settings(run));
+    auto plan =
+        plan_environment(p, *run.env, run.stacks, run.targets, *known, fresh, deploy_settings(run),
+                         deploy::scope_of(run.request.targets, run.targets));
+    if (!plan) return plan;
+    if (!run.request.write_overrides.empty() && plan->deploys.size() > 1)
+        return common::fail(ErrorCode::usage,
+                            "--write-overrides: the run deploys " +
+                                std::to_string(plan->deploys.size()) +
+                                " stacks and CodePipeline's overrides are one stack's: limit it "
+                                "with --region or --wave to one");
+    return plan;
 }
 
 // Bad parameters or template stop the run here, before a number is taken.
@@ -118,7 +142,6 @@ common::Result<void> preflight(const Project& p, RunPlan& run, Services& s) {
     for (const auto& b : run.prospective) images[b.component] = {b.build_number(), b.image_uri()};
     auto dp = deploy_plan_with(p, run, s, images);
     if (!dp) return std::unexpected(dp.error());
-    if (auto ok = deploy::validate_plan(*dp); !ok) return std::unexpected(ok.error());
     run.preflight = std::move(*dp);
     return {};
 }
@@ -155,7 +178,7 @@ std::string reason_text(const components::AffectedComponent& c) {
 
 // One row per component: what the run did with it and which image the stack has.
 void fill_rows(const Project& p, RunPlan& run, const components::BuildReport* builds,
-               const deploy::ParameterSet* params, const std::set<std::string>& changed) {
+               const EnvironmentPlan* params, const EnvironmentRun* deployed) {
     std::map<std::string, SummaryRow> rows;
     for (const auto& c : p.manifest.components) {
         SummaryRow& r = rows[c.name];
@@ -186,11 +209,19 @@ void fill_rows(const Project& p, RunPlan& run, const components::BuildReport* bu
         if (b.status == BuildStatus::failed || b.status == BuildStatus::timed_out)
             r.log_tail = tail_lines(b.log_path, 40);
     }
-    if (params) {
-        for (const auto& i : params->images) {
+    for (const auto& d : params ? params->deploys : std::vector<deploy::DeployPlan>{}) {
+        for (const auto& i : d.parameters.images) {
             auto& r = rows[i.component];
             if (!r.built) r.build_number = i.build_number, r.image_uri = i.image_uri;
-            r.parameter_changed = changed.contains(i.parameter);
+        }
+    }
+    for (const auto& st : deployed ? deployed->stacks : std::vector<StackRun>{}) {
+        if (!st.run) continue;
+        for (const auto& i : st.run->plan.parameters.images) {
+            auto& r = rows[i.component];
+            if (!r.built) r.build_number = i.build_number, r.image_uri = i.image_uri;
+            r.parameter_changed =
+                r.parameter_changed || st.run->changed_parameters.contains(i.parameter);
         }
     }
     run.summary.rows.clear();
@@ -242,7 +273,7 @@ common::Result<components::BuildReport> build_phase(const Project& p, RunPlan& r
     return report;
 }
 
-// The deploy with this run's images.
+// The deploy of the affected stacks with this run's images.
 RunOutcome deploy_phase(const Project& p, RunPlan& run, const components::BuildReport& report,
                         Services& s, Observer& o) {
     std::map<std::string, deploy::KnownImage> images;
@@ -252,19 +283,17 @@ RunOutcome deploy_phase(const Project& p, RunPlan& run, const components::BuildR
     }
     auto dp = deploy_plan_with(p, run, s, images);
     if (!dp) return fail_run(run, s, dp.error());
-    auto done = execute_deploy(*run.env, std::move(*dp), deploy_settings(run), s, o);
+    auto done = deploy_stacks(*run.env, std::move(*dp), deploy_settings(run), s, o);
     end_phase(run.summary, "deploy", s, o);
-    if (!done) return fail_run(run, s, done.error());
-    fill_rows(p, run, &report, &done->plan.parameters, done->changed_parameters);
+    fill_rows(p, run, &report, nullptr, &done);
+    summarize_environment(done, run.summary);
     RunOutcome out;
-    if (!done->outcome) {
-        run.summary.deployment_id = done->pending_id;
-        out = finish(run, s, "overrides-written", done->exit);
+    if (done.error && (done.stacks.size() == 1 || done.error->code != ErrorCode::failed)) {
+        out = fail_run(run, s, *done.error);
     } else {
-        summarize_outcome(*done->outcome, run.summary);
-        out = finish(run, s, result_name(*done->outcome), done->exit);
+        out = finish(run, s, run.summary.result, done.exit);
     }
-    out.deploy = std::move(*done);
+    out.deploy = std::move(done);
     return out;
 }
 
@@ -284,28 +313,24 @@ RunStarted started(const RunPlan& run) {
     return r;
 }
 
-// A plan: the change set the run would make, previewed; nothing recorded.
+// A plan: the change sets the run would make, previewed; nothing recorded.
 RunOutcome preview(const Project& p, RunPlan& run, Services& s, Observer& o) {
     RunOutcome out;
     out.prospective = run.prospective;
     if (!run.deploy_needed) {
-        fill_rows(p, run, nullptr, &run.preflight.parameters, {});
+        fill_rows(p, run, nullptr, &run.preflight, nullptr);
         out.summary = run.summary;
         out.summary.result = "nothing-affected";
         return out;
     }
-    auto done = execute_deploy(*run.env, run.preflight, deploy_settings(run), s, o);
-    fill_rows(p, run, nullptr, &run.preflight.parameters,
-              done ? done->changed_parameters : std::set<std::string>{});
+    auto done = deploy_stacks(*run.env, run.preflight, deploy_settings(run), s, o);
+    fill_rows(p, run, nullptr, &run.preflight, &done);
+    summarize_environment(done, run.summary);
     out.summary = run.summary;
     out.summary.result = "planned";
-    if (!done) {
-        out.error = done.error();
-        out.exit = common::exit_code(done.error().code);
-        return out;
-    }
-    out.exit = done->exit;
-    out.deploy = std::move(*done);
+    out.exit = done.exit;
+    if (done.error) out.error = done.error;
+    out.deploy = std::move(done);
     return out;
 }
 
@@ -322,13 +347,13 @@ RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) 
     }
     o.run_started(started(run));
     if (!run.deploy_needed) {
-        fill_rows(p, run, nullptr, &run.preflight.parameters, {});
+        fill_rows(p, run, nullptr, &run.preflight, nullptr);
         return finish(run, s, "nothing-affected", 0);
     }
     auto report = build_phase(p, run, s, o);
     if (!report) return fail_run(run, s, report.error());
     if (report->interrupted || !report->all_succeeded()) {
-        fill_rows(p, run, &*report, &run.preflight.parameters, {});
+        fill_rows(p, run, &*report, &run.preflight, nullptr);
         return finish(run, s, report->interrupted ? "interrupted" : "build-failed",
                       exit_status(*report));
     }
@@ -358,7 +383,7 @@ common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services
     sum.started_at = s.clock.now();
     sum.run_id = new_run_id(sum.started_at);
     sum.env = r.env;
-    sum.stack = run.env->stack;
+    for (const auto& st : run.env->stacks) sum.stack += (sum.stack.empty() ? "" : ", ") + st.name;
     sum.trigger = r.trigger.name;
     sum.actor = r.trigger.actor;
     sum.head = p.head;
@@ -394,14 +419,25 @@ std::string plan_json(const RunOutcome& planned) {
         j.field("image_uri", b.image_uri()).field("reused", b.reused_number != 0).end_object();
     }
     j.end_array().key("changed_parameters").begin_array();
-    if (planned.deploy) {
-        for (const auto& name : planned.deploy->changed_parameters) j.value(name);
+    std::set<std::string> changed;
+    bool touches = false;  // a change set without changes leaves its stack as it is
+    for (const auto& st : planned.deploy ? planned.deploy->stacks : std::vector<StackRun>{}) {
+        if (!st.run) continue;
+        changed.insert(st.run->changed_parameters.begin(), st.run->changed_parameters.end());
+        touches = touches ||
+                  (st.run->outcome && st.run->outcome->result == deploy::DeployResult::planned);
     }
+    for (const auto& name : changed) j.value(name);
     j.end_array().field("env", s.env).field("head", s.head).field("result", s.result);
-    // A change set without changes leaves the stack as it is.
-    const bool touches = planned.deploy && planned.deploy->outcome &&
-                         planned.deploy->outcome->result == deploy::DeployResult::planned;
-    j.field("stack", s.stack).field("touches_stack", touches);
+    j.field("stack", s.stack);
+    j.key("stacks").begin_array();
+    for (const auto& st : planned.deploy ? planned.deploy->stacks : std::vector<StackRun>{}) {
+        const bool planned_change =
+            st.run && st.run->outcome && st.run->outcome->result == deploy::DeployResult::planned;
+        j.begin_object().field("label", st.label).field("reason", st.reason);
+        j.field("result", st.result).field("touches_stack", planned_change).end_object();
+    }
+    j.end_array().field("touches_stack", touches);
     return j.end_object().str();
 }
 

@@ -8,13 +8,15 @@
 //                (everything on a first deployment or with `all`) -> plan the builds ->
 //                preflight: the deploy's parameters, with the images the builds would
 //                give, checked against the template before anything is built or recorded.
-//   execute_run: record the run -> record the diffs and build -> deploy the stack with a
-//                parameter for every component -> record how the run ended, with its
-//                phases and summary.
+//   execute_run: record the run -> record the diffs and build -> deploy the affected stacks
+//                (pipeline/stacks.hpp: in dependency order and waves, independent ones in
+//                parallel), each with a parameter for every one of its components ->
+//                record how the run ended, with its phases and summary.
 //
-// Nothing affected: the stack is not touched. A config-only change deploys without
-// building. A plan (`RunRequest::plan`) builds and records nothing and previews the change
-// set.
+// A stack is affected when one of its components is, when its template changed, or when a
+// stack whose outputs it reads is; the others are not touched. Nothing affected: no stack is
+// touched. A config-only change deploys without building. A plan (`RunRequest::plan`) builds and
+// records nothing and previews the change set.
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,11 +39,12 @@ struct RunRequest {
     std::string env;
     std::string base = "auto";  // a ref, or auto (see choose_base)
     BuildOptions builds;
-    bool all = false;             // build every image component
-    bool force_deploy = false;    // deploy even when nothing is affected
-    bool plan = false;            // build nothing, record nothing, preview the change set
-    bool wait = false;            // wait for a busy environment or stack instead of exit 3
-    std::string write_overrides;  // CodePipeline's file instead of deploying
+    bool all = false;                // build every image component
+    bool force_deploy = false;       // deploy even when nothing is affected
+    bool plan = false;               // build nothing, record nothing, preview the change set
+    bool wait = false;               // wait for a busy environment or stack instead of exit 3
+    std::string write_overrides;     // CodePipeline's file instead of deploying
+    deploy::TargetFilter targets{};  // --wave / --region
     Trigger trigger;
 };
 
@@ -56,9 +59,11 @@ struct RunPlan {
     std::vector<std::string> selected;  // the components to build (when they have a build)
     bool everything = false;            // a first deployment, or `all`
     bool deploy_needed = false;
+    deploy::StackSelection stacks;  // which stacks deploy, and why
+    std::vector<bool> targets;      // where (--wave / --region)
     PlannedBuilds builds;
     std::vector<ProspectiveBuild> prospective;  // the images the builds would give
-    deploy::DeployPlan preflight;               // with those images, checked
+    EnvironmentPlan preflight;                  // with those images, checked
     RunSummary summary;                         // run id, trigger, base, head, started
 };
 
@@ -67,9 +72,9 @@ struct RunPlan {
 common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services& s, Observer& o);
 
 struct RunOutcome {
-    RunSummary summary;                  // recorded with the run (not for a plan)
-    std::optional<DeployRun> deploy;     // when the deploy phase ran (or the plan's preview)
-    std::optional<common::Error> error;  // what stopped the run after it was recorded
+    RunSummary summary;                    // recorded with the run (not for a plan)
+    std::optional<EnvironmentRun> deploy;  // when the deploy phase ran (or the plan's preview)
+    std::optional<common::Error> error;    // what stopped the run after it was recorded
     int exit = 0;
     std::vector<ProspectiveBuild> prospective;  // a plan: the builds it would run
 };

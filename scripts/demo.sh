@@ -6,7 +6,7 @@
 #   2. a change to one component: only it is rebuilt (#2), the other parameters stay;
 #   3. a change to the shared library: exactly its dependents are rebuilt;
 #   4. a README change: nothing built, the stack untouched;
-#   5. promote test to prod: the same images, nothing rebuilt;
+#   5. promote test to prod, in us-east-1 then eu-west-1: the same images, nothing rebuilt;
 #   6. the history of one component and the status of all;
 #   7. `slipway serve`: a push to dev and a signed GitHub webhook run the pipeline; the JSON
 #      API then answers what is deployed, and the web page's URL is printed.
@@ -74,8 +74,9 @@ commit() { git -C "$repo" commit -qam "$1" && printf '(commit on dev: %s)\n' "$1
 # The stack's parameters as CloudFormation has them (the aws CLI, when it is installed).
 stack() {
   command -v aws >/dev/null || return 0
-  printf '$ aws cloudformation describe-stacks --stack-name %s\n' "$1"
-  aws cloudformation describe-stacks --stack-name "$1" \
+  local region=${2:-us-east-1}
+  printf '$ aws cloudformation describe-stacks --stack-name %s --region %s\n' "$1" "$region"
+  aws cloudformation describe-stacks --stack-name "$1" --region "$region" \
     --query 'Stacks[0].[StackStatus, Parameters[].[ParameterKey, ParameterValue]]' --output text
 }
 
@@ -103,9 +104,10 @@ echo 'More words.' >> "$repo/README.md"
 commit "docs: more words"
 run run --env test -q
 
-step "5. Promote test to prod: the same images, nothing rebuilt"
+step "5. Promote test to prod (two regions, one wave each): the same images, nothing rebuilt"
 run promote --from test --to prod --yes
-stack ml-training-prod
+stack ml-training-prod us-east-1
+stack ml-training-prod eu-west-1
 
 step "6. What the store knows"
 run history inference-service

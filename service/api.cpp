@@ -13,6 +13,7 @@
 #include "diff/remote.hpp"
 #include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/stacks.hpp"
 
 namespace service {
 namespace {
@@ -48,6 +49,7 @@ void write_build(JsonOut& j, const versioning::BuildRecord& b) {
 
 void write_deployment(JsonOut& j, const versioning::DeploymentRecord& d) {
     j.begin_object();
+    j.field("account", d.account);
     j.field("actor", d.actor).field("change_set", d.change_set).field("commit", d.commit);
     j.field("env", d.env).field("executed_by", d.executed_by);
     time_or_null(j, "finished_at", d.finished_at);
@@ -57,9 +59,30 @@ void write_deployment(JsonOut& j, const versioning::DeploymentRecord& d) {
         j.field("component", i.component).field("image_uri", i.image_uri);
         j.field("parameter", i.parameter).end_object();
     }
-    j.end_array().field("kind", d.kind).field("reason", d.reason).field("run_id", d.run_id);
+    j.end_array().field("kind", d.kind).field("reason", d.reason).field("region", d.region);
+    j.field("run_id", d.run_id).field("scope", d.scope);
     j.field("source", d.source).field("stack", d.stack).field("started_at", iso_time(d.started_at));
     j.field("status", d.status).end_object();
+}
+
+// Each stack of `e` in each place: where it is and its current deployment (null: none).
+void write_stacks(JsonOut& j, const components::Environment& e,
+                  const std::vector<versioning::DeploymentRecord>& current) {
+    j.key("stacks").begin_array();
+    for (const auto& t : e.targets) {
+        for (const auto& s : e.stacks) {
+            j.begin_object().field("account", t.account).key("current");
+            auto it = std::find_if(current.begin(), current.end(), [&](const auto& d) {
+                return d.env == e.name && d.stack == s.name && d.region == t.recorded_region() &&
+                       d.account == t.recorded_account();
+            });
+            it != current.end() ? write_deployment(j, *it) : (void)j.null();
+            j.field("label", deploy::stack_label(s.name, t)).field("region", t.region);
+            j.field("stack", s.name).field("wave", static_cast<std::int64_t>(t.wave + 1));
+            j.end_object();
+        }
+    }
+    j.end_array();
 }
 
 void write_component_deployment(JsonOut& j, const versioning::ComponentDeployment& d) {
@@ -152,16 +175,23 @@ Response api_environments(ApiContext& c) {
     j.begin_object().key("environments").begin_array();
     for (const auto& e : c.manifest.environments) {
         j.begin_object().key("current");
-        auto it = std::find_if(current->begin(), current->end(),
-                               [&](const auto& d) { return d.env == e.name; });
-        it != current->end() ? write_deployment(j, *it) : (void)j.null();
-        j.field("name", e.name).key("pending").begin_array();
+        const versioning::DeploymentRecord* newest = nullptr;  // of any stack
+        for (const auto& d : *current) {
+            if (d.env == e.name && (!newest || d.id > newest->id)) newest = &d;
+        }
+        newest ? write_deployment(j, *newest) : (void)j.null();
+        auto recent = c.store.deployments_in(e.name, 64);
+        if (!recent) return store_failed(recent.error());
+        j.field("name", e.name);
+        j.field("partially_deployed", pipeline::partially_deployed(*recent));
+        j.key("pending").begin_array();
         for (const auto& d : *pending) {
             if (d.env == e.name) write_deployment(j, d);
         }
         j.end_array();
         j.field_or_null("promote_from", !e.promote_from.empty(), e.promote_from);
-        j.field("region", e.region).field("stack", e.stack);
+        j.field("region", e.targets.front().region).field("stack", e.stacks.front().name);
+        write_stacks(j, e, *current);
         j.field_or_null("trigger_branch", !e.trigger_branch.empty(), e.trigger_branch);
         j.end_object();
     }

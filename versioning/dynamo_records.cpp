@@ -142,6 +142,10 @@ DeploymentRecord read_deployment(const JsonValue& item) {
     d.client_token = get_s(item, "client_token");
     d.actor = get_s(item, "actor");
     d.executed_by = item.HasMember("executed_by") ? get_s(item, "executed_by") : "slipway";
+    for (auto [field, out] :
+         {std::pair{"region", &d.region}, {"account", &d.account}, {"scope", &d.scope}}) {
+        if (item.HasMember(field)) *out = get_s(item, field);
+    }
     auto images = item.FindMember("images");
     if (images != item.MemberEnd() && images->value.HasMember("L")) {
         for (const auto& e : images->value["L"].GetArray()) {
@@ -171,7 +175,10 @@ JsonValue deployment_item(Json::AllocatorType& a, const DeploymentRecord& d, con
         .s("reason", d.reason)
         .s("client_token", d.client_token)
         .s("actor", d.actor)
-        .s("executed_by", d.executed_by);
+        .s("executed_by", d.executed_by)
+        .s("region", d.region)
+        .s("account", d.account)
+        .s("scope", d.scope);
     if (d.finished_at) i.n("finished_at", *d.finished_at);
     i.raw("images", images_list(a, d.images));
     return i.take();

@@ -148,7 +148,21 @@ struct DeploymentRecord {
     std::string client_token{};   // ExecuteChangeSet's ClientRequestToken (slipway executes)
     std::string actor{};          // who deployed: see RunRecord::actor
     std::string executed_by = "slipway";  // "slipway", or "codepipeline" (overrides written)
+    /// Where the stack is: its region and account when the environment names them
+    /// (`regions`, `accounts`), else "" (the one-region form). An environment's current
+    /// state is the latest succeeded deployment of each (stack, region, account).
+    std::string region{};
+    std::string account{};
+    /// What part of the environment its run deployed: "" all of it, else the --wave /
+    /// --region limit ("wave 1", "region eu-west-1"). The deployments of one run (one
+    /// run_id) make one environment deployment.
+    std::string scope{};
 };
+
+/// The (stack, region, account) a deployment is of: one stack of an environment in one place.
+[[nodiscard]] inline std::string stack_key(const DeploymentRecord& d) {
+    return d.stack + "#" + d.region + "#" + d.account;
+}
 
 /// One component's image in one deployment, for per-component history.
 struct ComponentDeployment {

@@ -101,6 +101,17 @@ const char* const k_migrations[] = {
     R"sql(
     ALTER TABLE builds ADD COLUMN shareable INTEGER NOT NULL DEFAULT 1;
     )sql",
+    // 9: environments of several stacks, regions and accounts: each deployment is of one
+    // (stack, region, account), and an environment's current state is the latest succeeded
+    // deployment of each; `scope` says what part of the environment its run deployed.
+    R"sql(
+    ALTER TABLE deployments ADD COLUMN region TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN account TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+    DROP INDEX deployments_current;
+    CREATE INDEX deployments_current ON deployments(env, stack, region, account, id DESC)
+        WHERE status = 'succeeded';
+    )sql",
 };
 
 constexpr int k_schema_version = static_cast<int>(std::size(k_migrations));

@@ -86,7 +86,8 @@ class VersionStore {
     /// One component's deployments, newest first; `env` empty for every environment.
     virtual common::Result<std::vector<ComponentDeployment>> deployments_of(
         const std::string& component, const std::string& env, std::size_t limit) = 0;
-    /// The latest succeeded deployment of each environment (`env` empty: all), images included.
+    /// The latest succeeded deployment of each (environment, stack, region, account) (`env`
+    /// empty: every environment), images included; an environment of one stack has one.
     virtual common::Result<std::vector<DeploymentRecord>> current_deployments(
         const std::string& env) = 0;
 

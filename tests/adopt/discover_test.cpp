@@ -161,7 +161,7 @@ TEST(StarterManifest, LoadsAndIsDeterministic) {
     EXPECT_EQ(m->components.size(), d.components.size());
     ASSERT_EQ(m->environments.size(), 2u);
     EXPECT_EQ(m->environments[1].base, "main");
-    EXPECT_EQ(m->environments[1].template_path, "template.yaml");
+    EXPECT_EQ(m->environments[1].stacks.at(0).template_path, "template.yaml");
     EXPECT_EQ(m->environments[1].region, "eu-west-1");
     EXPECT_EQ(m->environments[1].capabilities,
               (std::vector<std::string>{"CAPABILITY_AUTO_EXPAND", "CAPABILITY_IAM"}));

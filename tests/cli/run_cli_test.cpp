@@ -97,6 +97,13 @@ TEST_F(RunCli, TheDemoStoryOnTheExampleProject) {
     EXPECT_EQ(sql("SELECT count(*) FROM builds"), builds_before);
     auto prod = stack("ml-training-prod");
     EXPECT_EQ(prod["(status)"], "CREATE_COMPLETE");
+    // prod spans two regions, one wave each: the same stack, the same images, in eu-west-1.
+    auto eu =
+        aws("cloudformation describe-stacks --region eu-west-1 --stack-name ml-training-prod "
+            "--query 'Stacks[0].Parameters[?ParameterKey==`InferenceImageUri`]."
+            "ParameterValue' --output text");
+    EXPECT_EQ(eu.status, 0) << eu.err;
+    EXPECT_EQ(eu.out, prod["InferenceImageUri"] + "\n");
     EXPECT_EQ(prod["Stage"], "prod");
     EXPECT_EQ(prod["InferenceDesiredCount"], "2");
     for (const char* p : {"TrainingLambdaImageUri", "PreprocessImageUri", "InferenceImageUri",

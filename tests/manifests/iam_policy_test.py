@@ -118,10 +118,14 @@ def check_covers_example(policy, root):
     with open(os.path.join(root, "manifests/slipway.yml")) as f:
         manifest = yaml.safe_load(f)
     for name, env in manifest["environments"].items():
-        stack = (f"arn:aws:cloudformation:{env['region']}:123456789012:stack/{env['stack']}/"
-                 "0a1b2c3d-0000-0000-0000-000000000000")
-        for action in ("cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"):
-            check(allowed(policy, action, stack), f"{action} on the {name} stack {env['stack']}")
+        names = [s["name"] for s in env["stacks"]] if "stacks" in env else [env["stack"]]
+        for region in env.get("regions", [env.get("region")]):
+            for stack_name in names:
+                stack = (f"arn:aws:cloudformation:{region}:123456789012:stack/{stack_name}/"
+                         "0a1b2c3d-0000-0000-0000-000000000000")
+                for action in ("cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"):
+                    check(allowed(policy, action, stack),
+                          f"{action} on the {name} stack {stack_name} in {region}")
     registry, _, repository = manifest["image"]["repository"].partition("/")
     account, region = registry.split(".")[0], registry.split(".")[3]
     repo_arn = f"arn:aws:ecr:{region}:{account}:repository/{repository}"

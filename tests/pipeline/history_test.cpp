@@ -327,7 +327,7 @@ TEST_F(History, StatusJsonHasTheDocumentedFieldsKeysSorted) {
     EXPECT_EQ(keys_of(api), (Strings{"deployed", "latest_build", "name"}));
     EXPECT_EQ(str(api, "name"), "api");
     EXPECT_EQ(keys_of(api["deployed"]["test"]),
-              (Strings{"build_number", "deployment_id", "image_uri"}));
+              (Strings{"build_number", "deployment_id", "differs", "image_uri"}));
     EXPECT_EQ(api["deployed"]["test"]["build_number"].GetInt64(), 2);
     EXPECT_EQ(api["deployed"]["test"]["deployment_id"].GetInt64(), v->current[0].id);
     EXPECT_EQ(str(api["deployed"]["test"], "image_uri"), "repo:api-2");

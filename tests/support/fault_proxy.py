@@ -8,6 +8,7 @@ of rules, tried in order:
 
   {"action": "DescribeStackEvents",   the Query Action= or the X-Amz-Target operation
    "after": "ExecuteChangeSet",       only once this action has been forwarded (optional)
+   "after_times": 2,                  ... this many times (default 1)
    "times": 3,                        how many requests the rule takes (default: all)
    "status": 400,                     the answer it gives ...
    "code": "Throttling",              ... as an AWS Query error with this code
@@ -34,7 +35,7 @@ READY = sys.argv[4] if len(sys.argv) > 4 else None
 LOG = READY + ".log" if READY else None
 
 lock = threading.Lock()
-seen = set()
+seen = {}  # action -> how many times it was forwarded
 taken = [0] * len(RULES)
 
 
@@ -57,7 +58,7 @@ def rule_for(action):
         for i, rule in enumerate(RULES):
             if rule.get("action") != action:
                 continue
-            if rule.get("after") and rule["after"] not in seen:
+            if rule.get("after") and seen.get(rule["after"], 0) < rule.get("after_times", 1):
                 continue
             if "times" in rule and taken[i] >= rule["times"]:
                 continue
@@ -94,9 +95,7 @@ class Handler(BaseHTTPRequestHandler):
             log(f"{action} {rule.get('status', 400)}")
             self.answer_error(rule)
             return
-        self.forward(body)
-        with lock:
-            seen.add(action)
+        self.forward(body, action)
         log(action + " forwarded")
 
     def answer_error(self, rule):
@@ -113,12 +112,14 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(text)
 
-    def forward(self, body):
+    def forward(self, body, action):
         conn = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
         conn.request(self.command, self.path, body=body, headers=headers)
         reply = conn.getresponse()
         data = reply.read()
+        with lock:  # counted before the caller hears the answer, so its next call sees it
+            seen[action] = seen.get(action, 0) + 1
         self.send_response(reply.status)
         for k, v in reply.getheaders():
             if k.lower() not in ("transfer-encoding", "connection", "content-length"):

@@ -27,6 +27,12 @@ Corrections to moto, each for a behaviour real AWS has and moto lacks:
   buildspec's phases with CodeBuild's variables and transitions, writes the output to the
   build's CloudWatch Logs stream in this moto, honours timeouts and StopBuild, and reports
   it all through BatchGetBuilds.
+- CloudFormation (moto 5.x): a resource that cannot be created or updated while a change set
+  executes makes ExecuteChangeSet itself answer with the resource's error, and leaves the
+  stack half changed and "in progress". CloudFormation accepts the execution and then fails
+  the operation: the resource's *_FAILED event with the reason, the stack rolled back
+  (ROLLBACK_COMPLETE after a creation, UPDATE_ROLLBACK_COMPLETE with its former parameters
+  and template after an update), and the change set EXECUTE_FAILED. The patch does that.
 """
 import copy
 import hashlib
@@ -44,8 +50,67 @@ from werkzeug.serving import run_simple
 _execute = cfn.CloudFormationBackend.execute_change_set
 
 
+def _failed_execution(self, change_set_name, error, before):
+    """The stack of the change set, rolled back as CloudFormation rolls back a failed
+    operation (see the module's docstring)."""
+    for change_set in self.change_sets.values():
+        if change_set_name not in (change_set.change_set_id, change_set.change_set_name):
+            continue
+        stack = self.stacks[change_set.stack_id]
+        creating = change_set.change_set_type == "CREATE"
+        reason = getattr(error, "message", None) or str(error)
+        logical_id = _failing_resource(change_set, reason)
+        resource = (change_set.template_dict or {}).get("Resources", {}).get(logical_id, {})
+        failed = cfn.Event(stack_id=stack.stack_id, stack_name=stack.name,
+                           logical_resource_id=logical_id, physical_resource_id="",
+                           resource_type=resource.get("Type", ""),
+                           resource_status="CREATE_FAILED" if creating else "UPDATE_FAILED",
+                           resource_status_reason=reason, resource_properties=None)
+        stack.events.append(failed)
+        if creating:
+            stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=
+                                   "The following resource(s) failed to create: " +
+                                   f"[{failed.logical_resource_id}]. Rollback requested by user.")
+            stack._add_stack_event("ROLLBACK_COMPLETE")
+            stack.status = "ROLLBACK_COMPLETE"
+        else:
+            stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+            stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+            stack.status = "UPDATE_ROLLBACK_COMPLETE"
+            stack.resource_map.resolved_parameters.clear()
+            stack.resource_map.resolved_parameters.update(before.get(stack.stack_id, {}))
+        change_set.execution_status = "EXECUTE_FAILED"
+        return True
+    return False
+
+
+def _failing_resource(change_set, reason):
+    """The logical id of the resource whose error `reason` is: the first resource of the
+    template whose properties' values appear in it, else the first one moto did not make."""
+    resources = (change_set.template_dict or {}).get("Resources", {})
+    for logical_id, resource in resources.items():
+        for value in (resource.get("Properties") or {}).values():
+            if isinstance(value, str) and value and value in reason:
+                return logical_id
+    made = getattr(change_set.stack.resource_map, "_parsed_resources", {})
+    for logical_id in resources:
+        if logical_id not in made:
+            return logical_id
+    return next(iter(resources), change_set.stack_name)
+
+
 def _execute_and_keep_parameters(self, change_set_name, stack_name=None):
-    _execute(self, change_set_name, stack_name)
+    before = {}  # each stack's parameters as they were, for an update's rollback
+    for stack in self.stacks.values():
+        before[stack.stack_id] = dict(stack.resource_map.resolved_parameters)
+    try:
+        _execute(self, change_set_name, stack_name)
+    except cfn.ValidationError:
+        raise
+    except Exception as error:  # a resource's own error: the operation fails, not the call
+        if _failed_execution(self, change_set_name, error, before):
+            return
+        raise
     for change_set in self.change_sets.values():
         if change_set_name in (change_set.change_set_id, change_set.change_set_name):
             stack = self.stacks[change_set.stack_id]

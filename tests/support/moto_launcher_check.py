@@ -15,6 +15,10 @@ own service models):
   staying STOPPED, timeouts, the account's quota queueing builds, injected faults and S3
   artifacts. A random token a build prints is read back through CloudWatch Logs, and the
   exported digest of it through BatchGetBuilds.
+- CloudFormation accepts the execution of a change set whose resource fails and fails the
+  operation: the resource's *_FAILED event with its reason, ROLLBACK_COMPLETE after a
+  creation, UPDATE_ROLLBACK_COMPLETE with the former parameters after an update, the change
+  set EXECUTE_FAILED.
 Exit 77 (skipped) when moto or boto3 is not installed."""
 import hashlib
 import io
@@ -317,6 +321,44 @@ def check_ecr(port):
     print("moto ecr: an image's digest is the sha256 of its manifest")
 
 
+def check_cloudformation(port):
+    cf = client("cloudformation", port)
+    client("s3", port).create_bucket(Bucket="taken-bucket")
+    ok = {"Parameters": {"V": {"Type": "String"}},
+          "Resources": {"P": {"Type": "AWS::SSM::Parameter",
+                              "Properties": {"Name": {"Fn::Sub": "/check/${AWS::StackName}"},
+                                             "Type": "String", "Value": {"Ref": "V"}}}}}
+    bad = json.loads(json.dumps(ok))
+    bad["Resources"]["B"] = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "taken-bucket"}}
+
+    def execute(stack, kind, template, value):
+        cs = cf.create_change_set(StackName=stack, ChangeSetName=f"c{time.time_ns()}", ChangeSetType=kind,
+                                  TemplateBody=json.dumps(template),
+                                  Parameters=[{"ParameterKey": "V", "ParameterValue": value}])
+        cf.execute_change_set(ChangeSetName=cs["Id"])  # accepted, whatever happens next
+        return cs["Id"]
+
+    created = execute("fails", "CREATE", bad, "one")
+    stack = cf.describe_stacks(StackName="fails")["Stacks"][0]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE", stack["StackStatus"]
+    events = cf.describe_stack_events(StackName="fails")["StackEvents"]
+    failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert failed and failed[0]["LogicalResourceId"] == "B", failed
+    assert "not available" in failed[0]["ResourceStatusReason"], failed[0]
+    assert failed[0]["ResourceType"] == "AWS::S3::Bucket", failed[0]
+    assert events[0]["ResourceStatus"] == "ROLLBACK_COMPLETE", events[0]
+    assert cf.describe_change_set(ChangeSetName=created)["ExecutionStatus"] == "EXECUTE_FAILED"
+    execute("updates", "CREATE", ok, "one")
+    execute("updates", "UPDATE", bad, "two")
+    stack = cf.describe_stacks(StackName="updates")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE", stack["StackStatus"]
+    assert stack["Parameters"] == [{"ParameterKey": "V", "ParameterValue": "one"}], stack["Parameters"]
+    events = cf.describe_stack_events(StackName="updates")["StackEvents"]
+    assert [e["ResourceStatus"] for e in events[:3]] == [
+        "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_FAILED"], events[:3]
+    print("moto cloudformation: a failing resource fails the operation and rolls the stack back")
+
+
 def main():
     port = free_port()
     launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_launcher.py")
@@ -335,6 +377,7 @@ def main():
         check_dynamodb(port)
         check_ecr(port)
         check_codebuild(port, control_path, scratch)
+        check_cloudformation(port)
     finally:
         server.terminate()
         server.wait()

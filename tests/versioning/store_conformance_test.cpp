@@ -1,4 +1,6 @@
 // The conformance suite's cases. Every backend runs all of them unchanged.
+#include <set>
+
 #include "store_conformance.hpp"
 
 namespace store_test {
@@ -290,6 +292,42 @@ TEST_P(StoreConformance, AnOlderConfirmationDoesNotReplaceALaterCurrentDeploymen
     const auto id2 = *store->record_deployment(later);
     ASSERT_TRUE(store->finish_deployment(id1, "succeeded", 4000, ""));
     EXPECT_EQ(store->current_deployments("test")->front().id, id2);
+}
+
+// Environments of several stacks: the current state is the latest succeeded deployment of
+// each (stack, region, account); a pending one, and a later failure, leave it as it was.
+TEST_P(StoreConformance, EachStackInEachPlaceHasItsOwnCurrentDeployment) {
+    versioning::DeploymentRecord d{0,    "prod", "net", "c1",    "succeeded",
+                                   1000, 2000,   "cs",  "run-1", {}};
+    d.region = "us-east-1";
+    const auto net_us = *store->record_deployment(d);
+    d.region = "eu-west-1";
+    d.scope = "region eu-west-1";
+    const auto net_eu = *store->record_deployment(d);
+    d.stack = "svc";
+    d.account = "111111111111";
+    d.images = {{"api", 1, "repo:api-1", true, "ApiImage"}};
+    const auto svc_eu = *store->record_deployment(d);
+    d.status = "failed";
+    ASSERT_TRUE(store->record_deployment(d));
+    d.status = "pending";
+    const auto pending = *store->record_deployment(d);
+    auto current = *store->current_deployments("prod");
+    ASSERT_EQ(current.size(), 3u);
+    std::set<std::int64_t> ids;
+    for (const auto& c : current) ids.insert(c.id);
+    EXPECT_EQ(ids, (std::set<std::int64_t>{net_us, net_eu, svc_eu}));
+    auto svc = *store->deployment(svc_eu);
+    ASSERT_TRUE(svc);
+    EXPECT_EQ(svc->region, "eu-west-1");
+    EXPECT_EQ(svc->account, "111111111111");
+    EXPECT_EQ(svc->scope, "region eu-west-1");
+    ASSERT_TRUE(store->finish_deployment(pending, "succeeded", 5000, ""));
+    ids.clear();
+    const auto after = *store->current_deployments("prod");  // kept: the loop reads into it
+    for (const auto& c : after) ids.insert(c.id);
+    EXPECT_EQ(ids, (std::set<std::int64_t>{net_us, net_eu, pending}));
+    EXPECT_EQ(store->deployments_in("prod", 10)->front().account, "111111111111");
 }
 
 TEST_P(StoreConformance, RunsKeepTheirKindAndActor) {

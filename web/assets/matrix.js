@@ -102,15 +102,25 @@ function envCard(view, env, byName) {
     ? h('a', { href: links.compare(cur.id, source.current.id), class: 'preview' },
       `Preview promotion from ${env.promote_from}`)
     : null;
+  const stacks = env.stacks || [];
+  const several = stacks.length > 1;
+  const regions = [...new Set(stacks.map((s) => s.region).filter((r) => r))];
   return h('li', { class: 'env-card' },
-    h('h3', null, env.name),
-    h('p', { class: 'muted' }, env.stack, ' · ', env.region,
+    h('h3', null, env.name, env.partially_deployed ? [' ', badge('partially deployed')] : null),
+    h('p', { class: 'muted' }, several ? `${new Set(stacks.map((s) => s.stack)).size} stacks` : env.stack,
+      ' · ', several && regions.length ? regions.join(', ') : env.region,
       env.trigger_branch ? [' · deploys on ', h('code', null, env.trigger_branch)] : null),
     cur
       ? h('p', null, `Deployment #${cur.id} `, badge(cur.kind), ' ', commitLink(cur.commit, view.proj.commit_url),
         ' ', timeAgo(cur.finished_at), cur.actor ? ` by ${cur.actor}` : '',
         cur.run_id ? [' · ', h('a', { href: links.run(cur.run_id) }, 'run')] : null)
       : h('p', null, 'Never deployed.'),
+    several
+      ? h('ul', { class: 'env-stacks' }, stacks.map((s) => h('li', null,
+        h('code', null, s.label), ' ',
+        s.current ? [`#${s.current.id} `, commitLink(s.current.commit, view.proj.commit_url)] : 'never deployed',
+        ` · wave ${s.wave}`)))
+      : null,
     env.pending && env.pending.length
       ? h('p', null, badge('pending'), ` ${env.pending.length} deployment${env.pending.length === 1 ? '' : 's'} in progress`)
       : null,
