@@ -171,46 +171,27 @@ StackPlan StackPlan::make(const Environment& env, const StackSelection& stacks,
         w.erase(std::unique(w.begin(), w.end()), w.end());
         for (std::size_t d : w) plan.m_nodes[d].dependents.push_back(i);
     }
-    plan.m_state.assign(plan.m_nodes.size(), StackState::pending);
     return plan;
 }
 
-void StackPlan::start(std::size_t i) {
-    m_state[i] = StackState::running;
-}
-
-std::vector<std::size_t> StackPlan::mark_done(std::size_t i, bool succeeded) {
-    m_state[i] = succeeded ? StackState::succeeded : StackState::failed;
-    std::vector<std::size_t> skipped;
-    if (succeeded) return skipped;
-    std::vector<std::size_t> stack{i};
-    while (!stack.empty()) {
-        const std::size_t v = stack.back();
-        stack.pop_back();
-        for (std::size_t d : m_nodes[v].dependents) {
-            if (m_state[d] != StackState::pending) continue;
-            m_state[d] = StackState::skipped;
-            skipped.push_back(d);
-            stack.push_back(d);
-        }
+std::vector<components::ScheduleNode> schedule_of(const StackPlan& plan) {
+    std::vector<components::ScheduleNode> out(plan.size());
+    std::vector<bool> known(plan.size(), false);
+    // chain: this node and the longest line of nodes waiting on it, one unit each.
+    auto chain = [&](auto& self, std::size_t i) -> std::int64_t {
+        if (known[i]) return out[i].chain;
+        std::int64_t longest = 0;
+        for (std::size_t d : plan.at(i).dependents) longest = std::max(longest, self(self, d));
+        known[i] = true;
+        return out[i].chain = longest + 1;
+    };
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        out[i].waits_for = plan.at(i).waits_for;
+        out[i].dependents = plan.at(i).dependents;
+        out[i].name_rank = i;
+        out[i].runner = components::k_local;
     }
-    std::sort(skipped.begin(), skipped.end());
-    return skipped;
-}
-
-std::vector<std::size_t> StackPlan::skip_pending() {
-    std::vector<std::size_t> skipped;
-    for (std::size_t i = 0; i < m_nodes.size(); ++i) {
-        if (m_state[i] != StackState::pending) continue;
-        m_state[i] = StackState::skipped;
-        skipped.push_back(i);
-    }
-    return skipped;
-}
-
-std::vector<std::vector<std::size_t>> StackPlan::waits() const {
-    std::vector<std::vector<std::size_t>> out;
-    for (const auto& n : m_nodes) out.push_back(n.waits_for);
+    for (std::size_t i = 0; i < plan.size(); ++i) chain(chain, i);
     return out;
 }
 

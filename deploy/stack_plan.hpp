@@ -6,14 +6,16 @@
 // stacks whose outputs it reads or that it depends_on (through stacks that are not planned:
 // their outputs are read as they are). A node of wave w+1 waits for every node of the last
 // earlier wave that has any, so a wave starts only when the one before it has succeeded.
-// The pipeline's executor runs the plan as a oneTBB flow graph (the graph says when a node
-// may go; the plan settles what a failure skips: everything that waits for it, so a failed
-// wave stops the later ones while the other targets of its own wave go on).
+// The pipeline's executor runs the plan on the builds' scheduler (components/build_graph.hpp,
+// through schedule_of): the graph alone says when a node may go and what a failure skips --
+// everything that waits for it, so a failed wave stops the later ones while the other
+// targets of its own wave go on.
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include "common/error.hpp"
+#include "components/build_graph.hpp"
 #include "components/manifest.hpp"
 
 namespace deploy {
@@ -49,8 +51,6 @@ common::Result<std::vector<bool>> filter_targets(const components::Environment& 
 /// The scope a deployment records: "" when `kept` is every target, else the filter in words.
 std::string scope_of(const TargetFilter& filter, const std::vector<bool>& kept);
 
-enum class StackState { pending, running, succeeded, failed, skipped };
-
 struct StackNode {
     std::size_t stack = 0;   // index into env.stacks
     std::size_t target = 0;  // index into env.targets
@@ -70,23 +70,15 @@ class StackPlan {
 
     [[nodiscard]] std::size_t size() const { return m_nodes.size(); }
     [[nodiscard]] const StackNode& at(std::size_t i) const { return m_nodes[i]; }
-    [[nodiscard]] StackState state(std::size_t i) const { return m_state[i]; }
     [[nodiscard]] bool empty() const { return m_nodes.empty(); }
-
-    /// Node `i`, whose every wait has ended, is being deployed.
-    void start(std::size_t i);
-    /// Records node `i`'s end. A failure skips every pending node that waits for it
-    /// (transitively); those are returned.
-    std::vector<std::size_t> mark_done(std::size_t i, bool succeeded);
-    /// Skips every node still pending (interrupted) and returns them.
-    std::vector<std::size_t> skip_pending();
-    /// The waits of every node, for the flow graph.
-    [[nodiscard]] std::vector<std::vector<std::size_t>> waits() const;
 
   private:
     std::vector<StackNode> m_nodes;
-    std::vector<StackState> m_state;
 };
+
+/// The scheduler's view of `plan`: every node on one runner (the caller gives its slots),
+/// the longest chain of nodes waiting on it first.
+std::vector<components::ScheduleNode> schedule_of(const StackPlan& plan);
 
 /// The label of stack `stack` at `target` ("api", or "api@eu-west-1" for a named target).
 std::string stack_label(const std::string& stack, const components::Target& target);

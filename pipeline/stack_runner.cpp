@@ -1,10 +1,11 @@
-// The executor of an environment's stack plan (see stacks.hpp). The flow graph's node bodies
-// only post "node i may go" to this thread's inbox and return; this thread starts the node's
-// deploy on a runner thread of its own (a stack deploy waits on CloudFormation for minutes),
-// and the runner posts its end back. Then the plan settles what a failure skips and the
-// graph hears that the node is through, which lets the nodes waiting for it arrive. So the
-// graph alone decides readiness; TBB threads never block and never touch the store; each
-// runner has its own store connection and AWS clients.
+// The executor of an environment's stack plan (see stacks.hpp), on the builds' scheduler
+// (components/build_graph.hpp): the graph hands each node over to start or to skip (a wait of
+// it did not deploy, or the command was interrupted) and at most k_max_parallel through its
+// limiter at once; its bodies only post to this thread's inbox and return. This thread starts
+// a node's deploy on a runner thread of its own (a stack deploy waits on CloudFormation for
+// minutes), the runner posts its end back, and the graph hears of every end. So the graph
+// alone decides readiness and what a failure skips; TBB threads never block and never touch
+// the store; each runner has its own store connection and AWS clients.
 #include <fmt/format.h>
 
 #include <condition_variable>
@@ -122,10 +123,12 @@ class StackExecutor {
           m_s(s),
           m_reporter(o.deploy(), env_plan.plan.size() > 1),
           m_runs(env_plan.plan.size()),
-          m_arrived(env_plan.plan.size(), false),
-          m_graph(env_plan.plan.waits(), [this](std::size_t i) {
-              post({true, i, {}});
-          }) {}
+          m_cause(env_plan.plan.size()),
+          m_ok(env_plan.plan.size(), false),
+          m_graph(deploy::schedule_of(env_plan.plan), {k_max_parallel, 1},
+                  [this](const components::Handoff& h) {
+                      if (h.kind != components::Handoff::queued) post({h.kind, h.build, {}});
+                  }) {}
 
     ~StackExecutor() {
         for (auto& t : m_threads) {
@@ -134,28 +137,22 @@ class StackExecutor {
     }
 
     EnvironmentRun run() {
-        for (std::size_t i = 0; i < m_plan.size(); ++i) m_runs[i] = describe(i);
+        for (std::size_t i = 0; i < m_plan.size(); ++i) {
+            m_runs[i] = describe(i);
+            m_cause[i] = i;
+        }
         m_graph.start();
-        std::size_t completed = 0;
-        std::deque<std::size_t> ready;
-        while (completed < m_plan.size()) {
+        for (std::size_t ended = 0; ended < m_plan.size(); ++ended) {
             Event e = take();
-            if (e.arrival) {
-                m_arrived[e.node] = true;
-                if (m_plan.state(e.node) != deploy::StackState::pending ||
-                    m_s.clock.interrupted()) {
-                    completed += finish_unstarted(e.node);
-                    continue;
-                }
-                ready.push_back(e.node);
-            } else {
-                --m_running;
-                completed += finished(e.node, std::move(e.result));
+            if (e.kind == Event::start && m_s.clock.interrupted()) m_graph.stop();
+            if (e.kind == Event::start && !m_s.clock.interrupted()) {
+                start(e.node);
+                --ended;  // it ends when its deploy does
+                continue;
             }
-            while (!ready.empty() && m_running < k_max_parallel) {
-                start(ready.front());
-                ready.pop_front();
-            }
+            m_ok[e.node] = e.kind == Event::finished ? finished(e.node, std::move(e.result))
+                                                     : not_started(e.node);
+            m_graph.ended(e.node, m_ok[e.node]);
         }
         m_graph.wait();
         return outcome();
@@ -163,7 +160,8 @@ class StackExecutor {
 
   private:
     struct Event {
-        bool arrival = false;
+        enum Kind { start = components::Handoff::start, skip = components::Handoff::skip, finished };
+        int kind = start;
         std::size_t node = 0;
         common::Result<DeployRun> result;
     };
@@ -200,10 +198,9 @@ class StackExecutor {
     }
 
     void start(std::size_t i) {
-        m_plan.start(i);
-        ++m_running;
         const components::Target* target = &m_env.targets[m_plan.at(i).target];
-        m_threads.emplace_back([this, i, target] { post({false, i, deploy_one(i, *target)}); });
+        m_threads.emplace_back(
+            [this, i, target] { post({Event::finished, i, deploy_one(i, *target)}); });
     }
 
     // On the runner thread: one stack, with a store connection and AWS clients of its own.
@@ -220,35 +217,36 @@ class StackExecutor {
         return execute_deploy(std::move(plan), m_settings, **store, cloud, m_s.clock, reporter);
     }
 
-    // A node that will not run: a wait failed, or the command was interrupted.
-    std::size_t finish_unstarted(std::size_t i) {
+    // A node the graph handed over as skipped (a wait of it did not deploy: named by the node
+    // where that began), or that was to start when the command was interrupted.
+    bool not_started(std::size_t i) {
         auto& r = m_runs[i];
-        if (m_plan.state(i) == deploy::StackState::pending) {
-            m_plan.mark_done(i, false);
+        if (m_s.clock.interrupted()) {
             r.result = "interrupted";
             r.error = common::Error{ErrorCode::interrupted, "interrupted before " + r.label};
+            return false;
         }
-        m_graph.complete(i);
-        return 1;
+        for (std::size_t w : m_plan.at(i).waits_for) {
+            if (m_ok[w]) continue;
+            m_cause[i] = m_cause[w];
+            const auto& cause = m_runs[m_cause[i]];
+            r.reason = "waits for " + cause.label + ", which " +
+                       (cause.error ? "stopped with an error" : "did not deploy");
+            break;
+        }
+        return false;
     }
 
-    std::size_t finished(std::size_t i, common::Result<DeployRun> result) {
+    bool finished(std::size_t i, common::Result<DeployRun> result) {
         auto& r = m_runs[i];
-        bool ok = false;
         if (!result) {
             r.result = result.error().code == ErrorCode::interrupted ? "interrupted" : "error";
             r.error = result.error();
-        } else {
-            r.run = std::move(*result);
-            r.result = r.run->outcome ? result_name(*r.run->outcome) : "overrides-written";
-            ok = r.run->exit == 0;
+            return false;
         }
-        for (std::size_t skipped : m_plan.mark_done(i, ok)) {
-            m_runs[skipped].reason = "waits for " + r.label + ", which " +
-                                     (r.error ? "stopped with an error" : "did not deploy");
-        }
-        m_graph.complete(i);
-        return 1;
+        r.run = std::move(*result);
+        r.result = r.run->outcome ? result_name(*r.run->outcome) : "overrides-written";
+        return r.run->exit == 0;
     }
 
     EnvironmentRun outcome() {
@@ -265,14 +263,14 @@ class StackExecutor {
     }
 
     const components::Environment& m_env;
-    deploy::StackPlan& m_plan;
+    const deploy::StackPlan& m_plan;
     const std::vector<deploy::DeployPlan>& m_deploys;
     const DeploySettings& m_settings;
     Services& m_s;
     SharedReporter m_reporter;
     std::vector<StackRun> m_runs;
-    std::vector<bool> m_arrived;
-    std::size_t m_running = 0;
+    std::vector<std::size_t> m_cause;  // the node where a skip began (itself otherwise)
+    std::vector<bool> m_ok;            // ended and deployed (or planned, or up to date)
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<Event> m_events;

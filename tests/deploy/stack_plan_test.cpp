@@ -1,15 +1,19 @@
 // The stack plan as a value: which stacks a run deploys and why, one node per stack and
 // target, waits within a target (outputs, depends_on, through stacks not deployed) and
-// between waves, and what a failure skips.
+// between waves, and what a failure skips when the builds' scheduler runs it.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "components/build_graph.hpp"
 #include "components/manifest.hpp"
 #include "deploy/stack_plan.hpp"
 
 namespace {
 
 using deploy::StackPlan;
-using deploy::StackState;
 
 const std::string k_manifest = R"(image: {repository: r}
 components:
@@ -104,21 +108,49 @@ TEST(StackPlan, WaitsLookThroughStacksThatDoNotDeploy) {
     EXPECT_EQ(plan.at(1).waits_for, std::vector<std::size_t>{0});  // svc -> data -> net
 }
 
+// Runs `plan` on the scheduler with nodes ending at once, those in `failing` failed; what
+// each node was handed over as ("start" or "skip"), by node.
+std::map<std::size_t, std::string> schedule(const StackPlan& plan, std::vector<std::size_t> failing) {
+    std::mutex mutex;
+    std::map<std::size_t, std::string> got;
+    std::vector<components::Handoff> ends;
+    {
+        components::BuildGraph graph(deploy::schedule_of(plan), {2, 1},
+                                     [&](const components::Handoff& h) {
+                                         if (h.kind == components::Handoff::queued) return;
+                                         std::lock_guard lock(mutex);
+                                         got[h.build] = h.kind == components::Handoff::start
+                                                            ? "start" : "skip";
+                                         ends.push_back(h);
+                                     });
+        graph.start();
+        for (std::size_t done = 0; done < plan.size();) {
+            std::vector<components::Handoff> now;
+            {
+                std::lock_guard lock(mutex);
+                now.swap(ends);
+            }
+            for (const auto& h : now) {
+                const bool fails = std::find(failing.begin(), failing.end(), h.build) != failing.end();
+                graph.ended(h.build, h.kind == components::Handoff::start && !fails);
+                ++done;
+            }
+            if (now.empty()) std::this_thread::yield();
+        }
+        graph.wait();
+    }
+    return got;
+}
+
 TEST(StackPlan, AFailureSkipsWhatWaitsForItAndLaterWavesButNotItsOwnWave) {
     auto plan = StackPlan::make(prod(), deploy::all_stacks(prod(), "deploy"), every_target());
-    for (std::size_t i : {0, 1, 2}) {
-        plan.start(i);
-        EXPECT_TRUE(plan.mark_done(i, true).empty());
+    auto got = schedule(plan, {3});  // jobs@us-east-1, the last of wave 1
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(got[i], "start") << plan.at(i).label;
+    for (std::size_t i = 4; i < 12; ++i) EXPECT_EQ(got[i], "skip") << plan.at(i).label;
+    got = schedule(plan, {5});  // data@eu-west-1
+    for (std::size_t i = 0; i < 12; ++i) {
+        EXPECT_EQ(got[i], i == 6 ? "skip" : "start") << plan.at(i).label;  // svc@eu-west-1 only
     }
-    plan.start(3);
-    auto skipped = plan.mark_done(3, false);
-    EXPECT_EQ(skipped.size(), 8u);  // every node of wave 2
-    for (std::size_t i = 4; i < 12; ++i) EXPECT_EQ(plan.state(i), StackState::skipped);
-    auto again = StackPlan::make(prod(), deploy::all_stacks(prod(), "deploy"), every_target());
-    for (std::size_t i : {0, 1, 2, 3, 4}) again.mark_done(i, true);
-    skipped = again.mark_done(5, false);              // data@eu-west-1
-    EXPECT_EQ(skipped, std::vector<std::size_t>{6});  // svc@eu-west-1 only
-    EXPECT_EQ(again.state(8), StackState::pending);   // ap-south-1 goes on
 }
 
 TEST(StackPlan, FiltersKeepAWaveOrARegionAndSayWhatTheyKept) {
