@@ -75,7 +75,8 @@ class RemoteBuilds : public ::testing::Test {
         if (!moto().available()) GTEST_SKIP() << moto().why_not();
         aws::Client admin(moto_options());
         auto made = admin.json(
-            aws::codebuild_service(), "CodeBuild_20161006", "CreateProject",
+            aws::codebuild_service(), "CodeBuild_20161006",
+            {"CreateProject", "codebuild:CreateProject"},
             R"({"name":")" + k_project +
                 R"(","source":{"type":"NO_SOURCE","location":"x"},"artifacts":{"type":"NO_ARTIFACTS"},)"
                 R"("environment":{"type":"LINUX_CONTAINER","image":"aws/codebuild/standard:7.0",)"
@@ -158,7 +159,8 @@ class RemoteBuilds : public ::testing::Test {
     static std::size_t count_builds() {
         aws::Client client(moto_options());
         auto ids = client.json(aws::codebuild_service(), "CodeBuild_20161006",
-                               "ListBuildsForProject", R"({"projectName":")" + k_project + "\"}");
+                               {"ListBuildsForProject", "codebuild:ListBuildsForProject"},
+                               R"({"projectName":")" + k_project + "\"}");
         EXPECT_TRUE(ids);
         std::size_t n = 0;
         for (auto at = ids->find(k_project + ":"); at != std::string::npos;
