@@ -18,6 +18,7 @@
 #include "aws/crypto.hpp"
 #include "common/json.hpp"
 #include "diff/remote.hpp"
+#include "pipeline/git_auth.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/project.hpp"
 #include "service/api.hpp"
@@ -115,6 +116,7 @@ class Service {
     std::string m_store_url;  // absolute
     std::optional<Secrets> m_secrets;
     std::string m_token;
+    diff::CredentialProvider m_git_credentials = pipeline::git_credentials();
     mutable std::mutex m_mutex;
     std::shared_ptr<const components::Manifest> m_manifest;
     Triggers m_triggers;
@@ -161,6 +163,13 @@ common::Result<void> Service::open() {
     if (auto ok = diff::check_fetch_settings(*repo, m_config.remote); !ok) return ok;
     if (m_config.state_dir.empty()) m_config.state_dir = pipeline::slipway_dir(m_root, "");
     m_config.state_dir = fs::absolute(m_config.state_dir).string();
+    // A clone made with `git init` and `git remote add` (the ECS example) has no commit yet:
+    // its first fetch brings the manifest.
+    if (!repo->resolve_commit("HEAD") &&
+        !repo->resolve_commit("refs/remotes/" + m_config.remote + "/HEAD")) {
+        if (auto fetched = diff::fetch(*repo, m_config.remote, m_git_credentials); !fetched)
+            spdlog::warn("serve: {}", fetched.error().message);
+    }
     if (auto ok = reload_manifest(*repo); !ok) return ok;
     std::string url = pipeline::store_url(m_config.store, manifest().get());
     if (url.starts_with("sqlite:") && fs::path(url.substr(7)).is_relative())
@@ -494,7 +503,7 @@ void Service::routes(httplib::Server& server) {
 void Service::reconcile_once() {
     auto repo = diff::Repository::open(m_root);
     if (!repo) return spdlog::warn("serve: reconciler: {}", repo.error().message);
-    if (auto fetched = diff::fetch(*repo, m_config.remote); !fetched)
+    if (auto fetched = diff::fetch(*repo, m_config.remote, m_git_credentials); !fetched)
         spdlog::warn("serve: reconciler: {}", fetched.error().message);
     if (auto ok = reload_manifest(*repo); !ok)
         spdlog::warn("serve: reconciler: {}", ok.error().message);
@@ -591,7 +600,8 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
                     pipeline::lease_owner("serve"),
                     m_config.claim_ttl,
                     std::chrono::seconds(5),
-                    {}};
+                    {},
+                    m_git_credentials};
     m_workers = std::make_unique<Workers>(wc, std::max<std::size_t>(count, 1), m_metrics);
     m_workers->start();
     std::thread http([&server] { server.listen_after_bind(); });
