@@ -256,8 +256,7 @@ void check_code_folders(const std::map<std::string, Unit>& units, const Discover
     for (const auto& [folder, u] : units) {
         if (u.is_file || u.code_refs.empty()) continue;
         bool code = false;
-        for (const auto* ref : u.code_refs)
-            code = code || ref->property == "Code" || ref->property == "CodeUri";
+        for (const auto* ref : u.code_refs) code = code || deploy::is_code_property(ref->property);
         if (!code) continue;
         std::vector<std::string> inside;
         const std::string prefix = folder + "/";

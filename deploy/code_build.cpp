@@ -21,10 +21,13 @@ bool any_with(const std::vector<std::string>& files, auto&& test) {
     return std::any_of(files.begin(), files.end(), test);
 }
 
-bool top_level_dist_info(const std::string& f) {
+// An installed package's metadata folder, at the top (a function) or under python/ (a
+// layer's layout).
+bool top_level_dist_info(const std::string& path) {
+    std::string_view f = path;
+    if (f.starts_with("python/")) f.remove_prefix(7);
     const auto slash = f.find('/');
-    return slash != std::string::npos &&
-           std::string_view(f).substr(0, slash).ends_with(".dist-info");
+    return slash != std::string::npos && f.substr(0, slash).ends_with(".dist-info");
 }
 
 // A package.json that declares runtime dependencies.
@@ -84,6 +87,11 @@ std::optional<UnbuiltCode> unbuilt_code(
             return UnbuiltCode{f, "a published build (dotnet publish)"};
     }
     return std::nullopt;
+}
+
+bool is_code_property(std::string_view property) {
+    return property == "Code" || property == "CodeUri" || property == "Content" ||
+           property == "ContentUri";
 }
 
 std::string unbuilt_code_message(const std::string& folder, const UnbuiltCode& why) {

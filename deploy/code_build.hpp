@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deploy {
@@ -25,6 +26,10 @@ struct UnbuiltCode {
 std::optional<UnbuiltCode> unbuilt_code(
     const std::vector<std::string>& files,
     const std::function<std::optional<std::string>(const std::string&)>& read);
+
+/// Whether a template property holds Lambda code or a layer's content (Code, CodeUri,
+/// Content, ContentUri): folders zipped as they are.
+bool is_code_property(std::string_view property);
 
 /// The one-line reason and remedy for the folder `folder` (as the template names it).
 std::string unbuilt_code_message(const std::string& folder, const UnbuiltCode& why);

@@ -102,7 +102,7 @@ void environment_warnings(const components::Manifest& m, const components::Envir
                           " is packaged and uploaded: set the environment's artifact_bucket");
         }
         const std::string folder = repo_path(env.template_path, ref.path);
-        if (folder.empty() || (ref.property != "Code" && ref.property != "CodeUri")) continue;
+        if (folder.empty() || !deploy::is_code_property(ref.property)) continue;
         const auto inside = files_below(files, folder);
         if (inside.empty()) continue;
         auto why = deploy::unbuilt_code(

@@ -190,6 +190,12 @@ Resources:
   StaticFunction:
     Type: AWS::Serverless::Function
     Properties: {CodeUri: static/, Handler: app.handler, Runtime: python3.12}
+  UtilsLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: ./layers/}
+  BuiltLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: built/}
 )";
 
 adopt_test::RepoFiles sam_app() {
@@ -201,6 +207,10 @@ adopt_test::RepoFiles sam_app() {
                  {"orders/requirements.txt", "requests\n"},
                  {"static/app.py", "x\n"},
                  {"static/requirements.txt", "# nothing needed\n"},
+                 {"layers/shared.py", "x\n"},
+                 {"layers/requirements.txt", "requests==2.22.0\n"},
+                 {"built/requirements.txt", "requests==2.22.0\n"},
+                 {"built/python/requests-2.22.0.dist-info/METADATA", "x\n"},
                  {"stacks/other/template.yaml", k_sam_template}};
     return repo;
 }
@@ -223,8 +233,13 @@ TEST(Adoption, SamImageFunctionWithoutImageUriGetsTheParameterToAdd) {
 
 TEST(Adoption, CodeFoldersWithoutTheirDependenciesAreWarnings) {
     const auto d = discover(sam_app(), {"main"});
-    ASSERT_EQ(d.warnings.size(), 2u);  // and the image function's, after it
-    EXPECT_EQ(d.warnings[0],
+    // orders/ and the layer layers/ (built/ has its packages under python/), then the image
+    // function's.
+    ASSERT_EQ(d.warnings.size(), 3u);
+    EXPECT_NE(d.warnings[0].find("layers has requirements.txt but no installed packages"),
+              std::string::npos)
+        << d.warnings[0];
+    EXPECT_EQ(d.warnings[1],
               "orders has requirements.txt but no installed packages (*.dist-info): zipped as it "
               "is, the function would deploy without its dependencies; build it first (`sam "
               "build`, then deploy .aws-sam/build/template.yaml: the environment's template) and "
