@@ -8,6 +8,7 @@
 #include "cli/command.hpp"
 #include "cli/observer.hpp"
 #include "cli/run_report.hpp"
+#include "common/json.hpp"
 #include "pipeline/environment.hpp"
 #include "pipeline/summary.hpp"
 
@@ -46,6 +47,7 @@ struct ReconcileOptions {
     pipeline::ProjectRequest project;
     std::string env;
     bool wait = false;
+    bool json = false;
 };
 
 common::Result<int> run_reconcile(const ReconcileOptions& o) {
@@ -53,11 +55,33 @@ common::Result<int> run_reconcile(const ReconcileOptions& o) {
     if (!opened) return std::unexpected(opened.error());
     auto& p = opened->project;
     auto services = pipeline::system_services(*opened->store, p.store_url, p.root);
-    auto done = pipeline::reconcile_environments(
-        p, o.env, o.wait, services,
-        [](const std::string& line) { std::cerr << "slipway: note: " << line << "\n"; },
-        [](const std::string& line) { std::cout << line << "\n"; });
-    if (!done) return std::unexpected(done.error());
+    auto note = [](const std::string& line) { std::cerr << "slipway: note: " << line << "\n"; };
+    if (!o.json) {
+        auto done = pipeline::reconcile_environments(
+            p, o.env, o.wait, services, note,
+            [](const std::string& line) { std::cout << line << "\n"; });
+        if (!done) return std::unexpected(done.error());
+        return 0;
+    }
+    // {"environments": [{"env": "test", "results": ["..."]}, ...]}: each environment
+    // reconciled in the manifest's order, with the lines the text output has for it.
+    if (!o.env.empty()) {
+        if (auto known = p.environment(o.env); !known) return std::unexpected(known.error());
+    }
+    common::JsonOut j;
+    j.begin_object().key("environments").begin_array();
+    for (const auto& e : p.manifest.environments) {
+        if (!o.env.empty() && e.name != o.env) continue;
+        std::vector<std::string> lines;
+        auto done = pipeline::reconcile_environments(
+            p, e.name, o.wait, services, note,
+            [&](const std::string& line) { lines.push_back(line); });
+        if (!done) return std::unexpected(done.error());
+        j.begin_object().field("env", e.name).key("results").begin_array();
+        for (const auto& line : lines) j.value(line);
+        j.end_array().end_object();
+    }
+    write_out(j.end_array().end_object().str());
     return 0;
 }
 
@@ -132,7 +156,9 @@ Handler setup_reconcile(CLI::App& sub) {
     sub.add_option("--env", o->env, "this environment only (default: every environment)")
         ->type_name("ENV");
     sub.add_flag("--wait", o->wait, "wait for a stack operation still running instead of exit 3");
-    sub.footer(examples({"slipway reconcile", "slipway reconcile --env prod --wait"}));
+    sub.add_flag("--json", o->json, "print each environment's results as JSON (docs/json.md)");
+    sub.footer(examples(
+        {"slipway reconcile", "slipway reconcile --env prod --wait", "slipway reconcile --json"}));
     return [o] { return run_reconcile(*o); };
 }
 

@@ -88,16 +88,16 @@ Handler setup_serve(CLI::App& sub) {
     sub.add_option("--grace", o->grace_seconds,
                    "on SIGTERM, seconds a running job may take to finish (default 60)")
         ->type_name("SECONDS")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::NonNegativeNumber.description(""));
     sub.add_option("--reconcile-every", o->reconcile_seconds,
                    "seconds between checks of the trigger branches' heads (default 300; 0: off)")
         ->type_name("SECONDS")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::NonNegativeNumber.description(""));
     sub.add_option("--claim-ttl", o->claim_ttl_seconds,
                    "seconds a replica's claim of a job lasts unless renewed; a job whose "
                    "replica died is taken over after it (default 60)")
         ->type_name("SECONDS")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber.description(""));
     sub.add_option("--workers", c.workers,
                    "jobs run at once (default: one per triggered environment)")
         ->type_name("N");

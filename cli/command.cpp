@@ -13,7 +13,9 @@ void add_project_options(CLI::App& sub, std::string& repo, std::string* manifest
 }
 
 void add_store_option(CLI::App& sub, std::string& store) {
-    sub.add_option("--store", store, "version store URL (default: sqlite:.slipway/state.db)")
+    sub.add_option("--store", store,
+                   "version store URL (default: $SLIPWAY_STORE, else the manifest's store:, else "
+                   "sqlite:.slipway/state.db)")
         ->type_name("URL");
 }
 

@@ -70,5 +70,6 @@ Handler setup_reconcile(CLI::App& sub);
 Handler setup_serve(CLI::App& sub);
 Handler setup_run(CLI::App& sub);
 Handler setup_init(CLI::App& sub);
+Handler setup_complete(CLI::App& sub);
 
 }  // namespace cli

@@ -7,6 +7,7 @@
 // callers that need the graph take it from the loader rather than building it again.
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <fstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -372,7 +373,15 @@ Result<Manifest> parse_manifest(std::string&& text, const std::string& file,
 
 Result<Manifest> load_manifest(const std::string& path, ComponentGraph* graph) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return common::fail(ErrorCode::input, "cannot read manifest " + path);
+    if (!in) {
+        // The usual cause is a repository that has not adopted slipway yet.
+        const bool missing = errno == ENOENT;
+        return common::fail(ErrorCode::input,
+                            "cannot read manifest " + path +
+                                (missing ? ": no such file (write one with 'slipway init', or "
+                                           "give --manifest)"
+                                         : ""));
+    }
     auto too_big = [&](const std::string& size) {
         return common::fail(ErrorCode::input, path + ":1:1: the file is " + size +
                                                   " bytes, over the limit of " +

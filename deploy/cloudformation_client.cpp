@@ -21,7 +21,8 @@ class AwsCloudFormation final : public CloudFormationApi {
     explicit AwsCloudFormation(std::shared_ptr<aws::Client> client) : m_client(std::move(client)) {}
 
     common::Result<std::optional<StackInfo>> describe_stack(const std::string& stack) override {
-        auto doc = call("DescribeStacks", {{"StackName", stack}});
+        auto doc =
+            call({"DescribeStacks", "cloudformation:DescribeStacks"}, {{"StackName", stack}});
         if (!doc && is_missing_stack_error(doc.error())) return std::optional<StackInfo>{};
         if (!doc) return std::unexpected(doc.error());
         auto node = doc->select_node("//Stacks/member").node();
@@ -64,7 +65,7 @@ class AwsCloudFormation final : public CloudFormationApi {
         if (!r.client_token.empty()) p.emplace_back("ClientToken", r.client_token);
         if (!r.description.empty()) p.emplace_back("Description", r.description);
         if (r.type == "CREATE") p.emplace_back("OnStackFailure", "DELETE");
-        auto doc = call("CreateChangeSet", p);
+        auto doc = call({"CreateChangeSet", "cloudformation:CreateChangeSet"}, p);
         if (!doc) return std::unexpected(doc.error());
         return std::string(doc->select_node("//Id").node().text().as_string());
     }
@@ -76,7 +77,7 @@ class AwsCloudFormation final : public CloudFormationApi {
         do {
             Params p = {{"StackName", stack}, {"ChangeSetName", change_set}};
             if (!next.empty()) p.emplace_back("NextToken", next);
-            auto doc = call("DescribeChangeSet", p);
+            auto doc = call({"DescribeChangeSet", "cloudformation:DescribeChangeSet"}, p);
             if (!doc) return std::unexpected(doc.error());
             auto r = doc->select_node("//DescribeChangeSetResult").node();
             info.id = text(r, "ChangeSetId");
@@ -98,19 +99,20 @@ class AwsCloudFormation final : public CloudFormationApi {
                                             const std::string& client_token) override {
         Params p = {{"StackName", stack}, {"ChangeSetName", change_set}};
         if (!client_token.empty()) p.emplace_back("ClientRequestToken", client_token);
-        return done(call("ExecuteChangeSet", p));
+        return done(call({"ExecuteChangeSet", "cloudformation:ExecuteChangeSet"}, p));
     }
 
     common::Result<void> delete_change_set(const std::string& stack,
                                            const std::string& change_set) override {
-        return done(call("DeleteChangeSet", {{"StackName", stack}, {"ChangeSetName", change_set}}));
+        return done(call({"DeleteChangeSet", "cloudformation:DeleteChangeSet"},
+                         {{"StackName", stack}, {"ChangeSetName", change_set}}));
     }
 
     common::Result<void> delete_stack(const std::string& stack,
                                       const std::string& client_token) override {
         Params p = {{"StackName", stack}};
         if (!client_token.empty()) p.emplace_back("ClientRequestToken", client_token);
-        return done(call("DeleteStack", p));
+        return done(call({"DeleteStack", "cloudformation:DeleteStack"}, p));
     }
 
     common::Result<std::vector<StackEvent>> stack_events(const std::string& stack,
@@ -120,7 +122,7 @@ class AwsCloudFormation final : public CloudFormationApi {
         do {
             Params p = {{"StackName", stack}};
             if (!next.empty()) p.emplace_back("NextToken", next);
-            auto doc = call("DescribeStackEvents", p);
+            auto doc = call({"DescribeStackEvents", "cloudformation:DescribeStackEvents"}, p);
             if (!doc) return std::unexpected(doc.error());
             auto r = doc->select_node("//DescribeStackEventsResult").node();
             for (auto e : r.child("StackEvents").children("member")) {
@@ -137,13 +139,14 @@ class AwsCloudFormation final : public CloudFormationApi {
     }
 
   private:
-    common::Result<pugi::xml_document> call(const std::string& action, const Params& params) {
+    common::Result<pugi::xml_document> call(const aws::Operation& action, const Params& params) {
         auto xml = m_client->query(aws::cloudformation_service(), action, k_version, params);
         if (!xml) return std::unexpected(xml.error());
         pugi::xml_document doc;
         if (!doc.load_string(xml->c_str())) {
-            return common::fail(common::ErrorCode::external,
-                                "cloudformation " + action + ": unreadable answer");
+            return common::fail(
+                common::ErrorCode::external,
+                "cloudformation " + std::string(action.name) + ": unreadable answer");
         }
         return doc;
     }

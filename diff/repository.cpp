@@ -289,6 +289,17 @@ bool Repository::config_bool(const std::string& key, bool fallback) const {
     return found ? value != 0 : fallback;
 }
 
+std::string Repository::config_string(const std::string& key) const {
+    git_config* raw = nullptr;
+    if (git_repository_config_snapshot(&raw, m_repo.get()) != 0) return "";
+    ConfigHandle config(raw);
+    const char* value = nullptr;
+    std::string out;
+    if (git_config_get_string(&value, config.get(), key.c_str()) == 0 && value) out = value;
+    git_error_clear();
+    return out;
+}
+
 common::Result<std::vector<std::string>> Repository::work_tree_files() const {
     if (is_bare())
         return fail(ErrorCode::input, "the repository at " + root().string() + " has no work tree");

@@ -29,8 +29,14 @@ struct QueryContext {
 };
 
 /// Opens what a query reads. A manifest that does not load is an error only when named with
-/// --manifest (`r.manifest`); the store's errors are errors.
+/// --manifest (`r.manifest`); the store's errors are errors, and so is a store that does not
+/// exist, or nothing to read (outside a repository, no --manifest and no store named).
 common::Result<QueryContext> open_for_query(const ProjectRequest& r);
+
+/// ErrorCode::input naming the manifest's environments when `env` is not one of them (no
+/// check without a manifest or an environment).
+common::Result<void> check_environment(const components::Manifest* manifest,
+                                       const std::string& env);
 
 /// The paths recorded per component for the commit `ref` names (resolved in the repository
 /// when there is one): the full commit id, and the diffs (none without a store).

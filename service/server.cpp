@@ -19,6 +19,7 @@
 #include "aws/crypto.hpp"
 #include "common/json.hpp"
 #include "diff/remote.hpp"
+#include "pipeline/git_auth.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/project.hpp"
 #include "service/api.hpp"
@@ -140,6 +141,7 @@ class Service {
     std::string m_token;
     std::string m_metrics_token;
     ThisRepository m_repository;
+    diff::CredentialProvider m_git_credentials = pipeline::git_credentials();
     mutable std::mutex m_mutex;
     std::shared_ptr<const components::Manifest> m_manifest;
     Triggers m_triggers;
@@ -187,6 +189,13 @@ common::Result<void> Service::open() {
     if (auto ok = diff::check_fetch_settings(*repo, m_config.remote); !ok) return ok;
     if (m_config.state_dir.empty()) m_config.state_dir = pipeline::slipway_dir(m_root, "");
     m_config.state_dir = fs::absolute(m_config.state_dir).string();
+    // A clone made with `git init` and `git remote add` (the ECS example) has no commit yet:
+    // its first fetch brings the manifest.
+    if (!repo->resolve_commit("HEAD") &&
+        !repo->resolve_commit("refs/remotes/" + m_config.remote + "/HEAD")) {
+        if (auto fetched = diff::fetch(*repo, m_config.remote, m_git_credentials); !fetched)
+            spdlog::warn("serve: {}", fetched.error().message);
+    }
     if (auto ok = reload_manifest(*repo); !ok) return ok;
     std::string url = pipeline::store_url(m_config.store, manifest().get());
     if (url.starts_with("sqlite:") && fs::path(url.substr(7)).is_relative())
@@ -632,7 +641,7 @@ void Service::requeue_interrupted() {
 void Service::reconcile_once() {
     auto repo = diff::Repository::open(m_root);
     if (!repo) return spdlog::warn("serve: reconciler: {}", repo.error().message);
-    if (auto fetched = diff::fetch(*repo, m_config.remote); !fetched)
+    if (auto fetched = diff::fetch(*repo, m_config.remote, m_git_credentials); !fetched)
         spdlog::warn("serve: reconciler: {}", fetched.error().message);
     if (auto ok = reload_manifest(*repo); !ok)
         spdlog::warn("serve: reconciler: {}", ok.error().message);
@@ -731,7 +740,8 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
                     pipeline::lease_owner("serve"),
                     m_config.claim_ttl,
                     std::chrono::seconds(5),
-                    {}};
+                    {},
+                    m_git_credentials};
     requeue_interrupted();
     m_workers = std::make_unique<Workers>(wc, std::max<std::size_t>(count, 1), m_metrics);
     m_workers->start();

@@ -196,7 +196,7 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
     if (!repo) return failed("", repo.error());
     // Bad CA settings fail the job; a remote out of reach does not: the commit may be here.
     if (auto ok = diff::check_fetch_settings(*repo, c.remote); !ok) return failed("", ok.error());
-    auto fetched = diff::fetch(*repo, c.remote);
+    auto fetched = diff::fetch(*repo, c.remote, c.git_credentials);
     if (!fetched)
         spdlog::warn("serve: job #{}: {} (trying the commit as it is)", job.id,
                      fetched.error().message);

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "diff/remote.hpp"
 #include "service/metrics.hpp"
 #include "versioning/version_store.hpp"
 
@@ -31,6 +32,8 @@ struct WorkerConfig {
     std::chrono::milliseconds idle_poll{std::chrono::seconds(5)};  // look for jobs this often
     /// Called after each fetch (the service re-reads its triggers).
     std::function<void()> fetched;
+    /// What the remote is given when it asks for credentials (pipeline/git_auth.hpp).
+    diff::CredentialProvider git_credentials;
 };
 
 class Workers {

@@ -192,7 +192,7 @@ common::Result<void> DynamoQueue::set_delivery_result(const std::string& source,
         a, "DL#" + source, id, "SET #r = :r, reason = :why, job_id = :j", "attribute_exists(pk)",
         Item(a).s(":r", result).s(":why", reason).n(":j", job_id).take());
     static_cast<JsonValue&>(body).Swap(request["Update"]);
-    auto done = m_table.call("UpdateItem", body);
+    auto done = m_table.call({"UpdateItem", "dynamodb:UpdateItem"}, body);
     if (!done && !is_conflict(done.error())) return std::unexpected(done.error());
     return {};  // a delivery never stored has no result to record
 }

@@ -192,7 +192,7 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
         common::Result<Json> done;
         if (where.remote_id.empty()) {
             static_cast<JsonValue&>(body).Swap(request["Update"]);
-            done = call("UpdateItem", body);
+            done = call({"UpdateItem", "dynamodb:UpdateItem"}, body);
         } else {  // and where the next run looks for remote builds
             JsonValue items(rapidjson::kArrayType);
             items.PushBack(request, a);
@@ -532,7 +532,7 @@ common::Result<LockInfo> DynamoStore::acquire_lock(const std::string& name,
             body.AddMember("ExpressionAttributeValues",
                            Item(a).s(":o", held->owner).n(":e", held->expires_at).take(), a);
         }
-        auto done = call("PutItem", body);
+        auto done = call({"PutItem", "dynamodb:PutItem"}, body);
         if (done) return mine;
         if (!is_conflict(done.error())) return std::unexpected(done.error());
         pause_after_conflict(attempt);
@@ -551,7 +551,7 @@ common::Result<void> DynamoStore::release_lock(const std::string& name, const st
     names.AddMember("#o", "owner", a);
     body.AddMember("ExpressionAttributeNames", names, a);
     body.AddMember("ExpressionAttributeValues", Item(a).s(":o", owner).take(), a);
-    auto done = call("DeleteItem", body);
+    auto done = call({"DeleteItem", "dynamodb:DeleteItem"}, body);
     if (!done && !is_conflict(done.error())) return std::unexpected(done.error());
     return {};
 }
@@ -605,12 +605,14 @@ common::Result<void> init_dynamo_table(aws::Client& client, const std::string& t
         R"(","BillingMode":"PAY_PER_REQUEST",)"
         R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"}],)"
         R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]})";
-    auto created = client.json(aws::dynamodb_service(), k_target, "CreateTable", create);
+    auto created = client.json(aws::dynamodb_service(), k_target,
+                               {"CreateTable", "dynamodb:CreateTable"}, create);
     if (!created && created.error().message.find("ResourceInUseException") == std::string::npos) {
         return std::unexpected(created.error());
     }
     for (int i = 0; i < 120; ++i) {
-        auto described = client.json(aws::dynamodb_service(), k_target, "DescribeTable",
+        auto described = client.json(aws::dynamodb_service(), k_target,
+                                     {"DescribeTable", "dynamodb:DescribeTable"},
                                      R"({"TableName":")" + table + R"("})");
         if (!described) return std::unexpected(described.error());
         if (described->find(R"("TableStatus": "ACTIVE")") != std::string::npos ||
@@ -625,8 +627,9 @@ common::Result<void> init_dynamo_table(aws::Client& client, const std::string& t
 
 common::Result<std::unique_ptr<VersionStore>> open_dynamo_store(std::unique_ptr<aws::Client> client,
                                                                 const std::string& table) {
-    auto described = client->json(aws::dynamodb_service(), k_target, "DescribeTable",
-                                  R"({"TableName":")" + table + R"("})");
+    auto described =
+        client->json(aws::dynamodb_service(), k_target, {"DescribeTable", "dynamodb:DescribeTable"},
+                     R"({"TableName":")" + table + R"("})");
     if (!described) {
         if (described.error().message.find("ResourceNotFoundException") != std::string::npos) {
             return common::fail(common::ErrorCode::input,

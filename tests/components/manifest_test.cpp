@@ -371,7 +371,8 @@ TEST(Manifest, LoadReadsAFileAndRefusesAnOversizedOne) {
                                      std::to_string(k_good.size() + 1 + (9 << 20)) +
                                      " bytes, over the limit of 8388608 bytes");
     EXPECT_EQ(components::load_manifest((dir / "none.yml").string()).error().message,
-              "cannot read manifest " + (dir / "none.yml").string());
+              "cannot read manifest " + (dir / "none.yml").string() +
+                  ": no such file (write one with 'slipway init', or give --manifest)");
     std::filesystem::remove_all(dir);
 }
 

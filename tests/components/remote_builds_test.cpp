@@ -123,7 +123,8 @@ class RemoteBuilds : public ::testing::Test {
         if (!moto().available()) GTEST_SKIP() << moto().why_not();
         aws::Client admin(moto_options());
         auto made = admin.json(
-            aws::codebuild_service(), "CodeBuild_20161006", "CreateProject",
+            aws::codebuild_service(), "CodeBuild_20161006",
+            {"CreateProject", "codebuild:CreateProject"},
             R"({"name":")" + k_project + R"(","source":{"type":"CODECOMMIT","location":")" +
                 source().bare +
                 R"(","buildspec":"manifests/remote/buildspec-remote.yml"},)"
@@ -248,7 +249,8 @@ class RemoteBuilds : public ::testing::Test {
     static std::size_t count_builds() {
         aws::Client client(moto_options());
         auto ids = client.json(aws::codebuild_service(), "CodeBuild_20161006",
-                               "ListBuildsForProject", R"({"projectName":")" + k_project + "\"}");
+                               {"ListBuildsForProject", "codebuild:ListBuildsForProject"},
+                               R"({"projectName":")" + k_project + "\"}");
         EXPECT_TRUE(ids);
         std::size_t n = 0;
         for (auto at = ids->find(k_project + ":"); at != std::string::npos;
