@@ -23,6 +23,10 @@ Corrections to moto, each for a behaviour real AWS has and moto lacks:
   says (FAILED, FAULT or TIMED_OUT in a chosen phase), stay STOPPED, export variables, and
   write its log lines to a real CloudWatch Logs stream (/aws/codebuild/PROJECT, the build's
   uuid), as CodeBuild does.
+- CloudFormation rollback triggers and drift detection (moto 5.x has neither): an update
+  executed with a RollbackConfiguration is watched for its monitoring time and rolled back
+  when one of its alarms is in ALARM, and DetectStackDrift compares SSM parameters and Lambda
+  functions with what the template declares (cfn_safety_patch.py says what it emulates).
 """
 import copy
 import os
@@ -35,17 +39,23 @@ from moto.dynamodb.models.table import Table
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cfn_safety_patch  # noqa: E402  (patches moto's CloudFormation on import)
+
 _execute = cfn.CloudFormationBackend.execute_change_set
 
 
 def _execute_and_keep_parameters(self, change_set_name, stack_name=None):
-    _execute(self, change_set_name, stack_name)
-    for change_set in self.change_sets.values():
-        if change_set_name in (change_set.change_set_id, change_set.change_set_name):
-            stack = self.stacks[change_set.stack_id]
-            stack.parameters = change_set.parameters
-            stack._parse_template()
-            stack.output_map = stack._create_output_map()
+    def execute():
+        _execute(self, change_set_name, stack_name)
+        for change_set in self.change_sets.values():
+            if change_set_name in (change_set.change_set_id, change_set.change_set_name):
+                stack = self.stacks[change_set.stack_id]
+                stack.parameters = change_set.parameters
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+
+    cfn_safety_patch.watch_execution(self, change_set_name, execute)
 
 
 cfn.CloudFormationBackend.execute_change_set = _execute_and_keep_parameters
@@ -112,7 +122,6 @@ def _transact_restoring_touched_items(self, transact_items):
 
 ddb.DynamoDBBackend.transact_write_items = _transact_restoring_touched_items
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import codebuild_patch  # noqa: E402,F401  (patches moto's CodeBuild on import)
 
 run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app),
