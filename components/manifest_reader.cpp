@@ -15,6 +15,7 @@
 #include "components/glob.hpp"
 #include "components/graph.hpp"
 #include "components/manifest.hpp"
+#include "components/manifest_reader.hpp"
 
 namespace components {
 
@@ -24,9 +25,11 @@ using common::yaml::Node;
 
 namespace {
 
+using namespace reader;
+
 const std::vector<std::string> k_top_keys = {
     "version", "project",    "store",        "image",      "global_inputs",
-    "ignore",  "components", "environments", "commit_url", "remote"};
+    "ignore",  "components", "environments", "commit_url", "remote", "teams"};
 const std::vector<std::string> k_remote_keys = {"codebuild"};
 const std::vector<std::string> k_codebuild_keys = {"project", "region", "compute_type", "image",
                                                    "privileged"};
@@ -36,7 +39,7 @@ const std::vector<std::string> k_component_keys = {"paths", "depends_on", "kind"
 const std::vector<std::string> k_environment_keys = {
     "stack",    "region",           "template",   "base", "promote_from",
     "role_arn", "artifact_bucket",  "parameters", "tags", "capabilities",
-    "image",    "service_role_arn", "trigger"};
+    "image",    "service_role_arn", "trigger", "gates", "alarms", "promote"};
 const std::vector<std::string> k_trigger_keys = {"branch"};
 const std::vector<std::string> k_environment_image_keys = {"promote_tags", "immutable"};
 const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
@@ -45,142 +48,6 @@ const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_N
 constexpr std::string_view k_name_rule =
     "use letters, digits, '.', '_' and '-' (up to 128, starting with a letter or digit)";
 
-std::string node_type(const Node& n) {
-    switch (n.kind()) {
-        case common::yaml::Kind::map:
-            return "a map";
-        case common::yaml::Kind::sequence:
-            return "a list";
-        case common::yaml::Kind::scalar:
-            return "a string";
-        default:
-            return "nothing";
-    }
-}
-
-bool is_alnum(char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-}
-
-// What a value is called in messages ("component 'a'.paths", "environment 'e'.tags.x"),
-// assembled only when a message is built: owner, then 'name' when given, then the parts.
-struct What {
-    std::string_view owner;
-    std::string_view field = {};
-    std::string_view key = {};
-    std::string_view name = {};
-    [[nodiscard]] std::string str() const {
-        std::string out(owner);
-        if (!name.empty()) out.append(" '").append(name).append("'");
-        for (auto part : {field, key}) {
-            if (!part.empty()) out.append(out.empty() ? "" : ".").append(part);
-        }
-        return out;
-    }
-};
-
-// Walks the document; every method fails with a positioned ErrorCode::input error.
-class Reader {
-  public:
-    explicit Reader(const common::yaml::Document& doc) : m_doc(doc) {}
-
-    SourcePos pos(const Node& n) const { return {m_doc.file(), n.line(), n.column()}; }
-
-    // One line whatever the manifest holds: control characters in echoed names are escaped.
-    std::unexpected<common::Error> error(const Node& n, const std::string& message) const {
-        return common::fail(ErrorCode::input, m_doc.where(n) + ": " + common::printable(message));
-    }
-
-    // Every key is a known one (a string) and appears once; `where` names the map. With
-    // `fields`, the value of known[i] goes to fields[i] (absent keys stay false).
-    Result<void> check_keys(const Node& map, const std::vector<std::string>& known,
-                            const What& where, Node* fields = nullptr) const {
-        std::uint64_t seen = 0;  // bit i: known[i] was read (the lists are short)
-        for (const auto& [key, value] : map.entries()) {
-            const std::string_view name = key.scalar();
-            auto at = std::find(known.begin(), known.end(), name);
-            if (at == known.end() || !(key.is_scalar() || key.is_null())) {
-                return error(key, "unknown key '" + std::string(name) + "' in " + where.str() +
-                                      common::did_you_mean(name, known));
-            }
-            const auto bit = std::uint64_t{1} << (at - known.begin());
-            if (seen & bit) {
-                return error(key, "duplicate key '" + std::string(name) + "' in " + where.str());
-            }
-            seen |= bit;
-            if (fields) fields[at - known.begin()] = value;
-        }
-        return {};
-    }
-
-    Result<std::string> scalar(const Node& n, const What& what) const {
-        if (!n.is_scalar())
-            return error(n, what.str() + ": expected a string, got " + node_type(n));
-        return std::string(n.scalar());
-    }
-
-    // A map key used as a name: a string, not a collection.
-    Result<std::string> key_name(const Node& key, const What& what) const {
-        if (!key.is_scalar() && !key.is_null())
-            return error(key, what.str() + ": expected a name, got " + node_type(key));
-        return std::string(key.scalar());
-    }
-
-    // Items of a list of strings (absent or null: none).
-    Result<void> check_scalar_list(const Node& n, const What& what) const {
-        if (!n || n.is_null()) return {};
-        if (!n.is_sequence())
-            return error(n, what.str() + ": expected a list, got " + node_type(n));
-        for (Node item : n.children()) {
-            if (!item.is_scalar())
-                return error(item, what.str() + ": expected a string, got " + node_type(item));
-        }
-        return {};
-    }
-
-    Result<std::vector<std::string>> strings(const Node& n, const What& what) const {
-        if (auto ok = check_scalar_list(n, what); !ok) return std::unexpected(ok.error());
-        std::vector<std::string> out;
-        out.reserve(n.size());
-        for (Node item : n.children()) out.emplace_back(item.scalar());
-        return out;
-    }
-
-    Result<std::map<std::string, std::string>> scalar_map(const Node& n, const What& what) const {
-        std::map<std::string, std::string> out;
-        if (!n || n.is_null()) return out;
-        if (!n.is_map()) return error(n, what.str() + ": expected a map, got " + node_type(n));
-        for (const auto& [key, value] : n.entries()) {
-            auto name = key_name(key, what);
-            if (!name) return std::unexpected(name.error());
-            auto text = scalar(value, {what.owner, what.field, *name, what.name});
-            if (!text) return std::unexpected(text.error());
-            if (!out.emplace(*name, std::move(*text)).second)
-                return error(key, "duplicate key '" + *name + "' in " + what.str());
-        }
-        return out;
-    }
-
-    Result<std::vector<PatternSpec>> patterns(const Node& n, const What& what) const {
-        if (auto ok = check_scalar_list(n, what); !ok) return std::unexpected(ok.error());
-        std::vector<PatternSpec> out;
-        out.reserve(n.size());
-        for (Node item : n.children()) {
-            const std::string_view text = item.scalar();
-            const bool plainly_fine =
-                !text.empty() && text.front() != '#' && text.back() != ' ' && text.back() != '\r';
-            if (!plainly_fine && !compile_pattern(text)) {
-                return error(item, what.str() + ": pattern '" + std::string(item.scalar()) +
-                                       "' is empty or a comment");
-            }
-            out.push_back({std::string(item.scalar()), pos(item)});
-        }
-        return out;
-    }
-
-  private:
-    const common::yaml::Document& m_doc;
-};
 
 Result<ComponentKind> parse_kind(const Reader& r, const Node& n, const What& what) {
     auto text = r.scalar(n, what);
@@ -462,6 +329,7 @@ Result<Environment> parse_environment(const Reader& r, const Node& key, const No
     if (auto ok = parse_environment_image(r, n["image"], where, e); !ok)
         return std::unexpected(ok.error());
     if (auto ok = parse_trigger(r, n["trigger"], where, e); !ok) return std::unexpected(ok.error());
+    if (auto ok = parse_safety(r, n, where, e); !ok) return std::unexpected(ok.error());
     Node caps = n["capabilities"];
     if (auto ok = r.check_scalar_list(caps, {where, "capabilities"}); !ok)
         return std::unexpected(ok.error());
@@ -495,7 +363,7 @@ Result<void> parse_environments(const Reader& r, const Node& n, Manifest& m) {
                        "environment '" + e.name + "' promotes from unknown environment '" +
                            e.promote_from + "'" + common::did_you_mean(e.promote_from, names));
     }
-    return {};
+    return check_safety(r, n, m);
 }
 
 Result<void> parse_image(const Reader& r, const Node& n, Manifest& m) {
@@ -594,6 +462,7 @@ Result<void> parse_top(const Reader& r, const Node& root, Manifest& m) {
     if (!ignore) return std::unexpected(ignore.error());
     m.ignore = std::move(*ignore);
     if (auto ok = parse_remote(r, root["remote"], m); !ok) return ok;
+    if (auto ok = parse_teams(r, root["teams"], m); !ok) return ok;
     if (auto ok = parse_components(r, root["components"], m); !ok) return ok;
     if (auto ok = check_remote_builds(r, root["components"], m); !ok) return ok;
     return parse_environments(r, root["environments"], m);

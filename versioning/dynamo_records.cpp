@@ -142,6 +142,7 @@ DeploymentRecord read_deployment(const JsonValue& item) {
     d.client_token = get_s(item, "client_token");
     d.actor = get_s(item, "actor");
     d.executed_by = item.HasMember("executed_by") ? get_s(item, "executed_by") : "slipway";
+    d.note = get_s(item, "note");
     auto images = item.FindMember("images");
     if (images != item.MemberEnd() && images->value.HasMember("L")) {
         for (const auto& e : images->value["L"].GetArray()) {
@@ -171,7 +172,8 @@ JsonValue deployment_item(Json::AllocatorType& a, const DeploymentRecord& d, con
         .s("reason", d.reason)
         .s("client_token", d.client_token)
         .s("actor", d.actor)
-        .s("executed_by", d.executed_by);
+        .s("executed_by", d.executed_by)
+        .s("note", d.note);
     if (d.finished_at) i.n("finished_at", *d.finished_at);
     i.raw("images", images_list(a, d.images));
     return i.take();

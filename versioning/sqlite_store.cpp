@@ -28,7 +28,7 @@ namespace {
 
 constexpr const char* k_deployment_columns =
     "id, env, stack, commit_id, status, started_at, finished_at, change_set, run_id, kind, "
-    "source, reason, client_token, actor, executed_by";
+    "source, reason, client_token, actor, executed_by, note";
 
 DeploymentRecord read_deployment(const Statement& s) {
     DeploymentRecord d{s.int64(0), s.text(1),           s.text(2), s.text(3), s.text(4),
@@ -39,6 +39,7 @@ DeploymentRecord read_deployment(const Statement& s) {
     d.client_token = s.text(12);
     d.actor = s.text(13);
     d.executed_by = s.text(14);
+    d.note = s.text(15);
     return d;
 }
 
@@ -315,8 +316,8 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
     return detail::in_transaction(m_db, [&]() -> common::Result<std::int64_t> {
         auto s = statement(
             "INSERT INTO deployments (env, stack, commit_id, status, started_at, finished_at, "
-            "change_set, run_id, kind, source, reason, client_token, actor, executed_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "change_set, run_id, kind, source, reason, client_token, actor, executed_by, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!s) return std::unexpected(s.error());
         (*s)->bind(1, d.env)
             .bind(2, d.stack)
@@ -326,6 +327,7 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
         (*s)->bind(6, d.finished_at).bind(7, d.change_set).bind(8, d.run_id);
         (*s)->bind(9, d.kind).bind(10, d.source).bind(11, d.reason);
         (*s)->bind(12, d.client_token).bind(13, d.actor).bind(14, d.executed_by);
+        (*s)->bind(15, d.note);
         if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
         const std::int64_t id = sqlite3_last_insert_rowid(m_db.handle());
         auto img = statement(
