@@ -124,7 +124,7 @@ Handler setup_promote(CLI::App& sub) {
     sub.add_flag("--override-freeze", o->request.override_freeze,
                  "promote during a freeze window (an approver only; needs --reason; recorded)");
     sub.add_option("--reason", o->request.reason, "why (recorded with the request or override)")
-        ->type_name("TEXT");
+        ->type_name("WHY");
     sub.footer(examples({"slipway promote --to prod --plan",
                          "slipway promote --from test --to prod --yes",
                          "slipway promote --to prod --request 7 --yes",
@@ -142,7 +142,7 @@ Handler setup_rollback(CLI::App& sub) {
     sub.add_option("--build", o->request.build, "... to this build of it")->type_name("N");
     sub.add_option("--reason", o->request.reason, "why (recorded with the deployment, shown)")
         ->required()
-        ->type_name("TEXT");
+        ->type_name("WHY");
     sub.footer(examples({"slipway rollback --env prod --to 12 --plan --reason 'check'",
                          "slipway rollback --env prod --component api --build 7 --yes "
                          "--reason '5xx after #13'"}));

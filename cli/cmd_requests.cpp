@@ -27,7 +27,7 @@ common::Result<void> show(const pipeline::Project& p, versioning::VersionStore& 
     if (r.status == versioning::request_status::open) {
         auto env = p.environment(r.env);
         if (!env) return std::unexpected(env.error());
-        auto v = pipeline::check_gates(p, **env, r, store, pipeline::now_millis());
+        auto v = pipeline::check_gates(p.manifest, **env, r, store, pipeline::now_millis());
         if (!v) return std::unexpected(v.error());
         verdict = std::move(*v);
     }
@@ -49,16 +49,17 @@ common::Result<int> run_decide(DecideOptions o, const std::string& verdict) {
     o.decision.actor = pipeline::current_trigger().actor;
     auto& store = *opened->store;
     const auto& p = opened->project;
+    if (auto env = p.environment(o.decision.env); !env) return std::unexpected(env.error());
     if (o.override_freeze) {
         auto d = o.decision;
         d.verdict = "override-freeze";
-        auto done = pipeline::decide(p, d, store, pipeline::now_millis());
+        auto done = pipeline::decide(p.manifest, d, store, pipeline::now_millis());
         if (!done) return std::unexpected(done.error());
         std::cerr << "slipway: warning: the freeze of " << d.env << " is overridden by "
                   << d.actor << " for request #" << d.request << ": " << d.reason << "\n";
     }
     o.decision.verdict = verdict;
-    auto done = pipeline::decide(p, o.decision, store, pipeline::now_millis());
+    auto done = pipeline::decide(p.manifest, o.decision, store, pipeline::now_millis());
     if (!done) return std::unexpected(done.error());
     if (auto ok = show(p, store, *done, o.json); !ok) return std::unexpected(ok.error());
     return 0;
@@ -75,7 +76,7 @@ std::shared_ptr<DecideOptions> decide_options(CLI::App& sub, bool reason_require
         ->required()
         ->type_name("ID");
     auto reason = sub.add_option("--reason", o->decision.reason, "why (recorded, shown)")
-                      ->type_name("TEXT");
+                      ->type_name("WHY");
     if (reason_required) reason->required();
     sub.add_flag("--json", o->json, "print the request as JSON");
     return o;
@@ -103,7 +104,7 @@ common::Result<int> run_list(const ListOptions& o) {
         std::optional<pipeline::GateVerdict> verdict;
         auto env = p.environment(r.env);
         if (r.status == versioning::request_status::open && env) {
-            auto v = pipeline::check_gates(p, **env, r, *opened->store, pipeline::now_millis());
+            auto v = pipeline::check_gates(p.manifest, **env, r, *opened->store, pipeline::now_millis());
             if (!v) return std::unexpected(v.error());
             verdict = std::move(*v);
         }

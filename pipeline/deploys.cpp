@@ -260,7 +260,7 @@ common::Result<std::pair<versioning::PromotionRequest, GateVerdict>> gated_reque
         if (!r.from.empty() && r.from != env.promote_from)
             return common::fail(ErrorCode::input, "environment '" + env.name + "' promotes from '" +
                                                       env.promote_from + "', not '" + r.from + "'");
-        auto made = new_request(p, env, s.store, r.trigger.actor, now);
+        auto made = new_request(p.manifest, env, s.store, r.trigger.actor, now);
         if (!made) return std::unexpected(made.error());
         made->reason = r.reason;
         made->auto_deploy = r.auto_deploy;
@@ -273,14 +273,15 @@ common::Result<std::pair<versioning::PromotionRequest, GateVerdict>> gated_reque
         req = std::move(*made);
     }
     if (r.override_freeze && !r.settings.plan) {
-        auto after = decide(p, {req->id, env.name, "override-freeze", r.reason, r.trigger.actor},
+        auto after = decide(p.manifest,
+                            {req->id, env.name, "override-freeze", r.reason, r.trigger.actor},
                             s.store, now);
         if (!after) return std::unexpected(after.error());
         o.warning(fmt::format("the freeze of {} is overridden by {} for request #{}: {}",
                               env.name, r.trigger.actor, req->id, r.reason));
         req = std::move(*after);
     }
-    auto verdict = check_gates(p, env, *req, s.store, now);
+    auto verdict = check_gates(p.manifest, env, *req, s.store, now);
     if (!verdict) return std::unexpected(verdict.error());
     return std::pair{std::move(*req), std::move(*verdict)};
 }

@@ -43,7 +43,8 @@ void write_verdict(common::JsonOut& j, const GateVerdict& v) {
 
 }  // namespace
 
-common::Result<GateVerdict> check_gates(const Project& p, const components::Environment& env,
+common::Result<GateVerdict> check_gates(const components::Manifest& m,
+                                        const components::Environment& env,
                                         const PromotionRequest& r,
                                         versioning::VersionStore& store, Millis now) {
     auto zones = load_zones(env.gates);
@@ -56,10 +57,10 @@ common::Result<GateVerdict> check_gates(const Project& p, const components::Envi
             if (it->id >= r.source_deployment) history.push_back(std::move(*it));
         }
     }
-    return evaluate_gates({env.gates, p.manifest.teams, r, history, *zones, now});
+    return evaluate_gates({env.gates, m.teams, r, history, *zones, now});
 }
 
-common::Result<PromotionRequest> new_request(const Project& p,
+common::Result<PromotionRequest> new_request(const components::Manifest& m,
                                              const components::Environment& env,
                                              versioning::VersionStore& store,
                                              const std::string& actor, Millis now) {
@@ -84,7 +85,7 @@ common::Result<PromotionRequest> new_request(const Project& p,
     r.base_deployment = target->empty() ? 0 : target->front().id;
     r.commit = d.commit;
     for (const auto& i : d.images) {
-        const auto* comp = p.manifest.find(i.component);
+        const auto* comp = m.find(i.component);
         if (!comp || comp->kind != components::ComponentKind::image) continue;
         versioning::RequestImage image{i.component, i.build_number, i.image_uri,
                                        build_commit(store, i.component, i.build_number, d.commit),
@@ -110,10 +111,12 @@ common::Result<std::optional<PromotionRequest>> open_request(versioning::Version
     return std::optional<PromotionRequest>{};
 }
 
-common::Result<PromotionRequest> decide(const Project& p, const Decision& d,
+common::Result<PromotionRequest> decide(const components::Manifest& m, const Decision& d,
                                         versioning::VersionStore& store, Millis now) {
-    auto env = p.environment(d.env);
-    if (!env) return std::unexpected(env.error());
+    auto env = std::find_if(m.environments.begin(), m.environments.end(),
+                            [&](const auto& e) { return e.name == d.env; });
+    if (env == m.environments.end())
+        return common::fail(ErrorCode::input, "unknown environment '" + d.env + "'");
     auto found = store.request(d.request);
     if (!found) return std::unexpected(found.error());
     const std::string id = "#" + std::to_string(d.request);
@@ -124,9 +127,9 @@ common::Result<PromotionRequest> decide(const Project& p, const Decision& d,
     if (r.status != versioning::request_status::open)
         return common::fail(ErrorCode::input, "request " + id + " is " + r.status +
                                                   " already: only an open request takes decisions");
-    const auto& gates = (*env)->gates;
+    const auto& gates = env->gates;
     const bool requester = person_of(d.actor) == person_of(r.requested_by);
-    const bool approver = may_approve(gates, p.manifest.teams, d.actor);
+    const bool approver = may_approve(gates, m.teams, d.actor);
     if (d.verdict == "approve" && requester)
         return common::fail(ErrorCode::input, "request " + id + " was asked for by " +
                                                   r.requested_by + ": " + d.actor +

@@ -16,14 +16,15 @@
 namespace pipeline {
 
 /// The gates of `env` for request `r` at `now`, decided on what `store` knows.
-common::Result<GateVerdict> check_gates(const Project& p, const components::Environment& env,
+common::Result<GateVerdict> check_gates(const components::Manifest& m,
+                                        const components::Environment& env,
                                         const versioning::PromotionRequest& r,
                                         versioning::VersionStore& store, versioning::Millis now);
 
 /// A new request into `env` (not stored) for the source environment's current deployment:
 /// every image with its build and commit, and whether it differs from what `env` runs.
 /// ErrorCode::input when the source has nothing deployed.
-common::Result<versioning::PromotionRequest> new_request(const Project& p,
+common::Result<versioning::PromotionRequest> new_request(const components::Manifest& m,
                                                          const components::Environment& env,
                                                          versioning::VersionStore& store,
                                                          const std::string& actor,
@@ -47,7 +48,8 @@ struct Decision {
 /// requester approving their own request; reject: an approver or the requester withdrawing
 /// it), and that an override or a rejection gives a reason. A rejection ends the request.
 /// Errors: ErrorCode::input naming what is wrong; nothing is recorded then.
-common::Result<versioning::PromotionRequest> decide(const Project& p, const Decision& d,
+common::Result<versioning::PromotionRequest> decide(const components::Manifest& m,
+                                                    const Decision& d,
                                                     versioning::VersionStore& store,
                                                     versioning::Millis now);
 

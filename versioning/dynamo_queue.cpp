@@ -59,6 +59,7 @@ JsonValue job_item(Json::AllocatorType& a, const JobRecord& j, const std::string
         .s("head", j.head)
         .s("kind", j.kind)
         .n("request_id", j.request_id)
+        .s("note", j.note)
         .s("trigger", j.trigger)
         .s("actor", j.actor)
         .s("status", std::string(to_string(j.status)))
@@ -93,6 +94,7 @@ JobRecord job_of(const JsonValue& i) {
     j.attempts = static_cast<int>(get_n(i, "attempts"));
     j.kind = i.HasMember("kind") ? get_s(i, "kind") : "run";
     j.request_id = get_n(i, "request_id");
+    j.note = get_s(i, "note");
     return j;
 }
 

@@ -161,6 +161,7 @@ struct ComponentDeployment {
     std::string kind = "deploy";
     std::string actor{};
     Millis started_at = 0;
+    std::string run_id{};  // the run that made the deployment
 };
 
 /// One page of a listing, newest first: `next` is the cursor of the following page (empty
@@ -227,8 +228,10 @@ struct JobRecord {
     Millis lease_until = 0;  // its claim expires then unless renewed
     std::string reason;      // superseded by #N, dropped: already pending, ...
     int attempts = 0;        // how often it was claimed (a dead replica's job runs again once)
-    std::string kind = "run";      // "run" (the pipeline at head) or "promote" (a request)
-    std::int64_t request_id = 0;   // promote: the promotion request it deploys
+    std::string kind = "run";      // "run" (the pipeline at head), "promote" (a request) or
+                                   // "rollback" (to an earlier deployment)
+    std::int64_t request_id = 0;   // promote: the request it ships; rollback: the deployment
+    std::string note{};            // rollback: why (the person's reason)
 };
 
 /// One image a promotion request would ship, with the commit its build was made from.

@@ -108,6 +108,7 @@ const char* const k_migrations[] = {
         WITHOUT ROWID;
     ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'run';
     ALTER TABLE jobs ADD COLUMN request_id INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN note TEXT NOT NULL DEFAULT '';
     ALTER TABLE deployments ADD COLUMN note TEXT NOT NULL DEFAULT '';
     )sql",
 };
@@ -177,6 +178,7 @@ JobRecord read_job(const Statement& s) {
     j.attempts = static_cast<int>(s.int64(14));
     j.kind = s.text(15);
     j.request_id = s.int64(16);
+    j.note = s.text(17);
     return j;
 }
 

@@ -40,7 +40,7 @@ common::Result<Page<ComponentDeployment>> SqliteVersionStore::deployment_page(
     std::size_t limit) {
     auto s = statement(
         "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, d.commit_id, "
-        "d.finished_at, d.kind, d.actor, d.started_at "
+        "d.finished_at, d.kind, d.actor, d.started_at, d.run_id "
         "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
         "WHERE i.component = ?1 AND (?2 = '' OR d.env = ?2) AND (?3 = 0 OR i.deployment_id < ?3) "
         "ORDER BY i.deployment_id DESC LIMIT ?4");
@@ -51,7 +51,7 @@ common::Result<Page<ComponentDeployment>> SqliteVersionStore::deployment_page(
     auto ok = for_each_row(**s, [&](Statement& st) {
         out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
                        st.int64(5) != 0, st.text(6), st.optional_int64(7), st.text(8), st.text(9),
-                       st.int64(10)});
+                       st.int64(10), st.text(11)});
     });
     if (!ok) return std::unexpected(ok.error());
     return paged(std::move(out), limit,
@@ -164,14 +164,14 @@ common::Result<JobRecord> SqliteVersionStore::enqueue_job(const JobRecord& job) 
         }
         auto insert = statement(
             "INSERT INTO jobs (env, branch, head, trigger, actor, status, created_at, finished_at, "
-            "run_id, owner, lease_until, reason, kind, request_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', 0, ?, ?, ?)");
+            "run_id, owner, lease_until, reason, kind, request_id, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', 0, ?, ?, ?, ?)");
         if (!insert) return std::unexpected(insert.error());
         auto& in = **insert;
         in.bind(1, stored.env).bind(2, stored.branch).bind(3, stored.head).bind(4, stored.trigger);
         in.bind(5, stored.actor).bind(6, to_string(stored.status)).bind(7, stored.created_at);
         in.bind(8, stored.finished_at).bind(9, stored.reason).bind(10, stored.kind);
-        in.bind(11, stored.request_id);
+        in.bind(11, stored.request_id).bind(12, stored.note);
         if (auto ok = in.run(); !ok) return std::unexpected(ok.error());
         stored.id = sqlite3_last_insert_rowid(m_db.handle());
         if (stored.status == JobStatus::dropped) return stored;

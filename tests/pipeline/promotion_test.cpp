@@ -33,7 +33,7 @@ class Gated : public Pipeline {
     common::Result<versioning::PromotionRequest> decide(std::int64_t id, const std::string& actor,
                                                         const std::string& verdict = "approve",
                                                         const std::string& reason = "") {
-        return pipeline::decide(project(), {id, "prod", verdict, reason, actor}, *store, clock);
+        return pipeline::decide(project().manifest, {id, "prod", verdict, reason, actor}, *store, clock);
     }
 };
 
