@@ -70,7 +70,8 @@ void write_component_deployment(JsonOut& j, const versioning::ComponentDeploymen
     j.field("changed", d.changed).field("commit", d.commit).field("deployment_id", d.deployment_id);
     j.field("env", d.env);
     time_or_null(j, "finished_at", d.finished_at);
-    j.field("image_uri", d.image_uri).field("kind", d.kind).field("run_id", d.run_id);
+    j.field("image_uri", d.image_uri).field("kind", d.kind).field("note", d.note);
+    j.field("run_id", d.run_id);
     j.field("started_at", iso_time(d.started_at)).field("status", d.status).end_object();
 }
 

@@ -194,6 +194,7 @@ JsonValue component_deployment_item(Json::AllocatorType& a, const DeploymentReco
         .s("kind", d.kind)
         .s("actor", d.actor)
         .s("run_id", d.run_id)
+        .s("note", d.note)
         .n("started_at", d.started_at);
     if (d.finished_at) entry.n("finished_at", *d.finished_at);
     return entry.take();
@@ -205,7 +206,7 @@ ComponentDeployment read_component_deployment(const JsonValue& i) {
             get_s(i, "image_uri"), get_b(i, "changed"),
             get_s(i, "commit"),    get_optional_n(i, "finished_at"),
             get_s(i, "kind"),      get_s(i, "actor"),
-            get_n(i, "started_at"), get_s(i, "run_id")};
+            get_n(i, "started_at"), get_s(i, "run_id"), get_s(i, "note")};
 }
 
 }  // namespace versioning::detail

@@ -162,6 +162,7 @@ struct ComponentDeployment {
     std::string actor{};
     Millis started_at = 0;
     std::string run_id{};  // the run that made the deployment
+    std::string note{};    // why it was made (DeploymentRecord::note)
 };
 
 /// One page of a listing, newest first: `next` is the cursor of the following page (empty

@@ -40,7 +40,7 @@ common::Result<Page<ComponentDeployment>> SqliteVersionStore::deployment_page(
     std::size_t limit) {
     auto s = statement(
         "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, d.commit_id, "
-        "d.finished_at, d.kind, d.actor, d.started_at, d.run_id "
+        "d.finished_at, d.kind, d.actor, d.started_at, d.run_id, d.note "
         "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
         "WHERE i.component = ?1 AND (?2 = '' OR d.env = ?2) AND (?3 = 0 OR i.deployment_id < ?3) "
         "ORDER BY i.deployment_id DESC LIMIT ?4");
@@ -51,7 +51,7 @@ common::Result<Page<ComponentDeployment>> SqliteVersionStore::deployment_page(
     auto ok = for_each_row(**s, [&](Statement& st) {
         out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
                        st.int64(5) != 0, st.text(6), st.optional_int64(7), st.text(8), st.text(9),
-                       st.int64(10), st.text(11)});
+                       st.int64(10), st.text(11), st.text(12)});
     });
     if (!ok) return std::unexpected(ok.error());
     return paged(std::move(out), limit,

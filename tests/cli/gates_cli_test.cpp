@@ -29,7 +29,7 @@ environments:
     region: us-east-1
     template: template.yml
     parameters: {Stage: test}
-    alarms: {arns: ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-5xx"], monitor: 1m}
+    alarms: {arns: ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-5xx"], monitor: 3m}
   prod:
     stack: shop-prod
     region: us-east-1
@@ -86,7 +86,7 @@ class GatesCli : public ::testing::Test {
         return r.status == 0 ? r.out.substr(0, r.out.find_last_not_of('\n') + 1) : "(" + r.err + ")";
     }
 
-    // A build of every component and a deploy of test (its monitoring minute is 2 s here).
+    // A build of every component and a deploy of test (its monitoring time, 3m, is 6 s here).
     void deploy_test(const std::string& build) {
         auto b = slipway("build -q " + build);
         ASSERT_EQ(b.status, 0) << b.err;
@@ -152,7 +152,7 @@ TEST_F(GatesCli, APromotionIsHeldWithExit5ThenShipsExactlyItsImagesOnceApproved)
 }
 
 TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
-    deploy_test("--all");  // created, watched for 2 s by a quiet alarm
+    deploy_test("--all");  // created, watched for 6 s by a quiet alarm
     EXPECT_EQ(stack_value("shop-test", "Stacks[0].StackStatus"), "CREATE_COMPLETE");
     EXPECT_EQ(stack_value("shop-test", "Stacks[0].RollbackConfiguration.RollbackTriggers[0].Arn"),
               k_alarm);

@@ -13,6 +13,12 @@ constexpr versioning::Millis k_minute = 60'000;
 
 class Gated : public Pipeline {
   protected:
+    void SetUp() override {
+        Pipeline::SetUp();
+        // The fake CloudFormation stamps its events 2026-11-22T10:00 onwards (a deployment
+        // ends then): the clock starts a few minutes later.
+        clock = 1'795'341'900'000;  // 2026-11-22T10:05:00Z
+    }
     void gate(const std::string& gates) {
         std::string m = pipeline_test::k_manifest;
         m.replace(m.find("    parameters: {Stage: prod}"), 0, gates);
@@ -57,7 +63,8 @@ TEST_F(Gated, SoakHoldsARequestUntilTheClockHasMoved) {
     EXPECT_EQ(stored->images[0].image_uri, "repo:api-1");
     EXPECT_FALSE(stored->images[0].commit.empty());
     ASSERT_EQ(held->verdict->unmet.size(), 1u);
-    EXPECT_NE(held->verdict->unmet[0].message.find("to go"), std::string::npos);
+    EXPECT_NE(held->verdict->unmet[0].message.find("to go"), std::string::npos)
+        << held->verdict->unmet[0].message;
     clock += 10 * k_minute;
     auto still = promote();
     ASSERT_TRUE(still);

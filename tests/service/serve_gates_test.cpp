@@ -92,7 +92,8 @@ TEST_F(ServeGates, TwoReplicasShipAnApprovedRequestOnce) {
 
 TEST_F(ServeGates, WritesNeedARoleTheSameOriginAndTheCsrfToken) {
     ServeProcess s;
-    ASSERT_TRUE(s.start(env, serve_args("--gate-every 1 --api-token-file " + shell_quote(tokens))))
+    ASSERT_TRUE(s.start(env, serve_args("--gate-every 1 --drift-every 1 --api-token-file " +
+                                        shell_quote(tokens))))
         << s.log();
     const std::string path = "/api/environments/prod/requests";
     const std::string host = s.url.substr(7);
@@ -133,6 +134,21 @@ TEST_F(ServeGates, WritesNeedARoleTheSameOriginAndTheCsrfToken) {
     auto me = httplib::Client(s.url).Get("/api/me", {{"Authorization", "Bearer carol-token"}});
     ASSERT_TRUE(me);
     EXPECT_NE(me->body.find("\"role\":\"approver\""), std::string::npos) << me->body;
+    // The drift checks (every second here) are on /metrics and the environments' cards.
+    std::string metrics;
+    for (int i = 0; i < 100 && metrics.find("env=\"test\",status=\"IN_SYNC\"") == std::string::npos; ++i) {
+        auto m = httplib::Client(s.url).Get("/metrics");
+        metrics = m ? m->body : "";
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_NE(metrics.find("slipway_drift_status{env=\"test\",status=\"IN_SYNC\"} 1"),
+              std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("slipway_requests_open{env=\"prod\"} 0"), std::string::npos);
+    auto envs = httplib::Client(s.url).Get("/api/environments",
+                                           {{"Authorization", "Bearer victor-token"}});
+    ASSERT_TRUE(envs);
+    EXPECT_NE(envs->body.find("\"drift\":{\"checked_at\""), std::string::npos) << envs->body;
     // A rollback through the API: a job, recorded with its reason.
     auto back = post(s.url, "/api/environments/test/rollback", "alice-token",
                      R"({"deployment":"1","reason":""})");

@@ -9,7 +9,10 @@ import { badge, buildNo, commitLink, errorBox, h, imageTag, links, table, timeAg
 
 // The "incoming vs current" table of a comparison of deployment `current` with `incoming`.
 async function previewOf(current, incoming, proj) {
-  if (!current) return h('p', null, 'The environment has no deployment yet: everything is new.');
+  if (!current) {
+    return h('div', { class: 'preview' },
+      h('p', null, 'The environment has no deployment yet: everything is new.'));
+  }
   const data = await getJson(apiPath('deployments', current, 'compare', incoming));
   const side = (x) => (x
     ? [buildNo(x.build_number), ' ', h('span', { class: 'tag', title: x.image_uri }, imageTag(x.image_uri))]

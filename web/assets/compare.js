@@ -54,6 +54,7 @@ function side(label, d, proj) {
       commitLink(d.commit, proj.commit_url)),
     h('p', null, timeExact(d.finished_at || d.started_at), ' (', timeAgo(d.finished_at || d.started_at), ')',
       d.actor ? ` by ${d.actor}` : '', d.run_id ? [' · ', h('a', { href: links.run(d.run_id) }, 'run')] : null),
+    d.note ? h('p', null, 'Why: ', d.note) : null,
     d.reason ? h('p', { class: 'muted' }, d.reason) : null);
 }
 
