@@ -41,8 +41,8 @@ common::Result<int> run_deploy(DeployOptions o, const std::string& kind) {
             out << line << "\n";
     }
     if (done->held) {
-        out << "held by a gate: request #" << done->request->id << " waits; see 'slipway requests --env "
-            << done->request->env << "'\n";
+        out << "held by a gate: request #" << done->request->id
+            << " waits; see 'slipway requests --env " << done->request->env << "'\n";
         if (o.json) write_out(pipeline::request_json(*done->request, &*done->verdict) + "\n");
         return 5;
     }
@@ -125,10 +125,10 @@ Handler setup_promote(CLI::App& sub) {
                  "promote during a freeze window (an approver only; needs --reason; recorded)");
     sub.add_option("--reason", o->request.reason, "why (recorded with the request or override)")
         ->type_name("WHY");
-    sub.footer(examples({"slipway promote --to prod --plan",
-                         "slipway promote --from test --to prod --yes",
-                         "slipway promote --to prod --request 7 --yes",
-                         "slipway promote --to prod --override-freeze --reason 'fix for #812'"}));
+    sub.footer(
+        examples({"slipway promote --to prod --plan", "slipway promote --from test --to prod --yes",
+                  "slipway promote --to prod --request 7 --yes",
+                  "slipway promote --to prod --override-freeze --reason 'fix for #812'"}));
     return [o] { return run_deploy(*o, "promote"); };
 }
 

@@ -38,8 +38,8 @@ common::Result<void> show(const pipeline::Project& p, versioning::VersionStore& 
     for (const auto& line : pipeline::describe_request(r, verdict ? &*verdict : nullptr))
         std::cout << line << "\n";
     if (verdict && verdict->passed())
-        std::cout << "gates pass: deploy it with 'slipway promote --to " << r.env
-                  << " --request " << r.id << "'\n";
+        std::cout << "gates pass: deploy it with 'slipway promote --to " << r.env << " --request "
+                  << r.id << "'\n";
     return {};
 }
 
@@ -55,8 +55,8 @@ common::Result<int> run_decide(DecideOptions o, const std::string& verdict) {
         d.verdict = "override-freeze";
         auto done = pipeline::decide(p.manifest, d, store, pipeline::now_millis());
         if (!done) return std::unexpected(done.error());
-        std::cerr << "slipway: warning: the freeze of " << d.env << " is overridden by "
-                  << d.actor << " for request #" << d.request << ": " << d.reason << "\n";
+        std::cerr << "slipway: warning: the freeze of " << d.env << " is overridden by " << d.actor
+                  << " for request #" << d.request << ": " << d.reason << "\n";
     }
     o.decision.verdict = verdict;
     auto done = pipeline::decide(p.manifest, o.decision, store, pipeline::now_millis());
@@ -75,8 +75,8 @@ std::shared_ptr<DecideOptions> decide_options(CLI::App& sub, bool reason_require
     sub.add_option("--request", o->decision.request, "the promotion request")
         ->required()
         ->type_name("ID");
-    auto reason = sub.add_option("--reason", o->decision.reason, "why (recorded, shown)")
-                      ->type_name("WHY");
+    auto reason =
+        sub.add_option("--reason", o->decision.reason, "why (recorded, shown)")->type_name("WHY");
     if (reason_required) reason->required();
     sub.add_flag("--json", o->json, "print the request as JSON");
     return o;
@@ -104,7 +104,8 @@ common::Result<int> run_list(const ListOptions& o) {
         std::optional<pipeline::GateVerdict> verdict;
         auto env = p.environment(r.env);
         if (r.status == versioning::request_status::open && env) {
-            auto v = pipeline::check_gates(p.manifest, **env, r, *opened->store, pipeline::now_millis());
+            auto v =
+                pipeline::check_gates(p.manifest, **env, r, *opened->store, pipeline::now_millis());
             if (!v) return std::unexpected(v.error());
             verdict = std::move(*v);
         }

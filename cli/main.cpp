@@ -40,8 +40,7 @@ const cli::Command k_commands[] = {
      cli::setup_requests},
     {"approve", "approve a promotion request (as the actor slipway detects)", cli::setup_approve},
     {"reject", "reject a promotion request, with a reason", cli::setup_reject},
-    {"drift", "check whether an environment's stack drifted from its template",
-     cli::setup_drift},
+    {"drift", "check whether an environment's stack drifted from its template", cli::setup_drift},
     {"serve", "run as a service: merge webhooks and queue events in, history over HTTP",
      cli::setup_serve},
 };

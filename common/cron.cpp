@@ -9,8 +9,7 @@ namespace {
 
 constexpr std::array<const char*, 12> k_months = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
                                                   "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
-constexpr std::array<const char*, 7> k_weekdays = {"SUN", "MON", "TUE", "WED",
-                                                   "THU", "FRI", "SAT"};
+constexpr std::array<const char*, 7> k_weekdays = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
 
 struct Field {
     const char* name;
@@ -52,8 +51,8 @@ std::optional<int> value_of(std::string_view s, const Field& f) {
 Result<void> parse_field(std::string_view text, const Field& f, std::vector<bool>& out,
                          bool& star) {
     auto bad = [&](const std::string& why) {
-        return fail(ErrorCode::input, std::string(f.name) + " field '" + std::string(text) +
-                                          "': " + why);
+        return fail(ErrorCode::input,
+                    std::string(f.name) + " field '" + std::string(text) + "': " + why);
     };
     star = text == "*";
     const int high = f.high == 6 ? 7 : f.high;  // weekday 7 is Sunday too
@@ -82,7 +81,8 @@ Result<void> parse_field(std::string_view text, const Field& f, std::vector<bool
         if (from < f.low || to > high || from > to)
             return bad("values must be " + std::to_string(f.low) + "-" + std::to_string(f.high) +
                        (f.high == 6 ? " (or 7 for Sunday)" : "") + ", in order");
-        for (int v = from; v <= to; v += step) out[static_cast<std::size_t>(v == 7 && f.high == 6 ? 0 : v)] = true;
+        for (int v = from; v <= to; v += step)
+            out[static_cast<std::size_t>(v == 7 && f.high == 6 ? 0 : v)] = true;
     }
     return {};
 }

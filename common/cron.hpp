@@ -27,9 +27,9 @@ class CronSchedule {
 
   private:
     std::string m_text;
-    std::bitset<32> m_days;      // 1..31
-    std::bitset<13> m_months;    // 1..12
-    std::bitset<7> m_weekdays;   // 0..6
+    std::bitset<32> m_days;     // 1..31
+    std::bitset<13> m_months;   // 1..12
+    std::bitset<7> m_weekdays;  // 0..6
     bool m_days_star = true, m_weekdays_star = true;
     std::vector<int> m_minutes;  // minute-of-day values
 };

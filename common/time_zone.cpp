@@ -108,8 +108,8 @@ class RuleReader {
             return take('>');
         }
         const std::size_t from = m_at;
-        while (m_at < m_s.size() && ((m_s[m_at] >= 'A' && m_s[m_at] <= 'Z') ||
-                                     (m_s[m_at] >= 'a' && m_s[m_at] <= 'z')))
+        while (m_at < m_s.size() &&
+               ((m_s[m_at] >= 'A' && m_s[m_at] <= 'Z') || (m_s[m_at] >= 'a' && m_s[m_at] <= 'z')))
             ++m_at;
         return m_at - from >= 3;
     }
@@ -301,8 +301,7 @@ bool read_block(Bytes& b, const Header& h, std::size_t time_size, TimeZone::Data
         offsets.push_back(static_cast<std::int32_t>(b.be(4)));
         b.skip(2);  // isdst, abbreviation index
     }
-    b.skip(static_cast<std::size_t>(h.chars) +
-           static_cast<std::size_t>(h.leap) * (time_size + 4) +
+    b.skip(static_cast<std::size_t>(h.chars) + static_cast<std::size_t>(h.leap) * (time_size + 4) +
            static_cast<std::size_t>(h.isstd + h.isut));
     out.times.clear();
     out.offsets.clear();
@@ -372,8 +371,8 @@ Result<TimeZone> TimeZone::load(std::string_view name) {
         std::string(dir && *dir ? dir : "/usr/share/zoneinfo") + "/" + std::string(name);
     std::ifstream in(path, std::ios::binary);
     if (!in)
-        return fail(ErrorCode::input, "unknown time zone '" + std::string(name) +
-                                          "' (no " + path + "; the tzdata package has them)");
+        return fail(ErrorCode::input, "unknown time zone '" + std::string(name) + "' (no " + path +
+                                          "; the tzdata package has them)");
     std::ostringstream text;
     text << in.rdbuf();
     return parse(name, text.str());

@@ -47,11 +47,11 @@ struct Component {
 /// A window in which nothing is promoted into an environment: either recurring (`cron` in
 /// `tz`, each start lasting `duration`) or once (`from` to `to`, local times in `tz`).
 struct FreezeWindow {
-    std::string cron;                   // when each window starts, on `tz`'s wall clock
-    std::chrono::seconds duration{0};   // how long each lasts (absolute time)
-    std::string from, to;               // "YYYY-MM-DDTHH:MM[:SS]" on `tz`'s wall clock
-    std::string tz = "UTC";             // a tz database name
-    std::string reason;                 // for people ("weekend", "holidays")
+    std::string cron;                  // when each window starts, on `tz`'s wall clock
+    std::chrono::seconds duration{0};  // how long each lasts (absolute time)
+    std::string from, to;              // "YYYY-MM-DDTHH:MM[:SS]" on `tz`'s wall clock
+    std::string tz = "UTC";            // a tz database name
+    std::string reason;                // for people ("weekend", "holidays")
     SourcePos pos;
 };
 
@@ -88,9 +88,9 @@ struct Environment {
     bool promote_tags = false;   // image.promote_tags: tag deployed ECR images <component>-<env>
     bool immutable = false;      // image.immutable: also <component>-<env>-<timestamp>
     SourcePos pos;
-    Gates gates{};               // gates of promotions into this environment
-    Alarms alarms{};             // rollback triggers of its change sets
-    bool promote_auto = false;   // promote: auto -- `slipway serve` promotes when gates pass
+    Gates gates{};              // gates of promotions into this environment
+    Alarms alarms{};            // rollback triggers of its change sets
+    bool promote_auto = false;  // promote: auto -- `slipway serve` promotes when gates pass
 };
 
 struct ImageSettings {

@@ -35,8 +35,11 @@ Result<FreezeWindow> parse_window(const Reader& r, const Node& n, const std::str
     w.pos = r.pos(n);
     if (!n.is_map()) return r.error(n, where + ": expected a map, got " + node_type(n));
     if (auto ok = r.check_keys(n, k_freeze_keys, {where}); !ok) return std::unexpected(ok.error());
-    for (auto [key, out] : {std::pair{"cron", &w.cron}, {"from", &w.from}, {"to", &w.to},
-                            {"tz", &w.tz}, {"reason", &w.reason}}) {
+    for (auto [key, out] : {std::pair{"cron", &w.cron},
+                            {"from", &w.from},
+                            {"to", &w.to},
+                            {"tz", &w.tz},
+                            {"reason", &w.reason}}) {
         if (Node value = n[key]) {
             auto text = r.scalar(value, {where, key});
             if (!text) return std::unexpected(text.error());
@@ -91,9 +94,9 @@ Result<void> parse_gates(const Reader& r, const Node& n, const std::string& wher
     if (Node count = n["approvals"]) {
         auto text = r.scalar(count, {what, "approvals"});
         if (!text) return std::unexpected(text.error());
-        const bool digits = !text->empty() && text->size() <= 2 &&
-                            std::all_of(text->begin(), text->end(),
-                                        [](char c) { return c >= '0' && c <= '9'; });
+        const bool digits =
+            !text->empty() && text->size() <= 2 &&
+            std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; });
         if (!digits || std::stoi(*text) > 20)
             return r.error(count, what + ".approvals: expected a number from 0 to 20");
         g.approvals = std::stoi(*text);
@@ -135,8 +138,7 @@ bool valid_alarm_arn(std::string_view arn) {
         from = colon + 1;
     }
     return parts[0] == "arn" && !parts[1].empty() && parts[2] == "cloudwatch" &&
-           !parts[3].empty() && parts[4].size() == 12 && parts[5] == "alarm" &&
-           from < arn.size();
+           !parts[3].empty() && parts[4].size() == 12 && parts[5] == "alarm" && from < arn.size();
 }
 
 Result<void> parse_alarms(const Reader& r, const Node& n, const std::string& where,
@@ -210,7 +212,8 @@ Result<void> parse_safety(const Reader& r, const Node& n, const std::string& whe
         auto text = r.scalar(promote, {where, "promote"});
         if (!text) return std::unexpected(text.error());
         if (*text != "auto" && *text != "manual")
-            return r.error(promote, where + ".promote: expected auto or manual, got '" + *text + "'");
+            return r.error(promote,
+                           where + ".promote: expected auto or manual, got '" + *text + "'");
         e.promote_auto = *text == "auto";
     }
     return {};
@@ -240,8 +243,9 @@ Result<void> check_safety(const Reader& r, const Node& environments, const Manif
         const std::string where = "environment '" + e.name + "'";
         if ((e.gates.any() || e.promote_auto) && e.promote_from.empty()) {
             Node at = value["gates"] ? value["gates"] : value["promote"];
-            return r.error(at, where + ": gates and promote: auto apply to promotions, and it has "
-                                       "no promote_from");
+            return r.error(at, where +
+                                   ": gates and promote: auto apply to promotions, and it has "
+                                   "no promote_from");
         }
         std::size_t i = 0;
         for (const auto& a : e.gates.approvers) {

@@ -28,8 +28,8 @@ namespace {
 using namespace reader;
 
 const std::vector<std::string> k_top_keys = {
-    "version", "project",    "store",        "image",      "global_inputs",
-    "ignore",  "components", "environments", "commit_url", "remote", "teams"};
+    "version",    "project",      "store",      "image",  "global_inputs", "ignore",
+    "components", "environments", "commit_url", "remote", "teams"};
 const std::vector<std::string> k_remote_keys = {"codebuild"};
 const std::vector<std::string> k_codebuild_keys = {"project", "region", "compute_type", "image",
                                                    "privileged"};
@@ -37,9 +37,9 @@ const std::vector<std::string> k_image_keys = {"repository", "tag"};
 const std::vector<std::string> k_component_keys = {"paths", "depends_on", "kind",  "parameter",
                                                    "build", "timeout",    "remote"};
 const std::vector<std::string> k_environment_keys = {
-    "stack",    "region",           "template",   "base", "promote_from",
-    "role_arn", "artifact_bucket",  "parameters", "tags", "capabilities",
-    "image",    "service_role_arn", "trigger", "gates", "alarms", "promote"};
+    "stack",           "region",     "template", "base",         "promote_from", "role_arn",
+    "artifact_bucket", "parameters", "tags",     "capabilities", "image",        "service_role_arn",
+    "trigger",         "gates",      "alarms",   "promote"};
 const std::vector<std::string> k_trigger_keys = {"branch"};
 const std::vector<std::string> k_environment_image_keys = {"promote_tags", "immutable"};
 const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
@@ -47,7 +47,6 @@ const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_N
 
 constexpr std::string_view k_name_rule =
     "use letters, digits, '.', '_' and '-' (up to 128, starting with a letter or digit)";
-
 
 Result<ComponentKind> parse_kind(const Reader& r, const Node& n, const What& what) {
     auto text = r.scalar(n, what);

@@ -162,8 +162,7 @@ class Reader {
 namespace components::reader {
 
 /// `gates:`, `alarms:` and `promote:` of one environment (manifest_gates.cpp).
-Result<void> parse_safety(const Reader& r, const Node& n, const std::string& where,
-                          Environment& e);
+Result<void> parse_safety(const Reader& r, const Node& n, const std::string& where, Environment& e);
 /// Top-level `teams: {NAME: [people]}`.
 Result<void> parse_teams(const Reader& r, const Node& n, Manifest& m);
 /// Rules across environments and teams: gates need promote_from, "team:x" names a team.

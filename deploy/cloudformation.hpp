@@ -79,7 +79,7 @@ struct DriftDetection {
 struct ResourceDrift {
     std::string logical_id;
     std::string resource_type;
-    std::string status;  // MODIFIED, DELETED
+    std::string status;                    // MODIFIED, DELETED
     std::vector<std::string> differences;  // "PropertyPath: expected -> actual"
 };
 
@@ -107,8 +107,8 @@ class CloudFormationApi {
 
     /// DetectStackDrift: starts a drift detection of the stack; returns its id.
     virtual common::Result<std::string> detect_stack_drift(const std::string& stack) {
-        return common::fail(common::ErrorCode::external, "drift detection of " + stack +
-                                                             " is not available here");
+        return common::fail(common::ErrorCode::external,
+                            "drift detection of " + stack + " is not available here");
     }
     /// DescribeStackDriftDetectionStatus of detection `id`.
     virtual common::Result<DriftDetection> drift_detection_status(const std::string& id) {

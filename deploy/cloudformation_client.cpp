@@ -173,8 +173,10 @@ class AwsCloudFormation final : public CloudFormationApi {
             if (!doc) return std::unexpected(doc.error());
             auto r = doc->select_node("//DescribeStackResourceDriftsResult").node();
             for (auto d : r.child("StackResourceDrifts").children("member")) {
-                ResourceDrift drift{text(d, "LogicalResourceId"), text(d, "ResourceType"),
-                                    text(d, "StackResourceDriftStatus"), {}};
+                ResourceDrift drift{text(d, "LogicalResourceId"),
+                                    text(d, "ResourceType"),
+                                    text(d, "StackResourceDriftStatus"),
+                                    {}};
                 for (auto diff : d.child("PropertyDifferences").children("member")) {
                     drift.differences.push_back(text(diff, "PropertyPath") + ": " +
                                                 text(diff, "ExpectedValue") + " -> " +

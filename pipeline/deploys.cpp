@@ -115,7 +115,8 @@ common::Result<deploy::ParameterInputs> promote_images(const Project& p, const D
                                                        std::string& commit, std::string& source,
                                                        const versioning::PromotionRequest* req) {
     if (req) {
-        for (const auto& i : req->images) in.new_images[i.component] = {i.build_number, i.image_uri};
+        for (const auto& i : req->images)
+            in.new_images[i.component] = {i.build_number, i.image_uri};
         commit = req->commit;
         source = req->from + "#" + std::to_string(req->source_deployment);
         return in;
@@ -240,21 +241,23 @@ common::Result<std::pair<versioning::PromotionRequest, GateVerdict>> gated_reque
                                                       std::to_string(r.request_id) +
                                                       " into environment '" + env.name + "'");
         if ((*found)->status != versioning::request_status::open)
-            return common::fail(ErrorCode::input,
-                                "request #" + std::to_string(r.request_id) + " is " +
-                                    (*found)->status + " already" +
-                                    ((*found)->deployment_id
-                                         ? " (deployment #" +
-                                               std::to_string((*found)->deployment_id) + ")"
-                                         : ""));
+            return common::fail(
+                ErrorCode::input,
+                "request #" + std::to_string(r.request_id) + " is " + (*found)->status +
+                    " already" +
+                    ((*found)->deployment_id
+                         ? " (deployment #" + std::to_string((*found)->deployment_id) + ")"
+                         : ""));
         req = std::move(*found);
     } else {
         auto open = open_request(s.store, env.name);
         if (!open) return std::unexpected(open.error());
         req = std::move(*open);
-        if (req) o.note(fmt::format("request #{} into {} is open: it ships its images (deployment "
-                                    "#{} of {}), not newer ones",
-                                    req->id, env.name, req->source_deployment, req->from));
+        if (req)
+            o.note(
+                fmt::format("request #{} into {} is open: it ships its images (deployment "
+                            "#{} of {}), not newer ones",
+                            req->id, env.name, req->source_deployment, req->from));
     }
     if (!req) {
         if (!r.from.empty() && r.from != env.promote_from)
@@ -273,12 +276,12 @@ common::Result<std::pair<versioning::PromotionRequest, GateVerdict>> gated_reque
         req = std::move(*made);
     }
     if (r.override_freeze && !r.settings.plan) {
-        auto after = decide(p.manifest,
-                            {req->id, env.name, "override-freeze", r.reason, r.trigger.actor},
-                            s.store, now);
+        auto after =
+            decide(p.manifest, {req->id, env.name, "override-freeze", r.reason, r.trigger.actor},
+                   s.store, now);
         if (!after) return std::unexpected(after.error());
-        o.warning(fmt::format("the freeze of {} is overridden by {} for request #{}: {}",
-                              env.name, r.trigger.actor, req->id, r.reason));
+        o.warning(fmt::format("the freeze of {} is overridden by {} for request #{}: {}", env.name,
+                              r.trigger.actor, req->id, r.reason));
         req = std::move(*after);
     }
     auto verdict = check_gates(p.manifest, env, *req, s.store, now);
@@ -296,13 +299,15 @@ void finish_request(Services& s, const versioning::PromotionRequest& req, const 
                          out.result == deploy::DeployResult::up_to_date;
     if (!shipped && out.result != deploy::DeployResult::failed) return;
     std::string reason;
-    if (out.result == deploy::DeployResult::up_to_date) reason = "the stack ran these images already";
+    if (out.result == deploy::DeployResult::up_to_date)
+        reason = "the stack ran these images already";
     if (!shipped) reason = "the deploy failed: " + out.final_status;
     auto ok = s.store.finish_request(
         req.id, shipped ? versioning::request_status::deployed : versioning::request_status::failed,
         s.clock.now(), out.deployment_id, run_id, reason);
-    if (!ok) o.warning("recording the end of request #" + std::to_string(req.id) + ": " +
-                       ok.error().message);
+    if (!ok)
+        o.warning("recording the end of request #" + std::to_string(req.id) + ": " +
+                  ok.error().message);
 }
 
 }  // namespace

@@ -72,10 +72,10 @@ struct DeployRequest {
     std::int64_t build = 0;           // ... --build
     DeploySettings settings;          // run_id and actor are filled in
     Trigger trigger;
-    std::int64_t request_id = 0;      // promote --request: that request's images
-    bool override_freeze = false;     // promote --override-freeze (an approver, with a reason)
-    std::string reason;               // why: recorded with a rollback and with a new request
-    bool auto_deploy = false;         // a new request is the service's to deploy when ready
+    std::int64_t request_id = 0;   // promote --request: that request's images
+    bool override_freeze = false;  // promote --override-freeze (an approver, with a reason)
+    std::string reason;            // why: recorded with a rollback and with a new request
+    bool auto_deploy = false;      // a new request is the service's to deploy when ready
 };
 
 struct DeployCommandOutcome {

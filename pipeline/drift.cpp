@@ -18,8 +18,7 @@ versioning::DriftRecord failed_check(versioning::DriftRecord d, const std::strin
 
 }  // namespace
 
-common::Result<versioning::DriftRecord> check_drift(const components::Environment& env,
-                                                    Services& s,
+common::Result<versioning::DriftRecord> check_drift(const components::Environment& env, Services& s,
                                                     std::chrono::milliseconds patience) {
     versioning::DriftRecord d{env.name, env.stack, s.clock.now(), "", "", {}};
     auto cloud = s.cloud(env);
@@ -31,7 +30,8 @@ common::Result<versioning::DriftRecord> check_drift(const components::Environmen
     };
     auto stack = cfn.describe_stack(env.stack);
     if (!stack) return std::unexpected(stack.error().with_context("drift of " + env.name));
-    if (!*stack) return done(failed_check(d, "UNKNOWN", "the stack " + env.stack + " does not exist"));
+    if (!*stack)
+        return done(failed_check(d, "UNKNOWN", "the stack " + env.stack + " does not exist"));
     auto id = cfn.detect_stack_drift(env.stack);
     if (!id) return std::unexpected(id.error().with_context("drift of " + env.name));
     const auto until = s.clock.now() + patience.count();
@@ -55,7 +55,8 @@ common::Result<versioning::DriftRecord> check_drift(const components::Environmen
         if (!drifts) return std::unexpected(drifts.error().with_context("drift of " + env.name));
         for (const auto& r : *drifts) {
             std::string differences;
-            for (const auto& x : r.differences) differences += (differences.empty() ? "" : "; ") + x;
+            for (const auto& x : r.differences)
+                differences += (differences.empty() ? "" : "; ") + x;
             d.resources.push_back({r.logical_id, r.resource_type, r.status, differences});
         }
     }

@@ -71,8 +71,8 @@ std::string describe(const components::FreezeWindow& w) {
 // "2026-11-23 16:00 Europe/Berlin" for the UTC instant `at` (ms).
 std::string local_text(Millis at, const common::TimeZone& zone) {
     const auto t = common::civil_from_seconds(zone.to_local(at / 1000));
-    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02} {}", t.year, t.month, t.day, t.hour,
-                       t.minute, zone.name());
+    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02} {}", t.year, t.month, t.day, t.hour, t.minute,
+                       zone.name());
 }
 
 std::string minutes_text(Millis ms) {
@@ -116,11 +116,11 @@ void approvals_gate(const GateFacts& f, GateVerdict& v) {
         v.met.push_back(fmt::format("approvals: {} of {} ({})", have, g.approvals, who));
         return;
     }
-    v.unmet.push_back({"approvals",
-                       fmt::format("approvals: {} of {}{}; needs {} more from {}", have,
-                                   g.approvals, who.empty() ? "" : " (" + who + ")",
-                                   g.approvals - have, approvers_text(g)),
-                       std::nullopt});
+    v.unmet.push_back(
+        {"approvals",
+         fmt::format("approvals: {} of {}{}; needs {} more from {}", have, g.approvals,
+                     who.empty() ? "" : " (" + who + ")", g.approvals - have, approvers_text(g)),
+         std::nullopt});
 }
 
 void soak_gate(const GateFacts& f, GateVerdict& v) {
@@ -134,11 +134,11 @@ void soak_gate(const GateFacts& f, GateVerdict& v) {
         return;
     }
     if (s.running) {
-        v.unmet.push_back({"soak",
-                           fmt::format("soak: {} has run these images {} of {}; {} to go", from,
-                                       minutes_text(s.ran), minutes_text(needed),
-                                       minutes_text(needed - s.ran)),
-                           f.now + (needed - s.ran)});
+        v.unmet.push_back(
+            {"soak",
+             fmt::format("soak: {} has run these images {} of {}; {} to go", from,
+                         minutes_text(s.ran), minutes_text(needed), minutes_text(needed - s.ran)),
+             f.now + (needed - s.ran)});
         return;
     }
     v.unmet.push_back(

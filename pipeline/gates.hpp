@@ -57,8 +57,8 @@ struct UnmetGate {
 
 struct GateVerdict {
     std::vector<UnmetGate> unmet;
-    std::vector<std::string> met;  // one line per gate that passes
-    std::vector<std::string> approvers;    // the people whose approvals count, in order
+    std::vector<std::string> met;        // one line per gate that passes
+    std::vector<std::string> approvers;  // the people whose approvals count, in order
     bool freeze_overridden = false;
     [[nodiscard]] bool passed() const { return unmet.empty(); }
     /// The earliest time a gate lifts by itself (for the service's next look), if any.

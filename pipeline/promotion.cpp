@@ -45,8 +45,8 @@ void write_verdict(common::JsonOut& j, const GateVerdict& v) {
 
 common::Result<GateVerdict> check_gates(const components::Manifest& m,
                                         const components::Environment& env,
-                                        const PromotionRequest& r,
-                                        versioning::VersionStore& store, Millis now) {
+                                        const PromotionRequest& r, versioning::VersionStore& store,
+                                        Millis now) {
     auto zones = load_zones(env.gates);
     if (!zones) return std::unexpected(zones.error());
     std::vector<versioning::DeploymentRecord> history;
@@ -135,17 +135,16 @@ common::Result<PromotionRequest> decide(const components::Manifest& m, const Dec
                                                   r.requested_by + ": " + d.actor +
                                                   " cannot approve their own request");
     if (d.verdict != "reject" && !approver)
-        return common::fail(ErrorCode::input, d.actor + " is not an approver of '" + d.env +
-                                                  "' (gates.approvers: " +
-                                                  fmt::format("{}", fmt::join(gates.approvers, ", ")) +
-                                                  ")");
+        return common::fail(ErrorCode::input,
+                            d.actor + " is not an approver of '" + d.env + "' (gates.approvers: " +
+                                fmt::format("{}", fmt::join(gates.approvers, ", ")) + ")");
     if (d.verdict == "reject" && !approver && !requester)
         return common::fail(ErrorCode::input, d.actor + " may not reject request " + id +
                                                   ": only an approver of '" + d.env +
                                                   "' or its requester may");
     if ((d.verdict == "override-freeze" || d.verdict == "reject") && d.reason.empty())
-        return common::fail(ErrorCode::usage,
-                            d.verdict == "reject" ? "reject: give --reason (why not)"
+        return common::fail(ErrorCode::usage, d.verdict == "reject"
+                                                  ? "reject: give --reason (why not)"
                                                   : "--override-freeze needs --reason (why now)");
     if (d.verdict == "override-freeze" && gates.freeze.empty())
         return common::fail(ErrorCode::input,
@@ -184,15 +183,18 @@ std::vector<std::string> describe_request(const PromotionRequest& r, const GateV
 
 std::string request_json(const PromotionRequest& r, const GateVerdict* verdict) {
     common::JsonOut j;
-    j.begin_object().field("auto_deploy", r.auto_deploy).field("base_deployment", r.base_deployment);
+    j.begin_object()
+        .field("auto_deploy", r.auto_deploy)
+        .field("base_deployment", r.base_deployment);
     j.field("commit", r.commit).key("decisions").begin_array();
     for (const auto& d : r.decisions) {
         j.begin_object().field("actor", d.actor).field("at", iso_time(d.at));
         j.field("reason", d.reason).field("verdict", d.verdict).end_object();
     }
     j.end_array().field_or_null("deployment_id", r.deployment_id != 0, r.deployment_id);
-    j.field("env", r.env).field_or_null("finished_at", r.finished_at.has_value(),
-                                        iso_time(r.finished_at.value_or(0)));
+    j.field("env", r.env)
+        .field_or_null("finished_at", r.finished_at.has_value(),
+                       iso_time(r.finished_at.value_or(0)));
     j.field("from", r.from).key("gates");
     verdict ? write_verdict(j, *verdict) : (void)j.null();
     j.field("id", r.id).key("images").begin_array();

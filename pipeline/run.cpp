@@ -348,7 +348,8 @@ common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services
     if ((*env)->gates.any() && !r.plan)
         return common::fail(ErrorCode::held, "environment '" + r.env +
                                                  "' has gates: its images come by promotion "
-                                                 "(slipway promote --to " + r.env + ")");
+                                                 "(slipway promote --to " +
+                                                 r.env + ")");
     RunPlan run;
     run.request = r;
     run.env = *env;

@@ -140,9 +140,9 @@ Response post_request(ApiContext& c, const Write& w, const std::string& env_name
     auto open = pipeline::open_request(c.store, env_name);
     if (!open) return store_failed(open.error());
     if (*open)
-        return error_response(409, "conflict",
-                              "request #" + std::to_string((*open)->id) + " into " + env_name +
-                                  " is open already");
+        return error_response(
+            409, "conflict",
+            "request #" + std::to_string((*open)->id) + " into " + env_name + " is open already");
     auto made = pipeline::new_request(c.manifest, *env, c.store, w.who.actor, w.now);
     if (!made) return refused(made.error());
     made->reason = w.reason;
@@ -158,11 +158,12 @@ Response post_decision(ApiContext& c, const Write& w, std::int64_t id, const std
     auto found = c.store.request(id);
     if (!found) return store_failed(found.error());
     if (!*found) return error_response(404, "not_found", "no request #" + std::to_string(id));
-    const bool own = pipeline::person_of(w.who.actor) == pipeline::person_of((*found)->requested_by);
+    const bool own =
+        pipeline::person_of(w.who.actor) == pipeline::person_of((*found)->requested_by);
     const Role needed = verdict == "reject" && own ? Role::deployer : Role::approver;
     if (w.who.role < needed)
-        return error_response(403, "forbidden", verdict + " needs the " +
-                                                    std::string(to_string(needed)) + " role");
+        return error_response(403, "forbidden",
+                              verdict + " needs the " + std::string(to_string(needed)) + " role");
     auto after = pipeline::decide(c.manifest, {id, (*found)->env, verdict, w.reason, w.who.actor},
                                   c.store, w.now);
     if (!after) return refused(after.error());
@@ -177,15 +178,13 @@ Response post_rollback(ApiContext& c, const Write& w, const std::string& env_nam
     if (!env) return error_response(404, "not_found", "no environment '" + env_name + "'");
     if (w.who.role < Role::deployer)
         return error_response(403, "forbidden", "a rollback needs the deployer role");
-    if (w.reason.empty())
-        return error_response(400, "bad_request", "a rollback needs a reason");
+    if (w.reason.empty()) return error_response(400, "bad_request", "a rollback needs a reason");
     auto d = c.store.deployment(deployment);
     if (!d) return store_failed(d.error());
-    if (!*d || (*d)->env != env_name ||
-        (*d)->status != versioning::deployment_status::succeeded)
-        return error_response(400, "bad_request", "no succeeded deployment #" +
-                                                      std::to_string(deployment) + " of " +
-                                                      env_name);
+    if (!*d || (*d)->env != env_name || (*d)->status != versioning::deployment_status::succeeded)
+        return error_response(
+            400, "bad_request",
+            "no succeeded deployment #" + std::to_string(deployment) + " of " + env_name);
     JobRecord job;
     job.env = env_name;
     job.head = (*d)->commit;

@@ -173,7 +173,8 @@ void write_gates(JsonOut& j, const components::Environment& e) {
 
 void write_drift(JsonOut& j, const std::vector<versioning::DriftRecord>& drifts,
                  const std::string& env) {
-    auto d = std::find_if(drifts.begin(), drifts.end(), [&](const auto& x) { return x.env == env; });
+    auto d =
+        std::find_if(drifts.begin(), drifts.end(), [&](const auto& x) { return x.env == env; });
     if (d == drifts.end()) {
         j.null();
         return;
@@ -247,7 +248,8 @@ Response api_environments(ApiContext& c) {
         } else {
             j.begin_object().key("arns").begin_array();
             for (const auto& a : e.alarms.arns) j.value(a);
-            j.end_array().field("monitor_seconds", static_cast<std::int64_t>(e.alarms.monitor.count()));
+            j.end_array().field("monitor_seconds",
+                                static_cast<std::int64_t>(e.alarms.monitor.count()));
             j.end_object();
         }
         j.key("current");

@@ -67,7 +67,8 @@ common::Result<Access> Access::load(const std::string& token_file, bool trust_al
     if (!token_file.empty()) {
         std::ifstream in(token_file);
         if (!in)
-            return common::fail(common::ErrorCode::input, "cannot read API token file " + token_file);
+            return common::fail(common::ErrorCode::input,
+                                "cannot read API token file " + token_file);
         int number = 0;
         for (std::string line; std::getline(in, line);) {
             ++number;

@@ -53,10 +53,10 @@ class Access {
                                            const std::string& csrf) const;
 
   private:
-    std::map<std::string, Identity> m_tokens;      // bearer token -> identity
-    std::map<std::string, Role> m_oidc_roles;      // ALB identity -> role
+    std::map<std::string, Identity> m_tokens;  // bearer token -> identity
+    std::map<std::string, Role> m_oidc_roles;  // ALB identity -> role
     bool m_trust_alb = false;
-    std::string m_key;                             // for CSRF tokens
+    std::string m_key;  // for CSRF tokens
 };
 
 }  // namespace service

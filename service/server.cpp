@@ -13,6 +13,7 @@
 #include <expected>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -111,7 +112,9 @@ class Service {
     bool authorized(const httplib::Request& req, httplib::Response& res) const;
     Identity caller(const httplib::Request& req) const;
     void write(const httplib::Request& req, httplib::Response& res,
-               const std::function<Response(ApiContext&, const Write&)>& answer);
+               const httplib::ContentReader& reader,
+               const std::function<Response(ApiContext&, const Write&,
+                                            const std::map<std::string, std::string>&)>& answer);
     void safety_routes(httplib::Server& server);
     void promote_once();
     void check_drift_once();
@@ -190,8 +193,7 @@ common::Result<void> Service::open() {
     if (m_secrets) {
         for (const auto& v : m_secrets->values) material += v + "\n";
     }
-    auto access =
-        Access::load(m_config.api_token_file, m_config.trust_alb_identity, material);
+    auto access = Access::load(m_config.api_token_file, m_config.trust_alb_identity, material);
     if (!access) return std::unexpected(access.error());
     m_access = std::move(*access);
     return {};
@@ -515,30 +517,53 @@ void Service::routes(httplib::Server& server) {
 
 // --- gates, requests, rollbacks and drift (actions.hpp) ---------------------------------
 
-// A form field or JSON member of a write's body ("" when absent).
-std::string field_of(const httplib::Request& req, const char* name) {
-    if (req.has_param(name)) return req.get_param_value(name);
+// A write's fields: its body read up to 64 KiB (a larger one is refused before it is read
+// whole), as JSON members or form fields.
+using Fields = std::map<std::string, std::string>;
+
+std::optional<Fields> read_fields(const httplib::Request& req,
+                                  const httplib::ContentReader& reader) {
+    constexpr std::size_t k_max = 64 * 1024;
+    std::string body;
+    bool too_large = false;
+    reader([&](const char* data, std::size_t n) {
+        if (body.size() + n > k_max) return !(too_large = true);
+        body.append(data, n);
+        return true;
+    });
+    if (too_large) return std::nullopt;
+    Fields out;
     if (req.get_header_value("Content-Type").starts_with("application/json")) {
         rapidjson::Document d;
-        d.Parse(req.body.c_str(), req.body.size());
-        if (!d.HasParseError() && d.IsObject() && d.HasMember(name)) {
-            const auto& v = d[name];
-            if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
-            if (v.IsInt64()) return std::to_string(v.GetInt64());
+        d.Parse(body.c_str(), body.size());
+        if (d.HasParseError() || !d.IsObject()) return out;
+        for (const auto& m : d.GetObject()) {
+            const std::string name(m.name.GetString(), m.name.GetStringLength());
+            if (m.value.IsString())
+                out[name] = std::string(m.value.GetString(), m.value.GetStringLength());
+            if (m.value.IsInt64()) out[name] = std::to_string(m.value.GetInt64());
         }
+        return out;
     }
-    return "";
+    httplib::Params params;
+    httplib::detail::parse_query_text(body, params);
+    for (const auto& [k, v] : params) out.emplace(k, v);
+    return out;
+}
+
+std::string field_of(const Fields& f, const char* name) {
+    auto it = f.find(name);
+    return it == f.end() ? "" : it->second;
 }
 
 // A write: the caller identified, the cross-site checks passed, a small body; then the answer,
 // and the workers woken for whatever it queued.
-void Service::write(const httplib::Request& req, httplib::Response& res,
-                    const std::function<Response(ApiContext&, const Write&)>& answer) {
+void Service::write(
+    const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
+    const std::function<Response(ApiContext&, const Write&, const Fields&)>& answer) {
     res.set_header("Cache-Control", "no-store");
     if (m_stopping)
         return reply(req, res, error_response(503, "shutting_down", "slipway is stopping"));
-    if (req.body.size() > 64 * 1024)
-        return reply(req, res, error_response(413, "too_large", "a write's body is over 64 KiB"));
     if (!m_access.writable())
         return reply(req, res,
                      error_response(403, "forbidden",
@@ -549,11 +574,14 @@ void Service::write(const httplib::Request& req, httplib::Response& res,
         reply(req, res, error_response(401, "unauthorized", "a bearer token is required"));
         return res.set_header("WWW-Authenticate", "Bearer");
     }
+    const auto fields = read_fields(req, reader);
+    if (!fields)
+        return reply(req, res, error_response(413, "too_large", "a write's body is over 64 KiB"));
     std::string csrf = req.get_header_value("X-CSRF-Token");
-    if (csrf.empty()) csrf = field_of(req, "csrf");
+    if (csrf.empty()) csrf = field_of(*fields, "csrf");
     const std::string why =
-        m_access.refuse_write(who, req.get_header_value("Origin"),
-                              req.get_header_value("Referer"), req.get_header_value("Host"), csrf);
+        m_access.refuse_write(who, req.get_header_value("Origin"), req.get_header_value("Referer"),
+                              req.get_header_value("Host"), csrf);
     if (!why.empty()) {
         spdlog::warn("serve: refused a write to {} by {}: {}", req.path,
                      who.actor.empty() ? "?" : who.actor, why);
@@ -566,7 +594,8 @@ void Service::write(const httplib::Request& req, httplib::Response& res,
     auto m = manifest();
     ApiContext c{**s, *m, [] { return static_cast<const diff::Repository*>(nullptr); },
                  m_config.version};
-    const Response r = answer(c, Write{who, pipeline::now_millis(), field_of(req, "reason")});
+    const Response r =
+        answer(c, Write{who, pipeline::now_millis(), field_of(*fields, "reason")}, *fields);
     spdlog::info("serve: {} {} by {}: {}", req.method, req.path, who.actor, r.status);
     if (r.status < 300 && m_workers) m_workers->wake();
     reply(req, res, r);
@@ -585,11 +614,12 @@ void Service::safety_routes(httplib::Server& server) {
             return api_requests(c, req.get_param_value("env"), page->limit, pipeline::now_millis());
         });
     });
-    server.Get(R"(/api/requests/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
-        api(req, res, [&](ApiContext& c) {
-            return api_request(c, number(req.matches[1]), pipeline::now_millis());
-        });
-    });
+    server.Get(R"(/api/requests/(\d+))",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                   api(req, res, [&](ApiContext& c) {
+                       return api_request(c, number(req.matches[1]), pipeline::now_millis());
+                   });
+               });
     server.Get("/api/drift", [this](const httplib::Request& req, httplib::Response& res) {
         api(req, res, [&](ApiContext& c) {
             auto all = c.store.drifts();
@@ -600,25 +630,26 @@ void Service::safety_routes(httplib::Server& server) {
             return Response{200, "application/json", body + "]}\n", {}};
         });
     });
+    using Reader = httplib::ContentReader;
     server.Post(R"(/api/environments/([^/]+)/requests)",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                    write(req, res, [&](ApiContext& c, const Write& w) {
+                [this](const httplib::Request& req, httplib::Response& res, const Reader& reader) {
+                    write(req, res, reader, [&](ApiContext& c, const Write& w, const Fields&) {
                         return post_request(c, w, req.matches[1]);
                     });
                 });
     server.Post(R"(/api/requests/(\d+)/(approve|reject|override-freeze))",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                    write(req, res, [&](ApiContext& c, const Write& w) {
+                [this](const httplib::Request& req, httplib::Response& res, const Reader& reader) {
+                    write(req, res, reader, [&](ApiContext& c, const Write& w, const Fields&) {
                         return post_decision(c, w, number(req.matches[1]), req.matches[2]);
                     });
                 });
     server.Post(R"(/api/environments/([^/]+)/rollback)",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                    write(req, res, [&](ApiContext& c, const Write& w) {
-                        const auto id = whole_number(field_of(req, "deployment"));
+                [this](const httplib::Request& req, httplib::Response& res, const Reader& reader) {
+                    write(req, res, reader, [&](ApiContext& c, const Write& w, const Fields& f) {
+                        const auto id = whole_number(field_of(f, "deployment"));
                         if (!id)
                             return bad_parameter("deployment", "a deployment id",
-                                                 field_of(req, "deployment"));
+                                                 field_of(f, "deployment"));
                         return post_rollback(c, w, req.matches[1], static_cast<std::int64_t>(*id));
                     });
                 });
@@ -663,26 +694,31 @@ std::string Service::safety_gauges() {
     if (!s) return "";
     std::string out;
     auto drifts = (*s)->drifts();
-    out += "# HELP slipway_drift_status An environment's latest drift check (1 for its status).\n"
-           "# TYPE slipway_drift_status gauge\n";
+    out +=
+        "# HELP slipway_drift_status An environment's latest drift check (1 for its status).\n"
+        "# TYPE slipway_drift_status gauge\n";
     for (const auto& d : drifts ? *drifts : std::vector<versioning::DriftRecord>{})
         out += fmt::format("slipway_drift_status{{env=\"{}\",status=\"{}\"}} 1\n", d.env, d.status);
-    out += "# HELP slipway_drifted_resources Resources that differ from the template.\n"
-           "# TYPE slipway_drifted_resources gauge\n";
+    out +=
+        "# HELP slipway_drifted_resources Resources that differ from the template.\n"
+        "# TYPE slipway_drifted_resources gauge\n";
     for (const auto& d : drifts ? *drifts : std::vector<versioning::DriftRecord>{})
-        out += fmt::format("slipway_drifted_resources{{env=\"{}\"}} {}\n", d.env, d.resources.size());
-    out += "# HELP slipway_drift_checked_timestamp_seconds When the drift was last checked.\n"
-           "# TYPE slipway_drift_checked_timestamp_seconds gauge\n";
+        out +=
+            fmt::format("slipway_drifted_resources{{env=\"{}\"}} {}\n", d.env, d.resources.size());
+    out +=
+        "# HELP slipway_drift_checked_timestamp_seconds When the drift was last checked.\n"
+        "# TYPE slipway_drift_checked_timestamp_seconds gauge\n";
     for (const auto& d : drifts ? *drifts : std::vector<versioning::DriftRecord>{})
         out += fmt::format("slipway_drift_checked_timestamp_seconds{{env=\"{}\"}} {}\n", d.env,
                            d.checked_at / 1000);
-    out += "# HELP slipway_requests_open Promotion requests waiting on their gates.\n"
-           "# TYPE slipway_requests_open gauge\n";
+    out +=
+        "# HELP slipway_requests_open Promotion requests waiting on their gates.\n"
+        "# TYPE slipway_requests_open gauge\n";
     for (const auto& e : manifest()->environments) {
         if (e.promote_from.empty()) continue;
         auto open = pipeline::open_request(**s, e.name);
-        out += fmt::format("slipway_requests_open{{env=\"{}\"}} {}\n", e.name,
-                           open && *open ? 1 : 0);
+        out +=
+            fmt::format("slipway_requests_open{{env=\"{}\"}} {}\n", e.name, open && *open ? 1 : 0);
     }
     return out;
 }
@@ -825,8 +861,8 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
                 check_drift_once();
             }
             lock.lock();
-        } while (!reconcile_wake.wait_for(lock, m_config.gate_every,
-                                          [&] { return m_stopping.load(); }));
+        } while (
+            !reconcile_wake.wait_for(lock, m_config.gate_every, [&] { return m_stopping.load(); }));
     });
     const std::string url = "http://" + where->first + ":" + std::to_string(port);
     spdlog::info("serve: listening on {}", url);

@@ -170,8 +170,9 @@ std::string why_failed(const pipeline::RunSummary& s) {
     std::string builds;
     for (const auto& r : s.rows) {
         if (r.status != "failed" && r.status != "timed-out") continue;
-        builds += (builds.empty() ? "" : ", ") + r.component +
-                  (r.exit_code ? " (exit " + std::to_string(*r.exit_code) + ")" : " (" + r.status + ")");
+        builds +=
+            (builds.empty() ? "" : ", ") + r.component +
+            (r.exit_code ? " (exit " + std::to_string(*r.exit_code) + ")" : " (" + r.status + ")");
     }
     if (!builds.empty()) out += ": " + builds;
     if (!s.failed_resources.empty())

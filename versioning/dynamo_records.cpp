@@ -201,12 +201,13 @@ JsonValue component_deployment_item(Json::AllocatorType& a, const DeploymentReco
 }
 
 ComponentDeployment read_component_deployment(const JsonValue& i) {
-    return {get_n(i, "id"),        get_s(i, "env"),
-            get_s(i, "status"),    get_n(i, "build_number"),
-            get_s(i, "image_uri"), get_b(i, "changed"),
-            get_s(i, "commit"),    get_optional_n(i, "finished_at"),
-            get_s(i, "kind"),      get_s(i, "actor"),
-            get_n(i, "started_at"), get_s(i, "run_id"), get_s(i, "note")};
+    return {get_n(i, "id"),         get_s(i, "env"),
+            get_s(i, "status"),     get_n(i, "build_number"),
+            get_s(i, "image_uri"),  get_b(i, "changed"),
+            get_s(i, "commit"),     get_optional_n(i, "finished_at"),
+            get_s(i, "kind"),       get_s(i, "actor"),
+            get_n(i, "started_at"), get_s(i, "run_id"),
+            get_s(i, "note")};
 }
 
 }  // namespace versioning::detail

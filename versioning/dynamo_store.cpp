@@ -46,8 +46,8 @@
 #include "versioning/dynamo_history.hpp"
 #include "versioning/dynamo_json.hpp"
 #include "versioning/dynamo_queue.hpp"
-#include "versioning/dynamo_requests.hpp"
 #include "versioning/dynamo_records.hpp"
+#include "versioning/dynamo_requests.hpp"
 #include "versioning/dynamo_table.hpp"
 
 namespace versioning {

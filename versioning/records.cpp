@@ -106,7 +106,6 @@ JobStatus parse_job_status(std::string_view text) {
 
 // --- documents: promotion requests and drift checks, stored whole as JSON -----------------
 
-
 namespace versioning {
 namespace {
 
@@ -136,7 +135,9 @@ const rapidjson::Value* array_of(const rapidjson::Value& v, const char* key) {
 
 std::string request_document(const PromotionRequest& r) {
     common::JsonOut j;
-    j.begin_object().field("auto_deploy", r.auto_deploy).field("base_deployment", r.base_deployment);
+    j.begin_object()
+        .field("auto_deploy", r.auto_deploy)
+        .field("base_deployment", r.base_deployment);
     j.field("commit", r.commit).key("decisions").begin_array();
     for (const auto& d : r.decisions) {
         j.begin_object().field("actor", d.actor).field("at", d.at).field("reason", d.reason);
@@ -187,8 +188,8 @@ std::optional<PromotionRequest> parse_request_document(std::string_view text) {
     }
     if (const auto* decisions = array_of(doc, "decisions")) {
         for (const auto& d : decisions->GetArray()) {
-            r.decisions.push_back({text_of(d, "actor"), text_of(d, "verdict"),
-                                   text_of(d, "reason"), number_of(d, "at")});
+            r.decisions.push_back({text_of(d, "actor"), text_of(d, "verdict"), text_of(d, "reason"),
+                                   number_of(d, "at")});
         }
     }
     return r;

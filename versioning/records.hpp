@@ -225,14 +225,14 @@ struct JobRecord {
     std::optional<Millis> started_at;
     std::optional<Millis> finished_at;
     std::string run_id;
-    std::string owner;       // the service instance that claimed it
-    Millis lease_until = 0;  // its claim expires then unless renewed
-    std::string reason;      // superseded by #N, dropped: already pending, ...
-    int attempts = 0;        // how often it was claimed (a dead replica's job runs again once)
-    std::string kind = "run";      // "run" (the pipeline at head), "promote" (a request) or
-                                   // "rollback" (to an earlier deployment)
-    std::int64_t request_id = 0;   // promote: the request it ships; rollback: the deployment
-    std::string note{};            // rollback: why (the person's reason)
+    std::string owner;            // the service instance that claimed it
+    Millis lease_until = 0;       // its claim expires then unless renewed
+    std::string reason;           // superseded by #N, dropped: already pending, ...
+    int attempts = 0;             // how often it was claimed (a dead replica's job runs again once)
+    std::string kind = "run";     // "run" (the pipeline at head), "promote" (a request) or
+                                  // "rollback" (to an earlier deployment)
+    std::int64_t request_id = 0;  // promote: the request it ships; rollback: the deployment
+    std::string note{};           // rollback: why (the person's reason)
 };
 
 /// One image a promotion request would ship, with the commit its build was made from.
@@ -277,8 +277,8 @@ struct PromotionRequest {
     std::string commit;                  // the source deployment's commit
     std::vector<RequestImage> images;
     std::vector<RequestDecision> decisions;
-    bool auto_deploy = false;  // `slipway serve` deploys it once its gates pass
-    std::string reason;        // why it was made (--reason), or why it ended
+    bool auto_deploy = false;        // `slipway serve` deploys it once its gates pass
+    std::string reason;              // why it was made (--reason), or why it ended
     std::int64_t deployment_id = 0;  // the deployment that shipped it
     std::string run_id;
     std::optional<Millis> finished_at;

@@ -65,9 +65,10 @@ class GatesCli : public ::testing::Test {
         for (const char* c : {"api", "web"}) repo.write(std::string(c) + "/main.py", "v1\n");
         repo.commit("init");
         env = cli_test::moto_env(moto.url(), "AKIDGATESTEST", "gates-secret-key-not-for-logs");
-        auto alarm = aws("cloudwatch put-metric-alarm --alarm-name shop-5xx --metric-name 5xx "
-                         "--namespace shop --statistic Sum --period 60 --evaluation-periods 1 "
-                         "--threshold 1 --comparison-operator GreaterThanThreshold");
+        auto alarm =
+            aws("cloudwatch put-metric-alarm --alarm-name shop-5xx --metric-name 5xx "
+                "--namespace shop --statistic Sum --period 60 --evaluation-periods 1 "
+                "--threshold 1 --comparison-operator GreaterThanThreshold");
         ASSERT_EQ(alarm.status, 0) << alarm.err;
     }
 
@@ -81,9 +82,10 @@ class GatesCli : public ::testing::Test {
     }
 
     std::string stack_value(const std::string& stack, const std::string& query) {
-        auto r = aws("cloudformation describe-stacks --stack-name " + stack + " --output text --query " +
-                     shell_quote(query));
-        return r.status == 0 ? r.out.substr(0, r.out.find_last_not_of('\n') + 1) : "(" + r.err + ")";
+        auto r = aws("cloudformation describe-stacks --stack-name " + stack +
+                     " --output text --query " + shell_quote(query));
+        return r.status == 0 ? r.out.substr(0, r.out.find_last_not_of('\n') + 1)
+                             : "(" + r.err + ")";
     }
 
     // A build of every component and a deploy of test (its monitoring time, 3m, is 6 s here).
@@ -137,10 +139,12 @@ TEST_F(GatesCli, APromotionIsHeldWithExit5ThenShipsExactlyItsImagesOnceApproved)
     auto shipped = slipway("promote --to prod --request 1 --yes");
     ASSERT_EQ(shipped.status, 0) << shipped.out << shipped.err;
     // The aws CLI: prod has web#1, the requested image, not test's newer web#2.
-    EXPECT_EQ(stack_value("shop-prod", "Stacks[0].Parameters[?ParameterKey=='WebImage'].ParameterValue"),
-              "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:web-1");
-    EXPECT_EQ(stack_value("shop-test", "Stacks[0].Parameters[?ParameterKey=='WebImage'].ParameterValue"),
-              "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:web-2");
+    EXPECT_EQ(
+        stack_value("shop-prod", "Stacks[0].Parameters[?ParameterKey=='WebImage'].ParameterValue"),
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:web-1");
+    EXPECT_EQ(
+        stack_value("shop-test", "Stacks[0].Parameters[?ParameterKey=='WebImage'].ParameterValue"),
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:web-2");
     auto after = slipway("requests --env prod");
     EXPECT_NE(after.out.find("(deployed)"), std::string::npos) << after.out;
     auto status = slipway("history web --env prod");
@@ -177,8 +181,9 @@ TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_EQ(ran.status, 1) << text;
     EXPECT_EQ(stack_value("shop-test", "Stacks[0].StackStatus"), "UPDATE_ROLLBACK_COMPLETE");
-    EXPECT_EQ(stack_value("shop-test", "Stacks[0].Parameters[?ParameterKey=='ApiImage'].ParameterValue"),
-              "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:api-1");
+    EXPECT_EQ(
+        stack_value("shop-test", "Stacks[0].Parameters[?ParameterKey=='ApiImage'].ParameterValue"),
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:api-1");
     auto events = aws("cloudformation describe-stack-events --stack-name shop-test");
     EXPECT_NE(events.out.find(k_alarm), std::string::npos) << "the rollback names the alarm";
     // Recorded failed with the alarm's name; test is still on its first deployment.
@@ -187,8 +192,9 @@ TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
     auto status = slipway("status --env test --json");
     EXPECT_NE(status.out.find("shop:api-1"), std::string::npos) << status.out;
     EXPECT_EQ(status.out.find("shop:api-2\",\"deployment_id"), std::string::npos) << status.out;
-    auto reason = support::run("sqlite3 " + shell_quote((repo.path() / ".slipway/state.db").string()) +
-                               " \"SELECT reason FROM deployments WHERE status = 'failed'\"");
+    auto reason =
+        support::run("sqlite3 " + shell_quote((repo.path() / ".slipway/state.db").string()) +
+                     " \"SELECT reason FROM deployments WHERE status = 'failed'\"");
     EXPECT_NE(reason.out.find("rolled back by alarm shop-5xx"), std::string::npos) << reason.out;
 }
 
@@ -214,8 +220,9 @@ TEST_F(GatesCli, DriftFindsAParameterChangedBehindTheStacksBack) {
     EXPECT_NE(std::string(d["resources"][0]["differences"].GetString()).find("-> hand-edited"),
               std::string::npos);
     // The aws CLI agrees.
-    auto check = aws("cloudformation describe-stack-resource-drifts --stack-name shop-test "
-                     "--stack-resource-drift-status-filters MODIFIED");
+    auto check =
+        aws("cloudformation describe-stack-resource-drifts --stack-name shop-test "
+            "--stack-resource-drift-status-filters MODIFIED");
     EXPECT_NE(check.out.find("\"Catalog\""), std::string::npos) << check.out;
     auto unknown = slipway("drift --env prod");
     EXPECT_EQ(unknown.status, 4);

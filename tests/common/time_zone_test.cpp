@@ -35,10 +35,10 @@ long glibc_offset(const char*, Seconds at) {
 }
 
 TEST(TimeZone, OffsetsMatchGlibcOverACentury) {
-    for (const char* zone : {"Europe/Berlin", "America/New_York", "Australia/Sydney",
-                             "Asia/Kolkata", "America/Sao_Paulo", "Pacific/Chatham",
-                             "Africa/Casablanca", "Europe/Dublin", "America/Santiago",
-                             "Asia/Tehran", "Pacific/Apia", "Europe/London"}) {
+    for (const char* zone :
+         {"Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata",
+          "America/Sao_Paulo", "Pacific/Chatham", "Africa/Casablanca", "Europe/Dublin",
+          "America/Santiago", "Asia/Tehran", "Pacific/Apia", "Europe/London"}) {
         auto z = TimeZone::load(zone);
         ASSERT_TRUE(z) << z.error().message;
         use_zone(zone);
@@ -84,7 +84,7 @@ TEST(TimeZone, LocalTimesInGapsMoveForwardAndOverlapsTakeTheFirst) {
     EXPECT_EQ(berlin->to_utc(utc(2026, 7, 3, 16, 0)), utc(2026, 7, 3, 14, 0));
     auto york = TimeZone::load("America/New_York");
     ASSERT_TRUE(york);
-    EXPECT_EQ(york->to_utc(utc(2026, 3, 8, 2, 30)), utc(2026, 3, 8, 7, 30));  // 03:30 EDT
+    EXPECT_EQ(york->to_utc(utc(2026, 3, 8, 2, 30)), utc(2026, 3, 8, 7, 30));    // 03:30 EDT
     EXPECT_EQ(york->to_utc(utc(2026, 11, 1, 1, 30)), utc(2026, 11, 1, 5, 30));  // first: EDT
     // Far past the last transition the footer's rule applies: 2070-07-01 12:00 EDT.
     EXPECT_EQ(york->to_utc(utc(2070, 7, 1, 12, 0)), utc(2070, 7, 1, 16, 0));
@@ -112,7 +112,7 @@ TEST(TimeZone, UnknownAndUnsafeNamesAreErrors) {
 
 TEST(CivilDates, RoundTripAndWeekdays) {
     EXPECT_EQ(common::days_from_civil(1970, 1, 1), 0);
-    EXPECT_EQ(common::weekday_of_days(0), 4);  // a Thursday
+    EXPECT_EQ(common::weekday_of_days(0), 4);                                      // a Thursday
     EXPECT_EQ(common::weekday_of_days(common::days_from_civil(2026, 11, 20)), 5);  // Friday
     EXPECT_EQ(common::weekday_of_days(-1), 3);
     for (Seconds s = -3'000'000'000; s < 5'000'000'000; s += 86'399 * 17) {
@@ -131,9 +131,9 @@ TEST(Cron, FieldsNamesAndSteps) {
     EXPECT_EQ(every->minutes_of_day(),
               (std::vector<int>{540, 555, 570, 585, 780, 795, 810, 825, 1020, 1035, 1050, 1065}));
     // Both day fields restricted: either matches (Vixie cron).
-    EXPECT_TRUE(every->runs_on(2, 1, 3));    // the 1st, a Wednesday
-    EXPECT_TRUE(every->runs_on(12, 7, 0));   // a Sunday
-    EXPECT_FALSE(every->runs_on(4, 1, 0));   // April is not listed
+    EXPECT_TRUE(every->runs_on(2, 1, 3));   // the 1st, a Wednesday
+    EXPECT_TRUE(every->runs_on(12, 7, 0));  // a Sunday
+    EXPECT_FALSE(every->runs_on(4, 1, 0));  // April is not listed
     EXPECT_FALSE(every->runs_on(1, 8, 3));
     auto sunday = common::CronSchedule::parse("30 2 * * 7");
     ASSERT_TRUE(sunday);
@@ -141,15 +141,15 @@ TEST(Cron, FieldsNamesAndSteps) {
 }
 
 TEST(Cron, ErrorsNameTheField) {
-    for (const auto& [text, says] : std::vector<std::pair<const char*, const char*>>{
-             {"0 16 * *", "expected five fields"},
-             {"60 * * * *", "minute field '60'"},
-             {"0 24 * * *", "hour field '24'"},
-             {"0 0 0 * *", "day-of-month field '0'"},
-             {"0 0 * FOO *", "month field 'FOO'"},
-             {"0 0 * * 8", "day-of-week field '8'"},
-             {"*/0 * * * *", "bad step"},
-             {"5-1 * * * *", "in order"}}) {
+    for (const auto& [text, says] :
+         std::vector<std::pair<const char*, const char*>>{{"0 16 * *", "expected five fields"},
+                                                          {"60 * * * *", "minute field '60'"},
+                                                          {"0 24 * * *", "hour field '24'"},
+                                                          {"0 0 0 * *", "day-of-month field '0'"},
+                                                          {"0 0 * FOO *", "month field 'FOO'"},
+                                                          {"0 0 * * 8", "day-of-week field '8'"},
+                                                          {"*/0 * * * *", "bad step"},
+                                                          {"5-1 * * * *", "in order"}}) {
         auto c = common::CronSchedule::parse(text);
         ASSERT_FALSE(c) << text;
         EXPECT_NE(c.error().message.find(says), std::string::npos) << c.error().message;

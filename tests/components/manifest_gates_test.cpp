@@ -64,8 +64,9 @@ TEST(ManifestGates, MistakesNameTheirLine) {
          "approvers listed"},
         {"    gates: {approvers: [\"team:infra\"]}\n",
          "slipway.yml:9:25: environment 'prod'.gates.approvers: unknown team 'infra'"},
-        {"    gates: {soak: forever}\n", "slipway.yml:9:19: environment 'prod'.gates.soak: bad "
-                                          "duration 'forever'"},
+        {"    gates: {soak: forever}\n",
+         "slipway.yml:9:19: environment 'prod'.gates.soak: bad "
+         "duration 'forever'"},
         {"    gates: {freeze: [{cron: \"0 25 * * *\", duration: 1h}]}\n",
          "environment 'prod'.gates.freeze[0].cron: cron '0 25 * * *': hour field '25'"},
         {"    gates: {freeze: [{cron: \"0 16 * * FRI\", duration: 1h, tz: Europe/Berln}]}\n",
@@ -76,8 +77,9 @@ TEST(ManifestGates, MistakesNameTheirLine) {
         {"    gates: {freeze: [{from: \"2027-01-04T00:00\", to: \"2026-12-20T00:00\"}]}\n",
          ".to: must be after 'from'"},
         {"    gates: {freeze: [{cron: \"0 16 * * FRI\", duration: 800h}]}\n", "at most 744h"},
-        {"    gates: {aprovals: 1}\n", "unknown key 'aprovals' in environment 'prod'.gates (did "
-                                        "you mean 'approvals'?)"},
+        {"    gates: {aprovals: 1}\n",
+         "unknown key 'aprovals' in environment 'prod'.gates (did "
+         "you mean 'approvals'?)"},
         {"    alarms: {arns: [prod-5xx]}\n", "'prod-5xx' is not a CloudWatch alarm ARN"},
         {"    alarms: {arns: [arn:aws:cloudwatch:us-east-1:123456789012:alarm:a], monitor: 4h}\n",
          "at most 3h"},

@@ -31,7 +31,8 @@ struct Fixture {
         request.from = "test";
         request.requested_by = "github:alice";
         request.source_deployment = 12;
-        request.images = {{"api", 7, "repo:api-7", "c7", true}, {"web", 3, "repo:web-3", "c3", false}};
+        request.images = {{"api", 7, "repo:api-7", "c7", true},
+                          {"web", 3, "repo:web-3", "c3", false}};
         history.push_back(deployment(12, at(2026, 11, 20, 9, 0), "repo:api-7"));
     }
     static versioning::DeploymentRecord deployment(std::int64_t id, Millis finished,
@@ -42,7 +43,8 @@ struct Fixture {
         d.status = "succeeded";
         d.started_at = finished - k_minute;
         d.finished_at = finished;
-        d.images = {{"api", 0, api, true, "ApiImageUri"}, {"web", 3, "repo:web-3", false, "WebImageUri"}};
+        d.images = {{"api", 0, api, true, "ApiImageUri"},
+                    {"web", 3, "repo:web-3", false, "WebImageUri"}};
         return d;
     }
     pipeline::GateVerdict at_time(Millis now) {
@@ -89,7 +91,7 @@ TEST(Gates, ApprovalsByDistinctPeopleOtherThanTheRequester) {
     const Millis now = at(2026, 11, 20, 10, 0);
     f.decide("alice@laptop", "approve");  // the requester, from another machine
     f.decide("github:bob", "approve");
-    f.decide("bob@desk", "approve");      // bob again
+    f.decide("bob@desk", "approve");  // bob again
     auto v = f.at_time(now);
     ASSERT_FALSE(v.passed());
     ASSERT_EQ(v.unmet.size(), 1u);

@@ -25,8 +25,8 @@ class Gated : public Pipeline {
         repo.write("slipway.yml", "teams: {platform: [carol, dave]}\n" + m);
         repo.commit("gates");
     }
-    common::Result<pipeline::DeployCommandOutcome> promote(std::int64_t request = 0,
-                                                           const std::string& actor = "alice@host") {
+    common::Result<pipeline::DeployCommandOutcome> promote(
+        std::int64_t request = 0, const std::string& actor = "alice@host") {
         pipeline::DeployRequest r;
         r.kind = "promote";
         r.env = "prod";
@@ -39,7 +39,8 @@ class Gated : public Pipeline {
     common::Result<versioning::PromotionRequest> decide(std::int64_t id, const std::string& actor,
                                                         const std::string& verdict = "approve",
                                                         const std::string& reason = "") {
-        return pipeline::decide(project().manifest, {id, "prod", verdict, reason, actor}, *store, clock);
+        return pipeline::decide(project().manifest, {id, "prod", verdict, reason, actor}, *store,
+                                clock);
     }
 };
 
@@ -142,9 +143,10 @@ TEST_F(Gated, ARejectedRequestEndsAndNeedsAReason) {
 }
 
 TEST_F(Gated, AFreezeHoldsUntilAnApproverOverridesItWithAReason) {
-    gate("    gates:\n      approvers: [bob]\n      approvals: 0\n      freeze:\n"
-         "        - {from: \"2020-01-01T00:00\", to: \"2099-01-01T00:00\", tz: Europe/Berlin, "
-         "reason: migration}\n");
+    gate(
+        "    gates:\n      approvers: [bob]\n      approvals: 0\n      freeze:\n"
+        "        - {from: \"2020-01-01T00:00\", to: \"2099-01-01T00:00\", tz: Europe/Berlin, "
+        "reason: migration}\n");
     ASSERT_TRUE(run());
     auto held = promote();
     ASSERT_TRUE(held && held->held);
@@ -206,8 +208,9 @@ TEST_F(Gated, AlarmsGoWithEveryChangeSetOfTheEnvironment) {
     ASSERT_TRUE(run());
     ASSERT_FALSE(cloud.change_sets.empty());
     for (const auto& [id, cs] : cloud.change_sets) {
-        EXPECT_EQ(cs.request.rollback_alarms,
-                  std::vector<std::string>{"arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-5xx"});
+        EXPECT_EQ(
+            cs.request.rollback_alarms,
+            std::vector<std::string>{"arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-5xx"});
         EXPECT_EQ(cs.request.monitoring_minutes, 2);  // 90 s, rounded up
     }
 }

@@ -92,8 +92,8 @@ TEST_F(ServeGates, TwoReplicasShipAnApprovedRequestOnce) {
 
 TEST_F(ServeGates, WritesNeedARoleTheSameOriginAndTheCsrfToken) {
     ServeProcess s;
-    ASSERT_TRUE(s.start(env, serve_args("--gate-every 1 --drift-every 1 --api-token-file " +
-                                        shell_quote(tokens))))
+    ASSERT_TRUE(s.start(
+        env, serve_args("--gate-every 1 --drift-every 1 --api-token-file " + shell_quote(tokens))))
         << s.log();
     const std::string path = "/api/environments/prod/requests";
     const std::string host = s.url.substr(7);
@@ -104,8 +104,9 @@ TEST_F(ServeGates, WritesNeedARoleTheSameOriginAndTheCsrfToken) {
     // No identity: 401.
     EXPECT_EQ(post(s.url, path, "", "{}").first, 401);
     // A browser's write from another origin, or without the caller's CSRF token, is refused.
-    auto cross = post(s.url, path, "alice-token", "{}",
-                      {{"Origin", "http://127.0.0.1:1"}, {"X-CSRF-Token", csrf(s.url, "alice-token")}});
+    auto cross =
+        post(s.url, path, "alice-token", "{}",
+             {{"Origin", "http://127.0.0.1:1"}, {"X-CSRF-Token", csrf(s.url, "alice-token")}});
     EXPECT_EQ(cross.first, 403);
     EXPECT_NE(cross.second.find("cross-origin"), std::string::npos) << cross.second;
     auto no_token = post(s.url, path, "alice-token", "{}", {{"Origin", s.url}});
@@ -136,7 +137,8 @@ TEST_F(ServeGates, WritesNeedARoleTheSameOriginAndTheCsrfToken) {
     EXPECT_NE(me->body.find("\"role\":\"approver\""), std::string::npos) << me->body;
     // The drift checks (every second here) are on /metrics and the environments' cards.
     std::string metrics;
-    for (int i = 0; i < 100 && metrics.find("env=\"test\",status=\"IN_SYNC\"") == std::string::npos; ++i) {
+    for (int i = 0; i < 100 && metrics.find("env=\"test\",status=\"IN_SYNC\"") == std::string::npos;
+         ++i) {
         auto m = httplib::Client(s.url).Get("/metrics");
         metrics = m ? m->body : "";
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -145,8 +147,8 @@ TEST_F(ServeGates, WritesNeedARoleTheSameOriginAndTheCsrfToken) {
               std::string::npos)
         << metrics;
     EXPECT_NE(metrics.find("slipway_requests_open{env=\"prod\"} 0"), std::string::npos);
-    auto envs = httplib::Client(s.url).Get("/api/environments",
-                                           {{"Authorization", "Bearer victor-token"}});
+    auto envs =
+        httplib::Client(s.url).Get("/api/environments", {{"Authorization", "Bearer victor-token"}});
     ASSERT_TRUE(envs);
     EXPECT_NE(envs->body.find("\"drift\":{\"checked_at\""), std::string::npos) << envs->body;
     // A rollback through the API: a job, recorded with its reason.

@@ -164,8 +164,8 @@ class ForwardingStore : public versioning::VersionStore {
     common::Result<std::optional<versioning::PromotionRequest>> request(std::int64_t id) override {
         return m.request(id);
     }
-    common::Result<std::vector<versioning::PromotionRequest>> requests(
-        const std::string& env, std::size_t limit) override {
+    common::Result<std::vector<versioning::PromotionRequest>> requests(const std::string& env,
+                                                                       std::size_t limit) override {
         return m.requests(env, limit);
     }
     common::Result<bool> decide_request(std::int64_t id,

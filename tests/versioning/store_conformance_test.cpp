@@ -5,8 +5,8 @@ namespace store_test {
 namespace {
 
 using versioning::BuildStatus;
-using versioning::RunStatus;
 using versioning::JobStatus;
+using versioning::RunStatus;
 
 TEST_P(StoreConformance, NumbersStartAtOneAndArePerComponent) {
     EXPECT_EQ(reserve("api").build_number, 1);
