@@ -6,6 +6,9 @@
 // parameter changed behind CloudFormation's back.
 #include <rapidjson/document.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "cli_fixture.hpp"
 #include "support/moto.hpp"
 
@@ -163,19 +166,27 @@ TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
     repo.write("api/main.py", "v2\n");
     repo.commit("api v2");
     ASSERT_EQ(slipway("build -q --only api").status, 0);
-    // The update runs in the background; once the stack is watching, the alarm goes off.
+    // The update runs in the background; once the stack is watching (UPDATE_IN_PROGRESS), the
+    // alarm goes off. The watcher is one boto3 process (an aws CLI call a poll was too slow
+    // for a monitoring time of seconds); the results are read with the aws CLI below.
     const std::string out = (repo.path() / "deploy.out").string();
-    const std::string script =
-        env + " USER=alice " + shell_quote(support::slipway_binary()) +
-        " deploy --env test --latest --yes --repo " + shell_quote(repo.path().string()) + " >" +
-        shell_quote(out) + " 2>&1 & pid=$!; i=0; until " + env + "aws --endpoint-url " +
-        moto.url() +
-        " cloudformation describe-stacks --stack-name shop-test --query Stacks[0].StackStatus "
-        "--output text | grep -q UPDATE_IN_PROGRESS; do i=$((i+1)); [ $i -gt 300 ] && break; "
-        "sleep 0.05; done; " +
-        env + "aws --endpoint-url " + moto.url() +
-        " cloudwatch set-alarm-state --alarm-name shop-5xx --state-value ALARM --state-reason "
-        "'5xx rate'; wait $pid";
+    const std::string watcher =
+        "import boto3, time\n"
+        "kw = dict(endpoint_url='" + moto.url() + "', region_name='us-east-1')\n"
+        "cfn, cw = boto3.client('cloudformation', **kw), boto3.client('cloudwatch', **kw)\n"
+        "end = time.time() + 120\n"
+        "while time.time() < end:\n"
+        "    if cfn.describe_stacks(StackName='shop-test')['Stacks'][0]['StackStatus'] == "
+        "'UPDATE_IN_PROGRESS':\n"
+        "        cw.set_alarm_state(AlarmName='shop-5xx', StateValue='ALARM', "
+        "StateReason='5xx rate')\n"
+        "        break\n"
+        "    time.sleep(0.05)\n";
+    const std::string script = env + " USER=alice " + shell_quote(support::slipway_binary()) +
+                               " deploy --env test --latest --yes --repo " +
+                               shell_quote(repo.path().string()) + " >" + shell_quote(out) +
+                               " 2>&1 & pid=$!; " + env + "python3 -c " + shell_quote(watcher) +
+                               "; wait $pid";
     auto ran = support::run("sh -c " + shell_quote(script));
     std::ifstream in(out);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -60,12 +60,12 @@ TEST(ManifestGates, EverySettingIsRead) {
 TEST(ManifestGates, MistakesNameTheirLine) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"    gates: {approvals: 3, approvers: [alice, bob]}\n",
-         "slipway.yml:9:17: environment 'prod'.gates.approvals: 3 approvals needed but only 2 "
+         "slipway.yml:10:24: environment 'prod'.gates.approvals: 3 approvals needed but only 2 "
          "approvers listed"},
         {"    gates: {approvers: [\"team:infra\"]}\n",
-         "slipway.yml:9:25: environment 'prod'.gates.approvers: unknown team 'infra'"},
+         "slipway.yml:10:25: environment 'prod'.gates.approvers: unknown team 'infra'"},
         {"    gates: {soak: forever}\n",
-         "slipway.yml:9:19: environment 'prod'.gates.soak: bad "
+         "slipway.yml:10:19: environment 'prod'.gates.soak: bad "
          "duration 'forever'"},
         {"    gates: {freeze: [{cron: \"0 25 * * *\", duration: 1h}]}\n",
          "environment 'prod'.gates.freeze[0].cron: cron '0 25 * * *': hour field '25'"},

@@ -90,7 +90,17 @@ TEST_F(ServeGates, TwoReplicasShipAnApprovedRequestOnce) {
     EXPECT_EQ(b.terminate(std::chrono::seconds(30)), 0);
 }
 
-TEST_F(ServeGates, WritesNeedARoleTheSameOriginAndTheCsrfToken) {
+// prod without promote: auto (the service would otherwise ask for the promotion itself).
+class ServeWrites : public ServeGates {
+  protected:
+    std::string manifest_text() const override {
+        std::string m = ServeGates::manifest_text();
+        m.erase(m.find("    promote: auto\n"), 18);
+        return m;
+    }
+};
+
+TEST_F(ServeWrites, NeedARoleTheSameOriginAndTheCsrfToken) {
     ServeProcess s;
     ASSERT_TRUE(s.start(
         env, serve_args("--gate-every 1 --drift-every 1 --api-token-file " + shell_quote(tokens))))
