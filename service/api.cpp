@@ -200,9 +200,12 @@ void write_health(ApiContext& c, JsonOut& j, const components::Environment& e,
     }
     j.field_or_null("ahead", ahead.has_value(), static_cast<std::int64_t>(ahead.value_or(0)));
     j.field("ahead_truncated", truncated);
-    auto jobs = c.store.jobs(e.name, 10);
+    // The list outlives the pointer into it (a conditional of the Result would copy it into a
+    // temporary that ends with the loop).
+    std::vector<versioning::JobRecord> jobs;
+    if (auto listed = c.store.jobs(e.name, 10)) jobs = std::move(*listed);
     const versioning::JobRecord* job = nullptr;
-    for (const auto& x : jobs ? *jobs : std::vector<versioning::JobRecord>{}) {
+    for (const auto& x : jobs) {
         if (x.status == versioning::JobStatus::running ||
             (x.status == versioning::JobStatus::pending && !job))
             job = &x;

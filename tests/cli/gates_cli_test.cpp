@@ -170,11 +170,14 @@ TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
     // alarm goes off. The watcher is one boto3 process (an aws CLI call a poll was too slow
     // for a monitoring time of seconds); the results are read with the aws CLI below.
     const std::string out = (repo.path() / "deploy.out").string();
+    const std::string ready = (repo.path() / "watching").string();
     const std::string watcher =
         "import boto3, time\n"
         "kw = dict(endpoint_url='" + moto.url() + "', region_name='us-east-1')\n"
         "cfn, cw = boto3.client('cloudformation', **kw), boto3.client('cloudwatch', **kw)\n"
-        "end = time.time() + 120\n"
+        "cfn.describe_stacks(StackName='shop-test')\n"
+        "open('" + ready + "', 'w').close()\n"
+        "end = time.time() + 300\n"
         "while time.time() < end:\n"
         "    if cfn.describe_stacks(StackName='shop-test')['Stacks'][0]['StackStatus'] == "
         "'UPDATE_IN_PROGRESS':\n"
@@ -182,11 +185,15 @@ TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
         "StateReason='5xx rate')\n"
         "        break\n"
         "    time.sleep(0.05)\n";
-    const std::string script = env + " USER=alice " + shell_quote(support::slipway_binary()) +
+    // The watcher is polling before the deploy starts (python's start-up took longer than the
+    // monitoring time on a loaded machine).
+    const std::string script = env + "python3 -c " + shell_quote(watcher) +
+                               " & w=$!; i=0; until [ -e " + shell_quote(ready) +
+                               " ]; do i=$((i+1)); [ $i -gt 6000 ] && break; sleep 0.05; done; " +
+                               env + " USER=alice " + shell_quote(support::slipway_binary()) +
                                " deploy --env test --latest --yes --repo " +
                                shell_quote(repo.path().string()) + " >" + shell_quote(out) +
-                               " 2>&1 & pid=$!; " + env + "python3 -c " + shell_quote(watcher) +
-                               "; wait $pid";
+                               " 2>&1; status=$?; wait $w; exit $status";
     auto ran = support::run("sh -c " + shell_quote(script));
     std::ifstream in(out);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
