@@ -222,7 +222,7 @@ function phoneMatrix(view) {
         return h('li', { 'data-component': c.name, class: note ? 'differs' : null },
           h('a', { href: links.component(c.name) }, c.name), ' ',
           d ? [h('strong', null, buildNo(d.build_number)), ' ', h('span', { class: 'tag' }, imageTag(d.image_uri)), ' ',
-            timeAgo(d.finished_at)] : h('span', { class: 'muted' }, 'not deployed'),
+            timeAgo(d.finished_at)] : h('span', { class: 'muted' }, c.kind === 'image' || !c.kind ? 'not deployed' : c.kind),
           note ? h('span', { class: 'note' }, ` · ${note}`) : null);
       })))));
 }
