@@ -468,7 +468,10 @@ common::Result<DeployCommandOutcome> run_deploy_command(const Project& p, const 
     auto run = execute_deploy(**env, std::move(*plan), req.settings, s, o);
     if (!run) return fail(run.error());
     out.run = std::move(*run);
-    if (gated) finish_request(s, *out.request, out.run, summary.run_id, o);
+    if (gated) {
+        finish_request(s, *out.request, out.run, summary.run_id, o);
+        if (auto now = s.store.request(out.request->id); now && *now) out.request = **now;
+    }
     fill_summary(summary, out.run);
     if (auto ok = end(out.run.exit); !ok) return std::unexpected(ok.error());
     return out;
