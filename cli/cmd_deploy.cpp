@@ -10,6 +10,7 @@
 #include "cli/run_report.hpp"
 #include "common/json.hpp"
 #include "pipeline/environment.hpp"
+#include "pipeline/promotion.hpp"
 #include "pipeline/summary.hpp"
 
 namespace cli {
@@ -35,6 +36,17 @@ common::Result<int> run_deploy(DeployOptions o, const std::string& kind) {
     ConsoleObserver observer(true, interactive(o.yes), to_stderr);
     auto done = pipeline::run_deploy_command(opened->project, o.request, services, observer);
     if (!done) return std::unexpected(done.error());
+    if (done->request) {
+        const auto* verdict = done->verdict ? &*done->verdict : nullptr;
+        for (const auto& line : pipeline::describe_request(*done->request, verdict))
+            out << line << "\n";
+    }
+    if (done->held) {
+        out << "held by a gate: request #" << done->request->id
+            << " waits; see 'slipway requests --env " << done->request->env << "'\n";
+        if (o.json) write_out(pipeline::request_json(*done->request, &*done->verdict) + "\n");
+        return 5;
+    }
     const int exit = print_deploy(done->run, o.request.settings.write_overrides, out);
     report_to_ci(done->summary, opened->project, out);
     if (o.json && o.json_report != "-") write_out(pipeline::report_json(done->summary));
@@ -131,8 +143,17 @@ Handler setup_promote(CLI::App& sub) {
     sub.add_option("--from", o->request.from,
                    "the environment whose images move on (default: promote_from)")
         ->type_name("ENV");
-    sub.footer(examples(
-        {"slipway promote --to prod --plan", "slipway promote --from test --to prod --yes"}));
+    sub.add_option("--request", o->request.request_id,
+                   "deploy exactly this promotion request's images once its gates pass")
+        ->type_name("ID");
+    sub.add_flag("--override-freeze", o->request.override_freeze,
+                 "promote during a freeze window (an approver only; needs --reason; recorded)");
+    sub.add_option("--reason", o->request.reason, "why (recorded with the request or override)")
+        ->type_name("WHY");
+    sub.footer(
+        examples({"slipway promote --to prod --plan", "slipway promote --from test --to prod --yes",
+                  "slipway promote --to prod --request 7 --yes",
+                  "slipway promote --to prod --override-freeze --reason 'fix for #812'"}));
     return [o] { return run_deploy(*o, "promote"); };
 }
 
@@ -144,8 +165,12 @@ Handler setup_rollback(CLI::App& sub) {
     sub.add_option("--component", o->request.component, "roll back this component only ...")
         ->type_name("COMPONENT");
     sub.add_option("--build", o->request.build, "... to this build of it")->type_name("N");
-    sub.footer(examples({"slipway rollback --env prod --to 12 --plan",
-                         "slipway rollback --env prod --component api --build 7 --yes"}));
+    sub.add_option("--reason", o->request.reason, "why (recorded with the deployment, shown)")
+        ->required()
+        ->type_name("WHY");
+    sub.footer(examples({"slipway rollback --env prod --to 12 --plan --reason 'check'",
+                         "slipway rollback --env prod --component api --build 7 --yes "
+                         "--reason '5xx after #13'"}));
     return [o] { return run_deploy(*o, "rollback"); };
 }
 

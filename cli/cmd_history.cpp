@@ -39,6 +39,7 @@ std::string history_text(const pipeline::ComponentHistory& h) {
                            d.build_number, d.status, d.kind, d.changed ? "new" : "kept",
                            d.finished_at ? iso_time(*d.finished_at) : "-", d.image_uri,
                            d.actor.empty() ? "-" : d.actor);
+        if (!d.note.empty()) out += "             why: " + d.note + "\n";
     }
     if (h.deployments.empty()) out += "  none\n";
     return out;
@@ -75,6 +76,7 @@ std::string environment_lines(const pipeline::StatusView& v) {
             out += fmt::format(
                 "{}: deployment #{} of {} at {} by {}\n", where, d.id, d.commit.substr(0, 12),
                 d.finished_at ? iso_time(*d.finished_at) : "-", d.actor.empty() ? "-" : d.actor);
+            if (!d.note.empty()) out += "  why: " + d.note + "\n";
         }
         if (e.partially_deployed)
             out += e.name +

@@ -18,6 +18,8 @@ struct ServeOptions {
     long reconcile_seconds = 300;
     long claim_ttl_seconds = 60;
     double head_timeout_seconds = 10;
+    long gate_seconds = 30;
+    long drift_seconds = 0;
     bool verbose = false;
 };
 
@@ -36,6 +38,8 @@ common::Result<int> run_serve(ServeOptions o) {
     o.config.claim_ttl = std::chrono::seconds(o.claim_ttl_seconds);
     o.config.request_head_timeout =
         std::chrono::milliseconds(static_cast<long>(o.head_timeout_seconds * 1000));
+    o.config.gate_every = std::chrono::seconds(o.gate_seconds);
+    o.config.drift_every = std::chrono::seconds(o.drift_seconds);
     o.config.version = slipway_build::k_version;
     if (spdlog::get_level() > spdlog::level::info) spdlog::set_level(spdlog::level::info);
     return service::serve(o.config, [](const std::string& url) {
@@ -68,9 +72,20 @@ Handler setup_serve(CLI::App& sub) {
                    "GitHub webhook secret(s), one per line (also SLIPWAY_WEBHOOK_SECRET)")
         ->type_name("FILE");
     sub.add_option("--api-token-file", c.api_token_file,
-                   "require 'Authorization: Bearer <token>' for the API (/api/) and /metrics; "
-                   "pages stay public and then carry no data")
+                   "tokens with roles (TOKEN viewer|deployer|approver IDENTITY a line): the API "
+                   "(/api/) and /metrics need 'Authorization: Bearer <token>'; pages stay public "
+                   "and then carry no data")
         ->type_name("FILE");
+    sub.add_flag("--trust-alb-identity", c.trust_alb_identity,
+                 "take the caller from x-amzn-oidc-identity (only behind an ALB that sets it)");
+    sub.add_option("--gate-every", o->gate_seconds,
+                   "seconds between looks at promotion requests whose gates may pass (default 30)")
+        ->type_name("SECONDS")
+        ->check(CLI::PositiveNumber);
+    sub.add_option("--drift-every", o->drift_seconds,
+                   "seconds between drift checks of every environment's stack (default 0: off)")
+        ->type_name("SECONDS")
+        ->check(CLI::NonNegativeNumber);
     sub.add_option("--metrics-token-file", c.metrics_token_file,
                    "require 'Authorization: Bearer <token>' for /metrics with this token (the "
                    "API token opens it too)")

@@ -71,5 +71,9 @@ Handler setup_serve(CLI::App& sub);
 Handler setup_run(CLI::App& sub);
 Handler setup_init(CLI::App& sub);
 Handler setup_complete(CLI::App& sub);
+Handler setup_approve(CLI::App& sub);
+Handler setup_reject(CLI::App& sub);
+Handler setup_requests(CLI::App& sub);
+Handler setup_drift(CLI::App& sub);
 
 }  // namespace cli

@@ -44,6 +44,11 @@ const cli::Command k_commands[] = {
      cli::setup_rollback},
     {"reconcile", "record the outcome of pending deployments from their stacks",
      cli::setup_reconcile},
+    {"requests", "promotion requests held by gates, with what they ship and who decided",
+     cli::setup_requests},
+    {"approve", "approve a promotion request (as the actor slipway detects)", cli::setup_approve},
+    {"reject", "reject a promotion request, with a reason", cli::setup_reject},
+    {"drift", "check whether an environment's stack drifted from its template", cli::setup_drift},
     {"serve", "run as a service: merge webhooks and queue events in, history over HTTP",
      cli::setup_serve},
     // Hidden (no help): the names shell completions offer (cli/cmd_complete.cpp).

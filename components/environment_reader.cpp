@@ -24,7 +24,8 @@ namespace {
 const std::vector<std::string> k_environment_keys = {
     "stack",           "region",     "template", "base",         "promote_from", "role_arn",
     "artifact_bucket", "parameters", "tags",     "capabilities", "image",        "service_role_arn",
-    "trigger",         "stacks",     "regions",  "accounts",     "waves"};
+    "trigger",         "stacks",     "regions",  "accounts",     "waves",        "gates",
+    "alarms",          "promote"};
 const std::vector<std::string> k_stack_keys = {"name", "template", "components", "parameters",
                                                "depends_on"};
 const std::vector<std::string> k_output_keys = {"stack", "output"};
@@ -401,6 +402,7 @@ Result<Environment> parse_environment(const Reader& r, const Node& key, const No
     if (auto ok = parse_environment_image(r, n["image"], where, e); !ok)
         return std::unexpected(ok.error());
     if (auto ok = parse_trigger(r, n["trigger"], where, e); !ok) return std::unexpected(ok.error());
+    if (auto ok = parse_safety(r, n, where, e); !ok) return std::unexpected(ok.error());
     if (auto ok = parse_capabilities(r, n["capabilities"], where, e); !ok)
         return std::unexpected(ok.error());
     if (auto ok = parse_targets(r, n, where, e); !ok) return std::unexpected(ok.error());
@@ -437,7 +439,7 @@ Result<void> parse_environments(const Reader& r, const Node& n, Manifest& m) {
                        "environment '" + e.name + "' promotes from unknown environment '" +
                            e.promote_from + "'" + common::did_you_mean(e.promote_from, names));
     }
-    return {};
+    return check_safety(r, n, m);
 }
 
 }  // namespace components::detail

@@ -88,6 +88,13 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     return std::chrono::seconds(*seconds);
 }
 
+std::optional<std::chrono::seconds> parse_duration_up_to(std::string_view text,
+                                                         std::chrono::seconds limit) {
+    auto seconds = duration_seconds(text);
+    if (!seconds || *seconds <= 0 || *seconds > limit.count()) return std::nullopt;
+    return std::chrono::seconds(*seconds);
+}
+
 bool duration_exceeds_limit(std::string_view text) {
     auto seconds = duration_seconds(text);
     return seconds && *seconds > k_max_duration.count();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/time_zone.hpp"
 
 namespace components {
 
@@ -89,6 +90,33 @@ struct Target {
     [[nodiscard]] std::string recorded_account() const { return named ? account : ""; }
 };
 
+/// A window in which nothing is promoted into an environment: either recurring (`cron` in
+/// `tz`, each start lasting `duration`) or once (`from` to `to`, local times in `tz`).
+struct FreezeWindow {
+    std::string cron;                  // when each window starts, on `tz`'s wall clock
+    std::chrono::seconds duration{0};  // how long each lasts (absolute time)
+    std::string from, to;              // "YYYY-MM-DDTHH:MM[:SS]" on `tz`'s wall clock
+    std::string tz = "UTC";            // a tz database name
+    std::string reason;                // for people ("weekend", "holidays")
+    SourcePos pos;
+};
+
+/// What a promotion into an environment must pass (docs/deploy.md, "Gates").
+struct Gates {
+    int approvals = 0;                   // distinct people other than the requester
+    std::vector<std::string> approvers;  // who may approve: names and "team:NAME"; empty: anyone
+    std::chrono::seconds soak{0};        // how long the source ran the images (succeeded)
+    std::vector<FreezeWindow> freeze;
+    SourcePos pos;
+    [[nodiscard]] bool any() const { return approvals > 0 || soak.count() > 0 || !freeze.empty(); }
+};
+
+/// CloudFormation's RollbackConfiguration for every change set of an environment.
+struct Alarms {
+    std::vector<std::string> arns;    // CloudWatch alarm ARNs
+    std::chrono::seconds monitor{0};  // MonitoringTimeInMinutes (rounded up)
+};
+
 struct Environment {
     std::string name;
     std::string region;            // the one-region form's region ("" : the AWS configuration's)
@@ -116,6 +144,9 @@ struct Environment {
     /// The stack that deploys component `component`, or nullptr (a library; a config
     /// component listed in no stack).
     [[nodiscard]] const Stack* stack_of(std::string_view component) const;
+    Gates gates{};              // gates of promotions into this environment
+    Alarms alarms{};            // rollback triggers of its change sets
+    bool promote_auto = false;  // promote: auto -- `slipway serve` promotes when gates pass
 };
 
 struct ImageSettings {
@@ -146,6 +177,8 @@ struct Manifest {
     std::vector<Component> components;  // in the order written
     std::vector<Environment> environments;
     std::optional<CodeBuildSettings> codebuild{};  // `remote.codebuild`, when given
+    /// `teams:` -- who is in each team an approvers list names as "team:NAME".
+    std::map<std::string, std::vector<std::string>> teams{};
 
     /// The component named `name`, or nullptr.
     [[nodiscard]] const Component* find(std::string_view name) const;
@@ -175,9 +208,19 @@ common::Result<Manifest> load_manifest(const std::string& path, ComponentGraph* 
 /// most k_max_duration, else nullopt.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
+/// A duration as parse_duration reads it, with another upper limit (freeze windows: 31 days).
+std::optional<std::chrono::seconds> parse_duration_up_to(std::string_view text,
+                                                         std::chrono::seconds limit);
+
+/// The longest freeze window (`duration`): 31 days.
+inline constexpr std::chrono::seconds k_max_freeze{31 * 24 * 3600};
+
 /// Whether `text` is a well-formed duration longer than k_max_duration (so the message can
 /// say "too long" rather than "bad").
 bool duration_exceeds_limit(std::string_view text);
+
+/// A freeze window's "YYYY-MM-DDTHH:MM[:SS]" as a civil time, or nullopt.
+std::optional<common::CivilTime> parse_local_time(std::string_view text);
 
 /// A valid component or environment name: [A-Za-z0-9][A-Za-z0-9._-]{0,127}.
 bool valid_name(std::string_view name);

@@ -31,8 +31,8 @@ using detail::What;
 namespace {
 
 const std::vector<std::string> k_top_keys = {
-    "version", "project",    "store",        "image",      "global_inputs",
-    "ignore",  "components", "environments", "commit_url", "remote"};
+    "version",    "project",      "store",      "image",  "global_inputs", "ignore",
+    "components", "environments", "commit_url", "remote", "teams"};
 const std::vector<std::string> k_remote_keys = {"codebuild"};
 const std::vector<std::string> k_codebuild_keys = {"project", "region", "compute_type", "image",
                                                    "privileged"};
@@ -313,6 +313,7 @@ Result<void> parse_top(const Reader& r, const Node& root, Manifest& m, Component
     if (!ignore) return std::unexpected(ignore.error());
     m.ignore = std::move(*ignore);
     if (auto ok = parse_remote(r, root["remote"], m); !ok) return ok;
+    if (auto ok = detail::parse_teams(r, root["teams"], m); !ok) return ok;
     if (auto ok = parse_components(r, root["components"], m, graph); !ok) return ok;
     if (auto ok = check_remote_builds(r, root["components"], m); !ok) return ok;
     return detail::parse_environments(r, root["environments"], m);

@@ -1,16 +1,18 @@
 #pragma once
 // The manifest reader's small tools, shared by the files that read parts of a manifest
-// (manifest_reader.cpp, environment_reader.cpp): a walker over common::yaml's document that
+// (manifest_reader.cpp, environment_reader.cpp, manifest_gates.cpp): a walker over common::yaml's document that
 // turns every surprise into one positioned error line. Internal to the components library.
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "common/time_zone.hpp"
 #include "common/yaml.hpp"
 #include "components/glob.hpp"
 #include "components/manifest.hpp"
@@ -168,5 +170,12 @@ bool valid_stack_name(std::string_view name);
 
 /// Reads `environments` into `m` (after its components).
 Result<void> parse_environments(const Reader& r, const Node& n, Manifest& m);
+
+/// `gates:`, `alarms:` and `promote:` of one environment (manifest_gates.cpp).
+Result<void> parse_safety(const Reader& r, const Node& n, const std::string& where, Environment& e);
+/// Top-level `teams: {NAME: [people]}`.
+Result<void> parse_teams(const Reader& r, const Node& n, Manifest& m);
+/// Rules across environments and teams: gates need promote_from, "team:x" names a team.
+Result<void> check_safety(const Reader& r, const Node& environments, const Manifest& m);
 
 }  // namespace components::detail

@@ -65,6 +65,16 @@ class AwsCloudFormation final : public CloudFormationApi {
         if (!r.client_token.empty()) p.emplace_back("ClientToken", r.client_token);
         if (!r.description.empty()) p.emplace_back("Description", r.description);
         if (r.type == "CREATE") p.emplace_back("OnStackFailure", "DELETE");
+        i = 1;
+        for (const auto& arn : r.rollback_alarms) {
+            const std::string at =
+                "RollbackConfiguration.RollbackTriggers.member." + std::to_string(i++);
+            p.emplace_back(at + ".Arn", arn);
+            p.emplace_back(at + ".Type", "AWS::CloudWatch::Alarm");
+        }
+        if (!r.rollback_alarms.empty())
+            p.emplace_back("RollbackConfiguration.MonitoringTimeInMinutes",
+                           std::to_string(r.monitoring_minutes));
         auto doc = call({"CreateChangeSet", "cloudformation:CreateChangeSet"}, p);
         if (!doc) return std::unexpected(doc.error());
         return std::string(doc->select_node("//Id").node().text().as_string());
@@ -134,6 +144,51 @@ class AwsCloudFormation final : public CloudFormationApi {
                 out.push_back(std::move(ev));
             }
             next = stop_at.empty() ? "" : text(r, "NextToken");
+        } while (!next.empty());
+        return out;
+    }
+
+    common::Result<std::string> detect_stack_drift(const std::string& stack) override {
+        auto doc = call({"DetectStackDrift", "cloudformation:DetectStackDrift"}, {{"StackName", stack}});
+        if (!doc) return std::unexpected(doc.error());
+        return std::string(doc->select_node("//StackDriftDetectionId").node().text().as_string());
+    }
+
+    common::Result<DriftDetection> drift_detection_status(const std::string& id) override {
+        auto doc = call({"DescribeStackDriftDetectionStatus",
+                          "cloudformation:DescribeStackDriftDetectionStatus"},
+                         {{"StackDriftDetectionId", id}});
+        if (!doc) return std::unexpected(doc.error());
+        auto r = doc->select_node("//DescribeStackDriftDetectionStatusResult").node();
+        return DriftDetection{text(r, "DetectionStatus"), text(r, "StackDriftStatus"),
+                              text(r, "DetectionStatusReason"),
+                              r.child("DriftedStackResourceCount").text().as_int()};
+    }
+
+    common::Result<std::vector<ResourceDrift>> resource_drifts(const std::string& stack) override {
+        std::vector<ResourceDrift> out;
+        std::string next;
+        do {
+            Params p = {{"StackName", stack},
+                        {"StackResourceDriftStatusFilters.member.1", "MODIFIED"},
+                        {"StackResourceDriftStatusFilters.member.2", "DELETED"}};
+            if (!next.empty()) p.emplace_back("NextToken", next);
+            auto doc = call({"DescribeStackResourceDrifts", "cloudformation:DescribeStackResourceDrifts"}, p);
+            if (!doc) return std::unexpected(doc.error());
+            auto r = doc->select_node("//DescribeStackResourceDriftsResult").node();
+            for (auto d : r.child("StackResourceDrifts").children("member")) {
+                ResourceDrift drift{text(d, "LogicalResourceId"),
+                                    text(d, "ResourceType"),
+                                    text(d, "StackResourceDriftStatus"),
+                                    {}};
+                for (auto diff : d.child("PropertyDifferences").children("member")) {
+                    drift.differences.push_back(text(diff, "PropertyPath") + ": " +
+                                                text(diff, "ExpectedValue") + " -> " +
+                                                text(diff, "ActualValue"));
+                }
+                out.push_back(std::move(drift));
+            }
+            next = text(r, "NextToken");
         } while (!next.empty());
         return out;
     }

@@ -18,6 +18,18 @@ namespace {
 using common::ErrorCode;
 using std::chrono::milliseconds;
 
+// The name of the alarm (of `alarms`, by ARN or name) that a rollback's reason names, or "".
+// CloudFormation names the rollback trigger that fired in the stack's *_ROLLBACK_IN_PROGRESS
+// event.
+std::string alarm_named_in(const std::string& reason, const std::vector<std::string>& alarms) {
+    for (const auto& arn : alarms) {
+        const std::string name = arn.substr(arn.rfind(':') + 1);
+        if (reason.find(arn) != std::string::npos || reason.find(name) != std::string::npos)
+            return name;
+    }
+    return "";
+}
+
 std::string random_hex(std::size_t n) {
     static thread_local std::mt19937_64 rng(std::random_device{}());
     static const char* digits = "0123456789abcdef";
@@ -70,6 +82,7 @@ class Deploy {
     DeployServices& s;
     DeployReporter& r;
     DeployOutcome m_out;
+    std::string m_rollback_reason;  // the stack's reason for rolling our operation back
     versioning::Millis m_started = 0;
     versioning::Millis m_renewed = 0;
 };
@@ -210,6 +223,9 @@ common::Result<StackEvent> Deploy::follow(const std::string& token, versioning::
             r.event(e);
             if (is_failure_status(e.status) && e.logical_id != p.stack) m_out.failures.push_back(e);
             if (e.logical_id == p.stack) status = e.status;
+            if (e.logical_id == p.stack && e.status.ends_with("ROLLBACK_IN_PROGRESS") &&
+                m_rollback_reason.empty())
+                m_rollback_reason = e.reason;
         }
         if (auto done = final_status(fresh, p.stack)) {
             for (const auto& e : fresh) {
@@ -265,7 +281,9 @@ common::Result<DeployOutcome> Deploy::finish(const StackEvent& final) {
     std::string reason;
     if (!ok) {
         reason = final.status;
-        if (!m_out.failures.empty())
+        if (auto alarm = alarm_named_in(m_rollback_reason, p.rollback_alarms); !alarm.empty())
+            reason += ": rolled back by alarm " + alarm + ": " + m_rollback_reason;
+        else if (!m_out.failures.empty())
             reason += ": " + m_out.failures.front().logical_id + " " +
                       m_out.failures.front().status + ": " + m_out.failures.front().reason;
     }
@@ -417,7 +435,9 @@ common::Result<DeployOutcome> Deploy::run() {
                              p.tags,
                              p.role_arn,
                              name,
-                             "slipway " + p.kind + " of " + p.commit.substr(0, 12)};
+                             "slipway " + p.kind + " of " + p.commit.substr(0, 12),
+                             p.rollback_alarms,
+                             p.monitoring_minutes};
     auto id = s.cloudformation.create_change_set(request);
     if (!id && is_no_updates_error(id.error())) {
         m_out.result = DeployResult::up_to_date;
@@ -453,6 +473,7 @@ versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std
     d.region = plan.region;
     d.account = plan.account;
     d.scope = plan.scope;
+    d.note = plan.note;
     for (const auto& i : plan.parameters.images)
         d.images.push_back({i.component, i.build_number, i.image_uri, i.changed, i.parameter});
     return d;

@@ -60,6 +60,9 @@ struct DeployPlan {
     std::chrono::milliseconds lock_ttl{std::chrono::minutes(10)};
     bool lease_held = false;  // the caller holds the lease and keeps it: neither take nor release
     std::string actor;        // who deploys, recorded with the deployment
+    std::string note;         // why, recorded with the deployment (a rollback's reason)
+    std::vector<std::string> rollback_alarms;  // the environment's alarms (rollback triggers)
+    int monitoring_minutes = 0;                // ... watched this long after the update
     /// How long errors reading the stack's events are retried before the outcome is left to
     /// reconciliation.
     std::chrono::milliseconds follow_error_budget{std::chrono::minutes(10)};

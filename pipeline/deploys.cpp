@@ -8,6 +8,7 @@
 
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/promotion.hpp"
 
 namespace pipeline {
 namespace {
@@ -140,10 +141,19 @@ common::Result<std::map<std::string, deploy::KnownImage>> environment_images(
     return out;
 }
 
-// promote: exactly the source environment's deployed images, and its commit.
+// promote: exactly the source environment's deployed images, and its commit -- or, for a
+// promotion request, exactly the request's.
 common::Result<NewImages> promote_images(const Project& p, const DeployRequest& r,
                                          const components::Environment& env, Services& s,
-                                         std::string& commit, std::string& source) {
+                                         std::string& commit, std::string& source,
+                                         const versioning::PromotionRequest* req) {
+    if (req) {
+        NewImages out;
+        for (const auto& i : req->images) out.all[i.component] = {i.build_number, i.image_uri};
+        commit = req->commit;
+        source = req->from + "#" + std::to_string(req->source_deployment);
+        return out;
+    }
     const std::string from = r.from.empty() ? env.promote_from : r.from;
     if (from.empty())
         return common::fail(ErrorCode::usage, "promote: give --from (environment '" + env.name +
@@ -215,14 +225,14 @@ common::Result<NewImages> rollback_images(const DeployRequest& r, Services& s, s
 // targets.
 common::Result<EnvironmentPlan> command_plan(const Project& p, const DeployRequest& r,
                                              const components::Environment& env, Services& s,
-                                             Observer& o) {
+                                             Observer& o, const versioning::PromotionRequest* req) {
     auto targets = deploy::filter_targets(env, r.settings.targets);
     if (!targets) return std::unexpected(targets.error());
     auto known = known_images(p, env, s.store);
     if (!known) return std::unexpected(known.error());
     std::string commit = p.head, source;
     common::Result<NewImages> images =
-        r.kind == "promote"    ? promote_images(p, r, env, s, commit, source)
+        r.kind == "promote"    ? promote_images(p, r, env, s, commit, source, req)
         : r.kind == "rollback" ? rollback_images(r, s, commit, source)
                                : deploy_images(r, *known, s, o);
     if (!images) return std::unexpected(images.error());
@@ -233,6 +243,7 @@ common::Result<EnvironmentPlan> command_plan(const Project& p, const DeployReque
         d.kind = r.kind;
         d.source = source;
         d.commit = commit;
+        if (r.kind == "rollback") d.note = r.reason;
     }
     if (!r.settings.write_overrides.empty() && plan->deploys.size() > 1)
         return common::fail(ErrorCode::usage,
@@ -266,6 +277,102 @@ void fill_summary(RunSummary& summary, const EnvironmentRun& run) {
     }
     for (auto& [name, row] : rows) summary.rows.push_back(std::move(row));
     summarize_environment(run, summary);
+}
+
+// A promotion into a gated environment: the request it goes through (the one named, else
+// the open one, else a new one -- recorded unless this is a plan), with a freeze override
+// recorded first, and its gates decided now.
+common::Result<std::pair<versioning::PromotionRequest, GateVerdict>> gated_request(
+    const Project& p, const DeployRequest& r, const components::Environment& env, Services& s,
+    Observer& o) {
+    std::optional<versioning::PromotionRequest> req;
+    const versioning::Millis now = s.clock.now();
+    if (r.request_id) {
+        auto found = s.store.request(r.request_id);
+        if (!found) return std::unexpected(found.error());
+        if (!*found || (*found)->env != env.name)
+            return common::fail(ErrorCode::input, "no promotion request #" +
+                                                      std::to_string(r.request_id) +
+                                                      " into environment '" + env.name + "'");
+        if ((*found)->status != versioning::request_status::open)
+            return common::fail(
+                ErrorCode::input,
+                "request #" + std::to_string(r.request_id) + " is " + (*found)->status +
+                    " already" +
+                    ((*found)->deployment_id
+                         ? " (deployment #" + std::to_string((*found)->deployment_id) + ")"
+                         : ""));
+        req = std::move(*found);
+    } else {
+        auto open = open_request(s.store, env.name);
+        if (!open) return std::unexpected(open.error());
+        req = std::move(*open);
+        if (req)
+            o.note(
+                fmt::format("request #{} into {} is open: it ships its images (deployment "
+                            "#{} of {}), not newer ones",
+                            req->id, env.name, req->source_deployment, req->from));
+    }
+    if (!req) {
+        if (!r.from.empty() && r.from != env.promote_from)
+            return common::fail(ErrorCode::input, "environment '" + env.name + "' promotes from '" +
+                                                      env.promote_from + "', not '" + r.from + "'");
+        auto made = new_request(p.manifest, env, s.store, r.trigger.actor, now);
+        if (!made) return std::unexpected(made.error());
+        made->reason = r.reason;
+        made->auto_deploy = r.auto_deploy;
+        if (!r.settings.plan) {
+            auto id = s.store.record_request(*made);
+            if (!id) return std::unexpected(id.error());
+            made->id = *id;
+            o.note(fmt::format("recorded promotion request #{} into {}", made->id, env.name));
+        }
+        req = std::move(*made);
+    }
+    if (r.override_freeze && !r.settings.plan) {
+        auto after =
+            decide(p.manifest, {req->id, env.name, "override-freeze", r.reason, r.trigger.actor},
+                   s.store, now);
+        if (!after) return std::unexpected(after.error());
+        o.warning(fmt::format("the freeze of {} is overridden by {} for request #{}: {}", env.name,
+                              r.trigger.actor, req->id, r.reason));
+        req = std::move(*after);
+    }
+    auto verdict = check_gates(p.manifest, env, *req, s.store, now);
+    if (!verdict) return std::unexpected(verdict.error());
+    return std::pair{std::move(*req), std::move(*verdict)};
+}
+
+// The request ends with its deploy's outcome: deployed when every stack deployed or ran its
+// images already, failed when a stack failed (a plan, a declined change set, an interrupted
+// or erring deploy leave it open).
+void finish_request(Services& s, const versioning::PromotionRequest& req, const EnvironmentRun& run,
+                    const std::string& run_id, Observer& o) {
+    if (req.id == 0 || run.stacks.empty()) return;
+    bool shipped = true, up_to_date = true;
+    std::string failed;
+    std::int64_t deployment = 0;
+    for (const auto& st : run.stacks) {
+        const deploy::DeployOutcome* out =
+            st.run && st.run->outcome ? &*st.run->outcome : nullptr;
+        if (out && out->deployment_id) deployment = out->deployment_id;
+        const bool ok = out && (out->result == deploy::DeployResult::deployed ||
+                                out->result == deploy::DeployResult::up_to_date);
+        if (!ok) shipped = false;
+        if (!out || out->result != deploy::DeployResult::up_to_date) up_to_date = false;
+        if (out && out->result == deploy::DeployResult::failed && failed.empty())
+            failed = (st.label.empty() ? st.stack : st.label) + ": " + out->final_status;
+    }
+    if (!shipped && failed.empty()) return;
+    std::string reason;
+    if (up_to_date) reason = "the stacks ran these images already";
+    if (!shipped) reason = "the deploy failed: " + failed;
+    auto ok = s.store.finish_request(
+        req.id, shipped ? versioning::request_status::deployed : versioning::request_status::failed,
+        s.clock.now(), deployment, run_id, reason);
+    if (!ok)
+        o.warning("recording the end of request #" + std::to_string(req.id) + ": " +
+                  ok.error().message);
 }
 
 }  // namespace
@@ -306,6 +413,8 @@ common::Result<deploy::DeployPlan> make_deploy_plan(
     plan.lock_owner = lease_owner(plan.run_id);
     plan.lease_held = true;  // the caller holds the environment
     plan.actor = settings.actor;
+    plan.rollback_alarms = env.alarms.arns;  // every change set of the environment
+    plan.monitoring_minutes = static_cast<int>((env.alarms.monitor.count() + 59) / 60);
     return plan;
 }
 
@@ -372,16 +481,45 @@ common::Result<DeployCommandOutcome> run_deploy_command(const Project& p, const 
         return std::unexpected(e);
     };
     auto note = [&o](const std::string& line) { o.note(line); };
+    if (r.kind == "deploy" && (*env)->gates.any())
+        return common::fail(ErrorCode::held,
+                            "environment '" + r.env +
+                                "' has gates: promote into it (slipway promote --to " + r.env +
+                                "), or roll it back");
+    if (r.kind != "promote" && (r.request_id || r.override_freeze))
+        return common::fail(ErrorCode::usage, "--request and --override-freeze go with promote");
     auto lease = hold_environment(**env, summary.run_id, r.settings.wait, s, note);
     if (!lease) return fail(lease.error());
-    auto plan = command_plan(p, req, **env, s, o);
+    const bool gated = r.kind == "promote" && ((*env)->gates.any() || r.request_id);
+    if (gated) {
+        auto g = gated_request(p, req, **env, s, o);
+        if (!g) return std::unexpected(g.error());
+        out.request = std::move(g->first);
+        out.verdict = std::move(g->second);
+        if (!out.verdict->passed() && !r.settings.plan) {
+            out.held = true;
+            out.run.exit = 5;
+            summary.result = "held";
+            summary.exit_code = 5;
+            return out;  // the request is recorded; nothing is deployed, no run
+        }
+    }
+    auto plan = command_plan(p, req, **env, s, o, gated ? &*out.request : nullptr);
     if (!plan) return std::unexpected(plan.error());  // bad input: nothing recorded
     if (plan->deploys.empty())
         return common::fail(ErrorCode::input, "environment '" + r.env + "' has no stack to deploy");
+    if (gated && out.request->id) {
+        const std::string why = request_note(*out.request, *out.verdict);
+        for (auto& d : plan->deploys) d.note = why;
+    }
     if (auto ok = begin(); !ok) return std::unexpected(ok.error());
     if ((*lease)->lost())
         return fail({ErrorCode::busy, "lost the deploy lease of environment '" + r.env + "'"});
     out.run = deploy_stacks(**env, std::move(*plan), req.settings, s, o);
+    if (gated) {
+        finish_request(s, *out.request, out.run, summary.run_id, o);
+        if (auto now = s.store.request(out.request->id); now && *now) out.request = **now;
+    }
     fill_summary(summary, out.run);
     if (out.run.error && (out.run.stacks.size() == 1 || out.run.error->code != ErrorCode::failed))
         return fail(*out.run.error);

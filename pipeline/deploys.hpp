@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "deploy/deployer.hpp"
 #include "deploy/parameters.hpp"
+#include "pipeline/gates.hpp"
 #include "pipeline/observer.hpp"
 #include "pipeline/project.hpp"
 #include "pipeline/services.hpp"
@@ -48,16 +49,29 @@ struct DeployRequest {
     std::int64_t build = 0;           // ... --build
     DeploySettings settings;          // run_id and actor are filled in
     Trigger trigger;
+    std::int64_t request_id = 0;   // promote --request: that request's images
+    bool override_freeze = false;  // promote --override-freeze (an approver, with a reason)
+    std::string reason;            // why: recorded with a rollback and with a new request
+    bool auto_deploy = false;      // a new request is the service's to deploy when ready
 };
 
 struct DeployCommandOutcome {
     RunSummary summary;  // recorded with the run (unless --plan)
     EnvironmentRun run;
+    /// A promotion into a gated environment: its request (recorded, or for --plan the one it
+    /// would record), and its gates when they were decided.
+    std::optional<versioning::PromotionRequest> request;
+    std::optional<GateVerdict> verdict;
+    bool held = false;  // the gates held it: nothing deployed, no run recorded (exit 5)
 };
 
 /// One deploy command as a run: the environment held, the plan made from what the store
 /// knows then, checked (bad input records nothing), the run recorded, deployed, the run
-/// ended. Errors: input/usage (nothing recorded), busy (recorded as a busy run), external,
+/// ended. A promotion into an environment with gates goes through a promotion request (the
+/// open one, the one named, or a new one): held by its gates, the request is recorded and
+/// nothing else (`held`, exit 5); let through, exactly its images are deployed and the request
+/// ends with the outcome. A `deploy` into a gated environment is refused (ErrorCode::held).
+/// Errors: input/usage (nothing recorded), busy (recorded as a busy run), external,
 /// interrupted.
 common::Result<DeployCommandOutcome> run_deploy_command(const Project& p, const DeployRequest& r,
                                                         Services& s, Observer& o);

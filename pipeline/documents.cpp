@@ -34,6 +34,7 @@ void write_deployment_summary(common::JsonOut& j, const versioning::DeploymentRe
     j.field("executed_by", d.executed_by);
     j.field_or_null("finished_at", d.finished_at.has_value(), iso_time(d.finished_at.value_or(0)));
     j.field("kind", d.kind);
+    j.field("note", d.note);
     j.field("run_id", d.run_id);
     j.field("started_at", iso_time(d.started_at));
     j.field("status", d.status);
@@ -147,6 +148,7 @@ std::string history_json(const pipeline::ComponentHistory& h) {
                         iso_time(d.finished_at.value_or(0)));
         j.field("image_uri", d.image_uri);
         j.field("kind", d.kind);
+        j.field("note", d.note);
         j.field("started_at", iso_time(d.started_at));
         j.field("status", d.status);
         j.end_object();

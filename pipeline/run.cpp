@@ -376,6 +376,11 @@ common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services
         return std::unexpected(ok.error());
     auto env = p.environment(r.env);
     if (!env) return std::unexpected(env.error());
+    if ((*env)->gates.any() && !r.plan)
+        return common::fail(ErrorCode::held, "environment '" + r.env +
+                                                 "' has gates: its images come by promotion "
+                                                 "(slipway promote --to " +
+                                                 r.env + ")");
     RunPlan run;
     run.request = r;
     run.env = *env;

@@ -6,7 +6,9 @@
 #   2. a change to one component: only it is rebuilt (#2), the other parameters stay;
 #   3. a change to the shared library: exactly its dependents are rebuilt;
 #   4. a README change: nothing built, the stack untouched;
-#   5. promote test to prod, in us-east-1 then eu-west-1: the same images, nothing rebuilt;
+#   5. promote test to prod through a gate, in us-east-1 then eu-west-1: the promotion is held
+#      (exit 5) as a request until a second person approves it (the requester's own approval
+#      is refused), then ships exactly the requested images, nothing rebuilt;
 #   6. the history of one component and the status of all;
 #   7. `slipway serve`: a push to dev and a signed GitHub webhook run the pipeline; the JSON
 #      API then answers what is deployed, and the web page's URL is printed.
@@ -105,8 +107,16 @@ echo 'More words.' >> "$repo/README.md"
 commit "docs: more words"
 run run --env test -q
 
-step "5. Promote test to prod (two regions, one wave each): the same images, nothing rebuilt"
-run promote --from test --to prod --yes
+step "5. Promote test to prod (two regions, one wave each) through a gate: one approval by someone other than the requester"
+# prod gets a gate (docs/deploy.md, "Gates"): one approval, by anyone but the one who asks.
+sed -i 's/^    promote_from: test$/    promote_from: test\n    gates: {approvals: 1}/' "$repo/slipway.yml"
+commit "prod: promotions need one approval"
+as() { local who=$1; shift; printf '(as %s) ' "$who"; USER=$who run "$@"; }
+as alice promote --to prod --yes && exit 1 || [ $? -eq 5 ]   # held by the gate: exit 5
+as alice approve --env prod --request 1 && exit 1 || true      # refused: her own request
+as bob approve --env prod --request 1 --reason "canary looked fine"
+as alice promote --to prod --request 1 --yes                   # exactly the requested images
+run requests --env prod
 stack ml-training-prod us-east-1
 stack ml-training-prod eu-west-1
 

@@ -11,9 +11,11 @@
 
 #include "common/json.hpp"
 #include "diff/remote.hpp"
+#include "pipeline/drift.hpp"
 #include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/stacks.hpp"
+#include "pipeline/promotion.hpp"
 
 namespace service {
 namespace {
@@ -59,8 +61,8 @@ void write_deployment(JsonOut& j, const versioning::DeploymentRecord& d) {
         j.field("component", i.component).field("image_uri", i.image_uri);
         j.field("parameter", i.parameter).end_object();
     }
-    j.end_array().field("kind", d.kind).field("reason", d.reason).field("region", d.region);
-    j.field("run_id", d.run_id).field("scope", d.scope);
+    j.end_array().field("kind", d.kind).field("note", d.note).field("reason", d.reason);
+    j.field("region", d.region).field("run_id", d.run_id).field("scope", d.scope);
     j.field("source", d.source).field("stack", d.stack).field("started_at", iso_time(d.started_at));
     j.field("status", d.status).end_object();
 }
@@ -90,7 +92,8 @@ void write_component_deployment(JsonOut& j, const versioning::ComponentDeploymen
     j.field("changed", d.changed).field("commit", d.commit).field("deployment_id", d.deployment_id);
     j.field("env", d.env);
     time_or_null(j, "finished_at", d.finished_at);
-    j.field("image_uri", d.image_uri).field("kind", d.kind);
+    j.field("image_uri", d.image_uri).field("kind", d.kind).field("note", d.note);
+    j.field("run_id", d.run_id);
     j.field("started_at", iso_time(d.started_at)).field("status", d.status).end_object();
 }
 
@@ -119,8 +122,10 @@ void write_job(JsonOut& j, const versioning::JobRecord& job) {
     j.field("created_at", iso_time(job.created_at)).field("env", job.env);
     time_or_null(j, "finished_at", job.finished_at);
     j.field("attempts", job.attempts).field("head", job.head).field("id", job.id);
-    j.field("owner", job.owner);
-    j.field("reason", job.reason).field("run_id", job.run_id);
+    j.field("kind", job.kind).field("note", job.note).field("owner", job.owner);
+    j.field("reason", job.reason);
+    j.field_or_null("request_id", job.request_id != 0, job.request_id);
+    j.field("run_id", job.run_id);
     time_or_null(j, "started_at", job.started_at);
     j.field("status", versioning::to_string(job.status)).field("trigger", job.trigger).end_object();
 }
@@ -166,20 +171,123 @@ Response api_project(ApiContext& c) {
     return json(j.end_object());
 }
 
+namespace {
+
+void write_gates(JsonOut& j, const components::Environment& e) {
+    if (!e.gates.any() && !e.promote_auto) {
+        j.null();
+        return;
+    }
+    const auto& g = e.gates;
+    j.begin_object().field("approvals", g.approvals).key("approvers").begin_array();
+    for (const auto& a : g.approvers) j.value(a);
+    j.end_array().key("freeze").begin_array();
+    for (const auto& w : g.freeze) {
+        j.begin_object().field_or_null("cron", !w.cron.empty(), w.cron);
+        j.field_or_null("duration_seconds", !w.cron.empty(),
+                        static_cast<std::int64_t>(w.duration.count()));
+        j.field_or_null("from", w.cron.empty(), w.from).field("reason", w.reason);
+        j.field_or_null("to", w.cron.empty(), w.to).field("tz", w.tz).end_object();
+    }
+    j.end_array().field("promote", e.promote_auto ? "auto" : "manual");
+    j.field("soak_seconds", static_cast<std::int64_t>(g.soak.count())).end_object();
+}
+
+void write_drift(JsonOut& j, const std::vector<versioning::DriftRecord>& drifts,
+                 const std::string& env) {
+    auto d =
+        std::find_if(drifts.begin(), drifts.end(), [&](const auto& x) { return x.env == env; });
+    if (d == drifts.end()) {
+        j.null();
+        return;
+    }
+    j.raw(pipeline::drift_json(*d));
+}
+
+// How the environment is doing: its last run, the job running or waiting, and how many
+// commits of its trigger branch are not deployed (null without a repository or a branch).
+void write_health(ApiContext& c, JsonOut& j, const components::Environment& e,
+                  const versioning::DeploymentRecord* current) {
+    j.key("health").begin_object();
+    const diff::Repository* repo = c.repo ? c.repo() : nullptr;
+    std::optional<std::size_t> ahead;
+    bool truncated = false;
+    if (repo && current && !e.trigger_branch.empty()) {
+        auto head = repo->resolve_commit("refs/remotes/origin/" + e.trigger_branch);
+        if (!head) head = repo->resolve_commit("refs/heads/" + e.trigger_branch);
+        if (head) {
+            auto walked = diff::commits_between(*repo, current->commit, *head, 100, truncated);
+            if (walked) ahead = walked->size();
+        }
+    }
+    j.field_or_null("ahead", ahead.has_value(), static_cast<std::int64_t>(ahead.value_or(0)));
+    j.field("ahead_truncated", truncated);
+    // The list outlives the pointer into it (a conditional of the Result would copy it into a
+    // temporary that ends with the loop).
+    std::vector<versioning::JobRecord> jobs;
+    if (auto listed = c.store.jobs(e.name, 10)) jobs = std::move(*listed);
+    const versioning::JobRecord* job = nullptr;
+    for (const auto& x : jobs) {
+        if (x.status == versioning::JobStatus::running ||
+            (x.status == versioning::JobStatus::pending && !job))
+            job = &x;
+    }
+    j.key("job");
+    job ? write_job(j, *job) : (void)j.null();
+    auto runs = c.store.run_page(e.name, "", 1);
+    j.key("last_run");
+    runs && !runs->items.empty() ? write_run(j, runs->items.front(), false) : (void)j.null();
+    j.end_object();
+}
+
+void write_open_request(ApiContext& c, JsonOut& j, const components::Environment& e) {
+    j.key("request");
+    if (e.promote_from.empty()) {
+        j.null();
+        return;
+    }
+    auto open = pipeline::open_request(c.store, e.name);
+    if (!open || !*open) {
+        j.null();
+        return;
+    }
+    auto verdict = pipeline::check_gates(c.manifest, e, **open, c.store, pipeline::now_millis());
+    j.raw(pipeline::request_json(**open, verdict ? &*verdict : nullptr));
+}
+
+}  // namespace
+
 Response api_environments(ApiContext& c) {
     auto current = c.store.current_deployments("");
     if (!current) return store_failed(current.error());
     auto pending = c.store.pending_deployments("");
     if (!pending) return store_failed(pending.error());
+    auto drifts = c.store.drifts();
+    if (!drifts) return store_failed(drifts.error());
     JsonOut j;
     j.begin_object().key("environments").begin_array();
     for (const auto& e : c.manifest.environments) {
-        j.begin_object().key("current");
+        j.begin_object().key("alarms");
+        if (e.alarms.arns.empty()) {
+            j.null();
+        } else {
+            j.begin_object().key("arns").begin_array();
+            for (const auto& a : e.alarms.arns) j.value(a);
+            j.end_array().field("monitor_seconds",
+                                static_cast<std::int64_t>(e.alarms.monitor.count()));
+            j.end_object();
+        }
+        j.key("current");
         const versioning::DeploymentRecord* newest = nullptr;  // of any stack
         for (const auto& d : *current) {
             if (d.env == e.name && (!newest || d.id > newest->id)) newest = &d;
         }
         newest ? write_deployment(j, *newest) : (void)j.null();
+        j.key("drift");
+        write_drift(j, *drifts, e.name);
+        j.key("gates");
+        write_gates(j, e);
+        write_health(c, j, e, newest);
         auto recent = c.store.deployments_in(e.name, 64);
         if (!recent) return store_failed(recent.error());
         j.field("name", e.name);
@@ -190,7 +298,9 @@ Response api_environments(ApiContext& c) {
         }
         j.end_array();
         j.field_or_null("promote_from", !e.promote_from.empty(), e.promote_from);
-        j.field("region", e.targets.front().region).field("stack", e.stacks.front().name);
+        j.field("region", e.targets.front().region);
+        write_open_request(c, j, e);
+        j.field("stack", e.stacks.front().name);
         write_stacks(j, e, *current);
         j.field_or_null("trigger_branch", !e.trigger_branch.empty(), e.trigger_branch);
         j.end_object();

@@ -33,7 +33,10 @@ struct Config {
     std::chrono::milliseconds grace{std::chrono::seconds(60)};
     std::chrono::milliseconds reconcile_every{std::chrono::minutes(5)};
     std::chrono::milliseconds claim_ttl{std::chrono::seconds(60)};
-    std::size_t workers = 0;         // 0: one per environment with a trigger
+    bool trust_alb_identity = false;  // take callers from x-amzn-oidc-identity (behind an ALB)
+    std::chrono::milliseconds gate_every{std::chrono::seconds(30)};  // the promoter's pass
+    std::chrono::milliseconds drift_every{0};  // drift checks of every environment (0: off)
+    std::size_t workers = 0;         // 0: one per environment with a trigger or promote_from
     std::size_t max_in_flight = 64;  // webhook requests being taken at once; more: 503
     // Slow clients and floods (front.hpp): a request head must arrive within this time;
     // connections per client address and in all; webhook bodies over 1 MiB read at once.

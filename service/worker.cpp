@@ -9,6 +9,7 @@
 
 #include "common/process.hpp"
 #include "diff/remote.hpp"
+#include "pipeline/deploys.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/run.hpp"
 
@@ -189,6 +190,54 @@ std::filesystem::path checkout_dir(const WorkerConfig& c, const JobRecord& job) 
            (std::to_string(job.id) + "." + std::to_string(job.attempts));
 }
 
+// Why a run that ended without an error failed, for the job's "why": its result, its message,
+// the builds that failed and the stack's failed resources.
+std::string why_failed(const pipeline::RunSummary& s) {
+    std::string out = s.result.empty() ? "failed" : s.result;
+    if (!s.message.empty()) out += ": " + s.message;
+    std::string builds;
+    for (const auto& r : s.rows) {
+        if (r.status != "failed" && r.status != "timed-out") continue;
+        builds +=
+            (builds.empty() ? "" : ", ") + r.component +
+            (r.exit_code ? " (exit " + std::to_string(*r.exit_code) + ")" : " (" + r.status + ")");
+    }
+    if (!builds.empty()) out += ": " + builds;
+    if (!s.failed_resources.empty())
+        out += ": " + s.failed_resources.front().logical_id + " " +
+               s.failed_resources.front().status + ": " + s.failed_resources.front().reason;
+    else if (!s.stack_status.empty() && s.exit_code != 0)
+        out += " (" + s.stack_status + ")";
+    return out;
+}
+
+// A job that ships a promotion request or rolls an environment back: the deploy command, with
+// the environment held (waiting for it) and the request's gates decided again now.
+JobEnd deploy_job(const pipeline::Project& project, const JobRecord& job,
+                  pipeline::Services& services,
+                  const std::function<void(const std::string&)>& started) {
+    pipeline::DeployRequest r;
+    r.kind = job.kind;
+    r.env = job.env;
+    r.settings.wait = true;
+    r.trigger = {job.trigger, job.head, "job #" + std::to_string(job.id), job.actor};
+    if (job.kind == "promote") r.request_id = job.request_id;
+    if (job.kind == "rollback") r.to_deployment = job.request_id, r.reason = job.note;
+    LogObserver observer("job #" + std::to_string(job.id) + " " + job.env);
+    auto done = pipeline::run_deploy_command(project, r, services, observer);
+    if (!done) return failed("", done.error());
+    started(done->summary.run_id);
+    JobEnd end;
+    end.run_id = done->summary.run_id;
+    end.result = done->held ? "held" : done->summary.result;
+    end.status = done->run.exit == 0 ? JobStatus::succeeded : JobStatus::failed;
+    if (done->held && done->verdict && !done->verdict->unmet.empty())
+        end.reason = "held by a gate: " + done->verdict->unmet.front().message;
+    else if (done->run.exit != 0)
+        end.reason = why_failed(done->summary);
+    return end;
+}
+
 // The job's pipeline run, in a clean checkout of its commit.
 JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& services,
                const std::function<void(const std::string&)>& started) {
@@ -211,6 +260,8 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
     auto project =
         pipeline::open_project({c.repo, "", job.head, c.store_url, dir.string(), c.state_dir});
     if (!project) return failed("", project.error());
+    if (job.kind == "promote" || job.kind == "rollback")
+        return deploy_job(*project, job, services, started);
     pipeline::RunRequest request;
     request.env = job.env;
     request.wait = true;
@@ -228,6 +279,7 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
                  : outcome.exit == 130 ? JobStatus::interrupted
                                        : JobStatus::failed;
     if (outcome.error) end.reason = outcome.error->message;
+    if (end.reason.empty() && outcome.exit != 0) end.reason = why_failed(outcome.summary);
     return end;
 }
 

@@ -43,6 +43,12 @@ namespace {
 
 using JobChange = DynamoQueue::JobChange;
 
+// What the slot remembers of a job to recognise the same one queued again: its head, and the
+// promotion request it deploys.
+std::string queue_key(const JobRecord& j) {
+    return j.request_id ? j.head + "#request:" + std::to_string(j.request_id) : j.head;
+}
+
 JsonValue job_item(Json::AllocatorType& a, const JobRecord& j, const std::string& token) {
     Item i(a);
     i.s("pk", "JOBS")
@@ -51,6 +57,9 @@ JsonValue job_item(Json::AllocatorType& a, const JobRecord& j, const std::string
         .s("env", j.env)
         .s("branch", j.branch)
         .s("head", j.head)
+        .s("kind", j.kind)
+        .n("request_id", j.request_id)
+        .s("note", j.note)
         .s("trigger", j.trigger)
         .s("actor", j.actor)
         .s("status", std::string(to_string(j.status)))
@@ -83,6 +92,9 @@ JobRecord job_of(const JsonValue& i) {
     j.lease_until = get_n(i, "lease_until");
     j.reason = get_s(i, "reason");
     j.attempts = static_cast<int>(get_n(i, "attempts"));
+    j.kind = i.HasMember("kind") ? get_s(i, "kind") : "run";
+    j.request_id = get_n(i, "request_id");
+    j.note = get_s(i, "note");
     return j;
 }
 
@@ -306,8 +318,9 @@ JobRecord queued(const JobRecord& job, std::int64_t id, const DynamoQueue::Slot&
     stored.lease_until = 0;
     const char* where = nullptr;
     std::int64_t same = 0;
-    if (slot.running > 0 && slot.running_head == job.head) where = "running", same = slot.running;
-    if (slot.waiting > 0 && slot.waiting_head == job.head) where = "waiting", same = slot.waiting;
+    const std::string key = queue_key(job);
+    if (slot.running > 0 && slot.running_head == key) where = "running", same = slot.running;
+    if (slot.waiting > 0 && slot.waiting_head == key) where = "waiting", same = slot.waiting;
     if (where) {
         stored.status = JobStatus::dropped;
         stored.finished_at = job.created_at;
@@ -369,7 +382,7 @@ common::Result<JobRecord> DynamoQueue::enqueue_job(const JobRecord& job) {
         } else {
             Slot next = *slot;
             next.waiting = stored.id;
-            next.waiting_head = stored.head;
+            next.waiting_head = queue_key(stored);
             items.PushBack(write_slot(a, *slot, next), a);
             if (slot->waiting > 0) {
                 JobChange c;

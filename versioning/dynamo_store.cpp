@@ -48,6 +48,7 @@
 #include "versioning/dynamo_json.hpp"
 #include "versioning/dynamo_queue.hpp"
 #include "versioning/dynamo_records.hpp"
+#include "versioning/dynamo_requests.hpp"
 #include "versioning/dynamo_table.hpp"
 
 namespace versioning {
@@ -442,6 +443,36 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
 
     common::Result<void> release_lock(const std::string& name, const std::string& owner) override;
 
+    // --- promotion requests and drift (DynamoRequests) -------------------------------
+    common::Result<std::int64_t> record_request(const PromotionRequest& r) override {
+        return m_requests.record_request(r);
+    }
+    common::Result<std::optional<PromotionRequest>> request(std::int64_t id) override {
+        return m_requests.request(id);
+    }
+    common::Result<std::vector<PromotionRequest>> requests(const std::string& env,
+                                                           std::size_t limit) override {
+        return m_requests.requests(env, limit);
+    }
+    common::Result<bool> decide_request(std::int64_t id, const RequestDecision& d) override {
+        return m_requests.change_open(id, [&](PromotionRequest& r) { r.decisions.push_back(d); });
+    }
+    common::Result<bool> finish_request(std::int64_t id, const std::string& status, Millis at,
+                                        std::int64_t deployment_id, const std::string& run_id,
+                                        const std::string& reason) override {
+        return m_requests.change_open(id, [&](PromotionRequest& r) {
+            r.status = status;
+            r.finished_at = at;
+            r.deployment_id = deployment_id;
+            r.run_id = run_id;
+            if (!reason.empty()) r.reason = reason;
+        });
+    }
+    common::Result<void> record_drift(const DriftRecord& d) override {
+        return m_requests.record_drift(d);
+    }
+    common::Result<std::vector<DriftRecord>> drifts() override { return m_requests.drifts(); }
+
   private:
     // What a build's number claim says: its row, run and input hash, and whether its
     // success becomes a reuse entry (H#).
@@ -478,6 +509,7 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     detail::DynamoDeployments m_deployments{*this};
     detail::DynamoHistory m_history{*this};
     detail::DynamoQueue m_queue{*this};
+    detail::DynamoRequests m_requests{*this};
     std::map<std::pair<std::string, std::int64_t>, Claim> m_claims;  // made here, not yet ended
 };
 

@@ -112,6 +112,20 @@ const char* const k_migrations[] = {
     CREATE INDEX deployments_current ON deployments(env, stack, region, account, id DESC)
         WHERE status = 'succeeded';
     )sql",
+    // 10: promotion requests (held by gates, with their decisions), the last drift check of
+    // each environment, jobs that deploy a request, and why a deployment was made (a
+    // rollback's reason, the request a promotion shipped).
+    R"sql(
+    CREATE TABLE requests (id INTEGER PRIMARY KEY, env TEXT NOT NULL, status TEXT NOT NULL,
+        doc TEXT NOT NULL);
+    CREATE INDEX requests_env ON requests(env, id DESC);
+    CREATE TABLE drift (env TEXT PRIMARY KEY, checked_at INTEGER NOT NULL, doc TEXT NOT NULL)
+        WITHOUT ROWID;
+    ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'run';
+    ALTER TABLE jobs ADD COLUMN request_id INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 constexpr int k_schema_version = static_cast<int>(std::size(k_migrations));
@@ -177,6 +191,9 @@ JobRecord read_job(const Statement& s) {
     j.lease_until = s.int64(12);
     j.reason = s.text(13);
     j.attempts = static_cast<int>(s.int64(14));
+    j.kind = s.text(15);
+    j.request_id = s.int64(16);
+    j.note = s.text(17);
     return j;
 }
 

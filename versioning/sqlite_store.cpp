@@ -28,7 +28,7 @@ namespace {
 
 constexpr const char* k_deployment_columns =
     "id, env, stack, commit_id, status, started_at, finished_at, change_set, run_id, kind, "
-    "source, reason, client_token, actor, executed_by, region, account, scope";
+    "source, reason, client_token, actor, executed_by, region, account, scope, note";
 
 DeploymentRecord read_deployment(const Statement& s) {
     DeploymentRecord d{s.int64(0), s.text(1),           s.text(2), s.text(3), s.text(4),
@@ -42,6 +42,7 @@ DeploymentRecord read_deployment(const Statement& s) {
     d.region = s.text(15);
     d.account = s.text(16);
     d.scope = s.text(17);
+    d.note = s.text(18);
     return d;
 }
 
@@ -326,7 +327,7 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
         auto s = statement(
             "INSERT INTO deployments (env, stack, commit_id, status, started_at, finished_at, "
             "change_set, run_id, kind, source, reason, client_token, actor, executed_by, region, "
-            "account, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "account, scope, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!s) return std::unexpected(s.error());
         (*s)->bind(1, d.env)
             .bind(2, d.stack)
@@ -336,7 +337,7 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
         (*s)->bind(6, d.finished_at).bind(7, d.change_set).bind(8, d.run_id);
         (*s)->bind(9, d.kind).bind(10, d.source).bind(11, d.reason);
         (*s)->bind(12, d.client_token).bind(13, d.actor).bind(14, d.executed_by);
-        (*s)->bind(15, d.region).bind(16, d.account).bind(17, d.scope);
+        (*s)->bind(15, d.region).bind(16, d.account).bind(17, d.scope).bind(18, d.note);
         if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
         const std::int64_t id = sqlite3_last_insert_rowid(m_db.handle());
         auto img = statement(
@@ -356,7 +357,7 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
     const std::string& component, const std::string& env, std::size_t limit) {
     auto s = statement(
         "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, d.commit_id, "
-        "d.finished_at, d.kind, d.actor, d.started_at "
+        "d.finished_at, d.kind, d.actor, d.started_at, d.run_id, d.note "
         "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
         "WHERE i.component = ? AND (? = '' OR d.env = ?) ORDER BY i.deployment_id DESC LIMIT ?");
     if (!s) return std::unexpected(s.error());
@@ -365,7 +366,7 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
     auto ok = for_each_row(**s, [&](Statement& st) {
         out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
                        st.int64(5) != 0, st.text(6), st.optional_int64(7), st.text(8), st.text(9),
-                       st.int64(10)});
+                       st.int64(10), st.text(11), st.text(12)});
     });
     if (!ok) return std::unexpected(ok.error());
     return out;

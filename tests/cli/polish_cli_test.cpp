@@ -12,8 +12,9 @@ using cli_test::slipway;
 using support::shell_quote;
 
 const std::vector<std::string> k_commands = {
-    "run",   "diff",       "affected", "graph",   "validate", "build",     "history", "status",
-    "diffs", "store init", "deploy",   "promote", "rollback", "reconcile", "init",    "serve"};
+    "run",    "diff",  "affected",   "graph",   "validate", "build",    "history",
+    "status", "diffs", "store init", "deploy",  "promote",  "rollback", "reconcile",
+    "init",   "serve", "requests",   "approve", "reject",   "drift"};
 
 const char* k_manifest = R"(image: {repository: reg.example/app}
 components:

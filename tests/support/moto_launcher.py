@@ -33,6 +33,10 @@ Corrections to moto, each for a behaviour real AWS has and moto lacks:
   the operation: the resource's *_FAILED event with the reason, the stack rolled back
   (ROLLBACK_COMPLETE after a creation, UPDATE_ROLLBACK_COMPLETE with its former parameters
   and template after an update), and the change set EXECUTE_FAILED. The patch does that.
+- CloudFormation rollback triggers and drift detection (moto 5.x has neither): an update
+  executed with a RollbackConfiguration is watched for its monitoring time and rolled back
+  when one of its alarms is in ALARM, and DetectStackDrift compares SSM parameters and Lambda
+  functions with what the template declares (cfn_safety_patch.py says what it emulates).
 """
 import copy
 import hashlib
@@ -46,6 +50,9 @@ from moto.dynamodb.models.table import Table
 from moto.ecr import models as ecr
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cfn_safety_patch  # noqa: E402  (patches moto's CloudFormation on import)
 
 _execute = cfn.CloudFormationBackend.execute_change_set
 
@@ -103,20 +110,24 @@ def _execute_and_keep_parameters(self, change_set_name, stack_name=None):
     before = {}  # each stack's parameters as they were, for an update's rollback
     for stack in self.stacks.values():
         before[stack.stack_id] = dict(stack.resource_map.resolved_parameters)
-    try:
+
+    def execute():
         _execute(self, change_set_name, stack_name)
+        for change_set in self.change_sets.values():
+            if change_set_name in (change_set.change_set_id, change_set.change_set_name):
+                stack = self.stacks[change_set.stack_id]
+                stack.parameters = change_set.parameters
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+
+    try:
+        cfn_safety_patch.watch_execution(self, change_set_name, execute)
     except cfn.ValidationError:
         raise
     except Exception as error:  # a resource's own error: the operation fails, not the call
         if _failed_execution(self, change_set_name, error, before):
             return
         raise
-    for change_set in self.change_sets.values():
-        if change_set_name in (change_set.change_set_id, change_set.change_set_name):
-            stack = self.stacks[change_set.stack_id]
-            stack.parameters = change_set.parameters
-            stack._parse_template()
-            stack.output_map = stack._create_output_map()
 
 
 cfn.CloudFormationBackend.execute_change_set = _execute_and_keep_parameters
@@ -191,7 +202,6 @@ def _digest_of_manifest(self):
 
 ecr.Image._create_digest = _digest_of_manifest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import codebuild_patch  # noqa: E402  (patches moto's CodeBuild on import)
 
 codebuild_patch.ENDPOINT = f"http://127.0.0.1:{int(sys.argv[1])}"  # builds' aws CLI talks here

@@ -19,6 +19,12 @@ own service models):
   operation: the resource's *_FAILED event with its reason, ROLLBACK_COMPLETE after a
   creation, UPDATE_ROLLBACK_COMPLETE with the former parameters after an update, the change
   set EXECUTE_FAILED.
+- CloudFormation rollback triggers: an update with a RollbackConfiguration stays in progress
+  for its monitoring time, an alarm set to ALARM then rolls it back (template, parameters and
+  the SSM parameter's value restored; the rollback event names the alarm), a quiet one
+  completes, later updates keep the stack's triggers, and a missing alarm rolls back too.
+- Drift detection: SSM parameters and Lambda functions changed behind CloudFormation's back
+  are MODIFIED with their property differences, the stack DRIFTED; other types NOT_CHECKED.
 Exit 77 (skipped) when moto or boto3 is not installed."""
 import hashlib
 import io
@@ -359,14 +365,126 @@ def check_cloudformation(port):
     print("moto cloudformation: a failing resource fails the operation and rolls the stack back")
 
 
+SAFETY_TEMPLATE = """
+Parameters:
+  Release: {Type: String}
+  Image: {Type: String}
+Resources:
+  Config:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: /check/release, Type: String, Value: !Ref Release}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: check-fn
+      PackageType: Image
+      Code: {ImageUri: !Ref Image}
+      Role: !GetAtt Role.Arn
+      MemorySize: 512
+      Timeout: 30
+  Bucket:
+    Type: AWS::S3::Bucket
+"""
+
+
+def check_rollback_and_drift(port):
+    cfn, cw, ssm, lam = (client(s, port) for s in ("cloudformation", "cloudwatch", "ssm", "lambda"))
+    cw.put_metric_alarm(AlarmName="prod-5xx", MetricName="5xx", Namespace="check", Statistic="Sum",
+                        Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    alarm = cw.describe_alarms(AlarmNames=["prod-5xx"])["MetricAlarms"][0]["AlarmArn"]
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/check:1"
+
+    def change(name, kind, release, triggers=None, minutes=1):
+        args = {"StackName": "safety", "ChangeSetName": name, "ChangeSetType": kind,
+                "TemplateBody": SAFETY_TEMPLATE, "Capabilities": ["CAPABILITY_IAM"],
+                "Parameters": [{"ParameterKey": "Release", "ParameterValue": release},
+                               {"ParameterKey": "Image", "ParameterValue": image}]}
+        if triggers is not None:
+            args["RollbackConfiguration"] = {
+                "RollbackTriggers": [{"Arn": a, "Type": "AWS::CloudWatch::Alarm"} for a in triggers],
+                "MonitoringTimeInMinutes": minutes}
+        cfn.create_change_set(**args)
+        cfn.execute_change_set(StackName="safety", ChangeSetName=name)
+
+    def stack():
+        return cfn.describe_stacks(StackName="safety")["Stacks"][0]
+
+    def value():
+        return ssm.get_parameter(Name="/check/release")["Parameter"]["Value"]
+
+    change("c1", "CREATE", "v1")
+    assert stack()["StackStatus"] == "CREATE_COMPLETE"
+    # An update watched by the alarm: in progress during its monitoring time ...
+    change("c2", "UPDATE", "v2", [alarm])
+    s = stack()
+    assert s["StackStatus"] == "UPDATE_IN_PROGRESS", s["StackStatus"]
+    assert s["RollbackConfiguration"]["RollbackTriggers"][0]["Arn"] == alarm, s.get("RollbackConfiguration")
+    assert s["RollbackConfiguration"]["MonitoringTimeInMinutes"] == 1
+    assert value() == "v2"
+    # ... and rolled back when the alarm goes into ALARM.
+    cw.set_alarm_state(AlarmName="prod-5xx", StateValue="ALARM", StateReason="5xx rate")
+    s = stack()
+    assert s["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE", s["StackStatus"]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in s["Parameters"]}["Release"] == "v1"
+    assert value() == "v1", "the rollback did not restore the resource"
+    events = cfn.describe_stack_events(StackName="safety")["StackEvents"]
+    rolling = [e for e in events if e["ResourceStatus"] == "UPDATE_ROLLBACK_IN_PROGRESS"]
+    assert rolling and alarm in rolling[0]["ResourceStatusReason"], rolling
+    assert events[0]["ResourceStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    # A quiet alarm: the next update (which names no triggers: the stack's apply) completes
+    # once the monitoring time is over.
+    cw.set_alarm_state(AlarmName="prod-5xx", StateValue="OK", StateReason="fine")
+    change("c3", "UPDATE", "v3")
+    assert stack()["StackStatus"] == "UPDATE_IN_PROGRESS"
+    time.sleep(1.2)  # the launcher runs with MOTO_CFN_SECONDS_PER_MINUTE=1
+    assert stack()["StackStatus"] == "UPDATE_COMPLETE"
+    assert value() == "v3"
+    # A trigger naming an alarm that does not exist rolls the update back.
+    change("c4", "UPDATE", "v4", [alarm.replace("prod-5xx", "missing")])
+    s = stack()
+    assert s["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE" and value() == "v3", s["StackStatus"]
+    print("moto cloudformation: updates watched by their alarms, rolled back on ALARM, kept triggers")
+
+    # Drift: nothing changed yet.
+    def detect():
+        detection = cfn.detect_stack_drift(StackName="safety")["StackDriftDetectionId"]
+        first = cfn.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
+        assert first["DetectionStatus"] == "DETECTION_IN_PROGRESS"
+        return cfn.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
+
+    done = detect()
+    assert done["DetectionStatus"] == "DETECTION_COMPLETE" and done["StackDriftStatus"] == "IN_SYNC", done
+    ssm.put_parameter(Name="/check/release", Value="hand-edited", Type="String", Overwrite=True)
+    lam.update_function_configuration(FunctionName="check-fn", MemorySize=256)
+    done = detect()
+    assert done["StackDriftStatus"] == "DRIFTED" and done["DriftedStackResourceCount"] == 2, done
+    drifts = cfn.describe_stack_resource_drifts(
+        StackName="safety", StackResourceDriftStatusFilters=["MODIFIED", "DELETED"])["StackResourceDrifts"]
+    by_id = {d["LogicalResourceId"]: d for d in drifts}
+    assert set(by_id) == {"Config", "Fn"}, by_id
+    diff = by_id["Config"]["PropertyDifferences"][0]
+    assert (diff["PropertyPath"], diff["ExpectedValue"], diff["ActualValue"]) == ("/Value", "v3", "hand-edited"), diff
+    assert by_id["Fn"]["PropertyDifferences"][0]["PropertyPath"] == "/MemorySize"
+    everything = cfn.describe_stack_resource_drifts(StackName="safety")["StackResourceDrifts"]
+    assert {d["LogicalResourceId"]: d["StackResourceDriftStatus"] for d in everything}["Bucket"] == "NOT_CHECKED"
+    print("moto cloudformation: drift of SSM parameters and Lambda functions detected with their differences")
+
+
 def main():
     port = free_port()
     launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_launcher.py")
     scratch = tempfile.mkdtemp()
     control_path = os.path.join(scratch, "codebuild.json")
     server = subprocess.Popen([sys.executable, launcher, str(port), "--single-threaded"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "MOTO_CODEBUILD_CONTROL": control_path})
+                              stdout=subprocess.DEVNULL, stderr=open(os.environ.get("MOTO_CHECK_LOG", os.devnull), "w"),
+                              env={**os.environ, "MOTO_CODEBUILD_CONTROL": control_path,
+                                   "MOTO_CFN_SECONDS_PER_MINUTE": "1"})
     try:
         for _ in range(200):
             try:
@@ -378,6 +496,7 @@ def main():
         check_ecr(port)
         check_codebuild(port, control_path, scratch)
         check_cloudformation(port)
+        check_rollback_and_drift(port)
     finally:
         server.terminate()
         server.wait()

@@ -7,6 +7,7 @@ namespace store_test {
 namespace {
 
 using versioning::BuildStatus;
+using versioning::JobStatus;
 using versioning::RunStatus;
 
 TEST_P(StoreConformance, NumbersStartAtOneAndArePerComponent) {
@@ -727,6 +728,101 @@ TEST_P(StoreConformance, ADeadReplicasJobIsTakenOverOnce) {
     ASSERT_EQ(interrupted.size(), 1u);
     EXPECT_EQ(interrupted[0].status, JobStatus::interrupted);
     EXPECT_EQ(store->jobs("test", 1)->front().status, JobStatus::interrupted);
+}
+
+// Promotion requests: ids across environments, what they ship kept whole, decisions only
+// while open, one end, newest first per environment.
+TEST_P(StoreConformance, PromotionRequestsKeepWhatTheyShipAndTheirDecisions) {
+    versioning::PromotionRequest r;
+    r.env = "prod";
+    r.from = "test";
+    r.requested_by = "github:alice";
+    r.requested_at = 1000;
+    r.source_deployment = 12;
+    r.base_deployment = 7;
+    r.commit = "c0ffee";
+    r.reason = "release 4";
+    r.images = {{"api", 7, "repo:api-7", "c0ffee", true}, {"web", 3, "repo:web-3", "beef", false}};
+    auto first = store->record_request(r);
+    ASSERT_TRUE(first) << first.error().message;
+    r.env = "staging";
+    auto second = *store->record_request(r);
+    EXPECT_EQ(second, *first + 1);
+    auto got = *store->request(*first);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->id, *first);
+    EXPECT_EQ(got->env, "prod");
+    EXPECT_EQ(got->status, "open");
+    EXPECT_EQ(got->requested_by, "github:alice");
+    EXPECT_EQ(got->source_deployment, 12);
+    EXPECT_EQ(got->base_deployment, 7);
+    EXPECT_EQ(got->reason, "release 4");
+    ASSERT_EQ(got->images.size(), 2u);
+    EXPECT_EQ(got->images[0].image_uri, "repo:api-7");
+    EXPECT_EQ(got->images[1].commit, "beef");
+    EXPECT_TRUE(got->images[0].changed);
+    EXPECT_FALSE(*store->request(999));
+
+    EXPECT_TRUE(*store->decide_request(*first, {"bob", "approve", "looks good", 2000}));
+    EXPECT_TRUE(*store->decide_request(*first, {"carol@host", "override-freeze", "hotfix", 2100}));
+    EXPECT_TRUE(*store->finish_request(*first, "deployed", 3000, 44, "run-9", ""));
+    EXPECT_FALSE(*store->finish_request(*first, "failed", 3100, 0, "", "late"));  // once
+    EXPECT_FALSE(*store->decide_request(*first, {"dave", "approve", "", 3200}));  // not open
+    got = *store->request(*first);
+    EXPECT_EQ(got->status, "deployed");
+    EXPECT_EQ(got->deployment_id, 44);
+    EXPECT_EQ(got->run_id, "run-9");
+    EXPECT_EQ(got->finished_at, 3000);
+    ASSERT_EQ(got->decisions.size(), 2u);
+    EXPECT_EQ(got->decisions[0].actor, "bob");
+    EXPECT_EQ(got->decisions[1].verdict, "override-freeze");
+    EXPECT_EQ(got->decisions[1].reason, "hotfix");
+
+    auto prod = *store->requests("prod", 10);
+    ASSERT_EQ(prod.size(), 1u);
+    EXPECT_EQ(prod[0].status, "deployed");
+    auto all = *store->requests("", 10);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].id, second);  // newest first
+    EXPECT_EQ(store->requests("", 1)->size(), 1u);
+}
+
+TEST_P(StoreConformance, TheLatestDriftCheckOfEachEnvironment) {
+    EXPECT_TRUE(store->drifts()->empty());
+    versioning::DriftRecord d{"prod", "ml-prod", 1000, "DRIFTED", "", {}};
+    d.resources = {{"Config", "AWS::SSM::Parameter", "MODIFIED", "Value: a -> b"}};
+    ASSERT_TRUE(store->record_drift(d));
+    ASSERT_TRUE(store->record_drift({"test", "ml-test", 1100, "IN_SYNC", "", {}}));
+    d.checked_at = 2000;
+    ASSERT_TRUE(store->record_drift(d));
+    auto all = *store->drifts();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].env, "prod");
+    EXPECT_EQ(all[0].checked_at, 2000);
+    ASSERT_EQ(all[0].resources.size(), 1u);
+    EXPECT_EQ(all[0].resources[0].differences, "Value: a -> b");
+    EXPECT_EQ(all[1].status, "IN_SYNC");
+}
+
+// A job that deploys a promotion request is dropped when the same request is queued again,
+// and kept apart from a run of the same commit.
+TEST_P(StoreConformance, AJobOfAPromotionRequestIsQueuedOnce) {
+    auto promote = job("prod", "c1", 100);
+    promote.kind = "promote";
+    promote.request_id = 7;
+    auto a = *store->enqueue_job(promote);
+    EXPECT_EQ(a.status, JobStatus::pending);
+    promote.created_at = 200;
+    auto again = *store->enqueue_job(promote);
+    EXPECT_EQ(again.status, JobStatus::dropped);
+    std::vector<versioning::JobRecord> interrupted;
+    auto claimed = *store->claim_job("svc", 300, 1000, interrupted);
+    ASSERT_TRUE(claimed);
+    EXPECT_EQ(claimed->kind, "promote");
+    EXPECT_EQ(claimed->request_id, 7);
+    promote.created_at = 400;
+    EXPECT_EQ(store->enqueue_job(promote)->status, JobStatus::dropped);  // running
+    EXPECT_EQ(store->jobs("prod", 1)->front().request_id, 7);
 }
 
 }  // namespace
