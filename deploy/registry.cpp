@@ -64,7 +64,7 @@ class EcrRegistry final : public ImageRegistry {
             id.AddMember("imageTag", rapidjson::Value(image.tag.c_str(), a), a);
         ids.PushBack(id, a);
         req.AddMember("imageIds", ids, a);
-        auto found = call("DescribeImages", req);  // IAM: ecr:DescribeImages
+        auto found = call({"DescribeImages", "ecr:DescribeImages"}, req);
         if (!found) {
             const std::string& m = found.error().message;
             if (m.find("ImageNotFoundException") != std::string::npos ||

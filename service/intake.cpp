@@ -52,25 +52,36 @@ common::Result<IntakeResult> take_delivery(const Delivery& d, const Triggers& tr
                                            const ThisRepository& mine) {
     versioning::DeliveryRecord record{d.source, d.id, d.at, d.event, "", "", "", "", "", 0};
     if (d.push) record.ref = d.push->ref, record.head = d.push->head, record.actor = d.push->actor;
-    auto first = store.record_delivery(record);
-    if (!first) return std::unexpected(first.error());
-    if (!*first) return IntakeResult{"duplicate", "delivery " + d.id + " was taken before", {}};
-    IntakeResult out = decide(d, triggers, mine);
-    if (out.result.empty()) {
-        std::vector<std::string> reasons;
-        for (const auto& env : triggers.at(d.push->branch)) {
-            std::string why;
-            auto queued = queue_for(d, env, store, why);
-            if (!queued) return std::unexpected(queued.error());
-            if (*queued) out.jobs.push_back(**queued);
-            if (!why.empty()) reasons.push_back(why);
+    // The delivery, its jobs and its result are one transaction where the store has them
+    // (SQLite): a failure anywhere stores nothing, so the redelivery takes it whole; two
+    // takers of one delivery queue, the second finds it taken. DynamoDB runs the writes one
+    // by one: a delivery whose intake failed half-way has no result and is taken again.
+    IntakeResult out;
+    auto taken = store.batch([&]() -> common::Result<void> {
+        out = IntakeResult{};
+        auto first = store.record_delivery(record);
+        if (!first) return std::unexpected(first.error());
+        if (!*first) {
+            out = IntakeResult{"duplicate", "delivery " + d.id + " was taken before", {}};
+            return {};
         }
-        out.result = out.jobs.empty() ? "dropped" : "queued";
-        for (const auto& r : reasons) out.reason += (out.reason.empty() ? "" : "; ") + r;
-    }
-    const std::int64_t job = out.jobs.empty() ? 0 : out.jobs.front().job;
-    if (auto ok = store.set_delivery_result(d.source, d.id, out.result, out.reason, job); !ok)
-        return std::unexpected(ok.error());
+        out = decide(d, triggers, mine);
+        if (out.result.empty()) {
+            std::vector<std::string> reasons;
+            for (const auto& env : triggers.at(d.push->branch)) {
+                std::string why;
+                auto queued = queue_for(d, env, store, why);
+                if (!queued) return std::unexpected(queued.error());
+                if (*queued) out.jobs.push_back(**queued);
+                if (!why.empty()) reasons.push_back(why);
+            }
+            out.result = out.jobs.empty() ? "dropped" : "queued";
+            for (const auto& r : reasons) out.reason += (out.reason.empty() ? "" : "; ") + r;
+        }
+        const std::int64_t job = out.jobs.empty() ? 0 : out.jobs.front().job;
+        return store.set_delivery_result(d.source, d.id, out.result, out.reason, job);
+    });
+    if (!taken) return std::unexpected(taken.error());
     return out;
 }
 

@@ -27,7 +27,7 @@ except ImportError:
     print("skipped: python3's yaml module is missing (scripts/setup.sh installs python3-yaml)")
     sys.exit(77)
 
-ACCOUNT_WIDE = {"ecr:GetAuthorizationToken"}
+ACCOUNT_WIDE = {"ecr:GetAuthorizationToken", "cloudformation:DescribeStackDriftDetectionStatus"}
 # slipway's own sources: every AWS call names its operation and IAM actions once, as an
 # aws::Operation literal {"Operation", "service:Action ..."} (aws/operation.hpp).
 MODULES = ["adopt", "aws", "cli", "common", "components", "deploy", "diff", "pipeline",
