@@ -4,63 +4,96 @@
 #include "pipeline/drift.hpp"
 
 #include "common/json.hpp"
+#include "deploy/stack_plan.hpp"
 #include "pipeline/host.hpp"
 
 namespace pipeline {
 namespace {
 
-versioning::DriftRecord failed_check(versioning::DriftRecord d, const std::string& status,
-                                     const std::string& reason) {
-    d.status = status;
-    d.reason = reason;
-    return d;
+// One stack in one place: its status ("IN_SYNC", "DRIFTED", "UNKNOWN", "FAILED"), why, and
+// the resources that differ.
+struct PlaceDrift {
+    std::string status, reason;
+    std::vector<versioning::DriftedResource> resources;
+};
+
+common::Result<PlaceDrift> check_place(const std::string& stack_name, const std::string& env,
+                                       deploy::CloudFormationApi& cfn, Services& s,
+                                       std::chrono::milliseconds patience) {
+    PlaceDrift out;
+    const std::string what = "drift of " + env + " (" + stack_name + ")";
+    auto stack = cfn.describe_stack(stack_name);
+    if (!stack) return std::unexpected(stack.error().with_context(what));
+    if (!*stack) return PlaceDrift{"UNKNOWN", "the stack " + stack_name + " does not exist", {}};
+    auto id = cfn.detect_stack_drift(stack_name);
+    if (!id) return std::unexpected(id.error().with_context(what));
+    const auto until = s.clock.now() + patience.count();
+    for (;;) {
+        auto status = cfn.drift_detection_status(*id);
+        if (!status) return std::unexpected(status.error().with_context(what));
+        if (status->status == "DETECTION_FAILED")
+            return PlaceDrift{"FAILED", "detection failed: " + status->reason, {}};
+        if (status->status == "DETECTION_COMPLETE") {
+            out.status = status->stack_status;
+            break;
+        }
+        if (s.clock.now() >= until)
+            return PlaceDrift{"FAILED", "the detection did not finish in time", {}};
+        if (s.clock.interrupted && s.clock.interrupted())
+            return common::fail(common::ErrorCode::interrupted, "interrupted");
+        s.clock.sleep(std::chrono::seconds(1));
+    }
+    if (out.status == "DRIFTED") {
+        auto drifts = cfn.resource_drifts(stack_name);
+        if (!drifts) return std::unexpected(drifts.error().with_context(what));
+        for (const auto& r : *drifts) {
+            std::string differences;
+            for (const auto& x : r.differences)
+                differences += (differences.empty() ? "" : "; ") + x;
+            out.resources.push_back({r.logical_id, r.resource_type, r.status, differences});
+        }
+    }
+    return out;
+}
+
+// How bad a place's status is: the environment's is its worst place's.
+int severity(const std::string& status) {
+    if (status == "DRIFTED") return 3;
+    if (status == "FAILED") return 2;
+    if (status == "UNKNOWN") return 1;
+    return 0;
 }
 
 }  // namespace
 
 common::Result<versioning::DriftRecord> check_drift(const components::Environment& env, Services& s,
                                                     std::chrono::milliseconds patience) {
-    versioning::DriftRecord d{env.name, env.stack, s.clock.now(), "", "", {}};
-    auto cloud = s.cloud(env);
-    auto& cfn = *cloud.cloudformation;
-    auto done = [&](versioning::DriftRecord out) -> common::Result<versioning::DriftRecord> {
-        out.checked_at = s.clock.now();
-        if (auto ok = s.store.record_drift(out); !ok) return std::unexpected(ok.error());
-        return out;
-    };
-    auto stack = cfn.describe_stack(env.stack);
-    if (!stack) return std::unexpected(stack.error().with_context("drift of " + env.name));
-    if (!*stack)
-        return done(failed_check(d, "UNKNOWN", "the stack " + env.stack + " does not exist"));
-    auto id = cfn.detect_stack_drift(env.stack);
-    if (!id) return std::unexpected(id.error().with_context("drift of " + env.name));
-    const auto until = s.clock.now() + patience.count();
-    for (;;) {
-        auto status = cfn.drift_detection_status(*id);
-        if (!status) return std::unexpected(status.error().with_context("drift of " + env.name));
-        if (status->status == "DETECTION_FAILED")
-            return done(failed_check(d, "FAILED", "detection failed: " + status->reason));
-        if (status->status == "DETECTION_COMPLETE") {
-            d.status = status->stack_status;
-            break;
-        }
-        if (s.clock.now() >= until)
-            return done(failed_check(d, "FAILED", "the detection did not finish in time"));
-        if (s.clock.interrupted && s.clock.interrupted())
-            return common::fail(common::ErrorCode::interrupted, "interrupted");
-        s.clock.sleep(std::chrono::seconds(1));
-    }
-    if (d.status == "DRIFTED") {
-        auto drifts = cfn.resource_drifts(env.stack);
-        if (!drifts) return std::unexpected(drifts.error().with_context("drift of " + env.name));
-        for (const auto& r : *drifts) {
-            std::string differences;
-            for (const auto& x : r.differences)
-                differences += (differences.empty() ? "" : "; ") + x;
-            d.resources.push_back({r.logical_id, r.resource_type, r.status, differences});
+    // Every stack of the environment in every region and account: one record for the
+    // environment, its status the worst place's; with several places, each resource and
+    // reason names its stack and place ("api@eu-west-1/Fn").
+    const bool several = env.stacks.size() * env.targets.size() > 1;
+    std::string names;
+    for (const auto& st : env.stacks) names += (names.empty() ? "" : ", ") + st.name;
+    versioning::DriftRecord d{env.name, names, s.clock.now(), "IN_SYNC", "", {}};
+    for (const auto& target : env.targets) {
+        auto cloud = s.cloud(target);
+        for (const auto& st : env.stacks) {
+            auto place = check_place(st.name, env.name, *cloud.cloudformation, s, patience);
+            if (!place) return std::unexpected(place.error());
+            const std::string label = deploy::stack_label(st.name, target);
+            if (severity(place->status) > severity(d.status)) d.status = place->status;
+            if (!place->reason.empty())
+                d.reason += (d.reason.empty() ? "" : "; ") +
+                            (several ? label + ": " : std::string()) + place->reason;
+            for (auto& r : place->resources) {
+                if (several) r.logical_id = label + "/" + r.logical_id;
+                d.resources.push_back(std::move(r));
+            }
         }
     }
-    return done(d);
+    d.checked_at = s.clock.now();
+    if (auto ok = s.store.record_drift(d); !ok) return std::unexpected(ok.error());
+    return d;
 }
 
 int drift_exit(const versioning::DriftRecord& d) {

@@ -12,10 +12,13 @@
 
 namespace pipeline {
 
-/// Detects drift of `env`'s stack, waits for the detection (at most `patience`), lists the
-/// resources that are MODIFIED or DELETED, and records the check. A stack that does not
-/// exist is UNKNOWN; a detection that fails or does not finish is recorded FAILED with its
-/// reason (and returned, not an error). Errors: external (AWS refused, the store).
+/// Detects drift of every stack of `env` in every region and account, waits for each detection
+/// (at most `patience`), lists the resources that are MODIFIED or DELETED, and records the
+/// check as one record of the environment whose status is its worst stack's (DRIFTED, then
+/// FAILED, then UNKNOWN, then IN_SYNC). A stack that does not exist is UNKNOWN; a detection
+/// that fails or does not finish is FAILED with its reason (returned, not an error). With
+/// several stacks or places, resources and reasons name theirs ("api@eu-west-1/Fn").
+/// Errors: external (AWS refused, the store).
 common::Result<versioning::DriftRecord> check_drift(
     const components::Environment& env, Services& s,
     std::chrono::milliseconds patience = std::chrono::minutes(5));

@@ -837,7 +837,7 @@ void Service::check_drift_once() {
             spdlog::warn("serve: drift of {}: {}", env.name, d.error().message);
             continue;
         }
-        spdlog::info("serve: drift of {} ({}): {} ({} resources)", env.name, env.stack, d->status,
+        spdlog::info("serve: drift of {} ({}): {} ({} resources)", env.name, d->stack, d->status,
                      d->resources.size());
     }
 }
