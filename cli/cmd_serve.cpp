@@ -23,6 +23,7 @@ struct ServeOptions {
 common::Result<int> run_serve(ServeOptions o) {
     if (const char* secret = std::getenv("SLIPWAY_WEBHOOK_SECRET"); secret)
         o.config.webhook_secret_env = secret;
+    if (const char* token = std::getenv("GITHUB_TOKEN"); token) o.config.github_token_env = token;
     o.config.grace = std::chrono::seconds(o.grace_seconds);
     o.config.reconcile_every = std::chrono::seconds(o.reconcile_seconds);
     o.config.claim_ttl = std::chrono::seconds(o.claim_ttl_seconds);
@@ -78,8 +79,16 @@ Handler setup_serve(CLI::App& sub) {
     sub.add_option("--workers", c.workers,
                    "jobs run at once (default: one per triggered environment)")
         ->type_name("N");
+    add_github_options(sub, c.github_api_url, c.github_token_file, c.github_repository,
+                       c.github_app_id, c.github_app_key_file);
+    sub.add_option("--public-url", c.public_url,
+                   "where people open the web page: GitHub's links to plans and runs "
+                   "(default: http://<listen>)")
+        ->type_name("URL");
     sub.footer(examples(
         {"slipway serve --webhook-secret-file /etc/slipway/webhook-secret",
+         "slipway serve --github-repository acme/shop --github-app-id 12345 "
+         "--github-app-key-file /etc/slipway/app.pem --public-url https://slipway.acme.dev",
          "slipway serve --listen 0.0.0.0:8080 --store dynamodb://slipway --sqs-queue URL"}));
     return [o] { return run_serve(*o); };
 }

@@ -28,6 +28,11 @@ void add_project_options(CLI::App& sub, std::string& repo, std::string* manifest
 /// Adds --store URL.
 void add_store_option(CLI::App& sub, std::string& store);
 
+/// Adds --github-api-url, --github-token-file, --github-repository, --github-app-id and
+/// --github-app-key-file (pipeline::GithubFlags).
+void add_github_options(CLI::App& sub, std::string& api_url, std::string& token_file,
+                        std::string& repository, std::string& app_id, std::string& app_key_file);
+
 /// A help footer: "Examples:" and one indented command a line.
 std::string examples(std::initializer_list<const char*> commands);
 

@@ -34,9 +34,10 @@ const std::vector<std::string> k_image_keys = {"repository", "tag"};
 const std::vector<std::string> k_component_keys = {"paths", "depends_on", "kind",  "parameter",
                                                    "build", "timeout",    "remote"};
 const std::vector<std::string> k_environment_keys = {
-    "stack",    "region",           "template",   "base", "promote_from",
-    "role_arn", "artifact_bucket",  "parameters", "tags", "capabilities",
-    "image",    "service_role_arn", "trigger"};
+    "stack",        "region",       "template",        "base",
+    "promote_from", "role_arn",     "artifact_bucket", "parameters",
+    "tags",         "capabilities", "image",           "service_role_arn",
+    "trigger",      "url",          "production",      "plan_pull_requests"};
 const std::vector<std::string> k_trigger_keys = {"branch"};
 const std::vector<std::string> k_environment_image_keys = {"promote_tags", "immutable"};
 const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
@@ -428,6 +429,22 @@ Result<void> parse_environment_fields(const Reader& r, const Node& n, const std:
         auto text = r.scalar(value, {where, field});
         if (!text) return std::unexpected(text.error());
         *out = std::move(*text);
+    }
+    if (Node url = n["url"]) {
+        auto text = r.scalar(url, {where, "url"});
+        if (!text) return std::unexpected(text.error());
+        e.url = std::move(*text);
+    }
+    const std::pair<const char*, bool*> flags[] = {{"production", &e.production},
+                                                   {"plan_pull_requests", &e.plan_pull_requests}};
+    for (auto [key, out] : flags) {
+        Node flag = n[key];
+        if (!flag) continue;
+        auto value = r.scalar(flag, {where, key});
+        if (!value) return std::unexpected(value.error());
+        if (*value != "true" && *value != "false")
+            return r.error(flag, where + "." + key + ": expected true or false");
+        *out = *value == "true";
     }
     if (Node stack = n["stack"]; stack && !valid_stack_name(e.stack)) {
         return r.error(stack, where + ".stack: invalid stack name '" + e.stack +

@@ -19,6 +19,11 @@ namespace diff {
 /// remote and libgit2's message on one line (unreachable, refused, certificate not trusted).
 common::Result<void> fetch(const Repository& repo, const std::string& remote = "origin");
 
+/// Fetches `refspecs` ("+refs/pull/7/head:refs/slipway/pull/7") from `remote` instead of its
+/// configured ones, with fetch()'s certificate checks and errors; prunes nothing.
+common::Result<void> fetch_refs(const Repository& repo, const std::string& remote,
+                                const std::vector<std::string>& refspecs);
+
 /// What fetch checks of the CA settings before connecting, without connecting: for an
 /// HTTPS remote, that the CA file or folder they name is readable (an unknown remote
 /// passes: fetch reports it). Errors: input naming the file and its variable or key.

@@ -30,6 +30,15 @@ struct Config {
     std::chrono::milliseconds claim_ttl{std::chrono::seconds(60)};
     std::size_t workers = 0;         // 0: one per environment with a trigger
     std::size_t max_in_flight = 64;  // webhook requests being taken at once; more: 503
+    // GitHub (docs/github.md): pull-request plans and deployments reported there when a token
+    // or an App is given; --github-repository alone only checks where events come from.
+    std::string github_api_url;
+    std::string github_token_file;
+    std::string github_token_env;  // GITHUB_TOKEN's value
+    std::string github_repository;
+    std::string github_app_id;
+    std::string github_app_key_file;
+    std::string public_url;  // where people open the web page (links from GitHub)
 };
 
 /// Runs the service until SIGTERM or SIGINT. `ready` hears the URL once it listens.

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "pipeline/github_report.hpp"
 #include "service/metrics.hpp"
 #include "versioning/version_store.hpp"
 
@@ -31,6 +32,8 @@ struct WorkerConfig {
     std::chrono::milliseconds idle_poll{std::chrono::seconds(5)};  // look for jobs this often
     /// Called after each fetch (the service re-reads its triggers).
     std::function<void()> fetched;
+    /// Where runs are reported to GitHub (deployments, statuses); null: nowhere.
+    std::shared_ptr<pipeline::GithubReporter> github;
 };
 
 class Workers {
