@@ -408,7 +408,7 @@ class WebhookExamples : public ::testing::Test {
   protected:
     void SetUp() override {
         const char* file = std::getenv("SLIPWAY_WEBHOOK_EXAMPLES");
-        std::ifstream in(file ? file : "");
+        std::ifstream in(file ? file : WEBHOOK_EXAMPLES);
         if (!in) {
             if (Prism::ci()) FAIL() << "no @octokit/webhooks-examples (scripts/setup.sh)";
             GTEST_SKIP()
