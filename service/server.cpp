@@ -205,8 +205,11 @@ common::Result<void> Service::open_github() {
         if (auto ok = github::check_repository(c.github_repository, "--github-repository"); !ok)
             return ok;
     }
-    const bool credentials =
-        !c.github_token_file.empty() || !c.github_app_id.empty() || !c.github_app_key_file.empty();
+    // GITHUB_TOKEN alone turns GitHub on only with --github-repository (a token in serve's
+    // environment for something else must not).
+    const bool credentials = !c.github_token_file.empty() || !c.github_app_id.empty() ||
+                             !c.github_app_key_file.empty() ||
+                             (!c.github_token_env.empty() && !c.github_repository.empty());
     if (!credentials) return {};
     std::map<std::string, std::string> env;
     if (!c.github_token_env.empty()) env["GITHUB_TOKEN"] = c.github_token_env;

@@ -143,8 +143,9 @@ TEST_F(GithubServe, APullRequestIsPlannedCommentedAndCheckedAndItsMergeIsAGithub
     // The change set was deleted (the aws CLI finds none), nothing was recorded, no build
     // number was taken, and the stack still runs dev's images.
     // (moto keeps the executed change sets of deployments listed; CloudFormation drops them.)
-    auto sets = aws("cloudformation list-change-sets --stack-name shop-test --query "
-                    "'Summaries[?ExecutionStatus!=`EXECUTE_COMPLETE`]'");
+    auto sets =
+        aws("cloudformation list-change-sets --stack-name shop-test --query "
+            "'Summaries[?ExecutionStatus!=`EXECUTE_COMPLETE`]'");
     ASSERT_EQ(sets.status, 0) << sets.err;
     EXPECT_EQ(sets.out, "[]\n");
     EXPECT_EQ(sql("SELECT component, build_number FROM builds ORDER BY 1, 2"), builds_before);
@@ -207,6 +208,9 @@ TEST_F(GithubServe, APullRequestIsPlannedCommentedAndCheckedAndItsMergeIsAGithub
             states.push_back(ds["state"].GetString());
     }
     EXPECT_EQ(states, (std::vector<std::string>{"in_progress", "success"}));
+    for (const auto& ds : s["deployment_statuses"].GetArray())
+        EXPECT_TRUE(
+            std::string(ds["log_url"].GetString()).starts_with("http://slipway.test/runs/"));
     const auto& d = s["deployments"][std::to_string(merged_deployment).c_str()];
     EXPECT_EQ(std::string(d["environment"].GetString()), "test");
     EXPECT_FALSE(d["auto_merge"].GetBool());
@@ -302,8 +306,9 @@ TEST_F(GithubServe, ANewerPushSupersedesAPlanThatWaitsForItsEnvironment) {
     EXPECT_NE(std::string(s["comments"].MemberBegin()->value["body"].GetString())
                   .find(new_head.substr(0, 12)),
               std::string::npos);
-    auto sets = aws("cloudformation list-change-sets --stack-name shop-test --query "
-                    "'Summaries[?ExecutionStatus!=`EXECUTE_COMPLETE`]'");
+    auto sets =
+        aws("cloudformation list-change-sets --stack-name shop-test --query "
+            "'Summaries[?ExecutionStatus!=`EXECUTE_COMPLETE`]'");
     EXPECT_EQ(sets.out, "[]\n");
 }
 
@@ -375,6 +380,25 @@ TEST_F(GithubServe, TheCliPostsItsPlanToThePullRequestAndItsDeployAsADeployment)
     }
     EXPECT_EQ(states, (std::vector<std::string>{"in_progress", "success"}));
     EXPECT_EQ(run.err.find(k_token), std::string::npos);
+
+    // A promotion is a deployment of prod, of the commit test runs.
+    auto promote = support::run(slipway + " promote --to prod --yes --github");
+    ASSERT_EQ(promote.status, 0) << promote.err;
+    s = prism.state(repo);
+    ASSERT_EQ(s["deployments"].MemberCount(), 2u) << promote.err;
+    std::int64_t prod = 0;
+    for (const auto& [id, dep] : s["deployments"].GetObject()) {
+        if (std::string(dep["environment"].GetString()) == "prod") {
+            prod = dep["id"].GetInt64();
+            EXPECT_EQ(std::string(dep["ref"].GetString()), head);
+            EXPECT_EQ(std::string(dep["payload"]["kind"].GetString()), "promote");
+        }
+    }
+    states.clear();
+    for (const auto& ds : s["deployment_statuses"].GetArray())
+        if (ds["deployment_id"].GetInt64() == prod) states.push_back(ds["state"].GetString());
+    EXPECT_EQ(states, (std::vector<std::string>{"in_progress", "success"}));
+    EXPECT_TRUE(completed_check(s, "slipway deploy (prod)", head));
 }
 
 TEST_F(GithubServe, GithubFailingNeverChangesADeploysOutcome) {
