@@ -84,7 +84,7 @@ std::unique_ptr<pipeline::GithubReporter> make_reporter(const github::Settings& 
             if (e.name == env) return std::pair{e.url, e.production};
         return std::pair{std::string(), false};
     };
-    return std::make_unique<pipeline::GithubReporter>(std::make_unique<github::Client>(s), options);
+    return std::make_unique<pipeline::GithubReporter>(s, options);
 }
 
 void finish_reporting(pipeline::GithubReporter& reporter, std::ostream& err) {

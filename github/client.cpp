@@ -110,6 +110,25 @@ Clock system_clock() {
             }};
 }
 
+void SleepStopper::stop() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopped = true;
+    }
+    m_wake.notify_all();
+}
+
+void SleepStopper::sleep(milliseconds d) {
+    std::unique_lock lock(m_mutex);
+    m_wake.wait_for(lock, d, [&] { return m_stopped; });
+}
+
+Clock stoppable_clock(std::shared_ptr<SleepStopper> stopper) {
+    Clock c = system_clock();
+    c.sleep = [stopper](milliseconds d) { stopper->sleep(d); };
+    return c;
+}
+
 std::string cut_utf8(const std::string& text, std::size_t limit) {
     if (text.size() <= limit) return text;
     std::size_t n = limit;

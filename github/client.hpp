@@ -14,6 +14,7 @@
 // rate limits are retried as retry.hpp decides, sleeping through the Clock. Errors are
 // ErrorCode::external naming the method, the path and GitHub's message (never the token).
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -47,6 +48,23 @@ struct Clock {
 
 /// The system clock and real sleeps.
 Clock system_clock();
+
+/// Stops the sleeps of a stoppable_clock: a background reporter shutting down does not wait
+/// out a rate limit (its client's remaining retries then come at once, and end).
+class SleepStopper {
+  public:
+    void stop();
+    /// Sleeps `d`, or less once stop() was called.
+    void sleep(std::chrono::milliseconds d);
+
+  private:
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_stopped = false;
+};
+
+/// The system clock, with sleeps that `stopper` can cut short.
+Clock stoppable_clock(std::shared_ptr<SleepStopper> stopper);
 
 struct Annotation {
     std::string path;

@@ -102,8 +102,9 @@ std::string deployment_state(const std::string& result) {
     return "error";
 }
 
-GithubReporter::GithubReporter(std::unique_ptr<github::Client> client, GithubReportOptions options)
-    : m_client(std::move(client)), m_options(std::move(options)) {
+GithubReporter::GithubReporter(const github::Settings& settings, GithubReportOptions options)
+    : m_client(std::make_unique<github::Client>(settings, github::stoppable_clock(m_stopper))),
+      m_options(std::move(options)) {
     m_thread = std::thread([this] { loop(); });
 }
 
@@ -115,6 +116,7 @@ GithubReporter::~GithubReporter() {
             spdlog::warn("github: {} report(s) not sent (slipway is stopping)", m_queue.size());
         m_queue.clear();
     }
+    m_stopper->stop();
     m_wake.notify_all();
     m_thread.join();
 }

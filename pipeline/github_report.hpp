@@ -38,9 +38,11 @@ struct GithubReportOptions {
 
 class GithubReporter {
   public:
-    /// `client` is used from the reporter's thread only.
-    GithubReporter(std::unique_ptr<github::Client> client, GithubReportOptions options);
-    ~GithubReporter();  // drops what is still queued (flush first to wait for it)
+    /// Reports with a client of `settings`, from the reporter's thread only.
+    GithubReporter(const github::Settings& settings, GithubReportOptions options);
+    /// Drops what is still queued (flush first to wait for it); a report waiting out a rate
+    /// limit stops waiting.
+    ~GithubReporter();
     GithubReporter(const GithubReporter&) = delete;
     GithubReporter& operator=(const GithubReporter&) = delete;
 
@@ -83,6 +85,7 @@ class GithubReporter {
     void end_run(const std::string& run_id, const std::string& result, const std::string& message);
     std::string log_url(const std::string& run_id) const;
 
+    std::shared_ptr<github::SleepStopper> m_stopper = std::make_shared<github::SleepStopper>();
     std::unique_ptr<github::Client> m_client;
     GithubReportOptions m_options;
     std::map<std::string, RunState> m_runs;  // the reporter's thread only

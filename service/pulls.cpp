@@ -85,11 +85,11 @@ void all_failed(PullPlan& p, const common::Error& e, const std::string& root) {
 
 PullPlanner::PullPlanner(PullPlannerConfig config,
                          std::function<std::shared_ptr<const components::Manifest>()> manifest,
-                         std::unique_ptr<github::Client> github, Metrics& metrics)
-    : m_config(std::move(config)),
-      m_manifest(std::move(manifest)),
-      m_github(std::move(github)),
-      m_metrics(metrics) {}
+                         const std::optional<github::Settings>& github, Metrics& metrics)
+    : m_config(std::move(config)), m_manifest(std::move(manifest)), m_metrics(metrics) {
+    if (github)
+        m_github = std::make_unique<github::Client>(*github, github::stoppable_clock(m_stopper));
+}
 
 PullPlanner::~PullPlanner() {
     stop();
@@ -117,6 +117,7 @@ void PullPlanner::stop() {
         std::lock_guard lock(m_github_mutex);
         m_github_queue.clear();
     }
+    m_stopper->stop();  // a report waiting out a rate limit stops waiting
     m_github_wake.notify_all();
     if (m_github_thread.joinable()) m_github_thread.join();
 }

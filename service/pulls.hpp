@@ -50,11 +50,11 @@ struct PullPlannerConfig {
 
 class PullPlanner {
   public:
-    /// `manifest` gives the service's current manifest (the triggers); `github` may be null
-    /// (plans are made and shown on the web page, nothing is posted).
+    /// `manifest` gives the service's current manifest (the triggers); without `github`
+    /// plans are made and shown on the web page, and nothing is posted.
     PullPlanner(PullPlannerConfig config,
                 std::function<std::shared_ptr<const components::Manifest>()> manifest,
-                std::unique_ptr<github::Client> github, Metrics& metrics);
+                const std::optional<github::Settings>& github, Metrics& metrics);
     ~PullPlanner();
     PullPlanner(const PullPlanner&) = delete;
     PullPlanner& operator=(const PullPlanner&) = delete;
@@ -101,6 +101,7 @@ class PullPlanner {
 
     PullPlannerConfig m_config;
     std::function<std::shared_ptr<const components::Manifest>()> m_manifest;
+    std::shared_ptr<github::SleepStopper> m_stopper = std::make_shared<github::SleepStopper>();
     std::unique_ptr<github::Client> m_github;
     Metrics& m_metrics;
 

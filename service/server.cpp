@@ -111,7 +111,6 @@ class Service {
     common::Result<IntakeResult> take(const Delivery& d);
     Response take_pull_request(const Delivery& d, const std::string& body);
     common::Result<void> open_github();
-    std::unique_ptr<github::Client> github_client() const;
     void reconcile_once();
     bool take_queue_message(const QueueMessage& m);
 
@@ -221,11 +220,6 @@ common::Result<void> Service::open_github() {
     settings->user_agent = "slipway/" + c.version;
     m_github = std::move(*settings);
     return {};
-}
-
-std::unique_ptr<github::Client> Service::github_client() const {
-    if (!m_github) return nullptr;
-    return std::make_unique<github::Client>(*m_github);
 }
 
 common::Result<void> Service::reload_manifest(const diff::Repository& repo) {
@@ -683,13 +677,13 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
             return std::pair{std::string(), false};
         };
         options.counted = [this](const std::string& result) { m_metrics.count_github(result); };
-        m_reporter = std::make_shared<pipeline::GithubReporter>(github_client(), options);
+        m_reporter = std::make_shared<pipeline::GithubReporter>(*m_github, options);
     }
     wc.github = m_reporter;
     m_pulls = std::make_unique<PullPlanner>(
         PullPlannerConfig{m_root, m_config.remote, m_store_url, m_config.state_dir, public_url,
                           m_config.github_repository, 1},
-        [this] { return manifest(); }, github_client(), m_metrics);
+        [this] { return manifest(); }, m_github, m_metrics);
     m_pulls->start();
     m_workers = std::make_unique<Workers>(wc, std::max<std::size_t>(count, 1), m_metrics);
     m_workers->start();

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 
 #include <memory>
+#include <thread>
 
 #include "github/github_fixture.hpp"
 #include "github/jwt.hpp"
@@ -201,6 +202,24 @@ TEST_F(Fake, ARateLimitBeyondTheLongestWaitGivesUp) {
     ASSERT_FALSE(ok);
     EXPECT_TRUE(ok.error().transient);
     EXPECT_TRUE(time.slept.empty());
+}
+
+// serve stopping while a report waits out a rate limit: the stopper ends the wait (the client's
+// retry then comes at once) instead of holding the shutdown for GitHub's Retry-After.
+TEST_F(Fake, AStopperCutsARateLimitWaitShort) {
+    prism.fault(repo, "/deployments", 429, 1, R"({"Retry-After":"600"})",
+                R"({"message":"You have exceeded a secondary rate limit"})");
+    auto stopper = std::make_shared<github::SleepStopper>();
+    github::Client c(settings(prism.proxy, repo), github::stoppable_clock(stopper));
+    const auto start = std::chrono::steady_clock::now();
+    std::thread stop([&] {
+        std::this_thread::sleep_for(200ms);
+        stopper->stop();
+    });
+    auto id = c.create_deployment({k_sha, "test", "", "", false, false});
+    stop.join();
+    ASSERT_TRUE(id) << id.error().message;  // the one fault, then the retry succeeds
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 60s);  // not the 600 s GitHub asked
 }
 
 // An RSA key pair made with OpenSSL for the App: (private PEM, public PEM).
