@@ -401,6 +401,39 @@ TEST_F(GithubServe, TheCliPostsItsPlanToThePullRequestAndItsDeployAsADeployment)
     EXPECT_TRUE(completed_check(s, "slipway deploy (prod)", head));
 }
 
+// A personal token cannot write check runs: the plan and the deploy are commit statuses of the
+// same names instead.
+TEST_F(GithubServe, APersonalTokenPostsCommitStatusesInsteadOfCheckRuns) {
+    const std::string event = (scratch.path() / "event.json").string();
+    const std::string head = push_change("api", "v2");
+    std::ofstream(event) << pull_request_body("synchronize", 6, head, repo);
+    const std::string slipway = "cd " + shell_quote(dev.path().string()) + " && " + env +
+                                "GITHUB_REPOSITORY=" + repo + " GITHUB_API_URL=" + prism.proxy +
+                                " GITHUB_TOKEN=ghp_personalTokenThatMustNotLeak" +
+                                " GITHUB_EVENT_PATH=" + shell_quote(event) + " GITHUB_SHA=" + head +
+                                " " + shell_quote(support::slipway_binary());
+    auto plan = support::run(slipway + " run --env test --plan --github");
+    ASSERT_EQ(plan.status, 0) << plan.out << plan.err;
+    auto run = support::run(slipway + " run --env test --yes --github");
+    ASSERT_EQ(run.status, 0) << run.err;
+    auto s = prism.state(repo);
+    EXPECT_EQ(s["check_runs"].MemberCount(), 0u);
+    std::vector<std::string> plans, deploys;
+    for (const auto& st : s["statuses"].GetArray()) {
+        EXPECT_EQ(std::string(st["sha"].GetString()), head);
+        const std::string context = st["context"].GetString();
+        if (context == "slipway plan (test)") plans.push_back(st["state"].GetString());
+        if (context == "slipway deploy (test)") deploys.push_back(st["state"].GetString());
+    }
+    ASSERT_FALSE(plans.empty()) << plan.err;
+    EXPECT_EQ(plans.back(), "success");
+    ASSERT_FALSE(deploys.empty()) << run.err;
+    EXPECT_EQ(deploys.front(), "pending");
+    EXPECT_EQ(deploys.back(), "success");
+    EXPECT_EQ(plan.err.find("ghp_personal"), std::string::npos);
+    EXPECT_EQ(run.err.find("ghp_personal"), std::string::npos);
+}
+
 TEST_F(GithubServe, GithubFailingNeverChangesADeploysOutcome) {
     prism.fault(repo, "/deployments", 403, 10, "{}",
                 R"({"message":"Resource not accessible by integration"})");
