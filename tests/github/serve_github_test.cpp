@@ -341,7 +341,14 @@ TEST_F(GithubServe, AnInvalidManifestFailsTheCheckRunAtItsLine) {
 // --- the CLI in GitHub Actions ------------------------------------------------------------
 
 TEST_F(GithubServe, TheCliPostsItsPlanToThePullRequestAndItsDeployAsADeployment) {
-    // Actions checks the PR's merge out; slipway is run in it.
+    // Actions checks the PR's merge out; slipway is run in it. The environments say where
+    // they answer, and prod is a production environment.
+    std::string manifest = serve_test::k_manifest;
+    manifest.insert(manifest.find("    trigger: {branch: dev}"),
+                    "    url: https://test.shop.example.com\n");
+    manifest.insert(manifest.find("    promote_from: test"),
+                    "    url: https://shop.example.com\n    production: true\n");
+    dev.write("slipway.yml", manifest);
     const std::string event = (scratch.path() / "event.json").string();
     const std::string head = push_change("api", "v2");
     std::ofstream(event) << pull_request_body("synchronize", 5, head, repo);
@@ -372,11 +379,13 @@ TEST_F(GithubServe, TheCliPostsItsPlanToThePullRequestAndItsDeployAsADeployment)
     ASSERT_EQ(s["deployments"].MemberCount(), 1u) << run.err;
     const auto& d = s["deployments"].MemberBegin()->value;
     EXPECT_EQ(std::string(d["ref"].GetString()), head);
+    EXPECT_FALSE(d["production_environment"].GetBool());
     std::vector<std::string> states;
     for (const auto& ds : s["deployment_statuses"].GetArray()) {
         states.push_back(ds["state"].GetString());
         EXPECT_EQ(std::string(ds["log_url"].GetString()),
                   "https://github.com/" + repo + "/actions/runs/42");
+        EXPECT_EQ(std::string(ds["environment_url"].GetString()), "https://test.shop.example.com");
     }
     EXPECT_EQ(states, (std::vector<std::string>{"in_progress", "success"}));
     EXPECT_EQ(run.err.find(k_token), std::string::npos);
@@ -392,11 +401,15 @@ TEST_F(GithubServe, TheCliPostsItsPlanToThePullRequestAndItsDeployAsADeployment)
             prod = dep["id"].GetInt64();
             EXPECT_EQ(std::string(dep["ref"].GetString()), head);
             EXPECT_EQ(std::string(dep["payload"]["kind"].GetString()), "promote");
+            EXPECT_TRUE(dep["production_environment"].GetBool());
         }
     }
     states.clear();
-    for (const auto& ds : s["deployment_statuses"].GetArray())
-        if (ds["deployment_id"].GetInt64() == prod) states.push_back(ds["state"].GetString());
+    for (const auto& ds : s["deployment_statuses"].GetArray()) {
+        if (ds["deployment_id"].GetInt64() != prod) continue;
+        states.push_back(ds["state"].GetString());
+        EXPECT_EQ(std::string(ds["environment_url"].GetString()), "https://shop.example.com");
+    }
     EXPECT_EQ(states, (std::vector<std::string>{"in_progress", "success"}));
     EXPECT_TRUE(completed_check(s, "slipway deploy (prod)", head));
 }
