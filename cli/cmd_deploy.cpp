@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "cli/github_cli.hpp"
 #include "cli/observer.hpp"
 #include "cli/run_report.hpp"
 #include "common/json.hpp"
@@ -22,9 +23,16 @@ struct DeployOptions {
     bool yes = false;
     bool json = false;
     std::string json_report;
+    GithubOptions github;
 };
 
 common::Result<int> run_deploy(DeployOptions o, const std::string& kind) {
+    std::optional<github::Settings> github;
+    if (o.github.enabled) {
+        auto settings = github_settings_of(o.github);
+        if (!settings) return std::unexpected(settings.error());
+        github = std::move(*settings);
+    }
     o.request.kind = kind;
     o.request.trigger = pipeline::current_trigger();
     auto opened = pipeline::open_project_with_store(o.project);
@@ -33,8 +41,22 @@ common::Result<int> run_deploy(DeployOptions o, const std::string& kind) {
         pipeline::system_services(*opened->store, opened->project.store_url, opened->project.root);
     const bool to_stderr = o.json || o.json_report == "-";
     std::ostream& out = text_stream(to_stderr);
-    ConsoleObserver observer(true, interactive(o.yes), to_stderr);
+    ConsoleObserver console(true, interactive(o.yes), to_stderr);
+    std::unique_ptr<pipeline::GithubReporter> reporter;
+    std::optional<pipeline::GithubObserver> reported;
+    if (github) {
+        reporter = make_reporter(*github, opened->project);
+        reported.emplace(console, *reporter);
+    }
+    pipeline::Observer& observer = reported ? static_cast<pipeline::Observer&>(*reported) : console;
     auto done = pipeline::run_deploy_command(opened->project, o.request, services, observer);
+    if (reporter) {
+        if (done)
+            reporter->run_ended(done->summary.run_id, done->summary.result, done->summary.message);
+        else
+            reporter->open_runs_ended("error", done.error().message);
+        finish_reporting(*reporter, std::cerr);
+    }
     if (!done) return std::unexpected(done.error());
     if (done->request) {
         const auto* verdict = done->verdict ? &*done->verdict : nullptr;
@@ -118,6 +140,7 @@ std::shared_ptr<DeployOptions> deploy_options(CLI::App& sub, bool env_required) 
     sub.add_option("--json-report", o->json_report,
                    "write the run's report as JSON to FILE (- for stdout)")
         ->type_name("FILE");
+    add_github_flag(sub, o->github);
     return o;
 }
 

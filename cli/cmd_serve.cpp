@@ -33,6 +33,7 @@ common::Result<int> run_serve(ServeOptions o) {
     }
     if (const char* secret = std::getenv("SLIPWAY_WEBHOOK_SECRET"); secret)
         o.config.webhook_secret_env = secret;
+    if (const char* token = std::getenv("GITHUB_TOKEN"); token) o.config.github_token_env = token;
     o.config.grace = std::chrono::seconds(o.grace_seconds);
     o.config.reconcile_every = std::chrono::seconds(o.reconcile_seconds);
     o.config.claim_ttl = std::chrono::seconds(o.claim_ttl_seconds);
@@ -90,10 +91,6 @@ Handler setup_serve(CLI::App& sub) {
                    "require 'Authorization: Bearer <token>' for /metrics with this token (the "
                    "API token opens it too)")
         ->type_name("FILE");
-    sub.add_option("--github-repository", c.github_repository,
-                   "take GitHub events of this repository only (default: the one the remote's "
-                   "URL names on github.com; a remote that names none takes any)")
-        ->type_name("OWNER/NAME");
     sub.add_option("--codecommit-repository", c.codecommit_repository,
                    "take CodeCommit events (--sqs-queue) of this repository only, by name or "
                    "ARN (default: the one the remote's URL names)")
@@ -136,8 +133,19 @@ Handler setup_serve(CLI::App& sub) {
                    "Retry-After (default 4)")
         ->type_name("N")
         ->check(CLI::PositiveNumber);
+    add_github_options(sub, c.github_api_url, c.github_token_file, c.github_repository,
+                       c.github_app_id, c.github_app_key_file,
+                       "take GitHub events of this repository only, and report there (default: "
+                       "the one the remote's URL names on github.com; a remote that names none "
+                       "takes any)");
+    sub.add_option("--public-url", c.public_url,
+                   "where people open the web page: GitHub's links to plans and runs "
+                   "(default: http://<listen>)")
+        ->type_name("URL");
     sub.footer(examples(
         {"slipway serve --webhook-secret-file /etc/slipway/webhook-secret",
+         "slipway serve --github-repository acme/shop --github-app-id 12345 "
+         "--github-app-key-file /etc/slipway/app.pem --public-url https://slipway.acme.dev",
          "slipway serve --listen 0.0.0.0:8080 --store dynamodb://slipway --sqs-queue URL"}));
     return [o] { return run_serve(*o); };
 }

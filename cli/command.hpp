@@ -34,6 +34,13 @@ void add_store_option(CLI::App& sub, std::string& store);
 /// deploys).
 void add_target_options(CLI::App& sub, deploy::TargetFilter& targets);
 
+/// Adds --github-api-url, --github-token-file, --github-repository, --github-app-id and
+/// --github-app-key-file (pipeline::GithubFlags).
+void add_github_options(CLI::App& sub, std::string& api_url, std::string& token_file,
+                        std::string& repository, std::string& app_id, std::string& app_key_file,
+                        const char* repository_help =
+                            "the GitHub repository (default GITHUB_REPOSITORY)");
+
 /// A help footer: "Examples:" and one indented command a line.
 std::string examples(std::initializer_list<const char*> commands);
 

@@ -25,7 +25,7 @@ const std::vector<std::string> k_environment_keys = {
     "stack",           "region",     "template", "base",         "promote_from", "role_arn",
     "artifact_bucket", "parameters", "tags",     "capabilities", "image",        "service_role_arn",
     "trigger",         "stacks",     "regions",  "accounts",     "waves",        "gates",
-    "alarms",          "promote"};
+    "alarms",          "promote",    "url",      "production",   "plan_pull_requests"};
 const std::vector<std::string> k_stack_keys = {"name", "template", "components", "parameters",
                                                "depends_on"};
 const std::vector<std::string> k_output_keys = {"stack", "output"};
@@ -91,6 +91,22 @@ Result<void> parse_environment_fields(const Reader& r, const Node& n, const std:
         auto text = r.scalar(value, {where, field});
         if (!text) return std::unexpected(text.error());
         *out = std::move(*text);
+    }
+    if (Node url = n["url"]) {
+        auto text = r.scalar(url, {where, "url"});
+        if (!text) return std::unexpected(text.error());
+        e.url = std::move(*text);
+    }
+    const std::pair<const char*, bool*> flags[] = {{"production", &e.production},
+                                                   {"plan_pull_requests", &e.plan_pull_requests}};
+    for (auto [key, out] : flags) {
+        Node flag = n[key];
+        if (!flag) continue;
+        auto value = r.scalar(flag, {where, key});
+        if (!value) return std::unexpected(value.error());
+        if (*value != "true" && *value != "false")
+            return r.error(flag, where + "." + key + ": expected true or false");
+        *out = *value == "true";
     }
     if (Node stack = n["stack"]; stack && !valid_stack_name(one.name)) {
         return r.error(stack, where + ".stack: invalid stack name '" + one.name +

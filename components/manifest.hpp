@@ -134,6 +134,10 @@ struct Environment {
     std::string trigger_branch;  // trigger.branch: `slipway serve` runs it on pushes there
     bool promote_tags = false;   // image.promote_tags: tag deployed ECR images <component>-<env>
     bool immutable = false;      // image.immutable: also <component>-<env>-<timestamp>
+    std::string url;             // where the environment answers (GitHub's environment_url)
+    bool production = false;     // GitHub's production_environment
+    bool plan_pull_requests = false;  // promoted from an environment a PR's base triggers:
+                                      // plan the PR for this environment too
     SourcePos pos;
     std::vector<Stack> stacks;    // at least one once loaded
     std::vector<Target> targets;  // at least one once loaded, by wave then as written

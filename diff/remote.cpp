@@ -93,6 +93,12 @@ common::Result<void> check_fetch_settings(const Repository& repo, const std::str
 
 common::Result<void> fetch(const Repository& repo, const std::string& remote,
                            const CredentialProvider& credentials) {
+    return fetch_refs(repo, remote, {}, credentials);
+}
+
+common::Result<void> fetch_refs(const Repository& repo, const std::string& remote,
+                                const std::vector<std::string>& refspecs,
+                                const CredentialProvider& credentials) {
     auto handle = lookup(repo, remote);
     if (!handle) return std::unexpected(handle.error());
     const char* url = git_remote_url(handle->get());
@@ -104,11 +110,15 @@ common::Result<void> fetch(const Repository& repo, const std::string& remote,
         trusted = std::move(*lock);
     }
     git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
-    options.prune = GIT_FETCH_PRUNE;
+    options.prune = refspecs.empty() ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE;
     CredentialState state{&credentials, 0, ""};
     options.callbacks.credentials = give_credentials;
     options.callbacks.payload = &state;
-    if (git_remote_fetch(handle->get(), nullptr, &options, "slipway: fetch") != 0) {
+    std::vector<char*> specs;
+    for (const auto& r : refspecs) specs.push_back(const_cast<char*>(r.c_str()));
+    git_strarray given{specs.data(), specs.size()};
+    if (git_remote_fetch(handle->get(), refspecs.empty() ? nullptr : &given, &options,
+                         "slipway: fetch") != 0) {
         if (!state.error.empty())
             return common::fail(ErrorCode::external,
                                 "fetching remote '" + remote + "': " + state.error);

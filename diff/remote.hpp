@@ -38,6 +38,12 @@ common::Result<void> fetch(const Repository& repo, const std::string& remote = "
 /// The URL `remote` fetches from ("" when the repository has no such remote).
 std::string remote_url(const Repository& repo, const std::string& remote = "origin");
 
+/// Fetches `refspecs` ("+refs/pull/7/head:refs/slipway/pull/7") from `remote` instead of its
+/// configured ones, with fetch()'s certificate checks, credentials and errors; prunes nothing.
+common::Result<void> fetch_refs(const Repository& repo, const std::string& remote,
+                                const std::vector<std::string>& refspecs,
+                                const CredentialProvider& credentials = {});
+
 /// What fetch checks of the CA settings before connecting, without connecting: for an
 /// HTTPS remote, that the CA file or folder they name is readable (an unknown remote
 /// passes: fetch reports it). Errors: input naming the file and its variable or key.

@@ -363,7 +363,7 @@ RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) 
     // Cancelled while building (Ctrl-C, SIGTERM past the grace, a service's lost job claim):
     // nothing is deployed.
     if (s.clock.interrupted && s.clock.interrupted()) {
-        fill_rows(p, run, &*report, &run.preflight.parameters, {});
+        fill_rows(p, run, &*report, &run.preflight, nullptr);
         return finish(run, s, "interrupted", 130);
     }
     return deploy_phase(p, run, *report, s, o);

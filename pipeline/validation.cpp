@@ -73,25 +73,29 @@ std::string repo_path(const std::string& template_path, const std::string& path)
     return out.ends_with("/") ? out.substr(0, out.size() - 1) : out;
 }
 
-// What a deploy of `env` would refuse, found before any build: template parameters without a
-// value, values for parameters the template lacks, local code without an artifact_bucket,
-// and code folders that would deploy without their dependencies (deploy/code_build.hpp).
-void environment_warnings(const components::Manifest& m, const components::Environment& env,
-                          const deploy::Template& t, const std::vector<std::string>& files,
-                          const std::function<std::optional<std::string>(const std::string&)>& read,
-                          std::vector<std::string>& out) {
-    const std::string where = env.pos.str() + ": environment '" + env.name + "'";
+// What a deploy of one stack of `env` would refuse: template parameters without a value,
+// values for parameters the template lacks, local code without an artifact_bucket, and code
+// folders that would deploy without their dependencies (deploy/code_build.hpp).
+void stack_warnings(const components::Manifest& m, const components::Environment& env,
+                    const components::Stack& stack, const deploy::Template& t,
+                    const std::vector<std::string>& files,
+                    const std::function<std::optional<std::string>(const std::string&)>& read,
+                    std::vector<std::string>& out) {
+    const std::string where = env.pos.str() + ": environment '" + env.name + "'" +
+                              (env.stacks.size() > 1 ? " stack '" + stack.name + "'" : "");
     std::set<std::string> fed;
-    for (const auto& c : m.components) {
-        if (c.kind == components::ComponentKind::image) fed.insert(c.parameter);
+    for (const auto& name : stack.members) {
+        const auto* c = m.find(name);
+        if (c && c->kind == components::ComponentKind::image) fed.insert(c->parameter);
     }
     for (const auto& [name, p] : t.parameters) {
-        if (!p.default_value && !fed.contains(name) && !env.parameters.contains(name))
+        if (!p.default_value && !fed.contains(name) && !stack.parameters.contains(name) &&
+            !env.parameters.contains(name))
             out.push_back(where + ": template parameter " + name + " (" + t.file +
-                          ") has no Default and no value: give it one in the environment's "
-                          "parameters");
+                          ") has no Default and no value: give it one in the " +
+                          (env.stacks.size() > 1 ? "stack's" : "environment's") + " parameters");
     }
-    for (const auto& [name, value] : env.parameters) {
+    for (const auto& [name, value] : stack.parameters) {  // the environment's are shared
         if (!t.parameters.contains(name))
             out.push_back(where + ": parameter " + name + " is not a parameter of " + t.file);
     }
@@ -101,7 +105,7 @@ void environment_warnings(const components::Manifest& m, const components::Envir
             out.push_back(where + ": " + at +
                           " is packaged and uploaded: set the environment's artifact_bucket");
         }
-        const std::string folder = repo_path(env.template_path, ref.path);
+        const std::string folder = repo_path(stack.template_path, ref.path);
         if (folder.empty() || !deploy::is_code_property(ref.property)) continue;
         const auto inside = files_below(files, folder);
         if (inside.empty()) continue;
@@ -140,22 +144,24 @@ common::Result<Validation> validate_project(const std::string& repo_dir,
         return text ? std::optional<std::string>(std::move(*text)) : std::nullopt;
     };
     for (const auto& env : manifest->environments) {
-        if (env.template_path.empty()) {
-            v.warnings.push_back(env.pos.str() + ": environment '" + env.name +
-                                 "' has no template: run and deploy would refuse it");
-            continue;
+        for (const auto& stack : env.stacks) {
+            const std::string who = env.pos.str() + ": environment '" + env.name + "'" +
+                                    (env.stacks.size() > 1 ? " stack '" + stack.name + "'" : "");
+            if (stack.template_path.empty()) {
+                v.warnings.push_back(who + " has no template: run and deploy would refuse it");
+                continue;
+            }
+            // A template that is not in the commit (built before the deploy, as
+            // .aws-sam/build/template.yaml is) cannot be checked here.
+            auto text = read(stack.template_path);
+            if (!text) continue;
+            auto t = deploy::parse_template(*text, stack.template_path);
+            if (!t) {
+                v.warnings.push_back(who + ": " + t.error().message);
+                continue;
+            }
+            stack_warnings(*manifest, env, stack, *t, *files, read, v.warnings);
         }
-        // A template that is not in the commit (built before the deploy, as
-        // .aws-sam/build/template.yaml is) cannot be checked here.
-        auto text = read(env.template_path);
-        if (!text) continue;
-        auto t = deploy::parse_template(*text, env.template_path);
-        if (!t) {
-            v.warnings.push_back(env.pos.str() + ": environment '" + env.name +
-                                 "': " + t.error().message);
-            continue;
-        }
-        environment_warnings(*manifest, env, *t, *files, read, v.warnings);
     }
     if (list_unowned) v.unowned = selector.select(*files).unowned;
     return v;

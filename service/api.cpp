@@ -587,4 +587,22 @@ Response api_queue(ApiContext& c) {
     return json(j.end_array().end_object());
 }
 
+Response api_pulls(const std::vector<pipeline::PullPlan>& plans) {
+    JsonOut j;
+    j.begin_object().key("pulls").begin_array();
+    for (const auto& p : plans) {
+        std::string one = pipeline::pull_plan_json(p);
+        one.pop_back();  // the newline
+        j.raw(one);
+    }
+    return json(j.end_array().end_object());
+}
+
+Response api_pull(std::int64_t number, const std::optional<pipeline::PullPlan>& plan) {
+    if (!plan)
+        return error_response(404, "not_found",
+                              "no plan of pull request #" + std::to_string(number));
+    return {200, "application/json", pipeline::pull_plan_json(*plan), {}};
+}
+
 }  // namespace service

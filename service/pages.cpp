@@ -21,7 +21,7 @@ namespace service {
 
 bool is_page_route(const std::string& path) {
     static const std::regex routes(
-        R"(^/(|components/[^/]+|runs/[^/]+|deployments/\d+/compare/\d+|queue)$)");
+        R"(^/(|components/[^/]+|runs/[^/]+|deployments/\d+/compare/\d+|queue|pulls|pulls/\d+)$)");
     return std::regex_match(path, routes);
 }
 

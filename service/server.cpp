@@ -23,6 +23,7 @@
 #include "diff/remote.hpp"
 #include "pipeline/git_auth.hpp"
 #include "pipeline/drift.hpp"
+#include "pipeline/github_report.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/project.hpp"
 #include "pipeline/promotion.hpp"
@@ -35,6 +36,7 @@
 #include "service/intake.hpp"
 #include "service/metrics.hpp"
 #include "service/pages.hpp"
+#include "service/pulls.hpp"
 #include "service/sqs.hpp"
 #include "service/worker.hpp"
 
@@ -146,6 +148,8 @@ class Service {
     void api(const httplib::Request& req, httplib::Response& res,
              const std::function<Response(ApiContext&)>& answer);
     common::Result<IntakeResult> take(const Delivery& d);
+    Response take_pull_request(const Delivery& d, const std::string& body);
+    common::Result<void> open_github();
     void reconcile_once();
     void requeue_interrupted();
     bool take_queue_message(const QueueMessage& m);
@@ -163,6 +167,9 @@ class Service {
     Triggers m_triggers;
     Metrics m_metrics;
     std::unique_ptr<Workers> m_workers;
+    std::optional<github::Settings> m_github;  // GitHub reporting is on
+    std::unique_ptr<PullPlanner> m_pulls;
+    std::shared_ptr<pipeline::GithubReporter> m_reporter;
     std::atomic<bool> m_stopping{false};
     std::atomic<std::size_t> m_in_flight{0};
     std::atomic<std::size_t> m_large_bodies{0};  // webhook bodies over k_small_body being read
@@ -224,6 +231,7 @@ common::Result<void> Service::open() {
         if (!secrets) return std::unexpected(secrets.error());
         m_secrets = std::move(*secrets);
     }
+    if (auto ok = open_github(); !ok) return ok;
     std::string material;  // the secrets CSRF tokens derive from (the same on every replica)
     if (m_secrets) {
         for (const auto& v : m_secrets->values) material += v + "\n";
@@ -255,6 +263,32 @@ void Service::choose_repository(const diff::Repository& repo) {
             "serve: remote '{}' names no GitHub or CodeCommit repository: events of "
             "any repository are taken (give --github-repository)",
             m_config.remote);
+}
+
+// GitHub's settings, when a token or an App is given (checked here: a bad file stops the
+// start).
+common::Result<void> Service::open_github() {
+    const auto& c = m_config;
+    if (!c.github_repository.empty()) {
+        if (auto ok = github::check_repository(c.github_repository, "--github-repository"); !ok)
+            return ok;
+    }
+    // GITHUB_TOKEN alone turns GitHub on only with --github-repository (a token in serve's
+    // environment for something else must not).
+    const bool credentials = !c.github_token_file.empty() || !c.github_app_id.empty() ||
+                             !c.github_app_key_file.empty() ||
+                             (!c.github_token_env.empty() && !c.github_repository.empty());
+    if (!credentials) return {};
+    std::map<std::string, std::string> env;
+    if (!c.github_token_env.empty()) env["GITHUB_TOKEN"] = c.github_token_env;
+    auto settings =
+        pipeline::github_settings({c.github_api_url, c.github_token_file, c.github_repository,
+                                   c.github_app_id, c.github_app_key_file},
+                                  env);
+    if (!settings) return std::unexpected(settings.error());
+    settings->user_agent = "slipway/" + c.version;
+    m_github = std::move(*settings);
+    return {};
 }
 
 common::Result<void> Service::reload_manifest(const diff::Repository& repo) {
@@ -459,6 +493,7 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
                req.get_header_value("X-GitHub-Event"), std::nullopt, pipeline::now_millis()};
     if (d.id.empty())
         return reply(req, res, error_response(400, "bad_request", "no X-GitHub-Delivery header"));
+    if (d.event == "pull_request") return reply(req, res, take_pull_request(d, body));
     if (d.event == "push") {
         auto push = parse_github_push(body);
         if (!push) return reply(req, res, error_response(400, "bad_request", push.error().message));
@@ -468,6 +503,35 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
     if (!out) return reply(req, res, error_response(500, "internal", out.error().message));
     spdlog::info("serve: github delivery {} ({}): {} {}", d.id, d.event, out->result, out->reason);
     reply(req, res, intake_response(*out));
+}
+
+// A pull_request event: stored once (a redelivery does nothing), then handed to the planner.
+Response Service::take_pull_request(const Delivery& d, const std::string& body) {
+    auto event = parse_github_pull_request(body);
+    if (!event) return error_response(400, "bad_request", event.error().message);
+    auto s = store();
+    if (!s) return error_response(500, "internal", s.error().message);
+    versioning::DeliveryRecord record{d.source, d.id, d.at, d.event, "", "", "", "", "", 0};
+    record.ref = "refs/pull/" + std::to_string(event->number) + "/head";
+    record.head = event->head_sha;
+    record.actor = event->sender.empty() ? "" : "github:" + event->sender;
+    auto first = (*s)->record_delivery(record);
+    if (!first) return error_response(500, "internal", first.error().message);
+    IntakeResult out{"duplicate", "delivery " + d.id + " was taken before", {}};
+    if (*first) {
+        out.result = m_pulls ? m_pulls->take(*event, out.reason) : "ignored";
+        if (!m_pulls) out.reason = "slipway is starting";
+        if (auto ok = (*s)->set_delivery_result(d.source, d.id, out.result, out.reason, 0); !ok)
+            return error_response(500, "internal", ok.error().message);
+    }
+    m_metrics.count_delivery(out.result);
+    spdlog::info("serve: github delivery {} (pull_request #{} {}): {} {}", d.id, event->number,
+                 event->action, out.result, out.reason);
+    common::JsonOut j;
+    j.begin_object().field("pull_request", event->number);
+    if (!out.reason.empty()) j.field("reason", out.reason);
+    j.field("result", out.result).end_object();
+    return {out.result == "duplicate" ? 200 : 202, "application/json", j.str(), {}};
 }
 
 // A query parameter written as a whole number (digits only; a larger one than uint64 saturates),
@@ -587,6 +651,13 @@ void Service::routes(httplib::Server& server) {
     });
     get("/api/queue", [](ApiContext& c, auto&) { return api_queue(c); });
     safety_routes(server);
+    get("/api/pulls", [this](ApiContext&, auto&) {
+        return api_pulls(m_pulls ? m_pulls->plans() : std::vector<pipeline::PullPlan>{});
+    });
+    get(R"(/api/pulls/(\d+))", [this](ApiContext&, const httplib::Request& r) {
+        const auto n = number(r.matches[1]);
+        return api_pull(n, m_pulls ? m_pulls->plan(n) : std::nullopt);
+    });
     get(R"(/api/.*)", [](ApiContext&, const httplib::Request& r) {
         return error_response(404, "not_found", "no API " + r.path);
     });
@@ -613,7 +684,7 @@ void Service::routes(httplib::Server& server) {
         std::string route = req.path;
         for (const char* prefix :
              {"/api/components/", "/api/runs/", "/api/deployments/", "/api/environments/",
-              "/components/", "/runs/", "/deployments/"}) {
+              "/api/pulls/", "/components/", "/runs/", "/deployments/", "/pulls/"}) {
             if (route.starts_with(prefix)) route = std::string(prefix) + "{id}";
         }
         if (route.starts_with("/assets/")) route = "/assets/{file}";
@@ -985,6 +1056,27 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
                     {},
                     m_git_credentials};
     requeue_interrupted();
+    const std::string public_url = !m_config.public_url.empty()
+                                       ? m_config.public_url
+                                       : "http://" + where->first + ":" + std::to_string(*port);
+    if (m_github) {
+        pipeline::GithubReportOptions options;
+        options.runs_url = public_url + "/runs/";
+        options.environment = [this](const std::string& env) {
+            auto m = manifest();
+            for (const auto& e : m ? m->environments : std::vector<components::Environment>{})
+                if (e.name == env) return std::pair{e.url, e.production};
+            return std::pair{std::string(), false};
+        };
+        options.counted = [this](const std::string& result) { m_metrics.count_github(result); };
+        m_reporter = std::make_shared<pipeline::GithubReporter>(*m_github, options);
+    }
+    wc.github = m_reporter;
+    m_pulls = std::make_unique<PullPlanner>(
+        PullPlannerConfig{m_root, m_config.remote, m_store_url, m_config.state_dir, public_url,
+                          m_config.github_repository, 1},
+        [this] { return manifest(); }, m_github, m_metrics);
+    m_pulls->start();
     m_workers = std::make_unique<Workers>(wc, std::max<std::size_t>(count, 1), m_metrics);
     m_workers->start();
     std::thread http([&front] { front.run(); });
@@ -1038,6 +1130,10 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
     reconciler.join();
     safety.join();
     m_workers->stop(m_config.grace);
+    m_pulls->stop();
+    // What is queued for GitHub gets a moment: deploys that just ended are reported.
+    if (m_reporter && !m_reporter->flush(std::chrono::seconds(5)))
+        spdlog::warn("serve: some reports to GitHub were not sent");
     spdlog::info("serve: stopped");
     return 0;
 }

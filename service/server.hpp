@@ -44,6 +44,14 @@ struct Config {
     std::size_t max_connections = 4096;
     std::size_t max_connections_per_client = 256;
     std::size_t max_large_bodies = 4;
+    // GitHub (docs/github.md): pull-request plans and deployments reported there when a token
+    // or an App is given; --github-repository alone only checks where events come from.
+    std::string github_api_url;
+    std::string github_token_file;
+    std::string github_token_env;  // GITHUB_TOKEN's value
+    std::string github_app_id;
+    std::string github_app_key_file;
+    std::string public_url;  // where people open the web page (links from GitHub)
 };
 
 /// Runs the service until SIGTERM or SIGINT. `ready` hears the URL once it listens.

@@ -267,11 +267,18 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
     request.wait = true;
     request.trigger = {job.trigger, job.head,
                        "job #" + std::to_string(job.id) + " (" + job.branch + ")", job.actor};
-    LogObserver observer("job #" + std::to_string(job.id) + " " + job.env);
+    LogObserver log("job #" + std::to_string(job.id) + " " + job.env);
+    // GitHub hears of the run through the observer and at its end; it never holds it up.
+    std::optional<pipeline::GithubObserver> reported;
+    if (c.github) reported.emplace(log, *c.github);
+    pipeline::Observer& observer = reported ? static_cast<pipeline::Observer&>(*reported) : log;
     auto plan = pipeline::plan_run(*project, request, services, observer);
     if (!plan) return failed("", plan.error());
     started(plan->summary.run_id);
     auto outcome = pipeline::execute_run(*project, std::move(*plan), services, observer);
+    if (c.github)
+        c.github->run_ended(outcome.summary.run_id, outcome.summary.result,
+                            outcome.error ? outcome.error->message : outcome.summary.message);
     JobEnd end;
     end.run_id = outcome.summary.run_id;
     end.result = outcome.summary.result;

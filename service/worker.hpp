@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "diff/remote.hpp"
+#include "pipeline/github_report.hpp"
 #include "service/metrics.hpp"
 #include "versioning/version_store.hpp"
 
@@ -34,6 +35,8 @@ struct WorkerConfig {
     std::function<void()> fetched;
     /// What the remote is given when it asks for credentials (pipeline/git_auth.hpp).
     diff::CredentialProvider git_credentials;
+    /// Where runs are reported to GitHub (deployments, statuses); null: nowhere.
+    std::shared_ptr<pipeline::GithubReporter> github;
 };
 
 class Workers {

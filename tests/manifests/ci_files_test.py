@@ -137,9 +137,15 @@ def check_workflow(path):
             planned = True
             check("pull_request" in str(job.get("if", "")), f"workflow: {job_name} is not PR-only")
             check(re.search(r"slipway run [^\n]*--plan", script), f"workflow: {job_name}")
-            posts = "GITHUB_STEP_SUMMARY" in script or any(
-                "createComment" in str(s.get("with", {})) for s in job["steps"])
-            check(posts, f"workflow: job {job_name} does not post the plan")
+            # slipway posts the plan itself (one comment edited in place, a check run): no
+            # github-script step pasting its text into a new comment on every push.
+            check(re.search(r"slipway run [^\n]*--plan[^\n]*--github", script),
+                  f"workflow: job {job_name} does not post the plan with --github")
+            check(not any("github-script" in s.get("uses", "") for s in job["steps"]),
+                  f"workflow: job {job_name} comments with github-script")
+            permissions = job.get("permissions", {})
+            check(permissions.get("pull-requests") == "write" and permissions.get("checks") == "write",
+                  f"workflow: job {job_name} cannot comment or write its check run")
             continue
         deploys = re.search(r"slipway (run|deploy|promote|rollback)\b[^\n]*", script)
         if not deploys:

@@ -12,6 +12,8 @@ const k_routes = [
   { pattern: /^\/runs\/([^/]+)\/?$/, nav: 'queue', page: () => import('./run.js') },
   { pattern: /^\/deployments\/([^/]+)\/compare\/([^/]+)\/?$/, nav: 'home', page: () => import('./compare.js') },
   { pattern: /^\/queue\/?$/, nav: 'queue', page: () => import('./queue.js') },
+  { pattern: /^\/pulls\/?$/, nav: 'pulls', page: () => import('./pulls.js') },
+  { pattern: /^\/pulls\/(\d+)\/?$/, nav: 'pulls', page: () => import('./pulls.js') },
 ];
 
 let g_current = null;  // the AbortController of the page on screen
