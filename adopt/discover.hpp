@@ -26,7 +26,14 @@
 //
 // Environments: dev, test, staging and prod (from a `prod` branch, else `main`, else
 // `master`), each when such a branch exists locally or as origin/<branch>; stack
-// `<project>-<env>`.
+// `<project>-<env>`; a stage parameter's value where the environment's name gives it.
+//
+// Not components: folders of examples, tests, fixtures and scaffolding templates (unless the
+// deploy template builds or packages them). A Dockerfile that expects the repository root
+// as its context (a compose file says so, `turbo prune`, a COPY of a root path) is built with
+// `docker build -f FOLDER/Dockerfile .`. Code folders the template would zip without their
+// dependencies are warnings (deploy/code_build.hpp).
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +52,7 @@ struct DiscoverInput {
     std::string template_path;       // repository-relative; "" to look for one
     std::string project;             // a name for the project (the repository folder's)
     std::string region;              // "" when unknown
+    std::string origin_url;          // the `origin` remote's URL, "" when none
 };
 
 struct FoundComponent {
@@ -64,6 +72,7 @@ struct FoundEnvironment {
     std::string name;
     std::string branch;
     std::string stack;
+    std::map<std::string, std::string> parameters;  // values init could tell (Stage: test)
 };
 
 struct Discovery {
@@ -74,7 +83,10 @@ struct Discovery {
     std::vector<FoundEnvironment> environments;  // dev, test, staging, prod
     std::vector<std::string> ignore;             // "**/*.md" when there are Markdown files
     std::vector<TemplateParameter> unmatched_parameters;
-    std::vector<std::string> notes;  // things seen but not used, and why
+    std::vector<std::string> other_templates;  // templates found besides the one used
+    std::string commit_url;                    // from origin: GitHub, GitLab, Bitbucket, CodeCommit
+    std::vector<std::string> notes;            // things seen but not used, and why
+    std::vector<std::string> warnings;         // what would not deploy as written, and what to do
 };
 
 /// Inspects the repository. Fails with ErrorCode::input when the given template cannot be
@@ -100,5 +112,16 @@ std::string stack_name(std::string_view project, std::string_view env);
 /// The environments the branches call for (see above).
 std::vector<FoundEnvironment> environments_for(const std::vector<std::string>& refs,
                                                const std::string& project);
+
+/// The web page of a commit (`{commit}` for its id) for an `origin` URL of GitHub, GitLab,
+/// Bitbucket or CodeCommit (https, ssh, scp-like or codecommit:: forms); "" otherwise.
+std::string commit_url_for(const std::string& origin_url);
+
+/// Values for `env` of the template parameters no component took that have no default,
+/// where the environment tells them: one of the parameter's AllowedValues is the
+/// environment's (or its branch's) name, or a stage-like parameter (Stage, Environment,
+/// Env, StageName, EnvironmentName) without AllowedValues.
+std::map<std::string, std::string> stage_values(const TemplateFacts& facts,
+                                                const FoundEnvironment& env, const Discovery& d);
 
 }  // namespace adopt

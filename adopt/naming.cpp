@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <set>
 
 #include "adopt/discover.hpp"
 
@@ -90,10 +91,92 @@ std::vector<FoundEnvironment> environments_for(const std::vector<std::string>& r
     for (const auto& [env, branches] : wanted) {
         for (auto branch : branches) {
             if (!has(branch)) continue;
-            out.push_back({std::string(env), std::string(branch), stack_name(project, env)});
+            out.push_back({std::string(env), std::string(branch), stack_name(project, env), {}});
             break;
         }
     }
+    return out;
+}
+
+}  // namespace adopt
+
+namespace adopt {
+namespace {
+
+// "owner/repo" from a path ("/owner/repo.git/" -> "owner/repo").
+std::string repository_path(std::string path) {
+    while (path.starts_with("/")) path.erase(0, 1);
+    while (path.ends_with("/")) path.pop_back();
+    if (path.ends_with(".git")) path.resize(path.size() - 4);
+    return path;
+}
+
+}  // namespace
+
+std::string commit_url_for(const std::string& origin_url) {
+    std::string url = origin_url;
+    // codecommit::REGION://[profile@]NAME (git-remote-codecommit)
+    if (url.starts_with("codecommit::")) {
+        const auto sep = url.find("://");
+        if (sep == std::string::npos) return "";
+        const std::string region = url.substr(12, sep - 12);
+        std::string name = url.substr(sep + 3);
+        if (const auto at = name.find('@'); at != std::string::npos) name = name.substr(at + 1);
+        return "https://" + region + ".console.aws.amazon.com/codesuite/codecommit/repositories/" +
+               name + "/commit/{commit}?region=" + region;
+    }
+    // scp-like "git@host:owner/repo.git" -> host + path
+    std::string host, path;
+    if (const auto scheme = url.find("://"); scheme != std::string::npos) {
+        std::string rest = url.substr(scheme + 3);
+        if (const auto at = rest.find('@'); at != std::string::npos && at < rest.find('/'))
+            rest = rest.substr(at + 1);
+        const auto slash = rest.find('/');
+        if (slash == std::string::npos) return "";
+        host = rest.substr(0, slash);
+        path = rest.substr(slash);
+        if (const auto colon = host.find(':'); colon != std::string::npos) host.resize(colon);
+    } else if (const auto colon = url.find(':'); colon != std::string::npos) {
+        host = url.substr(0, colon);
+        if (const auto at = host.find('@'); at != std::string::npos) host = host.substr(at + 1);
+        path = url.substr(colon + 1);
+    } else {
+        return "";
+    }
+    path = repository_path(path);
+    if (path.empty()) return "";
+    if (host == "github.com" || host == "ssh.github.com")
+        return "https://github.com/" + path + "/commit/{commit}";
+    if (host == "gitlab.com") return "https://gitlab.com/" + path + "/-/commit/{commit}";
+    if (host == "bitbucket.org") return "https://bitbucket.org/" + path + "/commits/{commit}";
+    // https://git-codecommit.REGION.amazonaws.com/v1/repos/NAME (also ssh://)
+    if (host.starts_with("git-codecommit.") && path.starts_with("v1/repos/")) {
+        const std::string region = host.substr(15, host.find('.', 15) - 15);
+        return "https://" + region + ".console.aws.amazon.com/codesuite/codecommit/repositories/" +
+               path.substr(9) + "/commit/{commit}?region=" + region;
+    }
+    return "";
+}
+
+std::map<std::string, std::string> stage_values(const TemplateFacts& facts,
+                                                const FoundEnvironment& env, const Discovery& d) {
+    static const std::set<std::string> k_stage_names = {"stage",     "environment",     "env",
+                                                        "stagename", "environmentname", "envname"};
+    std::map<std::string, std::string> out;
+    for (const auto& p : d.unmatched_parameters) {
+        if (p.has_default) continue;
+        for (const auto& value : p.allowed_values) {
+            if (alnum_lower(value) == alnum_lower(env.name) ||
+                alnum_lower(value) == alnum_lower(env.branch)) {
+                out[p.name] = value;
+                break;
+            }
+        }
+        if (!out.contains(p.name) && p.allowed_values.empty() &&
+            k_stage_names.contains(alnum_lower(p.name)))
+            out[p.name] = env.name;
+    }
+    (void)facts;
     return out;
 }
 

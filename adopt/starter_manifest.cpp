@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 
+#include "common/json.hpp"
 #include "common/yaml_emit.hpp"
 #include "components/graph.hpp"
 
@@ -56,8 +57,9 @@ std::string header(const Discovery& d) {
     std::string out =
         "# slipway.yml: a starter manifest written by `slipway init` from what it found in this\n"
         "# repository. Review it (each entry says where it came from), then commit it.\n"
-        "# Reference: docs/manifest.md; check it with `slipway validate`.\n"
-        "version: 1\n";
+        "# Reference: docs/manifest.md; check it with `slipway validate --strict`.\n";
+    for (const auto& w : d.warnings) out += comment("", "WARNING: " + w);
+    out += "version: 1\n";
     out += "project: " + scalar(d.project) + "\n";
     if (has_images(d)) {
         const std::string region = d.region.empty() ? "us-east-1" : d.region;
@@ -66,8 +68,13 @@ std::string header(const Discovery& d) {
                scalar("123456789012.dkr.ecr." + region + ".amazonaws.com/" + d.project) + "\n";
         out += "  tag: " + scalar("{component}-{build}-{short_commit}") + "\n";
     }
-    out += "# A change to one of these affects every component.\n";
-    out += "global_inputs: " + flow_list({"slipway.yml"}) + "\n";
+    if (!d.commit_url.empty()) {
+        out += "# Commit links of the web page and job summaries (from the origin remote).\n";
+        out += "commit_url: " + scalar(d.commit_url) + "\n";
+    }
+    // No global inputs: the input hash covers each component's build command, so an edit of
+    // this file rebuilds only what it changes.
+    out += "# global_inputs: [...]  (a change to one of these affects every component)\n";
     if (!d.ignore.empty()) {
         out += "# Changes here affect nothing.\n";
         out += "ignore: " + flow_list(d.ignore) + "\n";
@@ -104,6 +111,10 @@ std::string environment_text(const Discovery& d, const FoundEnvironment& e) {
     out += "    stack: " + scalar(e.stack) + "\n";
     out += d.region.empty() ? "    # region: us-east-1  (else AWS_REGION or the profile's)\n"
                             : "    region: " + scalar(d.region) + "\n";
+    if (!d.template_facts)
+        out +=
+            "    # template: template.yaml  (TODO: no CloudFormation template was found; a "
+            "deploy needs one)\n";
     if (d.template_facts) {
         const auto& t = *d.template_facts;
         out += "    template: " + scalar(t.path) + "\n";
@@ -114,9 +125,16 @@ std::string environment_text(const Discovery& d, const FoundEnvironment& e) {
     out += "    base: " + scalar(e.branch) + "\n";
     std::string missing;
     for (const auto& p : d.unmatched_parameters) {
-        if (!p.has_default) missing += (missing.empty() ? "" : ", ") + p.name + ": ...";
+        if (!p.has_default && !e.parameters.contains(p.name))
+            missing += (missing.empty() ? "" : ", ") + p.name + ": ...";
     }
-    if (!missing.empty()) out += "    # parameters: {" + missing + "}\n";
+    if (!e.parameters.empty()) {
+        out += comment("    ", "stage parameters, from the environment's name");
+        out += "    parameters:\n";
+        for (const auto& [k, v] : e.parameters)
+            out += "      " + scalar(k) + ": " + scalar(v) + "\n";
+    }
+    if (!missing.empty()) out += "    # parameters: {" + missing + "}  (TODO: no default)\n";
     return out;
 }
 
@@ -147,6 +165,15 @@ std::string summary(const Discovery& d) {
         out += fmt::format("template {} ({} parameters)\n", d.template_facts->path,
                            d.template_facts->parameters.size());
     }
+    if (!d.other_templates.empty()) {
+        std::string list;
+        for (const auto& t : d.other_templates) list += (list.empty() ? "" : ", ") + t;
+        out += fmt::format(
+            "other templates, not adopted: {} (each environment deploys one stack: adopt another "
+            "with `slipway init --template FILE --force`, or add it as a stack of its own, "
+            "docs/init.md \"Several templates\")\n",
+            list);
+    }
     for (const auto& c : d.components) {
         std::string why;
         for (const auto& r : c.reasons) why += (why.empty() ? "" : "; ") + r;
@@ -162,6 +189,72 @@ std::string summary(const Discovery& d) {
         unmatched += (unmatched.empty() ? "" : ", ") + p.name;
     if (!unmatched.empty()) out += "parameters no component took: " + unmatched + "\n";
     for (const auto& n : d.notes) out += "note: " + n + "\n";
+    for (const auto& t : to_do(d)) out += "to do: " + t + "\n";
+    return out;
+}
+
+std::string init_json(const Discovery& d, const std::string& manifest) {
+    auto strings = [](common::JsonOut& j, std::string_view key, const std::vector<std::string>& v) {
+        j.key(key).begin_array();
+        for (const auto& s : v) j.value(s);
+        j.end_array();
+    };
+    common::JsonOut j;
+    j.begin_object().field("commit_url", d.commit_url).key("components").begin_array();
+    for (const auto& c : d.components) {
+        j.begin_object().field("build", c.build);
+        strings(j, "depends_on", c.depends_on);
+        j.field("kind", std::string(components::to_string(c.kind))).field("name", c.name);
+        j.field("parameter", c.parameter).field("parameter_guessed", c.parameter_guessed);
+        strings(j, "paths", c.paths);
+        strings(j, "reasons", c.reasons);
+        j.end_object();
+    }
+    j.end_array().key("environments").begin_array();
+    for (const auto& e : d.environments) {
+        j.begin_object().field("branch", e.branch).field("name", e.name).key("parameters");
+        j.begin_object();
+        for (const auto& [k, v] : e.parameters) j.field(k, v);
+        j.end_object().field("stack", e.stack).end_object();
+    }
+    j.end_array().field("manifest", manifest);
+    strings(j, "notes", d.notes);
+    strings(j, "other_templates", d.other_templates);
+    j.field("project", d.project).key("template");
+    if (d.template_facts)
+        j.value(d.template_facts->path);
+    else
+        j.null();
+    strings(j, "to_do", to_do(d));
+    std::vector<std::string> unmatched;
+    for (const auto& p : d.unmatched_parameters) unmatched.push_back(p.name);
+    strings(j, "unmatched_parameters", unmatched);
+    strings(j, "warnings", d.warnings);
+    return j.end_object().str();
+}
+
+std::vector<std::string> to_do(const Discovery& d) {
+    std::vector<std::string> out;
+    if (has_images(d))
+        out.push_back("replace image.repository's placeholder with your ECR repository");
+    if (!d.template_facts && !d.environments.empty())
+        out.push_back(
+            "write a CloudFormation template with a parameter for each image component "
+            "and set it as each environment's template");
+    if (d.template_facts && !d.template_facts->code_refs.empty() && !d.environments.empty())
+        out.push_back("set each environment's artifact_bucket: the template packages local code");
+    for (const auto& e : d.environments) {
+        for (const auto& p : d.unmatched_parameters) {
+            if (!p.has_default && !e.parameters.contains(p.name))
+                out.push_back("give " + p.name + " a value in " + e.name +
+                              "'s parameters (the template has no Default)");
+        }
+    }
+    for (const auto& c : d.components) {
+        if (c.parameter_guessed)
+            out.push_back("add the parameter " + c.parameter + " to the template (component " +
+                          c.name + ")");
+    }
     return out;
 }
 

@@ -113,7 +113,7 @@ common::Result<TemplateFacts> scan_template(const std::string& text, const std::
     TemplateFacts facts;
     facts.path = path;
     for (const auto& [name, p] : parsed->parameters)
-        facts.parameters.push_back({name, p.default_value.has_value()});
+        facts.parameters.push_back({name, p.default_value.has_value(), p.allowed_values});
     // The same text again, as a document (parse_template accepted it).
     auto doc = common::yaml::parse(text, path);
     if (!doc) return std::unexpected(doc.error());

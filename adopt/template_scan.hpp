@@ -17,6 +17,7 @@ namespace adopt {
 struct TemplateParameter {
     std::string name;
     bool has_default = false;
+    std::vector<std::string> allowed_values;
 };
 
 /// A SAM image function's build: context and Dockerfile (repository-relative) and the

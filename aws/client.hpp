@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aws/config.hpp"
+#include "aws/operation.hpp"
 #include "aws/retry.hpp"
 #include "aws/sigv4.hpp"
 #include "common/error.hpp"
@@ -46,18 +47,19 @@ class Client {
 
     /// AWS Query protocol: POSTs Action, Version and `params` as a form; returns the XML.
     common::Result<std::string> query(
-        const Service& service, const std::string& action, const std::string& version,
+        const Service& service, const Operation& action, const std::string& version,
         const std::vector<std::pair<std::string, std::string>>& params);
 
     /// AWS JSON (1.0 or 1.1, as `service` speaks): POSTs `body` with X-Amz-Target
     /// `target_prefix.operation`; returns the JSON. The two versions differ on the wire only
     /// in the Content-Type; errors read the same (`__type`, `message`).
     common::Result<std::string> json(const Service& service, const std::string& target_prefix,
-                                     const std::string& operation, const std::string& body);
+                                     const Operation& operation, const std::string& body);
 
-    /// One signed request with retries; non-2xx answers become errors.
-    common::Result<net::HttpResponse> send(const Service& service, const std::string& operation,
-                                           Request request);
+    /// One signed request with retries; non-2xx answers become errors (an access-denied one
+    /// names the IAM actions `operation` needs).
+    common::Result<net::HttpResponse> send(const Service& service, const Operation& operation,
+                                      Request request);
 
     [[nodiscard]] const std::string& region() const { return m_options.region; }
     /// The endpoint requests to `service` go to (after AWS_ENDPOINT_URL* overrides).

@@ -54,6 +54,7 @@ common::Result<int> run_affected(const AffectedOptions& o) {
     auto out = pipeline::select_affected(o.request);
     if (!out) return std::unexpected(out.error());
     write_out(render(o, out->selection, out->changes));
+    keep_until_exit(std::move(*out));
     return 0;
 }
 
@@ -72,13 +73,15 @@ common::Result<int> run_graph(const GraphOptions& o) {
         if (!opened) return std::unexpected(opened.error());
         repo = std::move(*opened);
     }
-    auto manifest = pipeline::load_project_manifest(repo ? &*repo : nullptr, o.manifest, "HEAD");
+    components::ComponentGraph graph;
+    auto manifest =
+        pipeline::load_project_manifest(repo ? &*repo : nullptr, o.manifest, "HEAD", &graph);
     if (!manifest) return std::unexpected(manifest.error());
-    auto graph = components::build_graph(*manifest);
-    if (!graph) return std::unexpected(graph.error());
-    write_out(o.dot    ? components::graph_dot(*manifest, *graph)
-              : o.json ? components::graph_json(*manifest, *graph)
-                       : components::graph_text(*manifest, *graph));
+    write_out(o.dot    ? components::graph_dot(*manifest, graph)
+              : o.json ? components::graph_json(*manifest, graph)
+                       : components::graph_text(*manifest, graph));
+    keep_until_exit(std::move(*manifest));
+    keep_until_exit(std::move(graph));
     return 0;
 }
 

@@ -22,6 +22,11 @@ std::string printable(std::string_view text);
 /// the tail of every "unknown ..." message.
 std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
 
+/// A copy of `text` that lives as long as the process, the same copy for equal texts: for
+/// the few names that many values point back to (a manifest's file name in every position).
+/// Thread-safe.
+std::string_view intern(std::string_view text);
+
 /// "1.2s", "3m04s".
 std::string format_duration(std::int64_t millis);
 

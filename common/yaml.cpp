@@ -21,7 +21,7 @@ Node::Node(const Document* doc, std::int32_t slot) {
     m_doc = doc;
     m_slot = slot;
     const NodeData& d = doc->at(slot);
-    m_node = d.kind == Kind::alias ? d.target : slot;
+    m_node = d.kind == Kind::alias ? d.first_child : slot;
 }
 
 const NodeData& Node::data() const {
@@ -40,9 +40,7 @@ std::string_view Node::scalar() const {
 }
 
 std::string_view Node::tag() const {
-    const NodeData& d = data();
-    if (d.tag_size == 0) return {};
-    return m_doc->strings().substr(d.tag_offset, d.tag_size);
+    return data().tagged ? m_doc->tag_of(m_node) : std::string_view();
 }
 
 bool Node::plain() const {
@@ -99,6 +97,13 @@ Node::Entries::iterator& Node::Entries::iterator::operator++() {
     const std::int32_t value = m_doc->at(m_slot).next;
     m_slot = m_doc->at(value).next;
     return *this;
+}
+
+std::string_view Document::tag_of(std::int32_t index) const {
+    auto it = std::lower_bound(m_tags.begin(), m_tags.end(), index,
+                               [](const TagData& t, std::int32_t i) { return t.node < i; });
+    if (it == m_tags.end() || it->node != index) return {};
+    return std::string_view(m_strings).substr(it->offset, it->size);
 }
 
 std::string Document::where(const Node& n) const {
@@ -166,7 +171,16 @@ class detail::Builder {
     std::string_view m_text;
     Document m_doc;
     const Limits& m_limits;
-    std::vector<std::int32_t> m_open;  // collections not yet ended
+    // What only building needs, by node: nodes below and including it with aliases
+    // expanded (to refuse "billion laughs"), whether it is complete, and the last child
+    // of each open collection.
+    struct Open {
+        std::int32_t node;
+        std::int32_t last_child = -1;
+    };
+    std::vector<std::uint64_t> m_weight;
+    std::vector<bool> m_closed;
+    std::vector<Open> m_open;  // collections not yet ended
     std::unordered_map<std::string, std::int32_t> m_anchors;
     std::uint64_t m_alias_nodes = 0;
     int m_documents = 0;
@@ -208,12 +222,14 @@ std::int32_t Builder::add_node(Kind kind, const yaml_mark_t& at, const yaml_char
                                const yaml_char_t* tag) {
     const auto index = static_cast<std::int32_t>(m_doc.m_nodes.size());
     NodeData& d = m_doc.m_nodes.emplace_back();
+    m_weight.push_back(0);
+    m_closed.push_back(false);
     d.kind = kind;
     d.line = static_cast<std::int32_t>(at.line + 1);
     d.column = static_cast<std::int32_t>(at.column + 1);
     if (auto t = text_of(tag); !t.empty()) {
-        d.tag_offset = store(t);
-        d.tag_size = static_cast<std::uint32_t>(t.size());
+        d.tagged = true;
+        m_doc.m_tags.push_back({index, store(t), static_cast<std::uint32_t>(t.size())});
     }
     if (anchor) m_anchors[std::string(text_of(anchor))] = index;
     return index;
@@ -226,19 +242,19 @@ Result<void> Builder::attach(std::int32_t index) {
         m_doc.m_root = index;
         return {};
     }
-    NodeData& parent = nodes[static_cast<std::size_t>(m_open.back())];
-    if (parent.last_child < 0) {
+    Open& open = m_open.back();
+    NodeData& parent = nodes[static_cast<std::size_t>(open.node)];
+    if (open.last_child < 0) {
         parent.first_child = index;
     } else {
-        nodes[static_cast<std::size_t>(parent.last_child)].next = index;
+        nodes[static_cast<std::size_t>(open.last_child)].next = index;
     }
-    parent.last_child = index;
+    open.last_child = index;
     ++parent.size;
     const NodeData& child = nodes[static_cast<std::size_t>(index)];
-    const std::uint64_t weight = child.kind == Kind::alias
-                                     ? nodes[static_cast<std::size_t>(child.target)].weight
-                                     : child.weight;
-    parent.weight = saturating_add(parent.weight, weight);
+    const std::int32_t weighed = child.kind == Kind::alias ? child.first_child : index;
+    auto& parent_weight = m_weight[static_cast<std::size_t>(open.node)];
+    parent_weight = saturating_add(parent_weight, m_weight[static_cast<std::size_t>(weighed)]);
     return {};
 }
 
@@ -257,8 +273,8 @@ Result<void> Builder::on_scalar(const yaml_event_t& e) {
     d.plain = plain;
     d.text_offset = store(value);
     d.text_size = static_cast<std::uint32_t>(value.size());
-    d.weight = 1;
-    d.closed = true;
+    m_weight[static_cast<std::size_t>(index)] = 1;
+    m_closed[static_cast<std::size_t>(index)] = true;
     return attach(index);
 }
 
@@ -266,17 +282,17 @@ Result<void> Builder::on_alias(const yaml_event_t& e) {
     const std::string name(text_of(e.data.alias.anchor));
     auto found = m_anchors.find(name);
     if (found == m_anchors.end()) return error_at(e.start_mark, "unknown alias '*" + name + "'");
-    const NodeData& target = m_doc.m_nodes[static_cast<std::size_t>(found->second)];
-    if (!target.closed) {
+    const auto target = static_cast<std::size_t>(found->second);
+    if (!m_closed[target]) {
         return error_at(e.start_mark, "alias '*" + name + "' refers to a node that contains it");
     }
-    m_alias_nodes = saturating_add(m_alias_nodes, target.weight);
+    m_alias_nodes = saturating_add(m_alias_nodes, m_weight[target]);
     if (m_alias_nodes > m_limits.max_alias_nodes) {
         return error_at(e.start_mark, "aliases expand the document by more than " +
                                           std::to_string(m_limits.max_alias_nodes) + " nodes");
     }
     const std::int32_t index = add_node(Kind::alias, e.start_mark, nullptr, nullptr);
-    m_doc.m_nodes[static_cast<std::size_t>(index)].target = found->second;
+    m_doc.m_nodes[static_cast<std::size_t>(index)].first_child = found->second;
     return attach(index);
 }
 
@@ -286,16 +302,16 @@ Result<void> Builder::on_start(const yaml_event_t& e, Kind kind, const yaml_char
         return error_at(e.start_mark,
                         "nested deeper than " + std::to_string(m_limits.max_depth) + " levels");
     }
-    m_open.push_back(add_node(kind, e.start_mark, anchor, tag));
+    m_open.push_back({add_node(kind, e.start_mark, anchor, tag)});
     return {};
 }
 
 Result<void> Builder::on_end() {
-    const std::int32_t index = m_open.back();
+    const std::int32_t index = m_open.back().node;
     m_open.pop_back();
-    NodeData& d = m_doc.m_nodes[static_cast<std::size_t>(index)];
-    d.weight = saturating_add(d.weight, 1);  // itself
-    d.closed = true;
+    auto& weight = m_weight[static_cast<std::size_t>(index)];
+    weight = saturating_add(weight, 1);  // itself
+    m_closed[static_cast<std::size_t>(index)] = true;
     return attach(index);
 }
 
@@ -350,16 +366,28 @@ Result<void> Builder::run() {
     }
     if (m_doc.m_root < 0) {  // an empty text: a null document
         yaml_mark_t start{};
-        const std::int32_t index = add_node(Kind::null, start, nullptr, nullptr);
-        m_doc.m_nodes[static_cast<std::size_t>(index)].weight = 1;
-        m_doc.m_nodes[static_cast<std::size_t>(index)].closed = true;
-        m_doc.m_root = index;
+        m_doc.m_root = add_node(Kind::null, start, nullptr, nullptr);
     }
     return {};
 }
 
-Result<Document> parse(std::string_view text, const std::string& file, const Limits& limits) {
+Result<Document> detail::parse_libyaml(std::string_view text, const std::string& file,
+                                       const Limits& limits) {
     return Builder(text, file, limits).build();
+}
+
+Result<Document> parse(std::string_view text, const std::string& file, const Limits& limits) {
+    if (text.size() <= limits.max_bytes) {
+        if (auto doc = detail::parse_simple(text, file, limits)) return std::move(*doc);
+    }
+    return detail::parse_libyaml(text, file, limits);
+}
+
+Result<Document> parse_owned(std::string text, const std::string& file, const Limits& limits) {
+    if (text.size() <= limits.max_bytes) {
+        if (auto doc = detail::parse_simple_owned(text, file, limits)) return std::move(*doc);
+    }
+    return detail::parse_libyaml(text, file, limits);
 }
 
 }  // namespace common::yaml

@@ -9,6 +9,7 @@
 // aliases may add ("billion laughs"). One document per text; a second one is an error.
 #include <cstdint>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,24 +27,31 @@ struct Limits {
 
 enum class Kind : std::uint8_t { null, scalar, sequence, map, alias };
 
-/// One node as stored (internal; use Node).
+/// One node as stored (internal; use Node): 32 bytes, since a cold start pays for every
+/// page of nodes it touches (a 2,000-component manifest has ~30,000 nodes).
 struct NodeData {
     Kind kind = Kind::null;
-    bool plain = true;         // a scalar written without quotes or block style
-    std::int32_t target = -1;  // an alias: the node it names
-    std::int32_t line = 0;     // 1-based
-    std::int32_t column = 0;   // 1-based
-    std::uint32_t text_offset = 0, text_size = 0;
-    std::uint32_t tag_offset = 0, tag_size = 0;
-    std::int32_t first_child = -1, last_child = -1, next = -1;
-    std::uint32_t size = 0;    // children: items, or keys + values
-    bool closed = false;       // complete (a collection's end was read)
-    std::uint64_t weight = 0;  // nodes below and including this one, aliases expanded
+    bool plain = true;        // a scalar written without quotes or block style
+    bool tagged = false;      // has an explicit tag (in the document's tag list)
+    std::int32_t line = 0;    // 1-based
+    std::int32_t column = 0;  // 1-based
+    std::uint32_t text_offset = 0, text_size = 0;  // in Document::strings()
+    std::int32_t first_child = -1;                 // for an alias: the node it names
+    std::int32_t next = -1;                        // the next sibling
+    std::uint32_t size = 0;                        // children: items, or keys + values
+};
+static_assert(sizeof(NodeData) == 32);
+
+/// An explicit tag (internal): the node it belongs to and its text in Document::strings().
+struct TagData {
+    std::int32_t node = 0;
+    std::uint32_t offset = 0, size = 0;
 };
 
 namespace detail {
 class Builder;
-}
+class SimpleParser;
+}  // namespace detail
 
 class Document;
 struct Entry;
@@ -172,18 +180,40 @@ class Document {
         return m_nodes[static_cast<std::size_t>(index)];
     }
     [[nodiscard]] std::string_view strings() const { return m_strings; }
+    [[nodiscard]] std::size_t node_count() const { return m_nodes.size(); }
+    [[nodiscard]] std::string_view tag_of(std::int32_t index) const;
 
   private:
     friend class detail::Builder;
+    friend class detail::SimpleParser;
     std::string m_file;
     std::string m_strings;
     std::vector<NodeData> m_nodes;
+    std::vector<TagData> m_tags;  // by node, in node order
     std::int32_t m_root = -1;
 };
 
 /// Parses `text` (one YAML document) within `limits`. Fails with ErrorCode::input and a
 /// message "file:line:column: why" for bad syntax, a second document, an unknown or
 /// self-containing alias, or a limit exceeded.
+/// A text in the plain block style manifests are written in is read by a fast reader of
+/// that subset (yaml_simple.cpp), anything else by libyaml; the document is the same.
 Result<Document> parse(std::string_view text, const std::string& file, const Limits& limits = {});
+
+/// parse() of a text the document may keep: read by the fast reader, it holds `text`
+/// itself rather than a copy.
+Result<Document> parse_owned(std::string text, const std::string& file, const Limits& limits = {});
+
+namespace detail {
+/// The two readers behind parse(), for tests. parse_simple gives nullopt for any text
+/// outside its subset (invalid YAML included); parse_libyaml reads everything.
+std::optional<Document> parse_simple(std::string_view text, const std::string& file,
+                                     const Limits& limits);
+/// The same, keeping `text` in the document (and leaving it where it was when declining).
+std::optional<Document> parse_simple_owned(std::string& text, const std::string& file,
+                                           const Limits& limits);
+Result<Document> parse_libyaml(std::string_view text, const std::string& file,
+                               const Limits& limits);
+}  // namespace detail
 
 }  // namespace common::yaml

@@ -9,6 +9,7 @@ namespace {
 
 std::vector<GitignorePattern> compile_all(const std::vector<PatternSpec>& specs) {
     std::vector<GitignorePattern> out;
+    out.reserve(specs.size());
     for (const auto& spec : specs) {
         if (auto p = compile_pattern(spec.text)) out.push_back(std::move(*p));
     }
@@ -31,9 +32,10 @@ std::string_view to_string(ReasonKind kind) {
     return "path";
 }
 
-Selector::Selector(const Manifest& manifest, const ComponentGraph& graph) : m_graph(graph) {
+Selector::Selector(const Manifest& manifest, ComponentGraph graph) : m_graph(std::move(graph)) {
+    m_kinds.reserve(manifest.components.size());
+    m_index.reserve(manifest.components.size() + 2);
     for (const auto& c : manifest.components) {
-        m_names.push_back(c.name);
         m_kinds.push_back(c.kind);
         m_index.add_owner(compile_all(c.paths));
     }
@@ -49,7 +51,7 @@ Selection Selector::select(std::span<const std::string> changed_paths) const {
     }
     out.changed.erase(std::unique(out.changed.begin(), out.changed.end()), out.changed.end());
 
-    const std::size_t n = m_names.size();
+    const std::size_t n = m_graph.names.size();
     std::vector<std::vector<Reason>> reasons(n);
     std::vector<Reason> global;
     // 1. Match every changed path once against all lists: a data-parallel pass (the index
@@ -98,12 +100,14 @@ Selection Selector::select(std::span<const std::string> changed_paths) const {
         }
     }
     // 3. Dependency and global reasons, in the graph's order.
+    out.affected.reserve(
+        static_cast<std::size_t>(std::count(affected.begin(), affected.end(), true)));
     for (std::size_t v : m_graph.order) {
         if (!affected[v]) continue;
-        AffectedComponent c{m_names[v], m_kinds[v], std::move(reasons[v])};
+        AffectedComponent c{m_graph.names[v], m_kinds[v], std::move(reasons[v])};
         std::vector<std::string> deps;
         for (std::size_t d : m_graph.depends_on[v]) {
-            if (affected[d]) deps.push_back(m_names[d]);
+            if (affected[d]) deps.push_back(m_graph.names[d]);
         }
         std::sort(deps.begin(), deps.end());
         for (auto& d : deps) c.reasons.push_back({ReasonKind::dependency, "", "", std::move(d)});

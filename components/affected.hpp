@@ -45,8 +45,8 @@ struct Selection {
 
 class Selector {
   public:
-    /// Compiles every pattern of the manifest once.
-    Selector(const Manifest& manifest, const ComponentGraph& graph);
+    /// Compiles every pattern of the manifest once; keeps `graph` (the manifest's).
+    Selector(const Manifest& manifest, ComponentGraph graph);
 
     /// The selection for a set of changed paths (any order, duplicates allowed).
     [[nodiscard]] Selection select(std::span<const std::string> changed_paths) const;
@@ -58,7 +58,6 @@ class Selector {
     [[nodiscard]] std::uint32_t global_owner() const { return m_global_owner; }
 
   private:
-    std::vector<std::string> m_names;
     std::vector<ComponentKind> m_kinds;
     ComponentGraph m_graph;
     PatternIndex m_index;

@@ -211,21 +211,21 @@ std::size_t simple_length(std::string_view s) {
     return i;
 }
 
-std::string trim_trailing_spaces(std::string_view line) {
+std::string_view trim_trailing_spaces(std::string_view line) {
     std::size_t keep = line.size();
     std::optional<std::size_t> last_space;
     for (std::size_t i = 0; i < line.size(); ++i) {
         if (line[i] == ' ') {
             if (!last_space) last_space = i;
         } else if (line[i] == '\\') {
-            if (++i >= line.size()) return std::string(line);
+            if (++i >= line.size()) return line;
             last_space.reset();
         } else {
             last_space.reset();
         }
     }
     if (last_space) keep = *last_space;
-    return std::string(line.substr(0, keep));
+    return line.substr(0, keep);
 }
 
 }  // namespace
@@ -240,7 +240,7 @@ bool wildmatch(std::string_view pattern, std::string_view text, bool pathname) {
 std::optional<GitignorePattern> compile_pattern(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line.front() == '#') return std::nullopt;
-    std::string text = trim_trailing_spaces(line);
+    const std::string_view text = trim_trailing_spaces(line);
     if (text.empty()) return std::nullopt;
     GitignorePattern out;
     out.source = std::string(line);

@@ -1,8 +1,8 @@
 #include "components/graph.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
-#include <queue>
 #include <unordered_map>
 
 #include "common/json.hpp"
@@ -56,25 +56,54 @@ std::vector<std::size_t> find_cycle(const ComponentGraph& g) {
     return cycle;
 }
 
-// Kahn's algorithm with a name-ordered ready queue.
+// Kahn's algorithm with a ready queue ordered by name (by each name's rank among the names,
+// so that the queue compares integers); shorter than the component count on a cycle.
 std::vector<std::size_t> topological_order(const ComponentGraph& g) {
-    std::vector<std::size_t> waiting(g.names.size());
-    auto later = [&](std::size_t a, std::size_t b) { return g.names[a] > g.names[b]; };
-    std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> ready(later);
-    for (std::size_t v = 0; v < g.names.size(); ++v) {
+    const std::size_t n = g.names.size();
+    std::vector<std::size_t> by_name(n), name_rank(n);
+    std::iota(by_name.begin(), by_name.end(), 0);
+    std::sort(by_name.begin(), by_name.end(),
+              [&](std::size_t a, std::size_t b) { return g.names[a] < g.names[b]; });
+    for (std::size_t i = 0; i < n; ++i) name_rank[by_name[i]] = i;
+    std::vector<std::size_t> waiting(n), ready;  // `ready` is a min-heap of name ranks
+    auto later = std::greater<std::size_t>();
+    for (std::size_t v = 0; v < n; ++v) {
         waiting[v] = g.depends_on[v].size();
-        if (waiting[v] == 0) ready.push(v);
+        if (waiting[v] == 0) ready.push_back(name_rank[v]);
     }
+    std::make_heap(ready.begin(), ready.end(), later);
     std::vector<std::size_t> order;
+    order.reserve(n);
     while (!ready.empty()) {
-        std::size_t v = ready.top();
-        ready.pop();
+        std::pop_heap(ready.begin(), ready.end(), later);
+        const std::size_t v = by_name[ready.back()];
+        ready.pop_back();
         order.push_back(v);
         for (std::size_t dependent : g.dependents[v]) {
-            if (--waiting[dependent] == 0) ready.push(dependent);
+            if (--waiting[dependent] == 0) {
+                ready.push_back(name_rank[dependent]);
+                std::push_heap(ready.begin(), ready.end(), later);
+            }
         }
     }
     return order;
+}
+
+// Who depends on each component, from what each depends on (a counting sort: dependents
+// by index).
+IndexLists dependents_of(const IndexLists& depends_on) {
+    const std::size_t n = depends_on.size();
+    std::vector<std::size_t> first(n + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t d : depends_on[i]) ++first[d + 1];
+    }
+    for (std::size_t i = 0; i < n; ++i) first[i + 1] += first[i];
+    std::vector<std::size_t> items(first[n]);
+    auto fill = first;
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t d : depends_on[i]) items[fill[d]++] = i;
+    }
+    return {std::move(first), std::move(items)};
 }
 
 }  // namespace
@@ -85,33 +114,43 @@ std::size_t ComponentGraph::index_of(std::string_view name) const {
 }
 
 common::Result<ComponentGraph> build_graph(const Manifest& manifest) {
-    ComponentGraph g;
-    for (const auto& c : manifest.components) g.names.push_back(c.name);
+    const auto& components = manifest.components;
     std::unordered_map<std::string_view, std::size_t> index;
-    for (std::size_t i = 0; i < g.names.size(); ++i) index.emplace(g.names[i], i);
-    g.depends_on.resize(g.names.size());
-    g.dependents.resize(g.names.size());
-    for (std::size_t i = 0; i < g.names.size(); ++i) {
-        for (const auto& dep : manifest.components[i].depends_on) {
+    index.reserve(components.size());
+    for (std::size_t i = 0; i < components.size(); ++i) index.emplace(components[i].name, i);
+    std::vector<std::size_t> first{0}, deps;
+    first.reserve(components.size() + 1);
+    for (const auto& c : components) {
+        for (const auto& dep : c.depends_on) {
             auto it = index.find(dep);
             if (it == index.end()) {
                 return common::fail(common::ErrorCode::input,
-                                    manifest.components[i].pos.str() + ": component '" +
-                                        g.names[i] + "' depends on unknown component '" + dep +
-                                        "'");
+                                    c.pos.str() + ": component '" + c.name +
+                                        "' depends on unknown component '" + dep + "'");
             }
-            g.depends_on[i].push_back(it->second);
-            g.dependents[it->second].push_back(i);
+            deps.push_back(it->second);
         }
+        first.push_back(deps.size());
     }
-    if (auto cycle = find_cycle(g); !cycle.empty()) {
+    return build_graph(manifest, std::move(first), std::move(deps));
+}
+
+common::Result<ComponentGraph> build_graph(const Manifest& manifest, std::vector<std::size_t> first,
+                                           std::vector<std::size_t> deps) {
+    ComponentGraph g;
+    g.names.reserve(manifest.components.size());
+    for (const auto& c : manifest.components) g.names.push_back(c.name);
+    g.depends_on = IndexLists(std::move(first), std::move(deps));
+    g.dependents = dependents_of(g.depends_on);
+    g.order = topological_order(g);
+    if (g.order.size() < g.names.size()) {  // a cycle: name the first in name order
+        const auto cycle = find_cycle(g);
         std::string text;
         for (std::size_t v : cycle) text += g.names[v] + " -> ";
         text += g.names[cycle.front()];
         return common::fail(common::ErrorCode::input, manifest.components[cycle.front()].pos.str() +
                                                           ": dependency cycle: " + text);
     }
-    g.order = topological_order(g);
     g.rank.resize(g.names.size());
     for (std::size_t i = 0; i < g.order.size(); ++i) g.rank[g.order[i]] = i;
     return g;
@@ -148,7 +187,7 @@ std::string graph_dot(const Manifest& manifest, const ComponentGraph& g) {
 }
 
 std::string graph_json(const Manifest& manifest, const ComponentGraph& g) {
-    auto names = [&g](const std::vector<std::size_t>& indexes) {
+    auto names = [&g](std::span<const std::size_t> indexes) {
         std::vector<std::string> out;
         for (std::size_t i : indexes) out.push_back(g.names[i]);
         std::sort(out.begin(), out.end());

@@ -53,7 +53,7 @@ std::vector<std::string> input_hashes(const Manifest& manifest, const ComponentG
         const Component& c = manifest.components[v];
         std::string text = "slipway-inputs 1\0"s;
         text += "command " + c.build + '\0';
-        std::vector<std::size_t> deps = graph.depends_on[v];
+        std::vector<std::size_t> deps(graph.depends_on[v].begin(), graph.depends_on[v].end());
         std::sort(deps.begin(), deps.end(),
                   [&](auto a, auto b) { return graph.names[a] < graph.names[b]; });
         for (std::size_t d : deps) text += "dependency " + graph.names[d] + " " + hashes[d] + '\0';

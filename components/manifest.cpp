@@ -8,7 +8,7 @@
 namespace components {
 
 std::string SourcePos::str() const {
-    return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+    return std::string(file) + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
 std::string_view to_string(ComponentKind kind) {
@@ -33,6 +33,25 @@ std::vector<std::string> Manifest::component_names() const {
     std::vector<std::string> names;
     for (const auto& c : components) names.push_back(c.name);
     return names;
+}
+
+std::string Target::label() const {
+    if (!named) return "";
+    return account.empty() ? region : account + "/" + region;
+}
+
+const Stack* Environment::find_stack(std::string_view stack) const {
+    for (const auto& s : stacks) {
+        if (s.name == stack) return &s;
+    }
+    return nullptr;
+}
+
+const Stack* Environment::stack_of(std::string_view component) const {
+    for (const auto& s : stacks) {
+        if (std::find(s.members.begin(), s.members.end(), component) != s.members.end()) return &s;
+    }
+    return nullptr;
 }
 
 namespace {
@@ -66,6 +85,13 @@ std::optional<long long> duration_seconds(std::string_view text) {
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     auto seconds = duration_seconds(text);
     if (!seconds || *seconds <= 0 || *seconds > k_max_duration.count()) return std::nullopt;
+    return std::chrono::seconds(*seconds);
+}
+
+std::optional<std::chrono::seconds> parse_duration_up_to(std::string_view text,
+                                                         std::chrono::seconds limit) {
+    auto seconds = duration_seconds(text);
+    if (!seconds || *seconds <= 0 || *seconds > limit.count()) return std::nullopt;
     return std::chrono::seconds(*seconds);
 }
 

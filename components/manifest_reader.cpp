@@ -2,10 +2,12 @@
 // positioned nodes, within the size, depth and alias limits); this file walks it with a
 // small reader that turns every surprise into one positioned error line. Messages are
 // assembled only when something is wrong, so a valid 2,000-component manifest costs little
-// more than libyaml's scan. Cycles are found here too (graph.cpp owns ordering) so that a
-// loaded Manifest is always a valid one.
+// more than libyaml's scan. The dependency graph is built here too, once, from the indices
+// the checks resolve (a cycle is an error), so that a loaded Manifest is always a valid one;
+// callers that need the graph take it from the loader rather than building it again.
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <fstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -15,172 +17,28 @@
 #include "components/glob.hpp"
 #include "components/graph.hpp"
 #include "components/manifest.hpp"
+#include "components/manifest_reader.hpp"
 
 namespace components {
 
 using common::ErrorCode;
 using common::Result;
 using common::yaml::Node;
+using detail::node_type;
+using detail::Reader;
+using detail::What;
 
 namespace {
 
 const std::vector<std::string> k_top_keys = {
-    "version", "project",    "store",        "image",      "global_inputs",
-    "ignore",  "components", "environments", "commit_url", "remote"};
+    "version",    "project",      "store",      "image",  "global_inputs", "ignore",
+    "components", "environments", "commit_url", "remote", "teams"};
 const std::vector<std::string> k_remote_keys = {"codebuild"};
 const std::vector<std::string> k_codebuild_keys = {"project", "region", "compute_type", "image",
                                                    "privileged"};
 const std::vector<std::string> k_image_keys = {"repository", "tag"};
 const std::vector<std::string> k_component_keys = {"paths", "depends_on", "kind",  "parameter",
                                                    "build", "timeout",    "remote"};
-const std::vector<std::string> k_environment_keys = {
-    "stack",    "region",           "template",   "base", "promote_from",
-    "role_arn", "artifact_bucket",  "parameters", "tags", "capabilities",
-    "image",    "service_role_arn", "trigger"};
-const std::vector<std::string> k_trigger_keys = {"branch"};
-const std::vector<std::string> k_environment_image_keys = {"promote_tags", "immutable"};
-const std::vector<std::string> k_capabilities = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
-                                                 "CAPABILITY_AUTO_EXPAND"};
-
-constexpr std::string_view k_name_rule =
-    "use letters, digits, '.', '_' and '-' (up to 128, starting with a letter or digit)";
-
-std::string node_type(const Node& n) {
-    switch (n.kind()) {
-        case common::yaml::Kind::map:
-            return "a map";
-        case common::yaml::Kind::sequence:
-            return "a list";
-        case common::yaml::Kind::scalar:
-            return "a string";
-        default:
-            return "nothing";
-    }
-}
-
-bool is_alnum(char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-}
-
-// What a value is called in messages ("component 'a'.paths", "environment 'e'.tags.x"),
-// assembled only when a message is built: owner, then 'name' when given, then the parts.
-struct What {
-    std::string_view owner;
-    std::string_view field = {};
-    std::string_view key = {};
-    std::string_view name = {};
-    [[nodiscard]] std::string str() const {
-        std::string out(owner);
-        if (!name.empty()) out.append(" '").append(name).append("'");
-        for (auto part : {field, key}) {
-            if (!part.empty()) out.append(out.empty() ? "" : ".").append(part);
-        }
-        return out;
-    }
-};
-
-// Walks the document; every method fails with a positioned ErrorCode::input error.
-class Reader {
-  public:
-    explicit Reader(const common::yaml::Document& doc) : m_doc(doc) {}
-
-    SourcePos pos(const Node& n) const { return {m_doc.file(), n.line(), n.column()}; }
-
-    // One line whatever the manifest holds: control characters in echoed names are escaped.
-    std::unexpected<common::Error> error(const Node& n, const std::string& message) const {
-        return common::fail(ErrorCode::input, m_doc.where(n) + ": " + common::printable(message));
-    }
-
-    // Every key is a known one (a string) and appears once; `where` names the map. With
-    // `fields`, the value of known[i] goes to fields[i] (absent keys stay false).
-    Result<void> check_keys(const Node& map, const std::vector<std::string>& known,
-                            const What& where, Node* fields = nullptr) const {
-        std::uint64_t seen = 0;  // bit i: known[i] was read (the lists are short)
-        for (const auto& [key, value] : map.entries()) {
-            const std::string_view name = key.scalar();
-            auto at = std::find(known.begin(), known.end(), name);
-            if (at == known.end() || !(key.is_scalar() || key.is_null())) {
-                return error(key, "unknown key '" + std::string(name) + "' in " + where.str() +
-                                      common::did_you_mean(name, known));
-            }
-            const auto bit = std::uint64_t{1} << (at - known.begin());
-            if (seen & bit) {
-                return error(key, "duplicate key '" + std::string(name) + "' in " + where.str());
-            }
-            seen |= bit;
-            if (fields) fields[at - known.begin()] = value;
-        }
-        return {};
-    }
-
-    Result<std::string> scalar(const Node& n, const What& what) const {
-        if (!n.is_scalar())
-            return error(n, what.str() + ": expected a string, got " + node_type(n));
-        return std::string(n.scalar());
-    }
-
-    // A map key used as a name: a string, not a collection.
-    Result<std::string> key_name(const Node& key, const What& what) const {
-        if (!key.is_scalar() && !key.is_null())
-            return error(key, what.str() + ": expected a name, got " + node_type(key));
-        return std::string(key.scalar());
-    }
-
-    // Items of a list of strings (absent or null: none).
-    Result<void> check_scalar_list(const Node& n, const What& what) const {
-        if (!n || n.is_null()) return {};
-        if (!n.is_sequence())
-            return error(n, what.str() + ": expected a list, got " + node_type(n));
-        for (Node item : n.children()) {
-            if (!item.is_scalar())
-                return error(item, what.str() + ": expected a string, got " + node_type(item));
-        }
-        return {};
-    }
-
-    Result<std::vector<std::string>> strings(const Node& n, const What& what) const {
-        if (auto ok = check_scalar_list(n, what); !ok) return std::unexpected(ok.error());
-        std::vector<std::string> out;
-        out.reserve(n.size());
-        for (Node item : n.children()) out.emplace_back(item.scalar());
-        return out;
-    }
-
-    Result<std::map<std::string, std::string>> scalar_map(const Node& n, const What& what) const {
-        std::map<std::string, std::string> out;
-        if (!n || n.is_null()) return out;
-        if (!n.is_map()) return error(n, what.str() + ": expected a map, got " + node_type(n));
-        for (const auto& [key, value] : n.entries()) {
-            auto name = key_name(key, what);
-            if (!name) return std::unexpected(name.error());
-            auto text = scalar(value, {what.owner, what.field, *name, what.name});
-            if (!text) return std::unexpected(text.error());
-            if (!out.emplace(*name, std::move(*text)).second)
-                return error(key, "duplicate key '" + *name + "' in " + what.str());
-        }
-        return out;
-    }
-
-    Result<std::vector<PatternSpec>> patterns(const Node& n, const What& what) const {
-        if (auto ok = check_scalar_list(n, what); !ok) return std::unexpected(ok.error());
-        std::vector<PatternSpec> out;
-        out.reserve(n.size());
-        for (Node item : n.children()) {
-            const std::string_view text = item.scalar();
-            const bool plainly_fine =
-                !text.empty() && text.front() != '#' && text.back() != ' ' && text.back() != '\r';
-            if (!plainly_fine && !compile_pattern(text)) {
-                return error(item, what.str() + ": pattern '" + std::string(item.scalar()) +
-                                       "' is empty or a comment");
-            }
-            out.push_back({std::string(item.scalar()), pos(item)});
-        }
-        return out;
-    }
-
-  private:
-    const common::yaml::Document& m_doc;
-};
 
 Result<ComponentKind> parse_kind(const Reader& r, const Node& n, const What& what) {
     auto text = r.scalar(n, what);
@@ -230,7 +88,8 @@ Result<Component> parse_component(const Reader& r, const Node& key, const Node& 
     c.name = std::move(*name);
     c.pos = r.pos(key);
     if (!valid_name(c.name))
-        return r.error(key, "invalid component name '" + c.name + "': " + std::string(k_name_rule));
+        return r.error(
+            key, "invalid component name '" + c.name + "': " + std::string(detail::k_name_rule));
     if (!n.is_map())
         return r.error(n, component_where(c) + ": expected a map, got " + node_type(n));
     const std::string_view where = c.name;  // "component 'x'" only when a message needs it
@@ -314,43 +173,29 @@ std::unexpected<common::Error> unknown_dependency(const Reader& r, const Node& n
                               common::did_you_mean(c.depends_on[dep], names));
 }
 
-// Every depends_on names a component, and the dependencies have no cycle. The cycle test is
-// Kahn's algorithm over indices (no strings); only when it finds one does build_graph run,
-// to name the cycle the way every other command does.
-Result<void> check_dependencies(const Reader& r, const Node& n, const Manifest& m,
-                                const std::unordered_map<std::string_view, std::uint32_t>& index) {
+// Every depends_on names a component, and the dependencies have no cycle: the graph,
+// built once from the indices found here (build_graph then compares no names but to order
+// ties).
+Result<ComponentGraph> check_dependencies(
+    const Reader& r, const Node& n, const Manifest& m,
+    const std::unordered_map<std::string_view, std::uint32_t>& index) {
     const std::size_t count = m.components.size();
-    std::vector<std::uint32_t> waiting(count), first(count + 1), edges;
+    std::vector<std::size_t> first, deps;
+    first.reserve(count + 1);
+    first.push_back(0);
     for (std::size_t i = 0; i < count; ++i) {
-        const auto& deps = m.components[i].depends_on;
-        for (std::size_t d = 0; d < deps.size(); ++d) {
-            auto found = index.find(deps[d]);
+        const auto& depends_on = m.components[i].depends_on;
+        for (std::size_t d = 0; d < depends_on.size(); ++d) {
+            auto found = index.find(depends_on[d]);
             if (found == index.end()) return unknown_dependency(r, n, m, i, d);
-            ++first[found->second + 1];  // dependents of each component, counted first
+            deps.push_back(found->second);
         }
-        waiting[i] = static_cast<std::uint32_t>(deps.size());
+        first.push_back(deps.size());
     }
-    for (std::size_t i = 0; i < count; ++i) first[i + 1] += first[i];
-    edges.resize(first[count]);
-    auto fill = first;
-    for (std::size_t i = 0; i < count; ++i) {
-        for (const auto& dep : m.components[i].depends_on)
-            edges[fill[index.at(dep)]++] = static_cast<std::uint32_t>(i);
-    }
-    std::vector<std::uint32_t> ready;
-    for (std::size_t i = 0; i < count; ++i)
-        if (waiting[i] == 0) ready.push_back(static_cast<std::uint32_t>(i));
-    for (std::size_t done = 0; done < ready.size(); ++done) {
-        const auto v = ready[done];
-        for (auto e = first[v]; e < first[v + 1]; ++e)
-            if (--waiting[edges[e]] == 0) ready.push_back(edges[e]);
-    }
-    if (ready.size() == count) return {};
-    if (auto graph = build_graph(m); !graph) return std::unexpected(graph.error());
-    return {};
+    return build_graph(m, std::move(first), std::move(deps));
 }
 
-Result<void> parse_components(const Reader& r, const Node& n, Manifest& m) {
+Result<void> parse_components(const Reader& r, const Node& n, Manifest& m, ComponentGraph& graph) {
     if (!n) return {};
     if (!n.is_map()) return r.error(n, "components: expected a map, got " + node_type(n));
     std::unordered_map<std::string_view, std::uint32_t> index;  // views into the document
@@ -366,135 +211,9 @@ Result<void> parse_components(const Reader& r, const Node& n, Manifest& m) {
         if (auto ok = check_component_rules(r, value, fields, *c); !ok) return ok;
         m.components.push_back(std::move(*c));
     }
-    return check_dependencies(r, n, m, index);
-}
-
-Result<void> parse_environment_image(const Reader& r, const Node& n, const std::string& where,
-                                     Environment& e) {
-    if (!n) return {};
-    const std::string what = where + ".image";
-    if (!n.is_map()) return r.error(n, what + ": expected a map, got " + node_type(n));
-    if (auto ok = r.check_keys(n, k_environment_image_keys, {what}); !ok) return ok;
-    const std::pair<const char*, bool*> flags[] = {{"promote_tags", &e.promote_tags},
-                                                   {"immutable", &e.immutable}};
-    for (auto [key, out] : flags) {
-        Node flag = n[key];
-        if (!flag) continue;
-        auto value = r.scalar(flag, {what, key});
-        if (!value) return std::unexpected(value.error());
-        if (*value != "true" && *value != "false")
-            return r.error(flag, what + "." + key + ": expected true or false");
-        *out = *value == "true";
-    }
-    return {};
-}
-
-// trigger: {branch: B}, the branch `slipway serve` deploys this environment from.
-Result<void> parse_trigger(const Reader& r, const Node& n, const std::string& where,
-                           Environment& e) {
-    if (!n) return {};
-    const std::string what = where + ".trigger";
-    if (!n.is_map()) return r.error(n, what + ": expected a map, got " + node_type(n));
-    if (auto ok = r.check_keys(n, k_trigger_keys, {what}); !ok) return ok;
-    Node branch = n["branch"];
-    if (!branch) return r.error(n, what + ": missing required key 'branch'");
-    auto text = r.scalar(branch, {what, "branch"});
-    if (!text) return std::unexpected(text.error());
-    e.trigger_branch = std::move(*text);
-    return {};
-}
-
-// CloudFormation's rule for stack names: a letter, then letters, digits and '-', up to 128.
-bool valid_stack_name(std::string_view name) {
-    if (name.empty() || name.size() > 128) return false;
-    if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z'))) return false;
-    return std::all_of(name.begin(), name.end(), [](char ch) { return is_alnum(ch) || ch == '-'; });
-}
-
-Result<void> parse_environment_fields(const Reader& r, const Node& n, const std::string& where,
-                                      Environment& e) {
-    const std::pair<const char*, std::string*> fields[] = {
-        {"stack", &e.stack},
-        {"region", &e.region},
-        {"template", &e.template_path},
-        {"base", &e.base},
-        {"promote_from", &e.promote_from},
-        {"role_arn", &e.role_arn},
-        {"service_role_arn", &e.service_role_arn},
-        {"artifact_bucket", &e.artifact_bucket}};
-    for (auto [field, out] : fields) {
-        Node value = n[field];
-        if (!value) continue;
-        auto text = r.scalar(value, {where, field});
-        if (!text) return std::unexpected(text.error());
-        *out = std::move(*text);
-    }
-    if (Node stack = n["stack"]; stack && !valid_stack_name(e.stack)) {
-        return r.error(stack, where + ".stack: invalid stack name '" + e.stack +
-                                  "': CloudFormation allows letters, digits and '-' (up to 128, "
-                                  "starting with a letter)");
-    }
-    return {};
-}
-
-Result<Environment> parse_environment(const Reader& r, const Node& key, const Node& n) {
-    Environment e;
-    auto name = r.key_name(key, {"environments"});
-    if (!name) return std::unexpected(name.error());
-    e.name = std::move(*name);
-    e.pos = r.pos(key);
-    if (!valid_name(e.name)) {
-        return r.error(key,
-                       "invalid environment name '" + e.name + "': " + std::string(k_name_rule));
-    }
-    const std::string where = "environment '" + e.name + "'";
-    if (!n.is_map()) return r.error(n, where + ": expected a map, got " + node_type(n));
-    if (auto ok = r.check_keys(n, k_environment_keys, {where}); !ok)
-        return std::unexpected(ok.error());
-    if (auto ok = parse_environment_fields(r, n, where, e); !ok) return std::unexpected(ok.error());
-    if (e.stack.empty()) return r.error(key, where + ": missing required key 'stack'");
-    auto params = r.scalar_map(n["parameters"], {where, "parameters"});
-    if (!params) return std::unexpected(params.error());
-    e.parameters = std::move(*params);
-    auto tags = r.scalar_map(n["tags"], {where, "tags"});
-    if (!tags) return std::unexpected(tags.error());
-    e.tags = std::move(*tags);
-    if (auto ok = parse_environment_image(r, n["image"], where, e); !ok)
-        return std::unexpected(ok.error());
-    if (auto ok = parse_trigger(r, n["trigger"], where, e); !ok) return std::unexpected(ok.error());
-    Node caps = n["capabilities"];
-    if (auto ok = r.check_scalar_list(caps, {where, "capabilities"}); !ok)
-        return std::unexpected(ok.error());
-    for (Node cap : caps.children()) {
-        const std::string text(cap.scalar());
-        if (std::find(k_capabilities.begin(), k_capabilities.end(), text) == k_capabilities.end())
-            return r.error(cap, where + ": unknown capability '" + text + "'");
-        e.capabilities.push_back(text);
-    }
-    return e;
-}
-
-Result<void> parse_environments(const Reader& r, const Node& n, Manifest& m) {
-    if (!n) return {};
-    if (!n.is_map()) return r.error(n, "environments: expected a map, got " + node_type(n));
-    std::unordered_set<std::string_view> seen;
-    for (const auto& [key, value] : n.entries()) {
-        if (!seen.insert(key.scalar()).second)
-            return r.error(key, "duplicate environment '" + std::string(key.scalar()) + "'");
-        auto e = parse_environment(r, key, value);
-        if (!e) return std::unexpected(e.error());
-        m.environments.push_back(std::move(*e));
-    }
-    std::size_t index = 0;
-    for (const auto& [key, value] : n.entries()) {
-        const Environment& e = m.environments[index++];
-        if (e.promote_from.empty() || seen.contains(e.promote_from)) continue;
-        std::vector<std::string> names;
-        for (const auto& other : m.environments) names.push_back(other.name);
-        return r.error(value["promote_from"],
-                       "environment '" + e.name + "' promotes from unknown environment '" +
-                           e.promote_from + "'" + common::did_you_mean(e.promote_from, names));
-    }
+    auto checked = check_dependencies(r, n, m, index);
+    if (!checked) return std::unexpected(checked.error());
+    graph = std::move(*checked);
     return {};
 }
 
@@ -567,7 +286,7 @@ Result<void> check_remote_builds(const Reader& r, const Node& components, const 
     return {};
 }
 
-Result<void> parse_top(const Reader& r, const Node& root, Manifest& m) {
+Result<void> parse_top(const Reader& r, const Node& root, Manifest& m, ComponentGraph& graph) {
     if (!root.is_map())
         return r.error(root, "expected a map at the top of the manifest, got " + node_type(root));
     if (auto ok = r.check_keys(root, k_top_keys, {"the manifest"}); !ok) return ok;
@@ -594,31 +313,32 @@ Result<void> parse_top(const Reader& r, const Node& root, Manifest& m) {
     if (!ignore) return std::unexpected(ignore.error());
     m.ignore = std::move(*ignore);
     if (auto ok = parse_remote(r, root["remote"], m); !ok) return ok;
-    if (auto ok = parse_components(r, root["components"], m); !ok) return ok;
+    if (auto ok = detail::parse_teams(r, root["teams"], m); !ok) return ok;
+    if (auto ok = parse_components(r, root["components"], m, graph); !ok) return ok;
     if (auto ok = check_remote_builds(r, root["components"], m); !ok) return ok;
-    return parse_environments(r, root["environments"], m);
+    return detail::parse_environments(r, root["environments"], m);
 }
 
 }  // namespace
 
 bool valid_name(std::string_view name) {
-    if (name.empty() || name.size() > 128 || !is_alnum(name[0])) return false;
-    return std::all_of(name.begin(), name.end(),
-                       [](char ch) { return is_alnum(ch) || ch == '.' || ch == '_' || ch == '-'; });
+    if (name.empty() || name.size() > 128 || !detail::is_alnum(name[0])) return false;
+    return std::all_of(name.begin(), name.end(), [](char ch) {
+        return detail::is_alnum(ch) || ch == '.' || ch == '_' || ch == '-';
+    });
 }
 
-Result<Manifest> parse_manifest(const std::string& text, const std::string& file) {
-    common::yaml::Limits limits;
-    limits.max_bytes = k_max_manifest_bytes;
-    limits.max_depth = k_max_manifest_depth;
-    limits.max_alias_nodes = k_max_manifest_alias_nodes;
-    auto doc = common::yaml::parse(text, file, limits);
+namespace {
+
+Result<Manifest> read_document(Result<common::yaml::Document> doc, const std::string& file,
+                               ComponentGraph* graph) {
     if (!doc) return std::unexpected(doc.error());
     Manifest m;
     m.file = file;
     const Reader reader(*doc);
     const Node root = doc->root();
-    if (auto ok = parse_top(reader, root, m); !ok) return std::unexpected(ok.error());
+    ComponentGraph checked;
+    if (auto ok = parse_top(reader, root, m, checked); !ok) return std::unexpected(ok.error());
     if (m.components.empty())
         return common::fail(ErrorCode::input, file + ":1:1: the manifest has no components");
     bool has_image = std::any_of(m.components.begin(), m.components.end(),
@@ -627,12 +347,42 @@ Result<Manifest> parse_manifest(const std::string& text, const std::string& file
         return reader.error(root["image"] ? root["image"] : root,
                             "image.repository is required when there are image components");
     }
+    if (graph) *graph = std::move(checked);
     return m;  // the dependencies were checked (cycles included) with the components
 }
 
-Result<Manifest> load_manifest(const std::string& path) {
+common::yaml::Limits manifest_limits() {
+    common::yaml::Limits limits;
+    limits.max_bytes = k_max_manifest_bytes;
+    limits.max_depth = k_max_manifest_depth;
+    limits.max_alias_nodes = k_max_manifest_alias_nodes;
+    return limits;
+}
+
+}  // namespace
+
+Result<Manifest> parse_manifest(const std::string& text, const std::string& file,
+                                ComponentGraph* graph) {
+    return read_document(common::yaml::parse(text, file, manifest_limits()), file, graph);
+}
+
+Result<Manifest> parse_manifest(std::string&& text, const std::string& file,
+                                ComponentGraph* graph) {
+    return read_document(common::yaml::parse_owned(std::move(text), file, manifest_limits()), file,
+                         graph);
+}
+
+Result<Manifest> load_manifest(const std::string& path, ComponentGraph* graph) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) return common::fail(ErrorCode::input, "cannot read manifest " + path);
+    if (!in) {
+        // The usual cause is a repository that has not adopted slipway yet.
+        const bool missing = errno == ENOENT;
+        return common::fail(ErrorCode::input,
+                            "cannot read manifest " + path +
+                                (missing ? ": no such file (write one with 'slipway init', or "
+                                           "give --manifest)"
+                                         : ""));
+    }
     auto too_big = [&](const std::string& size) {
         return common::fail(ErrorCode::input, path + ":1:1: the file is " + size +
                                                   " bytes, over the limit of " +
@@ -646,7 +396,9 @@ Result<Manifest> load_manifest(const std::string& path) {
     if (end > 0 && static_cast<std::size_t>(end) > k_max_manifest_bytes)
         return too_big(std::to_string(static_cast<std::size_t>(end)));  // not even read
     std::string text;
-    std::size_t want = end > 0 ? static_cast<std::size_t>(end) : std::size_t{65536};
+    // A file's size and one byte more, so that the read that finds its end needs no
+    // second buffer; a pipe's in blocks.
+    std::size_t want = end > 0 ? static_cast<std::size_t>(end) + 1 : std::size_t{65536};
     while (text.size() <= k_max_manifest_bytes) {  // a pipe, or a file that grows: on to the end
         const std::size_t had = text.size();
         text.resize(std::min(k_max_manifest_bytes + 1, had + want));
@@ -658,7 +410,7 @@ Result<Manifest> load_manifest(const std::string& path) {
     if (in.bad()) return common::fail(ErrorCode::input, "cannot read manifest " + path);
     if (text.size() > k_max_manifest_bytes)
         return too_big("more than " + std::to_string(k_max_manifest_bytes));
-    return parse_manifest(text, path);
+    return parse_manifest(std::move(text), path, graph);
 }
 
 }  // namespace components

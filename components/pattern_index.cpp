@@ -53,36 +53,44 @@ void for_each_level(std::string_view path, F&& visit) {
 
 }  // namespace
 
+PatternIndex::PatternIndex(const PatternIndex& other) {
+    m_owners.reserve(other.m_owners.size());
+    for (const auto& patterns : other.m_owners) add_owner(patterns);
+}
+
+PatternIndex& PatternIndex::operator=(const PatternIndex& other) {
+    if (this != &other) *this = PatternIndex(other);
+    return *this;
+}
+
 std::uint32_t PatternIndex::add_owner(std::vector<GitignorePattern> patterns) {
     const auto owner = static_cast<std::uint32_t>(m_owners.size());
-    for (std::uint32_t i = 0; i < patterns.size(); ++i) {
-        const GitignorePattern& p = patterns[i];
+    const auto& stored = m_owners.emplace_back(std::move(patterns));  // where the keys point
+    for (std::uint32_t i = 0; i < stored.size(); ++i) {
+        const GitignorePattern& p = stored[i];
         const Hit hit{owner, i};
         if (auto name = floating_name(p)) {
             if (!has_wildcard(*name)) {
-                m_name[std::string(*name)].push_back(hit);
+                m_name.emplace(*name, hit);
             } else if (auto ext = extension_key(*name); !ext.empty()) {
-                m_extension[std::string(ext)].push_back(hit);
+                m_extension.emplace(ext, hit);
             } else {
                 m_always.push_back(hit);
             }
         } else if (is_literal(p)) {
-            m_exact[std::string(anchored_text(p))].push_back(hit);
+            m_exact.emplace(anchored_text(p), hit);
         } else if (auto dir = literal_directory(p); !dir.empty()) {
-            m_directory[std::string(dir)].push_back(hit);
+            m_directory.emplace(dir, hit);
         } else {
             m_always.push_back(hit);
         }
     }
-    m_owners.push_back(std::move(patterns));
     return owner;
 }
 
 void PatternIndex::append(const Buckets& buckets, std::string_view key, std::vector<Hit>& out) {
     if (buckets.empty()) return;
-    if (auto it = buckets.find(key); it != buckets.end()) {
-        out.insert(out.end(), it->second.begin(), it->second.end());
-    }
+    for (auto [it, end] = buckets.equal_range(key); it != end; ++it) out.push_back(it->second);
 }
 
 void PatternIndex::candidates(std::string_view path, std::vector<Hit>& out) const {

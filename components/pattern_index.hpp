@@ -22,6 +22,17 @@ class PatternIndex {
         friend bool operator==(const Hit&, const Hit&) = default;
     };
 
+    PatternIndex() = default;
+    /// A copy indexes its own copies of the patterns (the buckets point into them).
+    PatternIndex(const PatternIndex& other);
+    PatternIndex& operator=(const PatternIndex& other);
+    PatternIndex(PatternIndex&&) noexcept = default;
+    PatternIndex& operator=(PatternIndex&&) noexcept = default;
+    ~PatternIndex() = default;
+
+    /// Room for `owners` owners (add_owner then allocates no list of lists again).
+    void reserve(std::size_t owners) { m_owners.reserve(owners); }
+
     /// Adds one owner's list (in `.gitignore` order) and returns its id: 0, 1, 2, ...
     std::uint32_t add_owner(std::vector<GitignorePattern> patterns);
 
@@ -41,13 +52,9 @@ class PatternIndex {
     [[nodiscard]] std::size_t owner_count() const { return m_owners.size(); }
 
   private:
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
-    using Buckets = std::unordered_map<std::string, std::vector<Hit>, Hash, std::equal_to<>>;
+    // Keys are views into the patterns in m_owners, whose lists never move their elements
+    // once added (one allocation per pattern, none per key).
+    using Buckets = std::unordered_multimap<std::string_view, Hit>;
 
     void candidates(std::string_view path, std::vector<Hit>& out) const;
     static void append(const Buckets& buckets, std::string_view key, std::vector<Hit>& out);

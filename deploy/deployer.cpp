@@ -7,6 +7,7 @@
 
 #include <ctime>
 #include <random>
+#include <set>
 
 #include "deploy/events.hpp"
 #include "deploy/stack_state.hpp"
@@ -16,6 +17,18 @@ namespace {
 
 using common::ErrorCode;
 using std::chrono::milliseconds;
+
+// The name of the alarm (of `alarms`, by ARN or name) that a rollback's reason names, or "".
+// CloudFormation names the rollback trigger that fired in the stack's *_ROLLBACK_IN_PROGRESS
+// event.
+std::string alarm_named_in(const std::string& reason, const std::vector<std::string>& alarms) {
+    for (const auto& arn : alarms) {
+        const std::string name = arn.substr(arn.rfind(':') + 1);
+        if (reason.find(arn) != std::string::npos || reason.find(name) != std::string::npos)
+            return name;
+    }
+    return "";
+}
 
 std::string random_hex(std::size_t n) {
     static thread_local std::mt19937_64 rng(std::random_device{}());
@@ -71,6 +84,7 @@ class Deploy {
     DeployServices& s;
     DeployReporter& r;
     DeployOutcome m_out;
+    std::string m_rollback_reason;  // the stack's reason for rolling our operation back
     versioning::Millis m_started = 0;
     versioning::Millis m_renewed = 0;
     std::string m_template_body;  // as sent with the change set
@@ -230,6 +244,9 @@ common::Result<StackEvent> Deploy::follow(const std::string& token, const std::s
             r.event(e);
             if (is_failure_status(e.status) && e.logical_id != p.stack) m_out.failures.push_back(e);
             if (e.logical_id == p.stack) status = e.status;
+            if (e.logical_id == p.stack && e.status.ends_with("ROLLBACK_IN_PROGRESS") &&
+                m_rollback_reason.empty())
+                m_rollback_reason = e.reason;
         }
         if (auto done = final_status(fresh, p.stack)) {
             for (const auto& e : fresh) {
@@ -289,7 +306,9 @@ common::Result<DeployOutcome> Deploy::finish(const StackEvent& final) {
     std::string reason;
     if (!ok) {
         reason = final.status;
-        if (!m_out.failures.empty())
+        if (auto alarm = alarm_named_in(m_rollback_reason, p.rollback_alarms); !alarm.empty())
+            reason += ": rolled back by alarm " + alarm + ": " + m_rollback_reason;
+        else if (!m_out.failures.empty())
             reason += ": " + m_out.failures.front().logical_id + " " +
                       m_out.failures.front().status + ": " + m_out.failures.front().reason;
     }
@@ -450,7 +469,9 @@ common::Result<DeployOutcome> Deploy::run() {
                              p.tags,
                              p.role_arn,
                              name,
-                             "slipway " + p.kind + " of " + p.commit.substr(0, 12)};
+                             "slipway " + p.kind + " of " + p.commit.substr(0, 12),
+                             p.rollback_alarms,
+                             p.monitoring_minutes};
     auto id = s.cloudformation.create_change_set(request);
     if (!id && is_no_updates_error(id.error())) {
         m_out.result = DeployResult::up_to_date;
@@ -466,7 +487,9 @@ common::Result<DeployOutcome> Deploy::run() {
 common::Result<std::vector<std::string>> validate_plan(const DeployPlan& plan) {
     std::map<std::string, std::string> owners;
     for (const auto& i : plan.parameters.images) owners[i.parameter] = i.component;
-    return validate_parameters(plan.tmpl, plan.parameters.values, owners);
+    std::set<std::string> pending;
+    for (const auto& [name, p] : plan.parameters.outputs) pending.insert(name);
+    return validate_parameters(plan.tmpl, plan.parameters.values, owners, pending);
 }
 
 versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std::string& status,
@@ -489,6 +512,10 @@ versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std
     d.kind = plan.kind;
     d.source = plan.source;
     d.actor = plan.actor;
+    d.region = plan.region;
+    d.account = plan.account;
+    d.scope = plan.scope;
+    d.note = plan.note;
     for (const auto& i : plan.parameters.images)
         d.images.push_back(
             {i.component, i.build_number, i.image_uri, i.changed, i.parameter, i.commit});

@@ -189,7 +189,10 @@ common::Result<StackEvidence> gather(const DeploymentRecord& d, CloudFormationAp
 common::Result<bool> later_success(versioning::VersionStore& store, const DeploymentRecord& d) {
     auto current = store.current_deployments(d.env);
     if (!current) return std::unexpected(current.error());
-    return !current->empty() && current->front().id > d.id;
+    for (const auto& c : *current) {
+        if (versioning::stack_key(c) == versioning::stack_key(d) && c.id > d.id) return true;
+    }
+    return false;
 }
 
 const char* recorded_status(PendingVerdict v) {
@@ -227,13 +230,15 @@ common::Result<PendingJudgement> settle(const DeploymentRecord& d, ReconcileServ
 }  // namespace
 
 common::Result<std::vector<Reconciled>> reconcile_pending(
-    const std::string& env, const std::string& stack, ReconcileServices& s, bool wait,
+    const std::string& env, const StackPlace& place, ReconcileServices& s, bool wait,
     const std::function<void(const std::string&)>& note) {
     auto pending = s.store.pending_deployments(env);
     if (!pending) return std::unexpected(pending.error());
     std::vector<Reconciled> out;
     for (auto& d : *pending) {
-        if (d.stack.empty()) d.stack = stack;
+        if (d.stack.empty()) d.stack = place.stack;  // recorded before stacks were
+        if (d.stack != place.stack || d.region != place.region || d.account != place.account)
+            continue;
         auto j = settle(d, s, wait, note);
         if (!j)
             return std::unexpected(j.error().with_context(

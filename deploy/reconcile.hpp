@@ -91,12 +91,20 @@ struct Reconciled {
     PendingJudgement judgement;
 };
 
-/// Judges every pending deployment of environment `env` (stack `stack`), oldest first, and
-/// records the verdicts. Call it while holding the environment's lease. A stack operation
-/// still running is waited for with `wait`, else it is ErrorCode::busy. `note` hears what
-/// is going on. Errors: ErrorCode::external (AWS, the store), busy, interrupted.
+/// One stack of an environment in one place, as its deployments record it.
+struct StackPlace {
+    std::string stack;
+    std::string region;   // as recorded ("" for the one-region form)
+    std::string account;  // as recorded
+};
+
+/// Judges every pending deployment of environment `env` at `place` (services.cloudformation
+/// speaks to that region and account), oldest first, and records the verdicts. Call it while
+/// holding the environment's lease. A stack operation still running is waited for with
+/// `wait`, else it is ErrorCode::busy. `note` hears what is going on. Errors:
+/// ErrorCode::external (AWS, the store), busy, interrupted.
 common::Result<std::vector<Reconciled>> reconcile_pending(
-    const std::string& env, const std::string& stack, ReconcileServices& services, bool wait,
+    const std::string& env, const StackPlace& place, ReconcileServices& services, bool wait,
     const std::function<void(const std::string&)>& note);
 
 }  // namespace deploy

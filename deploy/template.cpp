@@ -89,6 +89,8 @@ struct ArtifactRule {
 const ArtifactRule k_rules[] = {
     {"AWS::Lambda::Function", {"Code"}},
     {"AWS::Serverless::Function", {"CodeUri"}},
+    {"AWS::Lambda::LayerVersion", {"Content"}},
+    {"AWS::Serverless::LayerVersion", {"ContentUri"}},
     {"AWS::Glue::Job", {"Command", "ScriptLocation"}},
     {"AWS::CloudFormation::Stack", {"TemplateURL"}},
 };
@@ -122,7 +124,7 @@ void write_string(Writer& w, std::string_view s) {
 void write_node(Writer& w, const Node& n, const Replacements& replace);
 
 void write_replacement(Writer& w, const Replacement& r) {
-    if (r.property == "Code") {
+    if (r.property == "Code" || r.property == "Content") {
         w.StartObject();
         w.Key("S3Bucket");
         write_string(w, r.at.bucket);
@@ -131,7 +133,7 @@ void write_replacement(Writer& w, const Replacement& r) {
         w.EndObject();
     } else if (r.property == "TemplateURL") {
         write_string(w, r.at.url);
-    } else {  // CodeUri, Command.ScriptLocation
+    } else {  // CodeUri, ContentUri, Command.ScriptLocation
         write_string(w, "s3://" + r.at.bucket + "/" + r.at.key);
     }
 }

@@ -163,6 +163,14 @@ std::filesystem::path Repository::root() const {
     return p.parent_path();  // both end in '/'
 }
 
+std::string Repository::current_branch() const {
+    git_reference* raw = nullptr;
+    if (git_repository_head(&raw, m_repo.get()) != 0) return "";
+    ReferenceHandle head(raw);
+    if (!git_reference_is_branch(head.get())) return "";
+    return git_reference_shorthand(head.get());
+}
+
 bool Repository::is_bare() const {
     return git_repository_is_bare(m_repo.get()) == 1;
 }
@@ -298,6 +306,17 @@ bool Repository::config_bool(const std::string& key, bool fallback) const {
     bool found = git_config_get_bool(&value, config.get(), key.c_str()) == 0;
     git_error_clear();
     return found ? value != 0 : fallback;
+}
+
+std::string Repository::config_string(const std::string& key) const {
+    git_config* raw = nullptr;
+    if (git_repository_config_snapshot(&raw, m_repo.get()) != 0) return "";
+    ConfigHandle config(raw);
+    const char* value = nullptr;
+    std::string out;
+    if (git_config_get_string(&value, config.get(), key.c_str()) == 0 && value) out = value;
+    git_error_clear();
+    return out;
 }
 
 common::Result<std::vector<std::string>> Repository::work_tree_files() const {

@@ -24,14 +24,14 @@ class PhaseTimer {
     std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
 };
 
-// The manifest compiled for selection (its graph and patterns).
-common::Result<components::Selector> load_selector(const diff::Repository* repo,
-                                                   const AffectedRequest& r) {
-    auto manifest = load_project_manifest(repo, r.manifest, r.diff.head);
+// The manifest compiled for selection (its graph, built by the loader, and patterns).
+using LoadedSelector = std::unique_ptr<components::Selector>;
+common::Result<LoadedSelector> load_selector(const diff::Repository* repo,
+                                             const AffectedRequest& r) {
+    components::ComponentGraph graph;
+    auto manifest = load_project_manifest(repo, r.manifest, r.diff.head, &graph);
     if (!manifest) return std::unexpected(manifest.error());
-    auto graph = components::build_graph(*manifest);
-    if (!graph) return std::unexpected(graph.error());
-    return components::Selector(*manifest, *graph);
+    return std::make_unique<components::Selector>(*manifest, std::move(graph));
 }
 
 }  // namespace
@@ -50,7 +50,7 @@ common::Result<AffectedOutcome> select_affected(const AffectedRequest& r) {
     }
     const diff::Repository* git = repo ? &*repo : nullptr;
     const bool overlap = !manifest_comes_from_git(git, r.manifest, r.diff.head);
-    std::future<common::Result<components::Selector>> pending;
+    std::future<common::Result<LoadedSelector>> pending;
     if (overlap) pending = std::async(std::launch::async, [&] { return load_selector(git, r); });
     AffectedOutcome out;
     auto paths = changed_paths(git, r.diff, r.changed_files, out.changes);
@@ -59,7 +59,8 @@ common::Result<AffectedOutcome> select_affected(const AffectedRequest& r) {
     if (!selector) return std::unexpected(selector.error());
     if (!paths) return std::unexpected(paths.error());
     timer.done("loading the manifest (after the diff)");
-    out.selection = selector->select(*paths);
+    out.selection = (*selector)->select(*paths);
+    out.selector = std::move(*selector);
     timer.done("selecting components");
     return out;
 }

@@ -2,6 +2,7 @@
 // `slipway affected` as a value: the changed paths (from git, or a list) and the manifest's
 // selection over them. The manifest is parsed on a second thread while this one diffs, when
 // it does not come from the repository itself (whose handle is not shared between threads).
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,9 @@ struct AffectedRequest {
 struct AffectedOutcome {
     components::Selection selection;
     std::optional<diff::ChangeSet> changes;  // when the paths came from git
+    /// The manifest's compiled patterns and graph the selection came from: large, so their
+    /// freeing is the caller's to time (the CLI leaves it to the end of the process).
+    std::unique_ptr<components::Selector> selector;
 };
 
 /// The selection of a change. Errors: usage (neither a base nor a path list), input

@@ -34,6 +34,7 @@ void write_deployment_summary(common::JsonOut& j, const versioning::DeploymentRe
     j.field("executed_by", d.executed_by);
     j.field_or_null("finished_at", d.finished_at.has_value(), iso_time(d.finished_at.value_or(0)));
     j.field("kind", d.kind);
+    j.field("note", d.note);
     j.field("run_id", d.run_id);
     j.field("started_at", iso_time(d.started_at));
     j.field("status", d.status);
@@ -100,6 +101,7 @@ std::string build_report_json(const components::BuildReport& r, const std::strin
         j.field("input_hash", b.input_hash);
         j.path_field("log_path", b.log_path);
         j.field_or_null("remote_id", !b.handle.remote_id.empty(), b.handle.remote_id);
+        j.field_or_null("reused_from", b.status == versioning::BuildStatus::reused, b.reused_from);
         j.field("started_at", iso_time(b.started_at));
         j.field("status", versioning::to_string(b.status));
         j.end_object();
@@ -146,6 +148,7 @@ std::string history_json(const pipeline::ComponentHistory& h) {
                         iso_time(d.finished_at.value_or(0)));
         j.field("image_uri", d.image_uri);
         j.field("kind", d.kind);
+        j.field("note", d.note);
         j.field("started_at", iso_time(d.started_at));
         j.field("status", d.status);
         j.end_object();
@@ -163,6 +166,7 @@ std::string status_json(const pipeline::StatusView& v) {
             j.field("build_number", image.build_number);
             j.field_or_null("commit", !image.commit.empty(), image.commit);
             j.field("deployment_id", image.deployment_id);
+            j.field("differs", image.differs);
             j.field("image_uri", image.image_uri);
             j.end_object();
         }
@@ -173,7 +177,11 @@ std::string status_json(const pipeline::StatusView& v) {
     j.end_array().key("deployments").begin_array();
     for (const auto& d : v.current) write_deployment_summary(j, d);
     j.end_array().key("environments").begin_array();
-    for (const auto& d : v.current) j.value(d.env);
+    for (const auto& e : v.environments) j.value(e.name);
+    j.end_array().key("partially_deployed").begin_array();
+    for (const auto& e : v.environments) {
+        if (e.partially_deployed) j.value(e.name);
+    }
     j.end_array().key("pending").begin_array();
     for (const auto& d : v.pending) write_deployment_summary(j, d);
     return j.end_array().end_object().str();

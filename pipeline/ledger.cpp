@@ -63,11 +63,97 @@ std::map<std::string, std::string> deployed_commits(const components::Manifest& 
     return out;
 }
 
+namespace {
+
+// Whether `d` is the deployment of `stack` at one of `env`'s targets.
+bool at_target(const components::Environment& env, const versioning::DeploymentRecord& d) {
+    for (const auto& t : env.targets) {
+        if (d.region == t.recorded_region() && d.account == t.recorded_account()) return true;
+    }
+    return false;
+}
+
+bool holds(const components::Stack& stack, const std::string& name) {
+    return std::find(stack.members.begin(), stack.members.end(), name) != stack.members.end();
+}
+
+}  // namespace
+
+std::map<std::string, std::string> deployed_commits(
+    const components::Manifest& manifest, const components::Environment& env,
+    const std::vector<versioning::DeploymentRecord>& current) {
+    // The current deployment of each (stack, target), nullptr where there is none.
+    std::vector<std::vector<const versioning::DeploymentRecord*>> at(env.stacks.size());
+    for (std::size_t s = 0; s < env.stacks.size(); ++s) {
+        for (const auto& t : env.targets) {
+            const versioning::DeploymentRecord* found = nullptr;
+            for (const auto& d : current) {
+                if (d.stack == env.stacks[s].name && d.region == t.recorded_region() &&
+                    d.account == t.recorded_account())
+                    found = &d;
+            }
+            at[s].push_back(found);
+        }
+    }
+    std::map<std::string, std::string> out;
+    for (const auto& c : manifest.components) {
+        if (c.kind != ComponentKind::image && c.kind != ComponentKind::config) continue;
+        std::vector<std::size_t> stacks;
+        for (std::size_t s = 0; s < env.stacks.size(); ++s) {
+            if (holds(env.stacks[s], c.name)) stacks.push_back(s);
+        }
+        if (stacks.empty() && c.kind == ComponentKind::image) continue;  // nothing deploys it
+        if (stacks.empty()) {
+            for (std::size_t s = 0; s < env.stacks.size(); ++s) stacks.push_back(s);
+        }
+        std::optional<std::string> commit;
+        auto agree = [&](const std::string& seen) {
+            if (!commit) commit = seen;
+            else if (*commit != seen) commit = "";
+        };
+        for (auto s : stacks) {
+            for (const auto* d : at[s]) {
+                if (!d) {
+                    agree("");
+                    continue;
+                }
+                if (c.kind == ComponentKind::config) {
+                    agree(d->template_commit);
+                    continue;
+                }
+                std::string image_commit;  // "" when this deployment has no image of it
+                for (const auto& i : d->images) {
+                    if (i.component == c.name) image_commit = i.commit;
+                }
+                agree(image_commit);
+            }
+        }
+        out[c.name] = commit.value_or("");
+    }
+    return out;
+}
+
+std::vector<std::string> template_commits(const components::Environment& env,
+                                          const std::vector<versioning::DeploymentRecord>& current) {
+    std::set<std::string> out;
+    for (const auto& d : current) {
+        if (d.template_commit.empty() || !at_target(env, d)) continue;
+        for (const auto& st : env.stacks) {
+            if (st.name == d.stack) out.insert(d.template_commit);
+        }
+    }
+    return {out.begin(), out.end()};
+}
+
 common::Result<components::Selection> owed_selection(
     const Project& p, const std::map<std::string, std::string>& commits,
-    const std::string& env_name, const std::string& env_base, Observer& o, std::string* fell_back) {
+    const std::string& env_name, const std::string& env_base, Observer& o, std::string* fell_back,
+    const std::vector<std::string>& path_commits) {
     std::map<std::string, std::vector<std::string>> by_commit;  // commit -> its components
     for (const auto& [name, commit] : commits) by_commit[commit].push_back(name);
+    for (const auto& commit : path_commits) {
+        if (!commit.empty()) by_commit[commit];  // its paths, no component of its own
+    }
     components::Selector selector(p.manifest, p.graph);
     components::Selection out;
     std::map<std::string, components::AffectedComponent> owed;

@@ -35,17 +35,34 @@ namespace pipeline {
 std::map<std::string, std::string> deployed_commits(const components::Manifest& manifest,
                                                     const versioning::DeploymentRecord& current);
 
+/// The same for an environment of several stacks and places, from `current` (each stack's
+/// current deployment where it is): a component's commit is the one every stack holding it
+/// runs it from, in every target of the environment; when they differ, or one of those has
+/// no deployment, it is unknown ("": owed whole -- conservative, never a change claimed
+/// deployed). A config component's commit is the template commit of the stacks that hold it
+/// (of every stack when none does). Components no stack holds are left out (nothing deploys
+/// them).
+std::map<std::string, std::string> deployed_commits(
+    const components::Manifest& manifest, const components::Environment& env,
+    const std::vector<versioning::DeploymentRecord>& current);
+
+/// The template commits of the current deployments of `env`'s stacks (empty ones left out):
+/// a run also diffs from each, so that a stack whose template changed since is deployed.
+std::vector<std::string> template_commits(const components::Environment& env,
+                                          const std::vector<versioning::DeploymentRecord>& current);
+
 /// The components that lack a change up to `p.head`, with their reasons, in the graph's
 /// order: for each distinct deployed commit, the selection over the tree diff from it to
 /// the head, keeping the components deployed at that commit (and the libraries it selects);
 /// a component with no known commit is owed whole (reason `deployed_commit`). A deployed
 /// commit that is not in this repository fails in a shallow clone (fetch full history), else
 /// is replaced by `env_base` with a warning (ErrorCode::input when there is none) and
-/// `fell_back` says so.
+/// `fell_back` says so. The diffs from `path_commits` add only their paths (`changed`: which
+/// stacks' templates changed), no component.
 common::Result<components::Selection> owed_selection(
     const Project& p, const std::map<std::string, std::string>& commits,
     const std::string& env_name, const std::string& env_base, Observer& o,
-    std::string* fell_back = nullptr);
+    std::string* fell_back = nullptr, const std::vector<std::string>& path_commits = {});
 
 /// The environment's place in history once `plan` is deployed: the common ancestor of every
 /// image's commit and the template's; empty when one is unknown or git cannot tell (then

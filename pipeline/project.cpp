@@ -14,17 +14,18 @@ namespace pipeline {
 
 common::Result<components::Manifest> load_project_manifest(const diff::Repository* repo,
                                                            const std::string& manifest_flag,
-                                                           const std::string& head) {
-    if (!manifest_flag.empty()) return components::load_manifest(manifest_flag);
-    if (!repo) return components::load_manifest("slipway.yml");
+                                                           const std::string& head,
+                                                           components::ComponentGraph* graph) {
+    if (!manifest_flag.empty()) return components::load_manifest(manifest_flag, graph);
+    if (!repo) return components::load_manifest("slipway.yml", graph);
     if (!manifest_comes_from_git(repo, manifest_flag, head)) {
-        return components::load_manifest((repo->root() / "slipway.yml").string());
+        return components::load_manifest((repo->root() / "slipway.yml").string(), graph);
     }
     auto head_id = repo->resolve_commit(head);
     if (!head_id) return std::unexpected(head_id.error());
     auto text = repo->read_file(*head_id, "slipway.yml");
     if (!text) return std::unexpected(text.error().with_context("reading the manifest"));
-    return components::parse_manifest(*text, head + ":slipway.yml");
+    return components::parse_manifest(std::move(*text), head + ":slipway.yml", graph);
 }
 
 bool manifest_comes_from_git(const diff::Repository* repo, const std::string& manifest_flag,
@@ -129,12 +130,10 @@ common::Result<Project> open_project(const ProjectRequest& r) {
     const std::string manifest_flag = !p.repo && r.manifest.empty()
                                           ? (std::filesystem::path(p.root) / "slipway.yml").string()
                                           : r.manifest;
-    auto manifest = load_project_manifest(p.repo ? &*p.repo : nullptr, manifest_flag, head);
+    auto manifest =
+        load_project_manifest(p.repo ? &*p.repo : nullptr, manifest_flag, head, &p.graph);
     if (!manifest) return std::unexpected(manifest.error());
     p.manifest = std::move(*manifest);
-    auto graph = components::build_graph(p.manifest);
-    if (!graph) return std::unexpected(graph.error());
-    p.graph = std::move(*graph);
     if (p.repo) {
         auto commit = p.repo->resolve_commit(r.head);
         if (!commit) return std::unexpected(commit.error());

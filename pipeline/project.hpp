@@ -48,9 +48,10 @@ common::Result<Project> open_project(const ProjectRequest& r);
 /// The manifest to use: `manifest_flag` when given; else, when `head` is HEAD, slipway.yml
 /// at the work tree's root; else (another commit, or a bare repository) slipway.yml in the
 /// tree of `head`, so the components are those of the commit being looked at.
-common::Result<components::Manifest> load_project_manifest(const diff::Repository* repo,
-                                                           const std::string& manifest_flag,
-                                                           const std::string& head);
+/// With `graph`, also the manifest's dependency graph (built once, by the loader's checks).
+common::Result<components::Manifest> load_project_manifest(
+    const diff::Repository* repo, const std::string& manifest_flag, const std::string& head,
+    components::ComponentGraph* graph = nullptr);
 
 /// Whether load_project_manifest reads from the repository's object database (and so must
 /// not run beside other work on the same repository handle).

@@ -11,9 +11,12 @@
 
 #include "common/json.hpp"
 #include "diff/remote.hpp"
+#include "pipeline/drift.hpp"
 #include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/ledger.hpp"
+#include "pipeline/stacks.hpp"
+#include "pipeline/promotion.hpp"
 
 namespace service {
 namespace {
@@ -49,6 +52,7 @@ void write_build(JsonOut& j, const versioning::BuildRecord& b) {
 
 void write_deployment(JsonOut& j, const versioning::DeploymentRecord& d) {
     j.begin_object();
+    j.field("account", d.account);
     j.field("actor", d.actor).field("change_set", d.change_set).field("commit", d.commit);
     j.field("env", d.env).field("executed_by", d.executed_by);
     time_or_null(j, "finished_at", d.finished_at);
@@ -59,11 +63,32 @@ void write_deployment(JsonOut& j, const versioning::DeploymentRecord& d) {
         j.field("component", i.component).field("image_uri", i.image_uri);
         j.field("parameter", i.parameter).end_object();
     }
-    j.end_array().field("kind", d.kind).field("reason", d.reason).field("run_id", d.run_id);
+    j.end_array().field("kind", d.kind).field("note", d.note).field("reason", d.reason);
+    j.field("region", d.region).field("run_id", d.run_id).field("scope", d.scope);
     j.field("source", d.source).field("stack", d.stack).field("started_at", iso_time(d.started_at));
     j.field("status", d.status);
     j.field_or_null("template_commit", !d.template_commit.empty(), d.template_commit);
     j.end_object();
+}
+
+// Each stack of `e` in each place: where it is and its current deployment (null: none).
+void write_stacks(JsonOut& j, const components::Environment& e,
+                  const std::vector<versioning::DeploymentRecord>& current) {
+    j.key("stacks").begin_array();
+    for (const auto& t : e.targets) {
+        for (const auto& s : e.stacks) {
+            j.begin_object().field("account", t.account).key("current");
+            auto it = std::find_if(current.begin(), current.end(), [&](const auto& d) {
+                return d.env == e.name && d.stack == s.name && d.region == t.recorded_region() &&
+                       d.account == t.recorded_account();
+            });
+            it != current.end() ? write_deployment(j, *it) : (void)j.null();
+            j.field("label", deploy::stack_label(s.name, t)).field("region", t.region);
+            j.field("stack", s.name).field("wave", static_cast<std::int64_t>(t.wave + 1));
+            j.end_object();
+        }
+    }
+    j.end_array();
 }
 
 void write_component_deployment(JsonOut& j, const versioning::ComponentDeployment& d) {
@@ -71,7 +96,8 @@ void write_component_deployment(JsonOut& j, const versioning::ComponentDeploymen
     j.field("changed", d.changed).field("commit", d.commit).field("deployment_id", d.deployment_id);
     j.field("env", d.env);
     time_or_null(j, "finished_at", d.finished_at);
-    j.field("image_uri", d.image_uri).field("kind", d.kind);
+    j.field("image_uri", d.image_uri).field("kind", d.kind).field("note", d.note);
+    j.field("run_id", d.run_id);
     j.field("started_at", iso_time(d.started_at)).field("status", d.status).end_object();
 }
 
@@ -100,8 +126,10 @@ void write_job(JsonOut& j, const versioning::JobRecord& job) {
     j.field("created_at", iso_time(job.created_at)).field("env", job.env);
     time_or_null(j, "finished_at", job.finished_at);
     j.field("attempts", job.attempts).field("head", job.head).field("id", job.id);
-    j.field("owner", job.owner);
-    j.field("reason", job.reason).field("run_id", job.run_id);
+    j.field("kind", job.kind).field("note", job.note).field("owner", job.owner);
+    j.field("reason", job.reason);
+    j.field_or_null("request_id", job.request_id != 0, job.request_id);
+    j.field("run_id", job.run_id);
     time_or_null(j, "started_at", job.started_at);
     j.field("status", versioning::to_string(job.status)).field("trigger", job.trigger).end_object();
 }
@@ -147,25 +175,137 @@ Response api_project(ApiContext& c) {
     return json(j.end_object());
 }
 
+namespace {
+
+void write_gates(JsonOut& j, const components::Environment& e) {
+    if (!e.gates.any() && !e.promote_auto) {
+        j.null();
+        return;
+    }
+    const auto& g = e.gates;
+    j.begin_object().field("approvals", g.approvals).key("approvers").begin_array();
+    for (const auto& a : g.approvers) j.value(a);
+    j.end_array().key("freeze").begin_array();
+    for (const auto& w : g.freeze) {
+        j.begin_object().field_or_null("cron", !w.cron.empty(), w.cron);
+        j.field_or_null("duration_seconds", !w.cron.empty(),
+                        static_cast<std::int64_t>(w.duration.count()));
+        j.field_or_null("from", w.cron.empty(), w.from).field("reason", w.reason);
+        j.field_or_null("to", w.cron.empty(), w.to).field("tz", w.tz).end_object();
+    }
+    j.end_array().field("promote", e.promote_auto ? "auto" : "manual");
+    j.field("soak_seconds", static_cast<std::int64_t>(g.soak.count())).end_object();
+}
+
+void write_drift(JsonOut& j, const std::vector<versioning::DriftRecord>& drifts,
+                 const std::string& env) {
+    auto d =
+        std::find_if(drifts.begin(), drifts.end(), [&](const auto& x) { return x.env == env; });
+    if (d == drifts.end()) {
+        j.null();
+        return;
+    }
+    j.raw(pipeline::drift_json(*d));
+}
+
+// How the environment is doing: its last run, the job running or waiting, and how many
+// commits of its trigger branch are not deployed (null without a repository or a branch).
+void write_health(ApiContext& c, JsonOut& j, const components::Environment& e,
+                  const versioning::DeploymentRecord* current) {
+    j.key("health").begin_object();
+    const diff::Repository* repo = c.repo ? c.repo() : nullptr;
+    std::optional<std::size_t> ahead;
+    bool truncated = false;
+    if (repo && current && !e.trigger_branch.empty()) {
+        auto head = repo->resolve_commit("refs/remotes/origin/" + e.trigger_branch);
+        if (!head) head = repo->resolve_commit("refs/heads/" + e.trigger_branch);
+        if (head) {
+            auto walked = diff::commits_between(*repo, current->commit, *head, 100, truncated);
+            if (walked) ahead = walked->size();
+        }
+    }
+    j.field_or_null("ahead", ahead.has_value(), static_cast<std::int64_t>(ahead.value_or(0)));
+    j.field("ahead_truncated", truncated);
+    // The list outlives the pointer into it (a conditional of the Result would copy it into a
+    // temporary that ends with the loop).
+    std::vector<versioning::JobRecord> jobs;
+    if (auto listed = c.store.jobs(e.name, 10)) jobs = std::move(*listed);
+    const versioning::JobRecord* job = nullptr;
+    for (const auto& x : jobs) {
+        if (x.status == versioning::JobStatus::running ||
+            (x.status == versioning::JobStatus::pending && !job))
+            job = &x;
+    }
+    j.key("job");
+    job ? write_job(j, *job) : (void)j.null();
+    auto runs = c.store.run_page(e.name, "", 1);
+    j.key("last_run");
+    runs && !runs->items.empty() ? write_run(j, runs->items.front(), false) : (void)j.null();
+    j.end_object();
+}
+
+void write_open_request(ApiContext& c, JsonOut& j, const components::Environment& e) {
+    j.key("request");
+    if (e.promote_from.empty()) {
+        j.null();
+        return;
+    }
+    auto open = pipeline::open_request(c.store, e.name);
+    if (!open || !*open) {
+        j.null();
+        return;
+    }
+    auto verdict = pipeline::check_gates(c.manifest, e, **open, c.store, pipeline::now_millis());
+    j.raw(pipeline::request_json(**open, verdict ? &*verdict : nullptr));
+}
+
+}  // namespace
+
 Response api_environments(ApiContext& c) {
     auto current = c.store.current_deployments("");
     if (!current) return store_failed(current.error());
     auto pending = c.store.pending_deployments("");
     if (!pending) return store_failed(pending.error());
+    auto drifts = c.store.drifts();
+    if (!drifts) return store_failed(drifts.error());
     JsonOut j;
     j.begin_object().key("environments").begin_array();
     for (const auto& e : c.manifest.environments) {
-        j.begin_object().key("current");
-        auto it = std::find_if(current->begin(), current->end(),
-                               [&](const auto& d) { return d.env == e.name; });
-        it != current->end() ? write_deployment(j, *it) : (void)j.null();
-        j.field("name", e.name).key("pending").begin_array();
+        j.begin_object().key("alarms");
+        if (e.alarms.arns.empty()) {
+            j.null();
+        } else {
+            j.begin_object().key("arns").begin_array();
+            for (const auto& a : e.alarms.arns) j.value(a);
+            j.end_array().field("monitor_seconds",
+                                static_cast<std::int64_t>(e.alarms.monitor.count()));
+            j.end_object();
+        }
+        j.key("current");
+        const versioning::DeploymentRecord* newest = nullptr;  // of any stack
+        for (const auto& d : *current) {
+            if (d.env == e.name && (!newest || d.id > newest->id)) newest = &d;
+        }
+        newest ? write_deployment(j, *newest) : (void)j.null();
+        j.key("drift");
+        write_drift(j, *drifts, e.name);
+        j.key("gates");
+        write_gates(j, e);
+        write_health(c, j, e, newest);
+        auto recent = c.store.deployments_in(e.name, 64);
+        if (!recent) return store_failed(recent.error());
+        j.field("name", e.name);
+        j.field("partially_deployed", pipeline::partially_deployed(*recent));
+        j.key("pending").begin_array();
         for (const auto& d : *pending) {
             if (d.env == e.name) write_deployment(j, d);
         }
         j.end_array();
         j.field_or_null("promote_from", !e.promote_from.empty(), e.promote_from);
-        j.field("region", e.region).field("stack", e.stack);
+        j.field("region", e.targets.front().region);
+        write_open_request(c, j, e);
+        j.field("stack", e.stacks.front().name);
+        write_stacks(j, e, *current);
         j.field_or_null("trigger_branch", !e.trigger_branch.empty(), e.trigger_branch);
         j.end_object();
     }
@@ -368,8 +508,23 @@ struct Side {
 Side side_of(const versioning::DeploymentRecord& d, const components::Manifest& m,
              const std::string& component) {
     const auto* comp = m.find(component);
-    if (comp && comp->kind == components::ComponentKind::config)
+    if (comp && comp->kind == components::ComponentKind::config) {
+        // The template of the deployment's stack holds it when the stack has it among its
+        // members, or when no stack of the environment does (an environment of several stacks).
+        const components::Environment* env = nullptr;
+        for (const auto& e : m.environments) {
+            if (e.name == d.env) env = &e;
+        }
+        bool held = !env, anywhere = false;
+        for (const auto& st : env ? env->stacks : std::vector<components::Stack>{}) {
+            const bool in = std::find(st.members.begin(), st.members.end(), component) !=
+                            st.members.end();
+            anywhere = anywhere || in;
+            held = held || (in && st.name == d.stack);
+        }
+        if (!held && anywhere) return {};
         return {nullptr, d.template_commit, true};
+    }
     for (const auto& i : d.images) {
         if (i.component == component) return {&i, i.commit, true};
     }
@@ -527,6 +682,24 @@ Response api_queue(ApiContext& c) {
     j.end_array().key("jobs").begin_array();
     for (const auto& job : *jobs) write_job(j, job);
     return json(j.end_array().end_object());
+}
+
+Response api_pulls(const std::vector<pipeline::PullPlan>& plans) {
+    JsonOut j;
+    j.begin_object().key("pulls").begin_array();
+    for (const auto& p : plans) {
+        std::string one = pipeline::pull_plan_json(p);
+        one.pop_back();  // the newline
+        j.raw(one);
+    }
+    return json(j.end_array().end_object());
+}
+
+Response api_pull(std::int64_t number, const std::optional<pipeline::PullPlan>& plan) {
+    if (!plan)
+        return error_response(404, "not_found",
+                              "no plan of pull request #" + std::to_string(number));
+    return {200, "application/json", pipeline::pull_plan_json(*plan), {}};
 }
 
 }  // namespace service

@@ -25,21 +25,31 @@ struct Order {
 };
 
 // Why the push is not for `env` given what is deployed there ("" when it is), and a note
-// when it is a force-push (not a descendant of what is deployed).
+// when it is a force-push (not a descendant of what is deployed). `current` is each stack's
+// current deployment in each place: the push is dropped only when every one of them holds its
+// head already (a stack behind -- failed, or limited to a wave -- still takes it).
 std::string deployed_reason(const Push& p, const std::string& env,
-                            const versioning::DeploymentRecord& d, const Order& order,
-                            std::string& note) {
-    if (d.commit.empty()) return "";
-    if (d.commit == p.head)
+                            const std::vector<versioning::DeploymentRecord>& current,
+                            const Order& order, std::string& note) {
+    if (current.empty()) return "";
+    const versioning::DeploymentRecord* newer = nullptr;  // one strictly newer than the head
+    for (const auto& d : current) {
+        if (d.commit.empty()) return "";
+        if (d.commit == p.head) continue;
+        if (!order.contains(d.commit, p.head).value_or(false)) {
+            if (order.contains(p.head, d.commit) == std::optional<bool>(false))
+                note = fmt::format("force-push: {} is not a descendant of {}, deployed to {}; queued",
+                                   p.head.substr(0, 12), d.commit.substr(0, 12), env);
+            return "";
+        }
+        newer = &d;
+    }
+    if (!newer) {
         return fmt::format("{} is already deployed to {} (deployment #{})", p.head.substr(0, 12),
-                           env, d.id);
-    if (order.contains(d.commit, p.head).value_or(false))
-        return fmt::format("{} is older than {}, deployed to {} (deployment #{})",
-                           p.head.substr(0, 12), d.commit.substr(0, 12), env, d.id);
-    if (order.contains(p.head, d.commit) == std::optional<bool>(false))
-        note = fmt::format("force-push: {} is not a descendant of {}, deployed to {}; queued",
-                           p.head.substr(0, 12), d.commit.substr(0, 12), env);
-    return "";
+                           env, current.front().id);
+    }
+    return fmt::format("{} is older than {}, deployed to {} (deployment #{})",
+                       p.head.substr(0, 12), newer->commit.substr(0, 12), env, newer->id);
 }
 
 // Queues the push for one environment, or says why not.
@@ -50,10 +60,8 @@ common::Result<std::optional<QueuedJob>> queue_for(const Delivery& d, const std:
     const Push& p = *d.push;
     auto current = store.current_deployments(env);
     if (!current) return std::unexpected(current.error());
-    if (!current->empty()) {
-        why = deployed_reason(p, env, current->front(), order, note);
-        if (!why.empty()) return std::optional<QueuedJob>{};
-    }
+    why = deployed_reason(p, env, *current, order, note);
+    if (!why.empty()) return std::optional<QueuedJob>{};
     versioning::JobRecord job;
     job.env = env;
     job.branch = p.branch;
@@ -90,26 +98,37 @@ common::Result<IntakeResult> take_delivery(const Delivery& d, const Triggers& tr
     const Order order{repo};
     versioning::DeliveryRecord record{d.source, d.id, d.at, d.event, "", "", "", "", "", 0};
     if (d.push) record.ref = d.push->ref, record.head = d.push->head, record.actor = d.push->actor;
-    auto first = store.record_delivery(record);
-    if (!first) return std::unexpected(first.error());
-    if (!*first) return IntakeResult{"duplicate", "delivery " + d.id + " was taken before", {}};
-    IntakeResult out = decide(d, triggers, mine);
-    if (out.result.empty()) {
-        std::vector<std::string> reasons;
-        for (const auto& env : triggers.at(d.push->branch)) {
-            std::string why, note;
-            auto queued = queue_for(d, env, store, order, why, note);
-            if (!queued) return std::unexpected(queued.error());
-            if (*queued) out.jobs.push_back(**queued);
-            if (!why.empty()) reasons.push_back(why);
-            if (!note.empty()) reasons.push_back(note);
+    // The delivery, its jobs and its result are one transaction where the store has them
+    // (SQLite): a failure anywhere stores nothing, so the redelivery takes it whole; two
+    // takers of one delivery queue, the second finds it taken. DynamoDB runs the writes one
+    // by one: a delivery whose intake failed half-way has no result and is taken again.
+    IntakeResult out;
+    auto taken = store.batch([&]() -> common::Result<void> {
+        out = IntakeResult{};
+        auto first = store.record_delivery(record);
+        if (!first) return std::unexpected(first.error());
+        if (!*first) {
+            out = IntakeResult{"duplicate", "delivery " + d.id + " was taken before", {}};
+            return {};
         }
-        out.result = out.jobs.empty() ? "dropped" : "queued";
-        for (const auto& r : reasons) out.reason += (out.reason.empty() ? "" : "; ") + r;
-    }
-    const std::int64_t job = out.jobs.empty() ? 0 : out.jobs.front().job;
-    if (auto ok = store.set_delivery_result(d.source, d.id, out.result, out.reason, job); !ok)
-        return std::unexpected(ok.error());
+        out = decide(d, triggers, mine);
+        if (out.result.empty()) {
+            std::vector<std::string> reasons;
+            for (const auto& env : triggers.at(d.push->branch)) {
+                std::string why, note;
+                auto queued = queue_for(d, env, store, order, why, note);
+                if (!queued) return std::unexpected(queued.error());
+                if (*queued) out.jobs.push_back(**queued);
+                if (!why.empty()) reasons.push_back(why);
+                if (!note.empty()) reasons.push_back(note);
+            }
+            out.result = out.jobs.empty() ? "dropped" : "queued";
+            for (const auto& r : reasons) out.reason += (out.reason.empty() ? "" : "; ") + r;
+        }
+        const std::int64_t job = out.jobs.empty() ? 0 : out.jobs.front().job;
+        return store.set_delivery_result(d.source, d.id, out.result, out.reason, job);
+    });
+    if (!taken) return std::unexpected(taken.error());
     return out;
 }
 

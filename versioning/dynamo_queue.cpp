@@ -43,6 +43,12 @@ namespace {
 
 using JobChange = DynamoQueue::JobChange;
 
+// What the slot remembers of a job to recognise the same one queued again: its head, and the
+// promotion request it deploys.
+std::string queue_key(const JobRecord& j) {
+    return j.request_id ? j.head + "#request:" + std::to_string(j.request_id) : j.head;
+}
+
 JsonValue job_item(Json::AllocatorType& a, const JobRecord& j, const std::string& token) {
     Item i(a);
     i.s("pk", "JOBS")
@@ -51,6 +57,9 @@ JsonValue job_item(Json::AllocatorType& a, const JobRecord& j, const std::string
         .s("env", j.env)
         .s("branch", j.branch)
         .s("head", j.head)
+        .s("kind", j.kind)
+        .n("request_id", j.request_id)
+        .s("note", j.note)
         .s("trigger", j.trigger)
         .s("actor", j.actor)
         .s("status", std::string(to_string(j.status)))
@@ -85,6 +94,9 @@ JobRecord job_of(const JsonValue& i) {
     j.reason = get_s(i, "reason");
     j.attempts = static_cast<int>(get_n(i, "attempts"));
     j.replaced = split_heads(get_s(i, "replaced"));
+    j.kind = i.HasMember("kind") ? get_s(i, "kind") : "run";
+    j.request_id = get_n(i, "request_id");
+    j.note = get_s(i, "note");
     return j;
 }
 
@@ -194,7 +206,7 @@ common::Result<void> DynamoQueue::set_delivery_result(const std::string& source,
         a, "DL#" + source, id, "SET #r = :r, reason = :why, job_id = :j", "attribute_exists(pk)",
         Item(a).s(":r", result).s(":why", reason).n(":j", job_id).take());
     static_cast<JsonValue&>(body).Swap(request["Update"]);
-    auto done = m_table.call("UpdateItem", body);
+    auto done = m_table.call({"UpdateItem", "dynamodb:UpdateItem"}, body);
     if (!done && !is_conflict(done.error())) return std::unexpected(done.error());
     return {};  // a delivery never stored has no result to record
 }
@@ -296,6 +308,18 @@ common::Result<std::optional<DynamoQueue::Slot>> DynamoQueue::slot_running(
 
 namespace {
 
+// A job as the environment's slot names it: its queue_key read back into head and request.
+JobRecord slot_job(std::int64_t id, const std::string& key) {
+    JobRecord j;
+    j.id = id;
+    j.head = key;
+    if (const auto at = key.find("#request:"); at != std::string::npos) {
+        j.head = key.substr(0, at);
+        j.request_id = std::stoll(key.substr(at + 9));
+    }
+    return j;
+}
+
 // A dead replica's job `j`, running in `slot` on an expired claim, taken back (SQLite's rule):
 // it waits again, to run once more, unless it ran twice already or a newer job waits -- then
 // it is interrupted. `next` and `c` get the slot's and the job's changes.
@@ -330,9 +354,8 @@ common::Result<JobRecord> DynamoQueue::enqueue_job(const JobRecord& job, const O
         if (!counter) return std::unexpected(counter.error());
         // The open jobs as the slot names them (the waiting one read whole: the heads it
         // replaced carry over); the slot's rev guards them.
-        JobRecord running, waiting;
-        running.id = slot->running, running.head = slot->running_head;
-        waiting.id = slot->waiting, waiting.head = slot->waiting_head;
+        JobRecord running = slot_job(slot->running, slot->running_head);
+        JobRecord waiting = slot_job(slot->waiting, slot->waiting_head);
         if (slot->waiting > 0) {
             auto read = read_job(slot->waiting);
             if (!read) return std::unexpected(read.error());
@@ -360,7 +383,7 @@ common::Result<JobRecord> DynamoQueue::enqueue_job(const JobRecord& job, const O
         } else {
             Slot next = *slot;
             next.waiting = stored.id;
-            next.waiting_head = stored.head;
+            next.waiting_head = queue_key(stored);
             items.PushBack(write_slot(a, *slot, next), a);
             if (slot->waiting > 0) {
                 JobChange c;

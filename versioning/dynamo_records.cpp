@@ -148,6 +148,11 @@ DeploymentRecord read_deployment(const JsonValue& item) {
     d.template_commit = legacy ? d.commit : get_s(item, "template_commit");
     d.template_hash = get_s(item, "template_hash");
     d.parameters = parse_parameters_json(get_s(item, "parameters"));
+    for (auto [field, out] :
+         {std::pair{"region", &d.region}, {"account", &d.account}, {"scope", &d.scope}}) {
+        if (item.HasMember(field)) *out = get_s(item, field);
+    }
+    d.note = get_s(item, "note");
     auto images = item.FindMember("images");
     if (images != item.MemberEnd() && images->value.HasMember("L")) {
         for (const auto& e : images->value["L"].GetArray()) {
@@ -181,7 +186,11 @@ JsonValue deployment_item(Json::AllocatorType& a, const DeploymentRecord& d, con
         .s("executed_by", d.executed_by)
         .s("template_commit", d.template_commit)
         .s("template_hash", d.template_hash)
-        .s("parameters", parameters_json(d.parameters));
+        .s("parameters", parameters_json(d.parameters))
+        .s("region", d.region)
+        .s("account", d.account)
+        .s("scope", d.scope)
+        .s("note", d.note);
     if (d.finished_at) i.n("finished_at", *d.finished_at);
     i.raw("images", images_list(a, d.images));
     return i.take();
@@ -201,18 +210,21 @@ JsonValue component_deployment_item(Json::AllocatorType& a, const DeploymentReco
         .s("commit", i.commit)
         .s("kind", d.kind)
         .s("actor", d.actor)
+        .s("run_id", d.run_id)
+        .s("note", d.note)
         .n("started_at", d.started_at);
     if (d.finished_at) entry.n("finished_at", *d.finished_at);
     return entry.take();
 }
 
 ComponentDeployment read_component_deployment(const JsonValue& i) {
-    return {get_n(i, "id"),        get_s(i, "env"),
-            get_s(i, "status"),    get_n(i, "build_number"),
-            get_s(i, "image_uri"), get_b(i, "changed"),
-            get_s(i, "commit"),    get_optional_n(i, "finished_at"),
-            get_s(i, "kind"),      get_s(i, "actor"),
-            get_n(i, "started_at")};
+    return {get_n(i, "id"),         get_s(i, "env"),
+            get_s(i, "status"),     get_n(i, "build_number"),
+            get_s(i, "image_uri"),  get_b(i, "changed"),
+            get_s(i, "commit"),     get_optional_n(i, "finished_at"),
+            get_s(i, "kind"),       get_s(i, "actor"),
+            get_n(i, "started_at"), get_s(i, "run_id"),
+            get_s(i, "note")};
 }
 
 }  // namespace versioning::detail

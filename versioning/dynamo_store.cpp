@@ -3,7 +3,8 @@
 //
 //   C#<component> / C          counter: last_build, last_row
 //   B#<component> / <row>      a build record (rows numbered per component, newest last)
-//   N#<component> / <number>   the claim of a build number: row, token, run, input hash
+//   N#<component> / <number>   the claim of a build number: row, token, run, input hash,
+//                              shareable (false: its success writes no H# entry)
 //   H#<component>#<hash> / <n> succeeded builds by input hash (for reuse)
 //   RB#<run> / <comp>#<row>    every build of a run (builds_of_run, interrupting a run)
 //   RR / <comp>#<row>          builds running remotely (for the run after an interrupted one)
@@ -47,6 +48,7 @@
 #include "versioning/dynamo_json.hpp"
 #include "versioning/dynamo_queue.hpp"
 #include "versioning/dynamo_records.hpp"
+#include "versioning/dynamo_requests.hpp"
 #include "versioning/dynamo_table.hpp"
 
 namespace versioning {
@@ -149,19 +151,20 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
                                    .s("token", token)
                                    .s("run_id", s.run_id)
                                    .s("input_hash", s.input_hash)
+                                   .b("shareable", s.shareable)
                                    .take(),
                                "attribute_not_exists(pk)"),
                            a);
             items.PushBack(put(a, Item(a).s("pk", "COMPONENTS").s("sk", s.component).take()), a);
             items.PushBack(put(a, detail::run_build_item(a, s.run_id, s.component, row)), a);
             auto ok = transact(tx, items, token + "-" + std::to_string(attempt));
-            if (ok) return remember_claim(b, row);
+            if (ok) return remember_claim(b, row, s.shareable);
             if (!is_conflict(ok.error())) return std::unexpected(ok.error());
             // Only a transaction the client sent more than once can have failed on its own write.
             auto claim = last_attempts() > 1 ? get("N#" + s.component, pad(b.build_number))
                                              : common::Result<Json>(Json(rapidjson::kObjectType));
             if (claim && (*claim).HasMember("Item") && get_s((*claim)["Item"], "token") == token)
-                return remember_claim(b, row);
+                return remember_claim(b, row, s.shareable);
             pause_after_conflict(attempt);
         }
         return common::fail(common::ErrorCode::external,
@@ -190,7 +193,7 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
         common::Result<Json> done;
         if (where.remote_id.empty()) {
             static_cast<JsonValue&>(body).Swap(request["Update"]);
-            done = call("UpdateItem", body);
+            done = call({"UpdateItem", "dynamodb:UpdateItem"}, body);
         } else {  // and where the next run looks for remote builds
             JsonValue items(rapidjson::kArrayType);
             items.PushBack(request, a);
@@ -225,7 +228,7 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
             values.s(":d", end.image_digest), expression += ", image_digest = :d";
         items.PushBack(update(a, "B#" + component, row, expression, nullptr, values.take()), a);
         items.PushBack(remove(a, "RR", component + "#" + row), a);
-        if (end.status == BuildStatus::succeeded) {
+        if (end.status == BuildStatus::succeeded && claim->shareable) {
             items.PushBack(put(a, Item(a)
                                       .s("pk", "H#" + component + "#" + claim->input_hash)
                                       .s("sk", pad(n))
@@ -441,16 +444,48 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
 
     common::Result<void> release_lock(const std::string& name, const std::string& owner) override;
 
+    // --- promotion requests and drift (DynamoRequests) -------------------------------
+    common::Result<std::int64_t> record_request(const PromotionRequest& r) override {
+        return m_requests.record_request(r);
+    }
+    common::Result<std::optional<PromotionRequest>> request(std::int64_t id) override {
+        return m_requests.request(id);
+    }
+    common::Result<std::vector<PromotionRequest>> requests(const std::string& env,
+                                                           std::size_t limit) override {
+        return m_requests.requests(env, limit);
+    }
+    common::Result<bool> decide_request(std::int64_t id, const RequestDecision& d) override {
+        return m_requests.change_open(id, [&](PromotionRequest& r) { r.decisions.push_back(d); });
+    }
+    common::Result<bool> finish_request(std::int64_t id, const std::string& status, Millis at,
+                                        std::int64_t deployment_id, const std::string& run_id,
+                                        const std::string& reason) override {
+        return m_requests.change_open(id, [&](PromotionRequest& r) {
+            r.status = status;
+            r.finished_at = at;
+            r.deployment_id = deployment_id;
+            r.run_id = run_id;
+            if (!reason.empty()) r.reason = reason;
+        });
+    }
+    common::Result<void> record_drift(const DriftRecord& d) override {
+        return m_requests.record_drift(d);
+    }
+    common::Result<std::vector<DriftRecord>> drifts() override { return m_requests.drifts(); }
+
   private:
-    // What a build's number claim says: its row, run and input hash.
+    // What a build's number claim says: its row, run and input hash, and whether its
+    // success becomes a reuse entry (H#).
     struct Claim {
         std::string row;
         std::string run_id;
         std::string input_hash;
+        bool shareable = true;
     };
 
-    BuildRecord remember_claim(const BuildRecord& b, const std::string& row) {
-        m_claims[{b.component, b.build_number}] = {row, b.run_id, b.input_hash};
+    BuildRecord remember_claim(const BuildRecord& b, const std::string& row, bool shareable) {
+        m_claims[{b.component, b.build_number}] = {row, b.run_id, b.input_hash, shareable};
         return b;
     }
 
@@ -466,7 +501,8 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
                                     "' was never reserved");
         }
         const JsonValue& c = (*claim)["Item"];
-        return Claim{get_s(c, "row"), get_s(c, "run_id"), get_s(c, "input_hash")};
+        const bool shareable = !c.HasMember("shareable") || get_b(c, "shareable");
+        return Claim{get_s(c, "row"), get_s(c, "run_id"), get_s(c, "input_hash"), shareable};
     }
 
     common::Result<LockInfo> read_lock(const std::string& name);
@@ -474,6 +510,7 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     detail::DynamoDeployments m_deployments{*this};
     detail::DynamoHistory m_history{*this};
     detail::DynamoQueue m_queue{*this};
+    detail::DynamoRequests m_requests{*this};
     std::map<std::pair<std::string, std::int64_t>, Claim> m_claims;  // made here, not yet ended
 };
 
@@ -528,7 +565,7 @@ common::Result<LockInfo> DynamoStore::acquire_lock(const std::string& name,
             body.AddMember("ExpressionAttributeValues",
                            Item(a).s(":o", held->owner).n(":e", held->expires_at).take(), a);
         }
-        auto done = call("PutItem", body);
+        auto done = call({"PutItem", "dynamodb:PutItem"}, body);
         if (done) return mine;
         if (!is_conflict(done.error())) return std::unexpected(done.error());
         pause_after_conflict(attempt);
@@ -547,7 +584,7 @@ common::Result<void> DynamoStore::release_lock(const std::string& name, const st
     names.AddMember("#o", "owner", a);
     body.AddMember("ExpressionAttributeNames", names, a);
     body.AddMember("ExpressionAttributeValues", Item(a).s(":o", owner).take(), a);
-    auto done = call("DeleteItem", body);
+    auto done = call({"DeleteItem", "dynamodb:DeleteItem"}, body);
     if (!done && !is_conflict(done.error())) return std::unexpected(done.error());
     return {};
 }
@@ -601,12 +638,14 @@ common::Result<void> init_dynamo_table(aws::Client& client, const std::string& t
         R"(","BillingMode":"PAY_PER_REQUEST",)"
         R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"}],)"
         R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]})";
-    auto created = client.json(aws::dynamodb_service(), k_target, "CreateTable", create);
+    auto created = client.json(aws::dynamodb_service(), k_target,
+                               {"CreateTable", "dynamodb:CreateTable"}, create);
     if (!created && created.error().message.find("ResourceInUseException") == std::string::npos) {
         return std::unexpected(created.error());
     }
     for (int i = 0; i < 120; ++i) {
-        auto described = client.json(aws::dynamodb_service(), k_target, "DescribeTable",
+        auto described = client.json(aws::dynamodb_service(), k_target,
+                                     {"DescribeTable", "dynamodb:DescribeTable"},
                                      R"({"TableName":")" + table + R"("})");
         if (!described) return std::unexpected(described.error());
         if (described->find(R"("TableStatus": "ACTIVE")") != std::string::npos ||
@@ -621,8 +660,9 @@ common::Result<void> init_dynamo_table(aws::Client& client, const std::string& t
 
 common::Result<std::unique_ptr<VersionStore>> open_dynamo_store(std::unique_ptr<aws::Client> client,
                                                                 const std::string& table) {
-    auto described = client->json(aws::dynamodb_service(), k_target, "DescribeTable",
-                                  R"({"TableName":")" + table + R"("})");
+    auto described =
+        client->json(aws::dynamodb_service(), k_target, {"DescribeTable", "dynamodb:DescribeTable"},
+                     R"({"TableName":")" + table + R"("})");
     if (!described) {
         if (described.error().message.find("ResourceNotFoundException") != std::string::npos) {
             return common::fail(common::ErrorCode::input,

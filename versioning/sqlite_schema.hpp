@@ -19,7 +19,7 @@ inline constexpr const char* k_run_select =
 
 inline constexpr const char* k_job_select =
     "SELECT id, env, branch, head, trigger, actor, status, created_at, started_at, finished_at, "
-    "run_id, owner, lease_until, reason, attempts, replaced FROM jobs ";
+    "run_id, owner, lease_until, reason, attempts, kind, request_id, note, replaced FROM jobs ";
 
 inline constexpr const char* k_build_columns =
     "component, build_number, commit_id, input_hash, image_uri, status, exit_code, started_at, "

@@ -29,7 +29,7 @@ namespace {
 constexpr const char* k_deployment_columns =
     "id, env, stack, commit_id, status, started_at, finished_at, change_set, run_id, kind, "
     "source, reason, client_token, actor, executed_by, template_commit, template_hash, "
-    "parameters";
+    "parameters, region, account, scope, note";
 
 DeploymentRecord read_deployment(const Statement& s) {
     DeploymentRecord d{s.int64(0), s.text(1),           s.text(2), s.text(3), s.text(4),
@@ -43,6 +43,10 @@ DeploymentRecord read_deployment(const Statement& s) {
     d.template_commit = s.text(15);
     d.template_hash = s.text(16);
     d.parameters = parse_parameters_json(s.text(17));
+    d.region = s.text(18);
+    d.account = s.text(19);
+    d.scope = s.text(20);
+    d.note = s.text(21);
     return d;
 }
 
@@ -160,6 +164,12 @@ common::Result<BuildRecord> SqliteVersionStore::reserve_build(
         b.run_id = start.run_id;
         if (auto ok = insert_build(b); !ok) return std::unexpected(ok.error());
         b.row = sqlite3_last_insert_rowid(m_db.handle());
+        if (!start.shareable) {
+            auto mark = statement("UPDATE builds SET shareable = 0 WHERE id = ?");
+            if (!mark) return std::unexpected(mark.error());
+            (*mark)->bind(1, b.row);
+            if (auto ok = (*mark)->run(); !ok) return std::unexpected(ok.error());
+        }
         return b;
     });
 }
@@ -228,9 +238,10 @@ common::Result<std::vector<BuildRecord>> SqliteVersionStore::query_builds(const 
 
 common::Result<std::optional<BuildRecord>> SqliteVersionStore::find_reusable(
     const std::string& component, const std::string& input_hash) {
-    static const std::string sql = std::string("SELECT ") + k_build_columns +
-                                   " FROM builds WHERE component = ? AND input_hash = ? "
-                                   "AND status = 'succeeded' ORDER BY id DESC LIMIT 1";
+    static const std::string sql =
+        std::string("SELECT ") + k_build_columns +
+        " FROM builds WHERE component = ? AND input_hash = ? "
+        "AND status = 'succeeded' AND shareable = 1 ORDER BY id DESC LIMIT 1";
     auto s = statement(sql.c_str());
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, component).bind(2, input_hash);
@@ -320,8 +331,8 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
         auto s = statement(
             "INSERT INTO deployments (env, stack, commit_id, status, started_at, finished_at, "
             "change_set, run_id, kind, source, reason, client_token, actor, executed_by, "
-            "template_commit, template_hash, parameters) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "template_commit, template_hash, parameters, region, account, scope, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!s) return std::unexpected(s.error());
         (*s)->bind(1, d.env)
             .bind(2, d.stack)
@@ -333,6 +344,7 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
         (*s)->bind(12, d.client_token).bind(13, d.actor).bind(14, d.executed_by);
         (*s)->bind(15, d.template_commit).bind(16, d.template_hash);
         (*s)->bind(17, parameters_json(d.parameters));
+        (*s)->bind(18, d.region).bind(19, d.account).bind(20, d.scope).bind(21, d.note);
         if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
         const std::int64_t id = sqlite3_last_insert_rowid(m_db.handle());
         auto img = statement(
@@ -353,7 +365,7 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
     const std::string& component, const std::string& env, std::size_t limit) {
     auto s = statement(
         "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, i.commit_id, "
-        "d.finished_at, d.kind, d.actor, d.started_at "
+        "d.finished_at, d.kind, d.actor, d.started_at, d.run_id, d.note "
         "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
         "WHERE i.component = ? AND (? = '' OR d.env = ?) ORDER BY i.deployment_id DESC LIMIT ?");
     if (!s) return std::unexpected(s.error());
@@ -362,7 +374,7 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
     auto ok = for_each_row(**s, [&](Statement& st) {
         out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
                        st.int64(5) != 0, st.text(6), st.optional_int64(7), st.text(8), st.text(9),
-                       st.int64(10)});
+                       st.int64(10), st.text(11), st.text(12)});
     });
     if (!ok) return std::unexpected(ok.error());
     return out;
@@ -389,7 +401,8 @@ common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::current_deploy
     static const std::string sql = std::string("SELECT ") + k_deployment_columns +
                                    " FROM deployments WHERE id IN (SELECT MAX(id) FROM "
                                    "deployments WHERE status = 'succeeded' AND (?1 = '' OR env = "
-                                   "?1) GROUP BY env) ORDER BY env";
+                                   "?1) GROUP BY env, stack, region, account) "
+                                   "ORDER BY env, stack, account, region";
     return select_deployments(sql, [&](Statement& s) { s.bind(1, env); });
 }
 

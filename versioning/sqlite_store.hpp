@@ -94,6 +94,17 @@ class SqliteVersionStore final : public VersionStore {
                                     const std::string& reason) override;
     common::Result<std::vector<JobRecord>> jobs(const std::string& env, std::size_t limit) override;
 
+    common::Result<std::int64_t> record_request(const PromotionRequest& request) override;
+    common::Result<std::optional<PromotionRequest>> request(std::int64_t id) override;
+    common::Result<std::vector<PromotionRequest>> requests(const std::string& env,
+                                                           std::size_t limit) override;
+    common::Result<bool> decide_request(std::int64_t id, const RequestDecision& decision) override;
+    common::Result<bool> finish_request(std::int64_t id, const std::string& status, Millis at,
+                                        std::int64_t deployment_id, const std::string& run_id,
+                                        const std::string& reason) override;
+    common::Result<void> record_drift(const DriftRecord& drift) override;
+    common::Result<std::vector<DriftRecord>> drifts() override;
+
   private:
     explicit SqliteVersionStore(detail::Database db) : m_db(std::move(db)) {}
     common::Result<detail::Statement*> statement(const char* sql);
@@ -107,6 +118,10 @@ class SqliteVersionStore final : public VersionStore {
         const char* sql, const std::function<void(detail::Statement&)>& bind);
     common::Result<std::vector<JobRecord>> select_jobs(
         const char* sql, const std::function<void(detail::Statement&)>& bind);
+    common::Result<std::vector<PromotionRequest>> select_requests(
+        const char* sql, const std::function<void(detail::Statement&)>& bind);
+    common::Result<bool> change_open_request(std::int64_t id,
+                                             const std::function<void(PromotionRequest&)>& change);
 
     detail::Database m_db;
     std::unordered_map<const char*, detail::Statement> m_statements;  // keyed by the SQL literal

@@ -73,7 +73,7 @@ class VersionStore {
     /// and image), skipped or cancelled before it started (number 0).
     virtual common::Result<void> record_build(const BuildRecord& build) = 0;
 
-    /// The latest succeeded build of the component with this input hash, if any.
+    /// The latest succeeded shareable build of the component with this input hash, if any.
     virtual common::Result<std::optional<BuildRecord>> find_reusable(
         const std::string& component, const std::string& input_hash) = 0;
 
@@ -106,7 +106,8 @@ class VersionStore {
     /// One component's deployments, newest first; `env` empty for every environment.
     virtual common::Result<std::vector<ComponentDeployment>> deployments_of(
         const std::string& component, const std::string& env, std::size_t limit) = 0;
-    /// The latest succeeded deployment of each environment (`env` empty: all), images included.
+    /// The latest succeeded deployment of each (environment, stack, region, account) (`env`
+    /// empty: every environment), images included; an environment of one stack has one.
     virtual common::Result<std::vector<DeploymentRecord>> current_deployments(
         const std::string& env) = 0;
 
@@ -184,6 +185,29 @@ class VersionStore {
     /// The jobs of an environment (`env` empty: all), newest first.
     virtual common::Result<std::vector<JobRecord>> jobs(const std::string& env,
                                                         std::size_t limit) = 0;
+
+    // --- promotion requests and drift checks (docs/deploy.md, "Gates") ----------------
+    /// Records a new promotion request and returns its id (1, 2, ... across environments).
+    virtual common::Result<std::int64_t> record_request(const PromotionRequest& request) = 0;
+    /// One request by id; nullopt when there is none.
+    virtual common::Result<std::optional<PromotionRequest>> request(std::int64_t id) = 0;
+    /// Requests of one environment (`env` empty: all), newest first.
+    virtual common::Result<std::vector<PromotionRequest>> requests(const std::string& env,
+                                                                   std::size_t limit) = 0;
+    /// Adds `decision` to request `id`, atomically, while it is open; false (writing nothing)
+    /// when it is not open any more.
+    virtual common::Result<bool> decide_request(std::int64_t id,
+                                                const RequestDecision& decision) = 0;
+    /// Ends open request `id` as `status` at `at` (the deployment and run that shipped it, or
+    /// why not), atomically; false when it was not open any more (another process ended it).
+    virtual common::Result<bool> finish_request(std::int64_t id, const std::string& status,
+                                                Millis at, std::int64_t deployment_id,
+                                                const std::string& run_id,
+                                                const std::string& reason) = 0;
+    /// Records the latest drift check of an environment (replacing the one before).
+    virtual common::Result<void> record_drift(const DriftRecord& drift) = 0;
+    /// The latest drift check of every environment checked, by name.
+    virtual common::Result<std::vector<DriftRecord>> drifts() = 0;
 
     /// Marks run `run_id` interrupted at `now`, with its queued and running builds, if it is
     /// still running (a run of a process on another host that is known to be gone). Its

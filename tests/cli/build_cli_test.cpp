@@ -143,6 +143,10 @@ TEST_F(BuildCli, InputErrors) {
                           "give one of --base REF, --all or --only a,b");
     expect_one_line_error(slipway("build " + in_repo() + " --all --store bogus:x"), 2,
                           "unknown kind 'bogus'");
+    // Read commands need a store that exists (issue 26); then the name is checked.
+    expect_one_line_error(slipway("history ap " + in_repo()), 2,
+                          "the version store sqlite:.slipway/state.db does not exist");
+    ASSERT_EQ(slipway("store init " + in_repo()).status, 0);
     expect_one_line_error(slipway("history ap " + in_repo()), 2,
                           "unknown component 'ap' (did you mean 'app'?)");
 }

@@ -15,7 +15,7 @@ using support::shell_quote;
 constexpr const char* k_template = R"(AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
 Parameters:
-  Stage: {Type: String}
+  Stage: {Type: String, AllowedValues: [dev, prod]}
   ApiImageUri: {Type: String}
   HelloFnImage: {Type: String}
   TrainJobImageUri: {Type: String}
@@ -165,6 +165,85 @@ TEST(InitCli, ExplicitTemplateAndUnusableInput) {
     expect_one_line_error(
         slipway("init --repo " + shell_quote(empty.path()) + " --template /etc/hostname"), 2,
         "--template /etc/hostname: not inside the repository");
+}
+
+// README's adopt flow, exactly as written there, in a fresh clone of a repository with an
+// origin: the manifest init writes validates strictly before it is committed (slipway.yml is
+// no global input, so the uncommitted file is no pattern matching nothing) and is added.
+TEST(InitCli, TheReadmeAdoptFlowAsWritten) {
+    support::GitRepo repo;
+    write_monorepo(repo);
+    repo.git("remote add origin git@github.com:acme/shop.git");
+    std::string readme;
+    {
+        std::ifstream in(std::string(SLIPWAY_SOURCE_DIR) + "/README.md");
+        std::stringstream s;
+        s << in.rdbuf();
+        readme = s.str();
+    }
+    const std::string flow =
+        "slipway init            # writes slipway.yml from what is there; "
+        "[--template FILE] [--force]\n"
+        "slipway validate --strict && git add slipway.yml\n";
+    ASSERT_NE(readme.find("cd your-monorepo\n" + flow), std::string::npos)
+        << "README's adopt flow changed: change this test with it";
+    const auto bin = std::filesystem::path(support::slipway_binary()).parent_path();
+    auto r = support::run("cd " + shell_quote(repo.path()) +
+                          " && PATH=" + shell_quote(bin.string()) + ":\"$PATH\" && " + flow);
+    EXPECT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("ok (6 components, 2 environments, 0 warnings)"), std::string::npos)
+        << r.out << r.err;
+    EXPECT_EQ(repo.git("diff --cached --name-only"), "slipway.yml\n");
+    const std::string manifest = read(repo.path() / "slipway.yml");
+    EXPECT_NE(manifest.find("commit_url: https://github.com/acme/shop/commit/{commit}\n"),
+              std::string::npos)
+        << manifest;
+    EXPECT_NE(manifest.find("    parameters:\n      Stage: dev\n"), std::string::npos) << manifest;
+}
+
+// What would not deploy is said by init (stderr, and in the file) and caught by
+// `validate --strict` (exit 2) before any run: a code folder without its dependencies, no
+// artifact bucket, a parameter without a value. --json gives the same findings.
+TEST(InitCli, WhatWouldNotDeployIsSaidAndCaught) {
+    support::GitRepo repo;
+    repo.write("template.yaml", R"(Transform: AWS::Serverless-2016-10-31
+Parameters:
+  TableName: {Type: String}
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: orders/, Handler: app.handler, Runtime: python3.12}
+)");
+    repo.write("orders/app.py", "import requests\n");
+    repo.write("orders/requirements.txt", "requests\n");
+    repo.commit("sam app");
+    repo.git("branch -m main");
+    auto r = slipway("init --repo " + shell_quote(repo.path()));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err,
+              "slipway: warning: orders has requirements.txt but no installed packages "
+              "(*.dist-info): zipped as it is, the function would deploy without its "
+              "dependencies; build it first (`sam build`, then deploy "
+              ".aws-sam/build/template.yaml: the environment's template) and package the built "
+              "folder\n");
+    EXPECT_NE(r.out.find("to do: set each environment's artifact_bucket"), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("to do: give TableName a value in prod's parameters"), std::string::npos)
+        << r.out;
+    auto valid = slipway("validate --strict --repo " + shell_quote(repo.path()));
+    EXPECT_EQ(valid.status, 2) << valid.out << valid.err;
+    for (const char* warning :
+         {"template parameter TableName (template.yaml) has no Default and no value",
+          "Orders.CodeUri orders/ is packaged and uploaded: set the environment's artifact_bucket",
+          "orders has requirements.txt but no installed packages"})
+        EXPECT_NE(valid.err.find(warning), std::string::npos) << warning << "\n" << valid.err;
+
+    auto json = slipway("init --json --force --repo " + shell_quote(repo.path()));
+    ASSERT_EQ(json.status, 0) << json.err;
+    EXPECT_EQ(json.err, "");
+    EXPECT_NE(json.out.find("\"warnings\":[\"orders has requirements.txt"), std::string::npos)
+        << json.out;
+    EXPECT_NE(json.out.find("\"template\":\"template.yaml\""), std::string::npos) << json.out;
 }
 
 }  // namespace

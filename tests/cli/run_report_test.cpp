@@ -63,7 +63,7 @@ TEST(Report, JsonBytesAreStable) {
         R"("outputs":{},)"
         R"("phases":[{"duration_ms":100,"name":"select"},{"duration_ms":4000,"name":"build"}],)"
         R"("result":"build-failed","run_id":"20261122T010203-abcdef","stack":"shop-test",)"
-        R"("stack_status":"","started_at":"1970-01-01T00:00:01Z","trigger":"cli"})"
+        R"("stack_status":"","stacks":[],"started_at":"1970-01-01T00:00:01Z","trigger":"cli"})"
         "\n");
 }
 

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <random>
+#include <span>
+
 #include "components/graph.hpp"
 #include "components/manifest.hpp"
 
@@ -76,6 +79,62 @@ TEST(Graph, VeryLongChainsNeitherCrashNorHideACycle) {
     auto cyclic = components::build_graph(m);
     ASSERT_FALSE(cyclic);
     EXPECT_NE(cyclic.error().message.find("dependency cycle: c0 -> c1 -> "), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+std::vector<std::size_t> list(std::span<const std::size_t> items) {
+    return {items.begin(), items.end()};
+}
+
+// The loader builds the graph once, from the indices its checks resolve; it must be the
+// graph build_graph() builds from the names (order with ties by name, both edge lists).
+TEST(Graph, TheLoaderGivesTheGraphBuildGraphBuilds) {
+    std::mt19937 random(7);
+    std::string text = "image: {repository: r}\ncomponents:\n";
+    std::vector<std::string> names;
+    for (int i = 0; i < 300; ++i) {
+        // Names out of order, so that ties by name differ from the manifest's order.
+        names.push_back("c" + std::to_string((i * 7919) % 1000));
+        text += "  " + names.back() + ":\n    paths: [" + names.back() + "/]\n    kind: library\n";
+        if (i > 0) {
+            std::string deps;
+            for (int d = 0, n = static_cast<int>(random() % 4); d < n; ++d)
+                deps += (deps.empty() ? "" : ", ") + names[random() % (names.size() - 1)];
+            if (!deps.empty()) text += "    depends_on: [" + deps + "]\n";
+        }
+    }
+    components::ComponentGraph loaded;
+    auto m = components::parse_manifest(text, "m.yml", &loaded);
+    ASSERT_TRUE(m) << m.error().message;
+    auto built = components::build_graph(*m);
+    ASSERT_TRUE(built);
+    EXPECT_EQ(loaded.names, built->names);
+    EXPECT_EQ(loaded.order, built->order);
+    EXPECT_EQ(loaded.rank, built->rank);
+    ASSERT_EQ(loaded.depends_on.size(), names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        EXPECT_EQ(list(loaded.depends_on[i]), list(built->depends_on[i]));
+        EXPECT_EQ(list(loaded.dependents[i]), list(built->dependents[i]));
+    }
+    // Dependencies first, and among the ready ones the smallest name.
+    for (std::size_t v = 0; v < names.size(); ++v) {
+        for (std::size_t d : loaded.depends_on[v]) EXPECT_LT(loaded.rank[d], loaded.rank[v]);
+    }
+}
+
+TEST(Graph, AnUnknownDependencyIsNamedByTheLoaderAndByBuildGraph) {
+    components::Manifest m;
+    components::Component c;
+    c.name = "a";
+    c.depends_on = {"b"};
+    m.components.push_back(c);
+    auto g = components::build_graph(m);
+    ASSERT_FALSE(g);
+    EXPECT_NE(g.error().message.find("component 'a' depends on unknown component 'b'"),
+              std::string::npos);
 }
 
 }  // namespace

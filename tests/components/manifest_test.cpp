@@ -80,7 +80,9 @@ TEST(Manifest, LoadsTheDesignExample) {
     EXPECT_EQ(m->find("common")->kind, ComponentKind::library);
     EXPECT_EQ(m->image.tag, "{component}-{build}-{short_commit}");
     ASSERT_EQ(m->environments.size(), 2u);
-    EXPECT_EQ(m->environments[0].parameters.at("Stage"), "test");
+    EXPECT_EQ(m->environments[0].stacks.at(0).parameters.at("Stage").value, "test");
+    EXPECT_EQ(m->environments[0].stacks.at(0).name, "ml-training-test");
+    EXPECT_EQ(m->environments[0].targets.at(0).region, "us-east-1");
     EXPECT_EQ(m->environments[1].promote_from, "test");
     EXPECT_EQ(m->global_inputs.size(), 2u);
 }
@@ -121,7 +123,8 @@ TEST(Manifest, MissingRequiredFields) {
               "slipway.yml:10:5: component 'training-lambda': an image component needs 'parameter' "
               "(the CloudFormation parameter that receives its image)");
     EXPECT_EQ(error_of(with("    stack: ml-training-prod\n", "")),
-              "slipway.yml:29:3: environment 'prod': missing required key 'stack'");
+              "slipway.yml:29:3: environment 'prod': missing required key 'stack' (or a list of "
+              "'stacks')");
 }
 
 TEST(Manifest, DuplicatesAndBadNames) {
@@ -368,7 +371,8 @@ TEST(Manifest, LoadReadsAFileAndRefusesAnOversizedOne) {
                                      std::to_string(k_good.size() + 1 + (9 << 20)) +
                                      " bytes, over the limit of 8388608 bytes");
     EXPECT_EQ(components::load_manifest((dir / "none.yml").string()).error().message,
-              "cannot read manifest " + (dir / "none.yml").string());
+              "cannot read manifest " + (dir / "none.yml").string() +
+                  ": no such file (write one with 'slipway init', or give --manifest)");
     std::filesystem::remove_all(dir);
 }
 

@@ -149,7 +149,7 @@ class Pipeline : public ::testing::Test {
         return {
             *store,
             [this] { return versioning::open_store("sqlite:state.db", store_dir.path().string()); },
-            [this](const components::Environment&) {
+            [this](const components::Target&) {
                 return pipeline::CloudServices{std::make_unique<SharedCloudFormation>(cloud),
                                                nullptr, nullptr};
             },

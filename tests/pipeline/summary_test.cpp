@@ -82,7 +82,8 @@ TEST(ReportJson, HasEveryFieldOfDocsRunMdWithKeysSortedAtEveryDepth) {
                   "actor",  "base",      "base_reason",      "components",  "deployment_id",
                   "env",    "exit_code", "failed_resources", "finished_at", "head",
                   "kind",   "message",   "outputs",          "phases",      "result",
-                  "run_id", "stack",     "stack_status",     "started_at",  "trigger"}));
+                  "run_id", "stack",     "stack_status",     "stacks",      "started_at",
+                  "trigger"}));
     ASSERT_TRUE(d["components"].IsArray());
     ASSERT_EQ(d["components"].Size(), 2u);
     EXPECT_EQ(keys_of(d["components"][0]),

@@ -8,6 +8,7 @@ of rules, tried in order:
 
   {"action": "DescribeStackEvents",   the Query Action= or the X-Amz-Target operation
    "after": "ExecuteChangeSet",       only once this action has been forwarded (optional)
+   "after_times": 2,                  ... this many times (default 1)
    "times": 3,                        how many requests the rule takes (default: all)
    "status": 400,                     the answer it gives ...
    "code": "Throttling",              ... as an AWS Query error with this code
@@ -37,7 +38,7 @@ READY = sys.argv[4] if len(sys.argv) > 4 else None
 LOG = READY + ".log" if READY else None
 
 lock = threading.Lock()
-seen = set()
+seen = {}  # action -> how many times it was forwarded
 last = {}  # action -> (status, headers, body) of moto's latest answer
 taken = [0] * len(RULES)
 
@@ -61,7 +62,7 @@ def rule_for(action):
         for i, rule in enumerate(RULES):
             if rule.get("action") != action:
                 continue
-            if rule.get("after") and rule["after"] not in seen:
+            if rule.get("after") and seen.get(rule["after"], 0) < rule.get("after_times", 1):
                 continue
             if "times" in rule and taken[i] >= rule["times"]:
                 continue
@@ -106,9 +107,7 @@ class Handler(BaseHTTPRequestHandler):
             log(f"{action} {rule.get('status', 400)}")
             self.answer_error(rule)
             return
-        self.forward(body)
-        with lock:
-            seen.add(action)
+        self.forward(body, action)
         log(action + " forwarded")
 
     def answer_error(self, rule):
@@ -125,7 +124,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(text)
 
-    def forward(self, body):
+    def forward(self, body, action):
         conn = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
         conn.request(self.command, self.path, body=body, headers=headers)
@@ -133,9 +132,10 @@ class Handler(BaseHTTPRequestHandler):
         data = reply.read()
         kept = [(k, v) for k, v in reply.getheaders()
                 if k.lower() not in ("transfer-encoding", "connection", "content-length")]
-        if reply.status < 300:
-            with lock:
-                last[action_of(self.headers, body)] = (reply.status, kept, data)
+        with lock:  # counted before the caller hears the answer, so its next call sees it
+            seen[action] = seen.get(action, 0) + 1
+            if reply.status < 300:
+                last[action] = (reply.status, kept, data)
         self.answer_with(reply.status, kept, data)
         conn.close()
 

@@ -18,16 +18,31 @@ Corrections to moto, each for a behaviour real AWS has and moto lacks:
   a few thousand builds in the table, ~0.1 s a transaction). Real DynamoDB's cost does not
   grow with the table. The patch saves and restores only the items the transaction touches:
   the same outcome, at a cost independent of the table.
-- CodeBuild (moto 5.x): a build jumps to SUCCEEDED on its first BatchGetBuilds, ignores
-  environmentVariablesOverride and the idempotency token, never fails, is turned back from
-  STOPPED into SUCCEEDED by the next poll, and writes no log. The patch (codebuild_patch.py)
-  makes a build advance one phase per BatchGetBuilds, keep its overrides, end as a script
-  says (FAILED, FAULT or TIMED_OUT in a chosen phase), stay STOPPED, export variables, and
-  write its log lines to a real CloudWatch Logs stream (/aws/codebuild/PROJECT, the build's
-  uuid), as CodeBuild does.
+- ECR: an image's digest is the sha256 of its layers' digests (or of a random number when
+  it has none), so images that differ only in their manifest share a digest. ECR's digest is
+  the sha256 of the manifest's bytes, as the patch makes it.
+- CodeBuild (moto 5.x): a build jumps to SUCCEEDED on its first BatchGetBuilds, runs
+  nothing, ignores environmentVariablesOverride and the idempotency token, never fails, is
+  turned back from STOPPED into SUCCEEDED by the next poll, and writes no log. The patch
+  (codebuild_patch.py, whose docstring says what it emulates and what not) makes StartBuild
+  a local build agent: it fetches the project's source at sourceVersion, runs the
+  buildspec's phases with CodeBuild's variables and transitions, writes the output to the
+  build's CloudWatch Logs stream in this moto, honours timeouts and StopBuild, and reports
+  it all through BatchGetBuilds.
+- CloudFormation (moto 5.x): a resource that cannot be created or updated while a change set
+  executes makes ExecuteChangeSet itself answer with the resource's error, and leaves the
+  stack half changed and "in progress". CloudFormation accepts the execution and then fails
+  the operation: the resource's *_FAILED event with the reason, the stack rolled back
+  (ROLLBACK_COMPLETE after a creation, UPDATE_ROLLBACK_COMPLETE with its former parameters
+  and template after an update), and the change set EXECUTE_FAILED. The patch does that.
+- CloudFormation rollback triggers and drift detection (moto 5.x has neither): an update
+  executed with a RollbackConfiguration is watched for its monitoring time and rolled back
+  when one of its alarms is in ALARM, and DetectStackDrift compares SSM parameters and Lambda
+  functions with what the template declares (cfn_safety_patch.py says what it emulates).
 """
 import copy
 import datetime
+import hashlib
 import os
 import sys
 
@@ -35,23 +50,90 @@ from moto.cloudformation import models as cfn
 from moto.dynamodb import models as ddb
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.ecr import models as ecr
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cfn_safety_patch  # noqa: E402  (patches moto's CloudFormation on import)
 
 _execute = cfn.CloudFormationBackend.execute_change_set
 
 
-def _execute_and_keep_parameters(self, change_set_name, stack_name=None):
-    _execute(self, change_set_name, stack_name)
+def _failed_execution(self, change_set_name, error, before):
+    """The stack of the change set, rolled back as CloudFormation rolls back a failed
+    operation (see the module's docstring)."""
     for change_set in self.change_sets.values():
-        if change_set_name in (change_set.change_set_id, change_set.change_set_name):
-            stack = self.stacks[change_set.stack_id]
-            stack.parameters = change_set.parameters
-            stack._parse_template()
-            stack.output_map = stack._create_output_map()
-            stack.change_set_id = change_set.change_set_id
-            if change_set.change_set_type == "UPDATE":
-                stack.last_updated_time = datetime.datetime.now(datetime.timezone.utc)
+        if change_set_name not in (change_set.change_set_id, change_set.change_set_name):
+            continue
+        stack = self.stacks[change_set.stack_id]
+        creating = change_set.change_set_type == "CREATE"
+        reason = getattr(error, "message", None) or str(error)
+        logical_id = _failing_resource(change_set, reason)
+        resource = (change_set.template_dict or {}).get("Resources", {}).get(logical_id, {})
+        failed = cfn.Event(stack_id=stack.stack_id, stack_name=stack.name,
+                           logical_resource_id=logical_id, physical_resource_id="",
+                           resource_type=resource.get("Type", ""),
+                           resource_status="CREATE_FAILED" if creating else "UPDATE_FAILED",
+                           resource_status_reason=reason, resource_properties=None)
+        stack.events.append(failed)
+        if creating:
+            stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=
+                                   "The following resource(s) failed to create: " +
+                                   f"[{failed.logical_resource_id}]. Rollback requested by user.")
+            stack._add_stack_event("ROLLBACK_COMPLETE")
+            stack.status = "ROLLBACK_COMPLETE"
+        else:
+            stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+            stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+            stack.status = "UPDATE_ROLLBACK_COMPLETE"
+            stack.resource_map.resolved_parameters.clear()
+            stack.resource_map.resolved_parameters.update(before.get(stack.stack_id, {}))
+        change_set.execution_status = "EXECUTE_FAILED"
+        return True
+    return False
+
+
+def _failing_resource(change_set, reason):
+    """The logical id of the resource whose error `reason` is: the first resource of the
+    template whose properties' values appear in it, else the first one moto did not make."""
+    resources = (change_set.template_dict or {}).get("Resources", {})
+    for logical_id, resource in resources.items():
+        for value in (resource.get("Properties") or {}).values():
+            if isinstance(value, str) and value and value in reason:
+                return logical_id
+    made = getattr(change_set.stack.resource_map, "_parsed_resources", {})
+    for logical_id in resources:
+        if logical_id not in made:
+            return logical_id
+    return next(iter(resources), change_set.stack_name)
+
+
+def _execute_and_keep_parameters(self, change_set_name, stack_name=None):
+    before = {}  # each stack's parameters as they were, for an update's rollback
+    for stack in self.stacks.values():
+        before[stack.stack_id] = dict(stack.resource_map.resolved_parameters)
+
+    def execute():
+        _execute(self, change_set_name, stack_name)
+        for change_set in self.change_sets.values():
+            if change_set_name in (change_set.change_set_id, change_set.change_set_name):
+                stack = self.stacks[change_set.stack_id]
+                stack.parameters = change_set.parameters
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+                stack.change_set_id = change_set.change_set_id
+                if change_set.change_set_type == "UPDATE":
+                    stack.last_updated_time = datetime.datetime.now(datetime.timezone.utc)
+
+    try:
+        cfn_safety_patch.watch_execution(self, change_set_name, execute)
+    except cfn.ValidationError:
+        raise
+    except Exception as error:  # a resource's own error: the operation fails, not the call
+        if _failed_execution(self, change_set_name, error, before):
+            return
+        raise
 
 
 cfn.CloudFormationBackend.execute_change_set = _execute_and_keep_parameters
@@ -118,8 +200,17 @@ def _transact_restoring_touched_items(self, transact_items):
 
 ddb.DynamoDBBackend.transact_write_items = _transact_restoring_touched_items
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import codebuild_patch  # noqa: E402,F401  (patches moto's CodeBuild on import)
+
+
+def _digest_of_manifest(self):
+    self._image_digest = "sha256:" + hashlib.sha256(self.image_manifest.encode("utf-8")).hexdigest()
+
+
+ecr.Image._create_digest = _digest_of_manifest
+
+import codebuild_patch  # noqa: E402  (patches moto's CodeBuild on import)
+
+codebuild_patch.ENDPOINT = f"http://127.0.0.1:{int(sys.argv[1])}"  # builds' aws CLI talks here
 
 run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app),
            threaded="--single-threaded" not in sys.argv[2:], use_reloader=False)

@@ -1,10 +1,13 @@
 // The conformance suite's cases. Every backend runs all of them unchanged.
+#include <set>
+
 #include "store_conformance.hpp"
 
 namespace store_test {
 namespace {
 
 using versioning::BuildStatus;
+using versioning::JobStatus;
 using versioning::RunStatus;
 
 TEST_P(StoreConformance, NumbersStartAtOneAndArePerComponent) {
@@ -332,6 +335,42 @@ TEST_P(StoreConformance, AnOlderConfirmationDoesNotReplaceALaterCurrentDeploymen
     EXPECT_EQ(store->current_deployments("test")->front().id, id2);
 }
 
+// Environments of several stacks: the current state is the latest succeeded deployment of
+// each (stack, region, account); a pending one, and a later failure, leave it as it was.
+TEST_P(StoreConformance, EachStackInEachPlaceHasItsOwnCurrentDeployment) {
+    versioning::DeploymentRecord d{0,    "prod", "net", "c1",    "succeeded",
+                                   1000, 2000,   "cs",  "run-1", {}};
+    d.region = "us-east-1";
+    const auto net_us = *store->record_deployment(d);
+    d.region = "eu-west-1";
+    d.scope = "region eu-west-1";
+    const auto net_eu = *store->record_deployment(d);
+    d.stack = "svc";
+    d.account = "111111111111";
+    d.images = {{"api", 1, "repo:api-1", true, "ApiImage"}};
+    const auto svc_eu = *store->record_deployment(d);
+    d.status = "failed";
+    ASSERT_TRUE(store->record_deployment(d));
+    d.status = "pending";
+    const auto pending = *store->record_deployment(d);
+    auto current = *store->current_deployments("prod");
+    ASSERT_EQ(current.size(), 3u);
+    std::set<std::int64_t> ids;
+    for (const auto& c : current) ids.insert(c.id);
+    EXPECT_EQ(ids, (std::set<std::int64_t>{net_us, net_eu, svc_eu}));
+    auto svc = *store->deployment(svc_eu);
+    ASSERT_TRUE(svc);
+    EXPECT_EQ(svc->region, "eu-west-1");
+    EXPECT_EQ(svc->account, "111111111111");
+    EXPECT_EQ(svc->scope, "region eu-west-1");
+    ASSERT_TRUE(store->finish_deployment(pending, "succeeded", 5000, ""));
+    ids.clear();
+    const auto after = *store->current_deployments("prod");  // kept: the loop reads into it
+    for (const auto& c : after) ids.insert(c.id);
+    EXPECT_EQ(ids, (std::set<std::int64_t>{net_us, net_eu, pending}));
+    EXPECT_EQ(store->deployments_in("prod", 10)->front().account, "111111111111");
+}
+
 TEST_P(StoreConformance, RunsKeepTheirKindAndActor) {
     versioning::RunRecord r{"run-p", "cli", "",       "c1", "prod", RunStatus::running,
                             100,     {},    "host-a", 1,    1};
@@ -604,7 +643,11 @@ TEST_P(StoreConformance, ADeliveryIsStoredOnce) {
     versioning::DeliveryRecord d{"github", "d-1",  1000, "push", "refs/heads/dev",
                                  "c1",     "octo", "",   "",     0};
     EXPECT_EQ(store->record_delivery(d), true);
-    EXPECT_EQ(store->record_delivery(d), false);  // redelivered: nothing new
+    // Not taken yet (no result): an intake that failed half-way outside a transaction leaves
+    // it so, and its redelivery takes it again.
+    EXPECT_EQ(store->record_delivery(d), true);
+    ASSERT_TRUE(store->set_delivery_result("github", "d-1", "queued", "", 7));
+    EXPECT_EQ(store->record_delivery(d), false);  // redelivered once taken: nothing new
     auto other = d;
     other.source = "sqs";
     EXPECT_EQ(store->record_delivery(other), true);  // same id from another source
@@ -789,6 +832,101 @@ TEST_P(StoreConformance, ADeadReplicasJobIsTakenOverOnce) {
     ASSERT_EQ(interrupted.size(), 1u);
     EXPECT_EQ(interrupted[0].status, JobStatus::interrupted);
     EXPECT_EQ(store->jobs("test", 1)->front().status, JobStatus::interrupted);
+}
+
+// Promotion requests: ids across environments, what they ship kept whole, decisions only
+// while open, one end, newest first per environment.
+TEST_P(StoreConformance, PromotionRequestsKeepWhatTheyShipAndTheirDecisions) {
+    versioning::PromotionRequest r;
+    r.env = "prod";
+    r.from = "test";
+    r.requested_by = "github:alice";
+    r.requested_at = 1000;
+    r.source_deployment = 12;
+    r.base_deployment = 7;
+    r.commit = "c0ffee";
+    r.reason = "release 4";
+    r.images = {{"api", 7, "repo:api-7", "c0ffee", true}, {"web", 3, "repo:web-3", "beef", false}};
+    auto first = store->record_request(r);
+    ASSERT_TRUE(first) << first.error().message;
+    r.env = "staging";
+    auto second = *store->record_request(r);
+    EXPECT_EQ(second, *first + 1);
+    auto got = *store->request(*first);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->id, *first);
+    EXPECT_EQ(got->env, "prod");
+    EXPECT_EQ(got->status, "open");
+    EXPECT_EQ(got->requested_by, "github:alice");
+    EXPECT_EQ(got->source_deployment, 12);
+    EXPECT_EQ(got->base_deployment, 7);
+    EXPECT_EQ(got->reason, "release 4");
+    ASSERT_EQ(got->images.size(), 2u);
+    EXPECT_EQ(got->images[0].image_uri, "repo:api-7");
+    EXPECT_EQ(got->images[1].commit, "beef");
+    EXPECT_TRUE(got->images[0].changed);
+    EXPECT_FALSE(*store->request(999));
+
+    EXPECT_TRUE(*store->decide_request(*first, {"bob", "approve", "looks good", 2000}));
+    EXPECT_TRUE(*store->decide_request(*first, {"carol@host", "override-freeze", "hotfix", 2100}));
+    EXPECT_TRUE(*store->finish_request(*first, "deployed", 3000, 44, "run-9", ""));
+    EXPECT_FALSE(*store->finish_request(*first, "failed", 3100, 0, "", "late"));  // once
+    EXPECT_FALSE(*store->decide_request(*first, {"dave", "approve", "", 3200}));  // not open
+    got = *store->request(*first);
+    EXPECT_EQ(got->status, "deployed");
+    EXPECT_EQ(got->deployment_id, 44);
+    EXPECT_EQ(got->run_id, "run-9");
+    EXPECT_EQ(got->finished_at, 3000);
+    ASSERT_EQ(got->decisions.size(), 2u);
+    EXPECT_EQ(got->decisions[0].actor, "bob");
+    EXPECT_EQ(got->decisions[1].verdict, "override-freeze");
+    EXPECT_EQ(got->decisions[1].reason, "hotfix");
+
+    auto prod = *store->requests("prod", 10);
+    ASSERT_EQ(prod.size(), 1u);
+    EXPECT_EQ(prod[0].status, "deployed");
+    auto all = *store->requests("", 10);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].id, second);  // newest first
+    EXPECT_EQ(store->requests("", 1)->size(), 1u);
+}
+
+TEST_P(StoreConformance, TheLatestDriftCheckOfEachEnvironment) {
+    EXPECT_TRUE(store->drifts()->empty());
+    versioning::DriftRecord d{"prod", "ml-prod", 1000, "DRIFTED", "", {}};
+    d.resources = {{"Config", "AWS::SSM::Parameter", "MODIFIED", "Value: a -> b"}};
+    ASSERT_TRUE(store->record_drift(d));
+    ASSERT_TRUE(store->record_drift({"test", "ml-test", 1100, "IN_SYNC", "", {}}));
+    d.checked_at = 2000;
+    ASSERT_TRUE(store->record_drift(d));
+    auto all = *store->drifts();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].env, "prod");
+    EXPECT_EQ(all[0].checked_at, 2000);
+    ASSERT_EQ(all[0].resources.size(), 1u);
+    EXPECT_EQ(all[0].resources[0].differences, "Value: a -> b");
+    EXPECT_EQ(all[1].status, "IN_SYNC");
+}
+
+// A job that deploys a promotion request is dropped when the same request is queued again,
+// and kept apart from a run of the same commit.
+TEST_P(StoreConformance, AJobOfAPromotionRequestIsQueuedOnce) {
+    auto promote = job("prod", "c1", 100);
+    promote.kind = "promote";
+    promote.request_id = 7;
+    auto a = *store->enqueue_job(promote);
+    EXPECT_EQ(a.status, JobStatus::pending);
+    promote.created_at = 200;
+    auto again = *store->enqueue_job(promote);
+    EXPECT_EQ(again.status, JobStatus::dropped);
+    std::vector<versioning::JobRecord> interrupted;
+    auto claimed = *store->claim_job("svc", 300, 1000, interrupted);
+    ASSERT_TRUE(claimed);
+    EXPECT_EQ(claimed->kind, "promote");
+    EXPECT_EQ(claimed->request_id, 7);
+    promote.created_at = 400;
+    EXPECT_EQ(store->enqueue_job(promote)->status, JobStatus::dropped);  // running
+    EXPECT_EQ(store->jobs("prod", 1)->front().request_id, 7);
 }
 
 }  // namespace

@@ -191,12 +191,12 @@ step('a run started now appears, and its log streams while the build runs', asyn
   await waitFor('the log to be complete', async () => /Complete/.test(await page.locator('#log-batch-train .log-state').innerText()), 10000);
 });
 
-step('a phone in dark mode gets the same matrix', async () => {
+step('a phone in dark mode gets the matrix as cards per environment', async () => {
   const { page } = t;
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${t.base}/`);
-  await page.waitForSelector('table.matrix tbody tr');
+  await page.waitForSelector('.phone-matrix li[data-component=batch-train]');
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(bg, 'rgb(13, 17, 23)');
   await page.screenshot({ path: join(opt.out, 'home-phone-dark.png') });

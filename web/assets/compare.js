@@ -2,7 +2,8 @@
 // each image is current for, with the commits touching it gained or taken back) and the
 // commits between them (with the components each affects and where it is not deployed), with a form to pick two other deployments (an environment,
 // then one of its deployments, 50 at a time, newest first).
-import { apiPath, getJson, project, withQuery } from './api.js';
+import { apiPath, getJson, me, project, withQuery } from './api.js';
+import { rollbackDialog } from './actions.js';
 import {
   badge, buildNo, commitLink, h, heading, imageTag, links, table, timeAgo, timeExact,
 } from './dom.js';
@@ -22,13 +23,29 @@ export async function render(main, [a, b], { signal, navigate }) {
     e.preventDefault();
     if (from.value() && to.value()) navigate(links.compare(from.value(), to.value()));
   });
+  const act = h('div', { class: 'card-actions' });
   main.replaceChildren(
-    heading(`Deployment #${data.from.id} → #${data.to.id}`),
+    heading(`Deployment #${data.from.id} → #${data.to.id}`), act,
     h('div', { class: 'sides' }, side('From', data.from, proj), side('To', data.to, proj)),
     form,
     componentsOf(data, proj),
     commitsOf(data, proj));
   await Promise.all([from.load(), to.load()]);
+  rollbackButton(act, data, proj, navigate).catch(() => { /* no button */ });
+}
+
+// "Roll back to this deployment": the From side, when it is an earlier succeeded deployment of
+// an environment and the caller may roll back.
+async function rollbackButton(where, data, proj, navigate) {
+  const who = await me();
+  if (!who.can.rollback || data.from.status !== 'succeeded') return;
+  const envs = await getJson('/api/environments');
+  const env = envs.environments.find((e) => e.name === data.from.env);
+  if (!env || !env.current || env.current.id === data.from.id) return;
+  where.append(h('button', {
+    type: 'button', class: 'act-rollback',
+    onclick: () => rollbackDialog(env, proj, () => navigate('/'), data.from.id),
+  }, `Roll ${env.name} back to this deployment (#${data.from.id})`));
 }
 
 function side(label, d, proj) {
@@ -38,6 +55,7 @@ function side(label, d, proj) {
       commitLink(d.commit, proj.commit_url)),
     h('p', null, timeExact(d.finished_at || d.started_at), ' (', timeAgo(d.finished_at || d.started_at), ')',
       d.actor ? ` by ${d.actor}` : '', d.run_id ? [' · ', h('a', { href: links.run(d.run_id) }, 'run')] : null),
+    d.note ? h('p', null, 'Why: ', d.note) : null,
     d.reason ? h('p', { class: 'muted' }, d.reason) : null);
 }
 

@@ -1,0 +1,171 @@
+// Gated promotions through `slipway serve`, end to end on moto: two replicas on one store ship
+// an approved request once; the writes of docs/api.md need a role, the same origin and the
+// caller's CSRF token (a bearer client without Origin may write; a viewer may not); a page's
+// request is deployed by the service once a second identity approves it. Checked with the
+// aws CLI and sqlite3.
+#include "serve_fixture.hpp"
+
+namespace {
+
+using serve_test::Serve;
+using serve_test::ServeProcess;
+using support::shell_quote;
+
+class ServeGates : public Serve {
+  protected:
+    std::string manifest_text() const override {
+        std::string m = serve_test::k_manifest;
+        m.replace(m.find("    parameters: {Stage: prod}"), 0,
+                  "    promote: auto\n    gates: {approvals: 1, approvers: [carol]}\n");
+        return m;
+    }
+
+    void SetUp() override {
+        Serve::SetUp();
+        if (IsSkipped()) return;
+        tokens = (scratch.path() / "tokens").string();
+        std::ofstream(tokens) << "# token role identity\n"
+                              << "alice-token deployer alice\n"
+                              << "carol-token approver carol\n"
+                              << "victor-token viewer victor\n";
+        auto ran = slipway("USER=alice", "run --env test -q");
+        ASSERT_EQ(ran.status, 0) << ran.out << ran.err;
+    }
+
+    support::CommandResult slipway(const std::string& extra_env, const std::string& args) {
+        return support::run(env + extra_env + " " + shell_quote(support::slipway_binary()) + " " +
+                            args + " --repo " + shell_quote(clone));
+    }
+
+    // A POST as `token` with these headers; status and body.
+    static std::pair<int, std::string> post(const std::string& url, const std::string& path,
+                                            const std::string& token, const std::string& body,
+                                            httplib::Headers h = {}) {
+        httplib::Client c(url);
+        c.set_read_timeout(std::chrono::seconds(10));
+        if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+        auto r = c.Post(path.c_str(), h, body, "application/json");
+        return r ? std::pair{r->status, r->body} : std::pair{0, std::string("no answer")};
+    }
+
+    static std::string csrf(const std::string& url, const std::string& token) {
+        httplib::Client c(url);
+        auto r = c.Get("/api/me", {{"Authorization", "Bearer " + token}});
+        rapidjson::Document d;
+        d.Parse(r->body.c_str());
+        return d["csrf"].GetString();
+    }
+
+    std::string tokens;
+};
+
+TEST_F(ServeGates, TwoReplicasShipAnApprovedRequestOnce) {
+    auto held = slipway("USER=alice", "promote --to prod --yes");
+    ASSERT_EQ(held.status, 5) << held.out << held.err;
+    EXPECT_NE(held.out.find("held by a gate: request #1"), std::string::npos) << held.out;
+    ServeProcess a, b;
+    const std::string args = serve_args("--gate-every 1 --api-token-file " + shell_quote(tokens));
+    ASSERT_TRUE(a.start(env, args)) << a.log();
+    ASSERT_TRUE(b.start(env, args)) << b.log();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE env = 'prod'"), "0\n") << "held: no job";
+    auto approved = slipway("USER=carol", "approve --env prod --request 1");
+    ASSERT_EQ(approved.status, 0) << approved.out << approved.err;
+    ASSERT_TRUE(wait_for_sql("SELECT status FROM requests WHERE id = 1", "deployed\n"))
+        << a.log() << b.log();
+    // Both promoters keep looking for a while: nothing more happens.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    EXPECT_EQ(sql("SELECT count(*) FROM deployments WHERE env = 'prod'"), "1\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE env = 'prod' AND status = 'succeeded'"), "1\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE env = 'prod' AND status IN ('pending', "
+                  "'running')"),
+              "0\n");
+    EXPECT_EQ(stack_parameter("shop-prod", "ApiImage"), stack_parameter("shop-test", "ApiImage"));
+    EXPECT_NE(sql("SELECT note FROM deployments WHERE env = 'prod'")
+                  .find("request #1 (requested by alice"),
+              std::string::npos);
+    EXPECT_NE(sql("SELECT note FROM deployments WHERE env = 'prod'").find("approved by carol"),
+              std::string::npos);
+    EXPECT_EQ(a.terminate(std::chrono::seconds(30)), 0);
+    EXPECT_EQ(b.terminate(std::chrono::seconds(30)), 0);
+}
+
+// prod without promote: auto (the service would otherwise ask for the promotion itself).
+class ServeWrites : public ServeGates {
+  protected:
+    std::string manifest_text() const override {
+        std::string m = ServeGates::manifest_text();
+        m.erase(m.find("    promote: auto\n"), 18);
+        return m;
+    }
+};
+
+TEST_F(ServeWrites, NeedARoleTheSameOriginAndTheCsrfToken) {
+    ServeProcess s;
+    ASSERT_TRUE(s.start(
+        env, serve_args("--gate-every 1 --drift-every 1 --api-token-file " + shell_quote(tokens))))
+        << s.log();
+    const std::string path = "/api/environments/prod/requests";
+    const std::string host = s.url.substr(7);
+    // A viewer may not write, whatever it sends.
+    auto viewer = post(s.url, path, "victor-token", "{}",
+                       {{"Origin", s.url}, {"X-CSRF-Token", csrf(s.url, "victor-token")}});
+    EXPECT_EQ(viewer.first, 403) << viewer.second;
+    // No identity: 401.
+    EXPECT_EQ(post(s.url, path, "", "{}").first, 401);
+    // A browser's write from another origin, or without the caller's CSRF token, is refused.
+    auto cross =
+        post(s.url, path, "alice-token", "{}",
+             {{"Origin", "http://127.0.0.1:1"}, {"X-CSRF-Token", csrf(s.url, "alice-token")}});
+    EXPECT_EQ(cross.first, 403);
+    EXPECT_NE(cross.second.find("cross-origin"), std::string::npos) << cross.second;
+    auto no_token = post(s.url, path, "alice-token", "{}", {{"Origin", s.url}});
+    EXPECT_EQ(no_token.first, 403);
+    EXPECT_NE(no_token.second.find("CSRF"), std::string::npos) << no_token.second;
+    auto wrong = post(s.url, path, "alice-token", "{}",
+                      {{"Origin", s.url}, {"X-CSRF-Token", csrf(s.url, "carol-token")}});
+    EXPECT_EQ(wrong.first, 403);
+    EXPECT_EQ(sql("SELECT count(*) FROM requests"), "0\n") << "nothing recorded";
+    // The deployer asks (as a browser would, same origin and its token) ...
+    auto asked = post(s.url, path, "alice-token", R"({"reason":"release 4"})",
+                      {{"Origin", s.url}, {"X-CSRF-Token", csrf(s.url, "alice-token")}});
+    ASSERT_EQ(asked.first, 201) << asked.second;
+    EXPECT_NE(asked.second.find("\"requested_by\":\"web:alice\""), std::string::npos);
+    EXPECT_NE(asked.second.find("needs 1 more from carol"), std::string::npos) << asked.second;
+    auto again = post(s.url, path, "alice-token", "{}");  // curl-like: bearer, no Origin
+    EXPECT_EQ(again.first, 409) << again.second;
+    // ... a deployer may not approve, the approver does; the service ships it.
+    auto by_alice = post(s.url, "/api/requests/1/approve", "alice-token", "{}");
+    EXPECT_EQ(by_alice.first, 403) << by_alice.second;
+    auto by_carol = post(s.url, "/api/requests/1/approve", "carol-token", R"({"reason":"ok"})",
+                         {{"Origin", s.url}, {"X-CSRF-Token", csrf(s.url, "carol-token")}});
+    ASSERT_EQ(by_carol.first, 200) << by_carol.second;
+    ASSERT_TRUE(wait_for_sql("SELECT status FROM requests WHERE id = 1", "deployed\n")) << s.log();
+    EXPECT_EQ(stack_parameter("shop-prod", "ApiImage"), stack_parameter("shop-test", "ApiImage"));
+    auto me = httplib::Client(s.url).Get("/api/me", {{"Authorization", "Bearer carol-token"}});
+    ASSERT_TRUE(me);
+    EXPECT_NE(me->body.find("\"role\":\"approver\""), std::string::npos) << me->body;
+    // The drift checks (every second here) are on /metrics and the environments' cards.
+    std::string metrics;
+    for (int i = 0; i < 100 && metrics.find("env=\"test\",status=\"IN_SYNC\"") == std::string::npos;
+         ++i) {
+        auto m = httplib::Client(s.url).Get("/metrics");
+        metrics = m ? m->body : "";
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_NE(metrics.find("slipway_drift_status{env=\"test\",status=\"IN_SYNC\"} 1"),
+              std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("slipway_requests_open{env=\"prod\"} 0"), std::string::npos);
+    auto envs =
+        httplib::Client(s.url).Get("/api/environments", {{"Authorization", "Bearer victor-token"}});
+    ASSERT_TRUE(envs);
+    EXPECT_NE(envs->body.find("\"drift\":{\"checked_at\""), std::string::npos) << envs->body;
+    // A rollback through the API: a job, recorded with its reason.
+    auto back = post(s.url, "/api/environments/test/rollback", "alice-token",
+                     R"({"deployment":"1","reason":""})");
+    EXPECT_EQ(back.first, 400) << back.second;  // a reason is needed
+    EXPECT_FALSE(s.log().find("carol-token") != std::string::npos) << "tokens never logged";
+}
+
+}  // namespace
