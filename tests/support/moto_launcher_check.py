@@ -482,17 +482,18 @@ def check_change_set_id(port):
     """DescribeStacks names the change set a stack was last created or updated with, and has
     a LastUpdatedTime once it was updated (CreationTime before), as CloudFormation's does."""
     cf = client("cloudformation", port)
+    # Change set names of their own: the rollback check's watcher finds a change set by name.
     body = ('{"Parameters": {"V": {"Type": "String"}}, "Resources": {"P": {"Type": '
             '"AWS::SSM::Parameter", "Properties": {"Name": "/change-set-check", "Type": "String", '
             '"Value": {"Ref": "V"}}}}}')
-    first = cf.create_change_set(StackName="check", ChangeSetName="c1", TemplateBody=body,
+    first = cf.create_change_set(StackName="check", ChangeSetName="ids1", TemplateBody=body,
                                  ChangeSetType="CREATE",
                                  Parameters=[{"ParameterKey": "V", "ParameterValue": "1"}])
     cf.execute_change_set(ChangeSetName=first["Id"], StackName="check")
     created = cf.describe_stacks(StackName="check")["Stacks"][0]
     assert created["ChangeSetId"] == first["Id"], created
     assert "LastUpdatedTime" not in created, created
-    second = cf.create_change_set(StackName="check", ChangeSetName="c2", TemplateBody=body,
+    second = cf.create_change_set(StackName="check", ChangeSetName="ids2", TemplateBody=body,
                                   ChangeSetType="UPDATE",
                                   Parameters=[{"ParameterKey": "V", "ParameterValue": "2"}])
     cf.execute_change_set(ChangeSetName=second["Id"], StackName="check")
