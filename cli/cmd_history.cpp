@@ -79,9 +79,9 @@ std::string environment_lines(const pipeline::StatusView& v) {
                           (d.region.empty()
                                ? ""
                                : "@" + (d.account.empty() ? "" : d.account + "/") + d.region);
-            out += fmt::format(
-                "{}: deployment #{} of {} at {} by {}\n", where, d.id, short_commit(d),
-                d.finished_at ? iso_time(*d.finished_at) : "-", d.actor.empty() ? "-" : d.actor);
+            out += fmt::format("{}: deployment #{} of {} at {} by {}\n", where, d.id,
+                               short_commit(d), d.finished_at ? iso_time(*d.finished_at) : "-",
+                               d.actor.empty() ? "-" : d.actor);
             if (!d.note.empty()) out += "  why: " + d.note + "\n";
         }
         if (e.partially_deployed)

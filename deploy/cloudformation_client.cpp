@@ -170,15 +170,16 @@ class AwsCloudFormation final : public CloudFormationApi {
     }
 
     common::Result<std::string> detect_stack_drift(const std::string& stack) override {
-        auto doc = call({"DetectStackDrift", "cloudformation:DetectStackDrift"}, {{"StackName", stack}});
+        auto doc =
+            call({"DetectStackDrift", "cloudformation:DetectStackDrift"}, {{"StackName", stack}});
         if (!doc) return std::unexpected(doc.error());
         return std::string(doc->select_node("//StackDriftDetectionId").node().text().as_string());
     }
 
     common::Result<DriftDetection> drift_detection_status(const std::string& id) override {
         auto doc = call({"DescribeStackDriftDetectionStatus",
-                          "cloudformation:DescribeStackDriftDetectionStatus"},
-                         {{"StackDriftDetectionId", id}});
+                         "cloudformation:DescribeStackDriftDetectionStatus"},
+                        {{"StackDriftDetectionId", id}});
         if (!doc) return std::unexpected(doc.error());
         auto r = doc->select_node("//DescribeStackDriftDetectionStatusResult").node();
         return DriftDetection{text(r, "DetectionStatus"), text(r, "StackDriftStatus"),
@@ -194,7 +195,8 @@ class AwsCloudFormation final : public CloudFormationApi {
                         {"StackResourceDriftStatusFilters.member.1", "MODIFIED"},
                         {"StackResourceDriftStatusFilters.member.2", "DELETED"}};
             if (!next.empty()) p.emplace_back("NextToken", next);
-            auto doc = call({"DescribeStackResourceDrifts", "cloudformation:DescribeStackResourceDrifts"}, p);
+            auto doc = call(
+                {"DescribeStackResourceDrifts", "cloudformation:DescribeStackResourceDrifts"}, p);
             if (!doc) return std::unexpected(doc.error());
             auto r = doc->select_node("//DescribeStackResourceDriftsResult").node();
             for (auto d : r.child("StackResourceDrifts").children("member")) {

@@ -35,10 +35,10 @@ namespace deploy {
 struct DeployPlan {
     std::string env;
     std::string stack;
-    std::string region;   // recorded with the deployment (named targets; else "")
-    std::string account;  // recorded with the deployment (named targets; else "")
-    std::string scope;    // the part of the environment the command deploys ("" all of it)
-    std::string label;    // the stack for people: "api", "api@eu-west-1"
+    std::string region;           // recorded with the deployment (named targets; else "")
+    std::string account;          // recorded with the deployment (named targets; else "")
+    std::string scope;            // the part of the environment the command deploys ("" all of it)
+    std::string label;            // the stack for people: "api", "api@eu-west-1"
     std::string commit;           // the environment's place in history after it (see records)
     std::string template_commit;  // the commit the template was read at
     std::string run_id;

@@ -132,8 +132,8 @@ common::Result<std::map<std::string, deploy::KnownImage>> environment_images(
             d.stack +
             (d.region.empty() ? "" : "@" + (d.account.empty() ? "" : d.account + "/") + d.region);
         for (const auto& i : d.images) {
-            auto [at, fresh] = out.emplace(
-                i.component, deploy::KnownImage{i.build_number, i.image_uri, i.commit});
+            auto [at, fresh] =
+                out.emplace(i.component, deploy::KnownImage{i.build_number, i.image_uri, i.commit});
             if (fresh) {
                 where[i.component] = place;
             } else if (at->second.commit != i.commit) {
@@ -241,10 +241,10 @@ common::Result<EnvironmentPlan> command_plan(const Project& p, const DeployReque
     auto known = known_images(p, env, s.store);
     if (!known) return std::unexpected(known.error());
     std::string source;
-    common::Result<NewImages> images =
-        r.kind == "promote"    ? promote_images(p, r, env, s, source, req)
-        : r.kind == "rollback" ? rollback_images(r, s, source)
-                               : deploy_images(r, *known, s, o);
+    common::Result<NewImages> images = r.kind == "promote"
+                                           ? promote_images(p, r, env, s, source, req)
+                                       : r.kind == "rollback" ? rollback_images(r, s, source)
+                                                              : deploy_images(r, *known, s, o);
     if (!images) return std::unexpected(images.error());
     auto plan = plan_environment(p, env, deploy::all_stacks(env, r.kind), *targets, *known, *images,
                                  r.settings, deploy::scope_of(r.settings.targets, *targets));
@@ -365,8 +365,7 @@ void finish_request(Services& s, const versioning::PromotionRequest& req, const 
     std::string failed;
     std::int64_t deployment = 0;
     for (const auto& st : run.stacks) {
-        const deploy::DeployOutcome* out =
-            st.run && st.run->outcome ? &*st.run->outcome : nullptr;
+        const deploy::DeployOutcome* out = st.run && st.run->outcome ? &*st.run->outcome : nullptr;
         if (out && out->deployment_id) deployment = out->deployment_id;
         const bool ok = out && (out->result == deploy::DeployResult::deployed ||
                                 out->result == deploy::DeployResult::up_to_date);

@@ -108,8 +108,10 @@ std::map<std::string, std::string> deployed_commits(
         }
         std::optional<std::string> commit;
         auto agree = [&](const std::string& seen) {
-            if (!commit) commit = seen;
-            else if (*commit != seen) commit = "";
+            if (!commit)
+                commit = seen;
+            else if (*commit != seen)
+                commit = "";
         };
         for (auto s : stacks) {
             for (const auto* d : at[s]) {
@@ -133,8 +135,8 @@ std::map<std::string, std::string> deployed_commits(
     return out;
 }
 
-std::vector<std::string> template_commits(const components::Environment& env,
-                                          const std::vector<versioning::DeploymentRecord>& current) {
+std::vector<std::string> template_commits(
+    const components::Environment& env, const std::vector<versioning::DeploymentRecord>& current) {
     std::set<std::string> out;
     for (const auto& d : current) {
         if (d.template_commit.empty() || !at_target(env, d)) continue;

@@ -53,8 +53,7 @@ std::map<std::string, deploy::KnownImage> deployed_images(const KnownImages& kno
     std::sort(same_place.begin(), same_place.end(),
               [](const auto* a, const auto* b) { return a->id < b->id; });
     for (const auto* d : same_place) {
-        for (const auto& i : d->images)
-            out[i.component] = {i.build_number, i.image_uri, i.commit};
+        for (const auto& i : d->images) out[i.component] = {i.build_number, i.image_uri, i.commit};
     }
     if (const auto* own = current_of(known, stack, target)) {
         for (const auto& i : own->images)

@@ -15,8 +15,8 @@
 #include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/ledger.hpp"
-#include "pipeline/stacks.hpp"
 #include "pipeline/promotion.hpp"
+#include "pipeline/stacks.hpp"
 
 namespace service {
 namespace {
@@ -517,8 +517,8 @@ Side side_of(const versioning::DeploymentRecord& d, const components::Manifest& 
         }
         bool held = !env, anywhere = false;
         for (const auto& st : env ? env->stacks : std::vector<components::Stack>{}) {
-            const bool in = std::find(st.members.begin(), st.members.end(), component) !=
-                            st.members.end();
+            const bool in =
+                std::find(st.members.begin(), st.members.end(), component) != st.members.end();
             anywhere = anywhere || in;
             held = held || (in && st.name == d.stack);
         }

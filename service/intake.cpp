@@ -38,8 +38,9 @@ std::string deployed_reason(const Push& p, const std::string& env,
         if (d.commit == p.head) continue;
         if (!order.contains(d.commit, p.head).value_or(false)) {
             if (order.contains(p.head, d.commit) == std::optional<bool>(false))
-                note = fmt::format("force-push: {} is not a descendant of {}, deployed to {}; queued",
-                                   p.head.substr(0, 12), d.commit.substr(0, 12), env);
+                note =
+                    fmt::format("force-push: {} is not a descendant of {}, deployed to {}; queued",
+                                p.head.substr(0, 12), d.commit.substr(0, 12), env);
             return "";
         }
         newer = &d;
@@ -48,8 +49,8 @@ std::string deployed_reason(const Push& p, const std::string& env,
         return fmt::format("{} is already deployed to {} (deployment #{})", p.head.substr(0, 12),
                            env, current.front().id);
     }
-    return fmt::format("{} is older than {}, deployed to {} (deployment #{})",
-                       p.head.substr(0, 12), newer->commit.substr(0, 12), env, newer->id);
+    return fmt::format("{} is older than {}, deployed to {} (deployment #{})", p.head.substr(0, 12),
+                       newer->commit.substr(0, 12), env, newer->id);
 }
 
 // Queues the push for one environment, or says why not.

@@ -213,10 +213,9 @@ std::string stale_reason(const diff::Repository& repo, const JobRecord& job,
         }
         if (held) {
             const auto& d = newer ? *newer : current->front();
-            return fmt::format(
-                "{} is {} {}, deployed to {} (deployment #{})", job.head.substr(0, 12),
-                newer ? "older than" : "already", newer ? d.commit.substr(0, 12) : "deployed",
-                job.env, d.id);
+            return fmt::format("{} is {} {}, deployed to {} (deployment #{})",
+                               job.head.substr(0, 12), newer ? "older than" : "already",
+                               newer ? d.commit.substr(0, 12) : "deployed", job.env, d.id);
         }
     }
     auto open = store.jobs(job.env, 20);
