@@ -222,4 +222,111 @@ TEST_F(Ledger, AForcePushIsShippedAndSaidSo) {
     EXPECT_NE(said, observer.notes.end());
 }
 
+// An environment of several stacks and places (integration's issue 29): a component's
+// deployed commit is the one every stack holding it runs it from, in every place; when they
+// differ, or a place has no deployment of its stack, it is unknown ("": owed whole). A config
+// component's commit is the template commit of the stack holding it.
+namespace several_stacks {
+
+components::Component component(const std::string& name, components::ComponentKind kind) {
+    components::Component c;
+    c.name = name;
+    c.kind = kind;
+    return c;
+}
+
+components::Target target(const std::string& region) {
+    components::Target t;
+    t.region = region;
+    t.named = true;
+    return t;
+}
+
+versioning::DeploymentRecord deployment(const std::string& stack, const std::string& region,
+                                        const std::string& template_commit,
+                                        const std::map<std::string, std::string>& images) {
+    versioning::DeploymentRecord d;
+    d.env = "prod";
+    d.stack = stack;
+    d.region = region;
+    d.status = "succeeded";
+    d.template_commit = template_commit;
+    for (const auto& [name, commit] : images) {
+        versioning::DeploymentImage i;
+        i.component = name;
+        i.image_uri = "repo:" + name;
+        i.commit = commit;
+        d.images.push_back(i);
+    }
+    return d;
+}
+
+struct Fixture {
+    components::Manifest manifest;
+    components::Environment env;
+    Fixture() {
+        using components::ComponentKind;
+        manifest.components = {
+            component("api", ComponentKind::image), component("worker", ComponentKind::image),
+            component("lonely", ComponentKind::image), component("settings", ComponentKind::config),
+            component("shared", ComponentKind::library)};
+        env.name = "prod";
+        components::Stack front, back;
+        front.name = "front";
+        front.members = {"api", "settings"};
+        back.name = "back";
+        back.members = {"worker"};
+        env.stacks = {front, back};
+        env.targets = {target("us-east-1"), target("eu-west-1")};
+    }
+};
+
+TEST(LedgerSeveralStacks, EachComponentsCommitIsTheOneEveryPlaceAgreesOn) {
+    Fixture f;
+    const std::vector<versioning::DeploymentRecord> current = {
+        deployment("front", "us-east-1", "t1", {{"api", "a1"}}),
+        deployment("front", "eu-west-1", "t1", {{"api", "a1"}}),
+        deployment("back", "us-east-1", "t2", {{"worker", "w1"}}),
+        deployment("back", "eu-west-1", "t2", {{"worker", "w1"}}),
+    };
+    const auto commits = pipeline::deployed_commits(f.manifest, f.env, current);
+    EXPECT_EQ(commits.at("api"), "a1");
+    EXPECT_EQ(commits.at("worker"), "w1");
+    EXPECT_EQ(commits.at("settings"), "t1");   // front's template, not back's
+    EXPECT_FALSE(commits.contains("lonely"));  // no stack deploys it: nothing is owed
+    EXPECT_FALSE(commits.contains("shared"));  // libraries reach their dependents
+}
+
+TEST(LedgerSeveralStacks, PlacesThatDisagreeOrLackTheStackMakeTheCommitUnknown) {
+    Fixture f;
+    const std::vector<versioning::DeploymentRecord> current = {
+        deployment("front", "us-east-1", "t1", {{"api", "a2"}}),  // a --region run moved it
+        deployment("front", "eu-west-1", "t0", {{"api", "a1"}}),
+        deployment("back", "us-east-1", "t2", {{"worker", "w1"}}),       // never deployed in eu
+        deployment("old-stack", "eu-west-1", "t9", {{"worker", "w1"}}),  // not the environment's
+    };
+    const auto commits = pipeline::deployed_commits(f.manifest, f.env, current);
+    EXPECT_EQ(commits.at("api"), "");
+    EXPECT_EQ(commits.at("settings"), "");
+    EXPECT_EQ(commits.at("worker"), "");
+    const auto templates = pipeline::template_commits(f.env, current);
+    EXPECT_EQ(templates, (std::vector<std::string>{"t0", "t1", "t2"}));
+}
+
+TEST(LedgerSeveralStacks, AConfigComponentNoStackHoldsTakesEveryStacksTemplate) {
+    Fixture f;
+    f.env.stacks[0].members = {"api"};
+    std::vector<versioning::DeploymentRecord> current = {
+        deployment("front", "us-east-1", "t1", {{"api", "a1"}}),
+        deployment("front", "eu-west-1", "t1", {{"api", "a1"}}),
+        deployment("back", "us-east-1", "t1", {{"worker", "w1"}}),
+        deployment("back", "eu-west-1", "t1", {{"worker", "w1"}}),
+    };
+    EXPECT_EQ(pipeline::deployed_commits(f.manifest, f.env, current).at("settings"), "t1");
+    current[3].template_commit = "t2";
+    EXPECT_EQ(pipeline::deployed_commits(f.manifest, f.env, current).at("settings"), "");
+}
+
+}  // namespace several_stacks
+
 }  // namespace
