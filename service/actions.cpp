@@ -116,9 +116,18 @@ common::Result<std::optional<JobRecord>> queue_if_ready(ApiContext& c, const Pro
                           j.status == JobStatus::succeeded;
         if (j.kind == "promote" && j.request_id == r.id && live) return std::optional<JobRecord>{};
     }
+    // The job checks out the commit whose template the source runs (the ledger: a
+    // deployment's `commit` is its place in history, possibly older than its template, and
+    // empty when an image's commit is unknown).
+    std::string head = r.commit;
+    if (auto source = c.store.deployment(r.source_deployment); !source) {
+        return std::unexpected(source.error());
+    } else if (*source && !(*source)->template_commit.empty()) {
+        head = (*source)->template_commit;
+    }
     JobRecord job;
     job.env = r.env;
-    job.head = r.commit;
+    job.head = head;
     job.trigger = "request:" + std::to_string(r.id);
     job.actor = r.requested_by;
     job.created_at = now;
@@ -187,7 +196,9 @@ Response post_rollback(ApiContext& c, const Write& w, const std::string& env_nam
             "no succeeded deployment #" + std::to_string(deployment) + " of " + env_name);
     JobRecord job;
     job.env = env_name;
-    job.head = (*d)->commit;
+    // The checkout of the commit whose template deployment N ran (its `commit` is its place
+    // in history: older than that, or empty when an image's commit was unknown).
+    job.head = (*d)->template_commit.empty() ? (*d)->commit : (*d)->template_commit;
     job.trigger = "rollback:" + std::to_string(deployment);
     job.actor = w.who.actor;
     job.created_at = w.now;
