@@ -215,9 +215,15 @@ void GithubReporter::deploy_began(const deploy::DeployPlan& plan) {
                                              : std::pair<std::string, bool>{"", false};
     const std::string environment_url = facts.first;
     const bool production = facts.second;
-    github::Deployment d{
-        plan.commit,      plan.env,   fmt::format("slipway {} {}", plan.kind, plan.run_id),
-        payload_of(plan), production, false};
+    // The stack's place in history (the ledger); the template's commit when an image's commit
+    // is unknown (GitHub needs a ref).
+    const std::string& ref = plan.commit.empty() ? plan.template_commit : plan.commit;
+    github::Deployment d{ref,
+                         plan.env,
+                         fmt::format("slipway {} {}", plan.kind, plan.run_id),
+                         payload_of(plan),
+                         production,
+                         false};
     post([this, d, run_id = plan.run_id, environment_url] {
         RunState& r = m_runs[run_id];
         r.env = d.environment;

@@ -216,7 +216,8 @@ void write_health(ApiContext& c, JsonOut& j, const components::Environment& e,
     const diff::Repository* repo = c.repo ? c.repo() : nullptr;
     std::optional<std::size_t> ahead;
     bool truncated = false;
-    if (repo && current && !e.trigger_branch.empty()) {
+    // A place in history that is unknown (an image of unknown commit) counts nothing: null.
+    if (repo && current && !current->commit.empty() && !e.trigger_branch.empty()) {
         auto head = repo->resolve_commit("refs/remotes/origin/" + e.trigger_branch);
         if (!head) head = repo->resolve_commit("refs/heads/" + e.trigger_branch);
         if (head) {
