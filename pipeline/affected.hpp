@@ -21,6 +21,7 @@ struct AffectedRequest {
 struct AffectedOutcome {
     components::Selection selection;
     std::optional<diff::ChangeSet> changes;  // when the paths came from git
+    std::string manifest_store;              // the manifest's `store` ("" none)
 };
 
 /// The selection of a change. Errors: usage (neither a base nor a path list), input

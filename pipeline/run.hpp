@@ -57,9 +57,10 @@ struct RunPlan {
     bool everything = false;            // a first deployment, or `all`
     bool deploy_needed = false;
     PlannedBuilds builds;
-    std::vector<ProspectiveBuild> prospective;  // the images the builds would give
-    deploy::DeployPlan preflight;               // with those images, checked
-    RunSummary summary;                         // run id, trigger, base, head, started
+    std::vector<ProspectiveBuild> prospective;                  // the images the builds would give
+    std::vector<std::optional<components::Reusable>> reusable;  // what the builds reuse
+    deploy::DeployPlan preflight;                               // with those images, checked
+    RunSummary summary;  // run id, trigger, base, head, started
 };
 
 /// Plans the run (see above). Errors: input (manifest, ref, parameters: nothing recorded, no
