@@ -28,6 +28,7 @@ using common::yaml::Node;
 using detail::node_type;
 using detail::Reader;
 using detail::What;
+using detail::is_alnum;
 
 namespace {
 

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace service {
 namespace {
 
@@ -13,7 +15,11 @@ common::Result<std::optional<QueuedJob>> queue_for(const Delivery& d, const std:
     const Push& p = *d.push;
     auto current = store.current_deployments(env);
     if (!current) return std::unexpected(current.error());
-    if (!current->empty() && current->front().commit == p.head) {
+    // Already deployed only when every stack in every place runs it (a stack that failed or a
+    // wave that was stopped still takes the push).
+    if (!current->empty() &&
+        std::all_of(current->begin(), current->end(),
+                    [&](const versioning::DeploymentRecord& c) { return c.commit == p.head; })) {
         why = fmt::format("{} is already deployed to {} (deployment #{})", p.head.substr(0, 12),
                           env, current->front().id);
         return std::optional<QueuedJob>{};
