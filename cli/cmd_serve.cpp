@@ -82,11 +82,11 @@ Handler setup_serve(CLI::App& sub) {
     sub.add_option("--gate-every", o->gate_seconds,
                    "seconds between looks at promotion requests whose gates may pass (default 30)")
         ->type_name("SECONDS")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber.description(""));
     sub.add_option("--drift-every", o->drift_seconds,
                    "seconds between drift checks of every environment's stack (default 0: off)")
         ->type_name("SECONDS")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::NonNegativeNumber.description(""));
     sub.add_option("--metrics-token-file", c.metrics_token_file,
                    "require 'Authorization: Bearer <token>' for /metrics with this token (the "
                    "API token opens it too)")
@@ -117,22 +117,22 @@ Handler setup_serve(CLI::App& sub) {
                    "seconds a client has to send a request's line and headers; a slower one "
                    "is answered 408 and closed (default 10)")
         ->type_name("SECONDS")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber.description(""));
     sub.add_option("--max-connections", c.max_connections,
                    "connections open at once; past it the one waiting longest for its request "
                    "is closed (default 4096)")
         ->type_name("N")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber.description(""));
     sub.add_option("--max-connections-per-client", c.max_connections_per_client,
                    "connections one client address may hold; more are answered 503 (default "
                    "256; behind a load balancer, its addresses are the clients)")
         ->type_name("N")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber.description(""));
     sub.add_option("--max-large-bodies", c.max_large_bodies,
                    "webhook bodies over 1 MiB read at once; more are answered 503 with "
                    "Retry-After (default 4)")
         ->type_name("N")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::PositiveNumber.description(""));
     add_github_options(sub, c.github_api_url, c.github_token_file, c.github_repository,
                        c.github_app_id, c.github_app_key_file,
                        "take GitHub events of this repository only, and report there (default: "

@@ -3,6 +3,7 @@
 #include "components/manifest.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace components {
@@ -111,6 +112,31 @@ std::string unknown_placeholder(std::string_view tag_template) {
         if (!known.contains(name)) return "{" + std::string(name) + "}";
     }
     return "";
+}
+
+namespace {
+
+// `text` as one sh word: single-quoted unless plainly safe.
+std::string sh_word(std::string_view text) {
+    const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               std::string_view("/._-=:,@+").find(c) != std::string_view::npos;
+    });
+    if (plain) return std::string(text);
+    std::string out = "'";
+    for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+}  // namespace
+
+std::string docker_build_command(const DockerBuild& d) {
+    std::string out = "docker build --file " + sh_word(d.file);
+    if (!d.platform.empty()) out += " --platform " + sh_word(d.platform);
+    if (!d.target.empty()) out += " --target " + sh_word(d.target);
+    for (const auto& [name, value] : d.args) out += " --build-arg " + sh_word(name + "=" + value);
+    return out + " --tag \"$SLIPWAY_IMAGE_URI\" " + sh_word(d.context) +
+           " && docker push \"$SLIPWAY_IMAGE_URI\"";
 }
 
 }  // namespace components

@@ -35,6 +35,22 @@ enum class ComponentKind { image, library, config };
 
 std::string_view to_string(ComponentKind kind);
 
+/// A component's `docker` section: how its image is built, so that the input hash and
+/// selection cover what `docker build` reads (components/docker_inputs.hpp). Paths are from
+/// the repository root, clean (no `.`, `..` or empty segments); "." is the root.
+struct DockerBuild {
+    std::string context;                      // the build context directory
+    std::string file;                         // the Dockerfile; default <context>/Dockerfile
+    std::map<std::string, std::string> args;  // --build-arg NAME=VALUE
+    std::string platform;                     // --platform, e.g. linux/arm64; "" the builder's
+    std::string target;                       // --target stage; "" the last
+    SourcePos pos;
+};
+
+/// The command a `docker` section builds with when the component gives no `build`:
+/// `docker build` with the section's flags, tagged $SLIPWAY_IMAGE_URI, then `docker push`.
+std::string docker_build_command(const DockerBuild& d);
+
 struct Component {
     std::string name;
     ComponentKind kind = ComponentKind::image;
@@ -45,6 +61,7 @@ struct Component {
     std::chrono::seconds timeout{0};  // 0: no limit
     SourcePos pos;
     std::string remote{};  // where `build` runs: "" here, "codebuild" on AWS CodeBuild
+    std::optional<DockerBuild> docker{};  // `docker`: the image's Dockerfile, context, args
 };
 
 /// A stack parameter's value: a literal, or an output of another stack of the environment

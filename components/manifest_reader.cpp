@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <fstream>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -27,6 +28,7 @@ using common::yaml::Node;
 using detail::node_type;
 using detail::Reader;
 using detail::What;
+using detail::is_alnum;
 
 namespace {
 
@@ -37,8 +39,9 @@ const std::vector<std::string> k_remote_keys = {"codebuild"};
 const std::vector<std::string> k_codebuild_keys = {"project", "region", "compute_type", "image",
                                                    "privileged"};
 const std::vector<std::string> k_image_keys = {"repository", "tag"};
-const std::vector<std::string> k_component_keys = {"paths", "depends_on", "kind",  "parameter",
-                                                   "build", "timeout",    "remote"};
+const std::vector<std::string> k_component_keys = {"paths", "depends_on", "kind",   "parameter",
+                                                   "build", "timeout",    "remote", "docker"};
+const std::vector<std::string> k_docker_keys = {"context", "file", "args", "platform", "target"};
 
 Result<ComponentKind> parse_kind(const Reader& r, const Node& n, const What& what) {
     auto text = r.scalar(n, what);
@@ -70,12 +73,80 @@ enum ComponentKey : std::size_t {
     k_parameter,
     k_build,
     k_timeout,
-    k_remote
+    k_remote,
+    k_docker
 };
-using ComponentFields = std::array<Node, 7>;
+using ComponentFields = std::array<Node, 8>;
 
 std::string component_where(const Component& c) {
     return "component '" + c.name + "'";
+}
+
+// A path of the repository in a `docker` section: relative and clean ("." the root); a
+// trailing `/` is dropped.
+std::optional<std::string> repo_path(std::string_view text) {
+    if (text.size() > 1 && text.back() == '/') text.remove_suffix(1);
+    if (text == ".") return std::string(text);
+    if (text.empty() || text.front() == '/') return std::nullopt;
+    for (std::size_t start = 0; start <= text.size();) {
+        const auto end = std::min(text.find('/', start), text.size());
+        const auto part = text.substr(start, end - start);
+        if (part.empty() || part == "." || part == "..") return std::nullopt;
+        start = end + 1;
+    }
+    return std::string(text);
+}
+
+bool all_of_chars(std::string_view text, std::string_view extra) {
+    return std::all_of(text.begin(), text.end(), [&](char c) {
+        return is_alnum(c) || extra.find(c) != std::string_view::npos;
+    });
+}
+
+// A component's `docker` section.
+Result<DockerBuild> parse_docker(const Reader& r, const Node& n, std::string_view where) {
+    const What what{"component", "docker", {}, where};
+    if (!n.is_map()) return r.error(n, what.str() + ": expected a map, got " + node_type(n));
+    std::array<Node, 5> f;
+    if (auto ok = r.check_keys(n, k_docker_keys, what, f.data()); !ok)
+        return std::unexpected(ok.error());
+    DockerBuild d;
+    d.pos = r.pos(n);
+    if (!f[0]) return r.error(n, what.str() + ": missing required key 'context'");
+    // f[2] (args) is a map, read below.
+    const std::array<std::string*, 5> texts = {&d.context, &d.file, nullptr, &d.platform,
+                                               &d.target};
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        if (!f[i] || !texts[i]) continue;
+        auto text = r.scalar(f[i], {"component", "docker", k_docker_keys[i], where});
+        if (!text) return std::unexpected(text.error());
+        *texts[i] = std::move(*text);
+    }
+    for (auto [i, out] : {std::pair{0u, &d.context}, {1u, &d.file}}) {
+        if (i == 1 && !f[1]) continue;
+        auto clean = repo_path(*out);
+        if (!clean)
+            return r.error(f[i], what.str() + "." + k_docker_keys[i] + ": '" + *out +
+                                     "' is not a path of the repository (relative, without "
+                                     "'.', '..' or empty parts; '.' is the root)");
+        *out = std::move(*clean);
+    }
+    if (!f[1]) d.file = d.context == "." ? "Dockerfile" : d.context + "/Dockerfile";
+    if (d.context != "." && d.file == d.context)
+        return r.error(f[1], what.str() + ".file: '" + d.file + "' is the context directory");
+    if (!all_of_chars(d.platform, "/_,.-"))
+        return r.error(f[3], what.str() + ".platform: '" + d.platform +
+                                 "' is not a platform (e.g. linux/amd64, linux/arm64/v8)");
+    if (!all_of_chars(d.target, "._-"))
+        return r.error(f[4], what.str() + ".target: '" + d.target + "' is not a stage name");
+    auto args = r.scalar_map(f[2], {"component", "docker.args", {}, where});
+    if (!args) return std::unexpected(args.error());
+    for (const auto& [name, value] : *args) {
+        if (name.empty() || name.find('=') != std::string::npos || !all_of_chars(name, "_.-"))
+            return r.error(f[2], what.str() + ".args: '" + name + "' is not a build argument name");
+    }
+    d.args = std::move(*args);
+    return d;
 }
 
 // Field-by-field reading of one component; rules between fields come after. The names in
@@ -120,6 +191,12 @@ Result<Component> parse_component(const Reader& r, const Node& key, const Node& 
         if (!seconds) return std::unexpected(seconds.error());
         c.timeout = *seconds;
     }
+    if (f[k_docker]) {
+        auto docker = parse_docker(r, f[k_docker], where);
+        if (!docker) return std::unexpected(docker.error());
+        c.docker = std::move(*docker);
+        if (c.build.empty()) c.build = docker_build_command(*c.docker);
+    }
     return c;
 }
 
@@ -127,6 +204,9 @@ Result<Component> parse_component(const Reader& r, const Node& key, const Node& 
 Result<void> check_component_rules(const Reader& r, const Node& n, const ComponentFields& f,
                                    const Component& c) {
     if (c.paths.empty()) return r.error(f[k_paths], component_where(c) + ": 'paths' is empty");
+    if (c.docker && c.kind != ComponentKind::image)
+        return r.error(f[k_docker], component_where(c) + ": a " + std::string(to_string(c.kind)) +
+                                        " component has no image, so no 'docker'");
     switch (c.kind) {
         case ComponentKind::image:
             if (c.parameter.empty()) {
@@ -134,8 +214,10 @@ Result<void> check_component_rules(const Reader& r, const Node& n, const Compone
                                       ": an image component needs 'parameter' (the "
                                       "CloudFormation parameter that receives its image)");
             }
-            if (c.build.empty())
-                return r.error(n, component_where(c) + ": an image component needs 'build'");
+            if (c.build.empty() && !c.docker)
+                return r.error(n, component_where(c) +
+                                      ": an image component needs 'build' (or "
+                                      "'docker')");
             break;
         case ComponentKind::library:
         case ComponentKind::config:

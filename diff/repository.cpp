@@ -246,22 +246,24 @@ common::Result<bool> Repository::contains(const std::string& descendant,
     return rc == 1;
 }
 
-common::Result<std::vector<std::pair<std::string, std::string>>> Repository::list_files_with_ids(
+common::Result<std::vector<TreeEntry>> Repository::list_files_with_ids(
     const std::string& commit_id) const {
     auto tree = commit_tree(m_repo.get(), commit_id);
     if (!tree) return std::unexpected(tree.error());
-    std::vector<std::pair<std::string, std::string>> files;
+    std::vector<TreeEntry> files;
     auto visit = [](const char* root, const git_tree_entry* entry, void* payload) -> int {
         if (git_tree_entry_type(entry) == GIT_OBJECT_TREE) return 0;
-        auto* out = static_cast<std::vector<std::pair<std::string, std::string>>*>(payload);
-        out->emplace_back(std::string(root) + git_tree_entry_name(entry),
-                          to_hex(*git_tree_entry_id(entry)));
+        auto* out = static_cast<std::vector<TreeEntry>*>(payload);
+        out->push_back({std::string(root) + git_tree_entry_name(entry),
+                        to_hex(*git_tree_entry_id(entry)),
+                        static_cast<std::uint32_t>(git_tree_entry_filemode(entry))});
         return 0;
     };
     if (git_tree_walk(tree->get(), GIT_TREEWALK_PRE, visit, &files) != 0) {
         return git_failure("listing the files of " + commit_id);
     }
-    std::sort(files.begin(), files.end());
+    std::sort(files.begin(), files.end(),
+              [](const TreeEntry& a, const TreeEntry& b) { return a.path < b.path; });
     return files;
 }
 
@@ -271,7 +273,7 @@ common::Result<std::vector<std::string>> Repository::list_files(
     if (!files) return std::unexpected(files.error());
     std::vector<std::string> paths;
     paths.reserve(files->size());
-    for (auto& [path, id] : *files) paths.push_back(std::move(path));
+    for (auto& f : *files) paths.push_back(std::move(f.path));
     return paths;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // An open git repository (work tree, bare, or linked worktree) and the questions slipway
 // asks of its history: what a ref names, the merge base of two commits, the files of a tree.
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -11,6 +12,14 @@
 struct git_repository;
 
 namespace diff {
+
+/// A file of a commit's tree: path, blob id (hex) and git mode (0100644, 0100755, 0120000,
+/// 0160000).
+struct TreeEntry {
+    std::string path;
+    std::string id;
+    std::uint32_t mode = 0100644;
+};
 
 class Repository {
   public:
@@ -45,9 +54,9 @@ class Repository {
     [[nodiscard]] common::Result<std::vector<std::string>> list_files(
         const std::string& commit_id) const;
 
-    /// Every file of a commit's tree with its blob id (hex), sorted by path.
-    [[nodiscard]] common::Result<std::vector<std::pair<std::string, std::string>>>
-    list_files_with_ids(const std::string& commit_id) const;
+    /// Every file of a commit's tree with its blob id and mode, sorted by path.
+    [[nodiscard]] common::Result<std::vector<TreeEntry>> list_files_with_ids(
+        const std::string& commit_id) const;
 
     /// The content of the file at `path` in the tree of a commit. Fails with
     /// ErrorCode::input when the commit has no such file.

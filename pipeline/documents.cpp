@@ -123,6 +123,7 @@ std::string build_plan_json(const components::BuildPlan& plan,
         j.end_array();
         j.field("build_number", b.build_number()).field("component", b.component);
         j.field("image_uri", b.image_uri()).field("reused", b.reused_number != 0);
+        j.field_or_null("reused_from", b.reused_number != 0, b.reused_from);
         j.end_object();
     }
     j.end_array().field("commit", commit).field("dry_run", true);

@@ -5,9 +5,11 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <map>
 
 #include "common/json.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/stacks.hpp"
 
 namespace pipeline {
 namespace {
@@ -75,28 +77,50 @@ common::Result<PromotionRequest> new_request(const components::Manifest& m,
                             "environment '" + from + "' has no succeeded deployment to promote");
     auto target = store.current_deployments(env.name);
     if (!target) return std::unexpected(target.error());
-    const auto& d = source->front();
+    // The source's images over every stack and place (each component the same everywhere,
+    // else it is partially deployed and nothing is requested from it); its commit and
+    // deployment are those of its latest complete environment deployment.
+    std::map<std::string, const versioning::DeploymentImage*> images;
+    for (const auto& d : *source) {
+        for (const auto& i : d.images) {
+            auto [at, fresh] = images.emplace(i.component, &i);
+            if (!fresh && at->second->image_uri != i.image_uri)
+                return common::fail(ErrorCode::input,
+                                    "environment '" + from + "' is partially deployed: component '" +
+                                        i.component + "' runs " + at->second->image_uri +
+                                        " in one place and " + i.image_uri +
+                                        " in another; finish its deploy first");
+        }
+    }
+    auto last = last_complete_deployment(store, from);
+    if (!last) return std::unexpected(last.error());
+    const versioning::DeploymentRecord& d = *last ? **last : source->front();
     PromotionRequest r;
     r.env = env.name;
     r.from = from;
     r.requested_by = actor;
     r.requested_at = now;
     r.source_deployment = d.id;
-    r.base_deployment = target->empty() ? 0 : target->front().id;
+    r.base_deployment = 0;
+    for (const auto& t : *target) r.base_deployment = std::max(r.base_deployment, t.id);
     r.commit = d.commit;
-    for (const auto& i : d.images) {
-        const auto* comp = m.find(i.component);
+    for (const auto& [name, i] : images) {
+        const auto* comp = m.find(name);
         if (!comp || comp->kind != components::ComponentKind::image) continue;
         // The commit the deployed image is current for (the ledger's); else its build's.
         versioning::RequestImage image{
-            i.component, i.build_number, i.image_uri,
-            i.commit.empty() ? build_commit(store, i.component, i.build_number, d.commit)
-                             : i.commit,
+            i->component, i->build_number, i->image_uri,
+            i->commit.empty() ? build_commit(store, i->component, i->build_number, d.commit)
+                              : i->commit,
             true};
         if (!target->empty()) {
-            for (const auto& t : target->front().images) {
-                if (t.component == i.component) image.changed = t.image_uri != i.image_uri;
+            bool differs = false;
+            for (const auto& t : *target) {
+                for (const auto& ti : t.images) {
+                    if (ti.component == name && ti.image_uri != i->image_uri) differs = true;
+                }
             }
+            image.changed = differs;
         }
         r.images.push_back(std::move(image));
     }

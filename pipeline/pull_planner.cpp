@@ -1,6 +1,8 @@
 // See pull_planner.hpp.
 #include "pipeline/pull_planner.hpp"
 
+#include <algorithm>
+
 namespace pipeline {
 
 EnvPlan env_plan_of(const std::string& env, const std::string& stack, const RunOutcome& outcome,
@@ -29,8 +31,12 @@ EnvPlan env_plan_of(const std::string& env, const std::string& stack, const RunO
         e.message = outcome.error->message;
     } else if (s.result == "nothing-affected") {
         e.result = "nothing-affected";
-    } else if (outcome.deploy && outcome.deploy->outcome &&
-               outcome.deploy->outcome->result == deploy::DeployResult::up_to_date) {
+    } else if (outcome.deploy && !outcome.deploy->stacks.empty() &&
+               std::all_of(outcome.deploy->stacks.begin(), outcome.deploy->stacks.end(),
+                           [](const StackRun& st) {
+                               return st.run && st.run->outcome &&
+                                      st.run->outcome->result == deploy::DeployResult::up_to_date;
+                           })) {
         e.result = "up-to-date";
     } else {
         e.result = "planned";
@@ -53,7 +59,10 @@ EnvPlan env_plan_failed(const std::string& env, const std::string& stack, const 
 EnvPlan plan_environment(const Project& p, const std::string& env, const Trigger& trigger,
                          Services& s, Observer& o, const std::atomic<bool>& cancelled) {
     auto known = p.environment(env);
-    const std::string stack = known ? (*known)->stack : "";
+    std::string stack;  // the environment's stacks, by name
+    if (known) {
+        for (const auto& st : (*known)->stacks) stack += (stack.empty() ? "" : ", ") + st.name;
+    }
     const auto started = s.clock.now();
     PreviewCatcher catcher(o);
     // Cancelled only until the change set exists: from then on the plan runs to its end, so

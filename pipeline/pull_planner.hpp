@@ -6,6 +6,7 @@
 // observer. Used by `slipway serve` for pull_request events and by `slipway run --plan
 // --github` in GitHub Actions.
 #include <atomic>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -33,8 +34,21 @@ class PreviewCatcher final : public Observer, deploy::DeployReporter {
         began = true;
         m_inner.deploy().begin(plan);
     }
+    // Each stack of the environment previews its change set (from its own thread): the plan
+    // shows them all.
     void preview(const deploy::Preview& p) override {
-        preview_seen = p;
+        {
+            std::lock_guard lock(m_mutex);
+            if (!preview_seen) {
+                preview_seen = p;
+            } else {
+                preview_seen->create = preview_seen->create || p.create;
+                preview_seen->changes.insert(preview_seen->changes.end(), p.changes.begin(),
+                                             p.changes.end());
+                preview_seen->parameters.insert(preview_seen->parameters.end(),
+                                                p.parameters.begin(), p.parameters.end());
+            }
+        }
         m_inner.deploy().preview(p);
     }
     bool confirm(const deploy::Preview& p) override { return m_inner.deploy().confirm(p); }
@@ -48,6 +62,7 @@ class PreviewCatcher final : public Observer, deploy::DeployReporter {
 
   private:
     Observer& m_inner;
+    std::mutex m_mutex;
 };
 
 /// The EnvPlan of a plan's outcome (`plan` as plan_run made it, before execute_run took it;

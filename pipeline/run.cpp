@@ -12,6 +12,7 @@
 #include "pipeline/host.hpp"
 #include "pipeline/ledger.hpp"
 #include "pipeline/remote.hpp"
+#include "pipeline/reuse.hpp"
 
 namespace pipeline {
 namespace {
@@ -81,7 +82,9 @@ common::Result<void> select(const Project& p, RunPlan& run, Observer& o) {
         std::optional<diff::ChangeSet> changes;
         auto paths = changed_paths(&*p.repo, request, "", changes);
         if (!paths) return std::unexpected(paths.error());
-        run.selection = components::Selector(p.manifest, p.graph).select(*paths);
+        auto selector = project_selector(p);
+        if (!selector) return std::unexpected(selector.error());
+        run.selection = selector->select(*paths);
     }
     run.everything = run.request.all || run.base.first_deployment;
     if (run.everything) run.selected = p.manifest.component_names();
@@ -162,12 +165,17 @@ common::Result<EnvironmentPlan> deploy_plan_with(
 }
 
 // Bad parameters or template stop the run here, before a number is taken.
-common::Result<void> preflight(const Project& p, RunPlan& run, Services& s) {
+common::Result<void> preflight(const Project& p, RunPlan& run, Services& s, Observer& o) {
     auto planned = plan_builds(p, run.selected, run.request.builds.remote);
     if (!planned) return std::unexpected(planned.error());
     run.builds = std::move(*planned);
-    auto prospective = prospective_builds(p, run.builds, &s.store, run.env->name,
-                                          run.summary.started_at, run.request.builds.reuse);
+    if (run.request.builds.reuse && run.builds.plan.size()) {
+        auto reusable = reusable_builds(run.builds, s, o);
+        if (!reusable) return std::unexpected(reusable.error());
+        run.reusable = std::move(*reusable);
+    }
+    auto prospective = prospective_builds(p, run.builds, &s.store, run.reusable, run.env->name,
+                                          run.summary.started_at);
     if (!prospective) return std::unexpected(prospective.error());
     run.prospective = std::move(*prospective);
     std::map<std::string, deploy::KnownImage> images;
@@ -199,6 +207,7 @@ std::string reason_text(const components::AffectedComponent& c) {
     const auto& r = c.reasons.front();
     switch (r.kind) {
         case components::ReasonKind::path:
+        case components::ReasonKind::docker:
             return r.path;
         case components::ReasonKind::dependency:
             return "depends on " + r.dependency;
@@ -240,6 +249,7 @@ void fill_rows(const Project& p, RunPlan& run, const components::BuildReport* bu
         r.exit_code = b.exit_code;
         r.duration = b.finished_at - b.started_at;
         r.log_path = b.log_path;
+        r.reused_from = b.reused_from;
         if (b.status == BuildStatus::failed || b.status == BuildStatus::timed_out)
             r.log_tail = tail_lines(b.log_path, 40);
     }
@@ -302,6 +312,7 @@ common::Result<components::BuildReport> build_phase(const Project& p, RunPlan& r
     }
     auto settings = build_settings(p, run.summary.run_id, run.env->name, run.summary.started_at,
                                    run.request.builds, run.request.trigger, s);
+    settings.reusable = run.reusable;  // as the preflight found them (and told)
     auto report = run_builds(p, run.builds, settings, s, o);
     end_phase(run.summary, "build", s, o);
     return report;
@@ -442,7 +453,7 @@ common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services
     if (auto ok = select(p, run, o); !ok) return std::unexpected(ok.error());
     sum.base = run.base_id;
     sum.base_reason = run.base.reason;
-    if (auto ok = preflight(p, run, s); !ok) return std::unexpected(ok.error());
+    if (auto ok = preflight(p, run, s, o); !ok) return std::unexpected(ok.error());
     sum.phases.push_back({"select", s.clock.now() - sum.started_at});
     o.phase_ended(sum.phases.back());
     return run;
@@ -460,7 +471,8 @@ std::string plan_json(const RunOutcome& planned) {
     j.key("builds").begin_array();
     for (const auto& b : planned.prospective) {
         j.begin_object().field("build_number", b.build_number()).field("component", b.component);
-        j.field("image_uri", b.image_uri()).field("reused", b.reused_number != 0).end_object();
+        j.field("image_uri", b.image_uri()).field("reused", b.reused_number != 0);
+        j.field_or_null("reused_from", b.reused_number != 0, b.reused_from).end_object();
     }
     j.end_array().key("changed_parameters").begin_array();
     std::set<std::string> changed;

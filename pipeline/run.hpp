@@ -76,9 +76,10 @@ struct RunPlan {
     deploy::StackSelection stacks;  // which stacks deploy, and why
     std::vector<bool> targets;      // where (--wave / --region)
     PlannedBuilds builds;
-    std::vector<ProspectiveBuild> prospective;  // the images the builds would give
-    EnvironmentPlan preflight;                  // with those images, checked
-    RunSummary summary;                         // run id, trigger, base, head, started
+    std::vector<ProspectiveBuild> prospective;                  // the images the builds would give
+    std::vector<std::optional<components::Reusable>> reusable;  // what the builds reuse
+    EnvironmentPlan preflight;                                  // with those images, checked
+    RunSummary summary;  // run id, trigger, base, head, started
 };
 
 /// Plans the run (see above). Errors: input (manifest, ref, parameters: nothing recorded, no

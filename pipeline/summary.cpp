@@ -24,6 +24,7 @@ void write_row(common::JsonOut& j, const SummaryRow& r) {
     j.field("parameter", r.parameter);
     j.field("parameter_changed", r.parameter_changed);
     j.field("reason", r.reason);
+    j.field_or_null("reused_from", r.status == "reused", r.reused_from);
     j.field("status", r.status);
     j.end_object();
 }

@@ -29,8 +29,9 @@ struct SummaryRow {
     std::optional<int> exit_code;
     versioning::Millis duration = 0;
     std::string log_path;
-    std::string log_tail;  // the end of a failed build's log
-    std::string reason;    // why it was affected
+    std::string log_tail;     // the end of a failed build's log
+    std::string reason;       // why it was affected
+    std::string reused_from;  // reused: where the reused build was built ("" unknown)
 };
 
 /// A resource whose stack operation failed (a *_FAILED stack event).

@@ -701,7 +701,10 @@ void Service::routes(httplib::Server& server) {
 bool head_deployed_or_queued(versioning::VersionStore& store, const std::string& env,
                              const std::string& head) {
     auto current = store.current_deployments(env);
-    if (current && !current->empty() && current->front().commit == head) return true;
+    if (current && !current->empty() &&
+        std::all_of(current->begin(), current->end(),
+                    [&](const versioning::DeploymentRecord& d) { return d.commit == head; }))
+        return true;  // every stack in every place runs it
     auto jobs = store.jobs(env, 20);
     if (!jobs) return true;  // the store failed: nothing to decide on (logged by the caller)
     for (const auto& j : *jobs)

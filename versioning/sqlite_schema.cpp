@@ -171,6 +171,16 @@ int current_schema_version() {
     return k_schema_version;
 }
 
+common::Result<void> require_current_schema(detail::Database& db) {
+    auto version = schema_version_of(db);
+    if (!version) return std::unexpected(version.error());
+    if (*version == k_schema_version) return {};
+    return common::fail(common::ErrorCode::external,
+                        "store " + db.path() + " has schema version " + std::to_string(*version) +
+                            ", older than this slipway's (" + std::to_string(k_schema_version) +
+                            "): any command that writes to it upgrades it");
+}
+
 // Creates or upgrades the schema. The version is read again inside the BEGIN IMMEDIATE
 // transaction that applies the migrations, so of several processes opening a new or old
 // store at once, the first migrates and the others, queued on the write lock, find the

@@ -8,6 +8,9 @@ namespace versioning::detail {
 
 /// The schema version this slipway writes.
 int current_schema_version();
+/// Fails unless `db`'s schema is the one this slipway writes (a read-only open cannot
+/// upgrade it): ErrorCode::external naming both versions.
+common::Result<void> require_current_schema(Database& db);
 /// Creates or upgrades the schema of `db` (several processes may open one store at once).
 common::Result<void> migrate(Database& db);
 

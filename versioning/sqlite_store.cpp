@@ -80,6 +80,14 @@ common::Result<std::unique_ptr<SqliteVersionStore>> SqliteVersionStore::open(
     return std::unique_ptr<SqliteVersionStore>(new SqliteVersionStore(std::move(*db)));
 }
 
+common::Result<std::unique_ptr<SqliteVersionStore>> SqliteVersionStore::open_read_only(
+    const std::string& path) {
+    auto db = detail::Database::open_read_only(path);
+    if (!db) return std::unexpected(db.error());
+    if (auto ok = detail::require_current_schema(*db); !ok) return std::unexpected(ok.error());
+    return std::unique_ptr<SqliteVersionStore>(new SqliteVersionStore(std::move(*db)));
+}
+
 common::Result<Statement*> SqliteVersionStore::statement(const char* sql) {
     auto it = m_statements.find(sql);
     if (it == m_statements.end()) {

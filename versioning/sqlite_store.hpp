@@ -15,6 +15,11 @@ class SqliteVersionStore final : public VersionStore {
     /// file whose schema is newer than this slipway knows (ErrorCode::external).
     static common::Result<std::unique_ptr<SqliteVersionStore>> open(const std::string& path);
 
+    /// Opens an existing store file read-only: its schema must be this slipway's. Writes
+    /// then fail (SQLITE_READONLY).
+    static common::Result<std::unique_ptr<SqliteVersionStore>> open_read_only(
+        const std::string& path);
+
     /// The schema version this slipway writes.
     static int schema_version();
 

@@ -236,6 +236,12 @@ class VersionStore {
 common::Result<std::unique_ptr<VersionStore>> open_store(const std::string& url,
                                                          const std::string& base_dir);
 
+/// Opens the store a URL names for reading only: a SQLite file that does not exist gives
+/// nullptr (nothing is created), one of an older schema an error (it is not upgraded); a
+/// DynamoDB table is opened as by open_store (reads are all that follow).
+common::Result<std::unique_ptr<VersionStore>> open_store_read_only(const std::string& url,
+                                                                   const std::string& base_dir);
+
 /// Creates the store a URL names if it does not exist (SQLite: the file and its schema;
 /// DynamoDB: the table, on-demand billing, waiting until it is active). Returns what it
 /// did, for people.

@@ -101,7 +101,7 @@ TEST_F(GithubServe, APullRequestIsPlannedCommentedAndCheckedAndItsMergeIsAGithub
     ASSERT_TRUE(serve.start(env, github_args())) << serve.log();
     // test's first deployment (a deployment on GitHub too).
     const std::string first = push_change("web", "v2");
-    auto r = deliver(serve.url, "push-1", "push", push_body("refs/heads/dev", first));
+    auto r = deliver(serve.url, "push-1", "push", push_body("refs/heads/dev", first, false, repo));
     ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
     ASSERT_EQ(wait_for_job(serve.url, job_of(r)), "succeeded") << serve.log();
     const std::string builds_before =
@@ -184,7 +184,7 @@ TEST_F(GithubServe, APullRequestIsPlannedCommentedAndCheckedAndItsMergeIsAGithub
     dev.git("merge -q --no-ff -m merge feature");
     const std::string merged = dev.git("rev-parse HEAD").substr(0, 40);
     dev.git("push -q origin dev");
-    r = deliver(serve.url, "push-2", "push", push_body("refs/heads/dev", merged));
+    r = deliver(serve.url, "push-2", "push", push_body("refs/heads/dev", merged, false, repo));
     ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "");
     ASSERT_EQ(wait_for_job(serve.url, job_of(r)), "succeeded") << serve.log();
     ASSERT_TRUE(wait_for_state([&](const rapidjson::Document& st) {
@@ -266,7 +266,7 @@ TEST_F(GithubServe, ANewerPushSupersedesAPlanThatWaitsForItsEnvironment) {
     // A run of test holds the environment (its build waits on the gate).
     std::ofstream(gate) << "";
     const std::string first = push_change("web", "v2");
-    auto r = deliver(serve.url, "push-1", "push", push_body("refs/heads/dev", first));
+    auto r = deliver(serve.url, "push-1", "push", push_body("refs/heads/dev", first, false, repo));
     ASSERT_TRUE(r && r->status == 202);
     const auto job = job_of(r);
     ASSERT_TRUE(wait_running(serve.url, job));

@@ -89,7 +89,7 @@ TEST(ReportJson, HasEveryFieldOfDocsRunMdWithKeysSortedAtEveryDepth) {
     EXPECT_EQ(keys_of(d["components"][0]),
               (std::vector<std::string>{"build_number", "component", "duration_ms", "exit_code",
                                         "image_uri", "kind", "log_path", "parameter",
-                                        "parameter_changed", "reason", "status"}));
+                                        "parameter_changed", "reason", "reused_from", "status"}));
     EXPECT_EQ(keys_of(d["failed_resources"][0]),
               (std::vector<std::string>{"logical_id", "reason", "resource_type", "status"}));
     EXPECT_EQ(keys_of(d["phases"][0]), (std::vector<std::string>{"duration_ms", "name"}));

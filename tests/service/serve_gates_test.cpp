@@ -145,11 +145,12 @@ TEST_F(ServeWrites, NeedARoleTheSameOriginAndTheCsrfToken) {
     auto me = httplib::Client(s.url).Get("/api/me", {{"Authorization", "Bearer carol-token"}});
     ASSERT_TRUE(me);
     EXPECT_NE(me->body.find("\"role\":\"approver\""), std::string::npos) << me->body;
-    // The drift checks (every second here) are on /metrics and the environments' cards.
+    // The drift checks (every second here) are on /metrics (behind the API's tokens, as one is
+    // set) and the environments' cards.
     std::string metrics;
     for (int i = 0; i < 100 && metrics.find("env=\"test\",status=\"IN_SYNC\"") == std::string::npos;
          ++i) {
-        auto m = httplib::Client(s.url).Get("/metrics");
+        auto m = httplib::Client(s.url).Get("/metrics", {{"Authorization", "Bearer carol-token"}});
         metrics = m ? m->body : "";
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }

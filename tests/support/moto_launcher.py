@@ -35,6 +35,8 @@ Corrections to moto, each for a behaviour real AWS has and moto lacks:
   the operation: the resource's *_FAILED event with the reason, the stack rolled back
   (ROLLBACK_COMPLETE after a creation, UPDATE_ROLLBACK_COMPLETE with its former parameters
   and template after an update), and the change set EXECUTE_FAILED. The patch does that.
+- CloudFormation (moto 5.x): an AWS::SSM::Parameter without a Name fails the stack operation
+  (moto passes None on); CloudFormation gives it a generated physical name, as the patch does.
 - CloudFormation rollback triggers and drift detection (moto 5.x has neither): an update
   executed with a RollbackConfiguration is watched for its monitoring time and rolled back
   when one of its alarms is in ALARM, and DetectStackDrift compares SSM parameters and Lambda
@@ -51,6 +53,7 @@ from moto.dynamodb import models as ddb
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.ecr import models as ecr
+from moto.ssm import models as ssm_models
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -207,6 +210,20 @@ def _digest_of_manifest(self):
 
 
 ecr.Image._create_digest = _digest_of_manifest
+
+_ssm_create = ssm_models.Parameter.create_from_cloudformation_json.__func__
+
+
+def _ssm_create_named(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """An AWS::SSM::Parameter without a Name gets the physical name CloudFormation generates
+    (moto passed None to PutParameter, and the stack operation failed)."""
+    properties = cloudformation_json.get("Properties", {})
+    if not properties.get("Name"):
+        cloudformation_json = dict(cloudformation_json, Properties=dict(properties, Name=resource_name))
+    return _ssm_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+
+ssm_models.Parameter.create_from_cloudformation_json = classmethod(_ssm_create_named)
 
 import codebuild_patch  # noqa: E402  (patches moto's CodeBuild on import)
 

@@ -19,6 +19,7 @@ own service models):
   operation: the resource's *_FAILED event with its reason, ROLLBACK_COMPLETE after a
   creation, UPDATE_ROLLBACK_COMPLETE with the former parameters after an update, the change
   set EXECUTE_FAILED.
+- CloudFormation gives an AWS::SSM::Parameter without a Name a generated physical name.
 - CloudFormation rollback triggers: an update with a RollbackConfiguration stays in progress
   for its monitoring time, an alarm set to ALARM then rolls it back (template, parameters and
   the SSM parameter's value restored; the rollback event names the alarm), a quiet one
@@ -329,6 +330,19 @@ def check_ecr(port):
     print("moto ecr: an image's digest is the sha256 of its manifest")
 
 
+def check_unnamed_ssm_parameter(port):
+    cf, ssm = client("cloudformation", port), client("ssm", port)
+    template = {"Resources": {"Unnamed": {"Type": "AWS::SSM::Parameter",
+                                          "Properties": {"Type": "String", "Value": "v1"}}}}
+    cf.create_stack(StackName="unnamed", TemplateBody=json.dumps(template))
+    stack = cf.describe_stacks(StackName="unnamed")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack["StackStatus"]
+    name = cf.describe_stack_resource(StackName="unnamed", LogicalResourceId="Unnamed")[
+        "StackResourceDetail"]["PhysicalResourceId"]
+    assert ssm.get_parameter(Name=name)["Parameter"]["Value"] == "v1", name
+    print("moto cloudformation: an SSM parameter without a Name gets a generated one")
+
+
 def check_cloudformation(port):
     cf = client("cloudformation", port)
     client("s3", port).create_bucket(Bucket="taken-bucket")
@@ -525,6 +539,7 @@ def main():
         check_codebuild(port, control_path, scratch)
         check_cloudformation(port)
         check_change_set_id(port)
+        check_unnamed_ssm_parameter(port)
         check_rollback_and_drift(port)
     finally:
         server.terminate()
