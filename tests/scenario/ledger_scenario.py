@@ -388,12 +388,13 @@ class Scenario:
                 return self.step_run()
             n = self.rng.choice(numbers)
             self.slipway("rollback", "--env", env, "--component", c, "--build", str(n), "--yes",
-                         "--wait", ok=(0, 1))
+                         "--wait", "--reason", "random walk", ok=(0, 1))
             return f"rollback {env} {c}#{n}"
         ids = [r[0] for r in self.query(
             "SELECT id FROM deployments WHERE env = ? AND status = 'succeeded'", env)]
         d = self.rng.choice(ids)
-        self.slipway("rollback", "--env", env, "--to", str(d), "--yes", "--wait", ok=(0, 1))
+        self.slipway("rollback", "--env", env, "--to", str(d), "--yes", "--wait", "--reason",
+                     "random walk", ok=(0, 1))
         return f"rollback {env} --to {d}"
 
     def deliver(self, head, delivery):

@@ -145,7 +145,8 @@ step('the promotion preview compares two deployments, and another pair can be pi
   await page.waitForSelector('table.compare tbody tr');
   const rows = await page.locator('table.compare tbody tr').allInnerTexts();
   assert.equal(rows.length, 1, rows.join('\n'));
-  assert.match(rows[0], /^inference-service\s+#1 .*#2 .*1 build newer/);
+  // Per component: the build each side runs and the commits touching it that the promotion gains.
+  assert.match(rows[0], /^inference-service\s+#1 .*#2 .*1 commit gained/);
   assert.match(await page.locator('section[aria-labelledby=commits-title]').innerText(), /inference: faster/);
   await shot('compare');
   // The first deployment of test against the latest one of test.
