@@ -2,9 +2,12 @@
 [--single-threaded]`.
 
 Corrections to moto, each for a behaviour real AWS has and moto lacks:
-- --single-threaded: moto_server serves requests on many threads and then evaluates
-  DynamoDB condition expressions without atomicity (concurrent conditional writes can both
-  succeed), which real DynamoDB never allows; one thread restores that guarantee.
+- DynamoDB, concurrency: moto_server serves requests on many threads and evaluates a
+  condition expression apart from the write it guards, so two conditional transactions on
+  the same item read at once can both succeed, and a cancelled one's undo can erase another's
+  write; real DynamoDB never allows either. The patch serialises moto's DynamoDB requests
+  (other services still run side by side). --single-threaded serves every request, of any
+  service, one at a time.
 - CloudFormation: executing an UPDATE change set does not store the change set's parameters
   as the stack's (moto 5.x), so the next change set is compared with the parameters of the
   stack's creation and a rollback to them is wrongly reported as "no changes". The patch
@@ -47,9 +50,11 @@ import datetime
 import hashlib
 import os
 import sys
+import threading
 
 from moto.cloudformation import models as cfn
 from moto.dynamodb import models as ddb
+from moto.dynamodb import responses as ddb_responses
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.ecr import models as ecr
@@ -202,6 +207,19 @@ def _transact_restoring_touched_items(self, transact_items):
 
 
 ddb.DynamoDBBackend.transact_write_items = _transact_restoring_touched_items
+
+_ddb_lock = threading.Lock()
+_ddb_call = ddb_responses.DynamoHandler.call_action
+
+
+def _ddb_call_serialised(self):
+    """One DynamoDB request at a time: each condition is evaluated with the write it guards,
+    and a cancelled transaction's undo (above) cannot erase another's write."""
+    with _ddb_lock:
+        return _ddb_call(self)
+
+
+ddb_responses.DynamoHandler.call_action = _ddb_call_serialised
 
 
 

@@ -38,6 +38,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 import zipfile
@@ -96,6 +97,55 @@ def check_dynamodb(port):
                                                {"Delete": {"TableName": "t", "Key": key("A", "1")}}])
         assert exists("C", "1") and not exists("A", "1"), "a successful transaction did not land whole"
         print("moto transactions: cancelled ones leave no trace, successful ones land whole")
+
+
+THREADS = int(os.environ.get("MOTO_CHECK_THREADS", "16"))
+ROUNDS = int(os.environ.get("MOTO_CHECK_ROUNDS", "20"))
+
+
+def check_dynamodb_concurrency(port):
+    """Conditional transactions from many threads at once: each either lands whole or not at
+    all, and no two succeed on the same read (real DynamoDB serialises them per item)."""
+    db = client("dynamodb", port)
+    db.create_table(TableName="c", BillingMode="PAY_PER_REQUEST",
+                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                               {"AttributeName": "sk", "KeyType": "RANGE"}],
+                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                          {"AttributeName": "sk", "AttributeType": "S"}])
+    counter = {"pk": {"S": "C"}, "sk": {"S": "n"}}
+    db.put_item(TableName="c", Item={**counter, "v": {"N": "0"}})
+    wins = []
+
+    def worker(name):
+        mine = client("dynamodb", port)
+        for _ in range(ROUNDS):
+            while True:
+                v = int(mine.get_item(TableName="c", Key=counter, ConsistentRead=True)["Item"]["v"]["N"])
+                try:
+                    mine.transact_write_items(TransactItems=[
+                        {"Update": {"TableName": "c", "Key": counter, "UpdateExpression": "SET v = :n",
+                                    "ConditionExpression": "v = :o",
+                                    "ExpressionAttributeValues": {":o": {"N": str(v)}, ":n": {"N": str(v + 1)}}}},
+                        {"Put": {"TableName": "c", "Item": {"pk": {"S": "L"}, "sk": {"S": f"{v + 1:06d}"},
+                                                            "by": {"S": name}},
+                                 "ConditionExpression": "attribute_not_exists(pk)"}},
+                    ])
+                    wins.append(v + 1)
+                    break
+                except mine.exceptions.TransactionCanceledException:
+                    continue
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = int(db.get_item(TableName="c", Key=counter, ConsistentRead=True)["Item"]["v"]["N"])
+    logged = db.query(TableName="c", KeyConditionExpression="pk = :p",
+                      ExpressionAttributeValues={":p": {"S": "L"}})["Count"]
+    assert sorted(wins) == list(range(1, THREADS * ROUNDS + 1)), f"successes {sorted(wins)} are not 1..{THREADS * ROUNDS} once each"
+    assert final == logged == THREADS * ROUNDS, f"counter {final}, {logged} log items, {THREADS * ROUNDS} successes"
+    print(f"moto transactions from {THREADS} threads at once: serialised, none lost, none doubled")
 
 
 PHASES = ["SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD",
@@ -541,6 +591,21 @@ def main():
         check_change_set_id(port)
         check_unnamed_ssm_parameter(port)
         check_rollback_and_drift(port)
+    finally:
+        server.terminate()
+        server.wait()
+    # The tests' default: a moto serving requests on many threads at once.
+    port = free_port()
+    server = subprocess.Popen([sys.executable, launcher, str(port)], stdout=subprocess.DEVNULL,
+                              stderr=open(os.environ.get("MOTO_CHECK_LOG", os.devnull), "w"))
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        check_dynamodb_concurrency(port)
     finally:
         server.terminate()
         server.wait()
