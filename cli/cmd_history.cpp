@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "common/path_text.hpp"
+#include "deploy/stack_plan.hpp"
 #include "pipeline/documents.hpp"
 #include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
@@ -75,10 +76,9 @@ std::string environment_lines(const pipeline::StatusView& v) {
             const std::string where =
                 e.stacks.size() == 1 && d.region.empty()
                     ? d.env
-                    : d.env + " " + d.stack +
-                          (d.region.empty()
-                               ? ""
-                               : "@" + (d.account.empty() ? "" : d.account + "/") + d.region);
+                    : d.env + " " +
+                          deploy::stack_label(d.stack,
+                                              components::Target::recorded(d.region, d.account));
             out += fmt::format("{}: deployment #{} of {} at {} by {}\n", where, d.id,
                                short_commit(d), d.finished_at ? iso_time(*d.finished_at) : "-",
                                d.actor.empty() ? "-" : d.actor);

@@ -105,6 +105,14 @@ struct Target {
     /// so its records are those slipway wrote before environments had several stacks).
     [[nodiscard]] std::string recorded_region() const { return named ? region : ""; }
     [[nodiscard]] std::string recorded_account() const { return named ? account : ""; }
+    /// The target a deployment record names by its region and account (named when it has a
+    /// region: the one-region form records none).
+    [[nodiscard]] static Target recorded(std::string region, std::string account) {
+        Target t;
+        t.named = !region.empty();
+        t.region = std::move(region), t.account = std::move(account);
+        return t;
+    }
 };
 
 /// A window in which nothing is promoted into an environment: either recurring (`cron` in

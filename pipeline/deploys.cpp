@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "deploy/stack_plan.hpp"
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/ledger.hpp"
@@ -129,8 +130,7 @@ common::Result<std::map<std::string, deploy::KnownImage>> environment_images(
     std::map<std::string, std::string> where;
     for (const auto& d : current) {
         const std::string place =
-            d.stack +
-            (d.region.empty() ? "" : "@" + (d.account.empty() ? "" : d.account + "/") + d.region);
+            deploy::stack_label(d.stack, components::Target::recorded(d.region, d.account));
         for (const auto& i : d.images) {
             auto [at, fresh] =
                 out.emplace(i.component, deploy::KnownImage{i.build_number, i.image_uri, i.commit});
@@ -597,8 +597,9 @@ void summarize_environment(const EnvironmentRun& run, RunSummary& summary) {
     summary.stacks.clear();
     std::string names;
     for (const auto& st : run.stacks) {
-        StackSummary ss{st.label,    st.stack,  st.region, st.account,
-                        st.wave + 1, st.reason, st.result};
+        StackSummary ss{st.label,    st.stack,  st.region, st.account, st.wave + 1,
+                        st.reason,   st.result, 0,         {},         {},
+                        {},          {}};
         if (st.run && st.run->outcome) {
             const auto& o = *st.run->outcome;
             ss.deployment_id = o.deployment_id;
