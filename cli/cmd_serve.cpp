@@ -12,6 +12,15 @@
 namespace cli {
 namespace {
 
+// A number option: at least 1 (`positive`), else at least 0; `unit` names it in the help.
+template <class T>
+void add_number(CLI::App& sub, bool positive, const char* unit, const std::string& name, T& into,
+                const std::string& help) {
+    CLI::Validator at_least =
+        positive ? CLI::Validator(CLI::PositiveNumber) : CLI::Validator(CLI::NonNegativeNumber);
+    sub.add_option(name, into, help)->type_name(unit)->check(at_least.description(""));
+}
+
 struct ServeOptions {
     service::Config config;
     long grace_seconds = 60;
@@ -79,14 +88,10 @@ Handler setup_serve(CLI::App& sub) {
         ->type_name("FILE");
     sub.add_flag("--trust-alb-identity", c.trust_alb_identity,
                  "take the caller from x-amzn-oidc-identity (only behind an ALB that sets it)");
-    sub.add_option("--gate-every", o->gate_seconds,
-                   "seconds between looks at promotion requests whose gates may pass (default 30)")
-        ->type_name("SECONDS")
-        ->check(CLI::PositiveNumber.description(""));
-    sub.add_option("--drift-every", o->drift_seconds,
-                   "seconds between drift checks of every environment's stack (default 0: off)")
-        ->type_name("SECONDS")
-        ->check(CLI::NonNegativeNumber.description(""));
+    add_number(sub, true, "SECONDS", "--gate-every", o->gate_seconds,
+                   "seconds between looks at promotion requests whose gates may pass (default 30)");
+    add_number(sub, false, "SECONDS", "--drift-every", o->drift_seconds,
+                   "seconds between drift checks of every environment's stack (default 0: off)");
     sub.add_option("--metrics-token-file", c.metrics_token_file,
                    "require 'Authorization: Bearer <token>' for /metrics with this token (the "
                    "API token opens it too)")
@@ -97,42 +102,28 @@ Handler setup_serve(CLI::App& sub) {
         ->type_name("NAME|ARN");
     sub.add_option("--sqs-queue", c.sqs_queue, "long-poll this SQS queue for CodeCommit events")
         ->type_name("URL");
-    sub.add_option("--grace", o->grace_seconds,
-                   "on SIGTERM, seconds a running job may take to finish (default 60)")
-        ->type_name("SECONDS")
-        ->check(CLI::NonNegativeNumber.description(""));
-    sub.add_option("--reconcile-every", o->reconcile_seconds,
-                   "seconds between checks of the trigger branches' heads (default 300; 0: off)")
-        ->type_name("SECONDS")
-        ->check(CLI::NonNegativeNumber.description(""));
-    sub.add_option("--claim-ttl", o->claim_ttl_seconds,
+    add_number(sub, false, "SECONDS", "--grace", o->grace_seconds,
+                   "on SIGTERM, seconds a running job may take to finish (default 60)");
+    add_number(sub, false, "SECONDS", "--reconcile-every", o->reconcile_seconds,
+                   "seconds between checks of the trigger branches' heads (default 300; 0: off)");
+    add_number(sub, true, "SECONDS", "--claim-ttl", o->claim_ttl_seconds,
                    "seconds a replica's claim of a job lasts unless renewed; a job whose "
-                   "replica died is taken over after it (default 60)")
-        ->type_name("SECONDS")
-        ->check(CLI::PositiveNumber.description(""));
+                   "replica died is taken over after it (default 60)");
     sub.add_option("--workers", c.workers,
                    "jobs run at once (default: one per triggered environment)")
         ->type_name("N");
-    sub.add_option("--request-head-timeout", o->head_timeout_seconds,
+    add_number(sub, true, "SECONDS", "--request-head-timeout", o->head_timeout_seconds,
                    "seconds a client has to send a request's line and headers; a slower one "
-                   "is answered 408 and closed (default 10)")
-        ->type_name("SECONDS")
-        ->check(CLI::PositiveNumber.description(""));
-    sub.add_option("--max-connections", c.max_connections,
+                   "is answered 408 and closed (default 10)");
+    add_number(sub, true, "N", "--max-connections", c.max_connections,
                    "connections open at once; past it the one waiting longest for its request "
-                   "is closed (default 4096)")
-        ->type_name("N")
-        ->check(CLI::PositiveNumber.description(""));
-    sub.add_option("--max-connections-per-client", c.max_connections_per_client,
+                   "is closed (default 4096)");
+    add_number(sub, true, "N", "--max-connections-per-client", c.max_connections_per_client,
                    "connections one client address may hold; more are answered 503 (default "
-                   "256; behind a load balancer, its addresses are the clients)")
-        ->type_name("N")
-        ->check(CLI::PositiveNumber.description(""));
-    sub.add_option("--max-large-bodies", c.max_large_bodies,
+                   "256; behind a load balancer, its addresses are the clients)");
+    add_number(sub, true, "N", "--max-large-bodies", c.max_large_bodies,
                    "webhook bodies over 1 MiB read at once; more are answered 503 with "
-                   "Retry-After (default 4)")
-        ->type_name("N")
-        ->check(CLI::PositiveNumber.description(""));
+                   "Retry-After (default 4)");
     add_github_options(sub, c.github_api_url, c.github_token_file, c.github_repository,
                        c.github_app_id, c.github_app_key_file,
                        "take GitHub events of this repository only, and report there (default: "
