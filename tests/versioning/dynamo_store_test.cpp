@@ -45,7 +45,8 @@ std::unique_ptr<versioning::VersionStore> make_dynamo_store() {
     return store ? std::move(*store) : nullptr;
 }
 
-INSTANTIATE_TEST_SUITE_P(DynamoDB, StoreConformance, ::testing::Values(&make_dynamo_store));
+INSTANTIATE_TEST_SUITE_P(DynamoDB, StoreConformance, ::testing::Values(&make_dynamo_store),
+                         [](const auto&) { return std::string("moto"); });
 
 TEST(DynamoStore, AMissingTableNamesTheCommandThatCreatesIt) {
     if (!moto().available()) GTEST_SKIP() << moto().why_not();

@@ -27,7 +27,8 @@ std::unique_ptr<versioning::VersionStore> make_sqlite_store() {
     return std::move(*store);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance, ::testing::Values(&make_sqlite_store));
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance, ::testing::Values(&make_sqlite_store),
+                         [](const auto&) { return std::string("file"); });
 
 TEST(SqliteStore, CreatesItsFolderAndKeepsDataAcrossOpens) {
     support::TempDir dir;
