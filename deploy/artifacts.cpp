@@ -86,8 +86,7 @@ std::optional<std::string> unbuilt(const fs::path& p) {
 // The bytes to upload for one reference, and the key's extension.
 common::Result<std::pair<std::string, std::string>> artifact_bytes(const ArtifactRef& ref,
                                                                    const fs::path& p) {
-    const bool code = ref.property == "Code" || ref.property == "CodeUri" ||
-                      ref.property == "Content" || ref.property == "ContentUri";
+    const bool code = is_code_property(ref.property);
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
         if (!code) return common::fail(ErrorCode::input, "is a folder, not a file");

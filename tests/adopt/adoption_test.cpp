@@ -134,6 +134,28 @@ TEST(Adoption, ExamplesAndTestsAreNoComponentsAndDevDependenciesNoEdges) {
                          "not depends_on"));
 }
 
+// An examples/ (or tests/, templates/) folder the deploy template packages is deployed, so
+// it stays a component; one the template does not name is left out with a note.
+TEST(Adoption, AnExamplesFolderTheTemplatePackagesStaysAComponent) {
+    adopt_test::RepoFiles repo;
+    repo.text = {
+        {"template.yaml",
+         "Transform: AWS::Serverless-2016-10-31\nResources:\n  Echo:\n"
+         "    Type: AWS::Serverless::Function\n"
+         "    Properties: {CodeUri: examples/echo/, Handler: app.handler, Runtime: python3.12}\n"},
+        {"examples/echo/app.py", "x\n"},
+        {"examples/unused/app.py", "x\n"},
+        {"examples/unused/Dockerfile", "FROM python:3.12\n"},
+    };
+    const auto d = discover(repo);
+    EXPECT_FALSE(has_note(d, "examples/echo: not a component"));
+    EXPECT_TRUE(has_note(d, "examples/unused: not a component"));
+    bool echo_owned = false;
+    for (const auto& c : d.components)
+        for (const auto& p : c.paths) echo_owned = echo_owned || p == "/examples/echo/";
+    EXPECT_TRUE(echo_owned) << adopt::starter_manifest(d);
+}
+
 TEST(Adoption, ComposeFileWithTheRootAsContext) {
     adopt_test::RepoFiles repo;
     repo.text = {

@@ -183,9 +183,23 @@ def check_demo_text(root):
           f"({kinds})")
 
 
+def check_demo_build(root):
+    """The demo builds what it runs and nothing more (issue 26): its one build.sh call names
+    the two binaries, so the tests, benchmarks and packages are not built for it."""
+    with open(os.path.join(root, "scripts/demo.sh")) as f:
+        demo = f.read()
+    builds = re.findall(r'scripts/build\.sh"?((?: +[\w-]+)*)', demo)
+    check(len(builds) == 1, f"scripts/demo.sh: {len(builds)} build.sh calls, not one")
+    if builds:
+        check(sorted(builds[0].split()) == ["slipway", "slipway-serve"],
+              f"scripts/demo.sh builds {builds[0].split() or 'everything'}, not slipway and "
+              "slipway-serve alone")
+
+
 def main():
     root = sys.argv[1]
     check_demo_text(root)
+    check_demo_build(root)
     specs = sorted(glob.glob(os.path.join(root, "manifests/buildspec*.yml")))
     check(specs, "no manifests/buildspec*.yml")
     for path in specs:

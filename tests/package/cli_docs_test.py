@@ -71,6 +71,11 @@ def main():
             for option in set(re.findall(r"(?<![\w-])--[a-z][\w-]*", sub_help)):
                 check(option in text, f"the man page does not show {command} {option}")
         check(f"slipway {version}" in text, "the man page does not name the version")
+        # The store's environment variable, as --help says it (issue 26).
+        status_help = subprocess.run([binary, "status", "--help"], capture_output=True,
+                                     text=True).stdout
+        check("SLIPWAY_STORE" in status_help, "status --help does not name SLIPWAY_STORE")
+        check("SLIPWAY_STORE" in text, "the man page does not name SLIPWAY_STORE")
 
         bash = os.path.join(out, "slipway.bash")
         # A repository whose manifest names components and environments to complete.

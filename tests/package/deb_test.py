@@ -128,6 +128,12 @@ def main():
     control = dict(re.findall(r"^(\S+): (.*)$", fields, re.M))
     if control.get("Package") != "slipway" or control.get("Version") != version:
         fail(f"control names {control.get('Package')} {control.get('Version')}")
+    # The version names the Debian point release whose libraries are linked in (issue 26).
+    if os.path.exists("/etc/debian_version"):
+        with open("/etc/debian_version") as f:
+            release = f.read().split()[0]
+        if not re.search(rf"\+deb{re.escape(release)}(-\d+)?$", version):
+            fail(f"version {version} does not name the Debian release {release} (+deb{release})")
     if control.get("Architecture") != "amd64":
         fail(f"architecture {control.get('Architecture')}")
     depends = [d.strip().split()[0] for d in control.get("Depends", "").split(",")]
