@@ -1060,7 +1060,8 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
                     m_config.claim_ttl,
                     std::chrono::seconds(5),
                     {},
-                    m_git_credentials};
+                    m_git_credentials,
+                    nullptr};
     requeue_interrupted();
     const std::string public_url = !m_config.public_url.empty()
                                        ? m_config.public_url

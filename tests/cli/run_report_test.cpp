@@ -22,11 +22,11 @@ pipeline::RunSummary sample() {
     s.phases = {{"select", 100}, {"build", 4'000}};
     pipeline::SummaryRow api{"api",           "image",         "failed",     7, "repo:api-7",
                              "ApiImage",      false,           true,         3, 2'000,
-                             "/logs/api.log", "boom <&> here", "api/main.py"};
+                             "/logs/api.log", "boom <&> here", "api/main.py", {}};
     pipeline::SummaryRow web{"web", "image",      "skipped", 0,  "", "WebImage",      false,
-                             true,  std::nullopt, 0,         "", "", "depends on api"};
+                             true,  std::nullopt, 0,         "", "", "depends on api", {}};
     pipeline::SummaryRow lib{"lib", "library",    "affected", 0,  "", "",        false,
-                             false, std::nullopt, 0,          "", "", "lib/x.py"};
+                             false, std::nullopt, 0,          "", "", "lib/x.py", {}};
     s.rows = {api, lib, web};
     return s;
 }
