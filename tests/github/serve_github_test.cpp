@@ -447,6 +447,76 @@ TEST_F(GithubServe, APersonalTokenPostsCommitStatusesInsteadOfCheckRuns) {
     EXPECT_EQ(run.err.find("ghp_personal"), std::string::npos);
 }
 
+// serve with a personal token (no App): its deploys and its pull-request plans are commit
+// statuses of the check runs' names, pending then the outcome, linking the run's page and the
+// plan's page; no check run is tried (GitHub would refuse it); the deployment is posted as
+// with an App (a personal token with repo scope may write deployments).
+TEST_F(GithubServe, ServeWithAPersonalTokenPostsCommitStatusesInsteadOfCheckRuns) {
+    constexpr const char* personal = "ghp_servePersonalTokenThatMustNotLeak";
+    std::ofstream(token_file, std::ios::trunc) << personal << "\n";
+    ServeProcess serve;
+    ASSERT_TRUE(serve.start(env, github_args())) << serve.log();
+    // The statuses of `context` on `sha`, in the order GitHub received them.
+    auto states_of = [](const rapidjson::Document& s, const std::string& context,
+                        const std::string& sha) {
+        std::vector<std::string> out;
+        for (const auto& st : s["statuses"].GetArray()) {
+            if (context == st["context"].GetString() && sha == st["sha"].GetString())
+                out.emplace_back(st["state"].GetString());
+        }
+        return out;
+    };
+    auto target_of = [](const rapidjson::Document& s, const std::string& context) {
+        std::string url;
+        for (const auto& st : s["statuses"].GetArray()) {
+            if (context == st["context"].GetString() && st.HasMember("target_url"))
+                url = st["target_url"].GetString();
+        }
+        return url;
+    };
+
+    // A push to dev: deployed; the deploy is a commit status and a GitHub deployment.
+    const std::string pushed = push_change("web", "v2");
+    auto r = deliver(serve.url, "push-1", "push", push_body("refs/heads/dev", pushed, false, repo));
+    ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
+    ASSERT_EQ(wait_for_job(serve.url, job_of(r)), "succeeded") << serve.log();
+    ASSERT_TRUE(wait_for_state([&](const rapidjson::Document& s) {
+        const auto states = states_of(s, "slipway deploy (test)", pushed);
+        return !states.empty() && states.back() != "pending";
+    })) << serve.log();
+    auto s = prism.state(repo);
+    EXPECT_EQ(states_of(s, "slipway deploy (test)", pushed),
+              (std::vector<std::string>{"pending", "success"}));
+    EXPECT_TRUE(target_of(s, "slipway deploy (test)").starts_with("http://slipway.test/runs/"))
+        << target_of(s, "slipway deploy (test)");
+    ASSERT_EQ(s["deployments"].MemberCount(), 1u);
+    EXPECT_EQ(std::string(s["deployments"].MemberBegin()->value["ref"].GetString()), pushed);
+
+    // A pull request into dev: its plan is a commit status on the PR's head, and the comment.
+    dev.git("checkout -q -b feature");
+    const std::string head = push_pull_request(8, "api", "v3");
+    r = deliver(serve.url, "pr-1", "pull_request", pull_request_body("opened", 8, head, repo));
+    ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
+    ASSERT_TRUE(wait_for_state([&](const rapidjson::Document& st) {
+        const auto states = states_of(st, "slipway plan (test)", head);
+        return !states.empty() && states.back() != "pending" && st["comments"].MemberCount() == 1;
+    })) << serve.log();
+    s = prism.state(repo);
+    const auto plans = states_of(s, "slipway plan (test)", head);
+    ASSERT_GE(plans.size(), 2u);  // pending (queued), pending (planning), success
+    EXPECT_EQ(plans.front(), "pending");
+    EXPECT_EQ(plans.back(), "success") << serve.log();
+    EXPECT_EQ(target_of(s, "slipway plan (test)"), "http://slipway.test/pulls/8");
+    EXPECT_EQ(s["check_runs"].MemberCount(), 0u);
+    for (const auto& req : s["requests"].GetArray())
+        EXPECT_EQ(std::string(req["path"].GetString()).find("/check-runs"), std::string::npos);
+    for (const auto& req : s["requests"].GetArray())
+        EXPECT_LT(req["status"].GetInt(), 300) << req["path"].GetString();
+
+    EXPECT_EQ(serve.terminate(std::chrono::seconds(30)), 0) << serve.log();
+    EXPECT_EQ(serve.log().find(personal), std::string::npos);
+}
+
 TEST_F(GithubServe, GithubFailingNeverChangesADeploysOutcome) {
     prism.fault(repo, "/deployments", 403, 10, "{}",
                 R"({"message":"Resource not accessible by integration"})");
