@@ -252,16 +252,28 @@ PullPlan PullPlanner::compute(const Request& r) {
     const std::string ref = "refs/slipway/pull/" + std::to_string(e.number) + "/head";
     // GitHub keeps refs/pull/N/head for every PR (forks' too); a remote that is not GitHub
     // has the branch.
-    auto fetched = diff::fetch_refs(*repo, m_config.remote,
-                                    {"+refs/pull/" + std::to_string(e.number) + "/head:" + ref});
-    if (!fetched || !repo->resolve_commit(e.head_sha)) {
-        if (e.head_repository.empty() || e.head_repository == e.repository)
-            fetched =
-                diff::fetch_refs(*repo, m_config.remote, {"+refs/heads/" + e.head_ref + ":" + ref});
+    const std::string pull_ref = "refs/pull/" + std::to_string(e.number) + "/head";
+    std::string tried = pull_ref + " does not have it";
+    auto fetched = diff::fetch_refs(*repo, m_config.remote, {"+" + pull_ref + ":" + ref});
+    // A fork's branch is not in this repository (one of the same name here is another
+    // branch): only refs/pull/N/head holds a fork's head.
+    const bool fork = !e.head_repository.empty() && e.head_repository != e.repository;
+    if ((!fetched || !repo->resolve_commit(e.head_sha)) && !fork) {
+        tried = "neither " + pull_ref + " nor refs/heads/" + e.head_ref + " has it";
+        fetched =
+            diff::fetch_refs(*repo, m_config.remote, {"+refs/heads/" + e.head_ref + ":" + ref});
     }
     (void)diff::fetch(*repo, m_config.remote);  // the base branch as it is now
-    if (auto head = repo->resolve_commit(e.head_sha); !head)
-        return all_failed(p, fetched ? head.error() : fetched.error(), ""), p;
+    if (auto head = repo->resolve_commit(e.head_sha); !head) {
+        // GitHub had not stored the head yet, or the remote is not GitHub's repository: an
+        // outside failure (a later push plans again), named for the reader of the check run.
+        const std::string whose = fork ? " (" + e.head_repository + ":" + e.head_ref + ")" : "";
+        const std::string why = "the head of pull request #" + std::to_string(e.number) + ", " +
+                                e.head_sha.substr(0, 12) + whose + ", is not in " +
+                                m_config.remote + ": " + tried +
+                                (fetched ? "" : " (" + fetched.error().message + ")");
+        return all_failed(p, {common::ErrorCode::external, why}, ""), p;
+    }
     const std::string base = "refs/remotes/" + m_config.remote + "/" + e.base_ref;
     auto merged = diff::merge_commit(*repo, base, e.head_sha);
     if (!merged) return all_failed(p, merged.error(), ""), p;

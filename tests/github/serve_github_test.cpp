@@ -21,15 +21,18 @@ using support::shell_quote;
 // GitHub's pull_request event, as much of it as slipway reads (GitHub's examples carry all).
 std::string pull_request_body(const std::string& action, int number, const std::string& head,
                               const std::string& repo, bool draft = false,
-                              const std::string& base = "dev") {
+                              const std::string& base = "dev",
+                              const std::string& head_ref = "feature",
+                              const std::string& head_repo = "") {
     return R"({"action":")" + action + R"(","number":)" + std::to_string(number) +
            R"(,"pull_request":{"number":)" + std::to_string(number) + R"(,"state":")" +
            (action == "closed" ? "closed" : "open") + R"(","draft":)" + (draft ? "true" : "false") +
            R"(,"merged":false,"title":"Faster api","html_url":"https://github.com/)" + repo +
            "/pull/" + std::to_string(number) + R"(","user":{"login":"octocat"},)" +
-           R"("head":{"sha":")" + head + R"(","ref":"feature","repo":{"full_name":")" + repo +
-           R"("}},"base":{"ref":")" + base + R"(","repo":{"full_name":")" + repo + R"("}}},)" +
-           R"("repository":{"full_name":")" + repo + R"("},"sender":{"login":"octocat"}})";
+           R"("head":{"sha":")" + head + R"(","ref":")" + head_ref + R"(","repo":{"full_name":")" +
+           (head_repo.empty() ? repo : head_repo) + R"("}},"base":{"ref":")" + base +
+           R"(","repo":{"full_name":")" + repo + R"("}}},)" + R"("repository":{"full_name":")" +
+           repo + R"("},"sender":{"login":"octocat"}})";
 }
 
 class GithubServe : public serve_test::Serve {
@@ -336,6 +339,97 @@ TEST_F(GithubServe, AnInvalidManifestFailsTheCheckRunAtItsLine) {
     ASSERT_EQ(last["output"]["annotations"].Size(), 1u) << serve.log();
     EXPECT_EQ(std::string(last["output"]["annotations"][0]["path"].GetString()), "slipway.yml");
     EXPECT_EQ(last["output"]["annotations"][0]["start_line"].GetInt(), 13);
+}
+
+// A fork's pull request: the fork's branches are not in the base repository; GitHub keeps the
+// PR's head there as refs/pull/N/head, and serve plans that commit -- also when the fork's
+// branch has the name of one of the base repository's branches (here: dev), which must not
+// be taken for it.
+TEST_F(GithubServe, AForksPullRequestIsPlannedFromItsRefsPullHead) {
+    ServeProcess serve;
+    ASSERT_TRUE(serve.start(env, github_args())) << serve.log();
+    // The fork: a clone of origin under another owner, its own commit on its dev.
+    support::GitRepo fork;
+    const std::string origin = (scratch.path() / "origin.git").string();
+    fork.git("remote add origin " + shell_quote(origin));
+    fork.git("fetch -q origin");
+    fork.git("checkout -q -B dev origin/dev");
+    fork.write("api/main.py", "from the fork\n");
+    const std::string fork_head = fork.commit("api: from the fork");
+    // What GitHub does for a fork's PR: the head goes to the base repository as
+    // refs/pull/21/head only.
+    fork.git("push -q origin HEAD:refs/pull/21/head");
+    // The base repository's dev moves on (another component), as it does while a PR is open,
+    // and is deployed to test.
+    const std::string base_head = push_change("web", "v2");
+    auto pushed =
+        deliver(serve.url, "push-1", "push", push_body("refs/heads/dev", base_head, false, repo));
+    ASSERT_TRUE(pushed && pushed->status == 202) << (pushed ? pushed->body : "no answer");
+    ASSERT_EQ(wait_for_job(serve.url, job_of(pushed)), "succeeded") << serve.log();
+    auto branches =
+        support::run("git -C " + shell_quote(origin) + " branch --contains " + fork_head);
+    ASSERT_EQ(branches.status, 0) << branches.err;
+    ASSERT_EQ(branches.out, "");  // on no branch of the base repository
+
+    auto r = deliver(
+        serve.url, "pr-f1", "pull_request",
+        pull_request_body("opened", 21, fork_head, repo, false, "dev", "dev", "forker/shop"));
+    ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
+    EXPECT_NE(r->body.find(R"("result":"planning")"), std::string::npos) << r->body;
+    ASSERT_TRUE(wait_for_state([&](const rapidjson::Document& s) {
+        return completed_check(s, "slipway plan (test)", fork_head) &&
+               s["comments"].MemberCount() == 1;
+    })) << serve.log();
+    auto s = prism.state(repo);
+    EXPECT_EQ(
+        std::string(
+            (*completed_check(s, "slipway plan (test)", fork_head))["conclusion"].GetString()),
+        "success")
+        << serve.log();
+    const std::string comment = s["comments"].MemberBegin()->value["body"].GetString();
+    EXPECT_NE(comment.find(fork_head.substr(0, 12)), std::string::npos) << comment;
+    EXPECT_NE(comment.find("`api`"), std::string::npos) << comment;
+
+    // The plan is of the fork's commit merged into the base's dev, as git has them.
+    auto plan = get_json(serve.url, "/api/pulls/21");
+    ASSERT_TRUE(plan.HasMember("envs")) << serve.log();
+    EXPECT_EQ(std::string(plan["head_sha"].GetString()), fork_head);
+    EXPECT_EQ(std::string(plan["envs"][0]["result"].GetString()), "planned");
+    const std::string merge = plan["merge_commit"].GetString();
+    auto parents =
+        support::run("git -C " + shell_quote(clone) + " rev-parse " + merge + "^1 " + merge + "^2");
+    ASSERT_EQ(parents.status, 0) << parents.err;
+    EXPECT_EQ(parents.out, base_head + "\n" + fork_head + "\n");
+    std::vector<std::string> affected;
+    for (const auto& a : plan["envs"][0]["affected"].GetArray())
+        affected.emplace_back(a["component"].GetString());
+    EXPECT_EQ(affected, (std::vector<std::string>{"api"}))
+        << "a plan of the base repository's dev would not change api";
+
+    // A fork's PR whose head GitHub has not stored (no refs/pull/22/head): an error naming the
+    // commit, on its check run -- the base repository's dev, of the same name, is not planned.
+    fork.write("api/main.py", "not pushed anywhere\n");
+    const std::string unseen = fork.commit("api: unseen");
+    r = deliver(serve.url, "pr-f2", "pull_request",
+                pull_request_body("opened", 22, unseen, repo, false, "dev", "dev", "forker/shop"));
+    ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
+    ASSERT_TRUE(wait_for_state([&](const rapidjson::Document& st) {
+        return completed_check(st, "slipway plan (test)", unseen) != nullptr;
+    })) << serve.log();
+    s = prism.state(repo);
+    EXPECT_EQ(
+        std::string((*completed_check(s, "slipway plan (test)", unseen))["conclusion"].GetString()),
+        "failure");
+    plan = get_json(serve.url, "/api/pulls/22");
+    ASSERT_TRUE(plan.HasMember("envs"));
+    const std::string why = plan["envs"][0]["message"].GetString();
+    EXPECT_EQ(std::string(plan["envs"][0]["result"].GetString()), "error") << why;
+    EXPECT_NE(why.find(unseen.substr(0, 12)), std::string::npos) << why;
+    EXPECT_NE(why.find("forker/shop:dev"), std::string::npos) << why;
+    EXPECT_NE(why.find("refs/pull/22/head"), std::string::npos) << why;
+    EXPECT_EQ(why.find("refs/heads/dev"), std::string::npos) << why;
+    EXPECT_TRUE(plan["envs"][0]["affected"].Empty());
+    EXPECT_EQ(serve.terminate(std::chrono::seconds(30)), 0) << serve.log();
 }
 
 // --- the CLI in GitHub Actions ------------------------------------------------------------
