@@ -508,6 +508,105 @@ TEST_F(GithubServe, TheCliPostsItsPlanToThePullRequestAndItsDeployAsADeployment)
     EXPECT_TRUE(completed_check(s, "slipway deploy (prod)", head));
 }
 
+// `slipway rollback --github` is a GitHub deployment as a deploy is: of the environment's
+// place in history once rolled back (the commit whose deployment runs again), its payload
+// the rolled-back images (kind rollback), statuses in_progress -> success, the check run
+// `slipway deploy (test)` on that commit, and the deployments it replaces inactive by
+// GitHub's own rule. A rollback of one component likewise.
+TEST_F(GithubServe, TheCliReportsARollbackAsAGithubDeployment) {
+    std::string manifest = serve_test::k_manifest;
+    manifest.insert(manifest.find("    trigger: {branch: dev}"),
+                    "    url: https://test.shop.example.com\n");
+    dev.write("slipway.yml", manifest);
+    const std::string first = push_change("api", "v2");
+    const std::string db = (dev.path() / ".slipway/state.db").string();
+    const std::string slipway = "cd " + shell_quote(dev.path().string()) + " && " + env +
+                                "GITHUB_ACTIONS=true GITHUB_REPOSITORY=" + repo +
+                                " GITHUB_API_URL=" + prism.proxy + " GITHUB_TOKEN=" + k_token +
+                                " GITHUB_RUN_ID=43 " + shell_quote(support::slipway_binary());
+    auto run = support::run(slipway + " run --env test --yes --github");
+    ASSERT_EQ(run.status, 0) << run.err;
+    const std::string first_image = stack_parameter("shop-test", "ApiImage");
+    const std::string second = push_change("api", "v3");
+    run = support::run(slipway + " run --env test --yes --github");
+    ASSERT_EQ(run.status, 0) << run.err;
+    ASSERT_EQ(prism.state(repo)["deployments"].MemberCount(), 2u) << run.err;
+    const std::string first_id =
+        sql("SELECT id FROM deployments WHERE commit_id = '" + first + "'", db);
+    ASSERT_FALSE(first_id.empty()) << sql("SELECT * FROM deployments", db);
+
+    auto rollback = support::run(slipway + " rollback --env test --to " +
+                                 first_id.substr(0, first_id.find('\n')) +
+                                 " --yes --reason '5xx after v3' --github");
+    ASSERT_EQ(rollback.status, 0) << rollback.out << rollback.err;
+    EXPECT_EQ(stack_parameter("shop-test", "ApiImage"), first_image);  // the aws CLI's view
+    auto s = prism.state(repo);
+    ASSERT_EQ(s["deployments"].MemberCount(), 3u) << rollback.err;
+    const rapidjson::Value* back = nullptr;
+    for (const auto& [id, d] : s["deployments"].GetObject()) {
+        if (std::string(d["payload"]["kind"].GetString()) == "rollback") back = &d;
+    }
+    ASSERT_NE(back, nullptr) << rollback.err;
+    const auto& d = *back;
+    EXPECT_EQ(std::string(d["ref"].GetString()), first) << "the commit the stack runs again";
+    EXPECT_EQ(std::string(d["environment"].GetString()), "test");
+    EXPECT_FALSE(d["production_environment"].GetBool());
+    EXPECT_EQ(std::string(d["payload"]["components"]["api"]["image"].GetString()), first_image);
+    EXPECT_EQ(d["payload"]["components"]["api"]["build"].GetInt(), 1);
+    EXPECT_FALSE(d.HasMember("inactive"));
+    std::vector<std::string> states;
+    for (const auto& ds : s["deployment_statuses"].GetArray()) {
+        if (ds["deployment_id"].GetInt64() != d["id"].GetInt64()) continue;
+        states.push_back(ds["state"].GetString());
+        EXPECT_EQ(std::string(ds["log_url"].GetString()),
+                  "https://github.com/" + repo + "/actions/runs/43");
+        EXPECT_EQ(std::string(ds["environment_url"].GetString()), "https://test.shop.example.com");
+    }
+    EXPECT_EQ(states, (std::vector<std::string>{"in_progress", "success"}));
+    std::size_t inactive = 0;
+    for (const auto& [id, dep] : s["deployments"].GetObject())
+        inactive += dep.HasMember("inactive") && dep["inactive"].GetBool();
+    EXPECT_EQ(inactive, 2u);  // both deployments before it
+    const auto* check = completed_check(s, "slipway deploy (test)", first);
+    ASSERT_NE(check, nullptr);
+    // The first run's check run was completed, and the rollback's is a second one on it.
+    std::size_t checks_on_first = 0;
+    for (const auto& [id, cr] : s["check_runs"].GetObject())
+        checks_on_first += std::string(cr["head_sha"].GetString()) == first &&
+                           std::string(cr["name"].GetString()) == "slipway deploy (test)";
+    EXPECT_EQ(checks_on_first, 2u);
+    for (const auto& [id, cr] : s["check_runs"].GetObject())
+        EXPECT_EQ(std::string(cr["conclusion"].GetString()), "success")
+            << cr["head_sha"].GetString();
+
+    // One component back to an earlier build: a deployment whose payload says so.
+    rollback = support::run(slipway +
+                            " rollback --env test --component api --build 2 --yes "
+                            "--reason 'v3 after all' --github");
+    ASSERT_EQ(rollback.status, 0) << rollback.out << rollback.err;
+    s = prism.state(repo);
+    ASSERT_EQ(s["deployments"].MemberCount(), 4u) << rollback.err;
+    std::int64_t latest = 0;
+    for (const auto& [id, dep] : s["deployments"].GetObject())
+        latest = std::max(latest, dep["id"].GetInt64());
+    const auto& component = s["deployments"][std::to_string(latest).c_str()];
+    EXPECT_EQ(std::string(component["payload"]["kind"].GetString()), "rollback");
+    EXPECT_EQ(component["payload"]["components"]["api"]["build"].GetInt(), 2);
+    // The environment's place in history (pipeline/ledger.hpp): web still runs its build of
+    // `first`, so every change up to `first` is deployed, not yet every one up to `second`.
+    EXPECT_EQ(std::string(component["ref"].GetString()), first);
+    states.clear();
+    for (const auto& ds : s["deployment_statuses"].GetArray())
+        if (ds["deployment_id"].GetInt64() == latest) states.push_back(ds["state"].GetString());
+    EXPECT_EQ(states, (std::vector<std::string>{"in_progress", "success"}));
+    for (const auto& req : s["requests"].GetArray())
+        EXPECT_LT(req["status"].GetInt(), 300) << req["path"].GetString();
+    EXPECT_EQ(rollback.err.find(k_token), std::string::npos);
+    // Prism refuses a request off GitHub's schema (422) before the fake sees it: the reporter
+    // would say so.
+    EXPECT_EQ(rollback.err.find("report(s) failed"), std::string::npos) << rollback.err;
+}
+
 // A personal token cannot write check runs: the plan and the deploy are commit statuses of the
 // same names instead.
 TEST_F(GithubServe, APersonalTokenPostsCommitStatusesInsteadOfCheckRuns) {
