@@ -705,6 +705,14 @@ TEST_F(GithubServe, ServeWithAPersonalTokenPostsCommitStatusesInsteadOfCheckRuns
         EXPECT_EQ(std::string(req["path"].GetString()).find("/check-runs"), std::string::npos);
     for (const auto& req : s["requests"].GetArray())
         EXPECT_LT(req["status"].GetInt(), 300) << req["path"].GetString();
+    // Prism refuses a request off GitHub's schema (422) before the fake sees it: serve counts
+    // such a report as failed.
+    httplib::Client c(serve.url);
+    auto metrics = c.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->body.find(R"(slipway_github_reports_total{result="failed"})"),
+              std::string::npos)
+        << metrics->body;
 
     EXPECT_EQ(serve.terminate(std::chrono::seconds(30)), 0) << serve.log();
     EXPECT_EQ(serve.log().find(personal), std::string::npos);
