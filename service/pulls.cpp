@@ -81,11 +81,13 @@ void all_failed(PullPlan& p, const common::Error& e, const std::string& root) {
     }
 }
 
-// The environments whose plan was still to be made end as `result`: superseded (a newer
-// push came first) or cancelled (the pull request was closed first).
-void mark_unplanned(PullPlan& p, const std::string& result) {
+// The environments whose plan was still to be made (`every` one: a plan stopped part way,
+// whose result is discarded) end as `result`: superseded (a newer push came first) or
+// cancelled (the pull request was closed first).
+void mark_unplanned(PullPlan& p, const std::string& result, bool every = false) {
     for (auto& env : p.envs) {
-        if (env.result != "queued" && env.result != "planning" && env.result != "superseded")
+        if (!every && env.result != "queued" && env.result != "planning" &&
+            env.result != "superseded")
             continue;
         env.result = result;
         env.message = result == "cancelled" ? "the pull request was closed before its plan was made"
@@ -274,7 +276,7 @@ void PullPlanner::plan_one(const Request& r) {
         const bool closed = *r.closed;
         spdlog::info("serve: pull request #{} at {}: {}", r.event.number,
                      r.event.head_sha.substr(0, 12), closed ? "closed" : "superseded");
-        mark_unplanned(p, closed ? "cancelled" : "superseded");
+        mark_unplanned(p, closed ? "cancelled" : "superseded", true);
         post_checks(p, "completed");
         m_metrics.count_pull_plan(closed ? "cancelled" : "superseded");
         if (!closed) return;  // the newer push's plan is on show
