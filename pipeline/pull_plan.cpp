@@ -168,6 +168,8 @@ std::string result_line(const EnvPlan& e) {
     if (e.result == "up-to-date") return "no change to the stack";
     if (e.result == "queued" || e.result == "planning") return e.result + "...";
     if (e.result == "conflict") return "not mergeable: " + e.message;
+    if (e.result == "superseded") return "superseded by a newer push";
+    if (e.result == "cancelled") return e.message.empty() ? "cancelled" : e.message;
     return "could not plan: " + e.message;
 }
 
@@ -242,7 +244,8 @@ std::string pull_plan_json(const PullPlan& p) {
     j.key("envs").begin_array();
     for (const auto& e : p.envs) write_env(j, e);
     j.end_array().field("head_ref", p.head_ref).field("head_sha", p.head_sha);
-    j.field("merge_commit", p.merge_commit).field("number", p.number).field("state", p.state);
+    j.field("merge_commit", p.merge_commit).field("number", p.number);
+    j.field("planned_head", p.planned_head).field("state", p.state);
     j.field("title", p.title);
     write_time(j, "updated_at", p.updated_at);
     j.field("url", p.url);
@@ -263,6 +266,7 @@ common::Result<PullPlan> parse_pull_plan(std::string_view json) {
     p.head_ref = str(d, "head_ref");
     p.base_ref = str(d, "base_ref");
     p.merge_commit = str(d, "merge_commit");
+    p.planned_head = str(d, "planned_head");
     p.state = str(d, "state");
     p.updated_at = read_time(str(d, "updated_at"));
     each(d, "envs", [&](auto& e) { p.envs.push_back(read_env(e)); });
@@ -321,6 +325,8 @@ CheckVerdict check_verdict(const EnvPlan& e, const std::string& page_url) {
         v.conclusion = "neutral";
     else if (e.result == "failed" || e.result == "error")
         v.conclusion = "failure";
+    else if (e.result == "superseded" || e.result == "cancelled")
+        v.conclusion = "cancelled";
     v.output.title = result_line(e);
     if (v.output.title.size() > 200) v.output.title = github::cut_utf8(v.output.title, 197) + "...";
     v.output.summary = render(env_sections(e), page_url);

@@ -48,7 +48,8 @@ struct EnvPlan {
     std::string stack;
     // planned, nothing-affected, up-to-date (a change set without changes), failed (bad
     // manifest, template or parameters), conflict (the PR does not merge), error
-    // (AWS, git or the store), queued, planning
+    // (AWS, git or the store), queued, planning; superseded (a newer push came first) and
+    // cancelled (the PR was closed first) before the plan was made
     std::string result = "queued";
     std::string message;  // failed, conflict, error: why
     std::vector<ProblemLocation> problems;
@@ -70,7 +71,11 @@ struct PullPlan {
     std::string head_sha;  // the PR's head commit (check runs go there)
     std::string head_ref;
     std::string base_ref;
-    std::string merge_commit;    // the merge that was planned
+    std::string merge_commit;  // the merge that was planned
+    // The head whose merge `envs` show: head_sha once it is planned; an older head's while a
+    // newer push waits to be planned (the page says the plan on show is superseded); empty
+    // before any plan was made.
+    std::string planned_head;
     std::string state = "open";  // open, closed
     versioning::Millis updated_at = 0;
     std::vector<EnvPlan> envs;
@@ -89,7 +94,7 @@ std::string plan_comment(const PullPlan& p, const std::string& page_url, std::si
                          std::string_view marker = k_plan_marker);
 
 struct CheckVerdict {
-    std::string conclusion;  // success, neutral, failure ("" while queued or planning)
+    std::string conclusion;  // success, neutral, failure, cancelled ("" while queued or planning)
     github::CheckRunOutput output;
 };
 

@@ -81,6 +81,20 @@ void all_failed(PullPlan& p, const common::Error& e, const std::string& root) {
     }
 }
 
+// The environments whose plan was still to be made (`every` one: a plan stopped part way,
+// whose result is discarded) end as `result`: superseded (a newer push came first) or
+// cancelled (the pull request was closed first).
+void mark_unplanned(PullPlan& p, const std::string& result, bool every = false) {
+    for (auto& env : p.envs) {
+        if (!every && env.result != "queued" && env.result != "planning" &&
+            env.result != "superseded")
+            continue;
+        env.result = result;
+        env.message = result == "cancelled" ? "the pull request was closed before its plan was made"
+                                            : "superseded by a newer push";
+    }
+}
+
 }  // namespace
 
 PullPlanner::PullPlanner(PullPlannerConfig config,
@@ -108,7 +122,7 @@ void PullPlanner::stop() {
         std::lock_guard lock(m_mutex);
         if (m_stopping && m_threads.empty()) return;
         m_stopping = true;
-        for (auto& [n, cancelled] : m_running) *cancelled = true;
+        for (auto& [n, running] : m_running) *running.cancelled = true;
     }
     m_wake.notify_all();
     for (auto& t : m_threads) t.join();
@@ -149,14 +163,24 @@ std::string PullPlanner::take(const PullRequestEvent& e, std::string& reason) {
     }
     const std::string why = pull_ignore_reason(e);
     if (e.action == "closed" || (!why.empty() && e.state == "closed")) {
-        std::lock_guard lock(m_mutex);
-        std::erase_if(m_waiting, [&](const Request& r) { return r.event.number == e.number; });
-        if (auto it = m_running.find(e.number); it != m_running.end()) *it->second = true;
-        if (auto kept = load(e.number)) {
-            kept->state = "closed";
-            kept->updated_at = pipeline::now_millis();
-            save(*kept);
+        std::vector<Request> dropped;
+        {
+            std::lock_guard lock(m_mutex);
+            dropped = drop_waiting(e.number);
+            auto running = m_running.find(e.number);
+            if (running != m_running.end()) {
+                *running->second.closed = true;
+                *running->second.cancelled = true;
+            }
+            if (auto kept = load(e.number)) {
+                kept->state = "closed";
+                kept->updated_at = pipeline::now_millis();
+                // A plan still to be made is not (a running one says so when it stops).
+                if (running == m_running.end()) mark_unplanned(*kept, "cancelled");
+                save(*kept);
+            }
         }
+        end_dropped(dropped, "cancelled");
         reason = why;
         return "closed";
     }
@@ -169,26 +193,53 @@ std::string PullPlanner::take(const PullRequestEvent& e, std::string& reason) {
         reason = "no environment triggers on branch '" + e.base_ref + "'";
         return "ignored";
     }
-    Request r{e, envs, std::make_shared<std::atomic<bool>>(false)};
+    Request r{e, envs, std::make_shared<std::atomic<bool>>(false),
+              std::make_shared<std::atomic<bool>>(false)};
     post_checks(skeleton(e, envs), "queued");  // before a planner can take it (in_progress)
+    std::vector<Request> dropped;
     {
         std::lock_guard lock(m_mutex);
         // Newest wins: the PR's waiting plan is replaced, its running one superseded.
-        std::erase_if(m_waiting, [&](const Request& w) { return w.event.number == e.number; });
-        if (auto it = m_running.find(e.number); it != m_running.end()) *it->second = true;
+        dropped = drop_waiting(e.number);
+        if (auto it = m_running.find(e.number); it != m_running.end()) *it->second.cancelled = true;
         m_waiting.push_back(r);
+        // The last plan made stays on show (saying which head it is of) until the new one is.
         auto kept = load(e.number).value_or(skeleton(e, envs));
         PullPlan queued = skeleton(e, envs);
-        queued.envs = kept.envs;  // the last plan stays on show until the new one is made
+        queued.envs = kept.envs;
+        queued.merge_commit = kept.merge_commit;
+        queued.planned_head = kept.planned_head;
         for (auto& env : queued.envs) env.result = "queued";
         if (queued.envs.empty()) queued.envs = skeleton(e, envs).envs;
         save(queued);
     }
+    // GitHub's thread is told outside m_mutex; a plan of the same head (a redelivery, a
+    // reopened PR) goes on as the new one, under the same check runs.
+    std::erase_if(dropped, [&](const Request& d) { return d.event.head_sha == e.head_sha; });
+    end_dropped(dropped, "superseded");
     m_wake.notify_all();
     reason = "planning " + std::to_string(envs.size()) + " environment(s) of pull request #" +
              std::to_string(e.number);
     for (const auto& env : envs) reason += (env == envs.front() ? ": " : ", ") + env;
     return "planning";
+}
+
+std::vector<PullPlanner::Request> PullPlanner::drop_waiting(std::int64_t number) {
+    std::vector<Request> dropped;
+    std::erase_if(m_waiting, [&](const Request& w) {
+        if (w.event.number != number) return false;
+        dropped.push_back(w);
+        return true;
+    });
+    return dropped;
+}
+
+void PullPlanner::end_dropped(const std::vector<Request>& dropped, const std::string& result) {
+    for (const auto& d : dropped) {
+        PullPlan p = skeleton(d.event, d.envs);
+        mark_unplanned(p, result);
+        post_checks(p, "completed");
+    }
 }
 
 void PullPlanner::loop() {
@@ -205,7 +256,7 @@ void PullPlanner::loop() {
         if (m_stopping) return;
         Request r = *next;
         m_waiting.erase(next);
-        m_running[r.event.number] = r.cancelled;
+        m_running.emplace(r.event.number, r);
         lock.unlock();
         plan_one(r);
         lock.lock();
@@ -222,13 +273,22 @@ void PullPlanner::plan_one(const Request& r) {
     PullPlan p = compute(r);
     p.updated_at = pipeline::now_millis();
     if (*r.cancelled) {
-        spdlog::info("serve: pull request #{} at {}: superseded", r.event.number,
-                     r.event.head_sha.substr(0, 12));
-        for (auto& env : p.envs) env.result = "superseded";
+        const bool closed = *r.closed;
+        spdlog::info("serve: pull request #{} at {}: {}", r.event.number,
+                     r.event.head_sha.substr(0, 12), closed ? "closed" : "superseded");
+        mark_unplanned(p, closed ? "cancelled" : "superseded", true);
         post_checks(p, "completed");
-        m_metrics.count_pull_plan("superseded");
+        m_metrics.count_pull_plan(closed ? "cancelled" : "superseded");
+        if (!closed) return;  // the newer push's plan is on show
+        std::lock_guard lock(m_mutex);
+        auto kept = load(p.number);
+        if (kept && kept->state == "closed" && kept->head_sha == p.head_sha) {
+            mark_unplanned(*kept, "cancelled");
+            save(*kept);
+        }
         return;
     }
+    p.planned_head = p.head_sha;
     {
         std::lock_guard lock(m_mutex);
         if (auto kept = load(p.number); kept && kept->state == "closed") p.state = "closed";
@@ -252,16 +312,28 @@ PullPlan PullPlanner::compute(const Request& r) {
     const std::string ref = "refs/slipway/pull/" + std::to_string(e.number) + "/head";
     // GitHub keeps refs/pull/N/head for every PR (forks' too); a remote that is not GitHub
     // has the branch.
-    auto fetched = diff::fetch_refs(*repo, m_config.remote,
-                                    {"+refs/pull/" + std::to_string(e.number) + "/head:" + ref});
-    if (!fetched || !repo->resolve_commit(e.head_sha)) {
-        if (e.head_repository.empty() || e.head_repository == e.repository)
-            fetched =
-                diff::fetch_refs(*repo, m_config.remote, {"+refs/heads/" + e.head_ref + ":" + ref});
+    const std::string pull_ref = "refs/pull/" + std::to_string(e.number) + "/head";
+    std::string tried = pull_ref + " does not have it";
+    auto fetched = diff::fetch_refs(*repo, m_config.remote, {"+" + pull_ref + ":" + ref});
+    // A fork's branch is not in this repository (one of the same name here is another
+    // branch): only refs/pull/N/head holds a fork's head.
+    const bool fork = !e.head_repository.empty() && e.head_repository != e.repository;
+    if ((!fetched || !repo->resolve_commit(e.head_sha)) && !fork) {
+        tried = "neither " + pull_ref + " nor refs/heads/" + e.head_ref + " has it";
+        fetched =
+            diff::fetch_refs(*repo, m_config.remote, {"+refs/heads/" + e.head_ref + ":" + ref});
     }
     (void)diff::fetch(*repo, m_config.remote);  // the base branch as it is now
-    if (auto head = repo->resolve_commit(e.head_sha); !head)
-        return all_failed(p, fetched ? head.error() : fetched.error(), ""), p;
+    if (auto head = repo->resolve_commit(e.head_sha); !head) {
+        // GitHub had not stored the head yet, or the remote is not GitHub's repository: an
+        // outside failure (a later push plans again), named for the reader of the check run.
+        const std::string whose = fork ? " (" + e.head_repository + ":" + e.head_ref + ")" : "";
+        const std::string why = "the head of pull request #" + std::to_string(e.number) + ", " +
+                                e.head_sha.substr(0, 12) + whose + ", is not in " +
+                                m_config.remote + ": " + tried +
+                                (fetched ? "" : " (" + fetched.error().message + ")");
+        return all_failed(p, {common::ErrorCode::external, why}, ""), p;
+    }
     const std::string base = "refs/remotes/" + m_config.remote + "/" + e.base_ref;
     auto merged = diff::merge_commit(*repo, base, e.head_sha);
     if (!merged) return all_failed(p, merged.error(), ""), p;
@@ -394,12 +466,12 @@ void PullPlanner::post_checks(const PullPlan& p, const std::string& status) {
         [this, p, status, url](Posted& posted) {
             for (const auto& env : p.envs) {
                 const std::string name = pipeline::plan_check_name(env.env);
+                const auto verdict = pipeline::check_verdict(env, url);
                 if (!m_github->checks_allowed()) {
-                    const auto verdict = pipeline::check_verdict(env, url);
-                    const std::string state = status != "completed"             ? "pending"
-                                              : verdict.conclusion == "failure" ? "failure"
-                                              : env.result == "superseded"      ? "error"
-                                                                                : "success";
+                    const std::string state = status != "completed"               ? "pending"
+                                              : verdict.conclusion == "failure"   ? "failure"
+                                              : verdict.conclusion == "cancelled" ? "error"
+                                                                                  : "success";
                     counted("the commit status of a plan",
                             m_github->create_status(
                                 {p.head_sha, state, name, verdict.output.title, url}));
@@ -412,11 +484,7 @@ void PullPlanner::post_checks(const PullPlan& p, const std::string& status) {
                 run.details_url = url;
                 run.external_id = "pull-" + std::to_string(p.number) + "-" + env.env;
                 if (status == "completed") {
-                    auto verdict = pipeline::check_verdict(env, url);
-                    run.conclusion = env.result == "superseded" ? "cancelled" : verdict.conclusion;
-                    if (run.conclusion.empty()) run.conclusion = "neutral";
-                    if (env.result == "superseded")
-                        verdict.output.title = "superseded by a newer push";
+                    run.conclusion = verdict.conclusion.empty() ? "neutral" : verdict.conclusion;
                     run.output = verdict.output;
                 }
                 const std::string key = p.head_sha + " " + env.env;

@@ -9,7 +9,10 @@
 //
 // Newest wins per PR: a push to a PR replaces its waiting plan, and a running plan of an
 // older head is superseded -- stopped while it waits for its environment, else finished
-// (so its change set is deleted) and dropped. Closing a PR drops its waiting plan. Plans wait
+// (so its change set is deleted) and dropped; the check runs of an older head end
+// `cancelled`, and the page shows the last plan made, saying which head it is of, until the
+// newer one is made. Closing a PR drops its waiting plan and stops a running one the same way
+// (the plan says "cancelled": closed before its plan was made). Plans wait
 // in memory (a restart forgets them; the next push plans again) and are kept, for the web
 // page, as JSON files under <state dir>/pulls/.
 //
@@ -79,7 +82,8 @@ class PullPlanner {
     struct Request {
         PullRequestEvent event;
         std::vector<std::string> envs;
-        std::shared_ptr<std::atomic<bool>> cancelled;
+        std::shared_ptr<std::atomic<bool>> cancelled;  // superseded or closed
+        std::shared_ptr<std::atomic<bool>> closed;     // closed (cancelled is set too)
     };
     struct Posted {  // what GitHub holds of a PR (the GitHub thread only)
         std::int64_t comment = 0;
@@ -95,6 +99,10 @@ class PullPlanner {
     void tell_github(std::function<void(Posted&)> task, std::int64_t number);
     void github_loop();
     void post_checks(const pipeline::PullPlan& p, const std::string& status);
+    /// GitHub is told that the plans of `dropped` (never started) end with `result`.
+    void end_dropped(const std::vector<Request>& dropped, const std::string& result);
+    /// Takes the PR's waiting plans out of the queue (m_mutex held).
+    std::vector<Request> drop_waiting(std::int64_t number);
     void post_comment(const pipeline::PullPlan& p);
     void counted(const char* what, const common::Result<void>& done);
     std::string page_url(std::int64_t number) const;
@@ -109,7 +117,7 @@ class PullPlanner {
     std::condition_variable m_wake;
     std::condition_variable m_settled;
     std::deque<Request> m_waiting;
-    std::map<std::int64_t, std::shared_ptr<std::atomic<bool>>> m_running;
+    std::map<std::int64_t, Request> m_running;
     bool m_stopping = false;
     std::vector<std::thread> m_threads;
 

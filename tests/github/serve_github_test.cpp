@@ -21,15 +21,18 @@ using support::shell_quote;
 // GitHub's pull_request event, as much of it as slipway reads (GitHub's examples carry all).
 std::string pull_request_body(const std::string& action, int number, const std::string& head,
                               const std::string& repo, bool draft = false,
-                              const std::string& base = "dev") {
+                              const std::string& base = "dev",
+                              const std::string& head_ref = "feature",
+                              const std::string& head_repo = "") {
     return R"({"action":")" + action + R"(","number":)" + std::to_string(number) +
            R"(,"pull_request":{"number":)" + std::to_string(number) + R"(,"state":")" +
            (action == "closed" ? "closed" : "open") + R"(","draft":)" + (draft ? "true" : "false") +
            R"(,"merged":false,"title":"Faster api","html_url":"https://github.com/)" + repo +
            "/pull/" + std::to_string(number) + R"(","user":{"login":"octocat"},)" +
-           R"("head":{"sha":")" + head + R"(","ref":"feature","repo":{"full_name":")" + repo +
-           R"("}},"base":{"ref":")" + base + R"(","repo":{"full_name":")" + repo + R"("}}},)" +
-           R"("repository":{"full_name":")" + repo + R"("},"sender":{"login":"octocat"}})";
+           R"("head":{"sha":")" + head + R"(","ref":")" + head_ref + R"(","repo":{"full_name":")" +
+           (head_repo.empty() ? repo : head_repo) + R"("}},"base":{"ref":")" + base +
+           R"(","repo":{"full_name":")" + repo + R"("}}},)" + R"("repository":{"full_name":")" +
+           repo + R"("},"sender":{"login":"octocat"}})";
 }
 
 class GithubServe : public serve_test::Serve {
@@ -338,6 +341,97 @@ TEST_F(GithubServe, AnInvalidManifestFailsTheCheckRunAtItsLine) {
     EXPECT_EQ(last["output"]["annotations"][0]["start_line"].GetInt(), 13);
 }
 
+// A fork's pull request: the fork's branches are not in the base repository; GitHub keeps the
+// PR's head there as refs/pull/N/head, and serve plans that commit -- also when the fork's
+// branch has the name of one of the base repository's branches (here: dev), which must not
+// be taken for it.
+TEST_F(GithubServe, AForksPullRequestIsPlannedFromItsRefsPullHead) {
+    ServeProcess serve;
+    ASSERT_TRUE(serve.start(env, github_args())) << serve.log();
+    // The fork: a clone of origin under another owner, its own commit on its dev.
+    support::GitRepo fork;
+    const std::string origin = (scratch.path() / "origin.git").string();
+    fork.git("remote add origin " + shell_quote(origin));
+    fork.git("fetch -q origin");
+    fork.git("checkout -q -B dev origin/dev");
+    fork.write("api/main.py", "from the fork\n");
+    const std::string fork_head = fork.commit("api: from the fork");
+    // What GitHub does for a fork's PR: the head goes to the base repository as
+    // refs/pull/21/head only.
+    fork.git("push -q origin HEAD:refs/pull/21/head");
+    // The base repository's dev moves on (another component), as it does while a PR is open,
+    // and is deployed to test.
+    const std::string base_head = push_change("web", "v2");
+    auto pushed =
+        deliver(serve.url, "push-1", "push", push_body("refs/heads/dev", base_head, false, repo));
+    ASSERT_TRUE(pushed && pushed->status == 202) << (pushed ? pushed->body : "no answer");
+    ASSERT_EQ(wait_for_job(serve.url, job_of(pushed)), "succeeded") << serve.log();
+    auto branches =
+        support::run("git -C " + shell_quote(origin) + " branch --contains " + fork_head);
+    ASSERT_EQ(branches.status, 0) << branches.err;
+    ASSERT_EQ(branches.out, "");  // on no branch of the base repository
+
+    auto r = deliver(
+        serve.url, "pr-f1", "pull_request",
+        pull_request_body("opened", 21, fork_head, repo, false, "dev", "dev", "forker/shop"));
+    ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
+    EXPECT_NE(r->body.find(R"("result":"planning")"), std::string::npos) << r->body;
+    ASSERT_TRUE(wait_for_state([&](const rapidjson::Document& s) {
+        return completed_check(s, "slipway plan (test)", fork_head) &&
+               s["comments"].MemberCount() == 1;
+    })) << serve.log();
+    auto s = prism.state(repo);
+    EXPECT_EQ(
+        std::string(
+            (*completed_check(s, "slipway plan (test)", fork_head))["conclusion"].GetString()),
+        "success")
+        << serve.log();
+    const std::string comment = s["comments"].MemberBegin()->value["body"].GetString();
+    EXPECT_NE(comment.find(fork_head.substr(0, 12)), std::string::npos) << comment;
+    EXPECT_NE(comment.find("`api`"), std::string::npos) << comment;
+
+    // The plan is of the fork's commit merged into the base's dev, as git has them.
+    auto plan = get_json(serve.url, "/api/pulls/21");
+    ASSERT_TRUE(plan.HasMember("envs")) << serve.log();
+    EXPECT_EQ(std::string(plan["head_sha"].GetString()), fork_head);
+    EXPECT_EQ(std::string(plan["envs"][0]["result"].GetString()), "planned");
+    const std::string merge = plan["merge_commit"].GetString();
+    auto parents =
+        support::run("git -C " + shell_quote(clone) + " rev-parse " + merge + "^1 " + merge + "^2");
+    ASSERT_EQ(parents.status, 0) << parents.err;
+    EXPECT_EQ(parents.out, base_head + "\n" + fork_head + "\n");
+    std::vector<std::string> affected;
+    for (const auto& a : plan["envs"][0]["affected"].GetArray())
+        affected.emplace_back(a["component"].GetString());
+    EXPECT_EQ(affected, (std::vector<std::string>{"api"}))
+        << "a plan of the base repository's dev would not change api";
+
+    // A fork's PR whose head GitHub has not stored (no refs/pull/22/head): an error naming the
+    // commit, on its check run -- the base repository's dev, of the same name, is not planned.
+    fork.write("api/main.py", "not pushed anywhere\n");
+    const std::string unseen = fork.commit("api: unseen");
+    r = deliver(serve.url, "pr-f2", "pull_request",
+                pull_request_body("opened", 22, unseen, repo, false, "dev", "dev", "forker/shop"));
+    ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
+    ASSERT_TRUE(wait_for_state([&](const rapidjson::Document& st) {
+        return completed_check(st, "slipway plan (test)", unseen) != nullptr;
+    })) << serve.log();
+    s = prism.state(repo);
+    EXPECT_EQ(
+        std::string((*completed_check(s, "slipway plan (test)", unseen))["conclusion"].GetString()),
+        "failure");
+    plan = get_json(serve.url, "/api/pulls/22");
+    ASSERT_TRUE(plan.HasMember("envs"));
+    const std::string why = plan["envs"][0]["message"].GetString();
+    EXPECT_EQ(std::string(plan["envs"][0]["result"].GetString()), "error") << why;
+    EXPECT_NE(why.find(unseen.substr(0, 12)), std::string::npos) << why;
+    EXPECT_NE(why.find("forker/shop:dev"), std::string::npos) << why;
+    EXPECT_NE(why.find("refs/pull/22/head"), std::string::npos) << why;
+    EXPECT_EQ(why.find("refs/heads/dev"), std::string::npos) << why;
+    EXPECT_TRUE(plan["envs"][0]["affected"].Empty());
+    EXPECT_EQ(serve.terminate(std::chrono::seconds(30)), 0) << serve.log();
+}
+
 // --- the CLI in GitHub Actions ------------------------------------------------------------
 
 TEST_F(GithubServe, TheCliPostsItsPlanToThePullRequestAndItsDeployAsADeployment) {
@@ -414,6 +508,105 @@ TEST_F(GithubServe, TheCliPostsItsPlanToThePullRequestAndItsDeployAsADeployment)
     EXPECT_TRUE(completed_check(s, "slipway deploy (prod)", head));
 }
 
+// `slipway rollback --github` is a GitHub deployment as a deploy is: of the environment's
+// place in history once rolled back (the commit whose deployment runs again), its payload
+// the rolled-back images (kind rollback), statuses in_progress -> success, the check run
+// `slipway deploy (test)` on that commit, and the deployments it replaces inactive by
+// GitHub's own rule. A rollback of one component likewise.
+TEST_F(GithubServe, TheCliReportsARollbackAsAGithubDeployment) {
+    std::string manifest = serve_test::k_manifest;
+    manifest.insert(manifest.find("    trigger: {branch: dev}"),
+                    "    url: https://test.shop.example.com\n");
+    dev.write("slipway.yml", manifest);
+    const std::string first = push_change("api", "v2");
+    const std::string db = (dev.path() / ".slipway/state.db").string();
+    const std::string slipway = "cd " + shell_quote(dev.path().string()) + " && " + env +
+                                "GITHUB_ACTIONS=true GITHUB_REPOSITORY=" + repo +
+                                " GITHUB_API_URL=" + prism.proxy + " GITHUB_TOKEN=" + k_token +
+                                " GITHUB_RUN_ID=43 " + shell_quote(support::slipway_binary());
+    auto run = support::run(slipway + " run --env test --yes --github");
+    ASSERT_EQ(run.status, 0) << run.err;
+    const std::string first_image = stack_parameter("shop-test", "ApiImage");
+    const std::string second = push_change("api", "v3");
+    run = support::run(slipway + " run --env test --yes --github");
+    ASSERT_EQ(run.status, 0) << run.err;
+    ASSERT_EQ(prism.state(repo)["deployments"].MemberCount(), 2u) << run.err;
+    const std::string first_id =
+        sql("SELECT id FROM deployments WHERE commit_id = '" + first + "'", db);
+    ASSERT_FALSE(first_id.empty()) << sql("SELECT * FROM deployments", db);
+
+    auto rollback = support::run(slipway + " rollback --env test --to " +
+                                 first_id.substr(0, first_id.find('\n')) +
+                                 " --yes --reason '5xx after v3' --github");
+    ASSERT_EQ(rollback.status, 0) << rollback.out << rollback.err;
+    EXPECT_EQ(stack_parameter("shop-test", "ApiImage"), first_image);  // the aws CLI's view
+    auto s = prism.state(repo);
+    ASSERT_EQ(s["deployments"].MemberCount(), 3u) << rollback.err;
+    const rapidjson::Value* back = nullptr;
+    for (const auto& [id, d] : s["deployments"].GetObject()) {
+        if (std::string(d["payload"]["kind"].GetString()) == "rollback") back = &d;
+    }
+    ASSERT_NE(back, nullptr) << rollback.err;
+    const auto& d = *back;
+    EXPECT_EQ(std::string(d["ref"].GetString()), first) << "the commit the stack runs again";
+    EXPECT_EQ(std::string(d["environment"].GetString()), "test");
+    EXPECT_FALSE(d["production_environment"].GetBool());
+    EXPECT_EQ(std::string(d["payload"]["components"]["api"]["image"].GetString()), first_image);
+    EXPECT_EQ(d["payload"]["components"]["api"]["build"].GetInt(), 1);
+    EXPECT_FALSE(d.HasMember("inactive"));
+    std::vector<std::string> states;
+    for (const auto& ds : s["deployment_statuses"].GetArray()) {
+        if (ds["deployment_id"].GetInt64() != d["id"].GetInt64()) continue;
+        states.push_back(ds["state"].GetString());
+        EXPECT_EQ(std::string(ds["log_url"].GetString()),
+                  "https://github.com/" + repo + "/actions/runs/43");
+        EXPECT_EQ(std::string(ds["environment_url"].GetString()), "https://test.shop.example.com");
+    }
+    EXPECT_EQ(states, (std::vector<std::string>{"in_progress", "success"}));
+    std::size_t inactive = 0;
+    for (const auto& [id, dep] : s["deployments"].GetObject())
+        inactive += dep.HasMember("inactive") && dep["inactive"].GetBool();
+    EXPECT_EQ(inactive, 2u);  // both deployments before it
+    const auto* check = completed_check(s, "slipway deploy (test)", first);
+    ASSERT_NE(check, nullptr);
+    // The first run's check run was completed, and the rollback's is a second one on it.
+    std::size_t checks_on_first = 0;
+    for (const auto& [id, cr] : s["check_runs"].GetObject())
+        checks_on_first += std::string(cr["head_sha"].GetString()) == first &&
+                           std::string(cr["name"].GetString()) == "slipway deploy (test)";
+    EXPECT_EQ(checks_on_first, 2u);
+    for (const auto& [id, cr] : s["check_runs"].GetObject())
+        EXPECT_EQ(std::string(cr["conclusion"].GetString()), "success")
+            << cr["head_sha"].GetString();
+
+    // One component back to an earlier build: a deployment whose payload says so.
+    rollback = support::run(slipway +
+                            " rollback --env test --component api --build 2 --yes "
+                            "--reason 'v3 after all' --github");
+    ASSERT_EQ(rollback.status, 0) << rollback.out << rollback.err;
+    s = prism.state(repo);
+    ASSERT_EQ(s["deployments"].MemberCount(), 4u) << rollback.err;
+    std::int64_t latest = 0;
+    for (const auto& [id, dep] : s["deployments"].GetObject())
+        latest = std::max(latest, dep["id"].GetInt64());
+    const auto& component = s["deployments"][std::to_string(latest).c_str()];
+    EXPECT_EQ(std::string(component["payload"]["kind"].GetString()), "rollback");
+    EXPECT_EQ(component["payload"]["components"]["api"]["build"].GetInt(), 2);
+    // The environment's place in history (pipeline/ledger.hpp): web still runs its build of
+    // `first`, so every change up to `first` is deployed, not yet every one up to `second`.
+    EXPECT_EQ(std::string(component["ref"].GetString()), first);
+    states.clear();
+    for (const auto& ds : s["deployment_statuses"].GetArray())
+        if (ds["deployment_id"].GetInt64() == latest) states.push_back(ds["state"].GetString());
+    EXPECT_EQ(states, (std::vector<std::string>{"in_progress", "success"}));
+    for (const auto& req : s["requests"].GetArray())
+        EXPECT_LT(req["status"].GetInt(), 300) << req["path"].GetString();
+    EXPECT_EQ(rollback.err.find(k_token), std::string::npos);
+    // Prism refuses a request off GitHub's schema (422) before the fake sees it: the reporter
+    // would say so.
+    EXPECT_EQ(rollback.err.find("report(s) failed"), std::string::npos) << rollback.err;
+}
+
 // A personal token cannot write check runs: the plan and the deploy are commit statuses of the
 // same names instead.
 TEST_F(GithubServe, APersonalTokenPostsCommitStatusesInsteadOfCheckRuns) {
@@ -445,6 +638,84 @@ TEST_F(GithubServe, APersonalTokenPostsCommitStatusesInsteadOfCheckRuns) {
     EXPECT_EQ(deploys.back(), "success");
     EXPECT_EQ(plan.err.find("ghp_personal"), std::string::npos);
     EXPECT_EQ(run.err.find("ghp_personal"), std::string::npos);
+}
+
+// serve with a personal token (no App): its deploys and its pull-request plans are commit
+// statuses of the check runs' names, pending then the outcome, linking the run's page and the
+// plan's page; no check run is tried (GitHub would refuse it); the deployment is posted as
+// with an App (a personal token with repo scope may write deployments).
+TEST_F(GithubServe, ServeWithAPersonalTokenPostsCommitStatusesInsteadOfCheckRuns) {
+    constexpr const char* personal = "ghp_servePersonalTokenThatMustNotLeak";
+    std::ofstream(token_file, std::ios::trunc) << personal << "\n";
+    ServeProcess serve;
+    ASSERT_TRUE(serve.start(env, github_args())) << serve.log();
+    // The statuses of `context` on `sha`, in the order GitHub received them.
+    auto states_of = [](const rapidjson::Document& s, const std::string& context,
+                        const std::string& sha) {
+        std::vector<std::string> out;
+        for (const auto& st : s["statuses"].GetArray()) {
+            if (context == st["context"].GetString() && sha == st["sha"].GetString())
+                out.emplace_back(st["state"].GetString());
+        }
+        return out;
+    };
+    auto target_of = [](const rapidjson::Document& s, const std::string& context) {
+        std::string url;
+        for (const auto& st : s["statuses"].GetArray()) {
+            if (context == st["context"].GetString() && st.HasMember("target_url"))
+                url = st["target_url"].GetString();
+        }
+        return url;
+    };
+
+    // A push to dev: deployed; the deploy is a commit status and a GitHub deployment.
+    const std::string pushed = push_change("web", "v2");
+    auto r = deliver(serve.url, "push-1", "push", push_body("refs/heads/dev", pushed, false, repo));
+    ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
+    ASSERT_EQ(wait_for_job(serve.url, job_of(r)), "succeeded") << serve.log();
+    ASSERT_TRUE(wait_for_state([&](const rapidjson::Document& s) {
+        const auto states = states_of(s, "slipway deploy (test)", pushed);
+        return !states.empty() && states.back() != "pending";
+    })) << serve.log();
+    auto s = prism.state(repo);
+    EXPECT_EQ(states_of(s, "slipway deploy (test)", pushed),
+              (std::vector<std::string>{"pending", "success"}));
+    EXPECT_TRUE(target_of(s, "slipway deploy (test)").starts_with("http://slipway.test/runs/"))
+        << target_of(s, "slipway deploy (test)");
+    ASSERT_EQ(s["deployments"].MemberCount(), 1u);
+    EXPECT_EQ(std::string(s["deployments"].MemberBegin()->value["ref"].GetString()), pushed);
+
+    // A pull request into dev: its plan is a commit status on the PR's head, and the comment.
+    dev.git("checkout -q -b feature");
+    const std::string head = push_pull_request(8, "api", "v3");
+    r = deliver(serve.url, "pr-1", "pull_request", pull_request_body("opened", 8, head, repo));
+    ASSERT_TRUE(r && r->status == 202) << (r ? r->body : "no answer");
+    ASSERT_TRUE(wait_for_state([&](const rapidjson::Document& st) {
+        const auto states = states_of(st, "slipway plan (test)", head);
+        return !states.empty() && states.back() != "pending" && st["comments"].MemberCount() == 1;
+    })) << serve.log();
+    s = prism.state(repo);
+    const auto plans = states_of(s, "slipway plan (test)", head);
+    ASSERT_GE(plans.size(), 2u);  // pending (queued), pending (planning), success
+    EXPECT_EQ(plans.front(), "pending");
+    EXPECT_EQ(plans.back(), "success") << serve.log();
+    EXPECT_EQ(target_of(s, "slipway plan (test)"), "http://slipway.test/pulls/8");
+    EXPECT_EQ(s["check_runs"].MemberCount(), 0u);
+    for (const auto& req : s["requests"].GetArray())
+        EXPECT_EQ(std::string(req["path"].GetString()).find("/check-runs"), std::string::npos);
+    for (const auto& req : s["requests"].GetArray())
+        EXPECT_LT(req["status"].GetInt(), 300) << req["path"].GetString();
+    // Prism refuses a request off GitHub's schema (422) before the fake sees it: serve counts
+    // such a report as failed.
+    httplib::Client c(serve.url);
+    auto metrics = c.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->body.find(R"(slipway_github_reports_total{result="failed"})"),
+              std::string::npos)
+        << metrics->body;
+
+    EXPECT_EQ(serve.terminate(std::chrono::seconds(30)), 0) << serve.log();
+    EXPECT_EQ(serve.log().find(personal), std::string::npos);
 }
 
 TEST_F(GithubServe, GithubFailingNeverChangesADeploysOutcome) {

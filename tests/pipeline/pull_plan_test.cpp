@@ -98,6 +98,16 @@ TEST(PullPlan, CheckRunsConcludeFromTheResult) {
     EXPECT_EQ(v.output.annotations[0].path, "slipway.yml");
     EXPECT_EQ(v.output.annotations[0].start_line, 13);
     EXPECT_EQ(pipeline::plan_check_name("prod"), "slipway plan (prod)");
+    // Plans never made: cancelled, saying why.
+    EnvPlan gone;
+    gone.env = "test";
+    gone.result = "superseded";
+    EXPECT_EQ(pipeline::check_verdict(gone, "").conclusion, "cancelled");
+    EXPECT_EQ(pipeline::check_verdict(gone, "").output.title, "superseded by a newer push");
+    gone.result = "cancelled";
+    gone.message = "the pull request was closed before its plan was made";
+    EXPECT_EQ(pipeline::check_verdict(gone, "").conclusion, "cancelled");
+    EXPECT_EQ(pipeline::check_verdict(gone, "").output.title, gone.message);
 }
 
 TEST(PullPlan, ErrorPlacesAreRelativeToTheCheckout) {
@@ -115,12 +125,14 @@ TEST(PullPlan, TheJsonRoundTrips) {
     auto e = planned(2, 2);
     e.problems = {{"slipway.yml", 4, "bad"}};
     e.planned_at = 1'700'000'001'000;
-    const auto p = pull({e});
+    auto p = pull({e});
+    p.planned_head = "0123456789012345678901234567890123456789";
     const auto json = pipeline::pull_plan_json(p);
     auto back = pipeline::parse_pull_plan(json);
     ASSERT_TRUE(back);
     EXPECT_EQ(pipeline::pull_plan_json(*back), json);
     EXPECT_NE(json.find(R"("updated_at":"2023-11-14T22:13:20Z")"), std::string::npos) << json;
+    EXPECT_EQ(back->planned_head, p.planned_head);
     EXPECT_FALSE(pipeline::parse_pull_plan("{}"));
 }
 

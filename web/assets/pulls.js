@@ -47,18 +47,25 @@ function allPulls(pulls) {
 }
 
 function onePull(p) {
+  // The plan on show is of an older head while a newer push waits to be planned (or was
+  // cancelled by the PR's closing): say so, and which merge it is of.
+  const older = p.planned_head && p.planned_head !== p.head_sha;
+  const busyNow = busy(p);
   return h('div', null,
     h('p', null, p.url ? h('a', { href: p.url, rel: 'noreferrer' }, p.title || `#${p.number}`) : p.title || '',
       ' by ', p.author || '?', ' · ', badge(p.state), ' · head ', sha(p.head_sha),
       p.head_ref ? [' (', h('code', null, p.head_ref), ')'] : null, ' into ', h('code', null, p.base_ref),
-      p.merge_commit ? [' · merge ', sha(p.merge_commit)] : null, ' · updated ', timeAgo(p.updated_at)),
+      p.merge_commit && !older ? [' · merge ', sha(p.merge_commit)] : null, ' · updated ', timeAgo(p.updated_at)),
+    older ? h('p', { class: 'superseded', role: 'status' }, 'The plan below is of ', sha(p.planned_head),
+      p.merge_commit ? [' (merge ', sha(p.merge_commit), ')'] : null, ': superseded by the push of ', sha(p.head_sha),
+      busyNow ? ', whose plan is being made.' : ', which was not planned.') : null,
     p.envs.map(envPlan));
 }
 
 function envPlan(e) {
   const id = `env-${e.env}`;
   const parts = [h('h2', { id, tabindex: '-1' }, e.env, ' ', badge(e.result)),
-    h('p', null, 'Stack ', h('code', null, e.stack || '?'),
+    h('p', null, e.stack ? ['Stack ', h('code', null, e.stack)] : null,
       e.base ? [' · compared with ', sha(e.base), ` (${e.base_reason})`] : null,
       e.planned_at ? [' · planned ', timeAgo(e.planned_at), ` in ${(e.millis / 1000).toFixed(1)} s`] : null)];
   if (e.message) parts.push(h('p', { class: e.result === 'failed' || e.result === 'error' ? 'error' : 'muted' }, e.message));
