@@ -101,10 +101,10 @@ common::Result<IntakeResult> take_delivery(const Delivery& d, const Triggers& tr
     const Order order{repo};
     versioning::DeliveryRecord record{d.source, d.id, d.at, d.event, "", "", "", "", "", 0};
     if (d.push) record.ref = d.push->ref, record.head = d.push->head, record.actor = d.push->actor;
-    // The delivery, its jobs and its result are one transaction where the store has them
-    // (SQLite): a failure anywhere stores nothing, so the redelivery takes it whole; two
-    // takers of one delivery queue, the second finds it taken. DynamoDB runs the writes one
-    // by one: a delivery whose intake failed half-way has no result and is taken again.
+    // The delivery, its jobs and its result are one transaction (SQLite: one commit; DynamoDB:
+    // one TransactWriteItems, the batch run again after a conflict, so it starts afresh):
+    // a failure anywhere stores nothing, so the redelivery takes it whole; of two takers of
+    // one delivery, the second finds it taken.
     IntakeResult out;
     auto taken = store.batch([&]() -> common::Result<void> {
         out = IntakeResult{};

@@ -408,6 +408,12 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     }
 
     // --- the service's deliveries and queue (DynamoQueue) ----------------------------
+    // A batch makes the deliveries' and the queue's writes in it one TransactWriteItems
+    // (a delivery, the jobs it queues and its result: service/intake.cpp), running `writes`
+    // again after a conflict; its other writes land one by one, each atomic.
+    common::Result<void> batch(const std::function<common::Result<void>()>& writes) override {
+        return m_queue.in_one_transaction("store a batch of writes", writes);
+    }
     common::Result<bool> record_delivery(const DeliveryRecord& d) override {
         return m_queue.record_delivery(d);
     }

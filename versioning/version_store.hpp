@@ -47,9 +47,12 @@ class VersionStore {
                                                         std::size_t limit) = 0;
 
     /// Runs `writes` -- calls on this store -- as one unit where the backend can: SQLite makes
-    /// them one transaction (all or nothing, one commit); DynamoDB, whose calls are already
-    /// atomic one by one, runs them in turn. A builder writes a build's end and its
-    /// successors' reservations this way.
+    /// them one transaction (all or nothing, one commit). DynamoDB makes the deliveries' and
+    /// the queue's writes (record_delivery, set_delivery_result, enqueue_job) one
+    /// TransactWriteItems sent at the end, all or nothing, and runs `writes` again after a
+    /// conflict (so such a batch must be able to start over); its other writes land one by
+    /// one, each atomic. A builder writes a build's end and its successors' reservations
+    /// this way; the service a delivery, the jobs it queues and its result.
     virtual common::Result<void> batch(const std::function<common::Result<void>()>& writes) {
         return writes();
     }

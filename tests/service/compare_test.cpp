@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "common/json.hpp"
 #include "components/manifest.hpp"
 #include "service/api.hpp"
 #include "support/git_repo.hpp"
@@ -127,6 +128,40 @@ TEST_F(Compare, ACommitIsShippedOnlyWhereTheImagesHoldIt) {
     ASSERT_EQ(lie["commits"].Size(), 1u);
     EXPECT_EQ(lie["commits"][0]["id"].GetString(), c3);
     EXPECT_EQ(strings(lie["commits"][0]["not_deployed"]), std::vector<std::string>{"web"});
+}
+
+// A commit's author and summary are text from outside: bytes that are not UTF-8 (a commit
+// made with i18n.commitEncoding=ISO-8859-1, which git stores raw with an `encoding` header;
+// without it git itself would convert them) are written as JsonOut's one rule says
+// (docs/json.md): each byte that starts no well-formed sequence becomes U+FFFD, and the
+// document stays valid UTF-8.
+TEST_F(Compare, CommitTextThatIsNotUtf8StaysValidJson) {
+    const std::string author = "Ren\xE9 M\xFCller";
+    const std::string summary = "caf\xE9 \xFF fix \xE2\x82";
+    repo.write("api/main.py", "v4\n");
+    repo.git("add -A");
+    repo.git("-c i18n.commitEncoding=ISO-8859-1 -c user.name=" + support::shell_quote(author) +
+             " commit -q -m " + support::shell_quote(summary));
+    const std::string c4 = repo.git("rev-parse HEAD").substr(0, 40);
+    const auto before = deployment("repo:api-2", c2, "repo:web-1", c1, c2, c2);
+    const auto after = deployment("repo:api-4", c4, "repo:web-1", c1, c4, c4);
+
+    service::ApiContext c{*store, manifest, [this] { return &*git; }, "test"};
+    auto r = service::api_compare(c, before, after);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(common::is_utf8(r.body));
+    rapidjson::Document d;
+    d.Parse<rapidjson::kParseValidateEncodingFlag>(r.body.c_str());
+    ASSERT_FALSE(d.HasParseError()) << r.body;
+    ASSERT_EQ(d["commits"].Size(), 2u);  // c3 and c4, newest first
+    const auto& newest = d["commits"][0];
+    EXPECT_EQ(newest["id"].GetString(), c4);
+    const std::string replacement = "\xEF\xBF\xBD";  // U+FFFD
+    EXPECT_EQ(newest["author"].GetString(), "Ren" + replacement + " M" + replacement + "ller");
+    EXPECT_EQ(newest["author"].GetString(), common::json_text(author));
+    EXPECT_EQ(newest["summary"].GetString(),
+              "caf" + replacement + " " + replacement + " fix " + replacement + replacement);
+    EXPECT_EQ(newest["summary"].GetString(), common::json_text(summary));
 }
 
 }  // namespace

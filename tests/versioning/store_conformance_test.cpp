@@ -1,5 +1,8 @@
 // The conformance suite's cases. Every backend runs all of them unchanged.
+#include <atomic>
+#include <functional>
 #include <set>
+#include <thread>
 
 #include "store_conformance.hpp"
 
@@ -644,8 +647,14 @@ TEST_P(StoreConformance, ADeliveryIsStoredOnce) {
                                  "c1",     "octo", "",   "",     0};
     EXPECT_EQ(store->record_delivery(d), true);
     // Not taken yet (no result): an intake that failed half-way outside a transaction leaves
-    // it so, and its redelivery takes it again.
-    EXPECT_EQ(store->record_delivery(d), true);
+    // it so, and its redelivery (received later) takes it again -- listed once.
+    auto again = d;
+    again.received_at = 1500;
+    EXPECT_EQ(store->record_delivery(again), true);
+    auto once = store->deliveries(10);
+    ASSERT_TRUE(once) << once.error().message;
+    ASSERT_EQ(once->size(), 1u);
+    EXPECT_EQ(once->front().received_at, 1500);
     ASSERT_TRUE(store->set_delivery_result("github", "d-1", "queued", "", 7));
     EXPECT_EQ(store->record_delivery(d), false);  // redelivered once taken: nothing new
     auto other = d;
@@ -675,6 +684,97 @@ versioning::JobRecord job(const std::string& env, const std::string& head, versi
     j.actor = "octo";
     j.created_at = at;
     return j;
+}
+
+// What the service does with a delivery (service/intake.cpp): stores it, queues its job and
+// records the result, in one batch; `between` runs between storing and queueing. Returns the
+// result ("queued", "dropped", "duplicate").
+common::Result<std::string> take(versioning::VersionStore& s, const versioning::DeliveryRecord& d,
+                                 const versioning::JobRecord& j,
+                                 const std::function<void()>& between = {}) {
+    std::string result;
+    auto taken = s.batch([&]() -> common::Result<void> {
+        auto first = s.record_delivery(d);
+        if (!first) return std::unexpected(first.error());
+        if (!*first) {
+            result = "duplicate";
+            return {};
+        }
+        if (between) between();
+        auto queued = s.enqueue_job(j);
+        if (!queued) return std::unexpected(queued.error());
+        result = queued->status == JobStatus::dropped ? "dropped" : "queued";
+        return s.set_delivery_result(d.source, d.id, result, queued->reason, queued->id);
+    });
+    if (!taken) return std::unexpected(taken.error());
+    return result;
+}
+
+// GitHub redelivers a delivery while the first attempt is still queueing its job (a slow
+// store, two replicas behind a load balancer): one of them takes it, the other finds it taken.
+// Exactly one job, and no second one stored `dropped`. (On DynamoDB the delivery was stored on
+// its own first, the redelivery took it too as it had no result yet, and queued the job
+// again: the queue dropped the second.)
+TEST_P(StoreConformance, ARedeliveryRacingTheFirstQueuesOneJob) {
+    auto replica = another();
+    ASSERT_TRUE(replica);
+    const versioning::DeliveryRecord d{"github", "d-race", 1000, "push", "refs/heads/dev",
+                                       "c1",     "octo",   "",   "",     0};
+    std::atomic<bool> entered{false}, done{false};
+    common::Result<std::string> second = std::string();
+    std::thread redelivery;
+    auto first = take(*store, d, job("test", "c1", 1000), [&] {
+        if (redelivery.joinable()) return;  // only on the first attempt
+        redelivery = std::thread([&] {
+            second = take(*replica, d, job("test", "c1", 1001), [&] { entered = true; });
+            done = true;
+        });
+        // The redelivery runs through while this one is between its writes, or (SQLite: it
+        // waits for the write lock this one holds) does not start them.
+        const auto start = std::chrono::steady_clock::now();
+        while (!done) {
+            const auto waited = std::chrono::steady_clock::now() - start;
+            if ((!entered && waited > std::chrono::milliseconds(300)) ||
+                waited > std::chrono::seconds(10))
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    });
+    if (redelivery.joinable()) redelivery.join();
+    ASSERT_TRUE(first) << first.error().message;
+    ASSERT_TRUE(second) << second.error().message;
+    std::multiset<std::string> results{*first, *second};
+    EXPECT_EQ(results, (std::multiset<std::string>{"duplicate", "queued"}));
+    auto jobs = *store->jobs("", 10);
+    ASSERT_EQ(jobs.size(), 1u);
+    EXPECT_EQ(jobs[0].status, JobStatus::pending);
+    auto deliveries = *store->deliveries(10);
+    ASSERT_EQ(deliveries.size(), 1u);
+    EXPECT_EQ(deliveries[0].result, "queued");
+    EXPECT_EQ(deliveries[0].job_id, jobs[0].id);
+}
+
+// A delivery whose job could not be stored leaves nothing: no delivery (its redelivery takes
+// it whole), no job, no job id used up.
+TEST_P(StoreConformance, ADeliveryWhoseJobCouldNotBeStoredLeavesNothing) {
+    const versioning::DeliveryRecord d{"github", "d-1",  1000, "push", "refs/heads/dev",
+                                       "c1",     "octo", "",   "",     0};
+    auto failed = store->batch([&]() -> common::Result<void> {
+        auto first = store->record_delivery(d);
+        if (!first) return std::unexpected(first.error());
+        auto queued = store->enqueue_job(job("test", "c1", 1000));
+        if (!queued) return std::unexpected(queued.error());
+        return common::fail(common::ErrorCode::external, "the store refused the job");
+    });
+    ASSERT_FALSE(failed);
+    EXPECT_TRUE(store->deliveries(10)->empty());
+    EXPECT_TRUE(store->jobs("", 10)->empty());
+    EXPECT_EQ(take(*store, d, job("test", "c1", 2000)).value_or("error"), "queued");
+    auto jobs = *store->jobs("", 10);
+    ASSERT_EQ(jobs.size(), 1u);
+    EXPECT_EQ(jobs[0].id, 1);
+    EXPECT_EQ(take(*store, d, job("test", "c1", 3000)).value_or("error"), "duplicate");
+    EXPECT_EQ(store->jobs("", 10)->size(), 1u);
 }
 
 // Per environment one job runs and one waits; the newest head wins the waiting place.
