@@ -575,6 +575,27 @@ TEST(AdoptionStacks, OneApplicationPerFolderAndNestedApplications) {
               (Strings{"shop-ec2-prod", "shop-filedropper-prod", "shop-stack-prod"}));
 }
 
+// Keys that agree take the folder's path: apps/a and services/a; two network files, the
+// whole path.
+TEST(AdoptionStacks, KeysThatAgreeTakeTheirPaths) {
+    auto queue = [](const std::string& id) {
+        return "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  " + id +
+               ": {Type: AWS::SQS::Queue}\n";
+    };
+    adopt_test::RepoFiles repo;
+    repo.text = {{"apps/a/template.yaml", queue("A")},
+                 {"apps/a/x.yml", queue("X")},
+                 {"services/a/template.yaml", queue("S")},
+                 {"east/network.yml", queue("N")},
+                 {"east/network/template.yml", queue("T")}};
+    const auto d = discover(repo, {"main"});
+    std::vector<std::string> keys;
+    for (const auto& s : d.stacks) keys.push_back(s.key);
+    EXPECT_EQ(keys,
+              (Strings{"apps-a", "x", "east-network", "east-network-template", "services-a"}));
+    EXPECT_EQ(d.environments.at(0).stacks.at(0), "shop-apps-a-prod");
+}
+
 // A root template beside an infrastructure one: the root keeps today's stack name and its
 // `template` component; a Dockerfile no parameter names goes to the template whose folder
 // holds it (the root's), not elsewhere.
