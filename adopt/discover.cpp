@@ -13,6 +13,8 @@
 
 #include "adopt/parameters.hpp"
 #include "adopt/paths.hpp"
+#include "adopt/stacks.hpp"
+#include "adopt/templates.hpp"
 #include "common/yaml.hpp"
 #include "deploy/code_build.hpp"
 
@@ -30,81 +32,8 @@ struct Unit {
     const DockerBuild* sam = nullptr;  // a SAM image function builds from here
     std::vector<const Package*> packages;
     std::vector<const CodeRef*> code_refs;
+    std::set<std::size_t> templates;  // the templates that build or package it
 };
-
-bool has_file(const std::vector<std::string>& files, const std::string& path) {
-    return std::binary_search(files.begin(), files.end(), path);
-}
-
-bool has_folder(const std::vector<std::string>& files, const std::string& folder) {
-    const std::string prefix = folder + "/";
-    auto it = std::lower_bound(files.begin(), files.end(), prefix);
-    return it != files.end() && it->starts_with(prefix);
-}
-
-// Candidates: .yml/.yaml/.json/.template files at the root or up to two folders down
-// (apps/<name>/template.yaml: one SAM app per folder) that read like templates; the root's
-// template.{yaml,yml,json} first, then by depth and path.
-std::vector<std::string> template_candidates(const std::vector<std::string>& files,
-                                             const ReadFile& read) {
-    std::vector<std::string> out;
-    for (const auto& f : files) {
-        const auto depth = std::count(f.begin(), f.end(), '/');
-        if (depth > 2 || skipped_folder(parent_folder(f)) || f == "slipway.yml") continue;
-        if (!(f.ends_with(".yml") || f.ends_with(".yaml") || f.ends_with(".json") ||
-              f.ends_with(".template")))
-            continue;
-        if (auto text = read(f); text && looks_like_template(*text)) out.push_back(f);
-    }
-    auto rank = [](const std::string& f) {
-        const bool preferred = f == "template.yaml" || f == "template.yml" || f == "template.json";
-        return std::make_tuple(!preferred, std::count(f.begin(), f.end(), '/'), f);
-    };
-    std::sort(out.begin(), out.end(), [&](auto& a, auto& b) { return rank(a) < rank(b); });
-    return out;
-}
-
-common::Result<std::optional<TemplateFacts>> find_template(const DiscoverInput& input,
-                                                           const ReadFile& read,
-                                                           std::vector<std::string>& notes,
-                                                           std::vector<std::string>& others) {
-    if (!input.template_path.empty()) {
-        auto text = read(input.template_path);
-        if (!text)
-            return common::fail(common::ErrorCode::input,
-                                "reading the template " + input.template_path + ": cannot read it");
-        auto facts = scan_template(*text, input.template_path);
-        if (!facts) return std::unexpected(facts.error());
-        return std::optional<TemplateFacts>(std::move(*facts));
-    }
-    // Every candidate is scanned; the root's template.yaml wins, else the one that builds or
-    // packages the most local code (the application's, not a CI or auth template beside
-    // it), then by depth and path.
-    std::vector<TemplateFacts> scanned;
-    for (const auto& path : template_candidates(input.files, read)) {
-        auto facts = scan_template(read(path).value_or(""), path);
-        if (facts) {
-            scanned.push_back(std::move(*facts));
-        } else {
-            notes.push_back(path +
-                            " looks like a template but does not parse: " + facts.error().message);
-        }
-    }
-    if (scanned.empty()) return std::optional<TemplateFacts>();
-    auto local_code = [](const TemplateFacts& t) {
-        return t.code_refs.size() + t.docker_builds.size();
-    };
-    const bool root_named = scanned.front().path.find('/') == std::string::npos &&
-                            scanned.front().path.starts_with("template.");
-    auto best = scanned.begin();
-    if (!root_named) {
-        for (auto it = scanned.begin(); it != scanned.end(); ++it)
-            if (local_code(*it) > local_code(*best)) best = it;
-    }
-    for (const auto& t : scanned)
-        if (&t != &*best) others.push_back(t.path);
-    return std::optional<TemplateFacts>(std::move(*best));
-}
 
 // Whether a Dockerfile in `folder` expects the repository root as its build context: a
 // compose file says so, it runs `turbo prune`, or it copies a path that exists at the root
@@ -183,28 +112,9 @@ std::map<std::string, std::string> compose_contexts(const std::vector<std::strin
     return out;
 }
 
-// Folders whose contents are not deployed: examples, tests, fixtures and scaffolding
-// templates (any segment), unless the deploy template builds or packages them.
-bool non_deployable(const std::string& folder) {
-    static const std::set<std::string, std::less<>> names = {
-        "example",   "examples", "test",      "tests",        "__tests__", "testdata",
-        "test-data", "fixture",  "fixtures",  "__fixtures__", "e2e",       "template",
-        "templates", "scaffold", "scaffolds", "blueprints"};
-    std::size_t start = 0;
-    while (start < folder.size()) {
-        const auto end = std::min(folder.find('/', start), folder.size());
-        const std::string_view part(folder.data() + start, end - start);
-        if (names.contains(part) || part.find("{{") != std::string_view::npos ||
-            part.find("<%") != std::string_view::npos)
-            return true;
-        start = end + 1;
-    }
-    return false;
-}
-
 std::map<std::string, Unit> collect_units(const DiscoverInput& input,
                                           const std::vector<Package>& packages,
-                                          const std::optional<TemplateFacts>& facts,
+                                          const std::vector<const TemplateFacts*>& templates,
                                           const ReadFile& read, Discovery& d) {
     std::map<std::string, Unit> units;
     auto unit = [&](const std::string& folder) -> Unit& {
@@ -221,12 +131,18 @@ std::map<std::string, Unit> collect_units(const DiscoverInput& input,
             u.root_context_why = root_context(u.folder, read(f).value_or(""), input.files, compose);
     }
     for (const auto& p : packages) unit(p.folder).packages.push_back(&p);
-    if (facts) {
-        for (const auto& b : facts->docker_builds) unit(b.context).sam = &b;
-        for (const auto& ref : facts->code_refs) {
+    for (std::size_t i = 0; i < templates.size(); ++i) {
+        const TemplateFacts& facts = *templates[i];
+        const std::string where = templates.size() > 1 ? facts.path + ": " : "";
+        for (const auto& b : facts.docker_builds) {
+            Unit& u = unit(b.context);
+            if (!u.sam) u.sam = &b;
+            u.templates.insert(i);
+        }
+        for (const auto& ref : facts.code_refs) {
             const bool folder = has_folder(input.files, ref.path);
             if (!folder && !has_file(input.files, ref.path)) {
-                d.notes.push_back(ref.resource + ": " + ref.property + " '" + ref.path +
+                d.notes.push_back(where + ref.resource + ": " + ref.property + " '" + ref.path +
                                   "' is not in the repository (a build output?); not made a "
                                   "component");
                 continue;
@@ -234,6 +150,7 @@ std::map<std::string, Unit> collect_units(const DiscoverInput& input,
             Unit& u = unit(ref.path);
             u.is_file = !folder;
             u.code_refs.push_back(&ref);
+            u.templates.insert(i);
         }
     }
     for (auto it = units.begin(); it != units.end();) {
@@ -437,39 +354,79 @@ void link_dependencies(std::vector<FoundComponent>& comps, const std::map<std::s
     for (auto& c : comps) c.depends_on.assign(edges[c.name].begin(), edges[c.name].end());
 }
 
+// The config component of a template file.
+FoundComponent template_component(const std::string& name, const std::string& path,
+                                  std::string reason) {
+    FoundComponent t;
+    t.name = name;
+    t.kind = ComponentKind::config;
+    t.folder = path;
+    t.is_file = true;
+    t.paths = {"/" + glob_escape(path)};
+    t.reasons = {std::move(reason)};
+    return t;
+}
+
+// The templates adopted: the one-stack form's, or one stack each (keyed, with the names of
+// their template components taken).
+common::Result<std::size_t> adopt_templates(const DiscoverInput& input, const ReadFile& read,
+                                            Discovery& d, std::set<std::string>& taken) {
+    auto choice = choose_templates(input, read, d.notes);
+    if (!choice) return std::unexpected(choice.error());
+    d.other_templates = std::move(choice->others);
+    if (choice->templates.size() == 1) {
+        d.template_facts = std::move(choice->templates.front());
+        taken.insert("template");
+    }
+    if (choice->templates.size() > 1) {
+        for (auto& t : choice->templates) d.stacks.push_back({"", std::move(t), "", {}, {}, {}});
+        key_stacks(d.stacks);
+        for (auto& s : d.stacks) {
+            s.template_component = s.key.empty() ? "template" : sanitize_name(s.key + "-template");
+            taken.insert(s.template_component);
+        }
+    }
+    return choice->primary;
+}
+
 }  // namespace
 
 common::Result<Discovery> discover(const DiscoverInput& input, const ReadFile& read) {
     Discovery d;
     d.project = sanitize_name(input.project.empty() ? "app" : input.project);
     d.region = input.region;
-    auto facts = find_template(input, read, d.notes, d.other_templates);
-    if (!facts) return std::unexpected(facts.error());
-    d.template_facts = std::move(*facts);
-    if (d.template_facts) {
-        for (const auto& n : d.template_facts->notes)
-            d.notes.push_back(d.template_facts->path + ": " + n);
+    std::set<std::string> taken;
+    auto primary = adopt_templates(input, read, d, taken);
+    if (!primary) return std::unexpected(primary.error());
+    std::vector<const TemplateFacts*> templates;
+    if (d.template_facts) templates.push_back(&*d.template_facts);
+    for (const auto& s : d.stacks) templates.push_back(&s.facts);
+    for (const auto* t : templates) {
+        for (const auto& n : t->notes) d.notes.push_back(t->path + ": " + n);
     }
     const auto packages = find_packages(input.files, read, d.notes);
-    const auto units = collect_units(input, packages, d.template_facts, read, d);
+    const auto units = collect_units(input, packages, templates, read, d);
     check_code_folders(units, input, read, d);
-    std::set<std::string> taken;
-    if (d.template_facts) taken.insert("template");
     const auto names = name_units(units, d.project, taken);
-    for (const auto& [folder, u] : units)
+    std::map<std::string, std::set<std::size_t>> owners;  // component -> templates using it
+    for (const auto& [folder, u] : units) {
         d.components.push_back(make_component(u, names.at(folder), input.files));
+        owners[names.at(folder)] = u.templates;
+    }
     link_dependencies(d.components, units, names, d.notes);
-    d.unmatched_parameters =
-        assign_parameters(d.components, d.template_facts, packages, d.notes, d.warnings);
+    if (d.stacks.empty())
+        d.unmatched_parameters =
+            assign_parameters(d.components, d.template_facts, packages, d.notes, d.warnings);
     if (d.template_facts) {
-        FoundComponent t;
-        t.name = "template";
-        t.kind = ComponentKind::config;
-        t.folder = d.template_facts->path;
-        t.is_file = true;
-        t.paths = {"/" + glob_escape(t.folder)};
-        t.reasons = {"the CloudFormation template: a change deploys"};
-        d.components.push_back(std::move(t));
+        d.components.push_back(template_component("template", d.template_facts->path,
+                                                  "the CloudFormation template: a change deploys"));
+    }
+    for (std::size_t i = 0; i < d.stacks.size(); ++i) {
+        const auto& s = d.stacks[i];
+        d.components.push_back(template_component(
+            s.template_component, s.facts.path,
+            "the CloudFormation template of a stack: a change deploys that stack"));
+        owners[s.template_component] = {i};
     }
     if (d.components.empty()) {
         return common::fail(common::ErrorCode::input,
@@ -478,11 +435,13 @@ common::Result<Discovery> discover(const DiscoverInput& input, const ReadFile& r
     }
     std::sort(d.components.begin(), d.components.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
+    if (!d.stacks.empty()) assign_stacks(d, owners, *primary, packages);
     d.environments = environments_for(input.refs, d.project);
     d.commit_url = commit_url_for(input.origin_url);
     if (d.template_facts) {
-        for (auto& e : d.environments) e.parameters = stage_values(*d.template_facts, e, d);
+        for (auto& e : d.environments) e.parameters = stage_values(d.unmatched_parameters, e);
     }
+    if (!d.stacks.empty()) stack_environments(d);
     if (std::any_of(input.files.begin(), input.files.end(),
                     [](const std::string& f) { return f.ends_with(".md"); }))
         d.ignore.push_back("**/*.md");

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "adopt/discover.hpp"
+#include "adopt/paths.hpp"
 
 namespace adopt {
 namespace {
@@ -74,6 +75,39 @@ std::string stack_name(std::string_view project, std::string_view env) {
     return out.empty() ? "app-" + std::string(env) : out;
 }
 
+std::string stack_name(std::string_view project, std::string_view key, std::string_view env) {
+    if (key.empty()) return stack_name(project, env);
+    std::string out = stack_name(std::string(project) + "-" + std::string(key), env);
+    // "-<env>" stays: the project and key give way (stack_name cut the end).
+    const std::string tail = "-" + stack_name("x", env).substr(2);
+    if (!out.ends_with(tail)) {
+        std::string head = stack_name(std::string(project) + "-" + std::string(key), "x");
+        head.resize(head.size() - 2);
+        head.resize(std::min(head.size(), std::size_t{128} - tail.size()));
+        while (!head.empty() && head.back() == '-') head.pop_back();
+        out = head + tail;
+    }
+    return out;
+}
+
+std::string template_key(const std::string& path) {
+    static const std::set<std::string> k_generic = {
+        "template", "cloudformation", "cfn", "stack", "sam", "main"};
+    const std::string file = base_name(path);
+    const std::string stem = file.substr(0, file.find('.'));
+    const std::string folder = parent_folder(path);
+    std::string key = k_generic.contains(alnum_lower(stem)) ? base_name(folder) : stem;
+    // Letters, digits and single dashes: it goes into stack and component names.
+    std::string out;
+    for (unsigned char c : key) {
+        const char next = std::isalnum(c) && c < 128 ? static_cast<char>(c) : '-';
+        if (next == '-' && (out.empty() || out.back() == '-')) continue;
+        out += next;
+    }
+    while (!out.empty() && out.back() == '-') out.pop_back();
+    return out;
+}
+
 std::vector<FoundEnvironment> environments_for(const std::vector<std::string>& refs,
                                                const std::string& project) {
     auto has = [&](std::string_view branch) {
@@ -91,7 +125,8 @@ std::vector<FoundEnvironment> environments_for(const std::vector<std::string>& r
     for (const auto& [env, branches] : wanted) {
         for (auto branch : branches) {
             if (!has(branch)) continue;
-            out.push_back({std::string(env), std::string(branch), stack_name(project, env), {}});
+            out.push_back(
+                {std::string(env), std::string(branch), stack_name(project, env), {}, {}, {}});
             break;
         }
     }
@@ -158,12 +193,12 @@ std::string commit_url_for(const std::string& origin_url) {
     return "";
 }
 
-std::map<std::string, std::string> stage_values(const TemplateFacts& facts,
-                                                const FoundEnvironment& env, const Discovery& d) {
+std::map<std::string, std::string> stage_values(const std::vector<TemplateParameter>& unmatched,
+                                                const FoundEnvironment& env) {
     static const std::set<std::string> k_stage_names = {"stage",     "environment",     "env",
                                                         "stagename", "environmentname", "envname"};
     std::map<std::string, std::string> out;
-    for (const auto& p : d.unmatched_parameters) {
+    for (const auto& p : unmatched) {
         if (p.has_default) continue;
         for (const auto& value : p.allowed_values) {
             if (alnum_lower(value) == alnum_lower(env.name) ||
@@ -176,7 +211,6 @@ std::map<std::string, std::string> stage_values(const TemplateFacts& facts,
             k_stage_names.contains(alnum_lower(p.name)))
             out[p.name] = env.name;
     }
-    (void)facts;
     return out;
 }
 

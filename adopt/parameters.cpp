@@ -81,6 +81,15 @@ void match_by_name(std::vector<FoundComponent>& comps, const TemplateFacts& fact
 
 }  // namespace
 
+std::vector<std::string> name_matches(const FoundComponent& c, const TemplateFacts& facts,
+                                      const std::vector<Package>& packages) {
+    const auto keys = keys_of(c, packages);
+    std::vector<std::string> out;
+    for (const auto& p : candidates(facts))
+        if (matches(p, keys)) out.push_back(p);
+    return out;
+}
+
 std::string guessed_parameter(const std::string& component) {
     std::string out;
     bool upper = true;

@@ -20,6 +20,11 @@ std::vector<TemplateParameter> assign_parameters(std::vector<FoundComponent>& co
                                                  std::vector<std::string>& notes,
                                                  std::vector<std::string>& warnings);
 
+/// The parameters of `facts` whose names take `c`'s image (its name, folder or package name
+/// matches), whether or not a component took them already.
+std::vector<std::string> name_matches(const FoundComponent& c, const TemplateFacts& facts,
+                                      const std::vector<Package>& packages);
+
 /// "api-gateway" -> "ApiGatewayImageUri".
 std::string guessed_parameter(const std::string& component);
 

@@ -318,6 +318,336 @@ TEST(Adoption, NoGlobalInputsAndTheCommitUrlFromOrigin) {
         << text;
 }
 
+// Several deployable templates (issue 29): a network template without code, a services
+// template whose parameters take the Dockerfile folders' images, a SAM template that builds an
+// image and packages code; beside them a CI pipeline's template, a test fixture and a
+// `sam package` output, none of which is a stack.
+constexpr const char* k_network = R"(AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Stage: {Type: String, AllowedValues: [dev, prod]}
+  CidrBlock: {Type: String, Default: 10.0.0.0/16}
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: !Ref CidrBlock}
+Outputs:
+  VpcId: {Value: !Ref Vpc}
+)";
+
+constexpr const char* k_services = R"(AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Stage: {Type: String, AllowedValues: [dev, prod]}
+  VpcId: {Type: String}
+  ApiImageUri: {Type: String}
+  WorkerImageUri: {Type: String}
+Resources:
+  Api:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions: [{Name: api, Image: !Ref ApiImageUri}]
+  Worker:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions: [{Name: worker, Image: !Ref WorkerImageUri}]
+)";
+
+constexpr const char* k_functions = R"(AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage: {Type: String, AllowedValues: [dev, prod]}
+  ResizeImageUri: {Type: String}
+Resources:
+  Resize:
+    Type: AWS::Serverless::Function
+    Properties: {PackageType: Image, ImageUri: !Ref ResizeImageUri}
+    Metadata: {DockerContext: ./resize}
+  Thumbs:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: thumbs/, Handler: app.handler, Runtime: python3.12}
+)";
+
+// What `sam package` writes: the same resources, the code in S3.
+constexpr const char* k_functions_packaged = R"(AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage: {Type: String, AllowedValues: [dev, prod]}
+  ResizeImageUri: {Type: String}
+Resources:
+  Resize:
+    Type: AWS::Serverless::Function
+    Properties: {PackageType: Image, ImageUri: !Ref ResizeImageUri}
+  Thumbs:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: s3://artifacts/1f3a, Handler: app.handler, Runtime: python3.12}
+)";
+
+constexpr const char* k_pipeline = R"(AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Build:
+    Type: AWS::CodeBuild::Project
+    Properties: {Name: shop}
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties: {Name: shop}
+  Role:
+    Type: AWS::IAM::Role
+    Properties: {AssumeRolePolicyDocument: {}}
+)";
+
+adopt_test::RepoFiles several_templates() {
+    adopt_test::RepoFiles repo;
+    repo.text = {
+        {"infra/network.yml", k_network},
+        {"services/template.yml", k_services},
+        {"services/api/Dockerfile", "FROM python:3.12\n"},
+        {"services/api/main.py", "x\n"},
+        {"services/worker/Dockerfile", "FROM python:3.12\n"},
+        {"functions/template.yaml", k_functions},
+        {"functions/packaged.yaml", k_functions_packaged},
+        {"functions/resize/Dockerfile", "FROM public.ecr.aws/lambda/python:3.12\n"},
+        {"functions/thumbs/app.py", "x\n"},
+        {"tools/migrate/Dockerfile", "FROM python:3.12\n"},
+        {"libs/common/pyproject.toml", "[project]\nname = \"common\"\n"},
+        {"ci/pipeline.yml", k_pipeline},
+        {"tests/fixtures/stack.yml", k_network},
+    };
+    return repo;
+}
+
+TEST(AdoptionStacks, OneStackPerDeployableTemplateEachWithTheComponentsItUses) {
+    const auto d = discover(several_templates(), {"main", "dev"});
+    ASSERT_EQ(d.stacks.size(), 3u);
+    EXPECT_FALSE(d.template_facts);  // no one-stack template
+    EXPECT_TRUE(d.unmatched_parameters.empty());
+    // By template path; the key from the folder (template.yaml) or the file's name.
+    EXPECT_EQ(d.stacks[0].facts.path, "functions/template.yaml");
+    EXPECT_EQ(d.stacks[0].key, "functions");
+    EXPECT_EQ(d.stacks[1].facts.path, "infra/network.yml");
+    EXPECT_EQ(d.stacks[1].key, "network");
+    EXPECT_EQ(d.stacks[2].facts.path, "services/template.yml");
+    EXPECT_EQ(d.stacks[2].key, "services");
+    // The SAM function's context and the code it packages; migrate matches no template's
+    // parameter and no template's folder holds it: the template building the most code.
+    EXPECT_EQ(d.stacks[0].components,
+              (Strings{"functions-template", "migrate", "resize", "thumbs"}));
+    EXPECT_EQ(d.stacks[0].template_component, "functions-template");
+    // A template without code of its own: deployed when it changes.
+    EXPECT_EQ(d.stacks[1].components, (Strings{"network-template"}));
+    // Dockerfile folders whose names match the services template's parameters.
+    EXPECT_EQ(d.stacks[2].components, (Strings{"api", "services-template", "worker"}));
+    EXPECT_EQ(find(d, "api")->parameter, "ApiImageUri");
+    EXPECT_EQ(find(d, "resize")->parameter, "ResizeImageUri");
+    EXPECT_EQ(find(d, "migrate")->parameter, "MigrateImageUri");
+    EXPECT_TRUE(find(d, "migrate")->parameter_guessed);
+    EXPECT_EQ(find(d, "common")->kind, ComponentKind::library);  // in no stack
+    ASSERT_TRUE(find(d, "network-template"));
+    EXPECT_EQ(find(d, "network-template")->paths, (Strings{"/infra/network.yml"}));
+    EXPECT_EQ(find(d, "network-template")->kind, ComponentKind::config);
+    // What is not a stack, and why.
+    EXPECT_EQ(d.other_templates,
+              (Strings{"ci/pipeline.yml", "functions/packaged.yaml", "tests/fixtures/stack.yml"}));
+    EXPECT_TRUE(has_note(d, "ci/pipeline.yml: a CI/CD pipeline's template"));
+    EXPECT_TRUE(has_note(d,
+                         "functions/packaged.yaml: the same resources as "
+                         "functions/template.yaml"));
+    EXPECT_TRUE(has_note(d, "tests/fixtures/stack.yml: in a folder of tests"));
+    // Parameters no component took, per stack; VpcId is the network's output (not wired).
+    EXPECT_EQ(d.stacks[2].unmatched_parameters.size(), 2u);
+    EXPECT_EQ(d.stacks[2].outputs_elsewhere, (std::map<std::string, std::size_t>{{"VpcId", 1}}));
+    // Each environment: a stack per template, named from the project, the key and the
+    // environment; the stage value for every stack.
+    ASSERT_EQ(d.environments.size(), 2u);
+    EXPECT_EQ(d.environments[1].stacks,
+              (Strings{"shop-functions-prod", "shop-network-prod", "shop-services-prod"}));
+    EXPECT_EQ(d.environments[1].parameters,
+              (std::map<std::string, std::string>{{"Stage", "prod"}}));
+}
+
+TEST(AdoptionStacks, TheStarterManifestProposesStacksThatLoadAndValidate) {
+    const auto d = discover(several_templates(), {"main"});
+    const std::string text = adopt::starter_manifest(d);
+    EXPECT_EQ(text, adopt::starter_manifest(discover(several_templates(), {"main"})));
+    const std::string prod = R"(  # from the branch main
+  prod:
+    # region: us-east-1  (else AWS_REGION or the profile's)
+    capabilities: [CAPABILITY_AUTO_EXPAND, CAPABILITY_IAM]
+    # artifact_bucket: my-bucket  (a template packages local code)
+    base: main
+    # stage parameters, from the environment's name (for every stack whose template declares them)
+    parameters:
+      Stage: prod
+    stacks:
+      # functions/template.yaml: migrate, resize, thumbs
+      - name: shop-functions-prod
+        template: functions/template.yaml
+        components: [functions-template, migrate, resize, thumbs]
+      # infra/network.yml: no image or code of its own; deployed when the template changes
+      - name: shop-network-prod
+        template: infra/network.yml
+        components: [network-template]
+      # services/template.yml: api, worker
+      - name: shop-services-prod
+        template: services/template.yml
+        components: [api, services-template, worker]
+        # parameters: {VpcId: {stack: shop-network-prod, output: VpcId}}  (TODO: VpcId has no default; infra/network.yml outputs VpcId)
+)";
+    EXPECT_NE(text.find(prod), std::string::npos) << text;
+    auto m = components::parse_manifest(text, "slipway.yml");
+    ASSERT_TRUE(m) << m.error().message << "\n" << text;
+    ASSERT_TRUE(components::build_graph(*m)) << text;
+    ASSERT_EQ(m->environments.size(), 1u);
+    const auto& env = m->environments[0];
+    ASSERT_EQ(env.stacks.size(), 3u);
+    // Every image component is in exactly one stack (the loader checks it): where each is.
+    EXPECT_EQ(env.stack_of("resize")->name, "shop-functions-prod");
+    EXPECT_EQ(env.stack_of("migrate")->name, "shop-functions-prod");
+    EXPECT_EQ(env.stack_of("api")->name, "shop-services-prod");
+    EXPECT_EQ(env.stack_of("network-template")->name, "shop-network-prod");
+    EXPECT_EQ(env.stack_of("common"), nullptr);
+    EXPECT_EQ(env.stacks[1].template_path, "infra/network.yml");
+    EXPECT_EQ(env.parameters, (std::map<std::string, std::string>{{"Stage", "prod"}}));
+    // The to-dos say what init could not know.
+    const auto todo = adopt::to_do(d);
+    EXPECT_NE(std::find(todo.begin(), todo.end(),
+                        "give VpcId a value in prod's stack shop-services-prod (the template has "
+                        "no Default; infra/network.yml outputs VpcId: `VpcId: {stack: "
+                        "shop-network-prod, output: VpcId}` under the stack's parameters)"),
+              todo.end())
+        << text;
+    EXPECT_NE(std::find(todo.begin(), todo.end(),
+                        "add the parameter MigrateImageUri to functions/template.yaml (component "
+                        "migrate)"),
+              todo.end());
+    const std::string said = adopt::summary(d);
+    EXPECT_NE(
+        said.find("stack functions: functions/template.yaml (2 parameters): functions-template, "
+                  "migrate, resize, thumbs\n"),
+        std::string::npos)
+        << said;
+    EXPECT_NE(said.find("stack network: infra/network.yml (2 parameters): network-template "
+                        "(no image or code of its own: deployed when the template changes)\n"),
+              std::string::npos)
+        << said;
+    EXPECT_NE(said.find("environment prod: stacks shop-functions-prod, shop-network-prod, "
+                        "shop-services-prod, from the branch main\n"),
+              std::string::npos)
+        << said;
+    EXPECT_NE(said.find("other templates, not adopted: ci/pipeline.yml, functions/packaged.yaml, "
+                        "tests/fixtures/stack.yml (no stacks of their own: the notes say why)\n"),
+              std::string::npos)
+        << said;
+}
+
+// One SAM application per folder, as observeinc/aws-sam-apps has it: a template that nests
+// others (`Location: ../forwarder/template.yaml`) deploys them; the nested ones are no stacks.
+TEST(AdoptionStacks, OneApplicationPerFolderAndNestedApplications) {
+    const std::string app =
+        "AWSTemplateFormatVersion: '2010-09-09'\n"
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: code/, Handler: a.b, Runtime: python3.12}\n";
+    adopt_test::RepoFiles repo;
+    repo.text = {
+        {"apps/stack/template.yaml",
+         "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+         "Resources:\n  Forwarder:\n    Type: AWS::Serverless::Application\n"
+         "    Properties: {Location: ../forwarder/template.yaml}\n"},
+        {"apps/forwarder/template.yaml", app},
+        {"apps/forwarder/code/a.py", "x\n"},
+        {"apps/filedropper/template.yaml", app},
+        {"apps/filedropper/code/a.py", "x\n"},
+        {"apps/ec2/template.yaml", app},
+        {"apps/ec2/code/a.py", "x\n"},
+    };
+    const auto d = discover(repo, {"main"});
+    ASSERT_EQ(d.stacks.size(), 3u);
+    EXPECT_EQ(d.stacks[0].key, "ec2");
+    EXPECT_EQ(d.stacks[1].key, "filedropper");
+    EXPECT_EQ(d.stacks[2].key, "stack");
+    // Code folders of the same name in each application: named by their whole path.
+    EXPECT_EQ(d.stacks[0].components, (Strings{"apps-ec2-code", "ec2-template"}));
+    EXPECT_EQ(d.stacks[2].components, (Strings{"stack-template"}));
+    EXPECT_EQ(d.other_templates, (Strings{"apps/forwarder/template.yaml"}));
+    EXPECT_TRUE(has_note(d,
+                         "apps/forwarder/template.yaml: a nested stack of "
+                         "apps/stack/template.yaml"));
+    EXPECT_EQ(d.environments.at(0).stacks,
+              (Strings{"shop-ec2-prod", "shop-filedropper-prod", "shop-stack-prod"}));
+}
+
+// Keys that agree take the folder's path: apps/a and services/a; two network files, the
+// whole path.
+TEST(AdoptionStacks, KeysThatAgreeTakeTheirPaths) {
+    auto queue = [](const std::string& id) {
+        return "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  " + id +
+               ": {Type: AWS::SQS::Queue}\n";
+    };
+    adopt_test::RepoFiles repo;
+    repo.text = {{"apps/a/template.yaml", queue("A")},
+                 {"apps/a/x.yml", queue("X")},
+                 {"services/a/template.yaml", queue("S")},
+                 {"east/network.yml", queue("N")},
+                 {"east/network/template.yml", queue("T")}};
+    const auto d = discover(repo, {"main"});
+    std::vector<std::string> keys;
+    for (const auto& s : d.stacks) keys.push_back(s.key);
+    EXPECT_EQ(keys,
+              (Strings{"apps-a", "x", "east-network", "east-network-template", "services-a"}));
+    EXPECT_EQ(d.environments.at(0).stacks.at(0), "shop-apps-a-prod");
+}
+
+// A root template beside an infrastructure one: the root keeps today's stack name and its
+// `template` component; a Dockerfile no parameter names goes to the template whose folder
+// holds it (the root's), not elsewhere.
+TEST(AdoptionStacks, ARootTemplateKeepsItsNamesAndHoldsWhatIsBelowIt) {
+    adopt_test::RepoFiles repo;
+    repo.text = {
+        {"template.yml", k_services},
+        {"infra/network.yml", k_network},
+        {"services/api/Dockerfile", "FROM python:3.12\n"},
+        {"jobs/report/Dockerfile", "FROM python:3.12\n"},
+    };
+    const auto d = discover(repo, {"main"});
+    ASSERT_EQ(d.stacks.size(), 2u);
+    EXPECT_EQ(d.stacks[0].key, "network");
+    EXPECT_EQ(d.stacks[1].key, "");
+    EXPECT_EQ(d.stacks[1].components, (Strings{"api", "report", "template"}));
+    EXPECT_EQ(d.environments.at(0).stacks, (Strings{"shop-network-prod", "shop-prod"}));
+}
+
+// A stack keeps to CloudFormation's 200 parameters: image components no parameter names go
+// to another stack once the one building the most code is full; a template that declares
+// more than 200 parameters is a warning (CloudFormation refuses it).
+TEST(AdoptionStacks, TwoHundredParametersPerStack) {
+    adopt_test::RepoFiles repo;
+    std::string big = "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n";
+    for (int i = 0; i < 201; ++i)
+        big += "  P" + std::to_string(i) + ": {Type: String, Default: x}\n";
+    big += "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n";
+    repo.text = {{"a/template.yml", k_functions},
+                 {"a/resize/Dockerfile", "FROM x\n"},
+                 {"a/thumbs/app.py", "x\n"},
+                 {"b/template.yml", k_network},
+                 {"c/template.yml", big}};
+    for (int i = 0; i < 250; ++i)
+        repo.text["images/i" + std::to_string(i) + "/Dockerfile"] = "FROM x\n";
+    const auto d = discover(repo, {"main"});
+    ASSERT_EQ(d.stacks.size(), 3u);
+    auto images = [&](const adopt::FoundStack& s) {
+        std::size_t n = 0;
+        for (const auto& name : s.components) n += find(d, name)->kind == ComponentKind::image;
+        return n;
+    };
+    // a/template.yml declares 2 parameters: resize takes one, 198 more fit.
+    EXPECT_EQ(images(d.stacks[0]), 199u);
+    EXPECT_EQ(images(d.stacks[1]), 52u);
+    EXPECT_EQ(images(d.stacks[2]), 0u);
+    EXPECT_NE(std::find(d.warnings.begin(), d.warnings.end(),
+                        "c/template.yml declares 201 parameters, over CloudFormation's 200 per "
+                        "template: it cannot deploy as it is"),
+              d.warnings.end());
+}
+
 TEST(CommitUrl, GitHubGitLabBitbucketAndCodeCommit) {
     using adopt::commit_url_for;
     EXPECT_EQ(commit_url_for("https://github.com/acme/shop.git"),

@@ -149,6 +149,17 @@ TEST(Names, SanitisedAndMatched) {
     EXPECT_TRUE(adopt::stems_match("train", "trainjob"));
     EXPECT_FALSE(adopt::stems_match("api", "apis"));
     EXPECT_EQ(adopt::stack_name("9 lives!", "dev"), "lives-dev");
+    // A stack's key between them; the environment stays when the name is too long.
+    EXPECT_EQ(adopt::stack_name("shop", "network", "prod"), "shop-network-prod");
+    EXPECT_EQ(adopt::stack_name("shop", "", "prod"), "shop-prod");
+    const auto long_name = adopt::stack_name(std::string(100, 'a'), std::string(40, 'b'), "prod");
+    EXPECT_EQ(long_name.size(), 128u);
+    EXPECT_TRUE(long_name.ends_with("b-prod")) << long_name;
+    EXPECT_EQ(adopt::template_key("apps/api/template.yaml"), "api");
+    EXPECT_EQ(adopt::template_key("infra/network.yml"), "network");
+    EXPECT_EQ(adopt::template_key("cfn/vpc.template.json"), "vpc");
+    EXPECT_EQ(adopt::template_key("template.yaml"), "");
+    EXPECT_EQ(adopt::template_key("my_app/cloudformation.yml"), "my-app");
 }
 
 TEST(StarterManifest, LoadsAndIsDeterministic) {
