@@ -56,6 +56,13 @@ class ServeGates : public Serve {
         return d["csrf"].GetString();
     }
 
+    static std::int64_t job_of_body(const std::string& body) {
+        rapidjson::Document d;
+        d.Parse(body.c_str());
+        if (!d.IsObject() || !d.HasMember("job") || !d["job"].IsObject()) return 0;
+        return d["job"]["id"].GetInt64();
+    }
+
     std::string tokens;
 };
 
@@ -166,6 +173,36 @@ TEST_F(ServeWrites, NeedARoleTheSameOriginAndTheCsrfToken) {
     auto back = post(s.url, "/api/environments/test/rollback", "alice-token",
                      R"({"deployment":"1","reason":""})");
     EXPECT_EQ(back.first, 400) << back.second;  // a reason is needed
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE kind = 'rollback'"), "0\n") << "nothing queued";
+    // test moves on (deployment #3), then goes back to #1 through the API.
+    const std::string first = stack_parameter("shop-test", "ApiImage");
+    std::ofstream(clone + "/api/main.py") << "v2\n";
+    ASSERT_EQ(support::run("git -C " + shell_quote(clone) +
+                           " -c user.name=t -c user.email=t@example.com commit -qam 'api: v2'")
+                  .status,
+              0);
+    auto moved = slipway("USER=alice", "run --env test -q");
+    ASSERT_EQ(moved.status, 0) << moved.out << moved.err;
+    ASSERT_NE(stack_parameter("shop-test", "ApiImage"), first);
+    auto rolled = post(s.url, "/api/environments/test/rollback", "alice-token",
+                       R"({"deployment":"1","reason":"api v2 answers 500"})");
+    ASSERT_EQ(rolled.first, 202) << rolled.second;
+    const auto job = job_of_body(rolled.second);
+    ASSERT_GT(job, 0) << rolled.second;
+    EXPECT_EQ(sql("SELECT kind, actor, note FROM jobs WHERE id = " + std::to_string(job)),
+              "rollback|web:alice|api v2 answers 500\n");
+    EXPECT_TRUE(
+        wait_for_sql("SELECT status FROM jobs WHERE id = " + std::to_string(job), "succeeded\n"))
+        << s.log();
+    EXPECT_EQ(sql("SELECT kind, status, actor, note FROM deployments WHERE env = 'test' "
+                  "ORDER BY id DESC LIMIT 1"),
+              "rollback|succeeded|web:alice|api v2 answers 500\n");
+    EXPECT_EQ(stack_parameter("shop-test", "ApiImage"), first) << "the aws CLI: back on #1";
+    auto deployments = httplib::Client(s.url).Get("/api/environments/test/deployments",
+                                                  {{"Authorization", "Bearer victor-token"}});
+    ASSERT_TRUE(deployments);
+    EXPECT_NE(deployments->body.find("\"note\":\"api v2 answers 500\""), std::string::npos)
+        << deployments->body;
     EXPECT_FALSE(s.log().find("carol-token") != std::string::npos) << "tokens never logged";
 }
 

@@ -2,10 +2,13 @@
 // `slipway serve` over the example project on moto_server, prod gated by one approval from
 // carol. A deployer (alice) requests the promotion on prod's card, seeing first what would
 // change; carol approves it in her own browser; the service deploys it (the aws CLI shows
-// prod on test's images). A viewer sees no buttons and its writes get 403; a form posted from
-// another origin (with the ALB's identity header, as an ALB would add it) is refused; the
-// phone layout has no sideways scrolling; an unknown page is a real not-found page; the
-// matrix filters by name and times show local time beside UTC.
+// prod on test's images). A deployer rolls test back to an earlier deployment from its card
+// (the preview lists the components and images, a reason is required; the aws CLI shows the
+// stack back on the earlier image, the card and the API the reason). A viewer sees no
+// buttons and its writes get 403; a form posted from another origin (with the ALB's identity
+// header, as an ALB would add it) is refused; the phone layout has no sideways scrolling; an
+// unknown page is a real not-found page; the matrix filters by name and times show local time
+// beside UTC.
 //   node actions_test.mjs --slipway BIN --manifests DIR --moto-launcher PY --out DIR
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -51,6 +54,9 @@ function aws(...args) {
 }
 
 const card = (page, env) => page.locator(`li.env-card[data-env=${env}]`);
+// A stack's InferenceImageUri as the aws CLI reports it.
+const inferenceImage = (stack) => aws('cloudformation', 'describe-stacks', '--stack-name', stack, '--query',
+  "Stacks[0].Parameters[?ParameterKey=='InferenceImageUri'].ParameterValue");
 
 step('a deployer requests a promotion, seeing first what would change', async () => {
   const page = await pageAs('alice-web-token');
@@ -92,9 +98,7 @@ step('a second identity approves, and the service deploys exactly the request', 
   assert.match(await prod.innerText(), /request #1 \(requested by web:alice; approved by carol\)/);
   await shot(page, 'promoted');
   // The aws CLI: prod runs test's images.
-  const image = (stack) => aws('cloudformation', 'describe-stacks', '--stack-name', stack, '--query',
-    "Stacks[0].Parameters[?ParameterKey=='InferenceImageUri'].ParameterValue");
-  assert.equal(image('ml-training-prod'), image('ml-training-test'));
+  assert.equal(inferenceImage('ml-training-prod'), inferenceImage('ml-training-test'));
   await page.close();
 });
 
@@ -117,6 +121,55 @@ step('a viewer sees no buttons, and its writes get 403', async () => {
   });
   assert.deepEqual(statuses, ['viewer', 403, 403, 403]);
   await page.close();
+});
+
+step('a deployer rolls test back to an earlier deployment, seeing first what would change', async () => {
+  const first = inferenceImage('ml-training-test');
+  t.repo.change('services/inference/app.py', '# v2', 'inference: v2');
+  slipway(opt.slipway, t.repo.path, t.env, ['run', '--env', 'test', '-q']);
+  const moved = inferenceImage('ml-training-test');
+  assert.notEqual(moved, first);
+  const api = async (path) => (await fetch(`${t.base}${path}`, { headers: { Authorization: 'Bearer victor-web-token' } })).json();
+  const before = (await api('/api/environments/test/deployments')).deployments;
+  const [current, earlier] = [before[0].id, before.find((d) => d.id !== before[0].id).id];
+  const page = t.alice;
+  // The comparison of the earlier deployment with the current one offers to go back to it.
+  await page.goto(`${t.base}/deployments/${earlier}/compare/${current}`);
+  await page.getByRole('button', { name: `Roll test back to this deployment (#${earlier})` }).waitFor();
+  // On test's card: the dialog names the deployment and shows what would change first.
+  await page.goto(`${t.base}/`);
+  const test = card(page, 'test');
+  await test.getByRole('button', { name: 'Roll back…' }).click();
+  const dialog = page.locator('#rollback-dialog');
+  await dialog.locator('.preview').waitFor();
+  assert.equal(await dialog.getByLabel('Roll back to this deployment').inputValue(), String(earlier));
+  const preview = await dialog.locator('.preview').innerText();
+  assert.match(preview, /1 component would change/, preview);
+  assert.match(preview, /inference-service/, preview);
+  const tag = (uri) => uri.slice(uri.lastIndexOf(':') + 1);
+  assert.ok(preview.includes(tag(moved)) && preview.includes(tag(first)), preview);
+  await shot(page, 'rollback-dialog');
+  // A reason is required: without one the form is not sent.
+  await dialog.getByRole('button', { name: 'Roll back' }).click();
+  assert.ok(await dialog.locator('textarea').evaluate((e) => e.validity.valueMissing));
+  assert.ok(await dialog.isVisible());
+  await dialog.locator('textarea').fill('inference v2 answers 500');
+  await dialog.getByRole('button', { name: 'Roll back' }).click();
+  await waitFor('test rolled back', async () => {
+    await page.reload();
+    await page.waitForSelector('li.env-card[data-env=test]');
+    return /Deployment #\d+ rollback/.test(await test.innerText());
+  }, 120000);
+  assert.match(await test.innerText(), /Why: inference v2 answers 500/);
+  await shot(page, 'rolled-back');
+  // The aws CLI: test's stack has the earlier image again; the API records who and why.
+  assert.equal(inferenceImage('ml-training-test'), first);
+  const after = (await api('/api/environments/test/deployments')).deployments[0];
+  assert.equal(after.kind, 'rollback');
+  assert.equal(after.status, 'succeeded');
+  assert.equal(after.actor, 'web:alice');
+  assert.equal(after.note, 'inference v2 answers 500');
+  assert.ok(after.id > current);
 });
 
 step('a form posted from another origin is refused', async () => {
