@@ -1,11 +1,13 @@
 // Gates, alarms and drift through the `slipway` program against moto_server (with the
 // launcher's rollback-trigger and drift patches), results checked with the aws CLI:
-// a gated promotion held with exit 5 and shipped once approved, exactly its images; an alarm
+// a gated promotion held with exit 5 and shipped once approved, exactly its images; a reject
+// needs a reason and ends the request (nothing ships from it); an alarm
 // set to ALARM while an update is watched rolls it back, recorded failed with the alarm's
 // name, the environment still on its earlier deployment; `slipway drift` finds an SSM
 // parameter changed behind CloudFormation's back.
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -42,6 +44,7 @@ environments:
     gates:
       approvals: 2
       approvers: [bob, team:platform]
+      freeze: [{from: "2099-01-01T00:00", to: "2099-01-02T00:00", tz: UTC, reason: later}]
 )";
 
 constexpr const char* k_template = R"(AWSTemplateFormatVersion: "2010-09-09"
@@ -158,6 +161,57 @@ TEST_F(GatesCli, APromotionIsHeldWithExit5ThenShipsExactlyItsImagesOnceApproved)
     EXPECT_NE(direct.err.find("has gates: promote into it"), std::string::npos) << direct.err;
 }
 
+// How many lines `text` has.
+std::size_t lines(const std::string& text) {
+    return std::count(text.begin(), text.end(), '\n');
+}
+
+TEST_F(GatesCli, ARejectNeedsAReasonAndEndsTheRequest) {
+    deploy_test("--all");
+    ASSERT_EQ(slipway("promote --to prod --yes").status, 5);
+    // No reason: one line, exit 2, nothing recorded.
+    auto bare = slipway("reject --env prod --request 1", "bob");
+    EXPECT_EQ(bare.status, 2);
+    EXPECT_EQ(bare.err, "slipway: error: --reason is required: see 'slipway reject --help'\n");
+    // Someone neither an approver nor the requester may not.
+    auto outsider = slipway("reject --env prod --request 1 --reason 'not mine'", "erin");
+    EXPECT_EQ(outsider.status, 2);
+    EXPECT_EQ(lines(outsider.err), 1u) << outsider.err;
+    EXPECT_NE(outsider.err.find("erin"), std::string::npos) << outsider.err;
+    EXPECT_NE(outsider.err.find("may not reject request #1"), std::string::npos) << outsider.err;
+    auto still = slipway("requests --env prod --json");
+    EXPECT_NE(still.out.find("\"status\":\"open\""), std::string::npos) << still.out;
+    EXPECT_NE(still.out.find("\"decisions\":[]"), std::string::npos) << still.out;
+    // An approver rejects it, with a reason.
+    auto rejected = slipway("reject --env prod --request 1 --reason 'breaks the v1 API'", "bob");
+    ASSERT_EQ(rejected.status, 0) << rejected.err;
+    EXPECT_NE(rejected.out.find("(rejected)"), std::string::npos) << rejected.out;
+    auto json = slipway("requests --env prod --json");
+    rapidjson::Document d;
+    d.Parse(json.out.c_str());
+    ASSERT_TRUE(d.IsObject() && d["requests"].Size() == 1) << json.out;
+    const auto& r = d["requests"][0];
+    EXPECT_STREQ(r["status"].GetString(), "rejected");
+    ASSERT_EQ(r["decisions"].Size(), 1u);
+    EXPECT_STREQ(r["decisions"][0]["verdict"].GetString(), "reject");
+    EXPECT_TRUE(std::string(r["decisions"][0]["actor"].GetString()).starts_with("bob@"));
+    EXPECT_STREQ(r["decisions"][0]["reason"].GetString(), "breaks the v1 API");
+    // It ships nothing, and takes no more decisions.
+    auto ship = slipway("promote --to prod --request 1 --yes");
+    EXPECT_EQ(ship.status, 2) << ship.out << ship.err;
+    EXPECT_EQ(lines(ship.err), 1u) << ship.err;
+    EXPECT_NE(ship.err.find("request #1 is rejected already"), std::string::npos) << ship.err;
+    EXPECT_NE(stack_value("shop-prod", "Stacks[0].StackStatus").find("does not exist"),
+              std::string::npos);
+    auto late = slipway("approve --env prod --request 1", "dave");
+    EXPECT_EQ(late.status, 2);
+    EXPECT_NE(late.err.find("request #1 is rejected already"), std::string::npos) << late.err;
+    // The requester may withdraw the next one.
+    ASSERT_EQ(slipway("promote --to prod --yes").status, 5) << "a new request";
+    auto withdrawn = slipway("reject --env prod --request 2 --reason 'wrong build'");
+    EXPECT_EQ(withdrawn.status, 0) << withdrawn.err;
+}
+
 TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
     deploy_test("--all");  // created, watched for 6 s by a quiet alarm
     EXPECT_EQ(stack_value("shop-test", "Stacks[0].StackStatus"), "CREATE_COMPLETE");
@@ -173,10 +227,14 @@ TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
     const std::string ready = (repo.path() / "watching").string();
     const std::string watcher =
         "import boto3, time\n"
-        "kw = dict(endpoint_url='" + moto.url() + "', region_name='us-east-1')\n"
+        "kw = dict(endpoint_url='" +
+        moto.url() +
+        "', region_name='us-east-1')\n"
         "cfn, cw = boto3.client('cloudformation', **kw), boto3.client('cloudwatch', **kw)\n"
         "cfn.describe_stacks(StackName='shop-test')\n"
-        "open('" + ready + "', 'w').close()\n"
+        "open('" +
+        ready +
+        "', 'w').close()\n"
         "end = time.time() + 300\n"
         "while time.time() < end:\n"
         "    if cfn.describe_stacks(StackName='shop-test')['Stacks'][0]['StackStatus'] == "
@@ -187,13 +245,12 @@ TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
         "    time.sleep(0.05)\n";
     // The watcher is polling before the deploy starts (python's start-up took longer than the
     // monitoring time on a loaded machine).
-    const std::string script = env + "python3 -c " + shell_quote(watcher) +
-                               " & w=$!; i=0; until [ -e " + shell_quote(ready) +
-                               " ]; do i=$((i+1)); [ $i -gt 6000 ] && break; sleep 0.05; done; " +
-                               env + " USER=alice " + shell_quote(support::slipway_binary()) +
-                               " deploy --env test --latest --yes --repo " +
-                               shell_quote(repo.path().string()) + " >" + shell_quote(out) +
-                               " 2>&1; status=$?; wait $w; exit $status";
+    const std::string script =
+        env + "python3 -c " + shell_quote(watcher) + " & w=$!; i=0; until [ -e " +
+        shell_quote(ready) + " ]; do i=$((i+1)); [ $i -gt 6000 ] && break; sleep 0.05; done; " +
+        env + " USER=alice " + shell_quote(support::slipway_binary()) +
+        " deploy --env test --latest --yes --repo " + shell_quote(repo.path().string()) + " >" +
+        shell_quote(out) + " 2>&1; status=$?; wait $w; exit $status";
     auto ran = support::run("sh -c " + shell_quote(script));
     std::ifstream in(out);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

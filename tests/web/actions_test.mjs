@@ -2,9 +2,10 @@
 // `slipway serve` over the example project on moto_server, prod gated by one approval from
 // carol. A deployer (alice) requests the promotion on prod's card, seeing first what would
 // change; carol approves it in her own browser; the service deploys it (the aws CLI shows
-// prod on test's images). A deployer rolls test back to an earlier deployment from its card
-// (the preview lists the components and images, a reason is required; the aws CLI shows the
-// stack back on the earlier image, the card and the API the reason). A viewer sees no
+// prod on test's images). carol rejects the next request with a reason (nothing ships). A
+// deployer rolls test back to an earlier deployment from its card (the preview lists the
+// components and images, a reason is required; the aws CLI shows the stack back on the
+// earlier image, the card and the API the reason). A viewer sees no
 // buttons and its writes get 403; a form posted from another origin (with the ALB's identity
 // header, as an ALB would add it) is refused; the phone layout has no sideways scrolling; an
 // unknown page is a real not-found page; the matrix filters by name and times show local time
@@ -123,13 +124,61 @@ step('a viewer sees no buttons, and its writes get 403', async () => {
   await page.close();
 });
 
-step('a deployer rolls test back to an earlier deployment, seeing first what would change', async () => {
-  const first = inferenceImage('ml-training-test');
+const api = async (path) => (await fetch(`${t.base}${path}`, { headers: { Authorization: 'Bearer victor-web-token' } })).json();
+
+step('an approver rejects a request with a reason, and nothing ships', async () => {
+  // test moves on: inference-service v2.
+  t.testFirst = inferenceImage('ml-training-test');
   t.repo.change('services/inference/app.py', '# v2', 'inference: v2');
   slipway(opt.slipway, t.repo.path, t.env, ['run', '--env', 'test', '-q']);
+  const prodImage = inferenceImage('ml-training-prod');
+  const alice = t.alice;
+  await alice.goto(`${t.base}/`);
+  await card(alice, 'prod').getByRole('button', { name: 'Request promotion' }).click();
+  const asking = alice.locator('#request-dialog');
+  await asking.locator('.preview').waitFor();
+  await asking.locator('textarea').fill('release 5');
+  await asking.getByRole('button', { name: 'Request promotion' }).click();
+  await waitFor('request #2 on the card', async () => /Request #2/.test(await card(alice, 'prod').innerText()), 15000);
+  const page = await pageAs('carol-web-token');
+  await page.goto(`${t.base}/`);
+  const prod = card(page, 'prod');
+  await prod.getByRole('button', { name: 'Reject' }).click();
+  const dialog = page.locator('#reject-dialog');
+  await dialog.locator('.preview').waitFor();
+  assert.match(await dialog.innerText(), /Reject request #2 into prod/);
+  assert.match(await dialog.innerText(), /Asked by web:alice: release 5/);
+  assert.match(await dialog.locator('.preview').innerText(), /inference-service/);
+  // A reject needs a reason: without one the form is not sent.
+  await dialog.getByRole('button', { name: 'Reject' }).click();
+  assert.ok(await dialog.locator('textarea').evaluate((e) => e.validity.valueMissing));
+  assert.equal((await api('/api/requests/2')).request.status, 'open');
+  await dialog.locator('textarea').fill('inference v2 is not reviewed');
+  await dialog.getByRole('button', { name: 'Reject' }).click();
+  await waitFor('the request gone from the card', async () => {
+    await page.reload();
+    await page.waitForSelector('li.env-card[data-env=prod]');
+    return !/Request #2/.test(await prod.innerText());
+  }, 15000);
+  const r = (await api('/api/requests/2')).request;
+  assert.equal(r.status, 'rejected');
+  assert.equal(r.decisions.length, 1);
+  assert.equal(r.decisions[0].verdict, 'reject');
+  assert.match(r.decisions[0].actor, /carol/);
+  assert.equal(r.decisions[0].reason, 'inference v2 is not reviewed');
+  // Nothing shipped: prod keeps its image (the aws CLI), and the button asks anew.
+  await page.waitForTimeout(1500);  // the promoter looks every second
+  assert.equal(inferenceImage('ml-training-prod'), prodImage);
+  assert.equal((await api('/api/queue')).jobs.filter((j) => j.request_id === 2).length, 0);
+  await alice.reload();
+  await card(alice, 'prod').getByRole('button', { name: 'Request promotion' }).waitFor();
+  await page.close();
+});
+
+step('a deployer rolls test back to an earlier deployment, seeing first what would change', async () => {
+  const first = t.testFirst;
   const moved = inferenceImage('ml-training-test');
   assert.notEqual(moved, first);
-  const api = async (path) => (await fetch(`${t.base}${path}`, { headers: { Authorization: 'Bearer victor-web-token' } })).json();
   const before = (await api('/api/environments/test/deployments')).deployments;
   const [current, earlier] = [before[0].id, before.find((d) => d.id !== before[0].id).id];
   const page = t.alice;
