@@ -1,7 +1,8 @@
 // Gates, alarms and drift through the `slipway` program against moto_server (with the
 // launcher's rollback-trigger and drift patches), results checked with the aws CLI:
 // a gated promotion held with exit 5 and shipped once approved, exactly its images; a reject
-// needs a reason and ends the request (nothing ships from it); an alarm
+// needs a reason and ends the request (nothing ships from it); `history` shows the decision
+// trail, a non-approver's freeze override is refused (nothing recorded); an alarm
 // set to ALARM while an update is watched rolls it back, recorded failed with the alarm's
 // name, the environment still on its earlier deployment; `slipway drift` finds an SSM
 // parameter changed behind CloudFormation's back.
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <regex>
 
 #include "cli_fixture.hpp"
 #include "support/moto.hpp"
@@ -210,6 +212,59 @@ TEST_F(GatesCli, ARejectNeedsAReasonAndEndsTheRequest) {
     ASSERT_EQ(slipway("promote --to prod --yes").status, 5) << "a new request";
     auto withdrawn = slipway("reject --env prod --request 2 --reason 'wrong build'");
     EXPECT_EQ(withdrawn.status, 0) << withdrawn.err;
+}
+
+TEST_F(GatesCli, HistoryShowsWhoAskedWhoApprovedWhenAndWhy) {
+    deploy_test("--all");
+    // Overriding a freeze needs an approver: refused with one line, nothing recorded.
+    auto override = slipway("promote --to prod --override-freeze --reason 'hotfix' --yes", "erin");
+    EXPECT_EQ(override.status, 2) << override.out << override.err;
+    EXPECT_EQ(lines(override.err), 1u) << override.err;
+    EXPECT_NE(override.err.find("erin"), std::string::npos) << override.err;
+    EXPECT_NE(override.err.find("is not an approver of 'prod'"), std::string::npos) << override.err;
+    EXPECT_EQ(slipway("requests --env prod").out, "no promotion requests\n");
+    ASSERT_EQ(slipway("promote --to prod --yes --reason 'release 4'").status, 5);
+    auto again = slipway("promote --to prod --override-freeze --reason 'hotfix' --yes", "erin");
+    EXPECT_EQ(again.status, 2);
+    auto open = slipway("requests --env prod --json");
+    EXPECT_NE(open.out.find("\"decisions\":[]"), std::string::npos) << open.out;
+    ASSERT_EQ(slipway("approve --env prod --request 1 --reason 'canary fine'", "bob").status, 0);
+    ASSERT_EQ(slipway("approve --env prod --request 1", "dave").status, 0);
+    auto shipped = slipway("promote --to prod --request 1 --yes");
+    ASSERT_EQ(shipped.status, 0) << shipped.out << shipped.err;
+    // A rollback says why, or is refused with one line.
+    auto bare = slipway("rollback --env test --to 1 --yes");
+    EXPECT_EQ(bare.status, 2);
+    EXPECT_EQ(bare.err, "slipway: error: --reason is required: see 'slipway rollback --help'\n");
+    // history: who asked (and why), who approved (and why), when.
+    auto text = slipway("history web --env prod");
+    ASSERT_EQ(text.status, 0) << text.err;
+    const std::regex asked(
+        R"(requested by alice@\S+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: release 4)");
+    const std::regex bob(R"(approved by bob@\S+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: canary fine)");
+    const std::regex dave(R"(approved by dave@\S+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)");
+    EXPECT_TRUE(std::regex_search(text.out, asked)) << text.out;
+    EXPECT_TRUE(std::regex_search(text.out, bob)) << text.out;
+    EXPECT_TRUE(std::regex_search(text.out, dave)) << text.out;
+    auto json = slipway("history web --env prod --json");
+    ASSERT_EQ(json.status, 0) << json.err;
+    rapidjson::Document d;
+    d.Parse(json.out.c_str());
+    ASSERT_TRUE(d.IsObject() && d["deployments"].Size() == 1) << json.out;
+    const auto& dep = d["deployments"][0];
+    EXPECT_STREQ(dep["kind"].GetString(), "promote");
+    ASSERT_TRUE(dep.HasMember("request") && dep["request"].IsObject()) << json.out;
+    const auto& r = dep["request"];
+    EXPECT_EQ(r["id"].GetInt64(), 1);
+    EXPECT_TRUE(std::string(r["requested_by"].GetString()).starts_with("alice@"));
+    EXPECT_STREQ(r["reason"].GetString(), "release 4");
+    EXPECT_TRUE(r["requested_at"].IsString());
+    ASSERT_EQ(r["decisions"].Size(), 2u) << json.out;
+    EXPECT_TRUE(std::string(r["decisions"][0]["actor"].GetString()).starts_with("bob@"));
+    EXPECT_STREQ(r["decisions"][0]["verdict"].GetString(), "approve");
+    EXPECT_STREQ(r["decisions"][0]["reason"].GetString(), "canary fine");
+    EXPECT_TRUE(r["decisions"][0]["at"].IsString());
+    EXPECT_TRUE(std::string(r["decisions"][1]["actor"].GetString()).starts_with("dave@"));
 }
 
 TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
