@@ -21,8 +21,8 @@
 #include "aws/crypto.hpp"
 #include "common/json.hpp"
 #include "diff/remote.hpp"
-#include "pipeline/git_auth.hpp"
 #include "pipeline/drift.hpp"
+#include "pipeline/git_auth.hpp"
 #include "pipeline/github_report.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/project.hpp"
@@ -353,8 +353,8 @@ bool Service::metrics_authorized(const httplib::Request& req, httplib::Response&
     if (!m_access.required() && m_metrics_token.empty()) return true;
     const std::string given = req.get_header_value("Authorization");
     bool ok = m_access.required() && caller(req).role != Role::none;
-    ok |= !m_metrics_token.empty() &&
-          aws::equal_in_constant_time(given, "Bearer " + m_metrics_token);
+    ok |=
+        !m_metrics_token.empty() && aws::equal_in_constant_time(given, "Bearer " + m_metrics_token);
     if (ok) return true;
     reply(req, res,
           error_response(401, "unauthorized",
@@ -907,7 +907,10 @@ void Service::check_drift_once() {
     if (!s) return spdlog::warn("serve: drift: {}", s.error().message);
     auto services = pipeline::system_services(**s, m_store_url, m_config.state_dir);
     services.clock.interrupted = [this] { return m_stopping.load(); };
-    for (const auto& env : manifest()->environments) {
+    // The manifest held for the whole pass: the reconciler replaces the service's on every
+    // fetch, and a range over `manifest()->environments` outlived its temporary owner.
+    const auto m = manifest();
+    for (const auto& env : m->environments) {
         if (m_stopping) return;
         auto d = pipeline::check_drift(env, services);
         if (!d) {
@@ -945,7 +948,8 @@ std::string Service::safety_gauges() {
     out +=
         "# HELP slipway_requests_open Promotion requests waiting on their gates.\n"
         "# TYPE slipway_requests_open gauge\n";
-    for (const auto& e : manifest()->environments) {
+    const auto m = manifest();  // held while read (see check_drift_once)
+    for (const auto& e : m->environments) {
         if (e.promote_from.empty()) continue;
         auto open = pipeline::open_request(**s, e.name);
         out +=
@@ -1050,7 +1054,8 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
     std::size_t count = m_config.workers;
     if (count == 0) {
         for (const auto& [branch, envs] : triggers()) count += envs.size();
-        for (const auto& e : manifest()->environments) count += e.promote_from.empty() ? 0 : 1;
+        const auto m = manifest();
+        for (const auto& e : m->environments) count += e.promote_from.empty() ? 0 : 1;
     }
     WorkerConfig wc{m_root,
                     m_config.remote,
@@ -1120,7 +1125,7 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
         } while (
             !reconcile_wake.wait_for(lock, m_config.gate_every, [&] { return m_stopping.load(); }));
     });
-        const std::string url = "http://" + where->first + ":" + std::to_string(*port);
+    const std::string url = "http://" + where->first + ":" + std::to_string(*port);
     spdlog::info("serve: listening on {}", url);
     if (ready) ready(url);
     int sig = 0;

@@ -279,4 +279,29 @@ TEST_F(ServeWrites, NeedARoleTheSameOriginAndTheCsrfToken) {
     EXPECT_FALSE(s.log().find("carol-token") != std::string::npos) << "tokens never logged";
 }
 
+// The drift checks and the reconciler side by side, each every second: the reconciler
+// reloads the manifest on every pass, and the drift checks kept reading the environments of
+// the one they had let go (a use after free: the service died within seconds, "internal:
+// std::bad_alloc" or "basic_string::_M_create").
+TEST_F(ServeWrites, DriftChecksBesideTheReconcilerKeepTheirManifest) {
+    ServeProcess s;
+    ASSERT_TRUE(s.start(env, "--listen 127.0.0.1:0 --repo " + shell_quote(clone) +
+                                 " --webhook-secret-file " +
+                                 shell_quote((scratch.path() / "secret").string()) +
+                                 " --reconcile-every 1 --drift-every 1 --gate-every 1"))
+        << s.log();
+    const auto count = [&](const std::string& text) {
+        const std::string log = s.log();
+        std::size_t n = 0;
+        for (auto at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) ++n;
+        return n;
+    };
+    for (int i = 0; i < 200 && count("serve: drift of prod") < 8; ++i) {
+        ASSERT_EQ(s.wait_exit(std::chrono::seconds(0)), -1) << "serve ended:\n" << s.log();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_GE(count("serve: drift of test (shop-test): IN_SYNC"), 8u) << s.log();
+    EXPECT_EQ(s.terminate(std::chrono::seconds(30)), 0) << s.log();
+}
+
 }  // namespace
