@@ -5,7 +5,11 @@
 // prod on test's images). carol rejects the next request with a reason (nothing ships). A
 // deployer rolls test back to an earlier deployment from its card (the preview lists the
 // components and images, a reason is required; the aws CLI shows the stack back on the
-// earlier image, the card and the API the reason). A viewer sees no
+// earlier image, the card and the API the reason). The cards show health (a third replica
+// reconciles dev and checks drift every second): a failed job on /queue links to its run and
+// says why, a job running (its build held by a gate file) with the commits of dev not
+// deployed, the last run linked to its run, a deployment row linked to its run, and a
+// function changed behind the stack's back (the aws CLI) as drift. A viewer sees no
 // buttons and its writes get 403; a form posted from another origin (with the ALB's identity
 // header, as an ALB would add it) is refused; the phone layout has no sideways scrolling; an
 // unknown page is a real not-found page; the matrix filters by name and times show local time
@@ -13,7 +17,7 @@
 //   node actions_test.mjs --slipway BIN --manifests DIR --moto-launcher PY --out DIR
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -136,7 +140,13 @@ step('an approver rejects a request with a reason, and nothing ships', async () 
   await alice.goto(`${t.base}/`);
   await card(alice, 'prod').getByRole('button', { name: 'Request promotion' }).click();
   const asking = alice.locator('#request-dialog');
-  await asking.locator('.preview').waitFor();
+  // The preview: the component, the build it has and the one it would get, the commit gained.
+  const preview = asking.locator('.preview');
+  await preview.waitFor();
+  assert.match(await preview.innerText(),
+    /1 component would change[\s\S]*inference-service\s+#1 inference-service-1-\S+\s+#2 inference-service-2-/);
+  await preview.locator('details.preview-commits summary').click();
+  assert.match(await preview.locator('details.preview-commits').innerText(), /inference: v2/);
   await asking.locator('textarea').fill('release 5');
   await asking.getByRole('button', { name: 'Request promotion' }).click();
   await waitFor('request #2 on the card', async () => /Request #2/.test(await card(alice, 'prod').innerText()), 15000);
@@ -219,6 +229,73 @@ step('a deployer rolls test back to an earlier deployment, seeing first what wou
   assert.equal(after.actor, 'web:alice');
   assert.equal(after.note, 'inference v2 answers 500');
   assert.ok(after.id > current);
+});
+
+step('the cards show health: the last run, a job running, commits not deployed, drift', async () => {
+  const git = (...args) => execFileSync('git', ['-C', t.repo.path, ...args]).toString().trim();
+  // A change whose build fails: the packing script cannot read a link to nowhere.
+  symlinkSync('/nonexistent/slipway-web-test', join(t.repo.path, 'batch/train/broken'));
+  git('add', 'batch/train/broken');
+  git('commit', '-qm', 'batch-train: broken');
+  // A replica that looks at dev every second (the others do not) and checks drift every second.
+  await startServe(opt.slipway, t.repo.path, t.env, t.work,
+    ['--api-token-file', t.tokens, '--reconcile-every', '1', '--drift-every', '1', '--gate-every', '1']);
+  const jobOf = (status) => async () => (await api('/api/queue')).jobs.find((j) => j.env === 'test' && j.status === status);
+  const failed = await waitFor('the failed job', jobOf('failed'), 60000);
+  // /queue: the failed job's id leads to its run, and says why.
+  const page = t.alice;
+  await page.goto(`${t.base}/queue`);
+  const row = page.locator(`#job-${failed.id}`);
+  await row.waitFor();
+  assert.equal(await row.locator('td').first().locator('a').getAttribute('href'), `/runs/${failed.run_id}`);
+  const why = await row.locator('td.why').innerText();
+  assert.match(why, /batch-train/, why);
+  await shot(page, 'queue-failed-job');
+  // The fix: its build waits on the gate, so the card shows the job running.
+  const gate = join(t.gates, 'gate-batch-train');
+  writeFileSync(gate, '');
+  git('rm', '-q', 'batch/train/broken');
+  git('commit', '-qm', 'batch-train: fixed');
+  const running = await waitFor('the job running', jobOf('running'), 60000);
+  await page.goto(`${t.base}/`);
+  const health = card(page, 'test').locator('p.health');
+  await waitFor('the running job on the card', async () => {
+    await page.reload();
+    return new RegExp(`job #${running.id} running`).test(await health.innerText().catch(() => ''));
+  }, 15000);
+  assert.equal(await health.getByRole('link', { name: `job #${running.id}` }).getAttribute('href'), `/queue#job-${running.id}`);
+  const testEnv = async () => (await api('/api/environments')).environments.find((e) => e.name === 'test');
+  const before = await testEnv();
+  const ahead = Number(git('rev-list', '--count', `${before.current.commit}..dev`));
+  assert.ok(ahead >= 2, `${ahead}`);
+  assert.match(await health.innerText(), new RegExp(`${ahead} commits on dev not deployed`));
+  assert.equal(await health.locator('a[href^="/runs/"]').getAttribute('href'), `/runs/${before.health.last_run.id}`);
+  await shot(page, 'card-health');
+  // The gate opens: the job deploys dev; the card's last run is its run, and leads to it.
+  rmSync(gate);
+  await waitFor('the job to succeed', async () => (await api('/api/queue')).jobs.find((j) => j.id === running.id && j.status === 'succeeded'), 60000);
+  const done = (await api('/api/queue')).jobs.find((j) => j.id === running.id);
+  await page.reload();
+  await waitFor('dev deployed on the card', async () => /dev is deployed/.test(await health.innerText().catch(() => '')), 15000);
+  const last = health.locator('a[href^="/runs/"]');
+  assert.equal(await last.getAttribute('href'), `/runs/${done.run_id}`);
+  await last.click();
+  await page.waitForURL(`${t.base}/runs/${done.run_id}`);
+  await waitFor('the run page', async () => (await page.locator('h1').innerText()).includes(done.run_id), 10000);
+  // A deployment row of the component page links to the run that made it.
+  await page.goto(`${t.base}/components/batch-train?env=test`);
+  await page.waitForSelector('table.deployments tbody tr');
+  const first = page.locator('table.deployments tbody tr').first();
+  assert.equal(await first.locator('a[href^="/runs/"]').first().getAttribute('href'), `/runs/${done.run_id}`);
+  // Drift: the function's timeout changed behind the stack's back (the aws CLI); the card says so.
+  aws('lambda', 'update-function-configuration', '--function-name', 'ml-training-test-train', '--timeout', '60');
+  await page.goto(`${t.base}/`);
+  await waitFor('the drift on the card', async () => {
+    await page.reload();
+    await page.waitForSelector('li.env-card[data-env=test]');
+    return /Drift: 1 resource drifted \(TrainingFunction\)/.test(await card(page, 'test').innerText());
+  }, 30000);
+  await shot(page, 'card-drift');
 });
 
 step('a form posted from another origin is refused', async () => {
@@ -308,6 +385,10 @@ step('an unknown page is a real not-found page', async () => {
 async function setUp() {
   t.work = scratch('slipway-web-actions-').dir;
   t.env = await startMoto(opt['moto-launcher'], t.work);
+  // Builds (the CLI's and the service's, in their checkouts) wait while a gate file is here.
+  t.gates = join(t.work, 'gates');
+  mkdirSync(t.gates);
+  t.env.SLIPWAY_TEST_GATES = t.gates;
   t.repo = exampleRepo(opt.manifests, t.work);
   // prod is gated: one approval, from carol.
   const manifest = join(t.repo.path, 'slipway.yml');
@@ -317,6 +398,7 @@ async function setUp() {
   slipway(opt.slipway, t.repo.path, t.env, ['run', '--env', 'test', '-q']);
   const tokens = join(t.work, 'tokens');
   writeFileSync(tokens, k_tokens);
+  t.tokens = tokens;
   const common = ['--api-token-file', tokens, '--gate-every', '1', '--reconcile-every', '0'];
   t.base = await startServe(opt.slipway, t.repo.path, t.env, t.work, common);
   t.alb = await startServe(opt.slipway, t.repo.path, t.env, t.work, [...common, '--trust-alb-identity']);
