@@ -9,6 +9,7 @@
 #include "pipeline/documents.hpp"
 #include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/promotion.hpp"
 
 namespace cli {
 namespace {
@@ -41,6 +42,10 @@ std::string history_text(const pipeline::ComponentHistory& h) {
                            d.finished_at ? iso_time(*d.finished_at) : "-", d.image_uri,
                            d.actor.empty() ? "-" : d.actor);
         if (!d.note.empty()) out += "             why: " + d.note + "\n";
+        if (const auto* r = h.request_of(d)) {
+            for (const auto& line : pipeline::request_trail(*r))
+                out += "               " + line + "\n";
+        }
     }
     if (h.deployments.empty()) out += "  none\n";
     return out;

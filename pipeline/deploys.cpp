@@ -299,6 +299,11 @@ common::Result<std::pair<versioning::PromotionRequest, GateVerdict>> gated_reque
     Observer& o) {
     std::optional<versioning::PromotionRequest> req;
     const versioning::Millis now = s.clock.now();
+    // A refused override leaves nothing behind: checked before a request is recorded.
+    if (r.override_freeze && !r.settings.plan) {
+        if (auto ok = check_override(p.manifest, env, r.trigger.actor, r.reason); !ok)
+            return std::unexpected(ok.error());
+    }
     if (r.request_id) {
         auto found = s.store.request(r.request_id);
         if (!found) return std::unexpected(found.error());
@@ -375,12 +380,12 @@ void finish_request(Services& s, const versioning::PromotionRequest& req, const 
             failed = (st.label.empty() ? st.stack : st.label) + ": " + out->final_status;
     }
     if (!shipped && failed.empty()) return;
-    std::string reason;
-    if (up_to_date) reason = "the stacks ran these images already";
-    if (!shipped) reason = "the deploy failed: " + failed;
+    std::string outcome;
+    if (up_to_date) outcome = "the stacks ran these images already";
+    if (!shipped) outcome = "the deploy failed: " + failed;
     auto ok = s.store.finish_request(
         req.id, shipped ? versioning::request_status::deployed : versioning::request_status::failed,
-        s.clock.now(), deployment, run_id, reason);
+        s.clock.now(), deployment, run_id, outcome);
     if (!ok)
         o.warning("recording the end of request #" + std::to_string(req.id) + ": " +
                   ok.error().message);

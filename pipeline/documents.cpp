@@ -4,6 +4,7 @@
 #include "common/json.hpp"
 #include "common/path_text.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/promotion.hpp"
 
 namespace pipeline {
 namespace {
@@ -150,6 +151,11 @@ std::string history_json(const pipeline::ComponentHistory& h) {
         j.field("image_uri", d.image_uri);
         j.field("kind", d.kind);
         j.field("note", d.note);
+        j.key("request");
+        if (const auto* r = h.request_of(d))
+            j.raw(pipeline::request_trail_json(*r));
+        else
+            j.null();
         j.field("started_at", iso_time(d.started_at));
         j.field("status", d.status);
         j.end_object();

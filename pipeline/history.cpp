@@ -9,6 +9,13 @@
 #include "pipeline/stacks.hpp"
 
 namespace pipeline {
+namespace {
+
+// The newest requests of an environment read for a history's trails (a request is one per
+// promotion into a gated environment; older ones than this are shown by their note alone).
+constexpr std::size_t k_requests_looked_at = 500;
+
+}  // namespace
 
 common::Result<QueryContext> open_for_query(const ProjectRequest& r) {
     QueryContext c;
@@ -107,7 +114,30 @@ common::Result<ComponentHistory> component_history(const components::Manifest* m
     auto deployments = store->deployments_of(component, env, limit);
     if (!deployments) return std::unexpected(deployments.error());
     h.deployments = std::move(*deployments);
+    // The requests the promotions shipped: a request records the run that deployed it.
+    std::set<std::string> envs, runs;
+    for (const auto& d : h.deployments) {
+        if (d.kind != "promote" || d.run_id.empty()) continue;
+        envs.insert(d.env);
+        runs.insert(d.run_id);
+    }
+    for (const auto& e : envs) {
+        auto requests = store->requests(e, k_requests_looked_at);
+        if (!requests) return std::unexpected(requests.error());
+        for (auto& r : *requests)
+            if (runs.contains(r.run_id)) h.requests.push_back(std::move(r));
+    }
+    std::sort(h.requests.begin(), h.requests.end(),
+              [](const auto& a, const auto& b) { return a.id < b.id; });
     return h;
+}
+
+const versioning::PromotionRequest* ComponentHistory::request_of(
+    const versioning::ComponentDeployment& d) const {
+    if (d.kind != "promote" || d.run_id.empty()) return nullptr;
+    for (const auto& r : requests)
+        if (r.run_id == d.run_id && r.env == d.env) return &r;
+    return nullptr;
 }
 
 common::Result<StatusView> status_view(const components::Manifest* manifest,

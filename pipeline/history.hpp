@@ -54,6 +54,12 @@ struct ComponentHistory {
     std::string component;
     std::vector<versioning::BuildRecord> builds;               // newest first
     std::vector<versioning::ComponentDeployment> deployments;  // newest first
+    /// The promotion requests those deployments shipped (their decision trails), by id.
+    std::vector<versioning::PromotionRequest> requests{};
+
+    /// The request deployment `d` shipped (same run), or null.
+    [[nodiscard]] const versioning::PromotionRequest* request_of(
+        const versioning::ComponentDeployment& d) const;
 };
 
 /// One component's history; ErrorCode::input with a "did you mean" for an unknown one.

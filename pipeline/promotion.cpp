@@ -43,7 +43,34 @@ void write_verdict(common::JsonOut& j, const GateVerdict& v) {
     j.end_array().end_object();
 }
 
+std::unexpected<common::Error> not_an_approver(const components::Environment& env,
+                                               const std::string& actor) {
+    return common::fail(ErrorCode::input,
+                        actor + " is not an approver of '" + env.name + "' (gates.approvers: " +
+                            fmt::format("{}", fmt::join(env.gates.approvers, ", ")) + ")");
+}
+
+// A decision as the trail says it.
+std::string verdict_words(const std::string& verdict) {
+    if (verdict == "approve") return "approved";
+    if (verdict == "reject") return "rejected";
+    if (verdict == "override-freeze") return "freeze overridden";
+    return verdict;
+}
+
 }  // namespace
+
+common::Result<void> check_override(const components::Manifest& m,
+                                    const components::Environment& env, const std::string& actor,
+                                    const std::string& reason) {
+    if (!may_approve(env.gates, m.teams, actor)) return not_an_approver(env, actor);
+    if (reason.empty())
+        return common::fail(ErrorCode::usage, "--override-freeze needs --reason (why now)");
+    if (env.gates.freeze.empty())
+        return common::fail(ErrorCode::input,
+                            "environment '" + env.name + "' has no freeze windows to override");
+    return {};
+}
 
 common::Result<GateVerdict> check_gates(const components::Manifest& m,
                                         const components::Environment& env,
@@ -86,10 +113,10 @@ common::Result<PromotionRequest> new_request(const components::Manifest& m,
             auto [at, fresh] = images.emplace(i.component, &i);
             if (!fresh && at->second->image_uri != i.image_uri)
                 return common::fail(ErrorCode::input,
-                                    "environment '" + from + "' is partially deployed: component '" +
-                                        i.component + "' runs " + at->second->image_uri +
-                                        " in one place and " + i.image_uri +
-                                        " in another; finish its deploy first");
+                                    "environment '" + from +
+                                        "' is partially deployed: component '" + i.component +
+                                        "' runs " + at->second->image_uri + " in one place and " +
+                                        i.image_uri + " in another; finish its deploy first");
         }
     }
     auto last = last_complete_deployment(store, from);
@@ -151,6 +178,8 @@ common::Result<PromotionRequest> decide(const components::Manifest& m, const Dec
         return common::fail(ErrorCode::input,
                             "no promotion request " + id + " into environment '" + d.env + "'");
     const PromotionRequest& r = **found;
+    if (d.verdict != "approve" && d.verdict != "reject" && d.verdict != "override-freeze")
+        return common::fail(ErrorCode::input, "unknown decision '" + d.verdict + "'");
     if (r.status != versioning::request_status::open)
         return common::fail(ErrorCode::input, "request " + id + " is " + r.status +
                                                   " already: only an open request takes decisions");
@@ -161,21 +190,17 @@ common::Result<PromotionRequest> decide(const components::Manifest& m, const Dec
         return common::fail(ErrorCode::input, "request " + id + " was asked for by " +
                                                   r.requested_by + ": " + d.actor +
                                                   " cannot approve their own request");
-    if (d.verdict != "reject" && !approver)
-        return common::fail(ErrorCode::input,
-                            d.actor + " is not an approver of '" + d.env + "' (gates.approvers: " +
-                                fmt::format("{}", fmt::join(gates.approvers, ", ")) + ")");
+    if (d.verdict == "override-freeze") {
+        if (auto ok = check_override(m, *env, d.actor, d.reason); !ok)
+            return std::unexpected(ok.error());
+    }
+    if (d.verdict == "approve" && !approver) return not_an_approver(*env, d.actor);
     if (d.verdict == "reject" && !approver && !requester)
         return common::fail(ErrorCode::input, d.actor + " may not reject request " + id +
                                                   ": only an approver of '" + d.env +
                                                   "' or its requester may");
-    if ((d.verdict == "override-freeze" || d.verdict == "reject") && d.reason.empty())
-        return common::fail(ErrorCode::usage, d.verdict == "reject"
-                                                  ? "reject: give --reason (why not)"
-                                                  : "--override-freeze needs --reason (why now)");
-    if (d.verdict == "override-freeze" && gates.freeze.empty())
-        return common::fail(ErrorCode::input,
-                            "environment '" + d.env + "' has no freeze windows to override");
+    if (d.verdict == "reject" && d.reason.empty())
+        return common::fail(ErrorCode::usage, "reject: give --reason (why not)");
     auto ok = store.decide_request(d.request, {d.actor, d.verdict, d.reason, now});
     if (!ok) return std::unexpected(ok.error());
     if (!*ok) return common::fail(ErrorCode::input, "request " + id + " was ended meanwhile");
@@ -191,9 +216,10 @@ common::Result<PromotionRequest> decide(const components::Manifest& m, const Dec
 
 std::vector<std::string> describe_request(const PromotionRequest& r, const GateVerdict* verdict) {
     std::vector<std::string> out;
-    out.push_back(fmt::format("request #{}: {} -> {} ({}), deployment #{} of {} at {}, asked by {}",
-                              r.id, r.from, r.env, r.status, r.source_deployment, r.from,
-                              r.commit.substr(0, 12), r.requested_by));
+    out.push_back(
+        fmt::format("request #{}: {} -> {} ({}), deployment #{} of {} at {}, asked by {}{}", r.id,
+                    r.from, r.env, r.status, r.source_deployment, r.from, r.commit.substr(0, 12),
+                    r.requested_by, r.reason.empty() ? "" : ": " + r.reason));
     for (const auto& i : r.images) {
         out.push_back(fmt::format("  {} #{} {} ({}){}", i.component, i.build_number, i.image_uri,
                                   i.commit.substr(0, 12), i.changed ? "  new" : ""));
@@ -202,6 +228,8 @@ std::vector<std::string> describe_request(const PromotionRequest& r, const GateV
         out.push_back(fmt::format("  {} by {} at {}{}", d.verdict, d.actor, iso_time(d.at),
                                   d.reason.empty() ? "" : ": " + d.reason));
     }
+    if (!r.outcome.empty() && r.status != versioning::request_status::rejected)
+        out.push_back("  " + r.outcome);
     if (!verdict) return out;
     for (const auto& m : verdict->met) out.push_back("  met: " + m);
     for (const auto& u : verdict->unmet) out.push_back("  held: " + u.message);
@@ -230,9 +258,40 @@ std::string request_json(const PromotionRequest& r, const GateVerdict* verdict) 
         j.field("commit", i.commit).field("component", i.component);
         j.field("image_uri", i.image_uri).end_object();
     }
-    j.end_array().field("reason", r.reason).field("requested_at", iso_time(r.requested_at));
+    j.end_array().field("outcome", r.outcome).field("reason", r.reason);
+    j.field("requested_at", iso_time(r.requested_at));
     j.field("requested_by", r.requested_by).field("run_id", r.run_id);
     j.field("source_deployment", r.source_deployment).field("status", r.status).end_object();
+    std::string out = j.str();
+    out.pop_back();
+    return out;
+}
+
+std::vector<std::string> request_trail(const PromotionRequest& r) {
+    std::vector<std::string> out;
+    out.push_back(fmt::format("requested by {} at {}{}", r.requested_by, iso_time(r.requested_at),
+                              r.reason.empty() ? "" : ": " + r.reason));
+    for (const auto& d : r.decisions) {
+        out.push_back(fmt::format("{} by {} at {}{}", verdict_words(d.verdict), d.actor,
+                                  iso_time(d.at), d.reason.empty() ? "" : ": " + d.reason));
+    }
+    if (r.finished_at && r.status != versioning::request_status::rejected) {
+        out.push_back(fmt::format("{} at {}{}", r.status, iso_time(*r.finished_at),
+                                  r.outcome.empty() ? "" : ": " + r.outcome));
+    }
+    return out;
+}
+
+std::string request_trail_json(const PromotionRequest& r) {
+    common::JsonOut j;
+    j.begin_object().key("decisions").begin_array();
+    for (const auto& d : r.decisions) {
+        j.begin_object().field("actor", d.actor).field("at", iso_time(d.at));
+        j.field("reason", d.reason).field("verdict", d.verdict).end_object();
+    }
+    j.end_array().field("id", r.id).field("outcome", r.outcome).field("reason", r.reason);
+    j.field("requested_at", iso_time(r.requested_at)).field("requested_by", r.requested_by);
+    j.field("status", r.status).end_object();
     std::string out = j.str();
     out.pop_back();
     return out;

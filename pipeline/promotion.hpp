@@ -53,12 +53,30 @@ common::Result<versioning::PromotionRequest> decide(const components::Manifest& 
                                                     versioning::VersionStore& store,
                                                     versioning::Millis now);
 
+/// Whether `actor` may let a request into `env` through a freeze window with `reason`: an
+/// approver of `env`, a reason given, and `env` has freeze windows. ErrorCode::input (usage
+/// for a missing reason) naming what is wrong. `decide` checks it for an override, and
+/// `promote --override-freeze` before it records anything.
+common::Result<void> check_override(const components::Manifest& m,
+                                    const components::Environment& env, const std::string& actor,
+                                    const std::string& reason);
+
 /// A request's lines for people: what it ships and the state of each gate.
 std::vector<std::string> describe_request(const versioning::PromotionRequest& r,
                                           const GateVerdict* verdict);
 
 /// The request as JSON (docs/json.md, "requests"), with its gates when given.
 std::string request_json(const versioning::PromotionRequest& r, const GateVerdict* verdict);
+
+/// The decision trail of a request, a line each: "requested by alice at <time>: <reason>",
+/// then every decision ("approved by bob at <time>: <reason>", "rejected by ...",
+/// "freeze overridden by ..."), then how it ended when it did ("deployed at <time>",
+/// "rejected at <time>: ...").
+std::vector<std::string> request_trail(const versioning::PromotionRequest& r);
+
+/// The trail as a JSON object: {"decisions": [{"actor", "at", "reason", "verdict"}], "id",
+/// "outcome", "reason", "requested_at", "requested_by", "status"} (docs/json.md, history).
+std::string request_trail_json(const versioning::PromotionRequest& r);
 
 /// The deployment's note for a shipped request: "request #7 (requested by alice; approved by
 /// bob, carol; freeze overridden by dave: hotfix)".

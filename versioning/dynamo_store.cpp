@@ -466,13 +466,13 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     }
     common::Result<bool> finish_request(std::int64_t id, const std::string& status, Millis at,
                                         std::int64_t deployment_id, const std::string& run_id,
-                                        const std::string& reason) override {
+                                        const std::string& outcome) override {
         return m_requests.change_open(id, [&](PromotionRequest& r) {
             r.status = status;
             r.finished_at = at;
             r.deployment_id = deployment_id;
             r.run_id = run_id;
-            if (!reason.empty()) r.reason = reason;
+            r.outcome = outcome;
         });
     }
     common::Result<void> record_drift(const DriftRecord& d) override {

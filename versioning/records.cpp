@@ -253,7 +253,8 @@ std::string request_document(const PromotionRequest& r) {
         j.field("commit", i.commit).field("component", i.component);
         j.field("image_uri", i.image_uri).end_object();
     }
-    j.end_array().field("reason", r.reason).field("requested_at", r.requested_at);
+    j.end_array().field("outcome", r.outcome);
+    j.field("reason", r.reason).field("requested_at", r.requested_at);
     j.field("requested_by", r.requested_by).field("run_id", r.run_id);
     j.field("source_deployment", r.source_deployment).field("status", r.status).end_object();
     std::string out = j.str();
@@ -277,6 +278,7 @@ std::optional<PromotionRequest> parse_request_document(std::string_view text) {
     r.commit = text_of(doc, "commit");
     r.auto_deploy = flag_of(doc, "auto_deploy");
     r.reason = text_of(doc, "reason");
+    r.outcome = text_of(doc, "outcome");
     r.deployment_id = number_of(doc, "deployment_id");
     r.run_id = text_of(doc, "run_id");
     if (auto it = doc.FindMember("finished_at"); it != doc.MemberEnd() && it->value.IsInt64())

@@ -325,7 +325,8 @@ struct PromotionRequest {
     std::vector<RequestImage> images;
     std::vector<RequestDecision> decisions;
     bool auto_deploy = false;        // `slipway serve` deploys it once its gates pass
-    std::string reason;              // why it was made (--reason), or why it ended
+    std::string reason;              // why it was asked for (--reason; "" for none)
+    std::string outcome{};           // why it ended as it did ("rejected by bob: ...")
     std::int64_t deployment_id = 0;  // the deployment that shipped it
     std::string run_id;
     std::optional<Millis> finished_at;

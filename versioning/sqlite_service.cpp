@@ -344,13 +344,13 @@ common::Result<bool> SqliteVersionStore::decide_request(std::int64_t id,
 common::Result<bool> SqliteVersionStore::finish_request(std::int64_t id, const std::string& status,
                                                         Millis at, std::int64_t deployment_id,
                                                         const std::string& run_id,
-                                                        const std::string& reason) {
+                                                        const std::string& outcome) {
     return change_open_request(id, [&](PromotionRequest& r) {
         r.status = status;
         r.finished_at = at;
         r.deployment_id = deployment_id;
         r.run_id = run_id;
-        if (!reason.empty()) r.reason = reason;
+        r.outcome = outcome;
     });
 }
 

@@ -106,7 +106,7 @@ class SqliteVersionStore final : public VersionStore {
     common::Result<bool> decide_request(std::int64_t id, const RequestDecision& decision) override;
     common::Result<bool> finish_request(std::int64_t id, const std::string& status, Millis at,
                                         std::int64_t deployment_id, const std::string& run_id,
-                                        const std::string& reason) override;
+                                        const std::string& outcome) override;
     common::Result<void> record_drift(const DriftRecord& drift) override;
     common::Result<std::vector<DriftRecord>> drifts() override;
 

@@ -201,12 +201,13 @@ class VersionStore {
     /// when it is not open any more.
     virtual common::Result<bool> decide_request(std::int64_t id,
                                                 const RequestDecision& decision) = 0;
-    /// Ends open request `id` as `status` at `at` (the deployment and run that shipped it, or
-    /// why not), atomically; false when it was not open any more (another process ended it).
+    /// Ends open request `id` as `status` at `at` (the deployment and run that shipped it, and
+    /// `outcome`: why it ended so, or ""), atomically; false when it was not open any more
+    /// (another process ended it). Its `reason` (why it was asked for) stays.
     virtual common::Result<bool> finish_request(std::int64_t id, const std::string& status,
                                                 Millis at, std::int64_t deployment_id,
                                                 const std::string& run_id,
-                                                const std::string& reason) = 0;
+                                                const std::string& outcome) = 0;
     /// Records the latest drift check of an environment (replacing the one before).
     virtual common::Result<void> record_drift(const DriftRecord& drift) = 0;
     /// The latest drift check of every environment checked, by name.

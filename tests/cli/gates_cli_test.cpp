@@ -1,13 +1,17 @@
 // Gates, alarms and drift through the `slipway` program against moto_server (with the
 // launcher's rollback-trigger and drift patches), results checked with the aws CLI:
-// a gated promotion held with exit 5 and shipped once approved, exactly its images; an alarm
+// a gated promotion held with exit 5 and shipped once approved, exactly its images; a reject
+// needs a reason and ends the request (nothing ships from it); `history` shows the decision
+// trail, a non-approver's freeze override is refused (nothing recorded); an alarm
 // set to ALARM while an update is watched rolls it back, recorded failed with the alarm's
 // name, the environment still on its earlier deployment; `slipway drift` finds an SSM
 // parameter changed behind CloudFormation's back.
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <regex>
 
 #include "cli_fixture.hpp"
 #include "support/moto.hpp"
@@ -42,6 +46,7 @@ environments:
     gates:
       approvals: 2
       approvers: [bob, team:platform]
+      freeze: [{from: "2099-01-01T00:00", to: "2099-01-02T00:00", tz: UTC, reason: later}]
 )";
 
 constexpr const char* k_template = R"(AWSTemplateFormatVersion: "2010-09-09"
@@ -158,6 +163,110 @@ TEST_F(GatesCli, APromotionIsHeldWithExit5ThenShipsExactlyItsImagesOnceApproved)
     EXPECT_NE(direct.err.find("has gates: promote into it"), std::string::npos) << direct.err;
 }
 
+// How many lines `text` has.
+std::size_t lines(const std::string& text) {
+    return std::count(text.begin(), text.end(), '\n');
+}
+
+TEST_F(GatesCli, ARejectNeedsAReasonAndEndsTheRequest) {
+    deploy_test("--all");
+    ASSERT_EQ(slipway("promote --to prod --yes").status, 5);
+    // No reason: one line, exit 2, nothing recorded.
+    auto bare = slipway("reject --env prod --request 1", "bob");
+    EXPECT_EQ(bare.status, 2);
+    EXPECT_EQ(bare.err, "slipway: error: --reason is required: see 'slipway reject --help'\n");
+    // Someone neither an approver nor the requester may not.
+    auto outsider = slipway("reject --env prod --request 1 --reason 'not mine'", "erin");
+    EXPECT_EQ(outsider.status, 2);
+    EXPECT_EQ(lines(outsider.err), 1u) << outsider.err;
+    EXPECT_NE(outsider.err.find("erin"), std::string::npos) << outsider.err;
+    EXPECT_NE(outsider.err.find("may not reject request #1"), std::string::npos) << outsider.err;
+    auto still = slipway("requests --env prod --json");
+    EXPECT_NE(still.out.find("\"status\":\"open\""), std::string::npos) << still.out;
+    EXPECT_NE(still.out.find("\"decisions\":[]"), std::string::npos) << still.out;
+    // An approver rejects it, with a reason.
+    auto rejected = slipway("reject --env prod --request 1 --reason 'breaks the v1 API'", "bob");
+    ASSERT_EQ(rejected.status, 0) << rejected.err;
+    EXPECT_NE(rejected.out.find("(rejected)"), std::string::npos) << rejected.out;
+    auto json = slipway("requests --env prod --json");
+    rapidjson::Document d;
+    d.Parse(json.out.c_str());
+    ASSERT_TRUE(d.IsObject() && d["requests"].Size() == 1) << json.out;
+    const auto& r = d["requests"][0];
+    EXPECT_STREQ(r["status"].GetString(), "rejected");
+    ASSERT_EQ(r["decisions"].Size(), 1u);
+    EXPECT_STREQ(r["decisions"][0]["verdict"].GetString(), "reject");
+    EXPECT_TRUE(std::string(r["decisions"][0]["actor"].GetString()).starts_with("bob@"));
+    EXPECT_STREQ(r["decisions"][0]["reason"].GetString(), "breaks the v1 API");
+    // It ships nothing, and takes no more decisions.
+    auto ship = slipway("promote --to prod --request 1 --yes");
+    EXPECT_EQ(ship.status, 2) << ship.out << ship.err;
+    EXPECT_EQ(lines(ship.err), 1u) << ship.err;
+    EXPECT_NE(ship.err.find("request #1 is rejected already"), std::string::npos) << ship.err;
+    EXPECT_NE(stack_value("shop-prod", "Stacks[0].StackStatus").find("does not exist"),
+              std::string::npos);
+    auto late = slipway("approve --env prod --request 1", "dave");
+    EXPECT_EQ(late.status, 2);
+    EXPECT_NE(late.err.find("request #1 is rejected already"), std::string::npos) << late.err;
+    // The requester may withdraw the next one.
+    ASSERT_EQ(slipway("promote --to prod --yes").status, 5) << "a new request";
+    auto withdrawn = slipway("reject --env prod --request 2 --reason 'wrong build'");
+    EXPECT_EQ(withdrawn.status, 0) << withdrawn.err;
+}
+
+TEST_F(GatesCli, HistoryShowsWhoAskedWhoApprovedWhenAndWhy) {
+    deploy_test("--all");
+    // Overriding a freeze needs an approver: refused with one line, nothing recorded.
+    auto override = slipway("promote --to prod --override-freeze --reason 'hotfix' --yes", "erin");
+    EXPECT_EQ(override.status, 2) << override.out << override.err;
+    EXPECT_EQ(lines(override.err), 1u) << override.err;
+    EXPECT_NE(override.err.find("erin"), std::string::npos) << override.err;
+    EXPECT_NE(override.err.find("is not an approver of 'prod'"), std::string::npos) << override.err;
+    EXPECT_EQ(slipway("requests --env prod").out, "no promotion requests\n");
+    ASSERT_EQ(slipway("promote --to prod --yes --reason 'release 4'").status, 5);
+    auto again = slipway("promote --to prod --override-freeze --reason 'hotfix' --yes", "erin");
+    EXPECT_EQ(again.status, 2);
+    auto open = slipway("requests --env prod --json");
+    EXPECT_NE(open.out.find("\"decisions\":[]"), std::string::npos) << open.out;
+    ASSERT_EQ(slipway("approve --env prod --request 1 --reason 'canary fine'", "bob").status, 0);
+    ASSERT_EQ(slipway("approve --env prod --request 1", "dave").status, 0);
+    auto shipped = slipway("promote --to prod --request 1 --yes");
+    ASSERT_EQ(shipped.status, 0) << shipped.out << shipped.err;
+    // A rollback says why, or is refused with one line.
+    auto bare = slipway("rollback --env test --to 1 --yes");
+    EXPECT_EQ(bare.status, 2);
+    EXPECT_EQ(bare.err, "slipway: error: --reason is required: see 'slipway rollback --help'\n");
+    // history: who asked (and why), who approved (and why), when.
+    auto text = slipway("history web --env prod");
+    ASSERT_EQ(text.status, 0) << text.err;
+    const std::regex asked(
+        R"(requested by alice@\S+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: release 4)");
+    const std::regex bob(R"(approved by bob@\S+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: canary fine)");
+    const std::regex dave(R"(approved by dave@\S+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)");
+    EXPECT_TRUE(std::regex_search(text.out, asked)) << text.out;
+    EXPECT_TRUE(std::regex_search(text.out, bob)) << text.out;
+    EXPECT_TRUE(std::regex_search(text.out, dave)) << text.out;
+    auto json = slipway("history web --env prod --json");
+    ASSERT_EQ(json.status, 0) << json.err;
+    rapidjson::Document d;
+    d.Parse(json.out.c_str());
+    ASSERT_TRUE(d.IsObject() && d["deployments"].Size() == 1) << json.out;
+    const auto& dep = d["deployments"][0];
+    EXPECT_STREQ(dep["kind"].GetString(), "promote");
+    ASSERT_TRUE(dep.HasMember("request") && dep["request"].IsObject()) << json.out;
+    const auto& r = dep["request"];
+    EXPECT_EQ(r["id"].GetInt64(), 1);
+    EXPECT_TRUE(std::string(r["requested_by"].GetString()).starts_with("alice@"));
+    EXPECT_STREQ(r["reason"].GetString(), "release 4");
+    EXPECT_TRUE(r["requested_at"].IsString());
+    ASSERT_EQ(r["decisions"].Size(), 2u) << json.out;
+    EXPECT_TRUE(std::string(r["decisions"][0]["actor"].GetString()).starts_with("bob@"));
+    EXPECT_STREQ(r["decisions"][0]["verdict"].GetString(), "approve");
+    EXPECT_STREQ(r["decisions"][0]["reason"].GetString(), "canary fine");
+    EXPECT_TRUE(r["decisions"][0]["at"].IsString());
+    EXPECT_TRUE(std::string(r["decisions"][1]["actor"].GetString()).starts_with("dave@"));
+}
+
 TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
     deploy_test("--all");  // created, watched for 6 s by a quiet alarm
     EXPECT_EQ(stack_value("shop-test", "Stacks[0].StackStatus"), "CREATE_COMPLETE");
@@ -173,10 +282,14 @@ TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
     const std::string ready = (repo.path() / "watching").string();
     const std::string watcher =
         "import boto3, time\n"
-        "kw = dict(endpoint_url='" + moto.url() + "', region_name='us-east-1')\n"
+        "kw = dict(endpoint_url='" +
+        moto.url() +
+        "', region_name='us-east-1')\n"
         "cfn, cw = boto3.client('cloudformation', **kw), boto3.client('cloudwatch', **kw)\n"
         "cfn.describe_stacks(StackName='shop-test')\n"
-        "open('" + ready + "', 'w').close()\n"
+        "open('" +
+        ready +
+        "', 'w').close()\n"
         "end = time.time() + 300\n"
         "while time.time() < end:\n"
         "    if cfn.describe_stacks(StackName='shop-test')['Stacks'][0]['StackStatus'] == "
@@ -187,13 +300,12 @@ TEST_F(GatesCli, AnAlarmDuringTheMonitoringTimeRollsTheUpdateBack) {
         "    time.sleep(0.05)\n";
     // The watcher is polling before the deploy starts (python's start-up took longer than the
     // monitoring time on a loaded machine).
-    const std::string script = env + "python3 -c " + shell_quote(watcher) +
-                               " & w=$!; i=0; until [ -e " + shell_quote(ready) +
-                               " ]; do i=$((i+1)); [ $i -gt 6000 ] && break; sleep 0.05; done; " +
-                               env + " USER=alice " + shell_quote(support::slipway_binary()) +
-                               " deploy --env test --latest --yes --repo " +
-                               shell_quote(repo.path().string()) + " >" + shell_quote(out) +
-                               " 2>&1; status=$?; wait $w; exit $status";
+    const std::string script =
+        env + "python3 -c " + shell_quote(watcher) + " & w=$!; i=0; until [ -e " +
+        shell_quote(ready) + " ]; do i=$((i+1)); [ $i -gt 6000 ] && break; sleep 0.05; done; " +
+        env + " USER=alice " + shell_quote(support::slipway_binary()) +
+        " deploy --env test --latest --yes --repo " + shell_quote(repo.path().string()) + " >" +
+        shell_quote(out) + " 2>&1; status=$?; wait $w; exit $status";
     auto ran = support::run("sh -c " + shell_quote(script));
     std::ifstream in(out);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

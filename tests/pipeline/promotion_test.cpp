@@ -135,7 +135,8 @@ TEST_F(Gated, ARejectedRequestEndsAndNeedsAReason) {
     auto rejected = decide(id, "bob", "reject", "breaks the v1 API");
     ASSERT_TRUE(rejected) << rejected.error().message;
     EXPECT_EQ(rejected->status, "rejected");
-    EXPECT_EQ(rejected->reason, "rejected by bob: breaks the v1 API");
+    EXPECT_EQ(rejected->outcome, "rejected by bob: breaks the v1 API");
+    EXPECT_EQ(rejected->reason, "") << "why it was asked for stays";
     EXPECT_FALSE(decide(id, "carol"));  // not open any more
     auto after = promote(id);
     ASSERT_FALSE(after);

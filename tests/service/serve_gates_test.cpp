@@ -1,8 +1,9 @@
 // Gated promotions through `slipway serve`, end to end on moto: two replicas on one store ship
 // an approved request once; the writes of docs/api.md need a role, the same origin and the
 // caller's CSRF token (a bearer client without Origin may write; a viewer may not); a page's
-// request is deployed by the service once a second identity approves it. Checked with the
-// aws CLI and sqlite3.
+// request is deployed by the service once a second identity approves it, a rollback posted
+// to the API is a job that deploys with its reason; with `promote: auto` the service asks for
+// the promotion itself and ships it once the soak ends. Checked with the aws CLI and sqlite3.
 #include "serve_fixture.hpp"
 
 namespace {
@@ -56,6 +57,13 @@ class ServeGates : public Serve {
         return d["csrf"].GetString();
     }
 
+    static std::int64_t job_of_body(const std::string& body) {
+        rapidjson::Document d;
+        d.Parse(body.c_str());
+        if (!d.IsObject() || !d.HasMember("job") || !d["job"].IsObject()) return 0;
+        return d["job"]["id"].GetInt64();
+    }
+
     std::string tokens;
 };
 
@@ -88,6 +96,78 @@ TEST_F(ServeGates, TwoReplicasShipAnApprovedRequestOnce) {
               std::string::npos);
     EXPECT_EQ(a.terminate(std::chrono::seconds(30)), 0);
     EXPECT_EQ(b.terminate(std::chrono::seconds(30)), 0);
+}
+
+// prod says `promote: auto` with a soak gate alone; nobody runs `promote`: once test runs new
+// images the service asks for the promotion itself, holds it while the images soak and then
+// ships it once.
+class ServeAutoPromotion : public Serve {
+  protected:
+    static constexpr std::int64_t k_soak_ms = 5000;
+
+    std::string manifest_text() const override {
+        std::string m = serve_test::k_manifest;
+        m.replace(m.find("    parameters: {Stage: prod}"), 0,
+                  "    promote: auto\n    gates: {soak: 5s}\n");
+        return m;
+    }
+
+    support::CommandResult slipway(const std::string& args) {
+        return support::run(env + "USER=alice " + shell_quote(support::slipway_binary()) + " " +
+                            args + " --repo " + shell_quote(clone));
+    }
+};
+
+TEST_F(ServeAutoPromotion, AutoRequestsAndShipsWhenSoakEnds) {
+    ServeProcess s;
+    ASSERT_TRUE(s.start(env, serve_args("--gate-every 1"))) << s.log();
+    // Nothing deployed in test: nothing to ask for.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(sql("SELECT count(*) FROM requests"), "0\n");
+    auto ran = slipway("run --env test -q");
+    ASSERT_EQ(ran.status, 0) << ran.out << ran.err;
+    const std::string tested =
+        sql("SELECT id || '|' || finished_at FROM deployments WHERE env = 'test' AND status = "
+            "'succeeded'");
+    ASSERT_FALSE(tested.empty());
+    const std::int64_t test_finished = std::stoll(tested.substr(tested.find('|') + 1));
+    // The service asks for test's images itself, and holds them while they soak.
+    ASSERT_TRUE(wait_for_sql("SELECT count(*) FROM requests WHERE env = 'prod'", "1\n")) << s.log();
+    auto listed = get_json(s.url, "/api/requests?env=prod");
+    ASSERT_TRUE(listed.HasMember("requests") && listed["requests"].Size() == 1u);
+    const auto& request = listed["requests"][0];
+    EXPECT_EQ(std::string(request["requested_by"].GetString()), "slipway-serve");
+    EXPECT_EQ(request["source_deployment"].GetInt64(), std::stoll(tested));
+    if (std::string(request["status"].GetString()) == "open") {  // (not shipped yet)
+        ASSERT_TRUE(request["gates"].IsObject());
+        ASSERT_EQ(request["gates"]["unmet"].Size(), 1u);
+        EXPECT_EQ(std::string(request["gates"]["unmet"][0]["gate"].GetString()), "soak");
+    }
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE env = 'prod' AND created_at < " +
+                  std::to_string(test_finished + k_soak_ms)),
+              "0\n");
+    ASSERT_TRUE(wait_for_sql("SELECT status FROM requests WHERE id = 1", "deployed\n")) << s.log();
+    // Shipped only once the soak ended, by one job, as one promotion.
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE env = 'prod' AND created_at < " +
+                  std::to_string(test_finished + k_soak_ms)),
+              "0\n")
+        << sql("SELECT id, created_at FROM jobs");
+    EXPECT_EQ(sql("SELECT count(*) FROM deployments WHERE env = 'prod' AND started_at < " +
+                  std::to_string(test_finished + k_soak_ms)),
+              "0\n");
+    EXPECT_EQ(sql("SELECT kind, trigger, status FROM jobs WHERE env = 'prod'"),
+              "promote|request:1|succeeded\n");
+    EXPECT_EQ(sql("SELECT kind, status, source FROM deployments WHERE env = 'prod'"),
+              "promote|succeeded|test#1\n");
+    EXPECT_EQ(sql("SELECT note FROM deployments WHERE env = 'prod'"),
+              "request #1 (requested by slipway-serve)\n");
+    EXPECT_EQ(stack_parameter("shop-prod", "ApiImage"), stack_parameter("shop-test", "ApiImage"));
+    EXPECT_EQ(stack_parameter("shop-prod", "Stage"), "prod");
+    // The promoter keeps looking: prod runs test's images, nothing more is asked or shipped.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    EXPECT_EQ(sql("SELECT count(*) FROM requests"), "1\n");
+    EXPECT_EQ(sql("SELECT count(*) FROM deployments WHERE env = 'prod'"), "1\n");
+    EXPECT_EQ(s.terminate(std::chrono::seconds(30)), 0);
 }
 
 // prod without promote: auto (the service would otherwise ask for the promotion itself).
@@ -166,6 +246,36 @@ TEST_F(ServeWrites, NeedARoleTheSameOriginAndTheCsrfToken) {
     auto back = post(s.url, "/api/environments/test/rollback", "alice-token",
                      R"({"deployment":"1","reason":""})");
     EXPECT_EQ(back.first, 400) << back.second;  // a reason is needed
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs WHERE kind = 'rollback'"), "0\n") << "nothing queued";
+    // test moves on (deployment #3), then goes back to #1 through the API.
+    const std::string first = stack_parameter("shop-test", "ApiImage");
+    std::ofstream(clone + "/api/main.py") << "v2\n";
+    ASSERT_EQ(support::run("git -C " + shell_quote(clone) +
+                           " -c user.name=t -c user.email=t@example.com commit -qam 'api: v2'")
+                  .status,
+              0);
+    auto moved = slipway("USER=alice", "run --env test -q");
+    ASSERT_EQ(moved.status, 0) << moved.out << moved.err;
+    ASSERT_NE(stack_parameter("shop-test", "ApiImage"), first);
+    auto rolled = post(s.url, "/api/environments/test/rollback", "alice-token",
+                       R"({"deployment":"1","reason":"api v2 answers 500"})");
+    ASSERT_EQ(rolled.first, 202) << rolled.second;
+    const auto job = job_of_body(rolled.second);
+    ASSERT_GT(job, 0) << rolled.second;
+    EXPECT_EQ(sql("SELECT kind, actor, note FROM jobs WHERE id = " + std::to_string(job)),
+              "rollback|web:alice|api v2 answers 500\n");
+    EXPECT_TRUE(
+        wait_for_sql("SELECT status FROM jobs WHERE id = " + std::to_string(job), "succeeded\n"))
+        << s.log();
+    EXPECT_EQ(sql("SELECT kind, status, actor, note FROM deployments WHERE env = 'test' "
+                  "ORDER BY id DESC LIMIT 1"),
+              "rollback|succeeded|web:alice|api v2 answers 500\n");
+    EXPECT_EQ(stack_parameter("shop-test", "ApiImage"), first) << "the aws CLI: back on #1";
+    auto deployments = httplib::Client(s.url).Get("/api/environments/test/deployments",
+                                                  {{"Authorization", "Bearer victor-token"}});
+    ASSERT_TRUE(deployments);
+    EXPECT_NE(deployments->body.find("\"note\":\"api v2 answers 500\""), std::string::npos)
+        << deployments->body;
     EXPECT_FALSE(s.log().find("carol-token") != std::string::npos) << "tokens never logged";
 }
 

@@ -176,8 +176,8 @@ class ForwardingStore : public versioning::VersionStore {
     common::Result<bool> finish_request(std::int64_t id, const std::string& status,
                                         versioning::Millis at, std::int64_t deployment_id,
                                         const std::string& run_id,
-                                        const std::string& reason) override {
-        return m.finish_request(id, status, at, deployment_id, run_id, reason);
+                                        const std::string& outcome) override {
+        return m.finish_request(id, status, at, deployment_id, run_id, outcome);
     }
     common::Result<void> record_drift(const versioning::DriftRecord& d) override {
         return m.record_drift(d);

@@ -977,6 +977,8 @@ TEST_P(StoreConformance, PromotionRequestsKeepWhatTheyShipAndTheirDecisions) {
     EXPECT_EQ(got->deployment_id, 44);
     EXPECT_EQ(got->run_id, "run-9");
     EXPECT_EQ(got->finished_at, 3000);
+    EXPECT_EQ(got->reason, "release 4") << "why it was asked for stays";
+    EXPECT_EQ(got->outcome, "");
     ASSERT_EQ(got->decisions.size(), 2u);
     EXPECT_EQ(got->decisions[0].actor, "bob");
     EXPECT_EQ(got->decisions[1].verdict, "override-freeze");

@@ -2,14 +2,22 @@
 // `slipway serve` over the example project on moto_server, prod gated by one approval from
 // carol. A deployer (alice) requests the promotion on prod's card, seeing first what would
 // change; carol approves it in her own browser; the service deploys it (the aws CLI shows
-// prod on test's images). A viewer sees no buttons and its writes get 403; a form posted from
-// another origin (with the ALB's identity header, as an ALB would add it) is refused; the
-// phone layout has no sideways scrolling; an unknown page is a real not-found page; the
-// matrix filters by name and times show local time beside UTC.
+// prod on test's images). carol rejects the next request with a reason (nothing ships). A
+// deployer rolls test back to an earlier deployment from its card (the preview lists the
+// components and images, a reason is required; the aws CLI shows the stack back on the
+// earlier image, the card and the API the reason). The cards show health (a third replica
+// reconciles dev and checks drift every second): a failed job on /queue links to its run and
+// says why, a job running (its build held by a gate file) with the commits of dev not
+// deployed, the last run linked to its run, a deployment row linked to its run, and a
+// function changed behind the stack's back (the aws CLI) as drift. A viewer sees no
+// buttons and its writes get 403; a form posted from another origin (with the ALB's identity
+// header, as an ALB would add it) is refused; the phone layout has no sideways scrolling; an
+// unknown page is a real not-found page; the matrix filters by name and times show local time
+// beside UTC.
 //   node actions_test.mjs --slipway BIN --manifests DIR --moto-launcher PY --out DIR
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,6 +59,9 @@ function aws(...args) {
 }
 
 const card = (page, env) => page.locator(`li.env-card[data-env=${env}]`);
+// A stack's InferenceImageUri as the aws CLI reports it.
+const inferenceImage = (stack) => aws('cloudformation', 'describe-stacks', '--stack-name', stack, '--query',
+  "Stacks[0].Parameters[?ParameterKey=='InferenceImageUri'].ParameterValue");
 
 step('a deployer requests a promotion, seeing first what would change', async () => {
   const page = await pageAs('alice-web-token');
@@ -92,9 +103,7 @@ step('a second identity approves, and the service deploys exactly the request', 
   assert.match(await prod.innerText(), /request #1 \(requested by web:alice; approved by carol\)/);
   await shot(page, 'promoted');
   // The aws CLI: prod runs test's images.
-  const image = (stack) => aws('cloudformation', 'describe-stacks', '--stack-name', stack, '--query',
-    "Stacks[0].Parameters[?ParameterKey=='InferenceImageUri'].ParameterValue");
-  assert.equal(image('ml-training-prod'), image('ml-training-test'));
+  assert.equal(inferenceImage('ml-training-prod'), inferenceImage('ml-training-test'));
   await page.close();
 });
 
@@ -117,6 +126,176 @@ step('a viewer sees no buttons, and its writes get 403', async () => {
   });
   assert.deepEqual(statuses, ['viewer', 403, 403, 403]);
   await page.close();
+});
+
+const api = async (path) => (await fetch(`${t.base}${path}`, { headers: { Authorization: 'Bearer victor-web-token' } })).json();
+
+step('an approver rejects a request with a reason, and nothing ships', async () => {
+  // test moves on: inference-service v2.
+  t.testFirst = inferenceImage('ml-training-test');
+  t.repo.change('services/inference/app.py', '# v2', 'inference: v2');
+  slipway(opt.slipway, t.repo.path, t.env, ['run', '--env', 'test', '-q']);
+  const prodImage = inferenceImage('ml-training-prod');
+  const alice = t.alice;
+  await alice.goto(`${t.base}/`);
+  await card(alice, 'prod').getByRole('button', { name: 'Request promotion' }).click();
+  const asking = alice.locator('#request-dialog');
+  // The preview: the component, the build it has and the one it would get, the commit gained.
+  const preview = asking.locator('.preview');
+  await preview.waitFor();
+  assert.match(await preview.innerText(),
+    /1 component would change[\s\S]*inference-service\s+#1 inference-service-1-\S+\s+#2 inference-service-2-/);
+  await preview.locator('details.preview-commits summary').click();
+  assert.match(await preview.locator('details.preview-commits').innerText(), /inference: v2/);
+  await asking.locator('textarea').fill('release 5');
+  await asking.getByRole('button', { name: 'Request promotion' }).click();
+  await waitFor('request #2 on the card', async () => /Request #2/.test(await card(alice, 'prod').innerText()), 15000);
+  const page = await pageAs('carol-web-token');
+  await page.goto(`${t.base}/`);
+  const prod = card(page, 'prod');
+  await prod.getByRole('button', { name: 'Reject' }).click();
+  const dialog = page.locator('#reject-dialog');
+  await dialog.locator('.preview').waitFor();
+  assert.match(await dialog.innerText(), /Reject request #2 into prod/);
+  assert.match(await dialog.innerText(), /Asked by web:alice: release 5/);
+  assert.match(await dialog.locator('.preview').innerText(), /inference-service/);
+  // A reject needs a reason: without one the form is not sent.
+  await dialog.getByRole('button', { name: 'Reject' }).click();
+  assert.ok(await dialog.locator('textarea').evaluate((e) => e.validity.valueMissing));
+  assert.equal((await api('/api/requests/2')).request.status, 'open');
+  await dialog.locator('textarea').fill('inference v2 is not reviewed');
+  await dialog.getByRole('button', { name: 'Reject' }).click();
+  await waitFor('the request gone from the card', async () => {
+    await page.reload();
+    await page.waitForSelector('li.env-card[data-env=prod]');
+    return !/Request #2/.test(await prod.innerText());
+  }, 15000);
+  const r = (await api('/api/requests/2')).request;
+  assert.equal(r.status, 'rejected');
+  assert.equal(r.decisions.length, 1);
+  assert.equal(r.decisions[0].verdict, 'reject');
+  assert.match(r.decisions[0].actor, /carol/);
+  assert.equal(r.decisions[0].reason, 'inference v2 is not reviewed');
+  // Nothing shipped: prod keeps its image (the aws CLI), and the button asks anew.
+  await page.waitForTimeout(1500);  // the promoter looks every second
+  assert.equal(inferenceImage('ml-training-prod'), prodImage);
+  assert.equal((await api('/api/queue')).jobs.filter((j) => j.request_id === 2).length, 0);
+  await alice.reload();
+  await card(alice, 'prod').getByRole('button', { name: 'Request promotion' }).waitFor();
+  await page.close();
+});
+
+step('a deployer rolls test back to an earlier deployment, seeing first what would change', async () => {
+  const first = t.testFirst;
+  const moved = inferenceImage('ml-training-test');
+  assert.notEqual(moved, first);
+  const before = (await api('/api/environments/test/deployments')).deployments;
+  const [current, earlier] = [before[0].id, before.find((d) => d.id !== before[0].id).id];
+  const page = t.alice;
+  // The comparison of the earlier deployment with the current one offers to go back to it.
+  await page.goto(`${t.base}/deployments/${earlier}/compare/${current}`);
+  await page.getByRole('button', { name: `Roll test back to this deployment (#${earlier})` }).waitFor();
+  // On test's card: the dialog names the deployment and shows what would change first.
+  await page.goto(`${t.base}/`);
+  const test = card(page, 'test');
+  await test.getByRole('button', { name: 'Roll back…' }).click();
+  const dialog = page.locator('#rollback-dialog');
+  await dialog.locator('.preview').waitFor();
+  assert.equal(await dialog.getByLabel('Roll back to this deployment').inputValue(), String(earlier));
+  const preview = await dialog.locator('.preview').innerText();
+  assert.match(preview, /1 component would change/, preview);
+  assert.match(preview, /inference-service/, preview);
+  const tag = (uri) => uri.slice(uri.lastIndexOf(':') + 1);
+  assert.ok(preview.includes(tag(moved)) && preview.includes(tag(first)), preview);
+  await shot(page, 'rollback-dialog');
+  // A reason is required: without one the form is not sent.
+  await dialog.getByRole('button', { name: 'Roll back' }).click();
+  assert.ok(await dialog.locator('textarea').evaluate((e) => e.validity.valueMissing));
+  assert.ok(await dialog.isVisible());
+  await dialog.locator('textarea').fill('inference v2 answers 500');
+  await dialog.getByRole('button', { name: 'Roll back' }).click();
+  await waitFor('test rolled back', async () => {
+    await page.reload();
+    await page.waitForSelector('li.env-card[data-env=test]');
+    return /Deployment #\d+ rollback/.test(await test.innerText());
+  }, 120000);
+  assert.match(await test.innerText(), /Why: inference v2 answers 500/);
+  await shot(page, 'rolled-back');
+  // The aws CLI: test's stack has the earlier image again; the API records who and why.
+  assert.equal(inferenceImage('ml-training-test'), first);
+  const after = (await api('/api/environments/test/deployments')).deployments[0];
+  assert.equal(after.kind, 'rollback');
+  assert.equal(after.status, 'succeeded');
+  assert.equal(after.actor, 'web:alice');
+  assert.equal(after.note, 'inference v2 answers 500');
+  assert.ok(after.id > current);
+});
+
+step('the cards show health: the last run, a job running, commits not deployed, drift', async () => {
+  const git = (...args) => execFileSync('git', ['-C', t.repo.path, ...args]).toString().trim();
+  // A change whose build fails: the packing script cannot read a link to nowhere.
+  symlinkSync('/nonexistent/slipway-web-test', join(t.repo.path, 'batch/train/broken'));
+  git('add', 'batch/train/broken');
+  git('commit', '-qm', 'batch-train: broken');
+  // A replica that looks at dev every second (the others do not) and checks drift every second.
+  await startServe(opt.slipway, t.repo.path, t.env, t.work,
+    ['--api-token-file', t.tokens, '--reconcile-every', '1', '--drift-every', '1', '--gate-every', '1']);
+  const jobOf = (status) => async () => (await api('/api/queue')).jobs.find((j) => j.env === 'test' && j.status === status);
+  const failed = await waitFor('the failed job', jobOf('failed'), 60000);
+  // /queue: the failed job's id leads to its run, and says why.
+  const page = t.alice;
+  await page.goto(`${t.base}/queue`);
+  const row = page.locator(`#job-${failed.id}`);
+  await row.waitFor();
+  assert.equal(await row.locator('td').first().locator('a').getAttribute('href'), `/runs/${failed.run_id}`);
+  const why = await row.locator('td.why').innerText();
+  assert.match(why, /batch-train/, why);
+  await shot(page, 'queue-failed-job');
+  // The fix: its build waits on the gate, so the card shows the job running.
+  const gate = join(t.gates, 'gate-batch-train');
+  writeFileSync(gate, '');
+  git('rm', '-q', 'batch/train/broken');
+  git('commit', '-qm', 'batch-train: fixed');
+  const running = await waitFor('the job running', jobOf('running'), 60000);
+  await page.goto(`${t.base}/`);
+  const health = card(page, 'test').locator('p.health');
+  await waitFor('the running job on the card', async () => {
+    await page.reload();
+    return new RegExp(`job #${running.id} running`).test(await health.innerText().catch(() => ''));
+  }, 15000);
+  assert.equal(await health.getByRole('link', { name: `job #${running.id}` }).getAttribute('href'), `/queue#job-${running.id}`);
+  const testEnv = async () => (await api('/api/environments')).environments.find((e) => e.name === 'test');
+  const before = await testEnv();
+  const ahead = Number(git('rev-list', '--count', `${before.current.commit}..dev`));
+  assert.ok(ahead >= 2, `${ahead}`);
+  assert.match(await health.innerText(), new RegExp(`${ahead} commits on dev not deployed`));
+  assert.equal(await health.locator('a[href^="/runs/"]').getAttribute('href'), `/runs/${before.health.last_run.id}`);
+  await shot(page, 'card-health');
+  // The gate opens: the job deploys dev; the card's last run is its run, and leads to it.
+  rmSync(gate);
+  await waitFor('the job to succeed', async () => (await api('/api/queue')).jobs.find((j) => j.id === running.id && j.status === 'succeeded'), 60000);
+  const done = (await api('/api/queue')).jobs.find((j) => j.id === running.id);
+  await page.reload();
+  await waitFor('dev deployed on the card', async () => /dev is deployed/.test(await health.innerText().catch(() => '')), 15000);
+  const last = health.locator('a[href^="/runs/"]');
+  assert.equal(await last.getAttribute('href'), `/runs/${done.run_id}`);
+  await last.click();
+  await page.waitForURL(`${t.base}/runs/${done.run_id}`);
+  await waitFor('the run page', async () => (await page.locator('h1').innerText()).includes(done.run_id), 10000);
+  // A deployment row of the component page links to the run that made it.
+  await page.goto(`${t.base}/components/batch-train?env=test`);
+  await page.waitForSelector('table.deployments tbody tr');
+  const first = page.locator('table.deployments tbody tr').first();
+  assert.equal(await first.locator('a[href^="/runs/"]').first().getAttribute('href'), `/runs/${done.run_id}`);
+  // Drift: the function's timeout changed behind the stack's back (the aws CLI); the card says so.
+  aws('lambda', 'update-function-configuration', '--function-name', 'ml-training-test-train', '--timeout', '60');
+  await page.goto(`${t.base}/`);
+  await waitFor('the drift on the card', async () => {
+    await page.reload();
+    await page.waitForSelector('li.env-card[data-env=test]');
+    return /Drift: 1 resource drifted \(TrainingFunction\)/.test(await card(page, 'test').innerText());
+  }, 30000);
+  await shot(page, 'card-drift');
 });
 
 step('a form posted from another origin is refused', async () => {
@@ -206,6 +385,10 @@ step('an unknown page is a real not-found page', async () => {
 async function setUp() {
   t.work = scratch('slipway-web-actions-').dir;
   t.env = await startMoto(opt['moto-launcher'], t.work);
+  // Builds (the CLI's and the service's, in their checkouts) wait while a gate file is here.
+  t.gates = join(t.work, 'gates');
+  mkdirSync(t.gates);
+  t.env.SLIPWAY_TEST_GATES = t.gates;
   t.repo = exampleRepo(opt.manifests, t.work);
   // prod is gated: one approval, from carol.
   const manifest = join(t.repo.path, 'slipway.yml');
@@ -215,6 +398,7 @@ async function setUp() {
   slipway(opt.slipway, t.repo.path, t.env, ['run', '--env', 'test', '-q']);
   const tokens = join(t.work, 'tokens');
   writeFileSync(tokens, k_tokens);
+  t.tokens = tokens;
   const common = ['--api-token-file', tokens, '--gate-every', '1', '--reconcile-every', '0'];
   t.base = await startServe(opt.slipway, t.repo.path, t.env, t.work, common);
   t.alb = await startServe(opt.slipway, t.repo.path, t.env, t.work, [...common, '--trust-alb-identity']);
