@@ -537,6 +537,43 @@ TEST_F(GithubTeams, AnApproverInAGithubTeamIsAskedOfGithubTheManifestsTeamsFirst
     EXPECT_EQ(s.terminate(std::chrono::seconds(30)), 0);
 }
 
+// The CLI asks GitHub too, with --github (in Actions: GITHUB_TOKEN, GITHUB_REPOSITORY,
+// GITHUB_ACTOR); without it a team the manifest does not define has no members.
+TEST_F(GithubTeams, TheCliAsksGithubWithGithub) {
+    const std::string org = repo.substr(0, repo.find('/'));
+    prism.control("/_fake/teams", R"({"org":")" + org +
+                                      R"(","team":"platform","members":{"dave":"active",)" +
+                                      R"("erin":"pending"}})");
+    const auto slipway = [&](const std::string& actor, const std::string& args) {
+        return support::run(
+            env + "USER=alice GITHUB_ACTOR=" + actor + " GITHUB_REPOSITORY=" + repo +
+            " GITHUB_API_URL=" + prism.proxy + " GITHUB_TOKEN=" + k_token + " " +
+            shell_quote(support::slipway_binary()) + " " + args + " --repo " + shell_quote(clone));
+    };
+    ASSERT_EQ(slipway("alice", "run --env test -q").status, 0);
+    auto held = slipway("alice", "promote --to prod --yes");
+    ASSERT_EQ(held.status, 5) << held.out << held.err;
+    // A pending invitation is no membership; without --github nobody is in platform.
+    auto erin = slipway("erin", "approve --env prod --request 1 --github");
+    EXPECT_EQ(erin.status, 2) << erin.out << erin.err;
+    EXPECT_NE(erin.err.find("github:erin is not an approver of 'prod'"), std::string::npos)
+        << erin.err;
+    auto unasked = slipway("dave", "approve --env prod --request 1");
+    EXPECT_EQ(unasked.status, 2) << unasked.out << unasked.err;
+    auto dave = slipway("dave", "approve --env prod --request 1 --github");
+    ASSERT_EQ(dave.status, 0) << dave.out << dave.err;
+    EXPECT_NE(dave.out.find("gates pass"), std::string::npos) << dave.out;
+    // The gates count dave's approval only where GitHub is asked.
+    EXPECT_NE(slipway("dave", "requests --env prod --json --github").out.find("\"passed\":true"),
+              std::string::npos);
+    EXPECT_NE(slipway("dave", "requests --env prod --json").out.find("\"passed\":false"),
+              std::string::npos);
+    auto shipped = slipway("alice", "promote --to prod --request 1 --yes --github");
+    ASSERT_EQ(shipped.status, 0) << shipped.out << shipped.err;
+    EXPECT_EQ(stack_parameter("shop-prod", "ApiImage"), stack_parameter("shop-test", "ApiImage"));
+    EXPECT_EQ(shipped.err.find(k_token), std::string::npos);
+}
+
 // --- GitHub's own example payloads through a real serve's intake ---------------------------
 
 httplib::Result deliver(const std::string& url, const std::string& id, const std::string& event,
