@@ -39,6 +39,7 @@ common::Result<int> run_deploy(DeployOptions o, const std::string& kind) {
     if (!opened) return std::unexpected(opened.error());
     auto services =
         pipeline::system_services(*opened->store, opened->project.store_url, opened->project.root);
+    if (github) services.teams = pipeline::github_teams(*github);  // approvers' GitHub teams
     const bool to_stderr = o.json || o.json_report == "-";
     std::ostream& out = text_stream(to_stderr);
     ConsoleObserver console(true, interactive(o.yes), to_stderr);

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "cli/github_cli.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/promotion.hpp"
 #include "pipeline/trigger.hpp"
@@ -18,16 +19,18 @@ struct DecideOptions {
     pipeline::Decision decision;
     bool override_freeze = false;
     bool json = false;
+    GithubOptions github;
 };
 
 // The request and its gates now, as JSON or lines.
 common::Result<void> show(const pipeline::Project& p, versioning::VersionStore& store,
-                          const versioning::PromotionRequest& r, bool json) {
+                          const versioning::PromotionRequest& r, bool json,
+                          pipeline::TeamDirectory* teams) {
     std::optional<pipeline::GateVerdict> verdict;
     if (r.status == versioning::request_status::open) {
         auto env = p.environment(r.env);
         if (!env) return std::unexpected(env.error());
-        auto v = pipeline::check_gates(p.manifest, **env, r, store, pipeline::now_millis());
+        auto v = pipeline::check_gates(p.manifest, **env, r, store, pipeline::now_millis(), teams);
         if (!v) return std::unexpected(v.error());
         verdict = std::move(*v);
     }
@@ -44,6 +47,8 @@ common::Result<void> show(const pipeline::Project& p, versioning::VersionStore& 
 }
 
 common::Result<int> run_decide(DecideOptions o, const std::string& verdict) {
+    auto teams = teams_of(o.github);
+    if (!teams) return std::unexpected(teams.error());
     auto opened = pipeline::open_project_with_store(o.project);
     if (!opened) return std::unexpected(opened.error());
     o.decision.actor = pipeline::current_trigger().actor;
@@ -53,15 +58,17 @@ common::Result<int> run_decide(DecideOptions o, const std::string& verdict) {
     if (o.override_freeze) {
         auto d = o.decision;
         d.verdict = "override-freeze";
-        auto done = pipeline::decide(p.manifest, d, store, pipeline::now_millis());
+        auto done = pipeline::decide(p.manifest, d, store, pipeline::now_millis(), teams->get());
         if (!done) return std::unexpected(done.error());
         std::cerr << "slipway: warning: the freeze of " << d.env << " is overridden by " << d.actor
                   << " for request #" << d.request << ": " << d.reason << "\n";
     }
     o.decision.verdict = verdict;
-    auto done = pipeline::decide(p.manifest, o.decision, store, pipeline::now_millis());
+    auto done =
+        pipeline::decide(p.manifest, o.decision, store, pipeline::now_millis(), teams->get());
     if (!done) return std::unexpected(done.error());
-    if (auto ok = show(p, store, *done, o.json); !ok) return std::unexpected(ok.error());
+    if (auto ok = show(p, store, *done, o.json, teams->get()); !ok)
+        return std::unexpected(ok.error());
     return 0;
 }
 
@@ -79,6 +86,7 @@ std::shared_ptr<DecideOptions> decide_options(CLI::App& sub, bool reason_require
         sub.add_option("--reason", o->decision.reason, "why (recorded, shown)")->type_name("WHY");
     if (reason_required) reason->required();
     sub.add_flag("--json", o->json, "print the request as JSON");
+    add_github_teams_flag(sub, o->github);
     return o;
 }
 
@@ -87,9 +95,12 @@ struct ListOptions {
     std::string env;
     std::size_t limit = 20;
     bool json = false;
+    GithubOptions github;
 };
 
 common::Result<int> run_list(const ListOptions& o) {
+    auto teams = teams_of(o.github);
+    if (!teams) return std::unexpected(teams.error());
     auto opened = pipeline::open_project_with_store(o.project);
     if (!opened) return std::unexpected(opened.error());
     const auto& p = opened->project;
@@ -104,8 +115,8 @@ common::Result<int> run_list(const ListOptions& o) {
         std::optional<pipeline::GateVerdict> verdict;
         auto env = p.environment(r.env);
         if (r.status == versioning::request_status::open && env) {
-            auto v =
-                pipeline::check_gates(p.manifest, **env, r, *opened->store, pipeline::now_millis());
+            auto v = pipeline::check_gates(p.manifest, **env, r, *opened->store,
+                                           pipeline::now_millis(), teams->get());
             if (!v) return std::unexpected(v.error());
             verdict = std::move(*v);
         }
@@ -151,6 +162,7 @@ Handler setup_requests(CLI::App& sub) {
     sub.add_option("--limit", o->limit, "at most N requests, newest first (default 20)")
         ->type_name("N");
     sub.add_flag("--json", o->json, "print {\"requests\": [...]} (docs/json.md)");
+    add_github_teams_flag(sub, o->github);
     sub.footer(examples({"slipway requests --env prod", "slipway requests --json"}));
     return [o] { return run_list(*o); };
 }

@@ -75,6 +75,21 @@ common::Result<github::Settings> github_settings_of(const GithubOptions& o) {
     return pipeline::github_settings(o.flags, github_env());
 }
 
+void add_github_teams_flag(CLI::App& sub, GithubOptions& o) {
+    sub.add_flag("--github", o.enabled,
+                 "ask GitHub who is in an approvers' team the manifest's teams: do not define "
+                 "(docs/deploy.md)");
+    add_github_options(sub, o.flags.api_url, o.flags.token_file, o.flags.repository, o.flags.app_id,
+                       o.flags.app_key_file);
+}
+
+common::Result<std::shared_ptr<pipeline::TeamDirectory>> teams_of(const GithubOptions& o) {
+    if (!o.enabled) return std::shared_ptr<pipeline::TeamDirectory>{};
+    auto settings = github_settings_of(o);
+    if (!settings) return std::unexpected(settings.error());
+    return pipeline::github_teams(*settings);
+}
+
 std::unique_ptr<pipeline::GithubReporter> make_reporter(const github::Settings& s,
                                                         const pipeline::Project& project) {
     pipeline::GithubReportOptions options;

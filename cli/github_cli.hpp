@@ -16,6 +16,7 @@
 #include "pipeline/github_report.hpp"
 #include "pipeline/project.hpp"
 #include "pipeline/pull_plan.hpp"
+#include "pipeline/teams.hpp"
 
 namespace cli {
 
@@ -26,6 +27,14 @@ struct GithubOptions {
 
 /// Adds --github and the --github-* options.
 void add_github_flag(CLI::App& sub, GithubOptions& o);
+
+/// Adds --github (asking GitHub who is in an approvers' team) and the --github-* options,
+/// for the commands that decide on promotion requests.
+void add_github_teams_flag(CLI::App& sub, GithubOptions& o);
+
+/// GitHub's team memberships (pipeline/teams.hpp) with --github, else null (the manifest's
+/// teams only).
+common::Result<std::shared_ptr<pipeline::TeamDirectory>> teams_of(const GithubOptions& o);
 
 /// The client's settings (--github on); errors as pipeline::github_settings.
 common::Result<github::Settings> github_settings_of(const GithubOptions& o);

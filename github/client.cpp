@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <random>
 #include <regex>
@@ -158,7 +159,8 @@ bool Client::checks_allowed() const {
 }
 
 common::Result<Reply> Client::send(const std::string& method, const std::string& path,
-                                   const std::string& body, const std::string& authorization) {
+                                   const std::string& body, const std::string& authorization,
+                                   bool not_found_ok) {
     net::HttpRequest request;
     request.method = method;
     request.url = m_settings.api_url + path;
@@ -178,7 +180,8 @@ common::Result<Reply> Client::send(const std::string& method, const std::string&
         if (!response) {
             a.transport_failed = true;
         } else {
-            if (response->status >= 200 && response->status < 300)
+            if ((response->status >= 200 && response->status < 300) ||
+                (not_found_ok && response->status == 404))
                 return Reply{response->status, response->body, response->header("Link")};
             a.status = response->status;
             a.retry_after = response->header("Retry-After");
@@ -241,10 +244,33 @@ common::Result<std::string> Client::authorization() {
 }
 
 common::Result<Reply> Client::call(const std::string& method, const std::string& path,
-                                   const std::string& body) {
+                                   const std::string& body, bool not_found_ok) {
     auto auth = authorization();
     if (!auth) return std::unexpected(auth.error());
-    return send(method, path, body, *auth);
+    return send(method, path, body, *auth, not_found_ok);
+}
+
+common::Result<std::string> Client::team_membership(const std::string& org,
+                                                    const std::string& team_slug,
+                                                    const std::string& username) {
+    // Names GitHub allows need no escaping; anything else cannot be a member.
+    const auto plain = [](const std::string& s) {
+        return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+        });
+    };
+    if (!plain(org) || !plain(team_slug) || !plain(username)) return std::string();
+    auto got =
+        call("GET", "/orgs/" + org + "/teams/" + team_slug + "/memberships/" + username, "", true);
+    if (!got) return std::unexpected(got.error());
+    if (got->status == 404) return std::string();
+    rapidjson::Document d;
+    d.Parse(got->body.data(), got->body.size());
+    if (d.HasParseError() || !d.IsObject())
+        return common::fail(ErrorCode::external, "github: GET /orgs/" + org + "/teams/" +
+                                                     team_slug + "/memberships/" + username +
+                                                     ": the answer is not a membership");
+    return string_at(d, "state");
 }
 
 common::Result<std::int64_t> Client::upsert_comment(std::int64_t number, const std::string& marker,

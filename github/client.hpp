@@ -149,15 +149,24 @@ class Client {
     common::Result<void> create_deployment_status(std::int64_t deployment,
                                                   const DeploymentStatus& s);
 
-    /// One request with authentication and retries; an answer that is not 2xx is an error.
+    /// The state of `username`'s membership of team `team_slug` in organization `org`
+    /// ("active", "pending"), or "" when GitHub says there is none (404; also a team the
+    /// caller may not see). Needs a token that reads the organization's members.
+    common::Result<std::string> team_membership(const std::string& org,
+                                                const std::string& team_slug,
+                                                const std::string& username);
+
+    /// One request with authentication and retries; an answer that is not 2xx is an error
+    /// (with `not_found_ok`, a 404 is an answer).
     common::Result<Reply> call(const std::string& method, const std::string& path,
-                               const std::string& body = "");
+                               const std::string& body = "", bool not_found_ok = false);
 
   private:
     common::Result<std::string> authorization();
     common::Result<std::string> installation_token();
     common::Result<Reply> send(const std::string& method, const std::string& path,
-                               const std::string& body, const std::string& authorization);
+                               const std::string& body, const std::string& authorization,
+                               bool not_found_ok = false);
 
     Settings m_settings;
     Clock m_clock;

@@ -301,7 +301,8 @@ common::Result<std::pair<versioning::PromotionRequest, GateVerdict>> gated_reque
     const versioning::Millis now = s.clock.now();
     // A refused override leaves nothing behind: checked before a request is recorded.
     if (r.override_freeze && !r.settings.plan) {
-        if (auto ok = check_override(p.manifest, env, r.trigger.actor, r.reason); !ok)
+        if (auto ok = check_override(p.manifest, env, r.trigger.actor, r.reason, s.teams.get());
+            !ok)
             return std::unexpected(ok.error());
     }
     if (r.request_id) {
@@ -349,13 +350,13 @@ common::Result<std::pair<versioning::PromotionRequest, GateVerdict>> gated_reque
     if (r.override_freeze && !r.settings.plan) {
         auto after =
             decide(p.manifest, {req->id, env.name, "override-freeze", r.reason, r.trigger.actor},
-                   s.store, now);
+                   s.store, now, s.teams.get());
         if (!after) return std::unexpected(after.error());
         o.warning(fmt::format("the freeze of {} is overridden by {} for request #{}: {}", env.name,
                               r.trigger.actor, req->id, r.reason));
         req = std::move(*after);
     }
-    auto verdict = check_gates(p.manifest, env, *req, s.store, now);
+    auto verdict = check_gates(p.manifest, env, *req, s.store, now, s.teams.get());
     if (!verdict) return std::unexpected(verdict.error());
     return std::pair{std::move(*req), std::move(*verdict)};
 }

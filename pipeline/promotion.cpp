@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
@@ -10,6 +11,7 @@
 #include "common/json.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/stacks.hpp"
+#include "pipeline/teams.hpp"
 
 namespace pipeline {
 namespace {
@@ -62,8 +64,10 @@ std::string verdict_words(const std::string& verdict) {
 
 common::Result<void> check_override(const components::Manifest& m,
                                     const components::Environment& env, const std::string& actor,
-                                    const std::string& reason) {
-    if (!may_approve(env.gates, m.teams, actor)) return not_an_approver(env, actor);
+                                    const std::string& reason, TeamDirectory* directory) {
+    auto teams = resolve_teams(m, env, {actor}, directory);
+    if (!teams) return std::unexpected(teams.error());
+    if (!may_approve(env.gates, *teams, actor)) return not_an_approver(env, actor);
     if (reason.empty())
         return common::fail(ErrorCode::usage, "--override-freeze needs --reason (why now)");
     if (env.gates.freeze.empty())
@@ -75,7 +79,7 @@ common::Result<void> check_override(const components::Manifest& m,
 common::Result<GateVerdict> check_gates(const components::Manifest& m,
                                         const components::Environment& env,
                                         const PromotionRequest& r, versioning::VersionStore& store,
-                                        Millis now) {
+                                        Millis now, TeamDirectory* directory) {
     auto zones = load_zones(env.gates);
     if (!zones) return std::unexpected(zones.error());
     std::vector<versioning::DeploymentRecord> history;
@@ -86,7 +90,17 @@ common::Result<GateVerdict> check_gates(const components::Manifest& m,
             if (it->id >= r.source_deployment) history.push_back(std::move(*it));
         }
     }
-    return evaluate_gates({env.gates, m.teams, r, history, *zones, now});
+    // The teams of the people who approved. A directory that cannot answer counts only the
+    // manifest's teams: the request stays held rather than pass on an unchecked approval.
+    std::vector<std::string> approvers;
+    for (const auto& d : r.decisions)
+        if (d.verdict == "approve") approvers.push_back(d.actor);
+    auto teams = resolve_teams(m, env, approvers, directory);
+    if (!teams) {
+        spdlog::warn("gates of request #{}: {}", r.id, teams.error().message);
+        teams = resolve_teams(m, env, {}, nullptr);
+    }
+    return evaluate_gates({env.gates, *teams, r, history, *zones, now});
 }
 
 common::Result<PromotionRequest> new_request(const components::Manifest& m,
@@ -166,7 +180,8 @@ common::Result<std::optional<PromotionRequest>> open_request(versioning::Version
 }
 
 common::Result<PromotionRequest> decide(const components::Manifest& m, const Decision& d,
-                                        versioning::VersionStore& store, Millis now) {
+                                        versioning::VersionStore& store, Millis now,
+                                        TeamDirectory* directory) {
     auto env = std::find_if(m.environments.begin(), m.environments.end(),
                             [&](const auto& e) { return e.name == d.env; });
     if (env == m.environments.end())
@@ -185,13 +200,15 @@ common::Result<PromotionRequest> decide(const components::Manifest& m, const Dec
                                                   " already: only an open request takes decisions");
     const auto& gates = env->gates;
     const bool requester = person_of(d.actor) == person_of(r.requested_by);
-    const bool approver = may_approve(gates, m.teams, d.actor);
+    auto teams = resolve_teams(m, *env, {d.actor}, directory);
+    if (!teams) return std::unexpected(teams.error());
+    const bool approver = may_approve(gates, *teams, d.actor);
     if (d.verdict == "approve" && requester)
         return common::fail(ErrorCode::input, "request " + id + " was asked for by " +
                                                   r.requested_by + ": " + d.actor +
                                                   " cannot approve their own request");
     if (d.verdict == "override-freeze") {
-        if (auto ok = check_override(m, *env, d.actor, d.reason); !ok)
+        if (auto ok = check_override(m, *env, d.actor, d.reason, directory); !ok)
             return std::unexpected(ok.error());
     }
     if (d.verdict == "approve" && !approver) return not_an_approver(*env, d.actor);

@@ -15,11 +15,16 @@
 
 namespace pipeline {
 
-/// The gates of `env` for request `r` at `now`, decided on what `store` knows.
+class TeamDirectory;  // teams.hpp
+
+/// The gates of `env` for request `r` at `now`, decided on what `store` knows; the teams of
+/// the approvers not in the manifest's `teams:` asked of `directory` (teams.hpp) when given
+/// (one that fails counts only the manifest's teams, with a warning).
 common::Result<GateVerdict> check_gates(const components::Manifest& m,
                                         const components::Environment& env,
                                         const versioning::PromotionRequest& r,
-                                        versioning::VersionStore& store, versioning::Millis now);
+                                        versioning::VersionStore& store, versioning::Millis now,
+                                        TeamDirectory* directory = nullptr);
 
 /// A new request into `env` (not stored) for the source environment's current deployment:
 /// every image with its build and commit, and whether it differs from what `env` runs.
@@ -47,11 +52,14 @@ struct Decision {
 /// `d.env`, that the actor may take it (approve and override: an approver, never the
 /// requester approving their own request; reject: an approver or the requester withdrawing
 /// it), and that an override or a rejection gives a reason. A rejection ends the request.
-/// Errors: ErrorCode::input naming what is wrong; nothing is recorded then.
+/// Teams the manifest does not define are asked of `directory` when given.
+/// Errors: ErrorCode::input naming what is wrong (the directory's when it cannot answer);
+/// nothing is recorded then.
 common::Result<versioning::PromotionRequest> decide(const components::Manifest& m,
                                                     const Decision& d,
                                                     versioning::VersionStore& store,
-                                                    versioning::Millis now);
+                                                    versioning::Millis now,
+                                                    TeamDirectory* directory = nullptr);
 
 /// Whether `actor` may let a request into `env` through a freeze window with `reason`: an
 /// approver of `env`, a reason given, and `env` has freeze windows. ErrorCode::input (usage
@@ -59,7 +67,7 @@ common::Result<versioning::PromotionRequest> decide(const components::Manifest& 
 /// `promote --override-freeze` before it records anything.
 common::Result<void> check_override(const components::Manifest& m,
                                     const components::Environment& env, const std::string& actor,
-                                    const std::string& reason);
+                                    const std::string& reason, TeamDirectory* directory = nullptr);
 
 /// A request's lines for people: what it ships and the state of each gate.
 std::vector<std::string> describe_request(const versioning::PromotionRequest& r,

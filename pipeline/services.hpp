@@ -15,6 +15,7 @@
 #include "deploy/artifacts.hpp"
 #include "deploy/cloudformation.hpp"
 #include "deploy/registry.hpp"
+#include "pipeline/teams.hpp"
 #include "versioning/version_store.hpp"
 
 namespace pipeline {
@@ -50,6 +51,8 @@ struct Services {
     /// ECR in `region`, to check that an image to reuse still exists (reuse.hpp); unset:
     /// images are taken on trust.
     std::function<std::unique_ptr<deploy::ImageRegistry>(const std::string& region)> images{};
+    /// Team memberships beyond the manifest's `teams:` (teams.hpp); null: the manifest's only.
+    std::shared_ptr<TeamDirectory> teams{};
 };
 
 /// The system clock, real sleeps, and Ctrl-C / SIGTERM (installs the handler).

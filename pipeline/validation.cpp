@@ -11,6 +11,7 @@
 
 #include "common/json.hpp"
 #include "common/path_text.hpp"
+#include "common/text.hpp"
 #include "components/affected.hpp"
 #include "deploy/code_build.hpp"
 #include "deploy/template.hpp"
@@ -117,6 +118,23 @@ void stack_warnings(const components::Manifest& m, const components::Environment
     }
 }
 
+// An approvers' team the manifest's `teams:` does not define: GitHub's team of that slug
+// for `slipway serve` with GitHub, nobody elsewhere (pipeline/teams.hpp).
+void team_warnings(const components::Manifest& m, std::vector<std::string>& out) {
+    std::vector<std::string> names;
+    for (const auto& [name, people] : m.teams) names.push_back(name);
+    for (const auto& env : m.environments) {
+        for (const auto& a : env.gates.approvers) {
+            if (!a.starts_with("team:") || m.teams.contains(a.substr(5))) continue;
+            out.push_back(env.pos.str() + ": environment '" + env.name + "' approvers: team '" +
+                          a.substr(5) +
+                          "' is not in teams: it is GitHub's team of that name for slipway "
+                          "serve with GitHub, and has no members elsewhere" +
+                          common::did_you_mean(a.substr(5), names));
+        }
+    }
+}
+
 }  // namespace
 
 common::Result<Validation> validate_project(const std::string& repo_dir,
@@ -139,6 +157,7 @@ common::Result<Validation> validate_project(const std::string& repo_dir,
     if (!files) return std::unexpected(files.error());
     components::Selector selector(*manifest, std::move(graph));
     v.warnings = unused_pattern_warnings(*manifest, selector, *files, head);
+    team_warnings(*manifest, v.warnings);
     auto read = [&](const std::string& path) -> std::optional<std::string> {
         auto text = repo->read_file(*head_id, path);
         return text ? std::optional<std::string>(std::move(*text)) : std::nullopt;

@@ -29,6 +29,8 @@ Response store_failed(const common::Error& e) {
 // A pipeline error as an answer: bad input is the caller's (403 when it is about who may
 // decide, else 400), the rest ours.
 Response refused(const common::Error& e) {
+    if (e.code == common::ErrorCode::external)  // GitHub, asked who is in a team
+        return error_response(502, "unavailable", e.message);
     if (e.code != common::ErrorCode::input && e.code != common::ErrorCode::usage)
         return store_failed(e);
     const bool forbidden = e.message.find("not an approver") != std::string::npos ||
@@ -43,7 +45,7 @@ common::Result<std::string> request_text(ApiContext& c, const PromotionRequest& 
     const auto* env = environment(c.manifest, r.env);
     if (r.status != versioning::request_status::open || !env)
         return pipeline::request_json(r, nullptr);
-    auto verdict = pipeline::check_gates(c.manifest, *env, r, c.store, now);
+    auto verdict = pipeline::check_gates(c.manifest, *env, r, c.store, now, c.teams);
     if (!verdict) return std::unexpected(verdict.error());
     return pipeline::request_json(r, &*verdict);
 }
@@ -106,7 +108,7 @@ common::Result<std::optional<JobRecord>> queue_if_ready(ApiContext& c, const Pro
     const auto* env = environment(c.manifest, r.env);
     if (!env || r.status != versioning::request_status::open || !shipped_by_service(*env, r))
         return std::optional<JobRecord>{};
-    auto verdict = pipeline::check_gates(c.manifest, *env, r, c.store, now);
+    auto verdict = pipeline::check_gates(c.manifest, *env, r, c.store, now, c.teams);
     if (!verdict) return std::unexpected(verdict.error());
     if (!verdict->passed()) return std::optional<JobRecord>{};
     auto jobs = c.store.jobs(r.env, 50);
@@ -174,7 +176,7 @@ Response post_decision(ApiContext& c, const Write& w, std::int64_t id, const std
         return error_response(403, "forbidden",
                               verdict + " needs the " + std::string(to_string(needed)) + " role");
     auto after = pipeline::decide(c.manifest, {id, (*found)->env, verdict, w.reason, w.who.actor},
-                                  c.store, w.now);
+                                  c.store, w.now, c.teams);
     if (!after) return refused(after.error());
     if (auto queued = queue_if_ready(c, *after, w.now); !queued)
         return store_failed(queued.error());

@@ -256,7 +256,8 @@ void write_open_request(ApiContext& c, JsonOut& j, const components::Environment
         j.null();
         return;
     }
-    auto verdict = pipeline::check_gates(c.manifest, e, **open, c.store, pipeline::now_millis());
+    auto verdict =
+        pipeline::check_gates(c.manifest, e, **open, c.store, pipeline::now_millis(), c.teams);
     j.raw(pipeline::request_json(**open, verdict ? &*verdict : nullptr));
 }
 

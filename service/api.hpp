@@ -12,6 +12,7 @@
 #include "components/manifest.hpp"
 #include "diff/repository.hpp"
 #include "pipeline/pull_plan.hpp"
+#include "pipeline/teams.hpp"
 #include "versioning/version_store.hpp"
 
 namespace service {
@@ -32,6 +33,8 @@ struct ApiContext {
     // The repository, opened on first use (only comparisons need it); null without one.
     std::function<const diff::Repository*()> repo;
     std::string version;
+    /// Team memberships beyond the manifest's `teams:` (GitHub's, when serve knows GitHub).
+    pipeline::TeamDirectory* teams = nullptr;
 };
 
 /// Query parameters every list takes.

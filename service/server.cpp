@@ -167,7 +167,8 @@ class Service {
     Triggers m_triggers;
     Metrics m_metrics;
     std::unique_ptr<Workers> m_workers;
-    std::optional<github::Settings> m_github;  // GitHub reporting is on
+    std::optional<github::Settings> m_github;          // GitHub reporting is on
+    std::shared_ptr<pipeline::TeamDirectory> m_teams;  // GitHub's teams, when it is on
     std::unique_ptr<PullPlanner> m_pulls;
     std::shared_ptr<pipeline::GithubReporter> m_reporter;
     std::atomic<bool> m_stopping{false};
@@ -288,6 +289,7 @@ common::Result<void> Service::open_github() {
     if (!settings) return std::unexpected(settings.error());
     settings->user_agent = "slipway/" + c.version;
     m_github = std::move(*settings);
+    m_teams = pipeline::github_teams(*m_github);
     return {};
 }
 
@@ -375,6 +377,7 @@ void Service::api(const httplib::Request& req, httplib::Response& res,
         return *repo ? &**repo : nullptr;
     };
     ApiContext c{**s, *m, open_repo, m_config.version};
+    c.teams = m_teams.get();
     reply(req, res, answer(c));
 }
 
@@ -388,6 +391,7 @@ InlineData Service::home_inline() {
         return *repo ? &**repo : nullptr;
     };
     ApiContext c{**s, *m, open_repo, m_config.version};
+    c.teams = m_teams.get();
     InlineData data = home_data(c);
     // Who the page is for (anonymous: no token is in use, so nobody can write).
     const Identity anonymous{"", Role::viewer, false};
@@ -825,6 +829,7 @@ void Service::write(
     auto m = manifest();
     ApiContext c{**s, *m, [] { return static_cast<const diff::Repository*>(nullptr); },
                  m_config.version};
+    c.teams = m_teams.get();
     const Response r =
         answer(c, Write{who, pipeline::now_millis(), field_of(*fields, "reason")}, *fields);
     spdlog::info("serve: {} {} by {}: {}", req.method, req.path, who.actor, r.status);
@@ -893,6 +898,7 @@ void Service::promote_once() {
     auto m = manifest();
     ApiContext c{**s, *m, [] { return static_cast<const diff::Repository*>(nullptr); },
                  m_config.version};
+    c.teams = m_teams.get();
     auto queued = promote_ready(c, pipeline::now_millis());
     if (!queued) return spdlog::warn("serve: promoter: {}", queued.error().message);
     if (*queued > 0) {
@@ -1084,6 +1090,7 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
         m_reporter = std::make_shared<pipeline::GithubReporter>(*m_github, options);
     }
     wc.github = m_reporter;
+    wc.teams = m_teams;
     m_pulls = std::make_unique<PullPlanner>(
         PullPlannerConfig{m_root, m_config.remote, m_store_url, m_config.state_dir, public_url,
                           m_config.github_repository, 1},

@@ -412,6 +412,7 @@ void Workers::run_job(Slot& slot, versioning::VersionStore& store, const JobReco
         }
     });
     auto services = pipeline::system_services(store, m_config.store_url, m_config.state_dir);
+    services.teams = m_config.teams;
     // Checked between the phases: a claim past its time (this process was stopped, or the
     // renewals failed) is renewed now or lost -- never deployed on.
     services.clock.interrupted = [&] {

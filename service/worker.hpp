@@ -18,6 +18,7 @@
 
 #include "diff/remote.hpp"
 #include "pipeline/github_report.hpp"
+#include "pipeline/teams.hpp"
 #include "service/metrics.hpp"
 #include "versioning/version_store.hpp"
 
@@ -37,6 +38,8 @@ struct WorkerConfig {
     diff::CredentialProvider git_credentials;
     /// Where runs are reported to GitHub (deployments, statuses); null: nowhere.
     std::shared_ptr<pipeline::GithubReporter> github;
+    /// Who is in the approvers' teams beyond the manifest (GitHub's); null: the manifest's.
+    std::shared_ptr<pipeline::TeamDirectory> teams;
 };
 
 class Workers {

@@ -55,6 +55,10 @@ TEST(ManifestGates, EverySettingIsRead) {
     auto one = parse("    gates: {approvers: [alice]}\n");
     ASSERT_TRUE(one) << one.error().message;
     EXPECT_EQ(one->environments[1].gates.approvals, 1);
+    // A team the manifest does not define is GitHub's (slipway validate says so).
+    auto github = parse("    gates: {approvers: [\"team:infra\"]}\n");
+    ASSERT_TRUE(github) << github.error().message;
+    EXPECT_EQ(github->environments[1].gates.approvers, (std::vector<std::string>{"team:infra"}));
 }
 
 TEST(ManifestGates, MistakesNameTheirLine) {
@@ -62,8 +66,6 @@ TEST(ManifestGates, MistakesNameTheirLine) {
         {"    gates: {approvals: 3, approvers: [alice, bob]}\n",
          "slipway.yml:10:24: environment 'prod'.gates.approvals: 3 approvals needed but only 2 "
          "approvers listed"},
-        {"    gates: {approvers: [\"team:infra\"]}\n",
-         "slipway.yml:10:25: environment 'prod'.gates.approvers: unknown team 'infra'"},
         {"    gates: {soak: forever}\n",
          "slipway.yml:10:19: environment 'prod'.gates.soak: bad "
          "duration 'forever'"},

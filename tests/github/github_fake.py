@@ -18,17 +18,22 @@ What it emulates, per repository (tests use one repository each, so they can sha
     verified against the App's public key, and installation access tokens (1 hour) that the
     repository endpoints then require;
   - faults on demand: the next N requests matching a path answer a given status and headers
-    (503, 403 with x-ratelimit-remaining: 0 and x-ratelimit-reset, 429 with Retry-After).
-What it does not: permissions, pagination of anything but comments, check suites, reviews,
+    (503, 403 with x-ratelimit-remaining: 0 and x-ratelimit-reset, 429 with Retry-After);
+  - team memberships of an organization: GET /orgs/{org}/teams/{team_slug}/memberships/
+    {username} answers the state set for that person (active, pending), else 404 (as GitHub
+    does for no membership); a token is needed (any: whether it may read the members is not
+    checked).
+What it does not: permissions, team hierarchies (a parent team's membership), pagination of anything but comments, check suites, reviews,
 webhooks, search, every other endpoint (Prism's own mock answers those; here they are 404).
 
 Every answer body is GitHub's own example for that operation from the description, with the
 fields this fake keeps (ids, bodies, states, times) overwritten, so Prism's validation of the
 answer passes for the same reason it passes for GitHub.
 
-Control (straight to this server, not through Prism): GET /_fake/state?repo=o/r,
-POST /_fake/reset {"repo", "app_id", "public_key", "installation_id", "token_ttl"},
-POST /_fake/faults {"repo", "path", "status", "headers", "count", "body"}.
+Control (straight to this server, not through Prism): GET /_fake/state?repo=o/r (or ?org=o:
+its teams and the membership requests), POST /_fake/reset {"repo", "app_id", "public_key",
+"installation_id", "token_ttl"}, POST /_fake/faults {"repo", "path", "status", "headers",
+"count", "body"}, POST /_fake/teams {"org", "team", "members": {"login": "active"}}.
 """
 import argparse
 import base64
@@ -44,6 +49,7 @@ from urllib.parse import parse_qs, urlparse
 LOCK = threading.Lock()
 EXAMPLES = {}
 REPOS = {}  # "owner/repo" -> state
+ORGS = {}  # "org" -> {"teams": {slug: {login: state}}, "requests": [...]}
 
 
 def now_iso(offset=0):
@@ -72,11 +78,18 @@ def load_examples(spec_file):
         "deployment_status": ("/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", "post", "201"),
         "installation": ("/repos/{owner}/{repo}/installation", "get", "200"),
         "token": ("/app/installations/{installation_id}/access_tokens", "post", "201"),
+        "team_membership": ("/orgs/{org}/teams/{team_slug}/memberships/{username}", "get", "200"),
     }
     for key, (path, method, code) in wanted.items():
         response = resolve(spec, spec["paths"][path][method]["responses"][code])
         examples = response["content"]["application/json"]["examples"]
         EXAMPLES[key] = resolve(spec, next(iter(examples.values())))["value"]
+
+
+def org_state(name):
+    if name not in ORGS:
+        ORGS[name] = {"teams": {}, "requests": []}
+    return ORGS[name]
 
 
 def repo_state(name):
@@ -168,8 +181,15 @@ class Handler(BaseHTTPRequestHandler):
     # --- the test's side door ------------------------------------------------------------
     def control(self, method, path, query, payload):
         with LOCK:
+            if path == "/_fake/state" and "org" in query:
+                return self.answer(200, org_state(query["org"]))
             if path == "/_fake/state":
                 return self.answer(200, repo_state(query["repo"]))
+            if path == "/_fake/teams":
+                org = org_state(payload["org"])
+                org["teams"][payload["team"]] = dict(payload.get("members", {}))
+                org["requests"] = []
+                return self.answer(200, {})
             if path == "/_fake/reset":
                 name = payload["repo"]
                 REPOS.pop(name, None)
@@ -191,6 +211,9 @@ class Handler(BaseHTTPRequestHandler):
         app_match = re.match(r"^/app/installations/(\d+)/access_tokens$", path)
         if app_match:
             return self.access_token(int(app_match.group(1)))
+        team_match = re.match(r"^/orgs/([^/]+)/teams/([^/]+)/memberships/([^/]+)$", path)
+        if team_match and method == "GET":
+            return self.team_membership(*team_match.groups())
         if not m:
             return 404, {"message": "Not Found"}, {}
         name, rest = f"{m.group(1)}/{m.group(2)}", m.group(3)
@@ -226,6 +249,25 @@ class Handler(BaseHTTPRequestHandler):
             if expiry is None or expiry < time.time():
                 return "Bad credentials"
         return None
+
+    def team_membership(self, org_name, slug, login):
+        org = org_state(org_name)
+        auth = self.headers.get("Authorization", "")
+        token = auth.split(" ", 1)[1] if " " in auth else ""
+        if not token:
+            status, body = 401, {"message": "Bad credentials"}
+        else:
+            state = org["teams"].get(slug, {}).get(login)
+            if state is None:
+                status, body = 404, {"message": "Not Found"}
+            else:
+                body = copy.deepcopy(EXAMPLES["team_membership"])
+                body.update({"state": state, "role": "member",
+                             "url": f"https://api.github.com/teams/1/memberships/{login}"})
+                status = 200
+        org["requests"].append({"team": slug, "login": login, "status": status,
+                                "at": time.time()})
+        return status, body, {}
 
     def installation(self, state):
         app = state["app"]

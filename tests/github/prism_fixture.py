@@ -45,6 +45,7 @@ SLIPWAY_PATHS = [
     "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
     "/repos/{owner}/{repo}/installation",
     "/app/installations/{installation_id}/access_tokens",
+    "/orgs/{org}/teams/{team_slug}/memberships/{username}",
 ]
 
 

@@ -9,6 +9,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <set>
+
 #include "github/github_fixture.hpp"
 #include "service/serve_fixture.hpp"
 
@@ -730,6 +732,117 @@ TEST_F(GithubServe, GithubFailingNeverChangesADeploysOutcome) {
     EXPECT_EQ(run.status, 0) << run.err;
     EXPECT_NE(run.err.find("Resource not accessible by integration"), std::string::npos) << run.err;
     EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(head.substr(0, 12)), std::string::npos);
+}
+
+// prod's approvers are GitHub's team `platform` (the manifest does not define it) and the
+// manifest's team `ops`: serve asks GitHub (through Prism) who is in platform -- an active
+// member approves, a pending invitation does not -- and never who is in ops, whose members
+// are the manifest's list.
+class GithubTeams : public GithubServe {
+  protected:
+    std::string manifest_text() const override {
+        std::string m = serve_test::k_manifest;
+        m.replace(m.find("components:"), 0, "teams: {ops: [frank]}\n");
+        m.replace(m.find("    parameters: {Stage: prod}"), 0,
+                  "    gates: {approvals: 1, approvers: [\"team:platform\", \"team:ops\"]}\n");
+        return m;
+    }
+
+    // A POST as `token` (a bearer client: no Origin, no CSRF token needed); status and body.
+    static std::pair<int, std::string> post(const std::string& url, const std::string& path,
+                                            const std::string& token) {
+        httplib::Client c(url);
+        c.set_read_timeout(std::chrono::seconds(20));
+        auto r =
+            c.Post(path.c_str(), {{"Authorization", "Bearer " + token}}, "{}", "application/json");
+        return r ? std::pair{r->status, r->body} : std::pair{0, std::string("no answer")};
+    }
+};
+
+TEST_F(GithubTeams, AnApproverInAGithubTeamIsAskedOfGithubTheManifestsTeamsFirst) {
+    const std::string org = repo.substr(0, repo.find('/'));
+    prism.control("/_fake/teams",
+                  R"({"org":")" + org + R"(","team":"ops","members":{"gina":"active"}})");
+    prism.control("/_fake/teams", R"({"org":")" + org +
+                                      R"(","team":"platform","members":{"dave":"active",)" +
+                                      R"("erin":"pending"}})");
+    const std::string tokens = (scratch.path() / "tokens").string();
+    std::ofstream(tokens) << "alice-token deployer alice\n"
+                          << "dave-token approver dave\nerin-token approver erin\n"
+                          << "gina-token approver gina\n";
+    auto ran = support::run(env + "USER=alice " + shell_quote(support::slipway_binary()) +
+                            " run --env test -q --repo " + shell_quote(clone));
+    ASSERT_EQ(ran.status, 0) << ran.out << ran.err;
+    ServeProcess s;
+    ASSERT_TRUE(
+        s.start(env, github_args() + " --gate-every 1 --api-token-file " + shell_quote(tokens)))
+        << s.log();
+    auto asked = post(s.url, "/api/environments/prod/requests", "alice-token");
+    ASSERT_EQ(asked.first, 201) << asked.second;
+    // An invitation not accepted yet is no membership; the manifest's ops is frank alone.
+    auto erin = post(s.url, "/api/requests/1/approve", "erin-token");
+    EXPECT_EQ(erin.first, 403) << erin.second;
+    EXPECT_NE(erin.second.find("erin is not an approver of 'prod'"), std::string::npos)
+        << erin.second;
+    auto gina = post(s.url, "/api/requests/1/approve", "gina-token");
+    EXPECT_EQ(gina.first, 403) << gina.second;
+    auto dave = post(s.url, "/api/requests/1/approve", "dave-token");
+    ASSERT_EQ(dave.first, 200) << dave.second << s.log();
+    ASSERT_TRUE(wait_for_sql("SELECT status FROM requests WHERE id = 1", "deployed\n")) << s.log();
+    EXPECT_NE(sql("SELECT note FROM deployments WHERE env = 'prod'").find("approved by dave"),
+              std::string::npos);
+    EXPECT_EQ(stack_parameter("shop-prod", "ApiImage"), stack_parameter("shop-test", "ApiImage"));
+    // What GitHub was asked (every call through Prism's validation): platform, never ops.
+    httplib::Client fake(prism.fake);
+    auto state = fake.Get("/_fake/state?org=" + org);
+    ASSERT_TRUE(state);
+    rapidjson::Document d;
+    d.Parse(state->body.c_str());
+    std::set<std::string> asked_about;
+    for (const auto& r : d["requests"].GetArray()) {
+        EXPECT_STREQ(r["team"].GetString(), "platform");
+        asked_about.insert(r["login"].GetString());
+    }
+    EXPECT_TRUE(asked_about.contains("dave") && asked_about.contains("erin")) << state->body;
+    EXPECT_EQ(s.log().find(k_token), std::string::npos) << "the token never logged";
+    EXPECT_EQ(s.terminate(std::chrono::seconds(30)), 0);
+}
+
+// The CLI asks GitHub too, with --github (in Actions: GITHUB_TOKEN, GITHUB_REPOSITORY,
+// GITHUB_ACTOR); without it a team the manifest does not define has no members.
+TEST_F(GithubTeams, TheCliAsksGithubWithGithub) {
+    const std::string org = repo.substr(0, repo.find('/'));
+    prism.control("/_fake/teams", R"({"org":")" + org +
+                                      R"(","team":"platform","members":{"dave":"active",)" +
+                                      R"("erin":"pending"}})");
+    const auto slipway = [&](const std::string& actor, const std::string& args) {
+        return support::run(
+            env + "USER=alice GITHUB_ACTOR=" + actor + " GITHUB_REPOSITORY=" + repo +
+            " GITHUB_API_URL=" + prism.proxy + " GITHUB_TOKEN=" + k_token + " " +
+            shell_quote(support::slipway_binary()) + " " + args + " --repo " + shell_quote(clone));
+    };
+    ASSERT_EQ(slipway("alice", "run --env test -q").status, 0);
+    auto held = slipway("alice", "promote --to prod --yes");
+    ASSERT_EQ(held.status, 5) << held.out << held.err;
+    // A pending invitation is no membership; without --github nobody is in platform.
+    auto erin = slipway("erin", "approve --env prod --request 1 --github");
+    EXPECT_EQ(erin.status, 2) << erin.out << erin.err;
+    EXPECT_NE(erin.err.find("github:erin is not an approver of 'prod'"), std::string::npos)
+        << erin.err;
+    auto unasked = slipway("dave", "approve --env prod --request 1");
+    EXPECT_EQ(unasked.status, 2) << unasked.out << unasked.err;
+    auto dave = slipway("dave", "approve --env prod --request 1 --github");
+    ASSERT_EQ(dave.status, 0) << dave.out << dave.err;
+    EXPECT_NE(dave.out.find("gates pass"), std::string::npos) << dave.out;
+    // The gates count dave's approval only where GitHub is asked.
+    EXPECT_NE(slipway("dave", "requests --env prod --json --github").out.find("\"passed\":true"),
+              std::string::npos);
+    EXPECT_NE(slipway("dave", "requests --env prod --json").out.find("\"passed\":false"),
+              std::string::npos);
+    auto shipped = slipway("alice", "promote --to prod --request 1 --yes --github");
+    ASSERT_EQ(shipped.status, 0) << shipped.out << shipped.err;
+    EXPECT_EQ(stack_parameter("shop-prod", "ApiImage"), stack_parameter("shop-test", "ApiImage"));
+    EXPECT_EQ(shipped.err.find(k_token), std::string::npos);
 }
 
 // --- GitHub's own example payloads through a real serve's intake ---------------------------

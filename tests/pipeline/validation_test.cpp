@@ -104,6 +104,27 @@ TEST_F(Validate, EveryPatternMatchingMeansNoWarnings) {
     EXPECT_EQ(v->warnings, Strings{});
 }
 
+TEST_F(Validate, AnApproversTeamTheManifestDoesNotDefineIsAWarning) {
+    std::string text = k_manifest;
+    text.replace(text.find("environments: {test: {stack: s, region: us-east-1, template: t.yml}}"),
+                 68,
+                 "teams: {platform: [dave]}\nenvironments:\n"
+                 "  test: {stack: s, region: us-east-1, template: t.yml}\n"
+                 "  prod: {stack: p, region: us-east-1, template: t.yml, promote_from: test,\n"
+                 "         gates: {approvers: [\"team:platfrom\", \"team:platform\"]}}");
+    repo.write("slipway.yml", text);
+    repo.commit("gated");
+    auto v = validate();
+    ASSERT_TRUE(v) << v.error().message;
+    ASSERT_EQ(v->warnings.size(), 4u);
+    EXPECT_NE(v->warnings[3].find(": environment 'prod' approvers: team 'platfrom' is not in "
+                                  "teams: it is GitHub's team of that name for slipway serve "
+                                  "with GitHub, and has no members elsewhere"),
+              std::string::npos)
+        << v->warnings[3];
+    EXPECT_NE(v->warnings[3].find("did you mean 'platform'"), std::string::npos) << v->warnings[3];
+}
+
 TEST_F(Validate, PatternsAreCheckedAgainstTheHeadsFilesNotTheWorkTrees) {
     repo.write("wrker/new.py", "x\n");  // not committed
     auto v = validate();
