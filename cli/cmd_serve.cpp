@@ -2,6 +2,8 @@
 // SQS queue, history over HTTP. Options in; the service runs until SIGTERM.
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
@@ -12,13 +14,26 @@
 namespace cli {
 namespace {
 
-// A number option: at least 1 (`positive`), else at least 0; `unit` names it in the help.
+// A number option: above 0 (`positive`), else at least 0 -- a whole number for an integral
+// `into`; `unit` names it in the help. A bad value is one line naming it (CLI11's own ranges
+// printed "not in range 0.000000 to 1797693134862315708...").
 template <class T>
 void add_number(CLI::App& sub, bool positive, const char* unit, const std::string& name, T& into,
                 const std::string& help) {
-    CLI::Validator at_least =
-        positive ? CLI::Validator(CLI::PositiveNumber) : CLI::Validator(CLI::NonNegativeNumber);
-    sub.add_option(name, into, help)->type_name(unit)->check(at_least.description(""));
+    const CLI::Validator at_least(
+        [positive](std::string& text) -> std::string {
+            char* end = nullptr;
+            errno = 0;
+            const double v = std::strtod(text.c_str(), &end);
+            const bool number = end != text.c_str() && *end == '\0' && errno == 0 &&
+                                std::isfinite(v) && (!std::is_integral_v<T> || v == std::floor(v));
+            if (number && (positive ? v > 0 : v >= 0)) return {};
+            return "'" + text + "' is not " +
+                   (std::is_integral_v<T> ? "a whole number" : "a number") +
+                   (positive ? " above 0" : " of at least 0");
+        },
+        "");
+    sub.add_option(name, into, help)->type_name(unit)->check(at_least);
 }
 
 struct ServeOptions {
@@ -89,9 +104,9 @@ Handler setup_serve(CLI::App& sub) {
     sub.add_flag("--trust-alb-identity", c.trust_alb_identity,
                  "take the caller from x-amzn-oidc-identity (only behind an ALB that sets it)");
     add_number(sub, true, "SECONDS", "--gate-every", o->gate_seconds,
-                   "seconds between looks at promotion requests whose gates may pass (default 30)");
+               "seconds between looks at promotion requests whose gates may pass (default 30)");
     add_number(sub, false, "SECONDS", "--drift-every", o->drift_seconds,
-                   "seconds between drift checks of every environment's stack (default 0: off)");
+               "seconds between drift checks of every environment's stack (default 0: off)");
     sub.add_option("--metrics-token-file", c.metrics_token_file,
                    "require 'Authorization: Bearer <token>' for /metrics with this token (the "
                    "API token opens it too)")
@@ -103,27 +118,27 @@ Handler setup_serve(CLI::App& sub) {
     sub.add_option("--sqs-queue", c.sqs_queue, "long-poll this SQS queue for CodeCommit events")
         ->type_name("URL");
     add_number(sub, false, "SECONDS", "--grace", o->grace_seconds,
-                   "on SIGTERM, seconds a running job may take to finish (default 60)");
+               "on SIGTERM, seconds a running job may take to finish (default 60)");
     add_number(sub, false, "SECONDS", "--reconcile-every", o->reconcile_seconds,
-                   "seconds between checks of the trigger branches' heads (default 300; 0: off)");
+               "seconds between checks of the trigger branches' heads (default 300; 0: off)");
     add_number(sub, true, "SECONDS", "--claim-ttl", o->claim_ttl_seconds,
-                   "seconds a replica's claim of a job lasts unless renewed; a job whose "
-                   "replica died is taken over after it (default 60)");
+               "seconds a replica's claim of a job lasts unless renewed; a job whose "
+               "replica died is taken over after it (default 60)");
     sub.add_option("--workers", c.workers,
                    "jobs run at once (default: one per triggered environment)")
         ->type_name("N");
     add_number(sub, true, "SECONDS", "--request-head-timeout", o->head_timeout_seconds,
-                   "seconds a client has to send a request's line and headers; a slower one "
-                   "is answered 408 and closed (default 10)");
+               "seconds a client has to send a request's line and headers; a slower one "
+               "is answered 408 and closed (default 10)");
     add_number(sub, true, "N", "--max-connections", c.max_connections,
-                   "connections open at once; past it the one waiting longest for its request "
-                   "is closed (default 4096)");
+               "connections open at once; past it the one waiting longest for its request "
+               "is closed (default 4096)");
     add_number(sub, true, "N", "--max-connections-per-client", c.max_connections_per_client,
-                   "connections one client address may hold; more are answered 503 (default "
-                   "256; behind a load balancer, its addresses are the clients)");
+               "connections one client address may hold; more are answered 503 (default "
+               "256; behind a load balancer, its addresses are the clients)");
     add_number(sub, true, "N", "--max-large-bodies", c.max_large_bodies,
-                   "webhook bodies over 1 MiB read at once; more are answered 503 with "
-                   "Retry-After (default 4)");
+               "webhook bodies over 1 MiB read at once; more are answered 503 with "
+               "Retry-After (default 4)");
     add_github_options(sub, c.github_api_url, c.github_token_file, c.github_repository,
                        c.github_app_id, c.github_app_key_file,
                        "take GitHub events of this repository only, and report there (default: "

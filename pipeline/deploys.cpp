@@ -603,9 +603,8 @@ void summarize_environment(const EnvironmentRun& run, RunSummary& summary) {
     summary.stacks.clear();
     std::string names;
     for (const auto& st : run.stacks) {
-        StackSummary ss{st.label,    st.stack,  st.region, st.account, st.wave + 1,
-                        st.reason,   st.result, 0,         {},         {},
-                        {},          {}};
+        StackSummary ss{st.label,  st.stack, st.region, st.account, st.wave + 1, st.reason,
+                        st.result, 0,        {},        {},         {},          {}};
         if (st.run && st.run->outcome) {
             const auto& o = *st.run->outcome;
             ss.deployment_id = o.deployment_id;

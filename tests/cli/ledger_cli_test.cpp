@@ -60,13 +60,12 @@ TEST_F(RunCli, ARollbackAtTheHeadDoesNotMarkLaterChangesDeployed) {
     // Fixed: the next run deploys both. batch-train's build #2 has the same inputs and is
     // reused; reuse checks that its image is in ECR, where these builds (no Docker here)
     // pushed nothing, so it is put where its build would have.
-    const std::string tag = image("batch-train", 2, tuned).substr(
-        image("batch-train", 2, tuned).rfind(':') + 1);
+    const std::string tag =
+        image("batch-train", 2, tuned).substr(image("batch-train", 2, tuned).rfind(':') + 1);
     (void)support::run(env + "aws ecr create-repository --repository-name ml-training 2>&1");
-    ASSERT_EQ(
-        support::run(env + "aws " + support::ecr_put_image_args("ml-training", tag) + " 2>&1")
-            .status,
-        0);
+    ASSERT_EQ(support::run(env + "aws " + support::ecr_put_image_args("ml-training", tag) + " 2>&1")
+                  .status,
+              0);
     repo.remove("functions/training/broken");
     const std::string fixed = repo.commit("training-lambda: buildable again");
     auto run = slipway("run --env test -q");

@@ -89,6 +89,16 @@ TEST_F(RoughEdges, UsageNamesSlipwayAndNoValidators) {
     EXPECT_NE(slipway("status --help").out.find("$SLIPWAY_STORE"), std::string::npos);
 }
 
+// A number option out of its range says so in one line, not with CLI11's printed double range.
+TEST_F(RoughEdges, ANumberOptionOutOfRangeIsNamed) {
+    expect_one_line_error(slipway("serve --claim-ttl 0"), 2,
+                          "--claim-ttl: '0' is not a whole number above 0");
+    expect_one_line_error(slipway("serve --grace -1"), 2,
+                          "--grace: '-1' is not a whole number of at least 0");
+    expect_one_line_error(slipway("serve --max-connections 2.5"), 2,
+                          "--max-connections: '2.5' is not a whole number above 0");
+}
+
 TEST_F(RoughEdges, AMissingManifestSuggestsInit) {
     support::GitRepo bare;
     bare.write("a.txt", "x\n");

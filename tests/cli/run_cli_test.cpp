@@ -165,8 +165,7 @@ TEST_F(RunCliSmall, AFailedBuildDeploysNothingAndTheNextRunStillSeesTheChange) {
     // is put where its build would have pushed it.
     ASSERT_EQ(support::run(env + "aws ecr create-repository --repository-name shop").status, 0);
     ASSERT_EQ(
-        support::run(env + "aws " + support::ecr_put_image_args("shop", "web-2") + " 2>&1")
-            .status,
+        support::run(env + "aws " + support::ecr_put_image_args("shop", "web-2") + " 2>&1").status,
         0);
     std::filesystem::remove(repo.path() / "fail-api");
     auto next = slipway("run --env test -q");

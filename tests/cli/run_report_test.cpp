@@ -20,12 +20,12 @@ pipeline::RunSummary sample() {
     s.started_at = 1'000;
     s.finished_at = 5'500;
     s.phases = {{"select", 100}, {"build", 4'000}};
-    pipeline::SummaryRow api{"api",           "image",         "failed",     7, "repo:api-7",
-                             "ApiImage",      false,           true,         3, 2'000,
+    pipeline::SummaryRow api{"api",           "image",         "failed",      7, "repo:api-7",
+                             "ApiImage",      false,           true,          3, 2'000,
                              "/logs/api.log", "boom <&> here", "api/main.py", {}};
-    pipeline::SummaryRow web{"web", "image",      "skipped", 0,  "", "WebImage",      false,
+    pipeline::SummaryRow web{"web", "image",      "skipped", 0,  "", "WebImage",       false,
                              true,  std::nullopt, 0,         "", "", "depends on api", {}};
-    pipeline::SummaryRow lib{"lib", "library",    "affected", 0,  "", "",        false,
+    pipeline::SummaryRow lib{"lib", "library",    "affected", 0,  "", "",         false,
                              false, std::nullopt, 0,          "", "", "lib/x.py", {}};
     s.rows = {api, lib, web};
     return s;

@@ -247,8 +247,7 @@ TEST_F(StacksCli, ARegionAloneLeavesTheEnvironmentPartiallyDeployed) {
     // builds (no Docker here) pushed nothing, so it is put where its build would have.
     (void)support::run(env + "aws ecr create-repository --repository-name shop 2>&1");
     ASSERT_EQ(
-        support::run(env + "aws " + support::ecr_put_image_args("shop", "api-2") + " 2>&1")
-            .status,
+        support::run(env + "aws " + support::ecr_put_image_args("shop", "api-2") + " 2>&1").status,
         0);
     auto all = slipway("run --env prod");
     ASSERT_EQ(all.status, 0) << all.out << all.err;

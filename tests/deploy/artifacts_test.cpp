@@ -123,7 +123,8 @@ TEST(Packaging, AFolderWithoutItsDependenciesIsRefusedAndNothingIsUploaded) {
         std::ofstream(dir.path() / "fn" / c.manifest) << c.text;
         std::ofstream(dir.path() / "fn/app") << "code\n";
         MemoryStore store;
-        auto refused = deploy::package_template(parse(text), dir.path().string(), "bkt", "k/", store);
+        auto refused =
+            deploy::package_template(parse(text), dir.path().string(), "bkt", "k/", store);
         ASSERT_FALSE(refused);
         EXPECT_EQ(refused.error().code, common::ErrorCode::input);
         EXPECT_NE(refused.error().message.find("template.yml: resource Fn Code"), std::string::npos)
@@ -134,7 +135,8 @@ TEST(Packaging, AFolderWithoutItsDependenciesIsRefusedAndNothingIsUploaded) {
         const auto built = dir.path() / "fn" / c.built;
         std::filesystem::create_directories(built.parent_path());
         std::ofstream(built) << "x";
-        auto packaged = deploy::package_template(parse(text), dir.path().string(), "bkt", "k/", store);
+        auto packaged =
+            deploy::package_template(parse(text), dir.path().string(), "bkt", "k/", store);
         ASSERT_TRUE(packaged) << packaged.error().message;
         EXPECT_EQ(store.puts, 1);
     }
@@ -147,8 +149,8 @@ TEST(Packaging, FoldersThatNeedNoInstallAreZippedAsTheyAre) {
     const auto reading = [](std::string text) {
         return [text](const std::string&) -> std::optional<std::string> { return text; };
     };
-    EXPECT_FALSE(deploy::unbuilt_code(files({"app.py", "requirements.txt"}),
-                                      reading("# nothing yet\n\n")));
+    EXPECT_FALSE(
+        deploy::unbuilt_code(files({"app.py", "requirements.txt"}), reading("# nothing yet\n\n")));
     EXPECT_FALSE(deploy::unbuilt_code(files({"index.js", "package.json"}),
                                       reading(R"({"devDependencies":{"jest":"29"}})")));
     EXPECT_FALSE(deploy::unbuilt_code(files({"index.js", "package.json"}),

@@ -569,22 +569,29 @@ def check_change_set_id(port):
     print("moto cloudformation: ChangeSetId and LastUpdatedTime of the last change set kept")
 
 
-def main():
+def launch(*args, env=None):
+    """The launcher on a free port with `args`, once it accepts connections: (process, port)."""
     port = free_port()
     launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_launcher.py")
+    server = subprocess.Popen([sys.executable, launcher, str(port), *args],
+                              stdout=subprocess.DEVNULL,
+                              stderr=open(os.environ.get("MOTO_CHECK_LOG", os.devnull), "w"),
+                              env={**os.environ, **(env or {})})
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return server, port
+
+
+def main():
     scratch = tempfile.mkdtemp()
     control_path = os.path.join(scratch, "codebuild.json")
-    server = subprocess.Popen([sys.executable, launcher, str(port), "--single-threaded"],
-                              stdout=subprocess.DEVNULL, stderr=open(os.environ.get("MOTO_CHECK_LOG", os.devnull), "w"),
-                              env={**os.environ, "MOTO_CODEBUILD_CONTROL": control_path,
-                                   "MOTO_CFN_SECONDS_PER_MINUTE": "1"})
+    server, port = launch("--single-threaded", env={"MOTO_CODEBUILD_CONTROL": control_path,
+                                                    "MOTO_CFN_SECONDS_PER_MINUTE": "1"})
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         check_dynamodb(port)
         check_ecr(port)
         check_codebuild(port, control_path, scratch)
@@ -595,22 +602,14 @@ def main():
     finally:
         server.terminate()
         server.wait()
+        shutil.rmtree(scratch, ignore_errors=True)
     # The tests' default: a moto serving requests on many threads at once.
-    port = free_port()
-    server = subprocess.Popen([sys.executable, launcher, str(port)], stdout=subprocess.DEVNULL,
-                              stderr=open(os.environ.get("MOTO_CHECK_LOG", os.devnull), "w"))
+    server, port = launch()
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         check_dynamodb_concurrency(port)
     finally:
         server.terminate()
         server.wait()
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
