@@ -15,6 +15,16 @@ using support::shell_quote;
 const char* k_manifest = R"(image: {repository: 123456789012.dkr.ecr.us-east-1.amazonaws.com/app}
 components:
   api: {paths: [api/], parameter: Api, build: sh api/push.sh}
+environments:
+  test: {stack: app-test, region: us-east-1, template: template.yml}
+)";
+
+const char* k_template = R"(Parameters:
+  Api: {Type: String}
+Resources:
+  Catalog:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: /app/test/api, Type: String, Value: !Ref Api}
 )";
 
 // The image manifest names the image's own URI, so every build pushes a manifest of its own.
@@ -31,6 +41,7 @@ class ReuseCli : public ::testing::Test {
         if (!support::have_tools("aws")) GTEST_SKIP() << "no aws CLI";
         origin.write("slipway.yml", k_manifest);
         origin.write("api/push.sh", k_push);
+        origin.write("template.yml", k_template);
         origin.write(".gitignore", ".slipway/\n.manifest.json\n");
         origin.commit("init");
         env = cli_test::moto_env(moto.url(), "AKIDREUSETEST", "reuse-secret");
@@ -100,6 +111,21 @@ TEST_F(ReuseCli, AnotherRunnersImageIsReusedOnlyWhileEcrHasIt) {
                               "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:api-1)"),
               std::string::npos)
         << reused.out << reused.err;
+    EXPECT_EQ(images(), 1u);
+
+    // A whole run on the laptop deploys CI's image, and its report -- the table on stderr and
+    // the JSON report -- says whose build it reused.
+    auto run = slipway(laptop, "run --env test --json-report -");
+    ASSERT_EQ(run.status, 0) << run.out << run.err;
+    EXPECT_NE(run.err.find("api: reused #1 from codebuild:slipway-ci:1111 (same inputs)\n"),
+              std::string::npos)
+        << run.err;
+    EXPECT_NE(run.out.find(R"("reused_from":"codebuild:slipway-ci:1111","status":"reused")"),
+              std::string::npos)
+        << run.out;
+    auto deployed = aws("ssm get-parameter --name /app/test/api --query Parameter.Value");
+    EXPECT_EQ(deployed.out, "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:api-1\n")
+        << deployed.err << run.err;
     EXPECT_EQ(images(), 1u);
 
     // The image is deleted from ECR: the laptop's dry run says it would build #2, and so it
