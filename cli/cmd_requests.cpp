@@ -55,15 +55,19 @@ common::Result<int> run_decide(DecideOptions o, const std::string& verdict) {
     auto& store = *opened->store;
     const auto& p = opened->project;
     if (auto env = p.environment(o.decision.env); !env) return std::unexpected(env.error());
+    o.decision.verdict = verdict;
     if (o.override_freeze) {
         auto d = o.decision;
         d.verdict = "override-freeze";
+        for (const auto* each : {&d, &o.decision}) {
+            if (auto ok = pipeline::check_decision(p.manifest, *each, store, teams->get()); !ok)
+                return std::unexpected(ok.error());
+        }
         auto done = pipeline::decide(p.manifest, d, store, pipeline::now_millis(), teams->get());
         if (!done) return std::unexpected(done.error());
         std::cerr << "slipway: warning: the freeze of " << d.env << " is overridden by " << d.actor
                   << " for request #" << d.request << ": " << d.reason << "\n";
     }
-    o.decision.verdict = verdict;
     auto done =
         pipeline::decide(p.manifest, o.decision, store, pipeline::now_millis(), teams->get());
     if (!done) return std::unexpected(done.error());

@@ -179,9 +179,8 @@ common::Result<std::optional<PromotionRequest>> open_request(versioning::Version
     return std::optional<PromotionRequest>{};
 }
 
-common::Result<PromotionRequest> decide(const components::Manifest& m, const Decision& d,
-                                        versioning::VersionStore& store, Millis now,
-                                        TeamDirectory* directory) {
+common::Result<void> check_decision(const components::Manifest& m, const Decision& d,
+                                    versioning::VersionStore& store, TeamDirectory* directory) {
     auto env = std::find_if(m.environments.begin(), m.environments.end(),
                             [&](const auto& e) { return e.name == d.env; });
     if (env == m.environments.end())
@@ -218,6 +217,14 @@ common::Result<PromotionRequest> decide(const components::Manifest& m, const Dec
                                                   "' or its requester may");
     if (d.verdict == "reject" && d.reason.empty())
         return common::fail(ErrorCode::usage, "reject: give --reason (why not)");
+    return {};
+}
+
+common::Result<PromotionRequest> decide(const components::Manifest& m, const Decision& d,
+                                        versioning::VersionStore& store, Millis now,
+                                        TeamDirectory* directory) {
+    if (auto ok = check_decision(m, d, store, directory); !ok) return std::unexpected(ok.error());
+    const std::string id = "#" + std::to_string(d.request);
     auto ok = store.decide_request(d.request, {d.actor, d.verdict, d.reason, now});
     if (!ok) return std::unexpected(ok.error());
     if (!*ok) return common::fail(ErrorCode::input, "request " + id + " was ended meanwhile");

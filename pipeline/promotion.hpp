@@ -61,6 +61,12 @@ common::Result<versioning::PromotionRequest> decide(const components::Manifest& 
                                                     versioning::Millis now,
                                                     TeamDirectory* directory = nullptr);
 
+/// `decide`'s checks of `d` alone, nothing recorded: a command that records two decisions
+/// (`approve --override-freeze`) checks both before it records either.
+common::Result<void> check_decision(const components::Manifest& m, const Decision& d,
+                                    versioning::VersionStore& store,
+                                    TeamDirectory* directory = nullptr);
+
 /// Whether `actor` may let a request into `env` through a freeze window with `reason`: an
 /// approver of `env`, a reason given, and `env` has freeze windows. ErrorCode::input (usage
 /// for a missing reason) naming what is wrong. `decide` checks it for an override, and

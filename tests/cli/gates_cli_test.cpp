@@ -214,6 +214,19 @@ TEST_F(GatesCli, ARejectNeedsAReasonAndEndsTheRequest) {
     EXPECT_EQ(withdrawn.status, 0) << withdrawn.err;
 }
 
+// `approve --override-freeze` is two decisions: when the approve is refused (here the
+// requester approving their own request), the override is not recorded either.
+TEST_F(GatesCli, AnApproveRefusedRecordsNoFreezeOverrideEither) {
+    deploy_test("--all");
+    ASSERT_EQ(slipway("promote --to prod --yes --reason 'release 4'", "dave").status, 5);
+    auto own = slipway("approve --env prod --request 1 --override-freeze --reason hotfix", "dave");
+    EXPECT_EQ(own.status, 2) << own.out << own.err;
+    EXPECT_EQ(lines(own.err), 1u) << own.err;
+    EXPECT_NE(own.err.find("cannot approve their own request"), std::string::npos) << own.err;
+    auto open = slipway("requests --env prod --json");
+    EXPECT_NE(open.out.find("\"decisions\":[]"), std::string::npos) << open.out;
+}
+
 TEST_F(GatesCli, HistoryShowsWhoAskedWhoApprovedWhenAndWhy) {
     deploy_test("--all");
     // Overriding a freeze needs an approver: refused with one line, nothing recorded.
