@@ -105,6 +105,13 @@ step('a second identity approves, and the service deploys exactly the request', 
   // The aws CLI: prod runs test's images.
   assert.equal(inferenceImage('ml-training-prod'), inferenceImage('ml-training-test'));
   await page.close();
+  // Nothing is left to promote: the deployer's card says so and offers no request.
+  const alice = t.alice;
+  await alice.reload();
+  const aliceProd = card(alice, 'prod');
+  await waitFor('prod the same as test', async () => /Same as test/.test(await aliceProd.innerText()), 15000);
+  await alice.waitForTimeout(500);  // /api/me answered: a button would be there by now
+  assert.equal(await aliceProd.getByRole('button', { name: 'Request promotion' }).count(), 0);
 });
 
 step('a viewer sees no buttons, and its writes get 403', async () => {

@@ -84,14 +84,17 @@ function openDialog({ id, title, intro, preview, reasonLabel, reasonRequired, co
   return { dialog, load };
 }
 
-/** The buttons of an environment's card for the caller `who` ({can}), or null. */
-export function envActions(env, byName, proj, who, refresh) {
+/**
+ * The buttons of an environment's card for the caller `who` ({can}), or null; `differs`:
+ * how many components differ from the environment it promotes from (none: nothing to request).
+ */
+export function envActions(env, byName, proj, who, refresh, differs) {
   if (!who || !who.can) return null;
   const buttons = [];
   const source = env.promote_from ? byName.get(env.promote_from) : null;
   const req = env.request;
   const cur = env.current;
-  if (who.can.request && source && source.current && !req) {
+  if (who.can.request && source && source.current && !req && (!cur || differs !== 0)) {
     buttons.push(h('button', {
       type: 'button', class: 'act-request',
       onclick: () => openDialog({

@@ -113,6 +113,10 @@ function differing(view, env) {
   return view.comps.filter((c) => difference(c.deployed[env.name], c.deployed[env.promote_from], env.promote_from)).length;
 }
 
+function stackCount(n) {
+  return `${n} stack${n === 1 ? '' : 's'}`;
+}
+
 function envCard(view, env, byName) {
   const cur = env.current;
   const source = env.promote_from ? byName.get(env.promote_from) : null;
@@ -126,7 +130,7 @@ function envCard(view, env, byName) {
   const regions = [...new Set(stacks.map((s) => s.region).filter((r) => r))];
   return h('li', { class: 'env-card', 'data-env': env.name },
     h('h3', null, env.name, env.partially_deployed ? [' ', badge('partially deployed')] : null),
-    h('p', { class: 'muted' }, several ? `${new Set(stacks.map((s) => s.stack)).size} stacks` : env.stack,
+    h('p', { class: 'muted' }, several ? stackCount(new Set(stacks.map((s) => s.stack)).size) : env.stack,
       ' · ', several && regions.length ? regions.join(', ') : env.region,
       env.trigger_branch ? [' · deploys on ', h('code', null, env.trigger_branch)] : null),
     cur
@@ -151,7 +155,7 @@ function envCard(view, env, byName) {
     cur && cur.note ? h('p', { class: 'muted note-line' }, 'Why: ', cur.note) : null,
     healthLine(env),
     safetyLines(env),
-    envActions(env, byName, view.proj, view.who, view.refresh || (() => {})));
+    envActions(env, byName, view.proj, view.who, view.refresh || (() => {}), diff));
 }
 
 function envSection(view) {
