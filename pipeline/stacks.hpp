@@ -95,6 +95,15 @@ std::optional<versioning::DeploymentRecord> last_complete(
 /// others (a stack failed, a later wave was stopped, or it was limited with --wave/--region).
 bool partially_deployed(const std::vector<versioning::DeploymentRecord>& newest_first);
 
+/// Where one stack at one target (`region`, `account` as recorded) stands against the
+/// environment's newest deployment (`newest_first`: its deployments, newest first):
+/// "failed" when that deployment failed there; "behind" when it moved the same stack at
+/// another target but not this one (a --region or --wave limit, a later wave stopped or
+/// failed); else "current" (also for a stack never deployed: the caller knows that).
+std::string stack_state(const std::vector<versioning::DeploymentRecord>& newest_first,
+                        const std::string& stack, const std::string& region,
+                        const std::string& account);
+
 /// last_complete() over `env`'s recorded deployments.
 common::Result<std::optional<versioning::DeploymentRecord>> last_complete_deployment(
     versioning::VersionStore& store, const std::string& env);
