@@ -245,6 +245,15 @@ TEST_F(StacksCli, ARegionAloneLeavesTheEnvironmentPartiallyDeployed) {
     auto status = slipway("status --json");
     EXPECT_NE(status.out.find(R"("partially_deployed":["prod"])"), std::string::npos) << status.out;
     EXPECT_NE(status.out.find(R"("differs":true)"), std::string::npos) << status.out;
+    // The text names the stack that is behind (us-east-1's services), and only that one.
+    auto text = slipway("status").out;
+    const auto svc_us = text.find("prod shop-svc@us-east-1: deployment #2 of ");
+    ASSERT_NE(svc_us, std::string::npos) << text;
+    EXPECT_NE(text.substr(svc_us, text.find('\n', svc_us) - svc_us)
+                  .find(" (behind: the latest deployment did not reach it)"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("behind", text.find("behind") + 1), std::string::npos) << text;
     // The whole environment next: us-east-1 catches up, eu-west-1 is already there. api's
     // build #2 is reused (same inputs); reuse checks that its image is in ECR, where these
     // builds (no Docker here) pushed nothing, so it is put where its build would have.
