@@ -339,7 +339,8 @@ std::map<std::string, std::string> plan_rows(const std::filesystem::path& file,
 // stand-in value and the preview shows the output as known after shop-net deploys; where no
 // stand-in fits the parameter's type, the stack is planned without a change set, saying why.
 // Either way the plan leaves no stack or change set behind (the aws CLI's view) and records
-// nothing. An output a later change adds previews the same way. A real deploy never uses a
+// nothing. An output a later change adds previews the same way; one the producing stack's
+// template does not declare fails the plan as bad input. A real deploy never uses a
 // stand-in, and an output missing from a stack the command does not deploy stays an error,
 // with --plan too.
 TEST_F(StacksCli, APlanShowsAnOutputOfAStackItWouldCreateAsKnownAfterItDeploys) {
@@ -360,6 +361,21 @@ TEST_F(StacksCli, APlanShowsAnOutputOfAStackItWouldCreateAsKnownAfterItDeploys) 
     }
     EXPECT_NE(plan.out.find("  Vpc: (none) -> " + known + "\n"), std::string::npos) << plan.out;
     EXPECT_EQ(sql("SELECT count(*) FROM deployments"), "0\n");
+
+    // An output shop-net's template does not declare has no stand-in: bad input (exit 2).
+    std::string typo = std::string(k_head) + k_two_regions;
+    typo.replace(typo.find("output: VpcId"), 13, "output: VpcID");
+    repo.write("slipway.yml", typo);
+    repo.commit("a typo");
+    auto undeclared = slipway("run --env prod --plan");
+    EXPECT_EQ(undeclared.status, 2) << undeclared.out << undeclared.err;
+    EXPECT_NE(undeclared.err.find("slipway.yml:17:16: parameter Vpc reads output VpcID of stack "
+                                  "shop-net, whose template "),
+              std::string::npos)
+        << undeclared.err;
+    EXPECT_NE(undeclared.err.find("net.yml declares no such output\n"), std::string::npos)
+        << undeclared.err;
+    repo.write("slipway.yml", std::string(k_head) + k_two_regions);
 
     // An AWS-specific type: no stand-in can be valid, so no change set for shop-svc.
     std::string typed = k_svc;
