@@ -77,16 +77,22 @@ std::string short_commit(const versioning::DeploymentRecord& d) {
 std::string environment_lines(const pipeline::StatusView& v) {
     std::string out;
     for (const auto& e : v.environments) {
-        for (const auto& d : e.stacks) {
+        for (std::size_t i = 0; i < e.stacks.size(); ++i) {
+            const auto& d = e.stacks[i];
+            const std::string state = i < e.states.size() ? e.states[i] : "";
             const std::string where =
                 e.stacks.size() == 1 && d.region.empty()
                     ? d.env
                     : d.env + " " +
                           deploy::stack_label(d.stack,
                                               components::Target::recorded(d.region, d.account));
-            out += fmt::format("{}: deployment #{} of {} at {} by {}\n", where, d.id,
+            out += fmt::format("{}: deployment #{} of {} at {} by {}{}\n", where, d.id,
                                short_commit(d), d.finished_at ? iso_time(*d.finished_at) : "-",
-                               d.actor.empty() ? "-" : d.actor);
+                               d.actor.empty() ? "-" : d.actor,
+                               state == "behind"   ? " (behind: the latest deployment did not "
+                                                     "reach it)"
+                               : state == "failed" ? " (its part of the latest deployment failed)"
+                                                   : "");
             if (!d.note.empty()) out += "  why: " + d.note + "\n";
         }
         if (e.partially_deployed)

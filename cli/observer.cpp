@@ -147,6 +147,10 @@ int print_stack(const pipeline::DeployRun& run, const std::string& overrides_fil
                 std::ostream& o) {
     const auto& plan = run.plan;
     const std::string& stack = plan.label.empty() ? plan.stack : plan.label;
+    if (!run.not_previewed.empty()) {
+        o << stack << ": planned, not previewed: " << run.not_previewed << "\n";
+        return 0;
+    }
     if (!run.outcome) {
         o << fmt::format(
             "wrote {} ({} parameters); deployment #{} is pending until the stack "

@@ -412,6 +412,11 @@ common::Result<DeployOutcome> Deploy::after_change_set(const std::optional<Stack
         !stack, id, info->changes,
         parameter_changes(stack ? stack->parameters : std::map<std::string, std::string>{},
                           p.parameters.values, p.tmpl)};
+    // A stand-in shows as what it stands for.
+    for (auto& c : preview.parameters) {
+        if (auto u = p.parameters.unknown.find(c.name); u != p.parameters.unknown.end())
+            c.new_value = u->second;
+    }
     r.preview(preview);
     if (p.plan_only || !r.confirm(preview)) {
         (void)s.cloudformation.delete_change_set(p.stack, id);
@@ -424,6 +429,11 @@ common::Result<DeployOutcome> Deploy::after_change_set(const std::optional<Stack
 
 common::Result<DeployOutcome> Deploy::run() {
     m_started = s.now();
+    // A value known only after another stack deploys has a stand-in, for a preview alone.
+    if (!p.parameters.unknown.empty() && !p.plan_only)
+        return common::fail(ErrorCode::failed,
+                            p.stack + ": parameter " + p.parameters.unknown.begin()->first +
+                                " has a plan's stand-in value, which is never deployed");
     // 1. Parameters against the template: before any call to AWS.
     auto warnings = validate_plan(p);
     if (!warnings) return std::unexpected(warnings.error());

@@ -124,6 +124,15 @@ common::Result<ParameterSet> compute_parameters(const components::Manifest& mani
     return out;
 }
 
+std::optional<std::string> placeholder_value(const TemplateParameter& p) {
+    const bool constrained = p.allowed_pattern || !p.allowed_values.empty() || p.max_length ||
+                             p.min_length || p.max_value || p.min_value;
+    if (constrained) return std::nullopt;
+    if (p.type == "String") return std::string(k_placeholder);
+    if (p.type == "Number") return std::string("0");
+    return std::nullopt;
+}
+
 common::Result<std::vector<std::string>> validate_parameters(
     const Template& t, const std::map<std::string, std::string>& values,
     const std::map<std::string, std::string>& owners, const std::set<std::string>& pending) {

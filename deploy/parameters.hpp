@@ -9,6 +9,7 @@
 // components have no parameter.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -54,7 +55,19 @@ struct ParameterSet {
     /// Parameters read from other stacks' outputs when this stack deploys (by name); until
     /// then they have no value.
     std::map<std::string, components::StackParameter> outputs{};
+    /// A plan only (--plan): parameters whose value is known only once a stack this plan
+    /// deploys first has deployed (the output it reads does not exist yet), by name, as the
+    /// preview shows them ("<output VpcId of net, known after it deploys>"). `values` holds
+    /// a stand-in (placeholder_value) for each: such a plan is previewed, never executed.
+    std::map<std::string, std::string> unknown{};
 };
+
+/// The stand-in value a plan gives template parameter `p` while its real value is unknown:
+/// k_placeholder for a String, "0" for a Number, when neither has AllowedValues,
+/// AllowedPattern or length or value limits. nullopt where no stand-in is sure to be valid
+/// (an AWS-specific, SSM or list type; a constraint).
+std::optional<std::string> placeholder_value(const TemplateParameter& p);
+inline constexpr const char* k_placeholder = "slipway-plan-placeholder-known-after-deploy";
 
 /// The parameters of `stack` of `env`: its own, and one per image component it deploys. (The
 /// manifest loader made sure none of its own is also an image's.) Fails with ErrorCode::input

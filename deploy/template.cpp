@@ -270,6 +270,9 @@ common::Result<Template> parse_template(const std::string& text, const std::stri
             t.parameters.emplace(p->name, std::move(*p));
         }
     }
+    if (const Node outputs = root["Outputs"]; outputs.is_map()) {
+        for (const auto& [key, value] : outputs.entries()) t.outputs.emplace(key.scalar());
+    }
     return t;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct Template {
     std::string file;  // as given, for messages
     std::string text;  // the bytes as read
     std::map<std::string, TemplateParameter> parameters;
+    std::set<std::string> outputs;       // the names its `Outputs` declares
     std::shared_ptr<TemplateTree> tree;  // the parsed document
 };
 

@@ -616,12 +616,14 @@ void summarize_environment(const EnvironmentRun& run, RunSummary& summary) {
             ss.deployment_id = st.run->pending_id;
         }
         if (st.error) ss.message = st.error->message;
+        if (st.run && !st.run->not_previewed.empty()) ss.message = st.run->not_previewed;
         if (names.find(st.stack) == std::string::npos)
             names += (names.empty() ? "" : ", ") + st.stack;
         summary.stacks.push_back(std::move(ss));
     }
     summary.stack = names;
-    if (run.stacks.size() == 1 && run.stacks.front().run) {  // one stack: its own outcome
+    if (run.stacks.size() == 1 && run.stacks.front().run &&
+        run.stacks.front().run->not_previewed.empty()) {  // one stack: its own outcome
         const auto& one = *run.stacks.front().run;
         if (!one.outcome) {
             summary.result = "overrides-written";
@@ -635,9 +637,10 @@ void summarize_environment(const EnvironmentRun& run, RunSummary& summary) {
     bool all_up_to_date = true, all_planned = true, failed = false;
     for (const auto& st : summary.stacks) {
         all_up_to_date = all_up_to_date && st.result == "up-to-date";
-        all_planned = all_planned && (st.result == "planned" || st.result == "up-to-date");
-        failed = failed || (st.result != "deployed" && st.result != "up-to-date" &&
-                            st.result != "planned" && st.result != "overrides-written");
+        const bool planned = st.result == "planned" || st.result == "not-previewed";
+        all_planned = all_planned && (planned || st.result == "up-to-date");
+        failed = failed || (st.result != "deployed" && st.result != "up-to-date" && !planned &&
+                            st.result != "overrides-written");
         if (summary.deployment_id == 0) summary.deployment_id = st.deployment_id;
         for (const auto& f : st.failed_resources) summary.failed_resources.push_back(f);
         if (!st.stack_status.empty() && st.result == "deploy-failed")

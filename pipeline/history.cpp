@@ -187,13 +187,15 @@ common::Result<StatusView> status_view(const components::Manifest* manifest,
     }
     for (const auto& d : v.current) {
         if (v.environments.empty() || v.environments.back().name != d.env)
-            v.environments.push_back({d.env, false, {}});
+            v.environments.push_back({d.env, false, {}, {}});
         v.environments.back().stacks.push_back(d);
     }
     for (auto& e : v.environments) {
         auto recent = store->deployments_in(e.name, 64);
         if (!recent) return std::unexpected(recent.error());
         e.partially_deployed = partially_deployed(*recent);
+        for (const auto& d : e.stacks)
+            e.states.push_back(stack_state(*recent, d.stack, d.region, d.account));
     }
     for (const auto& name : *names) {
         ComponentStatus c{name, "", std::nullopt, {}};

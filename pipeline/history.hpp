@@ -83,6 +83,7 @@ struct EnvironmentState {
     std::string name;
     bool partially_deployed = false;
     std::vector<versioning::DeploymentRecord> stacks;  // current, by stack and place
+    std::vector<std::string> states;  // of each of `stacks`: stack_state (current, behind, failed)
 };
 
 struct ComponentStatus {

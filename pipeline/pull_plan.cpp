@@ -42,7 +42,9 @@ void write_env(common::JsonOut& j, const EnvPlan& e) {
         j.field("image_uri", b.image_uri).field("reused", b.reused).end_object();
     }
     j.end_array().field("env", e.env).field("message", e.message).field("millis", e.millis);
-    j.key("parameters").begin_array();
+    j.key("not_previewed").begin_array();
+    for (const auto& n : e.not_previewed) j.value(n);
+    j.end_array().key("parameters").begin_array();
     for (const auto& p : e.parameters) {
         j.begin_object().field("name", p.name).field("new", p.secret ? "****" : p.new_value);
         j.field("old", p.secret ? "****" : p.old_value).field("secret", p.secret).end_object();
@@ -106,6 +108,10 @@ EnvPlan read_env(const rapidjson::Value& v) {
         e.parameters.push_back({str(p, "name"), str(p, "old"), str(p, "new"),
                                 s != p.MemberEnd() && s->value.IsBool() && s->value.GetBool()});
     });
+    if (auto n = v.FindMember("not_previewed"); n != v.MemberEnd() && n->value.IsArray()) {
+        for (const auto& item : n->value.GetArray())
+            if (item.IsString()) e.not_previewed.emplace_back(item.GetString());
+    }
     each(v, "problems", [&](auto& p) {
         e.problems.push_back({str(p, "path"), static_cast<int>(num(p, "line")), str(p, "message")});
     });
@@ -158,11 +164,15 @@ std::string result_line(const EnvPlan& e) {
     if (e.result == "planned") {
         std::size_t reused = 0;
         for (const auto& b : e.builds) reused += b.reused;
-        return fmt::format("{} affected, {} to build{}, {} parameter{} and {} resource{} change",
+        return fmt::format("{} affected, {} to build{}, {} parameter{} and {} resource{} change{}",
                            e.affected.size(), e.builds.size() - reused,
                            reused ? fmt::format(" ({} reused)", reused) : "", e.parameters.size(),
                            e.parameters.size() == 1 ? "" : "s", e.resources.size(),
-                           e.resources.size() == 1 ? "" : "s");
+                           e.resources.size() == 1 ? "" : "s",
+                           e.not_previewed.empty()
+                               ? ""
+                               : fmt::format("; {} stack{} not previewed", e.not_previewed.size(),
+                                             e.not_previewed.size() == 1 ? "" : "s"));
     }
     if (e.result == "nothing-affected") return "nothing affected: the stack would not be touched";
     if (e.result == "up-to-date") return "no change to the stack";
@@ -212,6 +222,12 @@ std::vector<Section> env_sections(const EnvPlan& e) {
         for (const auto& r : e.resources)
             s.rows.push_back(fmt::format("| {} | {} | {} | {} |\n", r.action, code(r.logical_id),
                                          code(r.resource_type), cell(r.replacement)));
+        out.push_back(std::move(s));
+    }
+    if (!e.not_previewed.empty()) {
+        Section s{"\n**Not previewed** (no change set was made: its changes are not above)\n\n",
+                  {}};
+        for (const auto& n : e.not_previewed) s.rows.push_back("- " + cell(n) + "\n");
         out.push_back(std::move(s));
     }
     if (!e.problems.empty()) {

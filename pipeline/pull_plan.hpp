@@ -59,6 +59,10 @@ struct EnvPlan {
     std::vector<PlannedBuild> builds;
     std::vector<deploy::ParameterChange> parameters;
     std::vector<deploy::ResourceChange> resources;
+    /// Stacks planned without a change set ("label: why"): they read an output that exists
+    /// only once a stack this plan deploys first has deployed, into a parameter no stand-in
+    /// value fits, so `parameters` and `resources` say nothing of them.
+    std::vector<std::string> not_previewed;
     versioning::Millis planned_at = 0;
     versioning::Millis millis = 0;  // how long planning took
 };

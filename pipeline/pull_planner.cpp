@@ -22,6 +22,10 @@ EnvPlan env_plan_of(const std::string& env, const std::string& stack, const RunO
         e.parameters = preview->parameters;
         e.resources = preview->changes;
     }
+    for (const auto& st : outcome.deploy ? outcome.deploy->stacks : std::vector<StackRun>{}) {
+        if (st.run && !st.run->not_previewed.empty())
+            e.not_previewed.push_back(st.label + ": " + st.run->not_previewed);
+    }
     if (outcome.error) {
         e.result = outcome.error->code == common::ErrorCode::input ||
                            outcome.error->code == common::ErrorCode::usage ||

@@ -477,21 +477,33 @@ std::string plan_json(const RunOutcome& planned) {
     j.end_array().key("changed_parameters").begin_array();
     std::set<std::string> changed;
     bool touches = false;  // a change set without changes leaves its stack as it is
+    // A stack not previewed is counted as touched: no change set says otherwise.
+    auto touched = [](const StackRun& st) {
+        return st.run &&
+               ((st.run->outcome && st.run->outcome->result == deploy::DeployResult::planned) ||
+                !st.run->not_previewed.empty());
+    };
     for (const auto& st : planned.deploy ? planned.deploy->stacks : std::vector<StackRun>{}) {
         if (!st.run) continue;
         changed.insert(st.run->changed_parameters.begin(), st.run->changed_parameters.end());
-        touches = touches ||
-                  (st.run->outcome && st.run->outcome->result == deploy::DeployResult::planned);
+        touches = touches || touched(st);
     }
     for (const auto& name : changed) j.value(name);
     j.end_array().field("env", s.env).field("head", s.head).field("result", s.result);
     j.field("stack", s.stack);
     j.key("stacks").begin_array();
     for (const auto& st : planned.deploy ? planned.deploy->stacks : std::vector<StackRun>{}) {
-        const bool planned_change =
-            st.run && st.run->outcome && st.run->outcome->result == deploy::DeployResult::planned;
-        j.begin_object().field("label", st.label).field("reason", st.reason);
-        j.field("result", st.result).field("touches_stack", planned_change).end_object();
+        j.begin_object().field("label", st.label);
+        j.field("message", st.error                                   ? st.error->message
+                           : st.run && !st.run->not_previewed.empty() ? st.run->not_previewed
+                                                                      : std::string());
+        j.field("previewed", st.run && st.run->outcome).field("reason", st.reason);
+        j.field("result", st.result).field("touches_stack", touched(st));
+        j.key("unknown_parameters").begin_object();
+        if (st.run) {
+            for (const auto& [name, shown] : st.run->plan.parameters.unknown) j.field(name, shown);
+        }
+        j.end_object().end_object();
     }
     j.end_array().field("touches_stack", touches);
     return j.end_object().str();

@@ -101,6 +101,22 @@ bool partially_deployed(const std::vector<versioning::DeploymentRecord>& newest_
     return ok > 0 && (ok < end || !newest_first[0].scope.empty());
 }
 
+std::string stack_state(const std::vector<versioning::DeploymentRecord>& newest_first,
+                        const std::string& stack, const std::string& region,
+                        const std::string& account) {
+    auto here = [&](const versioning::DeploymentRecord& d) {
+        return d.stack == stack && d.region == region && d.account == account;
+    };
+    const std::size_t end = newest_first.empty() ? 0 : group_end(newest_first, 0);
+    bool elsewhere = false;  // the newest deployment moved this stack at another target
+    for (std::size_t i = 0; i < end; ++i) {
+        const auto& d = newest_first[i];
+        if (here(d)) return succeeded(d) ? "current" : "failed";
+        elsewhere = elsewhere || (d.stack == stack && succeeded(d));
+    }
+    return elsewhere ? "behind" : "current";
+}
+
 common::Result<std::optional<versioning::DeploymentRecord>> last_complete_deployment(
     versioning::VersionStore& store, const std::string& env) {
     auto rows = store.deployments_in(env, 500);

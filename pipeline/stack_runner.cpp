@@ -10,7 +10,10 @@
 
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "components/build_graph.hpp"
@@ -82,10 +85,54 @@ class StackReporter final : public deploy::DeployReporter {
     std::string m_label;
 };
 
+// The stacks a node's plan deploys before it in its target, by name: their outputs may not
+// exist yet when a plan reads them.
+using EarlierStacks = std::map<std::string, const deploy::DeployPlan*>;
+
+// How a plan shows a parameter whose output does not exist yet.
+std::string known_after(const components::StackParameter& p) {
+    return "<output " + p.output + " of " + p.stack + ", known after it deploys>";
+}
+
+// A plan's parameter `name` reading an output that is not there yet, of `producer`, which
+// the plan deploys first: a stand-in value, or (no stand-in fits) why the stack is not
+// previewed. Fails when the producer's template does not declare the output at all.
+common::Result<std::string> stand_in(deploy::DeployPlan& plan, const std::string& name,
+                                     const components::StackParameter& p,
+                                     const deploy::DeployPlan& producer) {
+    if (!producer.tmpl.outputs.contains(p.output))
+        return common::fail(ErrorCode::input, p.pos.str() + ": parameter " + name +
+                                                  " reads output " + p.output + " of stack " +
+                                                  p.stack + ", whose template " +
+                                                  producer.tmpl.file + " declares no such output");
+    auto declared = plan.tmpl.parameters.find(name);
+    auto value = declared == plan.tmpl.parameters.end()
+                     ? std::optional<std::string>()
+                     : deploy::placeholder_value(declared->second);
+    if (!value) {
+        const std::string type =
+            declared == plan.tmpl.parameters.end() ? "undeclared" : declared->second.type;
+        return "parameter " + name + " (" + type +
+               (type == "String" || type == "Number" ? ", constrained" : "") + ") reads output " +
+               p.output + " of " + p.stack +
+               ", known only after it deploys, and no stand-in value fits it: no change set";
+    }
+    plan.parameters.values[name] = *value;
+    plan.parameters.unknown[name] = known_after(p);
+    return std::string();
+}
+
 // Parameters read from other stacks' outputs, from those stacks as they are now (in the same
-// region and account), then the plan checked again with their values.
-common::Result<void> resolve_outputs(deploy::DeployPlan& plan, deploy::CloudFormationApi& cf) {
-    std::map<std::string, std::map<std::string, std::string>> outputs;  // by stack
+// region and account), then the plan checked again with their values. A plan (`preview`)
+// reading an output that does not exist yet of a stack in `earlier` -- the stack is not
+// there, or lacks the output (this change adds it) -- previews with a stand-in (see
+// stand_in); the answer is then why the stack is not previewed, or "" when it is. Anywhere
+// else a missing stack or output is an error: a real deploy never uses a stand-in.
+common::Result<std::string> resolve_outputs(deploy::DeployPlan& plan, deploy::CloudFormationApi& cf,
+                                            bool preview, const EarlierStacks& earlier) {
+    std::map<std::string, std::optional<std::map<std::string, std::string>>> outputs;  // by stack
+    std::string not_previewed;
+    std::set<std::string> unvalued;  // no stand-in fits
     for (const auto& [name, p] : plan.parameters.outputs) {
         auto found = outputs.find(p.stack);
         if (found == outputs.end()) {
@@ -93,23 +140,32 @@ common::Result<void> resolve_outputs(deploy::DeployPlan& plan, deploy::CloudForm
             if (!stack)
                 return std::unexpected(
                     stack.error().with_context("reading the outputs of stack " + p.stack));
-            if (!*stack)
-                return common::fail(ErrorCode::failed, p.pos.str() + ": parameter " + name +
-                                                           " reads output " + p.output +
-                                                           " of stack " + p.stack +
-                                                           ", which does not exist here");
-            found = outputs.emplace(p.stack, (*stack)->outputs).first;
+            found = outputs.emplace(p.stack, std::nullopt).first;
+            if (*stack) found->second = (*stack)->outputs;
         }
-        auto value = found->second.find(p.output);
-        if (value == found->second.end())
-            return common::fail(ErrorCode::failed, p.pos.str() + ": parameter " + name +
-                                                       " reads output " + p.output + " of stack " +
-                                                       p.stack + ", which has no such output");
-        plan.parameters.values[name] = value->second;
+        if (found->second) {
+            if (auto value = found->second->find(p.output); value != found->second->end()) {
+                plan.parameters.values[name] = value->second;
+                continue;
+            }
+        }
+        auto producer = earlier.find(p.stack);
+        if (!preview || producer == earlier.end())
+            return common::fail(
+                ErrorCode::failed,
+                p.pos.str() + ": parameter " + name + " reads output " + p.output + " of stack " +
+                    p.stack +
+                    (found->second ? ", which has no such output" : ", which does not exist here"));
+        auto why = stand_in(plan, name, p, *producer->second);
+        if (!why) return std::unexpected(why.error());
+        if (!why->empty()) unvalued.insert(name);
+        if (not_previewed.empty()) not_previewed = *why;
     }
-    plan.parameters.outputs.clear();
+    // What has no value yet stays pending (a stack not previewed): the others are checked.
+    std::erase_if(plan.parameters.outputs,
+                  [&](const auto& o) { return !unvalued.contains(o.first); });
     if (auto ok = deploy::validate_plan(plan); !ok) return std::unexpected(ok.error());
-    return {};
+    return not_previewed;
 }
 
 class StackExecutor {
@@ -160,7 +216,11 @@ class StackExecutor {
 
   private:
     struct Event {
-        enum Kind { start = components::Handoff::start, skip = components::Handoff::skip, finished };
+        enum Kind {
+            start = components::Handoff::start,
+            skip = components::Handoff::skip,
+            finished
+        };
         int kind = start;
         std::size_t node = 0;
         common::Result<DeployRun> result;
@@ -199,8 +259,9 @@ class StackExecutor {
 
     void start(std::size_t i) {
         const components::Target* target = &m_env.targets[m_plan.at(i).target];
-        m_threads.emplace_back(
-            [this, i, target] { post({Event::finished, i, deploy_one(i, *target)}); });
+        m_threads.emplace_back([this, i, target] {
+            post({Event::finished, i, deploy_one(i, *target)});
+        });
     }
 
     // On the runner thread: one stack, with a store connection and AWS clients of its own.
@@ -210,11 +271,29 @@ class StackExecutor {
         auto cloud = m_s.cloud(target);
         deploy::DeployPlan plan = m_deploys[i];
         if (!plan.parameters.outputs.empty()) {
-            if (auto ok = resolve_outputs(plan, *cloud.cloudformation); !ok)
-                return std::unexpected(ok.error());
+            const bool preview = m_settings.plan && m_settings.write_overrides.empty();
+            auto not_previewed = resolve_outputs(plan, *cloud.cloudformation, preview, earlier(i));
+            if (!not_previewed) return std::unexpected(not_previewed.error());
+            if (!not_previewed->empty()) {
+                DeployRun run;
+                run.plan = std::move(plan);
+                run.not_previewed = std::move(*not_previewed);
+                return run;
+            }
         }
         StackReporter reporter(m_reporter, m_plan.at(i).label);
         return execute_deploy(std::move(plan), m_settings, **store, cloud, m_s.clock, reporter);
+    }
+
+    // The stacks the plan deploys before node `i` in its target (those it waits for there).
+    EarlierStacks earlier(std::size_t i) const {
+        EarlierStacks out;
+        const auto& node = m_plan.at(i);
+        for (std::size_t w : node.waits_for) {
+            if (m_plan.at(w).target == node.target)
+                out.emplace(m_env.stacks[m_plan.at(w).stack].name, &m_deploys[w]);
+        }
+        return out;
     }
 
     // A node the graph handed over as skipped (a wait of it did not deploy: named by the node
@@ -245,7 +324,9 @@ class StackExecutor {
             return false;
         }
         r.run = std::move(*result);
-        r.result = r.run->outcome ? result_name(*r.run->outcome) : "overrides-written";
+        r.result = r.run->outcome                  ? result_name(*r.run->outcome)
+                   : !r.run->not_previewed.empty() ? "not-previewed"
+                                                   : "overrides-written";
         return r.run->exit == 0;
     }
 

@@ -12,6 +12,10 @@
 //                     from) and reports back through the node's gateway. The graph alone
 //                     says when a node may go; the plan settles what a failure skips. Each
 //                     stack has its own intent, change set, events and reconciliation.
+//                     A plan reading an output that appears only once a stack this plan
+//                     deploys first has deployed previews with a stand-in value, shown as
+//                     "known after it deploys", or, where none fits the parameter, makes no
+//                     change set for the reading stack.
 //
 // An environment of one stack is a plan of one node: the same path.
 #include <cstddef>
@@ -51,6 +55,10 @@ struct DeployRun {
     std::set<std::string> changed_parameters;      // the stack's parameters that changed (or
                                                    // would: a plan)
     std::int64_t pending_id = 0;                   // write_overrides: the pending deployment
+    /// A plan that made no change set for this stack (no outcome): why. It reads an output
+    /// that exists only once a stack this plan deploys first has deployed, into a parameter
+    /// no stand-in value fits.
+    std::string not_previewed{};
 };
 
 /// What the store knows of an environment when a command holds it.
@@ -87,6 +95,15 @@ std::optional<versioning::DeploymentRecord> last_complete(
 /// others (a stack failed, a later wave was stopped, or it was limited with --wave/--region).
 bool partially_deployed(const std::vector<versioning::DeploymentRecord>& newest_first);
 
+/// Where one stack at one target (`region`, `account` as recorded) stands against the
+/// environment's newest deployment (`newest_first`: its deployments, newest first):
+/// "failed" when that deployment failed there; "behind" when it moved the same stack at
+/// another target but not this one (a --region or --wave limit, a later wave stopped or
+/// failed); else "current" (also for a stack never deployed: the caller knows that).
+std::string stack_state(const std::vector<versioning::DeploymentRecord>& newest_first,
+                        const std::string& stack, const std::string& region,
+                        const std::string& account);
+
 /// last_complete() over `env`'s recorded deployments.
 common::Result<std::optional<versioning::DeploymentRecord>> last_complete_deployment(
     versioning::VersionStore& store, const std::string& env);
@@ -117,8 +134,9 @@ struct StackRun {
     std::size_t node = 0;
     std::string label, stack, region, account, reason;
     std::size_t wave = 0;
-    /// deployed, up-to-date, planned, declined, deploy-failed, overrides-written, skipped
-    /// (a stack it waits for failed, or an earlier wave did), interrupted, error.
+    /// deployed, up-to-date, planned, not-previewed (planned without a change set: see
+    /// DeployRun::not_previewed), declined, deploy-failed, overrides-written, skipped (a
+    /// stack it waits for failed, or an earlier wave did), interrupted, error.
     std::string result;
     std::optional<DeployRun> run;
     std::optional<common::Error> error;

@@ -50,12 +50,12 @@ struct StackSummary {
     std::string account;   // named targets only
     std::size_t wave = 0;  // 1-based
     std::string reason;    // why it deployed, or why it was skipped
-    /// deployed, up-to-date, planned, declined, deploy-failed, overrides-written, skipped,
-    /// interrupted, error
+    /// deployed, up-to-date, planned, not-previewed (planned, no change set), declined,
+    /// deploy-failed, overrides-written, skipped, interrupted, error
     std::string result;
     std::int64_t deployment_id = 0;
     std::string stack_status;
-    std::string message;  // the error, for result "error"
+    std::string message;  // the error, for result "error"; why, for "not-previewed"
     std::vector<FailedResource> failed_resources;
     std::map<std::string, std::string> outputs;
 };

@@ -72,8 +72,12 @@ void write_deployment(JsonOut& j, const versioning::DeploymentRecord& d) {
 }
 
 // Each stack of `e` in each place: where it is and its current deployment (null: none).
+// Each stack at each target: its current deployment and its state against the
+// environment's newest deployment (`recent`, newest first): current, behind, failed,
+// never-deployed (pipeline::stack_state).
 void write_stacks(JsonOut& j, const components::Environment& e,
-                  const std::vector<versioning::DeploymentRecord>& current) {
+                  const std::vector<versioning::DeploymentRecord>& current,
+                  const std::vector<versioning::DeploymentRecord>& recent) {
     j.key("stacks").begin_array();
     for (const auto& t : e.targets) {
         for (const auto& s : e.stacks) {
@@ -83,8 +87,12 @@ void write_stacks(JsonOut& j, const components::Environment& e,
                        d.account == t.recorded_account();
             });
             it != current.end() ? write_deployment(j, *it) : (void)j.null();
+            std::string state =
+                pipeline::stack_state(recent, s.name, t.recorded_region(), t.recorded_account());
+            if (it == current.end() && state == "current") state = "never-deployed";
             j.field("label", deploy::stack_label(s.name, t)).field("region", t.region);
-            j.field("stack", s.name).field("wave", static_cast<std::int64_t>(t.wave + 1));
+            j.field("stack", s.name).field("state", state);
+            j.field("wave", static_cast<std::int64_t>(t.wave + 1));
             j.end_object();
         }
     }
@@ -307,7 +315,7 @@ Response api_environments(ApiContext& c) {
         j.field("region", e.targets.front().region);
         write_open_request(c, j, e);
         j.field("stack", e.stacks.front().name);
-        write_stacks(j, e, *current);
+        write_stacks(j, e, *current, *recent);
         j.field_or_null("trigger_branch", !e.trigger_branch.empty(), e.trigger_branch);
         j.end_object();
     }
@@ -360,11 +368,16 @@ Response api_components(ApiContext& c, const PageRequest& p) {
         for (const auto& d : m ? m->depends_on : std::vector<std::string>{}) j.value(d);
         j.end_array().key("deployed").begin_object();
         for (const auto& [env, image] : comp.deployed) {
+            // The deployment that holds the image shown (with several stacks or regions, the
+            // oldest image of those running; `differs` says they do not all run it).
             auto d = std::find_if(view->current.begin(), view->current.end(),
-                                  [&](const auto& x) { return x.env == env; });
+                                  [&](const auto& x) { return x.id == image.deployment_id; });
+            if (d == view->current.end())
+                d = std::find_if(view->current.begin(), view->current.end(),
+                                 [&](const auto& x) { return x.env == env; });
             j.key(env).begin_object().field("actor", d->actor);
             j.field("build_number", image.build_number).field("commit", image.commit);
-            j.field("deployment_id", image.deployment_id);
+            j.field("deployment_id", image.deployment_id).field("differs", image.differs);
             time_or_null(j, "finished_at", d->finished_at);
             j.field("image_uri", image.image_uri).end_object();
         }

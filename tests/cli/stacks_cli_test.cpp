@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include <signal.h>
 
@@ -137,6 +138,8 @@ class StacksCli : public ::testing::Test {
                " AWS_SESSION_TOKEN=" + c["SessionToken"].GetString();
     }
 
+    std::vector<std::string> alive(const std::string& region);
+
     std::string sql(const std::string& query) {
         auto r =
             support::run("sqlite3 " + shell_quote((repo.path() / ".slipway/state.db").string()) +
@@ -242,6 +245,15 @@ TEST_F(StacksCli, ARegionAloneLeavesTheEnvironmentPartiallyDeployed) {
     auto status = slipway("status --json");
     EXPECT_NE(status.out.find(R"("partially_deployed":["prod"])"), std::string::npos) << status.out;
     EXPECT_NE(status.out.find(R"("differs":true)"), std::string::npos) << status.out;
+    // The text names the stack that is behind (us-east-1's services), and only that one.
+    auto text = slipway("status").out;
+    const auto svc_us = text.find("prod shop-svc@us-east-1: deployment #2 of ");
+    ASSERT_NE(svc_us, std::string::npos) << text;
+    EXPECT_NE(text.substr(svc_us, text.find('\n', svc_us) - svc_us)
+                  .find(" (behind: the latest deployment did not reach it)"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(text.find("behind", text.find("behind") + 1), std::string::npos) << text;
     // The whole environment next: us-east-1 catches up, eu-west-1 is already there. api's
     // build #2 is reused (same inputs); reuse checks that its image is in ECR, where these
     // builds (no Docker here) pushed nothing, so it is put where its build would have.
@@ -277,6 +289,166 @@ TEST_F(StacksCli, TwoAccountsThroughAssumedRoles) {
     EXPECT_TRUE(stack("shop-svc", "us-east-1").empty());  // nothing in the caller's own account
     EXPECT_EQ(sql("SELECT DISTINCT account FROM deployments ORDER BY account"),
               "111111111111\n222222222222\n");
+}
+
+// The stacks alive in `region` (the aws CLI's view: what list-stacks has not deleted), and
+// the change sets each has, as "stack" or "stack:change-set".
+std::vector<std::string> StacksCli::alive(const std::string& region) {
+    std::vector<std::string> out;
+    auto r = aws("cloudformation list-stacks --region " + region);
+    EXPECT_EQ(r.status, 0) << r.err;
+    rapidjson::Document d;
+    d.Parse(r.out.c_str());
+    if (!d.IsObject() || !d.HasMember("StackSummaries")) return out;
+    for (const auto& s : d["StackSummaries"].GetArray()) {
+        if (std::string(s["StackStatus"].GetString()) == "DELETE_COMPLETE") continue;
+        const std::string name = s["StackName"].GetString();
+        out.push_back(name);
+        auto sets =
+            aws("cloudformation list-change-sets --region " + region + " --stack-name " + name);
+        rapidjson::Document c;
+        c.Parse(sets.out.c_str());
+        if (!c.IsObject() || !c.HasMember("Summaries")) continue;
+        for (const auto& cs : c["Summaries"].GetArray())
+            out.push_back(name + ":" + cs["ChangeSetName"].GetString());
+    }
+    return out;
+}
+
+// The plan's rows (--json-report with --plan) by label.
+std::map<std::string, std::string> plan_rows(const std::filesystem::path& file,
+                                             const std::string& field) {
+    std::ifstream in(file);
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
+    rapidjson::Document d;
+    d.Parse(text.c_str());
+    std::map<std::string, std::string> out;
+    if (!d.IsObject() || !d.HasMember("stacks")) return out;
+    for (const auto& st : d["stacks"].GetArray()) {
+        const auto& v = st[field.c_str()];
+        out[st["label"].GetString()] = v.IsString() ? v.GetString()
+                                       : v.IsBool() ? (v.GetBool() ? "true" : "false")
+                                       : v.IsObject() && v.HasMember("Vpc") ? v["Vpc"].GetString()
+                                                                            : "";
+    }
+    return out;
+}
+
+// A plan of an environment never deployed: shop-svc reads an output of shop-net, which the
+// same plan would create first. Its parameter a plain String, the change set is made with a
+// stand-in value and the preview shows the output as known after shop-net deploys; where no
+// stand-in fits the parameter's type, the stack is planned without a change set, saying why.
+// Either way the plan leaves no stack or change set behind (the aws CLI's view) and records
+// nothing. An output a later change adds previews the same way; one the producing stack's
+// template does not declare fails the plan as bad input. A real deploy never uses a
+// stand-in, and an output missing from a stack the command does not deploy stays an error,
+// with --plan too.
+TEST_F(StacksCli, APlanShowsAnOutputOfAStackItWouldCreateAsKnownAfterItDeploys) {
+    make_project(k_two_regions);
+    const auto report = repo.path() / ".slipway/plan.json";
+    const std::string known = "<output VpcId of shop-net, known after it deploys>";
+    auto plan = slipway("run --env prod --plan --json-report " + shell_quote(report.string()));
+    ASSERT_EQ(plan.status, 0) << plan.out << plan.err;
+    for (const std::string region : {"us-east-1", "eu-west-1"}) {
+        for (const std::string name : {"shop-net", "shop-svc"})
+            EXPECT_NE(plan.out.find(name + "@" + region + ": plan only; change set deleted"),
+                      std::string::npos)
+                << plan.out;
+        EXPECT_EQ(plan_rows(report, "result")["shop-svc@" + region], "planned");
+        EXPECT_EQ(plan_rows(report, "previewed")["shop-svc@" + region], "true");
+        EXPECT_EQ(plan_rows(report, "unknown_parameters")["shop-svc@" + region], known);
+        EXPECT_EQ(alive(region), std::vector<std::string>{}) << region;
+    }
+    EXPECT_NE(plan.out.find("  Vpc: (none) -> " + known + "\n"), std::string::npos) << plan.out;
+    EXPECT_EQ(sql("SELECT count(*) FROM deployments"), "0\n");
+
+    // An output shop-net's template does not declare has no stand-in: bad input (exit 2).
+    std::string typo = std::string(k_head) + k_two_regions;
+    typo.replace(typo.find("output: VpcId"), 13, "output: VpcID");
+    repo.write("slipway.yml", typo);
+    repo.commit("a typo");
+    auto undeclared = slipway("run --env prod --plan");
+    EXPECT_EQ(undeclared.status, 2) << undeclared.out << undeclared.err;
+    EXPECT_NE(undeclared.err.find("slipway.yml:17:16: parameter Vpc reads output VpcID of stack "
+                                  "shop-net, whose template "),
+              std::string::npos)
+        << undeclared.err;
+    EXPECT_NE(undeclared.err.find("net.yml declares no such output\n"), std::string::npos)
+        << undeclared.err;
+    repo.write("slipway.yml", std::string(k_head) + k_two_regions);
+
+    // An AWS-specific type: no stand-in can be valid, so no change set for shop-svc.
+    std::string typed = k_svc;
+    typed.replace(typed.find("Vpc: {Type: String}"), 19, "Vpc: {Type: AWS::EC2::VPC::Id}");
+    repo.write("svc.yml", typed);
+    repo.commit("a typed Vpc");
+    auto unpreviewed =
+        slipway("run --env prod --plan --json-report " + shell_quote(report.string()));
+    ASSERT_EQ(unpreviewed.status, 0) << unpreviewed.out << unpreviewed.err;
+    const std::string why =
+        "parameter Vpc (AWS::EC2::VPC::Id) reads output VpcId of shop-net, known only after it "
+        "deploys, and no stand-in value fits it: no change set";
+    EXPECT_NE(unpreviewed.out.find("shop-svc@us-east-1: planned, not previewed: " + why + "\n"),
+              std::string::npos)
+        << unpreviewed.out;
+    EXPECT_NE(unpreviewed.out.find("shop-net@us-east-1: plan only; change set deleted"),
+              std::string::npos)
+        << unpreviewed.out;
+    EXPECT_NE(unpreviewed.out.find("  wave 2  shop-svc@eu-west-1"), std::string::npos);
+    EXPECT_EQ(plan_rows(report, "result")["shop-svc@eu-west-1"], "not-previewed");
+    EXPECT_EQ(plan_rows(report, "previewed")["shop-svc@eu-west-1"], "false");
+    EXPECT_EQ(plan_rows(report, "message")["shop-svc@eu-west-1"], why);
+    EXPECT_EQ(plan_rows(report, "touches_stack")["shop-svc@eu-west-1"], "true");
+    for (const char* region : {"us-east-1", "eu-west-1"})
+        EXPECT_EQ(alive(region), std::vector<std::string>{}) << region;
+
+    // Deployed for real: the output's value, never a stand-in.
+    repo.write("svc.yml", k_svc);
+    repo.commit("Vpc a String again");
+    auto deployed = slipway("run --env prod");
+    ASSERT_EQ(deployed.status, 0) << deployed.out << deployed.err;
+    EXPECT_EQ(stack("shop-svc", "eu-west-1")["Vpc"], "vpc-net-1-eu-west-1");
+
+    // One change adds an output to shop-net and a parameter reading it to shop-svc.
+    std::string net = k_net;
+    repo.write("infra/net.yml", net + "  SubnetId:\n    Value: subnet-1\n");
+    std::string svc = k_svc;
+    svc.replace(svc.find("  ApiImage:"), 0, "  Subnet: {Type: String}\n");
+    repo.write("svc.yml", svc);
+    std::string manifest = std::string(k_head) + k_two_regions;
+    manifest.replace(manifest.find("          Vpc: {stack"), 0,
+                     "          Subnet: {stack: shop-net, output: SubnetId}\n");
+    repo.write("slipway.yml", manifest);
+    repo.commit("a subnet");
+    auto added = slipway("run --env prod --plan");
+    ASSERT_EQ(added.status, 0) << added.out << added.err;
+    EXPECT_NE(added.out.find("  Subnet: (none) -> <output SubnetId of shop-net, known after it "
+                             "deploys>\n"),
+              std::string::npos)
+        << added.out;
+    EXPECT_EQ(added.out.find("  Vpc: "), std::string::npos) << added.out;  // read, unchanged
+    EXPECT_EQ(stack("shop-net", "us-east-1").count("output:SubnetId"), 0u);
+
+    // Back as deployed, and api changed: only shop-svc deploys. Its shop-net deleted behind
+    // slipway's back in us-east-1, the plan fails there as the deploy would.
+    repo.write("slipway.yml", std::string(k_head) + k_two_regions);
+    repo.write("infra/net.yml", k_net);
+    repo.write("svc.yml", k_svc);
+    repo.write("api/main.py", "v2\n");
+    repo.commit("api v2");
+    ASSERT_EQ(aws("cloudformation delete-stack --region us-east-1 --stack-name shop-net").status,
+              0);
+    for (const char* args : {"run --env prod --plan", "run --env prod"}) {
+        auto missing = slipway(args);
+        EXPECT_EQ(missing.status, 1) << args << "\n" << missing.out << missing.err;
+        EXPECT_NE((missing.out + missing.err)
+                      .find(": parameter Vpc reads output VpcId of stack shop-net, which does not "
+                            "exist here"),
+                  std::string::npos)
+            << args << "\n"
+            << missing.out << missing.err;
+    }
+    EXPECT_EQ(stack("shop-svc", "us-east-1")["Vpc"], "vpc-net-1-us-east-1");
 }
 
 // kill -9 while the second of two stacks deploys: the first is recorded, the second stays

@@ -113,6 +113,42 @@ class Deployer : public ::testing::Test {
         common::fail(common::ErrorCode::failed, "unset");
 };
 
+// A plan's stand-in (a value known only after another stack deploys) is sent with the change
+// set, shown as what it stands for, and never executed; outside a plan it is refused before
+// any call to AWS.
+TEST_F(Deployer, AStandInIsPreviewedAsWhatItStandsForAndNeverDeployed) {
+    const std::string shown = "<output Stage of shop-net, known after it deploys>";
+    prepare = [&] {
+        plan.plan_only = true;
+        plan.parameters.values["Stage"] = deploy::k_placeholder;
+        plan.parameters.unknown["Stage"] = shown;
+    };
+    run({ok("describe_stacks_update_complete"), ok("create_change_set"),
+         ok("describe_change_set_modify"), ok("delete_change_set")});
+    ASSERT_TRUE(outcome) << outcome.error().message;
+    EXPECT_EQ(outcome->result, deploy::DeployResult::planned);
+    ASSERT_EQ(reporter.previews.size(), 1u);
+    const auto& changes = reporter.previews[0].parameters;
+    ASSERT_EQ(changes.size(), 2u);
+    EXPECT_EQ(changes[1].name, "Stage");
+    EXPECT_EQ(changes[1].old_value, "test");
+    EXPECT_EQ(changes[1].new_value, shown);
+    EXPECT_NE(server->requests()[1].find(deploy::k_placeholder), std::string::npos);
+    EXPECT_EQ(actions(), (std::vector<std::string>{"DescribeStacks", "CreateChangeSet",
+                                                   "DescribeChangeSet", "DeleteChangeSet"}));
+
+    prepare = [&] {
+        plan.plan_only = false;
+        plan.parameters.values["Stage"] = deploy::k_placeholder;
+        plan.parameters.unknown["Stage"] = shown;
+    };
+    run(std::vector<support::ScriptedReply>{});
+    ASSERT_FALSE(outcome);
+    EXPECT_EQ(outcome.error().message,
+              "shop-test: parameter Stage has a plan's stand-in value, which is never deployed");
+    EXPECT_TRUE(server->requests().empty());
+}
+
 TEST_F(Deployer, AFailedUpdateThatRolledBackIsRecordedAsAFailedAttempt) {
     run({ok("describe_stacks_update_complete"), ok("create_change_set"),
          ok("describe_change_set_pending"), ok("describe_change_set_modify"),

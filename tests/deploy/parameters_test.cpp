@@ -180,6 +180,27 @@ TEST(ValidateParameters, WarnsPast150AndRefusesPast200) {
     EXPECT_NE(warned->front().find("200 parameters"), std::string::npos);
 }
 
+// A plan's stand-in for a value known only after another stack deploys: only where any
+// value of the type is valid.
+TEST(PlaceholderValue, OnlyForAPlainStringOrNumber) {
+    auto t = tmpl(
+        "  Plain: {Type: String}\n  Count: {Type: Number}\n"
+        "  Vpc: {Type: \"AWS::EC2::VPC::Id\"}\n  Subnets: {Type: CommaDelimitedList}\n"
+        "  Ssm: {Type: \"AWS::SSM::Parameter::Value<String>\"}\n"
+        "  Pattern: {Type: String, AllowedPattern: \"vpc-[0-9a-f]+\"}\n"
+        "  Choice: {Type: String, AllowedValues: [a, b]}\n  Short: {Type: String, MaxLength: 4}\n"
+        "  Small: {Type: Number, MaxValue: 3}\n");
+    EXPECT_EQ(deploy::placeholder_value(t.parameters.at("Plain")),
+              std::optional<std::string>(deploy::k_placeholder));
+    EXPECT_EQ(deploy::placeholder_value(t.parameters.at("Count")), std::optional<std::string>("0"));
+    for (const char* name : {"Vpc", "Subnets", "Ssm", "Pattern", "Choice", "Short", "Small"})
+        EXPECT_EQ(deploy::placeholder_value(t.parameters.at(name)), std::nullopt) << name;
+    // What it stands in for passes the template's checks.
+    EXPECT_TRUE(
+        deploy::validate_parameters(tmpl("  Plain: {Type: String}\n  Count: {Type: Number}\n"),
+                                    {{"Plain", deploy::k_placeholder}, {"Count", "0"}}));
+}
+
 TEST(TemplateConfiguration, IsCodePipelinesFormatWithSortedKeys) {
     EXPECT_EQ(deploy::template_configuration({{"B", "2"}, {"A", "1"}}, {{"team", "ml"}}),
               "{\"Parameters\":{\"A\":\"1\",\"B\":\"2\"},\"Tags\":{\"team\":\"ml\"}}\n");

@@ -53,6 +53,18 @@ TEST(Template, ReadsParametersWithShortTagsPresent) {
     EXPECT_TRUE(t->parameters.at("Image").no_echo);
 }
 
+TEST(Template, KnowsTheNamesOfItsOutputs) {
+    auto t = deploy::parse_template(
+        "Resources:\n  Net: {Type: AWS::SSM::Parameter}\n"
+        "Outputs:\n  VpcId: {Value: !Ref Net}\n  SubnetId:\n    Value: subnet-1\n",
+        "net.yml");
+    ASSERT_TRUE(t) << t.error().message;
+    EXPECT_EQ(t->outputs, (std::set<std::string>{"SubnetId", "VpcId"}));
+    auto none = deploy::parse_template("Resources:\n  Net: {Type: AWS::SSM::Parameter}\n", "n.yml");
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->outputs.empty());
+}
+
 TEST(Template, JsonTemplatesAreReadToo) {
     auto t = deploy::parse_template(
         R"({"Parameters": {"A": {"Type": "String", "MaxLength": "5"}}, "Resources": {"R": {"Type": "AWS::S3::Bucket"}}})",

@@ -57,6 +57,32 @@ TEST(PullPlan, TheCommentCarriesItsMarkerAndEverySection) {
     EXPECT_EQ(text.find("… "), std::string::npos);  // nothing cut
 }
 
+// A stack planned without a change set is said to be, in the comment, the check run and the
+// JSON: the plan's changes are not all of them.
+TEST(PullPlan, AStackNotPreviewedIsSaidToBe) {
+    auto e = planned(1, 1);
+    e.not_previewed = {
+        "shop-svc@eu-west-1: parameter Vpc (AWS::EC2::VPC::Id) reads output VpcId of shop-net, "
+        "known only after it deploys, and no stand-in value fits it: no change set"};
+    const auto text = pipeline::plan_comment(pull({e}), "");
+    EXPECT_NE(text.find("1 parameter and 1 resource change; 1 stack not previewed |"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("**Not previewed** (no change set was made: its changes are not above)\n\n"
+                        "- shop-svc@eu-west-1: parameter Vpc (AWS::EC2::VPC::Id) reads output"),
+              std::string::npos)
+        << text;
+    const auto check = pipeline::check_verdict(e, "");
+    EXPECT_EQ(check.conclusion, "success");
+    EXPECT_NE(check.output.title.find("1 stack not previewed"), std::string::npos);
+    EXPECT_NE(check.output.summary.find("**Not previewed**"), std::string::npos);
+    const auto json = pipeline::pull_plan_json(pull({e}));
+    auto back = pipeline::parse_pull_plan(json);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->envs.at(0).not_previewed, e.not_previewed);
+    EXPECT_EQ(pipeline::pull_plan_json(*back), json);
+}
+
 TEST(PullPlan, AHugePlanIsCutToGithubsLimitLongestSectionFirst) {
     const auto p = pull({planned(600, 3000), planned(3, 2)});
     const auto text = pipeline::plan_comment(p, "https://s.example/pulls/7");

@@ -139,10 +139,10 @@ function envCard(view, env, byName) {
         cur.run_id ? [' · ', h('a', { href: links.run(cur.run_id) }, 'run')] : null)
       : h('p', null, 'Never deployed.'),
     several
-      ? h('ul', { class: 'env-stacks' }, stacks.map((s) => h('li', null,
+      ? h('ul', { class: 'env-stacks', 'aria-label': `Stacks of ${env.name}` }, stacks.map((s) => h('li', { 'data-stack': s.label, 'data-state': s.state || '' },
         h('code', null, s.label), ' ',
         s.current ? [`#${s.current.id} `, commitLink(s.current.commit, view.proj.commit_url)] : 'never deployed',
-        ` · wave ${s.wave}`)))
+        ` · wave ${s.wave}`, stackState(s))))
       : null,
     env.pending && env.pending.length
       ? h('p', null, badge('pending'), ` ${env.pending.length} deployment${env.pending.length === 1 ? '' : 's'} in progress`)
@@ -156,6 +156,13 @@ function envCard(view, env, byName) {
     healthLine(env),
     safetyLines(env),
     envActions(env, byName, view.proj, view.who, view.refresh || (() => {}), diff));
+}
+
+// Where a stack stands against its environment's newest deployment, when that is news.
+function stackState(s) {
+  if (s.state === 'behind') return [' ', badge('behind'), ' the latest deployment did not reach it'];
+  if (s.state === 'failed') return [' ', badge('failed'), ' its part of the latest deployment failed'];
+  return null;
 }
 
 function envSection(view) {
@@ -179,7 +186,14 @@ function cell(view, comp, env) {
     ' ', h('span', { class: 'tag', title: d.image_uri }, imageTag(d.image_uri)),
     h('span', { class: 'meta' }, commitLink(d.commit, view.proj.commit_url), ' ', timeAgo(d.finished_at),
       d.actor ? ` · ${d.actor}` : ''),
+    d.differs ? h('span', { class: 'note', 'data-differs': '' }, `not the same in every ${placesOf(env)} of ${env.name} (the oldest shown)`) : null,
     note ? h('span', { class: 'note' }, note) : null);
+}
+
+// What an environment's places are called: regions, or accounts when they are one region.
+function placesOf(env) {
+  const stacks = env.stacks || [];
+  return new Set(stacks.map((s) => s.region)).size > 1 ? 'region' : 'account';
 }
 
 // The matrix, its first rows now and the others a batch per frame (view.complete resolves when

@@ -84,6 +84,12 @@ function envPlan(e) {
     parts.push(table(`Parameters that would change (${e.parameters.length})`, ['Parameter', 'Now', 'Would be'],
       e.parameters.map((x) => h('tr', null, h('td', null, h('code', null, x.name)),
         h('td', null, h('code', null, x.old || '–')), h('td', null, h('code', null, x.new))))));
+  if (e.not_previewed && e.not_previewed.length)
+    parts.push(table(`Not previewed (${e.not_previewed.length}): no change set was made, so their changes are not shown`,
+      ['Stack', 'Why'], e.not_previewed.map((n) => {
+        const at = n.indexOf(': ');
+        return h('tr', null, h('td', null, h('code', null, n.slice(0, at))), h('td', null, n.slice(at + 2)));
+      })));
   if (e.resources.length)
     parts.push(table(`Resource changes (${e.resources.length}): the change set was created, described and deleted, never executed`,
       ['Action', 'Resource', 'Type', 'Replacement'],
