@@ -124,7 +124,7 @@ common::Result<int> run_with(RunOptions& o, GithubRun& gh) {
     int exit = outcome.exit;
     if (outcome.deploy) exit = print_deploy(*outcome.deploy, o.request.write_overrides, out);
     if (o.request.plan && gh.settings) {
-        auto env_plan = pipeline::env_plan_of(o.request.env, stack, outcome, catcher.preview_seen);
+        auto env_plan = pipeline::env_plan_of(o.request.env, stack, outcome);
         if (outcome.error)
             env_plan.problems = pipeline::problem_locations(outcome.error->message, project.root);
         post_plan(*gh.settings, env_plan, project.head, std::cerr);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <set>
 
 #include <ctime>
 
@@ -47,7 +48,8 @@ void write_env(common::JsonOut& j, const EnvPlan& e) {
     j.end_array().key("parameters").begin_array();
     for (const auto& p : e.parameters) {
         j.begin_object().field("name", p.name).field("new", p.secret ? "****" : p.new_value);
-        j.field("old", p.secret ? "****" : p.old_value).field("secret", p.secret).end_object();
+        j.field("old", p.secret ? "****" : p.old_value).field("secret", p.secret);
+        j.field("stack", p.stack).end_object();
     }
     j.end_array();
     write_time(j, "planned_at", e.planned_at);
@@ -60,7 +62,7 @@ void write_env(common::JsonOut& j, const EnvPlan& e) {
     for (const auto& r : e.resources) {
         j.begin_object().field("action", r.action).field("logical_id", r.logical_id);
         j.field("physical_id", r.physical_id).field("replacement", r.replacement);
-        j.field("resource_type", r.resource_type).end_object();
+        j.field("resource_type", r.resource_type).field("stack", r.stack).end_object();
     }
     j.end_array().field("result", e.result).field("stack", e.stack).end_object();
 }
@@ -105,8 +107,9 @@ EnvPlan read_env(const rapidjson::Value& v) {
     });
     each(v, "parameters", [&](auto& p) {
         auto s = p.FindMember("secret");
-        e.parameters.push_back({str(p, "name"), str(p, "old"), str(p, "new"),
-                                s != p.MemberEnd() && s->value.IsBool() && s->value.GetBool()});
+        e.parameters.push_back({{str(p, "name"), str(p, "old"), str(p, "new"),
+                                 s != p.MemberEnd() && s->value.IsBool() && s->value.GetBool()},
+                                str(p, "stack")});
     });
     if (auto n = v.FindMember("not_previewed"); n != v.MemberEnd() && n->value.IsArray()) {
         for (const auto& item : n->value.GetArray())
@@ -116,8 +119,9 @@ EnvPlan read_env(const rapidjson::Value& v) {
         e.problems.push_back({str(p, "path"), static_cast<int>(num(p, "line")), str(p, "message")});
     });
     each(v, "resources", [&](auto& r) {
-        e.resources.push_back({str(r, "action"), str(r, "logical_id"), str(r, "physical_id"),
-                               str(r, "resource_type"), str(r, "replacement")});
+        e.resources.push_back({{str(r, "action"), str(r, "logical_id"), str(r, "physical_id"),
+                                str(r, "resource_type"), str(r, "replacement")},
+                               str(r, "stack")});
     });
     return e;
 }
@@ -183,8 +187,24 @@ std::string result_line(const EnvPlan& e) {
     return "could not plan: " + e.message;
 }
 
+// Whether the plan's changes come from more than one stack (or place): then each row names its
+// stack, or an environment in two regions would show the same parameter twice, unexplained.
+bool several_stacks(const EnvPlan& e) {
+    std::set<std::string> labels;
+    for (const auto& p : e.parameters) labels.insert(p.stack);
+    for (const auto& r : e.resources) labels.insert(r.stack);
+    return labels.size() > 1;
+}
+
 std::vector<Section> env_sections(const EnvPlan& e) {
     std::vector<Section> out;
+    const bool several = several_stacks(e);
+    // The stack column's head, separator and cell when there are several.
+    const std::string stack_head = several ? "| stack " : "";
+    const std::string stack_rule = several ? "|---" : "";
+    auto stack_cell = [&](const std::string& label) {
+        return several ? "| " + code(label) + " " : std::string();
+    };
     Section intro{
         fmt::format("\n#### {} · stack {}\n{}\n", e.env, code(e.stack), cell(result_line(e))), {}};
     if (!e.base.empty())
@@ -206,9 +226,11 @@ std::vector<Section> env_sections(const EnvPlan& e) {
         out.push_back(std::move(s));
     }
     if (!e.parameters.empty()) {
-        Section s{"\n**Parameters**\n\n| parameter | now | would be |\n|---|---|---|\n", {}};
+        Section s{"\n**Parameters**\n\n" + stack_head + "| parameter | now | would be |\n" +
+                      stack_rule + "|---|---|---|\n",
+                  {}};
         for (const auto& p : e.parameters)
-            s.rows.push_back(fmt::format("| {} | {} | {} |\n", code(p.name),
+            s.rows.push_back(fmt::format("{}| {} | {} | {} |\n", stack_cell(p.stack), code(p.name),
                                          p.secret ? "****" : code(p.old_value),
                                          p.secret ? "****" : code(p.new_value)));
         out.push_back(std::move(s));
@@ -216,12 +238,14 @@ std::vector<Section> env_sections(const EnvPlan& e) {
     if (!e.resources.empty()) {
         Section s{
             "\n**Resource changes** (the change set was created, described and deleted; "
-            "never executed)\n\n| action | resource | type | replacement |\n"
-            "|---|---|---|---|\n",
+            "never executed)\n\n" +
+                stack_head + "| action | resource | type | replacement |\n" + stack_rule +
+                "|---|---|---|---|\n",
             {}};
         for (const auto& r : e.resources)
-            s.rows.push_back(fmt::format("| {} | {} | {} | {} |\n", r.action, code(r.logical_id),
-                                         code(r.resource_type), cell(r.replacement)));
+            s.rows.push_back(fmt::format("{}| {} | {} | {} | {} |\n", stack_cell(r.stack), r.action,
+                                         code(r.logical_id), code(r.resource_type),
+                                         cell(r.replacement)));
         out.push_back(std::move(s));
     }
     if (!e.not_previewed.empty()) {

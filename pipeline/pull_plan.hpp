@@ -31,6 +31,15 @@ struct PlannedBuild {
     bool reused = false;
 };
 
+/// A parameter or resource change of one stack's change set; `stack` is its label
+/// ("shop-services", "shop-services@eu-west-1" where the environment has several places).
+struct PlannedParameter : deploy::ParameterChange {
+    std::string stack;
+};
+struct PlannedResource : deploy::ResourceChange {
+    std::string stack;
+};
+
 struct AffectedEntry {
     std::string component;
     std::string reason;
@@ -57,8 +66,8 @@ struct EnvPlan {
     std::string base_reason;
     std::vector<AffectedEntry> affected;
     std::vector<PlannedBuild> builds;
-    std::vector<deploy::ParameterChange> parameters;
-    std::vector<deploy::ResourceChange> resources;
+    std::vector<PlannedParameter> parameters;  // each stack's, in plan order
+    std::vector<PlannedResource> resources;
     /// Stacks planned without a change set ("label: why"): they read an output that exists
     /// only once a stack this plan deploys first has deployed, into a parameter no stand-in
     /// value fits, so `parameters` and `resources` say nothing of them.

@@ -5,8 +5,7 @@
 
 namespace pipeline {
 
-EnvPlan env_plan_of(const std::string& env, const std::string& stack, const RunOutcome& outcome,
-                    const std::optional<deploy::Preview>& preview) {
+EnvPlan env_plan_of(const std::string& env, const std::string& stack, const RunOutcome& outcome) {
     EnvPlan e;
     e.env = env;
     e.stack = stack;
@@ -18,9 +17,12 @@ EnvPlan env_plan_of(const std::string& env, const std::string& stack, const RunO
     }
     for (const auto& b : outcome.prospective)
         e.builds.push_back({b.component, b.build_number(), b.image_uri(), b.reused_number != 0});
-    if (preview) {
-        e.parameters = preview->parameters;
-        e.resources = preview->changes;
+    // Each stack's change set, under its label: an environment in two regions previews the
+    // same parameter twice, once per place.
+    for (const auto& st : outcome.deploy ? outcome.deploy->stacks : std::vector<StackRun>{}) {
+        if (!st.run || !st.run->preview) continue;
+        for (const auto& p : st.run->preview->parameters) e.parameters.push_back({p, st.label});
+        for (const auto& r : st.run->preview->changes) e.resources.push_back({r, st.label});
     }
     for (const auto& st : outcome.deploy ? outcome.deploy->stacks : std::vector<StackRun>{}) {
         if (st.run && !st.run->not_previewed.empty())
@@ -86,7 +88,7 @@ EnvPlan plan_environment(const Project& p, const std::string& env, const Trigger
         out = env_plan_failed(env, stack, plan.error(), p.root);
     } else {
         auto outcome = execute_run(p, std::move(*plan), own, catcher);
-        out = env_plan_of(env, stack, outcome, catcher.preview_seen);
+        out = env_plan_of(env, stack, outcome);
         if (outcome.error) out.problems = problem_locations(outcome.error->message, p.root);
     }
     if (cancelled.load() && out.result == "error" && !catcher.began.load())

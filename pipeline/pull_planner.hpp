@@ -2,12 +2,11 @@
 // Computing one environment's plan of a pull request (pull_plan.hpp's EnvPlan) with the
 // pipeline's own plan: plan_run + execute_run with `plan` set, so nothing is recorded and no
 // build number is taken, and the CloudFormation change set is created, described and
-// deleted. The preview (parameter and resource changes) is caught on its way to the
-// observer. Used by `slipway serve` for pull_request events and by `slipway run --plan
+// deleted. Each stack's preview (parameter and resource changes) comes with its outcome
+// (DeployRun::preview), under the stack's label. Used by `slipway serve` for pull_request events
+// and by `slipway run --plan
 // --github` in GitHub Actions.
 #include <atomic>
-#include <mutex>
-#include <optional>
 #include <string>
 
 #include "pipeline/observer.hpp"
@@ -18,9 +17,9 @@
 
 namespace pipeline {
 
-/// An observer that passes everything on to `inner` and keeps the deploy's preview. Once
-/// the deploy began (a change set is about to exist) `began` is set: a plan is not cancelled
-/// past that point, so its change set is always deleted.
+/// An observer that passes everything on to `inner`. Once the deploy began (a change set is about
+/// to exist) `began` is set: a plan is not cancelled past that point, so its change set is always
+/// deleted.
 class PreviewCatcher final : public Observer, deploy::DeployReporter {
   public:
     explicit PreviewCatcher(Observer& inner) : m_inner(inner) {}
@@ -34,41 +33,22 @@ class PreviewCatcher final : public Observer, deploy::DeployReporter {
         began = true;
         m_inner.deploy().begin(plan);
     }
-    // Each stack of the environment previews its change set (from its own thread): the plan
-    // shows them all.
-    void preview(const deploy::Preview& p) override {
-        {
-            std::lock_guard lock(m_mutex);
-            if (!preview_seen) {
-                preview_seen = p;
-            } else {
-                preview_seen->create = preview_seen->create || p.create;
-                preview_seen->changes.insert(preview_seen->changes.end(), p.changes.begin(),
-                                             p.changes.end());
-                preview_seen->parameters.insert(preview_seen->parameters.end(),
-                                                p.parameters.begin(), p.parameters.end());
-            }
-        }
-        m_inner.deploy().preview(p);
-    }
+    void preview(const deploy::Preview& p) override { m_inner.deploy().preview(p); }
     bool confirm(const deploy::Preview& p) override { return m_inner.deploy().confirm(p); }
     void event(const deploy::StackEvent& e) override { m_inner.deploy().event(e); }
     void waiting(const std::string& status, std::chrono::milliseconds elapsed) override {
         m_inner.deploy().waiting(status, elapsed);
     }
 
-    std::optional<deploy::Preview> preview_seen;
     std::atomic<bool> began{false};
 
   private:
     Observer& m_inner;
-    std::mutex m_mutex;
 };
 
-/// The EnvPlan of a plan's outcome (`plan` as plan_run made it, before execute_run took it;
-/// `preview` as the catcher caught it).
-EnvPlan env_plan_of(const std::string& env, const std::string& stack, const RunOutcome& outcome,
-                    const std::optional<deploy::Preview>& preview);
+/// The EnvPlan of a plan's outcome: its affected components and builds, and each stack's
+/// parameter and resource changes under the stack's label.
+EnvPlan env_plan_of(const std::string& env, const std::string& stack, const RunOutcome& outcome);
 
 /// The EnvPlan of an error that stopped planning: failed for bad input (with the file:line
 /// it names, relative to `root`), conflict for a merge that fails, error otherwise.

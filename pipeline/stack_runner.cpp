@@ -67,6 +67,7 @@ class StackReporter final : public deploy::DeployReporter {
         m_shared.with(m_label, [&](auto& r) { r.note(line); });
     }
     void preview(const deploy::Preview& p) override {
+        seen = p;
         m_shared.with(m_label, [&](auto& r) { r.preview(p); });
     }
     bool confirm(const deploy::Preview& p) override {
@@ -79,6 +80,8 @@ class StackReporter final : public deploy::DeployReporter {
         if (m_shared.several()) return;  // one status line cannot speak for several stacks
         m_shared.with(m_label, [&](auto& r) { r.waiting(status, elapsed); });
     }
+
+    std::optional<deploy::Preview> seen;  // this stack's preview, once shown
 
   private:
     SharedReporter& m_shared;
@@ -282,7 +285,9 @@ class StackExecutor {
             }
         }
         StackReporter reporter(m_reporter, m_plan.at(i).label);
-        return execute_deploy(std::move(plan), m_settings, **store, cloud, m_s.clock, reporter);
+        auto run = execute_deploy(std::move(plan), m_settings, **store, cloud, m_s.clock, reporter);
+        if (run) run->preview = std::move(reporter.seen);
+        return run;
     }
 
     // The stacks the plan deploys before node `i` in its target (those it waits for there).

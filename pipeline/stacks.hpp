@@ -59,6 +59,8 @@ struct DeployRun {
     /// that exists only once a stack this plan deploys first has deployed, into a parameter
     /// no stand-in value fits.
     std::string not_previewed{};
+    /// What its change set showed before it was executed, declined or (a plan) deleted.
+    std::optional<deploy::Preview> preview{};
 };
 
 /// What the store knows of an environment when a command holds it.

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "pipeline/pull_planner.hpp"
+
 namespace {
 
 using pipeline::EnvPlan;
@@ -22,11 +24,13 @@ EnvPlan planned(std::size_t components, std::size_t resources) {
         e.affected.push_back({c, "services/" + c + "/main.py"});
         e.builds.push_back({c, static_cast<std::int64_t>(i + 1),
                             "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:" + c, i % 2 == 0});
-        e.parameters.push_back({"Image" + std::to_string(i), "old:" + c, "new:" + c, false});
+        e.parameters.push_back(
+            {{"Image" + std::to_string(i), "old:" + c, "new:" + c, false}, "shop-test"});
     }
     for (std::size_t i = 0; i < resources; ++i)
         e.resources.push_back(
-            {"Modify", "Resource" + std::to_string(i), "", "AWS::SSM::Parameter", "False"});
+            {{"Modify", "Resource" + std::to_string(i), "", "AWS::SSM::Parameter", "False"},
+             "shop-test"});
     return e;
 }
 
@@ -100,7 +104,8 @@ TEST(PullPlan, AHugePlanIsCutToGithubsLimitLongestSectionFirst) {
 
 TEST(PullPlan, TableCellsCannotBreakTheMarkdown) {
     auto e = planned(1, 0);
-    e.parameters = {{"Note", "a|b", "c`d\ne", false}, {"Secret", "x", "y", true}};
+    e.parameters = {{{"Note", "a|b", "c`d\ne", false}, "shop-test"},
+                    {{"Secret", "x", "y", true}, "shop-test"}};
     const auto text = pipeline::plan_comment(pull({e}), "");
     EXPECT_NE(text.find("| `Note` | `a\\|b` | `c'd e` |"), std::string::npos) << text;
     EXPECT_NE(text.find("| `Secret` | **** | **** |"), std::string::npos) << text;
@@ -145,6 +150,50 @@ TEST(PullPlan, ErrorPlacesAreRelativeToTheCheckout) {
     EXPECT_EQ(at[0].line, 12);
     EXPECT_TRUE(pipeline::problem_locations("/elsewhere/x.yml:3: bad", "/state").empty());
     EXPECT_TRUE(pipeline::problem_locations("AWS said no").empty());
+}
+
+// An environment in two regions previews each stack's change set: every row says which stack
+// and place it is of (the same parameter appears once per place), and a plan of one stack
+// shows no stack column. The rows come from each stack's outcome, in plan order.
+TEST(PullPlan, EachRowNamesItsStackWhenSeveralPreview) {
+    pipeline::RunOutcome outcome;
+    outcome.deploy.emplace();
+    for (const char* place : {"shop@us-east-1", "shop@eu-west-1"}) {
+        pipeline::StackRun st;
+        st.label = place;
+        st.result = "planned";
+        st.run.emplace();
+        st.run->preview =
+            deploy::Preview{false,
+                            "cs",
+                            {{"Modify", "Catalog", "/shop/api", "AWS::SSM::Parameter", "False"}},
+                            {{"ApiImage", "repo:api-1", "repo:api-2", false}}};
+        outcome.deploy->stacks.push_back(std::move(st));
+    }
+    auto e = pipeline::env_plan_of("prod", "shop", outcome);
+    ASSERT_EQ(e.parameters.size(), 2u);
+    EXPECT_EQ(e.parameters[0].stack, "shop@us-east-1");
+    EXPECT_EQ(e.parameters[1].stack, "shop@eu-west-1");
+    ASSERT_EQ(e.resources.size(), 2u);
+    EXPECT_EQ(e.resources[1].stack, "shop@eu-west-1");
+    const auto text = pipeline::plan_comment(pull({e}), "");
+    EXPECT_NE(text.find("| stack | parameter | now | would be |\n|---|---|---|---|\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("| `shop@eu-west-1` | `ApiImage` | `repo:api-1` | `repo:api-2` |"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("| `shop@us-east-1` | Modify | `Catalog` |"), std::string::npos) << text;
+    auto back = pipeline::parse_pull_plan(pipeline::pull_plan_json(pull({e})));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->envs[0].parameters[1].stack, "shop@eu-west-1");
+    EXPECT_EQ(back->envs[0].resources[0].stack, "shop@us-east-1");
+    // One stack: no stack column.
+    outcome.deploy->stacks.pop_back();
+    const auto one =
+        pipeline::plan_comment(pull({pipeline::env_plan_of("prod", "shop", outcome)}), "");
+    EXPECT_NE(one.find("| parameter | now | would be |"), std::string::npos) << one;
+    EXPECT_EQ(one.find("| stack |"), std::string::npos) << one;
 }
 
 TEST(PullPlan, TheJsonRoundTrips) {

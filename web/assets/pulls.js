@@ -80,9 +80,13 @@ function envPlan(e) {
     parts.push(table(`Builds (${e.builds.length})`, ['Component', 'Build', 'Image'],
       e.builds.map((b) => h('tr', null, h('td', null, h('code', null, b.component)),
         h('td', null, b.reused ? `reuses #${b.build_number}` : `#${b.build_number} (new)`), h('td', null, h('code', null, b.image_uri))))));
+  // Several stacks (or places) previewed: each row names its own.
+  const several = new Set([...e.parameters, ...e.resources].map((x) => x.stack)).size > 1;
+  const stackHead = several ? ['Stack'] : [];
+  const stackCell = (x) => (several ? h('td', null, h('code', null, x.stack)) : null);
   if (e.parameters.length)
-    parts.push(table(`Parameters that would change (${e.parameters.length})`, ['Parameter', 'Now', 'Would be'],
-      e.parameters.map((x) => h('tr', null, h('td', null, h('code', null, x.name)),
+    parts.push(table(`Parameters that would change (${e.parameters.length})`, [...stackHead, 'Parameter', 'Now', 'Would be'],
+      e.parameters.map((x) => h('tr', null, stackCell(x), h('td', null, h('code', null, x.name)),
         h('td', null, h('code', null, x.old || '–')), h('td', null, h('code', null, x.new))))));
   if (e.not_previewed && e.not_previewed.length)
     parts.push(table(`Not previewed (${e.not_previewed.length}): no change set was made, so their changes are not shown`,
@@ -92,8 +96,8 @@ function envPlan(e) {
       })));
   if (e.resources.length)
     parts.push(table(`Resource changes (${e.resources.length}): the change set was created, described and deleted, never executed`,
-      ['Action', 'Resource', 'Type', 'Replacement'],
-      e.resources.map((r) => h('tr', null, h('td', null, r.action), h('td', null, h('code', null, r.logical_id)),
+      [...stackHead, 'Action', 'Resource', 'Type', 'Replacement'],
+      e.resources.map((r) => h('tr', null, stackCell(r), h('td', null, r.action), h('td', null, h('code', null, r.logical_id)),
         h('td', null, r.resource_type), h('td', null, r.replacement || '–')))));
   return h('section', { 'aria-labelledby': id }, parts);
 }
