@@ -199,8 +199,12 @@ step('the plan page shows what would build, change and be replaced, per environm
   const sets = JSON.parse(aws('cloudformation', 'list-change-sets', '--stack-name', 'ml-training-test')).Summaries;
   assert.deepEqual(sets.filter((s) => s.ExecutionStatus !== 'EXECUTE_COMPLETE'), []);
   assert.match(now, /inference-service-1-/);
-  // prod (never deployed) would be created: its section says what it would build and make.
-  assert.ok((await rows('prod', 'Resource changes')).some((r) => r.startsWith('Add\tWarmStartFlag')));
+  // prod (never deployed) would be created in both its regions: each row names its stack and
+  // place, as the two change sets said.
+  const prodRows = await rows('prod', 'Resource changes');
+  for (const place of ['ml-training-prod@us-east-1', 'ml-training-prod@eu-west-1'])
+    assert.ok(prodRows.some((r) => r.startsWith(`${place}\tAdd\tWarmStartFlag`)), prodRows.join('\n'));
+  assert.equal(new Set((await rows('prod', 'Parameters that would change')).map((r) => r.split('\t')[0])).size, 2);
   await shot('pull');
 });
 
