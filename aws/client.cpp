@@ -99,8 +99,8 @@ Client::Client(ClientOptions options)
     if (!m_options.now) m_options.now = [] { return std::chrono::system_clock::now(); };
 }
 
-common::Result<HttpResponse> Client::send(const Service& service, const std::string& operation,
-                                          Request request) {
+common::Result<net::HttpResponse> Client::send(const Service& service, const std::string& operation,
+                                               Request request) {
     const std::string endpoint = resolve_endpoint(service, m_options.region, m_options.env);
     const std::string doing = service.signing_name + " " + operation;
     request.headers.emplace_back("Host", host_of(endpoint));
@@ -117,8 +117,9 @@ common::Result<HttpResponse> Client::send(const Service& service, const std::str
                                !service.s3, service.s3};
             sign(signed_request, *credentials, scope);
         }
-        HttpRequest http{signed_request.method, url_of(endpoint, signed_request),
-                         signed_request.headers, signed_request.body, m_options.request_timeout};
+        net::HttpRequest http{signed_request.method, url_of(endpoint, signed_request),
+                              signed_request.headers, signed_request.body,
+                              m_options.request_timeout};
         const auto started = std::chrono::steady_clock::now();
         auto response = m_http.send(http);
         const double ms =
@@ -128,9 +129,9 @@ common::Result<HttpResponse> Client::send(const Service& service, const std::str
         Failure failure = Failure::none;
         common::Error error;
         if (!response) {
-            failure = response.error().kind == TransportFailure::timeout ? Failure::timeout
-                      : response.error().kind == TransportFailure::other ? Failure::fatal
-                                                                         : Failure::connection;
+            failure = response.error().kind == net::TransportFailure::timeout ? Failure::timeout
+                      : response.error().kind == net::TransportFailure::other ? Failure::fatal
+                                                                              : Failure::connection;
             error = {common::ErrorCode::external,
                      doing + ": cannot reach " + endpoint + ": " + response.error().message};
             spdlog::debug("aws: {} ({} {}) -> {} ({:.1f} ms, attempt {})", doing, http.method,

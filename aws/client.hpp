@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "aws/config.hpp"
-#include "aws/http_client.hpp"
 #include "aws/retry.hpp"
 #include "aws/sigv4.hpp"
 #include "common/error.hpp"
+#include "net/http_client.hpp"
 
 namespace aws {
 
@@ -33,7 +33,7 @@ struct ClientOptions {
     std::string region;
     std::shared_ptr<CredentialSource> credentials;  // nullptr: unsigned requests
     RetryConfig retry;
-    HttpOptions http;
+    net::HttpOptions http;
     std::chrono::milliseconds request_timeout{30000};
     std::function<double()> random;                              // default: uniform [0, 1)
     std::function<void(std::chrono::milliseconds)> sleep;        // default: sleep_for
@@ -56,8 +56,8 @@ class Client {
                                      const std::string& operation, const std::string& body);
 
     /// One signed request with retries; non-2xx answers become errors.
-    common::Result<HttpResponse> send(const Service& service, const std::string& operation,
-                                      Request request);
+    common::Result<net::HttpResponse> send(const Service& service, const std::string& operation,
+                                           Request request);
 
     [[nodiscard]] const std::string& region() const { return m_options.region; }
     /// The endpoint requests to `service` go to (after AWS_ENDPOINT_URL* overrides).
@@ -72,7 +72,7 @@ class Client {
 
   private:
     ClientOptions m_options;
-    HttpClient m_http;
+    net::HttpClient m_http;
     RetryQuota m_quota;
     std::chrono::seconds m_clock_offset{0};
     int m_last_attempts = 0;

@@ -216,12 +216,12 @@ class ContainerProvider final : public CredentialProvider {
         } else {
             return std::optional<TimedCredentials>{};
         }
-        HttpRequest r{"GET", url, {}, "", std::chrono::seconds(5)};
+        net::HttpRequest r{"GET", url, {}, "", std::chrono::seconds(5)};
         std::string token = env_or(m_o.env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
         if (auto file = env_or(m_o.env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); !file.empty())
             token = read_file(file);
         if (!token.empty()) r.headers.emplace_back("Authorization", token);
-        HttpClient http(m_o.http);
+        net::HttpClient http(m_o.http);
         for (int attempt = 1;; ++attempt) {  // the endpoint can be briefly unavailable at start-up
             auto response = http.send(r);
             if (response && response->status == 200)
@@ -248,9 +248,9 @@ class ImdsProvider final : public CredentialProvider {
         std::string base =
             env_or(m_o.env, "AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://169.254.169.254");
         while (!base.empty() && base.back() == '/') base.pop_back();
-        HttpOptions quick = m_o.http;
+        net::HttpOptions quick = m_o.http;
         quick.connect_timeout = std::chrono::seconds(1);
-        HttpClient http(quick);
+        net::HttpClient http(quick);
         // IMDSv2: a session token first, then the role name, then its credentials.
         auto token = http.send({"PUT",
                                 base + "/latest/api/token",
@@ -258,7 +258,7 @@ class ImdsProvider final : public CredentialProvider {
                                 "",
                                 std::chrono::seconds(1)});
         if (!token || token->status != 200) return std::optional<TimedCredentials>{};  // not on EC2
-        const Headers auth = {{"X-aws-ec2-metadata-token", token->body}};
+        const net::Headers auth = {{"X-aws-ec2-metadata-token", token->body}};
         const std::string path = base + "/latest/meta-data/iam/security-credentials/";
         auto role = http.send({"GET", path, auth, "", std::chrono::seconds(1)});
         if (!role || role->status != 200 || role->body.empty()) {

@@ -41,7 +41,7 @@ class CredentialProvider {
 struct ChainOptions {
     Env env = process_env();
     std::string region = "us-east-1";  // for STS
-    HttpOptions http;
+    net::HttpOptions http;
     std::function<std::chrono::system_clock::time_point()> now;
 };
 

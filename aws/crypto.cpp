@@ -66,6 +66,39 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
     return std::string(reinterpret_cast<char*>(out), len);
 }
 
+struct HmacSha256::Ctx {
+    std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> mac;
+};
+
+HmacSha256::HmacSha256(std::string_view key)
+    : m_ctx(std::make_unique<Ctx>(Ctx{{EVP_MAC_CTX_new(hmac()), {}}})) {
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                           OSSL_PARAM_construct_end()};
+    if (!m_ctx->mac ||
+        EVP_MAC_init(m_ctx->mac.get(), reinterpret_cast<const unsigned char*>(key.data()),
+                     key.size(), params) != 1)
+        throw std::runtime_error("OpenSSL HMAC-SHA-256 failed");  // only on a broken OpenSSL
+}
+
+HmacSha256::~HmacSha256() = default;
+HmacSha256::HmacSha256(HmacSha256&&) noexcept = default;
+HmacSha256& HmacSha256::operator=(HmacSha256&&) noexcept = default;
+
+void HmacSha256::update(std::string_view data) {
+    if (EVP_MAC_update(m_ctx->mac.get(), reinterpret_cast<const unsigned char*>(data.data()),
+                       data.size()) != 1)
+        throw std::runtime_error("OpenSSL HMAC-SHA-256 failed");
+}
+
+std::string HmacSha256::final() {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    size_t len = 0;
+    if (EVP_MAC_final(m_ctx->mac.get(), out, &len, sizeof out) != 1)
+        throw std::runtime_error("OpenSSL HMAC-SHA-256 failed");
+    return std::string(reinterpret_cast<char*>(out), len);
+}
+
 std::string to_hex(std::string_view bytes) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;

@@ -116,7 +116,7 @@ common::Result<TimedCredentials> parse_role_credentials(const std::string& body,
     return t;
 }
 
-std::string error_type(const HttpResponse& r) {
+std::string error_type(const net::HttpResponse& r) {
     std::string type = r.header("x-amzn-ErrorType");
     return type.substr(0, type.find(':'));
 }
@@ -131,8 +131,8 @@ common::Result<TimedCredentials> get_role_credentials(const ChainOptions& o,
     while (url.ends_with("/")) url.pop_back();
     url += "/federation/credentials?account_id=" + uri_encode(s.account_id, false) +
            "&role_name=" + uri_encode(s.role_name, false);
-    HttpClient http(o.http);
-    const HttpRequest request{
+    net::HttpClient http(o.http);
+    const net::HttpRequest request{
         "GET", url, {{"x-amz-sso_bearer_token", token}}, "", std::chrono::seconds(10)};
     for (int attempt = 1;; ++attempt) {
         auto r = http.send(request);

@@ -32,6 +32,10 @@ common::Result<int> print_plan(const BuildOptions& o, const pipeline::Project& p
     auto prospective = pipeline::prospective_builds(p, selected.builds, store, o.request.env,
                                                     pipeline::now_millis(), !o.no_reuse);
     if (!prospective) return std::unexpected(prospective.error());
+    if (o.json) {
+        write_out(pipeline::build_plan_json(plan, *prospective, p.head));
+        return 0;
+    }
     std::string out = plan.size() ? "" : "nothing to build\n";
     for (std::size_t i = 0; i < plan.size(); ++i) {
         const auto& b = (*prospective)[i];
@@ -76,7 +80,8 @@ common::Result<int> run_build(BuildOptions o) {
         return print_plan(o, *project, *selected, store->get());
     }
     if (selected->builds.plan.size() == 0) {
-        write_out("nothing to build\n");
+        write_out(o.json ? pipeline::build_report_json({}, "", project->head)
+                         : "nothing to build\n");
         return 0;
     }
     auto store = pipeline::open_store_at(project->store_url, project->root, false);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "common/path_text.hpp"
 #include "pipeline/validation.hpp"
 
 namespace cli {
@@ -27,7 +28,8 @@ common::Result<int> run_validate(const ValidateOptions& o) {
         std::string out =
             fmt::format("{}: ok ({} components, {} environments, {} warnings)\n", v->manifest,
                         v->components, v->environments, v->warnings.size());
-        for (const auto& f : v->unowned) out += "unowned: " + f + "\n";
+        // A path may hold a newline or a quote: git's quoting keeps one per line.
+        for (const auto& f : v->unowned) out += "unowned: " + common::quote_path(f) + "\n";
         write_out(out);
     }
     return o.strict && !v->warnings.empty() ? 2 : 0;

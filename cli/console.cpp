@@ -50,8 +50,9 @@ std::string result_line(const BuildOutcome& b, bool color) {
             return fmt::format("{} in {} (build #{}, {})", paint(status, b.status, color), took,
                                b.build_number, b.image_uri);
         case BuildStatus::reused:
-            return fmt::format("{} build #{} (same inputs, {})", paint(status, b.status, color),
-                               b.build_number, b.image_uri);
+            return fmt::format("{} #{}{} (same inputs, {})", paint(status, b.status, color),
+                               b.build_number,
+                               b.reused_from.empty() ? "" : " from " + b.reused_from, b.image_uri);
         case BuildStatus::failed:
             return fmt::format("{} with exit code {} after {} (build #{})",
                                paint(status, b.status, color), b.exit_code.value_or(-1), took,

@@ -6,6 +6,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
 
 #include "cli/command.hpp"
 #include "common/log.hpp"
@@ -84,9 +89,55 @@ std::string help_command(const CLI::App& app) {
 #endif
 }
 
+// An exception nothing caught -- a broken invariant, or outside text a reader still trusted --
+// is one line and exit 70 (internal), never an abort: in main's thread through run(), in any
+// other thread through std::terminate. A run left `running` is recovered as a dead process's
+// by the next command on the store (its process groups stopped, the run interrupted).
+[[noreturn]] void internal_error(const char* what) {
+    fmt::print(stderr, "slipway: error: internal: {}\n", what);
+    finish(70);
+}
+
+[[noreturn]] void on_terminate() {
+    try {
+        if (auto e = std::current_exception()) std::rethrow_exception(e);
+    } catch (const std::exception& e) {
+        internal_error(e.what());
+    } catch (...) {
+        internal_error("an unknown exception");
+    }
+    internal_error("std::terminate was called");
+}
+
+int run_command_line(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::set_terminate(on_terminate);
+    try {
+        return run_command_line(argc, argv);
+    } catch (const std::exception& e) {
+        internal_error(e.what());
+    } catch (...) {
+        internal_error("an unknown exception");
+    }
+}
+
+namespace {
+
+// Tests reach the exception paths through SLIPWAY_TEST_FAULT: "throw" in main's thread,
+// "thread-throw" in another thread (nothing else reads it).
+void injected_fault() {
+    const char* fault = std::getenv("SLIPWAY_TEST_FAULT");
+    if (!fault) return;
+    if (std::string_view(fault) == "throw") throw std::runtime_error("injected fault (main)");
+    if (std::string_view(fault) == "thread-throw")
+        std::thread([] { throw std::runtime_error("injected fault (thread)"); }).join();
+}
+
+int run_command_line(int argc, char** argv) {
+    injected_fault();
     cli::remember_argv(argc, argv);
     CLI::App app{"slipway: diff-aware builds and CloudFormation releases for monorepos"};
     app.require_subcommand(1);
@@ -131,3 +182,5 @@ int main(int argc, char** argv) {
     }
     finish(*result);
 }
+
+}  // namespace

@@ -4,7 +4,7 @@
 # (opening, mapping, relocating, running its initialisers). slipway used to load 48 of them
 # for `slipway --version`: libcurl alone brings ~30 (Kerberos, LDAP, RTMP, GnuTLS, which
 # parses its ASN.1 tables as it loads). So (bench/README.md, "Start-up"):
-#  - libcurl is not linked; aws/http_client.cpp opens it on the first HTTP request;
+#  - libcurl is not linked; net/http_client.cpp opens it on the first HTTP request;
 #  - the libraries Debian also ships as static archives, with everything they need, are
 #    linked from those: libgit2 (with mbedTLS, libssh2, http-parser, PCRE2, zlib), SQLite,
 #    libyaml, pugixml and OpenSSL's libcrypto. Symbols of static archives are never exported

@@ -3,6 +3,12 @@
 // slipway is deterministic, docs/json.md): a thin layer over rapidjson's writer that takes
 // std::string values whole (NULs and all), writes optional values as null, and ends the
 // document with a newline.
+//
+// The one escaping rule of slipway's JSON (docs/json.md): a document is always valid UTF-8.
+// Text is written as it is when it is well-formed UTF-8 (control characters as JSON escapes);
+// otherwise every byte that starts no well-formed sequence becomes U+FFFD -- commit
+// summaries, authors, messages and other text from outside. A path is not text: path()
+// writes common::json_path's lossless form (git's quoting when it is not UTF-8).
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -11,7 +17,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/path_text.hpp"
+
 namespace common {
+
+/// `text` as slipway's JSON holds it: unchanged when it is well-formed UTF-8, else with each
+/// byte that starts no well-formed sequence replaced by U+FFFD.
+std::string json_text(std::string_view text);
 
 class JsonOut {
   public:
@@ -23,13 +35,23 @@ class JsonOut {
     JsonOut& end_array() { return m_w.EndArray(), *this; }
     /// A key, then the caller writes its value.
     JsonOut& key(std::string_view name) {
-        m_w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+        const std::string safe = json_text(name);
+        m_w.Key(safe.data(), static_cast<rapidjson::SizeType>(safe.size()));
         return *this;
     }
     JsonOut& value(std::string_view text) {
-        m_w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+        if (is_utf8(text)) {
+            m_w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+        } else {
+            const std::string safe = json_text(text);
+            m_w.String(safe.data(), static_cast<rapidjson::SizeType>(safe.size()));
+        }
         return *this;
     }
+    /// A path, in json_path's lossless form.
+    JsonOut& path(std::string_view p) { return value(json_path(p)); }
+    /// `"name": path`.
+    JsonOut& path_field(std::string_view name, std::string_view p) { return key(name).path(p); }
     JsonOut& value(const char* text) { return value(std::string_view(text)); }
     JsonOut& value(const std::string& text) { return value(std::string_view(text)); }
     JsonOut& value(std::int64_t n) { return m_w.Int64(n), *this; }

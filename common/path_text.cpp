@@ -115,31 +115,37 @@ std::string unquote_path(std::string_view text) {
     return out;
 }
 
-bool is_utf8(std::string_view text) {
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
     static constexpr std::uint32_t k_smallest[] = {0, 0x80, 0x800, 0x10000};
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t more = 0;
+    std::uint32_t cp = lead;
+    if (lead >= 0x80) {
+        if (lead >= 0xc2 && lead <= 0xdf) {
+            more = 1, cp = lead & 0x1f;
+        } else if (lead >= 0xe0 && lead <= 0xef) {
+            more = 2, cp = lead & 0x0f;
+        } else if (lead >= 0xf0 && lead <= 0xf4) {
+            more = 3, cp = lead & 0x07;
+        } else {
+            return 0;
+        }
+    }
+    if (text.size() - i <= more) return 0;
+    for (std::size_t k = 1; k <= more; ++k) {
+        const auto next = static_cast<unsigned char>(text[i + k]);
+        if ((next & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (next & 0x3f);
+    }
+    if (cp < k_smallest[more] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return more + 1;
+}
+
+bool is_utf8(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t more = 0;
-        std::uint32_t cp = lead;
-        if (lead >= 0x80) {
-            if (lead >= 0xc2 && lead <= 0xdf) {
-                more = 1, cp = lead & 0x1f;
-            } else if (lead >= 0xe0 && lead <= 0xef) {
-                more = 2, cp = lead & 0x0f;
-            } else if (lead >= 0xf0 && lead <= 0xf4) {
-                more = 3, cp = lead & 0x07;
-            } else {
-                return false;
-            }
-        }
-        if (text.size() - i <= more) return false;
-        for (std::size_t k = 1; k <= more; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (next & 0x3f);
-        }
-        if (cp < k_smallest[more] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        i += more + 1;
+        const std::size_t n = utf8_sequence(text, i);
+        if (n == 0) return false;
+        i += n;
     }
     return true;
 }

@@ -24,6 +24,9 @@ std::string unquote_path(std::string_view text);
 /// U+10FFFF).
 bool is_utf8(std::string_view text);
 
+/// The length of the well-formed UTF-8 sequence at `text[i]`, or 0 when none starts there.
+std::size_t utf8_sequence(std::string_view text, std::size_t i);
+
 /// The path as a JSON string value holds it (see above).
 std::string json_path(std::string_view path);
 

@@ -1,11 +1,32 @@
 #pragma once
-// A build plan's dependency graph as a oneTBB flow graph. Build i is an async_node whose
-// body only reports `ready(i)` and returns, keeping the graph open (reserve_wait) until the
-// executor calls complete(i): that puts the node's message through its gateway and closes
-// it (release_wait). A build with dependencies sits behind a continue_node that fires once
-// every dependency's node has put its message, so ready(i) says exactly "everything i waits
-// for has ended". TBB threads run only these bodies: they never wait on a process or the
-// network and never touch the store.
+// The scheduler: a build plan as a oneTBB flow graph that alone decides which build may start
+// and when. The executor (builder.cpp) only does what the graph hands it -- start this build,
+// record that one as skipped -- and tells the graph when a build it started has ended.
+//
+//   done[w] ──► join[i] ──► route ──► queue[r] ──► limit[r] ──► dispatch[r] ──► executor
+//   (one per      (continue_node:       (priority_   (limiter_node:   (hands the build
+//    build)        fires once every      queue_node:  the runner's     over: start, or
+//                  dependency ended)     most urgent  slots)           skip once stopped)
+//                                        first)
+//                         └─► a dependency failed, or the run stopped: skip (no slot taken)
+//
+// - Readiness: join[i] is a continue_node with an edge from done[w] of every build i waits
+//   for, so it fires exactly when all of them have ended; roots go straight to route. Nothing
+//   else counts dependencies.
+// - Most urgent first: each runner's ready builds wait in a priority_queue_node ordered by
+//   the plan's chains (the longest chain of work still to do, critical-path scheduling), ties
+//   by name; a limiter_node with the runner's slots lets the most urgent through whenever a
+//   slot is free. When a build ends, its dependents are queued (done[w]'s edges, most urgent
+//   dependent first) before its slot is given back, so the choice sees them.
+// - A dependency failed: route hands the build over as skipped, which the executor records
+//   and reports back as ended-and-failed, so skips travel down the graph as ends do.
+// - Fail-fast and interrupts: stop() makes route and dispatch hand every build over as
+//   skipped from then on; what is queued drains through the free slots.
+//
+// TBB threads run only these node bodies (lightweight: a few comparisons and a callback):
+// they never wait on a process or the network and never touch the store. Any thread may call
+// ended(); the callback may run on it (lightweight nodes run inline) or on a TBB thread.
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -14,21 +35,36 @@
 
 namespace components {
 
+/// What the graph hands the executor.
+struct Handoff {
+    enum Kind {
+        queued,  // ready and waiting for a slot (the executor may reserve its number ahead)
+        start,   // start it now: a slot of its runner is its own until ended()
+        skip,    // it will not run (a dependency failed, or the run stopped)
+    } kind = start;
+    std::size_t build = 0;
+};
+
 class BuildGraph {
   public:
-    /// Builds the graph of `plan`; `ready` is called on a TBB thread, once per build.
-    BuildGraph(const BuildPlan& plan, std::function<void(std::size_t)> ready);
-    /// Waits for the graph: every build must have been completed.
+    /// The graph of `plan`, `slots[r]` builds of runner r at once (at least 1). `handoff` is
+    /// called once per build with start or skip (and before that with queued when it waits
+    /// for a slot), on any thread: it must be quick and thread-safe.
+    BuildGraph(const BuildPlan& plan, const std::array<std::size_t, k_runners>& slots,
+               std::function<void(const Handoff&)> handoff);
+    /// Waits until no graph work is left; every build handed over must have ended().
     ~BuildGraph();
     BuildGraph(const BuildGraph&) = delete;
     BuildGraph& operator=(const BuildGraph&) = delete;
 
     /// Lets the builds without dependencies go ahead.
     void start();
-    /// Build `i`, which was reported ready, has ended (or will never run): the builds that
-    /// wait for it may go ahead once their other dependencies have ended too. Any thread.
-    void complete(std::size_t i);
-    /// Waits until no graph work is left (every build completed, every body returned).
+    /// Build `i`, handed over to start or to skip, has ended: its dependents may go ahead
+    /// (skipped ones, if it did not succeed), and a slot it held is free again.
+    void ended(std::size_t i, bool succeeded);
+    /// From now on nothing starts: every build still to come is handed over as skipped.
+    void stop();
+    /// Waits until no graph work is left.
     void wait();
 
   private:

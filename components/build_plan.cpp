@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <limits>
 #include <numeric>
 #include <set>
 
@@ -19,7 +18,7 @@ BuildPlan BuildPlan::make(const Manifest& manifest, const ComponentGraph& graph,
         plan_index[v] = plan.m_builds.size();
         const bool remote = all_remote || c.remote == "codebuild";
         plan.m_builds.push_back(
-            {c.name, c.build, c.timeout, {}, {}, 0, remote ? k_codebuild : k_local});
+            {c.name, c.build, c.timeout, {}, {}, 0, remote ? k_codebuild : k_local, 0});
     }
     // Edges to the nearest planned dependencies, looking through unplanned components.
     for (std::size_t v : graph.order) {
@@ -43,15 +42,12 @@ BuildPlan BuildPlan::make(const Manifest& manifest, const ComponentGraph& graph,
         for (std::size_t w : waits) plan.m_builds[w].dependents.push_back(plan_index[v]);
     }
     const std::size_t n = plan.m_builds.size();
-    plan.m_state.assign(n, PlanState::pending);
-    plan.m_is_ready.assign(n, false);
     std::vector<std::size_t> by_name(n);
     std::iota(by_name.begin(), by_name.end(), std::size_t{0});
     std::ranges::sort(by_name, {}, [&](std::size_t i) -> const std::string& {
         return plan.m_builds[i].component;
     });
-    plan.m_name_rank.resize(n);
-    for (std::size_t r = 0; r < n; ++r) plan.m_name_rank[by_name[r]] = r;
+    for (std::size_t r = 0; r < n; ++r) plan.m_builds[by_name[r]].name_rank = r;
     plan.weigh({});
     return plan;
 }
@@ -76,70 +72,6 @@ void BuildPlan::weigh(const std::map<std::string, std::int64_t>& expected_ms) {
         m_builds[i].chain =
             longest + (it != expected_ms.end() ? std::max<std::int64_t>(1, it->second) : fallback);
     }
-    // The keys of ready builds hold their chains.
-    m_ready.clear();
-    for (std::size_t i = 0; i < m_builds.size(); ++i) {
-        if (m_is_ready[i] && m_state[i] == PlanState::pending) m_ready.insert(key_of(i));
-    }
-}
-
-BuildPlan::ReadyKey BuildPlan::key_of(std::size_t i) const {
-    return {m_builds[i].runner, -m_builds[i].chain, m_name_rank[i], i};
-}
-
-void BuildPlan::set_ready(std::size_t i) {
-    if (m_state[i] != PlanState::pending || m_is_ready[i]) return;
-    m_is_ready[i] = true;
-    m_ready.insert(key_of(i));
-}
-
-std::optional<std::size_t> BuildPlan::next_ready(std::size_t runner) {
-    auto first = m_ready.lower_bound({runner, std::numeric_limits<std::int64_t>::min(), 0, 0});
-    if (first == m_ready.end() || std::get<0>(*first) != runner) return std::nullopt;
-    const std::size_t best = std::get<3>(*first);
-    m_ready.erase(first);
-    m_state[best] = PlanState::running;
-    return best;
-}
-
-std::vector<std::size_t> BuildPlan::ready() const {
-    std::vector<std::size_t> out;
-    out.reserve(m_ready.size());
-    for (const auto& key : m_ready) out.push_back(std::get<3>(key));
-    return out;
-}
-
-std::vector<std::size_t> BuildPlan::mark_done(std::size_t i, bool succeeded) {
-    m_state[i] = succeeded ? PlanState::succeeded : PlanState::failed;
-    std::vector<std::size_t> skipped;
-    if (succeeded) return skipped;  // the graph tells when its dependents may go ahead
-    std::vector<std::size_t> stack(m_builds[i].dependents.begin(), m_builds[i].dependents.end());
-    while (!stack.empty()) {
-        std::size_t d = stack.back();
-        stack.pop_back();
-        if (m_state[d] != PlanState::pending) continue;
-        m_state[d] = PlanState::skipped;
-        if (m_is_ready[d]) m_ready.erase(key_of(d));
-        skipped.push_back(d);
-        stack.insert(stack.end(), m_builds[d].dependents.begin(), m_builds[d].dependents.end());
-    }
-    std::sort(skipped.begin(), skipped.end());
-    return skipped;
-}
-
-std::vector<std::size_t> BuildPlan::skip_pending() {
-    std::vector<std::size_t> skipped;
-    for (std::size_t i = 0; i < m_builds.size(); ++i) {
-        if (m_state[i] == PlanState::pending) m_state[i] = PlanState::skipped, skipped.push_back(i);
-    }
-    m_ready.clear();
-    return skipped;
-}
-
-bool BuildPlan::finished() const {
-    return std::none_of(m_state.begin(), m_state.end(), [](PlanState s) {
-        return s == PlanState::pending || s == PlanState::running;
-    });
 }
 
 common::Result<std::string> render_image_uri(const ImageSettings& image, const TagValues& v) {

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <set>
+#include <tuple>
 #include <utility>
 
 #include "common/process.hpp"
@@ -39,6 +41,25 @@ std::vector<std::string> build_environment(const std::vector<std::string>& base,
     env.push_back("SLIPWAY_RUN_ID=" + s.run_id);
     if (!s.env.empty()) env.push_back("SLIPWAY_ENV=" + s.env);
     return env;
+}
+
+common::Result<std::vector<std::optional<Reusable>>> find_reusable_builds(
+    const BuildPlan& plan, const std::vector<std::string>& input_hashes,
+    versioning::VersionStore& store) {
+    std::vector<std::optional<Reusable>> out(plan.size());
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        auto earlier = store.find_reusable(plan.at(i).component, input_hashes[i]);
+        if (!earlier) return std::unexpected(earlier.error());
+        if (!*earlier) continue;
+        auto run = store.run((*earlier)->run_id);
+        if (!run) return std::unexpected(run.error());
+        std::string by;
+        if (*run)
+            by = (*run)->trigger.empty() || (*run)->trigger == "cli" ? (*run)->host
+                                                                     : (*run)->trigger;
+        out[i] = Reusable{std::move(**earlier), std::move(by)};
+    }
+    return out;
 }
 
 std::vector<std::optional<versioning::BuildRecord>> adoptable_builds(
@@ -87,9 +108,10 @@ constexpr auto k_write_delay = std::chrono::milliseconds(100);
 // reuse, or an interrupted run's remote build to await.
 enum class Taken { none, reserved, reusable, adopted };
 
-// Builds the flow graph says may go ahead, handed from TBB threads to the executor. The
-// eventfd is written only when the queue stops being empty, and read before the queue is
-// taken, so a build pushed meanwhile is never left without a wake-up.
+// What the flow graph hands over, from TBB threads (or inline from the executor's own calls
+// into the graph) to the executor. The eventfd is written only when the queue stops being
+// empty, and read before the queue is taken, so a handoff pushed meanwhile is never left
+// without a wake-up.
 class Inbox {
   public:
     Inbox() : m_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
@@ -99,26 +121,26 @@ class Inbox {
     Inbox(const Inbox&) = delete;
     Inbox& operator=(const Inbox&) = delete;
 
-    void push(std::size_t job) {
+    void push(const Handoff& h) {
         std::lock_guard lock(m_mutex);
-        m_jobs.push_back(job);
-        if (m_jobs.size() == 1) {
+        m_items.push_back(h);
+        if (m_items.size() == 1) {
             const std::uint64_t one = 1;
             (void)!::write(m_fd, &one, sizeof one);
         }
     }
-    std::vector<std::size_t> take() {
+    std::vector<Handoff> take() {
         std::uint64_t count = 0;
         (void)!::read(m_fd, &count, sizeof count);
         std::lock_guard lock(m_mutex);
-        return std::exchange(m_jobs, {});
+        return std::exchange(m_items, {});
     }
     [[nodiscard]] int fd() const { return m_fd; }
 
   private:
     int m_fd;
     std::mutex m_mutex;
-    std::vector<std::size_t> m_jobs;
+    std::vector<Handoff> m_items;
 };
 
 class Run final : public RunnerEvents {
@@ -134,30 +156,24 @@ class Run final : public RunnerEvents {
           m_reusable(plan.size()),
           m_is_pending(plan.size(), false),
           m_ahead_of(plan.size(), false),
-          m_arrived(plan.size(), false),
-          m_completed(plan.size(), false),
-          m_uncompleted_deps(plan.size()),
-          m_graph(plan, [this](std::size_t i) { m_inbox.push(i); }) {
+          m_graph(plan, {settings.jobs, settings.remote_jobs},
+                  [this](const Handoff& h) { m_inbox.push(h); }) {
         m_report.builds.resize(plan.size());
         for (std::size_t i = 0; i < plan.size(); ++i) {
             m_report.builds[i].component = plan.at(i).component;
             m_report.builds[i].input_hash = hashes[i];
             if (i < m_s.adopt.size() && m_s.adopt[i]) adopt(i, *m_s.adopt[i]);
-            m_uncompleted_deps[i] = plan.at(i).waits_for.size();
-            if (m_uncompleted_deps[i] == 0) ++m_owed;
         }
-        m_slots = {m_s.jobs, m_s.remote_jobs};
-        for (std::size_t r = 0; r < k_runners; ++r) m_all_slots += m_runners[r] ? m_slots[r] : 0;
+        for (std::size_t r = 0; r < k_runners; ++r) {
+            if (m_runners[r]) m_all_slots += r == k_local ? m_s.jobs : m_s.remote_jobs;
+        }
     }
-
-    ~Run() override { m_graph.wait(); }
 
     common::Result<BuildReport> go() {
         m_observer.planned(m_plan.size());
         m_graph.start();
         while (m_done < m_plan.size()) {
-            if (auto ok = take_arrivals(); !ok) return abort(ok.error());
-            if (auto ok = fill(); !ok) return abort(ok.error());
+            if (auto ok = take_handoffs(); !ok) return abort(ok.error());
             if (auto ok = top_up(); !ok) return abort(ok.error());
             if (m_done == m_plan.size()) break;
             if (auto ok = wait(); !ok) return abort(ok.error());
@@ -180,9 +196,9 @@ class Run final : public RunnerEvents {
 
     void line(std::size_t job, std::string_view text) override { m_observer.line(job, text); }
 
-    // A build ended: what its failure skips is settled now; the store hears of both with
-    // the next batch, and the graph lets what waited for it go ahead.
-    // A lost build's record stays as it is (running), for a later run to await.
+    // A build ended: the store hears of it with the next batch, and the graph lets what
+    // waited for it go ahead (or skips it). A lost build's record stays as it is (running),
+    // for a later run to await.
     void finished(const Finished& f) override {
         BuildOutcome& b = m_report.builds[f.job];
         b.status = f.lost ? BuildStatus::interrupted : status_of(f);
@@ -193,100 +209,92 @@ class Run final : public RunnerEvents {
         if (!f.lost) defer(f.job);
         m_observer.finished(f.job, b);
         const bool ok = b.status == BuildStatus::succeeded;
-        auto skipped = m_plan.mark_done(f.job, ok);
         if (!ok && m_s.fail_fast && !m_stopping) {
-            m_stopping = true;  // local builds finish; remote ones are stopped (they bill)
+            stop();  // local builds finish; remote ones are stopped (they bill)
             if (m_runners[k_codebuild]) m_runners[k_codebuild]->cancel_all();
-            auto rest = m_plan.skip_pending();
-            skipped.insert(skipped.end(), rest.begin(), rest.end());
         }
-        mark_not_started(skipped, b.status == BuildStatus::cancelled ? BuildStatus::cancelled
-                                                                     : BuildStatus::skipped);
-        complete(f.job);
+        end(f.job, ok);
     }
 
   private:
-    // --- the graph ----------------------------------------------------------------------
-    // What the graph has handed over. The builds it owes (every dependency completed, the
-    // node not yet through: microseconds on a TBB thread) are waited for, so the most
-    // urgent build is chosen with every ready build in view.
-    common::Result<void> take_arrivals() {
-        for (;;) {
-            for (std::size_t i : m_inbox.take()) arrive(i);
-            if (m_owed == 0) return {};
-            std::vector<Watched> fds{{m_inbox.fd(), false}};
-            if (auto ok = poll(fds, std::nullopt); !ok) return ok;
-        }
-    }
-
-    // Everything `i` waits for has ended. A build that will not run (a dependency failed,
-    // the run stops) completes at once; the others queue for their runner.
-    void arrive(std::size_t i) {
-        m_arrived[i] = true;
-        --m_owed;
-        if (m_plan.state(i) == PlanState::pending) {
-            m_plan.set_ready(i);
-        } else if (m_plan.state(i) == PlanState::skipped) {
-            complete(i);
-        }
-    }
-
-    void complete(std::size_t i) {
-        if (!m_arrived[i] || m_completed[i]) return;
-        m_completed[i] = true;
-        ++m_done;
-        for (std::size_t d : m_plan.at(i).dependents) {
-            if (--m_uncompleted_deps[d] == 0) ++m_owed;
-        }
-        m_graph.complete(i);
-    }
-
-    // --- starting -------------------------------------------------------------------------
-    // Starts ready builds while their runner has free slots, most urgent first. A build
-    // without a number gets one first (take_batch); a running build always has its number
-    // on disk.
-    common::Result<void> fill() {
-        for (std::size_t r = 0; r < k_runners; ++r) {
-            while (!m_stopping && !m_report.interrupted && busy(r) < m_slots[r]) {
-                auto next = m_plan.next_ready(r);
-                if (!next) break;
-                if (m_ahead_of[*next]) {
-                    m_ahead_of[*next] = false;
-                    --m_ahead;
-                } else if (m_taken[*next] == Taken::none) {
-                    if (auto ok = take_batch(*next); !ok) return ok;
-                }
-                if (m_taken[*next] == Taken::reusable) {
-                    reuse(*next);
-                } else if (auto ok = start(*next); !ok) {
-                    return ok;
-                }
+    // --- what the graph hands over --------------------------------------------------------
+    common::Result<void> take_handoffs() {
+        for (const Handoff& h : m_inbox.take()) {
+            switch (h.kind) {
+                case Handoff::queued:
+                    m_queued.insert(key_of(h.build));
+                    break;
+                case Handoff::start:
+                    if (auto ok = begin(h.build); !ok) return ok;
+                    break;
+                case Handoff::skip:
+                    not_started(h.build);
+                    break;
             }
         }
         return {};
     }
 
-    [[nodiscard]] std::size_t busy(std::size_t r) const {
-        return m_runners[r] ? m_runners[r]->running() : 0;
+    // Orders queued builds as the graph does: longer chains first, then by name.
+    using QueueKey = std::tuple<std::int64_t, std::size_t, std::size_t>;
+    [[nodiscard]] QueueKey key_of(std::size_t i) const {
+        return {-m_plan.at(i).chain, m_plan.at(i).name_rank, i};
     }
 
-    // While every slot is busy, a batching store takes the numbers of the next ready builds
-    // before a free slot has to wait for them.
+    // The graph gave build `i` a slot. A build without a number gets one first (take_batch):
+    // a running build always has its number on disk.
+    common::Result<void> begin(std::size_t i) {
+        m_queued.erase(key_of(i));
+        if (m_stopping || m_report.interrupted) {
+            not_started(i);  // handed over just before the run stopped
+            return {};
+        }
+        if (m_ahead_of[i]) {
+            m_ahead_of[i] = false;
+            --m_ahead;
+        } else if (m_taken[i] == Taken::none) {
+            if (auto ok = take_batch(i); !ok) {
+                not_started(i);
+                return ok;
+            }
+        }
+        if (m_taken[i] == Taken::reusable) {
+            reuse(i);
+            return {};
+        }
+        return start(i);
+    }
+
+    // Build `i` has an outcome: the graph hears of it.
+    void end(std::size_t i, bool succeeded) {
+        ++m_done;
+        m_graph.ended(i, succeeded);
+    }
+
+    // Nothing new starts: the graph hands every build still to come over as skipped.
+    void stop() {
+        m_stopping = true;
+        m_graph.stop();
+    }
+
+    // While every slot is busy, a batching store takes the numbers of the next queued
+    // builds before a free slot has to wait for them.
     common::Result<void> top_up() {
         if (!m_store.batches_writes() || m_stopping || m_report.interrupted) return {};
-        if (m_ahead >= m_all_slots || m_plan.ready_count() <= m_ahead) return {};
+        if (m_ahead >= m_all_slots || m_queued.size() <= m_ahead) return {};
         return take_batch(std::nullopt);
     }
 
     // One commit: the writes still pending, the number (or reuse) of `first`, and on a
-    // batching store numbers for the next ready builds as well. Nothing is kept of a batch
+    // batching store numbers for the next queued builds as well. Nothing is kept of a batch
     // that failed.
     common::Result<void> take_batch(std::optional<std::size_t> first) {
         std::vector<std::size_t> wanted;
         if (first) wanted.push_back(*first);
         if (m_store.batches_writes()) {
-            for (std::size_t j : m_plan.ready()) {
+            for (const auto& key : m_queued) {
                 if (wanted.size() >= k_reserve_ahead) break;
+                const std::size_t j = std::get<2>(key);
                 if (m_taken[j] == Taken::none) wanted.push_back(j);
             }
         }
@@ -294,7 +302,7 @@ class Run final : public RunnerEvents {
         auto written = m_store.batch([&]() -> common::Result<void> {
             if (auto ok = write_pending(); !ok) return ok;
             for (std::size_t j : wanted) {
-                auto took = take(m_report.builds[j]);
+                auto took = take(j);
                 if (!took) return std::unexpected(took.error());
                 taken.push_back(std::move(*took));
             }
@@ -317,16 +325,15 @@ class Run final : public RunnerEvents {
         return {};
     }
 
-    // An earlier build to reuse, or a newly reserved number (the build is then queued).
-    common::Result<std::pair<Taken, versioning::BuildRecord>> take(const BuildOutcome& b) {
-        if (m_s.reuse) {
-            auto earlier = m_store.find_reusable(b.component, b.input_hash);
-            if (!earlier) return std::unexpected(earlier.error());
-            if (*earlier) return std::pair{Taken::reusable, std::move(**earlier)};
-        }
+    // An earlier build to reuse (settings.reusable), or a newly reserved number (the
+    // build is then queued).
+    common::Result<std::pair<Taken, versioning::BuildRecord>> take(std::size_t j) {
+        const BuildOutcome& b = m_report.builds[j];
+        if (m_s.reuse && j < m_s.reusable.size() && m_s.reusable[j])
+            return std::pair{Taken::reusable, m_s.reusable[j]->build};
         auto reserved = m_store.reserve_build(
             {b.component, m_s.commit, b.input_hash, m_s.run_id, m_s.now(),
-             m_s.log_dir + "/" + b.component + ".log"},
+             m_s.log_dir + "/" + b.component + ".log", m_s.shareable},
             [&](std::int64_t n) {
                 auto uri = render_image_uri(m_s.image,
                                             {b.component, n, m_s.commit, m_s.env, m_s.timestamp});
@@ -379,26 +386,28 @@ class Run final : public RunnerEvents {
         b.started_at = b.finished_at = m_s.now();
         b.log_path = earlier.log_path;
         b.image_digest = earlier.image_digest;
+        b.reused_from = m_s.reusable[i]->built_by;
         defer(i);
         m_observer.finished(i, b);
-        m_plan.mark_done(i, true);
-        complete(i);
+        end(i, true);
     }
 
-    // Builds that will not run. One that was reserved ahead keeps its number.
-    void mark_not_started(const std::vector<std::size_t>& jobs, BuildStatus status) {
-        for (std::size_t j : jobs) {
-            BuildOutcome& b = m_report.builds[j];
-            b.status = status;
-            b.started_at = b.finished_at = m_s.now();
-            if (!b.adopted) defer(j);
-            m_observer.finished(j, b);
-            complete(j);
-        }
+    // A build that will not run: skipped (a dependency failed, --fail-fast), or cancelled
+    // (Ctrl-C, the run failed). One that was reserved ahead keeps its number.
+    void not_started(std::size_t j) {
+        m_queued.erase(key_of(j));
+        if (m_ahead_of[j]) m_ahead_of[j] = false, --m_ahead;
+        BuildOutcome& b = m_report.builds[j];
+        b.status =
+            m_report.interrupted || m_aborting ? BuildStatus::cancelled : BuildStatus::skipped;
+        b.started_at = b.finished_at = m_s.now();
+        if (!b.adopted) defer(j);
+        m_observer.finished(j, b);
+        end(j, false);
     }
 
     // --- waiting --------------------------------------------------------------------------
-    // One ppoll over the interrupt pipe, the graph's queue and every runner's descriptors,
+    // One poll over the interrupt pipe, the graph's handoffs and every runner's descriptors,
     // until the nearest of the write deadline, the display tick and the runners' deadlines;
     // then each runner handles what is ready.
     common::Result<void> wait() {
@@ -460,8 +469,8 @@ class Run final : public RunnerEvents {
         (void)!::read(m_s.interrupt_fd, &byte, 1);
         if (m_report.interrupted) return;
         m_report.interrupted = true;
+        stop();
         cancel_runners();
-        mark_not_started(m_plan.skip_pending(), BuildStatus::cancelled);
     }
 
     void cancel_runners() {
@@ -481,7 +490,7 @@ class Run final : public RunnerEvents {
     }
 
     [[nodiscard]] Deadline write_deadline() const {
-        if (m_pending.empty()) return std::nullopt;
+        if (m_pending.empty() || m_aborting) return std::nullopt;  // abort() writes once, last
         return m_oldest_pending + k_write_delay;
     }
 
@@ -535,30 +544,23 @@ class Run final : public RunnerEvents {
                 b.exit_code, b.started_at,   b.finished_at, b.log_path,   m_s.run_id};
     }
 
-    // A store or runner failure: cancel what runs, let it end, try once more to write how
-    // every build ended, settle the graph, and report the failure.
+    // A store or runner failure: cancel what runs, let every build reach an outcome (the
+    // graph hands the rest over as skipped), try once more to write how each ended, and
+    // report the failure.
     std::unexpected<common::Error> abort(const common::Error& error) {
-        m_stopping = true;
+        m_aborting = true;
+        stop();
         cancel_runners();
-        mark_not_started(m_plan.skip_pending(), BuildStatus::cancelled);
-        while (busy(k_local) + busy(k_codebuild) > 0) {
-            for (std::size_t i : m_inbox.take()) arrive(i);
-            if (!wait()) break;
+        while (m_done < m_plan.size()) {
+            for (const Handoff& h : m_inbox.take()) {
+                if (h.kind != Handoff::queued) not_started(h.build);
+            }
+            if (m_done == m_plan.size()) break;
+            (void)wait();  // the runners report their ends; a write that fails again waits
         }
         (void)flush();  // the store may have just failed; this may fail too
-        settle();
+        m_graph.wait();
         return std::unexpected(error);
-    }
-
-    // Completes every node, whatever became of its build, so the graph can end.
-    void settle() {
-        while (m_done < m_plan.size()) {
-            for (std::size_t i : m_inbox.take()) m_arrived[i] = true, --m_owed;
-            for (std::size_t i = 0; i < m_plan.size(); ++i) complete(i);
-            if (m_done == m_plan.size()) break;
-            std::vector<Watched> fds{{m_inbox.fd(), false}};
-            (void)poll(fds, Clock::now() + std::chrono::milliseconds(100));
-        }
     }
 
     BuildPlan& m_plan;
@@ -567,22 +569,19 @@ class Run final : public RunnerEvents {
     BuildObserver& m_observer;
     const BuildSettings& m_s;
     BuildReport m_report;
-    std::array<std::size_t, k_runners> m_slots{};
     std::size_t m_all_slots = 0;  // of the runners there are
     bool m_stopping = false;
+    bool m_aborting = false;
     bool m_flush_now = false;
     std::vector<Taken> m_taken;
     std::vector<std::optional<versioning::BuildRecord>> m_reusable;
     std::vector<std::size_t> m_pending;  // builds whose latest state is not written yet
     std::vector<bool> m_is_pending;
-    std::vector<bool> m_ahead_of;  // ready builds taken ahead, not handed out yet
+    std::set<QueueKey> m_queued;   // waiting for a slot, as the graph said (for take_batch)
+    std::vector<bool> m_ahead_of;  // queued builds whose numbers were taken ahead
     std::size_t m_ahead = 0;
     Clock::time_point m_oldest_pending;
-    std::vector<bool> m_arrived;    // the graph handed it over
-    std::vector<bool> m_completed;  // handed back to the graph
-    std::size_t m_done = 0;
-    std::vector<std::size_t> m_uncompleted_deps;  // per build: dependencies not completed yet
-    std::size_t m_owed = 0;  // builds the graph will hand over, not arrived yet
+    std::size_t m_done = 0;  // builds with an outcome
     Inbox m_inbox;
     BuildGraph m_graph;  // last: its nodes report into the members above
 };

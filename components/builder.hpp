@@ -1,25 +1,22 @@
 #pragma once
-// The executor runs a BuildPlan: the plan's dependency graph is a oneTBB flow graph
-// (build_graph.hpp) whose nodes hand builds over to this executor as their dependencies end;
-// the executor gives each build its number and image from the VersionStore, starts it on its
-// runner (local processes, CodeBuild) at most `jobs` at a time per runner, most urgent first,
-// records how it ended, skips what waits on a failure, and completes the build's node so
-// the graph moves on. Before choosing what to start, the executor waits for the builds the
-// graph owes it (those whose dependencies it completed; they take microseconds to come
-// through), so the choice is made with every ready build in view, as a single-threaded
-// scheduler would make it.
+// The executor runs a BuildPlan: the plan's flow graph (build_graph.hpp) decides which build
+// may start and when -- after its dependencies, within its runner's slots, most urgent first,
+// skipped after a failure or once the run stops -- and hands each build over. The executor
+// does what it is handed: gives the build its number and image from the VersionStore (or an
+// earlier build to reuse), starts it on its runner (local processes, CodeBuild), records how
+// it ended, and tells the graph, which moves on. It keeps no dependency count of its own.
 //
-// Threads: TBB threads run only the graph's node bodies, which queue a ready build for the
+// Threads: TBB threads run only the graph's node bodies, which queue a handoff for the
 // executor and return (no TBB thread waits on a process or the network, none touches the
 // store). The executor is one thread -- the caller's -- polling the runners' descriptors,
-// the graph's queue and the interrupt pipe; the plan and the store are only ever touched
-// from it. A running build costs no thread: a process is a pidfd in that poll, a remote
-// build an id in the CodeBuild runner's poll loop (ninja's Plan/Builder; STYLE rules 3, 4).
+// the graph's handoffs and the interrupt pipe; the store is only ever touched from it. A
+// running build costs no thread: a process is a pidfd in that poll, a remote build an id in
+// the CodeBuild runner's poll loop (ninja's Plan/Builder; STYLE rules 3, 4).
 //
-// Store writes are grouped: a build's number is committed before it starts, the next ready
-// builds' numbers with it on a store whose batch is one commit, and starts and ends follow
-// within k_write_delay (docs/store.md). A remote build's id is written the moment it is
-// known, so a later run finds it even if this one is killed right after.
+// Store writes are grouped: a build's number is committed before it starts, the numbers of
+// the builds queued behind it with it on a store whose batch is one commit, and starts and
+// ends follow within k_write_delay (docs/store.md). A remote build's id is written the
+// moment it is known, so a later run finds it even if this one is killed right after.
 #include <array>
 #include <functional>
 #include <optional>
@@ -31,6 +28,13 @@
 #include "versioning/version_store.hpp"
 
 namespace components {
+
+/// An earlier succeeded build a planned build reuses (same component, same input hash), and
+/// where it was built ("ci-runner-3", "codebuild:project:uuid"; empty when unknown).
+struct Reusable {
+    versioning::BuildRecord build;
+    std::string built_by;
+};
 
 struct BuildSettings {
     std::string run_id;
@@ -45,7 +49,11 @@ struct BuildSettings {
     std::size_t remote_jobs = 1;        // remote builds at once
     bool fail_fast = false;
     bool reuse = true;
+    bool shareable = true;  // its successes may be reused by other runs (pipeline/reuse.hpp)
     int interrupt_fd = -1;  // one byte readable here is an interrupt (Ctrl-C); -1: none
+    /// What each build reuses instead of running, by plan index (see find_reusable_builds);
+    /// used only with `reuse`.
+    std::vector<std::optional<Reusable>> reusable;
     /// Remote builds of interrupted runs to await instead of building again, by plan index
     /// (see adoptable_builds).
     std::vector<std::optional<versioning::BuildRecord>> adopt;
@@ -65,6 +73,7 @@ struct BuildOutcome {
     versioning::BuildHandle handle{};  // where it ran
     std::string image_digest{};        // when the build reported it
     bool adopted = false;              // an interrupted run's remote build, awaited here
+    std::string reused_from{};         // reused: where the reused build was built
 };
 
 /// Receives the output of running builds, line by line, and a periodic tick.
@@ -107,6 +116,12 @@ common::Result<BuildReport> run_builds(BuildPlan& plan,
 std::vector<std::string> build_environment(const std::vector<std::string>& base,
                                            const BuildSettings& settings,
                                            const BuildOutcome& build);
+
+/// For each planned build, the latest succeeded build of its component with the same input
+/// hash in `store` (what reuse takes), with the host or CI build that built it.
+common::Result<std::vector<std::optional<Reusable>>> find_reusable_builds(
+    const BuildPlan& plan, const std::vector<std::string>& input_hashes,
+    versioning::VersionStore& store);
 
 /// Which remote builds of interrupted runs (`orphans`) this plan awaits: a remote build of
 /// the same component with the same input hash (when reuse is on), by plan index. The rest

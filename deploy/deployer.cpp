@@ -60,6 +60,7 @@ class Deploy {
     common::Result<DeployOutcome> finish(const StackEvent& final);
     void read_outputs();
     common::Error outcome_unknown(const common::Error& why) const;
+    common::Error execute_unanswered(const common::Error& why) const;
     void retag();
     common::Result<DeployOutcome> after_change_set(const std::optional<StackInfo>& stack,
                                                    const std::string& id);
@@ -234,6 +235,28 @@ common::Error Deploy::outcome_unknown(const common::Error& why) const {
     return e;
 }
 
+// ExecuteChangeSet itself failed transiently. Throttled, it was refused whole: the change set
+// did not run. Otherwise (a timeout, a 5xx) it may or may not have run. Either way the
+// deployment stays pending: reconciliation finds the stack operation with its token, or none.
+common::Error Deploy::execute_unanswered(const common::Error& why) const {
+    static constexpr std::string_view k_throttled[] = {"Throttling", "ThrottlingException",
+                                                       "RequestLimitExceeded",
+                                                       "TooManyRequestsException", "Rate exceeded"};
+    bool throttled = false;
+    for (auto code : k_throttled) throttled |= why.message.find(code) != std::string::npos;
+    common::Error e = why;
+    if (e.code != ErrorCode::interrupted) e.code = ErrorCode::external;
+    e.message = fmt::format(
+        "{}; {}: deployment #{} stays pending and the next slipway command for '{}' reconciles "
+        "it (or run 'slipway reconcile --env {}')",
+        why.message,
+        throttled ? "ExecuteChangeSet was throttled: the change set was not executed"
+                  : "ExecuteChangeSet got no answer: the change set may or may not have been "
+                    "executed",
+        m_out.deployment_id, p.env, p.env);
+    return e;
+}
+
 common::Result<DeployOutcome> Deploy::finish(const StackEvent& final) {
     m_out.final_status = final.status;
     m_out.finished_at = event_time(final).value_or(s.now());
@@ -272,6 +295,11 @@ void Deploy::read_outputs() {
 // Intent first: the pending deployment (change set, token, every image) is in the store
 // before the change set executes, so no stack update can happen unrecorded.
 common::Result<DeployOutcome> Deploy::execute(const std::string& id) {
+    // The last moment to stop: once executed, the stack changes whatever becomes of us.
+    if (s.interrupted && s.interrupted()) {
+        (void)s.cloudformation.delete_change_set(p.stack, id);
+        return common::fail(ErrorCode::interrupted, "interrupted before executing the change set");
+    }
     auto intent = deployment_record(p, versioning::deployment_status::pending, m_started);
     intent.change_set = id;
     intent.client_token = "slipway-exec-" + random_hex(20);
@@ -284,7 +312,7 @@ common::Result<DeployOutcome> Deploy::execute(const std::string& id) {
     m_out.deployment_id = *recorded;
     const auto began = s.now();
     if (auto ok = s.cloudformation.execute_change_set(p.stack, id, intent.client_token); !ok) {
-        if (ok.error().transient) return std::unexpected(outcome_unknown(ok.error()));
+        if (ok.error().transient) return std::unexpected(execute_unanswered(ok.error()));
         // A definite refusal: the change set did not run.
         (void)s.store.finish_deployment(m_out.deployment_id, versioning::deployment_status::failed,
                                         s.now(), "ExecuteChangeSet: " + ok.error().message);

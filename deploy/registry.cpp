@@ -27,7 +27,7 @@ class EcrRegistry final : public ImageRegistry {
         id.AddMember("imageTag", rapidjson::Value(image.tag.c_str(), a), a);
         ids.PushBack(id, a);
         get.AddMember("imageIds", ids, a);
-        auto found = call("BatchGetImage", get);
+        auto found = call("BatchGetImage", get);  // IAM: ecr:BatchGetImage
         if (!found) return std::unexpected(found.error());
         const auto& images = (*found)["images"];
         if (!images.IsArray() || images.Empty()) {
@@ -45,10 +45,35 @@ class EcrRegistry final : public ImageRegistry {
             put.AddMember("imageManifestMediaType",
                           rapidjson::Value(img["imageManifestMediaType"], b), b);
         put.AddMember("imageTag", rapidjson::Value(new_tag.c_str(), b), b);
-        auto done = call("PutImage", put);
+        auto done = call("PutImage", put);  // IAM: ecr:PutImage
         if (!done && done.error().message.find("ImageAlreadyExistsException") == std::string::npos)
             return std::unexpected(done.error());
         return {};
+    }
+
+    common::Result<bool> image_exists(const EcrImage& image, const std::string& digest) override {
+        rapidjson::Document req(rapidjson::kObjectType);
+        auto& a = req.GetAllocator();
+        req.AddMember("registryId", rapidjson::Value(image.registry_id.c_str(), a), a);
+        req.AddMember("repositoryName", rapidjson::Value(image.repository.c_str(), a), a);
+        rapidjson::Value ids(rapidjson::kArrayType);
+        rapidjson::Value id(rapidjson::kObjectType);
+        if (!digest.empty())
+            id.AddMember("imageDigest", rapidjson::Value(digest.c_str(), a), a);
+        else
+            id.AddMember("imageTag", rapidjson::Value(image.tag.c_str(), a), a);
+        ids.PushBack(id, a);
+        req.AddMember("imageIds", ids, a);
+        auto found = call("DescribeImages", req);  // IAM: ecr:DescribeImages
+        if (!found) {
+            const std::string& m = found.error().message;
+            if (m.find("ImageNotFoundException") != std::string::npos ||
+                m.find("RepositoryNotFoundException") != std::string::npos)
+                return false;
+            return std::unexpected(found.error());
+        }
+        const auto& details = (*found)["imageDetails"];
+        return details.IsArray() && !details.Empty();
     }
 
   private:

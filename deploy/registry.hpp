@@ -28,6 +28,10 @@ class ImageRegistry {
     virtual ~ImageRegistry() = default;
     /// Puts the image `image` names under `new_tag` as well (already there: fine).
     virtual common::Result<void> add_tag(const EcrImage& image, const std::string& new_tag) = 0;
+    /// Whether the repository still holds the image: by `digest` when given ("sha256:..."),
+    /// else by its tag. False when the image or its repository is gone; an error when ECR
+    /// cannot say (access denied, unreachable).
+    virtual common::Result<bool> image_exists(const EcrImage& image, const std::string& digest) = 0;
 };
 
 std::unique_ptr<ImageRegistry> ecr_registry(std::shared_ptr<aws::Client> client);

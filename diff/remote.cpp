@@ -46,6 +46,13 @@ std::unexpected<common::Error> fetch_failure(const std::string& remote) {
 
 }  // namespace
 
+std::string remote_url(const Repository& repo, const std::string& remote) {
+    auto handle = lookup(repo, remote);
+    if (!handle) return "";
+    const char* url = git_remote_url(handle->get());
+    return url ? url : "";
+}
+
 common::Result<void> check_fetch_settings(const Repository& repo, const std::string& remote) {
     auto handle = lookup(repo, remote);
     if (!handle) return {};

@@ -19,6 +19,9 @@ namespace diff {
 /// remote and libgit2's message on one line (unreachable, refused, certificate not trusted).
 common::Result<void> fetch(const Repository& repo, const std::string& remote = "origin");
 
+/// The URL `remote` fetches from ("" when the repository has no such remote).
+std::string remote_url(const Repository& repo, const std::string& remote = "origin");
+
 /// What fetch checks of the CA settings before connecting, without connecting: for an
 /// HTTPS remote, that the CA file or folder they name is readable (an unknown remote
 /// passes: fetch reports it). Errors: input naming the file and its variable or key.

@@ -163,6 +163,14 @@ std::filesystem::path Repository::root() const {
     return p.parent_path();  // both end in '/'
 }
 
+std::string Repository::current_branch() const {
+    git_reference* raw = nullptr;
+    if (git_repository_head(&raw, m_repo.get()) != 0) return "";
+    ReferenceHandle head(raw);
+    if (!git_reference_is_branch(head.get())) return "";
+    return git_reference_shorthand(head.get());
+}
+
 bool Repository::is_bare() const {
     return git_repository_is_bare(m_repo.get()) == 1;
 }

@@ -56,6 +56,9 @@ class Repository {
     /// A boolean git configuration value (e.g. core.quotePath), or `fallback`.
     [[nodiscard]] bool config_bool(const std::string& key, bool fallback) const;
 
+    /// The branch HEAD is on ("main"), or "" when HEAD is detached or unborn.
+    [[nodiscard]] std::string current_branch() const;
+
     /// Short names of local branches, remote-tracking branches and tags.
     [[nodiscard]] std::vector<std::string> ref_names() const;
 

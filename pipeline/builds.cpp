@@ -12,6 +12,7 @@
 #include "components/input_hash.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/remote.hpp"
+#include "pipeline/reuse.hpp"
 
 extern char** environ;
 
@@ -112,7 +113,8 @@ common::Result<std::vector<ProspectiveBuild>> prospective_builds(
 
 components::BuildSettings build_settings(const Project& p, const std::string& run_id,
                                          const std::string& env, versioning::Millis started,
-                                         const BuildOptions& options, const Services& s) {
+                                         const BuildOptions& options, const Trigger& trigger,
+                                         const Services& s) {
     components::BuildSettings settings;
     settings.run_id = run_id;
     settings.commit = p.head;
@@ -126,6 +128,7 @@ components::BuildSettings build_settings(const Project& p, const std::string& ru
     settings.remote_jobs = options.jobs ? options.jobs : k_remote_jobs;
     settings.fail_fast = options.fail_fast;
     settings.reuse = options.reuse;
+    settings.shareable = shares_builds(p.manifest, trigger, p.repo ? p.repo->current_branch() : "");
     settings.now = s.clock.now;
     settings.interrupt_fd = s.clock.interrupt_fd;
     return settings;
@@ -140,6 +143,11 @@ common::Result<components::BuildReport> run_builds(const Project& p, PlannedBuil
     auto adopt = adopt_orphans(builds.plan, builds.hashes, settings.reuse, s, o);
     if (!adopt) return std::unexpected(adopt.error());
     with.adopt = std::move(*adopt);
+    if (settings.reuse) {
+        auto reusable = reusable_builds(builds, s, o);
+        if (!reusable) return std::unexpected(reusable.error());
+        with.reusable = std::move(*reusable);
+    }
     auto local = s.runner();
     std::unique_ptr<components::BuildRunner> remote;
     if (plans_remote(builds.plan)) {
@@ -214,7 +222,8 @@ common::Result<BuildCommandOutcome> run_build_command(const Project& p, const Bu
         if (auto ok = s.store.record_diffs(diffs_of(selected.selection, p.head)); !ok)
             return std::unexpected(ok.error());
     }
-    auto settings = build_settings(p, summary.run_id, r.env, summary.started_at, r.options, s);
+    auto settings =
+        build_settings(p, summary.run_id, r.env, summary.started_at, r.options, r.trigger, s);
     auto report = run_builds(p, selected.builds, settings, s, o);
     if (!report) {
         (void)s.store.finish_run(summary.run_id, versioning::RunStatus::failed, s.clock.now(), "");

@@ -66,9 +66,11 @@ common::Result<std::vector<ProspectiveBuild>> prospective_builds(const Project& 
                                                                  versioning::Millis at, bool reuse);
 
 /// The settings of a build phase of run `run_id` (logs under .slipway/logs/<run>).
+/// Its builds become reuse entries only when `trigger` is trusted (reuse.hpp: shares_builds).
 components::BuildSettings build_settings(const Project& p, const std::string& run_id,
                                          const std::string& env, versioning::Millis started,
-                                         const BuildOptions& options, const Services& s);
+                                         const BuildOptions& options, const Trigger& trigger,
+                                         const Services& s);
 
 /// Runs the planned builds (recording each), progress to the observer: local ones as
 /// processes, remote ones on CodeBuild (in the region of the environment `settings.env`

@@ -17,7 +17,7 @@ void write_build(common::JsonOut& j, const versioning::BuildRecord& b) {
     j.field_or_null("image_digest", !b.image_digest.empty(), b.image_digest);
     j.field("image_uri", b.image_uri);
     j.field("input_hash", b.input_hash);
-    j.field("log_path", b.log_path);
+    j.path_field("log_path", b.log_path);
     j.field_or_null("remote_id", !b.handle.remote_id.empty(), b.handle.remote_id);
     j.field("run_id", b.run_id);
     j.field("started_at", iso_time(b.started_at));
@@ -98,14 +98,33 @@ std::string build_report_json(const components::BuildReport& r, const std::strin
         j.field_or_null("image_digest", !b.image_digest.empty(), b.image_digest);
         j.field("image_uri", b.image_uri);
         j.field("input_hash", b.input_hash);
-        j.field("log_path", b.log_path);
+        j.path_field("log_path", b.log_path);
         j.field_or_null("remote_id", !b.handle.remote_id.empty(), b.handle.remote_id);
+        j.field_or_null("reused_from", b.status == versioning::BuildStatus::reused, b.reused_from);
         j.field("started_at", iso_time(b.started_at));
         j.field("status", versioning::to_string(b.status));
         j.end_object();
     }
     j.end_array();
     j.field("commit", commit).field("interrupted", r.interrupted).field("run_id", run_id);
+    return j.end_object().str();
+}
+
+std::string build_plan_json(const components::BuildPlan& plan,
+                            const std::vector<ProspectiveBuild>& builds,
+                            const std::string& commit) {
+    common::JsonOut j;
+    j.begin_object().key("builds").begin_array();
+    for (std::size_t i = 0; i < builds.size() && i < plan.size(); ++i) {
+        const auto& b = builds[i];
+        j.begin_object().key("after").begin_array();
+        for (auto w : plan.at(i).waits_for) j.value(plan.at(w).component);
+        j.end_array();
+        j.field("build_number", b.build_number()).field("component", b.component);
+        j.field("image_uri", b.image_uri()).field("reused", b.reused_number != 0);
+        j.end_object();
+    }
+    j.end_array().field("commit", commit).field("dry_run", true);
     return j.end_object().str();
 }
 

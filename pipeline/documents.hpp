@@ -9,6 +9,7 @@
 #include "components/affected.hpp"
 #include "components/builder.hpp"
 #include "diff/tree_diff.hpp"
+#include "pipeline/builds.hpp"
 #include "pipeline/history.hpp"
 
 namespace pipeline {
@@ -22,6 +23,12 @@ std::string build_report_json(const components::BuildReport& r, const std::strin
 
 /// `history COMPONENT --json`.
 std::string history_json(const ComponentHistory& h);
+
+/// `build --dry-run --json`: the builds a build would run, in plan order, each with the build
+/// number and image it would get (or, `reused`, the earlier build with the same inputs), and
+/// the components it waits for.
+std::string build_plan_json(const components::BuildPlan& plan,
+                            const std::vector<ProspectiveBuild>& builds, const std::string& commit);
 
 /// `status --json`.
 std::string status_json(const StatusView& v);

@@ -236,7 +236,7 @@ common::Result<components::BuildReport> build_phase(const Project& p, RunPlan& r
             return std::unexpected(ok.error());
     }
     auto settings = build_settings(p, run.summary.run_id, run.env->name, run.summary.started_at,
-                                   run.request.builds, s);
+                                   run.request.builds, run.request.trigger, s);
     auto report = run_builds(p, run.builds, settings, s, o);
     end_phase(run.summary, "build", s, o);
     return report;
@@ -335,6 +335,12 @@ RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) 
     if (run.lease->lost())
         return fail_run(run, s,
                         {ErrorCode::busy, "lost the deploy lease of '" + run.env->name + "'"});
+    // Cancelled while building (Ctrl-C, SIGTERM past the grace, a service's lost job claim):
+    // nothing is deployed.
+    if (s.clock.interrupted && s.clock.interrupted()) {
+        fill_rows(p, run, &*report, &run.preflight.parameters, {});
+        return finish(run, s, "interrupted", 130);
+    }
     return deploy_phase(p, run, *report, s, o);
 }
 

@@ -36,6 +36,16 @@ CloudServices aws_services(const components::Environment& env) {
             deploy::ecr_registry(client)};
 }
 
+namespace {
+
+std::shared_ptr<aws::Client> client_in(const std::string& region) {
+    auto options = aws::client_options_from(aws::process_env(), region);
+    if (!region.empty()) options.region = region;
+    return std::make_shared<aws::Client>(options);
+}
+
+}  // namespace
+
 Services system_services(versioning::VersionStore& store, const std::string& store_url,
                          const std::string& root) {
     return {store,
@@ -43,11 +53,8 @@ Services system_services(versioning::VersionStore& store, const std::string& sto
             aws_services,
             [] { return components::make_process_runner(std::chrono::seconds(5)); },
             system_clock(),
-            [](const std::string& region) {
-                auto options = aws::client_options_from(aws::process_env(), region);
-                if (!region.empty()) options.region = region;
-                return std::make_shared<aws::Client>(options);
-            }};
+            client_in,
+            [](const std::string& region) { return deploy::ecr_registry(client_in(region)); }};
 }
 
 }  // namespace pipeline

@@ -45,6 +45,9 @@ struct Services {
     /// The AWS client for CodeBuild and CloudWatch Logs in `region` (empty: the usual AWS
     /// settings), for remote builds; unset where there are none.
     std::function<std::shared_ptr<aws::Client>(const std::string& region)> codebuild{};
+    /// ECR in `region`, to check that an image to reuse still exists (reuse.hpp); unset:
+    /// images are taken on trust.
+    std::function<std::unique_ptr<deploy::ImageRegistry>(const std::string& region)> images{};
 };
 
 /// The system clock, real sleeps, and Ctrl-C / SIGTERM (installs the handler).

@@ -20,7 +20,7 @@ void write_row(common::JsonOut& j, const SummaryRow& r) {
     j.field("exit_code", r.exit_code);
     j.field("image_uri", r.image_uri);
     j.field("kind", r.kind);
-    j.field("log_path", r.log_path);
+    j.path_field("log_path", r.log_path);
     j.field("parameter", r.parameter);
     j.field("parameter_changed", r.parameter_changed);
     j.field("reason", r.reason);

@@ -1,6 +1,11 @@
 // See trigger.hpp.
 #include "pipeline/trigger.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "pipeline/host.hpp"
@@ -37,6 +42,12 @@ std::string codebuild_detail(const std::map<std::string, std::string>& env) {
 
 namespace {
 
+// "main" of "refs/heads/main" (and of "main"); "" for other refs.
+std::string branch_of(const std::string& ref) {
+    if (ref.starts_with("refs/heads/")) return ref.substr(11);
+    return ref.starts_with("refs/") ? "" : ref;
+}
+
 std::string actor_of(const std::map<std::string, std::string>& env, const std::string& host) {
     if (auto who = value_of(env, "GITHUB_ACTOR"); !who.empty()) return "github:" + who;
     if (auto id = value_of(env, "CODEBUILD_WEBHOOK_ACTOR_ACCOUNT_ID"); !id.empty())
@@ -56,12 +67,25 @@ Trigger detect_trigger(const std::map<std::string, std::string>& env, const std:
         t.name = "codebuild:" + id;
         t.head = value_of(env, "CODEBUILD_RESOLVED_SOURCE_VERSION");
         t.detail = codebuild_detail(env);
+        const std::string trigger = value_of(env, "CODEBUILD_WEBHOOK_TRIGGER");
+        if (trigger.starts_with("branch/")) t.branch = trigger.substr(7);
+        if (trigger.starts_with("pr/")) {
+            if (value_of(env, "CODEBUILD_WEBHOOK_EVENT") == "PULL_REQUEST_MERGED")
+                t.branch = branch_of(value_of(env, "CODEBUILD_WEBHOOK_BASE_REF"));
+            else
+                t.pull_request = true;
+        }
     } else if (auto run = value_of(env, "GITHUB_RUN_ID"); !run.empty()) {
         t.name = "github:" + run;
         t.head = value_of(env, "GITHUB_SHA");
-        t.detail = value_of(env, "GITHUB_EVENT_NAME");
-        if (auto ref = value_of(env, "GITHUB_REF"); !ref.empty())
-            t.detail += (t.detail.empty() ? "" : " ") + ref;
+        const std::string event = value_of(env, "GITHUB_EVENT_NAME");
+        t.detail = event;
+        const std::string ref = value_of(env, "GITHUB_REF");
+        if (!ref.empty()) t.detail += (t.detail.empty() ? "" : " ") + ref;
+        t.branch = branch_of(ref);
+        t.pull_request = event.starts_with("pull_request") || ref.starts_with("refs/pull/") ||
+                         !value_of(env, "GITHUB_HEAD_REF").empty();
+        if (t.pull_request) t.branch.clear();
     }
     return t;
 }
@@ -78,6 +102,7 @@ const std::vector<std::string>& trigger_variables() {
                                                    "GITHUB_SHA",
                                                    "GITHUB_REF",
                                                    "GITHUB_EVENT_NAME",
+                                                   "GITHUB_HEAD_REF",
                                                    "GITHUB_ACTOR",
                                                    "CODEBUILD_INITIATOR",
                                                    "CODEBUILD_WEBHOOK_ACTOR_ACCOUNT_ID",
@@ -86,8 +111,22 @@ const std::vector<std::string>& trigger_variables() {
     return names;
 }
 
+// Who runs this process when USER and LOGNAME are unset (a container, a systemd unit): the
+// password database's name for the user id, else the id itself.
+std::string login_name() {
+    struct passwd entry {};
+    struct passwd* found = nullptr;
+    std::vector<char> buf(16384);
+    if (::getpwuid_r(::getuid(), &entry, buf.data(), buf.size(), &found) == 0 && found &&
+        found->pw_name && *found->pw_name)
+        return found->pw_name;
+    return "uid" + std::to_string(::getuid());
+}
+
 Trigger current_trigger() {
-    return detect_trigger(environment_values(trigger_variables()), host_name());
+    auto env = environment_values(trigger_variables());
+    if (!env.contains("USER") && !env.contains("LOGNAME")) env["USER"] = login_name();
+    return detect_trigger(env, host_name());
 }
 
 BaseChoice choose_base(const std::string& flag, const std::string& env,

@@ -15,11 +15,12 @@ packages=(
   python3 python3-pip python3-yaml openssl curl dpkg-dev
 )
 # For the tests only: the package test's Debian 12 root (debootstrap), the shells whose
-# completion files the tests check, wrk for the service's benchmark, and the web page's
+# completion files the tests check, wrk for the service's benchmark, strace and ss (iproute2)
+# for tests that watch a process's files and sockets, and the web page's
 # browser tests: Chromium with a font,
 # and node with npm (Debian's, when no node is installed) for playwright-core.
 if ! $build_only; then
-  packages+=(debootstrap zsh fish wrk chromium fonts-dejavu-core)
+  packages+=(debootstrap zsh fish wrk chromium fonts-dejavu-core strace iproute2)
   command -v node >/dev/null || packages+=(nodejs npm)
 fi
 

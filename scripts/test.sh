@@ -12,4 +12,12 @@ if [ "${1:-}" = "--sanitize" ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
 fi
-ctest --test-dir "$dir" -j2 --output-on-failure --timeout 600
+log="$dir/ctest.log"
+status=0
+ctest --test-dir "$dir" -j2 --output-on-failure --timeout 600 2>&1 | tee "$log" || status=$?
+# Under CI=true a skipped test fails the run unless tests/skip_allowlist.txt names it.
+if [ "${CI:-}" = "true" ]; then
+  bash "$root/scripts/check_skips.sh" "$log" "$root/tests/skip_allowlist.txt" ||
+    { [ "$status" -ne 0 ] || status=1; }
+fi
+exit "$status"

@@ -320,9 +320,10 @@ Response api_log(ApiContext& c, const std::string& run, const std::string& compo
                               "no log of '" + component + "' in run '" + run + "'");
     std::ifstream in(b->log_path, std::ios::binary);
     std::string text;
+    std::uint64_t size = 0;
     if (in) {
         in.seekg(0, std::ios::end);
-        const auto size = static_cast<std::uint64_t>(in.tellg());
+        size = static_cast<std::uint64_t>(std::max<std::streamoff>(in.tellg(), 0));
         if (offset < size) {
             in.seekg(static_cast<std::streamoff>(offset));
             text.resize(size - offset);
@@ -334,7 +335,10 @@ Response api_log(ApiContext& c, const std::string& run, const std::string& compo
                           b->status != versioning::BuildStatus::running;
     Response r{200, "text/plain; charset=utf-8", text, {}};
     r.headers.emplace_back("X-Log-Complete", complete ? "true" : "false");
-    r.headers.emplace_back("X-Log-Size", std::to_string(offset + text.size()));
+    // How far the log goes: past the end, its size (not the offset asked for), so a client
+    // that asks from too far learns where the log really ends.
+    r.headers.emplace_back("X-Log-Size",
+                           std::to_string(offset < size ? offset + text.size() : size));
     return r;
 }
 

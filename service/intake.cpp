@@ -34,9 +34,11 @@ common::Result<std::optional<QueuedJob>> queue_for(const Delivery& d, const std:
     return std::optional<QueuedJob>{QueuedJob{env, stored->id}};
 }
 
-IntakeResult decide(const Delivery& d, const Triggers& triggers) {
+IntakeResult decide(const Delivery& d, const Triggers& triggers, const ThisRepository& mine) {
     if (d.event == "ping") return {"pong", "", {}};
     if (!d.push) return {"ignored", "the event '" + d.event + "' starts nothing", {}};
+    if (auto why = foreign_reason(mine, d.source, *d.push); !why.empty())
+        return {"ignored", why, {}};
     if (auto why = ignore_reason(*d.push); !why.empty()) return {"ignored", why, {}};
     if (!triggers.contains(d.push->branch))
         return {"ignored", "no environment triggers on branch '" + d.push->branch + "'", {}};
@@ -46,13 +48,14 @@ IntakeResult decide(const Delivery& d, const Triggers& triggers) {
 }  // namespace
 
 common::Result<IntakeResult> take_delivery(const Delivery& d, const Triggers& triggers,
-                                           versioning::VersionStore& store) {
+                                           versioning::VersionStore& store,
+                                           const ThisRepository& mine) {
     versioning::DeliveryRecord record{d.source, d.id, d.at, d.event, "", "", "", "", "", 0};
     if (d.push) record.ref = d.push->ref, record.head = d.push->head, record.actor = d.push->actor;
     auto first = store.record_delivery(record);
     if (!first) return std::unexpected(first.error());
     if (!*first) return IntakeResult{"duplicate", "delivery " + d.id + " was taken before", {}};
-    IntakeResult out = decide(d, triggers);
+    IntakeResult out = decide(d, triggers, mine);
     if (out.result.empty()) {
         std::vector<std::string> reasons;
         for (const auto& env : triggers.at(d.push->branch)) {

@@ -38,8 +38,10 @@ struct IntakeResult {
     std::vector<QueuedJob> jobs;
 };
 
-/// Stores `d` and turns it into jobs (see above). Errors: the store's (ErrorCode::external).
+/// Stores `d` and turns it into jobs (see above); a push for another repository than `mine`
+/// is stored and ignored. Errors: the store's (ErrorCode::external).
 common::Result<IntakeResult> take_delivery(const Delivery& d, const Triggers& triggers,
-                                           versioning::VersionStore& store);
+                                           versioning::VersionStore& store,
+                                           const ThisRepository& mine = {});
 
 }  // namespace service

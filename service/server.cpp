@@ -3,6 +3,7 @@
 #include "service/server.hpp"
 
 #include <httplib.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -22,6 +23,7 @@
 #include "pipeline/project.hpp"
 #include "service/api.hpp"
 #include "service/encoding.hpp"
+#include "service/front.hpp"
 #include "service/intake.hpp"
 #include "service/metrics.hpp"
 #include "service/pages.hpp"
@@ -35,7 +37,10 @@ using common::ErrorCode;
 namespace fs = std::filesystem;
 
 constexpr std::size_t k_max_body = 25u * 1024 * 1024;  // GitHub's cap on webhook payloads
-constexpr std::size_t k_compress_from = 1024;          // smaller answers go as they are
+// A webhook body up to this size is read by any handler; a larger one needs one of the
+// --max-large-bodies slots (most pushes are a few KiB; one of many commits can reach MBs).
+constexpr std::size_t k_small_body = 1024u * 1024;
+constexpr std::size_t k_compress_from = 1024;  // smaller answers go as they are
 
 // Store connections shared by the HTTP threads: a request borrows one and gives it back, so
 // connections are opened once, not by every new thread (concurrent opens queue on SQLite's
@@ -82,6 +87,20 @@ class StorePool {
     std::vector<std::unique_ptr<versioning::VersionStore>> m_free;
 };
 
+// The first line of a token file, without trailing blanks. ErrorCode::input naming the file
+// when it cannot be read or is empty.
+common::Result<std::string> read_token(const std::string& file, const char* what) {
+    std::ifstream in(file);
+    if (!in) return common::fail(ErrorCode::input, std::string("cannot read ") + what + " " + file);
+    std::string token;
+    std::getline(in, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))
+        token.pop_back();
+    if (token.empty())
+        return common::fail(ErrorCode::input, std::string(what) + " " + file + " is empty");
+    return token;
+}
+
 // When the request the thread is answering arrived.
 thread_local std::chrono::steady_clock::time_point t_started;
 
@@ -95,19 +114,23 @@ class Service {
   private:
     // Triggers come from the manifest at `manifest_ref`, re-read after every fetch.
     common::Result<void> reload_manifest(const diff::Repository& repo);
+    void choose_repository(const diff::Repository& repo);
     std::shared_ptr<const components::Manifest> manifest() const;
     Triggers triggers() const;
     common::Result<StorePool::Lease> store();
 
     void routes(httplib::Server& server);
+    bool take_large_body();
     void github(const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader& reader);
     bool authorized(const httplib::Request& req, httplib::Response& res) const;
+    bool metrics_authorized(const httplib::Request& req, httplib::Response& res) const;
     InlineData home_inline();
     void api(const httplib::Request& req, httplib::Response& res,
              const std::function<Response(ApiContext&)>& answer);
     common::Result<IntakeResult> take(const Delivery& d);
     void reconcile_once();
+    void requeue_interrupted();
     bool take_queue_message(const QueueMessage& m);
 
     Config m_config;
@@ -115,6 +138,8 @@ class Service {
     std::string m_store_url;  // absolute
     std::optional<Secrets> m_secrets;
     std::string m_token;
+    std::string m_metrics_token;
+    ThisRepository m_repository;
     mutable std::mutex m_mutex;
     std::shared_ptr<const components::Manifest> m_manifest;
     Triggers m_triggers;
@@ -122,6 +147,7 @@ class Service {
     std::unique_ptr<Workers> m_workers;
     std::atomic<bool> m_stopping{false};
     std::atomic<std::size_t> m_in_flight{0};
+    std::atomic<std::size_t> m_large_bodies{0};  // webhook bodies over k_small_body being read
     StorePool m_stores;
 };
 
@@ -174,18 +200,34 @@ common::Result<void> Service::open() {
         m_secrets = std::move(*secrets);
     }
     if (!m_config.api_token_file.empty()) {
-        std::ifstream in(m_config.api_token_file);
-        if (!in)
-            return common::fail(ErrorCode::input,
-                                "cannot read API token file " + m_config.api_token_file);
-        std::getline(in, m_token);
-        while (!m_token.empty() && (m_token.back() == '\r' || m_token.back() == ' '))
-            m_token.pop_back();
-        if (m_token.empty())
-            return common::fail(ErrorCode::input,
-                                "API token file " + m_config.api_token_file + " is empty");
+        auto token = read_token(m_config.api_token_file, "API token file");
+        if (!token) return std::unexpected(token.error());
+        m_token = std::move(*token);
     }
+    if (!m_config.metrics_token_file.empty()) {
+        auto token = read_token(m_config.metrics_token_file, "metrics token file");
+        if (!token) return std::unexpected(token.error());
+        m_metrics_token = std::move(*token);
+    }
+    choose_repository(*repo);
     return {};
+}
+
+// The repository whose events count: the flags, else what the remote's URL names.
+void Service::choose_repository(const diff::Repository& repo) {
+    m_repository = {m_config.github_repository, m_config.codecommit_repository};
+    const std::string url = diff::remote_url(repo, m_config.remote);
+    if (m_repository.github.empty() && m_repository.codecommit.empty())
+        m_repository = repository_of_url(url);
+    if (!m_repository.github.empty())
+        spdlog::info("serve: taking GitHub events of {} only", m_repository.github);
+    if (!m_repository.codecommit.empty())
+        spdlog::info("serve: taking CodeCommit events of {} only", m_repository.codecommit);
+    if (m_repository.github.empty() && m_repository.codecommit.empty())
+        spdlog::warn(
+            "serve: remote '{}' names no GitHub or CodeCommit repository: events of "
+            "any repository are taken (give --github-repository)",
+            m_config.remote);
 }
 
 common::Result<void> Service::reload_manifest(const diff::Repository& repo) {
@@ -241,6 +283,22 @@ bool Service::authorized(const httplib::Request& req, httplib::Response& res) co
     return false;
 }
 
+// /metrics names environments and queue depths: it needs the metrics token when one is set,
+// or the API token (either opens it when both are set); with neither it is public.
+bool Service::metrics_authorized(const httplib::Request& req, httplib::Response& res) const {
+    if (m_token.empty() && m_metrics_token.empty()) return true;
+    const std::string given = req.get_header_value("Authorization");
+    bool ok = false;
+    for (const auto* token : {&m_token, &m_metrics_token})
+        ok |= !token->empty() && aws::equal_in_constant_time(given, "Bearer " + *token);
+    if (ok) return true;
+    reply(req, res,
+          error_response(401, "unauthorized",
+                         "a bearer token is required (--metrics-token-file or --api-token-file)"));
+    res.set_header("WWW-Authenticate", "Bearer");
+    return false;
+}
+
 void Service::api(const httplib::Request& req, httplib::Response& res,
                   const std::function<Response(ApiContext&)>& answer) {
     if (!authorized(req, res)) return;
@@ -268,7 +326,7 @@ InlineData Service::home_inline() {
 common::Result<IntakeResult> Service::take(const Delivery& d) {
     auto s = store();
     if (!s) return std::unexpected(s.error());
-    auto out = take_delivery(d, triggers(), **s);
+    auto out = take_delivery(d, triggers(), **s, m_repository);
     if (!out) return out;
     m_metrics.count_delivery(out->result);
     if (!out->jobs.empty() && m_workers) m_workers->wake();
@@ -291,8 +349,18 @@ Response intake_response(const IntakeResult& r) {
     return {status, "application/json", j.str(), {}};
 }
 
-// GitHub: size first (before reading), then the signature over the raw bytes (before
-// parsing), then the event.
+// Takes one of the slots for reading a large body, or says there is none free.
+bool Service::take_large_body() {
+    std::size_t n = m_large_bodies.load();
+    while (n < m_config.max_large_bodies)
+        if (m_large_bodies.compare_exchange_weak(n, n + 1)) return true;
+    return false;
+}
+
+// GitHub: size first (before reading), then the signature, computed as the body arrives
+// (before parsing), then the event. What an unsigned request may hold is bounded: a body over
+// 1 MiB needs a large-body slot (none free: 503 and Retry-After, nothing read), and memory is
+// reserved for exactly the announced length.
 void Service::github(const httplib::Request& req, httplib::Response& res,
                      const httplib::ContentReader& reader) {
     struct InFlight {
@@ -301,6 +369,10 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
         ~InFlight() { --n; }
     } in_flight(m_in_flight);
     res.set_header("Connection", "close");
+    const auto busy = [&](const char* code, const std::string& message) {
+        reply(req, res, error_response(503, code, message));
+        res.set_header("Retry-After", "5");
+    };
     if (!m_secrets)
         return reply(
             req, res,
@@ -308,20 +380,39 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
     if (m_stopping)
         return reply(req, res, error_response(503, "shutting_down", "slipway is stopping"));
     if (m_in_flight.load() > m_config.max_in_flight)
-        return reply(req, res, error_response(503, "queue_full", "too many deliveries at once"));
-    const auto length = req.get_header_value("Content-Length");
-    if (!length.empty() && std::strtoull(length.c_str(), nullptr, 10) > k_max_body)
+        return busy("queue_full", "too many deliveries at once");
+    const auto length_text = req.get_header_value("Content-Length");
+    const std::uint64_t length =
+        length_text.empty() ? 0 : std::strtoull(length_text.c_str(), nullptr, 10);
+    if (length > k_max_body)
         return reply(req, res, error_response(413, "too_large", "the body is over 25 MB"));
+    bool large = false;  // holds a slot
+    struct Slot {
+        std::atomic<std::size_t>& n;
+        bool& held;
+        ~Slot() {
+            if (held) --n;
+        }
+    } slot{m_large_bodies, large};
+    if (length > k_small_body && !(large = take_large_body()))
+        return busy("busy", "too many large deliveries at once");
     std::string body;
-    bool too_large = false;
+    body.reserve(static_cast<std::size_t>(length));
+    SignatureCheck check(*m_secrets);
+    bool too_large = false, no_slot = false;
     reader([&](const char* data, std::size_t n) {
         if (body.size() + n > k_max_body) return !(too_large = true);
+        // A chunked body announces no length: it needs a slot once it grows past the small.
+        if (body.size() + n > k_small_body && !large && !(large = take_large_body()))
+            return !(no_slot = true);
+        check.update(std::string_view(data, n));
         body.append(data, n);
         return true;
     });
     if (too_large)
         return reply(req, res, error_response(413, "too_large", "the body is over 25 MB"));
-    if (!signature_valid(*m_secrets, req.get_header_value("X-Hub-Signature-256"), body))
+    if (no_slot) return busy("busy", "too many large deliveries at once");
+    if (!check.valid(req.get_header_value("X-Hub-Signature-256")))
         return reply(req, res,
                      error_response(401, "bad_signature",
                                     "X-Hub-Signature-256 is missing or does not match"));
@@ -398,6 +489,7 @@ void Service::routes(httplib::Server& server) {
         reply(req, res, {m_stopping ? 503 : 200, "application/json", j.str(), {}});
     });
     server.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+        if (!metrics_authorized(req, res)) return;
         std::map<std::string, int> depth;
         if (auto s = store()) {
             for (const auto& [branch, envs] : triggers()) {
@@ -489,6 +581,52 @@ void Service::routes(httplib::Server& server) {
     });
 }
 
+// Whether `head` is what `env` runs, or a job for it waits or runs there.
+bool head_deployed_or_queued(versioning::VersionStore& store, const std::string& env,
+                             const std::string& head) {
+    auto current = store.current_deployments(env);
+    if (current && !current->empty() && current->front().commit == head) return true;
+    auto jobs = store.jobs(env, 20);
+    if (!jobs) return true;  // the store failed: nothing to decide on (logged by the caller)
+    for (const auto& j : *jobs)
+        if (j.head == head && (j.status == versioning::JobStatus::pending ||
+                               j.status == versioning::JobStatus::running))
+            return true;
+    return false;
+}
+
+// A job stopped by the last shutdown (SIGTERM past --grace: `interrupted`) is queued again at
+// start, unless its head is deployed or something waits or runs in its environment (the
+// newest-wins queue then decides). Its trigger says which job it repeats.
+void Service::requeue_interrupted() {
+    auto s = store();
+    if (!s) return spdlog::warn("serve: re-queueing interrupted jobs: {}", s.error().message);
+    for (const auto& [branch, envs] : triggers()) {
+        for (const auto& env : envs) {
+            auto last = (*s)->jobs(env, 1);
+            if (!last || last->empty()) continue;
+            const versioning::JobRecord& j = last->front();
+            if (j.status != versioning::JobStatus::interrupted) continue;
+            if (head_deployed_or_queued(**s, env, j.head)) continue;
+            versioning::JobRecord again;
+            again.env = j.env;
+            again.branch = j.branch;
+            again.head = j.head;
+            again.actor = j.actor;
+            again.trigger = "restart:job#" + std::to_string(j.id);
+            again.created_at = pipeline::now_millis();
+            auto queued = (*s)->enqueue_job(again);
+            if (!queued)
+                spdlog::warn("serve: re-queueing job #{}: {}", j.id, queued.error().message);
+            else
+                spdlog::info(
+                    "serve: job #{} of {} at {} was interrupted by the last stop: queued "
+                    "again as job #{}",
+                    j.id, env, j.head.substr(0, 12), queued->id);
+        }
+    }
+}
+
 // A branch's head that no event brought (events are best effort): queued as a delivery of
 // the reconciler, once per branch and head.
 void Service::reconcile_once() {
@@ -504,14 +642,14 @@ void Service::reconcile_once() {
         auto head = repo->resolve_commit("refs/remotes/" + m_config.remote + "/" + branch);
         if (!head) head = repo->resolve_commit("refs/heads/" + branch);
         if (!head) continue;
+        // Known when every environment has the head deployed, or waiting or running. Not when
+        // only a job that ended without deploying had it (interrupted, failed): compared with
+        // what was queued, an interrupted merge waited for the next push.
         bool known = true;
-        for (const auto& env : envs) {
-            auto last = (*s)->jobs(env, 1);
-            known = known && last && !last->empty() && last->front().head == *head;
-        }
+        for (const auto& env : envs) known = known && head_deployed_or_queued(**s, env, *head);
         if (known) continue;
         Delivery d{"reconciler", branch + "@" + *head, "push",
-                   Push{"refs/heads/" + branch, branch, *head, "reconciler", false},
+                   Push{"refs/heads/" + branch, branch, *head, "reconciler", false, "", ""},
                    pipeline::now_millis()};
         auto out = take(d);
         if (!out)
@@ -559,27 +697,29 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     auto where = host_and_port(m_config.listen);
     if (!where) return std::unexpected(where.error());
-    httplib::Server server;
-    server.set_read_timeout(std::chrono::seconds(10));
-    server.set_write_timeout(std::chrono::seconds(10));
-    server.set_keep_alive_timeout(5);
-    // A thread per connection being served: a browser keeps ~6 idle keep-alive connections
-    // per page load, and cpp-httplib's default pool (8) made the next load wait for them to
-    // time out (the web page took 3-4 s to render). Each thread opens its store connection
-    // on first use.
-    server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    // A webhook body (up to 25 MB) gets memory of its own from mmap and gives it back when the
+    // request ends. glibc's default raises its mmap threshold after such a free, so the next
+    // large bodies came from the 64 handler threads' arenas and stayed resident there (the
+    // flood of bench/serve_fire.py peaked at 317 MB after other traffic). A fixed threshold
+    // turns that off.
+    mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+    // cpp-httplib parses, routes and answers; the front (front.hpp) listens, accepts, reads
+    // request heads under a deadline and caps connections, then hands each head to it.
+    RoutedServer server;
     server.set_payload_max_length(k_max_body);
-    // httplib writes the status line and headers, then the body: two segments. With Nagle's
-    // algorithm on, the body waited for the client's delayed ACK of the headers on every
-    // kept-alive connection — 40 ms per answer (p50 43 ms in bench/serve_intake.py).
-    server.set_tcp_nodelay(true);
     routes(server);
-    int port = where->second;
-    if (port == 0)
-        port = server.bind_to_any_port(where->first);
-    else if (!server.bind_to_port(where->first, port))
-        port = -1;
-    if (port < 0) return common::fail(ErrorCode::external, "cannot listen on " + m_config.listen);
+    FrontLimits limits;
+    limits.head_timeout = m_config.request_head_timeout;
+    limits.max_connections = m_config.max_connections;
+    limits.max_per_client = m_config.max_connections_per_client;
+    // A thread per request being answered: a browser keeps ~6 keep-alive connections per page
+    // load, and each thread opens its store connection on first use.
+    limits.threads = 64;
+    Front front(server, limits);
+    auto port = front.listen(where->first, where->second);
+    if (!port)
+        return common::fail(ErrorCode::external,
+                            "cannot listen on " + m_config.listen + ": " + port.error().message);
     std::size_t count = m_config.workers;
     if (count == 0) {
         for (const auto& [branch, envs] : triggers()) count += envs.size();
@@ -592,9 +732,10 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
                     m_config.claim_ttl,
                     std::chrono::seconds(5),
                     {}};
+    requeue_interrupted();
     m_workers = std::make_unique<Workers>(wc, std::max<std::size_t>(count, 1), m_metrics);
     m_workers->start();
-    std::thread http([&server] { server.listen_after_bind(); });
+    std::thread http([&front] { front.run(); });
     std::unique_ptr<SqsPoller> sqs;
     if (!m_config.sqs_queue.empty()) {
         sqs = std::make_unique<SqsPoller>(
@@ -613,7 +754,7 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
         } while (!reconcile_wake.wait_for(lock, m_config.reconcile_every,
                                           [&] { return m_stopping.load(); }));
     });
-    const std::string url = "http://" + where->first + ":" + std::to_string(port);
+    const std::string url = "http://" + where->first + ":" + std::to_string(*port);
     spdlog::info("serve: listening on {}", url);
     if (ready) ready(url);
     int sig = 0;
@@ -623,7 +764,7 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
     m_stopping = true;
     { std::lock_guard lock(reconcile_mutex); }
     reconcile_wake.notify_all();
-    server.stop();
+    front.stop();
     http.join();
     if (sqs) sqs->stop();
     reconciler.join();

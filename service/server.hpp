@@ -23,6 +23,11 @@ struct Config {
     std::string webhook_secret_file;
     std::string webhook_secret_env;  // SLIPWAY_WEBHOOK_SECRET's value
     std::string api_token_file;
+    std::string metrics_token_file;  // a token for /metrics alone (else the API token's)
+    // The repository whose events count (webhook.hpp: ThisRepository); empty: from the
+    // remote's URL when it names one on GitHub or CodeCommit, else any.
+    std::string github_repository;
+    std::string codecommit_repository;
     std::string sqs_queue;
     std::string version;
     std::chrono::milliseconds grace{std::chrono::seconds(60)};
@@ -30,6 +35,12 @@ struct Config {
     std::chrono::milliseconds claim_ttl{std::chrono::seconds(60)};
     std::size_t workers = 0;         // 0: one per environment with a trigger
     std::size_t max_in_flight = 64;  // webhook requests being taken at once; more: 503
+    // Slow clients and floods (front.hpp): a request head must arrive within this time;
+    // connections per client address and in all; webhook bodies over 1 MiB read at once.
+    std::chrono::milliseconds request_head_timeout{std::chrono::seconds(10)};
+    std::size_t max_connections = 4096;
+    std::size_t max_connections_per_client = 256;
+    std::size_t max_large_bodies = 4;
 };
 
 /// Runs the service until SIGTERM or SIGINT. `ready` hears the URL once it listens.

@@ -20,6 +20,16 @@ std::string string_at(const rapidjson::Value& v, const char* key) {
                : "";
 }
 
+bool is_commit_id(const std::string& id) {
+    return (id.size() == 40 || id.size() == 64) &&
+           id.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+std::string lower(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
 bool is_zero_id(const std::string& id) {
     return !id.empty() && id.find_first_not_of('0') == std::string::npos;
 }
@@ -65,6 +75,22 @@ bool signature_valid(const Secrets& secrets, std::string_view header, std::strin
     return any;
 }
 
+SignatureCheck::SignatureCheck(const Secrets& secrets) {
+    for (const auto& s : secrets.values) m_macs.emplace_back(s);
+}
+
+void SignatureCheck::update(std::string_view part) {
+    for (auto& mac : m_macs) mac.update(part);
+}
+
+bool SignatureCheck::valid(std::string_view header) {
+    if (!header.starts_with("sha256=") || header.size() != 7 + 64) return false;
+    bool any = false;
+    for (auto& mac : m_macs)
+        any |= aws::equal_in_constant_time("sha256=" + aws::to_hex(mac.final()), header);
+    return any;
+}
+
 common::Result<Push> parse_github_push(std::string_view body) {
     rapidjson::Document d;
     d.Parse(body.data(), body.size());
@@ -75,7 +101,11 @@ common::Result<Push> parse_github_push(std::string_view body) {
     p.head = string_at(d, "after");
     if (p.ref.empty() || p.head.empty())
         return common::fail(ErrorCode::input, "push event: no 'ref' or 'after'");
+    if (!is_commit_id(p.head))
+        return common::fail(ErrorCode::input, "push event: 'after' is not a commit id");
     p.branch = branch_of(p.ref);
+    if (auto repo = d.FindMember("repository"); repo != d.MemberEnd() && repo->value.IsObject())
+        p.repository = string_at(repo->value, "full_name");
     auto deleted = d.FindMember("deleted");
     p.deleted = (deleted != d.MemberEnd() && deleted->value.IsBool() && deleted->value.GetBool()) ||
                 is_zero_id(p.head);
@@ -109,10 +139,77 @@ common::Result<QueueEvent> parse_codecommit_event(std::string_view body) {
     p.branch = branch_of(p.ref);
     p.head = string_at(v, "commitId");
     p.deleted = string_at(v, "event") == "referenceDeleted" || p.head.empty();
+    if (!p.deleted && !is_commit_id(p.head))
+        return common::fail(ErrorCode::input, "queue message: 'commitId' is not a commit id");
+    p.repository = string_at(v, "repositoryName");
+    if (auto res = d.FindMember("resources"); res != d.MemberEnd() && res->value.IsArray() &&
+                                              !res->value.Empty() && res->value[0].IsString())
+        p.repository_arn = res->value[0].GetString();
     const std::string caller = string_at(v, "callerUserArn");
     p.actor = caller.empty() ? "" : "codecommit:" + caller.substr(caller.rfind('/') + 1);
     e.push = p;
     return e;
+}
+
+ThisRepository repository_of_url(std::string_view url) {
+    std::string u(url);
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    if (u.ends_with(".git")) u.resize(u.size() - 4);
+    // CodeCommit's own scheme: codecommit::REGION://[PROFILE@]NAME or codecommit://[PROFILE@]NAME.
+    if (u.starts_with("codecommit:")) {
+        const auto at = u.find("://");
+        if (at == std::string::npos) return {};
+        std::string name = u.substr(at + 3);
+        if (const auto profile = name.find('@'); profile != std::string::npos)
+            name = name.substr(profile + 1);
+        return {"", name};
+    }
+    // The host and the path: scheme://[user@]host[:port]/path, or scp-like user@host:path.
+    std::string host, path;
+    if (const auto scheme = u.find("://"); scheme != std::string::npos) {
+        const std::string rest = u.substr(scheme + 3);
+        const auto slash = rest.find('/');
+        if (slash == std::string::npos) return {};
+        host = rest.substr(0, slash);
+        path = rest.substr(slash + 1);
+    } else if (const auto colon = u.find(':'); colon != std::string::npos && u.find('/') > colon) {
+        host = u.substr(0, colon);
+        path = u.substr(colon + 1);
+    } else {
+        return {};  // a local path
+    }
+    if (const auto user = host.rfind('@'); user != std::string::npos) host = host.substr(user + 1);
+    if (const auto port = host.find(':'); port != std::string::npos) host.resize(port);
+    host = lower(host);
+    if (host == "github.com" || host == "www.github.com" || host == "ssh.github.com") {
+        const auto slash = path.find('/');
+        if (slash == std::string::npos || slash == 0 || slash + 1 == path.size() ||
+            path.find('/', slash + 1) != std::string::npos)
+            return {};
+        return {path, ""};
+    }
+    if (host.starts_with("git-codecommit.") && host.ends_with(".amazonaws.com") &&
+        path.starts_with("v1/repos/") && path.size() > 9)
+        return {"", path.substr(9)};
+    return {};
+}
+
+std::string foreign_reason(const ThisRepository& mine, const std::string& source,
+                           const Push& push) {
+    if (source == "github" && !mine.github.empty()) {
+        if (push.repository.empty())
+            return "the event names no repository (this service takes " + mine.github + "'s)";
+        if (lower(push.repository) != lower(mine.github))
+            return "repository " + push.repository + " is not " + mine.github;
+    }
+    if (source == "sqs" && !mine.codecommit.empty()) {
+        const bool arn = mine.codecommit.starts_with("arn:");
+        const std::string& theirs = arn ? push.repository_arn : push.repository;
+        if (theirs != mine.codecommit)
+            return "repository " + (theirs.empty() ? std::string("(none)") : theirs) + " is not " +
+                   mine.codecommit;
+    }
+    return "";
 }
 
 std::string ignore_reason(const Push& push) {

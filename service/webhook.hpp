@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "aws/crypto.hpp"
 #include "common/error.hpp"
 
 namespace service {
@@ -25,6 +26,19 @@ common::Result<Secrets> load_secrets(const std::string& file, const std::string&
 /// True when `header` is "sha256=" + the hex HMAC-SHA256 of `body` under one of the secrets.
 bool signature_valid(const Secrets& secrets, std::string_view header, std::string_view body);
 
+/// The signature check of a body read in parts: every secret's HMAC is computed as the bytes
+/// arrive, so nothing is hashed twice and a large body is checked the moment it ends.
+class SignatureCheck {
+  public:
+    explicit SignatureCheck(const Secrets& secrets);
+    void update(std::string_view part);
+    /// Whether `header` ("sha256=<hex>") signs everything given to update(); once.
+    bool valid(std::string_view header);
+
+  private:
+    std::vector<aws::HmacSha256> m_macs;
+};
+
 /// "sha256=<hex>" for `body` under `secret` (tests; senders).
 std::string sign(std::string_view secret, std::string_view body);
 
@@ -35,9 +49,12 @@ struct Push {
     std::string head;    // the commit the branch points at now
     std::string actor;   // who pushed
     bool deleted = false;
+    std::string repository;      // GitHub's OWNER/NAME, CodeCommit's repository name
+    std::string repository_arn;  // CodeCommit's
 };
 
-/// GitHub's `push` event body. ErrorCode::input when it is not JSON or lacks `ref`/`after`.
+/// GitHub's `push` event body. ErrorCode::input when it is not JSON, lacks `ref`/`after`, or
+/// `after` is not a commit id (40 hex digits; 64 in a SHA-256 repository).
 common::Result<Push> parse_github_push(std::string_view body);
 
 /// An EventBridge event (the body of an SQS message): its id and, for a CodeCommit
@@ -48,6 +65,22 @@ struct QueueEvent {
     std::optional<Push> push;
 };
 common::Result<QueueEvent> parse_codecommit_event(std::string_view body);
+
+/// The repository a service takes events for; an empty field takes any (from that source).
+struct ThisRepository {
+    std::string github;      // OWNER/NAME
+    std::string codecommit;  // a repository name, or its ARN
+};
+
+/// The repository a remote's URL names: github.com over https, ssh or git; CodeCommit's
+/// git-codecommit.REGION.amazonaws.com/v1/repos/NAME (https, ssh) and codecommit::REGION://NAME.
+/// Any other URL (a local path, another host) names none.
+ThisRepository repository_of_url(std::string_view url);
+
+/// Why a push that arrived from `source` ("github", "sqs") is for another repository than
+/// `mine`, or "" when it is not (or nothing is configured for that source). GitHub's names
+/// compare without case, as GitHub treats them.
+std::string foreign_reason(const ThisRepository& mine, const std::string& source, const Push& push);
 
 /// Why a push is not for any trigger branch, or "" when it is (deleted branches, tags and
 /// other refs are not).

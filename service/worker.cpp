@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "common/process.hpp"
 #include "diff/remote.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/run.hpp"
@@ -71,10 +72,29 @@ JobEnd failed(const std::string& run_id, const common::Error& e) {
             cancelled ? "cancelled" : "error"};
 }
 
+// The run of a replica that died (its claim expired): what is left of its local builds' process
+// groups on this host is stopped (the same pid + start-time check as the CLI's recovery, so a
+// reused pid is never signalled), then the run and its builds are marked interrupted. Its
+// remote builds are left to the next run of the environment, which awaits or stops them
+// (pipeline/remote.hpp) before building.
+void stop_dead_run(versioning::VersionStore& store, const std::string& run_id,
+                   versioning::Millis now) {
+    if (auto builds = store.builds_of_run(run_id)) {
+        for (const auto& b : *builds) {
+            if (b.status != versioning::BuildStatus::running || b.handle.pgid <= 0) continue;
+            if (common::stop_process_group(b.handle.pgid, b.handle.pgid_start))
+                spdlog::warn("serve: stopped what was left of build {} #{} of run {}", b.component,
+                             b.build_number, run_id);
+        }
+    }
+    (void)store.interrupt_run(run_id, now);
+}
+
 }  // namespace
 
 struct Workers::Slot {
     std::thread thread;
+    std::string owner;  // this slot's claims: the instance's owner id + "#" + its index
     std::atomic<bool> cancel{false};
     int pipe[2] = {-1, -1};  // a byte on it cancels the builds of the running job
     ~Slot() {
@@ -87,6 +107,7 @@ Workers::Workers(WorkerConfig config, std::size_t count, Metrics& metrics)
     : m_config(std::move(config)), m_metrics(metrics) {
     for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
         auto slot = std::make_unique<Slot>();
+        slot->owner = m_config.owner + "#" + std::to_string(i);
         if (::pipe2(slot->pipe, O_CLOEXEC | O_NONBLOCK) != 0) slot->pipe[0] = slot->pipe[1] = -1;
         m_slots.push_back(std::move(slot));
     }
@@ -142,10 +163,10 @@ void Workers::loop(Slot& slot) {
             std::vector<JobRecord> interrupted;
             const auto now = pipeline::now_millis();
             auto claimed =
-                store->claim_job(m_config.owner, now, m_config.claim_ttl.count(), interrupted);
+                store->claim_job(slot.owner, now, m_config.claim_ttl.count(), interrupted);
             for (const auto& j : interrupted) {
                 spdlog::warn("serve: job #{} of {} was interrupted ({})", j.id, j.env, j.reason);
-                if (!j.run_id.empty()) (void)store->interrupt_run(j.run_id, now);
+                if (!j.run_id.empty()) stop_dead_run(*store, j.run_id, now);
             }
             if (!claimed) spdlog::error("serve: claiming a job: {}", claimed.error().message);
             if (claimed) job = std::move(*claimed);
@@ -160,6 +181,13 @@ void Workers::loop(Slot& slot) {
 }
 
 namespace {
+
+// The job's checkout: one per claim of the job (checkouts/<env>/<job>.<attempt>), so a replica
+// that took the job over and the one it took it from never share a tree.
+std::filesystem::path checkout_dir(const WorkerConfig& c, const JobRecord& job) {
+    return std::filesystem::path(c.state_dir) / "checkouts" / job.env /
+           (std::to_string(job.id) + "." + std::to_string(job.attempts));
+}
 
 // The job's pipeline run, in a clean checkout of its commit.
 JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& services,
@@ -176,7 +204,9 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
         c.fetched();
     if (auto commit = repo->resolve_commit(job.head); !commit)
         return failed("", fetched ? commit.error() : fetched.error());
-    const auto dir = std::filesystem::path(c.state_dir) / "checkouts" / job.env;
+    // A checkout of its own (checkouts/<env>/<job>): a replica that took the job over, or one
+    // that wakes from a stop, never writes into another's tree under its running builds.
+    const auto dir = checkout_dir(c, job);
     if (auto ok = diff::checkout_to(*repo, job.head, dir); !ok) return failed("", ok.error());
     auto project =
         pipeline::open_project({c.repo, "", job.head, c.store_url, dir.string(), c.state_dir});
@@ -215,23 +245,58 @@ void Workers::run_job(Slot& slot, versioning::VersionStore& store, const JobReco
     std::string run_id;
     std::atomic<bool> done{false};
     std::condition_variable finished;
+    // The claim holds until `claim_until`; a renewal moves it on. One that is refused (another
+    // replica took the job) or that cannot be made before it ends (the store is out of reach, or
+    // this process was stopped past it) counts as lost: the run is cancelled, and it never
+    // reaches its deploy phase (pipeline::execute_run checks between the phases).
+    std::atomic<versioning::Millis> claim_until{pipeline::now_millis() +
+                                                m_config.claim_ttl.count()};
+    std::atomic<bool> lost{false};
+    const auto lose = [&](const char* why) {
+        if (lost.exchange(true)) return;
+        spdlog::warn("serve: job #{}: the claim was lost ({}): cancelling its run", job.id, why);
+        slot.cancel = true;
+        if (slot.pipe[1] >= 0) (void)!::write(slot.pipe[1], "x", 1);
+    };
     // The claim is renewed every quarter of its time, through a store connection of its own.
-    std::thread renewer([&] {
+    // One renewal through a store connection of its own: false when the claim is lost.
+    const auto renew = [&](const std::string& id) {
         auto own = pipeline::open_store_at(m_config.store_url, m_config.state_dir, false);
+        if (!own)
+            return spdlog::warn("serve: job #{}: renewing the claim: {}", job.id,
+                                own.error().message),
+                   false;
+        const auto now = pipeline::now_millis();
+        auto held = (*own)->renew_job(job.id, slot.owner, now, m_config.claim_ttl.count(), id);
+        if (!held)
+            spdlog::warn("serve: job #{}: renewing the claim: {}", job.id, held.error().message);
+        if (held && *held) claim_until = now + m_config.claim_ttl.count();
+        return held && *held;
+    };
+    std::thread renewer([&] {
         std::unique_lock lock(mutex);
         while (!finished.wait_for(lock, m_config.claim_ttl / 4, [&] { return done.load(); })) {
             const std::string id = run_id;
             lock.unlock();
-            if (own) {
-                auto held = (*own)->renew_job(job.id, m_config.owner, pipeline::now_millis(),
-                                              m_config.claim_ttl.count(), id);
-                if (held && !*held) spdlog::warn("serve: job #{}: the claim was lost", job.id);
-            }
+            const bool lapsed = pipeline::now_millis() > claim_until;
+            if (!lost && !renew(id) && lapsed) lose("it lapsed and could not be renewed");
             lock.lock();
         }
     });
     auto services = pipeline::system_services(store, m_config.store_url, m_config.state_dir);
-    services.clock.interrupted = [&slot] { return slot.cancel.load(); };
+    // Checked between the phases: a claim past its time (this process was stopped, or the
+    // renewals failed) is renewed now or lost -- never deployed on.
+    services.clock.interrupted = [&] {
+        if (!lost && pipeline::now_millis() > claim_until) {
+            std::string id;
+            {
+                std::lock_guard lock(mutex);
+                id = run_id;
+            }
+            if (!renew(id)) lose("it lapsed and could not be renewed");
+        }
+        return slot.cancel.load();
+    };
     services.clock.interrupt_fd = slot.pipe[0];  // the job's cancel, not the process's signals
     auto end = execute(m_config, job, services, [&](const std::string& id) {
         {
@@ -239,7 +304,7 @@ void Workers::run_job(Slot& slot, versioning::VersionStore& store, const JobReco
             run_id = id;
         }
         // The run is the job's from now on: a replica taking the job over marks it interrupted.
-        (void)store.renew_job(job.id, m_config.owner, pipeline::now_millis(),
+        (void)store.renew_job(job.id, slot.owner, pipeline::now_millis(),
                               m_config.claim_ttl.count(), id);
     });
     {
@@ -249,13 +314,17 @@ void Workers::run_job(Slot& slot, versioning::VersionStore& store, const JobReco
     finished.notify_all();
     renewer.join();
     if (end.run_id.empty()) end.run_id = run_id;
-    if (auto ok = store.finish_job(job.id, m_config.owner, end.status, pipeline::now_millis(),
+    if (lost && end.status == JobStatus::interrupted) end.reason = "the job's claim was lost";
+    if (auto ok = store.finish_job(job.id, slot.owner, end.status, pipeline::now_millis(),
                                    end.run_id, end.reason);
         !ok)
         spdlog::error("serve: recording the end of job #{}: {}", job.id, ok.error().message);
     spdlog::info("serve: job #{} {} ({})", job.id, versioning::to_string(end.status),
                  end.result.empty() ? end.reason : end.result);
     m_metrics.count_run(end.result.empty() ? "error" : end.result);
+    // The job's checkout: its builds have ended (the run returned only after them).
+    std::error_code ec;
+    std::filesystem::remove_all(checkout_dir(m_config, job), ec);
     --m_running;
 }
 

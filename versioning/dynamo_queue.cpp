@@ -141,24 +141,25 @@ common::Result<bool> DynamoQueue::record_delivery(const DeliveryRecord& d) {
         Json tx(rapidjson::kObjectType);
         auto& a = tx.GetAllocator();
         JsonValue items(rapidjson::kArrayType);
-        items.PushBack(m_table.put(a,
-                                   Item(a)
-                                       .s("pk", "DL#" + d.source)
-                                       .s("sk", d.id)
-                                       .s("source", d.source)
-                                       .s("id", d.id)
-                                       .n("received_at", d.received_at)
-                                       .s("event", d.event)
-                                       .s("ref", d.ref)
-                                       .s("head", d.head)
-                                       .s("actor", d.actor)
-                                       .s("result", d.result)
-                                       .s("reason", d.reason)
-                                       .n("job_id", d.job_id)
-                                       .s("tx", token)
-                                       .take(),
-                                   "attribute_not_exists(pk)"),
-                       a);
+        // A delivery not taken yet has no `result`: one whose intake failed half-way (a store
+        // error while queueing) is stored again by its redelivery, and taken then.
+        Item delivery(a);
+        delivery.s("pk", "DL#" + d.source)
+            .s("sk", d.id)
+            .s("source", d.source)
+            .s("id", d.id)
+            .n("received_at", d.received_at)
+            .s("event", d.event)
+            .s("ref", d.ref)
+            .s("head", d.head)
+            .s("actor", d.actor)
+            .s("reason", d.reason)
+            .n("job_id", d.job_id)
+            .s("tx", token);
+        if (!d.result.empty()) delivery.s("result", d.result);
+        items.PushBack(
+            m_table.put(a, delivery.take(), "attribute_not_exists(pk) OR attribute_not_exists(#r)"),
+            a);
         items.PushBack(m_table.put(a, Item(a)
                                           .s("pk", "DELIVERIES")
                                           .s("sk", order)
@@ -172,7 +173,8 @@ common::Result<bool> DynamoQueue::record_delivery(const DeliveryRecord& d) {
         // Stored already: by another call (a redelivery), or by this one sent twice.
         auto stored = m_table.get("DL#" + d.source, d.id);
         if (!stored) return std::unexpected(stored.error());
-        if (stored->HasMember("Item")) return get_s((*stored)["Item"], "tx") == token;
+        if (stored->HasMember("Item") && (*stored)["Item"].HasMember("result"))
+            return get_s((*stored)["Item"], "tx") == token;
         pause_after_conflict(attempt);
     }
     return common::fail(common::ErrorCode::external,

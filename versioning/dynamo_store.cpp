@@ -3,7 +3,8 @@
 //
 //   C#<component> / C          counter: last_build, last_row
 //   B#<component> / <row>      a build record (rows numbered per component, newest last)
-//   N#<component> / <number>   the claim of a build number: row, token, run, input hash
+//   N#<component> / <number>   the claim of a build number: row, token, run, input hash,
+//                              shareable (false: its success writes no H# entry)
 //   H#<component>#<hash> / <n> succeeded builds by input hash (for reuse)
 //   RB#<run> / <comp>#<row>    every build of a run (builds_of_run, interrupting a run)
 //   RR / <comp>#<row>          builds running remotely (for the run after an interrupted one)
@@ -149,19 +150,20 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
                                    .s("token", token)
                                    .s("run_id", s.run_id)
                                    .s("input_hash", s.input_hash)
+                                   .b("shareable", s.shareable)
                                    .take(),
                                "attribute_not_exists(pk)"),
                            a);
             items.PushBack(put(a, Item(a).s("pk", "COMPONENTS").s("sk", s.component).take()), a);
             items.PushBack(put(a, detail::run_build_item(a, s.run_id, s.component, row)), a);
             auto ok = transact(tx, items, token + "-" + std::to_string(attempt));
-            if (ok) return remember_claim(b, row);
+            if (ok) return remember_claim(b, row, s.shareable);
             if (!is_conflict(ok.error())) return std::unexpected(ok.error());
             // Only a transaction the client sent more than once can have failed on its own write.
             auto claim = last_attempts() > 1 ? get("N#" + s.component, pad(b.build_number))
                                              : common::Result<Json>(Json(rapidjson::kObjectType));
             if (claim && (*claim).HasMember("Item") && get_s((*claim)["Item"], "token") == token)
-                return remember_claim(b, row);
+                return remember_claim(b, row, s.shareable);
             pause_after_conflict(attempt);
         }
         return common::fail(common::ErrorCode::external,
@@ -225,7 +227,7 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
             values.s(":d", end.image_digest), expression += ", image_digest = :d";
         items.PushBack(update(a, "B#" + component, row, expression, nullptr, values.take()), a);
         items.PushBack(remove(a, "RR", component + "#" + row), a);
-        if (end.status == BuildStatus::succeeded) {
+        if (end.status == BuildStatus::succeeded && claim->shareable) {
             items.PushBack(put(a, Item(a)
                                       .s("pk", "H#" + component + "#" + claim->input_hash)
                                       .s("sk", pad(n))
@@ -441,15 +443,17 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     common::Result<void> release_lock(const std::string& name, const std::string& owner) override;
 
   private:
-    // What a build's number claim says: its row, run and input hash.
+    // What a build's number claim says: its row, run and input hash, and whether its
+    // success becomes a reuse entry (H#).
     struct Claim {
         std::string row;
         std::string run_id;
         std::string input_hash;
+        bool shareable = true;
     };
 
-    BuildRecord remember_claim(const BuildRecord& b, const std::string& row) {
-        m_claims[{b.component, b.build_number}] = {row, b.run_id, b.input_hash};
+    BuildRecord remember_claim(const BuildRecord& b, const std::string& row, bool shareable) {
+        m_claims[{b.component, b.build_number}] = {row, b.run_id, b.input_hash, shareable};
         return b;
     }
 
@@ -465,7 +469,8 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
                                     "' was never reserved");
         }
         const JsonValue& c = (*claim)["Item"];
-        return Claim{get_s(c, "row"), get_s(c, "run_id"), get_s(c, "input_hash")};
+        const bool shareable = !c.HasMember("shareable") || get_b(c, "shareable");
+        return Claim{get_s(c, "row"), get_s(c, "run_id"), get_s(c, "input_hash"), shareable};
     }
 
     common::Result<LockInfo> read_lock(const std::string& name);

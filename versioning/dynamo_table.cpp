@@ -176,7 +176,10 @@ JsonValue DynamoTable::put(Json::AllocatorType& a, JsonValue item, const char* c
     JsonValue p(rapidjson::kObjectType);
     p.AddMember("TableName", name(a), a);
     p.AddMember("Item", item, a);
-    if (condition) p.AddMember("ConditionExpression", JsonValue(condition, a), a);
+    if (condition) {
+        p.AddMember("ConditionExpression", JsonValue(condition, a), a);
+        add_names(p, condition, a);
+    }
     return wrap("Put", std::move(p), a);
 }
 

@@ -64,6 +64,9 @@ struct BuildStart {
     std::string run_id;
     Millis started_at = 0;  // when it was queued, until start_build says when it started
     std::string log_path;
+    /// Whether its success may be reused by other runs: only a trusted run's build (one of a
+    /// trigger branch, never a pull request's; pipeline/reuse.hpp) is found by find_reusable.
+    bool shareable = true;
 };
 
 /// How a reserved build ended. `started_at` (when not 0) is when it started, for a build

@@ -97,6 +97,10 @@ const char* const k_migrations[] = {
     ALTER TABLE builds ADD COLUMN remote_id TEXT NOT NULL DEFAULT '';
     ALTER TABLE builds ADD COLUMN image_digest TEXT NOT NULL DEFAULT '';
     )sql",
+    // 8: a build of an untrusted run (a pull request's) is never reused by another run.
+    R"sql(
+    ALTER TABLE builds ADD COLUMN shareable INTEGER NOT NULL DEFAULT 1;
+    )sql",
 };
 
 constexpr int k_schema_version = static_cast<int>(std::size(k_migrations));

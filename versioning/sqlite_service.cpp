@@ -97,7 +97,8 @@ common::Result<std::vector<BuildRecord>> SqliteVersionStore::builds_of_run(
 common::Result<bool> SqliteVersionStore::record_delivery(const DeliveryRecord& d) {
     auto s = statement(
         "INSERT INTO deliveries (source, id, received_at, event, ref, head, actor, result, reason, "
-        "job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING");
+        "job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO UPDATE SET "
+        "received_at = excluded.received_at WHERE deliveries.result = ''");
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, d.source).bind(2, d.id).bind(3, d.received_at).bind(4, d.event).bind(5, d.ref);
     (*s)->bind(6, d.head).bind(7, d.actor).bind(8, d.result).bind(9, d.reason).bind(10, d.job_id);

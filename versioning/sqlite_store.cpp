@@ -156,6 +156,12 @@ common::Result<BuildRecord> SqliteVersionStore::reserve_build(
         b.run_id = start.run_id;
         if (auto ok = insert_build(b); !ok) return std::unexpected(ok.error());
         b.row = sqlite3_last_insert_rowid(m_db.handle());
+        if (!start.shareable) {
+            auto mark = statement("UPDATE builds SET shareable = 0 WHERE id = ?");
+            if (!mark) return std::unexpected(mark.error());
+            (*mark)->bind(1, b.row);
+            if (auto ok = (*mark)->run(); !ok) return std::unexpected(ok.error());
+        }
         return b;
     });
 }
@@ -224,9 +230,10 @@ common::Result<std::vector<BuildRecord>> SqliteVersionStore::query_builds(const 
 
 common::Result<std::optional<BuildRecord>> SqliteVersionStore::find_reusable(
     const std::string& component, const std::string& input_hash) {
-    static const std::string sql = std::string("SELECT ") + k_build_columns +
-                                   " FROM builds WHERE component = ? AND input_hash = ? "
-                                   "AND status = 'succeeded' ORDER BY id DESC LIMIT 1";
+    static const std::string sql =
+        std::string("SELECT ") + k_build_columns +
+        " FROM builds WHERE component = ? AND input_hash = ? "
+        "AND status = 'succeeded' AND shareable = 1 ORDER BY id DESC LIMIT 1";
     auto s = statement(sql.c_str());
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, component).bind(2, input_hash);

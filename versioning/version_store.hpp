@@ -53,7 +53,7 @@ class VersionStore {
     /// and image), skipped or cancelled before it started (number 0).
     virtual common::Result<void> record_build(const BuildRecord& build) = 0;
 
-    /// The latest succeeded build of the component with this input hash, if any.
+    /// The latest succeeded shareable build of the component with this input hash, if any.
     virtual common::Result<std::optional<BuildRecord>> find_reusable(
         const std::string& component, const std::string& input_hash) = 0;
 

@@ -252,8 +252,7 @@ TEST(Endpoints, PerServiceOverridesWinOverTheGeneralOne) {
 // TLS is always verified: a self-signed certificate for 127.0.0.1 is refused, unless the
 // CA bundle given (AWS_CA_BUNDLE) holds it.
 TEST(AwsClient, TlsIsVerifiedAgainstTheCaBundle) {
-    if (support::run("command -v openssl").status != 0)
-        GTEST_SKIP() << "the openssl CLI is not installed";
+    if (!support::have_tools("openssl")) GTEST_SKIP() << "the openssl CLI is not installed";
     support::TempDir dir;
     const std::string cert = (dir.path() / "cert.pem").string(),
                       key = (dir.path() / "key.pem").string();

@@ -148,8 +148,7 @@ TEST_F(BuildCli, InputErrors) {
 }
 
 TEST_F(BuildCli, OnATerminalAStatusBoardReplacesPrefixedLines) {
-    if (support::run("command -v script").status != 0)
-        GTEST_SKIP() << "util-linux script is not installed";
+    if (!support::have_tools("script")) GTEST_SKIP() << "util-linux script is not installed";
     auto r = support::run(
         "cd " + shell_quote(repo.path()) + " && script -qec " +
         shell_quote(shell_quote(support::slipway_binary()) + " build --only slow,fails") +

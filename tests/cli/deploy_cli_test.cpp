@@ -55,7 +55,7 @@ class DeployCli : public ::testing::Test {
   protected:
     void SetUp() override {
         if (!moto.available()) GTEST_SKIP() << moto.why_not();
-        if (support::run("command -v aws").status != 0) GTEST_SKIP() << "no aws CLI";
+        if (!support::have_tools("aws")) GTEST_SKIP() << "no aws CLI";
         repo.write("slipway.yml", k_manifest);
         repo.write("template.yml", k_template);
         for (const char* c : {"api", "web", "worker"})
@@ -196,7 +196,7 @@ TEST_F(DeployCli, RollbackRedeploysAnEarlierSetOrOneComponentsEarlierBuild) {
 // Every deploy, promote and rollback is a run with its trigger and actor; history and status
 // say who deployed what, when, from which commit.
 TEST_F(DeployCli, EveryDeployIsARunThatSaysWho) {
-    if (support::run("command -v sqlite3").status != 0) GTEST_SKIP() << "needs sqlite3";
+    if (!support::have_tools("sqlite3")) GTEST_SKIP() << "needs sqlite3";
     ASSERT_EQ(slipway("build -q --all").status, 0);
     auto deployed = slipway("deploy --env test", " GITHUB_RUN_ID=77 GITHUB_ACTOR=octocat");
     ASSERT_EQ(deployed.status, 0) << deployed.err;

@@ -99,7 +99,7 @@ TEST_F(PolishCli, GraphAndValidatePrintJson) {
 // The build console on a real terminal: with TERM=dumb no escape sequence at all (no board,
 // no colours, no status line); with a capable TERM the board is drawn (the control).
 TEST_F(PolishCli, ADumbTerminalGetsNoCursorControl) {
-    if (support::run("command -v script").status != 0) GTEST_SKIP() << "needs script(1)";
+    if (!support::have_tools("script")) GTEST_SKIP() << "needs script(1)";
     auto on_pty = [&](const std::string& term, const std::string& store) {
         const std::string command = "TERM=" + term + " " + shell_quote(support::slipway_binary()) +
                                     " build --all --no-reuse -j2 --store sqlite:" + store +

@@ -1,9 +1,11 @@
-// `slipway build` with builds on CodeBuild (moto, patched to build like CodeBuild: see
-// tests/support/codebuild_patch.py), real processes, checked with the aws CLI: a run killed
-// with SIGKILL while its remote build runs leaves the build to the next run, which awaits it
-// instead of starting another.
+// `slipway build` with builds on CodeBuild (moto, whose CodeBuild is a local build agent: see
+// tests/support/codebuild_patch.py; the project's source is a bare clone of the test's
+// repository, with the buildspec slipway ships), real processes, checked with the aws CLI: a
+// run killed with SIGKILL while its remote build runs leaves the build to the next run, which
+// awaits it instead of starting another.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "cli_fixture.hpp"
 #include "support/moto.hpp"
@@ -15,26 +17,34 @@ using support::shell_quote;
 const char* k_manifest = R"(image: {repository: reg.example/app}
 remote: {codebuild: {project: slipway-cli-builds}}
 components:
-  api: {paths: [api/], parameter: A, build: make api, remote: codebuild}
+  api: {paths: [api/], parameter: A, build: sleep 3, remote: codebuild}
   web: {paths: [web/], parameter: W, build: "true", depends_on: [api]}
 )";
 
 class RemoteCli : public ::testing::Test {
   protected:
-    RemoteCli() : moto({{"MOTO_CODEBUILD_SCRIPT", (scratch.path() / "script.json").string()}}) {}
+    RemoteCli() : moto({{"MOTO_CODEBUILD_CONTROL", (scratch.path() / "control.json").string()}}) {}
 
     void SetUp() override {
         if (!moto.available()) GTEST_SKIP() << moto.why_not();
-        if (support::run("command -v aws").status != 0) GTEST_SKIP() << "no aws CLI";
-        std::ofstream(scratch.path() / "script.json") << R"({"api": {"build_ms": 3000}})";
+        if (!support::have_tools("aws")) GTEST_SKIP() << "no aws CLI";
+        std::ifstream spec(std::string(MANIFESTS_DIR) + "/remote/buildspec-remote.yml");
+        std::stringstream buildspec;
+        buildspec << spec.rdbuf();
+        repo.write("manifests/remote/buildspec-remote.yml", buildspec.str());
         repo.write("slipway.yml", k_manifest);
         for (const char* c : {"api", "web"}) repo.write(std::string(c) + "/src", "v1\n");
         repo.commit("init");
+        const std::string bare = (scratch.path() / "repo.git").string();
+        support::run("git clone -q --bare " + shell_quote(repo.path()) + " " + shell_quote(bare));
         env = cli_test::moto_env(moto.url(), "AKIDREMOTETEST", "remote-secret") +
               "SLIPWAY_CODEBUILD_POLL_MS=50,200 ";
         auto made =
             aws("codebuild create-project --name slipway-cli-builds --source "
-                "type=NO_SOURCE,location=x --artifacts type=NO_ARTIFACTS --environment "
+                "type=CODECOMMIT,location=" +
+                bare +
+                ",buildspec=manifests/remote/buildspec-remote.yml --artifacts type=NO_ARTIFACTS "
+                "--environment "
                 "type=LINUX_CONTAINER,image=img,computeType=BUILD_GENERAL1_SMALL --service-role "
                 "arn:aws:iam::123456789012:role/cb");
         ASSERT_EQ(made.status, 0) << made.err;

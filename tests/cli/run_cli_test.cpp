@@ -153,7 +153,18 @@ TEST_F(RunCliSmall, AFailedBuildDeploysNothingAndTheNextRunStillSeesTheChange) {
     EXPECT_NE(std::string(failure.text().get()).find("api: broken"), std::string::npos);
 
     // The failed run deployed nothing, so the next run compares with the same deployed
-    // commit and still builds both (web's earlier build is reused: same inputs).
+    // commit and still builds both (web's earlier build is reused: same inputs). Reuse
+    // checks that the image is in ECR; these builds push nothing (no Docker here), so web-2
+    // is put where its build would have pushed it.
+    ASSERT_EQ(support::run(env + "aws ecr create-repository --repository-name shop").status, 0);
+    ASSERT_EQ(
+        support::run(env + "aws ecr put-image --repository-name shop --image-tag web-2 "
+                           "--image-manifest '{\"schemaVersion\":2,\"mediaType\":\"application/"
+                           "vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\""
+                           "application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                           "sha256:0\",\"size\":2},\"layers\":[]}' 2>&1")
+            .status,
+        0);
     std::filesystem::remove(repo.path() / "fail-api");
     auto next = slipway("run --env test -q");
     ASSERT_EQ(next.status, 0) << next.out << next.err;

@@ -19,8 +19,7 @@ class RunCli : public ::testing::Test {
   protected:
     void SetUp() override {
         if (!moto.available()) GTEST_SKIP() << moto.why_not();
-        if (support::run("command -v aws && command -v sqlite3").status != 0)
-            GTEST_SKIP() << "needs the aws CLI and sqlite3";
+        if (!support::have_tools("aws sqlite3")) GTEST_SKIP() << "needs the aws CLI and sqlite3";
         env = cli_test::moto_env(moto.url(), "AKIDRUNTEST", k_secret);
     }
 

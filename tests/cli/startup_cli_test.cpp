@@ -73,4 +73,18 @@ TEST(StartupCli, ServeWithoutSlipwayServeSaysWhatIsMissing) {
     expect_one_line_error(self, 4, "slipway-serve (this program)");
 }
 
+// An exception that escapes -- in main's thread or in another -- is one line and exit 70
+// (issue 25: "terminate called after throwing an instance of ..." and SIGABRT), in both
+// programs. SLIPWAY_TEST_FAULT throws where a broken reader of outside text would.
+TEST(StartupCli, AnEscapingExceptionIsOneLineAndExit70NotAnAbort) {
+    for (const std::string& program : {support::slipway_binary(), serve_binary()}) {
+        for (const std::string fault : {"throw", "thread-throw"}) {
+            const auto r = support::run("SLIPWAY_TEST_FAULT=" + fault + " " + shell_quote(program) +
+                                        " validate");
+            SCOPED_TRACE(program + " " + fault);
+            expect_one_line_error(r, 70, "internal: injected fault");
+        }
+    }
+}
+
 }  // namespace

@@ -10,7 +10,7 @@ using support::shell_quote;
 TEST(StoreCli, BuildsOnADynamoDbStore) {
     support::MotoServer moto;
     if (!moto.available()) GTEST_SKIP() << moto.why_not();
-    if (support::run("command -v aws").status != 0) GTEST_SKIP() << "the aws CLI is not installed";
+    if (!support::have_tools("aws")) GTEST_SKIP() << "the aws CLI is not installed";
     support::GitRepo repo;
     repo.write("slipway.yml",
                "image: {repository: reg.example/app}\ncomponents:\n"

@@ -129,6 +129,7 @@ class Builder : public ::testing::Test {
     components::BuildReport run(std::vector<std::string> hashes = {}) {
         auto plan = components::BuildPlan::make(manifest, graph, manifest.component_names());
         if (hashes.empty()) hashes.assign(plan.size(), "h");
+        settings.reusable = *components::find_reusable_builds(plan, hashes, *store);
         auto report = components::run_builds(plan, hashes, *store, runners, observer, settings);
         EXPECT_TRUE(report) << report.error().message;
         return *report;

@@ -1,11 +1,16 @@
 // Builds on CodeBuild through the executor: moto_server (tests/support/moto_launcher.py,
-// whose CodeBuild advances one phase per poll, runs the build script the test writes and
-// logs to CloudWatch Logs) on loopback with real SigV4, real local processes for the local
-// builds, a real SQLite store. Answers are checked with a second API call.
+// whose CodeBuild is a local build agent: it clones the project's source -- a bare
+// repository made here -- at the build's commit and runs manifests/remote/buildspec-remote.yml
+// from it, logging to CloudWatch Logs) on loopback with real SigV4, real local processes for
+// the local builds, a real SQLite store. What a build did is checked through the APIs: its
+// output in CloudWatch Logs, the image it pushed in ECR.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <random>
+#include <sstream>
 
 #include "components/builder.hpp"
 #include "components/codebuild_api.hpp"
@@ -19,19 +24,62 @@ namespace {
 using versioning::BuildStatus;
 
 const std::string k_project = "slipway-builds";
+const std::string k_registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
 
 support::TempDir& scratch() {
     static support::TempDir dir;
     return dir;
 }
 
-std::string script_path() {
+std::string control_path() {
     return (scratch().path() / "codebuild.json").string();
 }
 
 support::MotoServer& moto() {
-    static support::MotoServer server({{"MOTO_CODEBUILD_SCRIPT", script_path()}});
+    static support::MotoServer server({{"MOTO_CODEBUILD_CONTROL", control_path()}});
     return server;
+}
+
+// api's build: prints its token and its SLIPWAY_* variables, writes an image manifest that
+// carries the token and pushes it to ECR (moto) with the aws CLI, as `docker push` would.
+const char* k_api_build = R"(#!/bin/sh
+set -e
+echo "token $1"
+env | grep '^SLIPWAY_' | sort
+mkdir -p out
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%064d","size":2},"layers":[],"annotations":{"token":"%s"}}' 0 "$1" > out/manifest.json
+aws ecr put-image --repository-name app --image-tag "${SLIPWAY_IMAGE_URI##*:}" --image-manifest file://out/manifest.json >/dev/null
+)";
+
+// The project's source: a bare repository holding the buildspec slipway ships and api's
+// build script, made once.
+struct Source {
+    Source() {
+        std::ifstream spec(std::string(MANIFESTS_DIR) + "/remote/buildspec-remote.yml");
+        std::stringstream text;
+        text << spec.rdbuf();
+        work.write("manifests/remote/buildspec-remote.yml", text.str());
+        work.write("api/build.sh", k_api_build);
+        work.write("api/src", "v1\n");
+        commit = work.commit("init");
+        bare = (bare_dir.path() / "repo.git").string();
+        support::run("git clone -q --bare " + support::shell_quote(work.path()) + " " +
+                     support::shell_quote(bare));
+    }
+    support::GitRepo work;
+    support::TempDir bare_dir;
+    std::string bare;
+    std::string commit;
+};
+
+Source& source() {
+    static Source s;
+    return s;
+}
+
+std::string random_token() {
+    static std::mt19937_64 rng(std::random_device{}());
+    return std::to_string(rng());
 }
 
 aws::ClientOptions moto_options() {
@@ -76,30 +124,27 @@ class RemoteBuilds : public ::testing::Test {
         aws::Client admin(moto_options());
         auto made = admin.json(
             aws::codebuild_service(), "CodeBuild_20161006", "CreateProject",
-            R"({"name":")" + k_project +
-                R"(","source":{"type":"NO_SOURCE","location":"x"},"artifacts":{"type":"NO_ARTIFACTS"},)"
+            R"({"name":")" + k_project + R"(","source":{"type":"CODECOMMIT","location":")" +
+                source().bare +
+                R"(","buildspec":"manifests/remote/buildspec-remote.yml"},)"
+                R"("artifacts":{"type":"NO_ARTIFACTS"},)"
                 R"("environment":{"type":"LINUX_CONTAINER","image":"aws/codebuild/standard:7.0",)"
                 R"("computeType":"BUILD_GENERAL1_SMALL"},"serviceRole":"arn:aws:iam::123456789012:role/cb"})");
         ASSERT_TRUE(made || made.error().message.find("ResourceAlreadyExists") != std::string::npos)
             << made.error().message;
-        std::string yaml =
-            "image: {repository: r}\n"
-            "remote: {codebuild: {project: " +
-            k_project +
-            ", compute_type: BUILD_GENERAL1_MEDIUM}}\n"
-            "components:\n"
-            "  lib: {paths: [lib/], kind: library, build: 'printf \"lib built\\n\"'}\n"
-            "  api: {paths: [api/], parameter: A, build: make api, depends_on: [lib], remote: "
-            "codebuild}\n"
-            "  web: {paths: [web/], parameter: W, build: 'true', depends_on: [api]}\n"
-            "  solo: {paths: [solo/], parameter: S, build: 'true'}\n";
-        manifest = *components::parse_manifest(yaml, "m.yml");
-        graph = *components::build_graph(manifest);
+        auto repo = admin.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921",
+                               "CreateRepository", R"({"repositoryName":"app"})");
+        ASSERT_TRUE(repo ||
+                    repo.error().message.find("RepositoryAlreadyExists") != std::string::npos)
+            << repo.error().message;
+        write_control("{}");
+        token = random_token();
+        set_manifest("sh api/build.sh " + token);
         store = std::move(*versioning::open_store("sqlite:state.db", dir.path().string()));
         ASSERT_EQ(::pipe(interrupt), 0);
         // Run ids are unique, and so are the idempotency tokens made of them.
         settings.run_id = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        settings.commit = "0123456789abcdef0123456789abcdef01234567";
+        settings.commit = source().commit;
         settings.repo_root = dir.path().string();
         settings.log_dir = dir.path().string();
         settings.image = manifest.image;
@@ -113,11 +158,55 @@ class RemoteBuilds : public ::testing::Test {
         };
         recorder.interrupt_fd = interrupt[1];
     }
+
+    // lib (local) -> api (CodeBuild, running `api_build`) -> web (local); solo (local).
+    void set_manifest(const std::string& api_build, const std::string& lib_extra = "") {
+        std::string yaml =
+            "image: {repository: " + k_registry +
+            "/app}\n"
+            "remote: {codebuild: {project: " +
+            k_project +
+            ", compute_type: BUILD_GENERAL1_MEDIUM}}\n"
+            "components:\n"
+            "  lib: {paths: [lib/], kind: library, build: 'printf \"lib built\\n\"'" +
+            lib_extra +
+            "}\n"
+            "  api: {paths: [api/], parameter: A, build: '" +
+            api_build +
+            "', depends_on: [lib], remote: codebuild}\n"
+            "  web: {paths: [web/], parameter: W, build: 'true', depends_on: [api]}\n"
+            "  solo: {paths: [solo/], parameter: S, build: 'true'}\n";
+        auto parsed = components::parse_manifest(yaml, "m.yml");
+        ASSERT_TRUE(parsed) << parsed.error().message;
+        manifest = *parsed;
+        graph = *components::build_graph(manifest);
+    }
+
     void TearDown() override {
         if (interrupt[0] >= 0) ::close(interrupt[0]), ::close(interrupt[1]);
     }
 
-    void write_script(const std::string& json) { std::ofstream(script_path()) << json; }
+    void write_control(const std::string& json) { std::ofstream(control_path()) << json; }
+
+    // What the build's CloudWatch Logs stream holds, line by line.
+    static std::vector<std::string> cloudwatch_lines(const components::CodeBuildBuild& b) {
+        aws::Client client(moto_options());
+        components::CodeBuildApi api(client);
+        auto page = api.get_log_events(b.log_group, b.log_stream, "");
+        EXPECT_TRUE(page) << page.error().message;
+        std::vector<std::string> out;
+        for (auto m : page ? page->messages : std::vector<std::string>{}) {
+            while (!m.empty() && m.back() == '\n') m.pop_back();
+            out.push_back(m);
+        }
+        return out;
+    }
+
+    static bool has(const std::vector<std::string>& lines, const std::string& line) {
+        return std::find(lines.begin(), lines.end(), line) != lines.end();
+    }
+
+    std::string token;
 
     components::BuildReport run(bool all_remote = false) {
         auto plan =
@@ -129,6 +218,7 @@ class RemoteBuilds : public ::testing::Test {
         options.commit = settings.commit;
         options.poll_min = std::chrono::milliseconds(20);
         options.poll_max = std::chrono::milliseconds(80);
+        options.log_calls_per_second = 50;
         auto remote = components::make_codebuild_runner(
             std::make_shared<aws::Client>(moto_options()), options);
         components::Runners runners{local.get(), remote.get()};
@@ -184,10 +274,11 @@ class RemoteBuilds : public ::testing::Test {
 };
 
 // lib (local) -> api (CodeBuild) -> web (local): each starts only after what it waits for
-// succeeded; CodeBuild gets the build's SLIPWAY_* variables and the command, and the build
-// ARN is in the store.
+// succeeded. CodeBuild runs buildspec-remote.yml from the project's source at the run's
+// commit: api's build prints a random token (seen in CloudWatch Logs and in slipway's build
+// log) and pushes an image manifest carrying it (seen in ECR, whose digest of it slipway
+// records from the build's exported variables).
 TEST_F(RemoteBuilds, APlanMixesLocalAndRemoteBuildsAcrossDependencies) {
-    write_script(R"({"api": {"exports": {"SLIPWAY_IMAGE_DIGEST": "sha256:feed"}}})");
     auto r = run();
     EXPECT_TRUE(r.all_succeeded());
     EXPECT_LT(recorder.at("end lib succeeded"), recorder.at("start api"));
@@ -195,28 +286,45 @@ TEST_F(RemoteBuilds, APlanMixesLocalAndRemoteBuildsAcrossDependencies) {
     const auto& api = of(r, "api");
     ASSERT_TRUE(api.handle.remote_id.starts_with("arn:aws:codebuild:us-east-1:"))
         << api.handle.remote_id;
-    EXPECT_EQ(api.image_digest, "sha256:feed");
+    auto build = remote_build(api.handle.remote_id);
+    EXPECT_EQ(build.status, "SUCCEEDED");
+    // The token, through CloudWatch Logs and in slipway's own log of the build.
+    const auto cloudwatch = cloudwatch_lines(build);
+    EXPECT_TRUE(has(cloudwatch, "token " + token));
+    const auto log = lines_of(api.log_path);
+    EXPECT_TRUE(has(log, "token " + token));
+    for (const std::string& expected :
+         {"SLIPWAY_BUILD_COMMAND=sh api/build.sh " + token, std::string("SLIPWAY_BUILD_NUMBER=1"),
+          std::string("SLIPWAY_COMPONENT=api"), "SLIPWAY_IMAGE_URI=" + k_registry + "/app:api-1",
+          "SLIPWAY_COMMIT=" + settings.commit}) {
+        EXPECT_TRUE(has(log, expected)) << expected;
+    }
+    // The local checkout's path means nothing there: the buildspec sets the build's own.
+    EXPECT_FALSE(has(log, "SLIPWAY_REPO_ROOT=" + settings.repo_root));
+    // The image it pushed, through ECR: its manifest carries the token, and its digest is
+    // the one the build exported and slipway recorded.
+    aws::Client client(moto_options());
+    auto image =
+        client.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921", "DescribeImages",
+                    R"({"repositoryName":"app","imageIds":[{"imageTag":"api-1"}]})");
+    ASSERT_TRUE(image) << image.error().message;
+    EXPECT_NE(image->find(api.image_digest), std::string::npos) << *image;
+    auto manifest_text =
+        client.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921", "BatchGetImage",
+                    R"({"repositoryName":"app","imageIds":[{"imageTag":"api-1"}]})");
+    ASSERT_TRUE(manifest_text);
+    EXPECT_NE(manifest_text->find(token), std::string::npos) << *manifest_text;
+    ASSERT_TRUE(api.image_digest.starts_with("sha256:")) << api.image_digest;
     auto stored = (*store->builds_of("api", 1))[0];
     EXPECT_EQ(stored.status, BuildStatus::succeeded);
     EXPECT_EQ(stored.handle.remote_id, api.handle.remote_id);
-    EXPECT_EQ(stored.image_digest, "sha256:feed");
-    auto build = remote_build(api.handle.remote_id);
-    EXPECT_EQ(build.status, "SUCCEEDED");
-    const auto log = lines_of(api.log_path);
-    for (const char* expected :
-         {"SLIPWAY_BUILD_COMMAND=make api", "SLIPWAY_BUILD_NUMBER=1", "SLIPWAY_COMPONENT=api",
-          "SLIPWAY_IMAGE_URI=r:api-1", "SLIPWAY_COMMIT=0123456789abcdef0123456789abcdef01234567"}) {
-        EXPECT_NE(std::find(log.begin(), log.end(), expected), log.end()) << expected;
-    }
-    EXPECT_EQ(
-        std::count_if(log.begin(), log.end(),
-                      [](const std::string& l) { return l.starts_with("SLIPWAY_REPO_ROOT"); }),
-        0);  // the local checkout means nothing there
+    EXPECT_EQ(stored.image_digest, api.image_digest);
     EXPECT_EQ(lines_of(of(r, "lib").log_path), std::vector<std::string>{"lib built"});
 }
 
+// A command that exits 3 on CodeBuild fails the build with that status, and the component.
 TEST_F(RemoteBuilds, ARemoteFailureSkipsItsDependentsAndIndependentWorkGoesOn) {
-    write_script(R"({"api": {"outcome": "FAILED", "exit_status": 3}})");
+    set_manifest("echo failing " + token + "; exit 3");
     auto r = run();
     EXPECT_FALSE(r.all_succeeded());
     EXPECT_EQ(of(r, "api").status, BuildStatus::failed);
@@ -224,7 +332,12 @@ TEST_F(RemoteBuilds, ARemoteFailureSkipsItsDependentsAndIndependentWorkGoesOn) {
     EXPECT_EQ(of(r, "web").status, BuildStatus::skipped);
     EXPECT_EQ(of(r, "solo").status, BuildStatus::succeeded);
     EXPECT_EQ((*store->builds_of("api", 1))[0].exit_code, 3);
+    EXPECT_TRUE(of(r, "api").image_digest.empty());
+    const auto build = remote_build(of(r, "api").handle.remote_id);
+    EXPECT_EQ(build.status, "FAILED");
+    EXPECT_TRUE(has(cloudwatch_lines(build), "failing " + token));
     const auto log = lines_of(of(r, "api").log_path);
+    EXPECT_TRUE(has(log, "failing " + token));
     EXPECT_NE(std::find_if(
                   log.begin(), log.end(),
                   [](const std::string& l) { return l.find("BUILD FAILED") != std::string::npos; }),
@@ -232,23 +345,27 @@ TEST_F(RemoteBuilds, ARemoteFailureSkipsItsDependentsAndIndependentWorkGoesOn) {
 }
 
 TEST_F(RemoteBuilds, FaultsAndTimeoutsEndAsCodeBuildSays) {
-    write_script(R"({"*": {"outcome": "FAULT", "in_phase": "PROVISIONING"},
-                     "web": {"outcome": "TIMED_OUT", "in_phase": "BUILD"}})");
+    write_control(R"({"faults": {"*": "PROVISIONING"}})");
     auto r = run(true);  // --remote codebuild: every build goes there
     EXPECT_EQ(of(r, "lib").status, BuildStatus::failed);
     EXPECT_FALSE(of(r, "lib").exit_code);
     EXPECT_EQ(of(r, "api").status, BuildStatus::skipped);
     EXPECT_EQ(of(r, "solo").status, BuildStatus::failed);
-    write_script(R"({"*": {"outcome": "TIMED_OUT", "in_phase": "BUILD"}})");
+    // One of CodeBuild's minutes lasts 0.2 s here: lib's timeout (5 minutes, CodeBuild's
+    // least) ends it at 1 s, before slipway's own (20 s) would.
+    write_control(R"({"seconds_per_minute": 0.2})");
+    set_manifest("true", ", timeout: 20s");
+    manifest.components[0].build = "sleep 30";
     settings.run_id += "-again";
     auto again = run(true);
     EXPECT_EQ(of(again, "lib").status, BuildStatus::timed_out);
+    EXPECT_EQ(remote_build(of(again, "lib").handle.remote_id).status, "TIMED_OUT");
 }
 
 // Ctrl-C while a remote build runs: CodeBuild is told to stop it, and it ends cancelled.
 TEST_F(RemoteBuilds, CancelStopsRemoteBuilds) {
-    write_script(R"({"api": {"build_ms": 60000}})");
-    recorder.interrupt_on = "Entering phase BUILD";
+    set_manifest("sleep 60");
+    recorder.interrupt_on = "Running command cd";
     auto r = run();
     EXPECT_TRUE(r.interrupted);
     const auto& api = of(r, "api");
@@ -260,7 +377,7 @@ TEST_F(RemoteBuilds, CancelStopsRemoteBuilds) {
 
 // --fail-fast: a local failure stops the remote build that runs beside it.
 TEST_F(RemoteBuilds, FailFastStopsRemoteBuilds) {
-    write_script(R"({"api": {"build_ms": 60000}})");
+    set_manifest("sleep 60");
     manifest.components[3].build = "sh -c 'sleep 1; exit 4'";  // solo fails while api runs
     settings.fail_fast = true;
     auto r = run();
@@ -271,12 +388,9 @@ TEST_F(RemoteBuilds, FailFastStopsRemoteBuilds) {
     EXPECT_EQ(remote_build(api.handle.remote_id).status, "STOPPED");
 }
 
-// The build's log lines reach the log file whole and in order, while it runs and after.
+// The build's output reaches the log file whole and in order, while it runs and after.
 TEST_F(RemoteBuilds, LogsArriveInOrder) {
-    std::string lines;
-    for (int i = 1; i <= 40; ++i)
-        lines += (i > 1 ? "," : "") + std::string("\"line ") + std::to_string(i) + "\"";
-    write_script(R"({"api": {"log": [)" + lines + "]}}");
+    set_manifest("for i in $(seq 1 40); do echo \"line $i\"; sleep 0.01; done");
     auto r = run();
     ASSERT_TRUE(r.all_succeeded());
     std::vector<std::string> got;
@@ -290,17 +404,17 @@ TEST_F(RemoteBuilds, LogsArriveInOrder) {
 // An interrupted run's remote build (recorded running with its ARN) is awaited by the next
 // plan that needs it: no second StartBuild, the same number, its end recorded.
 TEST_F(RemoteBuilds, AnInterruptedRunsRemoteBuildIsAwaitedNotStartedAgain) {
-    write_script(R"({"api": {"build_ms": 300}})");
     aws::Client client(moto_options());
     components::CodeBuildApi api(client);
-    components::CodeBuildStart start{k_project,
-                                     settings.commit,
-                                     {{"SLIPWAY_COMPONENT", "api"}},
-                                     "dead-run:api:1",
-                                     "",
-                                     "",
-                                     std::nullopt,
-                                     0};
+    components::CodeBuildStart start{
+        k_project,
+        settings.commit,
+        {{"SLIPWAY_COMPONENT", "api"}, {"SLIPWAY_BUILD_COMMAND", "sleep 0.3; echo awaited"}},
+        "dead-run:api:1",
+        "",
+        "",
+        std::nullopt,
+        0};
     auto started = api.start_build(start);
     ASSERT_TRUE(started) << started.error().message;
     const std::size_t builds = count_builds();

@@ -232,6 +232,24 @@ TEST_F(Deployer, WhenFollowingCannotGoOnTheDeploymentStaysPending) {
     EXPECT_NE(requests[3].find("ClientRequestToken=" + pending[0].client_token), std::string::npos);
 }
 
+// ExecuteChangeSet throttled past the client's retries: the change set did not run, and the
+// error must not say it did (issue 25: "the change set was executed and the stack operation
+// goes on"). The deployment stays pending for reconciliation, which finds no operation with
+// its token.
+TEST_F(Deployer, AThrottledExecuteSaysTheChangeSetWasNotExecuted) {
+    run({ok("describe_stacks_update_complete"), ok("create_change_set"),
+         ok("describe_change_set_modify"), fail(400, "throttling"), fail(400, "throttling"),
+         fail(400, "throttling"), fail(400, "throttling")});
+    ASSERT_FALSE(outcome);
+    const std::string& m = outcome.error().message;
+    EXPECT_EQ(m.find("was executed"), std::string::npos) << m;
+    EXPECT_NE(m.find("ExecuteChangeSet was throttled: the change set was not executed"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("stays pending"), std::string::npos) << m;
+    EXPECT_EQ(store->pending_deployments("test")->size(), 1u);
+}
+
 // An answer that will not change (AccessDenied) ends following at once, also pending.
 TEST_F(Deployer, ARefusedEventReadLeavesThePendingDeploymentAtOnce) {
     run({ok("describe_stacks_update_complete"),

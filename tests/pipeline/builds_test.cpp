@@ -252,7 +252,7 @@ TEST_F(Builds, SettingsCarryTheRunAndMakeItsLogFolder) {
     pipeline::BuildOptions options;
     options.fail_fast = true;
     options.reuse = false;
-    const auto settings = pipeline::build_settings(p, "run-1", "test", clock, options, s);
+    const auto settings = pipeline::build_settings(p, "run-1", "test", clock, options, {}, s);
     EXPECT_EQ(settings.run_id, "run-1");
     EXPECT_EQ(settings.commit, p.head);
     EXPECT_EQ(settings.repo_root, p.root);
@@ -268,7 +268,7 @@ TEST_F(Builds, SettingsCarryTheRunAndMakeItsLogFolder) {
     EXPECT_TRUE(std::any_of(settings.base_env.begin(), settings.base_env.end(),
                             [](const std::string& e) { return e.starts_with("PATH="); }));
     options.jobs = 3;
-    EXPECT_EQ(pipeline::build_settings(p, "run-2", "", clock, options, s).jobs, 3u);
+    EXPECT_EQ(pipeline::build_settings(p, "run-2", "", clock, options, {}, s).jobs, 3u);
     EXPECT_EQ(repo.git("status --porcelain --untracked-files=all"), "");
 }
 

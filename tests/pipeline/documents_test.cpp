@@ -182,9 +182,10 @@ TEST(BuildReportJson, HasTheDocumentedFieldsKeysSorted) {
     EXPECT_FALSE(d["interrupted"].GetBool());
     ASSERT_EQ(d["builds"].Size(), 2u);
     const auto& b = d["builds"][0];
-    EXPECT_EQ(keys_of(b), (Strings{"build_number", "component", "duration_ms", "exit_code",
-                                   "finished_at", "image_digest", "image_uri", "input_hash",
-                                   "log_path", "remote_id", "started_at", "status"}));
+    EXPECT_EQ(keys_of(b),
+              (Strings{"build_number", "component", "duration_ms", "exit_code", "finished_at",
+                       "image_digest", "image_uri", "input_hash", "log_path", "remote_id",
+                       "reused_from", "started_at", "status"}));
     EXPECT_EQ(b["build_number"].GetInt64(), 3);
     EXPECT_EQ(str(b, "component"), "api");  // plan order kept
     EXPECT_EQ(b["duration_ms"].GetInt64(), 1234);

@@ -1,8 +1,13 @@
 // What started a run and what it compares against: the trigger and actor from CI
 // variables, and the choice of base (pure).
 #include "pipeline/trigger.hpp"
+#include "pipeline/host.hpp"
 
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 namespace {
 
@@ -74,3 +79,20 @@ TEST(Trigger, TheActorIsWhoeverTheCiSystemNames) {
 }
 
 }  // namespace
+
+// In a container USER and LOGNAME are often unset: the actor is the password database's name
+// for this process's user (issue 25: it was "unknown@host"), never "unknown".
+TEST(Trigger, WithoutUserOrLognameTheActorIsTheLoginName) {
+    const char* user = std::getenv("USER");
+    const char* logname = std::getenv("LOGNAME");
+    const std::string saved_user = user ? user : "", saved_logname = logname ? logname : "";
+    ::unsetenv("USER");
+    ::unsetenv("LOGNAME");
+    const auto t = pipeline::current_trigger();
+    if (user) ::setenv("USER", saved_user.c_str(), 1);
+    if (logname) ::setenv("LOGNAME", saved_logname.c_str(), 1);
+    const struct passwd* me = ::getpwuid(::getuid());
+    ASSERT_NE(me, nullptr);
+    if (std::getenv("GITHUB_ACTOR") || std::getenv("CODEBUILD_INITIATOR")) return;  // CI names it
+    EXPECT_EQ(t.actor, std::string(me->pw_name) + "@" + pipeline::host_name());
+}

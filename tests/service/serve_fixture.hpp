@@ -90,6 +90,10 @@ class ServeProcess {
         return -1;
     }
 
+    void signal(int sig) const {
+        if (m_pid > 0) ::kill(m_pid, sig);
+    }
+
     void kill9() {
         if (m_pid <= 0) return;
         ::kill(m_pid, SIGKILL);
@@ -104,6 +108,7 @@ class ServeProcess {
         return s.str();
     }
     [[nodiscard]] int exit_status() const { return m_exit; }
+    [[nodiscard]] int pid() const { return m_pid; }
 
     std::string url;
 
@@ -163,8 +168,7 @@ class Serve : public ::testing::Test {
   protected:
     void SetUp() override {
         if (!moto.available()) GTEST_SKIP() << moto.why_not();
-        if (support::run("command -v aws && command -v sqlite3").status != 0)
-            GTEST_SKIP() << "needs the aws CLI and sqlite3";
+        if (!support::have_tools("aws sqlite3")) GTEST_SKIP() << "needs the aws CLI and sqlite3";
         gate = (scratch.path() / "gate").string();
         env = "AWS_ENDPOINT_URL=" + moto.url() + " AWS_ACCESS_KEY_ID=AKIDSERVETEST" +
               " AWS_SECRET_ACCESS_KEY=" + k_secret +

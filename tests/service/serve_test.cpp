@@ -293,16 +293,66 @@ TEST_F(Serve, AReplicaKilledMidRunIsTakenOverAfterItsClaimExpires) {
     ASSERT_TRUE(wait_for_sql("SELECT count(*) FROM runs WHERE status = 'running'", "1\n",
                              (scratch.path() / "team.db").string()))
         << a.log();
+    const std::string db = (scratch.path() / "team.db").string();
+    // Its builds (api and web: the first deployment builds both) wait on the gate.
+    ASSERT_TRUE(wait_for_sql("SELECT count(*) FROM builds WHERE status = 'running' AND pgid > 0",
+                             "2\n", db));
+    std::istringstream pgids(sql("SELECT pgid FROM builds WHERE status = 'running'", db));
+    std::string alive_check = "true";
+    for (std::string pgid; std::getline(pgids, pgid);) alive_check += " && kill -0 -" + pgid;
     a.kill9();
-    std::filesystem::remove(gate);
+    // A's builds outlive it (process groups of their own, waiting on the gate) ...
+    EXPECT_EQ(support::run(alive_check).status, 0);
     ServeProcess b;
     ASSERT_TRUE(b.start(env, serve_args("--store " + store + " --claim-ttl 2"))) << b.log();
+    // ... until B takes the job over: B stops them before building (issue 25: they appended
+    // stale output after B's newer builds), while the gate still holds.
+    ASSERT_TRUE(wait_for_sql("SELECT attempts FROM jobs", "2\n", db)) << b.log();
+    std::istringstream again(
+        sql("SELECT pgid FROM builds WHERE run_id = (SELECT id FROM runs "
+            "ORDER BY started_at LIMIT 1) AND pgid > 0",
+            db));
+    for (std::string pgid; std::getline(again, pgid);) {
+        const std::string group = "kill -0 -" + pgid;
+        for (int i = 0; i < 100 && support::run(group).status == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        EXPECT_NE(support::run(group).status, 0) << "A's build group " << pgid << " still runs";
+    }
+    std::filesystem::remove(gate);
     EXPECT_EQ(wait_for_job(b.url, job), "succeeded") << b.log();
-    const std::string db = (scratch.path() / "team.db").string();
     EXPECT_EQ(sql("SELECT attempts FROM jobs", db), "2\n");
     EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(head.substr(0, 12)), std::string::npos);
     // The killed replica's run is marked interrupted, the taker's succeeded.
     EXPECT_EQ(sql("SELECT status FROM runs ORDER BY started_at", db), "interrupted\nsucceeded\n");
+}
+
+// A replica stopped (SIGSTOP) past its claim, whose job another replica took over, must not
+// deploy when it resumes: its claim is lost (not renewed in time, then refused), so its run is
+// cancelled before the deploy phase. Only the taker's run deploys.
+TEST_F(Serve, AReplicaResumedPastItsClaimNeverDeploys) {
+    const std::string store = "sqlite:" + (scratch.path() / "team.db").string();
+    const std::string db = (scratch.path() / "team.db").string();
+    std::ofstream(gate) << "held\n";
+    ServeProcess a;
+    ASSERT_TRUE(a.start(env, serve_args("--store " + store + " --claim-ttl 2"))) << a.log();
+    const std::string head = push_change("api", "v2");
+    const auto job = job_of(deliver(a.url, "d-1", "push", push_body("refs/heads/dev", head)));
+    ASSERT_TRUE(wait_for_sql("SELECT count(*) FROM runs WHERE status = 'running'", "1\n", db))
+        << a.log();
+    a.signal(SIGSTOP);
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // past A's claim
+    ServeProcess b;
+    ASSERT_TRUE(b.start(env, serve_args("--store " + store + " --claim-ttl 2"))) << b.log();
+    ASSERT_TRUE(wait_for_sql("SELECT attempts FROM jobs", "2\n", db)) << b.log();
+    a.signal(SIGCONT);
+    std::filesystem::remove(gate);
+    EXPECT_EQ(wait_for_job(b.url, job), "succeeded") << b.log();
+    // Give A time to reach (and refuse) its deploy phase, had it been going to.
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    EXPECT_EQ(sql("SELECT count(*) FROM deployments", db), "1\n") << a.log();
+    EXPECT_EQ(sql("SELECT count(*) || ' ' || sum(status = 'succeeded') FROM runs", db), "2 1\n")
+        << a.log();
+    EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(head.substr(0, 12)), std::string::npos);
 }
 
 // The team set-up of issue 16: two replicas on one DynamoDB table (moto). Replica A holds a
@@ -381,7 +431,7 @@ TEST_F(Serve, ABurstOfPushesRunsAtMostTwiceAndDeploysTheNewest) {
     EXPECT_NE(stack_parameter("shop-test", "WebImage").find(head.substr(0, 12)), std::string::npos);
 }
 
-TEST_F(Serve, AJobPastTheGraceIsCancelledAndItsEnvironmentFreedForTheNextStart) {
+TEST_F(Serve, AJobPastTheGraceIsCancelledAndQueuedAgainAtTheNextStart) {
     std::ofstream(gate) << "held\n";
     auto serve = std::make_unique<ServeProcess>();
     ASSERT_TRUE(serve->start(env, serve_args("--grace 1"))) << serve->log();
@@ -392,14 +442,26 @@ TEST_F(Serve, AJobPastTheGraceIsCancelledAndItsEnvironmentFreedForTheNextStart) 
     EXPECT_EQ(sql("SELECT status FROM jobs"), "interrupted\n");
     EXPECT_EQ(sql("SELECT status FROM runs"), "cancelled\n");
     EXPECT_EQ(sql("SELECT count(*) FROM deployments"), "0\n");
-    // The next push after a restart runs, and builds api once more under a new number.
+    // The next start queues the interrupted head again (issue 25: it waited for the next push,
+    // and the reconciler skipped it, comparing with the last job's head) and deploys it.
     std::filesystem::remove(gate);
     serve = std::make_unique<ServeProcess>();
     ASSERT_TRUE(serve->start(env, serve_args())) << serve->log();
+    const std::string again = "restart:job#" + std::to_string(job);
+    ASSERT_TRUE(
+        wait_for_sql("SELECT status FROM jobs WHERE trigger = '" + again + "'", "succeeded\n"))
+        << serve->log();
+    EXPECT_EQ(sql("SELECT head FROM jobs WHERE trigger = '" + again + "'"), head + "\n");
+    EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(head.substr(0, 12)), std::string::npos);
+    // And the next push runs after it.
     const std::string next = push_change("web", "v2");
     const auto job2 = job_of(deliver(serve->url, "d-2", "push", push_body("refs/heads/dev", next)));
     EXPECT_EQ(wait_for_job(serve->url, job2), "succeeded") << serve->log();
-    EXPECT_NE(stack_parameter("shop-test", "ApiImage").find(next.substr(0, 12)), std::string::npos);
+    EXPECT_NE(stack_parameter("shop-test", "WebImage").find(next.substr(0, 12)), std::string::npos);
+    // A third start finds nothing to repeat: the head is deployed.
+    serve = std::make_unique<ServeProcess>();
+    ASSERT_TRUE(serve->start(env, serve_args())) << serve->log();
+    EXPECT_EQ(sql("SELECT count(*) FROM jobs"), "3\n");
 }
 
 // Events are best effort: a push that no event announced is found by the reconciler (after

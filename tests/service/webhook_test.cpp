@@ -57,7 +57,8 @@ TEST(PushEvent, BranchesTagsAndDeletions) {
     EXPECT_EQ(p->branch, "dev");
     EXPECT_EQ(p->actor, "github:octocat");
     EXPECT_EQ(service::ignore_reason(*p), "");
-    auto tag = service::parse_github_push(R"({"ref":"refs/tags/v1","after":"abc"})");
+    auto tag = service::parse_github_push(
+        R"({"ref":"refs/tags/v1","after":"89abcdef0123456789abcdef0123456789abcdef"})");
     ASSERT_TRUE(tag);
     EXPECT_EQ(service::ignore_reason(*tag), "refs/tags/v1 is not a branch");
     auto gone = service::parse_github_push(
@@ -66,6 +67,67 @@ TEST(PushEvent, BranchesTagsAndDeletions) {
     EXPECT_EQ(service::ignore_reason(*gone), "branch refs/heads/dev was deleted");
     EXPECT_FALSE(service::parse_github_push("not json"));
     EXPECT_FALSE(service::parse_github_push(R"({"zen":"ping"})"));
+    // `after` is a commit id: 40 hex digits (64 in a SHA-256 repository), nothing else.
+    for (const char* after : {"ffff", "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF",
+                              "0123456789abcdef0123456789abcdef0123456g", "../../etc/passwd"}) {
+        auto bad = service::parse_github_push(std::string(R"({"ref":"refs/heads/dev","after":")") +
+                                              after + R"("})");
+        ASSERT_FALSE(bad) << after;
+        EXPECT_EQ(bad.error().message, "push event: 'after' is not a commit id");
+    }
+    EXPECT_TRUE(service::parse_github_push(R"({"ref":"refs/heads/dev","after":")" +
+                                           std::string(64, 'a') + R"("})"));
+}
+
+TEST(PushEvent, OnlyThisRepositorysPushesCount) {
+    auto p = service::parse_github_push(
+        R"({"ref":"refs/heads/dev","after":"0123456789abcdef0123456789abcdef01234567",)"
+        R"("repository":{"full_name":"acme/other-service"}})");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->repository, "acme/other-service");
+    const service::ThisRepository shop{"acme/shop", ""};
+    EXPECT_EQ(service::foreign_reason(shop, "github", *p),
+              "repository acme/other-service is not acme/shop");
+    EXPECT_EQ(service::foreign_reason({}, "github", *p), "");  // nothing configured: any
+    p->repository = "ACME/Shop";  // GitHub's names compare without case
+    EXPECT_EQ(service::foreign_reason(shop, "github", *p), "");
+    p->repository.clear();
+    EXPECT_NE(service::foreign_reason(shop, "github", *p).find("names no repository"),
+              std::string::npos);
+    // CodeCommit's by name or ARN; a GitHub name says nothing of queue events.
+    service::Push cc;
+    cc.repository = "shop";
+    cc.repository_arn = "arn:aws:codecommit:us-east-1:123456789012:shop";
+    EXPECT_EQ(service::foreign_reason(shop, "sqs", cc), "");
+    EXPECT_EQ(service::foreign_reason({"", "shop"}, "sqs", cc), "");
+    EXPECT_EQ(service::foreign_reason({"", cc.repository_arn}, "sqs", cc), "");
+    EXPECT_EQ(service::foreign_reason({"", "other"}, "sqs", cc), "repository shop is not other");
+}
+
+TEST(PushEvent, TheRepositoryARemoteURLNames) {
+    const std::pair<const char*, service::ThisRepository> cases[] = {
+        {"https://github.com/acme/shop.git", {"acme/shop", ""}},
+        {"https://github.com/acme/shop", {"acme/shop", ""}},
+        {"https://x-access-token:t0ken@github.com/acme/shop.git/", {"acme/shop", ""}},
+        {"git@github.com:acme/shop.git", {"acme/shop", ""}},
+        {"ssh://git@github.com/acme/shop.git", {"acme/shop", ""}},
+        {"ssh://git@ssh.github.com:443/acme/shop.git", {"acme/shop", ""}},
+        {"https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/shop", {"", "shop"}},
+        {"ssh://APKAEIBAERJR2EXAMPLE@git-codecommit.us-east-2.amazonaws.com/v1/repos/shop",
+         {"", "shop"}},
+        {"codecommit::us-east-1://shop", {"", "shop"}},
+        {"codecommit://dev-profile@shop", {"", "shop"}},
+        {"/srv/git/shop.git", {"", ""}},
+        {"file:///srv/git/shop.git", {"", ""}},
+        {"https://gitlab.com/acme/shop.git", {"", ""}},
+        {"https://github.com/acme", {"", ""}},
+        {"https://github.com/acme/shop/extra", {"", ""}},
+    };
+    for (const auto& [url, want] : cases) {
+        const auto got = service::repository_of_url(url);
+        EXPECT_EQ(got.github, want.github) << url;
+        EXPECT_EQ(got.codecommit, want.codecommit) << url;
+    }
 }
 
 TEST(CodeCommitEvent, AReferenceUpdateIsAPush) {
@@ -73,12 +135,14 @@ TEST(CodeCommitEvent, AReferenceUpdateIsAPush) {
         "version": "0", "id": "ev-1", "detail-type": "CodeCommit Repository State Change",
         "source": "aws.codecommit", "detail": {"event": "referenceUpdated",
         "referenceType": "branch", "referenceName": "dev", "referenceFullName": "refs/heads/dev",
-        "commitId": "abc123", "callerUserArn": "arn:aws:iam::123456789012:user/alice"}})");
+        "repositoryName": "shop", "commitId": "0123456789abcdef0123456789abcdef01234567",
+        "callerUserArn": "arn:aws:iam::123456789012:user/alice"}})");
     ASSERT_TRUE(e) << e.error().message;
     EXPECT_EQ(e->id, "ev-1");
     ASSERT_TRUE(e->push);
     EXPECT_EQ(e->push->branch, "dev");
-    EXPECT_EQ(e->push->head, "abc123");
+    EXPECT_EQ(e->push->head, "0123456789abcdef0123456789abcdef01234567");
+    EXPECT_EQ(e->push->repository, "shop");
     EXPECT_EQ(e->push->actor, "codecommit:alice");
     auto other = service::parse_codecommit_event(R"({"id":"ev-2","detail-type":"Something"})");
     ASSERT_TRUE(other);
@@ -94,7 +158,7 @@ class Intake : public ::testing::Test {
         store = std::move(*opened);
     }
     Delivery push(const std::string& id, const std::string& branch, const std::string& head) {
-        return {"github", id, "push", Push{"refs/heads/" + branch, branch, head, "octo", false},
+        return {"github", id, "push", Push{"refs/heads/" + branch, branch, head, "octo", false, "", ""},
                 at += 1000};
     }
     support::TempDir dir;

@@ -1,5 +1,7 @@
 #include "support/git_https_server.hpp"
 
+#include <gtest/gtest.h>
+
 #include <signal.h>
 
 #include <chrono>
@@ -30,6 +32,7 @@ bool alive(long pid) {
 GitHttpsServer::GitHttpsServer(const std::string& project_root) {
     if (run("command -v openssl && test -x \"$(git --exec-path)/git-http-backend\"").status != 0) {
         m_why_not = "needs the openssl CLI and git http-backend";
+        if (in_ci()) ADD_FAILURE() << "under CI=true this is a failure: " << m_why_not;
         return;
     }
     const auto work = m_work.path();

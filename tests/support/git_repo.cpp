@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <string_view>
 
 namespace support {
 namespace fs = std::filesystem;
@@ -45,6 +46,24 @@ CommandResult run(const std::string& command, const std::string& input) {
     r.out = slurp(out);
     r.err = slurp(err);
     return r;
+}
+
+bool in_ci() {
+    const char* ci = std::getenv("CI");
+    return ci && std::string_view(ci) == "true";
+}
+
+bool have_tools(const std::string& names) {
+    std::istringstream words(names);
+    bool all = true;
+    for (std::string name; words >> name;) {
+        if (run("command -v " + shell_quote(name)).status == 0) continue;
+        all = false;
+        if (in_ci())
+            ADD_FAILURE() << name << " is not installed: under CI=true that fails the test "
+                          << "(scripts/setup.sh installs it)";
+    }
+    return all;
 }
 
 TempDir::TempDir() {
@@ -103,6 +122,9 @@ std::string GitRepo::commit(const std::string& message) const {
 }
 
 std::string slipway_binary() {
+    // SLIPWAY_TEST_BINARY runs the tests against another build (an older one, to watch a new
+    // test fail before its fix).
+    if (const char* other = std::getenv("SLIPWAY_TEST_BINARY"); other && *other) return other;
     return SLIPWAY_BINARY;
 }
 

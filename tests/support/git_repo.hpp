@@ -15,6 +15,14 @@ struct CommandResult {
 /// Runs `command` with sh -c and captures stdout and stderr (stdin: `input`).
 CommandResult run(const std::string& command, const std::string& input = "");
 
+/// Whether this runs under CI (CI=true): there every tool a test needs is installed by
+/// scripts/setup.sh, so a missing one is a failure, never a skip.
+bool in_ci();
+
+/// Whether every program in `names` (space-separated) is on PATH. Under CI=true a missing one
+/// also fails the current test (ADD_FAILURE), so the skip that follows cannot pass as green.
+bool have_tools(const std::string& names);
+
 /// Quotes a string for sh.
 std::string shell_quote(const std::string& text);
 

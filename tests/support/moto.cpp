@@ -15,6 +15,8 @@
 
 #include "support/git_repo.hpp"
 
+#include <gtest/gtest.h>
+
 namespace support {
 namespace {
 
@@ -45,6 +47,10 @@ int free_port() {
 }
 
 MotoServer::MotoServer(const std::map<std::string, std::string>& env, bool single_threaded) {
+    struct FailInCi {
+        const MotoServer& m;
+        ~FailInCi() { m.fail_in_ci(); }
+    } fail_in_ci_at_end{*this};
     if (run("command -v moto_server").status != 0) {
         m_why_not = "moto_server is not installed (pip install 'moto[server]')";
         return;
@@ -66,6 +72,11 @@ MotoServer::MotoServer(const std::map<std::string, std::string>& env, bool singl
         m_pid = 0;
         m_why_not = "moto_server did not start within 60 s";
     }
+}
+
+// Under CI=true moto is installed (scripts/setup.sh): a test that would skip without it fails.
+void MotoServer::fail_in_ci() const {
+    if (m_pid <= 0 && in_ci()) ADD_FAILURE() << "under CI=true moto is required: " << m_why_not;
 }
 
 MotoServer::~MotoServer() {

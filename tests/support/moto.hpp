@@ -1,7 +1,8 @@
 #pragma once
 // moto_server for integration tests: started on a free 127.0.0.1 port with the given
 // environment (e.g. INITIAL_NO_AUTH_ACTION_COUNT for its signature-checking mode), stopped
-// on destruction. available() is false when moto_server is not installed.
+// on destruction. available() is false when moto_server is not installed (or did not start);
+// under CI=true that also fails the test that started it.
 #include <map>
 #include <string>
 
@@ -22,6 +23,7 @@ class MotoServer {
     [[nodiscard]] const std::string& why_not() const { return m_why_not; }
 
   private:
+    void fail_in_ci() const;
     int m_port = 0;
     long m_pid = 0;
     std::string m_why_not;

@@ -16,15 +16,20 @@ Corrections to moto, each for a behaviour real AWS has and moto lacks:
   a few thousand builds in the table, ~0.1 s a transaction). Real DynamoDB's cost does not
   grow with the table. The patch saves and restores only the items the transaction touches:
   the same outcome, at a cost independent of the table.
-- CodeBuild (moto 5.x): a build jumps to SUCCEEDED on its first BatchGetBuilds, ignores
-  environmentVariablesOverride and the idempotency token, never fails, is turned back from
-  STOPPED into SUCCEEDED by the next poll, and writes no log. The patch (codebuild_patch.py)
-  makes a build advance one phase per BatchGetBuilds, keep its overrides, end as a script
-  says (FAILED, FAULT or TIMED_OUT in a chosen phase), stay STOPPED, export variables, and
-  write its log lines to a real CloudWatch Logs stream (/aws/codebuild/PROJECT, the build's
-  uuid), as CodeBuild does.
+- ECR: an image's digest is the sha256 of its layers' digests (or of a random number when
+  it has none), so images that differ only in their manifest share a digest. ECR's digest is
+  the sha256 of the manifest's bytes, as the patch makes it.
+- CodeBuild (moto 5.x): a build jumps to SUCCEEDED on its first BatchGetBuilds, runs
+  nothing, ignores environmentVariablesOverride and the idempotency token, never fails, is
+  turned back from STOPPED into SUCCEEDED by the next poll, and writes no log. The patch
+  (codebuild_patch.py, whose docstring says what it emulates and what not) makes StartBuild
+  a local build agent: it fetches the project's source at sourceVersion, runs the
+  buildspec's phases with CodeBuild's variables and transitions, writes the output to the
+  build's CloudWatch Logs stream in this moto, honours timeouts and StopBuild, and reports
+  it all through BatchGetBuilds.
 """
 import copy
+import hashlib
 import os
 import sys
 
@@ -32,6 +37,7 @@ from moto.cloudformation import models as cfn
 from moto.dynamodb import models as ddb
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.ecr import models as ecr
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -112,8 +118,18 @@ def _transact_restoring_touched_items(self, transact_items):
 
 ddb.DynamoDBBackend.transact_write_items = _transact_restoring_touched_items
 
+
+
+def _digest_of_manifest(self):
+    self._image_digest = "sha256:" + hashlib.sha256(self.image_manifest.encode("utf-8")).hexdigest()
+
+
+ecr.Image._create_digest = _digest_of_manifest
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import codebuild_patch  # noqa: E402,F401  (patches moto's CodeBuild on import)
+import codebuild_patch  # noqa: E402  (patches moto's CodeBuild on import)
+
+codebuild_patch.ENDPOINT = f"http://127.0.0.1:{int(sys.argv[1])}"  # builds' aws CLI talks here
 
 run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app),
            threaded="--single-threaded" not in sys.argv[2:], use_reloader=False)

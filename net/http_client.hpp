@@ -1,7 +1,7 @@
 #pragma once
-// HTTP over libcurl for the AWS client: pooled easy handles (so connections are kept alive
-// and reused), TLS verification always on, a custom CA bundle when asked, a connect and a
-// whole-request timeout. Knows nothing of AWS.
+// HTTP over libcurl for the AWS and GitHub clients: pooled easy handles (so connections are kept
+// alive and reused), TLS verification always on, a custom CA bundle when asked, a connect and a
+// whole-request timeout. Knows nothing of AWS or GitHub.
 #include <chrono>
 #include <expected>
 #include <memory>
@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace aws {
+namespace net {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -62,4 +62,4 @@ class HttpClient {
     std::vector<std::unique_ptr<Handle>> m_idle;
 };
 
-}  // namespace aws
+}  // namespace net

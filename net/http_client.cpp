@@ -2,7 +2,7 @@
 // LDAP, GnuTLS, which initialises itself as it loads) it was most of slipway's start-up,
 // paid by every command although most never make a request. The functions used are looked
 // up once; curl_global_init runs in the same one guard (cmake/dependencies.cmake says more).
-#include "aws/http_client.hpp"
+#include "net/http_client.hpp"
 
 #include <curl/curl.h>
 #include <dlfcn.h>
@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace aws {
+namespace net {
 namespace {
 
 struct Curl {
@@ -119,9 +119,9 @@ TransportFailure classify(CURLcode rc) {
 
 struct HttpClient::Handle {
     struct Deleter {
-        void operator()(CURL* c) const noexcept { aws::curl().easy_cleanup(c); }
+        void operator()(CURL* c) const noexcept { net::curl().easy_cleanup(c); }
     };
-    std::unique_ptr<CURL, Deleter> curl{aws::curl().easy_init()};
+    std::unique_ptr<CURL, Deleter> curl{net::curl().easy_init()};
 };
 
 std::string HttpResponse::header(std::string_view name) const {
@@ -196,4 +196,4 @@ std::expected<HttpResponse, TransportError> HttpClient::send(const HttpRequest& 
     return response;
 }
 
-}  // namespace aws
+}  // namespace net
