@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/json.hpp"
+#include "components/parallel.hpp"
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/remote.hpp"
@@ -313,6 +314,8 @@ RunOutcome preview(const Project& p, RunPlan& run, Services& s, Observer& o) {
 
 RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) {
     if (run.request.plan) return preview(p, run, s, o);
+    // Builds need oneTBB's module: a broken installation says so before anything is recorded.
+    if (run.builds.plan.size() > 0) components::require_parallel_module();
     if (auto ok = s.store.begin_run(new_run_record(run.summary)); !ok) {
         RunOutcome out;
         out.summary = run.summary;
