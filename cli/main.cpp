@@ -2,6 +2,7 @@
 // becomes a line on stderr and an exit status.
 #include <fmt/format.h>
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -136,6 +137,19 @@ void injected_fault() {
         std::thread([] { throw std::runtime_error("injected fault (thread)"); }).join();
 }
 
+// A command runs once and exits (_exit: nothing is freed), so freed memory is better kept and
+// reused than given back: on this kind of machine each page the kernel hands out costs a
+// fault of a few microseconds, and a cold `affected` on 2,000 components touched ~250 pages
+// more with glibc's defaults (mmap and munmap of every block over 128 KB as containers grow,
+// the heap trimmed and grown again, a second arena for the manifest's thread) -- bench/README
+// issue 31. Not for `serve`, which runs for weeks and gives memory back (service/server.cpp).
+void keep_freed_memory() {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 8 << 20);
+    mallopt(M_ARENA_MAX, 1);
+}
+
 int run_command_line(int argc, char** argv) {
     injected_fault();
     cli::remember_argv(argc, argv);
@@ -150,6 +164,7 @@ int run_command_line(int argc, char** argv) {
     // Only the command being run sets up its options; the others are there by name, for
     // --help. (Setting up all of them was a measurable share of every start.)
     const std::string_view word = command_word(argc, argv);
+    if (word != "serve") keep_freed_memory();
     cli::Handler handler;
     for (const auto& command : k_commands) {
         CLI::App* sub = app.add_subcommand(command.name, command.help);

@@ -100,17 +100,23 @@ Selection Selector::select(std::span<const std::string> changed_paths) const {
     // 3. Dependency and global reasons, in the graph's order.
     out.affected.reserve(
         static_cast<std::size_t>(std::count(affected.begin(), affected.end(), true)));
+    std::vector<std::size_t> deps;  // indices, sorted by name: each name copied once
+    const auto by_name = [&](std::size_t a, std::size_t b) {
+        return m_graph.names[a] < m_graph.names[b];
+    };
     for (std::size_t v : m_graph.order) {
         if (!affected[v]) continue;
-        AffectedComponent c{m_graph.names[v], m_kinds[v], std::move(reasons[v])};
-        std::vector<std::string> deps;
+        AffectedComponent& c = out.affected.emplace_back(
+            AffectedComponent{m_graph.names[v], m_kinds[v], std::move(reasons[v])});
+        deps.clear();
         for (std::size_t d : m_graph.depends_on[v]) {
-            if (affected[d]) deps.push_back(m_graph.names[d]);
+            if (affected[d]) deps.push_back(d);
         }
-        std::sort(deps.begin(), deps.end());
-        for (auto& d : deps) c.reasons.push_back({ReasonKind::dependency, "", "", std::move(d)});
+        std::sort(deps.begin(), deps.end(), by_name);
+        c.reasons.reserve(c.reasons.size() + deps.size() + global.size());
+        for (std::size_t d : deps)
+            c.reasons.push_back({ReasonKind::dependency, {}, {}, m_graph.names[d]});
         c.reasons.insert(c.reasons.end(), global.begin(), global.end());
-        out.affected.push_back(std::move(c));
     }
     return out;
 }
