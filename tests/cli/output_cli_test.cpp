@@ -6,6 +6,7 @@
 #include <rapidjson/error/en.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "cli_fixture.hpp"
 
