@@ -24,9 +24,32 @@
 // an Image/ImageUri property refers to, or whose name ends in one of those suffixes, are
 // candidates. An image component left without one gets `<Name>ImageUri`, marked as guessed.
 //
+// Several templates: every candidate (below) that deploys on its own becomes a stack of each
+// environment -- not test fixtures or examples, not a CI/CD pipeline's template (CodePipeline,
+// CodeBuild, an OIDC provider, and no code of its own), not a nested stack's template (another
+// template's TemplateURL or a SAM application's Location), not a copy of another (the same
+// resources: a `sam package` output, a stale copy; the one with the most code in the repository
+// stays). With two or more such templates (and no --template), each gets a stack: its key
+// (the folder for template.yaml-like names, else the file's stem; the whole path where two
+// agree) names the stack `<project>-<key>-<env>` and its template's config component
+// `<key>-template` ("" and `<project>-<env>`, `template` for a root template.yaml). A
+// component belongs to the template that builds it (a SAM function's DockerContext), packages
+// it (CodeUri, Code: packaged by several, it is in no stack and so deploys them all), or
+// declares the parameter its name matches; else to the deepest template whose folder holds it,
+// else to the one building the most code (with room under CloudFormation's 200 parameters).
+// Which stack reads another's outputs is not guessed: a parameter without a Default that
+// another template outputs by the same name is a to-do naming `{stack, output}`.
+//
 // Environments: dev, test, staging and prod (from a `prod` branch, else `main`, else
 // `master`), each when such a branch exists locally or as origin/<branch>; stack
-// `<project>-<env>`.
+// `<project>-<env>`; a stage parameter's value where the environment's name gives it.
+//
+// Not components: folders of examples, tests, fixtures and scaffolding templates (unless the
+// deploy template builds or packages them). A Dockerfile that expects the repository root
+// as its context (a compose file says so, `turbo prune`, a COPY of a root path) is built with
+// `docker build -f FOLDER/Dockerfile .`. Code folders the template would zip without their
+// dependencies are warnings (deploy/code_build.hpp).
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +68,7 @@ struct DiscoverInput {
     std::string template_path;       // repository-relative; "" to look for one
     std::string project;             // a name for the project (the repository folder's)
     std::string region;              // "" when unknown
+    std::string origin_url;          // the `origin` remote's URL, "" when none
 };
 
 struct FoundComponent {
@@ -63,7 +87,25 @@ struct FoundComponent {
 struct FoundEnvironment {
     std::string name;
     std::string branch;
-    std::string stack;
+    std::string stack;                              // the one-stack form's
+    std::map<std::string, std::string> parameters;  // values init could tell (Stage: test)
+    // Several templates: each stack's name and the values only that stack takes (`parameters`
+    // then holds those every stack declaring them agrees on), in Discovery::stacks' order.
+    std::vector<std::string> stacks;
+    std::vector<std::map<std::string, std::string>> stack_parameters;
+};
+
+/// A stack proposed for every environment when the repository has several deployable
+/// templates.
+struct FoundStack {
+    std::string key;  // names it: "<project>-<key>-<env>" ("": "<project>-<env>")
+    TemplateFacts facts;
+    std::string template_component;       // the config component of its template file
+    std::vector<std::string> components;  // the image and config components it deploys, by name
+    std::vector<TemplateParameter> unmatched_parameters;  // its parameters no component took
+    /// Parameters without a Default another stack's template outputs: name -> that stack's
+    /// index (a `{stack, output}` to wire by hand, never written as a value).
+    std::map<std::string, std::size_t> outputs_elsewhere;
 };
 
 struct Discovery {
@@ -74,7 +116,11 @@ struct Discovery {
     std::vector<FoundEnvironment> environments;  // dev, test, staging, prod
     std::vector<std::string> ignore;             // "**/*.md" when there are Markdown files
     std::vector<TemplateParameter> unmatched_parameters;
-    std::vector<std::string> notes;  // things seen but not used, and why
+    std::vector<FoundStack> stacks;  // several deployable templates: one stack each, by path
+    std::vector<std::string> other_templates;  // templates found besides those used
+    std::string commit_url;                    // from origin: GitHub, GitLab, Bitbucket, CodeCommit
+    std::vector<std::string> notes;            // things seen but not used, and why
+    std::vector<std::string> warnings;         // what would not deploy as written, and what to do
 };
 
 /// Inspects the repository. Fails with ErrorCode::input when the given template cannot be
@@ -97,8 +143,28 @@ bool stems_match(const std::string& parameter, const std::string& key);
 /// letter.
 std::string stack_name(std::string_view project, std::string_view env);
 
+/// The same with a stack's key between them ("shop", "network", "prod" -> "shop-network-prod";
+/// an empty key gives stack_name(project, env)); the key and project are shortened so that
+/// "-<env>" stays within the 128 characters.
+std::string stack_name(std::string_view project, std::string_view key, std::string_view env);
+
+/// The key of the template at `path` (see above, before collisions): "apps/api/template.yaml"
+/// -> "api", "infra/network.yml" -> "network", "template.yaml" -> "".
+std::string template_key(const std::string& path);
+
 /// The environments the branches call for (see above).
 std::vector<FoundEnvironment> environments_for(const std::vector<std::string>& refs,
                                                const std::string& project);
+
+/// The web page of a commit (`{commit}` for its id) for an `origin` URL of GitHub, GitLab,
+/// Bitbucket or CodeCommit (https, ssh, scp-like or codecommit:: forms); "" otherwise.
+std::string commit_url_for(const std::string& origin_url);
+
+/// Values for `env` of the template parameters no component took (`unmatched`) that have no
+/// default, where the environment tells them: one of the parameter's AllowedValues is the
+/// environment's (or its branch's) name, or a stage-like parameter (Stage, Environment,
+/// Env, StageName, EnvironmentName) without AllowedValues.
+std::map<std::string, std::string> stage_values(const std::vector<TemplateParameter>& unmatched,
+                                                const FoundEnvironment& env);
 
 }  // namespace adopt

@@ -4,8 +4,10 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -41,10 +43,12 @@ bool match_from(const std::vector<std::string>& pattern, std::size_t i,
     return match_from(pattern, i + 1, path, j + 1);
 }
 
-// A package.json: its name and the names it depends on.
+// A package.json: its name, the names it depends on at run time (dependencies,
+// peerDependencies, optionalDependencies) and in development only (devDependencies).
 struct NpmManifest {
     std::string name;
     std::vector<std::string> dependencies;
+    std::vector<std::string> dev_dependencies;
 };
 
 std::optional<NpmManifest> read_package_json(const std::string& text) {
@@ -56,8 +60,9 @@ std::optional<NpmManifest> read_package_json(const std::string& text) {
     for (const char* key :
          {"dependencies", "devDependencies", "peerDependencies", "optionalDependencies"}) {
         if (!doc.HasMember(key) || !doc[key].IsObject()) continue;
-        for (const auto& dep : doc[key].GetObject())
-            m.dependencies.emplace_back(dep.name.GetString());
+        auto& into =
+            std::string_view(key) == "devDependencies" ? m.dev_dependencies : m.dependencies;
+        for (const auto& dep : doc[key].GetObject()) into.emplace_back(dep.name.GetString());
     }
     return m;
 }
@@ -114,31 +119,105 @@ GoMod read_go_mod(const std::string& text) {
     return mod;
 }
 
-// A pyproject.toml: its project name and the folders it points at with `path = "..."`.
-std::pair<std::string, std::vector<std::string>> read_pyproject(const std::string& text) {
-    static const std::regex name(R"(^\s*name\s*=\s*["']([^"']+)["'])");
-    static const std::regex path(R"(\bpath\s*=\s*["']([^"']+)["'])");
-    std::string project;
-    std::vector<std::string> paths;
-    std::istringstream in(text);
-    std::string line, section;
-    std::smatch m;
-    while (std::getline(in, line)) {
-        if (line.starts_with("[")) section = line.substr(0, line.find(']') + 1);
-        if (project.empty() && (section == "[project]" || section == "[tool.poetry]") &&
-            std::regex_search(line, m, name))
-            project = m[1];
-        for (auto it = std::sregex_iterator(line.begin(), line.end(), path);
-             it != std::sregex_iterator(); ++it)
-            paths.push_back((*it)[1]);
+// A Python distribution name as PEP 503 compares them: lower case, runs of -_. as one '-'.
+std::string normalize_python(std::string_view name) {
+    std::string out;
+    for (char c : name) {
+        const bool sep = c == '-' || c == '_' || c == '.';
+        if (sep) {
+            if (!out.empty() && out.back() != '-') out += '-';
+        } else {
+            out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
     }
-    return {project, paths};
+    while (!out.empty() && out.back() == '-') out.pop_back();
+    return out;
+}
+
+// The distribution name a PEP 508 requirement starts with ("shared[x]>=1" -> "shared").
+std::string requirement_name(std::string_view requirement) {
+    std::size_t end = 0;
+    while (end < requirement.size() &&
+           (std::isalnum(static_cast<unsigned char>(requirement[end])) ||
+            std::string_view("-_.").find(requirement[end]) != std::string_view::npos))
+        ++end;
+    return normalize_python(requirement.substr(0, end));
+}
+
+// A pyproject.toml, read line by line (enough of TOML for what packaging tools write): the
+// project's name; the names it needs at run time ([project] dependencies, Poetry's
+// [tool.poetry.dependencies]) and only in development (dependency groups, optional
+// dependencies, Poetry's groups, uv's dev-dependencies); and the local folders its sources
+// point at (`path = "..."`), by the name they provide.
+struct PyProject {
+    std::string name;
+    std::set<std::string> runtime, dev;
+    std::map<std::string, std::string> paths;  // normalised name -> relative folder
+};
+
+bool dev_section(const std::string& section) {
+    return section == "[dependency-groups]" || section == "[project.optional-dependencies]" ||
+           section.starts_with("[tool.poetry.group.") ||
+           section == "[tool.poetry.dev-dependencies]";
+}
+
+PyProject read_pyproject(const std::string& text) {
+    static const std::regex name(R"(^\s*name\s*=\s*["']([^"']+)["'])");
+    static const std::regex key(R"(^\s*["']?([A-Za-z0-9._-]+)["']?\s*=)");
+    static const std::regex path(R"(\bpath\s*=\s*["']([^"']+)["'])");
+    static const std::regex quoted(R"(["']([^"']+)["'])");
+    PyProject out;
+    std::istringstream in(text);
+    std::string line, section, array;  // array: the key of a [...] list being read
+    std::smatch m;
+    auto take_requirements = [&](const std::string& chunk, std::set<std::string>& into) {
+        for (auto it = std::sregex_iterator(chunk.begin(), chunk.end(), quoted);
+             it != std::sregex_iterator(); ++it)
+            if (auto n = requirement_name((*it)[1].str()); !n.empty()) into.insert(n);
+    };
+    while (std::getline(in, line)) {
+        line = line.substr(0, line.find(" #"));
+        if (!array.empty()) {
+            take_requirements(line.substr(0, line.find(']')),
+                              array == "dev" ? out.dev : out.runtime);
+            if (line.find(']') != std::string::npos) array.clear();
+            continue;
+        }
+        if (line.starts_with("[")) {
+            section = line.substr(0, line.find(']') + 1);
+            continue;
+        }
+        if (out.name.empty() && (section == "[project]" || section == "[tool.poetry]") &&
+            std::regex_search(line, m, name))
+            out.name = m[1];
+        if (!std::regex_search(line, m, key)) continue;
+        const std::string k = m[1];
+        const bool list = line.find('[', line.find('=')) != std::string::npos;
+        const bool deps = (section == "[project]" && k == "dependencies") ||
+                          (section == "[tool.uv]" && k == "dev-dependencies") ||
+                          (dev_section(section) && list);
+        if (deps && list) {
+            const std::string kind = section == "[project]" ? "runtime" : "dev";
+            const auto open = line.find('[', line.find('='));
+            take_requirements(line.substr(open, line.find(']', open) - open),
+                              kind == "dev" ? out.dev : out.runtime);
+            if (line.find(']', open) == std::string::npos) array = kind;
+            continue;
+        }
+        if (section == "[tool.poetry.dependencies]" && k != "python")
+            out.runtime.insert(normalize_python(k));
+        if (dev_section(section)) out.dev.insert(normalize_python(k));
+        if (std::regex_search(line, m, path)) out.paths[normalize_python(k)] = m[1];
+    }
+    return out;
 }
 
 struct Found {
     Package package;
-    std::vector<std::string> wants_names;    // npm names, Go module paths
+    std::vector<std::string> wants_names;    // npm names, Go module paths, Python names
     std::vector<std::string> wants_folders;  // resolved folders
+    std::vector<std::string> dev_names;      // wanted only in development
+    std::vector<std::string> dev_folders;
 };
 
 void add_local_folders(Found& f, const std::vector<std::string>& relative) {
@@ -151,23 +230,37 @@ void add_local_folders(Found& f, const std::vector<std::string>& relative) {
 void resolve(std::vector<Found>& found) {
     std::map<std::pair<PackageKind, std::string>, std::string> by_name, by_folder;
     for (const auto& f : found) {
-        if (!f.package.name.empty()) by_name[{f.package.kind, f.package.name}] = f.package.folder;
+        if (!f.package.name.empty()) {
+            const std::string n = f.package.kind == PackageKind::python
+                                      ? normalize_python(f.package.name)
+                                      : f.package.name;
+            by_name[{f.package.kind, n}] = f.package.folder;
+        }
         by_folder[{f.package.kind, f.package.folder}] = f.package.folder;
     }
-    for (auto& f : found) {
+    auto folders = [&](const Found& f, const std::vector<std::string>& names,
+                       const std::vector<std::string>& paths) {
         std::vector<std::string> deps;
-        for (const auto& n : f.wants_names) {
+        for (const auto& n : names) {
             if (auto it = by_name.find({f.package.kind, n}); it != by_name.end())
                 deps.push_back(it->second);
         }
-        for (const auto& d : f.wants_folders) {
+        for (const auto& d : paths) {
             if (auto it = by_folder.find({f.package.kind, d}); it != by_folder.end())
                 deps.push_back(it->second);
         }
         std::erase(deps, f.package.folder);
         std::sort(deps.begin(), deps.end());
         deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
-        f.package.depends_on = std::move(deps);
+        return deps;
+    };
+    for (auto& f : found) {
+        f.package.depends_on = folders(f, f.wants_names, f.wants_folders);
+        auto dev = folders(f, f.dev_names, f.dev_folders);
+        std::erase_if(dev, [&](const std::string& d) {
+            return std::binary_search(f.package.depends_on.begin(), f.package.depends_on.end(), d);
+        });
+        f.package.dev_depends_on = std::move(dev);
     }
 }
 
@@ -208,6 +301,7 @@ std::optional<Found> read_package(const std::string& file, const std::string& te
         f.package.kind = PackageKind::npm;
         f.package.name = m->name;
         f.wants_names = m->dependencies;
+        f.dev_names = m->dev_dependencies;
     } else if (name == "go.mod") {
         auto mod = read_go_mod(text);
         f.package.kind = PackageKind::go;
@@ -215,10 +309,21 @@ std::optional<Found> read_package(const std::string& file, const std::string& te
         f.wants_names = mod.required;
         add_local_folders(f, mod.local_replacements);
     } else {
-        auto [project, paths] = read_pyproject(text);
+        const PyProject py = read_pyproject(text);
         f.package.kind = PackageKind::python;
-        f.package.name = project;
-        add_local_folders(f, paths);
+        f.package.name = py.name;
+        // A name needed at run time counts, whether a source points at its folder or the
+        // workspace provides it (uv's `workspace = true`, resolved by name).
+        std::vector<std::string> runtime_paths, dev_paths;
+        for (const auto& [dep, folder] : py.paths)
+            (py.runtime.contains(dep) || !py.dev.contains(dep) ? runtime_paths : dev_paths)
+                .push_back(folder);
+        f.wants_names.assign(py.runtime.begin(), py.runtime.end());
+        for (const auto& d : py.dev)
+            if (!py.runtime.contains(d)) f.dev_names.push_back(d);
+        add_local_folders(f, runtime_paths);
+        for (const auto& r : dev_paths)
+            if (auto folder = join_relative(f.package.folder, r)) f.dev_folders.push_back(*folder);
     }
     return f;
 }

@@ -4,9 +4,12 @@
 //   - npm, yarn and pnpm workspaces: the folders the root package.json's `workspaces` (a
 //     list, or yarn's {packages: [...]}) or pnpm-workspace.yaml's `packages` match, each with
 //     a package.json; one depends on another when it names it in dependencies,
-//     devDependencies, peerDependencies or optionalDependencies;
+//     peerDependencies or optionalDependencies (devDependencies are development tools:
+//     listed apart, never depends_on);
 //   - Python packages: folders below the root with a pyproject.toml; one depends on another
-//     when it points at its folder with `path = "..."` (Poetry, uv, PDM sources);
+//     when it needs it at run time ([project] dependencies, Poetry's dependencies), found by
+//     its project name (a uv workspace) or by a source's `path = "..."` (Poetry, uv, PDM);
+//     dependency groups, optional and dev dependencies are development only;
 //   - Go modules: folders below the root with a go.mod; one depends on another when it
 //     requires that module's path, or replaces something with that folder.
 // Workspace patterns are matched per path segment: `*` and `?` within a segment (fnmatch),
@@ -26,10 +29,11 @@ enum class PackageKind { npm, python, go };
 
 struct Package {
     PackageKind kind = PackageKind::npm;
-    std::string folder;                   // repository-relative, never the root
-    std::string name;                     // npm name, Go module path, Python project name
-    std::vector<std::string> depends_on;  // folders of other packages, sorted
-    std::string manifest;                 // "packages/a/package.json"
+    std::string folder;                       // repository-relative, never the root
+    std::string name;                         // npm name, Go module path, Python project name
+    std::vector<std::string> depends_on;      // folders of other packages, sorted
+    std::vector<std::string> dev_depends_on;  // needed only in development (not depends_on)
+    std::string manifest;                     // "packages/a/package.json"
 };
 
 /// "npm workspace", "Python package", "Go module".

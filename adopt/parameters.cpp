@@ -81,6 +81,15 @@ void match_by_name(std::vector<FoundComponent>& comps, const TemplateFacts& fact
 
 }  // namespace
 
+std::vector<std::string> name_matches(const FoundComponent& c, const TemplateFacts& facts,
+                                      const std::vector<Package>& packages) {
+    const auto keys = keys_of(c, packages);
+    std::vector<std::string> out;
+    for (const auto& p : candidates(facts))
+        if (matches(p, keys)) out.push_back(p);
+    return out;
+}
+
 std::string guessed_parameter(const std::string& component) {
     std::string out;
     bool upper = true;
@@ -98,7 +107,8 @@ std::string guessed_parameter(const std::string& component) {
 std::vector<TemplateParameter> assign_parameters(std::vector<FoundComponent>& comps,
                                                  const std::optional<TemplateFacts>& facts,
                                                  const std::vector<Package>& packages,
-                                                 std::vector<std::string>& notes) {
+                                                 std::vector<std::string>& notes,
+                                                 std::vector<std::string>& warnings) {
     std::set<std::string> used;
     if (facts) {
         std::map<std::string, const DockerBuild*> sam;
@@ -119,16 +129,36 @@ std::vector<TemplateParameter> assign_parameters(std::vector<FoundComponent>& co
     if (facts) {
         for (const auto& p : facts->parameters) names.insert(p.name);
     }
+    std::map<std::string, const DockerBuild*> unreferenced;  // SAM functions without !Ref
+    if (facts) {
+        for (const auto& b : facts->docker_builds)
+            if (b.parameter.empty()) unreferenced[b.context] = &b;
+    }
     for (auto& c : comps) {
         if (c.kind != components::ComponentKind::image || !c.parameter.empty()) continue;
-        std::string guess = guessed_parameter(c.name);
+        const auto sam = unreferenced.find(c.folder);
+        const std::string stem = sam != unreferenced.end()
+                                     ? guessed_parameter(sam->second->resource)
+                                     : guessed_parameter(c.name);
+        std::string guess = stem;
         for (int n = 2; names.contains(guess); ++n)
-            guess = guessed_parameter(c.name) + std::to_string(n);
+            guess = stem.substr(0, stem.size() - 8) + std::to_string(n) + "ImageUri";
         names.insert(guess);
         c.parameter = guess;
         c.parameter_guessed = true;
-        c.reasons.push_back("no template parameter matched: " + guess +
-                            " is a guess; add it to the template or change it here");
+        if (sam == unreferenced.end()) {
+            c.reasons.push_back("no template parameter matched: " + guess +
+                                " is a guess; add it to the template or change it here");
+            continue;
+        }
+        const std::string& fn = sam->second->resource;
+        c.reasons.push_back("SAM function " + fn + "'s ImageUri names no parameter: " + guess +
+                            " is to be added to the template");
+        warnings.push_back(facts->path + ": the image function " + fn +
+                           " has no `ImageUri: !Ref` parameter, so no deploy can give it an "
+                           "image: add `" +
+                           guess + ": {Type: String}` to Parameters and `ImageUri: !Ref " + guess +
+                           "` to " + fn + "'s Properties");
     }
     std::vector<TemplateParameter> unmatched;
     if (facts) {

@@ -1,6 +1,8 @@
 #include "adopt/paths.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
 #include <vector>
 
 namespace adopt {
@@ -51,6 +53,33 @@ bool skipped_folder(const std::string& folder) {
         const auto end = std::min(folder.find('/', start), folder.size());
         const std::string_view part(folder.data() + start, end - start);
         if (part.starts_with(".") || part == "node_modules" || part == "vendor") return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+bool has_file(const std::vector<std::string>& files, const std::string& path) {
+    return std::binary_search(files.begin(), files.end(), path);
+}
+
+bool has_folder(const std::vector<std::string>& files, const std::string& folder) {
+    const std::string prefix = folder + "/";
+    auto it = std::lower_bound(files.begin(), files.end(), prefix);
+    return it != files.end() && it->starts_with(prefix);
+}
+
+bool non_deployable(const std::string& folder, bool templates_too) {
+    static const std::set<std::string, std::less<>> names = {
+        "example", "examples", "test",         "tests", "__tests__", "testdata",  "test-data",
+        "fixture", "fixtures", "__fixtures__", "e2e",   "scaffold",  "scaffolds", "blueprints"};
+    std::size_t start = 0;
+    while (start < folder.size()) {
+        const auto end = std::min(folder.find('/', start), folder.size());
+        const std::string_view part(folder.data() + start, end - start);
+        if (names.contains(part) || part.find("{{") != std::string_view::npos ||
+            part.find("<%") != std::string_view::npos ||
+            (templates_too && (part == "template" || part == "templates")))
+            return true;
         start = end + 1;
     }
     return false;

@@ -5,6 +5,7 @@
 // scalar quoted by libyaml's emitter where YAML needs it (common/yaml_emit).
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "adopt/discover.hpp"
 #include "common/error.hpp"
@@ -14,8 +15,15 @@ namespace adopt {
 /// The manifest text for `d`.
 std::string starter_manifest(const Discovery& d);
 
-/// What was found and why, one line each, for the terminal.
+/// What was found and why, one line each, for the terminal (warnings aside).
 std::string summary(const Discovery& d);
+
+/// What is left for the user before `slipway validate --strict` passes and a deploy works
+/// (the placeholder repository, artifact buckets, parameter values, guessed parameters).
+std::vector<std::string> to_do(const Discovery& d);
+
+/// What init found and wrote, as JSON (keys sorted; docs/json.md).
+std::string init_json(const Discovery& d, const std::string& manifest);
 
 /// Fails with ErrorCode::input naming `path` when it exists and `force` is false.
 common::Result<void> refuse_to_overwrite(const std::filesystem::path& path, bool force);

@@ -100,6 +100,30 @@ void collect_code_refs(const deploy::Template& t, TemplateFacts& facts) {
     }
 }
 
+// Resources, output names and nested templates: what tells several templates apart (a copy,
+// a pipeline, a child of another).
+void collect_shape(const Node& root, TemplateFacts& facts) {
+    const std::string base = parent_folder(facts.path);
+    for (const auto [key, resource] : root["Resources"].entries()) {
+        const std::string type = scalar_at(resource, "Type");
+        facts.resources.emplace_back(std::string(key.scalar()), type);
+        if (type != "AWS::Serverless::Application") continue;
+        const std::string location = scalar_at(resource["Properties"], "Location");
+        if (location.empty() || location.find("://") != std::string::npos) continue;
+        if (auto path = join_relative(base, location)) facts.nested_templates.push_back(*path);
+    }
+    for (const auto& ref : facts.code_refs)
+        if (ref.property == "TemplateURL") facts.nested_templates.push_back(ref.path);
+    for (const auto [key, output] : root["Outputs"].entries())
+        facts.outputs.emplace_back(key.scalar());
+    std::sort(facts.resources.begin(), facts.resources.end());
+    std::sort(facts.outputs.begin(), facts.outputs.end());
+    std::sort(facts.nested_templates.begin(), facts.nested_templates.end());
+    facts.nested_templates.erase(
+        std::unique(facts.nested_templates.begin(), facts.nested_templates.end()),
+        facts.nested_templates.end());
+}
+
 }  // namespace
 
 bool looks_like_template(std::string_view text) {
@@ -113,7 +137,7 @@ common::Result<TemplateFacts> scan_template(const std::string& text, const std::
     TemplateFacts facts;
     facts.path = path;
     for (const auto& [name, p] : parsed->parameters)
-        facts.parameters.push_back({name, p.default_value.has_value()});
+        facts.parameters.push_back({name, p.default_value.has_value(), p.allowed_values});
     // The same text again, as a document (parse_template accepted it).
     auto doc = common::yaml::parse(text, path);
     if (!doc) return std::unexpected(doc.error());
@@ -126,6 +150,7 @@ common::Result<TemplateFacts> scan_template(const std::string& text, const std::
     collect_docker_builds(root, facts);
     collect_code_refs(*parsed, facts);
     facts.capabilities = capabilities_of(root);
+    collect_shape(root, facts);
     std::sort(facts.docker_builds.begin(), facts.docker_builds.end(),
               [](const auto& a, const auto& b) { return a.resource < b.resource; });
     return facts;

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/error.hpp"
@@ -17,6 +18,7 @@ namespace adopt {
 struct TemplateParameter {
     std::string name;
     bool has_default = false;
+    std::vector<std::string> allowed_values;
 };
 
 /// A SAM image function's build: context and Dockerfile (repository-relative) and the
@@ -43,6 +45,11 @@ struct TemplateFacts {
     std::vector<CodeRef> code_refs;             // sorted by resource, then property
     std::vector<std::string> capabilities;      // CAPABILITY_*, sorted
     std::vector<std::string> notes;             // references that could not be used, and why
+    std::vector<std::pair<std::string, std::string>> resources;  // (logical id, type), sorted
+    std::vector<std::string> outputs;                            // the names of its Outputs, sorted
+    /// Local templates it deploys as nested stacks (a stack's TemplateURL, a SAM
+    /// application's Location), repository-relative, sorted.
+    std::vector<std::string> nested_templates;
 };
 
 /// Whether `text` reads like a CloudFormation template (a quick test on the text, before

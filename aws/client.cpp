@@ -66,6 +66,12 @@ const char* failure_name(Failure f) {
     }
 }
 
+// AccessDenied (Query, S3), AccessDeniedException (JSON), UnauthorizedOperation (EC2-style).
+bool is_access_denied(const ServiceError& e) {
+    return e.code == "AccessDenied" || e.code == "AccessDeniedException" ||
+           e.code == "UnauthorizedOperation" || e.code == "UnauthorizedException";
+}
+
 }  // namespace
 
 std::shared_ptr<CredentialSource> static_credentials(Credentials credentials) {
@@ -99,13 +105,15 @@ Client::Client(ClientOptions options)
     if (!m_options.now) m_options.now = [] { return std::chrono::system_clock::now(); };
 }
 
-common::Result<net::HttpResponse> Client::send(const Service& service, const std::string& operation,
+common::Result<net::HttpResponse> Client::send(const Service& service, const Operation& op,
                                                Request request) {
     const std::string endpoint = resolve_endpoint(service, m_options.region, m_options.env);
+    const std::string operation(op.name);
     const std::string doing = service.signing_name + " " + operation;
     request.headers.emplace_back("Host", host_of(endpoint));
     int spent = 0;
     bool skew_corrected = false;
+    m_maybe_applied = false;
     for (int attempt = 1;; ++attempt) {
         m_last_attempts = attempt;
         Request signed_request = request;
@@ -128,7 +136,9 @@ common::Result<net::HttpResponse> Client::send(const Service& service, const std
 
         Failure failure = Failure::none;
         common::Error error;
+        bool maybe_applied = false;  // this attempt may have reached the service
         if (!response) {
+            maybe_applied = response.error().kind != net::TransportFailure::connect;
             failure = response.error().kind == net::TransportFailure::timeout ? Failure::timeout
                       : response.error().kind == net::TransportFailure::other ? Failure::fatal
                                                                               : Failure::connection;
@@ -149,7 +159,10 @@ common::Result<net::HttpResponse> Client::send(const Service& service, const std
             e.service = service.signing_name;
             e.operation = operation;
             failure = classify_error(e.code, e.http_status, e.message);
+            maybe_applied = e.http_status >= 500;
             error = to_error(e);
+            if (is_access_denied(e) && !op.iam.starts_with("none:"))
+                error.message += "; the caller's IAM policy must allow " + std::string(op.iam);
             if (failure == Failure::clock_skew && !skew_corrected) {
                 if (auto server = parse_http_date(response->header("Date"))) {
                     m_clock_offset =
@@ -165,6 +178,7 @@ common::Result<net::HttpResponse> Client::send(const Service& service, const std
             if (attempt > 1) error.message += " (after " + std::to_string(attempt) + " attempts)";
             return std::unexpected(error);
         }
+        m_maybe_applied = m_maybe_applied || maybe_applied;
         auto cost = m_quota.acquire(failure);
         if (!cost) return std::unexpected(error.with_context("retry quota exhausted"));
         spent += *cost;
@@ -176,9 +190,9 @@ common::Result<net::HttpResponse> Client::send(const Service& service, const std
 }
 
 common::Result<std::string> Client::query(
-    const Service& service, const std::string& action, const std::string& version,
+    const Service& service, const Operation& action, const std::string& version,
     const std::vector<std::pair<std::string, std::string>>& params) {
-    std::vector<std::pair<std::string, std::string>> all = {{"Action", action},
+    std::vector<std::pair<std::string, std::string>> all = {{"Action", std::string(action.name)},
                                                             {"Version", version}};
     all.insert(all.end(), params.begin(), params.end());
     Request r{"POST",
@@ -192,12 +206,12 @@ common::Result<std::string> Client::query(
 }
 
 common::Result<std::string> Client::json(const Service& service, const std::string& target_prefix,
-                                         const std::string& operation, const std::string& body) {
+                                         const Operation& operation, const std::string& body) {
     Request r{"POST",
               "/",
               {},
               {{"Content-Type", "application/x-amz-json-" + service.json_version},
-               {"X-Amz-Target", target_prefix + "." + operation}},
+               {"X-Amz-Target", target_prefix + "." + std::string(operation.name)}},
               body};
     auto response = send(service, operation, std::move(r));
     if (!response) return std::unexpected(response.error());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aws/config.hpp"
+#include "aws/operation.hpp"
 #include "aws/retry.hpp"
 #include "aws/sigv4.hpp"
 #include "common/error.hpp"
@@ -46,18 +47,19 @@ class Client {
 
     /// AWS Query protocol: POSTs Action, Version and `params` as a form; returns the XML.
     common::Result<std::string> query(
-        const Service& service, const std::string& action, const std::string& version,
+        const Service& service, const Operation& action, const std::string& version,
         const std::vector<std::pair<std::string, std::string>>& params);
 
     /// AWS JSON (1.0 or 1.1, as `service` speaks): POSTs `body` with X-Amz-Target
     /// `target_prefix.operation`; returns the JSON. The two versions differ on the wire only
     /// in the Content-Type; errors read the same (`__type`, `message`).
     common::Result<std::string> json(const Service& service, const std::string& target_prefix,
-                                     const std::string& operation, const std::string& body);
+                                     const Operation& operation, const std::string& body);
 
-    /// One signed request with retries; non-2xx answers become errors.
-    common::Result<net::HttpResponse> send(const Service& service, const std::string& operation,
-                                           Request request);
+    /// One signed request with retries; non-2xx answers become errors (an access-denied one
+    /// names the IAM actions `operation` needs).
+    common::Result<net::HttpResponse> send(const Service& service, const Operation& operation,
+                                      Request request);
 
     [[nodiscard]] const std::string& region() const { return m_options.region; }
     /// The endpoint requests to `service` go to (after AWS_ENDPOINT_URL* overrides).
@@ -67,6 +69,10 @@ class Client {
     [[nodiscard]] const RetryQuota& quota() const { return m_quota; }
     /// Attempts the last call made (1 when it needed no retry).
     [[nodiscard]] int last_attempts() const { return m_last_attempts; }
+    /// Whether an attempt of the last call before its final one may have reached the service
+    /// and taken effect: it timed out, lost its connection, or got a 5xx (not a throttling
+    /// answer or a refused connection, which say it did not).
+    [[nodiscard]] bool last_call_maybe_applied() const { return m_maybe_applied; }
     /// The correction applied to our clock after a clock-skew error.
     [[nodiscard]] std::chrono::seconds clock_offset() const { return m_clock_offset; }
 
@@ -76,6 +82,7 @@ class Client {
     RetryQuota m_quota;
     std::chrono::seconds m_clock_offset{0};
     int m_last_attempts = 0;
+    bool m_maybe_applied = false;
 };
 
 /// "20150830T123600Z"

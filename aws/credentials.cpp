@@ -100,10 +100,11 @@ Found assume_with_web_identity(const ChainOptions& o, const std::string& role,
     if (!probe)
         return fail(ErrorCode::input, source + ": cannot read the token file " + token_file);
     auto client = sts_client(o, nullptr);
-    auto xml = client.query(sts_service(), "AssumeRoleWithWebIdentity", k_sts_version,
-                            {{"RoleArn", role},
-                             {"RoleSessionName", session},
-                             {"WebIdentityToken", read_file(token_file)}});
+    auto xml = client.query(
+        sts_service(), {"AssumeRoleWithWebIdentity", "none:the role's trust policy"}, k_sts_version,
+        {{"RoleArn", role},
+         {"RoleSessionName", session},
+         {"WebIdentityToken", read_file(token_file)}});
     if (!xml) return std::unexpected(xml.error().with_context(source));
     return parse_sts_credentials(*xml, source);
 }
@@ -163,7 +164,7 @@ class ProfileProvider final : public CredentialProvider {
             auto client = sts_client(m_o, static_credentials((*base)->credentials));
             const std::string session =
                 value("role_session_name").empty() ? "slipway" : value("role_session_name");
-            auto xml = client.query(sts_service(), "AssumeRole", k_sts_version,
+            auto xml = client.query(sts_service(), {"AssumeRole", "sts:AssumeRole"}, k_sts_version,
                                     {{"RoleArn", value("role_arn")}, {"RoleSessionName", session}});
             if (!xml) return std::unexpected(xml.error().with_context(source));
             return parse_sts_credentials(*xml, source + " (" + value("role_arn") + ")");
@@ -340,7 +341,9 @@ std::shared_ptr<CredentialSource> default_credentials(ChainOptions options) {
             if (!found) return std::unexpected(found.error());
             if (*found) return std::move(**found);
         }
-        return fail(ErrorCode::input,
+        // An outside service's failure, as any other AWS error (exit 4): the same command
+        // works once the machine has credentials.
+        return fail(ErrorCode::external,
                     "no AWS credentials found (looked at the environment, web identity, profile '" +
                         profile_name(o.env) + "', the container endpoint and instance metadata)");
     };
@@ -366,7 +369,7 @@ std::shared_ptr<CredentialSource> assume_role(std::shared_ptr<CredentialSource> 
                                               std::string role_arn, ChainOptions options) {
     auto fetch = [base, role_arn, o = options]() -> common::Result<TimedCredentials> {
         auto client = sts_client(o, base);
-        auto xml = client.query(sts_service(), "AssumeRole", k_sts_version,
+        auto xml = client.query(sts_service(), {"AssumeRole", "sts:AssumeRole"}, k_sts_version,
                                 {{"RoleArn", role_arn}, {"RoleSessionName", "slipway"}});
         if (!xml) return std::unexpected(xml.error().with_context("assuming role " + role_arn));
         auto found = parse_sts_credentials(*xml, "role " + role_arn);

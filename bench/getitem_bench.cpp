@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
     const int calls = std::atoi(argv[2]);
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < calls; ++i) {
-        auto r = client.json(aws::dynamodb_service(), "DynamoDB_20120810", "GetItem", body);
+        auto r = client.json(aws::dynamodb_service(), "DynamoDB_20120810",
+                             {"GetItem", "dynamodb:GetItem"}, body);
         if (!r || r->find("\"Item\"") == std::string::npos) {
             std::fprintf(stderr, "GetItem failed: %s\n",
                          r ? r->c_str() : r.error().message.c_str());

@@ -4,26 +4,48 @@
 #include "pipeline/affected.hpp"
 #include "pipeline/documents.hpp"
 #include "pipeline/project.hpp"
+#include "pipeline/reuse.hpp"
+
+#include <iostream>
 
 namespace cli {
 namespace {
 
 struct AffectedOptions {
     pipeline::AffectedRequest request;
+    std::string store;
     bool json = false;
     bool explain = false;
 };
 
-std::string explain_text(const components::Selection& s) {
+// How a docker build reads a changed path (components/docker_context.hpp).
+std::string docker_reason(const components::Reason& r) {
+    if (r.pattern.ends_with('/')) return "in its docker build context " + r.pattern;
+    if (r.pattern.ends_with(".dockerignore")) return "its docker build's ignore file";
+    return "its Dockerfile";
+}
+
+std::string explain_text(const components::Selection& s,
+                         const std::vector<pipeline::ReuseHint>& hints) {
     constexpr std::size_t k_shown_paths = 5;
     std::string out;
     for (const auto& c : s.affected) {
         out += c.name + " (" + std::string(to_string(c.kind)) + ")\n";
+        for (const auto& h : hints) {
+            if (h.component == c.name)
+                out += "  reused #" + std::to_string(h.build_number) +
+                       (h.built_by.empty() ? "" : " from " + h.built_by) +
+                       " when built: same inputs (if " + h.image_uri + " is still there)\n";
+        }
         std::size_t paths = 0, globals = 0;
         for (const auto& r : c.reasons) {
             std::size_t& seen = r.kind == components::ReasonKind::global ? globals : paths;
             if (r.kind == components::ReasonKind::dependency) {
                 out += "  depends on " + r.dependency + ", which is affected\n";
+            } else if (r.kind == components::ReasonKind::docker) {
+                if (++seen <= k_shown_paths)
+                    out +=
+                        "  changed " + common::quote_path(r.path) + " (" + docker_reason(r) + ")\n";
             } else if (++seen <= k_shown_paths) {
                 out += std::string(r.kind == components::ReasonKind::global ? "  global input "
                                                                             : "  changed ") +
@@ -41,10 +63,22 @@ std::string explain_text(const components::Selection& s) {
     return out;
 }
 
-std::string render(const AffectedOptions& o, const components::Selection& selection,
-                   const std::optional<diff::ChangeSet>& changes) {
+// For --explain: what each affected build would reuse, when a store exists (reuse.hpp). A
+// store that cannot answer costs the explanation nothing but a warning.
+std::vector<pipeline::ReuseHint> reuse_hints(const AffectedOptions& o,
+                                             const pipeline::AffectedOutcome& out) {
+    auto hints = pipeline::reuse_hints(o.request, out, o.store);
+    if (hints) return std::move(*hints);
+    std::cerr << "slipway: warning: what builds would reuse is not shown: " << hints.error().message
+              << "\n";
+    return {};
+}
+
+std::string render(const AffectedOptions& o, const pipeline::AffectedOutcome& outcome) {
+    const auto& selection = outcome.selection;
+    const auto& changes = outcome.changes;
     if (o.json) return pipeline::selection_json(selection, changes ? &*changes : nullptr);
-    if (o.explain) return explain_text(selection);
+    if (o.explain) return explain_text(selection, reuse_hints(o, outcome));
     std::string out;
     for (const auto& c : selection.affected) out += c.name + "\n";
     return out;
@@ -53,7 +87,7 @@ std::string render(const AffectedOptions& o, const components::Selection& select
 common::Result<int> run_affected(const AffectedOptions& o) {
     auto out = pipeline::select_affected(o.request);
     if (!out) return std::unexpected(out.error());
-    write_out(render(o, out->selection, out->changes));
+    write_out(render(o, *out));
     keep_until_exit(std::move(*out));
     return 0;
 }
@@ -100,7 +134,10 @@ Handler setup_affected(CLI::App& sub) {
         ->excludes("--base")
         ->type_name("FILE");
     auto* json = sub.add_flag("--json", o->json, "print JSON (docs/json.md)");
-    sub.add_flag("--explain", o->explain, "print why each component is affected")->excludes(json);
+    sub.add_flag("--explain", o->explain,
+                 "print why each component is affected, and what its build would reuse")
+        ->excludes(json);
+    add_store_option(sub, o->store);
     sub.footer(examples({"slipway affected --base origin/main --explain",
                          "git diff --name-only HEAD~1 | slipway affected --changed-files -",
                          "slipway affected --base test --json"}));

@@ -9,6 +9,8 @@
 #include "pipeline/builds.hpp"
 #include "pipeline/documents.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/reuse.hpp"
+#include "pipeline/services.hpp"
 
 namespace cli {
 namespace {
@@ -24,13 +26,31 @@ struct BuildOptions {
     bool quiet = false;
 };
 
-// --dry-run: what would be built, with the numbers and images it would take; no writes.
+// What a dry run says of a build it would reuse: whose, and whether its image was seen.
+std::string reuse_note(const pipeline::ProspectiveBuild& b) {
+    if (!b.reused_number) return "";
+    return fmt::format("  (would reuse #{}{}: same inputs, {})", b.reused_number,
+                       b.reused_from.empty() ? "" : " from " + b.reused_from,
+                       b.reused_image_checked ? "image found in ECR just now"
+                                              : "not an ECR image: taken on trust");
+}
+
+// --dry-run: what would be built, with the numbers and images it would take; no writes. A
+// build to reuse is chosen as a run chooses it: its ECR image is looked up (reuse.hpp).
 common::Result<int> print_plan(const BuildOptions& o, const pipeline::Project& p,
                                const pipeline::SelectedBuilds& selected,
                                versioning::VersionStore* store) {
     const auto& plan = selected.builds.plan;
-    auto prospective = pipeline::prospective_builds(p, selected.builds, store, o.request.env,
-                                                    pipeline::now_millis(), !o.no_reuse);
+    std::vector<std::optional<components::Reusable>> reusable;
+    if (store && !o.no_reuse && plan.size()) {
+        auto services = pipeline::system_services(*store, p.store_url, p.root);
+        ConsoleObserver observer(true, false, true);
+        auto found = pipeline::reusable_builds(selected.builds, services, observer);
+        if (!found) return std::unexpected(found.error());
+        reusable = std::move(*found);
+    }
+    auto prospective = pipeline::prospective_builds(p, selected.builds, store, reusable,
+                                                    o.request.env, pipeline::now_millis());
     if (!prospective) return std::unexpected(prospective.error());
     if (o.json) {
         write_out(pipeline::build_plan_json(plan, *prospective, p.head));
@@ -42,10 +62,8 @@ common::Result<int> print_plan(const BuildOptions& o, const pipeline::Project& p
         std::string waits;
         for (auto w : plan.at(i).waits_for)
             waits += (waits.empty() ? " after " : ", ") + plan.at(w).component;
-        const std::string note =
-            b.reused_number ? fmt::format("  (would reuse #{}: same inputs)", b.reused_number) : "";
         out += fmt::format("{:<24} #{:<5} {}{}{}\n", b.component, b.next_number, b.next_image,
-                           waits, note);
+                           waits, reuse_note(b));
     }
     write_out(out);
     return 0;

@@ -5,9 +5,11 @@
 
 #include "cli/command.hpp"
 #include "common/path_text.hpp"
+#include "deploy/stack_plan.hpp"
 #include "pipeline/documents.hpp"
 #include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/promotion.hpp"
 
 namespace cli {
 namespace {
@@ -39,6 +41,11 @@ std::string history_text(const pipeline::ComponentHistory& h) {
                            d.build_number, d.status, d.kind, d.changed ? "new" : "kept",
                            d.finished_at ? iso_time(*d.finished_at) : "-", d.image_uri,
                            d.actor.empty() ? "-" : d.actor);
+        if (!d.note.empty()) out += "             why: " + d.note + "\n";
+        if (const auto* r = h.request_of(d)) {
+            for (const auto& line : pipeline::request_trail(*r))
+                out += "               " + line + "\n";
+        }
     }
     if (h.deployments.empty()) out += "  none\n";
     return out;
@@ -60,19 +67,38 @@ std::string never_built(const pipeline::ComponentStatus& c) {
     return "never built";
 }
 
+// A deployment's commit (its environment's place in history), or why there is none: an image
+// of unknown commit (docs/deploy.md, "What counts as deployed").
+std::string short_commit(const versioning::DeploymentRecord& d) {
+    return d.commit.empty() ? "(commit unknown)" : d.commit.substr(0, 12);
+}
+
 // Per environment: the deployment it has (commit, time, who) and any not confirmed yet.
 std::string environment_lines(const pipeline::StatusView& v) {
     std::string out;
-    for (const auto& d : v.current) {
-        out += fmt::format("{}: deployment #{} of {} at {} by {}\n", d.env, d.id,
-                           d.commit.substr(0, 12), d.finished_at ? iso_time(*d.finished_at) : "-",
-                           d.actor.empty() ? "-" : d.actor);
+    for (const auto& e : v.environments) {
+        for (const auto& d : e.stacks) {
+            const std::string where =
+                e.stacks.size() == 1 && d.region.empty()
+                    ? d.env
+                    : d.env + " " +
+                          deploy::stack_label(d.stack,
+                                              components::Target::recorded(d.region, d.account));
+            out += fmt::format("{}: deployment #{} of {} at {} by {}\n", where, d.id,
+                               short_commit(d), d.finished_at ? iso_time(*d.finished_at) : "-",
+                               d.actor.empty() ? "-" : d.actor);
+            if (!d.note.empty()) out += "  why: " + d.note + "\n";
+        }
+        if (e.partially_deployed)
+            out += e.name +
+                   ": partially deployed (its latest deployment did not reach every "
+                   "stack: see 'slipway history' and run it again)\n";
     }
     for (const auto& d : v.pending) {
         out += fmt::format(
             "{}: deployment #{} of {} pending since {} ({}, run {}; 'slipway "
             "reconcile' records its outcome)\n",
-            d.env, d.id, d.commit.substr(0, 12), iso_time(d.started_at),
+            d.env, d.id, short_commit(d), iso_time(d.started_at),
             d.executed_by == "codepipeline" ? "executed by CodePipeline" : "outcome not confirmed",
             d.run_id);
     }
@@ -81,17 +107,18 @@ std::string environment_lines(const pipeline::StatusView& v) {
 
 std::string status_text(const pipeline::StatusView& v) {
     std::string out = fmt::format("{:<24} {:<8} {:<11}", "component", "latest", "status");
-    for (const auto& d : v.current) out += fmt::format(" {:<10}", d.env);
+    for (const auto& e : v.environments) out += fmt::format(" {:<10}", e.name);
     out += "\n";
     for (const auto& c : v.components) {
         const auto& b = c.latest;
         out += fmt::format("{:<24} {:<8} {:<11}", c.name,
                            b && b->build_number ? "#" + std::to_string(b->build_number) : "-",
                            b ? std::string(versioning::to_string(b->status)) : never_built(c));
-        for (const auto& d : v.current) {
-            auto it = c.deployed.find(d.env);
+        for (const auto& e : v.environments) {
+            auto it = c.deployed.find(e.name);
             out += fmt::format(" {:<10}", it != c.deployed.end()
-                                              ? "#" + std::to_string(it->second.build_number)
+                                              ? "#" + std::to_string(it->second.build_number) +
+                                                    (it->second.differs ? "*" : "")
                                               : "-");
         }
         out += "\n";

@@ -9,13 +9,23 @@
 namespace cli {
 namespace {
 
-common::Result<int> run_init(const pipeline::InitRequest& r) {
-    auto done = pipeline::init_project(r);
+struct InitOptions {
+    pipeline::InitRequest request;
+    bool json = false;
+};
+
+common::Result<int> run_init(const InitOptions& o) {
+    auto done = pipeline::init_project(o.request);
     if (!done) return std::unexpected(done.error());
+    if (o.json) {
+        write_out(adopt::init_json(done->found, done->manifest.string()));
+        return 0;
+    }
+    for (const auto& w : done->found.warnings) fmt::print(stderr, "slipway: warning: {}\n", w);
     write_out(adopt::summary(done->found));
     write_out(fmt::format(
         "wrote {} ({} components, {} environments); check it with "
-        "'slipway validate'\n",
+        "'slipway validate --strict'\n",
         done->manifest.string(), done->found.components.size(), done->found.environments.size()));
     return 0;
 }
@@ -23,13 +33,15 @@ common::Result<int> run_init(const pipeline::InitRequest& r) {
 }  // namespace
 
 Handler setup_init(CLI::App& sub) {
-    auto o = std::make_shared<pipeline::InitRequest>();
-    add_project_options(sub, o->repo, nullptr);
-    sub.add_option("--template", o->template_file,
+    auto o = std::make_shared<InitOptions>();
+    add_project_options(sub, o->request.repo, nullptr);
+    sub.add_option("--template", o->request.template_file,
                    "the CloudFormation/SAM template (default: the one found in the repository)")
         ->type_name("FILE");
-    sub.add_flag("--force", o->force, "overwrite an existing slipway.yml");
-    sub.footer(examples({"slipway init", "slipway init --template infra/template.yml --force"}));
+    sub.add_flag("--force", o->request.force, "overwrite an existing slipway.yml");
+    sub.add_flag("--json", o->json, "print what was found and written as JSON (docs/json.md)");
+    sub.footer(examples({"slipway init", "slipway init --template infra/template.yml --force",
+                         "slipway init --json"}));
     return [o] { return run_init(*o); };
 }
 

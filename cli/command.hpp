@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "deploy/stack_plan.hpp"
 
 namespace cli {
 
@@ -28,6 +29,17 @@ void add_project_options(CLI::App& sub, std::string& repo, std::string* manifest
 
 /// Adds --store URL.
 void add_store_option(CLI::App& sub, std::string& store);
+
+/// Adds --wave N and --region R (where an environment of several regions or accounts
+/// deploys).
+void add_target_options(CLI::App& sub, deploy::TargetFilter& targets);
+
+/// Adds --github-api-url, --github-token-file, --github-repository, --github-app-id and
+/// --github-app-key-file (pipeline::GithubFlags).
+void add_github_options(CLI::App& sub, std::string& api_url, std::string& token_file,
+                        std::string& repository, std::string& app_id, std::string& app_key_file,
+                        const char* repository_help =
+                            "the GitHub repository (default GITHUB_REPOSITORY)");
 
 /// A help footer: "Examples:" and one indented command a line.
 std::string examples(std::initializer_list<const char*> commands);
@@ -65,5 +77,10 @@ Handler setup_reconcile(CLI::App& sub);
 Handler setup_serve(CLI::App& sub);
 Handler setup_run(CLI::App& sub);
 Handler setup_init(CLI::App& sub);
+Handler setup_complete(CLI::App& sub);
+Handler setup_approve(CLI::App& sub);
+Handler setup_reject(CLI::App& sub);
+Handler setup_requests(CLI::App& sub);
+Handler setup_drift(CLI::App& sub);
 
 }  // namespace cli

@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <thread>
@@ -42,8 +45,15 @@ const cli::Command k_commands[] = {
      cli::setup_rollback},
     {"reconcile", "record the outcome of pending deployments from their stacks",
      cli::setup_reconcile},
+    {"requests", "promotion requests held by gates, with what they ship and who decided",
+     cli::setup_requests},
+    {"approve", "approve a promotion request (as the actor slipway detects)", cli::setup_approve},
+    {"reject", "reject a promotion request, with a reason", cli::setup_reject},
+    {"drift", "check whether an environment's stack drifted from its template", cli::setup_drift},
     {"serve", "run as a service: merge webhooks and queue events in, history over HTTP",
      cli::setup_serve},
+    // Hidden (no help): the names shell completions offer (cli/cmd_complete.cpp).
+    {"__complete", "", cli::setup_complete},
 };
 
 // The command named on the command line (the first word that is not an option), or "".
@@ -64,6 +74,71 @@ std::string unknown_command(std::string_view word) {
     std::vector<std::string> names;
     for (const auto& command : k_commands) names.emplace_back(command.name);
     return "unknown command '" + std::string(word) + "'" + common::did_you_mean(word, names);
+}
+
+// The first option on the command line that neither the command nor slipway knows, as
+// "unknown option '--envv' (did you mean '--env'?)"; "" when every option is known. CLI11
+// would report a missing required option first ("--env is required"), hiding the typo.
+std::string unknown_option(CLI::App& app, std::string_view word, int argc, char** argv) {
+    std::vector<const CLI::App*> apps = {&app};
+    if (!word.empty()) {
+        try {
+            apps.push_back(app.get_subcommand(std::string(word)));
+        } catch (const CLI::OptionNotFound&) {
+            return "";
+        }
+    }
+    for (std::size_t i = 1; i < apps.size(); ++i) {  // nested commands (store init)
+        for (const CLI::App* nested : apps[i]->get_subcommands({})) apps.push_back(nested);
+    }
+    std::vector<std::string> longs;
+    std::vector<std::string> shorts;
+    for (const CLI::App* at : apps) {
+        for (const CLI::Option* o : at->get_options()) {
+            for (const auto& n : o->get_lnames()) longs.push_back("--" + n);
+            for (const auto& n : o->get_snames()) shorts.push_back("-" + n);
+        }
+    }
+    longs.emplace_back("--help");
+    shorts.emplace_back("-h");
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--") break;
+        if (arg.starts_with("--")) {
+            const std::string name(arg.substr(0, arg.find('=')));
+            if (std::find(longs.begin(), longs.end(), name) == longs.end())
+                return "unknown option '" + name + "'" + common::did_you_mean(name, longs);
+        } else if (arg.size() >= 2 && arg[0] == '-' &&
+                   !std::isdigit(static_cast<unsigned char>(arg[1]))) {
+            const std::string name(arg.substr(0, 2));
+            if (std::find(shorts.begin(), shorts.end(), name) == shorts.end())
+                return "unknown option '" + name + "'";
+        }
+    }
+    return "";
+}
+
+// CLI11's "The following arguments were not expected: b a" as one plain line, the words in
+// the command line's order (CLI11 lists them last first).
+std::string unexpected_arguments(const CLI::ParseError& e, int argc, char** argv) {
+    std::string_view what = e.what();
+    const std::string_view prefix = "The following argument";
+    if (!what.starts_with(prefix)) return e.what();
+    const auto colon = what.find(": ");
+    if (colon == std::string_view::npos) return e.what();
+    std::vector<std::string> words;
+    std::istringstream in{std::string(what.substr(colon + 2))};
+    for (std::string w; in >> w;) words.push_back(w);
+    auto position = [&](const std::string& w) {
+        for (int i = 1; i < argc; ++i)
+            if (w == argv[i]) return i;
+        return argc;
+    };
+    std::stable_sort(words.begin(), words.end(),
+                     [&](const auto& a, const auto& b) { return position(a) < position(b); });
+    std::string list;
+    for (const auto& w : words) list += (list.empty() ? "" : " ") + w;
+    return (words.size() == 1 ? "unexpected argument '" : "unexpected arguments '") + list + "'";
 }
 
 // "slipway run --help": the help of the (sub)command whose options failed to parse.
@@ -153,7 +228,8 @@ void keep_freed_memory() {
 int run_command_line(int argc, char** argv) {
     injected_fault();
     cli::remember_argv(argc, argv);
-    CLI::App app{"slipway: diff-aware builds and CloudFormation releases for monorepos"};
+    // Named, so that usage lines say "slipway", not argv[0]'s path.
+    CLI::App app{"slipway: diff-aware builds and CloudFormation releases for monorepos", "slipway"};
     app.require_subcommand(1);
     bool verbose = false;
     app.add_flag("-v,--verbose", verbose, "log debug detail to stderr");
@@ -168,6 +244,7 @@ int run_command_line(int argc, char** argv) {
     cli::Handler handler;
     for (const auto& command : k_commands) {
         CLI::App* sub = app.add_subcommand(command.name, command.help);
+        if (*command.help == '\0') sub->group("");
         if (word != command.name) continue;
         auto run = command.setup(*sub);
         sub->callback([&handler, run] { handler = run; });
@@ -185,7 +262,14 @@ int run_command_line(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        fmt::print(stderr, "slipway: error: {}: see '{}'\n", e.what(), help_command(app));
+        std::string why = unknown_option(app, word, argc, argv);
+        if (why.empty())
+            why = dynamic_cast<const CLI::ExtrasError*>(&e) ? unexpected_arguments(e, argc, argv)
+                                                            : e.what();
+        std::string help = help_command(app);
+        if (help == "slipway --help" && !word.empty())
+            help = "slipway " + std::string(word) + " --help";
+        fmt::print(stderr, "slipway: error: {}: see '{}'\n", why, help);
         return 2;
     }
     common::init_logging(verbose);

@@ -140,9 +140,13 @@ std::ostream& text_stream(bool text_to_stderr) {
     return text_to_stderr ? std::cerr : std::cout;
 }
 
-int print_deploy(const pipeline::DeployRun& run, const std::string& overrides_file,
-                 std::ostream& o) {
+namespace {
+
+// One stack's deploy.
+int print_stack(const pipeline::DeployRun& run, const std::string& overrides_file,
+                std::ostream& o) {
     const auto& plan = run.plan;
+    const std::string& stack = plan.label.empty() ? plan.stack : plan.label;
     if (!run.outcome) {
         o << fmt::format(
             "wrote {} ({} parameters); deployment #{} is pending until the stack "
@@ -157,17 +161,17 @@ int print_deploy(const pipeline::DeployRun& run, const std::string& overrides_fi
                          plan.artifact_bucket, u.key);
     switch (out.result) {
         case deploy::DeployResult::up_to_date:
-            o << plan.stack << ": stack is up to date (no changes); nothing recorded\n";
+            o << stack << ": stack is up to date (no changes); nothing recorded\n";
             return 0;
         case deploy::DeployResult::planned:
-            o << plan.stack << ": plan only; change set deleted\n";
+            o << stack << ": plan only; change set deleted\n";
             return 0;
         case deploy::DeployResult::declined:
-            o << plan.stack << ": not executed; change set deleted\n";
+            o << stack << ": not executed; change set deleted\n";
             return 1;
         case deploy::DeployResult::deployed:
-            o << fmt::format("{}: {}; recorded deployment #{} to {}\n", plan.stack,
-                             out.final_status, out.deployment_id, plan.env);
+            o << fmt::format("{}: {}; recorded deployment #{} to {}\n", stack, out.final_status,
+                             out.deployment_id, plan.env);
             if (!out.outputs.empty()) o << "outputs:\n";
             for (const auto& [name, value] : out.outputs)
                 o << fmt::format("  {:<24} {}\n", name, value);
@@ -175,7 +179,7 @@ int print_deploy(const pipeline::DeployRun& run, const std::string& overrides_fi
         case deploy::DeployResult::failed:
             break;
     }
-    std::cerr << fmt::format("slipway: error: deploying {} to {}: stack ended {}\n", plan.stack,
+    std::cerr << fmt::format("slipway: error: deploying {} to {}: stack ended {}\n", stack,
                              plan.env, out.final_status);
     for (const auto& f : out.failures)
         std::cerr << fmt::format("  {} ({}) {}: {}\n", f.logical_id, f.resource_type, f.status,
@@ -183,6 +187,29 @@ int print_deploy(const pipeline::DeployRun& run, const std::string& overrides_fi
     std::cerr << fmt::format("  final stack status: {}; recorded as failed attempt #{}\n",
                              out.final_status, out.deployment_id);
     return 1;
+}
+
+}  // namespace
+
+int print_deploy(const pipeline::EnvironmentRun& run, const std::string& overrides_file,
+                 std::ostream& o) {
+    int exit = 0;
+    for (const auto& st : run.stacks) {
+        if (st.run) {
+            exit = std::max(exit, print_stack(*st.run, overrides_file, o));
+        } else if (run.stacks.size() > 1) {
+            o << fmt::format("{}: {}{}\n", st.label, st.result,
+                             st.error ? ": " + st.error->message
+                                      : (st.reason.empty() ? "" : " (" + st.reason + ")"));
+            exit = std::max(exit, 1);
+        }
+    }
+    if (run.stacks.size() > 1) {
+        o << "stacks:\n";
+        for (const auto& st : run.stacks)
+            o << fmt::format("  wave {}  {:<40} {}\n", st.wave + 1, st.label, st.result);
+    }
+    return std::max(exit, run.exit);
 }
 
 }  // namespace cli

@@ -41,7 +41,7 @@ std::ostream& text_stream(bool text_to_stderr);
 /// Prints how a deploy ended (warnings, uploads, the result and the stack's outputs; failures
 /// on stderr) to `out` and returns its exit status. `overrides_file`: where CodePipeline's
 /// overrides went.
-int print_deploy(const pipeline::DeployRun& run, const std::string& overrides_file,
+int print_deploy(const pipeline::EnvironmentRun& run, const std::string& overrides_file,
                  std::ostream& out);
 
 }  // namespace cli

@@ -26,6 +26,11 @@ std::string summary_table(const RunSummary& s) {
                            r.build_number ? "#" + std::to_string(r.build_number) : "-", param,
                            r.image_uri.empty() ? "-" : r.image_uri);
     }
+    for (const auto& r : s.rows) {
+        if (r.status == "reused")
+            out += fmt::format("{}: reused #{}{} (same inputs)\n", r.component, r.build_number,
+                               r.reused_from.empty() ? "" : " from " + r.reused_from);
+    }
     std::string phases;
     for (const auto& p : s.phases)
         phases += fmt::format("{}{} {}", phases.empty() ? "" : ", ", p.name,

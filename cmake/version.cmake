@@ -12,3 +12,20 @@ add_custom_target(slipway_version
           -DVERSION=${PROJECT_VERSION} -DCOMMIT=${SLIPWAY_COMMIT}
           -P ${PROJECT_SOURCE_DIR}/cmake/write_version.cmake
   VERBATIM)
+
+# The package's version: the project's with the Debian release the build machine runs
+# (/etc/debian_version, e.g. 12.11), as the statically linked libraries are that release's:
+# 0.2.0+deb12.11. A rebuild for a Debian security update between point releases raises the
+# revision instead: -DSLIPWAY_PACKAGE_REVISION=1 gives 0.2.0+deb12.11-1 (README, "Install").
+set(SLIPWAY_DEBIAN_RELEASE unknown)
+if(EXISTS /etc/debian_version)
+  file(STRINGS /etc/debian_version SLIPWAY_DEBIAN_RELEASE LIMIT_COUNT 1)
+endif()
+set(SLIPWAY_PACKAGE_REVISION "" CACHE STRING "the .deb's revision after +deb<release> (a security rebuild)")
+set(SLIPWAY_PACKAGE_VERSION ${PROJECT_VERSION})
+if(SLIPWAY_DEBIAN_RELEASE MATCHES "^[0-9]+(\\.[0-9]+)*$")
+  string(APPEND SLIPWAY_PACKAGE_VERSION "+deb${SLIPWAY_DEBIAN_RELEASE}")
+endif()
+if(SLIPWAY_PACKAGE_REVISION)
+  string(APPEND SLIPWAY_PACKAGE_VERSION "-${SLIPWAY_PACKAGE_REVISION}")
+endif()

@@ -22,6 +22,8 @@ int exit_code(ErrorCode code) {
             return 4;
         case ErrorCode::interrupted:
             return 130;
+        case ErrorCode::held:
+            return 5;
     }
     return 1;
 }

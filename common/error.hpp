@@ -15,6 +15,7 @@ enum class ErrorCode {
     busy,         // the environment is held by another deploy
     external,     // an outside service (git, AWS, database) failed
     interrupted,  // SIGINT / SIGTERM
+    held,         // held by a gate: a promotion request waits (exit 5)
 };
 
 struct Error {

@@ -47,7 +47,26 @@ std::string closest_match(std::string_view word, std::span<const std::string> ca
         }
     }
     // Replacing every character of the word is no "typo" (short names: "b" vs "a").
-    return best_distance <= limit && best_distance < word.size() ? best : std::string();
+    if (best_distance <= limit && best_distance < word.size()) return best;
+    // A name cut short ("inferenc" for "inference-service"): the one candidate that starts
+    // with the word, give or take a typo in it.
+    if (word.size() < 3) return "";
+    std::string prefix_match;
+    std::size_t prefix_distance = limit + 1;
+    bool tied = false;
+    for (const auto& candidate : candidates) {
+        if (candidate.size() <= word.size()) continue;
+        const std::size_t d =
+            edit_distance(word, std::string_view(candidate).substr(0, word.size()));
+        if (d < prefix_distance) {
+            prefix_match = candidate;
+            prefix_distance = d;
+            tied = false;
+        } else if (d == prefix_distance) {
+            tied = true;
+        }
+    }
+    return prefix_distance <= word.size() / 4 && !tied ? prefix_match : std::string();
 }
 
 std::string printable(std::string_view text) {

@@ -26,6 +26,10 @@ std::string_view to_string(ReasonKind kind) {
             return "dependency";
         case ReasonKind::global:
             return "global";
+        case ReasonKind::deployed_commit:
+            return "deployed-commit";
+        case ReasonKind::docker:
+            return "docker";
     }
     return "path";
 }
@@ -39,7 +43,22 @@ Selector::Selector(const Manifest& manifest, ComponentGraph graph) : m_graph(std
     }
     m_ignore_owner = m_index.add_owner(compile_all(manifest.ignore));
     m_global_owner = m_index.add_owner(compile_all(manifest.global_inputs));
+    m_docker = docker_contexts(manifest);
 }
+
+common::Result<void> Selector::load_docker_ignores(const ReadTreeFile& read) {
+    return load_ignore_files(m_docker, read);
+}
+
+namespace {
+
+// What the docker input `what` of a context is called in a reason.
+std::string docker_reason(const DockerContext& d, DockerInput what, const std::string& path) {
+    if (what == DockerInput::context) return d.prefix.empty() ? "./" : d.prefix;
+    return path;
+}
+
+}  // namespace
 
 Selection Selector::select(std::span<const std::string> changed_paths) const {
     Selection out;
@@ -81,6 +100,14 @@ Selection Selector::select(std::span<const std::string> changed_paths) const {
                 reasons[hit.owner].push_back({ReasonKind::path, path, pattern, ""});
             }
             owned = true;
+        }
+        for (const auto& d : m_docker) {
+            const auto what = d.input(path);
+            if (what == DockerInput::none) continue;
+            owned = true;
+            auto& mine = reasons[d.component];
+            if (mine.empty() || mine.back().path != path)
+                mine.push_back({ReasonKind::docker, path, docker_reason(d, what, path), ""});
         }
         if (!owned) out.unowned.push_back(path);
     }

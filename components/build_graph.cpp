@@ -46,15 +46,15 @@ static_assert(k_runners == 2, "route has one output port per runner");
 }  // namespace
 
 struct BuildGraph::Nodes {
-    Nodes(const BuildPlan& p, std::function<void(const Handoff&)> h)
-        : plan(p), handoff(std::move(h)), failed(p.size()), held_slot(p.size()) {}
+    Nodes(std::vector<ScheduleNode> p, std::function<void(const Handoff&)> h)
+        : plan(std::move(p)), handoff(std::move(h)), failed(plan.size()), held_slot(plan.size()) {}
 
     // Gateway puts come from a thread outside TBB, so the arena needs a worker to run the
     // tasks they spawn even when TBB would run on one core alone.
     tbb::global_control workers{
         tbb::global_control::max_allowed_parallelism,
         static_cast<std::size_t>(std::max(2, tbb::this_task_arena::max_concurrency()))};
-    const BuildPlan& plan;
+    const std::vector<ScheduleNode> plan;
     std::function<void(const Handoff&)> handoff;
     std::vector<std::atomic<bool>> failed;     // ended without succeeding (or skipped)
     std::vector<std::atomic<bool>> held_slot;  // went through its runner's limiter
@@ -69,7 +69,7 @@ struct BuildGraph::Nodes {
     std::vector<std::size_t> roots;
 
     [[nodiscard]] Ready ready(std::size_t i) const {
-        return {plan.at(i).chain, plan.at(i).name_rank, i};
+        return {plan[i].chain, plan[i].name_rank, i};
     }
 
     // Hands a build over that holds no slot: the graph waits for its end.
@@ -81,13 +81,13 @@ struct BuildGraph::Nodes {
     // A build whose dependencies all ended: skipped if one of them failed or the run
     // stopped, else queued for its runner.
     void route_build(const Ready& r, Route::output_ports_type& ports) {
-        const auto& waits = plan.at(r.build).waits_for;
+        const auto& waits = plan[r.build].waits_for;
         const bool doomed =
             stopped.load() || std::any_of(waits.begin(), waits.end(),
                                           [&](std::size_t w) { return failed[w].load(); });
         if (doomed) return hand_over(Handoff::skip, r.build);
         handoff({Handoff::queued, r.build});
-        if (plan.at(r.build).runner == k_local)
+        if (plan[r.build].runner == k_local)
             std::get<0>(ports).try_put(r);
         else
             std::get<1>(ports).try_put(r);
@@ -100,10 +100,12 @@ struct BuildGraph::Nodes {
     }
 };
 
-BuildGraph::BuildGraph(const BuildPlan& plan, const std::array<std::size_t, k_runners>& slots,
+BuildGraph::BuildGraph(std::vector<ScheduleNode> nodes,
+                       const std::array<std::size_t, k_runners>& slots,
                        std::function<void(const Handoff&)> handoff)
-    : m_nodes(std::make_unique<Nodes>(plan, std::move(handoff))) {
+    : m_nodes(std::make_unique<Nodes>(std::move(nodes), std::move(handoff))) {
     auto& n = *m_nodes;
+    const auto& plan = n.plan;
     n.route.emplace(n.graph, flow::unlimited,
                     [&n](const Ready& r, Route::output_ports_type& ports) noexcept {
                         n.route_build(r, ports);
@@ -124,7 +126,7 @@ BuildGraph::BuildGraph(const BuildPlan& plan, const std::array<std::size_t, k_ru
     for (std::size_t i = 0; i < plan.size(); ++i) {
         n.done.emplace_back(n.graph);
         auto& join = n.joins.emplace_back();
-        if (plan.at(i).waits_for.empty()) {
+        if (plan[i].waits_for.empty()) {
             n.roots.push_back(i);
             continue;
         }
@@ -134,7 +136,7 @@ BuildGraph::BuildGraph(const BuildPlan& plan, const std::array<std::size_t, k_ru
     // A build's end reaches its dependents most urgent first: a broadcast puts to its
     // successors in the order their edges were made.
     for (std::size_t w = 0; w < plan.size(); ++w) {
-        std::vector<std::size_t> dependents = plan.at(w).dependents;
+        std::vector<std::size_t> dependents = plan[w].dependents;
         std::ranges::sort(dependents, [&](std::size_t a, std::size_t b) {
             return LessUrgent{}(n.ready(b), n.ready(a));
         });
@@ -157,7 +159,7 @@ void BuildGraph::ended(std::size_t i, bool succeeded) {
     auto& n = *m_nodes;
     n.failed[i] = !succeeded;
     n.done[i].try_put(flow::continue_msg());  // dependents first: queued before the slot frees
-    if (n.held_slot[i]) n.limits[n.plan.at(i).runner].decrementer().try_put(flow::continue_msg());
+    if (n.held_slot[i]) n.limits[n.plan[i].runner].decrementer().try_put(flow::continue_msg());
     n.graph.release_wait();
 }
 

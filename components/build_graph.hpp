@@ -28,8 +28,10 @@
 // ended(); the callback may run on it (lightweight nodes run inline) or on a TBB thread.
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "components/build_plan.hpp"
 
@@ -45,13 +47,30 @@ struct Handoff {
     std::size_t build = 0;
 };
 
+/// One node as the scheduler sees it: a planned build, or a planned stack deploy (the
+/// deploy's stack plan runs on the same graph).
+struct ScheduleNode {
+    std::vector<std::size_t> waits_for;   // node indices
+    std::vector<std::size_t> dependents;  // node indices
+    std::int64_t chain = 1;               // the longest chain of work from it on
+    std::size_t runner = k_local;         // whose slots it takes
+    std::size_t name_rank = 0;            // ties between equal chains
+};
+
+/// The scheduler's view of a build plan.
+std::vector<ScheduleNode> schedule_of(const BuildPlan& plan);
+
 class BuildGraph {
   public:
-    /// The graph of `plan`, `slots[r]` builds of runner r at once (at least 1). `handoff` is
-    /// called once per build with start or skip (and before that with queued when it waits
+    /// The graph of `nodes`, `slots[r]` nodes of runner r at once (at least 1). `handoff` is
+    /// called once per node with start or skip (and before that with queued when it waits
     /// for a slot), on any thread: it must be quick and thread-safe.
-    BuildGraph(const BuildPlan& plan, const std::array<std::size_t, k_runners>& slots,
+    BuildGraph(std::vector<ScheduleNode> nodes, const std::array<std::size_t, k_runners>& slots,
                std::function<void(const Handoff&)> handoff);
+    /// The graph of a build plan.
+    BuildGraph(const BuildPlan& plan, const std::array<std::size_t, k_runners>& slots,
+               std::function<void(const Handoff&)> handoff)
+        : BuildGraph(schedule_of(plan), slots, std::move(handoff)) {}
     /// Waits until no graph work is left; every build handed over must have ended().
     ~BuildGraph();
     BuildGraph(const BuildGraph&) = delete;

@@ -34,6 +34,7 @@ namespace components {
 struct Reusable {
     versioning::BuildRecord build;
     std::string built_by;
+    bool image_checked = false;  // its image was found in ECR just now (else taken on trust)
 };
 
 struct BuildSettings {

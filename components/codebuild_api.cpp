@@ -121,14 +121,15 @@ bool is_capacity_error(const common::Error& error) {
 }
 
 common::Result<std::string> CodeBuildApi::call(const aws::Service& service, const char* target,
-                                               const std::string& operation,
+                                               const aws::Operation& operation,
                                                const std::string& body) {
-    ++m_calls[operation];
+    ++m_calls[std::string(operation.name)];
     return m_client.json(service, target, operation, body);
 }
 
 common::Result<CodeBuildBuild> CodeBuildApi::start_build(const CodeBuildStart& start) {
-    auto text = call(aws::codebuild_service(), k_codebuild, "StartBuild", start_body(start));
+    auto text = call(aws::codebuild_service(), k_codebuild, {"StartBuild", "codebuild:StartBuild"},
+                     start_body(start));
     if (!text) return std::unexpected(text.error());
     auto doc = parse(*text, "codebuild StartBuild");
     if (!doc) return std::unexpected(doc.error());
@@ -147,8 +148,9 @@ common::Result<std::vector<CodeBuildBuild>> CodeBuildApi::batch_get_builds(
     for (const auto& id : ids) w.String(id.c_str());
     w.EndArray();
     w.EndObject();
-    auto text = call(aws::codebuild_service(), k_codebuild, "BatchGetBuilds",
-                     {buffer.GetString(), buffer.GetSize()});
+    auto text =
+        call(aws::codebuild_service(), k_codebuild, {"BatchGetBuilds", "codebuild:BatchGetBuilds"},
+             {buffer.GetString(), buffer.GetSize()});
     if (!text) return std::unexpected(text.error());
     auto doc = parse(*text, "codebuild BatchGetBuilds");
     if (!doc) return std::unexpected(doc.error());
@@ -165,7 +167,7 @@ common::Result<CodeBuildBuild> CodeBuildApi::stop_build(const std::string& id) {
     w.StartObject();
     w.Key("id"), w.String(id.c_str());
     w.EndObject();
-    auto text = call(aws::codebuild_service(), k_codebuild, "StopBuild",
+    auto text = call(aws::codebuild_service(), k_codebuild, {"StopBuild", "codebuild:StopBuild"},
                      {buffer.GetString(), buffer.GetSize()});
     if (!text) return std::unexpected(text.error());
     auto doc = parse(*text, "codebuild StopBuild");
@@ -185,8 +187,8 @@ common::Result<LogPage> CodeBuildApi::get_log_events(const std::string& group,
     w.Key("startFromHead"), w.Bool(true);
     if (!token.empty()) w.Key("nextToken"), w.String(token.c_str());
     w.EndObject();
-    auto text =
-        call(aws::logs_service(), k_logs, "GetLogEvents", {buffer.GetString(), buffer.GetSize()});
+    auto text = call(aws::logs_service(), k_logs, {"GetLogEvents", "logs:GetLogEvents"},
+                     {buffer.GetString(), buffer.GetSize()});
     if (!text) {
         if (text.error().message.find("ResourceNotFoundException") != std::string::npos)
             return LogPage{{}, token};  // the build has not written to its stream yet

@@ -79,7 +79,7 @@ class CodeBuildApi {
 
   private:
     common::Result<std::string> call(const aws::Service& service, const char* target,
-                                     const std::string& operation, const std::string& body);
+                                     const aws::Operation& operation, const std::string& body);
 
     aws::Client& m_client;
     std::map<std::string, std::int64_t> m_calls;

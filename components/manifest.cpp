@@ -3,6 +3,7 @@
 #include "components/manifest.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace components {
@@ -33,6 +34,25 @@ std::vector<std::string> Manifest::component_names() const {
     std::vector<std::string> names;
     for (const auto& c : components) names.push_back(c.name);
     return names;
+}
+
+std::string Target::label() const {
+    if (!named) return "";
+    return account.empty() ? region : account + "/" + region;
+}
+
+const Stack* Environment::find_stack(std::string_view stack) const {
+    for (const auto& s : stacks) {
+        if (s.name == stack) return &s;
+    }
+    return nullptr;
+}
+
+const Stack* Environment::stack_of(std::string_view component) const {
+    for (const auto& s : stacks) {
+        if (std::find(s.members.begin(), s.members.end(), component) != s.members.end()) return &s;
+    }
+    return nullptr;
 }
 
 namespace {
@@ -69,6 +89,13 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     return std::chrono::seconds(*seconds);
 }
 
+std::optional<std::chrono::seconds> parse_duration_up_to(std::string_view text,
+                                                         std::chrono::seconds limit) {
+    auto seconds = duration_seconds(text);
+    if (!seconds || *seconds <= 0 || *seconds > limit.count()) return std::nullopt;
+    return std::chrono::seconds(*seconds);
+}
+
 bool duration_exceeds_limit(std::string_view text) {
     auto seconds = duration_seconds(text);
     return seconds && *seconds > k_max_duration.count();
@@ -85,6 +112,31 @@ std::string unknown_placeholder(std::string_view tag_template) {
         if (!known.contains(name)) return "{" + std::string(name) + "}";
     }
     return "";
+}
+
+namespace {
+
+// `text` as one sh word: single-quoted unless plainly safe.
+std::string sh_word(std::string_view text) {
+    const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               std::string_view("/._-=:,@+").find(c) != std::string_view::npos;
+    });
+    if (plain) return std::string(text);
+    std::string out = "'";
+    for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+}  // namespace
+
+std::string docker_build_command(const DockerBuild& d) {
+    std::string out = "docker build --file " + sh_word(d.file);
+    if (!d.platform.empty()) out += " --platform " + sh_word(d.platform);
+    if (!d.target.empty()) out += " --target " + sh_word(d.target);
+    for (const auto& [name, value] : d.args) out += " --build-arg " + sh_word(name + "=" + value);
+    return out + " --tag \"$SLIPWAY_IMAGE_URI\" " + sh_word(d.context) +
+           " && docker push \"$SLIPWAY_IMAGE_URI\"";
 }
 
 }  // namespace components

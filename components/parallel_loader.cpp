@@ -1,12 +1,20 @@
 // The program's side of the parallel module (parallel_module.hpp): opens
 // libslipway-parallel.so on first use, runs data-parallel passes through it (run_chunks), and
-// is components::BuildGraph for the executor: the same interface (build_graph.hpp), each call
-// handed to the module's graph, which is build_graph.cpp's BuildGraph. (That class is built
-// into the module alone, with hidden symbols; here BuildGraph is a handle to it.)
+// is components::BuildGraph for the executor and the stack deploys: the same interface
+// (build_graph.hpp), each call handed to the module's graph, which is build_graph.cpp's
+// BuildGraph. (That class is built into the module alone, with hidden symbols; here
+// BuildGraph is a handle to it.) There is no other scheduler: without the module, making a
+// BuildGraph throws, naming the file.
+//
+// A data-parallel pass has no order to decide (its chunks are independent and write their
+// own slots), so without the module it still runs: the same chunk function is called for
+// every chunk on this thread, which is what tbb::parallel_for does with one thread -- the
+// same code, the same results, the same exception semantics, one thread.
 //
 // Exceptions stay on their side: a chunk that throws is caught here, the first exception kept
-// and rethrown once the pass ended; the graph's hand-overs call the executor's callback from
-// a noexcept trampoline, as build_graph.cpp's noexcept node bodies did.
+// and rethrown once the pass ended (chunks not yet started are skipped); the graph's
+// hand-overs call the callback from a noexcept trampoline, as build_graph.cpp's noexcept node
+// bodies did.
 #include <dlfcn.h>
 #include <spdlog/spdlog.h>
 
@@ -16,6 +24,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "components/build_graph.hpp"
 #include "components/parallel.hpp"
@@ -67,7 +76,7 @@ const Module& module() {
 const SlipwayParallelApi& api_or_throw() {
     const Module& m = module();
     if (m.api == nullptr)
-        throw std::runtime_error("slipway's parallel module is needed to build: " + m.error);
+        throw std::runtime_error("slipway's parallel module is needed to build and deploy: " + m.error);
     return *m.api;
 }
 
@@ -77,13 +86,21 @@ void require_parallel_module() {
     (void)api_or_throw();
 }
 
+namespace {
+
+// for_chunks of the module's table with one thread: what a pass runs on without the module.
+int for_chunks_on_this_thread(std::size_t chunks, SlipwayChunkFn run, void* context, char*,
+                              std::size_t) noexcept {
+    for (std::size_t k = 0; k < chunks; ++k) run(context, k);
+    return 0;
+}
+
+}  // namespace
+
 void run_chunks(std::size_t chunks, ChunkRunner run, const void* body) {
     const Module& m = module();
-    if (m.api == nullptr) {
-        spdlog::debug("running {} chunks on one thread: {}", chunks, m.error);
-        for (std::size_t k = 0; k < chunks; ++k) run(body, k);
-        return;
-    }
+    auto* const for_chunks = m.api != nullptr ? m.api->for_chunks : for_chunks_on_this_thread;
+    if (m.api == nullptr) spdlog::debug("running {} chunks on one thread: {}", chunks, m.error);
     struct Pass {
         ChunkRunner run = nullptr;
         const void* body = nullptr;
@@ -105,7 +122,7 @@ void run_chunks(std::size_t chunks, ChunkRunner run, const void* body) {
         }
     };
     char error[512] = "";
-    if (m.api->for_chunks(chunks, chunk, &pass, error, sizeof error) != 0)
+    if (for_chunks(chunks, chunk, &pass, error, sizeof error) != 0)
         throw std::runtime_error(std::string("a parallel pass failed: ") + error);
     if (pass.error) std::rethrow_exception(pass.error);
 }
@@ -116,7 +133,18 @@ struct BuildGraph::Nodes {
     void* graph = nullptr;  // the module's
 };
 
-BuildGraph::BuildGraph(const BuildPlan& plan, const std::array<std::size_t, k_runners>& slots,
+std::vector<ScheduleNode> schedule_of(const BuildPlan& plan) {
+    std::vector<ScheduleNode> out;
+    out.reserve(plan.size());
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        const auto& b = plan.at(i);
+        out.push_back({b.waits_for, b.dependents, b.chain, b.runner, b.name_rank});
+    }
+    return out;
+}
+
+BuildGraph::BuildGraph(std::vector<ScheduleNode> nodes,
+                       const std::array<std::size_t, k_runners>& slots,
                        std::function<void(const Handoff&)> handoff)
     : m_nodes(std::make_unique<Nodes>()) {
     m_nodes->api = &api_or_throw();
@@ -125,8 +153,13 @@ BuildGraph::BuildGraph(const BuildPlan& plan, const std::array<std::size_t, k_ru
         static_cast<Nodes*>(context)->handoff({static_cast<Handoff::Kind>(kind), build});
     };
     char error[512] = "";
-    m_nodes->graph = m_nodes->api->graph_new(&plan, slots.data(), trampoline, m_nodes.get(), error,
-                                             sizeof error);
+    std::vector<SlipwayScheduleNode> table;
+    table.reserve(nodes.size());
+    for (const ScheduleNode& n : nodes)
+        table.push_back({n.waits_for.data(), n.waits_for.size(), n.dependents.data(),
+                         n.dependents.size(), n.chain, n.runner, n.name_rank});
+    m_nodes->graph = m_nodes->api->graph_new(table.data(), table.size(), slots.data(), trampoline,
+                                             m_nodes.get(), error, sizeof error);
     if (m_nodes->graph == nullptr)
         throw std::runtime_error(std::string("cannot make the build graph: ") + error);
 }

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <vector>
 
 #include "components/build_graph.hpp"
 #include "components/parallel_module.hpp"
@@ -20,7 +21,7 @@
 namespace {
 
 using components::BuildGraph;
-using components::BuildPlan;
+using components::ScheduleNode;
 using components::Handoff;
 using components::k_runners;
 
@@ -60,12 +61,27 @@ int for_chunks(std::size_t chunks, SlipwayChunkFn run, void* context, char* erro
     return -1;
 }
 
-void* graph_new(const void* plan, const std::size_t* slots, SlipwayHandoffFn handoff, void* context,
-                char* error, std::size_t error_size) noexcept {
+// The program's schedule, copied into this side's vectors.
+std::vector<ScheduleNode> schedule_from(const SlipwayScheduleNode* nodes, std::size_t count) {
+    std::vector<ScheduleNode> out(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const SlipwayScheduleNode& n = nodes[i];
+        out[i].waits_for.assign(n.waits_for, n.waits_for + n.waits_for_count);
+        out[i].dependents.assign(n.dependents, n.dependents + n.dependents_count);
+        out[i].chain = n.chain;
+        out[i].runner = n.runner;
+        out[i].name_rank = n.name_rank;
+    }
+    return out;
+}
+
+void* graph_new(const SlipwayScheduleNode* nodes, std::size_t count, const std::size_t* slots,
+                SlipwayHandoffFn handoff, void* context, char* error,
+                std::size_t error_size) noexcept {
     try {
         std::array<std::size_t, k_runners> s{};
         for (std::size_t r = 0; r < k_runners; ++r) s[r] = slots[r];
-        return new BuildGraph(*static_cast<const BuildPlan*>(plan), s,
+        return new BuildGraph(schedule_from(nodes, count), s,
                               [handoff, context](const Handoff& h) {
                                   handoff(context, static_cast<int>(h.kind), h.build);
                               });

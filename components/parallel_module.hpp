@@ -11,16 +11,14 @@
 // module, the program links libstdc++ statically and loads neither until a build or a large
 // pass needs threads.
 //
-// The program and the module each have their own libstdc++ then (the program its static
-// copy, the module and libtbb the shared one), so what crosses between them is C: this table
-// of functions, plain integers, and opaque pointers that only their owner dereferences or
-// frees. No exception crosses: the module's functions catch everything and answer with a
-// status (and a message), and the callbacks the program gives are noexcept trampolines that
-// keep an exception on the program's side. The one C++ object the module reads is the
-// program's BuildPlan (const, never allocated or freed by the module): both sides compile it
-// from the same header with the same compiler, so its layout (std::vector, std::string:
-// libstdc++'s stable ABI) is the same on both sides; the module only reads through inline
-// members.
+// The program and the module may each have their own libstdc++ (a program linked with a
+// static one), so what crosses between them is C: this table of functions, plain integers,
+// arrays of them, and opaque pointers that only their owner dereferences or frees. No
+// exception crosses: the module's functions catch everything and answer with a status (and a
+// message), and the callbacks the program gives are noexcept trampolines that keep an
+// exception on the program's side. A schedule crosses as SlipwayScheduleNode entries
+// (components::ScheduleNode's fields, its vectors as pointer and length), which the module
+// copies into its own graph before graph_new returns.
 //
 // The module is found relative to the program (SLIPWAY_PARALLEL_RELATIVE: from bin/ to
 // lib/<multiarch>/slipway/ installed; the build tree keeps the same layout, build/lib/...,
@@ -31,12 +29,24 @@
 extern "C" {
 
 /// Bumped whenever this table changes: the program refuses a module of another version.
-inline constexpr std::uint32_t slipway_parallel_abi = 1;
+inline constexpr std::uint32_t slipway_parallel_abi = 2;
 
 /// A chunk of a data-parallel pass; must not throw.
 using SlipwayChunkFn = void (*)(void* context, std::size_t chunk) noexcept;
 /// The build graph hands a build over (kind: components::Handoff::Kind); must not throw.
 using SlipwayHandoffFn = void (*)(void* context, int kind, std::size_t build) noexcept;
+
+/// A node of the schedule (components::ScheduleNode): node indices it waits for and that wait
+/// for it, its chain, runner and name rank. Read only during graph_new.
+struct SlipwayScheduleNode {
+    const std::size_t* waits_for;
+    std::size_t waits_for_count;
+    const std::size_t* dependents;
+    std::size_t dependents_count;
+    std::int64_t chain;
+    std::size_t runner;
+    std::size_t name_rank;
+};
 
 struct SlipwayParallelApi {
     std::uint32_t abi;  // slipway_parallel_abi of the module
@@ -44,11 +54,11 @@ struct SlipwayParallelApi {
     /// message in error[0, error_size) when oneTBB failed (some chunks may have run).
     int (*for_chunks)(std::size_t chunks, SlipwayChunkFn run, void* context, char* error,
                       std::size_t error_size) noexcept;
-    /// A components::BuildGraph of the program's `plan` (a const components::BuildPlan*),
-    /// with `slots` (components::k_runners entries); nullptr with a message in error when it
-    /// could not be made.
-    void* (*graph_new)(const void* plan, const std::size_t* slots, SlipwayHandoffFn handoff,
-                       void* context, char* error, std::size_t error_size) noexcept;
+    /// A components::BuildGraph of the `count` nodes, with `slots` (components::k_runners
+    /// entries); nullptr with a message in error when it could not be made.
+    void* (*graph_new)(const SlipwayScheduleNode* nodes, std::size_t count,
+                       const std::size_t* slots, SlipwayHandoffFn handoff, void* context,
+                       char* error, std::size_t error_size) noexcept;
     void (*graph_start)(void* graph) noexcept;
     void (*graph_ended)(void* graph, std::size_t build, int succeeded) noexcept;
     void (*graph_stop)(void* graph) noexcept;

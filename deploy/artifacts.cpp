@@ -7,6 +7,7 @@
 #include "aws/config.hpp"
 #include "aws/crypto.hpp"
 #include "aws/sigv4.hpp"
+#include "deploy/code_build.hpp"
 #include "deploy/zip.hpp"
 
 namespace deploy {
@@ -20,7 +21,7 @@ class S3Artifacts final : public ArtifactStore {
     explicit S3Artifacts(std::shared_ptr<aws::Client> client) : m_client(std::move(client)) {}
 
     common::Result<bool> exists(const std::string& bucket, const std::string& key) override {
-        auto r = m_client->send(aws::s3_service(), "HeadObject",
+        auto r = m_client->send(aws::s3_service(), {"HeadObject", "s3:GetObject s3:ListBucket"},
                                 {"HEAD", path(bucket, key), {}, {}, ""});
         if (r) return true;
         if (r.error().message.find("HTTP 404") != std::string::npos ||
@@ -31,7 +32,7 @@ class S3Artifacts final : public ArtifactStore {
 
     common::Result<void> put(const std::string& bucket, const std::string& key,
                              const std::string& body) override {
-        auto r = m_client->send(aws::s3_service(), "PutObject",
+        auto r = m_client->send(aws::s3_service(), {"PutObject", "s3:PutObject"},
                                 {"PUT", path(bucket, key), {}, {}, body});
         if (!r) return std::unexpected(r.error());
         return {};
@@ -58,13 +59,38 @@ common::Result<std::string> read_file(const fs::path& p) {
     return text.str();
 }
 
+// Why the code folder `p` cannot be zipped as it is (code_build.hpp), or nullopt.
+std::optional<std::string> unbuilt(const fs::path& p) {
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(p, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        // Files, and folders as "name/", two levels down ("vendor/bundle/" is the deepest
+        // sign of a built folder); node_modules' contents are not listed.
+        const std::string rel = it->path().lexically_relative(p).generic_string();
+        if (it->is_directory(ec)) {
+            files.push_back(rel + "/");
+            if (it.depth() >= 1 || rel == "node_modules") it.disable_recursion_pending();
+        } else {
+            files.push_back(rel);
+        }
+    }
+    auto why = unbuilt_code(files, [&](const std::string& f) -> std::optional<std::string> {
+        auto text = read_file(p / f);
+        return text ? std::optional<std::string>(std::move(*text)) : std::nullopt;
+    });
+    if (!why) return std::nullopt;
+    return unbuilt_code_message("it", *why);
+}
+
 // The bytes to upload for one reference, and the key's extension.
 common::Result<std::pair<std::string, std::string>> artifact_bytes(const ArtifactRef& ref,
                                                                    const fs::path& p) {
-    const bool code = ref.property == "Code" || ref.property == "CodeUri";
+    const bool code = is_code_property(ref.property);
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
         if (!code) return common::fail(ErrorCode::input, "is a folder, not a file");
+        if (auto why = unbuilt(p)) return common::fail(ErrorCode::input, *why);
         auto zip = zip_directory(p.string());
         if (!zip) return std::unexpected(zip.error());
         return std::pair{std::move(*zip), std::string(".zip")};
@@ -136,7 +162,6 @@ common::Result<PackagedTemplate> package_template(const Template& t,
         if (!done) return std::unexpected(done.error());
         out.uploads.push_back(*done);
         out.url = store.url(bucket, key);
-        out.body.clear();
     }
     return out;
 }

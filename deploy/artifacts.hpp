@@ -38,8 +38,8 @@ struct Upload {
 };
 
 struct PackagedTemplate {
-    std::string body;  // TemplateBody, when `url` is empty
-    std::string url;   // TemplateURL
+    std::string body;  // the template as sent: TemplateBody, or the object at `url`
+    std::string url;   // TemplateURL (when set, it goes instead of the body)
     std::vector<Upload> uploads;
 };
 

@@ -20,6 +20,8 @@ struct StackInfo {
     std::string status_reason;
     std::map<std::string, std::string> parameters;
     std::map<std::string, std::string> outputs;
+    std::string change_set_id{};  // the change set the stack was last created or updated with
+    std::string last_updated{};   // ISO 8601: LastUpdatedTime, else CreationTime
 };
 
 struct ChangeSetRequest {
@@ -34,6 +36,11 @@ struct ChangeSetRequest {
     std::string role_arn;
     std::string client_token;
     std::string description;
+    /// RollbackConfiguration: CloudWatch alarms that roll the operation back when they go
+    /// into ALARM during it or `monitoring_minutes` after it (none given: not sent, and
+    /// CloudFormation keeps what the stack had).
+    std::vector<std::string> rollback_alarms{};
+    int monitoring_minutes = 0;
 };
 
 struct ResourceChange {
@@ -62,6 +69,22 @@ struct StackEvent {
     std::string client_request_token;  // the token of the operation that caused it (AWS)
 };
 
+/// DescribeStackDriftDetectionStatus's answer.
+struct DriftDetection {
+    std::string status;        // DETECTION_IN_PROGRESS, DETECTION_COMPLETE, DETECTION_FAILED
+    std::string stack_status;  // DRIFTED, IN_SYNC, UNKNOWN, NOT_CHECKED
+    std::string reason;
+    int drifted_resources = 0;
+};
+
+/// One resource of DescribeStackResourceDrifts that is not IN_SYNC.
+struct ResourceDrift {
+    std::string logical_id;
+    std::string resource_type;
+    std::string status;                    // MODIFIED, DELETED
+    std::vector<std::string> differences;  // "PropertyPath: expected -> actual"
+};
+
 class CloudFormationApi {
   public:
     virtual ~CloudFormationApi() = default;
@@ -79,10 +102,28 @@ class CloudFormationApi {
                                                    const std::string& change_set) = 0;
     virtual common::Result<void> delete_stack(const std::string& stack,
                                               const std::string& client_token) = 0;
+    /// The template the stack runs, as it was sent (GetTemplate, stage Original).
+    virtual common::Result<std::string> get_template(const std::string& stack) = 0;
     /// The stack's events newest first, paging only until `stop_at` (an event id already
     /// seen; empty: one page).
     virtual common::Result<std::vector<StackEvent>> stack_events(const std::string& stack,
                                                                  const std::string& stop_at) = 0;
+
+    /// DetectStackDrift: starts a drift detection of the stack; returns its id.
+    virtual common::Result<std::string> detect_stack_drift(const std::string& stack) {
+        return common::fail(common::ErrorCode::external,
+                            "drift detection of " + stack + " is not available here");
+    }
+    /// DescribeStackDriftDetectionStatus of detection `id`.
+    virtual common::Result<DriftDetection> drift_detection_status(const std::string& id) {
+        return common::fail(common::ErrorCode::external,
+                            "drift detection " + id + " is not available here");
+    }
+    /// DescribeStackResourceDrifts: the stack's resources that are MODIFIED or DELETED.
+    virtual common::Result<std::vector<ResourceDrift>> resource_drifts(const std::string& stack) {
+        return common::fail(common::ErrorCode::external,
+                            "resource drifts of " + stack + " are not available here");
+    }
 };
 
 /// CloudFormation through `client` (which knows the region, endpoint and credentials).

@@ -21,7 +21,8 @@ class AwsCloudFormation final : public CloudFormationApi {
     explicit AwsCloudFormation(std::shared_ptr<aws::Client> client) : m_client(std::move(client)) {}
 
     common::Result<std::optional<StackInfo>> describe_stack(const std::string& stack) override {
-        auto doc = call("DescribeStacks", {{"StackName", stack}});
+        auto doc =
+            call({"DescribeStacks", "cloudformation:DescribeStacks"}, {{"StackName", stack}});
         if (!doc && is_missing_stack_error(doc.error())) return std::optional<StackInfo>{};
         if (!doc) return std::unexpected(doc.error());
         auto node = doc->select_node("//Stacks/member").node();
@@ -36,6 +37,9 @@ class AwsCloudFormation final : public CloudFormationApi {
             s.parameters[text(p, "ParameterKey")] = text(p, "ParameterValue");
         for (auto o : node.child("Outputs").children("member"))
             s.outputs[text(o, "OutputKey")] = text(o, "OutputValue");
+        s.change_set_id = text(node, "ChangeSetId");
+        s.last_updated = text(node, "LastUpdatedTime");
+        if (s.last_updated.empty()) s.last_updated = text(node, "CreationTime");
         return std::optional<StackInfo>{std::move(s)};
     }
 
@@ -64,7 +68,17 @@ class AwsCloudFormation final : public CloudFormationApi {
         if (!r.client_token.empty()) p.emplace_back("ClientToken", r.client_token);
         if (!r.description.empty()) p.emplace_back("Description", r.description);
         if (r.type == "CREATE") p.emplace_back("OnStackFailure", "DELETE");
-        auto doc = call("CreateChangeSet", p);
+        i = 1;
+        for (const auto& arn : r.rollback_alarms) {
+            const std::string at =
+                "RollbackConfiguration.RollbackTriggers.member." + std::to_string(i++);
+            p.emplace_back(at + ".Arn", arn);
+            p.emplace_back(at + ".Type", "AWS::CloudWatch::Alarm");
+        }
+        if (!r.rollback_alarms.empty())
+            p.emplace_back("RollbackConfiguration.MonitoringTimeInMinutes",
+                           std::to_string(r.monitoring_minutes));
+        auto doc = call({"CreateChangeSet", "cloudformation:CreateChangeSet"}, p);
         if (!doc) return std::unexpected(doc.error());
         return std::string(doc->select_node("//Id").node().text().as_string());
     }
@@ -76,7 +90,7 @@ class AwsCloudFormation final : public CloudFormationApi {
         do {
             Params p = {{"StackName", stack}, {"ChangeSetName", change_set}};
             if (!next.empty()) p.emplace_back("NextToken", next);
-            auto doc = call("DescribeChangeSet", p);
+            auto doc = call({"DescribeChangeSet", "cloudformation:DescribeChangeSet"}, p);
             if (!doc) return std::unexpected(doc.error());
             auto r = doc->select_node("//DescribeChangeSetResult").node();
             info.id = text(r, "ChangeSetId");
@@ -94,23 +108,42 @@ class AwsCloudFormation final : public CloudFormationApi {
         return info;
     }
 
+    // A refusal that follows an attempt which may have reached AWS (a timeout, a dropped
+    // connection, a 5xx) does not say the change set did not run -- the first attempt may
+    // have executed it, and the refusal be about that: such an error is marked transient
+    // (the outcome is unknown, for reconciliation), not a definite failure.
     common::Result<void> execute_change_set(const std::string& stack, const std::string& change_set,
                                             const std::string& client_token) override {
         Params p = {{"StackName", stack}, {"ChangeSetName", change_set}};
         if (!client_token.empty()) p.emplace_back("ClientRequestToken", client_token);
-        return done(call("ExecuteChangeSet", p));
+        auto answer = call({"ExecuteChangeSet", "cloudformation:ExecuteChangeSet"}, p);
+        if (!answer && !answer.error().transient && m_client->last_call_maybe_applied()) {
+            auto e = answer.error();
+            e.transient = true;
+            e.message += " (after an attempt that may have executed it)";
+            return std::unexpected(e);
+        }
+        return done(answer);
+    }
+
+    common::Result<std::string> get_template(const std::string& stack) override {
+        auto doc = call({"GetTemplate", "cloudformation:GetTemplate"},
+                        {{"StackName", stack}, {"TemplateStage", "Original"}});
+        if (!doc) return std::unexpected(doc.error());
+        return std::string(doc->select_node("//TemplateBody").node().text().as_string());
     }
 
     common::Result<void> delete_change_set(const std::string& stack,
                                            const std::string& change_set) override {
-        return done(call("DeleteChangeSet", {{"StackName", stack}, {"ChangeSetName", change_set}}));
+        return done(call({"DeleteChangeSet", "cloudformation:DeleteChangeSet"},
+                         {{"StackName", stack}, {"ChangeSetName", change_set}}));
     }
 
     common::Result<void> delete_stack(const std::string& stack,
                                       const std::string& client_token) override {
         Params p = {{"StackName", stack}};
         if (!client_token.empty()) p.emplace_back("ClientRequestToken", client_token);
-        return done(call("DeleteStack", p));
+        return done(call({"DeleteStack", "cloudformation:DeleteStack"}, p));
     }
 
     common::Result<std::vector<StackEvent>> stack_events(const std::string& stack,
@@ -120,7 +153,7 @@ class AwsCloudFormation final : public CloudFormationApi {
         do {
             Params p = {{"StackName", stack}};
             if (!next.empty()) p.emplace_back("NextToken", next);
-            auto doc = call("DescribeStackEvents", p);
+            auto doc = call({"DescribeStackEvents", "cloudformation:DescribeStackEvents"}, p);
             if (!doc) return std::unexpected(doc.error());
             auto r = doc->select_node("//DescribeStackEventsResult").node();
             for (auto e : r.child("StackEvents").children("member")) {
@@ -136,14 +169,62 @@ class AwsCloudFormation final : public CloudFormationApi {
         return out;
     }
 
+    common::Result<std::string> detect_stack_drift(const std::string& stack) override {
+        auto doc =
+            call({"DetectStackDrift", "cloudformation:DetectStackDrift"}, {{"StackName", stack}});
+        if (!doc) return std::unexpected(doc.error());
+        return std::string(doc->select_node("//StackDriftDetectionId").node().text().as_string());
+    }
+
+    common::Result<DriftDetection> drift_detection_status(const std::string& id) override {
+        auto doc = call({"DescribeStackDriftDetectionStatus",
+                         "cloudformation:DescribeStackDriftDetectionStatus"},
+                        {{"StackDriftDetectionId", id}});
+        if (!doc) return std::unexpected(doc.error());
+        auto r = doc->select_node("//DescribeStackDriftDetectionStatusResult").node();
+        return DriftDetection{text(r, "DetectionStatus"), text(r, "StackDriftStatus"),
+                              text(r, "DetectionStatusReason"),
+                              r.child("DriftedStackResourceCount").text().as_int()};
+    }
+
+    common::Result<std::vector<ResourceDrift>> resource_drifts(const std::string& stack) override {
+        std::vector<ResourceDrift> out;
+        std::string next;
+        do {
+            Params p = {{"StackName", stack},
+                        {"StackResourceDriftStatusFilters.member.1", "MODIFIED"},
+                        {"StackResourceDriftStatusFilters.member.2", "DELETED"}};
+            if (!next.empty()) p.emplace_back("NextToken", next);
+            auto doc = call(
+                {"DescribeStackResourceDrifts", "cloudformation:DescribeStackResourceDrifts"}, p);
+            if (!doc) return std::unexpected(doc.error());
+            auto r = doc->select_node("//DescribeStackResourceDriftsResult").node();
+            for (auto d : r.child("StackResourceDrifts").children("member")) {
+                ResourceDrift drift{text(d, "LogicalResourceId"),
+                                    text(d, "ResourceType"),
+                                    text(d, "StackResourceDriftStatus"),
+                                    {}};
+                for (auto diff : d.child("PropertyDifferences").children("member")) {
+                    drift.differences.push_back(text(diff, "PropertyPath") + ": " +
+                                                text(diff, "ExpectedValue") + " -> " +
+                                                text(diff, "ActualValue"));
+                }
+                out.push_back(std::move(drift));
+            }
+            next = text(r, "NextToken");
+        } while (!next.empty());
+        return out;
+    }
+
   private:
-    common::Result<pugi::xml_document> call(const std::string& action, const Params& params) {
+    common::Result<pugi::xml_document> call(const aws::Operation& action, const Params& params) {
         auto xml = m_client->query(aws::cloudformation_service(), action, k_version, params);
         if (!xml) return std::unexpected(xml.error());
         pugi::xml_document doc;
         if (!doc.load_string(xml->c_str())) {
-            return common::fail(common::ErrorCode::external,
-                                "cloudformation " + action + ": unreadable answer");
+            return common::fail(
+                common::ErrorCode::external,
+                "cloudformation " + std::string(action.name) + ": unreadable answer");
         }
         return doc;
     }

@@ -7,6 +7,7 @@
 
 #include <ctime>
 #include <random>
+#include <set>
 
 #include "deploy/events.hpp"
 #include "deploy/stack_state.hpp"
@@ -16,6 +17,18 @@ namespace {
 
 using common::ErrorCode;
 using std::chrono::milliseconds;
+
+// The name of the alarm (of `alarms`, by ARN or name) that a rollback's reason names, or "".
+// CloudFormation names the rollback trigger that fired in the stack's *_ROLLBACK_IN_PROGRESS
+// event.
+std::string alarm_named_in(const std::string& reason, const std::vector<std::string>& alarms) {
+    for (const auto& arn : alarms) {
+        const std::string name = arn.substr(arn.rfind(':') + 1);
+        if (reason.find(arn) != std::string::npos || reason.find(name) != std::string::npos)
+            return name;
+    }
+    return "";
+}
 
 std::string random_hex(std::size_t n) {
     static thread_local std::mt19937_64 rng(std::random_device{}());
@@ -53,7 +66,9 @@ class Deploy {
     common::Result<std::optional<StackInfo>> wait_for_stack(std::optional<StackInfo> stack);
     common::Result<void> replace_stack();
     common::Result<ChangeSetInfo> wait_for_change_set(const std::string& id);
-    common::Result<StackEvent> follow(const std::string& token, versioning::Millis began);
+    common::Result<std::string> read_mark();
+    common::Result<StackEvent> follow(const std::string& token, const std::string& mark,
+                                      versioning::Millis began);
     common::Result<void> sleep_between_polls(int attempt);
     common::Result<void> pause(int attempt);
     common::Result<DeployOutcome> execute(const std::string& id);
@@ -69,8 +84,10 @@ class Deploy {
     DeployServices& s;
     DeployReporter& r;
     DeployOutcome m_out;
+    std::string m_rollback_reason;  // the stack's reason for rolling our operation back
     versioning::Millis m_started = 0;
     versioning::Millis m_renewed = 0;
+    std::string m_template_body;  // as sent with the change set
 };
 
 common::Result<void> Deploy::take_lease() {
@@ -182,12 +199,30 @@ common::Result<ChangeSetInfo> Deploy::wait_for_change_set(const std::string& id)
     }
 }
 
+// The id of the stack's newest event ("" when it has none), read before executing: what
+// follows it is ours (deploy/events.hpp). Throttling and other transient errors are retried
+// for `follow_error_budget`, as when following.
+common::Result<std::string> Deploy::read_mark() {
+    versioning::Millis failing_since = 0;
+    for (int attempt = 0;; ++attempt) {
+        auto page = s.cloudformation.stack_events(p.stack, "");
+        if (!page && is_missing_stack_error(page.error())) return std::string();
+        if (page) return page->empty() ? std::string() : page->front().id;
+        if (!page.error().transient) return std::unexpected(page.error());
+        if (failing_since == 0) failing_since = s.now();
+        if (s.now() - failing_since > p.follow_error_budget.count())
+            return std::unexpected(page.error());
+        if (auto ok = pause(attempt + 3); !ok) return std::unexpected(ok.error());
+    }
+}
+
 // Follows our operation's events to the stack-level event that ends it. Once the change set
 // runs, a failed read is no reason to stop: transient errors (throttling, 5xx, timeouts)
 // are retried with growing pauses for `follow_error_budget`; the lease is renewed on the
 // way, and losing it does not stop the following (the operation is ours either way).
-common::Result<StackEvent> Deploy::follow(const std::string& token, versioning::Millis began) {
-    EventCursor cursor;
+common::Result<StackEvent> Deploy::follow(const std::string& token, const std::string& mark,
+                                          versioning::Millis began) {
+    EventCursor cursor = cursor_after(mark);
     std::string status = "IN_PROGRESS";
     versioning::Millis failing_since = 0;
     for (int attempt = 0;; ++attempt) {
@@ -209,6 +244,9 @@ common::Result<StackEvent> Deploy::follow(const std::string& token, versioning::
             r.event(e);
             if (is_failure_status(e.status) && e.logical_id != p.stack) m_out.failures.push_back(e);
             if (e.logical_id == p.stack) status = e.status;
+            if (e.logical_id == p.stack && e.status.ends_with("ROLLBACK_IN_PROGRESS") &&
+                m_rollback_reason.empty())
+                m_rollback_reason = e.reason;
         }
         if (auto done = final_status(fresh, p.stack)) {
             for (const auto& e : fresh) {
@@ -239,6 +277,7 @@ common::Error Deploy::outcome_unknown(const common::Error& why) const {
 // did not run. Otherwise (a timeout, a 5xx) it may or may not have run. Either way the
 // deployment stays pending: reconciliation finds the stack operation with its token, or none.
 common::Error Deploy::execute_unanswered(const common::Error& why) const {
+    static constexpr std::string_view k_maybe_applied = "(after an attempt that may have";
     static constexpr std::string_view k_throttled[] = {"Throttling", "ThrottlingException",
                                                        "RequestLimitExceeded",
                                                        "TooManyRequestsException", "Rate exceeded"};
@@ -251,8 +290,11 @@ common::Error Deploy::execute_unanswered(const common::Error& why) const {
         "it (or run 'slipway reconcile --env {}')",
         why.message,
         throttled ? "ExecuteChangeSet was throttled: the change set was not executed"
-                  : "ExecuteChangeSet got no answer: the change set may or may not have been "
-                    "executed",
+        : why.message.find(k_maybe_applied) != std::string::npos
+            ? "outcome unknown: ExecuteChangeSet was refused after an attempt that may have "
+              "executed the change set"
+            : "ExecuteChangeSet got no answer: the change set may or may not have been "
+              "executed",
         m_out.deployment_id, p.env, p.env);
     return e;
 }
@@ -264,7 +306,9 @@ common::Result<DeployOutcome> Deploy::finish(const StackEvent& final) {
     std::string reason;
     if (!ok) {
         reason = final.status;
-        if (!m_out.failures.empty())
+        if (auto alarm = alarm_named_in(m_rollback_reason, p.rollback_alarms); !alarm.empty())
+            reason += ": rolled back by alarm " + alarm + ": " + m_rollback_reason;
+        else if (!m_out.failures.empty())
             reason += ": " + m_out.failures.front().logical_id + " " +
                       m_out.failures.front().status + ": " + m_out.failures.front().reason;
     }
@@ -300,7 +344,15 @@ common::Result<DeployOutcome> Deploy::execute(const std::string& id) {
         (void)s.cloudformation.delete_change_set(p.stack, id);
         return common::fail(ErrorCode::interrupted, "interrupted before executing the change set");
     }
-    auto intent = deployment_record(p, versioning::deployment_status::pending, m_started);
+    // The mark: the stack's newest event before ours (deploy/events.hpp).
+    auto mark = read_mark();
+    if (!mark) {
+        (void)s.cloudformation.delete_change_set(p.stack, id);
+        return std::unexpected(mark.error().with_context(
+            "reading the stack's events before executing (nothing was executed)"));
+    }
+    auto intent =
+        deployment_record(p, versioning::deployment_status::pending, m_started, m_template_body);
     intent.change_set = id;
     intent.client_token = "slipway-exec-" + random_hex(20);
     auto recorded = s.store.record_deployment(intent);
@@ -318,7 +370,7 @@ common::Result<DeployOutcome> Deploy::execute(const std::string& id) {
                                         s.now(), "ExecuteChangeSet: " + ok.error().message);
         return std::unexpected(ok.error());
     }
-    auto final = follow(intent.client_token, began);
+    auto final = follow(intent.client_token, *mark, began);
     if (!final) return std::unexpected(outcome_unknown(final.error()));
     return finish(*final);
 }
@@ -400,6 +452,7 @@ common::Result<DeployOutcome> Deploy::run() {
         packaged = std::move(*done);
         m_out.uploads = packaged.uploads;
     }
+    m_template_body = packaged.body;
     // 4. The stack's state decides create or update.
     auto stack = settle_stack();
     if (!stack) return std::unexpected(stack.error());
@@ -409,14 +462,16 @@ common::Result<DeployOutcome> Deploy::run() {
     ChangeSetRequest request{p.stack,
                              name,
                              *stack ? "UPDATE" : "CREATE",
-                             packaged.body,
+                             packaged.url.empty() ? packaged.body : "",
                              packaged.url,
                              p.parameters.values,
                              p.capabilities,
                              p.tags,
                              p.role_arn,
                              name,
-                             "slipway " + p.kind + " of " + p.commit.substr(0, 12)};
+                             "slipway " + p.kind + " of " + p.commit.substr(0, 12),
+                             p.rollback_alarms,
+                             p.monitoring_minutes};
     auto id = s.cloudformation.create_change_set(request);
     if (!id && is_no_updates_error(id.error())) {
         m_out.result = DeployResult::up_to_date;
@@ -432,23 +487,38 @@ common::Result<DeployOutcome> Deploy::run() {
 common::Result<std::vector<std::string>> validate_plan(const DeployPlan& plan) {
     std::map<std::string, std::string> owners;
     for (const auto& i : plan.parameters.images) owners[i.parameter] = i.component;
-    return validate_parameters(plan.tmpl, plan.parameters.values, owners);
+    std::set<std::string> pending;
+    for (const auto& [name, p] : plan.parameters.outputs) pending.insert(name);
+    return validate_parameters(plan.tmpl, plan.parameters.values, owners, pending);
 }
 
 versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std::string& status,
-                                               versioning::Millis started) {
+                                               versioning::Millis started,
+                                               const std::string& template_body) {
     versioning::DeploymentRecord d;
     d.env = plan.env;
     d.stack = plan.stack;
     d.commit = plan.commit;
+    d.template_commit = plan.template_commit;
+    if (!template_body.empty()) d.template_hash = template_hash(template_body);
+    for (const auto& [name, value] : plan.parameters.values) {
+        auto declared = plan.tmpl.parameters.find(name);
+        const bool secret = declared != plan.tmpl.parameters.end() && declared->second.no_echo;
+        d.parameters[name] = secret ? "****" : value;
+    }
     d.status = status;
     d.started_at = started;
     d.run_id = plan.run_id;
     d.kind = plan.kind;
     d.source = plan.source;
     d.actor = plan.actor;
+    d.region = plan.region;
+    d.account = plan.account;
+    d.scope = plan.scope;
+    d.note = plan.note;
     for (const auto& i : plan.parameters.images)
-        d.images.push_back({i.component, i.build_number, i.image_uri, i.changed, i.parameter});
+        d.images.push_back(
+            {i.component, i.build_number, i.image_uri, i.changed, i.parameter, i.commit});
     return d;
 }
 

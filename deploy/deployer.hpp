@@ -35,7 +35,12 @@ namespace deploy {
 struct DeployPlan {
     std::string env;
     std::string stack;
-    std::string commit;
+    std::string region;           // recorded with the deployment (named targets; else "")
+    std::string account;          // recorded with the deployment (named targets; else "")
+    std::string scope;            // the part of the environment the command deploys ("" all of it)
+    std::string label;            // the stack for people: "api", "api@eu-west-1"
+    std::string commit;           // the environment's place in history after it (see records)
+    std::string template_commit;  // the commit the template was read at
     std::string run_id;
     std::string kind = "deploy";  // "deploy", "promote", "rollback"
     std::string source;           // recorded with promotions and rollbacks
@@ -56,6 +61,9 @@ struct DeployPlan {
     std::chrono::milliseconds lock_ttl{std::chrono::minutes(10)};
     bool lease_held = false;  // the caller holds the lease and keeps it: neither take nor release
     std::string actor;        // who deploys, recorded with the deployment
+    std::string note;         // why, recorded with the deployment (a rollback's reason)
+    std::vector<std::string> rollback_alarms;  // the environment's alarms (rollback triggers)
+    int monitoring_minutes = 0;                // ... watched this long after the update
     /// How long errors reading the stack's events are retried before the outcome is left to
     /// reconciliation.
     std::chrono::milliseconds follow_error_budget{std::chrono::minutes(10)};
@@ -129,9 +137,12 @@ common::Result<DeployOutcome> deploy_stack(const DeployPlan& plan, DeployService
 /// warnings otherwise.
 common::Result<std::vector<std::string>> validate_plan(const DeployPlan& plan);
 
-/// The deployment record of `plan` (images with their parameters) in `status`.
+/// The deployment record of `plan` in `status`: images with their parameters and commits,
+/// the template's commit and hash (of `template_body`, the text sent; empty: not known), and
+/// every parameter, NoEcho values masked.
 versioning::DeploymentRecord deployment_record(const DeployPlan& plan, const std::string& status,
-                                               versioning::Millis started);
+                                               versioning::Millis started,
+                                               const std::string& template_body = "");
 
 /// The parameters whose values change from `current` (the stack's) to `next`, by name.
 std::vector<ParameterChange> parameter_changes(const std::map<std::string, std::string>& current,

@@ -19,9 +19,18 @@ bool is_start(const StackEvent& e, const std::string& stack) {
 
 }  // namespace
 
-std::vector<StackEvent> take_new_events(const std::vector<StackEvent>& page,
-                                        const std::string& stack, const std::string& token,
-                                        EventCursor& cursor) {
+EventCursor cursor_after(const std::string& newest) {
+    EventCursor c;
+    c.last_seen = newest;
+    c.marked = true;
+    return c;
+}
+
+namespace {
+
+// Without a mark: the events of the page since its newest stack-level start (see events.hpp).
+std::vector<StackEvent> take_unmarked(const std::vector<StackEvent>& page, const std::string& stack,
+                                      const std::string& token, EventCursor& cursor) {
     const bool tokens = std::any_of(page.begin(), page.end(), [](const StackEvent& e) {
         return !e.client_request_token.empty();
     });
@@ -46,6 +55,35 @@ std::vector<StackEvent> take_new_events(const std::vector<StackEvent>& page,
     return ours;
 }
 
+}  // namespace
+
+std::vector<StackEvent> take_new_events(const std::vector<StackEvent>& page,
+                                        const std::string& stack, const std::string& token,
+                                        EventCursor& cursor) {
+    if (!cursor.marked) return take_unmarked(page, stack, token, cursor);
+    std::vector<const StackEvent*> fresh;  // newest first
+    for (const auto& e : page) {
+        if (!cursor.last_seen.empty() && e.id == cursor.last_seen) break;
+        fresh.push_back(&e);
+    }
+    if (!fresh.empty()) cursor.last_seen = fresh.front()->id;
+    std::vector<StackEvent> ours;  // oldest first
+    for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
+        const StackEvent& e = **it;
+        const bool has_token = !e.client_request_token.empty();
+        if (has_token && e.client_request_token != token) continue;  // another operation's
+        if (!cursor.started) {
+            if (!is_start(e, stack)) continue;  // what came before ours began
+            cursor.started = true;
+            cursor.stamped = has_token;
+        } else if (cursor.stamped && !has_token) {
+            continue;
+        }
+        ours.push_back(e);
+    }
+    return ours;
+}
+
 std::optional<std::string> final_status(const std::vector<StackEvent>& events,
                                         const std::string& stack) {
     for (const auto& e : events) {
@@ -59,8 +97,12 @@ std::optional<std::string> final_status(const std::vector<StackEvent>& events,
 }
 
 std::optional<std::int64_t> event_time(const StackEvent& event) {
+    return iso_millis(event.timestamp);
+}
+
+std::optional<std::int64_t> iso_millis(const std::string& timestamp) {
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, used = 0;
-    const char* text = event.timestamp.c_str();
+    const char* text = timestamp.c_str();
     if (std::sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second,
                     &used) != 6)
         return std::nullopt;

@@ -46,14 +46,17 @@ common::Result<ImageChoice> choose_image(const components::Component& c,
     if (auto found = inputs.new_images.find(c.name); found != inputs.new_images.end()) {
         choice.build_number = found->second.build_number;
         choice.image_uri = found->second.image_uri;
+        choice.commit = found->second.commit;
     } else if (deployed != inputs.deployed.end()) {
         choice.build_number = deployed->second.build_number;
         choice.image_uri = deployed->second.image_uri;
+        choice.commit = deployed->second.commit;
         choice.source = ImageSource::deployed;
     } else if (auto latest = inputs.latest_built.find(c.name);
                latest != inputs.latest_built.end()) {
         choice.build_number = latest->second.build_number;
         choice.image_uri = latest->second.image_uri;
+        choice.commit = latest->second.commit;
         choice.source = ImageSource::latest_build;
     } else {
         return common::fail(ErrorCode::input,
@@ -97,18 +100,20 @@ std::string violation(const TemplateParameter& p, const std::string& value) {
 
 common::Result<ParameterSet> compute_parameters(const components::Manifest& manifest,
                                                 const components::Environment& env,
+                                                const components::Stack& stack,
                                                 const ParameterInputs& inputs) {
     if (auto ok = check_new_images(manifest, inputs); !ok) return std::unexpected(ok.error());
     ParameterSet out;
-    out.values = env.parameters;
-    for (const auto& c : manifest.components) {
-        if (c.kind != components::ComponentKind::image || c.parameter.empty()) continue;
-        if (env.parameters.contains(c.parameter)) {
-            return common::fail(ErrorCode::input,
-                                env.pos.str() + ": environment '" + env.name + "': parameter " +
-                                    c.parameter + " is also component '" + c.name +
-                                    "''s image parameter; remove it from parameters");
+    for (const auto& [name, p] : stack.parameters) {
+        if (p.from_output()) {
+            out.outputs[name] = p;
+        } else {
+            out.values[name] = p.value;
         }
+    }
+    for (const auto& member : stack.members) {
+        const components::Component& c = *manifest.find(member);
+        if (c.kind != components::ComponentKind::image || c.parameter.empty()) continue;
         auto choice = choose_image(c, env, inputs);
         if (!choice) return std::unexpected(choice.error());
         out.values[c.parameter] = choice->image_uri;
@@ -121,22 +126,31 @@ common::Result<ParameterSet> compute_parameters(const components::Manifest& mani
 
 common::Result<std::vector<std::string>> validate_parameters(
     const Template& t, const std::map<std::string, std::string>& values,
-    const std::map<std::string, std::string>& owners) {
+    const std::map<std::string, std::string>& owners, const std::set<std::string>& pending) {
     auto owner = [&](const std::string& name) {
         auto o = owners.find(name);
         return o == owners.end() ? std::string() : " (component '" + o->second + "')";
     };
     std::vector<std::string> warnings;
-    if (values.size() > k_max_parameters) {
+    std::size_t count = values.size();
+    for (const auto& name : pending) count += values.contains(name) ? 0 : 1;
+    if (count > k_max_parameters) {
         return common::fail(
             ErrorCode::input,
-            t.file + ": " + std::to_string(values.size()) +
+            t.file + ": " + std::to_string(count) +
                 " parameters, over CloudFormation's limit of 200 per stack: split the components "
-                "over nested stacks (AWS::CloudFormation::Stack) or several environments' stacks");
+                "over several stacks (the environment's 'stacks', docs/manifest.md)");
     }
-    if (values.size() > k_warn_parameters) {
-        warnings.push_back(std::to_string(values.size()) +
+    if (count > k_warn_parameters) {
+        warnings.push_back(std::to_string(count) +
                            " parameters: CloudFormation allows 200 per stack; plan a split");
+    }
+    for (const auto& name : pending) {
+        if (values.contains(name)) continue;
+        if (!t.parameters.contains(name))
+            return common::fail(ErrorCode::input, t.file + ": parameter " + name +
+                                                      " (another stack's output) is not declared "
+                                                      "in the template's Parameters");
     }
     for (const auto& [name, value] : values) {
         auto p = t.parameters.find(name);
@@ -153,7 +167,7 @@ common::Result<std::vector<std::string>> validate_parameters(
         }
     }
     for (const auto& [name, p] : t.parameters) {
-        if (!values.contains(name) && !p.default_value) {
+        if (!values.contains(name) && !pending.contains(name) && !p.default_value) {
             return common::fail(ErrorCode::input,
                                 t.file + ":" + std::to_string(p.line) + ": parameter " + name +
                                     " has no value and no Default: give it in "

@@ -9,6 +9,7 @@
 // components have no parameter.
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,12 @@
 
 namespace deploy {
 
-/// An image known for a component: its build number (0 when unknown) and URI.
+/// An image known for a component: its build number (0 when unknown), URI, and the commit it
+/// is current for (empty when unknown; see versioning::DeploymentImage).
 struct KnownImage {
     std::int64_t build_number = 0;
     std::string image_uri;
+    std::string commit{};
 };
 
 enum class ImageSource { new_image, deployed, latest_build };
@@ -36,6 +39,7 @@ struct ImageChoice {
     std::string image_uri;
     ImageSource source = ImageSource::deployed;
     bool changed = false;  // differs from the image deployed in the environment (or none was)
+    std::string commit{};  // the commit the image is current for (empty: unknown)
 };
 
 struct ParameterInputs {
@@ -47,13 +51,18 @@ struct ParameterInputs {
 struct ParameterSet {
     std::map<std::string, std::string> values;  // every parameter passed to CloudFormation
     std::vector<ImageChoice> images;            // one per image component, by component name
+    /// Parameters read from other stacks' outputs when this stack deploys (by name); until
+    /// then they have no value.
+    std::map<std::string, components::StackParameter> outputs{};
 };
 
-/// The parameters of `env`. Fails with ErrorCode::input when an image component has no image
-/// from any source, when a new image names a component that is not an image component, or
-/// when a static parameter collides with a component's parameter.
+/// The parameters of `stack` of `env`: its own, and one per image component it deploys. (The
+/// manifest loader made sure none of its own is also an image's.) Fails with ErrorCode::input
+/// when an image component has no image from any source, or when a new image names a
+/// component that is not an image component.
 common::Result<ParameterSet> compute_parameters(const components::Manifest& manifest,
                                                 const components::Environment& env,
+                                                const components::Stack& stack,
                                                 const ParameterInputs& inputs);
 
 /// CloudFormation's limit on parameters per stack, and where slipway starts to warn.
@@ -66,8 +75,11 @@ constexpr std::size_t k_warn_parameters = 150;
 /// naming the parameter (and the template's file:line); over 200 parameters fails with how to
 /// split the stack. Returns warnings (over 150 parameters).
 /// `owners` maps a parameter to the component that feeds it, for the messages.
+/// Parameters named in `pending` (read from other stacks' outputs later) count as given and
+/// are not checked against the constraints.
 common::Result<std::vector<std::string>> validate_parameters(
     const Template& t, const std::map<std::string, std::string>& values,
-    const std::map<std::string, std::string>& owners = {});
+    const std::map<std::string, std::string>& owners = {},
+    const std::set<std::string>& pending = {});
 
 }  // namespace deploy

@@ -5,6 +5,7 @@
 
 #include "deploy/events.hpp"
 #include "deploy/stack_state.hpp"
+#include "deploy/template.hpp"
 
 namespace deploy {
 namespace {
@@ -59,20 +60,33 @@ std::optional<PendingJudgement> judge_by_change_set(const StackEvidence& e) {
     return std::nullopt;
 }
 
-// Step 3: the stack's state and parameters.
+// Step 3: the stack's state, its last change set, its parameters and template.
 std::optional<PendingJudgement> judge_by_stack(const DeploymentRecord& d, const StackEvidence& e) {
     if (!e.stack) return std::nullopt;
     const auto& status = e.stack->status;
+    if (status == "REVIEW_IN_PROGRESS")
+        return verdict(PendingVerdict::failed, 0,
+                       "never executed: the stack is REVIEW_IN_PROGRESS without its change set");
     if (!is_terminal_stack_status(status))
         return verdict(PendingVerdict::running, 0, "the stack is " + status);
-    if (is_deploy_success(status) && stack_holds_images(*e.stack, d))
-        return verdict(PendingVerdict::succeeded, last_terminal_event_time(e, d.stack),
-                       "the stack is " + status + " with its images");
+    if (is_deploy_success(status)) {
+        const auto at = last_terminal_event_time(e, d.stack);
+        if (!d.change_set.empty() && e.stack->change_set_id == d.change_set)
+            return verdict(PendingVerdict::succeeded, at,
+                           "the stack is " + status + " from its change set");
+        if (stack_holds(*e.stack, d, e.template_body))
+            return verdict(PendingVerdict::succeeded, at,
+                           "the stack is " + status + " with its parameters and template");
+    }
     if (status.find("ROLLBACK") != std::string::npos || is_failure_status(status))
         return verdict(PendingVerdict::failed, last_terminal_event_time(e, d.stack),
                        "the stack is " + status);
     return std::nullopt;
 }
+
+// How far the stack's clock and ours may differ when its last update is compared with the
+// time the intent was written.
+constexpr versioning::Millis k_clock_skew = 5 * 60 * 1000;
 
 }  // namespace
 
@@ -99,6 +113,21 @@ bool stack_holds_images(const StackInfo& stack, const DeploymentRecord& d) {
         if (value == stack.parameters.end() || value->second != image.image_uri) return false;
     }
     return true;
+}
+
+bool stack_holds(const StackInfo& stack, const DeploymentRecord& d,
+                 const std::optional<std::string>& template_body) {
+    if (d.parameters.empty() && !stack_holds_images(stack, d)) return false;
+    for (const auto& [name, value] : d.parameters) {
+        if (value == "****") continue;  // NoEcho: neither stored nor shown
+        auto held = stack.parameters.find(name);
+        if (held == stack.parameters.end() || held->second != value) return false;
+    }
+    if (!d.template_hash.empty() && template_body &&
+        template_hash(*template_body) != d.template_hash)
+        return false;
+    const auto updated = iso_millis(stack.last_updated);
+    return !updated || *updated + k_clock_skew >= d.started_at;
 }
 
 PendingJudgement judge_pending(const DeploymentRecord& d, const StackEvidence& e,
@@ -147,13 +176,23 @@ common::Result<StackEvidence> gather(const DeploymentRecord& d, CloudFormationAp
             return std::unexpected(change_set.error());
         }
     }
+    // The template only when the stack's state has to say whether it holds the deployment.
+    const bool ours = !d.change_set.empty() && e.stack->change_set_id == d.change_set;
+    if (!d.template_hash.empty() && is_deploy_success(e.stack->status) && !ours) {
+        auto body = cf.get_template(d.stack);
+        if (!body) return std::unexpected(body.error());
+        e.template_body = std::move(*body);
+    }
     return e;
 }
 
 common::Result<bool> later_success(versioning::VersionStore& store, const DeploymentRecord& d) {
     auto current = store.current_deployments(d.env);
     if (!current) return std::unexpected(current.error());
-    return !current->empty() && current->front().id > d.id;
+    for (const auto& c : *current) {
+        if (versioning::stack_key(c) == versioning::stack_key(d) && c.id > d.id) return true;
+    }
+    return false;
 }
 
 const char* recorded_status(PendingVerdict v) {
@@ -191,13 +230,15 @@ common::Result<PendingJudgement> settle(const DeploymentRecord& d, ReconcileServ
 }  // namespace
 
 common::Result<std::vector<Reconciled>> reconcile_pending(
-    const std::string& env, const std::string& stack, ReconcileServices& s, bool wait,
+    const std::string& env, const StackPlace& place, ReconcileServices& s, bool wait,
     const std::function<void(const std::string&)>& note) {
     auto pending = s.store.pending_deployments(env);
     if (!pending) return std::unexpected(pending.error());
     std::vector<Reconciled> out;
     for (auto& d : *pending) {
-        if (d.stack.empty()) d.stack = stack;
+        if (d.stack.empty()) d.stack = place.stack;  // recorded before stacks were
+        if (d.stack != place.stack || d.region != place.region || d.account != place.account)
+            continue;
         auto j = settle(d, s, wait, note);
         if (!j)
             return std::unexpected(j.error().with_context(

@@ -11,9 +11,15 @@
 //   2. Without such events (moto stamps none; old events are paged out), the change set:
 //      AVAILABLE means it was never executed (failure); EXECUTE_IN_PROGRESS still runs;
 //      EXECUTE_FAILED failed.
-//   3. Then the stack: in progress still runs; CREATE_COMPLETE / UPDATE_COMPLETE holding
-//      exactly the deployment's images in their parameters is success; a rolled-back or
-//      failed stack is failure.
+//   3. Then the stack: in progress still runs; CREATE_COMPLETE / UPDATE_COMPLETE is success
+//      when its last operation is ours (its ChangeSetId is the deployment's change set), or
+//      when it holds what the deployment was to give it -- every recorded parameter (NoEcho
+//      ones are not compared) and the template (its hash; GetTemplate) -- and was updated no
+//      earlier than the intent was written (give or take clock skew). A rolled-back or
+//      failed stack is failure; so is REVIEW_IN_PROGRESS (a first CREATE change set never
+//      executed: no operation runs, and --replace-failed-stack can take it over). Older
+//      deployments, written before parameters and template were recorded, are compared by
+//      their images.
 //   4. Otherwise the stack does not hold the deployment: `superseded` when a later deployment
 //      of the environment succeeded, else failed -- or, for CodePipeline's, still pending
 //      (the pipeline may not have run yet).
@@ -50,9 +56,10 @@ struct PendingJudgement {
 
 /// What the stack says, read for one pending deployment.
 struct StackEvidence {
-    std::optional<StackInfo> stack;           // nullopt: the stack does not exist
-    std::vector<StackEvent> events;           // newest first (the latest page)
-    std::optional<ChangeSetInfo> change_set;  // nullopt: gone, or none to ask about
+    std::optional<StackInfo> stack;              // nullopt: the stack does not exist
+    std::vector<StackEvent> events;              // newest first (the latest page)
+    std::optional<ChangeSetInfo> change_set;     // nullopt: gone, or none to ask about
+    std::optional<std::string> template_body{};  // GetTemplate, when it was needed
 };
 
 /// The verdict on `pending` from `evidence` (pure). `later_success`: a deployment of the
@@ -62,6 +69,12 @@ PendingJudgement judge_pending(const versioning::DeploymentRecord& pending,
 
 /// True when the stack's parameters hold every image of `d` (by its parameter names).
 bool stack_holds_images(const StackInfo& stack, const versioning::DeploymentRecord& d);
+
+/// True when the stack holds what `d` was to give it (step 3 above): its parameters (or, for
+/// an older record without them, its images), its template when both hashes are known, and
+/// a last update no earlier than the intent.
+bool stack_holds(const StackInfo& stack, const versioning::DeploymentRecord& d,
+                 const std::optional<std::string>& template_body);
 
 struct ReconcileServices {
     CloudFormationApi& cloudformation;
@@ -78,12 +91,20 @@ struct Reconciled {
     PendingJudgement judgement;
 };
 
-/// Judges every pending deployment of environment `env` (stack `stack`), oldest first, and
-/// records the verdicts. Call it while holding the environment's lease. A stack operation
-/// still running is waited for with `wait`, else it is ErrorCode::busy. `note` hears what
-/// is going on. Errors: ErrorCode::external (AWS, the store), busy, interrupted.
+/// One stack of an environment in one place, as its deployments record it.
+struct StackPlace {
+    std::string stack;
+    std::string region;   // as recorded ("" for the one-region form)
+    std::string account;  // as recorded
+};
+
+/// Judges every pending deployment of environment `env` at `place` (services.cloudformation
+/// speaks to that region and account), oldest first, and records the verdicts. Call it while
+/// holding the environment's lease. A stack operation still running is waited for with
+/// `wait`, else it is ErrorCode::busy. `note` hears what is going on. Errors:
+/// ErrorCode::external (AWS, the store), busy, interrupted.
 common::Result<std::vector<Reconciled>> reconcile_pending(
-    const std::string& env, const std::string& stack, ReconcileServices& services, bool wait,
+    const std::string& env, const StackPlace& place, ReconcileServices& services, bool wait,
     const std::function<void(const std::string&)>& note);
 
 }  // namespace deploy

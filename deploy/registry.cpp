@@ -27,7 +27,7 @@ class EcrRegistry final : public ImageRegistry {
         id.AddMember("imageTag", rapidjson::Value(image.tag.c_str(), a), a);
         ids.PushBack(id, a);
         get.AddMember("imageIds", ids, a);
-        auto found = call("BatchGetImage", get);  // IAM: ecr:BatchGetImage
+        auto found = call({"BatchGetImage", "ecr:BatchGetImage"}, get);
         if (!found) return std::unexpected(found.error());
         const auto& images = (*found)["images"];
         if (!images.IsArray() || images.Empty()) {
@@ -45,7 +45,7 @@ class EcrRegistry final : public ImageRegistry {
             put.AddMember("imageManifestMediaType",
                           rapidjson::Value(img["imageManifestMediaType"], b), b);
         put.AddMember("imageTag", rapidjson::Value(new_tag.c_str(), b), b);
-        auto done = call("PutImage", put);  // IAM: ecr:PutImage
+        auto done = call({"PutImage", "ecr:PutImage"}, put);
         if (!done && done.error().message.find("ImageAlreadyExistsException") == std::string::npos)
             return std::unexpected(done.error());
         return {};
@@ -64,7 +64,7 @@ class EcrRegistry final : public ImageRegistry {
             id.AddMember("imageTag", rapidjson::Value(image.tag.c_str(), a), a);
         ids.PushBack(id, a);
         req.AddMember("imageIds", ids, a);
-        auto found = call("DescribeImages", req);  // IAM: ecr:DescribeImages
+        auto found = call({"DescribeImages", "ecr:DescribeImages"}, req);
         if (!found) {
             const std::string& m = found.error().message;
             if (m.find("ImageNotFoundException") != std::string::npos ||
@@ -77,24 +77,25 @@ class EcrRegistry final : public ImageRegistry {
     }
 
   private:
-    common::Result<rapidjson::Document> call(const std::string& operation,
+    common::Result<rapidjson::Document> call(const aws::Operation& operation,
                                              const rapidjson::Document& body) {
         rapidjson::StringBuffer text;
         rapidjson::Writer<rapidjson::StringBuffer> w(text);
         body.Accept(w);
-        aws::Request r{"POST",
-                       "/",
-                       {},
-                       {{"Content-Type", "application/x-amz-json-1.1"},
-                        {"X-Amz-Target", std::string(k_target) + "." + operation}},
-                       text.GetString()};
+        aws::Request r{
+            "POST",
+            "/",
+            {},
+            {{"Content-Type", "application/x-amz-json-1.1"},
+             {"X-Amz-Target", std::string(k_target) + "." + std::string(operation.name)}},
+            text.GetString()};
         auto response = m_client->send(aws::ecr_service(), operation, std::move(r));
         if (!response) return std::unexpected(response.error());
         rapidjson::Document doc;
         doc.Parse(response->body.c_str());
         if (doc.HasParseError() || !doc.IsObject())
             return common::fail(common::ErrorCode::external,
-                                "ecr " + operation + ": unreadable answer");
+                                "ecr " + std::string(operation.name) + ": unreadable answer");
         return doc;
     }
 

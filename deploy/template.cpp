@@ -6,6 +6,7 @@
 // JSON is written, so the parsed document is never changed.
 #include "deploy/template.hpp"
 
+#include "aws/crypto.hpp"
 #include "common/yaml.hpp"
 
 #include <rapidjson/stringbuffer.h>
@@ -88,6 +89,8 @@ struct ArtifactRule {
 const ArtifactRule k_rules[] = {
     {"AWS::Lambda::Function", {"Code"}},
     {"AWS::Serverless::Function", {"CodeUri"}},
+    {"AWS::Lambda::LayerVersion", {"Content"}},
+    {"AWS::Serverless::LayerVersion", {"ContentUri"}},
     {"AWS::Glue::Job", {"Command", "ScriptLocation"}},
     {"AWS::CloudFormation::Stack", {"TemplateURL"}},
 };
@@ -121,7 +124,7 @@ void write_string(Writer& w, std::string_view s) {
 void write_node(Writer& w, const Node& n, const Replacements& replace);
 
 void write_replacement(Writer& w, const Replacement& r) {
-    if (r.property == "Code") {
+    if (r.property == "Code" || r.property == "Content") {
         w.StartObject();
         w.Key("S3Bucket");
         write_string(w, r.at.bucket);
@@ -130,7 +133,7 @@ void write_replacement(Writer& w, const Replacement& r) {
         w.EndObject();
     } else if (r.property == "TemplateURL") {
         write_string(w, r.at.url);
-    } else {  // CodeUri, Command.ScriptLocation
+    } else {  // CodeUri, ContentUri, Command.ScriptLocation
         write_string(w, "s3://" + r.at.bucket + "/" + r.at.key);
     }
 }
@@ -294,6 +297,11 @@ std::string rewrite_as_json(const Template& t, const std::map<std::string, S3Loc
     Writer w(buffer);
     write_node(w, t.tree->doc.root(), replace);
     return buffer.GetString();
+}
+
+std::string template_hash(const std::string& body) {
+    auto parsed = parse_template(body, "template");
+    return "sha256:" + aws::sha256_hex(parsed ? rewrite_as_json(*parsed, {}) : body);
 }
 
 }  // namespace deploy

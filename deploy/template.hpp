@@ -77,4 +77,10 @@ struct S3Location {
 /// `locations` is keyed by "Resource.Property" (ArtifactRef::resource + "." + property).
 std::string rewrite_as_json(const Template& t, const std::map<std::string, S3Location>& locations);
 
+/// A hash of a template body that survives re-serialisation: "sha256:<hex>" of the body
+/// parsed (YAML or JSON) and written as JSON, so the text sent and the text GetTemplate
+/// answers compare equal when they hold the same document. A body that does not parse is
+/// hashed as it is.
+std::string template_hash(const std::string& body);
+
 }  // namespace deploy

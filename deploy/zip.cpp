@@ -1,9 +1,12 @@
 // Zip format (PKWARE APPNOTE 6.3): per entry a local header + data, then a central directory
-// and its end record. Only what a stored, deterministic archive needs; executable bits are
-// kept in the external attributes (Lambda honours them).
+// and its end record. Entries are deflated with zlib (raw deflate, level 6, as zip(1) does),
+// or stored when deflating does not make them smaller; the output depends only on the files
+// and the zlib version, so it stays deterministic. Executable bits are kept in the external
+// attributes (Lambda honours them).
 #include "deploy/zip.hpp"
 
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <array>
@@ -22,6 +25,23 @@ struct Entry {
     std::string data;
     bool executable = false;
 };
+
+// `data` as a raw deflate stream, or "" when it would not be smaller.
+std::string deflate_raw(const std::string& data) {
+    if (data.empty()) return "";
+    z_stream z{};
+    if (deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) return "";
+    std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    z.avail_in = static_cast<uInt>(data.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    const int done = deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    if (done != Z_STREAM_END || out.size() >= data.size()) return "";
+    return out;
+}
 
 void put16(std::string& out, std::uint32_t v) {
     out += static_cast<char>(v & 0xff);
@@ -44,29 +64,33 @@ std::string archive(const std::vector<Entry>& entries) {
         const std::uint32_t crc = crc32(e.data);
         const auto size = static_cast<std::uint32_t>(e.data.size());
         const auto name_size = static_cast<std::uint32_t>(e.name.size());
+        const std::string deflated = deflate_raw(e.data);
+        const std::uint32_t method = deflated.empty() ? 0 : 8;  // stored : deflated
+        const std::string& body = deflated.empty() ? e.data : deflated;
+        const auto packed = static_cast<std::uint32_t>(body.size());
         put32(out, 0x04034b50);
         put16(out, 20);      // version needed
         put16(out, 0x0800);  // UTF-8 names
-        put16(out, 0);       // stored
+        put16(out, method);
         put16(out, k_dos_time);
         put16(out, k_dos_date);
         put32(out, crc);
-        put32(out, size);
+        put32(out, packed);
         put32(out, size);
         put16(out, name_size);
         put16(out, 0);
         out += e.name;
-        out += e.data;
+        out += body;
 
         put32(central, 0x02014b50);
         put16(central, (3 << 8) | 20);  // made by: Unix
         put16(central, 20);
         put16(central, 0x0800);
-        put16(central, 0);
+        put16(central, method);
         put16(central, k_dos_time);
         put16(central, k_dos_date);
         put32(central, crc);
-        put32(central, size);
+        put32(central, packed);
         put32(central, size);
         put16(central, name_size);
         put16(central, 0);  // extra
@@ -104,18 +128,13 @@ common::Result<Entry> read_entry(const fs::path& file, std::string name) {
 }  // namespace
 
 std::uint32_t crc32(std::string_view data) {
-    static const auto table = [] {
-        std::array<std::uint32_t, 256> t{};
-        for (std::uint32_t i = 0; i < 256; ++i) {
-            std::uint32_t c = i;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
-        }
-        return t;
-    }();
-    std::uint32_t c = 0xFFFFFFFFu;
-    for (unsigned char b : data) c = table[(c ^ b) & 0xff] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
+    uLong c = ::crc32(0L, Z_NULL, 0);
+    // zlib takes at most uInt bytes a call.
+    for (std::size_t at = 0; at < data.size(); at += 1u << 30) {
+        const auto n = std::min<std::size_t>(data.size() - at, 1u << 30);
+        c = ::crc32(c, reinterpret_cast<const Bytef*>(data.data() + at), static_cast<uInt>(n));
+    }
+    return static_cast<std::uint32_t>(c);
 }
 
 common::Result<std::string> zip_directory(const std::string& dir) {

@@ -1,6 +1,7 @@
 #pragma once
 // A deterministic zip writer for Lambda and SAM code bundles: entries sorted by path, fixed
-// timestamps (1980-01-01), no extra fields, stored (no compression). The same folder always
+// timestamps (1980-01-01), no extra fields, deflated with zlib (stored when that is not
+// smaller). The same folder always
 // gives the same bytes, so the content-hash key of an upload only changes when the code does
 // (`aws cloudformation package` stamps modification times into its zips, which defeats that).
 #include <string>

@@ -35,6 +35,34 @@ common::Result<RemoteHandle> lookup(const Repository& repo, const std::string& r
     return RemoteHandle(raw);
 }
 
+// What the credentials callback knows between libgit2's calls.
+struct CredentialState {
+    const CredentialProvider* provider = nullptr;
+    int asked = 0;
+    std::string error;  // why the callback stopped the fetch
+};
+
+// libgit2's credential callback: the provider's user and password for a server that asks;
+// a second request for the same fetch means they were refused.
+int give_credentials(git_credential** out, const char* url, const char* /*username_from_url*/,
+                     unsigned int allowed, void* payload) {
+    auto* state = static_cast<CredentialState*>(payload);
+    if (!(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) || !state->provider || !*state->provider)
+        return GIT_PASSTHROUGH;
+    if (++state->asked > 1) {
+        state->error = "the remote refused the credentials";
+        return GIT_EUSER;
+    }
+    auto given = (*state->provider)(url ? url : "");
+    if (!given) {
+        state->error = given.error().message;
+        return GIT_EUSER;
+    }
+    if (!*given) return GIT_PASSTHROUGH;
+    return git_credential_userpass_plaintext_new(out, (*given)->username.c_str(),
+                                                 (*given)->password.c_str());
+}
+
 // libgit2's message on one line (mbedTLS lists each failed check on a line of its own).
 std::unexpected<common::Error> fetch_failure(const std::string& remote) {
     std::string why = detail::last_git_error();
@@ -63,7 +91,14 @@ common::Result<void> check_fetch_settings(const Repository& repo, const std::str
     return {};
 }
 
-common::Result<void> fetch(const Repository& repo, const std::string& remote) {
+common::Result<void> fetch(const Repository& repo, const std::string& remote,
+                           const CredentialProvider& credentials) {
+    return fetch_refs(repo, remote, {}, credentials);
+}
+
+common::Result<void> fetch_refs(const Repository& repo, const std::string& remote,
+                                const std::vector<std::string>& refspecs,
+                                const CredentialProvider& credentials) {
     auto handle = lookup(repo, remote);
     if (!handle) return std::unexpected(handle.error());
     const char* url = git_remote_url(handle->get());
@@ -75,9 +110,20 @@ common::Result<void> fetch(const Repository& repo, const std::string& remote) {
         trusted = std::move(*lock);
     }
     git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
-    options.prune = GIT_FETCH_PRUNE;
-    if (git_remote_fetch(handle->get(), nullptr, &options, "slipway: fetch") != 0)
+    options.prune = refspecs.empty() ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE;
+    CredentialState state{&credentials, 0, ""};
+    options.callbacks.credentials = give_credentials;
+    options.callbacks.payload = &state;
+    std::vector<char*> specs;
+    for (const auto& r : refspecs) specs.push_back(const_cast<char*>(r.c_str()));
+    git_strarray given{specs.data(), specs.size()};
+    if (git_remote_fetch(handle->get(), refspecs.empty() ? nullptr : &given, &options,
+                         "slipway: fetch") != 0) {
+        if (!state.error.empty())
+            return common::fail(ErrorCode::external,
+                                "fetching remote '" + remote + "': " + state.error);
         return fetch_failure(remote);
+    }
     return {};
 }
 

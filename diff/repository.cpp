@@ -227,22 +227,43 @@ common::Result<std::string> Repository::merge_base(const std::string& base_ref,
     return git_failure("finding the merge base of '" + base_ref + "' and '" + head_ref + "'");
 }
 
-common::Result<std::vector<std::pair<std::string, std::string>>> Repository::list_files_with_ids(
+common::Result<bool> Repository::contains(const std::string& descendant,
+                                          const std::string& ancestor) const {
+    auto d = parse_oid(descendant);
+    auto a = parse_oid(ancestor);
+    if (!d || !a) return std::unexpected(d ? a.error() : d.error());
+    for (const auto& [oid, text] : {std::pair{&*d, &descendant}, std::pair{&*a, &ancestor}}) {
+        git_commit* raw = nullptr;
+        if (git_commit_lookup(&raw, m_repo.get(), oid) != 0)
+            return fail(ErrorCode::input, "commit " + text->substr(0, 12) +
+                                              " is not in this repository" +
+                                              (is_shallow() ? " (a shallow clone)" : ""));
+        CommitHandle found(raw);
+    }
+    if (git_oid_equal(&*d, &*a)) return true;
+    const int rc = git_graph_descendant_of(m_repo.get(), &*d, &*a);
+    if (rc < 0) return git_failure("walking the history of " + descendant.substr(0, 12));
+    return rc == 1;
+}
+
+common::Result<std::vector<TreeEntry>> Repository::list_files_with_ids(
     const std::string& commit_id) const {
     auto tree = commit_tree(m_repo.get(), commit_id);
     if (!tree) return std::unexpected(tree.error());
-    std::vector<std::pair<std::string, std::string>> files;
+    std::vector<TreeEntry> files;
     auto visit = [](const char* root, const git_tree_entry* entry, void* payload) -> int {
         if (git_tree_entry_type(entry) == GIT_OBJECT_TREE) return 0;
-        auto* out = static_cast<std::vector<std::pair<std::string, std::string>>*>(payload);
-        out->emplace_back(std::string(root) + git_tree_entry_name(entry),
-                          to_hex(*git_tree_entry_id(entry)));
+        auto* out = static_cast<std::vector<TreeEntry>*>(payload);
+        out->push_back({std::string(root) + git_tree_entry_name(entry),
+                        to_hex(*git_tree_entry_id(entry)),
+                        static_cast<std::uint32_t>(git_tree_entry_filemode(entry))});
         return 0;
     };
     if (git_tree_walk(tree->get(), GIT_TREEWALK_PRE, visit, &files) != 0) {
         return git_failure("listing the files of " + commit_id);
     }
-    std::sort(files.begin(), files.end());
+    std::sort(files.begin(), files.end(),
+              [](const TreeEntry& a, const TreeEntry& b) { return a.path < b.path; });
     return files;
 }
 
@@ -252,7 +273,7 @@ common::Result<std::vector<std::string>> Repository::list_files(
     if (!files) return std::unexpected(files.error());
     std::vector<std::string> paths;
     paths.reserve(files->size());
-    for (auto& [path, id] : *files) paths.push_back(std::move(path));
+    for (auto& f : *files) paths.push_back(std::move(f.path));
     return paths;
 }
 
@@ -287,6 +308,17 @@ bool Repository::config_bool(const std::string& key, bool fallback) const {
     bool found = git_config_get_bool(&value, config.get(), key.c_str()) == 0;
     git_error_clear();
     return found ? value != 0 : fallback;
+}
+
+std::string Repository::config_string(const std::string& key) const {
+    git_config* raw = nullptr;
+    if (git_repository_config_snapshot(&raw, m_repo.get()) != 0) return "";
+    ConfigHandle config(raw);
+    const char* value = nullptr;
+    std::string out;
+    if (git_config_get_string(&value, config.get(), key.c_str()) == 0 && value) out = value;
+    git_error_clear();
+    return out;
 }
 
 common::Result<std::vector<std::string>> Repository::work_tree_files() const {

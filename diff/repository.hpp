@@ -1,6 +1,7 @@
 #pragma once
 // An open git repository (work tree, bare, or linked worktree) and the questions slipway
 // asks of its history: what a ref names, the merge base of two commits, the files of a tree.
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -11,6 +12,14 @@
 struct git_repository;
 
 namespace diff {
+
+/// A file of a commit's tree: path, blob id (hex) and git mode (0100644, 0100755, 0120000,
+/// 0160000).
+struct TreeEntry {
+    std::string path;
+    std::string id;
+    std::uint32_t mode = 0100644;
+};
 
 class Repository {
   public:
@@ -35,13 +44,19 @@ class Repository {
                                                          const std::string& head_ref,
                                                          const std::string& head_id) const;
 
+    /// Whether `descendant` contains `ancestor` in its history (`git merge-base --is-ancestor`;
+    /// true for equal commits). Fails with ErrorCode::input when either is not a commit of
+    /// this repository (not fetched yet, or beyond a shallow clone's boundary).
+    [[nodiscard]] common::Result<bool> contains(const std::string& descendant,
+                                                const std::string& ancestor) const;
+
     /// Every file path (blobs, symlinks and submodules) in the tree of a commit, sorted.
     [[nodiscard]] common::Result<std::vector<std::string>> list_files(
         const std::string& commit_id) const;
 
-    /// Every file of a commit's tree with its blob id (hex), sorted by path.
-    [[nodiscard]] common::Result<std::vector<std::pair<std::string, std::string>>>
-    list_files_with_ids(const std::string& commit_id) const;
+    /// Every file of a commit's tree with its blob id and mode, sorted by path.
+    [[nodiscard]] common::Result<std::vector<TreeEntry>> list_files_with_ids(
+        const std::string& commit_id) const;
 
     /// The content of the file at `path` in the tree of a commit. Fails with
     /// ErrorCode::input when the commit has no such file.
@@ -58,6 +73,9 @@ class Repository {
 
     /// The branch HEAD is on ("main"), or "" when HEAD is detached or unborn.
     [[nodiscard]] std::string current_branch() const;
+
+    /// A string git configuration value (e.g. remote.origin.url), or "" when unset.
+    [[nodiscard]] std::string config_string(const std::string& key) const;
 
     /// Short names of local branches, remote-tracking branches and tags.
     [[nodiscard]] std::vector<std::string> ref_names() const;

@@ -44,7 +44,8 @@ class Option:
         for name in self.names:
             if name in VALUE_KINDS:
                 return VALUE_KINDS[name]
-        return {"FILE": "file", "DIR": "dir", "REF": "ref"}.get(self.value, "")
+        return {"FILE": "file", "DIR": "dir", "REF": "ref", "ENV": "env",
+                "COMPONENT": "component"}.get(self.value, "")
 
 
 @dataclass
@@ -185,8 +186,15 @@ def bash_completion(root):
         "dir": "compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- \"$cur\"))",
         "ref": "COMPREPLY=($(compgen -W \"$(git for-each-ref --format='%(refname:short)' "
                "2>/dev/null)\" -- \"$cur\"))",
+        "env": "COMPREPLY=($(compgen -W \"$(slipway __complete environments 2>/dev/null)\" "
+               "-- \"$cur\"))",
+        "component": "COMPREPLY=($(compgen -W \"$(slipway __complete components "
+                     "2>/dev/null)\" -- \"$cur\"))",
         "value": "COMPREPLY=()",
     }
+    # Commands whose first positional is a component (slipway history COMPONENT).
+    component_commands = " ".join(" ".join(["slipway", *c.path]) for c in paths
+                                  if c.positionals and c.positionals[0][0].upper() == "COMPONENT")
     case_lines = "\n".join(f"        {'|'.join(names)}) {actions[kind]}; return ;;"
                            for kind, names in sorted(cases.items()))
     return f"""# bash completion for slipway; generated from its --help by packaging/cli_docs.py.
@@ -205,6 +213,8 @@ _slipway() {{
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "${{opts[$path]}}" -- "$cur"))
+    elif [[ -z ${{subs[$path]}} && " {component_commands} " == *" $path "* ]]; then
+        COMPREPLY=($(compgen -W "$(slipway __complete components 2>/dev/null)" -- "$cur"))
     else
         COMPREPLY=($(compgen -W "${{subs[$path]}}" -- "$cur"))
     fi
@@ -221,7 +231,9 @@ def zsh_quote(text):
 
 def zsh_spec(option):
     text = re.sub(r"([\[\]:\\])", r"\\\1", option.help)
-    action = {"file": "_files", "dir": "_files -/", "ref": "__slipway_refs"}.get(option.kind(), "")
+    action = {"file": "_files", "dir": "_files -/", "ref": "__slipway_refs",
+              "env": "__slipway_names environments",
+              "component": "__slipway_names components"}.get(option.kind(), "")
     names = option.names
     exclusive = f"({' '.join(names)})" if len(names) > 1 else ""
     value = f":{option.value.lower() or 'value'}:{action}" if option.value else ""
@@ -240,7 +252,8 @@ def zsh_function(command, globals_):
     fn = zsh_name(command.path)
     specs = [zsh_spec(o) for o in command.options + ([] if not command.path else globals_)]
     for i, (name, _) in enumerate(command.positionals, 1):
-        specs.append(zsh_quote(f"{i}:{name}:"))
+        action = "__slipway_names components" if name.upper() == "COMPONENT" else ""
+        specs.append(zsh_quote(f"{i}:{name}:{action}"))
     lines = [f"{fn}() {{"]
     if command.subcommands:
         entries = " ".join(zsh_quote(s.path[-1] + ":" + s.help) for s in command.subcommands)
@@ -269,6 +282,11 @@ __slipway_refs() {{
     local -a refs
     refs=(${{(f)"$(git for-each-ref --format='%(refname:short)' 2>/dev/null)"}})
     compadd -a refs
+}}
+__slipway_names() {{
+    local -a names
+    names=(${{(f)"$(slipway __complete $1 2>/dev/null)"}})
+    compadd -a names
 }}
 {zsh_function(root, global_options(root))}
 _slipway "$@"
@@ -301,6 +319,9 @@ def fish_completion(root):
         at = f"-n {fish_quote('__slipway_at ' + fish_quote(command.name()))}"
         for sub in command.subcommands:
             out.append(f"complete -c slipway {at} -a {sub.path[-1]} -d {fish_quote(sub.help)}")
+        if command.positionals and command.positionals[0][0].upper() == "COMPONENT":
+            out.append(f"complete -c slipway {at} -a '(slipway __complete components "
+                       "2>/dev/null)'")
         for option in command.options + ([] if command is root else global_options(root)):
             spelled = " ".join(("-l " + n[2:]) if n.startswith("--") else ("-s " + n[1:])
                                for n in option.names)
@@ -308,7 +329,10 @@ def fish_completion(root):
             if option.value:
                 refs = "(git for-each-ref --format=%\\(refname:short\\) 2>/dev/null)"
                 value = {"file": " -r -F", "dir": " -x -a '(__fish_complete_directories)'",
-                         "ref": f" -x -a '{refs}'"}.get(option.kind(), " -x")
+                         "ref": f" -x -a '{refs}'",
+                         "env": " -x -a '(slipway __complete environments 2>/dev/null)'",
+                         "component": " -x -a '(slipway __complete components 2>/dev/null)'",
+                         }.get(option.kind(), " -x")
             out.append(f"complete -c slipway {at} {spelled}{value} -d {fish_quote(option.help)}")
     return "\n".join(out) + "\n"
 

@@ -24,14 +24,29 @@ class PhaseTimer {
     std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
 };
 
-// The manifest compiled for selection (its graph, built by the loader, and patterns).
+// The manifest compiled for selection (its graph, built by the loader, and patterns). Docker
+// components' ignore files are read where the manifest is: from the head commit when it
+// comes from git, else from the work tree at `root`.
 using LoadedSelector = std::unique_ptr<components::Selector>;
 common::Result<LoadedSelector> load_selector(const diff::Repository* repo,
-                                             const AffectedRequest& r) {
+                                             const AffectedRequest& r, const std::string& root,
+                                             std::string& store) {
     components::ComponentGraph graph;
     auto manifest = load_project_manifest(repo, r.manifest, r.diff.head, &graph);
     if (!manifest) return std::unexpected(manifest.error());
-    return std::make_unique<components::Selector>(*manifest, std::move(graph));
+    store = manifest->store;
+    auto selector = std::make_unique<components::Selector>(*manifest, std::move(graph));
+    if (selector->docker().empty()) return selector;
+    const bool from_git = manifest_comes_from_git(repo, r.manifest, r.diff.head);
+    std::string head;
+    if (from_git) {
+        auto id = repo->resolve_commit(r.diff.head);
+        if (!id) return std::unexpected(id.error());
+        head = *id;
+    }
+    auto read = from_git ? commit_reader(*repo, head) : work_tree_reader(root);
+    if (auto ok = selector->load_docker_ignores(read); !ok) return std::unexpected(ok.error());
+    return selector;
 }
 
 }  // namespace
@@ -50,12 +65,15 @@ common::Result<AffectedOutcome> select_affected(const AffectedRequest& r) {
     }
     const diff::Repository* git = repo ? &*repo : nullptr;
     const bool overlap = !manifest_comes_from_git(git, r.manifest, r.diff.head);
-    std::future<common::Result<LoadedSelector>> pending;
-    if (overlap) pending = std::async(std::launch::async, [&] { return load_selector(git, r); });
+    const std::string root = repo ? repo->root().string() : r.repo;
     AffectedOutcome out;
+    std::future<common::Result<LoadedSelector>> pending;
+    if (overlap)
+        pending = std::async(std::launch::async,
+                             [&] { return load_selector(git, r, root, out.manifest_store); });
     auto paths = changed_paths(git, r.diff, r.changed_files, out.changes);
     timer.done("collecting changed paths");
-    auto selector = overlap ? pending.get() : load_selector(git, r);
+    auto selector = overlap ? pending.get() : load_selector(git, r, root, out.manifest_store);
     if (!selector) return std::unexpected(selector.error());
     if (!paths) return std::unexpected(paths.error());
     timer.done("loading the manifest (after the diff)");

@@ -22,6 +22,7 @@ struct AffectedRequest {
 struct AffectedOutcome {
     components::Selection selection;
     std::optional<diff::ChangeSet> changes;  // when the paths came from git
+    std::string manifest_store;              // the manifest's `store` ("" none)
     /// The manifest's compiled patterns and graph the selection came from: large, so their
     /// freeing is the caller's to time (the CLI leaves it to the end of the process).
     std::unique_ptr<components::Selector> selector;

@@ -20,13 +20,26 @@ extern char** environ;
 namespace pipeline {
 namespace {
 
-// Every component's input hash at the head (by manifest component index).
+// Every component's input hash at the head (by manifest component index): the head tree's
+// ids, and for docker components their ignore files and Dockerfiles read from it.
 common::Result<std::vector<std::string>> component_hashes(const Project& p) {
-    auto files = p.repo->list_files_with_ids(p.head);
-    if (!files) return std::unexpected(files.error());
-    components::Selector selector(p.manifest, p.graph);
-    return components::input_hashes(p.manifest, p.graph, selector, *files,
-                                    [](std::string_view text) { return diff::hash_text(text); });
+    auto listed = p.repo->list_files_with_ids(p.head);
+    if (!listed) return std::unexpected(listed.error());
+    std::vector<components::TreeFile> files;
+    files.reserve(listed->size());
+    for (auto& f : *listed) files.push_back({std::move(f.path), std::move(f.id), f.mode});
+    auto selector = project_selector(p);
+    if (!selector) return std::unexpected(selector.error());
+    std::map<std::string, std::string> dockerfiles;
+    const auto read = commit_reader(*p.repo, p.head);
+    for (const auto& d : selector->docker()) {
+        auto text = read(d.build.file);
+        if (!text) return std::unexpected(text.error());
+        if (*text) dockerfiles[d.build.file] = std::move(**text);
+    }
+    return components::input_hashes(
+        p.manifest, p.graph, *selector, files,
+        [](std::string_view text) { return diff::hash_text(text); }, dockerfiles);
 }
 
 // How long each component's last build took, when it ran to success: the plan's weights
@@ -38,7 +51,7 @@ constexpr std::size_t k_remote_jobs = 32;
 // The region of environment `env` ("" when it is not one, or names none).
 std::string region_of_env(const Project& p, const std::string& env) {
     for (const auto& e : p.manifest.environments) {
-        if (e.name == env) return e.region;
+        if (e.name == env) return e.targets.empty() ? e.region : e.targets.front().region;
     }
     return "";
 }
@@ -88,15 +101,17 @@ common::Result<PlannedBuilds> plan_builds(const Project& p,
 
 common::Result<std::vector<ProspectiveBuild>> prospective_builds(
     const Project& p, const PlannedBuilds& builds, versioning::VersionStore* store,
-    const std::string& env, versioning::Millis at, bool reuse) {
+    const std::vector<std::optional<components::Reusable>>& reusable, const std::string& env,
+    versioning::Millis at) {
     std::vector<ProspectiveBuild> out;
     for (std::size_t i = 0; i < builds.plan.size(); ++i) {
-        ProspectiveBuild b{builds.plan.at(i).component, 1, "", 0, ""};
-        if (store && reuse) {
-            auto earlier = store->find_reusable(b.component, builds.hashes[i]);
-            if (!earlier) return std::unexpected(earlier.error());
-            if (*earlier) b.reused_number = (*earlier)->build_number;
-            if (*earlier) b.reused_image = (*earlier)->image_uri;
+        ProspectiveBuild b{builds.plan.at(i).component, 1, "", 0, "", "", false};
+        if (i < reusable.size() && reusable[i]) {
+            const auto& r = reusable[i];
+            b.reused_number = r->build.build_number;
+            b.reused_image = r->build.image_uri;
+            b.reused_from = r->built_by;
+            b.reused_image_checked = r->image_checked;
         }
         if (store) {
             auto peeked = store->peek_next_number(b.component);
@@ -144,7 +159,7 @@ common::Result<components::BuildReport> run_builds(const Project& p, PlannedBuil
     auto adopt = adopt_orphans(builds.plan, builds.hashes, settings.reuse, s, o);
     if (!adopt) return std::unexpected(adopt.error());
     with.adopt = std::move(*adopt);
-    if (settings.reuse) {
+    if (settings.reuse && settings.reusable.empty()) {
         auto reusable = reusable_builds(builds, s, o);
         if (!reusable) return std::unexpected(reusable.error());
         with.reusable = std::move(*reusable);
@@ -167,8 +182,12 @@ std::vector<versioning::DiffRecord> diffs_of(const components::Selection& s,
     for (const auto& c : s.affected) {
         std::set<std::string> paths;
         for (const auto& r : c.reasons) {
-            if (r.kind != components::ReasonKind::dependency) paths.insert(r.path);
+            if (r.kind == components::ReasonKind::path || r.kind == components::ReasonKind::global)
+                paths.insert(r.path);
         }
+        if (paths.empty() && c.reasons.size() == 1 &&
+            c.reasons[0].kind == components::ReasonKind::deployed_commit)
+            continue;  // not a change of this commit
         out.push_back({commit, c.name, {paths.begin(), paths.end()}});
     }
     return out;
@@ -194,7 +213,9 @@ common::Result<SelectedBuilds> select_builds(const Project& p, const BuildReques
         std::optional<diff::ChangeSet> changes;
         auto paths = changed_paths(&*p.repo, r.diff, "", changes);
         if (!paths) return std::unexpected(paths.error());
-        out.selection = components::Selector(p.manifest, p.graph).select(*paths);
+        auto selector = project_selector(p);
+        if (!selector) return std::unexpected(selector.error());
+        out.selection = selector->select(*paths);
         for (const auto& c : out.selection.affected) selected.push_back(c.name);
     }
     auto planned = plan_builds(p, selected, r.options.remote);

@@ -48,6 +48,8 @@ struct ProspectiveBuild {
     std::string next_image;
     std::int64_t reused_number = 0;  // 0: nothing to reuse
     std::string reused_image;
+    std::string reused_from;            // where the build to reuse was built ("" unknown)
+    bool reused_image_checked = false;  // its image was found in ECR (else taken on trust)
     [[nodiscard]] std::int64_t build_number() const {
         return reused_number ? reused_number : next_number;
     }
@@ -56,14 +58,13 @@ struct ProspectiveBuild {
     }
 };
 
-/// For each planned build: the next number and its image URI, and (with `reuse`) the
-/// earlier build it would reuse. `store` may be null (a store not created yet: numbers
-/// from 1).
-common::Result<std::vector<ProspectiveBuild>> prospective_builds(const Project& p,
-                                                                 const PlannedBuilds& builds,
-                                                                 versioning::VersionStore* store,
-                                                                 const std::string& env,
-                                                                 versioning::Millis at, bool reuse);
+/// For each planned build: the next number and its image URI, or the earlier build it would
+/// reuse (`reusable`, by plan index, as reusable_builds() chose it; empty: none). `store` may
+/// be null (a store not created yet: numbers from 1).
+common::Result<std::vector<ProspectiveBuild>> prospective_builds(
+    const Project& p, const PlannedBuilds& builds, versioning::VersionStore* store,
+    const std::vector<std::optional<components::Reusable>>& reusable, const std::string& env,
+    versioning::Millis at);
 
 /// The settings of a build phase of run `run_id` (logs under .slipway/logs/<run>).
 /// Its builds become reuse entries only when `trigger` is trusted (reuse.hpp: shares_builds).

@@ -43,7 +43,10 @@ std::string summary_rows(const RunSummary& s) {
         const std::string param = r.parameter.empty()   ? "-"
                                   : r.parameter_changed ? "changed"
                                                         : "same";
-        out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(r.component), cell(r.status),
+        const std::string status = r.status == "reused" && !r.reused_from.empty()
+                                       ? "reused from " + r.reused_from
+                                       : r.status;
+        out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(r.component), cell(status),
                            r.build_number ? "#" + std::to_string(r.build_number) : "-", param,
                            r.image_uri.empty() ? "-" : "`" + cell(r.image_uri) + "`");
     }

@@ -4,6 +4,7 @@
 #include "common/json.hpp"
 #include "common/path_text.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/promotion.hpp"
 
 namespace pipeline {
 namespace {
@@ -34,6 +35,7 @@ void write_deployment_summary(common::JsonOut& j, const versioning::DeploymentRe
     j.field("executed_by", d.executed_by);
     j.field_or_null("finished_at", d.finished_at.has_value(), iso_time(d.finished_at.value_or(0)));
     j.field("kind", d.kind);
+    j.field("note", d.note);
     j.field("run_id", d.run_id);
     j.field("started_at", iso_time(d.started_at));
     j.field("status", d.status);
@@ -122,6 +124,7 @@ std::string build_plan_json(const components::BuildPlan& plan,
         j.end_array();
         j.field("build_number", b.build_number()).field("component", b.component);
         j.field("image_uri", b.image_uri()).field("reused", b.reused_number != 0);
+        j.field_or_null("reused_from", b.reused_number != 0, b.reused_from);
         j.end_object();
     }
     j.end_array().field("commit", commit).field("dry_run", true);
@@ -147,6 +150,12 @@ std::string history_json(const pipeline::ComponentHistory& h) {
                         iso_time(d.finished_at.value_or(0)));
         j.field("image_uri", d.image_uri);
         j.field("kind", d.kind);
+        j.field("note", d.note);
+        j.key("request");
+        if (const auto* r = h.request_of(d))
+            j.raw(pipeline::request_trail_json(*r));
+        else
+            j.null();
         j.field("started_at", iso_time(d.started_at));
         j.field("status", d.status);
         j.end_object();
@@ -162,7 +171,9 @@ std::string status_json(const pipeline::StatusView& v) {
         for (const auto& [env, image] : c.deployed) {
             j.key(env).begin_object();
             j.field("build_number", image.build_number);
+            j.field_or_null("commit", !image.commit.empty(), image.commit);
             j.field("deployment_id", image.deployment_id);
+            j.field("differs", image.differs);
             j.field("image_uri", image.image_uri);
             j.end_object();
         }
@@ -173,7 +184,11 @@ std::string status_json(const pipeline::StatusView& v) {
     j.end_array().key("deployments").begin_array();
     for (const auto& d : v.current) write_deployment_summary(j, d);
     j.end_array().key("environments").begin_array();
-    for (const auto& d : v.current) j.value(d.env);
+    for (const auto& e : v.environments) j.value(e.name);
+    j.end_array().key("partially_deployed").begin_array();
+    for (const auto& e : v.environments) {
+        if (e.partially_deployed) j.value(e.name);
+    }
     j.end_array().key("pending").begin_array();
     for (const auto& d : v.pending) write_deployment_summary(j, d);
     return j.end_array().end_object().str();

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "pipeline/host.hpp"
 
 namespace pipeline {
@@ -17,28 +19,59 @@ common::Result<std::unique_ptr<deploy::EnvironmentLease>> take_lease(
     return deploy::EnvironmentLease::take(s.store, request, std::move(services));
 }
 
+namespace {
+
+// The target a deployment was recorded at (one no longer in the manifest: its region, with the
+// usual credentials).
+components::Target target_of(const components::Environment& env,
+                             const versioning::DeploymentRecord& d) {
+    for (const auto& t : env.targets) {
+        if (t.recorded_region() == d.region && t.recorded_account() == d.account) return t;
+    }
+    components::Target t;
+    t.region = d.region;
+    t.account = d.account;
+    t.named = true;
+    return t;
+}
+
+}  // namespace
+
 common::Result<std::vector<deploy::Reconciled>> reconcile(const components::Environment& env,
                                                           bool wait, Services& s, const Say& say) {
     auto pending = s.store.pending_deployments(env.name);
     if (!pending) return std::unexpected(pending.error());
-    if (pending->empty()) return std::vector<deploy::Reconciled>{};
-    auto cloud = s.cloud(env);
-    deploy::ReconcileServices services{*cloud.cloudformation, s.store,        s.clock.now,
-                                       s.clock.sleep,         s.clock.random, s.clock.interrupted};
-    auto done = deploy::reconcile_pending(env.name, env.stack, services, wait, say);
-    if (!done) return std::unexpected(done.error());
-    for (const auto& r : *done) {
+    std::vector<deploy::Reconciled> all;
+    std::set<std::string> seen;  // each stack in each place once, oldest pending first
+    for (const auto& d : *pending) {
+        deploy::StackPlace place{d.stack.empty() ? env.stacks.front().name : d.stack, d.region,
+                                 d.account};
+        if (!seen.insert(place.stack + "#" + place.region + "#" + place.account).second) continue;
+        auto cloud = s.cloud(target_of(env, d));
+        deploy::ReconcileServices services{*cloud.cloudformation, s.store,
+                                           s.clock.now,           s.clock.sleep,
+                                           s.clock.random,        s.clock.interrupted};
+        auto done = deploy::reconcile_pending(env.name, place, services, wait, say);
+        if (!done) return std::unexpected(done.error());
+        for (auto& r : *done) all.push_back(std::move(r));
+    }
+    for (const auto& r : all) {
         const auto& j = r.judgement;
+        const std::string where =
+            env.stacks.size() == 1 && env.targets.size() == 1
+                ? env.name
+                : env.name + " (" + r.deployment.stack +
+                      (r.deployment.region.empty() ? "" : "@" + r.deployment.region) + ")";
         if (j.verdict == deploy::PendingVerdict::unconfirmed) {
-            say(fmt::format("deployment #{} of {} is still pending: {}", r.deployment.id, env.name,
+            say(fmt::format("deployment #{} of {} is still pending: {}", r.deployment.id, where,
                             j.reason));
             continue;
         }
         say(fmt::format("reconciled deployment #{} of {} (run {}): {} at {} ({})", r.deployment.id,
-                        env.name, r.deployment.run_id, deploy::to_string(j.verdict),
+                        where, r.deployment.run_id, deploy::to_string(j.verdict),
                         iso_time(j.finished_at), j.reason));
     }
-    return done;
+    return all;
 }
 
 common::Result<std::unique_ptr<deploy::EnvironmentLease>> hold_environment(

@@ -29,8 +29,14 @@ struct QueryContext {
 };
 
 /// Opens what a query reads. A manifest that does not load is an error only when named with
-/// --manifest (`r.manifest`); the store's errors are errors.
+/// --manifest (`r.manifest`); the store's errors are errors, and so is a store that does not
+/// exist, or nothing to read (outside a repository, no --manifest and no store named).
 common::Result<QueryContext> open_for_query(const ProjectRequest& r);
+
+/// ErrorCode::input naming the manifest's environments when `env` is not one of them (no
+/// check without a manifest or an environment).
+common::Result<void> check_environment(const components::Manifest* manifest,
+                                       const std::string& env);
 
 /// The paths recorded per component for the commit `ref` names (resolved in the repository
 /// when there is one): the full commit id, and the diffs (none without a store).
@@ -48,6 +54,12 @@ struct ComponentHistory {
     std::string component;
     std::vector<versioning::BuildRecord> builds;               // newest first
     std::vector<versioning::ComponentDeployment> deployments;  // newest first
+    /// The promotion requests those deployments shipped (their decision trails), by id.
+    std::vector<versioning::PromotionRequest> requests{};
+
+    /// The request deployment `d` shipped (same run), or null.
+    [[nodiscard]] const versioning::PromotionRequest* request_of(
+        const versioning::ComponentDeployment& d) const;
 };
 
 /// One component's history; ErrorCode::input with a "did you mean" for an unknown one.
@@ -61,6 +73,16 @@ struct DeployedImage {
     std::int64_t build_number = 0;
     std::int64_t deployment_id = 0;
     std::string image_uri;
+    std::string commit{};  // the commit the image is current for (empty: unknown)
+    bool differs = false;  // the environment's places run different images of it (the oldest shown)
+};
+
+/// An environment as the store knows it: each stack's current deployment, and whether its
+/// latest deployment moved some stacks and not others.
+struct EnvironmentState {
+    std::string name;
+    bool partially_deployed = false;
+    std::vector<versioning::DeploymentRecord> stacks;  // current, by stack and place
 };
 
 struct ComponentStatus {
@@ -72,7 +94,8 @@ struct ComponentStatus {
 
 struct StatusView {
     std::vector<ComponentStatus> components;            // by name
-    std::vector<versioning::DeploymentRecord> current;  // each environment's, by environment
+    std::vector<versioning::DeploymentRecord> current;  // each stack's, by environment and stack
+    std::vector<EnvironmentState> environments;         // by name
     std::vector<versioning::DeploymentRecord> pending;  // not confirmed yet, oldest first
 };
 

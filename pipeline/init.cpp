@@ -51,6 +51,7 @@ common::Result<InitOutcome> init_project(const InitRequest& r) {
     input.template_path = *template_path;
     input.project = root.filename().string();
     input.region = env_region();
+    input.origin_url = repo->config_string("remote.origin.url");
     auto read = [&root](const std::string& path) -> std::optional<std::string> {
         std::ifstream in(root / path, std::ios::binary);
         if (!in) return std::nullopt;

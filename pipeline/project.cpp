@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "common/path_text.hpp"
 #include "common/text.hpp"
@@ -159,6 +160,37 @@ common::Result<OpenedProject> open_project_with_store(const ProjectRequest& r) {
     auto store = open_store_at(project->store_url, project->root, false);
     if (!store) return std::unexpected(store.error());
     return OpenedProject{std::move(*project), std::move(*store)};
+}
+
+components::ReadTreeFile commit_reader(const diff::Repository& repo, const std::string& commit) {
+    return [&repo, commit](const std::string& path) -> common::Result<std::optional<std::string>> {
+        auto text = repo.read_file(commit, path);
+        if (text) return std::optional<std::string>(std::move(*text));
+        if (text.error().code == common::ErrorCode::input) return std::nullopt;
+        return std::unexpected(text.error());
+    };
+}
+
+components::ReadTreeFile work_tree_reader(const std::string& root) {
+    return [root](const std::string& path) -> common::Result<std::optional<std::string>> {
+        const auto full = std::filesystem::path(root) / path;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(full, ec)) return std::nullopt;
+        std::ifstream in(full, std::ios::binary);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in && !in.eof())
+            return common::fail(common::ErrorCode::input, "cannot read " + full.string());
+        return std::optional<std::string>(std::move(text));
+    };
+}
+
+common::Result<components::Selector> project_selector(const Project& p) {
+    components::Selector selector(p.manifest, p.graph);
+    if (!selector.docker().empty() && p.repo) {
+        if (auto ok = selector.load_docker_ignores(commit_reader(*p.repo, p.head)); !ok)
+            return std::unexpected(ok.error());
+    }
+    return selector;
 }
 
 }  // namespace pipeline

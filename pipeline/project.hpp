@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "components/affected.hpp"
 #include "components/graph.hpp"
 #include "components/manifest.hpp"
 #include "diff/repository.hpp"
@@ -57,6 +58,17 @@ common::Result<components::Manifest> load_project_manifest(
 /// not run beside other work on the same repository handle).
 bool manifest_comes_from_git(const diff::Repository* repo, const std::string& manifest_flag,
                              const std::string& head);
+
+/// Reads files of `commit` (for docker contexts' ignore files and Dockerfiles): nullopt when
+/// the commit has no such file.
+components::ReadTreeFile commit_reader(const diff::Repository& repo, const std::string& commit);
+
+/// Reads files of the work tree under `root`: nullopt when there is no such file.
+components::ReadTreeFile work_tree_reader(const std::string& root);
+
+/// The project's selector, with its docker contexts' ignore files read from the head commit.
+/// Errors: input (an ignore file Docker refuses), external (git).
+common::Result<components::Selector> project_selector(const Project& p);
 
 /// The folder of one run's build logs (created).
 std::string log_dir(const Project& p, const std::string& run_id);

@@ -52,9 +52,48 @@ common::Result<std::vector<std::optional<components::Reusable>>> reusable_builds
                 fmt::format("{}: build #{} had the same inputs, but its image {} is no longer "
                             "in ECR: building again",
                             r->build.component, r->build.build_number, r->build.image_uri));
-        if (!there || !*there) r.reset();
+        if (!there || !*there) {
+            r.reset();
+            continue;
+        }
+        r->image_checked = deploy::parse_ecr_uri(r->build.image_uri) && s.images;
     }
     return found;
+}
+
+common::Result<std::vector<ReuseHint>> reuse_hints(const AffectedRequest& r,
+                                                   const AffectedOutcome& out,
+                                                   const std::string& store_flag) {
+    std::vector<std::string> names;
+    for (const auto& c : out.selection.affected) {
+        if (c.kind == components::ComponentKind::image) names.push_back(c.name);
+    }
+    if (names.empty()) return std::vector<ReuseHint>{};
+    auto repo = diff::Repository::open(r.repo);
+    if (!repo) return std::vector<ReuseHint>{};  // no repository: no tree to hash
+    components::Manifest declared;
+    declared.store = out.manifest_store;
+    const std::string url = store_url(store_flag, &declared);
+    auto store = versioning::open_store_read_only(url, repo->root().string());
+    if (!store) return std::unexpected(store.error());
+    if (!*store) return std::vector<ReuseHint>{};
+    ProjectRequest request;
+    request.repo = r.repo;
+    request.manifest = r.manifest;
+    request.head = r.diff.head;
+    auto p = open_project(request);
+    if (!p) return std::unexpected(p.error());
+    auto planned = plan_builds(*p, names);
+    if (!planned) return std::unexpected(planned.error());
+    auto found = components::find_reusable_builds(planned->plan, planned->hashes, **store);
+    if (!found) return std::unexpected(found.error());
+    std::vector<ReuseHint> hints;
+    for (const auto& f : *found) {
+        if (f)
+            hints.push_back(
+                {f->build.component, f->build.build_number, f->built_by, f->build.image_uri});
+    }
+    return hints;
 }
 
 }  // namespace pipeline

@@ -12,6 +12,7 @@
 
 #include "common/error.hpp"
 #include "components/builder.hpp"
+#include "pipeline/affected.hpp"
 #include "pipeline/builds.hpp"
 #include "pipeline/observer.hpp"
 #include "pipeline/services.hpp"
@@ -32,5 +33,22 @@ bool shares_builds(const components::Manifest& m, const Trigger& t, const std::s
 /// ECR cannot be asked about is rebuilt with a warning.
 common::Result<std::vector<std::optional<components::Reusable>>> reusable_builds(
     const PlannedBuilds& builds, Services& s, Observer& o);
+
+/// What a build of an affected component would reuse, for `affected --explain`.
+struct ReuseHint {
+    std::string component;
+    std::int64_t build_number = 0;
+    std::string built_by;  // "" when unknown
+    std::string image_uri;
+};
+
+/// For `affected --explain`: the earlier build each affected component's build would reuse
+/// (same input hash at the request's head), from the store `store_flag` (else
+/// $SLIPWAY_STORE, the manifest's, the default) opened read-only. No store -- a SQLite file
+/// that does not exist -- costs one stat and gives nothing. ECR is not asked (a build asks).
+/// Errors: the store (unreachable, an older schema), git, an ignore file Docker refuses.
+common::Result<std::vector<ReuseHint>> reuse_hints(const AffectedRequest& r,
+                                                   const AffectedOutcome& out,
+                                                   const std::string& store_flag);
 
 }  // namespace pipeline

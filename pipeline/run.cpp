@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -10,7 +11,9 @@
 #include "components/parallel.hpp"
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/ledger.hpp"
 #include "pipeline/remote.hpp"
+#include "pipeline/reuse.hpp"
 
 namespace pipeline {
 namespace {
@@ -19,66 +22,99 @@ using common::ErrorCode;
 using components::ComponentKind;
 using versioning::BuildStatus;
 
-// The deployed commit is not in this clone: a shallow clone, or rewritten history.
-common::Result<void> missing_deployed_commit(const Project& p, RunPlan& run, Observer& o,
-                                             const std::string& why) {
-    const auto& env = *run.env;
-    const std::string head =
-        fmt::format("the commit {} of {}'s last deployment", run.base.ref, env.name);
-    if (p.repo->is_shallow())
-        return common::fail(ErrorCode::input,
-                            head +
-                                " is not in this shallow clone: fetch full history (CodeBuild: "
-                                "'git-clone-depth: 0' in the project's source settings, or "
-                                "'git fetch --unshallow' first in the buildspec; GitHub "
-                                "Actions: 'fetch-depth: 0')");
-    if (env.base.empty())
-        return common::fail(ErrorCode::input, head + " is not in this repository (" + why +
-                                                  "); give --base REF, or --all");
-    o.warning(head + " is not in this repository; comparing with '" + env.base + "' instead");
-    run.base = {env.base, head + " is missing: the base branch '" + env.base + "'", false};
-    auto id = p.repo->resolve_commit(env.base);
-    if (!id) return std::unexpected(id.error());
+// The base given with --base, or, before a first deployment, the environment's base branch.
+common::Result<void> resolve_given_base(const Project& p, RunPlan& run) {
+    if (run.base.ref.empty()) return {};
+    auto id = p.repo->resolve_commit(run.base.ref);
+    if (!id) return std::unexpected(id.error().with_context("--base"));
     run.base_id = *id;
     return {};
 }
 
-// Which base, and why (read once the environment is held).
-common::Result<void> resolve_base(const Project& p, RunPlan& run, Services& s, Observer& o) {
-    auto current = s.store.current_deployments(run.env->name);
-    if (!current) return std::unexpected(current.error());
-    std::optional<versioning::DeploymentRecord> last;
-    if (!current->empty()) last = current->front();
-    const std::string& flag = run.request.base;
-    run.base = choose_base(flag, run.env->name, last, run.env->base);
-    if (run.base.ref.empty()) return {};
-    auto id = p.repo->resolve_commit(run.base.ref);
-    if (id) {
-        run.base_id = *id;
-        return {};
+// Which base, and why (read once the environment is held). With a complete deployment and
+// no --base, each component is compared with its own deployed commit (select(); over every
+// stack and place); `base_id` is then the environment's place in history, when this clone
+// has it.
+common::Result<void> resolve_base(const Project& p, RunPlan& run, Services& s) {
+    auto complete = last_complete_deployment(s.store, run.env->name);
+    if (!complete) return std::unexpected(complete.error());
+    run.deployed = std::move(*complete);
+    if (run.deployed) {
+        auto current = s.store.current_deployments(run.env->name);
+        if (!current) return std::unexpected(current.error());
+        run.commits = deployed_commits(p.manifest, *run.env, *current);
+        run.template_commits = template_commits(*run.env, *current);
     }
-    const bool from_deployment = last && (flag.empty() || flag == "auto");
-    if (!from_deployment) return std::unexpected(id.error().with_context("--base"));
-    return missing_deployed_commit(p, run, o, id.error().message);
+    const std::string& flag = run.request.base;
+    run.base = choose_base(flag, run.env->name, run.deployed, run.env->base);
+    if (!run.deployed || (!flag.empty() && flag != "auto")) return resolve_given_base(p, run);
+    if (!run.deployed->commit.empty()) {
+        if (auto id = p.repo->resolve_commit(run.deployed->commit)) run.base_id = *id;
+    }
+    for (const auto& [name, commit] : run.commits) {
+        if (commit == run.deployed->commit) continue;
+        run.base.reason = fmt::format(
+            "per component, the commit its image deployed in {} (deployment #{}) is current for",
+            run.env->name, run.deployed->id);
+        break;
+    }
+    return {};
 }
 
-// The affected components, and whether the stack needs a deploy at all.
-common::Result<void> select(const Project& p, RunPlan& run) {
-    if (!run.base_id.empty()) {
+// The affected components, and which stacks need a deploy. The components a deployment owes
+// (ledger.hpp) are the selection, unless --base chose another; they are worked out either
+// way, so that what stays owed keeps its deployed commit.
+common::Result<void> select(const Project& p, RunPlan& run, Observer& o) {
+    auto targets = deploy::filter_targets(*run.env, run.request.targets);
+    if (!targets) return std::unexpected(targets.error());
+    run.targets = std::move(*targets);
+    const bool given = !run.request.base.empty() && run.request.base != "auto";
+    if (run.deployed) {
+        std::string fell_back;
+        auto owed = owed_selection(p, run.commits, run.env->name, run.env->base, o, &fell_back,
+                                   run.template_commits);
+        if (!owed) return std::unexpected(owed.error());
+        if (!fell_back.empty() && !given) run.base.reason = fell_back;
+        for (const auto& c : owed->affected) run.owed.insert(c.name);
+        if (!given) run.selection = std::move(*owed);
+    }
+    if ((given || !run.deployed) && !run.base_id.empty()) {
         diff::DiffRequest request{run.base_id, p.head, true};
         std::optional<diff::ChangeSet> changes;
         auto paths = changed_paths(&*p.repo, request, "", changes);
         if (!paths) return std::unexpected(paths.error());
-        run.selection = components::Selector(p.manifest, p.graph).select(*paths);
+        auto selector = project_selector(p);
+        if (!selector) return std::unexpected(selector.error());
+        run.selection = selector->select(*paths);
     }
     run.everything = run.request.all || run.base.first_deployment;
     if (run.everything) run.selected = p.manifest.component_names();
+    std::vector<std::string> affected;
     for (const auto& c : run.selection.affected) {
         if (!run.everything) run.selected.push_back(c.name);
-        if (c.kind != ComponentKind::library) run.deploy_needed = true;
+        affected.push_back(c.name);
     }
-    run.deploy_needed = run.deploy_needed || run.everything || run.request.force_deploy;
+    run.stacks = deploy::select_stacks(p.manifest, *run.env, affected, run.selection.changed,
+                                       run.everything);
+    if (run.request.force_deploy) {
+        for (std::size_t i = 0; i < run.stacks.deploy.size(); ++i) {
+            if (run.stacks.deploy[i]) continue;
+            run.stacks.deploy[i] = true;
+            run.stacks.reasons[i] = "--force-deploy";
+        }
+    }
+    run.deploy_needed = std::find(run.stacks.deploy.begin(), run.stacks.deploy.end(), true) !=
+                        run.stacks.deploy.end();
     return {};
+}
+
+// check_newest against what the store says before the environment is held (the
+// environment's last complete deployment, as resolve_base reads it).
+common::Result<void> head_is_newest(const Project& p, const RunPlan& run, Services& s) {
+    if (run.request.allow_older) return {};
+    auto complete = last_complete_deployment(s.store, run.env->name);
+    if (!complete) return std::unexpected(complete.error());
+    return check_newest(p, run.env->name, *complete, false, nullptr);  // said later
 }
 
 DeploySettings deploy_settings(const RunPlan& run) {
@@ -87,39 +123,66 @@ DeploySettings deploy_settings(const RunPlan& run) {
     d.actor = run.summary.actor;
     d.plan = run.request.plan;
     d.wait = run.request.wait;
+    d.replace_failed = run.request.replace_failed;
     d.write_overrides = run.request.write_overrides;
+    d.targets = run.request.targets;
     return d;
 }
 
-// The deploy plan with `images` as the new images of this run.
-common::Result<deploy::DeployPlan> deploy_plan_with(
+// The environment's plan with `images` as the new images of this run.
+common::Result<EnvironmentPlan> deploy_plan_with(
     const Project& p, const RunPlan& run, Services& s,
     const std::map<std::string, deploy::KnownImage>& images) {
-    auto inputs = known_images(p, *run.env, s.store);
-    if (!inputs) return std::unexpected(inputs.error());
+    auto known = known_images(p, *run.env, s.store);
+    if (!known) return std::unexpected(known.error());
+    NewImages fresh;
     for (const auto& [name, image] : images) {
         const auto* c = p.manifest.find(name);
-        if (c && c->kind == ComponentKind::image) inputs->new_images[name] = image;
+        if (c && c->kind == ComponentKind::image) fresh.all[name] = image;
     }
-    auto params = deploy::compute_parameters(p.manifest, *run.env, *inputs);
-    if (!params) return std::unexpected(params.error());
-    return make_deploy_plan(p, *run.env, std::move(*params), deploy_settings(run));
+    auto plan =
+        plan_environment(p, *run.env, run.stacks, run.targets, *known, fresh, deploy_settings(run),
+                         deploy::scope_of(run.request.targets, run.targets));
+    if (!plan) return plan;
+    if (!run.request.write_overrides.empty() && plan->deploys.size() > 1)
+        return common::fail(ErrorCode::usage,
+                            "--write-overrides: the run deploys " +
+                                std::to_string(plan->deploys.size()) +
+                                " stacks and CodePipeline's overrides are one stack's: limit it "
+                                "with --region or --wave to one");
+    // The images the run built are current for its head; so is every other one whose
+    // component nothing since its own commit touched. What stays owed keeps its commit. Each
+    // stack's deployment is then at the common ancestor of its images' and template's commits.
+    for (auto& d : plan->deploys) {
+        for (auto& i : d.parameters.images) {
+            const bool built = images.contains(i.component);
+            const bool unaffected = run.deployed && !run.owed.contains(i.component) &&
+                                    i.source == deploy::ImageSource::deployed;
+            if (built || unaffected) i.commit = p.head;
+        }
+        d.commit = history_position(p.repo ? &*p.repo : nullptr, d);
+    }
+    return plan;
 }
 
 // Bad parameters or template stop the run here, before a number is taken.
-common::Result<void> preflight(const Project& p, RunPlan& run, Services& s) {
+common::Result<void> preflight(const Project& p, RunPlan& run, Services& s, Observer& o) {
     auto planned = plan_builds(p, run.selected, run.request.builds.remote);
     if (!planned) return std::unexpected(planned.error());
     run.builds = std::move(*planned);
-    auto prospective = prospective_builds(p, run.builds, &s.store, run.env->name,
-                                          run.summary.started_at, run.request.builds.reuse);
+    if (run.request.builds.reuse && run.builds.plan.size()) {
+        auto reusable = reusable_builds(run.builds, s, o);
+        if (!reusable) return std::unexpected(reusable.error());
+        run.reusable = std::move(*reusable);
+    }
+    auto prospective = prospective_builds(p, run.builds, &s.store, run.reusable, run.env->name,
+                                          run.summary.started_at);
     if (!prospective) return std::unexpected(prospective.error());
     run.prospective = std::move(*prospective);
     std::map<std::string, deploy::KnownImage> images;
     for (const auto& b : run.prospective) images[b.component] = {b.build_number(), b.image_uri()};
     auto dp = deploy_plan_with(p, run, s, images);
     if (!dp) return std::unexpected(dp.error());
-    if (auto ok = deploy::validate_plan(*dp); !ok) return std::unexpected(ok.error());
     run.preflight = std::move(*dp);
     return {};
 }
@@ -145,18 +208,21 @@ std::string reason_text(const components::AffectedComponent& c) {
     const auto& r = c.reasons.front();
     switch (r.kind) {
         case components::ReasonKind::path:
+        case components::ReasonKind::docker:
             return r.path;
         case components::ReasonKind::dependency:
             return "depends on " + r.dependency;
         case components::ReasonKind::global:
             return "global input " + r.path;
+        case components::ReasonKind::deployed_commit:
+            return r.pattern;
     }
     return "";
 }
 
 // One row per component: what the run did with it and which image the stack has.
 void fill_rows(const Project& p, RunPlan& run, const components::BuildReport* builds,
-               const deploy::ParameterSet* params, const std::set<std::string>& changed) {
+               const EnvironmentPlan* params, const EnvironmentRun* deployed) {
     std::map<std::string, SummaryRow> rows;
     for (const auto& c : p.manifest.components) {
         SummaryRow& r = rows[c.name];
@@ -184,14 +250,23 @@ void fill_rows(const Project& p, RunPlan& run, const components::BuildReport* bu
         r.exit_code = b.exit_code;
         r.duration = b.finished_at - b.started_at;
         r.log_path = b.log_path;
+        r.reused_from = b.reused_from;
         if (b.status == BuildStatus::failed || b.status == BuildStatus::timed_out)
             r.log_tail = tail_lines(b.log_path, 40);
     }
-    if (params) {
-        for (const auto& i : params->images) {
+    for (const auto& d : params ? params->deploys : std::vector<deploy::DeployPlan>{}) {
+        for (const auto& i : d.parameters.images) {
             auto& r = rows[i.component];
             if (!r.built) r.build_number = i.build_number, r.image_uri = i.image_uri;
-            r.parameter_changed = changed.contains(i.parameter);
+        }
+    }
+    for (const auto& st : deployed ? deployed->stacks : std::vector<StackRun>{}) {
+        if (!st.run) continue;
+        for (const auto& i : st.run->plan.parameters.images) {
+            auto& r = rows[i.component];
+            if (!r.built) r.build_number = i.build_number, r.image_uri = i.image_uri;
+            r.parameter_changed =
+                r.parameter_changed || st.run->changed_parameters.contains(i.parameter);
         }
     }
     run.summary.rows.clear();
@@ -232,18 +307,19 @@ RunOutcome fail_run(RunPlan& run, Services& s, const common::Error& e) {
 // The builds; their outcome is in `report`.
 common::Result<components::BuildReport> build_phase(const Project& p, RunPlan& run, Services& s,
                                                     Observer& o) {
-    if (!run.base_id.empty()) {
+    if (!run.selection.affected.empty()) {
         if (auto ok = s.store.record_diffs(diffs_of(run.selection, p.head)); !ok)
             return std::unexpected(ok.error());
     }
     auto settings = build_settings(p, run.summary.run_id, run.env->name, run.summary.started_at,
                                    run.request.builds, run.request.trigger, s);
+    settings.reusable = run.reusable;  // as the preflight found them (and told)
     auto report = run_builds(p, run.builds, settings, s, o);
     end_phase(run.summary, "build", s, o);
     return report;
 }
 
-// The deploy with this run's images.
+// The deploy of the affected stacks with this run's images.
 RunOutcome deploy_phase(const Project& p, RunPlan& run, const components::BuildReport& report,
                         Services& s, Observer& o) {
     std::map<std::string, deploy::KnownImage> images;
@@ -253,19 +329,17 @@ RunOutcome deploy_phase(const Project& p, RunPlan& run, const components::BuildR
     }
     auto dp = deploy_plan_with(p, run, s, images);
     if (!dp) return fail_run(run, s, dp.error());
-    auto done = execute_deploy(*run.env, std::move(*dp), deploy_settings(run), s, o);
+    auto done = deploy_stacks(*run.env, std::move(*dp), deploy_settings(run), s, o);
     end_phase(run.summary, "deploy", s, o);
-    if (!done) return fail_run(run, s, done.error());
-    fill_rows(p, run, &report, &done->plan.parameters, done->changed_parameters);
+    fill_rows(p, run, &report, nullptr, &done);
+    summarize_environment(done, run.summary);
     RunOutcome out;
-    if (!done->outcome) {
-        run.summary.deployment_id = done->pending_id;
-        out = finish(run, s, "overrides-written", done->exit);
+    if (done.error && (done.stacks.size() == 1 || done.error->code != ErrorCode::failed)) {
+        out = fail_run(run, s, *done.error);
     } else {
-        summarize_outcome(*done->outcome, run.summary);
-        out = finish(run, s, result_name(*done->outcome), done->exit);
+        out = finish(run, s, run.summary.result, done.exit);
     }
-    out.deploy = std::move(*done);
+    out.deploy = std::move(done);
     return out;
 }
 
@@ -285,28 +359,24 @@ RunStarted started(const RunPlan& run) {
     return r;
 }
 
-// A plan: the change set the run would make, previewed; nothing recorded.
+// A plan: the change sets the run would make, previewed; nothing recorded.
 RunOutcome preview(const Project& p, RunPlan& run, Services& s, Observer& o) {
     RunOutcome out;
     out.prospective = run.prospective;
     if (!run.deploy_needed) {
-        fill_rows(p, run, nullptr, &run.preflight.parameters, {});
+        fill_rows(p, run, nullptr, &run.preflight, nullptr);
         out.summary = run.summary;
         out.summary.result = "nothing-affected";
         return out;
     }
-    auto done = execute_deploy(*run.env, run.preflight, deploy_settings(run), s, o);
-    fill_rows(p, run, nullptr, &run.preflight.parameters,
-              done ? done->changed_parameters : std::set<std::string>{});
+    auto done = deploy_stacks(*run.env, run.preflight, deploy_settings(run), s, o);
+    fill_rows(p, run, nullptr, &run.preflight, &done);
+    summarize_environment(done, run.summary);
     out.summary = run.summary;
     out.summary.result = "planned";
-    if (!done) {
-        out.error = done.error();
-        out.exit = common::exit_code(done.error().code);
-        return out;
-    }
-    out.exit = done->exit;
-    out.deploy = std::move(*done);
+    out.exit = done.exit;
+    if (done.error) out.error = done.error;
+    out.deploy = std::move(done);
     return out;
 }
 
@@ -314,8 +384,9 @@ RunOutcome preview(const Project& p, RunPlan& run, Services& s, Observer& o) {
 
 RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) {
     if (run.request.plan) return preview(p, run, s, o);
-    // Builds need oneTBB's module: a broken installation says so before anything is recorded.
-    if (run.builds.plan.size() > 0) components::require_parallel_module();
+    // Builds and deploys run on the parallel module's graph: a broken installation says so
+    // before anything is recorded.
+    if (run.builds.plan.size() > 0 || run.deploy_needed) components::require_parallel_module();
     if (auto ok = s.store.begin_run(new_run_record(run.summary)); !ok) {
         RunOutcome out;
         out.summary = run.summary;
@@ -325,13 +396,13 @@ RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) 
     }
     o.run_started(started(run));
     if (!run.deploy_needed) {
-        fill_rows(p, run, nullptr, &run.preflight.parameters, {});
+        fill_rows(p, run, nullptr, &run.preflight, nullptr);
         return finish(run, s, "nothing-affected", 0);
     }
     auto report = build_phase(p, run, s, o);
     if (!report) return fail_run(run, s, report.error());
     if (report->interrupted || !report->all_succeeded()) {
-        fill_rows(p, run, &*report, &run.preflight.parameters, {});
+        fill_rows(p, run, &*report, &run.preflight, nullptr);
         return finish(run, s, report->interrupted ? "interrupted" : "build-failed",
                       exit_status(*report));
     }
@@ -341,7 +412,7 @@ RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) 
     // Cancelled while building (Ctrl-C, SIGTERM past the grace, a service's lost job claim):
     // nothing is deployed.
     if (s.clock.interrupted && s.clock.interrupted()) {
-        fill_rows(p, run, &*report, &run.preflight.parameters, {});
+        fill_rows(p, run, &*report, &run.preflight, nullptr);
         return finish(run, s, "interrupted", 130);
     }
     return deploy_phase(p, run, *report, s, o);
@@ -354,6 +425,11 @@ common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services
         return std::unexpected(ok.error());
     auto env = p.environment(r.env);
     if (!env) return std::unexpected(env.error());
+    if ((*env)->gates.any() && !r.plan)
+        return common::fail(ErrorCode::held, "environment '" + r.env +
+                                                 "' has gates: its images come by promotion "
+                                                 "(slipway promote --to " +
+                                                 r.env + ")");
     RunPlan run;
     run.request = r;
     run.env = *env;
@@ -361,22 +437,27 @@ common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services
     sum.started_at = s.clock.now();
     sum.run_id = new_run_id(sum.started_at);
     sum.env = r.env;
-    sum.stack = run.env->stack;
+    for (const auto& st : run.env->stacks) sum.stack += (sum.stack.empty() ? "" : ", ") + st.name;
     sum.trigger = r.trigger.name;
     sum.actor = r.trigger.actor;
     sum.head = p.head;
     if (auto done = recover_runs(s.store, sum.started_at); !done)
         return std::unexpected(done.error());
+    // Newest in history: an older head fails before waiting for the environment (and again
+    // once it is held: another deploy may have moved it meanwhile).
+    if (auto ok = head_is_newest(p, run, s); !ok) return std::unexpected(ok.error());
     // The environment first: base, selection and parameters come from what it has once held.
     auto lease = hold_environment(*run.env, sum.run_id, r.wait, s,
                                   [&o](const std::string& line) { o.note(line); });
     if (!lease) return std::unexpected(busy(sum, r, s, lease.error()));
     run.lease = std::move(*lease);
-    if (auto ok = resolve_base(p, run, s, o); !ok) return std::unexpected(ok.error());
+    if (auto ok = resolve_base(p, run, s); !ok) return std::unexpected(ok.error());
+    if (auto ok = check_newest(p, run.env->name, run.deployed, r.allow_older, &o); !ok)
+        return std::unexpected(ok.error());
+    if (auto ok = select(p, run, o); !ok) return std::unexpected(ok.error());
     sum.base = run.base_id;
     sum.base_reason = run.base.reason;
-    if (auto ok = select(p, run); !ok) return std::unexpected(ok.error());
-    if (auto ok = preflight(p, run, s); !ok) return std::unexpected(ok.error());
+    if (auto ok = preflight(p, run, s, o); !ok) return std::unexpected(ok.error());
     sum.phases.push_back({"select", s.clock.now() - sum.started_at});
     o.phase_ended(sum.phases.back());
     return run;
@@ -394,17 +475,29 @@ std::string plan_json(const RunOutcome& planned) {
     j.key("builds").begin_array();
     for (const auto& b : planned.prospective) {
         j.begin_object().field("build_number", b.build_number()).field("component", b.component);
-        j.field("image_uri", b.image_uri()).field("reused", b.reused_number != 0).end_object();
+        j.field("image_uri", b.image_uri()).field("reused", b.reused_number != 0);
+        j.field_or_null("reused_from", b.reused_number != 0, b.reused_from).end_object();
     }
     j.end_array().key("changed_parameters").begin_array();
-    if (planned.deploy) {
-        for (const auto& name : planned.deploy->changed_parameters) j.value(name);
+    std::set<std::string> changed;
+    bool touches = false;  // a change set without changes leaves its stack as it is
+    for (const auto& st : planned.deploy ? planned.deploy->stacks : std::vector<StackRun>{}) {
+        if (!st.run) continue;
+        changed.insert(st.run->changed_parameters.begin(), st.run->changed_parameters.end());
+        touches = touches ||
+                  (st.run->outcome && st.run->outcome->result == deploy::DeployResult::planned);
     }
+    for (const auto& name : changed) j.value(name);
     j.end_array().field("env", s.env).field("head", s.head).field("result", s.result);
-    // A change set without changes leaves the stack as it is.
-    const bool touches = planned.deploy && planned.deploy->outcome &&
-                         planned.deploy->outcome->result == deploy::DeployResult::planned;
-    j.field("stack", s.stack).field("touches_stack", touches);
+    j.field("stack", s.stack);
+    j.key("stacks").begin_array();
+    for (const auto& st : planned.deploy ? planned.deploy->stacks : std::vector<StackRun>{}) {
+        const bool planned_change =
+            st.run && st.run->outcome && st.run->outcome->result == deploy::DeployResult::planned;
+        j.begin_object().field("label", st.label).field("reason", st.reason);
+        j.field("result", st.result).field("touches_stack", planned_change).end_object();
+    }
+    j.end_array().field("touches_stack", touches);
     return j.end_object().str();
 }
 

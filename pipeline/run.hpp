@@ -3,20 +3,25 @@
 // step or the service runs it. Two calls, values in and values out:
 //
 //   plan_run:    hold the environment (its lease, waiting or busy; its pending deployments
-//                reconciled) -> choose the base (the commit of its last succeeded
-//                deployment, else its base branch) -> select the affected components
-//                (everything on a first deployment or with `all`) -> plan the builds ->
+//                reconciled) -> choose the base (per component, the commit its deployed
+//                image is current for -- pipeline/ledger.hpp -- else the environment's base
+//                branch; or --base) -> select the affected components (everything on a first
+//                deployment or with `all`) -> plan the builds ->
 //                preflight: the deploy's parameters, with the images the builds would
 //                give, checked against the template before anything is built or recorded.
-//   execute_run: record the run -> record the diffs and build -> deploy the stack with a
-//                parameter for every component -> record how the run ended, with its
-//                phases and summary.
+//   execute_run: record the run -> record the diffs and build -> deploy the affected stacks
+//                (pipeline/stacks.hpp: in dependency order and waves, independent ones in
+//                parallel), each with a parameter for every one of its components ->
+//                record how the run ended, with its phases and summary.
 //
-// Nothing affected: the stack is not touched. A config-only change deploys without
-// building. A plan (`RunRequest::plan`) builds and records nothing and previews the change
-// set.
+// A stack is affected when one of its components is, when its template changed, or when a
+// stack whose outputs it reads is; the others are not touched. Nothing affected: no stack is
+// touched. A config-only change deploys without building. A plan (`RunRequest::plan`) builds and
+// records nothing and previews the change set.
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,11 +42,14 @@ struct RunRequest {
     std::string env;
     std::string base = "auto";  // a ref, or auto (see choose_base)
     BuildOptions builds;
-    bool all = false;             // build every image component
-    bool force_deploy = false;    // deploy even when nothing is affected
-    bool plan = false;            // build nothing, record nothing, preview the change set
-    bool wait = false;            // wait for a busy environment or stack instead of exit 3
-    std::string write_overrides;  // CodePipeline's file instead of deploying
+    bool all = false;                // build every image component
+    bool force_deploy = false;       // deploy even when nothing is affected
+    bool plan = false;               // build nothing, record nothing, preview the change set
+    bool wait = false;               // wait for a busy environment or stack instead of exit 3
+    bool allow_older = false;        // ship a head older in history than the deployed commit
+    bool replace_failed = false;     // --replace-failed-stack
+    std::string write_overrides;     // CodePipeline's file instead of deploying
+    deploy::TargetFilter targets{};  // --wave / --region
     Trigger trigger;
 };
 
@@ -51,15 +59,27 @@ struct RunPlan {
     const components::Environment* env = nullptr;
     std::unique_ptr<deploy::EnvironmentLease> lease;
     BaseChoice base;
-    std::string base_id;                // the base's commit id; empty without a base
+    std::string base_id;  // the base's commit id; empty without a base (or when only the
+                          // components' own deployed commits are known)
+    /// The newest deployment of the environment's last complete deployment (stacks.hpp
+    /// last_complete): its commit is the environment's place in history.
+    std::optional<versioning::DeploymentRecord> deployed;
+    /// Per component, the commit its deployed state is current for over every stack and
+    /// place (ledger.hpp deployed_commits); and the stacks' template commits.
+    std::map<std::string, std::string> commits;
+    std::vector<std::string> template_commits;
+    std::set<std::string> owed;         // components whose deployed image lacks a change up to head
     components::Selection selection;    // from the diff; empty without a base
     std::vector<std::string> selected;  // the components to build (when they have a build)
     bool everything = false;            // a first deployment, or `all`
     bool deploy_needed = false;
+    deploy::StackSelection stacks;  // which stacks deploy, and why
+    std::vector<bool> targets;      // where (--wave / --region)
     PlannedBuilds builds;
-    std::vector<ProspectiveBuild> prospective;  // the images the builds would give
-    deploy::DeployPlan preflight;               // with those images, checked
-    RunSummary summary;                         // run id, trigger, base, head, started
+    std::vector<ProspectiveBuild> prospective;                  // the images the builds would give
+    std::vector<std::optional<components::Reusable>> reusable;  // what the builds reuse
+    EnvironmentPlan preflight;                                  // with those images, checked
+    RunSummary summary;  // run id, trigger, base, head, started
 };
 
 /// Plans the run (see above). Errors: input (manifest, ref, parameters: nothing recorded, no
@@ -67,9 +87,9 @@ struct RunPlan {
 common::Result<RunPlan> plan_run(const Project& p, const RunRequest& r, Services& s, Observer& o);
 
 struct RunOutcome {
-    RunSummary summary;                  // recorded with the run (not for a plan)
-    std::optional<DeployRun> deploy;     // when the deploy phase ran (or the plan's preview)
-    std::optional<common::Error> error;  // what stopped the run after it was recorded
+    RunSummary summary;                    // recorded with the run (not for a plan)
+    std::optional<EnvironmentRun> deploy;  // when the deploy phase ran (or the plan's preview)
+    std::optional<common::Error> error;    // what stopped the run after it was recorded
     int exit = 0;
     std::vector<ProspectiveBuild> prospective;  // a plan: the builds it would run
 };

@@ -21,7 +21,7 @@ Clock system_clock() {
             [] { return common::interrupted(); }, interrupt_fd};
 }
 
-CloudServices aws_services(const components::Environment& env) {
+CloudServices aws_services(const components::Target& env) {
     auto options = aws::client_options_from(aws::process_env(), env.region);
     if (!env.region.empty()) options.region = env.region;
     if (!env.role_arn.empty()) {

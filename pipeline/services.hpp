@@ -15,6 +15,7 @@
 #include "deploy/artifacts.hpp"
 #include "deploy/cloudformation.hpp"
 #include "deploy/registry.hpp"
+#include "pipeline/teams.hpp"
 #include "versioning/version_store.hpp"
 
 namespace pipeline {
@@ -38,7 +39,9 @@ struct Services {
     versioning::VersionStore& store;
     /// Another connection to the same store (the lease is renewed from a thread of its own).
     std::function<common::Result<std::unique_ptr<versioning::VersionStore>>()> open_store;
-    std::function<CloudServices(const components::Environment&)> cloud;
+    /// The AWS services of one place an environment deploys to (its region; its account's
+    /// role assumed).
+    std::function<CloudServices(const components::Target&)> cloud;
     /// The runner of local build commands (the executor reports their output).
     std::function<std::unique_ptr<components::BuildRunner>()> runner;
     Clock clock;
@@ -48,13 +51,16 @@ struct Services {
     /// ECR in `region`, to check that an image to reuse still exists (reuse.hpp); unset:
     /// images are taken on trust.
     std::function<std::unique_ptr<deploy::ImageRegistry>(const std::string& region)> images{};
+    /// Team memberships beyond the manifest's `teams:` (teams.hpp); null: the manifest's only.
+    std::shared_ptr<TeamDirectory> teams{};
 };
 
 /// The system clock, real sleeps, and Ctrl-C / SIGTERM (installs the handler).
 Clock system_clock();
 
-/// AWS through aws::Client for `env` (its region; its role_arn assumed for every call).
-CloudServices aws_services(const components::Environment& env);
+/// AWS through aws::Client for `target` (its region; its role_arn assumed for every call with
+/// the credential chain's credentials).
+CloudServices aws_services(const components::Target& target);
 
 /// The real world for a project whose store is `store` at `store_url` under `root`: AWS,
 /// local processes (TERM, then KILL after 5 s), CodeBuild, the system clock.

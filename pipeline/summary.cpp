@@ -24,7 +24,32 @@ void write_row(common::JsonOut& j, const SummaryRow& r) {
     j.field("parameter", r.parameter);
     j.field("parameter_changed", r.parameter_changed);
     j.field("reason", r.reason);
+    j.field_or_null("reused_from", r.status == "reused", r.reused_from);
     j.field("status", r.status);
+    j.end_object();
+}
+
+void write_failures(common::JsonOut& j, const std::vector<FailedResource>& failures) {
+    j.key("failed_resources").begin_array();
+    for (const auto& f : failures) {
+        j.begin_object().field("logical_id", f.logical_id).field("reason", f.reason);
+        j.field("resource_type", f.resource_type).field("status", f.status).end_object();
+    }
+    j.end_array();
+}
+
+void write_stack(common::JsonOut& j, const StackSummary& s) {
+    j.begin_object();
+    j.field("account", s.account);
+    j.field_or_null("deployment_id", s.deployment_id != 0, s.deployment_id);
+    write_failures(j, s.failed_resources);
+    j.field("label", s.label).field("message", s.message);
+    j.key("outputs").begin_object();
+    for (const auto& [name, value] : s.outputs) j.field(name, value);
+    j.end_object();
+    j.field("reason", s.reason).field("region", s.region).field("result", s.result);
+    j.field("stack", s.stack).field("stack_status", s.stack_status);
+    j.field("wave", static_cast<std::int64_t>(s.wave));
     j.end_object();
 }
 
@@ -42,12 +67,7 @@ std::string report_json(const RunSummary& s) {
     j.field_or_null("deployment_id", s.deployment_id != 0, s.deployment_id);
     j.field("env", s.env);
     j.field("exit_code", s.exit_code);
-    j.key("failed_resources").begin_array();
-    for (const auto& f : s.failed_resources) {
-        j.begin_object().field("logical_id", f.logical_id).field("reason", f.reason);
-        j.field("resource_type", f.resource_type).field("status", f.status).end_object();
-    }
-    j.end_array();
+    write_failures(j, s.failed_resources);
     j.field("finished_at", iso_time(s.finished_at));
     j.field("head", s.head);
     j.field("kind", s.kind);
@@ -64,6 +84,9 @@ std::string report_json(const RunSummary& s) {
     j.field("run_id", s.run_id);
     j.field("stack", s.stack);
     j.field("stack_status", s.stack_status);
+    j.key("stacks").begin_array();
+    for (const auto& st : s.stacks) write_stack(j, st);
+    j.end_array();
     j.field("started_at", iso_time(s.started_at));
     j.field("trigger", s.trigger);
     j.end_object();

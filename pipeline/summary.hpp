@@ -29,8 +29,9 @@ struct SummaryRow {
     std::optional<int> exit_code;
     versioning::Millis duration = 0;
     std::string log_path;
-    std::string log_tail;  // the end of a failed build's log
-    std::string reason;    // why it was affected
+    std::string log_tail;     // the end of a failed build's log
+    std::string reason;       // why it was affected
+    std::string reused_from;  // reused: where the reused build was built ("" unknown)
 };
 
 /// A resource whose stack operation failed (a *_FAILED stack event).
@@ -39,6 +40,24 @@ struct FailedResource {
     std::string resource_type;
     std::string status;
     std::string reason;
+};
+
+/// One stack of the environment in a run's deploy: where it is and how its deploy ended.
+struct StackSummary {
+    std::string label;  // "api", "api@eu-west-1"
+    std::string stack;
+    std::string region;    // named targets only
+    std::string account;   // named targets only
+    std::size_t wave = 0;  // 1-based
+    std::string reason;    // why it deployed, or why it was skipped
+    /// deployed, up-to-date, planned, declined, deploy-failed, overrides-written, skipped,
+    /// interrupted, error
+    std::string result;
+    std::int64_t deployment_id = 0;
+    std::string stack_status;
+    std::string message;  // the error, for result "error"
+    std::vector<FailedResource> failed_resources;
+    std::map<std::string, std::string> outputs;
 };
 
 struct Phase {
@@ -68,7 +87,8 @@ struct RunSummary {
     versioning::Millis started_at = 0;
     versioning::Millis finished_at = 0;
     std::vector<Phase> phases;
-    std::vector<SummaryRow> rows;  // by component name
+    std::vector<SummaryRow> rows;      // by component name
+    std::vector<StackSummary> stacks;  // the deploy's stacks, in plan order
 };
 
 /// The summary as JSON, keys sorted (docs/run.md): the run's report in the store and

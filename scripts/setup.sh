@@ -67,6 +67,22 @@ if command -v npm >/dev/null &&
   fi
 fi
 
+# The GitHub side of the tests and the demo, at the versions of tests/github/package-lock.json,
+# into tests/github/node_modules (not committed): Stoplight Prism (@stoplight/prism-cli), which
+# serves GitHub's REST API description (@octokit/openapi) and rejects requests off its schema,
+# and GitHub's example webhook payloads (@octokit/webhooks-examples). Without them the GitHub
+# tests are skipped (a failure under CI=true).
+github_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/github"
+if command -v npm >/dev/null &&
+  ! cmp -s "$github_tests/package-lock.json" "$github_tests/node_modules/.slipway-lock.json"; then
+  echo "setup: installing Prism and GitHub's API description with npm ci in tests/github" >&2
+  if npm ci --prefix "$github_tests" --no-audit --no-fund --loglevel=error >/dev/null; then
+    cp "$github_tests/package-lock.json" "$github_tests/node_modules/.slipway-lock.json"
+  else
+    echo "setup: warning: npm ci in tests/github failed; the GitHub tests will be skipped" >&2
+  fi
+fi
+
 # The linter of the example GitHub workflow, action-validator (its JSON schema), from npm
 # when node is there (it is on the developers' machines and CI's); without it that test skips.
 if command -v npm >/dev/null && ! command -v action-validator >/dev/null; then

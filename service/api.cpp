@@ -11,8 +11,12 @@
 
 #include "common/json.hpp"
 #include "diff/remote.hpp"
+#include "pipeline/drift.hpp"
 #include "pipeline/history.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/ledger.hpp"
+#include "pipeline/promotion.hpp"
+#include "pipeline/stacks.hpp"
 
 namespace service {
 namespace {
@@ -48,18 +52,43 @@ void write_build(JsonOut& j, const versioning::BuildRecord& b) {
 
 void write_deployment(JsonOut& j, const versioning::DeploymentRecord& d) {
     j.begin_object();
+    j.field("account", d.account);
     j.field("actor", d.actor).field("change_set", d.change_set).field("commit", d.commit);
     j.field("env", d.env).field("executed_by", d.executed_by);
     time_or_null(j, "finished_at", d.finished_at);
     j.field("id", d.id).key("images").begin_array();
     for (const auto& i : d.images) {
         j.begin_object().field("build_number", i.build_number).field("changed", i.changed);
+        j.field_or_null("commit", !i.commit.empty(), i.commit);
         j.field("component", i.component).field("image_uri", i.image_uri);
         j.field("parameter", i.parameter).end_object();
     }
-    j.end_array().field("kind", d.kind).field("reason", d.reason).field("run_id", d.run_id);
+    j.end_array().field("kind", d.kind).field("note", d.note).field("reason", d.reason);
+    j.field("region", d.region).field("run_id", d.run_id).field("scope", d.scope);
     j.field("source", d.source).field("stack", d.stack).field("started_at", iso_time(d.started_at));
-    j.field("status", d.status).end_object();
+    j.field("status", d.status);
+    j.field_or_null("template_commit", !d.template_commit.empty(), d.template_commit);
+    j.end_object();
+}
+
+// Each stack of `e` in each place: where it is and its current deployment (null: none).
+void write_stacks(JsonOut& j, const components::Environment& e,
+                  const std::vector<versioning::DeploymentRecord>& current) {
+    j.key("stacks").begin_array();
+    for (const auto& t : e.targets) {
+        for (const auto& s : e.stacks) {
+            j.begin_object().field("account", t.account).key("current");
+            auto it = std::find_if(current.begin(), current.end(), [&](const auto& d) {
+                return d.env == e.name && d.stack == s.name && d.region == t.recorded_region() &&
+                       d.account == t.recorded_account();
+            });
+            it != current.end() ? write_deployment(j, *it) : (void)j.null();
+            j.field("label", deploy::stack_label(s.name, t)).field("region", t.region);
+            j.field("stack", s.name).field("wave", static_cast<std::int64_t>(t.wave + 1));
+            j.end_object();
+        }
+    }
+    j.end_array();
 }
 
 void write_component_deployment(JsonOut& j, const versioning::ComponentDeployment& d) {
@@ -67,7 +96,8 @@ void write_component_deployment(JsonOut& j, const versioning::ComponentDeploymen
     j.field("changed", d.changed).field("commit", d.commit).field("deployment_id", d.deployment_id);
     j.field("env", d.env);
     time_or_null(j, "finished_at", d.finished_at);
-    j.field("image_uri", d.image_uri).field("kind", d.kind);
+    j.field("image_uri", d.image_uri).field("kind", d.kind).field("note", d.note);
+    j.field("run_id", d.run_id);
     j.field("started_at", iso_time(d.started_at)).field("status", d.status).end_object();
 }
 
@@ -96,8 +126,10 @@ void write_job(JsonOut& j, const versioning::JobRecord& job) {
     j.field("created_at", iso_time(job.created_at)).field("env", job.env);
     time_or_null(j, "finished_at", job.finished_at);
     j.field("attempts", job.attempts).field("head", job.head).field("id", job.id);
-    j.field("owner", job.owner);
-    j.field("reason", job.reason).field("run_id", job.run_id);
+    j.field("kind", job.kind).field("note", job.note).field("owner", job.owner);
+    j.field("reason", job.reason);
+    j.field_or_null("request_id", job.request_id != 0, job.request_id);
+    j.field("run_id", job.run_id);
     time_or_null(j, "started_at", job.started_at);
     j.field("status", versioning::to_string(job.status)).field("trigger", job.trigger).end_object();
 }
@@ -143,25 +175,139 @@ Response api_project(ApiContext& c) {
     return json(j.end_object());
 }
 
+namespace {
+
+void write_gates(JsonOut& j, const components::Environment& e) {
+    if (!e.gates.any() && !e.promote_auto) {
+        j.null();
+        return;
+    }
+    const auto& g = e.gates;
+    j.begin_object().field("approvals", g.approvals).key("approvers").begin_array();
+    for (const auto& a : g.approvers) j.value(a);
+    j.end_array().key("freeze").begin_array();
+    for (const auto& w : g.freeze) {
+        j.begin_object().field_or_null("cron", !w.cron.empty(), w.cron);
+        j.field_or_null("duration_seconds", !w.cron.empty(),
+                        static_cast<std::int64_t>(w.duration.count()));
+        j.field_or_null("from", w.cron.empty(), w.from).field("reason", w.reason);
+        j.field_or_null("to", w.cron.empty(), w.to).field("tz", w.tz).end_object();
+    }
+    j.end_array().field("promote", e.promote_auto ? "auto" : "manual");
+    j.field("soak_seconds", static_cast<std::int64_t>(g.soak.count())).end_object();
+}
+
+void write_drift(JsonOut& j, const std::vector<versioning::DriftRecord>& drifts,
+                 const std::string& env) {
+    auto d =
+        std::find_if(drifts.begin(), drifts.end(), [&](const auto& x) { return x.env == env; });
+    if (d == drifts.end()) {
+        j.null();
+        return;
+    }
+    j.raw(pipeline::drift_json(*d));
+}
+
+// How the environment is doing: its last run, the job running or waiting, and how many
+// commits of its trigger branch are not deployed (null without a repository or a branch).
+void write_health(ApiContext& c, JsonOut& j, const components::Environment& e,
+                  const versioning::DeploymentRecord* current) {
+    j.key("health").begin_object();
+    const diff::Repository* repo = c.repo ? c.repo() : nullptr;
+    std::optional<std::size_t> ahead;
+    bool truncated = false;
+    // A place in history that is unknown (an image of unknown commit) counts nothing: null.
+    if (repo && current && !current->commit.empty() && !e.trigger_branch.empty()) {
+        auto head = repo->resolve_commit("refs/remotes/origin/" + e.trigger_branch);
+        if (!head) head = repo->resolve_commit("refs/heads/" + e.trigger_branch);
+        if (head) {
+            auto walked = diff::commits_between(*repo, current->commit, *head, 100, truncated);
+            if (walked) ahead = walked->size();
+        }
+    }
+    j.field_or_null("ahead", ahead.has_value(), static_cast<std::int64_t>(ahead.value_or(0)));
+    j.field("ahead_truncated", truncated);
+    // The list outlives the pointer into it (a conditional of the Result would copy it into a
+    // temporary that ends with the loop).
+    std::vector<versioning::JobRecord> jobs;
+    if (auto listed = c.store.jobs(e.name, 10)) jobs = std::move(*listed);
+    const versioning::JobRecord* job = nullptr;
+    for (const auto& x : jobs) {
+        if (x.status == versioning::JobStatus::running ||
+            (x.status == versioning::JobStatus::pending && !job))
+            job = &x;
+    }
+    j.key("job");
+    job ? write_job(j, *job) : (void)j.null();
+    auto runs = c.store.run_page(e.name, "", 1);
+    j.key("last_run");
+    runs && !runs->items.empty() ? write_run(j, runs->items.front(), false) : (void)j.null();
+    j.end_object();
+}
+
+void write_open_request(ApiContext& c, JsonOut& j, const components::Environment& e) {
+    j.key("request");
+    if (e.promote_from.empty()) {
+        j.null();
+        return;
+    }
+    auto open = pipeline::open_request(c.store, e.name);
+    if (!open || !*open) {
+        j.null();
+        return;
+    }
+    auto verdict =
+        pipeline::check_gates(c.manifest, e, **open, c.store, pipeline::now_millis(), c.teams);
+    j.raw(pipeline::request_json(**open, verdict ? &*verdict : nullptr));
+}
+
+}  // namespace
+
 Response api_environments(ApiContext& c) {
     auto current = c.store.current_deployments("");
     if (!current) return store_failed(current.error());
     auto pending = c.store.pending_deployments("");
     if (!pending) return store_failed(pending.error());
+    auto drifts = c.store.drifts();
+    if (!drifts) return store_failed(drifts.error());
     JsonOut j;
     j.begin_object().key("environments").begin_array();
     for (const auto& e : c.manifest.environments) {
-        j.begin_object().key("current");
-        auto it = std::find_if(current->begin(), current->end(),
-                               [&](const auto& d) { return d.env == e.name; });
-        it != current->end() ? write_deployment(j, *it) : (void)j.null();
-        j.field("name", e.name).key("pending").begin_array();
+        j.begin_object().key("alarms");
+        if (e.alarms.arns.empty()) {
+            j.null();
+        } else {
+            j.begin_object().key("arns").begin_array();
+            for (const auto& a : e.alarms.arns) j.value(a);
+            j.end_array().field("monitor_seconds",
+                                static_cast<std::int64_t>(e.alarms.monitor.count()));
+            j.end_object();
+        }
+        j.key("current");
+        const versioning::DeploymentRecord* newest = nullptr;  // of any stack
+        for (const auto& d : *current) {
+            if (d.env == e.name && (!newest || d.id > newest->id)) newest = &d;
+        }
+        newest ? write_deployment(j, *newest) : (void)j.null();
+        j.key("drift");
+        write_drift(j, *drifts, e.name);
+        j.key("gates");
+        write_gates(j, e);
+        write_health(c, j, e, newest);
+        auto recent = c.store.deployments_in(e.name, 64);
+        if (!recent) return store_failed(recent.error());
+        j.field("name", e.name);
+        j.field("partially_deployed", pipeline::partially_deployed(*recent));
+        j.key("pending").begin_array();
         for (const auto& d : *pending) {
             if (d.env == e.name) write_deployment(j, d);
         }
         j.end_array();
         j.field_or_null("promote_from", !e.promote_from.empty(), e.promote_from);
-        j.field("region", e.region).field("stack", e.stack);
+        j.field("region", e.targets.front().region);
+        write_open_request(c, j, e);
+        j.field("stack", e.stacks.front().name);
+        write_stacks(j, e, *current);
         j.field_or_null("trigger_branch", !e.trigger_branch.empty(), e.trigger_branch);
         j.end_object();
     }
@@ -217,7 +363,7 @@ Response api_components(ApiContext& c, const PageRequest& p) {
             auto d = std::find_if(view->current.begin(), view->current.end(),
                                   [&](const auto& x) { return x.env == env; });
             j.key(env).begin_object().field("actor", d->actor);
-            j.field("build_number", image.build_number).field("commit", d->commit);
+            j.field("build_number", image.build_number).field("commit", image.commit);
             j.field("deployment_id", image.deployment_id);
             time_or_null(j, "finished_at", d->finished_at);
             j.field("image_uri", image.image_uri).end_object();
@@ -353,27 +499,88 @@ Response api_deployment(ApiContext& c, std::int64_t id) {
 
 namespace {
 
-void write_side(JsonOut& j, const char* key, const versioning::DeploymentImage* i) {
+// What a deployment runs of one component: its image (none for a config component, whose
+// state is the template) and the commit that state is current for.
+struct Side {
+    const versioning::DeploymentImage* image = nullptr;
+    std::string commit;
+    bool present = false;
+};
+
+Side side_of(const versioning::DeploymentRecord& d, const components::Manifest& m,
+             const std::string& component) {
+    const auto* comp = m.find(component);
+    if (comp && comp->kind == components::ComponentKind::config) {
+        // The template of the deployment's stack holds it when the stack has it among its
+        // members, or when no stack of the environment does (an environment of several stacks).
+        const components::Environment* env = nullptr;
+        for (const auto& e : m.environments) {
+            if (e.name == d.env) env = &e;
+        }
+        bool held = !env, anywhere = false;
+        for (const auto& st : env ? env->stacks : std::vector<components::Stack>{}) {
+            const bool in =
+                std::find(st.members.begin(), st.members.end(), component) != st.members.end();
+            anywhere = anywhere || in;
+            held = held || (in && st.name == d.stack);
+        }
+        if (!held && anywhere) return {};
+        return {nullptr, d.template_commit, true};
+    }
+    for (const auto& i : d.images) {
+        if (i.component == component) return {&i, i.commit, true};
+    }
+    return {};
+}
+
+void write_side(JsonOut& j, const char* key, const Side& s) {
     j.key(key);
-    if (!i) {
+    if (!s.present) {
         j.null();
         return;
     }
-    j.begin_object().field("build_number", i->build_number).field("image_uri", i->image_uri);
-    j.end_object();
+    j.begin_object().field("build_number", s.image ? s.image->build_number : 0);
+    j.field_or_null("commit", !s.commit.empty(), s.commit);
+    j.field("image_uri", s.image ? s.image->image_uri : "").end_object();
 }
 
-const versioning::DeploymentImage* image_of(const versioning::DeploymentRecord& d,
-                                            const std::string& component) {
-    for (const auto& i : d.images) {
-        if (i.component == component) return &i;
+// The ids of the commits reachable from `to` and not from `from` (`from` empty: from any)
+// whose own change affects `component`, newest first, at most 50.
+std::vector<std::string> touching(const diff::Repository& repo, pipeline::CommitComponents& cc,
+                                  const std::string& from, const std::string& to,
+                                  const std::string& component, bool& truncated) {
+    std::vector<std::string> out;
+    if (to.empty() || from == to) return out;
+    bool more = false;
+    auto walked = diff::commits_between(repo, from, to, 200, more);
+    if (!walked) return out;
+    for (const auto& commit : *walked) {
+        auto names = cc.of(commit.id);
+        if (!names || std::find(names->begin(), names->end(), component) == names->end()) continue;
+        if (out.size() == 50) {
+            truncated = true;
+            break;
+        }
+        out.push_back(commit.id);
     }
-    return nullptr;
+    truncated = truncated || more;
+    return out;
+}
+
+// Whether the state `s` holds the change of `commit` (false when its commit is unknown or
+// not in the repository).
+bool holds(const diff::Repository& repo, const Side& s, const std::string& commit) {
+    if (!s.present || s.commit.empty()) return false;
+    auto contained = repo.contains(s.commit, commit);
+    return contained && *contained;
 }
 
 }  // namespace
 
-// Two deployments: the components whose images differ, and the commits between them.
+// Two deployments: per component, what each runs (image and the commit it is current for)
+// and the commits touching it that one holds and the other does not; and the commits between
+// the two environments' places in history, each with the components it affects and those
+// of them whose image in `b` does not hold it.
 Response api_compare(ApiContext& c, std::int64_t a, std::int64_t b) {
     auto from = c.store.deployment(a);
     if (!from) return store_failed(from.error());
@@ -385,28 +592,60 @@ Response api_compare(ApiContext& c, std::int64_t a, std::int64_t b) {
     for (const auto* d : {&**from, &**to}) {
         for (const auto& i : d->images) names.insert(i.component);
     }
+    for (const auto& comp : c.manifest.components) {
+        if (comp.kind == components::ComponentKind::config) names.insert(comp.name);
+    }
+    const diff::Repository* repo = c.repo ? c.repo() : nullptr;
+    auto graph = components::build_graph(c.manifest);
+    std::optional<pipeline::CommitComponents> cc;
+    if (repo && graph) cc.emplace(*repo, c.manifest, *graph);
     JsonOut j;
     j.begin_object();
     bool truncated = false;
     std::vector<diff::CommitInfo> commits;
-    const diff::Repository* repo = c.repo ? c.repo() : nullptr;
-    if (repo && (*from)->commit != (*to)->commit) {
+    if (repo && !(*to)->commit.empty() && (*from)->commit != (*to)->commit) {
         auto walked = diff::commits_between(*repo, (*from)->commit, (*to)->commit, 200, truncated);
         if (walked) commits = std::move(*walked);
     }
     j.key("commits").begin_array();
     for (const auto& commit : commits) {
-        j.begin_object().field("author", commit.author).field("id", commit.id);
-        j.field("summary", commit.summary).field("time", iso_time(commit.time * 1000));
-        j.end_object();
+        j.begin_object().field("author", commit.author);
+        auto touched = cc ? cc->of(commit.id) : common::Result<std::vector<std::string>>{};
+        j.key("components").begin_array();
+        for (const auto& name : touched ? *touched : std::vector<std::string>{}) j.value(name);
+        j.end_array().field("id", commit.id).key("not_deployed").begin_array();
+        for (const auto& name : touched ? *touched : std::vector<std::string>{}) {
+            const Side s = side_of(**to, c.manifest, name);
+            const auto* comp = c.manifest.find(name);
+            const bool runs = comp && comp->kind != components::ComponentKind::library;
+            if (runs && !holds(*repo, s, commit.id)) j.value(name);
+        }
+        j.end_array().field("summary", commit.summary);
+        j.field("time", iso_time(commit.time * 1000)).end_object();
     }
     j.end_array().field("commits_truncated", truncated).key("components").begin_array();
     for (const auto& name : names) {
-        const auto* x = image_of(**from, name);
-        const auto* y = image_of(**to, name);
-        if (x && y && x->image_uri == y->image_uri) continue;
-        j.begin_object().field("component", name);
+        const Side x = side_of(**from, c.manifest, name);
+        const Side y = side_of(**to, c.manifest, name);
+        const bool same_image =
+            x.present && y.present &&
+            (x.image && y.image ? x.image->image_uri == y.image->image_uri : !x.image && !y.image);
+        if (same_image && x.commit == y.commit) continue;
+        bool more = false;
+        std::vector<std::string> added, removed;
+        if (cc) {
+            added = touching(*repo, *cc, x.commit, y.commit, name, more);
+            removed = touching(*repo, *cc, y.commit, x.commit, name, more);
+            // The same image, its commit moved on past changes of other components only.
+            if (same_image && added.empty() && removed.empty()) continue;
+        }
+        j.begin_object().key("commits").begin_array();
+        for (const auto& id : added) j.value(id);
+        j.end_array().field("commits_truncated", more).field("component", name);
         write_side(j, "from", x);
+        j.key("removed").begin_array();
+        for (const auto& id : removed) j.value(id);
+        j.end_array();
         write_side(j, "to", y);
         j.end_object();
     }
@@ -445,6 +684,24 @@ Response api_queue(ApiContext& c) {
     j.end_array().key("jobs").begin_array();
     for (const auto& job : *jobs) write_job(j, job);
     return json(j.end_array().end_object());
+}
+
+Response api_pulls(const std::vector<pipeline::PullPlan>& plans) {
+    JsonOut j;
+    j.begin_object().key("pulls").begin_array();
+    for (const auto& p : plans) {
+        std::string one = pipeline::pull_plan_json(p);
+        one.pop_back();  // the newline
+        j.raw(one);
+    }
+    return json(j.end_array().end_object());
+}
+
+Response api_pull(std::int64_t number, const std::optional<pipeline::PullPlan>& plan) {
+    if (!plan)
+        return error_response(404, "not_found",
+                              "no plan of pull request #" + std::to_string(number));
+    return {200, "application/json", pipeline::pull_plan_json(*plan), {}};
 }
 
 }  // namespace service

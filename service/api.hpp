@@ -4,12 +4,15 @@
 // these, and tests call them directly too.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "components/manifest.hpp"
 #include "diff/repository.hpp"
+#include "pipeline/pull_plan.hpp"
+#include "pipeline/teams.hpp"
 #include "versioning/version_store.hpp"
 
 namespace service {
@@ -30,6 +33,8 @@ struct ApiContext {
     // The repository, opened on first use (only comparisons need it); null without one.
     std::function<const diff::Repository*()> repo;
     std::string version;
+    /// Team memberships beyond the manifest's `teams:` (GitHub's, when serve knows GitHub).
+    pipeline::TeamDirectory* teams = nullptr;
 };
 
 /// Query parameters every list takes.
@@ -56,5 +61,9 @@ Response api_log(ApiContext& c, const std::string& run, const std::string& compo
 Response api_deployment(ApiContext& c, std::int64_t id);
 Response api_compare(ApiContext& c, std::int64_t a, std::int64_t b);
 Response api_queue(ApiContext& c);
+/// The pull requests' plans: {"pulls": [plan, ...]} (pipeline::pull_plan_json each).
+Response api_pulls(const std::vector<pipeline::PullPlan>& plans);
+/// One pull request's plan; 404 when there is none.
+Response api_pull(std::int64_t number, const std::optional<pipeline::PullPlan>& plan);
 
 }  // namespace service

@@ -15,6 +15,16 @@ void Metrics::count_delivery(const std::string& result) {
     ++m_deliveries[result];
 }
 
+void Metrics::count_github(const std::string& result) {
+    std::lock_guard lock(m_mutex);
+    ++m_github[result];
+}
+
+void Metrics::count_pull_plan(const std::string& result) {
+    std::lock_guard lock(m_mutex);
+    ++m_pull_plans[result];
+}
+
 void Metrics::observe_request(const std::string& route, int status,
                               std::chrono::microseconds took) {
     const double seconds = static_cast<double>(took.count()) / 1e6;
@@ -45,6 +55,17 @@ std::string Metrics::text(const std::map<std::string, int>& queue_depth) const {
         "# TYPE slipway_webhooks_total counter\n";
     for (const auto& [result, n] : m_deliveries)
         out += fmt::format("slipway_webhooks_total{{result=\"{}\"}} {}\n", result, n);
+    out +=
+        "# HELP slipway_github_reports_total Reports to GitHub (comments, check runs, statuses, "
+        "deployments) by result.\n"
+        "# TYPE slipway_github_reports_total counter\n";
+    for (const auto& [result, n] : m_github)
+        out += fmt::format("slipway_github_reports_total{{result=\"{}\"}} {}\n", result, n);
+    out +=
+        "# HELP slipway_pull_plans_total Pull requests' plans by result.\n"
+        "# TYPE slipway_pull_plans_total counter\n";
+    for (const auto& [result, n] : m_pull_plans)
+        out += fmt::format("slipway_pull_plans_total{{result=\"{}\"}} {}\n", result, n);
     out +=
         "# HELP slipway_http_requests_total HTTP requests by route and status.\n"
         "# TYPE slipway_http_requests_total counter\n";

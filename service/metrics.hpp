@@ -14,6 +14,10 @@ class Metrics {
   public:
     void count_run(const std::string& result);
     void count_delivery(const std::string& result);
+    /// A report to GitHub: "sent", or "failed" (given up after the client's retries).
+    void count_github(const std::string& result);
+    /// A pull request's plan ended with `result` (pull_plan.hpp's results).
+    void count_pull_plan(const std::string& result);
     void observe_request(const std::string& route, int status, std::chrono::microseconds took);
 
     /// The counters as Prometheus text; `queue_depth` (per environment) is added as gauges.
@@ -30,6 +34,8 @@ class Metrics {
     mutable std::mutex m_mutex;
     std::map<std::string, long> m_runs;
     std::map<std::string, long> m_deliveries;
+    std::map<std::string, long> m_github;
+    std::map<std::string, long> m_pull_plans;
     std::map<std::pair<std::string, int>, long> m_requests;
     std::map<std::string, Histogram> m_latency;
 };

@@ -21,7 +21,7 @@ namespace service {
 
 bool is_page_route(const std::string& path) {
     static const std::regex routes(
-        R"(^/(|components/[^/]+|runs/[^/]+|deployments/\d+/compare/\d+|queue)$)");
+        R"(^/(|components/[^/]+|runs/[^/]+|deployments/\d+/compare/\d+|queue|pulls|pulls/\d+)$)");
     return std::regex_match(path, routes);
 }
 
@@ -106,18 +106,28 @@ Response page(const std::string& path, const std::string& if_none_match) {
         asset = web::find_asset("/index.html");
     else if (path.starts_with("/assets/"))
         asset = web::find_asset(path);
-    if (!asset) return error_response(404, "not_found", "no page " + path);
+    if (!asset && path.starts_with("/assets/"))
+        return error_response(404, "not_found", "no page " + path);
+    // Any other path: the page itself, with 404, so a person sees a not-found page they can
+    // navigate on from (the page says what was not found).
+    const bool missing = !asset;
+    if (missing) asset = web::find_asset("/index.html");
     // index.html is revalidated on every load; the assets too (their names carry no hash),
     // but a matching ETag costs one 304 and no body.
     std::vector<std::pair<std::string, std::string>> headers{{"ETag", std::string(asset->etag)},
                                                              {"Cache-Control", "no-cache"},
                                                              {"X-Content-Type-Options", "nosniff"}};
-    if (is_page_route(path)) {
+    if (is_page_route(path) || missing) {
         headers.emplace_back("Content-Security-Policy",
                              "default-src 'self'; img-src 'self' data:; "
                              "style-src 'self' 'unsafe-inline'; object-src 'none'; "
                              "base-uri 'none'; frame-ancestors 'none'");
         headers.emplace_back("Referrer-Policy", "no-referrer");
+    }
+    if (missing) {
+        headers.erase(headers.begin());  // no ETag: a 404 is not revalidated
+        return {404, std::string(asset->content_type), std::string(asset->body),
+                std::move(headers)};
     }
     if (etag_matches(if_none_match, asset->etag))
         return {304, std::string(asset->content_type), "", std::move(headers)};

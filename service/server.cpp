@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 #include <malloc.h>
+#include <rapidjson/document.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -13,20 +14,29 @@
 #include <expected>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 
 #include "aws/crypto.hpp"
 #include "common/json.hpp"
 #include "diff/remote.hpp"
+#include "pipeline/drift.hpp"
+#include "pipeline/git_auth.hpp"
+#include "pipeline/github_report.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/project.hpp"
+#include "pipeline/promotion.hpp"
+#include "pipeline/services.hpp"
+#include "service/actions.hpp"
 #include "service/api.hpp"
+#include "service/auth.hpp"
 #include "service/encoding.hpp"
 #include "service/front.hpp"
 #include "service/intake.hpp"
 #include "service/metrics.hpp"
 #include "service/pages.hpp"
+#include "service/pulls.hpp"
 #include "service/sqs.hpp"
 #include "service/worker.hpp"
 
@@ -125,10 +135,21 @@ class Service {
                 const httplib::ContentReader& reader);
     bool authorized(const httplib::Request& req, httplib::Response& res) const;
     bool metrics_authorized(const httplib::Request& req, httplib::Response& res) const;
+    Identity caller(const httplib::Request& req) const;
+    void write(const httplib::Request& req, httplib::Response& res,
+               const httplib::ContentReader& reader,
+               const std::function<Response(ApiContext&, const Write&,
+                                            const std::map<std::string, std::string>&)>& answer);
+    void safety_routes(httplib::Server& server);
+    void promote_once();
+    void check_drift_once();
+    std::string safety_gauges();
     InlineData home_inline();
     void api(const httplib::Request& req, httplib::Response& res,
              const std::function<Response(ApiContext&)>& answer);
     common::Result<IntakeResult> take(const Delivery& d);
+    Response take_pull_request(const Delivery& d, const std::string& body);
+    common::Result<void> open_github();
     void reconcile_once();
     void requeue_interrupted();
     bool take_queue_message(const QueueMessage& m);
@@ -137,14 +158,19 @@ class Service {
     std::string m_root;       // the repository's root
     std::string m_store_url;  // absolute
     std::optional<Secrets> m_secrets;
-    std::string m_token;
     std::string m_metrics_token;
     ThisRepository m_repository;
+    diff::CredentialProvider m_git_credentials = pipeline::git_credentials();
+    Access m_access;
     mutable std::mutex m_mutex;
     std::shared_ptr<const components::Manifest> m_manifest;
     Triggers m_triggers;
     Metrics m_metrics;
     std::unique_ptr<Workers> m_workers;
+    std::optional<github::Settings> m_github;          // GitHub reporting is on
+    std::shared_ptr<pipeline::TeamDirectory> m_teams;  // GitHub's teams, when it is on
+    std::unique_ptr<PullPlanner> m_pulls;
+    std::shared_ptr<pipeline::GithubReporter> m_reporter;
     std::atomic<bool> m_stopping{false};
     std::atomic<std::size_t> m_in_flight{0};
     std::atomic<std::size_t> m_large_bodies{0};  // webhook bodies over k_small_body being read
@@ -187,6 +213,13 @@ common::Result<void> Service::open() {
     if (auto ok = diff::check_fetch_settings(*repo, m_config.remote); !ok) return ok;
     if (m_config.state_dir.empty()) m_config.state_dir = pipeline::slipway_dir(m_root, "");
     m_config.state_dir = fs::absolute(m_config.state_dir).string();
+    // A clone made with `git init` and `git remote add` (the ECS example) has no commit yet:
+    // its first fetch brings the manifest.
+    if (!repo->resolve_commit("HEAD") &&
+        !repo->resolve_commit("refs/remotes/" + m_config.remote + "/HEAD")) {
+        if (auto fetched = diff::fetch(*repo, m_config.remote, m_git_credentials); !fetched)
+            spdlog::warn("serve: {}", fetched.error().message);
+    }
     if (auto ok = reload_manifest(*repo); !ok) return ok;
     std::string url = pipeline::store_url(m_config.store, manifest().get());
     if (url.starts_with("sqlite:") && fs::path(url.substr(7)).is_relative())
@@ -199,11 +232,14 @@ common::Result<void> Service::open() {
         if (!secrets) return std::unexpected(secrets.error());
         m_secrets = std::move(*secrets);
     }
-    if (!m_config.api_token_file.empty()) {
-        auto token = read_token(m_config.api_token_file, "API token file");
-        if (!token) return std::unexpected(token.error());
-        m_token = std::move(*token);
+    if (auto ok = open_github(); !ok) return ok;
+    std::string material;  // the secrets CSRF tokens derive from (the same on every replica)
+    if (m_secrets) {
+        for (const auto& v : m_secrets->values) material += v + "\n";
     }
+    auto access = Access::load(m_config.api_token_file, m_config.trust_alb_identity, material);
+    if (!access) return std::unexpected(access.error());
+    m_access = std::move(*access);
     if (!m_config.metrics_token_file.empty()) {
         auto token = read_token(m_config.metrics_token_file, "metrics token file");
         if (!token) return std::unexpected(token.error());
@@ -228,6 +264,33 @@ void Service::choose_repository(const diff::Repository& repo) {
             "serve: remote '{}' names no GitHub or CodeCommit repository: events of "
             "any repository are taken (give --github-repository)",
             m_config.remote);
+}
+
+// GitHub's settings, when a token or an App is given (checked here: a bad file stops the
+// start).
+common::Result<void> Service::open_github() {
+    const auto& c = m_config;
+    if (!c.github_repository.empty()) {
+        if (auto ok = github::check_repository(c.github_repository, "--github-repository"); !ok)
+            return ok;
+    }
+    // GITHUB_TOKEN alone turns GitHub on only with --github-repository (a token in serve's
+    // environment for something else must not).
+    const bool credentials = !c.github_token_file.empty() || !c.github_app_id.empty() ||
+                             !c.github_app_key_file.empty() ||
+                             (!c.github_token_env.empty() && !c.github_repository.empty());
+    if (!credentials) return {};
+    std::map<std::string, std::string> env;
+    if (!c.github_token_env.empty()) env["GITHUB_TOKEN"] = c.github_token_env;
+    auto settings =
+        pipeline::github_settings({c.github_api_url, c.github_token_file, c.github_repository,
+                                   c.github_app_id, c.github_app_key_file},
+                                  env);
+    if (!settings) return std::unexpected(settings.error());
+    settings->user_agent = "slipway/" + c.version;
+    m_github = std::move(*settings);
+    m_teams = pipeline::github_teams(*m_github);
+    return {};
 }
 
 common::Result<void> Service::reload_manifest(const diff::Repository& repo) {
@@ -273,10 +336,13 @@ common::Result<StorePool::Lease> Service::store() {
     return m_stores.take(m_store_url, m_root);
 }
 
+Identity Service::caller(const httplib::Request& req) const {
+    return m_access.identify(req.get_header_value("Authorization"),
+                             req.get_header_value("x-amzn-oidc-identity"));
+}
+
 bool Service::authorized(const httplib::Request& req, httplib::Response& res) const {
-    if (m_token.empty()) return true;
-    const std::string given = req.get_header_value("Authorization");
-    if (aws::equal_in_constant_time(given, "Bearer " + m_token)) return true;
+    if (!m_access.required() || caller(req).role != Role::none) return true;
     reply(req, res,
           error_response(401, "unauthorized", "a bearer token is required (--api-token-file)"));
     res.set_header("WWW-Authenticate", "Bearer");
@@ -286,11 +352,11 @@ bool Service::authorized(const httplib::Request& req, httplib::Response& res) co
 // /metrics names environments and queue depths: it needs the metrics token when one is set,
 // or the API token (either opens it when both are set); with neither it is public.
 bool Service::metrics_authorized(const httplib::Request& req, httplib::Response& res) const {
-    if (m_token.empty() && m_metrics_token.empty()) return true;
+    if (!m_access.required() && m_metrics_token.empty()) return true;
     const std::string given = req.get_header_value("Authorization");
-    bool ok = false;
-    for (const auto* token : {&m_token, &m_metrics_token})
-        ok |= !token->empty() && aws::equal_in_constant_time(given, "Bearer " + *token);
+    bool ok = m_access.required() && caller(req).role != Role::none;
+    ok |=
+        !m_metrics_token.empty() && aws::equal_in_constant_time(given, "Bearer " + m_metrics_token);
     if (ok) return true;
     reply(req, res,
           error_response(401, "unauthorized",
@@ -311,6 +377,7 @@ void Service::api(const httplib::Request& req, httplib::Response& res,
         return *repo ? &**repo : nullptr;
     };
     ApiContext c{**s, *m, open_repo, m_config.version};
+    c.teams = m_teams.get();
     reply(req, res, answer(c));
 }
 
@@ -318,15 +385,28 @@ InlineData Service::home_inline() {
     auto s = store();
     if (!s) return {};  // the page asks the API, which says what is wrong
     auto m = manifest();
-    ApiContext c{**s, *m, [] { return static_cast<const diff::Repository*>(nullptr); },
-                 m_config.version};
-    return home_data(c);
+    std::optional<common::Result<diff::Repository>> repo;
+    const auto open_repo = [&]() -> const diff::Repository* {
+        if (!repo) repo = diff::Repository::open(m_root);
+        return *repo ? &**repo : nullptr;
+    };
+    ApiContext c{**s, *m, open_repo, m_config.version};
+    c.teams = m_teams.get();
+    InlineData data = home_data(c);
+    // Who the page is for (anonymous: no token is in use, so nobody can write).
+    const Identity anonymous{"", Role::viewer, false};
+    data.emplace_back("/api/me",
+                      api_me(anonymous, m_access.csrf_token(anonymous), m_access.writable()).body);
+    return data;
 }
 
 common::Result<IntakeResult> Service::take(const Delivery& d) {
     auto s = store();
     if (!s) return std::unexpected(s.error());
-    auto out = take_delivery(d, triggers(), **s, m_repository);
+    // The clone orders commits in history as far as it has them (the worker checks again
+    // after its fetch).
+    auto repo = diff::Repository::open(m_root);
+    auto out = take_delivery(d, triggers(), **s, m_repository, repo ? &*repo : nullptr);
     if (!out) return out;
     m_metrics.count_delivery(out->result);
     if (!out->jobs.empty() && m_workers) m_workers->wake();
@@ -420,6 +500,7 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
                req.get_header_value("X-GitHub-Event"), std::nullopt, pipeline::now_millis()};
     if (d.id.empty())
         return reply(req, res, error_response(400, "bad_request", "no X-GitHub-Delivery header"));
+    if (d.event == "pull_request") return reply(req, res, take_pull_request(d, body));
     if (d.event == "push") {
         auto push = parse_github_push(body);
         if (!push) return reply(req, res, error_response(400, "bad_request", push.error().message));
@@ -429,6 +510,35 @@ void Service::github(const httplib::Request& req, httplib::Response& res,
     if (!out) return reply(req, res, error_response(500, "internal", out.error().message));
     spdlog::info("serve: github delivery {} ({}): {} {}", d.id, d.event, out->result, out->reason);
     reply(req, res, intake_response(*out));
+}
+
+// A pull_request event: stored once (a redelivery does nothing), then handed to the planner.
+Response Service::take_pull_request(const Delivery& d, const std::string& body) {
+    auto event = parse_github_pull_request(body);
+    if (!event) return error_response(400, "bad_request", event.error().message);
+    auto s = store();
+    if (!s) return error_response(500, "internal", s.error().message);
+    versioning::DeliveryRecord record{d.source, d.id, d.at, d.event, "", "", "", "", "", 0};
+    record.ref = "refs/pull/" + std::to_string(event->number) + "/head";
+    record.head = event->head_sha;
+    record.actor = event->sender.empty() ? "" : "github:" + event->sender;
+    auto first = (*s)->record_delivery(record);
+    if (!first) return error_response(500, "internal", first.error().message);
+    IntakeResult out{"duplicate", "delivery " + d.id + " was taken before", {}};
+    if (*first) {
+        out.result = m_pulls ? m_pulls->take(*event, out.reason) : "ignored";
+        if (!m_pulls) out.reason = "slipway is starting";
+        if (auto ok = (*s)->set_delivery_result(d.source, d.id, out.result, out.reason, 0); !ok)
+            return error_response(500, "internal", ok.error().message);
+    }
+    m_metrics.count_delivery(out.result);
+    spdlog::info("serve: github delivery {} (pull_request #{} {}): {} {}", d.id, event->number,
+                 event->action, out.result, out.reason);
+    common::JsonOut j;
+    j.begin_object().field("pull_request", event->number);
+    if (!out.reason.empty()) j.field("reason", out.reason);
+    j.field("result", out.result).end_object();
+    return {out.result == "duplicate" ? 200 : 202, "application/json", j.str(), {}};
 }
 
 // A query parameter written as a whole number (digits only; a larger one than uint64 saturates),
@@ -503,7 +613,8 @@ void Service::routes(httplib::Server& server) {
                 }
             }
         }
-        reply(req, res, {200, "text/plain; version=0.0.4", m_metrics.text(depth), {}});
+        reply(req, res,
+              {200, "text/plain; version=0.0.4", m_metrics.text(depth) + safety_gauges(), {}});
     });
     server.Post("/hooks/github",
                 [this](const httplib::Request& req, httplib::Response& res,
@@ -546,13 +657,22 @@ void Service::routes(httplib::Server& server) {
         return api_compare(c, number(r.matches[1]), number(r.matches[2]));
     });
     get("/api/queue", [](ApiContext& c, auto&) { return api_queue(c); });
+    safety_routes(server);
+    get("/api/pulls", [this](ApiContext&, auto&) {
+        return api_pulls(m_pulls ? m_pulls->plans() : std::vector<pipeline::PullPlan>{});
+    });
+    get(R"(/api/pulls/(\d+))", [this](ApiContext&, const httplib::Request& r) {
+        const auto n = number(r.matches[1]);
+        return api_pull(n, m_pulls ? m_pulls->plan(n) : std::nullopt);
+    });
     get(R"(/api/.*)", [](ApiContext&, const httplib::Request& r) {
         return error_response(404, "not_found", "no API " + r.path);
     });
     server.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
         // Pages are public, so they hold no data when the API wants a token; without one the
         // home page carries the API answers it renders first (pages.hpp).
-        const InlineData data = req.path == "/" && m_token.empty() ? home_inline() : InlineData{};
+        const InlineData data =
+            req.path == "/" && !m_access.required() ? home_inline() : InlineData{};
         reply(req, res, page(req.path, req.get_header_value("If-None-Match"), data));
     });
     // Anything else that is not a GET (or a POST of a webhook) is not allowed.
@@ -571,7 +691,7 @@ void Service::routes(httplib::Server& server) {
         std::string route = req.path;
         for (const char* prefix :
              {"/api/components/", "/api/runs/", "/api/deployments/", "/api/environments/",
-              "/components/", "/runs/", "/deployments/"}) {
+              "/api/pulls/", "/components/", "/runs/", "/deployments/", "/pulls/"}) {
             if (route.starts_with(prefix)) route = std::string(prefix) + "{id}";
         }
         if (route.starts_with("/assets/")) route = "/assets/{file}";
@@ -585,7 +705,10 @@ void Service::routes(httplib::Server& server) {
 bool head_deployed_or_queued(versioning::VersionStore& store, const std::string& env,
                              const std::string& head) {
     auto current = store.current_deployments(env);
-    if (current && !current->empty() && current->front().commit == head) return true;
+    if (current && !current->empty() &&
+        std::all_of(current->begin(), current->end(),
+                    [&](const versioning::DeploymentRecord& d) { return d.commit == head; }))
+        return true;  // every stack in every place runs it
     auto jobs = store.jobs(env, 20);
     if (!jobs) return true;  // the store failed: nothing to decide on (logged by the caller)
     for (const auto& j : *jobs)
@@ -627,12 +750,226 @@ void Service::requeue_interrupted() {
     }
 }
 
+// --- gates, requests, rollbacks and drift (actions.hpp) ---------------------------------
+
+// A write's fields: its body read up to 64 KiB (a larger one is refused before it is read
+// whole), as JSON members or form fields.
+using Fields = std::map<std::string, std::string>;
+
+std::optional<Fields> read_fields(const httplib::Request& req,
+                                  const httplib::ContentReader& reader) {
+    constexpr std::size_t k_max = 64 * 1024;
+    std::string body;
+    bool too_large = false;
+    reader([&](const char* data, std::size_t n) {
+        if (body.size() + n > k_max) return !(too_large = true);
+        body.append(data, n);
+        return true;
+    });
+    if (too_large) return std::nullopt;
+    Fields out;
+    if (req.get_header_value("Content-Type").starts_with("application/json")) {
+        rapidjson::Document d;
+        d.Parse(body.c_str(), body.size());
+        if (d.HasParseError() || !d.IsObject()) return out;
+        for (const auto& m : d.GetObject()) {
+            const std::string name(m.name.GetString(), m.name.GetStringLength());
+            if (m.value.IsString())
+                out[name] = std::string(m.value.GetString(), m.value.GetStringLength());
+            if (m.value.IsInt64()) out[name] = std::to_string(m.value.GetInt64());
+        }
+        return out;
+    }
+    httplib::Params params;
+    httplib::detail::parse_query_text(body, params);
+    for (const auto& [k, v] : params) out.emplace(k, v);
+    return out;
+}
+
+std::string field_of(const Fields& f, const char* name) {
+    auto it = f.find(name);
+    return it == f.end() ? "" : it->second;
+}
+
+// A write: the caller identified, the cross-site checks passed, a small body; then the answer,
+// and the workers woken for whatever it queued.
+void Service::write(
+    const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
+    const std::function<Response(ApiContext&, const Write&, const Fields&)>& answer) {
+    res.set_header("Cache-Control", "no-store");
+    if (m_stopping)
+        return reply(req, res, error_response(503, "shutting_down", "slipway is stopping"));
+    if (!m_access.writable())
+        return reply(req, res,
+                     error_response(403, "forbidden",
+                                    "writes need an identity: --api-token-file with roles, or "
+                                    "--trust-alb-identity"));
+    const Identity who = caller(req);
+    if (who.role == Role::none) {
+        reply(req, res, error_response(401, "unauthorized", "a bearer token is required"));
+        return res.set_header("WWW-Authenticate", "Bearer");
+    }
+    const auto fields = read_fields(req, reader);
+    if (!fields)
+        return reply(req, res, error_response(413, "too_large", "a write's body is over 64 KiB"));
+    std::string csrf = req.get_header_value("X-CSRF-Token");
+    if (csrf.empty()) csrf = field_of(*fields, "csrf");
+    const std::string why =
+        m_access.refuse_write(who, req.get_header_value("Origin"), req.get_header_value("Referer"),
+                              req.get_header_value("Host"), csrf);
+    if (!why.empty()) {
+        spdlog::warn("serve: refused a write to {} by {}: {}", req.path,
+                     who.actor.empty() ? "?" : who.actor, why);
+        return reply(req, res, error_response(403, "forbidden", why));
+    }
+    if (who.role == Role::viewer)
+        return reply(req, res, error_response(403, "forbidden", who.actor + " is a viewer"));
+    auto s = store();
+    if (!s) return reply(req, res, error_response(500, "internal", s.error().message));
+    auto m = manifest();
+    ApiContext c{**s, *m, [] { return static_cast<const diff::Repository*>(nullptr); },
+                 m_config.version};
+    c.teams = m_teams.get();
+    const Response r =
+        answer(c, Write{who, pipeline::now_millis(), field_of(*fields, "reason")}, *fields);
+    spdlog::info("serve: {} {} by {}: {}", req.method, req.path, who.actor, r.status);
+    if (r.status < 300 && m_workers) m_workers->wake();
+    reply(req, res, r);
+}
+
+void Service::safety_routes(httplib::Server& server) {
+    server.Get("/api/me", [this](const httplib::Request& req, httplib::Response& res) {
+        if (!authorized(req, res)) return;
+        const Identity who = caller(req);
+        reply(req, res, api_me(who, m_access.csrf_token(who), m_access.writable()));
+    });
+    server.Get("/api/requests", [this](const httplib::Request& req, httplib::Response& res) {
+        api(req, res, [&](ApiContext& c) {
+            auto page = page_of(req);
+            if (!page) return page.error();
+            return api_requests(c, req.get_param_value("env"), page->limit, pipeline::now_millis());
+        });
+    });
+    server.Get(R"(/api/requests/(\d+))",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                   api(req, res, [&](ApiContext& c) {
+                       return api_request(c, number(req.matches[1]), pipeline::now_millis());
+                   });
+               });
+    server.Get("/api/drift", [this](const httplib::Request& req, httplib::Response& res) {
+        api(req, res, [&](ApiContext& c) {
+            auto all = c.store.drifts();
+            if (!all) return error_response(500, "internal", all.error().message);
+            std::string body = "{\"drift\":[";
+            for (std::size_t i = 0; i < all->size(); ++i)
+                body += (i ? "," : "") + pipeline::drift_json((*all)[i]);
+            return Response{200, "application/json", body + "]}\n", {}};
+        });
+    });
+    using Reader = httplib::ContentReader;
+    server.Post(R"(/api/environments/([^/]+)/requests)",
+                [this](const httplib::Request& req, httplib::Response& res, const Reader& reader) {
+                    write(req, res, reader, [&](ApiContext& c, const Write& w, const Fields&) {
+                        return post_request(c, w, req.matches[1]);
+                    });
+                });
+    server.Post(R"(/api/requests/(\d+)/(approve|reject|override-freeze))",
+                [this](const httplib::Request& req, httplib::Response& res, const Reader& reader) {
+                    write(req, res, reader, [&](ApiContext& c, const Write& w, const Fields&) {
+                        return post_decision(c, w, number(req.matches[1]), req.matches[2]);
+                    });
+                });
+    server.Post(R"(/api/environments/([^/]+)/rollback)",
+                [this](const httplib::Request& req, httplib::Response& res, const Reader& reader) {
+                    write(req, res, reader, [&](ApiContext& c, const Write& w, const Fields& f) {
+                        const auto id = whole_number(field_of(f, "deployment"));
+                        if (!id)
+                            return bad_parameter("deployment", "a deployment id",
+                                                 field_of(f, "deployment"));
+                        return post_rollback(c, w, req.matches[1], static_cast<std::int64_t>(*id));
+                    });
+                });
+}
+
+// One pass of the promoter: requests whose gates now pass become jobs.
+void Service::promote_once() {
+    auto s = store();
+    if (!s) return spdlog::warn("serve: promoter: {}", s.error().message);
+    auto m = manifest();
+    ApiContext c{**s, *m, [] { return static_cast<const diff::Repository*>(nullptr); },
+                 m_config.version};
+    c.teams = m_teams.get();
+    auto queued = promote_ready(c, pipeline::now_millis());
+    if (!queued) return spdlog::warn("serve: promoter: {}", queued.error().message);
+    if (*queued > 0) {
+        spdlog::info("serve: promoter: {} promotion(s) queued", *queued);
+        if (m_workers) m_workers->wake();
+    }
+}
+
+// Every environment's stack checked for drift, each check recorded.
+void Service::check_drift_once() {
+    auto s = store();
+    if (!s) return spdlog::warn("serve: drift: {}", s.error().message);
+    auto services = pipeline::system_services(**s, m_store_url, m_config.state_dir);
+    services.clock.interrupted = [this] { return m_stopping.load(); };
+    // The manifest held for the whole pass: the reconciler replaces the service's on every
+    // fetch, and a range over `manifest()->environments` outlived its temporary owner.
+    const auto m = manifest();
+    for (const auto& env : m->environments) {
+        if (m_stopping) return;
+        auto d = pipeline::check_drift(env, services);
+        if (!d) {
+            spdlog::warn("serve: drift of {}: {}", env.name, d.error().message);
+            continue;
+        }
+        spdlog::info("serve: drift of {} ({}): {} ({} resources)", env.name, d->stack, d->status,
+                     d->resources.size());
+    }
+}
+
+// The gauges of gates and drift for /metrics, read from the store when scraped.
+std::string Service::safety_gauges() {
+    auto s = store();
+    if (!s) return "";
+    std::string out;
+    auto drifts = (*s)->drifts();
+    out +=
+        "# HELP slipway_drift_status An environment's latest drift check (1 for its status).\n"
+        "# TYPE slipway_drift_status gauge\n";
+    for (const auto& d : drifts ? *drifts : std::vector<versioning::DriftRecord>{})
+        out += fmt::format("slipway_drift_status{{env=\"{}\",status=\"{}\"}} 1\n", d.env, d.status);
+    out +=
+        "# HELP slipway_drifted_resources Resources that differ from the template.\n"
+        "# TYPE slipway_drifted_resources gauge\n";
+    for (const auto& d : drifts ? *drifts : std::vector<versioning::DriftRecord>{})
+        out +=
+            fmt::format("slipway_drifted_resources{{env=\"{}\"}} {}\n", d.env, d.resources.size());
+    out +=
+        "# HELP slipway_drift_checked_timestamp_seconds When the drift was last checked.\n"
+        "# TYPE slipway_drift_checked_timestamp_seconds gauge\n";
+    for (const auto& d : drifts ? *drifts : std::vector<versioning::DriftRecord>{})
+        out += fmt::format("slipway_drift_checked_timestamp_seconds{{env=\"{}\"}} {}\n", d.env,
+                           d.checked_at / 1000);
+    out +=
+        "# HELP slipway_requests_open Promotion requests waiting on their gates.\n"
+        "# TYPE slipway_requests_open gauge\n";
+    const auto m = manifest();  // held while read (see check_drift_once)
+    for (const auto& e : m->environments) {
+        if (e.promote_from.empty()) continue;
+        auto open = pipeline::open_request(**s, e.name);
+        out +=
+            fmt::format("slipway_requests_open{{env=\"{}\"}} {}\n", e.name, open && *open ? 1 : 0);
+    }
+    return out;
+}
+
 // A branch's head that no event brought (events are best effort): queued as a delivery of
 // the reconciler, once per branch and head.
 void Service::reconcile_once() {
     auto repo = diff::Repository::open(m_root);
     if (!repo) return spdlog::warn("serve: reconciler: {}", repo.error().message);
-    if (auto fetched = diff::fetch(*repo, m_config.remote); !fetched)
+    if (auto fetched = diff::fetch(*repo, m_config.remote, m_git_credentials); !fetched)
         spdlog::warn("serve: reconciler: {}", fetched.error().message);
     if (auto ok = reload_manifest(*repo); !ok)
         spdlog::warn("serve: reconciler: {}", ok.error().message);
@@ -723,6 +1060,8 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
     std::size_t count = m_config.workers;
     if (count == 0) {
         for (const auto& [branch, envs] : triggers()) count += envs.size();
+        const auto m = manifest();
+        for (const auto& e : m->environments) count += e.promote_from.empty() ? 0 : 1;
     }
     WorkerConfig wc{m_root,
                     m_config.remote,
@@ -731,8 +1070,32 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
                     pipeline::lease_owner("serve"),
                     m_config.claim_ttl,
                     std::chrono::seconds(5),
-                    {}};
+                    {},
+                    m_git_credentials,
+                    nullptr};
     requeue_interrupted();
+    const std::string public_url = !m_config.public_url.empty()
+                                       ? m_config.public_url
+                                       : "http://" + where->first + ":" + std::to_string(*port);
+    if (m_github) {
+        pipeline::GithubReportOptions options;
+        options.runs_url = public_url + "/runs/";
+        options.environment = [this](const std::string& env) {
+            auto m = manifest();
+            for (const auto& e : m ? m->environments : std::vector<components::Environment>{})
+                if (e.name == env) return std::pair{e.url, e.production};
+            return std::pair{std::string(), false};
+        };
+        options.counted = [this](const std::string& result) { m_metrics.count_github(result); };
+        m_reporter = std::make_shared<pipeline::GithubReporter>(*m_github, options);
+    }
+    wc.github = m_reporter;
+    wc.teams = m_teams;
+    m_pulls = std::make_unique<PullPlanner>(
+        PullPlannerConfig{m_root, m_config.remote, m_store_url, m_config.state_dir, public_url,
+                          m_config.github_repository, 1},
+        [this] { return manifest(); }, m_github, m_metrics);
+    m_pulls->start();
     m_workers = std::make_unique<Workers>(wc, std::max<std::size_t>(count, 1), m_metrics);
     m_workers->start();
     std::thread http([&front] { front.run(); });
@@ -754,6 +1117,22 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
         } while (!reconcile_wake.wait_for(lock, m_config.reconcile_every,
                                           [&] { return m_stopping.load(); }));
     });
+    // The promoter (requests whose gates pass become jobs) and the drift checks.
+    std::thread safety([&] {
+        auto last_drift = std::chrono::steady_clock::time_point{};
+        std::unique_lock lock(reconcile_mutex);
+        do {
+            lock.unlock();
+            promote_once();
+            const auto now = std::chrono::steady_clock::now();
+            if (m_config.drift_every.count() > 0 && now - last_drift >= m_config.drift_every) {
+                last_drift = now;
+                check_drift_once();
+            }
+            lock.lock();
+        } while (
+            !reconcile_wake.wait_for(lock, m_config.gate_every, [&] { return m_stopping.load(); }));
+    });
     const std::string url = "http://" + where->first + ":" + std::to_string(*port);
     spdlog::info("serve: listening on {}", url);
     if (ready) ready(url);
@@ -768,7 +1147,12 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
     http.join();
     if (sqs) sqs->stop();
     reconciler.join();
+    safety.join();
     m_workers->stop(m_config.grace);
+    m_pulls->stop();
+    // What is queued for GitHub gets a moment: deploys that just ended are reported.
+    if (m_reporter && !m_reporter->flush(std::chrono::seconds(5)))
+        spdlog::warn("serve: some reports to GitHub were not sent");
     spdlog::info("serve: stopped");
     return 0;
 }

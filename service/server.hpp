@@ -33,7 +33,10 @@ struct Config {
     std::chrono::milliseconds grace{std::chrono::seconds(60)};
     std::chrono::milliseconds reconcile_every{std::chrono::minutes(5)};
     std::chrono::milliseconds claim_ttl{std::chrono::seconds(60)};
-    std::size_t workers = 0;         // 0: one per environment with a trigger
+    bool trust_alb_identity = false;  // take callers from x-amzn-oidc-identity (behind an ALB)
+    std::chrono::milliseconds gate_every{std::chrono::seconds(30)};  // the promoter's pass
+    std::chrono::milliseconds drift_every{0};  // drift checks of every environment (0: off)
+    std::size_t workers = 0;         // 0: one per environment with a trigger or promote_from
     std::size_t max_in_flight = 64;  // webhook requests being taken at once; more: 503
     // Slow clients and floods (front.hpp): a request head must arrive within this time;
     // connections per client address and in all; webhook bodies over 1 MiB read at once.
@@ -41,6 +44,14 @@ struct Config {
     std::size_t max_connections = 4096;
     std::size_t max_connections_per_client = 256;
     std::size_t max_large_bodies = 4;
+    // GitHub (docs/github.md): pull-request plans and deployments reported there when a token
+    // or an App is given; --github-repository alone only checks where events come from.
+    std::string github_api_url;
+    std::string github_token_file;
+    std::string github_token_env;  // GITHUB_TOKEN's value
+    std::string github_app_id;
+    std::string github_app_key_file;
+    std::string public_url;  // where people open the web page (links from GitHub)
 };
 
 /// Runs the service until SIGTERM or SIGINT. `ready` hears the URL once it listens.

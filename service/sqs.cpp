@@ -44,7 +44,8 @@ common::Result<std::vector<QueueMessage>> SqsPoller::receive() {
     common::JsonOut body;
     body.begin_object().field("MaxNumberOfMessages", 10).field("QueueUrl", m_url);
     body.field("WaitTimeSeconds", 5).end_object();
-    auto text = m_client->json(aws::sqs_service(), "AmazonSQS", "ReceiveMessage", body.str());
+    auto text = m_client->json(aws::sqs_service(), "AmazonSQS",
+                               {"ReceiveMessage", "sqs:ReceiveMessage"}, body.str());
     if (!text) return std::unexpected(text.error());
     rapidjson::Document d;
     d.Parse(text->c_str());
@@ -61,7 +62,8 @@ common::Result<std::vector<QueueMessage>> SqsPoller::receive() {
 common::Result<void> SqsPoller::remove(const QueueMessage& m) {
     common::JsonOut body;
     body.begin_object().field("QueueUrl", m_url).field("ReceiptHandle", m.receipt).end_object();
-    auto done = m_client->json(aws::sqs_service(), "AmazonSQS", "DeleteMessage", body.str());
+    auto done = m_client->json(aws::sqs_service(), "AmazonSQS",
+                               {"DeleteMessage", "sqs:DeleteMessage"}, body.str());
     if (!done) return std::unexpected(done.error());
     return {};
 }

@@ -118,6 +118,59 @@ common::Result<Push> parse_github_push(std::string_view body) {
     return p;
 }
 
+common::Result<PullRequestEvent> parse_github_pull_request(std::string_view body) {
+    rapidjson::Document d;
+    d.Parse(body.data(), body.size());
+    if (d.HasParseError() || !d.IsObject())
+        return common::fail(ErrorCode::input, "pull_request event: the body is not a JSON object");
+    auto pr = d.FindMember("pull_request");
+    if (pr == d.MemberEnd() || !pr->value.IsObject())
+        return common::fail(ErrorCode::input, "pull_request event: no 'pull_request'");
+    const auto& v = pr->value;
+    auto object = [](const rapidjson::Value& o, const char* key) -> const rapidjson::Value* {
+        auto it = o.FindMember(key);
+        return it != o.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
+    };
+    auto flag = [](const rapidjson::Value& o, const char* key) {
+        auto it = o.FindMember(key);
+        return it != o.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+    };
+    PullRequestEvent e;
+    e.action = string_at(d, "action");
+    if (auto n = v.FindMember("number"); n != v.MemberEnd() && n->value.IsInt64())
+        e.number = n->value.GetInt64();
+    e.draft = flag(v, "draft");
+    e.merged = flag(v, "merged");
+    e.state = string_at(v, "state");
+    e.title = string_at(v, "title");
+    e.url = string_at(v, "html_url");
+    if (const auto* user = object(v, "user")) e.author = string_at(*user, "login");
+    if (const auto* head = object(v, "head")) {
+        e.head_sha = string_at(*head, "sha");
+        e.head_ref = string_at(*head, "ref");
+        if (const auto* repo = object(*head, "repo"))
+            e.head_repository = string_at(*repo, "full_name");
+    }
+    if (const auto* base = object(v, "base")) e.base_ref = string_at(*base, "ref");
+    if (const auto* repo = object(d, "repository")) e.repository = string_at(*repo, "full_name");
+    if (const auto* sender = object(d, "sender")) e.sender = string_at(*sender, "login");
+    if (e.number <= 0 || e.head_sha.empty() || e.base_ref.empty())
+        return common::fail(ErrorCode::input,
+                            "pull_request event: no number, head commit or base branch");
+    return e;
+}
+
+std::string pull_ignore_reason(const PullRequestEvent& e) {
+    const std::string pr = "pull request #" + std::to_string(e.number);
+    if (e.action == "closed") return pr + " was " + (e.merged ? "merged" : "closed");
+    if (e.action != "opened" && e.action != "synchronize" && e.action != "reopened" &&
+        e.action != "ready_for_review")
+        return "the action '" + e.action + "' of " + pr + " starts no plan";
+    if (e.state == "closed") return pr + " is closed";
+    if (e.draft) return pr + " is a draft";
+    return "";
+}
+
 common::Result<QueueEvent> parse_codecommit_event(std::string_view body) {
     rapidjson::Document d;
     d.Parse(body.data(), body.size());

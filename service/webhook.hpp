@@ -3,6 +3,7 @@
 // the raw body, compared in constant time, before anything parses the body), GitHub's
 // `push` event, and CodeCommit's "Repository State Change" event as EventBridge delivers it
 // (through SQS). Each becomes a Push: a branch and the commit it now points at.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,32 @@ struct Push {
 /// GitHub's `push` event body. ErrorCode::input when it is not JSON, lacks `ref`/`after`, or
 /// `after` is not a commit id (40 hex digits; 64 in a SHA-256 repository).
 common::Result<Push> parse_github_push(std::string_view body);
+
+/// GitHub's `pull_request` event: what a plan needs of it.
+struct PullRequestEvent {
+    std::string action;  // opened, synchronize, reopened, ready_for_review, closed, ...
+    std::int64_t number = 0;
+    bool draft = false;
+    bool merged = false;
+    std::string state;  // open, closed
+    std::string title;
+    std::string author;  // the PR's user
+    std::string url;     // its page (html_url)
+    std::string head_sha;
+    std::string head_ref;
+    std::string head_repository;  // OWNER/NAME of the head (a fork's for a fork's PR)
+    std::string base_ref;
+    std::string repository;  // OWNER/NAME the PR is in
+    std::string sender;      // who did it
+};
+
+/// GitHub's `pull_request` event body. ErrorCode::input when it is not JSON or lacks the
+/// number, the head commit or the base branch.
+common::Result<PullRequestEvent> parse_github_pull_request(std::string_view body);
+
+/// Why a pull_request event starts no plan ("" when it does: opened, synchronize, reopened
+/// or ready_for_review of an open PR that is not a draft).
+std::string pull_ignore_reason(const PullRequestEvent& e);
 
 /// An EventBridge event (the body of an SQS message): its id and, for a CodeCommit
 /// "Repository State Change" on a branch, the push; nullopt push for other events.

@@ -5,11 +5,15 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "common/process.hpp"
 #include "diff/remote.hpp"
+#include "pipeline/deploys.hpp"
 #include "pipeline/host.hpp"
+#include "pipeline/ledger.hpp"
 #include "pipeline/run.hpp"
 
 namespace service {
@@ -65,6 +69,10 @@ struct JobEnd {
     std::string reason;
     std::string result;  // for the metrics: the run's result, or "error"
 };
+
+JobEnd dropped(const std::string& why) {
+    return {JobStatus::dropped, "", why, "dropped"};
+}
 
 JobEnd failed(const std::string& run_id, const common::Error& e) {
     const bool cancelled = e.code == common::ErrorCode::interrupted;
@@ -182,11 +190,115 @@ void Workers::loop(Slot& slot) {
 
 namespace {
 
+// Newest in history, checked again now that the fetch brought the commits: why the job is
+// not to run ("" when it is). Dropped when its head is deployed already or older than what is
+// deployed or waiting; when a later push it replaced (its order was unknown at intake) turns
+// out newer, that head is queued again and this job dropped.
+std::string stale_reason(const diff::Repository& repo, const JobRecord& job,
+                         versioning::VersionStore& store) {
+    const versioning::OlderThan older = [&repo](const std::string& head, const std::string& than) {
+        return pipeline::older_in_history(&repo, head, than);
+    };
+    // Every stack in every place holds the head already (one behind still takes it).
+    auto current = store.current_deployments(job.env);
+    if (current && !current->empty()) {
+        const versioning::DeploymentRecord* newer = nullptr;
+        bool held = true;
+        for (const auto& d : *current) {
+            if (d.commit.empty() || (d.commit != job.head && !older(job.head, d.commit))) {
+                held = false;
+                break;
+            }
+            if (d.commit != job.head) newer = &d;
+        }
+        if (held) {
+            const auto& d = newer ? *newer : current->front();
+            return fmt::format("{} is {} {}, deployed to {} (deployment #{})",
+                               job.head.substr(0, 12), newer ? "older than" : "already",
+                               newer ? d.commit.substr(0, 12) : "deployed", job.env, d.id);
+        }
+    }
+    auto open = store.jobs(job.env, 20);
+    if (open) {
+        for (const auto& w : *open) {
+            if (w.status == JobStatus::pending && w.request_id == 0 && older(job.head, w.head))
+                return fmt::format("older than {}, waiting as job #{}", w.head.substr(0, 12), w.id);
+        }
+    }
+    // The newest of the heads it replaced, if it is newer than this job's.
+    std::string newest;
+    for (const auto& h : job.replaced) {
+        if (older(job.head, h) && (newest.empty() || older(newest, h))) newest = h;
+    }
+    if (newest.empty()) return "";
+    versioning::JobRecord again;
+    again.env = job.env;
+    again.branch = job.branch;
+    again.head = newest;
+    again.trigger = "requeued:job#" + std::to_string(job.id);
+    again.actor = job.actor;
+    again.created_at = pipeline::now_millis();
+    auto queued = store.enqueue_job(again, older);
+    const std::string where = !queued ? "queuing it again failed: " + queued.error().message
+                              : queued->status == JobStatus::dropped
+                                  ? queued->reason
+                                  : "queued again as job #" + std::to_string(queued->id);
+    return fmt::format("older than {}, a later push it replaced ({})", newest.substr(0, 12), where);
+}
+
 // The job's checkout: one per claim of the job (checkouts/<env>/<job>.<attempt>), so a replica
 // that took the job over and the one it took it from never share a tree.
 std::filesystem::path checkout_dir(const WorkerConfig& c, const JobRecord& job) {
     return std::filesystem::path(c.state_dir) / "checkouts" / job.env /
            (std::to_string(job.id) + "." + std::to_string(job.attempts));
+}
+
+// Why a run that ended without an error failed, for the job's "why": its result, its message,
+// the builds that failed and the stack's failed resources.
+std::string why_failed(const pipeline::RunSummary& s) {
+    std::string out = s.result.empty() ? "failed" : s.result;
+    if (!s.message.empty()) out += ": " + s.message;
+    std::string builds;
+    for (const auto& r : s.rows) {
+        if (r.status != "failed" && r.status != "timed-out") continue;
+        builds +=
+            (builds.empty() ? "" : ", ") + r.component +
+            (r.exit_code ? " (exit " + std::to_string(*r.exit_code) + ")" : " (" + r.status + ")");
+    }
+    if (!builds.empty()) out += ": " + builds;
+    if (!s.failed_resources.empty())
+        out += ": " + s.failed_resources.front().logical_id + " " +
+               s.failed_resources.front().status + ": " + s.failed_resources.front().reason;
+    else if (!s.stack_status.empty() && s.exit_code != 0)
+        out += " (" + s.stack_status + ")";
+    return out;
+}
+
+// A job that ships a promotion request or rolls an environment back: the deploy command, with
+// the environment held (waiting for it) and the request's gates decided again now.
+JobEnd deploy_job(const pipeline::Project& project, const JobRecord& job,
+                  pipeline::Services& services,
+                  const std::function<void(const std::string&)>& started) {
+    pipeline::DeployRequest r;
+    r.kind = job.kind;
+    r.env = job.env;
+    r.settings.wait = true;
+    r.trigger = {job.trigger, job.head, "job #" + std::to_string(job.id), job.actor};
+    if (job.kind == "promote") r.request_id = job.request_id;
+    if (job.kind == "rollback") r.to_deployment = job.request_id, r.reason = job.note;
+    LogObserver observer("job #" + std::to_string(job.id) + " " + job.env);
+    auto done = pipeline::run_deploy_command(project, r, services, observer);
+    if (!done) return failed("", done.error());
+    started(done->summary.run_id);
+    JobEnd end;
+    end.run_id = done->summary.run_id;
+    end.result = done->held ? "held" : done->summary.result;
+    end.status = done->run.exit == 0 ? JobStatus::succeeded : JobStatus::failed;
+    if (done->held && done->verdict && !done->verdict->unmet.empty())
+        end.reason = "held by a gate: " + done->verdict->unmet.front().message;
+    else if (done->run.exit != 0)
+        end.reason = why_failed(done->summary);
+    return end;
 }
 
 // The job's pipeline run, in a clean checkout of its commit.
@@ -196,7 +308,7 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
     if (!repo) return failed("", repo.error());
     // Bad CA settings fail the job; a remote out of reach does not: the commit may be here.
     if (auto ok = diff::check_fetch_settings(*repo, c.remote); !ok) return failed("", ok.error());
-    auto fetched = diff::fetch(*repo, c.remote);
+    auto fetched = diff::fetch(*repo, c.remote, c.git_credentials);
     if (!fetched)
         spdlog::warn("serve: job #{}: {} (trying the commit as it is)", job.id,
                      fetched.error().message);
@@ -204,6 +316,10 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
         c.fetched();
     if (auto commit = repo->resolve_commit(job.head); !commit)
         return failed("", fetched ? commit.error() : fetched.error());
+    // Only pushes are ordered by history: a promotion or a rollback ships what it names.
+    if (job.request_id == 0 && job.kind == "run") {
+        if (auto why = stale_reason(*repo, job, services.store); !why.empty()) return dropped(why);
+    }
     // A checkout of its own (checkouts/<env>/<job>): a replica that took the job over, or one
     // that wakes from a stop, never writes into another's tree under its running builds.
     const auto dir = checkout_dir(c, job);
@@ -211,16 +327,27 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
     auto project =
         pipeline::open_project({c.repo, "", job.head, c.store_url, dir.string(), c.state_dir});
     if (!project) return failed("", project.error());
+    if (job.kind == "promote" || job.kind == "rollback")
+        return deploy_job(*project, job, services, started);
     pipeline::RunRequest request;
     request.env = job.env;
     request.wait = true;
     request.trigger = {job.trigger, job.head,
                        "job #" + std::to_string(job.id) + " (" + job.branch + ")", job.actor};
-    LogObserver observer("job #" + std::to_string(job.id) + " " + job.env);
+    LogObserver log("job #" + std::to_string(job.id) + " " + job.env);
+    // GitHub hears of the run through the observer and at its end; it never holds it up.
+    std::optional<pipeline::GithubObserver> reported;
+    if (c.github) reported.emplace(log, *c.github);
+    pipeline::Observer& observer = reported ? static_cast<pipeline::Observer&>(*reported) : log;
     auto plan = pipeline::plan_run(*project, request, services, observer);
+    // A deploy that moved the environment past this head while the job waited for it.
+    if (!plan && pipeline::is_older_head(plan.error())) return dropped(plan.error().message);
     if (!plan) return failed("", plan.error());
     started(plan->summary.run_id);
     auto outcome = pipeline::execute_run(*project, std::move(*plan), services, observer);
+    if (c.github)
+        c.github->run_ended(outcome.summary.run_id, outcome.summary.result,
+                            outcome.error ? outcome.error->message : outcome.summary.message);
     JobEnd end;
     end.run_id = outcome.summary.run_id;
     end.result = outcome.summary.result;
@@ -228,6 +355,7 @@ JobEnd execute(const WorkerConfig& c, const JobRecord& job, pipeline::Services& 
                  : outcome.exit == 130 ? JobStatus::interrupted
                                        : JobStatus::failed;
     if (outcome.error) end.reason = outcome.error->message;
+    if (end.reason.empty() && outcome.exit != 0) end.reason = why_failed(outcome.summary);
     return end;
 }
 
@@ -284,6 +412,7 @@ void Workers::run_job(Slot& slot, versioning::VersionStore& store, const JobReco
         }
     });
     auto services = pipeline::system_services(store, m_config.store_url, m_config.state_dir);
+    services.teams = m_config.teams;
     // Checked between the phases: a claim past its time (this process was stopped, or the
     // renewals failed) is renewed now or lost -- never deployed on.
     services.clock.interrupted = [&] {

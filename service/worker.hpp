@@ -16,6 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "diff/remote.hpp"
+#include "pipeline/github_report.hpp"
+#include "pipeline/teams.hpp"
 #include "service/metrics.hpp"
 #include "versioning/version_store.hpp"
 
@@ -31,6 +34,12 @@ struct WorkerConfig {
     std::chrono::milliseconds idle_poll{std::chrono::seconds(5)};  // look for jobs this often
     /// Called after each fetch (the service re-reads its triggers).
     std::function<void()> fetched;
+    /// What the remote is given when it asks for credentials (pipeline/git_auth.hpp).
+    diff::CredentialProvider git_credentials;
+    /// Where runs are reported to GitHub (deployments, statuses); null: nowhere.
+    std::shared_ptr<pipeline::GithubReporter> github;
+    /// Who is in the approvers' teams beyond the manifest (GitHub's); null: the manifest's.
+    std::shared_ptr<pipeline::TeamDirectory> teams;
 };
 
 class Workers {

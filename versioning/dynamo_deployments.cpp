@@ -3,14 +3,26 @@
 // while pending, its PENDING entry; the per-component DC# entries follow. Ending a pending
 // deployment changes DEP# and DEPS on the condition that they are still pending, removes the
 // PENDING entry and makes a success the environment's CUR unless CUR already holds a later
-// deployment -- all in one transaction, retried when CUR moved.
+// deployment -- all in one transaction, retried when CUR moved. CUR holds one item per
+// (environment, stack, region, account), sort key "<env>#<stack>#<region>#<account>"; an item
+// keyed by the environment alone was written before environments had several stacks, and
+// counts as its stack's until a later deployment of that stack replaces it.
 #include "versioning/dynamo_deployments.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "versioning/dynamo_records.hpp"
 
 namespace versioning::detail {
+
+namespace {
+
+std::string current_key(const DeploymentRecord& d) {
+    return d.env + "#" + stack_key(d);
+}
+
+}  // namespace
 
 common::Result<std::int64_t> DynamoDeployments::record_deployment(const DeploymentRecord& d) {
     for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
@@ -29,7 +41,7 @@ common::Result<std::int64_t> DynamoDeployments::record_deployment(const Deployme
                        a);
         items.PushBack(m_table.put(a, deployment_item(a, record, "DEPS", id)), a);
         if (d.status == deployment_status::succeeded)
-            items.PushBack(m_table.put(a, deployment_item(a, record, "CUR", d.env)), a);
+            items.PushBack(m_table.put(a, deployment_item(a, record, "CUR", current_key(d))), a);
         if (d.status == deployment_status::pending) {
             items.PushBack(
                 m_table.put(
@@ -94,12 +106,12 @@ common::Result<bool> DynamoDeployments::finish_deployment(std::int64_t id,
         }
         items.PushBack(m_table.remove(a, "PENDING", d.env + "#" + pad(id)), a);
         if (status == deployment_status::succeeded) {
-            auto current = m_table.get("CUR", d.env);
+            auto current = m_table.get("CUR", current_key(d));
             if (!current) return std::unexpected(current.error());
             const bool exists = current->HasMember("Item");
             const std::int64_t current_id = exists ? get_n((*current)["Item"], "id") : 0;
             if (current_id < id) {
-                JsonValue p = m_table.put(a, deployment_item(a, d, "CUR", d.env),
+                JsonValue p = m_table.put(a, deployment_item(a, d, "CUR", current_key(d)),
                                           exists ? "id = :c" : "attribute_not_exists(pk)");
                 if (exists)
                     p["Put"].AddMember("ExpressionAttributeValues",
@@ -149,16 +161,21 @@ common::Result<std::vector<ComponentDeployment>> DynamoDeployments::deployments_
 
 common::Result<std::vector<DeploymentRecord>> DynamoDeployments::current_deployments(
     const std::string& env) {
-    std::vector<DeploymentRecord> out;
-    if (!env.empty()) {
-        auto item = m_table.get("CUR", env);
-        if (!item) return std::unexpected(item.error());
-        if ((*item).HasMember("Item")) out.push_back(read_deployment((*item)["Item"]));
-        return out;
-    }
     auto rows = m_table.query_items("CUR", true, 0);
     if (!rows) return std::unexpected(rows.error());
-    for (const auto& i : (*rows)["Items"].GetArray()) out.push_back(read_deployment(i));
+    std::map<std::pair<std::string, std::string>, DeploymentRecord> latest;  // newest per key
+    for (const auto& i : (*rows)["Items"].GetArray()) {
+        DeploymentRecord d = read_deployment(i);
+        if (!env.empty() && d.env != env) continue;
+        auto& slot = latest[{d.env, stack_key(d)}];
+        if (d.id > slot.id) slot = std::move(d);
+    }
+    std::vector<DeploymentRecord> out;
+    for (auto& [key, d] : latest) out.push_back(std::move(d));
+    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
+        return std::tie(x.env, x.stack, x.account, x.region) <
+               std::tie(y.env, y.stack, y.account, y.region);
+    });
     return out;
 }
 

@@ -1,11 +1,21 @@
 // The service's deliveries and job queue on DynamoDB, as safe with several processes (two
 // `slipway serve` replicas on one table) as SQLite's transactions.
 //
-// A delivery is one conditional Put (attribute_not_exists) of DL#<source> / <id>, in one
-// transaction with its entry in DELIVERIES (by received time): of two replicas storing the
-// same delivery, one stores it and the other finds it there. The item carries the storing
-// call's random token, so a call whose answer was lost and that was sent again recognises
-// its own write.
+// A delivery is one conditional Put of DL#<source> / <id> (attribute_not_exists, or one
+// without a result: not taken yet), with its entry in DELIVERIES (by received time): of two
+// replicas storing the same delivery, one stores it and the other finds it there. The item
+// carries the storing transaction's random token, so a transaction whose answer was lost and
+// that was sent again recognises its own write.
+//
+// The service takes a delivery in a batch (VersionStore::batch, service/intake.cpp): the
+// delivery, the jobs it queues and its result. Here a batch gathers those writes (Pending)
+// and sends them as ONE TransactWriteItems at its end: the delivery's Put with its result,
+// the job counter's bump, each new job with its JOB#<env> entry, each environment's slot
+// (written, or checked for a dropped job) and the job it supersedes. A failure anywhere stores
+// nothing, so the redelivery takes it whole; of two replicas taking one delivery at once, the
+// transaction of the second fails on the delivery's condition (or on a slot's rev) and its
+// batch runs again, to find the delivery taken. Outside a batch each of these writes is such a
+// transaction of its own.
 //
 // Each environment's queue is one slot item, QUEUE / <env>: the running job with its claim
 // (owner, expiry), the waiting job, and `rev`. Every change of the queue -- enqueueing (newest
@@ -21,7 +31,11 @@
 // (all jobs newest first is one Query) and are listed per environment by JOB#<env> / <id>.
 #include "versioning/dynamo_queue.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "versioning/dynamo_records.hpp"
 
@@ -39,9 +53,37 @@ struct DynamoQueue::JobChange {
     std::optional<int> attempts;
 };
 
+// The writes in_one_transaction gathers, sent as one transaction at its end.
+struct DynamoQueue::Pending {
+    // An environment's slot: as read, and as the gathered writes leave it.
+    struct SlotChange {
+        Slot read;
+        Slot next;
+        bool written = false;  // false: only checked (a dropped job)
+    };
+    std::string token;                         // stamped on deliveries and jobs (`tx`)
+    std::map<Key, DeliveryRecord> deliveries;  // stored here, with their result when set
+    std::map<Key, std::string> listed;         // their DELIVERIES entry before (not taken)
+    std::map<Key, DeliveryRecord> results;     // results of deliveries stored before
+    std::optional<std::pair<std::int64_t, std::int64_t>> counter;  // C#jobs as read
+    std::int64_t ids = 0;                       // job ids handed out: counter + 1, ...
+    std::map<std::string, SlotChange> slots;    // by environment
+    std::map<std::int64_t, JobRecord> jobs;     // new jobs
+    std::map<std::int64_t, JobChange> changes;  // jobs stored before (superseded)
+};
+
+DynamoQueue::DynamoQueue(DynamoTable& table) : m_table(table) {}
+DynamoQueue::~DynamoQueue() = default;
+
 namespace {
 
 using JobChange = DynamoQueue::JobChange;
+
+// What the slot remembers of a job to recognise the same one queued again: its head, and the
+// promotion request it deploys.
+std::string queue_key(const JobRecord& j) {
+    return j.request_id ? j.head + "#request:" + std::to_string(j.request_id) : j.head;
+}
 
 JsonValue job_item(Json::AllocatorType& a, const JobRecord& j, const std::string& token) {
     Item i(a);
@@ -51,6 +93,9 @@ JsonValue job_item(Json::AllocatorType& a, const JobRecord& j, const std::string
         .s("env", j.env)
         .s("branch", j.branch)
         .s("head", j.head)
+        .s("kind", j.kind)
+        .n("request_id", j.request_id)
+        .s("note", j.note)
         .s("trigger", j.trigger)
         .s("actor", j.actor)
         .s("status", std::string(to_string(j.status)))
@@ -60,6 +105,7 @@ JsonValue job_item(Json::AllocatorType& a, const JobRecord& j, const std::string
         .n("lease_until", j.lease_until)
         .s("reason", j.reason)
         .n("attempts", j.attempts)
+        .s("replaced", joined_heads(j.replaced))
         .s("tx", token);
     if (j.started_at) i.n("started_at", *j.started_at);
     if (j.finished_at) i.n("finished_at", *j.finished_at);
@@ -83,6 +129,10 @@ JobRecord job_of(const JsonValue& i) {
     j.lease_until = get_n(i, "lease_until");
     j.reason = get_s(i, "reason");
     j.attempts = static_cast<int>(get_n(i, "attempts"));
+    j.replaced = split_heads(get_s(i, "replaced"));
+    j.kind = i.HasMember("kind") ? get_s(i, "kind") : "run";
+    j.request_id = get_n(i, "request_id");
+    j.note = get_s(i, "note");
     return j;
 }
 
@@ -130,36 +180,82 @@ DeliveryRecord delivery_of(const JsonValue& i) {
             get_s(i, "reason"), get_n(i, "job_id")};
 }
 
+// The sort key of a delivery's DELIVERIES entry: by received time.
+std::string delivery_order(const DeliveryRecord& d) {
+    return run_order(d.received_at, d.id) + "#" + d.source;
+}
+
+// A delivery's item. One not taken yet has no `result`: one stored without it (by a slipway
+// that stored a delivery before queueing its jobs, or by record_delivery alone) is taken
+// again by its redelivery.
+JsonValue delivery_item(Json::AllocatorType& a, const DeliveryRecord& d, const std::string& token) {
+    Item delivery(a);
+    delivery.s("pk", "DL#" + d.source)
+        .s("sk", d.id)
+        .s("source", d.source)
+        .s("id", d.id)
+        .n("received_at", d.received_at)
+        .s("event", d.event)
+        .s("ref", d.ref)
+        .s("head", d.head)
+        .s("actor", d.actor)
+        .s("reason", d.reason)
+        .n("job_id", d.job_id)
+        .s("tx", token);
+    if (!d.result.empty()) delivery.s("result", d.result);
+    return delivery.take();
+}
+
+// Why a gathering of `items` writes cannot be one transaction, naming the delivery it takes.
+std::unexpected<common::Error> too_many_writes(const DynamoQueue::Pending& p, std::size_t items) {
+    const std::string what = p.deliveries.empty()
+                                 ? std::string("a batch of the queue's writes")
+                                 : "delivery " + p.deliveries.begin()->second.id + " and its jobs";
+    return common::fail(
+        common::ErrorCode::input,
+        fmt::format(
+            "dynamodb: {} would be {} writes, more than the {} of one DynamoDB "
+            "transaction; nothing was stored (a delivery takes up to 4, and up to 4 for each "
+            "environment its branch triggers: at most 24 environments per branch with a "
+            "DynamoDB store)",
+            what, items, DynamoQueue::k_max_items));
+}
+
 }  // namespace
 
-// --- deliveries --------------------------------------------------------------------------
+// --- gathering writes into one transaction -----------------------------------------------
 
-common::Result<bool> DynamoQueue::record_delivery(const DeliveryRecord& d) {
+common::Result<void> DynamoQueue::in_one_transaction(
+    const std::string& doing, const std::function<common::Result<void>()>& writes) {
+    if (m_pending) return writes();
+    struct Ended {  // the gathering ends with this call, also when `writes` throws
+        std::unique_ptr<Pending>& pending;
+        ~Ended() { pending.reset(); }
+    };
     const std::string token = random_token();
-    const std::string order = run_order(d.received_at, d.id) + "#" + d.source;
     for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
-        Json tx(rapidjson::kObjectType);
-        auto& a = tx.GetAllocator();
-        JsonValue items(rapidjson::kArrayType);
-        // A delivery not taken yet has no `result`: one whose intake failed half-way (a store
-        // error while queueing) is stored again by its redelivery, and taken then.
-        Item delivery(a);
-        delivery.s("pk", "DL#" + d.source)
-            .s("sk", d.id)
-            .s("source", d.source)
-            .s("id", d.id)
-            .n("received_at", d.received_at)
-            .s("event", d.event)
-            .s("ref", d.ref)
-            .s("head", d.head)
-            .s("actor", d.actor)
-            .s("reason", d.reason)
-            .n("job_id", d.job_id)
-            .s("tx", token);
-        if (!d.result.empty()) delivery.s("result", d.result);
-        items.PushBack(
-            m_table.put(a, delivery.take(), "attribute_not_exists(pk) OR attribute_not_exists(#r)"),
-            a);
+        m_pending = std::make_unique<Pending>();
+        m_pending->token = token + "-" + std::to_string(attempt);
+        Ended ended{m_pending};
+        if (auto ok = writes(); !ok) return ok;
+        auto done = commit(*m_pending);
+        if (!done) return std::unexpected(done.error());
+        if (*done) return {};
+        pause_after_conflict(attempt);
+    }
+    return common::fail(common::ErrorCode::external,
+                        "dynamodb: could not " + doing + " (too much contention)");
+}
+
+common::Result<bool> DynamoQueue::commit(const Pending& p) {
+    Json tx(rapidjson::kObjectType);
+    auto& a = tx.GetAllocator();
+    JsonValue items(rapidjson::kArrayType);
+    for (const auto& [key, d] : p.deliveries) {
+        items.PushBack(m_table.put(a, delivery_item(a, d, p.token),
+                                   "attribute_not_exists(pk) OR attribute_not_exists(#r)"),
+                       a);
+        const std::string order = delivery_order(d);
         items.PushBack(m_table.put(a, Item(a)
                                           .s("pk", "DELIVERIES")
                                           .s("sk", order)
@@ -167,18 +263,114 @@ common::Result<bool> DynamoQueue::record_delivery(const DeliveryRecord& d) {
                                           .s("id", d.id)
                                           .take()),
                        a);
-        auto done = m_table.transact(tx, items, token + "-" + std::to_string(attempt));
-        if (done) return true;
-        if (!is_conflict(done.error())) return std::unexpected(done.error());
-        // Stored already: by another call (a redelivery), or by this one sent twice.
-        auto stored = m_table.get("DL#" + d.source, d.id);
-        if (!stored) return std::unexpected(stored.error());
-        if (stored->HasMember("Item") && (*stored)["Item"].HasMember("result"))
-            return get_s((*stored)["Item"], "tx") == token;
-        pause_after_conflict(attempt);
+        // A delivery taken again is listed once: at its new time.
+        if (auto before = p.listed.find(key); before != p.listed.end() && before->second != order)
+            items.PushBack(m_table.remove(a, "DELIVERIES", before->second), a);
     }
-    return common::fail(common::ErrorCode::external,
-                        "dynamodb: could not store delivery " + d.id + " (too much contention)");
+    for (const auto& [key, d] : p.results) {
+        items.PushBack(m_table.update(a, key.first, key.second,
+                                      "SET #r = :r, reason = :why, job_id = :j, tx = :x",
+                                      "attribute_exists(pk)",
+                                      Item(a)
+                                          .s(":r", d.result)
+                                          .s(":why", d.reason)
+                                          .n(":j", d.job_id)
+                                          .s(":x", p.token)
+                                          .take()),
+                       a);
+    }
+    if (p.ids > 0)
+        items.PushBack(m_table.bump_counter(a, "C#jobs", p.counter->first, p.counter->second,
+                                            static_cast<int>(p.ids)),
+                       a);
+    for (const auto& [id, j] : p.jobs) {
+        items.PushBack(m_table.put(a, job_item(a, j, p.token), "attribute_not_exists(pk)"), a);
+        items.PushBack(
+            m_table.put(a, Item(a).s("pk", "JOB#" + j.env).s("sk", pad(id)).n("id", id).take()), a);
+    }
+    for (const auto& [id, c] : p.changes) items.PushBack(job_update(m_table, a, id, c, p.token), a);
+    for (const auto& [env, slot] : p.slots) {
+        if (slot.written) {
+            items.PushBack(write_slot(a, slot.read, slot.next), a);
+        } else if (slot.read.rev == 0) {
+            items.PushBack(m_table.check(a, "QUEUE", env, "attribute_not_exists(pk)",
+                                         JsonValue(rapidjson::kObjectType)),
+                           a);
+        } else {
+            items.PushBack(
+                m_table.check(a, "QUEUE", env, "rev = :v", Item(a).n(":v", slot.read.rev).take()),
+                a);
+        }
+    }
+    if (items.Empty()) return true;
+    if (items.Size() > k_max_items) return too_many_writes(p, items.Size());
+    auto done = m_table.transact(tx, items, p.token);
+    if (done) return true;
+    if (!is_conflict(done.error())) return std::unexpected(done.error());
+    return landed(p);
+}
+
+common::Result<bool> DynamoQueue::landed(const Pending& p) {
+    if (m_table.last_attempts() <= 1) return false;
+    // Any item the transaction stamped with its token says whether it landed.
+    Key stamped;
+    if (!p.deliveries.empty())
+        stamped = p.deliveries.begin()->first;
+    else if (!p.jobs.empty())
+        stamped = {"JOBS", pad(p.jobs.begin()->first)};
+    else if (!p.changes.empty())
+        stamped = {"JOBS", pad(p.changes.begin()->first)};
+    else if (!p.results.empty())
+        stamped = p.results.begin()->first;
+    else
+        return false;
+    auto item = m_table.get(stamped.first, stamped.second);
+    if (!item) return std::unexpected(item.error());
+    return item->HasMember("Item") && get_s((*item)["Item"], "tx") == p.token;
+}
+
+// --- deliveries --------------------------------------------------------------------------
+
+common::Result<bool> DynamoQueue::pend_delivery(const DeliveryRecord& d) {
+    const Key key{"DL#" + d.source, d.id};
+    if (m_pending->deliveries.contains(key)) return false;  // stored by this batch already
+    auto stored = m_table.get(key.first, key.second);
+    if (!stored) return std::unexpected(stored.error());
+    // Taken when it has a result; one stored without (see delivery_item) is taken again.
+    if (stored->HasMember("Item")) {
+        if ((*stored)["Item"].HasMember("result")) return false;
+        m_pending->listed.emplace(key, delivery_order(delivery_of((*stored)["Item"])));
+    }
+    m_pending->deliveries.emplace(key, d);
+    return true;
+}
+
+common::Result<bool> DynamoQueue::record_delivery(const DeliveryRecord& d) {
+    if (m_pending) return pend_delivery(d);
+    bool stored = false;
+    auto done = in_one_transaction("store delivery " + d.id, [&]() -> common::Result<void> {
+        auto first = pend_delivery(d);
+        if (!first) return std::unexpected(first.error());
+        stored = *first;
+        return {};
+    });
+    if (!done) return std::unexpected(done.error());
+    return stored;
+}
+
+common::Result<void> DynamoQueue::pend_result(const std::string& source, const std::string& id,
+                                              const std::string& result, const std::string& reason,
+                                              std::int64_t job_id) {
+    const Key key{"DL#" + source, id};
+    auto mine = m_pending->deliveries.find(key);
+    if (mine == m_pending->deliveries.end()) {
+        auto stored = m_table.get(key.first, key.second);
+        if (!stored) return std::unexpected(stored.error());
+        if (!stored->HasMember("Item")) return {};  // never stored: no result to record
+        mine = m_pending->results.insert_or_assign(key, delivery_of((*stored)["Item"])).first;
+    }
+    mine->second.result = result, mine->second.reason = reason, mine->second.job_id = job_id;
+    return {};
 }
 
 common::Result<void> DynamoQueue::set_delivery_result(const std::string& source,
@@ -186,13 +378,14 @@ common::Result<void> DynamoQueue::set_delivery_result(const std::string& source,
                                                       const std::string& result,
                                                       const std::string& reason,
                                                       std::int64_t job_id) {
+    if (m_pending) return pend_result(source, id, result, reason, job_id);
     Json body(rapidjson::kObjectType);
     auto& a = body.GetAllocator();
     JsonValue request = m_table.update(
         a, "DL#" + source, id, "SET #r = :r, reason = :why, job_id = :j", "attribute_exists(pk)",
         Item(a).s(":r", result).s(":why", reason).n(":j", job_id).take());
     static_cast<JsonValue&>(body).Swap(request["Update"]);
-    auto done = m_table.call("UpdateItem", body);
+    auto done = m_table.call({"UpdateItem", "dynamodb:UpdateItem"}, body);
     if (!done && !is_conflict(done.error())) return std::unexpected(done.error());
     return {};  // a delivery never stored has no result to record
 }
@@ -201,9 +394,14 @@ common::Result<std::vector<DeliveryRecord>> DynamoQueue::deliveries(std::size_t 
     if (limit == 0) return std::vector<DeliveryRecord>{};
     auto entries = m_table.query_items("DELIVERIES", false, limit);
     if (!entries) return std::unexpected(entries.error());
+    // A delivery is listed once; a table an older slipway wrote may list one taken again
+    // twice (BatchGetItem refuses a key asked twice).
     std::vector<Key> keys;
-    for (const auto& e : (*entries)["Items"].GetArray())
-        keys.emplace_back("DL#" + get_s(e, "source"), get_s(e, "id"));
+    std::set<Key> seen;
+    for (const auto& e : (*entries)["Items"].GetArray()) {
+        Key key{"DL#" + get_s(e, "source"), get_s(e, "id")};
+        if (seen.insert(key).second) keys.push_back(std::move(key));
+    }
     auto items = m_table.batch_get(keys);
     if (!items) return std::unexpected(items.error());
     std::vector<DeliveryRecord> out;
@@ -294,27 +492,16 @@ common::Result<std::optional<DynamoQueue::Slot>> DynamoQueue::slot_running(
 
 namespace {
 
-// `job` as enqueueing it stores it, given the environment's slot: dropped when its head is
-// already running or waiting there, else waiting.
-JobRecord queued(const JobRecord& job, std::int64_t id, const DynamoQueue::Slot& slot) {
-    JobRecord stored = job;
-    stored.id = id;
-    stored.status = JobStatus::pending;
-    stored.started_at.reset();
-    stored.run_id.clear();
-    stored.owner.clear();
-    stored.lease_until = 0;
-    const char* where = nullptr;
-    std::int64_t same = 0;
-    if (slot.running > 0 && slot.running_head == job.head) where = "running", same = slot.running;
-    if (slot.waiting > 0 && slot.waiting_head == job.head) where = "waiting", same = slot.waiting;
-    if (where) {
-        stored.status = JobStatus::dropped;
-        stored.finished_at = job.created_at;
-        stored.reason =
-            std::string("the same commit is already ") + where + " as job #" + std::to_string(same);
+// A job as the environment's slot names it: its queue_key read back into head and request.
+JobRecord slot_job(std::int64_t id, const std::string& key) {
+    JobRecord j;
+    j.id = id;
+    j.head = key;
+    if (const auto at = key.find("#request:"); at != std::string::npos) {
+        j.head = key.substr(0, at);
+        j.request_id = std::stoll(key.substr(at + 9));
     }
-    return stored;
+    return j;
 }
 
 // A dead replica's job `j`, running in `slot` on an expired claim, taken back (SQLite's rule):
@@ -342,52 +529,67 @@ const DynamoQueue::Slot* oldest_waiting(const std::vector<DynamoQueue::Slot>& sl
 
 }  // namespace
 
-common::Result<JobRecord> DynamoQueue::enqueue_job(const JobRecord& job) {
-    const std::string token = random_token();
-    for (int attempt = 0; attempt < k_max_conflicts; ++attempt) {
+// The job queued into the gathering: the environment's slot read once per gathering (then
+// as the gathering leaves it), the counter read once (ids counter + 1, + 2, ...).
+common::Result<JobRecord> DynamoQueue::pend_job(const JobRecord& job, const OlderThan& older) {
+    Pending& p = *m_pending;
+    auto at = p.slots.find(job.env);
+    if (at == p.slots.end()) {
         auto slot = read_slot(job.env);
         if (!slot) return std::unexpected(slot.error());
+        at = p.slots.emplace(job.env, Pending::SlotChange{*slot, *slot}).first;
+    }
+    if (!p.counter) {
         auto counter = m_table.read_counter("C#jobs");
         if (!counter) return std::unexpected(counter.error());
-        const JobRecord stored = queued(job, counter->first + 1, *slot);
-        const std::string mine = token + "-" + std::to_string(attempt);
-        Json tx(rapidjson::kObjectType);
-        auto& a = tx.GetAllocator();
-        JsonValue items(rapidjson::kArrayType);
-        items.PushBack(m_table.bump_counter(a, "C#jobs", counter->first, counter->second, 1), a);
-        items.PushBack(m_table.put(a, job_item(a, stored, mine), "attribute_not_exists(pk)"), a);
-        items.PushBack(m_table.put(a, Item(a)
-                                          .s("pk", "JOB#" + job.env)
-                                          .s("sk", pad(stored.id))
-                                          .n("id", stored.id)
-                                          .take()),
-                       a);
-        if (stored.status == JobStatus::dropped) {
-            items.PushBack(
-                m_table.check(a, "QUEUE", job.env, "rev = :v", Item(a).n(":v", slot->rev).take()),
-                a);
-        } else {
-            Slot next = *slot;
-            next.waiting = stored.id;
-            next.waiting_head = stored.head;
-            items.PushBack(write_slot(a, *slot, next), a);
-            if (slot->waiting > 0) {
-                JobChange c;
-                c.status = JobStatus::superseded, c.finished_at = job.created_at;
-                c.reason = "superseded by job #" + std::to_string(stored.id) + " (a newer head)";
-                items.PushBack(job_update(m_table, a, slot->waiting, c, mine), a);
-            }
-        }
-        auto done = m_table.transact(tx, items, mine);
-        if (done) return stored;
-        if (!is_conflict(done.error())) return std::unexpected(done.error());
-        auto ours = landed(stored.id, mine);
-        if (!ours) return std::unexpected(ours.error());
-        if (*ours) return stored;
-        pause_after_conflict(attempt);
+        p.counter = *counter;
     }
-    return common::fail(common::ErrorCode::external, "dynamodb: could not queue a job for " +
-                                                         job.env + " (too much contention)");
+    Slot& slot = at->second.next;
+    // The open jobs as the slot names them (the waiting one read whole: the heads it
+    // replaced carry over); the slot's rev guards them.
+    JobRecord running = slot_job(slot.running, slot.running_head);
+    JobRecord waiting = slot_job(slot.waiting, slot.waiting_head);
+    if (slot.waiting > 0) {
+        if (auto mine = p.jobs.find(slot.waiting); mine != p.jobs.end()) {
+            waiting.replaced = mine->second.replaced;
+        } else {
+            auto read = read_job(slot.waiting);
+            if (!read) return std::unexpected(read.error());
+            if (*read) waiting.replaced = (*read)->replaced;
+        }
+    }
+    JobRecord stored = queued_job(job, slot.running > 0 ? &running : nullptr,
+                                  slot.waiting > 0 ? &waiting : nullptr, older);
+    stored.id = p.counter->first + ++p.ids;
+    if (stored.status != JobStatus::dropped) {
+        if (slot.waiting > 0) {
+            JobChange c;
+            c.status = JobStatus::superseded, c.finished_at = job.created_at;
+            c.reason = superseded_reason(stored, waiting);
+            if (auto mine = p.jobs.find(slot.waiting); mine != p.jobs.end())
+                mine->second = applied(mine->second, c);  // queued by this gathering
+            else
+                p.changes[slot.waiting] = c;
+        }
+        slot.waiting = stored.id;
+        slot.waiting_head = queue_key(stored);
+        at->second.written = true;
+    }
+    p.jobs.emplace(stored.id, stored);
+    return stored;
+}
+
+common::Result<JobRecord> DynamoQueue::enqueue_job(const JobRecord& job, const OlderThan& older) {
+    if (m_pending) return pend_job(job, older);
+    JobRecord stored;
+    auto done = in_one_transaction("queue a job for " + job.env, [&]() -> common::Result<void> {
+        auto queued = pend_job(job, older);
+        if (!queued) return std::unexpected(queued.error());
+        stored = std::move(*queued);
+        return {};
+    });
+    if (!done) return std::unexpected(done.error());
+    return stored;
 }
 
 // Expired claims first (one per transaction, each job taken back and returned in

@@ -114,6 +114,7 @@ JsonValue images_list(Json::AllocatorType& a, const std::vector<DeploymentImage>
                         .s("image_uri", i.image_uri)
                         .b("changed", i.changed)
                         .s("parameter", i.parameter)
+                        .s("commit", i.commit)
                         .take(),
                     a);
         list.PushBack(m, a);
@@ -142,12 +143,23 @@ DeploymentRecord read_deployment(const JsonValue& item) {
     d.client_token = get_s(item, "client_token");
     d.actor = get_s(item, "actor");
     d.executed_by = item.HasMember("executed_by") ? get_s(item, "executed_by") : "slipway";
+    // Items written before images carried their commit knew only the deployment's.
+    const bool legacy = !item.HasMember("template_commit");
+    d.template_commit = legacy ? d.commit : get_s(item, "template_commit");
+    d.template_hash = get_s(item, "template_hash");
+    d.parameters = parse_parameters_json(get_s(item, "parameters"));
+    for (auto [field, out] :
+         {std::pair{"region", &d.region}, {"account", &d.account}, {"scope", &d.scope}}) {
+        if (item.HasMember(field)) *out = get_s(item, field);
+    }
+    d.note = get_s(item, "note");
     auto images = item.FindMember("images");
     if (images != item.MemberEnd() && images->value.HasMember("L")) {
         for (const auto& e : images->value["L"].GetArray()) {
             const JsonValue& m = e["M"];
             d.images.push_back({get_s(m, "component"), get_n(m, "build_number"),
-                                get_s(m, "image_uri"), get_b(m, "changed"), get_s(m, "parameter")});
+                                get_s(m, "image_uri"), get_b(m, "changed"), get_s(m, "parameter"),
+                                legacy ? d.commit : get_s(m, "commit")});
         }
     }
     return d;
@@ -171,7 +183,14 @@ JsonValue deployment_item(Json::AllocatorType& a, const DeploymentRecord& d, con
         .s("reason", d.reason)
         .s("client_token", d.client_token)
         .s("actor", d.actor)
-        .s("executed_by", d.executed_by);
+        .s("executed_by", d.executed_by)
+        .s("template_commit", d.template_commit)
+        .s("template_hash", d.template_hash)
+        .s("parameters", parameters_json(d.parameters))
+        .s("region", d.region)
+        .s("account", d.account)
+        .s("scope", d.scope)
+        .s("note", d.note);
     if (d.finished_at) i.n("finished_at", *d.finished_at);
     i.raw("images", images_list(a, d.images));
     return i.take();
@@ -188,21 +207,24 @@ JsonValue component_deployment_item(Json::AllocatorType& a, const DeploymentReco
         .n("build_number", i.build_number)
         .s("image_uri", i.image_uri)
         .b("changed", i.changed)
-        .s("commit", d.commit)
+        .s("commit", i.commit)
         .s("kind", d.kind)
         .s("actor", d.actor)
+        .s("run_id", d.run_id)
+        .s("note", d.note)
         .n("started_at", d.started_at);
     if (d.finished_at) entry.n("finished_at", *d.finished_at);
     return entry.take();
 }
 
 ComponentDeployment read_component_deployment(const JsonValue& i) {
-    return {get_n(i, "id"),        get_s(i, "env"),
-            get_s(i, "status"),    get_n(i, "build_number"),
-            get_s(i, "image_uri"), get_b(i, "changed"),
-            get_s(i, "commit"),    get_optional_n(i, "finished_at"),
-            get_s(i, "kind"),      get_s(i, "actor"),
-            get_n(i, "started_at")};
+    return {get_n(i, "id"),         get_s(i, "env"),
+            get_s(i, "status"),     get_n(i, "build_number"),
+            get_s(i, "image_uri"),  get_b(i, "changed"),
+            get_s(i, "commit"),     get_optional_n(i, "finished_at"),
+            get_s(i, "kind"),       get_s(i, "actor"),
+            get_n(i, "started_at"), get_s(i, "run_id"),
+            get_s(i, "note")};
 }
 
 }  // namespace versioning::detail

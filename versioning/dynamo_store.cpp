@@ -48,6 +48,7 @@
 #include "versioning/dynamo_json.hpp"
 #include "versioning/dynamo_queue.hpp"
 #include "versioning/dynamo_records.hpp"
+#include "versioning/dynamo_requests.hpp"
 #include "versioning/dynamo_table.hpp"
 
 namespace versioning {
@@ -192,7 +193,7 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
         common::Result<Json> done;
         if (where.remote_id.empty()) {
             static_cast<JsonValue&>(body).Swap(request["Update"]);
-            done = call("UpdateItem", body);
+            done = call({"UpdateItem", "dynamodb:UpdateItem"}, body);
         } else {  // and where the next run looks for remote builds
             JsonValue items(rapidjson::kArrayType);
             items.PushBack(request, a);
@@ -407,6 +408,12 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     }
 
     // --- the service's deliveries and queue (DynamoQueue) ----------------------------
+    // A batch makes the deliveries' and the queue's writes in it one TransactWriteItems
+    // (a delivery, the jobs it queues and its result: service/intake.cpp), running `writes`
+    // again after a conflict; its other writes land one by one, each atomic.
+    common::Result<void> batch(const std::function<common::Result<void>()>& writes) override {
+        return m_queue.in_one_transaction("store a batch of writes", writes);
+    }
     common::Result<bool> record_delivery(const DeliveryRecord& d) override {
         return m_queue.record_delivery(d);
     }
@@ -418,8 +425,9 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit) override {
         return m_queue.deliveries(limit);
     }
-    common::Result<JobRecord> enqueue_job(const JobRecord& job) override {
-        return m_queue.enqueue_job(job);
+    common::Result<JobRecord> enqueue_job(const JobRecord& job,
+                                          const OlderThan& older = {}) override {
+        return m_queue.enqueue_job(job, older);
     }
     common::Result<std::optional<JobRecord>> claim_job(
         const std::string& owner, Millis now, Millis ttl,
@@ -441,6 +449,36 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     }
 
     common::Result<void> release_lock(const std::string& name, const std::string& owner) override;
+
+    // --- promotion requests and drift (DynamoRequests) -------------------------------
+    common::Result<std::int64_t> record_request(const PromotionRequest& r) override {
+        return m_requests.record_request(r);
+    }
+    common::Result<std::optional<PromotionRequest>> request(std::int64_t id) override {
+        return m_requests.request(id);
+    }
+    common::Result<std::vector<PromotionRequest>> requests(const std::string& env,
+                                                           std::size_t limit) override {
+        return m_requests.requests(env, limit);
+    }
+    common::Result<bool> decide_request(std::int64_t id, const RequestDecision& d) override {
+        return m_requests.change_open(id, [&](PromotionRequest& r) { r.decisions.push_back(d); });
+    }
+    common::Result<bool> finish_request(std::int64_t id, const std::string& status, Millis at,
+                                        std::int64_t deployment_id, const std::string& run_id,
+                                        const std::string& outcome) override {
+        return m_requests.change_open(id, [&](PromotionRequest& r) {
+            r.status = status;
+            r.finished_at = at;
+            r.deployment_id = deployment_id;
+            r.run_id = run_id;
+            r.outcome = outcome;
+        });
+    }
+    common::Result<void> record_drift(const DriftRecord& d) override {
+        return m_requests.record_drift(d);
+    }
+    common::Result<std::vector<DriftRecord>> drifts() override { return m_requests.drifts(); }
 
   private:
     // What a build's number claim says: its row, run and input hash, and whether its
@@ -478,6 +516,7 @@ class DynamoStore final : public VersionStore, private detail::DynamoTable {
     detail::DynamoDeployments m_deployments{*this};
     detail::DynamoHistory m_history{*this};
     detail::DynamoQueue m_queue{*this};
+    detail::DynamoRequests m_requests{*this};
     std::map<std::pair<std::string, std::int64_t>, Claim> m_claims;  // made here, not yet ended
 };
 
@@ -532,7 +571,7 @@ common::Result<LockInfo> DynamoStore::acquire_lock(const std::string& name,
             body.AddMember("ExpressionAttributeValues",
                            Item(a).s(":o", held->owner).n(":e", held->expires_at).take(), a);
         }
-        auto done = call("PutItem", body);
+        auto done = call({"PutItem", "dynamodb:PutItem"}, body);
         if (done) return mine;
         if (!is_conflict(done.error())) return std::unexpected(done.error());
         pause_after_conflict(attempt);
@@ -551,7 +590,7 @@ common::Result<void> DynamoStore::release_lock(const std::string& name, const st
     names.AddMember("#o", "owner", a);
     body.AddMember("ExpressionAttributeNames", names, a);
     body.AddMember("ExpressionAttributeValues", Item(a).s(":o", owner).take(), a);
-    auto done = call("DeleteItem", body);
+    auto done = call({"DeleteItem", "dynamodb:DeleteItem"}, body);
     if (!done && !is_conflict(done.error())) return std::unexpected(done.error());
     return {};
 }
@@ -605,12 +644,14 @@ common::Result<void> init_dynamo_table(aws::Client& client, const std::string& t
         R"(","BillingMode":"PAY_PER_REQUEST",)"
         R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"sk","AttributeType":"S"}],)"
         R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}]})";
-    auto created = client.json(aws::dynamodb_service(), k_target, "CreateTable", create);
+    auto created = client.json(aws::dynamodb_service(), k_target,
+                               {"CreateTable", "dynamodb:CreateTable"}, create);
     if (!created && created.error().message.find("ResourceInUseException") == std::string::npos) {
         return std::unexpected(created.error());
     }
     for (int i = 0; i < 120; ++i) {
-        auto described = client.json(aws::dynamodb_service(), k_target, "DescribeTable",
+        auto described = client.json(aws::dynamodb_service(), k_target,
+                                     {"DescribeTable", "dynamodb:DescribeTable"},
                                      R"({"TableName":")" + table + R"("})");
         if (!described) return std::unexpected(described.error());
         if (described->find(R"("TableStatus": "ACTIVE")") != std::string::npos ||
@@ -625,8 +666,9 @@ common::Result<void> init_dynamo_table(aws::Client& client, const std::string& t
 
 common::Result<std::unique_ptr<VersionStore>> open_dynamo_store(std::unique_ptr<aws::Client> client,
                                                                 const std::string& table) {
-    auto described = client->json(aws::dynamodb_service(), k_target, "DescribeTable",
-                                  R"({"TableName":")" + table + R"("})");
+    auto described =
+        client->json(aws::dynamodb_service(), k_target, {"DescribeTable", "dynamodb:DescribeTable"},
+                     R"({"TableName":")" + table + R"("})");
     if (!described) {
         if (described.error().message.find("ResourceNotFoundException") != std::string::npos) {
             return common::fail(common::ErrorCode::input,

@@ -54,14 +54,14 @@ void pause_after_conflict(int attempt) {
         std::chrono::microseconds(std::uniform_int_distribution<int>(0, cap * 1000)(rng)));
 }
 
-common::Result<Json> DynamoTable::call(const std::string& operation, Json& body) {
+common::Result<Json> DynamoTable::call(const aws::Operation& operation, Json& body) {
     auto text = m_client->json(aws::dynamodb_service(), k_target, operation, to_text(body));
     if (!text) return std::unexpected(text.error());
     Json out;
     out.Parse(text->c_str());
     if (out.HasParseError())
         return common::fail(common::ErrorCode::external,
-                            "dynamodb " + operation + ": unreadable answer");
+                            "dynamodb " + std::string(operation.name) + ": unreadable answer");
     return out;
 }
 
@@ -71,7 +71,7 @@ common::Result<Json> DynamoTable::get(const std::string& pk, const std::string& 
     body.AddMember("TableName", name(a), a);
     body.AddMember("Key", Item(a).s("pk", pk).s("sk", sk).take(), a);
     body.AddMember("ConsistentRead", true, a);
-    return call("GetItem", body);
+    return call({"GetItem", "dynamodb:GetItem"}, body);
 }
 
 common::Result<Json> DynamoTable::query_items(const std::string& pk, bool forward,
@@ -105,7 +105,7 @@ common::Result<Json> DynamoTable::query_page(const std::string& pk, bool forward
     if (limit > 0) body.AddMember("Limit", static_cast<std::int64_t>(limit), a);
     if (!after.empty())
         body.AddMember("ExclusiveStartKey", Item(a).s("pk", pk).s("sk", after).take(), a);
-    return call("Query", body);
+    return call({"Query", "dynamodb:Query"}, body);
 }
 
 common::Result<std::vector<std::pair<std::string, std::string>>> DynamoTable::query(
@@ -136,7 +136,7 @@ common::Result<Json> DynamoTable::batch_get(const std::vector<Key>& keys) {
             body.RemoveMember("RequestItems");
             body.AddMember("RequestItems", JsonValue(rapidjson::kObjectType), a);
             body["RequestItems"].AddMember(name(a), request, a);
-            auto answer = call("BatchGetItem", body);
+            auto answer = call({"BatchGetItem", "dynamodb:BatchGetItem"}, body);
             if (!answer) return std::unexpected(answer.error());
             auto responses = answer->FindMember("Responses");
             if (responses != answer->MemberEnd() && responses->value.HasMember(m_table.c_str())) {
@@ -167,7 +167,10 @@ common::Result<void> DynamoTable::transact(Json& tx, JsonValue& items, const std
     auto& a = tx.GetAllocator();
     tx.AddMember("TransactItems", items, a);
     if (!token.empty()) tx.AddMember("ClientRequestToken", JsonValue(token.c_str(), a), a);
-    auto done = call("TransactWriteItems", tx);
+    auto done = call(
+        {"TransactWriteItems",
+         "dynamodb:ConditionCheckItem dynamodb:DeleteItem dynamodb:PutItem dynamodb:UpdateItem"},
+        tx);
     if (!done) return std::unexpected(done.error());
     return {};
 }

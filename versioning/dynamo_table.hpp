@@ -33,7 +33,7 @@ class DynamoTable {
         : m_client(std::move(client)), m_table(std::move(table)) {}
 
     /// One DynamoDB operation with `body`; its answer parsed.
-    common::Result<Json> call(const std::string& operation, Json& body);
+    common::Result<Json> call(const aws::Operation& operation, Json& body);
     /// The table's name as a JSON string.
     JsonValue name(Json::AllocatorType& a) const { return JsonValue(m_table.c_str(), a); }
     /// GetItem (consistent): the answer has "Item" when the item exists.

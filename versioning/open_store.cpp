@@ -61,6 +61,20 @@ common::Result<std::unique_ptr<VersionStore>> open_store(const std::string& url,
                                                       "' (use sqlite:PATH or dynamodb://TABLE)");
 }
 
+common::Result<std::unique_ptr<VersionStore>> open_store_read_only(const std::string& url,
+                                                                   const std::string& base_dir) {
+    if (!url.starts_with("sqlite:")) return open_store(url, base_dir);
+    std::filesystem::path path = url.substr(7);
+    if (path.empty())
+        return common::fail(common::ErrorCode::input, "store URL '" + url + "' names no file");
+    if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return std::unique_ptr<VersionStore>();
+    auto store = SqliteVersionStore::open_read_only(path.string());
+    if (!store) return std::unexpected(store.error());
+    return std::unique_ptr<VersionStore>(std::move(*store));
+}
+
 common::Result<std::string> init_store(const std::string& url, const std::string& base_dir) {
     if (url.starts_with("dynamodb://")) {
         auto parsed = parse_dynamodb(url);

@@ -2,6 +2,7 @@
 // The records of the version store, as plain values. Times are milliseconds since the Unix
 // epoch (UTC); the caller passes them in.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -112,12 +113,18 @@ struct DiffRecord {
     std::vector<std::string> paths;
 };
 
+/// One component's image in a deployment. `commit` is the commit the image is current for:
+/// every change up to it that affects the component is in the image (the commit it was
+/// built from, or a later one whose changes leave the component's inputs as they were). Empty
+/// when no one knows (an image given by URI that no recorded build made): the next run
+/// rebuilds the component. docs/deploy.md, "What counts as deployed".
 struct DeploymentImage {
     std::string component;
     std::int64_t build_number = 0;
     std::string image_uri;
     bool changed = false;
     std::string parameter{};  // the stack parameter that carries the image
+    std::string commit{};
 };
 
 /// A deployment's status: `pending` from the moment slipway is about to execute its change
@@ -131,6 +138,12 @@ inline constexpr const char* failed = "failed";
 inline constexpr const char* superseded = "superseded";
 }  // namespace deployment_status
 
+/// A deployment of one environment's stack. `commit` is the environment's place in history
+/// after it: a commit every change up to which is deployed -- the common ancestor of every
+/// image's commit and `template_commit` (a run: its head; a rollback or a hand-picked image
+/// lowers it). Empty when an image's commit is unknown. The ancestry checks ("newest in
+/// history") compare with it; what a run rebuilds is decided per component from the images'
+/// own commits.
 struct DeploymentRecord {
     std::int64_t id = 0;
     std::string env;
@@ -148,7 +161,31 @@ struct DeploymentRecord {
     std::string client_token{};   // ExecuteChangeSet's ClientRequestToken (slipway executes)
     std::string actor{};          // who deployed: see RunRecord::actor
     std::string executed_by = "slipway";  // "slipway", or "codepipeline" (overrides written)
+    std::string template_commit{};  // the commit whose template (and config components) it runs
+    std::string template_hash{};    // sha256 of the template as sent, in a canonical JSON form
+    /// Every parameter passed to the stack (NoEcho values as "****": never stored).
+    std::map<std::string, std::string> parameters{};
+    /// Where the stack is: its region and account when the environment names them
+    /// (`regions`, `accounts`), else "" (the one-region form). An environment's current
+    /// state is the latest succeeded deployment of each (stack, region, account).
+    std::string region{};
+    std::string account{};
+    /// What part of the environment its run deployed: "" all of it, else the --wave /
+    /// --region limit ("wave 1", "region eu-west-1"). The deployments of one run (one
+    /// run_id) make one environment deployment.
+    std::string scope{};
+    std::string note{};  // why: a rollback's --reason; "request #7 ..." for a gated promotion
 };
+
+/// The (stack, region, account) a deployment is of: one stack of an environment in one place.
+[[nodiscard]] inline std::string stack_key(const DeploymentRecord& d) {
+    return d.stack + "#" + d.region + "#" + d.account;
+}
+
+/// A deployment's parameters as stored: a JSON object, keys sorted ("" for none); and back
+/// (an empty map for text that is not such an object).
+std::string parameters_json(const std::map<std::string, std::string>& parameters);
+std::map<std::string, std::string> parse_parameters_json(std::string_view text);
 
 /// One component's image in one deployment, for per-component history.
 struct ComponentDeployment {
@@ -158,11 +195,13 @@ struct ComponentDeployment {
     std::int64_t build_number = 0;
     std::string image_uri;
     bool changed = false;
-    std::string commit;
+    std::string commit;  // the commit the component's image is current for (DeploymentImage)
     std::optional<Millis> finished_at;
     std::string kind = "deploy";
     std::string actor{};
     Millis started_at = 0;
+    std::string run_id{};  // the run that made the deployment
+    std::string note{};    // why it was made (DeploymentRecord::note)
 };
 
 /// One page of a listing, newest first: `next` is the cursor of the following page (empty
@@ -225,11 +264,99 @@ struct JobRecord {
     std::optional<Millis> started_at;
     std::optional<Millis> finished_at;
     std::string run_id;
-    std::string owner;       // the service instance that claimed it
-    Millis lease_until = 0;  // its claim expires then unless renewed
-    std::string reason;      // superseded by #N, dropped: already pending, ...
-    int attempts = 0;        // how often it was claimed (a dead replica's job runs again once)
+    std::string owner;            // the service instance that claimed it
+    Millis lease_until = 0;       // its claim expires then unless renewed
+    std::string reason;           // superseded by #N, dropped: already pending, ...
+    int attempts = 0;             // how often it was claimed (a dead replica's job runs again once)
+    std::string kind = "run";     // "run" (the pipeline at head), "promote" (a request) or
+                                  // "rollback" (to an earlier deployment)
+    std::int64_t request_id = 0;  // promote: the request it ships; rollback: the deployment
+    std::string note{};           // rollback: why (the person's reason)
+    /// The heads of the waiting jobs it replaced whose order in history was not known when it
+    /// was queued (commits not fetched yet): its worker compares them after its fetch, and a
+    /// newer one is queued again rather than lost. At most 8.
+    std::vector<std::string> replaced{};
 };
+
+/// Space-separated heads as stored, and back.
+std::string joined_heads(const std::vector<std::string>& heads);
+std::vector<std::string> split_heads(std::string_view text);
+
+/// One image a promotion request would ship, with the commit its build was made from.
+struct RequestImage {
+    std::string component;
+    std::int64_t build_number = 0;
+    std::string image_uri;
+    std::string commit;
+    bool changed = false;  // differs from what the target ran when the request was made
+};
+
+/// A person's decision on a promotion request: `approve`, `reject`, or `override-freeze`
+/// (promote during a freeze window; always with a reason).
+struct RequestDecision {
+    std::string actor;
+    std::string verdict;
+    std::string reason;
+    Millis at = 0;
+};
+
+/// A promotion request's status: `open` while held by its gates; then `deployed`, `failed`
+/// (its deploy failed), or `rejected`. Only an open request takes decisions.
+namespace request_status {
+inline constexpr const char* open = "open";
+inline constexpr const char* deployed = "deployed";
+inline constexpr const char* failed = "failed";
+inline constexpr const char* rejected = "rejected";
+}  // namespace request_status
+
+/// A promotion into an environment that its gates held (or checked and let through): exactly
+/// what it would ship -- the source environment's deployment then, every image with its
+/// build and commit -- and the decisions taken on it.
+struct PromotionRequest {
+    std::int64_t id = 0;
+    std::string env;   // the environment promoted into
+    std::string from;  // the environment promoted from
+    std::string status = request_status::open;
+    std::string requested_by;
+    Millis requested_at = 0;
+    std::int64_t source_deployment = 0;  // the source's deployment whose images these are
+    std::int64_t base_deployment = 0;    // the target's current deployment then (0: none)
+    std::string commit;                  // the source deployment's commit
+    std::vector<RequestImage> images;
+    std::vector<RequestDecision> decisions;
+    bool auto_deploy = false;        // `slipway serve` deploys it once its gates pass
+    std::string reason;              // why it was asked for (--reason; "" for none)
+    std::string outcome{};           // why it ended as it did ("rejected by bob: ...")
+    std::int64_t deployment_id = 0;  // the deployment that shipped it
+    std::string run_id;
+    std::optional<Millis> finished_at;
+};
+
+/// The request as one JSON document (what both backends store) and back; nullopt for text
+/// that is not one.
+std::string request_document(const PromotionRequest& r);
+std::optional<PromotionRequest> parse_request_document(std::string_view text);
+
+/// One resource that differs from its template, as DetectStackDrift reported it.
+struct DriftedResource {
+    std::string logical_id;
+    std::string resource_type;
+    std::string status;       // MODIFIED, DELETED
+    std::string differences;  // "PropertyPath: expected -> actual; ..."
+};
+
+/// The last drift check of an environment's stack.
+struct DriftRecord {
+    std::string env;
+    std::string stack;
+    Millis checked_at = 0;
+    std::string status;  // IN_SYNC, DRIFTED, UNKNOWN (never checked, no stack), FAILED
+    std::string reason;  // why a check failed or is unknown
+    std::vector<DriftedResource> resources;
+};
+
+std::string drift_document(const DriftRecord& d);
+std::optional<DriftRecord> parse_drift_document(std::string_view text);
 
 /// A named lease (the per-environment deploy lock): held by `owner` until `expires_at`.
 struct LockInfo {

@@ -105,6 +105,21 @@ common::Result<Database> Database::open(const std::string& path) {
     return db;
 }
 
+common::Result<Database> Database::open_read_only(const std::string& path) {
+    sqlite3* raw = nullptr;
+    int rc =
+        sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+    Database db;
+    db.m_db.reset(raw);
+    db.m_path = path;
+    if (rc != SQLITE_OK)
+        return common::fail(common::ErrorCode::external,
+                            "store " + path + ": sqlite: cannot open: " +
+                                (raw ? sqlite3_errmsg(raw) : "out of memory"));
+    sqlite3_busy_timeout(raw, k_busy_timeout_ms);
+    return db;
+}
+
 bool Database::in_transaction() const {
     return sqlite3_get_autocommit(m_db.get()) == 0;
 }

@@ -51,6 +51,8 @@ class Database {
   public:
     /// Opens (creating) a database file in WAL mode with a busy timeout.
     static common::Result<Database> open(const std::string& path);
+    /// Opens an existing database file read-only (nothing created, nothing written).
+    static common::Result<Database> open_read_only(const std::string& path);
 
     common::Result<void> exec(const std::string& sql);
     common::Result<Statement> prepare(std::string_view sql);

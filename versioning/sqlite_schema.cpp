@@ -101,6 +101,48 @@ const char* const k_migrations[] = {
     R"sql(
     ALTER TABLE builds ADD COLUMN shareable INTEGER NOT NULL DEFAULT 1;
     )sql",
+    // 9: environments of several stacks, regions and accounts: each deployment is of one
+    // (stack, region, account), and an environment's current state is the latest succeeded
+    // deployment of each; `scope` says what part of the environment its run deployed.
+    R"sql(
+    ALTER TABLE deployments ADD COLUMN region TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN account TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+    DROP INDEX deployments_current;
+    CREATE INDEX deployments_current ON deployments(env, stack, region, account, id DESC)
+        WHERE status = 'succeeded';
+    )sql",
+    // 10: promotion requests (held by gates, with their decisions), the last drift check of
+    // each environment, jobs that deploy a request, and why a deployment was made (a
+    // rollback's reason, the request a promotion shipped).
+    R"sql(
+    CREATE TABLE requests (id INTEGER PRIMARY KEY, env TEXT NOT NULL, status TEXT NOT NULL,
+        doc TEXT NOT NULL);
+    CREATE INDEX requests_env ON requests(env, id DESC);
+    CREATE TABLE drift (env TEXT PRIMARY KEY, checked_at INTEGER NOT NULL, doc TEXT NOT NULL)
+        WITHOUT ROWID;
+    ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'run';
+    ALTER TABLE jobs ADD COLUMN request_id INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    )sql",
+    // 11: what a deployment really runs: each image's own commit (the commit it is current
+    // for; a rollback or a hand-picked image no longer claims the deploying checkout), the
+    // commit of the template, the template's hash and every parameter (reconciliation
+    // compares them with the stack). Older rows knew only the deployment's commit.
+    R"sql(
+    ALTER TABLE deployment_images ADD COLUMN commit_id TEXT NOT NULL DEFAULT '';
+    UPDATE deployment_images SET commit_id =
+        (SELECT d.commit_id FROM deployments d WHERE d.id = deployment_images.deployment_id);
+    ALTER TABLE deployments ADD COLUMN template_commit TEXT NOT NULL DEFAULT '';
+    UPDATE deployments SET template_commit = commit_id;
+    ALTER TABLE deployments ADD COLUMN template_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE deployments ADD COLUMN parameters TEXT NOT NULL DEFAULT '';
+    )sql",
+    // 12: newest in history: the heads a queued job replaced before their order was known.
+    R"sql(
+    ALTER TABLE jobs ADD COLUMN replaced TEXT NOT NULL DEFAULT '';
+    )sql",
 };
 
 constexpr int k_schema_version = static_cast<int>(std::size(k_migrations));
@@ -127,6 +169,16 @@ common::Result<int> schema_version_of(detail::Database& db) {
 
 int current_schema_version() {
     return k_schema_version;
+}
+
+common::Result<void> require_current_schema(detail::Database& db) {
+    auto version = schema_version_of(db);
+    if (!version) return std::unexpected(version.error());
+    if (*version == k_schema_version) return {};
+    return common::fail(common::ErrorCode::external,
+                        "store " + db.path() + " has schema version " + std::to_string(*version) +
+                            ", older than this slipway's (" + std::to_string(k_schema_version) +
+                            "): any command that writes to it upgrades it");
 }
 
 // Creates or upgrades the schema. The version is read again inside the BEGIN IMMEDIATE
@@ -166,6 +218,10 @@ JobRecord read_job(const Statement& s) {
     j.lease_until = s.int64(12);
     j.reason = s.text(13);
     j.attempts = static_cast<int>(s.int64(14));
+    j.kind = s.text(15);
+    j.request_id = s.int64(16);
+    j.note = s.text(17);
+    j.replaced = split_heads(s.text(18));
     return j;
 }
 

@@ -8,6 +8,9 @@ namespace versioning::detail {
 
 /// The schema version this slipway writes.
 int current_schema_version();
+/// Fails unless `db`'s schema is the one this slipway writes (a read-only open cannot
+/// upgrade it): ErrorCode::external naming both versions.
+common::Result<void> require_current_schema(Database& db);
 /// Creates or upgrades the schema of `db` (several processes may open one store at once).
 common::Result<void> migrate(Database& db);
 
@@ -19,7 +22,7 @@ inline constexpr const char* k_run_select =
 
 inline constexpr const char* k_job_select =
     "SELECT id, env, branch, head, trigger, actor, status, created_at, started_at, finished_at, "
-    "run_id, owner, lease_until, reason, attempts FROM jobs ";
+    "run_id, owner, lease_until, reason, attempts, kind, request_id, note, replaced FROM jobs ";
 
 inline constexpr const char* k_build_columns =
     "component, build_number, commit_id, input_hash, image_uri, status, exit_code, started_at, "

@@ -39,8 +39,8 @@ common::Result<Page<ComponentDeployment>> SqliteVersionStore::deployment_page(
     const std::string& component, const std::string& env, const std::string& before,
     std::size_t limit) {
     auto s = statement(
-        "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, d.commit_id, "
-        "d.finished_at, d.kind, d.actor, d.started_at "
+        "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, i.commit_id, "
+        "d.finished_at, d.kind, d.actor, d.started_at, d.run_id, d.note "
         "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
         "WHERE i.component = ?1 AND (?2 = '' OR d.env = ?2) AND (?3 = 0 OR i.deployment_id < ?3) "
         "ORDER BY i.deployment_id DESC LIMIT ?4");
@@ -51,7 +51,7 @@ common::Result<Page<ComponentDeployment>> SqliteVersionStore::deployment_page(
     auto ok = for_each_row(**s, [&](Statement& st) {
         out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
                        st.int64(5) != 0, st.text(6), st.optional_int64(7), st.text(8), st.text(9),
-                       st.int64(10)});
+                       st.int64(10), st.text(11), st.text(12)});
     });
     if (!ok) return std::unexpected(ok.error());
     return paged(std::move(out), limit,
@@ -145,42 +145,39 @@ common::Result<std::vector<JobRecord>> SqliteVersionStore::select_jobs(
 }
 
 // Newest wins, in one transaction: the open jobs of the environment decide whether the new
-// one is a duplicate (dropped) or replaces the waiting one (which is superseded).
-common::Result<JobRecord> SqliteVersionStore::enqueue_job(const JobRecord& job) {
+// one is a duplicate or older (dropped) or replaces the waiting one (which is superseded).
+common::Result<JobRecord> SqliteVersionStore::enqueue_job(const JobRecord& job,
+                                                          const OlderThan& older) {
     return detail::in_transaction(m_db, [&]() -> common::Result<JobRecord> {
         static const std::string open_sql =
             std::string(k_job_select) +
             "WHERE env = ? AND status IN ('pending', 'running') ORDER BY id";
         auto open = select_jobs(open_sql.c_str(), [&](Statement& st) { st.bind(1, job.env); });
         if (!open) return std::unexpected(open.error());
-        JobRecord stored = job;
-        stored.status = JobStatus::pending;
-        for (const auto& j : *open) {
-            if (j.head != job.head) continue;
-            stored.status = JobStatus::dropped;
-            stored.finished_at = job.created_at;
-            stored.reason = "the same commit is already " +
-                            std::string(j.status == JobStatus::running ? "running" : "waiting") +
-                            " as job #" + std::to_string(j.id);
-        }
+        const JobRecord* running = nullptr;
+        const JobRecord* waiting = nullptr;
+        for (const auto& j : *open) (j.status == JobStatus::running ? running : waiting) = &j;
+        JobRecord stored = queued_job(job, running, waiting, older);
         auto insert = statement(
             "INSERT INTO jobs (env, branch, head, trigger, actor, status, created_at, finished_at, "
-            "run_id, owner, lease_until, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', 0, ?)");
+            "run_id, owner, lease_until, reason, replaced, kind, request_id, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', 0, ?, ?, ?, ?, ?)");
         if (!insert) return std::unexpected(insert.error());
         auto& in = **insert;
         in.bind(1, stored.env).bind(2, stored.branch).bind(3, stored.head).bind(4, stored.trigger);
         in.bind(5, stored.actor).bind(6, to_string(stored.status)).bind(7, stored.created_at);
         in.bind(8, stored.finished_at).bind(9, stored.reason);
+        in.bind(10, joined_heads(stored.replaced)).bind(11, stored.kind);
+        in.bind(12, stored.request_id).bind(13, stored.note);
         if (auto ok = in.run(); !ok) return std::unexpected(ok.error());
         stored.id = sqlite3_last_insert_rowid(m_db.handle());
-        if (stored.status == JobStatus::dropped) return stored;
+        if (stored.status == JobStatus::dropped || !waiting) return stored;
         auto supersede = statement(
             "UPDATE jobs SET status = 'superseded', finished_at = ?, reason = ? "
             "WHERE env = ? AND status = 'pending' AND id != ?");
         if (!supersede) return std::unexpected(supersede.error());
         (*supersede)->bind(1, stored.created_at);
-        (*supersede)
-            ->bind(2, "superseded by job #" + std::to_string(stored.id) + " (a newer head)");
+        (*supersede)->bind(2, superseded_reason(stored, *waiting));
         (*supersede)->bind(3, stored.env).bind(4, stored.id);
         if (auto ok = (*supersede)->run(); !ok) return std::unexpected(ok.error());
         return stored;
@@ -268,6 +265,113 @@ common::Result<std::vector<JobRecord>> SqliteVersionStore::jobs(const std::strin
     return select_jobs(sql.c_str(), [&](Statement& st) {
         st.bind(1, env).bind(2, static_cast<std::int64_t>(limit));
     });
+}
+
+// --- promotion requests and drift ------------------------------------------------------
+
+common::Result<std::int64_t> SqliteVersionStore::record_request(const PromotionRequest& r) {
+    return detail::in_transaction(m_db, [&]() -> common::Result<std::int64_t> {
+        auto insert = statement("INSERT INTO requests (env, status, doc) VALUES (?, ?, '')");
+        if (!insert) return std::unexpected(insert.error());
+        (*insert)->bind(1, r.env).bind(2, r.status);
+        if (auto ok = (*insert)->run(); !ok) return std::unexpected(ok.error());
+        PromotionRequest stored = r;
+        stored.id = sqlite3_last_insert_rowid(m_db.handle());
+        auto doc = statement("UPDATE requests SET doc = ? WHERE id = ?");
+        if (!doc) return std::unexpected(doc.error());
+        (*doc)->bind(1, request_document(stored)).bind(2, stored.id);
+        if (auto ok = (*doc)->run(); !ok) return std::unexpected(ok.error());
+        return stored.id;
+    });
+}
+
+common::Result<std::vector<PromotionRequest>> SqliteVersionStore::select_requests(
+    const char* sql, const std::function<void(detail::Statement&)>& bind) {
+    auto s = statement(sql);
+    if (!s) return std::unexpected(s.error());
+    bind(**s);
+    std::vector<PromotionRequest> out;
+    bool bad = false;
+    auto ok = for_each_row(**s, [&](Statement& st) {
+        auto r = parse_request_document(st.text(0));
+        if (r) out.push_back(std::move(*r));
+        bad = bad || !r;
+    });
+    if (!ok) return std::unexpected(ok.error());
+    if (bad)
+        return common::fail(common::ErrorCode::external,
+                            "store " + m_db.path() + ": a promotion request is unreadable");
+    return out;
+}
+
+common::Result<std::optional<PromotionRequest>> SqliteVersionStore::request(std::int64_t id) {
+    auto found = select_requests("SELECT doc FROM requests WHERE id = ?",
+                                 [&](Statement& st) { st.bind(1, id); });
+    if (!found) return std::unexpected(found.error());
+    if (found->empty()) return std::optional<PromotionRequest>{};
+    return std::optional<PromotionRequest>{std::move(found->front())};
+}
+
+common::Result<std::vector<PromotionRequest>> SqliteVersionStore::requests(const std::string& env,
+                                                                           std::size_t limit) {
+    return select_requests(
+        "SELECT doc FROM requests WHERE ?1 = '' OR env = ?1 ORDER BY id DESC LIMIT ?2",
+        [&](Statement& st) { st.bind(1, env).bind(2, static_cast<std::int64_t>(limit)); });
+}
+
+// A change of an open request: read, changed by `change`, written back, in one transaction.
+common::Result<bool> SqliteVersionStore::change_open_request(
+    std::int64_t id, const std::function<void(PromotionRequest&)>& change) {
+    return detail::in_transaction(m_db, [&]() -> common::Result<bool> {
+        auto found = request(id);
+        if (!found) return std::unexpected(found.error());
+        if (!*found || (*found)->status != request_status::open) return false;
+        PromotionRequest r = std::move(**found);
+        change(r);
+        auto s = statement("UPDATE requests SET status = ?, doc = ? WHERE id = ?");
+        if (!s) return std::unexpected(s.error());
+        (*s)->bind(1, r.status).bind(2, request_document(r)).bind(3, id);
+        if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
+        return true;
+    });
+}
+
+common::Result<bool> SqliteVersionStore::decide_request(std::int64_t id,
+                                                        const RequestDecision& decision) {
+    return change_open_request(id, [&](PromotionRequest& r) { r.decisions.push_back(decision); });
+}
+
+common::Result<bool> SqliteVersionStore::finish_request(std::int64_t id, const std::string& status,
+                                                        Millis at, std::int64_t deployment_id,
+                                                        const std::string& run_id,
+                                                        const std::string& outcome) {
+    return change_open_request(id, [&](PromotionRequest& r) {
+        r.status = status;
+        r.finished_at = at;
+        r.deployment_id = deployment_id;
+        r.run_id = run_id;
+        r.outcome = outcome;
+    });
+}
+
+common::Result<void> SqliteVersionStore::record_drift(const DriftRecord& d) {
+    auto s = statement(
+        "INSERT INTO drift (env, checked_at, doc) VALUES (?, ?, ?) ON CONFLICT (env) DO UPDATE "
+        "SET checked_at = excluded.checked_at, doc = excluded.doc");
+    if (!s) return std::unexpected(s.error());
+    (*s)->bind(1, d.env).bind(2, d.checked_at).bind(3, drift_document(d));
+    return (*s)->run();
+}
+
+common::Result<std::vector<DriftRecord>> SqliteVersionStore::drifts() {
+    auto s = statement("SELECT doc FROM drift ORDER BY env");
+    if (!s) return std::unexpected(s.error());
+    std::vector<DriftRecord> out;
+    auto ok = for_each_row(**s, [&](Statement& st) {
+        if (auto d = parse_drift_document(st.text(0))) out.push_back(std::move(*d));
+    });
+    if (!ok) return std::unexpected(ok.error());
+    return out;
 }
 
 }  // namespace versioning

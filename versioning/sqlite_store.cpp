@@ -28,7 +28,8 @@ namespace {
 
 constexpr const char* k_deployment_columns =
     "id, env, stack, commit_id, status, started_at, finished_at, change_set, run_id, kind, "
-    "source, reason, client_token, actor, executed_by";
+    "source, reason, client_token, actor, executed_by, template_commit, template_hash, "
+    "parameters, region, account, scope, note";
 
 DeploymentRecord read_deployment(const Statement& s) {
     DeploymentRecord d{s.int64(0), s.text(1),           s.text(2), s.text(3), s.text(4),
@@ -39,6 +40,13 @@ DeploymentRecord read_deployment(const Statement& s) {
     d.client_token = s.text(12);
     d.actor = s.text(13);
     d.executed_by = s.text(14);
+    d.template_commit = s.text(15);
+    d.template_hash = s.text(16);
+    d.parameters = parse_parameters_json(s.text(17));
+    d.region = s.text(18);
+    d.account = s.text(19);
+    d.scope = s.text(20);
+    d.note = s.text(21);
     return d;
 }
 
@@ -69,6 +77,14 @@ common::Result<std::unique_ptr<SqliteVersionStore>> SqliteVersionStore::open(
     auto db = detail::Database::open(path);
     if (!db) return std::unexpected(db.error());
     if (auto ok = detail::migrate(*db); !ok) return std::unexpected(ok.error());
+    return std::unique_ptr<SqliteVersionStore>(new SqliteVersionStore(std::move(*db)));
+}
+
+common::Result<std::unique_ptr<SqliteVersionStore>> SqliteVersionStore::open_read_only(
+    const std::string& path) {
+    auto db = detail::Database::open_read_only(path);
+    if (!db) return std::unexpected(db.error());
+    if (auto ok = detail::require_current_schema(*db); !ok) return std::unexpected(ok.error());
     return std::unique_ptr<SqliteVersionStore>(new SqliteVersionStore(std::move(*db)));
 }
 
@@ -322,8 +338,9 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
     return detail::in_transaction(m_db, [&]() -> common::Result<std::int64_t> {
         auto s = statement(
             "INSERT INTO deployments (env, stack, commit_id, status, started_at, finished_at, "
-            "change_set, run_id, kind, source, reason, client_token, actor, executed_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            "change_set, run_id, kind, source, reason, client_token, actor, executed_by, "
+            "template_commit, template_hash, parameters, region, account, scope, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         if (!s) return std::unexpected(s.error());
         (*s)->bind(1, d.env)
             .bind(2, d.stack)
@@ -333,15 +350,19 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
         (*s)->bind(6, d.finished_at).bind(7, d.change_set).bind(8, d.run_id);
         (*s)->bind(9, d.kind).bind(10, d.source).bind(11, d.reason);
         (*s)->bind(12, d.client_token).bind(13, d.actor).bind(14, d.executed_by);
+        (*s)->bind(15, d.template_commit).bind(16, d.template_hash);
+        (*s)->bind(17, parameters_json(d.parameters));
+        (*s)->bind(18, d.region).bind(19, d.account).bind(20, d.scope).bind(21, d.note);
         if (auto ok = (*s)->run(); !ok) return std::unexpected(ok.error());
         const std::int64_t id = sqlite3_last_insert_rowid(m_db.handle());
         auto img = statement(
             "INSERT INTO deployment_images (deployment_id, component, build_number, image_uri, "
-            "changed, parameter) VALUES (?, ?, ?, ?, ?, ?)");
+            "changed, parameter, commit_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
         if (!img) return std::unexpected(img.error());
         for (const auto& i : d.images) {
             (*img)->bind(1, id).bind(2, i.component).bind(3, i.build_number).bind(4, i.image_uri);
             (*img)->bind(5, static_cast<std::int64_t>(i.changed)).bind(6, i.parameter);
+            (*img)->bind(7, i.commit);
             if (auto ok = (*img)->run(); !ok) return std::unexpected(ok.error());
         }
         return id;
@@ -351,8 +372,8 @@ common::Result<std::int64_t> SqliteVersionStore::record_deployment(const Deploym
 common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments_of(
     const std::string& component, const std::string& env, std::size_t limit) {
     auto s = statement(
-        "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, d.commit_id, "
-        "d.finished_at, d.kind, d.actor, d.started_at "
+        "SELECT d.id, d.env, d.status, i.build_number, i.image_uri, i.changed, i.commit_id, "
+        "d.finished_at, d.kind, d.actor, d.started_at, d.run_id, d.note "
         "FROM deployment_images i JOIN deployments d ON d.id = i.deployment_id "
         "WHERE i.component = ? AND (? = '' OR d.env = ?) ORDER BY i.deployment_id DESC LIMIT ?");
     if (!s) return std::unexpected(s.error());
@@ -361,7 +382,7 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
     auto ok = for_each_row(**s, [&](Statement& st) {
         out.push_back({st.int64(0), st.text(1), st.text(2), st.int64(3), st.text(4),
                        st.int64(5) != 0, st.text(6), st.optional_int64(7), st.text(8), st.text(9),
-                       st.int64(10)});
+                       st.int64(10), st.text(11), st.text(12)});
     });
     if (!ok) return std::unexpected(ok.error());
     return out;
@@ -370,13 +391,14 @@ common::Result<std::vector<ComponentDeployment>> SqliteVersionStore::deployments
 common::Result<std::vector<DeploymentImage>> SqliteVersionStore::images_of(
     std::int64_t deployment_id) {
     auto s = statement(
-        "SELECT component, build_number, image_uri, changed, parameter FROM deployment_images "
-        "WHERE deployment_id = ? ORDER BY component");
+        "SELECT component, build_number, image_uri, changed, parameter, commit_id "
+        "FROM deployment_images WHERE deployment_id = ? ORDER BY component");
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, deployment_id);
     std::vector<DeploymentImage> out;
     auto ok = for_each_row(**s, [&](Statement& st) {
-        out.push_back({st.text(0), st.int64(1), st.text(2), st.int64(3) != 0, st.text(4)});
+        out.push_back(
+            {st.text(0), st.int64(1), st.text(2), st.int64(3) != 0, st.text(4), st.text(5)});
     });
     if (!ok) return std::unexpected(ok.error());
     return out;
@@ -387,7 +409,8 @@ common::Result<std::vector<DeploymentRecord>> SqliteVersionStore::current_deploy
     static const std::string sql = std::string("SELECT ") + k_deployment_columns +
                                    " FROM deployments WHERE id IN (SELECT MAX(id) FROM "
                                    "deployments WHERE status = 'succeeded' AND (?1 = '' OR env = "
-                                   "?1) GROUP BY env) ORDER BY env";
+                                   "?1) GROUP BY env, stack, region, account) "
+                                   "ORDER BY env, stack, account, region";
     return select_deployments(sql, [&](Statement& s) { s.bind(1, env); });
 }
 

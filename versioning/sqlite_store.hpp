@@ -15,6 +15,11 @@ class SqliteVersionStore final : public VersionStore {
     /// file whose schema is newer than this slipway knows (ErrorCode::external).
     static common::Result<std::unique_ptr<SqliteVersionStore>> open(const std::string& path);
 
+    /// Opens an existing store file read-only: its schema must be this slipway's. Writes
+    /// then fail (SQLITE_READONLY).
+    static common::Result<std::unique_ptr<SqliteVersionStore>> open_read_only(
+        const std::string& path);
+
     /// The schema version this slipway writes.
     static int schema_version();
 
@@ -81,7 +86,8 @@ class SqliteVersionStore final : public VersionStore {
                                              const std::string& result, const std::string& reason,
                                              std::int64_t job_id) override;
     common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit) override;
-    common::Result<JobRecord> enqueue_job(const JobRecord& job) override;
+    common::Result<JobRecord> enqueue_job(const JobRecord& job,
+                                          const OlderThan& older = {}) override;
     common::Result<std::optional<JobRecord>> claim_job(
         const std::string& owner, Millis now, Millis ttl,
         std::vector<JobRecord>& interrupted) override;
@@ -92,6 +98,17 @@ class SqliteVersionStore final : public VersionStore {
                                     Millis at, const std::string& run_id,
                                     const std::string& reason) override;
     common::Result<std::vector<JobRecord>> jobs(const std::string& env, std::size_t limit) override;
+
+    common::Result<std::int64_t> record_request(const PromotionRequest& request) override;
+    common::Result<std::optional<PromotionRequest>> request(std::int64_t id) override;
+    common::Result<std::vector<PromotionRequest>> requests(const std::string& env,
+                                                           std::size_t limit) override;
+    common::Result<bool> decide_request(std::int64_t id, const RequestDecision& decision) override;
+    common::Result<bool> finish_request(std::int64_t id, const std::string& status, Millis at,
+                                        std::int64_t deployment_id, const std::string& run_id,
+                                        const std::string& outcome) override;
+    common::Result<void> record_drift(const DriftRecord& drift) override;
+    common::Result<std::vector<DriftRecord>> drifts() override;
 
   private:
     explicit SqliteVersionStore(detail::Database db) : m_db(std::move(db)) {}
@@ -106,6 +123,10 @@ class SqliteVersionStore final : public VersionStore {
         const char* sql, const std::function<void(detail::Statement&)>& bind);
     common::Result<std::vector<JobRecord>> select_jobs(
         const char* sql, const std::function<void(detail::Statement&)>& bind);
+    common::Result<std::vector<PromotionRequest>> select_requests(
+        const char* sql, const std::function<void(detail::Statement&)>& bind);
+    common::Result<bool> change_open_request(std::int64_t id,
+                                             const std::function<void(PromotionRequest&)>& change);
 
     detail::Database m_db;
     std::unordered_map<const char*, detail::Statement> m_statements;  // keyed by the SQL literal

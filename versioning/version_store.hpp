@@ -13,6 +13,26 @@
 
 namespace versioning {
 
+/// Whether commit `head` is older in history than commit `than` (a strict ancestor of it):
+/// false when it is not, and when that is not known here (a commit not fetched yet).
+using OlderThan = std::function<bool(const std::string& head, const std::string& than)>;
+
+/// The heads a new job replaces, as enqueue_job records them (JobRecord::replaced): the
+/// waiting job's head unless `older` knows it older than `head`, then the heads it had
+/// replaced that are not known older or equal; at most 8.
+std::vector<std::string> replaced_heads(const JobRecord& waiting, const std::string& head,
+                                        const OlderThan& older);
+
+/// What enqueue_job stores for `job` given the environment's open jobs (`running`, `waiting`:
+/// nullptr when there is none): dropped when its head is already running or waiting there,
+/// or older in history than either; else waiting, with the heads it replaces.
+JobRecord queued_job(const JobRecord& job, const JobRecord* running, const JobRecord* waiting,
+                     const OlderThan& older);
+
+/// Why `waiting` is superseded by `by`: a newer head, or a later push whose order is checked
+/// after the worker's fetch.
+std::string superseded_reason(const JobRecord& by, const JobRecord& waiting);
+
 class VersionStore {
   public:
     virtual ~VersionStore() = default;
@@ -27,9 +47,12 @@ class VersionStore {
                                                         std::size_t limit) = 0;
 
     /// Runs `writes` -- calls on this store -- as one unit where the backend can: SQLite makes
-    /// them one transaction (all or nothing, one commit); DynamoDB, whose calls are already
-    /// atomic one by one, runs them in turn. A builder writes a build's end and its
-    /// successors' reservations this way.
+    /// them one transaction (all or nothing, one commit). DynamoDB makes the deliveries' and
+    /// the queue's writes (record_delivery, set_delivery_result, enqueue_job) one
+    /// TransactWriteItems sent at the end, all or nothing, and runs `writes` again after a
+    /// conflict (so such a batch must be able to start over); its other writes land one by
+    /// one, each atomic. A builder writes a build's end and its successors' reservations
+    /// this way; the service a delivery, the jobs it queues and its result.
     virtual common::Result<void> batch(const std::function<common::Result<void>()>& writes) {
         return writes();
     }
@@ -86,7 +109,8 @@ class VersionStore {
     /// One component's deployments, newest first; `env` empty for every environment.
     virtual common::Result<std::vector<ComponentDeployment>> deployments_of(
         const std::string& component, const std::string& env, std::size_t limit) = 0;
-    /// The latest succeeded deployment of each environment (`env` empty: all), images included.
+    /// The latest succeeded deployment of each (environment, stack, region, account) (`env`
+    /// empty: every environment), images included; an environment of one stack has one.
     virtual common::Result<std::vector<DeploymentRecord>> current_deployments(
         const std::string& env) = 0;
 
@@ -137,11 +161,13 @@ class VersionStore {
     /// The latest deliveries, newest first.
     virtual common::Result<std::vector<DeliveryRecord>> deliveries(std::size_t limit) = 0;
 
-    /// Queues `job` for its environment, atomically and newest-wins: a job for a head that
-    /// is already waiting or running there is stored `dropped` (with the reason); otherwise
-    /// it waits (`pending`) and the job that waited before it is `superseded`. Returns the
-    /// job as stored, with its id.
-    virtual common::Result<JobRecord> enqueue_job(const JobRecord& job) = 0;
+    /// Queues `job` for its environment, atomically and newest-wins -- newest in history: a
+    /// job for a head that is already waiting or running there, or older than one of those
+    /// (`older`, asked inside the atomic step), is stored `dropped` with the reason;
+    /// otherwise it waits (`pending`) and the job that waited before it is `superseded`
+    /// (queued_job). Returns the job as stored, with its id.
+    virtual common::Result<JobRecord> enqueue_job(const JobRecord& job,
+                                                  const OlderThan& older = {}) = 0;
     /// Claims for `owner` until `now + ttl` the oldest waiting job of an environment where no
     /// job runs; nullopt when there is none. Two processes never claim the same job, nor two
     /// jobs of one environment. A running job whose claim expired (its replica died) is
@@ -162,6 +188,30 @@ class VersionStore {
     /// The jobs of an environment (`env` empty: all), newest first.
     virtual common::Result<std::vector<JobRecord>> jobs(const std::string& env,
                                                         std::size_t limit) = 0;
+
+    // --- promotion requests and drift checks (docs/deploy.md, "Gates") ----------------
+    /// Records a new promotion request and returns its id (1, 2, ... across environments).
+    virtual common::Result<std::int64_t> record_request(const PromotionRequest& request) = 0;
+    /// One request by id; nullopt when there is none.
+    virtual common::Result<std::optional<PromotionRequest>> request(std::int64_t id) = 0;
+    /// Requests of one environment (`env` empty: all), newest first.
+    virtual common::Result<std::vector<PromotionRequest>> requests(const std::string& env,
+                                                                   std::size_t limit) = 0;
+    /// Adds `decision` to request `id`, atomically, while it is open; false (writing nothing)
+    /// when it is not open any more.
+    virtual common::Result<bool> decide_request(std::int64_t id,
+                                                const RequestDecision& decision) = 0;
+    /// Ends open request `id` as `status` at `at` (the deployment and run that shipped it, and
+    /// `outcome`: why it ended so, or ""), atomically; false when it was not open any more
+    /// (another process ended it). Its `reason` (why it was asked for) stays.
+    virtual common::Result<bool> finish_request(std::int64_t id, const std::string& status,
+                                                Millis at, std::int64_t deployment_id,
+                                                const std::string& run_id,
+                                                const std::string& outcome) = 0;
+    /// Records the latest drift check of an environment (replacing the one before).
+    virtual common::Result<void> record_drift(const DriftRecord& drift) = 0;
+    /// The latest drift check of every environment checked, by name.
+    virtual common::Result<std::vector<DriftRecord>> drifts() = 0;
 
     /// Marks run `run_id` interrupted at `now`, with its queued and running builds, if it is
     /// still running (a run of a process on another host that is known to be gone). Its
@@ -189,6 +239,12 @@ class VersionStore {
 /// opened, and refuses a store written by a newer slipway.
 common::Result<std::unique_ptr<VersionStore>> open_store(const std::string& url,
                                                          const std::string& base_dir);
+
+/// Opens the store a URL names for reading only: a SQLite file that does not exist gives
+/// nullptr (nothing is created), one of an older schema an error (it is not upgraded); a
+/// DynamoDB table is opened as by open_store (reads are all that follow).
+common::Result<std::unique_ptr<VersionStore>> open_store_read_only(const std::string& url,
+                                                                   const std::string& base_dir);
 
 /// Creates the store a URL names if it does not exist (SQLite: the file and its schema;
 /// DynamoDB: the table, on-demand billing, waiting until it is active). Returns what it

@@ -62,7 +62,7 @@ const adopt::FoundComponent& component(const adopt::Discovery& d, const std::str
 
 adopt::Discovery discover(const adopt_test::RepoFiles& repo,
                           std::vector<std::string> refs = {"main", "origin/dev", "v1.0"}) {
-    adopt::DiscoverInput input{repo.paths(), std::move(refs), "", "Shop App", "eu-west-1"};
+    adopt::DiscoverInput input{repo.paths(), std::move(refs), "", "Shop App", "eu-west-1", ""};
     auto d = adopt::discover(input, repo.reader());
     EXPECT_TRUE(d) << d.error().message;
     return *d;
@@ -116,7 +116,7 @@ TEST(Discover, DependencyCyclesAreBrokenAndReported) {
     adopt_test::RepoFiles repo;
     repo.text = {{"package.json", R"({"workspaces": ["p/*"]})"},
                  {"p/a/package.json", R"({"name": "a", "dependencies": {"b": "*"}})"},
-                 {"p/b/package.json", R"({"name": "b", "devDependencies": {"a": "*"}})"}};
+                 {"p/b/package.json", R"({"name": "b", "peerDependencies": {"a": "*"}})"}};
     const auto d = discover(repo);
     EXPECT_EQ(component(d, "a").depends_on, (std::vector<std::string>{"b"}));
     EXPECT_TRUE(component(d, "b").depends_on.empty());
@@ -127,7 +127,7 @@ TEST(Discover, DependencyCyclesAreBrokenAndReported) {
 TEST(Discover, NothingToAdoptIsAnInputError) {
     adopt_test::RepoFiles repo;
     repo.text = {{"README.md", "x"}};
-    adopt::DiscoverInput input{repo.paths(), {}, "", "p", ""};
+    adopt::DiscoverInput input{repo.paths(), {}, "", "p", "", ""};
     auto d = adopt::discover(input, repo.reader());
     ASSERT_FALSE(d);
     EXPECT_EQ(d.error().code, common::ErrorCode::input);
@@ -149,6 +149,17 @@ TEST(Names, SanitisedAndMatched) {
     EXPECT_TRUE(adopt::stems_match("train", "trainjob"));
     EXPECT_FALSE(adopt::stems_match("api", "apis"));
     EXPECT_EQ(adopt::stack_name("9 lives!", "dev"), "lives-dev");
+    // A stack's key between them; the environment stays when the name is too long.
+    EXPECT_EQ(adopt::stack_name("shop", "network", "prod"), "shop-network-prod");
+    EXPECT_EQ(adopt::stack_name("shop", "", "prod"), "shop-prod");
+    const auto long_name = adopt::stack_name(std::string(100, 'a'), std::string(40, 'b'), "prod");
+    EXPECT_EQ(long_name.size(), 128u);
+    EXPECT_TRUE(long_name.ends_with("b-prod")) << long_name;
+    EXPECT_EQ(adopt::template_key("apps/api/template.yaml"), "api");
+    EXPECT_EQ(adopt::template_key("infra/network.yml"), "network");
+    EXPECT_EQ(adopt::template_key("cfn/vpc.template.json"), "vpc");
+    EXPECT_EQ(adopt::template_key("template.yaml"), "");
+    EXPECT_EQ(adopt::template_key("my_app/cloudformation.yml"), "my-app");
 }
 
 TEST(StarterManifest, LoadsAndIsDeterministic) {
@@ -161,14 +172,15 @@ TEST(StarterManifest, LoadsAndIsDeterministic) {
     EXPECT_EQ(m->components.size(), d.components.size());
     ASSERT_EQ(m->environments.size(), 2u);
     EXPECT_EQ(m->environments[1].base, "main");
-    EXPECT_EQ(m->environments[1].template_path, "template.yaml");
+    EXPECT_EQ(m->environments[1].stacks.at(0).template_path, "template.yaml");
     EXPECT_EQ(m->environments[1].region, "eu-west-1");
     EXPECT_EQ(m->environments[1].capabilities,
               (std::vector<std::string>{"CAPABILITY_AUTO_EXPAND", "CAPABILITY_IAM"}));
     EXPECT_EQ(m->find("api")->build, component(d, "api").build);
     EXPECT_EQ(m->find("common")->kind, ComponentKind::library);
     EXPECT_NE(text.find("#   Stage (no default)\n#   UnusedImageUri\n"), std::string::npos) << text;
-    EXPECT_NE(text.find("    # parameters: {Stage: ...}\n"), std::string::npos) << text;
+    // Stage has no default: each environment's name is its value.
+    EXPECT_NE(text.find("    parameters:\n      Stage: dev\n"), std::string::npos) << text;
     EXPECT_NE(text.find("  # no template parameter matched: ToolsImageUri is a guess"),
               std::string::npos)
         << text;

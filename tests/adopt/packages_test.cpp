@@ -46,7 +46,9 @@ TEST(FindPackages, NpmWorkspacesWithDependenciesBetweenThem) {
     auto found = adopt::find_packages(repo.paths(), repo.reader(), notes);
     ASSERT_EQ(found.size(), 3u);
     EXPECT_EQ(found[0].folder, "apps/web");
-    EXPECT_EQ(found[0].depends_on, (std::vector<std::string>{"packages/common", "packages/ui"}));
+    // devDependencies are development tools, not depends_on.
+    EXPECT_EQ(found[0].depends_on, (std::vector<std::string>{"packages/common"}));
+    EXPECT_EQ(found[0].dev_depends_on, (std::vector<std::string>{"packages/ui"}));
     EXPECT_EQ(found[1].folder, "packages/common");
     EXPECT_TRUE(found[1].depends_on.empty());
     EXPECT_EQ(found[2].name, "@acme/ui");

@@ -92,6 +92,33 @@ TEST(TemplateScan, PlainCloudFormationAndErrors) {
     EXPECT_TRUE(bad.error().message.starts_with("t.yml")) << bad.error().message;
 }
 
+// What tells several templates apart: resources, outputs, and the templates it nests (a
+// stack's TemplateURL, a SAM application's local Location; a remote one is none).
+TEST(TemplateScan, ResourcesOutputsAndNestedTemplates) {
+    auto facts = adopt::scan_template(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Net:\n    Type: AWS::CloudFormation::Stack\n"
+        "    Properties: {TemplateURL: ../infra/network.yml}\n"
+        "  Fwd:\n    Type: AWS::Serverless::Application\n"
+        "    Properties: {Location: ./forwarder/template.yaml}\n"
+        "  Sar:\n    Type: AWS::Serverless::Application\n"
+        "    Properties: {Location: {ApplicationId: arn:aws:serverlessrepo:x, SemanticVersion: "
+        "'1'}}\n"
+        "  Remote:\n    Type: AWS::Serverless::Application\n"
+        "    Properties: {Location: https://example.com/t.yaml}\n"
+        "Outputs:\n  VpcId: {Value: x}\n  Arn: {Value: y}\n",
+        "apps/stack/template.yaml");
+    ASSERT_TRUE(facts) << facts.error().message;
+    EXPECT_EQ(
+        facts->nested_templates,
+        (std::vector<std::string>{"apps/infra/network.yml", "apps/stack/forwarder/template.yaml"}));
+    EXPECT_EQ(facts->outputs, (std::vector<std::string>{"Arn", "VpcId"}));
+    ASSERT_EQ(facts->resources.size(), 4u);
+    EXPECT_EQ(facts->resources[0],
+              (std::pair<std::string, std::string>{"Fwd", "AWS::Serverless::Application"}));
+    EXPECT_EQ(facts->resources[1].first, "Net");
+}
+
 TEST(TemplateScan, LooksLikeATemplate) {
     EXPECT_TRUE(adopt::looks_like_template("AWSTemplateFormatVersion: '2010-09-09'"));
     EXPECT_TRUE(adopt::looks_like_template("Transform: AWS::Serverless-2016-10-31"));

@@ -46,7 +46,8 @@ struct Harness {
         client = std::make_unique<aws::Client>(o);
     }
     common::Result<std::string> get_item() {
-        return client->json(aws::dynamodb_service(), "DynamoDB_20120810", "GetItem", "{}");
+        return client->json(aws::dynamodb_service(), "DynamoDB_20120810",
+                            {"GetItem", "dynamodb:GetItem"}, "{}");
     }
     std::unique_ptr<aws::Client> client;
     std::vector<std::chrono::milliseconds> slept;
@@ -119,7 +120,8 @@ TEST(AwsClient, QueryErrorsAreReadFromXml) {
           "with id x does not "
           "exist</Message></Error><RequestId>rid-1</RequestId></ErrorResponse>"}});
     Harness h(server);
-    auto r = h.client->query(aws::cloudformation_service(), "DescribeStacks", "2010-05-15",
+    auto r = h.client->query(aws::cloudformation_service(),
+                             {"DescribeStacks", "cloudformation:DescribeStacks"}, "2010-05-15",
                              {{"StackName", "x"}});
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().message,
@@ -156,7 +158,8 @@ TEST(AwsClient, ClockSkewIsCorrectedOnceFromTheDateHeader) {
     };  // 2015-08-30T12:36:00Z
     o.sleep = [](auto) {};
     aws::Client client(o);
-    auto r = client.json(aws::dynamodb_service(), "DynamoDB_20120810", "GetItem", "{}");
+    auto r = client.json(aws::dynamodb_service(), "DynamoDB_20120810",
+                         {"GetItem", "dynamodb:GetItem"}, "{}");
     ASSERT_TRUE(r) << r.error().message;
     const auto second = server.requests().at(1);
     EXPECT_NE(second.find("X-Amz-Date: " + aws::amz_date(server_now).substr(0, 11)),
@@ -286,7 +289,8 @@ TEST(AwsClient, TlsIsVerifiedAgainstTheCaBundle) {
         o.http.ca_bundle = ca;
         o.sleep = [](auto) {};
         aws::Client client(o);
-        return client.send(aws::dynamodb_service(), "Probe", aws::Request{"GET", "/", {}, {}, ""});
+        return client.send(aws::dynamodb_service(), {"Probe", "dynamodb:Probe"},
+                           aws::Request{"GET", "/", {}, {}, ""});
     };
     auto untrusted = probe("");
     auto trusted = probe(cert);

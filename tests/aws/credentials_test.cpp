@@ -124,7 +124,8 @@ TEST(Credentials, TheChainTakesTheFirstSourceThatHasThem) {
     EXPECT_TRUE(server.requests().empty());
     auto none = aws::default_credentials(options({}))->get();
     ASSERT_FALSE(none);
-    EXPECT_EQ(none.error().code, common::ErrorCode::input);
+    // Exit 4, as any other AWS failure (issue 26; was 2).
+    EXPECT_EQ(none.error().code, common::ErrorCode::external);
     EXPECT_NE(none.error().message.find("no AWS credentials found"), std::string::npos);
 }
 

@@ -44,13 +44,13 @@ class MotoAuth : public ::testing::Test {
         auto bootstrap =
             client_for(*moto, aws::static_credentials({"AKIDBOOTSTRAP", "bootstrap", ""}));
         const std::string v = "2010-05-08";
-        ASSERT_TRUE(
-            bootstrap.query(aws::iam_service(), "CreateUser", v, {{"UserName", "slipway"}}));
+        ASSERT_TRUE(bootstrap.query(aws::iam_service(), {"CreateUser", "iam:CreateUser"}, v,
+                                    {{"UserName", "slipway"}}));
         ASSERT_TRUE(bootstrap.query(
-            aws::iam_service(), "PutUserPolicy", v,
+            aws::iam_service(), {"PutUserPolicy", "iam:PutUserPolicy"}, v,
             {{"UserName", "slipway"}, {"PolicyName", "all"}, {"PolicyDocument", k_admin_policy}}));
-        auto key =
-            bootstrap.query(aws::iam_service(), "CreateAccessKey", v, {{"UserName", "slipway"}});
+        auto key = bootstrap.query(aws::iam_service(), {"CreateAccessKey", "iam:CreateAccessKey"},
+                                   v, {{"UserName", "slipway"}});
         ASSERT_TRUE(key) << key.error().message;
         user = {xml_value(*key, "//AccessKeyId"), xml_value(*key, "//SecretAccessKey"), ""};
     }
@@ -64,7 +64,8 @@ class MotoAuth : public ::testing::Test {
 
 TEST_F(MotoAuth, SignedCallsAreAccepted) {
     auto sts = client_for(*moto, aws::static_credentials(user));
-    auto who = sts.query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
+    auto who = sts.query(aws::sts_service(), {"GetCallerIdentity", "sts:GetCallerIdentity"},
+                         "2011-06-15", {});
     ASSERT_TRUE(who) << who.error().message;
     EXPECT_EQ(xml_value(*who, "//Arn"), "arn:aws:iam::123456789012:user/slipway");
 }
@@ -73,7 +74,8 @@ TEST_F(MotoAuth, AWrongSecretIsRefusedWithoutRetrying) {
     auto wrong = user;
     wrong.secret_access_key = "not-the-secret";
     auto sts = client_for(*moto, aws::static_credentials(wrong));
-    auto who = sts.query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
+    auto who = sts.query(aws::sts_service(), {"GetCallerIdentity", "sts:GetCallerIdentity"},
+                         "2011-06-15", {});
     ASSERT_FALSE(who);
     EXPECT_EQ(sts.last_attempts(), 1);
     EXPECT_NE(who.error().message.find("sts GetCallerIdentity: SignatureDoesNotMatch"),
@@ -84,13 +86,15 @@ TEST_F(MotoAuth, AWrongSecretIsRefusedWithoutRetrying) {
 
 TEST_F(MotoAuth, JsonProtocolCallsAreSignedToo) {
     auto dynamodb = client_for(*moto, aws::static_credentials(user));
-    auto tables = dynamodb.json(aws::dynamodb_service(), "DynamoDB_20120810", "ListTables", "{}");
+    auto tables = dynamodb.json(aws::dynamodb_service(), "DynamoDB_20120810",
+                                {"ListTables", "dynamodb:ListTables"}, "{}");
     ASSERT_TRUE(tables) << tables.error().message;
     EXPECT_NE(tables->find("TableNames"), std::string::npos) << *tables;
     auto wrong = user;
     wrong.secret_access_key = "nope";
     auto refused = client_for(*moto, aws::static_credentials(wrong))
-                       .json(aws::dynamodb_service(), "DynamoDB_20120810", "ListTables", "{}");
+                       .json(aws::dynamodb_service(), "DynamoDB_20120810",
+                             {"ListTables", "dynamodb:ListTables"}, "{}");
     ASSERT_FALSE(refused);
     EXPECT_NE(refused.error().message.find("dynamodb ListTables:"), std::string::npos)
         << refused.error().message;
@@ -105,7 +109,8 @@ TEST_F(MotoAuth, SessionCredentialsSignWithTheirToken) {
     ASSERT_TRUE(creds) << creds.error().message;
     EXPECT_FALSE(creds->session_token.empty());
     auto sts = client_for(*moto, role);
-    auto who = sts.query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
+    auto who = sts.query(aws::sts_service(), {"GetCallerIdentity", "sts:GetCallerIdentity"},
+                         "2011-06-15", {});
     ASSERT_TRUE(who) << who.error().message;
     EXPECT_NE(xml_value(*who, "//Arn").find("assumed-role/deployer/slipway"), std::string::npos)
         << *who;
@@ -126,7 +131,8 @@ TEST_F(MotoAuth, ProfileWithRoleArnAndSourceProfile) {
                          {"HOME", "/nonexistent"}});
     auto chain = aws::default_credentials(o);
     auto sts = client_for(*moto, chain);
-    auto who = sts.query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
+    auto who = sts.query(aws::sts_service(), {"GetCallerIdentity", "sts:GetCallerIdentity"},
+                         "2011-06-15", {});
     ASSERT_TRUE(who) << who.error().message;
     EXPECT_NE(xml_value(*who, "//Arn").find("assumed-role/ci/ci-run"), std::string::npos) << *who;
 }
@@ -155,7 +161,8 @@ TEST_F(MotoAuth, SsoProfileCredentialsSignRequests) {
                          {"AWS_ENDPOINT_URL_SSO", portal.url()},
                          {"AWS_EC2_METADATA_DISABLED", "true"}});
     auto sts = client_for(*moto, aws::default_credentials(o));
-    auto who = sts.query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
+    auto who = sts.query(aws::sts_service(), {"GetCallerIdentity", "sts:GetCallerIdentity"},
+                         "2011-06-15", {});
     ASSERT_TRUE(who) << who.error().message;
     EXPECT_EQ(xml_value(*who, "//Arn"), "arn:aws:iam::123456789012:user/slipway");
     EXPECT_NE(portal.requests().at(0).find("x-amz-sso_bearer_token: portal-token\r\n"),
@@ -177,14 +184,16 @@ TEST_F(MotoAuth, CredentialProcessCredentialsSignRequests) {
                          {"AWS_PROFILE", "tool"},
                          {"AWS_EC2_METADATA_DISABLED", "true"}});
     auto sts = client_for(*moto, aws::default_credentials(o));
-    auto who = sts.query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
+    auto who = sts.query(aws::sts_service(), {"GetCallerIdentity", "sts:GetCallerIdentity"},
+                         "2011-06-15", {});
     ASSERT_TRUE(who) << who.error().message;
     EXPECT_EQ(xml_value(*who, "//Arn"), "arn:aws:iam::123456789012:user/slipway");
     // The same helper printing another secret: moto refuses the signature.
     std::ofstream(script) << "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \""
                           << user.access_key_id << "\", \"SecretAccessKey\": \"wrong\"}'\n";
     auto refused = client_for(*moto, aws::default_credentials(o))
-                       .query(aws::sts_service(), "GetCallerIdentity", "2011-06-15", {});
+                       .query(aws::sts_service(), {"GetCallerIdentity", "sts:GetCallerIdentity"},
+                              "2011-06-15", {});
     ASSERT_FALSE(refused);
     EXPECT_NE(refused.error().message.find("SignatureDoesNotMatch"), std::string::npos)
         << refused.error().message;

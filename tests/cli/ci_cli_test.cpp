@@ -109,7 +109,7 @@ TEST_F(CiCli, DeployPrintsTheStacksOutputsAndJson) {
         << text.out;
 
     // rollback (and promote: the same options and code) report the same way.
-    auto rolled = slipway("rollback --env test --to 1 --yes --json");
+    auto rolled = slipway("rollback --env test --to 1 --yes --json --reason back");
     ASSERT_EQ(rolled.status, 0) << rolled.err;
     auto back = parse(rolled.out);
     EXPECT_STREQ(back["kind"].GetString(), "rollback");

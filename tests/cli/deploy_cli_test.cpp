@@ -180,16 +180,16 @@ TEST_F(DeployCli, RollbackRedeploysAnEarlierSetOrOneComponentsEarlierBuild) {
     repo.write("web/main.py", "v2\n");
     repo.commit("v2");
     build_and_deploy("--base HEAD~1", "--latest");  // deployment 2: api #2, web #2
-    auto one = slipway("rollback --env test --component web --build 1");
+    auto one = slipway("rollback --env test --component web --build 1 --reason web");
     ASSERT_EQ(one.status, 0) << one.err;
     auto p = stack_parameters("shop-test");
     EXPECT_EQ(p["WebImage"], "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:web-1");
     EXPECT_EQ(p["ApiImage"], "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:api-2");
-    auto all = slipway("rollback --env test --to 1");
+    auto all = slipway("rollback --env test --to 1 --reason all");
     ASSERT_EQ(all.status, 0) << all.err;
     p = stack_parameters("shop-test");
     EXPECT_EQ(p["ApiImage"], "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:api-1");
-    auto bad = slipway("rollback --env test --to 99");
+    auto bad = slipway("rollback --env test --to 99 --reason no");
     expect_one_line_error(bad, 2, "no succeeded deployment #99 of environment 'test'");
 }
 
@@ -207,7 +207,7 @@ TEST_F(DeployCli, EveryDeployIsARunThatSaysWho) {
         "amazonaws.com/shop:api-hotfix",
         " USER=alice");
     ASSERT_EQ(changed.status, 0) << changed.err;
-    auto rolled = slipway("rollback --env test --to 1",
+    auto rolled = slipway("rollback --env test --to 1 --reason ci",
                           " CODEBUILD_BUILD_ID=p:1 "
                           "CODEBUILD_INITIATOR=codepipeline/rel");
     ASSERT_EQ(rolled.status, 0) << rolled.err;

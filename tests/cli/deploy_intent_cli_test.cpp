@@ -68,6 +68,32 @@ class DeployIntent : public RunCliSmall {
     }
 };
 
+// The stack was last changed by the aws CLI (its events carry no ClientRequestToken), and right
+// after ExecuteChangeSet DescribeStackEvents answers as it did before (the proxy replays
+// moto's previous answer twice, as a lagging read would): the CLI's UPDATE_COMPLETE is not
+// ours. The deploy follows its own operation and records it with its own finish time.
+TEST_F(DeployIntent, TheAwsClisUpdateBeforeOursIsNotTakenForOurs) {
+    auto before = stack("shop-test");
+    auto cli =
+        aws("cloudformation update-stack --stack-name shop-test --use-previous-template "
+            "--parameters ParameterKey=Stage,ParameterValue=" +
+            before["Stage"] + " ParameterKey=ApiImage,ParameterValue=" + before["ApiImage"] +
+            " ParameterKey=WebImage,ParameterValue=" + before["WebImage"] + "-by-cli");
+    ASSERT_EQ(cli.status, 0) << cli.err;
+    repo.write("api/main.py", "v2\n");
+    repo.commit("api v2");
+    support::FaultProxy proxy(moto.url(),
+                              after_execute("DescribeStackEvents", R"("stale": true, "times": 2)"));
+    ASSERT_TRUE(proxy.available());
+    auto r = slipway("run --env test", " AWS_ENDPOINT_URL=" + proxy.url());
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+    EXPECT_NE(proxy.log().find("DescribeStackEvents stale"), std::string::npos) << proxy.log();
+    EXPECT_EQ(sql("SELECT status, finished_at >= started_at FROM deployments WHERE id = 2"),
+              "succeeded|1\n");
+    EXPECT_EQ(stack("shop-test")["ApiImage"], k_api_2);
+    EXPECT_EQ(stack("shop-test")["WebImage"], before["WebImage"]);  // what slipway deployed
+}
+
 // Killed while following the stack's events after ExecuteChangeSet: the stack has the new
 // image, the store a pending deployment; `status` says so without AWS, and the next run
 // records it as succeeded (and so compares with its commit: nothing left to do).

@@ -12,8 +12,9 @@ using cli_test::slipway;
 using support::shell_quote;
 
 const std::vector<std::string> k_commands = {
-    "run",   "diff",       "affected", "graph",   "validate", "build",     "history", "status",
-    "diffs", "store init", "deploy",   "promote", "rollback", "reconcile", "init",    "serve"};
+    "run",    "diff",  "affected",   "graph",   "validate", "build",    "history",
+    "status", "diffs", "store init", "deploy",  "promote",  "rollback", "reconcile",
+    "init",   "serve", "requests",   "approve", "reject",   "drift"};
 
 const char* k_manifest = R"(image: {repository: reg.example/app}
 components:
@@ -30,7 +31,9 @@ class PolishCli : public ::testing::Test {
     void SetUp() override {
         repo.write("slipway.yml", k_manifest);
         repo.write("build.sh", "for i in 1 2 3; do echo \"$1 step $i\"; sleep 0.1; done\n");
-        repo.write("template.yml", "Parameters: {AppImage: {Type: String}}\n");
+        repo.write("template.yml",
+                   "Parameters: {AppImage: {Type: String}, WebImage: {Type: String}}\n"
+                   "Resources: {Queue: {Type: AWS::SQS::Queue}}\n");
         for (const char* dir : {"lib", "app", "web"}) repo.write(std::string(dir) + "/x", "x\n");
         repo.commit("init");
     }
@@ -89,7 +92,7 @@ TEST_F(PolishCli, GraphAndValidatePrintJson) {
     ASSERT_FALSE(d.HasParseError()) << v.out;
     EXPECT_EQ(d["components"].GetInt(), 3);
     EXPECT_EQ(d["environments"].GetInt(), 2);
-    ASSERT_EQ(d["warnings"].Size(), 1u);
+    ASSERT_EQ(d["warnings"].Size(), 1u) << v.out;
     EXPECT_NE(std::string(d["warnings"][0].GetString()).find("pattern 'docs/' of ignore"),
               std::string::npos);
     ASSERT_EQ(d["unowned"].Size(), 3u);  // build.sh, slipway.yml, template.yml

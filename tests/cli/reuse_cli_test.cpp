@@ -73,6 +73,26 @@ TEST_F(ReuseCli, AnotherRunnersImageIsReusedOnlyWhileEcrHasIt) {
     ASSERT_EQ(built.status, 0) << built.out << built.err;
     EXPECT_EQ(images(), 1u);
 
+    // Before building, the laptop's dry run and `affected --explain` say so; the dry run
+    // looked the image up in ECR, as a build does.
+    auto dry = slipway(laptop, "build --all --dry-run");
+    ASSERT_EQ(dry.status, 0) << dry.err;
+    EXPECT_NE(dry.out.find("(would reuse #1 from codebuild:slipway-ci:1111: same inputs, image "
+                           "found in ECR just now)"),
+              std::string::npos)
+        << dry.out;
+    auto explain = support::run(env + shell_quote(support::slipway_binary()) +
+                                    " affected --changed-files - --explain --store "
+                                    "dynamodb://team-builds --repo " +
+                                    shell_quote(laptop.path() / "repo"),
+                                "api/push.sh\n");
+    ASSERT_EQ(explain.status, 0) << explain.err;
+    EXPECT_NE(explain.out.find("  reused #1 from codebuild:slipway-ci:1111 when built: same "
+                               "inputs (if 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:api-1 "
+                               "is still there)\n"),
+              std::string::npos)
+        << explain.out << explain.err;
+
     // The laptop, same commit: reuses #1, and says whose build it was; nothing is pushed.
     auto reused = slipway(laptop, "build --all");
     ASSERT_EQ(reused.status, 0) << reused.out << reused.err;
@@ -82,9 +102,15 @@ TEST_F(ReuseCli, AnotherRunnersImageIsReusedOnlyWhileEcrHasIt) {
         << reused.out << reused.err;
     EXPECT_EQ(images(), 1u);
 
-    // The image is deleted from ECR: the laptop builds again (#2) instead of reusing it.
+    // The image is deleted from ECR: the laptop's dry run says it would build #2, and so it
+    // does, instead of reusing #1.
     ASSERT_EQ(aws("ecr batch-delete-image --repository-name app --image-ids imageTag=api-1").status,
               0);
+    auto dry_gone = slipway(laptop, "build --all --dry-run");
+    EXPECT_EQ(dry_gone.out.find("would reuse"), std::string::npos) << dry_gone.out;
+    EXPECT_NE(dry_gone.out.find("#2 "), std::string::npos) << dry_gone.out;
+    EXPECT_NE(dry_gone.err.find("is no longer in ECR: building again"), std::string::npos)
+        << dry_gone.err;
     auto rebuilt = slipway(laptop, "build --all");
     ASSERT_EQ(rebuilt.status, 0) << rebuilt.out << rebuilt.err;
     EXPECT_NE(rebuilt.err.find("api: build #1 had the same inputs, but its image "

@@ -97,6 +97,13 @@ TEST_F(RunCli, TheDemoStoryOnTheExampleProject) {
     EXPECT_EQ(sql("SELECT count(*) FROM builds"), builds_before);
     auto prod = stack("ml-training-prod");
     EXPECT_EQ(prod["(status)"], "CREATE_COMPLETE");
+    // prod spans two regions, one wave each: the same stack, the same images, in eu-west-1.
+    auto eu =
+        aws("cloudformation describe-stacks --region eu-west-1 --stack-name ml-training-prod "
+            "--query 'Stacks[0].Parameters[?ParameterKey==`InferenceImageUri`]."
+            "ParameterValue' --output text");
+    EXPECT_EQ(eu.status, 0) << eu.err;
+    EXPECT_EQ(eu.out, prod["InferenceImageUri"] + "\n");
     EXPECT_EQ(prod["Stage"], "prod");
     EXPECT_EQ(prod["InferenceDesiredCount"], "2");
     for (const char* p : {"TrainingLambdaImageUri", "PreprocessImageUri", "InferenceImageUri",
@@ -158,12 +165,7 @@ TEST_F(RunCliSmall, AFailedBuildDeploysNothingAndTheNextRunStillSeesTheChange) {
     // is put where its build would have pushed it.
     ASSERT_EQ(support::run(env + "aws ecr create-repository --repository-name shop").status, 0);
     ASSERT_EQ(
-        support::run(env + "aws ecr put-image --repository-name shop --image-tag web-2 "
-                           "--image-manifest '{\"schemaVersion\":2,\"mediaType\":\"application/"
-                           "vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\""
-                           "application/vnd.oci.image.config.v1+json\",\"digest\":\""
-                           "sha256:0\",\"size\":2},\"layers\":[]}' 2>&1")
-            .status,
+        support::run(env + "aws " + support::ecr_put_image_args("shop", "web-2") + " 2>&1").status,
         0);
     std::filesystem::remove(repo.path() / "fail-api");
     auto next = slipway("run --env test -q");

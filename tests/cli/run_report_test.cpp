@@ -20,13 +20,13 @@ pipeline::RunSummary sample() {
     s.started_at = 1'000;
     s.finished_at = 5'500;
     s.phases = {{"select", 100}, {"build", 4'000}};
-    pipeline::SummaryRow api{"api",           "image",         "failed",     7, "repo:api-7",
-                             "ApiImage",      false,           true,         3, 2'000,
-                             "/logs/api.log", "boom <&> here", "api/main.py"};
-    pipeline::SummaryRow web{"web", "image",      "skipped", 0,  "", "WebImage",      false,
-                             true,  std::nullopt, 0,         "", "", "depends on api"};
-    pipeline::SummaryRow lib{"lib", "library",    "affected", 0,  "", "",        false,
-                             false, std::nullopt, 0,          "", "", "lib/x.py"};
+    pipeline::SummaryRow api{"api",           "image",         "failed",      7, "repo:api-7",
+                             "ApiImage",      false,           true,          3, 2'000,
+                             "/logs/api.log", "boom <&> here", "api/main.py", {}};
+    pipeline::SummaryRow web{"web", "image",      "skipped", 0,  "", "WebImage",       false,
+                             true,  std::nullopt, 0,         "", "", "depends on api", {}};
+    pipeline::SummaryRow lib{"lib", "library",    "affected", 0,  "", "",         false,
+                             false, std::nullopt, 0,          "", "", "lib/x.py", {}};
     s.rows = {api, lib, web};
     return s;
 }
@@ -57,14 +57,29 @@ TEST(Report, JsonBytesAreStable) {
         R"({"actor":"alice@laptop","base":"","base_reason":"","components":[{"build_number":7,)"
         R"("component":"api","duration_ms":2000,"exit_code":3,"image_uri":"repo:api-7",)"
         R"("kind":"image","log_path":"/logs/api.log","parameter":"ApiImage",)"
-        R"("parameter_changed":false,"reason":"api/main.py","status":"failed"}],)"
+        R"("parameter_changed":false,"reason":"api/main.py","reused_from":null,"status":"failed"}],)"
         R"("deployment_id":null,"env":"test","exit_code":1,"failed_resources":[],)"
         R"("finished_at":"1970-01-01T00:00:05Z","head":"","kind":"run","message":"",)"
         R"("outputs":{},)"
         R"("phases":[{"duration_ms":100,"name":"select"},{"duration_ms":4000,"name":"build"}],)"
         R"("result":"build-failed","run_id":"20261122T010203-abcdef","stack":"shop-test",)"
-        R"("stack_status":"","started_at":"1970-01-01T00:00:01Z","trigger":"cli"})"
+        R"("stack_status":"","stacks":[],"started_at":"1970-01-01T00:00:01Z","trigger":"cli"})"
         "\n");
+}
+
+// A reused build says whose it was, in the table, the JSON report and the CI summary.
+TEST(Report, AReusedBuildSaysWhereItWasBuilt) {
+    auto s = sample();
+    s.rows[0].status = "reused";
+    s.rows[0].reused_from = "codebuild:slipway-ci:1111";
+    const auto table = cli::summary_table(s);
+    EXPECT_NE(table.find("api: reused #7 from codebuild:slipway-ci:1111 (same inputs)\n"),
+              std::string::npos)
+        << table;
+    rapidjson::Document d;
+    d.Parse(pipeline::report_json(s).c_str());
+    EXPECT_STREQ(d["components"][0]["reused_from"].GetString(), "codebuild:slipway-ci:1111");
+    EXPECT_TRUE(d["components"][1]["reused_from"].IsNull());
 }
 
 TEST(Report, JUnitHasOneCasePerBuildWithFailuresAndSkips) {

@@ -17,6 +17,17 @@ TEST(ClosestMatch, SuggestsOnlyLikelyTypos) {
     EXPECT_EQ(common::closest_match("zzzzzz", keys), "");
 }
 
+// `slipway history inferenc` (issue 26): a name cut short names the one it starts, even
+// with a typo in it, but not when several start alike or the word is too short to tell.
+TEST(ClosestMatch, ANameCutShort) {
+    std::vector<std::string> names = {"inference-service", "training-lambda", "batch-train"};
+    EXPECT_EQ(common::closest_match("inferenc", names), "inference-service");
+    EXPECT_EQ(common::closest_match("infernece", names), "inference-service");
+    EXPECT_EQ(common::closest_match("in", names), "");
+    std::vector<std::string> alike = {"inference-service-a", "inference-service-b"};
+    EXPECT_EQ(common::closest_match("inferen", alike), "");  // which one?
+}
+
 TEST(FormatDuration, SecondsThenMinutes) {
     EXPECT_EQ(common::format_duration(1'234), "1.2s");
     EXPECT_EQ(common::format_duration(184'000), "3m04s");

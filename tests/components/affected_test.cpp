@@ -118,4 +118,88 @@ TEST_F(Affected, DuplicatesAndOrderDoNotMatter) {
               names({"jobs/batch/a", "libs/models/m.py"}));
 }
 
+// A docker component is affected by what its build reads: its Dockerfile, its ignore
+// files, and the files of its build context that the ignore file sends -- even outside its
+// `paths`. Until the ignore file is loaded, the whole context counts.
+TEST(AffectedDocker, TheBuildContextSelects) {
+    auto m = *components::parse_manifest(R"(
+image: {repository: r}
+ignore: ["**/*.md"]
+components:
+  api: {paths: [svc/api/], parameter: A, docker: {context: svc, file: svc/api/Dockerfile}}
+  web: {paths: [web/], parameter: W, build: "true"}
+)",
+                                         "m.yml");
+    auto g = *components::build_graph(m);
+    components::Selector selector(m, g);
+    auto affected = [&](const std::string& path) {
+        auto s = selector.select(std::vector<std::string>{path});
+        return s.affected.empty() ? std::string() : s.affected[0].name;
+    };
+    EXPECT_EQ(affected("svc/tests/x.py"), "api");  // not loaded yet: the whole context
+    ASSERT_TRUE(selector
+                    .load_docker_ignores(
+                        [](const std::string& path) -> common::Result<std::optional<std::string>> {
+                            if (path == "svc/.dockerignore")
+                                return std::optional<std::string>("tests\n");
+                            return std::nullopt;
+                        })
+                    .has_value());
+    EXPECT_EQ(affected("svc/shared/lib.py"), "api");
+    EXPECT_EQ(affected("svc/tests/x.py"), "");  // left out by .dockerignore
+    EXPECT_EQ(affected("svc/README.md"), "");   // the manifest's ignore
+    EXPECT_EQ(affected("svc/.dockerignore"), "api");
+    EXPECT_EQ(affected("svc/api/Dockerfile.dockerignore"), "api");
+    EXPECT_EQ(affected("web/x"), "web");
+    auto s = selector.select(std::vector<std::string>{"svc/shared/lib.py", "svc/api/main.py"});
+    ASSERT_EQ(s.affected.size(), 1u);
+    ASSERT_EQ(s.affected[0].reasons.size(), 2u);
+    EXPECT_EQ(s.affected[0].reasons[0].kind, ReasonKind::path);  // svc/api/main.py
+    EXPECT_EQ(s.affected[0].reasons[1].kind, ReasonKind::docker);
+    EXPECT_EQ(s.affected[0].reasons[1].path, "svc/shared/lib.py");
+    EXPECT_EQ(s.affected[0].reasons[1].pattern, "svc/");
+    EXPECT_TRUE(s.unowned.empty());
+}
+
+// BuildKit's <Dockerfile>.dockerignore wins over the context's .dockerignore.
+TEST(AffectedDocker, TheDockerfilesOwnIgnoreFileWins) {
+    auto m = *components::parse_manifest(R"(
+image: {repository: r}
+components:
+  api: {paths: [api/], parameter: A, docker: {context: ., file: api/Dockerfile}}
+)",
+                                         "m.yml");
+    auto g = *components::build_graph(m);
+    components::Selector selector(m, g);
+    ASSERT_TRUE(selector
+                    .load_docker_ignores(
+                        [](const std::string& path) -> common::Result<std::optional<std::string>> {
+                            if (path == ".dockerignore") return std::optional<std::string>("*\n");
+                            if (path == "api/Dockerfile.dockerignore")
+                                return std::optional<std::string>("*\n!api\n!libs\n");
+                            return std::nullopt;
+                        })
+                    .has_value());
+    EXPECT_EQ(selector.select(std::vector<std::string>{"libs/x"}).affected.size(), 1u);
+    EXPECT_EQ(selector.select(std::vector<std::string>{"docs/x"}).affected.size(), 0u);
+}
+
+TEST(AffectedDocker, ABadIgnoreFileIsAnErrorNamingItsLine) {
+    auto m = *components::parse_manifest(
+        "image: {repository: r}\ncomponents:\n  api: {paths: [api/], parameter: A, docker: "
+        "{context: api}}\n",
+        "m.yml");
+    auto g = *components::build_graph(m);
+    components::Selector selector(m, g);
+    auto loaded = selector.load_docker_ignores(
+        [](const std::string& path) -> common::Result<std::optional<std::string>> {
+            if (path == "api/.dockerignore") return std::optional<std::string>("ok\n[x-]\n");
+            return std::nullopt;
+        });
+    ASSERT_FALSE(loaded.has_value());
+    EXPECT_EQ(loaded.error().code, common::ErrorCode::input);
+    EXPECT_EQ(loaded.error().message.rfind("api/.dockerignore:2: ", 0), 0u)
+        << loaded.error().message;
+}
+
 }  // namespace

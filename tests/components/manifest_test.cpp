@@ -80,7 +80,9 @@ TEST(Manifest, LoadsTheDesignExample) {
     EXPECT_EQ(m->find("common")->kind, ComponentKind::library);
     EXPECT_EQ(m->image.tag, "{component}-{build}-{short_commit}");
     ASSERT_EQ(m->environments.size(), 2u);
-    EXPECT_EQ(m->environments[0].parameters.at("Stage"), "test");
+    EXPECT_EQ(m->environments[0].stacks.at(0).parameters.at("Stage").value, "test");
+    EXPECT_EQ(m->environments[0].stacks.at(0).name, "ml-training-test");
+    EXPECT_EQ(m->environments[0].targets.at(0).region, "us-east-1");
     EXPECT_EQ(m->environments[1].promote_from, "test");
     EXPECT_EQ(m->global_inputs.size(), 2u);
 }
@@ -121,7 +123,8 @@ TEST(Manifest, MissingRequiredFields) {
               "slipway.yml:10:5: component 'training-lambda': an image component needs 'parameter' "
               "(the CloudFormation parameter that receives its image)");
     EXPECT_EQ(error_of(with("    stack: ml-training-prod\n", "")),
-              "slipway.yml:29:3: environment 'prod': missing required key 'stack'");
+              "slipway.yml:29:3: environment 'prod': missing required key 'stack' (or a list of "
+              "'stacks')");
 }
 
 TEST(Manifest, DuplicatesAndBadNames) {
@@ -368,7 +371,8 @@ TEST(Manifest, LoadReadsAFileAndRefusesAnOversizedOne) {
                                      std::to_string(k_good.size() + 1 + (9 << 20)) +
                                      " bytes, over the limit of 8388608 bytes");
     EXPECT_EQ(components::load_manifest((dir / "none.yml").string()).error().message,
-              "cannot read manifest " + (dir / "none.yml").string());
+              "cannot read manifest " + (dir / "none.yml").string() +
+                  ": no such file (write one with 'slipway init', or give --manifest)");
     std::filesystem::remove_all(dir);
 }
 
@@ -438,6 +442,74 @@ TEST(ManifestFuzz, MutatedManifestsLoadOrFailWithAPosition) {
     }
     EXPECT_GT(tried, 500);
     EXPECT_GT(loaded, 0);
+}
+
+// A `docker` section: the build's context, Dockerfile, args, platform and target; without a
+// `build`, slipway builds with `docker build` and pushes.
+TEST(Manifest, DockerSection) {
+    auto m = parse_manifest(with("    build: ./scripts/build-image.sh\n",
+                                 "    docker:\n      context: functions/\n      args: {PY: "
+                                 "\"3.12\"}\n      platform: linux/arm64\n"),
+                            "slipway.yml");
+    ASSERT_TRUE(m.has_value()) << m.error().message;
+    const auto& c = m->components[0];
+    ASSERT_TRUE(c.docker.has_value());
+    EXPECT_EQ(c.docker->context, "functions");
+    EXPECT_EQ(c.docker->file, "functions/Dockerfile");
+    EXPECT_EQ(c.docker->args.at("PY"), "3.12");
+    EXPECT_EQ(c.docker->platform, "linux/arm64");
+    EXPECT_EQ(c.docker->pos.line, 14);
+    EXPECT_TRUE(c.build.starts_with("docker build --file functions/Dockerfile")) << c.build;
+}
+
+TEST(Manifest, DockerSectionBuildsWithDockerWhenNoBuildIsGiven) {
+    auto m = parse_manifest(
+        with("    build: ./scripts/build-image.sh\n",
+             "    docker: {context: ., file: ops/Dockerfile, args: {PY: \"3.12\", N: \"it's\"}, "
+             "platform: linux/arm64, target: runtime}\n"),
+        "slipway.yml");
+    ASSERT_TRUE(m.has_value()) << m.error().message;
+    EXPECT_EQ(m->components[0].build,
+              "docker build --file ops/Dockerfile --platform linux/arm64 --target runtime "
+              "--build-arg 'N=it'\\''s' --build-arg PY=3.12 --tag \"$SLIPWAY_IMAGE_URI\" . && "
+              "docker push \"$SLIPWAY_IMAGE_URI\"");
+    // A `build` given is kept: the docker section then only says what the build reads.
+    auto own = parse_manifest(with("    timeout: 20m\n",
+                                   "    timeout: 20m\n    docker: {context: "
+                                   "functions/training}\n"),
+                              "slipway.yml");
+    ASSERT_TRUE(own.has_value()) << own.error().message;
+    EXPECT_EQ(own->components[0].build, "./scripts/build-image.sh");
+}
+
+TEST(Manifest, DockerSectionMistakes) {
+    auto docker = [](const std::string& section) {
+        return error_of(
+            with("    build: ./scripts/build-image.sh\n", "    docker: " + section + "\n"));
+    };
+    EXPECT_EQ(docker("{file: Dockerfile}"),
+              "slipway.yml:13:13: component 'training-lambda'.docker: missing required key "
+              "'context'");
+    EXPECT_EQ(docker("{context: ., platfrom: x}"),
+              "slipway.yml:13:26: unknown key 'platfrom' in component 'training-lambda'.docker "
+              "(did you mean 'platform'?)");
+    EXPECT_EQ(docker("{context: ../outside}"),
+              "slipway.yml:13:23: component 'training-lambda'.docker.context: '../outside' is not "
+              "a path of the repository (relative, without '.', '..' or empty parts; '.' is the "
+              "root)");
+    EXPECT_EQ(docker("{context: /abs}"),
+              "slipway.yml:13:23: component 'training-lambda'.docker.context: '/abs' is not a "
+              "path of the repository (relative, without '.', '..' or empty parts; '.' is the "
+              "root)");
+    EXPECT_NE(docker("{context: ., args: {\"A B\": x}}").find("'A B' is not a build argument name"),
+              std::string::npos);
+    EXPECT_NE(docker("{context: ., platform: \"linux/amd64;rm\"}").find("is not a platform"),
+              std::string::npos);
+    EXPECT_NE(docker("{context: ., args: [x]}").find("expected a map"), std::string::npos);
+    EXPECT_EQ(
+        error_of(with("    kind: library\n", "    kind: library\n    docker: {context: .}\n")),
+        "slipway.yml:18:13: component 'common': a library component has no image, so no "
+        "'docker'");
 }
 
 }  // namespace

@@ -123,7 +123,8 @@ class RemoteBuilds : public ::testing::Test {
         if (!moto().available()) GTEST_SKIP() << moto().why_not();
         aws::Client admin(moto_options());
         auto made = admin.json(
-            aws::codebuild_service(), "CodeBuild_20161006", "CreateProject",
+            aws::codebuild_service(), "CodeBuild_20161006",
+            {"CreateProject", "codebuild:CreateProject"},
             R"({"name":")" + k_project + R"(","source":{"type":"CODECOMMIT","location":")" +
                 source().bare +
                 R"(","buildspec":"manifests/remote/buildspec-remote.yml"},)"
@@ -133,7 +134,8 @@ class RemoteBuilds : public ::testing::Test {
         ASSERT_TRUE(made || made.error().message.find("ResourceAlreadyExists") != std::string::npos)
             << made.error().message;
         auto repo = admin.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921",
-                               "CreateRepository", R"({"repositoryName":"app"})");
+                               {"CreateRepository", "ecr:CreateRepository"},
+                               R"({"repositoryName":"app"})");
         ASSERT_TRUE(repo ||
                     repo.error().message.find("RepositoryAlreadyExists") != std::string::npos)
             << repo.error().message;
@@ -248,7 +250,8 @@ class RemoteBuilds : public ::testing::Test {
     static std::size_t count_builds() {
         aws::Client client(moto_options());
         auto ids = client.json(aws::codebuild_service(), "CodeBuild_20161006",
-                               "ListBuildsForProject", R"({"projectName":")" + k_project + "\"}");
+                               {"ListBuildsForProject", "codebuild:ListBuildsForProject"},
+                               R"({"projectName":")" + k_project + "\"}");
         EXPECT_TRUE(ids);
         std::size_t n = 0;
         for (auto at = ids->find(k_project + ":"); at != std::string::npos;
@@ -305,12 +308,14 @@ TEST_F(RemoteBuilds, APlanMixesLocalAndRemoteBuildsAcrossDependencies) {
     // the one the build exported and slipway recorded.
     aws::Client client(moto_options());
     auto image =
-        client.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921", "DescribeImages",
+        client.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921",
+                    {"DescribeImages", "ecr:DescribeImages"},
                     R"({"repositoryName":"app","imageIds":[{"imageTag":"api-1"}]})");
     ASSERT_TRUE(image) << image.error().message;
     EXPECT_NE(image->find(api.image_digest), std::string::npos) << *image;
     auto manifest_text =
-        client.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921", "BatchGetImage",
+        client.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921",
+                    {"BatchGetImage", "ecr:BatchGetImage"},
                     R"({"repositoryName":"app","imageIds":[{"imageTag":"api-1"}]})");
     ASSERT_TRUE(manifest_text);
     EXPECT_NE(manifest_text->find(token), std::string::npos) << *manifest_text;

@@ -3,6 +3,8 @@
 // for templates over 51,200 bytes, and the errors a user can act on.
 #include "deploy/artifacts.hpp"
 
+#include "deploy/code_build.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -42,7 +44,7 @@ TEST(Packaging, ATemplateOver51200BytesGoesThroughTheBucket) {
     MemoryStore store;
     auto p = deploy::package_template(parse(text), ".", "bkt", "slipway/shop/", store);
     ASSERT_TRUE(p) << p.error().message;
-    EXPECT_TRUE(p->body.empty());
+    EXPECT_EQ(p->body, text);  // what was uploaded (the deploy hashes it)
     EXPECT_TRUE(p->url.starts_with("https://s3.example/bkt/slipway/shop/")) << p->url;
     EXPECT_TRUE(p->url.ends_with(".template"));
     EXPECT_EQ(store.objects.begin()->second, text);
@@ -90,6 +92,79 @@ TEST(Packaging, MissingPathsAndBucketsAreNamed) {
     ASSERT_FALSE(no_bucket);
     EXPECT_NE(no_bucket.error().message.find("set the environment's artifact_bucket"),
               std::string::npos);
+}
+
+// A code folder that declares dependencies without them installed is refused before anything
+// is uploaded (issue 26): zipped as it is, the function would fail on its first import. One
+// folder per language, unbuilt then built the way its install leaves it.
+TEST(Packaging, AFolderWithoutItsDependenciesIsRefusedAndNothingIsUploaded) {
+    struct Case {
+        const char* manifest;
+        const char* text;
+        const char* built;  // a file the language's install leaves ("dir/" for a folder)
+        const char* says;
+    };
+    const std::vector<Case> cases = {
+        {"requirements.txt", "# pinned\nrequests==2.31\n", "requests-2.31.dist-info/METADATA",
+         "has requirements.txt but no installed packages (*.dist-info)"},
+        {"package.json", R"({"dependencies":{"left-pad":"1.3.0"}})", "node_modules/left-pad/i.js",
+         "has package.json but no node_modules/"},
+        {"go.mod", "module fn\n", "bootstrap", "has go.mod but no a compiled bootstrap"},
+        {"Gemfile", "gem 'rack'\n", "vendor/bundle/ruby/x", "has Gemfile but no vendor/bundle/"},
+        {"pom.xml", "<project/>\n", "lib/fn.jar", "has pom.xml but no compiled classes"},
+        {"Cargo.toml", "[package]\n", "bootstrap", "has Cargo.toml but no a compiled bootstrap"},
+    };
+    const std::string text =
+        "Resources:\n  Fn: {Type: AWS::Lambda::Function, Properties: {Code: fn}}\n";
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.manifest);
+        support::TempDir dir;
+        std::filesystem::create_directories(dir.path() / "fn");
+        std::ofstream(dir.path() / "fn" / c.manifest) << c.text;
+        std::ofstream(dir.path() / "fn/app") << "code\n";
+        MemoryStore store;
+        auto refused =
+            deploy::package_template(parse(text), dir.path().string(), "bkt", "k/", store);
+        ASSERT_FALSE(refused);
+        EXPECT_EQ(refused.error().code, common::ErrorCode::input);
+        EXPECT_NE(refused.error().message.find("template.yml: resource Fn Code"), std::string::npos)
+            << refused.error().message;
+        EXPECT_NE(refused.error().message.find(c.says), std::string::npos)
+            << refused.error().message;
+        EXPECT_EQ(store.puts, 0);
+        const auto built = dir.path() / "fn" / c.built;
+        std::filesystem::create_directories(built.parent_path());
+        std::ofstream(built) << "x";
+        auto packaged =
+            deploy::package_template(parse(text), dir.path().string(), "bkt", "k/", store);
+        ASSERT_TRUE(packaged) << packaged.error().message;
+        EXPECT_EQ(store.puts, 1);
+    }
+}
+
+// What needs no install is zipped as it is: a requirements.txt of comments only, a
+// package.json without runtime dependencies (devDependencies are not shipped).
+TEST(Packaging, FoldersThatNeedNoInstallAreZippedAsTheyAre) {
+    const auto files = [](std::vector<std::string> f) { return f; };
+    const auto reading = [](std::string text) {
+        return [text](const std::string&) -> std::optional<std::string> { return text; };
+    };
+    EXPECT_FALSE(
+        deploy::unbuilt_code(files({"app.py", "requirements.txt"}), reading("# nothing yet\n\n")));
+    EXPECT_FALSE(deploy::unbuilt_code(files({"index.js", "package.json"}),
+                                      reading(R"({"devDependencies":{"jest":"29"}})")));
+    EXPECT_FALSE(deploy::unbuilt_code(files({"index.js", "package.json"}),
+                                      reading(R"({"dependencies":{}})")));
+    auto layer = deploy::unbuilt_code(
+        files({"requirements.txt", "python/", "python/requests-2.31.dist-info/"}),
+        reading("requests\n"));
+    EXPECT_FALSE(layer);  // a layer's layout: packages under python/
+    auto dotnet = deploy::unbuilt_code(files({"Fn.csproj", "Function.cs"}), reading(""));
+    ASSERT_TRUE(dotnet);
+    EXPECT_EQ(dotnet->manifest, "Fn.csproj");
+    auto pyproject = deploy::unbuilt_code(files({"pyproject.toml", "app.py"}), reading(""));
+    ASSERT_TRUE(pyproject);
+    EXPECT_EQ(pyproject->manifest, "pyproject.toml");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -46,7 +47,13 @@ class Collect final : public deploy::DeployReporter {
 class Deployer : public ::testing::Test {
   protected:
     void run(std::vector<support::ScriptedReply> script, bool wait = false) {
-        server = std::make_unique<support::ScriptedServer>(std::move(script));
+        run(std::make_unique<support::ScriptedServer>(std::move(script)), wait);
+    }
+    void run(support::ActionScripts scripts, bool wait = false) {
+        run(std::make_unique<support::ScriptedServer>(std::move(scripts)), wait);
+    }
+    void run(std::unique_ptr<support::ScriptedServer> scripted, bool wait) {
+        server = std::move(scripted);
         aws::ClientOptions o;
         o.env = aws::env_of({{"AWS_ENDPOINT_URL", server->url()}});
         o.region = "us-east-1";
@@ -109,8 +116,8 @@ class Deployer : public ::testing::Test {
 TEST_F(Deployer, AFailedUpdateThatRolledBackIsRecordedAsAFailedAttempt) {
     run({ok("describe_stacks_update_complete"), ok("create_change_set"),
          ok("describe_change_set_pending"), ok("describe_change_set_modify"),
-         ok("execute_change_set"), ok("events_update_started"), fail(400, "throttling"),
-         ok("events_update_rolled_back")});
+         ok("events_before_update"), ok("execute_change_set"), ok("events_update_started"),
+         fail(400, "throttling"), ok("events_update_rolled_back")});
     ASSERT_TRUE(outcome) << outcome.error().message;
     EXPECT_EQ(outcome->result, deploy::DeployResult::failed);
     EXPECT_EQ(outcome->final_status, "UPDATE_ROLLBACK_COMPLETE");
@@ -120,10 +127,10 @@ TEST_F(Deployer, AFailedUpdateThatRolledBackIsRecordedAsAFailedAttempt) {
     // Events: only this update's, each once, oldest first; the throttled poll was retried.
     EXPECT_EQ(reporter.events, (std::vector<std::string>{"ev-01", "ev-02", "ev-03", "ev-04",
                                                          "ev-05", "ev-06", "ev-07"}));
-    EXPECT_EQ(actions(), (std::vector<std::string>{"DescribeStacks", "CreateChangeSet",
-                                                   "DescribeChangeSet", "DescribeChangeSet",
-                                                   "ExecuteChangeSet", "DescribeStackEvents",
-                                                   "DescribeStackEvents", "DescribeStackEvents"}));
+    EXPECT_EQ(actions(), (std::vector<std::string>{
+                             "DescribeStacks", "CreateChangeSet", "DescribeChangeSet",
+                             "DescribeChangeSet", "DescribeStackEvents", "ExecuteChangeSet",
+                             "DescribeStackEvents", "DescribeStackEvents", "DescribeStackEvents"}));
     ASSERT_EQ(reporter.previews.size(), 1u);
     ASSERT_EQ(reporter.previews[0].parameters.size(), 1u);  // only ApiImage changes
     EXPECT_EQ(reporter.previews[0].parameters[0].old_value, "repo:api-1");
@@ -141,7 +148,7 @@ TEST_F(Deployer, AFailedUpdateThatRolledBackIsRecordedAsAFailedAttempt) {
 
 TEST_F(Deployer, ARollbackThatFailedReportsEveryFailedResource) {
     run({ok("describe_stacks_update_complete"), ok("create_change_set"),
-         ok("describe_change_set_modify"), ok("execute_change_set"),
+         ok("describe_change_set_modify"), ok("events_before_update"), ok("execute_change_set"),
          ok("events_update_rollback_failed")});
     ASSERT_TRUE(outcome) << outcome.error().message;
     EXPECT_EQ(outcome->final_status, "UPDATE_ROLLBACK_FAILED");
@@ -151,7 +158,7 @@ TEST_F(Deployer, ARollbackThatFailedReportsEveryFailedResource) {
 
 TEST_F(Deployer, AFailedFirstCreateIsFollowedUntilTheStackIsDeleted) {
     run({fail(400, "stack_does_not_exist"), ok("create_change_set"), ok("describe_change_set_add"),
-         ok("execute_change_set"), ok("events_create_failed")});
+         fail(400, "stack_does_not_exist"), ok("execute_change_set"), ok("events_create_failed")});
     ASSERT_TRUE(outcome) << outcome.error().message;
     EXPECT_EQ(outcome->result, deploy::DeployResult::failed);
     EXPECT_EQ(outcome->final_status, "DELETE_COMPLETE");
@@ -161,7 +168,7 @@ TEST_F(Deployer, AFailedFirstCreateIsFollowedUntilTheStackIsDeleted) {
     EXPECT_NE(requests[1].find("ChangeSetType=CREATE"), std::string::npos);
     EXPECT_NE(requests[1].find("OnStackFailure=DELETE"), std::string::npos);
     EXPECT_NE(requests[1].find("ClientToken=slipway-test-"), std::string::npos);
-    EXPECT_NE(requests[3].find("ClientRequestToken=slipway-exec-"), std::string::npos);
+    EXPECT_NE(requests[4].find("ClientRequestToken=slipway-exec-"), std::string::npos);
 }
 
 TEST_F(Deployer, AStackInUpdateRollbackFailedIsRefusedWithGuidance) {
@@ -196,9 +203,9 @@ TEST_F(Deployer, WaitingForABusyStackThenDeploying) {
 // deploy still follows the update to its end and records it.
 TEST_F(Deployer, ThrottledEventReadsAfterExecutingAreRetriedUntilTheEnd) {
     run({ok("describe_stacks_update_complete"), ok("create_change_set"),
-         ok("describe_change_set_modify"), ok("execute_change_set"), ok("events_update_started"),
-         fail(400, "throttling"), fail(400, "throttling"), fail(400, "throttling"),
-         ok("events_update_rolled_back")});
+         ok("describe_change_set_modify"), ok("events_before_update"), ok("execute_change_set"),
+         ok("events_update_started"), fail(400, "throttling"), fail(400, "throttling"),
+         fail(400, "throttling"), ok("events_update_rolled_back")});
     ASSERT_TRUE(outcome) << outcome.error().message;
     EXPECT_EQ(outcome->final_status, "UPDATE_ROLLBACK_COMPLETE");
     auto all = *store->deployments_in("test", 10);
@@ -212,10 +219,11 @@ TEST_F(Deployer, ThrottledEventReadsAfterExecutingAreRetriedUntilTheEnd) {
 TEST_F(Deployer, WhenFollowingCannotGoOnTheDeploymentStaysPending) {
     plan.follow_error_budget = std::chrono::milliseconds(2500);
     run({ok("describe_stacks_update_complete"), ok("create_change_set"),
-         ok("describe_change_set_modify"), ok("execute_change_set"), ok("events_update_started"),
+         ok("describe_change_set_modify"), ok("events_before_update"), ok("execute_change_set"),
+         ok("events_update_started"), fail(400, "throttling"), fail(400, "throttling"),
          fail(400, "throttling"), fail(400, "throttling"), fail(400, "throttling"),
          fail(400, "throttling"), fail(400, "throttling"), fail(400, "throttling"),
-         fail(400, "throttling"), fail(400, "throttling"), fail(400, "throttling")});
+         fail(400, "throttling")});
     ASSERT_FALSE(outcome);
     EXPECT_EQ(outcome.error().code, common::ErrorCode::external);
     EXPECT_NE(outcome.error().message.find("outcome unknown"), std::string::npos)
@@ -229,7 +237,7 @@ TEST_F(Deployer, WhenFollowingCannotGoOnTheDeploymentStaysPending) {
     EXPECT_TRUE(store->current_deployments("test")->empty());
     // The execute request carried the token the store has.
     const auto requests = server->requests();
-    EXPECT_NE(requests[3].find("ClientRequestToken=" + pending[0].client_token), std::string::npos);
+    EXPECT_NE(requests[4].find("ClientRequestToken=" + pending[0].client_token), std::string::npos);
 }
 
 // ExecuteChangeSet throttled past the client's retries: the change set did not run, and the
@@ -238,8 +246,8 @@ TEST_F(Deployer, WhenFollowingCannotGoOnTheDeploymentStaysPending) {
 // its token.
 TEST_F(Deployer, AThrottledExecuteSaysTheChangeSetWasNotExecuted) {
     run({ok("describe_stacks_update_complete"), ok("create_change_set"),
-         ok("describe_change_set_modify"), fail(400, "throttling"), fail(400, "throttling"),
-         fail(400, "throttling"), fail(400, "throttling")});
+         ok("describe_change_set_modify"), ok("events_before_update"), fail(400, "throttling"),
+         fail(400, "throttling"), fail(400, "throttling"), fail(400, "throttling")});
     ASSERT_FALSE(outcome);
     const std::string& m = outcome.error().message;
     EXPECT_EQ(m.find("was executed"), std::string::npos) << m;
@@ -255,6 +263,7 @@ TEST_F(Deployer, ARefusedEventReadLeavesThePendingDeploymentAtOnce) {
     run({ok("describe_stacks_update_complete"),
          ok("create_change_set"),
          ok("describe_change_set_modify"),
+         ok("events_before_update"),
          ok("execute_change_set"),
          {false,
           403,
@@ -265,6 +274,88 @@ TEST_F(Deployer, ARefusedEventReadLeavesThePendingDeploymentAtOnce) {
     EXPECT_EQ(outcome.error().code, common::ErrorCode::external);
     EXPECT_NE(outcome.error().message.find("AccessDenied"), std::string::npos);
     EXPECT_EQ(store->pending_deployments("test")->size(), 1u);
+}
+
+// Right after ExecuteChangeSet, DescribeStackEvents may still show only the operation before
+// ours -- here one the aws CLI made, whose events carry no token -- ending in UPDATE_COMPLETE.
+// That is not our success: ours arrives on a later page and rolls back. Both ways AWS may
+// show ours: stamped with our token (real CloudFormation), or without any (moto).
+TEST_F(Deployer, TheOperationBeforeOursIsNeverTakenForOurs) {
+    for (const char* ours :
+         {"events_ours_rolled_back_stamped", "events_ours_rolled_back_unstamped"}) {
+        SCOPED_TRACE(ours);
+        reporter = Collect{};
+        run(support::ActionScripts{
+            {"DescribeStacks", {ok("describe_stacks_update_complete")}},
+            {"CreateChangeSet", {ok("create_change_set")}},
+            {"DescribeChangeSet", {ok("describe_change_set_modify")}},
+            {"ExecuteChangeSet", {ok("execute_change_set")}},
+            // Before ours starts (however often slipway asks), then ours.
+            {"DescribeStackEvents",
+             {ok("events_previous_operation"), ok("events_previous_operation"),
+              ok("events_previous_operation"), ok(ours)}}});
+        ASSERT_TRUE(outcome) << outcome.error().message;
+        EXPECT_EQ(outcome->result, deploy::DeployResult::failed);
+        EXPECT_EQ(outcome->final_status, "UPDATE_ROLLBACK_COMPLETE");
+        EXPECT_EQ(reporter.events, (std::vector<std::string>{"ev-01", "ev-02", "ev-03", "ev-04",
+                                                             "ev-05", "ev-06", "ev-07"}));
+        auto all = *store->deployments_in("test", 10);
+        ASSERT_FALSE(all.empty());
+        EXPECT_EQ(all[0].status, "failed");
+        EXPECT_TRUE(store->current_deployments("test")->empty());
+        store.reset();
+        std::filesystem::remove(dir.path() / "state.db");
+    }
+}
+
+// ExecuteChangeSet's first attempt is lost (the connection dropped after sending); the
+// client's retry is refused because the change set is executing -- by that first attempt.
+// The refusal is no proof the change set did not run: the outcome is unknown and the
+// deployment stays pending for reconciliation, never recorded as failed.
+TEST_F(Deployer, ARetriedExecuteRefusedAfterALostAttemptIsUnknownNotFailed) {
+    run(support::ActionScripts{
+        {"DescribeStacks", {ok("describe_stacks_update_complete")}},
+        {"CreateChangeSet", {ok("create_change_set")}},
+        {"DescribeChangeSet", {ok("describe_change_set_modify")}},
+        {"DescribeStackEvents", {ok("events_previous_operation")}},
+        {"ExecuteChangeSet",
+         {support::dropped_connection(),
+          {false,
+           400,
+           {},
+           "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidChangeSetStatus</Code>"
+           "<Message>ChangeSet [arn:cs] cannot be executed in its current status of "
+           "[EXECUTE_IN_PROGRESS]</Message></Error></ErrorResponse>"}}}});
+    ASSERT_FALSE(outcome);
+    EXPECT_EQ(outcome.error().code, common::ErrorCode::external);
+    EXPECT_NE(outcome.error().message.find("outcome unknown"), std::string::npos)
+        << outcome.error().message;
+    EXPECT_EQ(store->pending_deployments("test")->size(), 1u);
+    auto all = *store->deployments_in("test", 10);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].status, "pending");
+}
+
+// A refusal after a throttled attempt (which AWS did not carry out) is a definite failure.
+TEST_F(Deployer, ARefusalAfterAThrottledAttemptIsAFailure) {
+    run(support::ActionScripts{
+        {"DescribeStacks", {ok("describe_stacks_update_complete")}},
+        {"CreateChangeSet", {ok("create_change_set")}},
+        {"DescribeChangeSet", {ok("describe_change_set_modify")}},
+        {"DescribeStackEvents", {ok("events_previous_operation")}},
+        {"DeleteChangeSet", {ok("delete_change_set")}},
+        {"ExecuteChangeSet",
+         {fail(400, "throttling"),
+          {false,
+           400,
+           {},
+           "<ErrorResponse><Error><Type>Sender</Type><Code>InsufficientCapabilities</Code>"
+           "<Message>Requires capabilities : [CAPABILITY_IAM]</Message></Error>"
+           "</ErrorResponse>"}}}});
+    ASSERT_FALSE(outcome);
+    EXPECT_EQ(outcome.error().code, common::ErrorCode::external);
+    EXPECT_TRUE(store->pending_deployments("test")->empty());
+    EXPECT_EQ(store->deployments_in("test", 10)->at(0).status, "failed");
 }
 
 // --wait on a held lease waits for it (it used to try renewing the lease it never had and

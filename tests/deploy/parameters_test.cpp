@@ -47,7 +47,7 @@ TEST(Parameters, NewImageForWhatChangedDeployedImageForTheRest) {
     in.deployed = {{"api", {3, "repo:api-3"}}, {"worker", {7, "repo:worker-7"}}};
     in.latest_built = {{"api", {4, "repo:api-4"}}, {"worker", {8, "repo:worker-8"}}};
     in.new_images = {{"api", {4, "repo:api-4"}}};
-    auto s = deploy::compute_parameters(m, m.environments[0], in);
+    auto s = deploy::compute_parameters(m, m.environments[0], m.environments[0].stacks[0], in);
     ASSERT_TRUE(s) << s.error().message;
     EXPECT_EQ(s->values.at("Stage"), "test");
     EXPECT_EQ(s->values.at("ApiImage"), "repo:api-4");
@@ -63,7 +63,7 @@ TEST(Parameters, NeverDeployedUsesTheLatestBuild) {
     auto m = manifest();
     deploy::ParameterInputs in;
     in.latest_built = {{"api", {1, "repo:api-1"}}, {"worker", {2, "repo:worker-2"}}};
-    auto s = deploy::compute_parameters(m, m.environments[0], in);
+    auto s = deploy::compute_parameters(m, m.environments[0], m.environments[0].stacks[0], in);
     ASSERT_TRUE(s);
     EXPECT_EQ(choice(*s, "worker").source, ImageSource::latest_build);
     EXPECT_TRUE(choice(*s, "worker").changed);
@@ -73,7 +73,7 @@ TEST(Parameters, NoImageAnywhereNamesTheComponentAndTheFix) {
     auto m = manifest();
     deploy::ParameterInputs in;
     in.latest_built = {{"api", {1, "repo:api-1"}}};
-    auto s = deploy::compute_parameters(m, m.environments[0], in);
+    auto s = deploy::compute_parameters(m, m.environments[0], m.environments[0].stacks[0], in);
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().code, common::ErrorCode::input);
     EXPECT_NE(s.error().message.find("component 'worker' has no image for environment 'test'"),
@@ -86,7 +86,7 @@ TEST(Parameters, PromotedImagesAreTheSourceEnvironmentsAndUnchangedOnesStaySo) {
     deploy::ParameterInputs in;
     in.deployed = {{"api", {3, "repo:api-3"}}, {"worker", {7, "repo:worker-7"}}};    // prod now
     in.new_images = {{"api", {4, "repo:api-4"}}, {"worker", {7, "repo:worker-7"}}};  // test's
-    auto s = deploy::compute_parameters(m, m.environments[1], in);
+    auto s = deploy::compute_parameters(m, m.environments[1], m.environments[1].stacks[0], in);
     ASSERT_TRUE(s);
     EXPECT_EQ(s->values.at("Stage"), "prod");
     EXPECT_TRUE(choice(*s, "api").changed);
@@ -98,7 +98,7 @@ TEST(Parameters, RollbackOfOneComponentKeepsTheRestAsDeployed) {
     deploy::ParameterInputs in;
     in.deployed = {{"api", {5, "repo:api-5"}}, {"worker", {7, "repo:worker-7"}}};
     in.new_images = {{"api", {3, "repo:api-3"}}};
-    auto s = deploy::compute_parameters(m, m.environments[0], in);
+    auto s = deploy::compute_parameters(m, m.environments[0], m.environments[0].stacks[0], in);
     ASSERT_TRUE(s);
     EXPECT_EQ(s->values.at("ApiImage"), "repo:api-3");
     EXPECT_EQ(choice(*s, "api").build_number, 3);
@@ -109,11 +109,11 @@ TEST(Parameters, ImagesForUnknownOrImagelessComponentsAreRefused) {
     auto m = manifest();
     deploy::ParameterInputs in;
     in.new_images = {{"lib", {1, "x"}}};
-    auto s = deploy::compute_parameters(m, m.environments[0], in);
+    auto s = deploy::compute_parameters(m, m.environments[0], m.environments[0].stacks[0], in);
     ASSERT_FALSE(s);
     EXPECT_NE(s.error().message.find("component 'lib' has no image parameter"), std::string::npos);
     in.new_images = {{"nope", {1, "x"}}};
-    EXPECT_NE(deploy::compute_parameters(m, m.environments[0], in)
+    EXPECT_NE(deploy::compute_parameters(m, m.environments[0], m.environments[0].stacks[0], in)
                   .error()
                   .message.find("unknown component 'nope'"),
               std::string::npos);
@@ -171,7 +171,7 @@ TEST(ValidateParameters, WarnsPast150AndRefusesPast200) {
     ASSERT_FALSE(refused);
     EXPECT_NE(refused.error().message.find("over CloudFormation's limit of 200"),
               std::string::npos);
-    EXPECT_NE(refused.error().message.find("nested stacks"), std::string::npos);
+    EXPECT_NE(refused.error().message.find("several stacks"), std::string::npos);
     values.erase("P0");
     auto t2 = tmpl(decl.substr(decl.find('\n') + 1));
     auto warned = deploy::validate_parameters(t2, values);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "deploy/template.hpp"
+
 namespace {
 
 using deploy::PendingVerdict;
@@ -126,6 +128,74 @@ TEST(JudgePending, CodePipelinesOverridesWaitUntilTheStackHoldsThem) {
     StackEvidence after{stack("UPDATE_COMPLETE"), {}, std::nullopt};
     EXPECT_EQ(deploy::judge_pending(d, after, false).verdict, PendingVerdict::succeeded);
     EXPECT_EQ(deploy::judge_pending(d, before, true).verdict, PendingVerdict::superseded);
+}
+
+// What the intent recorded for `pending()`: every parameter and the template's hash, written
+// at 10:00:00.
+versioning::DeploymentRecord recorded() {
+    auto d = pending();
+    d.parameters = {{"ApiImage", "repo:api-3"}, {"WebImage", "repo:web-2"}, {"Stage", "test"}};
+    d.template_hash = deploy::template_hash("Resources: {A: {Type: T}}\n");
+    d.started_at = 1795341600000;  // 2026-11-22T10:00:00Z
+    return d;
+}
+
+// Another tool executed its own change set (ours was deleted with it): the stack holds our
+// images, but not our parameters -- that is not our deployment having succeeded.
+TEST(JudgePending, OurImagesWithAnotherParameterAreNotOurs) {
+    auto s = stack("UPDATE_COMPLETE");
+    s.parameters["Stage"] = "prod";
+    StackEvidence e{s, {}, std::nullopt, "Resources: {A: {Type: T}}\n"};
+    EXPECT_EQ(deploy::judge_pending(recorded(), e, false).verdict, PendingVerdict::failed);
+    EXPECT_EQ(deploy::judge_pending(recorded(), e, true).verdict, PendingVerdict::superseded);
+}
+
+// A config-only deploy changes no image: only the template says whether the stack has it.
+TEST(JudgePending, OurParametersWithAnotherTemplateAreNotOurs) {
+    StackEvidence other{stack("UPDATE_COMPLETE"), {}, std::nullopt, "Resources: {B: {Type: T}}\n"};
+    EXPECT_EQ(deploy::judge_pending(recorded(), other, false).verdict, PendingVerdict::failed);
+    // The same document written another way (JSON, as GetTemplate may answer) is ours.
+    StackEvidence same{
+        stack("UPDATE_COMPLETE"), {}, std::nullopt, R"({"Resources": {"A": {"Type": "T"}}})"};
+    EXPECT_EQ(deploy::judge_pending(recorded(), same, false).verdict, PendingVerdict::succeeded);
+}
+
+// Equal parameters and template from before the intent was written prove nothing.
+TEST(JudgePending, AStackUpdatedBeforeTheIntentIsNotOurs) {
+    auto s = stack("UPDATE_COMPLETE");
+    s.last_updated = "2026-11-22T09:30:00Z";
+    StackEvidence e{s, {}, std::nullopt, "Resources: {A: {Type: T}}\n"};
+    EXPECT_EQ(deploy::judge_pending(recorded(), e, false).verdict, PendingVerdict::failed);
+    e.stack->last_updated = "2026-11-22T10:00:01Z";
+    EXPECT_EQ(deploy::judge_pending(recorded(), e, false).verdict, PendingVerdict::succeeded);
+}
+
+// The stack's last change set is ours: its operation was ours, whatever its events say.
+TEST(JudgePending, TheStacksLastChangeSetIsOurs) {
+    auto s = stack("UPDATE_COMPLETE");
+    s.parameters["Stage"] = "(not compared)";
+    s.change_set_id = "arn:cs-7";
+    StackEvidence e{s, {}, std::nullopt};
+    EXPECT_EQ(deploy::judge_pending(recorded(), e, false).verdict, PendingVerdict::succeeded);
+}
+
+// A first CREATE change set whose stack sits in REVIEW_IN_PROGRESS and whose change set is
+// gone never ran: the environment must not wait for it forever.
+TEST(JudgePending, ReviewInProgressWithoutItsChangeSetNeverRan) {
+    StackEvidence e{stack("REVIEW_IN_PROGRESS"), {}, std::nullopt};
+    auto j = deploy::judge_pending(pending(), e, false);
+    EXPECT_EQ(j.verdict, PendingVerdict::failed);
+    EXPECT_NE(j.reason.find("REVIEW_IN_PROGRESS"), std::string::npos) << j.reason;
+}
+
+// NoEcho parameters are recorded masked and not compared.
+TEST(JudgePending, MaskedParametersAreNotCompared) {
+    auto d = recorded();
+    d.parameters["DbPassword"] = "****";
+    auto s = stack("UPDATE_COMPLETE");
+    s.parameters["DbPassword"] = "****";
+    StackEvidence e{s, {}, std::nullopt, "Resources: {A: {Type: T}}\n"};
+    EXPECT_EQ(deploy::judge_pending(d, e, false).verdict, PendingVerdict::succeeded);
 }
 
 TEST(JudgePending, ImagesWithoutAParameterAreNotCompared) {

@@ -87,6 +87,32 @@ TEST(Template, FindsTheLocalArtifactsPackageWouldUpload) {
     EXPECT_EQ(refs[2].property, "TemplateURL");
 }
 
+// Layers are packaged too, as `aws cloudformation package` does: a Lambda layer's Content
+// becomes {S3Bucket, S3Key}, a SAM layer's ContentUri an s3:// URI.
+TEST(Template, LayersArePackagedAsAwsCloudformationPackageDoes) {
+    auto t = deploy::parse_template(R"(Resources:
+  Lib:
+    Type: AWS::Lambda::LayerVersion
+    Properties: {Content: layers/lib}
+  Utils:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: ./layers/utils/}
+)",
+                                    "template.yml");
+    ASSERT_TRUE(t) << t.error().message;
+    auto refs = deploy::artifact_refs(*t);
+    ASSERT_EQ(refs.size(), 2u);
+    EXPECT_EQ(refs[0].property, "Content");
+    EXPECT_EQ(refs[1].property, "ContentUri");
+    EXPECT_EQ(refs[1].path, "./layers/utils/");
+    auto json =
+        deploy::rewrite_as_json(*t, {{"Lib.Content", {"b", "k1.zip", "https://x/b/k1.zip"}},
+                                     {"Utils.ContentUri", {"b", "k2.zip", "https://x/b/k2.zip"}}});
+    EXPECT_NE(json.find(R"("Content":{"S3Bucket":"b","S3Key":"k1.zip"})"), std::string::npos)
+        << json;
+    EXPECT_NE(json.find(R"("ContentUri":"s3://b/k2.zip")"), std::string::npos) << json;
+}
+
 TEST(Template, RewritesAsCloudFormationJsonWithLongFormsAndS3Locations) {
     auto t = deploy::parse_template(k_template, "template.yml");
     ASSERT_TRUE(t);

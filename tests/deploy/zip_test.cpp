@@ -34,4 +34,42 @@ TEST(Zip, FoldersZipDeterministicallyAndPythonReadsThem) {
     EXPECT_EQ(listed.out, "['app.py', 'pkg/util.py']\nX = 1\n\n");
 }
 
+// Compressible files are deflated (method 8), the rest stored (method 0); Python's zipfile
+// reads both back byte for byte, and the executable bit survives.
+TEST(Zip, DeflatesWhatShrinksAndStoresTheRest) {
+    support::TempDir dir;
+    std::filesystem::create_directories(dir.path() / "code");
+    std::string text;
+    for (int i = 0; i < 2000; ++i)
+        text += "def handler(event, context): return " + std::to_string(i % 7) + "\n";
+    std::ofstream(dir.path() / "code/app.py") << text;
+    std::string noise;
+    std::uint32_t x = 12345;
+    for (int i = 0; i < 4096; ++i) noise += static_cast<char>((x = x * 1103515245u + 12345u) >> 24);
+    std::ofstream(dir.path() / "code/blob.bin", std::ios::binary) << noise;
+    std::ofstream(dir.path() / "code/run.sh") << "#!/bin/sh\necho hi\n";
+    std::filesystem::permissions(dir.path() / "code/run.sh", std::filesystem::perms::owner_exec,
+                                 std::filesystem::perm_options::add);
+    auto zip = deploy::zip_directory((dir.path() / "code").string());
+    ASSERT_TRUE(zip) << zip.error().message;
+    EXPECT_LT(zip->size(), text.size() / 10 + noise.size() + 1000);
+    const auto out = dir.path() / "out.zip";
+    std::ofstream(out, std::ios::binary) << *zip;
+    auto read = support::run(
+        "python3 -c \"import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); "
+        "assert z.testzip() is None; "
+        "print([(i.filename, i.compress_type, i.external_attr >> 16 & 0o111 != 0) "
+        "for i in z.infolist()]); print(len(z.read('app.py')), len(z.read('blob.bin')))\" " +
+        support::shell_quote(out.string()));
+    ASSERT_EQ(read.status, 0) << read.err;
+    EXPECT_EQ(read.out, "[('app.py', 8, False), ('blob.bin', 0, False), ('run.sh', 0, True)]\n" +
+                            std::to_string(text.size()) + " 4096\n");
+    auto app = support::run(
+        "python3 -c \"import zipfile,sys; "
+        "sys.stdout.write(zipfile.ZipFile(sys.argv[1]).read('app.py').decode())\" " +
+        support::shell_quote(out.string()));
+    ASSERT_EQ(app.status, 0) << app.err;
+    EXPECT_EQ(app.out, text);
+}
+
 }  // namespace

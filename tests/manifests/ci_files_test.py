@@ -80,6 +80,11 @@ def check_buildspec(path):
               "not say that they need privileged mode")
         check("dockerd" in script, f"{name}: builds images but starts no Docker daemon")
     check(re.search(r"clone depth", text, re.I), f"{name}: the git clone depth is not explained")
+    # Two quick merges start two builds: the second must wait for the first's deploy (the
+    # environment's lease), not fail with exit 3.
+    for deploying in re.findall(r"slipway (?:run|deploy|promote|rollback)\b[^\n]*", script):
+        check("--wait" in deploying, f"{name}: {deploying!r} without --wait fails a second "
+              "build that overlaps the first with exit 3")
     check("slipway" in script, f"{name}: runs no slipway")
 
 
@@ -132,9 +137,15 @@ def check_workflow(path):
             planned = True
             check("pull_request" in str(job.get("if", "")), f"workflow: {job_name} is not PR-only")
             check(re.search(r"slipway run [^\n]*--plan", script), f"workflow: {job_name}")
-            posts = "GITHUB_STEP_SUMMARY" in script or any(
-                "createComment" in str(s.get("with", {})) for s in job["steps"])
-            check(posts, f"workflow: job {job_name} does not post the plan")
+            # slipway posts the plan itself (one comment edited in place, a check run): no
+            # github-script step pasting its text into a new comment on every push.
+            check(re.search(r"slipway run [^\n]*--plan[^\n]*--github", script),
+                  f"workflow: job {job_name} does not post the plan with --github")
+            check(not any("github-script" in s.get("uses", "") for s in job["steps"]),
+                  f"workflow: job {job_name} comments with github-script")
+            permissions = job.get("permissions", {})
+            check(permissions.get("pull-requests") == "write" and permissions.get("checks") == "write",
+                  f"workflow: job {job_name} cannot comment or write its check run")
             continue
         deploys = re.search(r"slipway (run|deploy|promote|rollback)\b[^\n]*", script)
         if not deploys:
@@ -150,8 +161,45 @@ def check_workflow(path):
     check(planned, "workflow: no job runs `slipway run --plan`")
 
 
+def check_demo_text(root):
+    """scripts/demo.sh says how many components the example has, and of which kinds: as many
+    as manifests/slipway.yml has (the demo's `validate` prints the count next to it)."""
+    with open(os.path.join(root, "manifests/slipway.yml")) as f:
+        components = yaml.safe_load(f)["components"]
+    kinds = [c.get("kind", "image") for c in components.values()]
+    with open(os.path.join(root, "scripts/demo.sh")) as f:
+        demo = f.read()
+    said = re.search(r'step "The manifest: (\w+) components: (\w+) images, (\w+) shared '
+                     r'librar(?:y|ies), (\w+) templates?"', demo)
+    check(said, "scripts/demo.sh: no 'The manifest: N components: ...' step")
+    if not said:
+        return
+    words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+             "eight": 8}
+    told = [words.get(w, -1) for w in said.groups()]
+    check(told == [len(kinds), kinds.count("image"), kinds.count("library"),
+                   kinds.count("config")],
+          f"scripts/demo.sh says {said.group(0)!r}, the manifest has {len(kinds)} components "
+          f"({kinds})")
+
+
+def check_demo_build(root):
+    """The demo builds what it runs and nothing more (issue 26): its one build.sh call names
+    the two binaries, so the tests, benchmarks and packages are not built for it."""
+    with open(os.path.join(root, "scripts/demo.sh")) as f:
+        demo = f.read()
+    builds = re.findall(r'scripts/build\.sh"?((?: +[\w-]+)*)', demo)
+    check(len(builds) == 1, f"scripts/demo.sh: {len(builds)} build.sh calls, not one")
+    if builds:
+        check(sorted(builds[0].split()) == ["slipway", "slipway-serve"],
+              f"scripts/demo.sh builds {builds[0].split() or 'everything'}, not slipway and "
+              "slipway-serve alone")
+
+
 def main():
     root = sys.argv[1]
+    check_demo_text(root)
+    check_demo_build(root)
     specs = sorted(glob.glob(os.path.join(root, "manifests/buildspec*.yml")))
     check(specs, "no manifests/buildspec*.yml")
     for path in specs:

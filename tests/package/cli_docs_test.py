@@ -28,18 +28,22 @@ def check(condition, message):
         print(f"FAIL: {message}")
 
 
+# The completions call `slipway __complete ...`: the binary under test, first on PATH.
+ENV = dict(os.environ)
+
+
 def bash_complete(script, words):
     """COMPREPLY for the command line `words` (the last one being completed)."""
     line = " ".join(f"'{w}'" for w in words)
     out = subprocess.run(["bash", "-c", f". {script}; COMP_WORDS=({line}); "
                           f"COMP_CWORD={len(words) - 1}; _slipway; printf '%s\\n' \"${{COMPREPLY[@]}}\""],
-                         capture_output=True, text=True, cwd=os.path.dirname(script))
+                         capture_output=True, text=True, cwd=os.path.dirname(script), env=ENV)
     return out.stdout.split()
 
 
 def fish_complete(script, line):
     out = subprocess.run(["fish", "--no-config", "-c", f"source {script}; complete -C '{line}'"],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, cwd=os.path.dirname(script), env=ENV)
     return [entry.split("\t")[0] for entry in out.stdout.splitlines()]
 
 
@@ -67,9 +71,29 @@ def main():
             for option in set(re.findall(r"(?<![\w-])--[a-z][\w-]*", sub_help)):
                 check(option in text, f"the man page does not show {command} {option}")
         check(f"slipway {version}" in text, "the man page does not name the version")
+        # The store's environment variable, as --help says it (issue 26).
+        status_help = subprocess.run([binary, "status", "--help"], capture_output=True,
+                                     text=True).stdout
+        check("SLIPWAY_STORE" in status_help, "status --help does not name SLIPWAY_STORE")
+        check("SLIPWAY_STORE" in text, "the man page does not name SLIPWAY_STORE")
 
         bash = os.path.join(out, "slipway.bash")
-        open(os.path.join(out, "slipway.yml"), "w").close()
+        # A repository whose manifest names components and environments to complete.
+        with open(os.path.join(out, "slipway.yml"), "w") as f:
+            f.write("image: {repository: r}\ncomponents:\n"
+                    "  api: {paths: [api/], parameter: A, build: make}\n"
+                    "  web: {paths: [web/], parameter: W, build: make}\n"
+                    "environments:\n  test: {stack: s-test}\n  prod: {stack: s-prod}\n")
+        subprocess.run(["git", "init", "-q", out], check=True)
+        ENV["PATH"] = os.path.dirname(os.path.abspath(binary)) + os.pathsep + ENV["PATH"]
+        check(bash_complete(bash, ["slipway", "run", "--env", "t"]) == ["test"],
+              "bash: --env completes the manifest's environments")
+        check(bash_complete(bash, ["slipway", "promote", "--from", ""]) == ["test", "prod"],
+              "bash: promote --from completes environments")
+        check(bash_complete(bash, ["slipway", "history", "w"]) == ["web"],
+              "bash: history completes components")
+        check(bash_complete(bash, ["slipway", "rollback", "--component", "a"]) == ["api"],
+              "bash: --component completes components")
         check("run" in bash_complete(bash, ["slipway", "r"]), "bash: slipway r<TAB>")
         check(bash_complete(bash, ["slipway", "store", "i"]) == ["init"],
               "bash: slipway store i<TAB>")
@@ -85,6 +109,8 @@ def main():
             check("run" in fish_complete(fish, "slipway r"), "fish: slipway r<TAB>")
             check(fish_complete(fish, "slipway store i") == ["init"], "fish: slipway store i")
             check("--env" in fish_complete(fish, "slipway run --e"), "fish: slipway run --e")
+            check(fish_complete(fish, "slipway run --env t") == ["test"],
+                  "fish: --env completes the manifest's environments")
         if shutil.which("zsh"):
             parsed = subprocess.run(["zsh", "-n", os.path.join(out, "_slipway")],
                                     capture_output=True, text=True)

@@ -44,7 +44,14 @@ class Builds : public Pipeline {
         auto p = project();
         auto b = pipeline::plan_builds(p, {"api", "web", "worker"});
         if (!b) return std::unexpected(b.error());
-        return pipeline::prospective_builds(p, *b, s, env, clock, reuse);
+        // What a build would reuse, as reusable_builds() finds it (no ECR image here).
+        std::vector<std::optional<components::Reusable>> reusable;
+        if (s && reuse) {
+            auto found = components::find_reusable_builds(b->plan, b->hashes, *s);
+            if (!found) return std::unexpected(found.error());
+            reusable = std::move(*found);
+        }
+        return pipeline::prospective_builds(p, *b, s, reusable, env, clock);
     }
     common::Result<pipeline::BuildCommandOutcome> build(
         std::function<void(pipeline::BuildRequest&)> adjust) {

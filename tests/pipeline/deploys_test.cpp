@@ -90,11 +90,11 @@ TEST_F(Pipeline, OverridesForCodePipelineArePendingUntilTheStackHoldsThem) {
     auto plan = run("test", [](pipeline::RunRequest& r) { r.plan = true; });
     ASSERT_TRUE(plan);
     EXPECT_EQ(store->pending_deployments("test")->size(), 1u);
-    // CodePipeline deploys the overrides.
+    // CodePipeline deploys the overrides (with the template of the same commit).
     auto cs = cloud.create_change_set({"shop-test",
                                        "pipeline",
                                        "UPDATE",
-                                       "",
+                                       pipeline_test::k_template,
                                        "",
                                        {{"ApiImage", "repo:api-2"},
                                         {"WebImage", "repo:web-1"},
@@ -111,6 +111,40 @@ TEST_F(Pipeline, OverridesForCodePipelineArePendingUntilTheStackHoldsThem) {
     EXPECT_EQ(store->deployment(pending[0].id)->value().status, "succeeded");
     EXPECT_EQ(next->summary.result, "nothing-affected");
     EXPECT_EQ(store->current_deployments("test")->front().commit, v2);
+}
+
+// While CodePipeline's overrides wait, another tool deploys the same images with another
+// template (a config change of its own). The stack does not hold the overrides' deployment:
+// it must not be recorded as succeeded just because the image parameters match.
+TEST_F(Pipeline, AnotherDeployWithTheSameImagesButAnotherTemplateIsNotTheOverrides) {
+    ASSERT_TRUE(run());
+    repo.write("api/main.py", "v2\n");
+    repo.commit("api v2");
+    support::TempDir out_dir;
+    const auto file = (out_dir.path() / "o.json").string();
+    auto w = run("test", [&](pipeline::RunRequest& r) { r.write_overrides = file; });
+    ASSERT_TRUE(w) << w.error().message;
+    auto pending = *store->pending_deployments("test");
+    ASSERT_EQ(pending.size(), 1u);
+    auto cs = cloud.create_change_set(
+        {"shop-test",
+         "someone-else",
+         "UPDATE",
+         std::string(pipeline_test::k_template) + "Outputs:\n  X: {Value: other}\n",
+         "",
+         {{"ApiImage", "repo:api-2"},
+          {"WebImage", "repo:web-1"},
+          {"WorkerImage", "repo:worker-1"},
+          {"Stage", "test"}},
+         {},
+         {},
+         "",
+         "",
+         ""});
+    ASSERT_TRUE(cloud.execute_change_set("shop-test", *cs, ""));
+    auto plan = run("test", [](pipeline::RunRequest& r) { r.plan = true; });
+    ASSERT_TRUE(plan) << plan.error().message;
+    EXPECT_EQ(store->deployment(pending[0].id)->value().status, "pending");
 }
 
 }  // namespace

@@ -187,6 +187,27 @@ TEST_F(History, StatusHasEveryComponentItsLatestBuildAndDeployedImage) {
     EXPECT_TRUE(v->pending.empty());
 }
 
+TEST_F(History, AnUnknownEnvironmentIsAnErrorWithASuggestion) {
+    two_runs();
+    auto p = project();
+    auto v = pipeline::status_view(&p.manifest, store.get(), "tset");
+    ASSERT_FALSE(v);
+    EXPECT_EQ(v.error().code, common::ErrorCode::input);
+    EXPECT_NE(v.error().message.find("unknown environment 'tset' (did you mean 'test'?); "
+                                     "environments: test, prod"),
+              std::string::npos)
+        << v.error().message;
+    auto h = pipeline::component_history(&p.manifest, store.get(), "api", "nope", 10);
+    ASSERT_FALSE(h);
+    EXPECT_NE(h.error().message.find("unknown environment 'nope'"), std::string::npos);
+    // A name cut short still finds its component.
+    auto cut = pipeline::component_history(&p.manifest, store.get(), "work", "", 10);
+    ASSERT_FALSE(cut);
+    EXPECT_NE(cut.error().message.find("unknown component 'work' (did you mean 'worker'?)"),
+              std::string::npos)
+        << cut.error().message;
+}
+
 TEST_F(History, StatusOfOneEnvironmentLeavesTheOthersOut) {
     two_runs();
     auto p = project();
@@ -211,13 +232,14 @@ TEST_F(History, APromotedEnvironmentHasItsOwnCurrentDeployment) {
     auto v = pipeline::status_view(&p.manifest, store.get(), "");
     ASSERT_TRUE(v) << v.error().message;
     ASSERT_EQ(v->current.size(), 2u);
-    EXPECT_EQ(v->current[0].env, "prod");
-    EXPECT_EQ(v->current[1].env, "test");
+    // The manifest's order (test, then prod: the status columns), not the store's by name.
+    EXPECT_EQ(v->current[0].env, "test");
+    EXPECT_EQ(v->current[1].env, "prod");
     const auto& api = v->components[0];
     EXPECT_EQ(api.deployed.at("prod").build_number, 2);
-    EXPECT_EQ(api.deployed.at("prod").deployment_id, v->current[0].id);
-    EXPECT_EQ(api.deployed.at("test").deployment_id, v->current[1].id);
-    EXPECT_EQ(v->current[0].kind, "promote");
+    EXPECT_EQ(api.deployed.at("prod").deployment_id, v->current[1].id);
+    EXPECT_EQ(api.deployed.at("test").deployment_id, v->current[0].id);
+    EXPECT_EQ(v->current[1].kind, "promote");
 }
 
 TEST_F(History, OverridesNotDeployedYetArePendingNotCurrent) {
@@ -327,7 +349,8 @@ TEST_F(History, StatusJsonHasTheDocumentedFieldsKeysSorted) {
     EXPECT_EQ(keys_of(api), (Strings{"deployed", "latest_build", "name"}));
     EXPECT_EQ(str(api, "name"), "api");
     EXPECT_EQ(keys_of(api["deployed"]["test"]),
-              (Strings{"build_number", "deployment_id", "image_uri"}));
+              (Strings{"build_number", "commit", "deployment_id", "differs", "image_uri"}));
+    EXPECT_EQ(str(api["deployed"]["test"], "commit"), v->current[0].images[0].commit);
     EXPECT_EQ(api["deployed"]["test"]["build_number"].GetInt64(), 2);
     EXPECT_EQ(api["deployed"]["test"]["deployment_id"].GetInt64(), v->current[0].id);
     EXPECT_EQ(str(api["deployed"]["test"], "image_uri"), "repo:api-2");

@@ -77,6 +77,9 @@ class SharedCloudFormation final : public deploy::CloudFormationApi {
                                                                  const std::string& stop) override {
         return m.stack_events(s, stop);
     }
+    common::Result<std::string> get_template(const std::string& s) override {
+        return m.get_template(s);
+    }
 
   private:
     deploy::CloudFormationApi& m;
@@ -146,7 +149,7 @@ class Pipeline : public ::testing::Test {
         return {
             *store,
             [this] { return versioning::open_store("sqlite:state.db", store_dir.path().string()); },
-            [this](const components::Environment&) {
+            [this](const components::Target&) {
                 return pipeline::CloudServices{std::make_unique<SharedCloudFormation>(cloud),
                                                nullptr, nullptr};
             },

@@ -222,7 +222,7 @@ TEST_F(Project, TheEnvironmentByNameOrAnInputErrorListingThem) {
     ASSERT_TRUE(p) << p.error().message;
     auto test = p->environment("test");
     ASSERT_TRUE(test);
-    EXPECT_EQ((*test)->stack, "shop-test");
+    EXPECT_EQ((*test)->stacks.at(0).name, "shop-test");
     auto typo = p->environment("tset");
     ASSERT_FALSE(typo);
     EXPECT_EQ(typo.error().code, common::ErrorCode::input);

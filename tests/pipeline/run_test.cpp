@@ -158,13 +158,18 @@ TEST_F(Pipeline, APendingDeploymentIsReconciledBeforeTheNextRun) {
     d.commit = v2;
     d.finished_at.reset();
     d.client_token = "slipway-exec-killed";
-    d.images = {{"api", 9, "repo:api-9", true, "ApiImage"},
-                {"web", 1, "repo:web-1", false, "WebImage"},
-                {"worker", 1, "repo:worker-1", false, "WorkerImage"}};
+    d.template_commit = v2;
+    d.images = {{"api", 9, "repo:api-9", true, "ApiImage", v2},
+                {"web", 1, "repo:web-1", false, "WebImage", v2},
+                {"worker", 1, "repo:worker-1", false, "WorkerImage", v2}};
+    d.parameters = {{"ApiImage", "repo:api-9"},
+                    {"WebImage", "repo:web-1"},
+                    {"WorkerImage", "repo:worker-1"},
+                    {"Stage", "test"}};
     auto cs = cloud.create_change_set({"shop-test",
                                        "killed",
                                        "UPDATE",
-                                       "",
+                                       pipeline_test::k_template,
                                        "",
                                        {{"ApiImage", "repo:api-9"},
                                         {"WebImage", "repo:web-1"},

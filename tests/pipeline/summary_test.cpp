@@ -82,13 +82,14 @@ TEST(ReportJson, HasEveryFieldOfDocsRunMdWithKeysSortedAtEveryDepth) {
                   "actor",  "base",      "base_reason",      "components",  "deployment_id",
                   "env",    "exit_code", "failed_resources", "finished_at", "head",
                   "kind",   "message",   "outputs",          "phases",      "result",
-                  "run_id", "stack",     "stack_status",     "started_at",  "trigger"}));
+                  "run_id", "stack",     "stack_status",     "stacks",      "started_at",
+                  "trigger"}));
     ASSERT_TRUE(d["components"].IsArray());
     ASSERT_EQ(d["components"].Size(), 2u);
     EXPECT_EQ(keys_of(d["components"][0]),
               (std::vector<std::string>{"build_number", "component", "duration_ms", "exit_code",
                                         "image_uri", "kind", "log_path", "parameter",
-                                        "parameter_changed", "reason", "status"}));
+                                        "parameter_changed", "reason", "reused_from", "status"}));
     EXPECT_EQ(keys_of(d["failed_resources"][0]),
               (std::vector<std::string>{"logical_id", "reason", "resource_type", "status"}));
     EXPECT_EQ(keys_of(d["phases"][0]), (std::vector<std::string>{"duration_ms", "name"}));

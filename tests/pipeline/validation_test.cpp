@@ -37,6 +37,14 @@ ignore: ["**/*.md", "**/*.bak"]
 global_inputs: [Dockerfile.base]
 )";
 
+constexpr const char* k_template = R"(Parameters:
+  ApiImage: {Type: String}
+  WebImage: {Type: String}
+  WorkerImage: {Type: String}
+Resources:
+  Queue: {Type: AWS::SQS::Queue}
+)";
+
 // The line and column (1-based) where `needle` first occurs in `text`.
 std::string position_of(const std::string& text, const std::string& needle) {
     const auto at = text.find(needle);
@@ -52,8 +60,9 @@ class Validate : public ::testing::Test {
     void SetUp() override {
         repo.write("slipway.yml", k_manifest);
         for (const char* f : {"api/main.py", "web/main.py", "shared/util.py", "lib/x.py",
-                              "README.md", "tools/lint.sh", "t.yml"})
+                              "README.md", "tools/lint.sh"})
             repo.write(f, "x\n");
+        repo.write("t.yml", k_template);
         first = repo.commit("init");
     }
     common::Result<pipeline::Validation> validate(const std::string& head = "HEAD",
@@ -93,6 +102,27 @@ TEST_F(Validate, EveryPatternMatchingMeansNoWarnings) {
     auto v = validate();
     ASSERT_TRUE(v) << v.error().message;
     EXPECT_EQ(v->warnings, Strings{});
+}
+
+TEST_F(Validate, AnApproversTeamTheManifestDoesNotDefineIsAWarning) {
+    std::string text = k_manifest;
+    text.replace(text.find("environments: {test: {stack: s, region: us-east-1, template: t.yml}}"),
+                 68,
+                 "teams: {platform: [dave]}\nenvironments:\n"
+                 "  test: {stack: s, region: us-east-1, template: t.yml}\n"
+                 "  prod: {stack: p, region: us-east-1, template: t.yml, promote_from: test,\n"
+                 "         gates: {approvers: [\"team:platfrom\", \"team:platform\"]}}");
+    repo.write("slipway.yml", text);
+    repo.commit("gated");
+    auto v = validate();
+    ASSERT_TRUE(v) << v.error().message;
+    ASSERT_EQ(v->warnings.size(), 4u);
+    EXPECT_NE(v->warnings[3].find(": environment 'prod' approvers: team 'platfrom' is not in "
+                                  "teams: it is GitHub's team of that name for slipway serve "
+                                  "with GitHub, and has no members elsewhere"),
+              std::string::npos)
+        << v->warnings[3];
+    EXPECT_NE(v->warnings[3].find("did you mean 'platform'"), std::string::npos) << v->warnings[3];
 }
 
 TEST_F(Validate, PatternsAreCheckedAgainstTheHeadsFilesNotTheWorkTrees) {
@@ -182,6 +212,63 @@ TEST(ValidationJson, PathsThatAreNotUtf8AreQuoted) {
     auto empty = parse_json(pipeline::validation_json({}));
     EXPECT_EQ(empty["unowned"].Size(), 0u);
     EXPECT_EQ(empty["warnings"].Size(), 0u);
+}
+
+// What `run` would refuse is a warning too (so `validate --strict` fails first): a template
+// parameter without a Default or value, a value for a parameter the template lacks, local
+// code without an artifact_bucket, and a code folder that would deploy without its
+// dependencies (requirements.txt and no installed packages).
+TEST(ValidateEnvironments, WhatADeployWouldRefuseIsAWarning) {
+    support::GitRepo repo;
+    repo.write("slipway.yml", R"(components:
+  orders: {paths: [orders/], kind: config}
+environments:
+  test:
+    stack: shop-test
+    template: infra/template.yaml
+    parameters: {Stag: test}
+)");
+    repo.write("infra/template.yaml", R"(Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage: {Type: String}
+  Size: {Type: Number, Default: 1}
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: ../orders/, Handler: app.handler, Runtime: python3.12}
+)");
+    repo.write("orders/app.py", "import requests\n");
+    repo.write("orders/requirements.txt", "requests==2.32.3\n");
+    repo.commit("sam app");
+    auto v = pipeline::validate_project(repo.path().string(), "", "HEAD", false);
+    ASSERT_TRUE(v) << v.error().message;
+    const std::string at = (repo.path() / "slipway.yml").string() + ":4:3: environment 'test': ";
+    EXPECT_EQ(v->warnings,
+              (Strings{at + "template parameter Stage (infra/template.yaml) has no Default and no "
+                            "value: give it one in the environment's parameters",
+                       at + "parameter Stag is not a parameter of infra/template.yaml",
+                       at + "infra/template.yaml: Orders.CodeUri ../orders/ is packaged and "
+                            "uploaded: set the environment's artifact_bucket",
+                       at + "infra/template.yaml: Orders: orders has requirements.txt but no "
+                            "installed packages (*.dist-info): zipped as it is, the function "
+                            "would deploy without its dependencies; build it first (`sam build`, "
+                            "then deploy .aws-sam/build/template.yaml: the environment's "
+                            "template) and package the built folder"}));
+
+    // Given a value, a bucket and a built template (not in the commit: not checked), none.
+    repo.write("slipway.yml", R"(components:
+  orders: {paths: [orders/], kind: config}
+environments:
+  test:
+    stack: shop-test
+    template: .aws-sam/build/template.yaml
+    artifact_bucket: shop-artifacts
+    parameters: {Stage: test}
+)");
+    repo.commit("built template");
+    v = pipeline::validate_project(repo.path().string(), "", "HEAD", false);
+    ASSERT_TRUE(v) << v.error().message;
+    EXPECT_EQ(v->warnings, Strings{});
 }
 
 }  // namespace

@@ -89,6 +89,14 @@ TEST(PageData, NoDataOrNoPageRouteIsTheEmbeddedFile) {
     const auto asset = service::page("/assets/app.js", "", k_hostile);
     EXPECT_EQ(asset.body, service::page("/assets/app.js").body);
     EXPECT_EQ(service::page("/nope", "", k_hostile).status, 404);
+    // An unknown address gets the page itself with 404 (it shows a not-found page); an
+    // unknown asset stays a plain 404.
+    const auto missing = service::page("/no/such/page");
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_TRUE(missing.content_type.starts_with("text/html")) << missing.content_type;
+    EXPECT_NE(missing.body.find("<main id=\"main\""), std::string::npos);
+    EXPECT_EQ(service::page("/assets/nope.js").status, 404);
+    EXPECT_EQ(service::page("/assets/nope.js").content_type, "application/json");
 }
 
 }  // namespace

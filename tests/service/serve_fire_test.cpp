@@ -14,6 +14,7 @@
 #include <set>
 
 #include "serve_fixture.hpp"
+#include "versioning/version_store.hpp"
 
 namespace serve_test {
 namespace {
@@ -417,6 +418,60 @@ TEST_F(ServeUnderFire, MetricsNeedAToken) {
     EXPECT_EQ(ok.find("metrics-token-456"), std::string::npos);
     // The API itself is not opened by the metrics token (no API token: it is public here).
     EXPECT_TRUE(get(port, "/api/project", "").starts_with("HTTP/1.1 200"));
+}
+
+// A build's log read from an offset (GET /api/runs/{id}/logs/{component}?offset=N, docs/api.md):
+// the bytes from N, X-Log-Size how far the log goes. Asked from past its end (a client whose
+// offset is stale, or wrong), the answer is 200 with an empty body and X-Log-Size the log's
+// real size -- not the offset echoed back, which would have the client wait there for ever.
+TEST_F(ServeUnderFire, ALogReadFromPastItsEndSaysItsRealSize) {
+    ServeProcess serve;
+    ASSERT_TRUE(serve.start("", serve_args())) << serve.log();
+    const std::string log = (scratch.path() / "api.log").string();
+    std::ofstream(log) << "0123456789";
+    {
+        auto store = versioning::open_store("sqlite:" + clone + "/.slipway/state.db", "/");
+        ASSERT_TRUE(store) << store.error().message;
+        versioning::RunRecord run;
+        run.id = "run-log", run.trigger = "cli", run.env = "test";
+        run.status = versioning::RunStatus::running, run.started_at = 1000;
+        run.host = "elsewhere", run.pid = 1, run.pid_start = 1;  // not this host's to recover
+        ASSERT_TRUE((*store)->begin_run(run));
+        const auto image = [](std::int64_t n) { return "repo:" + std::to_string(n); };
+        ASSERT_TRUE((*store)->reserve_build({"api", "c", "h", "run-log", 1000, log}, image));
+        const versioning::BuildEnd succeeded{versioning::BuildStatus::succeeded, 0, 2000};
+        ASSERT_TRUE((*store)->finish_build("api", 1, succeeded));
+        // A build still queued, its log not written yet.
+        const std::string unwritten = (scratch.path() / "web.log").string();
+        ASSERT_TRUE((*store)->reserve_build({"web", "c", "h", "run-log", 1000, unwritten}, image));
+    }
+    httplib::Client c(serve.url);
+    const auto read = [&](const std::string& offset, const std::string& component = "api") {
+        auto r = c.Get("/api/runs/run-log/logs/" + component + "?offset=" + offset);
+        EXPECT_TRUE(r) << offset;
+        return r ? *r : httplib::Response{};
+    };
+    auto whole = read("0");
+    EXPECT_EQ(whole.status, 200);
+    EXPECT_EQ(whole.body, "0123456789");
+    EXPECT_EQ(whole.get_header_value("X-Log-Size"), "10");
+    EXPECT_EQ(whole.get_header_value("X-Log-Complete"), "true");
+    auto tail = read("4");
+    EXPECT_EQ(tail.body, "456789");
+    EXPECT_EQ(tail.get_header_value("X-Log-Size"), "10");
+    for (const char* past : {"10", "11", "1000", "99999999999999999999999"}) {
+        auto r = read(past);
+        EXPECT_EQ(r.status, 200) << past;
+        EXPECT_EQ(r.body, "") << past;
+        EXPECT_EQ(r.get_header_value("Content-Length"), "0") << past;
+        EXPECT_EQ(r.get_header_value("X-Log-Size"), "10") << past;
+        EXPECT_EQ(r.get_header_value("X-Log-Complete"), "true") << past;
+    }
+    auto none = read("5", "web");
+    EXPECT_EQ(none.status, 200);
+    EXPECT_EQ(none.body, "");
+    EXPECT_EQ(none.get_header_value("X-Log-Size"), "0");
+    EXPECT_EQ(none.get_header_value("X-Log-Complete"), "false");
 }
 
 // A delivery whose job could not be stored (the store refused it: a trigger the test puts on

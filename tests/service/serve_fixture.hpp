@@ -209,10 +209,12 @@ class Serve : public ::testing::Test {
     }
 
     static std::string push_body(const std::string& ref, const std::string& head,
-                                 bool deleted = false) {
+                                 bool deleted = false,
+                                 const std::string& repository = "acme/shop") {
         return R"({"ref":")" + ref + R"(","before":"0000000000000000000000000000000000000000",)" +
                R"("after":")" + head + R"(","deleted":)" + (deleted ? "true" : "false") +
-               R"(,"pusher":{"name":"alice"},"repository":{"full_name":"acme/shop"}})";
+               R"(,"pusher":{"name":"alice"},"repository":{"full_name":")" + repository +
+               R"("}})";
     }
 
     static std::string signature(const std::string& body,

@@ -80,7 +80,20 @@ common::Result<void> FakeCloudFormation::execute_change_set(const std::string& s
     add_event(s, stack, op + "_COMPLETE", token);
     s.info.status = op + "_COMPLETE";
     s.info.parameters = cs.request.parameters;
+    s.info.change_set_id = id;
+    s.info.last_updated = s.events.front().timestamp;
+    s.template_body = cs.request.template_body;
     return {};
+}
+
+common::Result<std::string> FakeCloudFormation::get_template(const std::string& stack) {
+    calls.push_back("GetTemplate");
+    auto it = stacks.find(stack);
+    if (it == stacks.end())
+        return common::fail(common::ErrorCode::external,
+                            "cloudformation GetTemplate: ValidationError: Stack with id " + stack +
+                                " does not exist");
+    return it->second.template_body;
 }
 
 common::Result<void> FakeCloudFormation::delete_change_set(const std::string&,
@@ -107,7 +120,13 @@ common::Result<std::vector<deploy::StackEvent>> FakeCloudFormation::stack_events
         return std::unexpected(e);
     }
     std::vector<deploy::StackEvent> out;
-    for (const auto& e : stacks.at(stack).events) {
+    auto it = stacks.find(stack);
+    if (it == stacks.end())
+        return common::fail(common::ErrorCode::external,
+                            "cloudformation DescribeStackEvents: "
+                            "ValidationError: Stack with id " +
+                                stack + " does not exist");
+    for (const auto& e : it->second.events) {
         if (!stop_at.empty() && e.id == stop_at) break;
         out.push_back(e);
     }

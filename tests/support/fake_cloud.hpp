@@ -2,8 +2,8 @@
 // Fakes for the pipeline's library tests, where no moto, aws CLI or binary runs:
 // - FakeCloudFormation keeps stacks in memory and behaves as CloudFormation does for what
 //   a deploy asks (change sets against the stack's parameters, "no changes", execution with
-//   events stamped with the client token), and can be told to fail an update or to lose
-//   the answers to DescribeStackEvents;
+//   events stamped with the client token, the stack's last change set and template), and can
+//   be told to fail an update or to lose the answers to DescribeStackEvents;
 // - FakeRunner "runs" a build by recording it and ending it at once with the exit code
 //   given for its component (0 unless told otherwise); an interrupt is a byte on a real
 //   pipe, as Ctrl-C is.
@@ -22,6 +22,7 @@ class FakeCloudFormation final : public deploy::CloudFormationApi {
     struct Stack {
         deploy::StackInfo info;
         std::vector<deploy::StackEvent> events;  // newest first
+        std::string template_body{};             // as the last executed change set sent it
     };
     struct ChangeSet {
         deploy::ChangeSetRequest request;
@@ -46,6 +47,7 @@ class FakeCloudFormation final : public deploy::CloudFormationApi {
     common::Result<void> delete_stack(const std::string& stack, const std::string& token) override;
     common::Result<std::vector<deploy::StackEvent>> stack_events(
         const std::string& stack, const std::string& stop_at) override;
+    common::Result<std::string> get_template(const std::string& stack) override;
 
   private:
     int m_next_id = 0;

@@ -8,10 +8,14 @@ of rules, tried in order:
 
   {"action": "DescribeStackEvents",   the Query Action= or the X-Amz-Target operation
    "after": "ExecuteChangeSet",       only once this action has been forwarded (optional)
+   "after_times": 2,                  ... this many times (default 1)
    "times": 3,                        how many requests the rule takes (default: all)
    "status": 400,                     the answer it gives ...
    "code": "Throttling",              ... as an AWS Query error with this code
    "hang": false,                     or: hold the request open without answering
+   "stale": false,                    or: answer with moto's last answer to this action
+                                      (a read that lags behind, as AWS's may right after
+                                      a change; forwarded when there is none yet)
    "mark": "/path/file"}              write this file when the rule first takes a request
 
 Each forwarded or answered request is appended to READY_FILE's neighbour `<READY>.log` as
@@ -34,7 +38,8 @@ READY = sys.argv[4] if len(sys.argv) > 4 else None
 LOG = READY + ".log" if READY else None
 
 lock = threading.Lock()
-seen = set()
+seen = {}  # action -> how many times it was forwarded
+last = {}  # action -> (status, headers, body) of moto's latest answer
 taken = [0] * len(RULES)
 
 
@@ -57,7 +62,7 @@ def rule_for(action):
         for i, rule in enumerate(RULES):
             if rule.get("action") != action:
                 continue
-            if rule.get("after") and rule["after"] not in seen:
+            if rule.get("after") and seen.get(rule["after"], 0) < rule.get("after_times", 1):
                 continue
             if "times" in rule and taken[i] >= rule["times"]:
                 continue
@@ -90,13 +95,19 @@ class Handler(BaseHTTPRequestHandler):
             log(action + " hang")
             time.sleep(3600)
             return
+        if rule and rule.get("stale"):
+            with lock:
+                answer = last.get(action)
+            if answer:
+                log(action + " stale")
+                self.answer_with(*answer)
+                return
+            rule = None
         if rule:
             log(f"{action} {rule.get('status', 400)}")
             self.answer_error(rule)
             return
-        self.forward(body)
-        with lock:
-            seen.add(action)
+        self.forward(body, action)
         log(action + " forwarded")
 
     def answer_error(self, rule):
@@ -113,20 +124,28 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(text)
 
-    def forward(self, body):
+    def forward(self, body, action):
         conn = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
         headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
         conn.request(self.command, self.path, body=body, headers=headers)
         reply = conn.getresponse()
         data = reply.read()
-        self.send_response(reply.status)
-        for k, v in reply.getheaders():
-            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(k, v)
+        kept = [(k, v) for k, v in reply.getheaders()
+                if k.lower() not in ("transfer-encoding", "connection", "content-length")]
+        with lock:  # counted before the caller hears the answer, so its next call sees it
+            seen[action] = seen.get(action, 0) + 1
+            if reply.status < 300:
+                last[action] = (reply.status, kept, data)
+        self.answer_with(reply.status, kept, data)
+        conn.close()
+
+    def answer_with(self, status, headers, data):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        conn.close()
 
 
 server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)

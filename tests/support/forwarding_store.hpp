@@ -136,8 +136,9 @@ class ForwardingStore : public versioning::VersionStore {
     common::Result<std::vector<versioning::DeliveryRecord>> deliveries(std::size_t limit) override {
         return m.deliveries(limit);
     }
-    common::Result<versioning::JobRecord> enqueue_job(const versioning::JobRecord& job) override {
-        return m.enqueue_job(job);
+    common::Result<versioning::JobRecord> enqueue_job(
+        const versioning::JobRecord& job, const versioning::OlderThan& older = {}) override {
+        return m.enqueue_job(job, older);
     }
     common::Result<std::optional<versioning::JobRecord>> claim_job(
         const std::string& owner, versioning::Millis now, versioning::Millis ttl,
@@ -158,6 +159,30 @@ class ForwardingStore : public versioning::VersionStore {
                                                             std::size_t limit) override {
         return m.jobs(env, limit);
     }
+    common::Result<std::int64_t> record_request(const versioning::PromotionRequest& r) override {
+        return m.record_request(r);
+    }
+    common::Result<std::optional<versioning::PromotionRequest>> request(std::int64_t id) override {
+        return m.request(id);
+    }
+    common::Result<std::vector<versioning::PromotionRequest>> requests(const std::string& env,
+                                                                       std::size_t limit) override {
+        return m.requests(env, limit);
+    }
+    common::Result<bool> decide_request(std::int64_t id,
+                                        const versioning::RequestDecision& d) override {
+        return m.decide_request(id, d);
+    }
+    common::Result<bool> finish_request(std::int64_t id, const std::string& status,
+                                        versioning::Millis at, std::int64_t deployment_id,
+                                        const std::string& run_id,
+                                        const std::string& outcome) override {
+        return m.finish_request(id, status, at, deployment_id, run_id, outcome);
+    }
+    common::Result<void> record_drift(const versioning::DriftRecord& d) override {
+        return m.record_drift(d);
+    }
+    common::Result<std::vector<versioning::DriftRecord>> drifts() override { return m.drifts(); }
     common::Result<void> interrupt_run(const std::string& run_id, versioning::Millis now) override {
         return m.interrupt_run(run_id, now);
     }

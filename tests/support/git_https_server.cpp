@@ -29,16 +29,22 @@ bool alive(long pid) {
 
 }  // namespace
 
-GitHttpsServer::GitHttpsServer(const std::string& project_root) {
+GitHttpsServer::GitHttpsServer(const std::string& project_root,
+                               const std::string& codecommit_secret,
+                               const std::string& codecommit_region) {
     if (run("command -v openssl && test -x \"$(git --exec-path)/git-http-backend\"").status != 0) {
         m_why_not = "needs the openssl CLI and git http-backend";
         if (in_ci()) ADD_FAILURE() << "under CI=true this is a failure: " << m_why_not;
         return;
     }
     const auto work = m_work.path();
+    const std::string auth = codecommit_secret.empty()
+                                 ? ""
+                                 : "CODECOMMIT_SECRET_KEY=" + shell_quote(codecommit_secret) +
+                                       " CODECOMMIT_REGION=" + shell_quote(codecommit_region) + " ";
     auto started =
-        run("python3 " + shell_quote(GIT_HTTPS_SERVER) + " " + shell_quote(project_root) + " " +
-            shell_quote(work.string()) + " >" + shell_quote((work / "url").string()) + " 2>" +
+        run(auth + "python3 " + shell_quote(GIT_HTTPS_SERVER) + " " + shell_quote(project_root) +
+            " " + shell_quote(work.string()) + " >" + shell_quote((work / "url").string()) + " 2>" +
             shell_quote((work / "stderr").string()) + " & echo $!");
     m_pid = std::stol(started.out);
     for (int i = 0; i < 600 && alive(m_pid); ++i) {

@@ -11,8 +11,12 @@ namespace support {
 class GitHttpsServer {
   public:
     /// Serves every repository under `project_root` (e.g. <root>/origin.git at
-    /// url() + "/origin.git"); waits (30 s at most) until it listens.
-    explicit GitHttpsServer(const std::string& project_root);
+    /// url() + "/origin.git"); waits (30 s at most) until it listens. With
+    /// `codecommit_secret`, every request must carry CodeCommit's SigV4-signed Basic
+    /// credentials made with that secret key for `codecommit_region` (the script's header).
+    explicit GitHttpsServer(const std::string& project_root,
+                            const std::string& codecommit_secret = "",
+                            const std::string& codecommit_region = "us-east-1");
     ~GitHttpsServer();
     GitHttpsServer(const GitHttpsServer&) = delete;
     GitHttpsServer& operator=(const GitHttpsServer&) = delete;

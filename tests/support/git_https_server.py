@@ -11,6 +11,15 @@ loopback), serves every repository under PROJECT_ROOT by running `git http-backe
 CGI program (GIT_PROJECT_ROOT, GIT_HTTP_EXPORT_ALL), then prints its URL
 ("https://localhost:PORT") on one line of stdout: the sign that it is ready. Each request
 is logged as "METHOD PATH STATUS" to WORK_DIR/requests.log. Stops on SIGTERM or SIGINT.
+
+With CODECOMMIT_SECRET_KEY set (and CODECOMMIT_REGION), it authenticates as CodeCommit does
+git over HTTPS: HTTP Basic with the user "<access key id>[%<session token>]" and the password
+"<YYYYmmddTHHMMSS>Z<signature>", the signature being SigV4 for the service codecommit over
+"GIT\n<repository path>\n\nhost:<Host>\n\nhost\n", recomputed here with botocore (the
+official client, as git-remote-codecommit signs) from the secret key; anything else is a
+401 asking for Basic credentials. The repository path is the request's path up to the
+repository (without /info/refs or /git-upload-pack). It emulates CodeCommit's check of the
+signature, not IAM: any access key id with the secret passes, and the time is not checked.
 """
 import http.server
 import os
@@ -61,6 +70,33 @@ def read_body(handler):
     return handler.rfile.read(length) if length else b""
 
 
+def codecommit_authorized(handler, path):
+    """Whether the request carries CodeCommit's signed Basic credentials for its repository."""
+    import base64
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    header = handler.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return False
+    user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    key_id, _, token = user.partition("%")
+    timestamp, _, signature = password.partition("Z")
+    repository = path
+    for suffix in ("/info/refs", "/git-upload-pack", "/git-receive-pack"):
+        if repository.endswith(suffix):
+            repository = repository[: -len(suffix)]
+    host = handler.headers.get("Host", "")
+    request = botocore.awsrequest.AWSRequest(method="GIT", url=f"https://{host}{repository}")
+    request.context["timestamp"] = timestamp
+    credentials = botocore.credentials.Credentials(key_id, os.environ["CODECOMMIT_SECRET_KEY"],
+                                                   token or None)
+    signer = botocore.auth.SigV4Auth(credentials, "codecommit", os.environ["CODECOMMIT_REGION"])
+    canonical = f"GIT\n{repository}\n\nhost:{host}\n\nhost\n"
+    expected = signer.signature(signer.string_to_sign(request, canonical), request)
+    return bool(signature) and signature == expected
+
+
 class GitHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     project_root = ""
@@ -75,6 +111,14 @@ class GitHandler(http.server.BaseHTTPRequestHandler):
 
     def run_backend(self, body):
         path, _, query = self.path.partition("?")
+        if os.environ.get("CODECOMMIT_SECRET_KEY") and not codecommit_authorized(self, path):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="codecommit"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            with self.log_lock, open(self.log_path, "a") as log:
+                log.write(f"{self.command} {path} 401\n")
+            return
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "GIT_PROJECT_ROOT": self.project_root,

@@ -120,4 +120,12 @@ std::string FaultProxy::log() const {
     return s.str();
 }
 
+std::string ecr_put_image_args(const std::string& repository, const std::string& tag) {
+    return "ecr put-image --repository-name " + repository + " --image-tag " + tag +
+           " --image-manifest '{\"schemaVersion\":2,\"mediaType\":\"application/"
+           "vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\""
+           "application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:0\",\"size\":2},"
+           "\"layers\":[]}'";
+}
+
 }  // namespace support

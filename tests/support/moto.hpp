@@ -10,8 +10,8 @@ namespace support {
 
 class MotoServer {
   public:
-    /// `single_threaded` serves requests one at a time (see moto_launcher.py): needed
-    /// wherever tests rely on DynamoDB's atomic conditional writes under concurrency.
+    /// `single_threaded` serves every request one at a time (see moto_launcher.py; its
+    /// DynamoDB requests are serialised either way).
     explicit MotoServer(const std::map<std::string, std::string>& env = {},
                         bool single_threaded = false);
     ~MotoServer();
@@ -28,6 +28,11 @@ class MotoServer {
     long m_pid = 0;
     std::string m_why_not;
 };
+
+/// The aws CLI's arguments that put an image tagged `tag` into the ECR repository
+/// `repository` (a manifest without layers): where the tests' builds, without Docker, pushed
+/// nothing and reuse looks for the image.
+std::string ecr_put_image_args(const std::string& repository, const std::string& tag);
 
 /// A free TCP port on 127.0.0.1 (bound and released).
 int free_port();

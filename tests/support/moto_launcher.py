@@ -2,15 +2,20 @@
 [--single-threaded]`.
 
 Corrections to moto, each for a behaviour real AWS has and moto lacks:
-- --single-threaded: moto_server serves requests on many threads and then evaluates
-  DynamoDB condition expressions without atomicity (concurrent conditional writes can both
-  succeed), which real DynamoDB never allows; one thread restores that guarantee.
+- DynamoDB, concurrency: moto_server serves requests on many threads and evaluates a
+  condition expression apart from the write it guards, so two conditional transactions on
+  the same item read at once can both succeed, and a cancelled one's undo can erase another's
+  write; real DynamoDB never allows either. The patch serialises moto's DynamoDB requests
+  (other services still run side by side). --single-threaded serves every request, of any
+  service, one at a time.
 - CloudFormation: executing an UPDATE change set does not store the change set's parameters
   as the stack's (moto 5.x), so the next change set is compared with the parameters of the
   stack's creation and a rollback to them is wrongly reported as "no changes". The patch
   stores them, as CloudFormation does. It also fills in the stack's Outputs, which moto
   computes only when a stack is created or updated without a change set (so a stack made
-  by a change set never shows any).
+  by a change set never shows any). And it records what DescribeStacks reports of the last
+  operation and moto leaves out: the stack's ChangeSetId (the change set it was last created
+  or updated with) and, after an update, its LastUpdatedTime.
 - DynamoDB TransactWriteItems: moto deep-copies every table a transaction names so it can
   roll back, which makes each transaction cost time in proportion to the table's size (with
   a few thousand builds in the table, ~0.1 s a transaction). Real DynamoDB's cost does not
@@ -27,31 +32,116 @@ Corrections to moto, each for a behaviour real AWS has and moto lacks:
   buildspec's phases with CodeBuild's variables and transitions, writes the output to the
   build's CloudWatch Logs stream in this moto, honours timeouts and StopBuild, and reports
   it all through BatchGetBuilds.
+- CloudFormation (moto 5.x): a resource that cannot be created or updated while a change set
+  executes makes ExecuteChangeSet itself answer with the resource's error, and leaves the
+  stack half changed and "in progress". CloudFormation accepts the execution and then fails
+  the operation: the resource's *_FAILED event with the reason, the stack rolled back
+  (ROLLBACK_COMPLETE after a creation, UPDATE_ROLLBACK_COMPLETE with its former parameters
+  and template after an update), and the change set EXECUTE_FAILED. The patch does that.
+- CloudFormation (moto 5.x): an AWS::SSM::Parameter without a Name fails the stack operation
+  (moto passes None on); CloudFormation gives it a generated physical name, as the patch does.
+- CloudFormation rollback triggers and drift detection (moto 5.x has neither): an update
+  executed with a RollbackConfiguration is watched for its monitoring time and rolled back
+  when one of its alarms is in ALARM, and DetectStackDrift compares SSM parameters and Lambda
+  functions with what the template declares (cfn_safety_patch.py says what it emulates).
 """
 import copy
+import datetime
 import hashlib
 import os
 import sys
+import threading
 
 from moto.cloudformation import models as cfn
 from moto.dynamodb import models as ddb
+from moto.dynamodb import responses as ddb_responses
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.ecr import models as ecr
+from moto.ssm import models as ssm_models
 from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cfn_safety_patch  # noqa: E402  (patches moto's CloudFormation on import)
 
 _execute = cfn.CloudFormationBackend.execute_change_set
 
 
-def _execute_and_keep_parameters(self, change_set_name, stack_name=None):
-    _execute(self, change_set_name, stack_name)
+def _failed_execution(self, change_set_name, error, before):
+    """The stack of the change set, rolled back as CloudFormation rolls back a failed
+    operation (see the module's docstring)."""
     for change_set in self.change_sets.values():
-        if change_set_name in (change_set.change_set_id, change_set.change_set_name):
-            stack = self.stacks[change_set.stack_id]
-            stack.parameters = change_set.parameters
-            stack._parse_template()
-            stack.output_map = stack._create_output_map()
+        if change_set_name not in (change_set.change_set_id, change_set.change_set_name):
+            continue
+        stack = self.stacks[change_set.stack_id]
+        creating = change_set.change_set_type == "CREATE"
+        reason = getattr(error, "message", None) or str(error)
+        logical_id = _failing_resource(change_set, reason)
+        resource = (change_set.template_dict or {}).get("Resources", {}).get(logical_id, {})
+        failed = cfn.Event(stack_id=stack.stack_id, stack_name=stack.name,
+                           logical_resource_id=logical_id, physical_resource_id="",
+                           resource_type=resource.get("Type", ""),
+                           resource_status="CREATE_FAILED" if creating else "UPDATE_FAILED",
+                           resource_status_reason=reason, resource_properties=None)
+        stack.events.append(failed)
+        if creating:
+            stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=
+                                   "The following resource(s) failed to create: " +
+                                   f"[{failed.logical_resource_id}]. Rollback requested by user.")
+            stack._add_stack_event("ROLLBACK_COMPLETE")
+            stack.status = "ROLLBACK_COMPLETE"
+        else:
+            stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+            stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+            stack.status = "UPDATE_ROLLBACK_COMPLETE"
+            stack.resource_map.resolved_parameters.clear()
+            stack.resource_map.resolved_parameters.update(before.get(stack.stack_id, {}))
+        change_set.execution_status = "EXECUTE_FAILED"
+        return True
+    return False
+
+
+def _failing_resource(change_set, reason):
+    """The logical id of the resource whose error `reason` is: the first resource of the
+    template whose properties' values appear in it, else the first one moto did not make."""
+    resources = (change_set.template_dict or {}).get("Resources", {})
+    for logical_id, resource in resources.items():
+        for value in (resource.get("Properties") or {}).values():
+            if isinstance(value, str) and value and value in reason:
+                return logical_id
+    made = getattr(change_set.stack.resource_map, "_parsed_resources", {})
+    for logical_id in resources:
+        if logical_id not in made:
+            return logical_id
+    return next(iter(resources), change_set.stack_name)
+
+
+def _execute_and_keep_parameters(self, change_set_name, stack_name=None):
+    before = {}  # each stack's parameters as they were, for an update's rollback
+    for stack in self.stacks.values():
+        before[stack.stack_id] = dict(stack.resource_map.resolved_parameters)
+
+    def execute():
+        _execute(self, change_set_name, stack_name)
+        for change_set in self.change_sets.values():
+            if change_set_name in (change_set.change_set_id, change_set.change_set_name):
+                stack = self.stacks[change_set.stack_id]
+                stack.parameters = change_set.parameters
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+                stack.change_set_id = change_set.change_set_id
+                if change_set.change_set_type == "UPDATE":
+                    stack.last_updated_time = datetime.datetime.now(datetime.timezone.utc)
+
+    try:
+        cfn_safety_patch.watch_execution(self, change_set_name, execute)
+    except cfn.ValidationError:
+        raise
+    except Exception as error:  # a resource's own error: the operation fails, not the call
+        if _failed_execution(self, change_set_name, error, before):
+            return
+        raise
 
 
 cfn.CloudFormationBackend.execute_change_set = _execute_and_keep_parameters
@@ -118,6 +208,19 @@ def _transact_restoring_touched_items(self, transact_items):
 
 ddb.DynamoDBBackend.transact_write_items = _transact_restoring_touched_items
 
+_ddb_lock = threading.Lock()
+_ddb_call = ddb_responses.DynamoHandler.call_action
+
+
+def _ddb_call_serialised(self):
+    """One DynamoDB request at a time: each condition is evaluated with the write it guards,
+    and a cancelled transaction's undo (above) cannot erase another's write."""
+    with _ddb_lock:
+        return _ddb_call(self)
+
+
+ddb_responses.DynamoHandler.call_action = _ddb_call_serialised
+
 
 
 def _digest_of_manifest(self):
@@ -126,7 +229,20 @@ def _digest_of_manifest(self):
 
 ecr.Image._create_digest = _digest_of_manifest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+_ssm_create = ssm_models.Parameter.create_from_cloudformation_json.__func__
+
+
+def _ssm_create_named(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """An AWS::SSM::Parameter without a Name gets the physical name CloudFormation generates
+    (moto passed None to PutParameter, and the stack operation failed)."""
+    properties = cloudformation_json.get("Properties", {})
+    if not properties.get("Name"):
+        cloudformation_json = dict(cloudformation_json, Properties=dict(properties, Name=resource_name))
+    return _ssm_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+
+ssm_models.Parameter.create_from_cloudformation_json = classmethod(_ssm_create_named)
+
 import codebuild_patch  # noqa: E402  (patches moto's CodeBuild on import)
 
 codebuild_patch.ENDPOINT = f"http://127.0.0.1:{int(sys.argv[1])}"  # builds' aws CLI talks here

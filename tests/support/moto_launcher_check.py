@@ -15,6 +15,19 @@ own service models):
   staying STOPPED, timeouts, the account's quota queueing builds, injected faults and S3
   artifacts. A random token a build prints is read back through CloudWatch Logs, and the
   exported digest of it through BatchGetBuilds.
+- CloudFormation accepts the execution of a change set whose resource fails and fails the
+  operation: the resource's *_FAILED event with its reason, ROLLBACK_COMPLETE after a
+  creation, UPDATE_ROLLBACK_COMPLETE with the former parameters after an update, the change
+  set EXECUTE_FAILED.
+- CloudFormation gives an AWS::SSM::Parameter without a Name a generated physical name.
+- CloudFormation rollback triggers: an update with a RollbackConfiguration stays in progress
+  for its monitoring time, an alarm set to ALARM then rolls it back (template, parameters and
+  the SSM parameter's value restored; the rollback event names the alarm), a quiet one
+  completes, later updates keep the stack's triggers, and a missing alarm rolls back too.
+- Drift detection: SSM parameters and Lambda functions changed behind CloudFormation's back
+  are MODIFIED with their property differences, the stack DRIFTED; other types NOT_CHECKED.
+- CloudFormation: a stack executed from a change set keeps its parameters, names that
+  change set (ChangeSetId) and, once updated, has a LastUpdatedTime.
 Exit 77 (skipped) when moto or boto3 is not installed."""
 import hashlib
 import io
@@ -25,6 +38,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 import zipfile
@@ -83,6 +97,56 @@ def check_dynamodb(port):
                                                {"Delete": {"TableName": "t", "Key": key("A", "1")}}])
         assert exists("C", "1") and not exists("A", "1"), "a successful transaction did not land whole"
         print("moto transactions: cancelled ones leave no trace, successful ones land whole")
+
+
+THREADS = int(os.environ.get("MOTO_CHECK_THREADS", "16"))
+ROUNDS = int(os.environ.get("MOTO_CHECK_ROUNDS", "20"))
+
+
+def check_dynamodb_concurrency(port):
+    """Conditional transactions from many threads at once, each thread trying once per round
+    on what it read: no two succeed on the same read, and each success lands whole (real
+    DynamoDB serialises them per item; moto's threads did not, and some rounds had two
+    winners)."""
+    db = client("dynamodb", port)
+    db.create_table(TableName="c", BillingMode="PAY_PER_REQUEST",
+                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                               {"AttributeName": "sk", "KeyType": "RANGE"}],
+                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                          {"AttributeName": "sk", "AttributeType": "S"}])
+    counter = {"pk": {"S": "C"}, "sk": {"S": "n"}}
+    db.put_item(TableName="c", Item={**counter, "v": {"N": "0"}})
+    wins = []
+
+    def worker(name):
+        mine = client("dynamodb", port)
+        for attempt in range(ROUNDS):
+            v = int(mine.get_item(TableName="c", Key=counter, ConsistentRead=True)["Item"]["v"]["N"])
+            try:
+                mine.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": "c", "Key": counter, "UpdateExpression": "SET v = :n",
+                                "ConditionExpression": "v = :o",
+                                "ExpressionAttributeValues": {":o": {"N": str(v)}, ":n": {"N": str(v + 1)}}}},
+                    {"Put": {"TableName": "c", "Item": {"pk": {"S": "L"}, "sk": {"S": f"{name}-{attempt}"},
+                                                        "v": {"N": str(v + 1)}}}},
+                ])
+                wins.append(v + 1)
+            except mine.exceptions.TransactionCanceledException:
+                pass
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    final = int(db.get_item(TableName="c", Key=counter, ConsistentRead=True)["Item"]["v"]["N"])
+    logged = db.scan(TableName="c", FilterExpression="pk = :p",
+                     ExpressionAttributeValues={":p": {"S": "L"}})["Count"]
+    assert sorted(wins) == list(range(1, final + 1)), \
+        f"successes {sorted(wins)} are not 1..{final} once each"
+    assert logged == final, f"counter {final}, {logged} log items"
+    print(f"moto transactions from {THREADS} threads at once: serialised, {final} won, none lost, "
+          "none doubled")
 
 
 PHASES = ["SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD",
@@ -317,28 +381,235 @@ def check_ecr(port):
     print("moto ecr: an image's digest is the sha256 of its manifest")
 
 
-def main():
+def check_unnamed_ssm_parameter(port):
+    cf, ssm = client("cloudformation", port), client("ssm", port)
+    template = {"Resources": {"Unnamed": {"Type": "AWS::SSM::Parameter",
+                                          "Properties": {"Type": "String", "Value": "v1"}}}}
+    cf.create_stack(StackName="unnamed", TemplateBody=json.dumps(template))
+    stack = cf.describe_stacks(StackName="unnamed")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", stack["StackStatus"]
+    name = cf.describe_stack_resource(StackName="unnamed", LogicalResourceId="Unnamed")[
+        "StackResourceDetail"]["PhysicalResourceId"]
+    assert ssm.get_parameter(Name=name)["Parameter"]["Value"] == "v1", name
+    print("moto cloudformation: an SSM parameter without a Name gets a generated one")
+
+
+def check_cloudformation(port):
+    cf = client("cloudformation", port)
+    client("s3", port).create_bucket(Bucket="taken-bucket")
+    ok = {"Parameters": {"V": {"Type": "String"}},
+          "Resources": {"P": {"Type": "AWS::SSM::Parameter",
+                              "Properties": {"Name": {"Fn::Sub": "/check/${AWS::StackName}"},
+                                             "Type": "String", "Value": {"Ref": "V"}}}}}
+    bad = json.loads(json.dumps(ok))
+    bad["Resources"]["B"] = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "taken-bucket"}}
+
+    def execute(stack, kind, template, value):
+        cs = cf.create_change_set(StackName=stack, ChangeSetName=f"c{time.time_ns()}", ChangeSetType=kind,
+                                  TemplateBody=json.dumps(template),
+                                  Parameters=[{"ParameterKey": "V", "ParameterValue": value}])
+        cf.execute_change_set(ChangeSetName=cs["Id"])  # accepted, whatever happens next
+        return cs["Id"]
+
+    created = execute("fails", "CREATE", bad, "one")
+    stack = cf.describe_stacks(StackName="fails")["Stacks"][0]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE", stack["StackStatus"]
+    events = cf.describe_stack_events(StackName="fails")["StackEvents"]
+    failed = [e for e in events if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert failed and failed[0]["LogicalResourceId"] == "B", failed
+    assert "not available" in failed[0]["ResourceStatusReason"], failed[0]
+    assert failed[0]["ResourceType"] == "AWS::S3::Bucket", failed[0]
+    assert events[0]["ResourceStatus"] == "ROLLBACK_COMPLETE", events[0]
+    assert cf.describe_change_set(ChangeSetName=created)["ExecutionStatus"] == "EXECUTE_FAILED"
+    execute("updates", "CREATE", ok, "one")
+    execute("updates", "UPDATE", bad, "two")
+    stack = cf.describe_stacks(StackName="updates")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE", stack["StackStatus"]
+    assert stack["Parameters"] == [{"ParameterKey": "V", "ParameterValue": "one"}], stack["Parameters"]
+    events = cf.describe_stack_events(StackName="updates")["StackEvents"]
+    assert [e["ResourceStatus"] for e in events[:3]] == [
+        "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_FAILED"], events[:3]
+    print("moto cloudformation: a failing resource fails the operation and rolls the stack back")
+
+
+SAFETY_TEMPLATE = """
+Parameters:
+  Release: {Type: String}
+  Image: {Type: String}
+Resources:
+  Config:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: /check/release, Type: String, Value: !Ref Release}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: check-fn
+      PackageType: Image
+      Code: {ImageUri: !Ref Image}
+      Role: !GetAtt Role.Arn
+      MemorySize: 512
+      Timeout: 30
+  Bucket:
+    Type: AWS::S3::Bucket
+"""
+
+
+def check_rollback_and_drift(port):
+    cfn, cw, ssm, lam = (client(s, port) for s in ("cloudformation", "cloudwatch", "ssm", "lambda"))
+    cw.put_metric_alarm(AlarmName="prod-5xx", MetricName="5xx", Namespace="check", Statistic="Sum",
+                        Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold")
+    alarm = cw.describe_alarms(AlarmNames=["prod-5xx"])["MetricAlarms"][0]["AlarmArn"]
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/check:1"
+
+    def change(name, kind, release, triggers=None, minutes=1):
+        args = {"StackName": "safety", "ChangeSetName": name, "ChangeSetType": kind,
+                "TemplateBody": SAFETY_TEMPLATE, "Capabilities": ["CAPABILITY_IAM"],
+                "Parameters": [{"ParameterKey": "Release", "ParameterValue": release},
+                               {"ParameterKey": "Image", "ParameterValue": image}]}
+        if triggers is not None:
+            args["RollbackConfiguration"] = {
+                "RollbackTriggers": [{"Arn": a, "Type": "AWS::CloudWatch::Alarm"} for a in triggers],
+                "MonitoringTimeInMinutes": minutes}
+        cfn.create_change_set(**args)
+        cfn.execute_change_set(StackName="safety", ChangeSetName=name)
+
+    def stack():
+        return cfn.describe_stacks(StackName="safety")["Stacks"][0]
+
+    def value():
+        return ssm.get_parameter(Name="/check/release")["Parameter"]["Value"]
+
+    change("c1", "CREATE", "v1")
+    assert stack()["StackStatus"] == "CREATE_COMPLETE"
+    # An update watched by the alarm: in progress during its monitoring time ...
+    change("c2", "UPDATE", "v2", [alarm])
+    s = stack()
+    assert s["StackStatus"] == "UPDATE_IN_PROGRESS", s["StackStatus"]
+    assert s["RollbackConfiguration"]["RollbackTriggers"][0]["Arn"] == alarm, s.get("RollbackConfiguration")
+    assert s["RollbackConfiguration"]["MonitoringTimeInMinutes"] == 1
+    assert value() == "v2"
+    # ... and rolled back when the alarm goes into ALARM.
+    cw.set_alarm_state(AlarmName="prod-5xx", StateValue="ALARM", StateReason="5xx rate")
+    s = stack()
+    assert s["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE", s["StackStatus"]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in s["Parameters"]}["Release"] == "v1"
+    assert value() == "v1", "the rollback did not restore the resource"
+    events = cfn.describe_stack_events(StackName="safety")["StackEvents"]
+    rolling = [e for e in events if e["ResourceStatus"] == "UPDATE_ROLLBACK_IN_PROGRESS"]
+    assert rolling and alarm in rolling[0]["ResourceStatusReason"], rolling
+    assert events[0]["ResourceStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    # A quiet alarm: the next update (which names no triggers: the stack's apply) completes
+    # once the monitoring time is over.
+    cw.set_alarm_state(AlarmName="prod-5xx", StateValue="OK", StateReason="fine")
+    change("c3", "UPDATE", "v3")
+    assert stack()["StackStatus"] == "UPDATE_IN_PROGRESS"
+    time.sleep(1.2)  # the launcher runs with MOTO_CFN_SECONDS_PER_MINUTE=1
+    assert stack()["StackStatus"] == "UPDATE_COMPLETE"
+    assert value() == "v3"
+    # A trigger naming an alarm that does not exist rolls the update back.
+    change("c4", "UPDATE", "v4", [alarm.replace("prod-5xx", "missing")])
+    s = stack()
+    assert s["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE" and value() == "v3", s["StackStatus"]
+    print("moto cloudformation: updates watched by their alarms, rolled back on ALARM, kept triggers")
+
+    # Drift: nothing changed yet.
+    def detect():
+        detection = cfn.detect_stack_drift(StackName="safety")["StackDriftDetectionId"]
+        first = cfn.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
+        assert first["DetectionStatus"] == "DETECTION_IN_PROGRESS"
+        return cfn.describe_stack_drift_detection_status(StackDriftDetectionId=detection)
+
+    done = detect()
+    assert done["DetectionStatus"] == "DETECTION_COMPLETE" and done["StackDriftStatus"] == "IN_SYNC", done
+    ssm.put_parameter(Name="/check/release", Value="hand-edited", Type="String", Overwrite=True)
+    lam.update_function_configuration(FunctionName="check-fn", MemorySize=256)
+    done = detect()
+    assert done["StackDriftStatus"] == "DRIFTED" and done["DriftedStackResourceCount"] == 2, done
+    drifts = cfn.describe_stack_resource_drifts(
+        StackName="safety", StackResourceDriftStatusFilters=["MODIFIED", "DELETED"])["StackResourceDrifts"]
+    by_id = {d["LogicalResourceId"]: d for d in drifts}
+    assert set(by_id) == {"Config", "Fn"}, by_id
+    diff = by_id["Config"]["PropertyDifferences"][0]
+    assert (diff["PropertyPath"], diff["ExpectedValue"], diff["ActualValue"]) == ("/Value", "v3", "hand-edited"), diff
+    assert by_id["Fn"]["PropertyDifferences"][0]["PropertyPath"] == "/MemorySize"
+    everything = cfn.describe_stack_resource_drifts(StackName="safety")["StackResourceDrifts"]
+    assert {d["LogicalResourceId"]: d["StackResourceDriftStatus"] for d in everything}["Bucket"] == "NOT_CHECKED"
+    print("moto cloudformation: drift of SSM parameters and Lambda functions detected with their differences")
+
+
+def check_change_set_id(port):
+    """DescribeStacks names the change set a stack was last created or updated with, and has
+    a LastUpdatedTime once it was updated (CreationTime before), as CloudFormation's does."""
+    cf = client("cloudformation", port)
+    # Change set names of their own: the rollback check's watcher finds a change set by name.
+    body = ('{"Parameters": {"V": {"Type": "String"}}, "Resources": {"P": {"Type": '
+            '"AWS::SSM::Parameter", "Properties": {"Name": "/change-set-check", "Type": "String", '
+            '"Value": {"Ref": "V"}}}}}')
+    first = cf.create_change_set(StackName="check", ChangeSetName="ids1", TemplateBody=body,
+                                 ChangeSetType="CREATE",
+                                 Parameters=[{"ParameterKey": "V", "ParameterValue": "1"}])
+    cf.execute_change_set(ChangeSetName=first["Id"], StackName="check")
+    created = cf.describe_stacks(StackName="check")["Stacks"][0]
+    assert created["ChangeSetId"] == first["Id"], created
+    assert "LastUpdatedTime" not in created, created
+    second = cf.create_change_set(StackName="check", ChangeSetName="ids2", TemplateBody=body,
+                                  ChangeSetType="UPDATE",
+                                  Parameters=[{"ParameterKey": "V", "ParameterValue": "2"}])
+    cf.execute_change_set(ChangeSetName=second["Id"], StackName="check")
+    updated = cf.describe_stacks(StackName="check")["Stacks"][0]
+    assert updated["ChangeSetId"] == second["Id"], updated
+    assert updated["LastUpdatedTime"] >= updated["CreationTime"], updated
+    assert updated["Parameters"] == [{"ParameterKey": "V", "ParameterValue": "2"}], updated
+    print("moto cloudformation: ChangeSetId and LastUpdatedTime of the last change set kept")
+
+
+def launch(*args, env=None):
+    """The launcher on a free port with `args`, once it accepts connections: (process, port)."""
     port = free_port()
     launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)), "moto_launcher.py")
+    server = subprocess.Popen([sys.executable, launcher, str(port), *args],
+                              stdout=subprocess.DEVNULL,
+                              stderr=open(os.environ.get("MOTO_CHECK_LOG", os.devnull), "w"),
+                              env={**os.environ, **(env or {})})
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return server, port
+
+
+def main():
     scratch = tempfile.mkdtemp()
     control_path = os.path.join(scratch, "codebuild.json")
-    server = subprocess.Popen([sys.executable, launcher, str(port), "--single-threaded"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "MOTO_CODEBUILD_CONTROL": control_path})
+    server, port = launch("--single-threaded", env={"MOTO_CODEBUILD_CONTROL": control_path,
+                                                    "MOTO_CFN_SECONDS_PER_MINUTE": "1"})
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         check_dynamodb(port)
         check_ecr(port)
         check_codebuild(port, control_path, scratch)
+        check_cloudformation(port)
+        check_change_set_id(port)
+        check_unnamed_ssm_parameter(port)
+        check_rollback_and_drift(port)
     finally:
         server.terminate()
         server.wait()
         shutil.rmtree(scratch, ignore_errors=True)
+    # The tests' default: a moto serving requests on many threads at once.
+    server, port = launch()
+    try:
+        check_dynamodb_concurrency(port)
+    finally:
+        server.terminate()
+        server.wait()
 
 
 if __name__ == "__main__":

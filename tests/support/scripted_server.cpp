@@ -32,6 +32,12 @@ std::string read_request(int fd) {
 
 }  // namespace
 
+ScriptedServer::ScriptedServer(ActionScripts scripts)
+    : ScriptedServer(std::vector<ScriptedReply>{}) {
+    std::lock_guard lock(m_mutex);
+    m_by_action = std::move(scripts);
+}
+
 ScriptedServer::ScriptedServer(std::vector<ScriptedReply> script) : m_script(std::move(script)) {
     m_listen = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
@@ -58,18 +64,13 @@ std::vector<std::string> ScriptedServer::requests() const {
 }
 
 void ScriptedServer::serve() {
-    std::size_t step = 0;
     while (!m_stop) {
         pollfd p{m_listen, POLLIN, 0};
         if (::poll(&p, 1, 100) <= 0) continue;
         const int fd = ::accept(m_listen, nullptr, nullptr);
         if (fd < 0) continue;
-        const ScriptedReply& reply = m_script[std::min(step++, m_script.size() - 1)];
         std::string request = read_request(fd);
-        {
-            std::lock_guard lock(m_mutex);
-            m_requests.push_back(request);
-        }
+        ScriptedReply reply = next_reply(request);
         if (!reply.drop) {
             std::string out =
                 "HTTP/1.1 " + std::to_string(reply.status) +
@@ -81,6 +82,37 @@ void ScriptedServer::serve() {
         }
         ::close(fd);
     }
+}
+
+// A form field of a Query request's body ("" when absent; values here are not escaped).
+static std::string form_field(const std::string& request, const std::string& name) {
+    const auto body = request.find("\r\n\r\n");
+    if (body == std::string::npos) return "";
+    const std::string form = "&" + request.substr(body + 4);
+    const auto at = form.find("&" + name + "=");
+    if (at == std::string::npos) return "";
+    const auto start = at + name.size() + 2;
+    return form.substr(start, form.find('&', start) - start);
+}
+
+ScriptedReply ScriptedServer::next_reply(const std::string& request) {
+    std::lock_guard lock(m_mutex);
+    m_requests.push_back(request);
+    if (m_by_action.empty()) return m_script[std::min(m_step++, m_script.size() - 1)];
+    if (auto token = form_field(request, "ClientRequestToken"); !token.empty()) m_token = token;
+    const std::string action = form_field(request, "Action");
+    auto script = m_by_action.find(action);
+    if (script == m_by_action.end() || script->second.empty())
+        return {false,
+                400,
+                {},
+                "<ErrorResponse><Error><Code>InvalidAction</Code><Message>" + action +
+                    " is not scripted</Message></Error></ErrorResponse>"};
+    std::size_t& step = m_steps[action];
+    ScriptedReply reply = script->second[std::min(step++, script->second.size() - 1)];
+    for (std::size_t at; (at = reply.body.find("{{ClientRequestToken}}")) != std::string::npos;)
+        reply.body.replace(at, 22, m_token);
+    return reply;
 }
 
 }  // namespace support

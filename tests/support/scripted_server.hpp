@@ -3,6 +3,8 @@
 // next step of the script (answer with a status, headers and body, or drop the connection
 // without answering) and every request received is kept for inspection.
 #include <atomic>
+#include <initializer_list>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,10 +26,23 @@ inline ScriptedReply dropped_connection() {
     return r;
 }
 
+/// Scripts per AWS Query action (the request's `Action=`): each action takes the next step of
+/// its own script (repeating its last), so a test does not depend on the order of calls of
+/// different actions. An action without a script is answered 400 InvalidAction.
+using ActionScripts = std::map<std::string, std::vector<ScriptedReply>>;
+
 class ScriptedServer {
   public:
     /// Serves `script` in order; once it runs out, repeats its last step.
     explicit ScriptedServer(std::vector<ScriptedReply> script);
+    /// The same from a braced list of steps (`ScriptedServer s({{false, 500, {}, ""}, ok})`):
+    /// without it such a list could also read as ActionScripts and the call is ambiguous.
+    explicit ScriptedServer(std::initializer_list<ScriptedReply> script)
+        : ScriptedServer(std::vector<ScriptedReply>(script)) {}
+    /// Serves each action from its own script. In a reply body, "{{ClientRequestToken}}"
+    /// becomes the ClientRequestToken of the latest request that carried one (as
+    /// CloudFormation stamps an operation's events with the token it was started with).
+    explicit ScriptedServer(ActionScripts scripts);
     ~ScriptedServer();
 
     [[nodiscard]] int port() const { return m_port; }
@@ -38,7 +53,13 @@ class ScriptedServer {
   private:
     void serve();
 
+    ScriptedReply next_reply(const std::string& request);
+
     std::vector<ScriptedReply> m_script;
+    ActionScripts m_by_action;
+    std::map<std::string, std::size_t> m_steps;  // per action
+    std::size_t m_step = 0;
+    std::string m_token;  // the latest ClientRequestToken seen
     int m_listen = -1;
     int m_port = 0;
     std::atomic<bool> m_stop{false};

@@ -31,9 +31,15 @@ std::string new_table() {
     return "slipway-" + std::to_string(::getpid()) + "-" + std::to_string(++count);
 }
 
+std::string& last_table() {
+    static std::string table;
+    return table;
+}
+
 std::unique_ptr<versioning::VersionStore> make_dynamo_store() {
     if (!moto().available()) return nullptr;
     const std::string table = new_table();
+    last_table() = table;
     aws::Client admin(moto_options());
     if (auto ok = versioning::init_dynamo_table(admin, table); !ok) {
         ADD_FAILURE() << ok.error().message;
@@ -45,7 +51,17 @@ std::unique_ptr<versioning::VersionStore> make_dynamo_store() {
     return store ? std::move(*store) : nullptr;
 }
 
-INSTANTIATE_TEST_SUITE_P(DynamoDB, StoreConformance, ::testing::Values(&make_dynamo_store));
+// Another client of the table make_dynamo_store made last.
+std::unique_ptr<versioning::VersionStore> open_dynamo_store_again() {
+    auto store =
+        versioning::open_dynamo_store(std::make_unique<aws::Client>(moto_options()), last_table());
+    EXPECT_TRUE(store) << store.error().message;
+    return store ? std::move(*store) : nullptr;
+}
+
+INSTANTIATE_TEST_SUITE_P(DynamoDB, StoreConformance,
+                         ::testing::Values(Backend{"dynamodb", &make_dynamo_store,
+                                                   &open_dynamo_store_again}));
 
 TEST(DynamoStore, AMissingTableNamesTheCommandThatCreatesIt) {
     if (!moto().available()) GTEST_SKIP() << moto().why_not();
@@ -137,6 +153,63 @@ TEST(DynamoStore, ReplicasShareTheQueueSafely) {
         versioning::open_dynamo_store(std::make_unique<aws::Client>(moto_options()), table);
     ASSERT_TRUE(store);
     run_queue_replicas(env, "dynamodb://" + table + "?region=us-east-1", **store, 4, 15);
+}
+
+// A delivery, its jobs and its result are one TransactWriteItems, which holds at most 100
+// writes: up to 4 for the delivery (its item, its DELIVERIES entry and the one it replaces,
+// the job counter) and up to 4 for each environment (the job, its JOB#<env> entry, the slot,
+// the job it supersedes). 24 environments whose new jobs all supersede a waiting one fit (99
+// writes); a delivery for 33 fresh environments (102) is refused whole, naming the limit, and
+// stores nothing.
+TEST(DynamoStore, ADeliveryIsOneTransactionOfAtMostAHundredWrites) {
+    if (!moto().available()) GTEST_SKIP() << moto().why_not();
+    auto store = make_dynamo_store();
+    ASSERT_TRUE(store);
+    auto job = [](int env, const std::string& head) {
+        versioning::JobRecord j;
+        j.env = "e" + std::to_string(env);
+        j.branch = "dev";
+        j.head = head;
+        j.created_at = 1000;
+        return j;
+    };
+    auto take = [&](const std::string& id, int envs) {
+        const versioning::DeliveryRecord d{"github", id,     1000, "push", "refs/heads/dev",
+                                           "c2",     "octo", "",   "",     0};
+        return store->batch([&]() -> common::Result<void> {
+            auto first = store->record_delivery(d);
+            if (!first) return std::unexpected(first.error());
+            std::int64_t last = 0;
+            for (int e = 0; e < envs; ++e) {
+                auto queued = store->enqueue_job(job(e, "c2"));
+                if (!queued) return std::unexpected(queued.error());
+                last = queued->id;
+            }
+            return store->set_delivery_result(d.source, d.id, "queued", "", last);
+        });
+    };
+    auto refused = take("d-wide", 33);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, common::ErrorCode::input);
+    EXPECT_NE(refused.error().message.find("delivery d-wide and its jobs would be 102 writes, "
+                                           "more than the 100 of one DynamoDB transaction"),
+              std::string::npos)
+        << refused.error().message;
+    EXPECT_TRUE(store->deliveries(10)->empty());
+    EXPECT_TRUE(store->jobs("", 10)->empty());
+
+    for (int e = 0; e < 24; ++e) ASSERT_TRUE(store->enqueue_job(job(e, "c1")));
+    auto taken = take("d-24", 24);
+    ASSERT_TRUE(taken) << taken.error().message;
+    auto jobs = *store->jobs("", 100);
+    ASSERT_EQ(jobs.size(), 48u);
+    EXPECT_EQ(std::count_if(jobs.begin(), jobs.end(),
+                            [](auto& j) { return j.status == versioning::JobStatus::superseded; }),
+              24);
+    auto deliveries = *store->deliveries(10);
+    ASSERT_EQ(deliveries.size(), 1u);
+    EXPECT_EQ(deliveries[0].result, "queued");
+    EXPECT_EQ(deliveries[0].job_id, 48);
 }
 
 }  // namespace

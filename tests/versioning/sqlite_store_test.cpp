@@ -27,7 +27,16 @@ std::unique_ptr<versioning::VersionStore> make_sqlite_store() {
     return std::move(*store);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance, ::testing::Values(&make_sqlite_store));
+// Another connection to the file make_sqlite_store made last.
+std::unique_ptr<versioning::VersionStore> open_sqlite_store_again() {
+    auto store = versioning::open_store("sqlite:state.db", temp_dirs().back()->path().string());
+    EXPECT_TRUE(store) << store.error().message;
+    return store ? std::move(*store) : nullptr;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
+                         ::testing::Values(Backend{"sqlite", &make_sqlite_store,
+                                                   &open_sqlite_store_again}));
 
 TEST(SqliteStore, CreatesItsFolderAndKeepsDataAcrossOpens) {
     support::TempDir dir;

@@ -18,15 +18,30 @@
 
 namespace store_test {
 
-/// Makes a fresh, empty store; nullptr when the backend cannot run here (tests skip).
+/// Makes a store; nullptr when the backend cannot run here (tests skip).
 using Factory = std::unique_ptr<versioning::VersionStore> (*)();
 
-class StoreConformance : public ::testing::TestWithParam<Factory> {
+/// A backend under test: `make` makes a fresh, empty store; `again` opens another handle on
+/// the store `make` made last (another connection or client: what a second process sees).
+struct Backend {
+    const char* name;
+    Factory make;
+    Factory again;
+};
+
+inline void PrintTo(const Backend& b, std::ostream* out) {
+    *out << b.name;
+}
+
+class StoreConformance : public ::testing::TestWithParam<Backend> {
   protected:
     void SetUp() override {
-        store = GetParam()();
+        store = GetParam().make();
         if (!store) GTEST_SKIP() << "this backend is not available here";
     }
+
+    /// Another handle on `store` (a second replica's).
+    std::unique_ptr<versioning::VersionStore> another() { return GetParam().again(); }
 
     versioning::BuildRecord reserve(const std::string& component, const std::string& hash = "h",
                                     const std::string& run = "run-1",

@@ -1,10 +1,16 @@
 // The conformance suite's cases. Every backend runs all of them unchanged.
+#include <atomic>
+#include <functional>
+#include <set>
+#include <thread>
+
 #include "store_conformance.hpp"
 
 namespace store_test {
 namespace {
 
 using versioning::BuildStatus;
+using versioning::JobStatus;
 using versioning::RunStatus;
 
 TEST_P(StoreConformance, NumbersStartAtOneAndArePerComponent) {
@@ -219,6 +225,46 @@ TEST_P(StoreConformance, DeploymentsByIdAndPerEnvironmentKeepKindSourceAndReason
     EXPECT_EQ(store->deployments_of("api", "test", 10)->at(1).kind, "promote");
 }
 
+// What a deployment runs (docs/deploy.md, "What counts as deployed"): each image's own
+// commit (empty: unknown), the template's commit and hash, and every parameter, kept by every
+// read -- by id, the current one, the pending ones, and one component's history and pages.
+TEST_P(StoreConformance, DeploymentsKeepEachImagesCommitTheTemplateAndEveryParameter) {
+    versioning::DeploymentRecord d{0,
+                                   "test",
+                                   "stack-test",
+                                   "c1",
+                                   "pending",
+                                   1000,
+                                   {},
+                                   "cs-1",
+                                   "run-1",
+                                   {{"api", 3, "repo:api-3", true, "ApiImage", "c1"},
+                                    {"web", 0, "ext/web:hotfix", true, "WebImage", ""}}};
+    d.template_commit = "c9";
+    d.template_hash = "sha256:abc";
+    d.parameters = {{"ApiImage", "repo:api-3"},
+                    {"WebImage", "ext/web:hotfix"},
+                    {"Secret", "****"},
+                    {"Stage", "test \"quoted\""}};
+    const auto id = *store->record_deployment(d);
+    auto check = [&](const versioning::DeploymentRecord& got) {
+        EXPECT_EQ(got.template_commit, "c9");
+        EXPECT_EQ(got.template_hash, "sha256:abc");
+        EXPECT_EQ(got.parameters, d.parameters);
+        ASSERT_EQ(got.images.size(), 2u);
+        EXPECT_EQ(got.images[0].commit, "c1");
+        EXPECT_EQ(got.images[1].commit, "");
+    };
+    check(store->pending_deployments("test")->at(0));
+    ASSERT_TRUE(*store->finish_deployment(id, "succeeded", 2000, ""));
+    check(store->deployment(id)->value());
+    check(store->current_deployments("test")->at(0));
+    check(store->deployments_in("test", 5)->at(0));
+    EXPECT_EQ(store->deployments_of("api", "test", 5)->at(0).commit, "c1");
+    EXPECT_EQ(store->deployments_of("web", "", 5)->at(0).commit, "");
+    EXPECT_EQ(store->deployment_page("api", "test", "", 5)->items.at(0).commit, "c1");
+}
+
 // Deploy intent: a pending deployment is written before its change set executes, is not the
 // environment's current state until it is finished as succeeded, and is finished once only.
 TEST_P(StoreConformance, PendingDeploymentsAreFinishedOnceAndOnlySuccessIsCurrent) {
@@ -290,6 +336,42 @@ TEST_P(StoreConformance, AnOlderConfirmationDoesNotReplaceALaterCurrentDeploymen
     const auto id2 = *store->record_deployment(later);
     ASSERT_TRUE(store->finish_deployment(id1, "succeeded", 4000, ""));
     EXPECT_EQ(store->current_deployments("test")->front().id, id2);
+}
+
+// Environments of several stacks: the current state is the latest succeeded deployment of
+// each (stack, region, account); a pending one, and a later failure, leave it as it was.
+TEST_P(StoreConformance, EachStackInEachPlaceHasItsOwnCurrentDeployment) {
+    versioning::DeploymentRecord d{0,    "prod", "net", "c1",    "succeeded",
+                                   1000, 2000,   "cs",  "run-1", {}};
+    d.region = "us-east-1";
+    const auto net_us = *store->record_deployment(d);
+    d.region = "eu-west-1";
+    d.scope = "region eu-west-1";
+    const auto net_eu = *store->record_deployment(d);
+    d.stack = "svc";
+    d.account = "111111111111";
+    d.images = {{"api", 1, "repo:api-1", true, "ApiImage"}};
+    const auto svc_eu = *store->record_deployment(d);
+    d.status = "failed";
+    ASSERT_TRUE(store->record_deployment(d));
+    d.status = "pending";
+    const auto pending = *store->record_deployment(d);
+    auto current = *store->current_deployments("prod");
+    ASSERT_EQ(current.size(), 3u);
+    std::set<std::int64_t> ids;
+    for (const auto& c : current) ids.insert(c.id);
+    EXPECT_EQ(ids, (std::set<std::int64_t>{net_us, net_eu, svc_eu}));
+    auto svc = *store->deployment(svc_eu);
+    ASSERT_TRUE(svc);
+    EXPECT_EQ(svc->region, "eu-west-1");
+    EXPECT_EQ(svc->account, "111111111111");
+    EXPECT_EQ(svc->scope, "region eu-west-1");
+    ASSERT_TRUE(store->finish_deployment(pending, "succeeded", 5000, ""));
+    ids.clear();
+    const auto after = *store->current_deployments("prod");  // kept: the loop reads into it
+    for (const auto& c : after) ids.insert(c.id);
+    EXPECT_EQ(ids, (std::set<std::int64_t>{net_us, net_eu, pending}));
+    EXPECT_EQ(store->deployments_in("prod", 10)->front().account, "111111111111");
 }
 
 TEST_P(StoreConformance, RunsKeepTheirKindAndActor) {
@@ -564,7 +646,17 @@ TEST_P(StoreConformance, ADeliveryIsStoredOnce) {
     versioning::DeliveryRecord d{"github", "d-1",  1000, "push", "refs/heads/dev",
                                  "c1",     "octo", "",   "",     0};
     EXPECT_EQ(store->record_delivery(d), true);
-    EXPECT_EQ(store->record_delivery(d), false);  // redelivered: nothing new
+    // Not taken yet (no result): an intake that failed half-way outside a transaction leaves
+    // it so, and its redelivery (received later) takes it again -- listed once.
+    auto again = d;
+    again.received_at = 1500;
+    EXPECT_EQ(store->record_delivery(again), true);
+    auto once = store->deliveries(10);
+    ASSERT_TRUE(once) << once.error().message;
+    ASSERT_EQ(once->size(), 1u);
+    EXPECT_EQ(once->front().received_at, 1500);
+    ASSERT_TRUE(store->set_delivery_result("github", "d-1", "queued", "", 7));
+    EXPECT_EQ(store->record_delivery(d), false);  // redelivered once taken: nothing new
     auto other = d;
     other.source = "sqs";
     EXPECT_EQ(store->record_delivery(other), true);  // same id from another source
@@ -592,6 +684,97 @@ versioning::JobRecord job(const std::string& env, const std::string& head, versi
     j.actor = "octo";
     j.created_at = at;
     return j;
+}
+
+// What the service does with a delivery (service/intake.cpp): stores it, queues its job and
+// records the result, in one batch; `between` runs between storing and queueing. Returns the
+// result ("queued", "dropped", "duplicate").
+common::Result<std::string> take(versioning::VersionStore& s, const versioning::DeliveryRecord& d,
+                                 const versioning::JobRecord& j,
+                                 const std::function<void()>& between = {}) {
+    std::string result;
+    auto taken = s.batch([&]() -> common::Result<void> {
+        auto first = s.record_delivery(d);
+        if (!first) return std::unexpected(first.error());
+        if (!*first) {
+            result = "duplicate";
+            return {};
+        }
+        if (between) between();
+        auto queued = s.enqueue_job(j);
+        if (!queued) return std::unexpected(queued.error());
+        result = queued->status == JobStatus::dropped ? "dropped" : "queued";
+        return s.set_delivery_result(d.source, d.id, result, queued->reason, queued->id);
+    });
+    if (!taken) return std::unexpected(taken.error());
+    return result;
+}
+
+// GitHub redelivers a delivery while the first attempt is still queueing its job (a slow
+// store, two replicas behind a load balancer): one of them takes it, the other finds it taken.
+// Exactly one job, and no second one stored `dropped`. (On DynamoDB the delivery was stored on
+// its own first, the redelivery took it too as it had no result yet, and queued the job
+// again: the queue dropped the second.)
+TEST_P(StoreConformance, ARedeliveryRacingTheFirstQueuesOneJob) {
+    auto replica = another();
+    ASSERT_TRUE(replica);
+    const versioning::DeliveryRecord d{"github", "d-race", 1000, "push", "refs/heads/dev",
+                                       "c1",     "octo",   "",   "",     0};
+    std::atomic<bool> entered{false}, done{false};
+    common::Result<std::string> second = std::string();
+    std::thread redelivery;
+    auto first = take(*store, d, job("test", "c1", 1000), [&] {
+        if (redelivery.joinable()) return;  // only on the first attempt
+        redelivery = std::thread([&] {
+            second = take(*replica, d, job("test", "c1", 1001), [&] { entered = true; });
+            done = true;
+        });
+        // The redelivery runs through while this one is between its writes, or (SQLite: it
+        // waits for the write lock this one holds) does not start them.
+        const auto start = std::chrono::steady_clock::now();
+        while (!done) {
+            const auto waited = std::chrono::steady_clock::now() - start;
+            if ((!entered && waited > std::chrono::milliseconds(300)) ||
+                waited > std::chrono::seconds(10))
+                break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    });
+    if (redelivery.joinable()) redelivery.join();
+    ASSERT_TRUE(first) << first.error().message;
+    ASSERT_TRUE(second) << second.error().message;
+    std::multiset<std::string> results{*first, *second};
+    EXPECT_EQ(results, (std::multiset<std::string>{"duplicate", "queued"}));
+    auto jobs = *store->jobs("", 10);
+    ASSERT_EQ(jobs.size(), 1u);
+    EXPECT_EQ(jobs[0].status, JobStatus::pending);
+    auto deliveries = *store->deliveries(10);
+    ASSERT_EQ(deliveries.size(), 1u);
+    EXPECT_EQ(deliveries[0].result, "queued");
+    EXPECT_EQ(deliveries[0].job_id, jobs[0].id);
+}
+
+// A delivery whose job could not be stored leaves nothing: no delivery (its redelivery takes
+// it whole), no job, no job id used up.
+TEST_P(StoreConformance, ADeliveryWhoseJobCouldNotBeStoredLeavesNothing) {
+    const versioning::DeliveryRecord d{"github", "d-1",  1000, "push", "refs/heads/dev",
+                                       "c1",     "octo", "",   "",     0};
+    auto failed = store->batch([&]() -> common::Result<void> {
+        auto first = store->record_delivery(d);
+        if (!first) return std::unexpected(first.error());
+        auto queued = store->enqueue_job(job("test", "c1", 1000));
+        if (!queued) return std::unexpected(queued.error());
+        return common::fail(common::ErrorCode::external, "the store refused the job");
+    });
+    ASSERT_FALSE(failed);
+    EXPECT_TRUE(store->deliveries(10)->empty());
+    EXPECT_TRUE(store->jobs("", 10)->empty());
+    EXPECT_EQ(take(*store, d, job("test", "c1", 2000)).value_or("error"), "queued");
+    auto jobs = *store->jobs("", 10);
+    ASSERT_EQ(jobs.size(), 1u);
+    EXPECT_EQ(jobs[0].id, 1);
+    EXPECT_EQ(take(*store, d, job("test", "c1", 3000)).value_or("error"), "duplicate");
+    EXPECT_EQ(store->jobs("", 10)->size(), 1u);
 }
 
 // Per environment one job runs and one waits; the newest head wins the waiting place.
@@ -646,6 +829,66 @@ TEST_P(StoreConformance, TheQueueKeepsOneRunningAndTheNewestWaiting) {
     EXPECT_EQ(finished.finished_at, 900);
 }
 
+// Newest wins means newest in history, not newest to arrive: pushes h0..h4 of one branch
+// delivered as 0, 1, 2, 4, 3 end with h4 waiting (h3 is dropped as older); a head older than
+// the running one is dropped too. `older` stands for git (h<i> is an ancestor of h<j>, i < j).
+TEST_P(StoreConformance, NewestWinsMeansNewestInHistory) {
+    using versioning::JobStatus;
+    const versioning::OlderThan older = [](const std::string& a, const std::string& b) {
+        return a.size() == 2 && b.size() == 2 && a[0] == 'h' && b[0] == 'h' && a[1] < b[1];
+    };
+    auto h0 = *store->enqueue_job(job("test", "h0", 100), older);
+    std::vector<versioning::JobRecord> interrupted;
+    ASSERT_TRUE(*store->claim_job("svc", 150, 10000, interrupted));
+    auto h1 = *store->enqueue_job(job("test", "h1", 200), older);
+    auto h2 = *store->enqueue_job(job("test", "h2", 300), older);
+    auto h4 = *store->enqueue_job(job("test", "h4", 400), older);
+    auto h3 = *store->enqueue_job(job("test", "h3", 500), older);
+    EXPECT_EQ(h4.status, JobStatus::pending);
+    EXPECT_TRUE(h4.replaced.empty());  // h2 is known older: nothing to check later
+    EXPECT_EQ(h3.status, JobStatus::dropped);
+    EXPECT_EQ(h3.reason, "older than h4, already waiting as job #" + std::to_string(h4.id));
+    auto back = *store->enqueue_job(job("test", "h0", 600), older);
+    EXPECT_EQ(back.status, JobStatus::dropped);
+    EXPECT_NE(back.reason.find("already running as job #" + std::to_string(h0.id)),
+              std::string::npos);
+    auto listed = *store->jobs("test", 10);
+    auto status_of = [&](std::int64_t id) {
+        return std::find_if(listed.begin(), listed.end(), [&](auto& j) { return j.id == id; })
+            ->status;
+    };
+    EXPECT_EQ(status_of(h1.id), JobStatus::superseded);
+    EXPECT_EQ(status_of(h2.id), JobStatus::superseded);
+    EXPECT_EQ(status_of(h4.id), JobStatus::pending);
+    ASSERT_TRUE(store->finish_job(h0.id, "svc", JobStatus::succeeded, 700, "", ""));
+    auto next = *store->claim_job("svc", 800, 10000, interrupted);
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->head, "h4");
+    // Older than the running head: dropped.
+    auto late = *store->enqueue_job(job("test", "h2", 900), older);
+    EXPECT_EQ(late.status, JobStatus::dropped);
+    EXPECT_EQ(late.reason, "older than h4, already running as job #" + std::to_string(h4.id));
+}
+
+// Heads whose order is not known yet (not fetched): the later push waits and carries the
+// heads it replaced, for its worker to compare after the fetch.
+TEST_P(StoreConformance, AJobRemembersTheHeadsItReplacedInUnknownOrder) {
+    using versioning::JobStatus;
+    auto x = *store->enqueue_job(job("test", "x1", 100), {});
+    auto y = *store->enqueue_job(job("test", "y1", 200), {});
+    auto z = *store->enqueue_job(job("test", "z1", 300), {});
+    EXPECT_EQ(y.replaced, std::vector<std::string>{"x1"});
+    EXPECT_EQ(z.replaced, (std::vector<std::string>{"y1", "x1"}));
+    auto listed = *store->jobs("test", 10);
+    EXPECT_EQ(listed[0].id, z.id);
+    EXPECT_EQ(listed[0].replaced, z.replaced);
+    EXPECT_EQ(listed[1].status, JobStatus::superseded);
+    EXPECT_NE(listed[1].reason.find("order in history is checked after the fetch"),
+              std::string::npos)
+        << listed[1].reason;
+    (void)x;
+}
+
 // A claim that is not renewed expires: the job is interrupted and the environment free again.
 TEST_P(StoreConformance, AnExpiredClaimIsInterruptedAndTheEnvironmentFreed) {
     using versioning::JobStatus;
@@ -689,6 +932,103 @@ TEST_P(StoreConformance, ADeadReplicasJobIsTakenOverOnce) {
     ASSERT_EQ(interrupted.size(), 1u);
     EXPECT_EQ(interrupted[0].status, JobStatus::interrupted);
     EXPECT_EQ(store->jobs("test", 1)->front().status, JobStatus::interrupted);
+}
+
+// Promotion requests: ids across environments, what they ship kept whole, decisions only
+// while open, one end, newest first per environment.
+TEST_P(StoreConformance, PromotionRequestsKeepWhatTheyShipAndTheirDecisions) {
+    versioning::PromotionRequest r;
+    r.env = "prod";
+    r.from = "test";
+    r.requested_by = "github:alice";
+    r.requested_at = 1000;
+    r.source_deployment = 12;
+    r.base_deployment = 7;
+    r.commit = "c0ffee";
+    r.reason = "release 4";
+    r.images = {{"api", 7, "repo:api-7", "c0ffee", true}, {"web", 3, "repo:web-3", "beef", false}};
+    auto first = store->record_request(r);
+    ASSERT_TRUE(first) << first.error().message;
+    r.env = "staging";
+    auto second = *store->record_request(r);
+    EXPECT_EQ(second, *first + 1);
+    auto got = *store->request(*first);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->id, *first);
+    EXPECT_EQ(got->env, "prod");
+    EXPECT_EQ(got->status, "open");
+    EXPECT_EQ(got->requested_by, "github:alice");
+    EXPECT_EQ(got->source_deployment, 12);
+    EXPECT_EQ(got->base_deployment, 7);
+    EXPECT_EQ(got->reason, "release 4");
+    ASSERT_EQ(got->images.size(), 2u);
+    EXPECT_EQ(got->images[0].image_uri, "repo:api-7");
+    EXPECT_EQ(got->images[1].commit, "beef");
+    EXPECT_TRUE(got->images[0].changed);
+    EXPECT_FALSE(*store->request(999));
+
+    EXPECT_TRUE(*store->decide_request(*first, {"bob", "approve", "looks good", 2000}));
+    EXPECT_TRUE(*store->decide_request(*first, {"carol@host", "override-freeze", "hotfix", 2100}));
+    EXPECT_TRUE(*store->finish_request(*first, "deployed", 3000, 44, "run-9", ""));
+    EXPECT_FALSE(*store->finish_request(*first, "failed", 3100, 0, "", "late"));  // once
+    EXPECT_FALSE(*store->decide_request(*first, {"dave", "approve", "", 3200}));  // not open
+    got = *store->request(*first);
+    EXPECT_EQ(got->status, "deployed");
+    EXPECT_EQ(got->deployment_id, 44);
+    EXPECT_EQ(got->run_id, "run-9");
+    EXPECT_EQ(got->finished_at, 3000);
+    EXPECT_EQ(got->reason, "release 4") << "why it was asked for stays";
+    EXPECT_EQ(got->outcome, "");
+    ASSERT_EQ(got->decisions.size(), 2u);
+    EXPECT_EQ(got->decisions[0].actor, "bob");
+    EXPECT_EQ(got->decisions[1].verdict, "override-freeze");
+    EXPECT_EQ(got->decisions[1].reason, "hotfix");
+
+    auto prod = *store->requests("prod", 10);
+    ASSERT_EQ(prod.size(), 1u);
+    EXPECT_EQ(prod[0].status, "deployed");
+    auto all = *store->requests("", 10);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].id, second);  // newest first
+    EXPECT_EQ(store->requests("", 1)->size(), 1u);
+}
+
+TEST_P(StoreConformance, TheLatestDriftCheckOfEachEnvironment) {
+    EXPECT_TRUE(store->drifts()->empty());
+    versioning::DriftRecord d{"prod", "ml-prod", 1000, "DRIFTED", "", {}};
+    d.resources = {{"Config", "AWS::SSM::Parameter", "MODIFIED", "Value: a -> b"}};
+    ASSERT_TRUE(store->record_drift(d));
+    ASSERT_TRUE(store->record_drift({"test", "ml-test", 1100, "IN_SYNC", "", {}}));
+    d.checked_at = 2000;
+    ASSERT_TRUE(store->record_drift(d));
+    auto all = *store->drifts();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].env, "prod");
+    EXPECT_EQ(all[0].checked_at, 2000);
+    ASSERT_EQ(all[0].resources.size(), 1u);
+    EXPECT_EQ(all[0].resources[0].differences, "Value: a -> b");
+    EXPECT_EQ(all[1].status, "IN_SYNC");
+}
+
+// A job that deploys a promotion request is dropped when the same request is queued again,
+// and kept apart from a run of the same commit.
+TEST_P(StoreConformance, AJobOfAPromotionRequestIsQueuedOnce) {
+    auto promote = job("prod", "c1", 100);
+    promote.kind = "promote";
+    promote.request_id = 7;
+    auto a = *store->enqueue_job(promote);
+    EXPECT_EQ(a.status, JobStatus::pending);
+    promote.created_at = 200;
+    auto again = *store->enqueue_job(promote);
+    EXPECT_EQ(again.status, JobStatus::dropped);
+    std::vector<versioning::JobRecord> interrupted;
+    auto claimed = *store->claim_job("svc", 300, 1000, interrupted);
+    ASSERT_TRUE(claimed);
+    EXPECT_EQ(claimed->kind, "promote");
+    EXPECT_EQ(claimed->request_id, 7);
+    promote.created_at = 400;
+    EXPECT_EQ(store->enqueue_job(promote)->status, JobStatus::dropped);  // running
+    EXPECT_EQ(store->jobs("prod", 1)->front().request_id, 7);
 }
 
 }  // namespace

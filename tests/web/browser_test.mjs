@@ -145,7 +145,8 @@ step('the promotion preview compares two deployments, and another pair can be pi
   await page.waitForSelector('table.compare tbody tr');
   const rows = await page.locator('table.compare tbody tr').allInnerTexts();
   assert.equal(rows.length, 1, rows.join('\n'));
-  assert.match(rows[0], /^inference-service\s+#1 .*#2 .*1 build newer/);
+  // Per component: the build each side runs and the commits touching it that the promotion gains.
+  assert.match(rows[0], /^inference-service\s+#1 .*#2 .*1 commit gained/);
   assert.match(await page.locator('section[aria-labelledby=commits-title]').innerText(), /inference: faster/);
   await shot('compare');
   // The first deployment of test against the latest one of test.
@@ -191,12 +192,12 @@ step('a run started now appears, and its log streams while the build runs', asyn
   await waitFor('the log to be complete', async () => /Complete/.test(await page.locator('#log-batch-train .log-state').innerText()), 10000);
 });
 
-step('a phone in dark mode gets the same matrix', async () => {
+step('a phone in dark mode gets the matrix as cards per environment', async () => {
   const { page } = t;
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${t.base}/`);
-  await page.waitForSelector('table.matrix tbody tr');
+  await page.waitForSelector('.phone-matrix li[data-component=batch-train]');
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(bg, 'rgb(13, 17, 23)');
   await page.screenshot({ path: join(opt.out, 'home-phone-dark.png') });

@@ -92,8 +92,10 @@ export async function startMoto(launcher, work) {
 }
 
 // Lets a test hold a build of the example project: while .slipway/gate-<component> exists the
-// build says so and waits, so its log is seen growing while the build runs.
-const k_gate = `gate=".slipway/gate-\${SLIPWAY_COMPONENT:-x}"
+// build says so and waits, so its log is seen growing while the build runs. With
+// SLIPWAY_TEST_GATES (an absolute folder) the gate is there: the service's builds run in
+// checkouts of their own.
+const k_gate = `gate="\${SLIPWAY_TEST_GATES:-.slipway}/gate-\${SLIPWAY_COMPONENT:-x}"
 if [ -e "$gate" ]; then
   echo "\${SLIPWAY_COMPONENT}: waiting for the test to open the gate"
   while [ -e "$gate" ]; do sleep 0.1; done

@@ -146,3 +146,32 @@ export function every(ms, signal, fn, onError = () => {}) {
   timer = setTimeout(tick, ms);
   signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
 }
+
+let g_me = null;  // /api/me: who the service takes this tab for, its role and CSRF token
+
+/** /api/me ({actor, role, csrf, can: {request, approve, rollback}}), read once per page load. */
+export function me() {
+  if (!g_me) {
+    g_me = getJson('/api/me').catch((e) => {
+      g_me = null;
+      throw e;
+    });
+  }
+  return g_me;
+}
+
+/**
+ * POST `fields` as JSON to `path` (a write of docs/api.md) with the tab's token and CSRF
+ * token; the parsed answer when 2xx, else ApiError with the service's message.
+ */
+export async function post(path, fields) {
+  const who = await me();
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { ...headers(), 'Content-Type': 'application/json', 'X-CSRF-Token': who.csrf },
+    body: JSON.stringify(fields || {}),
+    cache: 'no-store',
+  });
+  if (!response.ok) throw await errorOf(response);
+  return response.json();
+}

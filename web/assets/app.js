@@ -12,6 +12,8 @@ const k_routes = [
   { pattern: /^\/runs\/([^/]+)\/?$/, nav: 'queue', page: () => import('./run.js') },
   { pattern: /^\/deployments\/([^/]+)\/compare\/([^/]+)\/?$/, nav: 'home', page: () => import('./compare.js') },
   { pattern: /^\/queue\/?$/, nav: 'queue', page: () => import('./queue.js') },
+  { pattern: /^\/pulls\/?$/, nav: 'pulls', page: () => import('./pulls.js') },
+  { pattern: /^\/pulls\/(\d+)\/?$/, nav: 'pulls', page: () => import('./pulls.js') },
 ];
 
 let g_current = null;  // the AbortController of the page on screen
@@ -23,6 +25,16 @@ function match(pathname) {
     if (m) return { route, params: m.slice(1).map(decodeURIComponent) };
   }
   return null;
+}
+
+// The not-found page: what is missing, and where to go from here.
+function notFound(what) {
+  document.title = 'Not found · slipway';
+  return [h('h1', { tabindex: '-1', class: 'not-found' }, 'Not found'),
+    h('p', null, what),
+    h('ul', null,
+      h('li', null, h('a', { href: '/' }, 'Environments'), ': what is deployed where'),
+      h('li', null, h('a', { href: '/queue' }, 'Queue and runs'), ': every run, newest first'))];
 }
 
 function markNav(nav) {
@@ -55,9 +67,8 @@ async function render({ focus }) {
   const main = document.getElementById('main');
   const found = match(url.pathname);
   if (!found) {
-    document.title = 'Not found · slipway';
-    main.replaceChildren(h('h1', { tabindex: '-1' }, 'Not found'),
-      h('p', null, 'No page at ', h('code', null, url.pathname), '. ', h('a', { href: '/' }, 'Environments')));
+    markNav('');
+    main.replaceChildren(...notFound(`There is no page at ${url.pathname}.`));
     return;
   }
   markNav(found.route.nav);
@@ -67,7 +78,8 @@ async function render({ focus }) {
     await page.render(main, found.params, { signal: controller.signal, url, navigate });
   } catch (e) {
     if (controller.signal.aborted || e.name === 'AbortError') return;
-    main.replaceChildren(h('h1', { tabindex: '-1' }, 'Something went wrong'), errorBox(e, 'load this page'));
+    if (e.status === 404) main.replaceChildren(...notFound(e.message));
+    else main.replaceChildren(h('h1', { tabindex: '-1' }, 'Something went wrong'), errorBox(e, 'load this page'));
   } finally {
     if (g_current === controller) main.removeAttribute('aria-busy');
   }

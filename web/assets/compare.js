@@ -1,7 +1,9 @@
-// The comparison of two deployments: which components differ (build and image on each side)
-// and the commits between them, with a form to pick two other deployments (an environment,
+// The comparison of two deployments: which components differ (build, image and the commit
+// each image is current for, with the commits touching it gained or taken back) and the
+// commits between them (with the components each affects and where it is not deployed), with a form to pick two other deployments (an environment,
 // then one of its deployments, 50 at a time, newest first).
-import { apiPath, getJson, project, withQuery } from './api.js';
+import { apiPath, getJson, me, project, withQuery } from './api.js';
+import { rollbackDialog } from './actions.js';
 import {
   badge, buildNo, commitLink, h, heading, imageTag, links, table, timeAgo, timeExact,
 } from './dom.js';
@@ -21,13 +23,29 @@ export async function render(main, [a, b], { signal, navigate }) {
     e.preventDefault();
     if (from.value() && to.value()) navigate(links.compare(from.value(), to.value()));
   });
+  const act = h('div', { class: 'card-actions' });
   main.replaceChildren(
-    heading(`Deployment #${data.from.id} → #${data.to.id}`),
+    heading(`Deployment #${data.from.id} → #${data.to.id}`), act,
     h('div', { class: 'sides' }, side('From', data.from, proj), side('To', data.to, proj)),
     form,
-    componentsOf(data),
+    componentsOf(data, proj),
     commitsOf(data, proj));
   await Promise.all([from.load(), to.load()]);
+  rollbackButton(act, data, proj, navigate).catch(() => { /* no button */ });
+}
+
+// "Roll back to this deployment": the From side, when it is an earlier succeeded deployment of
+// an environment and the caller may roll back.
+async function rollbackButton(where, data, proj, navigate) {
+  const who = await me();
+  if (!who.can.rollback || data.from.status !== 'succeeded') return;
+  const envs = await getJson('/api/environments');
+  const env = envs.environments.find((e) => e.name === data.from.env);
+  if (!env || !env.current || env.current.id === data.from.id) return;
+  where.append(h('button', {
+    type: 'button', class: 'act-rollback',
+    onclick: () => rollbackDialog(env, proj, () => navigate('/'), data.from.id),
+  }, `Roll ${env.name} back to this deployment (#${data.from.id})`));
 }
 
 function side(label, d, proj) {
@@ -37,22 +55,32 @@ function side(label, d, proj) {
       commitLink(d.commit, proj.commit_url)),
     h('p', null, timeExact(d.finished_at || d.started_at), ' (', timeAgo(d.finished_at || d.started_at), ')',
       d.actor ? ` by ${d.actor}` : '', d.run_id ? [' · ', h('a', { href: links.run(d.run_id) }, 'run')] : null),
+    d.note ? h('p', null, 'Why: ', d.note) : null,
     d.reason ? h('p', { class: 'muted' }, d.reason) : null);
 }
 
-function componentsOf(data) {
+function componentsOf(data, proj) {
   const title = h('h2', { id: 'diff-title' }, 'Components that differ');
   const section = h('section', { 'aria-labelledby': 'diff-title' }, title);
   if (!data.components.length) {
-    section.append(h('p', null, 'The two deployments ship the same images.'));
+    section.append(h('p', null, 'The two deployments run the same images, built from the same changes.'));
     return section;
   }
-  const cellOf = (x) => (x
-    ? [buildNo(x.build_number), ' ', h('span', { class: 'tag', title: x.image_uri }, imageTag(x.image_uri))]
-    : h('span', { class: 'muted' }, 'absent'));
+  // A side: the image (a config component has none: its state is the template) and the
+  // commit it is current for.
+  const cellOf = (x) => {
+    if (!x) return h('span', { class: 'muted' }, 'absent');
+    const at = x.commit ? commitLink(x.commit, proj.commit_url) : h('span', { class: 'muted' }, 'commit unknown');
+    if (!x.image_uri) return ['template at ', at];
+    return [buildNo(x.build_number), ' ', h('span', { class: 'tag', title: x.image_uri }, imageTag(x.image_uri)), ' · ', at];
+  };
   const change = (c) => {
     if (!c.from) return 'added';
     if (!c.to) return 'removed';
+    const parts = [];
+    if (c.commits.length) parts.push(`${c.commits.length}${c.commits_truncated ? '+' : ''} commit${c.commits.length === 1 ? '' : 's'} gained`);
+    if (c.removed.length) parts.push(`${c.removed.length} commit${c.removed.length === 1 ? '' : 's'} taken back`);
+    if (parts.length) return parts.join(', ');
     const n = (c.to.build_number ?? 0) - (c.from.build_number ?? 0);
     if (n > 0) return `${n} build${n === 1 ? '' : 's'} newer`;
     if (n < 0) return `${-n} build${n === -1 ? '' : 's'} older`;
@@ -74,11 +102,18 @@ function commitsOf(data, proj) {
     section.append(h('p', null, 'No commits between them.'));
     return section;
   }
+  // A commit is deployed in `to` only where every component it affects runs an image that
+  // holds it; the others are named.
+  const deployedIn = (c) => {
+    if (!c.components.length) return h('span', { class: 'muted' }, 'affects no component');
+    if (!c.not_deployed.length) return c.components.join(', ');
+    return h('span', { class: 'error-text' }, `not deployed: ${c.not_deployed.join(', ')}`);
+  };
   section.append(table(`${data.commits.length}${data.commits_truncated ? '+' : ''} commits, newest first`,
-    ['Commit', 'Summary', 'Author', 'When'],
+    ['Commit', 'Summary', 'Author', 'When', `In #${data.to.id}`],
     data.commits.map((c) => h('tr', null,
       h('td', null, commitLink(c.id, proj.commit_url)), h('td', null, c.summary),
-      h('td', null, c.author), h('td', null, timeAgo(c.time))))));
+      h('td', null, c.author), h('td', null, timeAgo(c.time)), h('td', null, deployedIn(c))))));
   if (data.commits_truncated) {
     section.append(h('p', { class: 'muted' }, 'Only the newest 200 commits are listed.'));
   }

@@ -152,7 +152,7 @@ function deploymentRows(state, deployments) {
     h('td', null, d.run_id ? h('a', { href: links.run(d.run_id) }, `#${d.deployment_id}`) : `#${d.deployment_id}`),
     h('td', null, d.env),
     h('td', null, badge(d.status)),
-    h('td', null, d.kind),
+    h('td', null, d.kind, d.note ? h('span', { class: 'muted note-line', title: d.note }, h('br'), d.note) : null),
     h('td', null, buildNo(d.build_number), ' ', h('span', { class: d.changed ? 'new' : 'kept' }, d.changed ? 'new' : 'kept')),
     h('td', null, h('span', { class: 'tag', title: d.image_uri }, imageTag(d.image_uri))),
     h('td', null, commitLink(d.commit, state.proj.commit_url)),

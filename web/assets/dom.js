@@ -76,16 +76,28 @@ export function ago(iso, now = Date.now()) {
   return `${Math.round(s / 86400)} d ago`;
 }
 
-/** A <time> showing the age, the exact UTC time as its title; '–' for null. */
-export function timeAgo(iso, now) {
-  if (!iso) return h('span', { class: 'muted' }, '–');
-  return h('time', { datetime: iso, title: iso.replace('T', ' ').replace('Z', ' UTC') }, ago(iso, now));
+/** "2026-11-22 04:12 local" for an ISO time, in the browser's time zone. */
+export function localTime(iso) {
+  const d = new Date(iso);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())} local`;
 }
 
-/** A <time> showing the UTC date and time. */
+function utcText(iso) {
+  return iso.replace('T', ' ').replace(/(:\d\d)(\.\d+)?Z$/, '$1 UTC');
+}
+
+/** A <time> showing the age, the exact time in UTC and local time as its title; '–' for null. */
+export function timeAgo(iso, now) {
+  if (!iso) return h('span', { class: 'muted' }, '–');
+  return h('time', { datetime: iso, title: `${utcText(iso)} (${localTime(iso)})` }, ago(iso, now));
+}
+
+/** A <time> showing the UTC date and time, and the local time beside it. */
 export function timeExact(iso) {
   if (!iso) return h('span', { class: 'muted' }, '–');
-  return h('time', { datetime: iso }, iso.replace('T', ' ').replace('Z', ' UTC'));
+  return h('span', { class: 'exact' }, h('time', { datetime: iso }, utcText(iso)), ' ',
+    h('span', { class: 'muted local-time' }, `(${localTime(iso)})`));
 }
 
 /** The commit's first 10 characters, linked to the repository when the manifest gives a URL. */

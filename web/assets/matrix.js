@@ -8,7 +8,8 @@
 // The first screen comes first: laying out and painting 200 rows x 5 environments takes the
 // browser ~300 ms on a small machine, so the rows one screen can hold (firstRows) are rendered
 // and painted first, then the others are appended k_rows_per_frame at a time, a batch a frame.
-import { every, getJson, project, withQuery } from './api.js';
+import { every, getJson, me, project, withQuery } from './api.js';
+import { envActions, healthLine, safetyLines } from './actions.js';
 import {
   badge, buildNo, commitLink, duration, h, heading, imageTag, links, millisBetween, olderButton, table,
   timeAgo,
@@ -18,6 +19,7 @@ const k_recent_runs = 10;
 const k_components = 200;  // a page of the matrix: the API's largest page (service/pages.cpp inlines it)
 const k_row_min_px = 48;    // a matrix row is one to three lines: 48-75 px
 const k_rows_per_frame = 200;
+const k_phone = '(max-width: 40rem)';  // the matrix becomes cards per environment
 
 /** Renders the page into `main`. */
 export async function render(main, _params, { signal }) {
@@ -40,18 +42,35 @@ export async function render(main, _params, { signal }) {
   view.complete.then(() => afterPaint(() => performance.mark('slipway:matrix-complete')));
 
   let last = runsKey(runs.runs);
-  every(5000, signal, async () => {
-    const fresh = await getJson(withQuery('/api/runs', { limit: k_recent_runs }), { signal });
-    const key = runsKey(fresh.runs);
-    if (key === last) return;
-    last = key;
+  // Everything again (after a write, or when the runs changed).
+  const reload = async (fresh) => {
     const [e, c] = await Promise.all([getJson('/api/environments', { signal }),
       componentsUpTo(view.comps.length, signal)]);
     Object.assign(view, { envs: e.environments, comps: c.components, next: c.next ?? null });
     // The sections are arrays of nodes: spread, or replaceChildren would print the array.
     summary.replaceChildren(...[envSection(view)].flat());
     grid.replaceChildren(...[matrixSection(view, signal)].flat());
-    recent.replaceChildren(...runsSection(fresh.runs));
+    if (fresh) recent.replaceChildren(...runsSection(fresh.runs));
+  };
+  view.refresh = () => reload(null).catch(() => {});
+  // Who this tab is, for the buttons (inlined with the data when the service needs no token).
+  me().then((who) => {
+    view.who = who;
+    summary.replaceChildren(...[envSection(view)].flat());
+  }).catch(() => { /* no buttons */ });
+  // A phone and a wide window get different matrices.
+  const media = window.matchMedia(k_phone);
+  const relayout = () => grid.replaceChildren(...[matrixSection(view, signal)].flat());
+  media.addEventListener('change', relayout);
+  signal.addEventListener('abort', () => media.removeEventListener('change', relayout), { once: true });
+  every(5000, signal, async () => {
+    const fresh = await getJson(withQuery('/api/runs', { limit: k_recent_runs }), { signal });
+    const key = runsKey(fresh.runs);
+    // Cards also change without a run (a request decided, a drift check): every fourth look.
+    view.ticks = (view.ticks || 0) + 1;
+    if (key === last && view.ticks % 4) return;
+    last = key;
+    await reload(fresh);
   });
 }
 
@@ -102,15 +121,25 @@ function envCard(view, env, byName) {
     ? h('a', { href: links.compare(cur.id, source.current.id), class: 'preview' },
       `Preview promotion from ${env.promote_from}`)
     : null;
-  return h('li', { class: 'env-card' },
-    h('h3', null, env.name),
-    h('p', { class: 'muted' }, env.stack, ' · ', env.region,
+  const stacks = env.stacks || [];
+  const several = stacks.length > 1;
+  const regions = [...new Set(stacks.map((s) => s.region).filter((r) => r))];
+  return h('li', { class: 'env-card', 'data-env': env.name },
+    h('h3', null, env.name, env.partially_deployed ? [' ', badge('partially deployed')] : null),
+    h('p', { class: 'muted' }, several ? `${new Set(stacks.map((s) => s.stack)).size} stacks` : env.stack,
+      ' · ', several && regions.length ? regions.join(', ') : env.region,
       env.trigger_branch ? [' · deploys on ', h('code', null, env.trigger_branch)] : null),
     cur
       ? h('p', null, `Deployment #${cur.id} `, badge(cur.kind), ' ', commitLink(cur.commit, view.proj.commit_url),
         ' ', timeAgo(cur.finished_at), cur.actor ? ` by ${cur.actor}` : '',
         cur.run_id ? [' · ', h('a', { href: links.run(cur.run_id) }, 'run')] : null)
       : h('p', null, 'Never deployed.'),
+    several
+      ? h('ul', { class: 'env-stacks' }, stacks.map((s) => h('li', null,
+        h('code', null, s.label), ' ',
+        s.current ? [`#${s.current.id} `, commitLink(s.current.commit, view.proj.commit_url)] : 'never deployed',
+        ` · wave ${s.wave}`)))
+      : null,
     env.pending && env.pending.length
       ? h('p', null, badge('pending'), ` ${env.pending.length} deployment${env.pending.length === 1 ? '' : 's'} in progress`)
       : null,
@@ -118,7 +147,11 @@ function envCard(view, env, byName) {
       ? h('p', { class: diff ? 'differs-note' : 'muted' },
         diff ? `${diff} component${diff === 1 ? ' differs' : 's differ'} from ${env.promote_from}` : `Same as ${env.promote_from}`,
         preview ? [' · ', preview] : null)
-      : null);
+      : null,
+    cur && cur.note ? h('p', { class: 'muted note-line' }, 'Why: ', cur.note) : null,
+    healthLine(env),
+    safetyLines(env),
+    envActions(env, byName, view.proj, view.who, view.refresh || (() => {})));
 }
 
 function envSection(view) {
@@ -148,6 +181,22 @@ function cell(view, comp, env) {
 // The matrix, its first rows now and the others a batch per frame (view.complete resolves when
 // all are in); when the API pages the components, "More components" fetches the next page.
 function matrixSection(view, signal) {
+  const filter = h('input', {
+    type: 'search', id: 'matrix-filter', placeholder: 'Filter components', value: view.filter || '',
+    'aria-label': 'Filter components by name',
+  });
+  filter.addEventListener('input', () => {
+    view.filter = filter.value;
+    applyFilter(view, filter.closest('section'));
+  });
+  const head = [h('h2', { id: 'matrix-title' }, 'What is deployed where'),
+    h('div', { class: 'filters' }, filter)];
+  if (window.matchMedia(k_phone).matches) {
+    const cards = phoneMatrix(view);
+    queueMicrotask(() => applyFilter(view, cards.closest('section')));
+    view.complete = Promise.resolve();
+    return [...head, cards];
+  }
   const first = firstRows();
   const body = h('tbody', { 'aria-busy': view.comps.length > first ? 'true' : null },
     view.comps.slice(0, first).map((c) => componentRow(view, c)));
@@ -159,10 +208,33 @@ function matrixSection(view, signal) {
     body.append(...page.components.map((c) => componentRow(view, c)));
     return page.next ?? null;
   });
-  return [h('h2', { id: 'matrix-title' }, 'What is deployed where'),
+  return [...head,
     table(`Components by environment`, ['Component', 'Latest build', ...view.envs.map((e) => e.name)], body,
       { class: 'matrix', style: `--envs:${view.envs.length}` }),
     more];
+}
+
+// Rows (and phone cards' items) whose component name does not hold the filter text are hidden.
+function applyFilter(view, section) {
+  if (!section) return;
+  const q = (view.filter || '').trim().toLowerCase();
+  for (const el of section.querySelectorAll('[data-component]'))
+    el.hidden = q !== '' && !el.dataset.component.toLowerCase().includes(q);
+}
+
+// On a phone: a card per environment listing what it runs, no table to scroll sideways.
+function phoneMatrix(view) {
+  return h('ul', { class: 'env-cards phone-matrix', 'aria-label': 'Components by environment' },
+    view.envs.map((env) => h('li', { class: 'env-card' }, h('h3', null, env.name),
+      h('ul', { class: 'comp-list' }, view.comps.map((c) => {
+        const d = c.deployed[env.name];
+        const note = env.promote_from ? difference(d, c.deployed[env.promote_from], env.promote_from) : null;
+        return h('li', { 'data-component': c.name, class: note ? 'differs' : null },
+          h('a', { href: links.component(c.name) }, c.name), ' ',
+          d ? [h('strong', null, buildNo(d.build_number)), ' ', h('span', { class: 'tag' }, imageTag(d.image_uri)), ' ',
+            timeAgo(d.finished_at)] : h('span', { class: 'muted' }, c.kind === 'image' || !c.kind ? 'not deployed' : c.kind),
+          note ? h('span', { class: 'note' }, ` · ${note}`) : null);
+      })))));
 }
 
 // How many rows fill the window even when the table starts at its top.
@@ -189,7 +261,8 @@ function appendRows(view, body, comps, signal) {
 }
 
 function componentRow(view, c) {
-  return h('tr', null,
+  const q = (view.filter || '').trim().toLowerCase();
+  return h('tr', { 'data-component': c.name, hidden: q !== '' && !c.name.toLowerCase().includes(q) },
     h('th', { scope: 'row' }, h('a', { href: links.component(c.name) }, c.name),
       c.kind && c.kind !== 'image' ? h('span', { class: 'kind' }, c.kind) : null),
     h('td', { class: 'latest' }, c.latest_build
@@ -206,7 +279,7 @@ export function runsTable(caption, runs) {
       h('td', null, r.env), h('td', null, r.kind), h('td', null, badge(r.status)),
       h('td', null, r.result || ''), h('td', null, r.actor || ''), h('td', null, r.trigger),
       h('td', null, timeAgo(r.started_at)),
-      h('td', null, duration(millisBetween(r.started_at, r.finished_at))))));
+      h('td', null, duration(millisBetween(r.started_at, r.finished_at))))), { class: 'runs' });
 }
 
 function runsSection(runs) {

@@ -47,7 +47,7 @@ function runsCaption(env) {
 
 function jobCell(job) {
   if (!job) return h('span', { class: 'muted' }, 'none');
-  return h('span', null, badge(job.status), ' job ', `#${job.id}`, ' ', h('code', { title: job.head }, (job.head || '').slice(0, 10)),
+  return h('span', null, badge(job.status), ' job ', h('a', { href: `#job-${job.id}` }, `#${job.id}`), ' ', h('code', { title: job.head }, (job.head || '').slice(0, 10)),
     ' ', timeAgo(job.started_at || job.created_at),
     job.run_id ? [' · ', h('a', { href: links.run(job.run_id) }, 'run')] : null);
 }
@@ -59,18 +59,21 @@ function queueOf(q) {
     { class: 'queue' });
   const jobs = table(`Latest jobs (${q.jobs.length})`,
     ['Job', 'Environment', 'Status', 'Head', 'Trigger', 'Actor', 'Created', 'Run', 'Why'],
-    q.jobs.map((j) => h('tr', null, h('td', null, `#${j.id}`), h('td', null, j.env), h('td', null, badge(j.status)),
+    q.jobs.map((j) => h('tr', { id: `job-${j.id}` },
+      h('td', null, j.run_id ? h('a', { href: links.run(j.run_id), title: `run ${j.run_id}` }, `#${j.id}`) : `#${j.id}`,
+        j.kind && j.kind !== 'run' ? h('span', { class: 'kind' }, j.kind) : null),
+      h('td', null, j.env), h('td', null, badge(j.status)),
       h('td', null, h('code', { title: j.head }, (j.head || '').slice(0, 10))), h('td', null, j.trigger),
       h('td', null, j.actor || ''), h('td', null, timeAgo(j.created_at)),
       h('td', null, j.run_id ? h('a', { href: links.run(j.run_id) }, h('code', null, j.run_id)) : '–'),
-      h('td', null, j.reason || ''))));
+      h('td', { class: 'why' }, j.reason || (j.status === 'failed' ? 'failed (see its run)' : '')))));
   const deliveries = table(`Latest webhook deliveries (${q.deliveries.length})`,
     ['Received', 'Source', 'Event', 'Ref', 'Head', 'Result', 'Reason', 'Job'],
     q.deliveries.map((d) => h('tr', null, h('td', null, timeAgo(d.received_at)), h('td', null, d.source),
       h('td', null, d.event), h('td', null, d.ref ? h('code', null, d.ref) : ''),
       h('td', null, d.head ? h('code', { title: d.head }, d.head.slice(0, 10)) : ''),
       h('td', null, badge(d.result)), h('td', null, d.reason || ''),
-      h('td', null, d.job_id ? `#${d.job_id}` : ''))));
+      h('td', null, d.job_id ? h('a', { href: `#job-${d.job_id}` }, `#${d.job_id}`) : ''))));
   return h('div', null,
     h('section', { 'aria-labelledby': 'queue-title' }, h('h2', { id: 'queue-title' }, 'Queue'), perEnv),
     h('section', { 'aria-labelledby': 'jobs-title' }, h('h2', { id: 'jobs-title' }, 'Jobs'),
