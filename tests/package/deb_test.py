@@ -43,8 +43,11 @@ LINKED = {"libgit2": "libgit2-dev", "mbedtls": "libmbedtls-dev", "http-parser": 
           "zlib": "zlib1g-dev", "sqlite3": "libsqlite3-dev", "libyaml": "libyaml-dev",
           "pugixml": "libpugixml-dev", "openssl": "libssl-dev", "rapidjson": "rapidjson-dev",
           "cli11": "libcli11-dev", "spdlog": "libspdlog-dev", "fmt": "libfmt-dev",
-          "cpp-httplib": "libcpp-httplib-dev"}
-LICENSES = {"libgit2": "GPL-2 with linking exception", "sqlite3": "public-domain",
+          "cpp-httplib": "libcpp-httplib-dev",
+          # slipway links GCC's runtime statically (cmake/dependencies.cmake); GCC 12 on Debian 12.
+          "libstdc++": "libstdc++-12-dev", "libgcc": "libgcc-12-dev"}
+LICENSES = {"libstdc++": "GPL-3+ with GCC-exception-3.1", "libgcc": "GPL-3+ with GCC-exception-3.1",
+            "libgit2": "GPL-2 with linking exception", "sqlite3": "public-domain",
             "openssl": "Apache-2.0", "libyaml": "Expat", "pugixml": "Expat", "mbedtls": "Apache-2.0"}
 # Libraries the programs and the module link that must show up in Depends: (by package name
 # prefix): libstdc++6 for slipway-serve and the module (slipway links libstdc++ statically),
