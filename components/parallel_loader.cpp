@@ -76,7 +76,8 @@ const Module& module() {
 const SlipwayParallelApi& api_or_throw() {
     const Module& m = module();
     if (m.api == nullptr)
-        throw std::runtime_error("slipway's parallel module is needed to build and deploy: " + m.error);
+        throw std::runtime_error("slipway's parallel module is needed to build and deploy: " +
+                                 m.error);
     return *m.api;
 }
 

@@ -21,9 +21,9 @@
 namespace {
 
 using components::BuildGraph;
-using components::ScheduleNode;
 using components::Handoff;
 using components::k_runners;
+using components::ScheduleNode;
 
 void copy_message(const char* what, char* error, std::size_t error_size) {
     if (error_size == 0) return;
@@ -81,10 +81,9 @@ void* graph_new(const SlipwayScheduleNode* nodes, std::size_t count, const std::
     try {
         std::array<std::size_t, k_runners> s{};
         for (std::size_t r = 0; r < k_runners; ++r) s[r] = slots[r];
-        return new BuildGraph(schedule_from(nodes, count), s,
-                              [handoff, context](const Handoff& h) {
-                                  handoff(context, static_cast<int>(h.kind), h.build);
-                              });
+        return new BuildGraph(schedule_from(nodes, count), s, [handoff, context](const Handoff& h) {
+            handoff(context, static_cast<int>(h.kind), h.build);
+        });
     } catch (const std::exception& e) {
         copy_message(e.what(), error, error_size);
     } catch (...) {
