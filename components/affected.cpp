@@ -72,9 +72,13 @@ Selection Selector::select(std::span<const std::string> changed_paths) const {
     std::vector<std::vector<Reason>> reasons(n);
     std::vector<Reason> global;
     // 1. Match every changed path once against all lists: a data-parallel pass (the index
-    //    is read-only), its results then taken in path order.
+    //    is read-only), its results then taken in path order. Split only when there are
+    //    thousands of paths: a path costs ~3,000 instructions (2,000 components), opening
+    //    the parallel module with oneTBB and the shared libstdc++ ~3.6 M, so 1,200 paths in
+    //    three chunks took more CPU than on one thread and hardly less time (bench/README,
+    //    issue 31).
     std::vector<std::vector<PatternIndex::Hit>> hits_of(out.changed.size());
-    constexpr std::size_t k_grain = 512;
+    constexpr std::size_t k_grain = 4096;
     for_each_chunk(out.changed.size(), k_grain,
                    [&](std::size_t, std::size_t begin, std::size_t end) {
                        for (std::size_t i = begin; i != end; ++i)

@@ -79,8 +79,8 @@ TEST(StartupCli, WithoutTheParallelModuleAffectedWorksAndABuildSaysWhatIsMissing
                "components:\n  app: {paths: [app/], kind: library, build: 'true'}\n");
     repo.write("app/x", "x\n");
     repo.commit("init");
-    // 1,100 changed paths: affected's selection runs in three chunks, on one thread here.
-    for (int i = 0; i < 1100; ++i) repo.write("app/f" + std::to_string(i), "y\n");
+    // 8,200 changed paths: affected's selection runs in three chunks, on one thread here.
+    for (int i = 0; i < 8200; ++i) repo.write("app/f" + std::to_string(i), "y\n");
     repo.commit("many");
     support::TempDir dir;
     const std::string alone = (dir.path() / "slipway").string();
