@@ -19,13 +19,15 @@ constexpr std::size_t chunk_count(std::size_t n, std::size_t grain) {
 using ChunkRunner = void (*)(const void* body, std::size_t k);
 
 /// Runs run(body, k) for every k in [0, chunks) on the parallel module's threads; without the
-/// module (a program copied away from its installation) one after the other on this thread.
+/// module (a program copied away from its installation) the same chunk function one chunk
+/// after the other on this thread, as tbb::parallel_for does with one thread.
 /// Rethrows the first exception a chunk threw, after the others ended (chunks not yet started
 /// then are skipped); throws std::runtime_error when oneTBB itself failed.
 void run_chunks(std::size_t chunks, ChunkRunner run, const void* body);
 
 /// Throws std::runtime_error naming the module and why when the parallel module cannot be
-/// opened (a broken installation). Builds need it: callers check before recording anything.
+/// opened (a broken installation). Builds and stack deploys run on its flow graph, the one
+/// engine (docs/architecture.md): callers check before holding or recording anything.
 void require_parallel_module();
 
 /// Calls body(chunk, begin, end) for every chunk, in parallel when there are several.
