@@ -2,11 +2,14 @@
 // becomes a line on stderr and an exit status.
 #include <fmt/format.h>
 
+#include <malloc.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -211,6 +214,52 @@ void injected_fault() {
         std::thread([] { throw std::runtime_error("injected fault (thread)"); }).join();
 }
 
+// A command runs once and exits (_exit: nothing is freed), so freed memory is better kept and
+// reused than given back: on this kind of machine each page the kernel hands out costs a
+// fault of a few microseconds, and a cold `affected` on 2,000 components touched ~250 pages
+// more with glibc's defaults (mmap and munmap of every block over 128 KB as containers grow,
+// the heap trimmed and grown again, a second arena for the manifest's thread) -- bench/README
+// issue 31. Not for `serve`, which runs for weeks and gives memory back (service/server.cpp).
+void keep_freed_memory() {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 8 << 20);
+    mallopt(M_ARENA_MAX, 1);
+}
+
+// A command that reads a repository (not --version or --help) puts its heap on transparent
+// huge pages: a cold `affected` on 2,000 components touches 2-5 MB of heap, a first touch of
+// a 4 KB page each few microseconds on this kind of machine, where a 2 MB page is one fault
+// (bench/README, issue 31). The kernel gives huge pages to ranges advised MADV_HUGEPAGE
+// (under its "madvise" policy; "always" gives them unasked) that are 2 MB-aligned and not
+// touched yet, while glibc's malloc grows its heap with sbrk and writes a header where each
+// growth starts. So: glibc's current top chunk is used up; the program break moves to one
+// page short of a 2 MB boundary; a small block makes glibc grow its heap from there (it
+// handles a break someone else moved, a "foreign sbrk"), by M_TOP_PAD, writing its headers
+// in that one page; and what lies beyond the boundary is advised before anything touches
+// it. If any step goes otherwise (a free block served the requests, no memory), nothing is
+// advised and malloc works as before; where the kernel gives no huge pages, or a sanitizer's
+// allocator is in charge, nothing changes but a few unused addresses.
+void heap_on_huge_pages() {
+    constexpr std::uintptr_t k_huge_page = std::uintptr_t{2} << 20;
+    constexpr std::uintptr_t k_page = 4096;
+    // (volatile: blocks allocated and freed unused are otherwise removed by the compiler)
+    const std::size_t top = mallinfo2().keepcost;
+    void* volatile rest = top > 256 ? std::malloc(top - 128) : nullptr;
+    const auto brk_end = reinterpret_cast<std::uintptr_t>(sbrk(0));
+    const std::uintptr_t boundary = (brk_end + k_page + k_huge_page - 1) & ~(k_huge_page - 1);
+    if (sbrk(static_cast<std::intptr_t>(boundary - k_page - brk_end)) !=
+        reinterpret_cast<void*>(-1)) {
+        mallopt(M_TOP_PAD, 16 << 20);
+        void* volatile first = std::malloc(1024);
+        const auto heap_end = reinterpret_cast<std::uintptr_t>(sbrk(0));
+        if (heap_end > boundary)
+            madvise(reinterpret_cast<void*>(boundary), heap_end - boundary, MADV_HUGEPAGE);
+        std::free(first);
+    }
+    std::free(rest);
+}
+
 int run_command_line(int argc, char** argv) {
     injected_fault();
     cli::remember_argv(argc, argv);
@@ -226,6 +275,8 @@ int run_command_line(int argc, char** argv) {
     // Only the command being run sets up its options; the others are there by name, for
     // --help. (Setting up all of them was a measurable share of every start.)
     const std::string_view word = command_word(argc, argv);
+    if (word != "serve") keep_freed_memory();
+    if (!word.empty() && word != "serve") heap_on_huge_pages();
     cli::Handler handler;
     for (const auto& command : k_commands) {
         CLI::App* sub = app.add_subcommand(command.name, command.help);

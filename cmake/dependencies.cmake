@@ -14,8 +14,16 @@
 #  - libgit2's GSSAPI (Kerberos has no static archive: six shared libraries) is opened on
 #    first use by diff/gssapi_loader.cpp, and cpp-httplib (with a second, shared OpenSSL that
 #    initialises before main) is linked only into slipway-serve (cli/CMakeLists.txt).
-# What stays shared: libstdc++ and oneTBB. SLIPWAY_STATIC_DEPS=OFF links everything shared.
+# What stays shared: oneTBB (in the parallel module, components/parallel_module.hpp), and
+# libstdc++ for slipway-serve and the module. SLIPWAY_STATIC_DEPS=OFF links everything shared.
 option(SLIPWAY_STATIC_DEPS "link the static archives of libgit2, sqlite3, libyaml, pugixml, libcrypto" ON)
+# slipway itself links libstdc++ and libgcc's unwinder from GCC's static archives: loading the
+# shared libstdc++ was 1.7 M of the 3.0 M instructions of `slipway --version` (bench/README,
+# issue 31). Off under the sanitizers, whose runtimes need the shared one.
+option(SLIPWAY_STATIC_LIBSTDCXX "link libstdc++ and libgcc into slipway statically" ON)
+if(SLIPWAY_SANITIZE OR NOT SLIPWAY_STATIC_DEPS)
+  set(SLIPWAY_STATIC_LIBSTDCXX OFF)
+endif()
 
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBGIT2 REQUIRED IMPORTED_TARGET libgit2)

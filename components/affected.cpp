@@ -72,9 +72,13 @@ Selection Selector::select(std::span<const std::string> changed_paths) const {
     std::vector<std::vector<Reason>> reasons(n);
     std::vector<Reason> global;
     // 1. Match every changed path once against all lists: a data-parallel pass (the index
-    //    is read-only), its results then taken in path order.
+    //    is read-only), its results then taken in path order. Split only when there are
+    //    thousands of paths: a path costs ~3,000 instructions (2,000 components), opening
+    //    the parallel module with oneTBB and the shared libstdc++ ~3.6 M, so 1,200 paths in
+    //    three chunks took more CPU than on one thread and hardly less time (bench/README,
+    //    issue 31).
     std::vector<std::vector<PatternIndex::Hit>> hits_of(out.changed.size());
-    constexpr std::size_t k_grain = 512;
+    constexpr std::size_t k_grain = 4096;
     for_each_chunk(out.changed.size(), k_grain,
                    [&](std::size_t, std::size_t begin, std::size_t end) {
                        for (std::size_t i = begin; i != end; ++i)
@@ -127,17 +131,23 @@ Selection Selector::select(std::span<const std::string> changed_paths) const {
     // 3. Dependency and global reasons, in the graph's order.
     out.affected.reserve(
         static_cast<std::size_t>(std::count(affected.begin(), affected.end(), true)));
+    std::vector<std::size_t> deps;  // indices, sorted by name: each name copied once
+    const auto by_name = [&](std::size_t a, std::size_t b) {
+        return m_graph.names[a] < m_graph.names[b];
+    };
     for (std::size_t v : m_graph.order) {
         if (!affected[v]) continue;
-        AffectedComponent c{m_graph.names[v], m_kinds[v], std::move(reasons[v])};
-        std::vector<std::string> deps;
+        AffectedComponent& c = out.affected.emplace_back(
+            AffectedComponent{m_graph.names[v], m_kinds[v], std::move(reasons[v])});
+        deps.clear();
         for (std::size_t d : m_graph.depends_on[v]) {
-            if (affected[d]) deps.push_back(m_graph.names[d]);
+            if (affected[d]) deps.push_back(d);
         }
-        std::sort(deps.begin(), deps.end());
-        for (auto& d : deps) c.reasons.push_back({ReasonKind::dependency, "", "", std::move(d)});
+        std::sort(deps.begin(), deps.end(), by_name);
+        c.reasons.reserve(c.reasons.size() + deps.size() + global.size());
+        for (std::size_t d : deps)
+            c.reasons.push_back({ReasonKind::dependency, {}, {}, m_graph.names[d]});
         c.reasons.insert(c.reasons.end(), global.begin(), global.end());
-        out.affected.push_back(std::move(c));
     }
     return out;
 }

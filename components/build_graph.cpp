@@ -100,16 +100,6 @@ struct BuildGraph::Nodes {
     }
 };
 
-std::vector<ScheduleNode> schedule_of(const BuildPlan& plan) {
-    std::vector<ScheduleNode> out;
-    out.reserve(plan.size());
-    for (std::size_t i = 0; i < plan.size(); ++i) {
-        const auto& b = plan.at(i);
-        out.push_back({b.waits_for, b.dependents, b.chain, b.runner, b.name_rank});
-    }
-    return out;
-}
-
 BuildGraph::BuildGraph(std::vector<ScheduleNode> nodes,
                        const std::array<std::size_t, k_runners>& slots,
                        std::function<void(const Handoff&)> handoff)

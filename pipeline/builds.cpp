@@ -10,6 +10,7 @@
 
 #include "common/text.hpp"
 #include "components/input_hash.hpp"
+#include "components/parallel.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/remote.hpp"
 #include "pipeline/reuse.hpp"
@@ -235,6 +236,8 @@ common::Result<BuildCommandOutcome> run_build_command(const Project& p, const Bu
     summary.env = r.env;
     summary.base = r.diff.base;
     summary.head = r.diff.head;
+    // A build needs oneTBB's module: a broken installation says so before anything is recorded.
+    if (selected.builds.plan.size() > 0) components::require_parallel_module();
     if (auto done = recover_runs(s.store, summary.started_at); !done)
         return std::unexpected(done.error());
     if (auto ok = s.store.begin_run(new_run_record(summary)); !ok)

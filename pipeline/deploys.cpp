@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "components/parallel.hpp"
 #include "deploy/stack_plan.hpp"
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
@@ -517,6 +518,9 @@ common::Result<DeployCommandOutcome> run_deploy_command(const Project& p, const 
     if (!r.allow_older) {
         if (auto ok = newest(nullptr); !ok) return std::unexpected(ok.error());
     }
+    // The stacks deploy on the parallel module's graph: a broken installation says so before
+    // the environment is held or anything recorded.
+    components::require_parallel_module();
     auto lease = hold_environment(**env, summary.run_id, r.settings.wait, s, note);
     if (!lease) return fail(lease.error());
     if (auto ok = newest(&o); !ok) return std::unexpected(ok.error());  // nothing recorded

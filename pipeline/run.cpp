@@ -8,6 +8,7 @@
 #include <set>
 
 #include "common/json.hpp"
+#include "components/parallel.hpp"
 #include "pipeline/environment.hpp"
 #include "pipeline/host.hpp"
 #include "pipeline/ledger.hpp"
@@ -383,6 +384,9 @@ RunOutcome preview(const Project& p, RunPlan& run, Services& s, Observer& o) {
 
 RunOutcome execute_run(const Project& p, RunPlan run, Services& s, Observer& o) {
     if (run.request.plan) return preview(p, run, s, o);
+    // Builds and deploys run on the parallel module's graph: a broken installation says so
+    // before anything is recorded.
+    if (run.builds.plan.size() > 0 || run.deploy_needed) components::require_parallel_module();
     if (auto ok = s.store.begin_run(new_run_record(run.summary)); !ok) {
         RunOutcome out;
         out.summary = run.summary;

@@ -8,7 +8,8 @@ the install and Dockerfile tests then use), and checks the package: its name
 slipway_VERSION_amd64.deb; Depends: computed by dpkg-shlibdeps (libc6, libstdc++6, oneTBB ...)
 plus libcurl4 (opened with dlopen) and ca-certificates, and none of the libraries linked from
 their static archives (libgit2, SQLite, libyaml, pugixml, libcrypto); exactly the files a user gets (the
-binary in /usr/bin, the service program slipway-serve in /usr/libexec/slipway, the man page,
+binary in /usr/bin, the service program slipway-serve in /usr/libexec/slipway, the parallel
+module with oneTBB's code in /usr/lib/slipway (components/parallel_module.hpp), the man page,
 the three completions, the docs and examples, nothing of tests/ or bench/); and a binary
 programs without symbols or debug information.
 """
@@ -19,7 +20,8 @@ import subprocess
 import sys
 import tempfile
 
-PROGRAMS = ["./usr/bin/slipway", "./usr/libexec/slipway/slipway-serve"]
+PROGRAMS = ["./usr/bin/slipway", "./usr/libexec/slipway/slipway-serve",
+            "./usr/lib/slipway/libslipway-parallel.so"]
 EXPECTED_FILES = PROGRAMS + [
     "./usr/share/man/man1/slipway.1.gz",
     "./usr/share/bash-completion/completions/slipway",
@@ -41,10 +43,15 @@ LINKED = {"libgit2": "libgit2-dev", "mbedtls": "libmbedtls-dev", "http-parser": 
           "zlib": "zlib1g-dev", "sqlite3": "libsqlite3-dev", "libyaml": "libyaml-dev",
           "pugixml": "libpugixml-dev", "openssl": "libssl-dev", "rapidjson": "rapidjson-dev",
           "cli11": "libcli11-dev", "spdlog": "libspdlog-dev", "fmt": "libfmt-dev",
-          "cpp-httplib": "libcpp-httplib-dev"}
-LICENSES = {"libgit2": "GPL-2 with linking exception", "sqlite3": "public-domain",
+          "cpp-httplib": "libcpp-httplib-dev",
+          # slipway links GCC's runtime statically (cmake/dependencies.cmake); GCC 12 on Debian 12.
+          "libstdc++": "libstdc++-12-dev", "libgcc": "libgcc-12-dev"}
+LICENSES = {"libstdc++": "GPL-3+ with GCC-exception-3.1", "libgcc": "GPL-3+ with GCC-exception-3.1",
+            "libgit2": "GPL-2 with linking exception", "sqlite3": "public-domain",
             "openssl": "Apache-2.0", "libyaml": "Expat", "pugixml": "Expat", "mbedtls": "Apache-2.0"}
-# Libraries the binary links that must show up in Depends: (by package name prefix).
+# Libraries the programs and the module link that must show up in Depends: (by package name
+# prefix): libstdc++6 for slipway-serve and the module (slipway links libstdc++ statically),
+# oneTBB for the module.
 EXPECTED_DEPENDS = ["libc6", "libstdc++6", "libtbb", "libcurl4", "libgssapi-krb5-2", "ca-certificates",
                     "libcpp-httplib"]
 # Linked from their static archives (cmake/dependencies.cmake): never in Depends:.
@@ -151,7 +158,7 @@ def main():
             fail(f"{path} is not in the package")
     binaries = [f for f in files if re.search(r"/(s?bin|lib|libexec)/", f)]
     if sorted(binaries) != sorted(PROGRAMS):
-        fail(f"programs or libraries other than slipway's two: {binaries}")
+        fail(f"programs or libraries other than slipway's three: {binaries}")
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(["dpkg-deb", "--extract", deb, tmp], check=True)
         for program in PROGRAMS:

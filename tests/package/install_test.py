@@ -9,7 +9,8 @@ Debian archive alone (so Depends: is proven complete: the root has nothing else,
 git). Then, inside the root: `slipway --version` names VERSION and a commit; the installed
 bash completion completes a subcommand; `slipway validate` and `slipway affected` work on a
 git repository made for the test (with the host's git, into the root) and `affected` names
-exactly the components the last commit affects; `slipway init` writes a manifest that
+exactly the components the last commit affects, and `slipway build` builds them (oneTBB, in
+the module slipway opens from /usr/lib/slipway); `slipway init` writes a manifest that
 validates; `slipway serve` (which hands over to /usr/libexec/slipway/slipway-serve) starts and
 answers /healthz over loopback.
 """
@@ -146,6 +147,10 @@ def main():
         expect(root, "cd /work && slipway validate", r".*", "validate")
         expect(root, "slipway affected --repo /work --base first", "shared\napi",
                "affected")
+        # A build schedules on oneTBB, in the module slipway opens from /usr/lib/slipway
+        # (components/parallel_module.hpp): installed, found, and its libraries in Depends:.
+        expect(root, "slipway build --repo /work --base first; echo exit=$?",
+               r"(?s).*api +succeeded +#1.*exit=0", "build (the parallel module and oneTBB)")
         check_serve(root, version)
         # libcurl is opened with dlopen on the first AWS request, so dpkg-shlibdeps cannot
         # see it: Depends: names libcurl4 by hand. A request to a closed loopback port must
