@@ -214,12 +214,22 @@ void injected_fault() {
         std::thread([] { throw std::runtime_error("injected fault (thread)"); }).join();
 }
 
+// The commands that read the repository (and the store) and print: a CI job runs them
+// cold, often many times.
+bool quick_read(std::string_view word) {
+    for (std::string_view quick :
+         {"diff", "affected", "graph", "validate", "history", "status", "diffs"})
+        if (word == quick) return true;
+    return false;
+}
+
 // A command runs once and exits (_exit: nothing is freed), so freed memory is better kept and
 // reused than given back: on this kind of machine each page the kernel hands out costs a
 // fault of a few microseconds, and a cold `affected` on 2,000 components touched ~250 pages
 // more with glibc's defaults (mmap and munmap of every block over 128 KB as containers grow,
 // the heap trimmed and grown again, a second arena for the manifest's thread) -- bench/README
-// issue 31. Not for `serve`, which runs for weeks and gives memory back (service/server.cpp).
+// issue 31. Not for `serve`, which runs for weeks and gives memory back (service/server.cpp),
+// nor for the commands that build or deploy (quick_read).
 void keep_freed_memory() {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
@@ -227,7 +237,7 @@ void keep_freed_memory() {
     mallopt(M_ARENA_MAX, 1);
 }
 
-// A command that reads a repository (not --version or --help) puts its heap on transparent
+// A quick read command (not --version or --help) puts its heap on transparent
 // huge pages: a cold `affected` on 2,000 components touches 2-5 MB of heap, a first touch of
 // a 4 KB page each few microseconds on this kind of machine, where a 2 MB page is one fault
 // (bench/README, issue 31). The kernel gives huge pages to ranges advised MADV_HUGEPAGE
@@ -275,8 +285,14 @@ int run_command_line(int argc, char** argv) {
     // Only the command being run sets up its options; the others are there by name, for
     // --help. (Setting up all of them was a measurable share of every start.)
     const std::string_view word = command_word(argc, argv);
-    if (word != "serve") keep_freed_memory();
-    if (!word.empty() && word != "serve") heap_on_huge_pages();
+    // Only the quick read commands, where a fresh process's start is most of the time: those
+    // that build, deploy or serve run for minutes on threads of their own and keep glibc's
+    // defaults (one arena for all threads, no block above 32 MB given back, would cost them
+    // more than the page faults they save).
+    if (quick_read(word)) {
+        keep_freed_memory();
+        heap_on_huge_pages();
+    }
     cli::Handler handler;
     for (const auto& command : k_commands) {
         CLI::App* sub = app.add_subcommand(command.name, command.help);
