@@ -49,11 +49,11 @@ struct BuildGraph::Nodes {
     Nodes(std::vector<ScheduleNode> p, std::function<void(const Handoff&)> h)
         : plan(std::move(p)), handoff(std::move(h)), failed(plan.size()), held_slot(plan.size()) {}
 
-    // Gateway puts come from a thread outside TBB, so the arena needs a worker to run the
-    // tasks they spawn even when TBB would run on one core alone.
-    tbb::global_control workers{
-        tbb::global_control::max_allowed_parallelism,
-        static_cast<std::size_t>(std::max(2, tbb::this_task_arena::max_concurrency()))};
+    // No worker threads: the thread that puts (the executor's) runs the tasks its puts
+    // spawn -- the buffer nodes' forwarding -- before start() and ended() return
+    // (graph.wait_for_all). A worker kept for them never slept while builds ended every
+    // millisecond: its spinning took a core's share from the builds (bench/README, issue 30).
+    tbb::global_control workers{tbb::global_control::max_allowed_parallelism, 1};
     const std::vector<ScheduleNode> plan;
     std::function<void(const Handoff&)> handoff;
     std::vector<std::atomic<bool>> failed;     // ended without succeeding (or skipped)
@@ -68,15 +68,10 @@ struct BuildGraph::Nodes {
     std::deque<Dispatch> dispatch;
     std::vector<std::size_t> roots;
 
-    [[nodiscard]] Ready ready(std::size_t i) const {
-        return {plan[i].chain, plan[i].name_rank, i};
-    }
+    [[nodiscard]] Ready ready(std::size_t i) const { return {plan[i].chain, plan[i].name_rank, i}; }
 
-    // Hands a build over that holds no slot: the graph waits for its end.
-    void hand_over(Handoff::Kind kind, std::size_t i) {
-        graph.reserve_wait();
-        handoff({kind, i});
-    }
+    // Hands a build over to start or to skip; the caller reports its end (ended()).
+    void hand_over(Handoff::Kind kind, std::size_t i) { handoff({kind, i}); }
 
     // A build whose dependencies all ended: skipped if one of them failed or the run
     // stopped, else queued for its runner.
@@ -153,6 +148,7 @@ BuildGraph::~BuildGraph() {
 
 void BuildGraph::start() {
     for (std::size_t i : m_nodes->roots) m_nodes->route->try_put(m_nodes->ready(i));
+    m_nodes->graph.wait_for_all();  // the puts' tasks, on this thread: the handoffs are made
 }
 
 void BuildGraph::ended(std::size_t i, bool succeeded) {
@@ -160,7 +156,7 @@ void BuildGraph::ended(std::size_t i, bool succeeded) {
     n.failed[i] = !succeeded;
     n.done[i].try_put(flow::continue_msg());  // dependents first: queued before the slot frees
     if (n.held_slot[i]) n.limits[n.plan[i].runner].decrementer().try_put(flow::continue_msg());
-    n.graph.release_wait();
+    n.graph.wait_for_all();  // the puts' tasks, on this thread: the next handoffs are made
 }
 
 void BuildGraph::stop() {
