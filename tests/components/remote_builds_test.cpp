@@ -427,7 +427,8 @@ TEST_F(RemoteBuilds, AnInterruptedRunsRemoteBuildIsAwaitedNotStartedAgain) {
         "dead-run", "cli", "", "HEAD", "", versioning::RunStatus::running, 1, {}, "host", 1, 1};
     ASSERT_TRUE(store->begin_run(dead));
     auto reserved =
-        store->reserve_build({"api", settings.commit, "h", "dead-run", 1, "api.log"},
+        store->reserve_build({"api", settings.commit, "h", "dead-run", 1,
+                              (dir.path() / "dead-run-api.log").string()},
                              [](std::int64_t n) { return "r:api-" + std::to_string(n); });
     ASSERT_TRUE(reserved);
     ASSERT_TRUE(store->start_build("api", 1, 2, {0, 0, started->arn}));
