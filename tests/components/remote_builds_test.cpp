@@ -133,9 +133,9 @@ class RemoteBuilds : public ::testing::Test {
                 R"("computeType":"BUILD_GENERAL1_SMALL"},"serviceRole":"arn:aws:iam::123456789012:role/cb"})");
         ASSERT_TRUE(made || made.error().message.find("ResourceAlreadyExists") != std::string::npos)
             << made.error().message;
-        auto repo = admin.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921",
-                               {"CreateRepository", "ecr:CreateRepository"},
-                               R"({"repositoryName":"app"})");
+        auto repo =
+            admin.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921",
+                       {"CreateRepository", "ecr:CreateRepository"}, R"({"repositoryName":"app"})");
         ASSERT_TRUE(repo ||
                     repo.error().message.find("RepositoryAlreadyExists") != std::string::npos)
             << repo.error().message;
@@ -307,10 +307,9 @@ TEST_F(RemoteBuilds, APlanMixesLocalAndRemoteBuildsAcrossDependencies) {
     // The image it pushed, through ECR: its manifest carries the token, and its digest is
     // the one the build exported and slipway recorded.
     aws::Client client(moto_options());
-    auto image =
-        client.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921",
-                    {"DescribeImages", "ecr:DescribeImages"},
-                    R"({"repositoryName":"app","imageIds":[{"imageTag":"api-1"}]})");
+    auto image = client.json(aws::ecr_service(), "AmazonEC2ContainerRegistry_V20150921",
+                             {"DescribeImages", "ecr:DescribeImages"},
+                             R"({"repositoryName":"app","imageIds":[{"imageTag":"api-1"}]})");
     ASSERT_TRUE(image) << image.error().message;
     EXPECT_NE(image->find(api.image_digest), std::string::npos) << *image;
     auto manifest_text =
@@ -426,10 +425,9 @@ TEST_F(RemoteBuilds, AnInterruptedRunsRemoteBuildIsAwaitedNotStartedAgain) {
     versioning::RunRecord dead{
         "dead-run", "cli", "", "HEAD", "", versioning::RunStatus::running, 1, {}, "host", 1, 1};
     ASSERT_TRUE(store->begin_run(dead));
-    auto reserved =
-        store->reserve_build({"api", settings.commit, "h", "dead-run", 1,
-                              (dir.path() / "dead-run-api.log").string()},
-                             [](std::int64_t n) { return "r:api-" + std::to_string(n); });
+    auto reserved = store->reserve_build(
+        {"api", settings.commit, "h", "dead-run", 1, (dir.path() / "dead-run-api.log").string()},
+        [](std::int64_t n) { return "r:api-" + std::to_string(n); });
     ASSERT_TRUE(reserved);
     ASSERT_TRUE(store->start_build("api", 1, 2, {0, 0, started->arn}));
     ASSERT_TRUE(store->recover_interrupted(

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launch, whyNoBrowser } from './chromium.mjs';
 import {
-  exampleRepo, freePort, motoAvailable, scratch, slipway, startMoto, startServe, stopAll, waitFor,
+  exampleRepo, freePort, motoAvailable, scratch, slipway, startMoto, startServe, stopAll, waitFor, runSteps
 } from './fixture.mjs';
 
 const { values: opt } = parseArgs({
@@ -428,31 +428,7 @@ async function main() {
     process.exit(77);
   }
   mkdirSync(opt.out, { recursive: true });
-  let passed = 0;
-  let failed = 0;
-  try {
-    await setUp();
-    for (const s of steps) {
-      const began = Date.now();
-      try {
-        await s.fn();
-        assert.deepEqual(t.errors, [], 'no script errors on the page');
-        passed += 1;
-        console.log(`ok: ${s.name} (${Date.now() - began} ms)`);
-      } catch (e) {
-        failed += 1;
-        console.log(`FAILED: ${s.name}\n${e.stack}`);
-        break;  // the steps build on each other
-      }
-    }
-  } finally {
-    if (t.browser) await t.browser.close();
-    await stopAll();
-    if (t.work && failed === 0) rmSync(t.work, { recursive: true, force: true });
-    else if (t.work) console.log(`logs kept in ${t.work}`);
-  }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  await runSteps(steps, t, { setUp, out: opt.out });
 }
 
 main().catch(async (e) => {

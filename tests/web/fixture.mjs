@@ -2,6 +2,7 @@
 // loopback port (through tests/support/moto_launcher.py), the example project of manifests/
 // deployed on it by real `slipway run` and `promote` commands, and `slipway serve` over its
 // store. Every process started here is stopped by stopAll(), also when a test fails.
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -67,6 +68,45 @@ export async function stopAll() {
     const done = await Promise.race([child.exited.then(() => true), sleep(5000).then(() => false)]);
     if (!done) child.kill('SIGKILL');
   }));
+}
+
+/**
+ * Runs a browser test's `steps` ({name, fn}) in order after `setUp`, on the shared state `t`
+ * (t.page, t.errors: the page's script errors, t.work, t.closeBrowser or t.browser): each
+ * step must leave no script error; the first failure stops the rest (they build on each
+ * other) and leaves a screenshot in `out` and the logs in t.work. Stops every process, then
+ * exits 0 or 1.
+ */
+export async function runSteps(steps, t, { setUp, out }) {
+  let passed = 0;
+  let failed = 0;
+  try {
+    await setUp();
+    for (const s of steps) {
+      const began = Date.now();
+      try {
+        await s.fn();
+        assert.deepEqual(t.errors, [], 'no script errors on the page');
+        passed += 1;
+        console.log(`ok: ${s.name} (${Date.now() - began} ms)`);
+      } catch (e) {
+        failed += 1;
+        console.log(`FAILED: ${s.name}\n${e.stack}`);
+        if (t.page) await t.page.screenshot({ path: join(out, `failed-${passed + failed}.png`), fullPage: true }).catch(() => {});
+        break;
+      }
+    }
+  } finally {
+    if (t.closeBrowser) await t.closeBrowser();
+    else if (t.browser) await t.browser.close();
+    await stopAll();
+    if (t.work && failed === 0) rmSync(t.work, { recursive: true, force: true });
+    else if (t.work) console.log(`logs kept in ${t.work}`);
+  }
+  const notRun = steps.length - passed - failed;
+  console.log(`screenshots in ${out}${notRun ? `; ${notRun} steps not run after the failure` : ''}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
 }
 
 /** Whether moto_server can be started here (the AWS tests' requirement). */

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launch, whyNoBrowser } from './chromium.mjs';
 import {
-  exampleRepo, motoAvailable, scratch, slipway, start, startMoto, startServe, stopAll, waitFor,
+  exampleRepo, motoAvailable, scratch, slipway, start, startMoto, startServe, stopAll, waitFor, runSteps
 } from './fixture.mjs';
 
 const { values: opt } = parseArgs({
@@ -350,34 +350,7 @@ async function main() {
   if (why) skip(why);
   if (!motoAvailable()) skip('needs moto_server (pip install "moto[server]"; scripts/setup.sh does it)');
   mkdirSync(opt.out, { recursive: true });
-  let passed = 0;
-  let failed = 0;
-  try {
-    await setUp();
-    for (const s of steps) {
-      const began = Date.now();
-      try {
-        await s.fn();
-        assert.deepEqual(t.errors, [], 'no script errors on the page');
-        passed += 1;
-        console.log(`ok: ${s.name} (${Date.now() - began} ms)`);
-      } catch (e) {
-        failed += 1;
-        console.log(`FAILED: ${s.name}\n${e.stack}`);
-        await t.page.screenshot({ path: join(opt.out, `failed-${passed + failed}.png`), fullPage: true }).catch(() => {});
-        break;  // the steps build on each other
-      }
-    }
-  } finally {
-    if (t.closeBrowser) await t.closeBrowser();
-    await stopAll();
-    if (t.work && failed === 0) rmSync(t.work, { recursive: true, force: true });
-    else if (t.work) console.log(`logs kept in ${t.work}`);
-  }
-  const notRun = steps.length - passed - failed;
-  console.log(`screenshots in ${opt.out}${notRun ? `; ${notRun} steps not run after the failure` : ''}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  await runSteps(steps, t, { setUp, out: opt.out });
 }
 
 main().catch(async (e) => {
