@@ -160,7 +160,7 @@ const char* const k_two_regions = R"(    regions: [us-east-1, eu-west-1]
 
 TEST_F(StacksCli, StacksDeployInOrderAcrossRegionsReadingOutputsAndOnlyAffectedOnesMove) {
     make_project(k_two_regions);
-    auto first = slipway("run --env prod --json-report report.json");
+    auto first = slipway("run --env prod");
     ASSERT_EQ(first.status, 0) << first.out << first.err;
     for (const char* region : {"us-east-1", "eu-west-1"}) {
         auto net = stack("shop-net", region);
