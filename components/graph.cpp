@@ -18,14 +18,10 @@ enum class Mark { unvisited, active, done };
 // (vertex, next edge)), so a dependency chain as long as a manifest allows cannot overflow
 // the call stack.
 std::vector<std::size_t> find_cycle(const ComponentGraph& g) {
-    std::vector<std::size_t> by_name(g.names.size());
-    std::iota(by_name.begin(), by_name.end(), 0);
-    std::sort(by_name.begin(), by_name.end(),
-              [&](std::size_t a, std::size_t b) { return g.names[a] < g.names[b]; });
     std::vector<Mark> mark(g.names.size(), Mark::unvisited);
     std::vector<std::pair<std::size_t, std::size_t>> stack;  // vertex, next edge to follow
     std::vector<std::size_t> cycle;
-    for (std::size_t root : by_name) {
+    for (std::size_t root : g.by_name) {
         if (mark[root] != Mark::unvisited) continue;
         mark[root] = Mark::active;
         stack.emplace_back(root, 0);
@@ -60,10 +56,8 @@ std::vector<std::size_t> find_cycle(const ComponentGraph& g) {
 // so that the queue compares integers); shorter than the component count on a cycle.
 std::vector<std::size_t> topological_order(const ComponentGraph& g) {
     const std::size_t n = g.names.size();
-    std::vector<std::size_t> by_name(n), name_rank(n);
-    std::iota(by_name.begin(), by_name.end(), 0);
-    std::sort(by_name.begin(), by_name.end(),
-              [&](std::size_t a, std::size_t b) { return g.names[a] < g.names[b]; });
+    const auto& by_name = g.by_name;
+    std::vector<std::size_t> name_rank(n);
     for (std::size_t i = 0; i < n; ++i) name_rank[by_name[i]] = i;
     std::vector<std::size_t> waiting(n), ready;  // `ready` is a min-heap of name ranks
     auto later = std::greater<std::size_t>();
@@ -109,8 +103,9 @@ IndexLists dependents_of(const IndexLists& depends_on) {
 }  // namespace
 
 std::size_t ComponentGraph::index_of(std::string_view name) const {
-    auto it = std::find(names.begin(), names.end(), name);
-    return static_cast<std::size_t>(it - names.begin());
+    auto it = std::lower_bound(by_name.begin(), by_name.end(), name,
+                               [&](std::size_t i, std::string_view n) { return names[i] < n; });
+    return it != by_name.end() && names[*it] == name ? *it : names.size();
 }
 
 common::Result<ComponentGraph> build_graph(const Manifest& manifest) {
@@ -140,6 +135,10 @@ common::Result<ComponentGraph> build_graph(const Manifest& manifest, std::vector
     ComponentGraph g;
     g.names.reserve(manifest.components.size());
     for (const auto& c : manifest.components) g.names.push_back(c.name);
+    g.by_name.resize(g.names.size());
+    std::iota(g.by_name.begin(), g.by_name.end(), 0);
+    std::sort(g.by_name.begin(), g.by_name.end(),
+              [&](std::size_t a, std::size_t b) { return g.names[a] < g.names[b]; });
     g.depends_on = IndexLists(std::move(first), std::move(deps));
     g.dependents = dependents_of(g.depends_on);
     g.order = topological_order(g);

@@ -31,13 +31,14 @@ class IndexLists {
 };
 
 struct ComponentGraph {
-    std::vector<std::string> names;  // index -> name (manifest order)
-    IndexLists depends_on;           // index -> its dependencies (in depends_on order)
-    IndexLists dependents;           // index -> who depends on it (by index)
-    std::vector<std::size_t> order;  // dependencies first, ties by name
-    std::vector<std::size_t> rank;   // index -> position in `order`
+    std::vector<std::string> names;    // index -> name (manifest order)
+    IndexLists depends_on;             // index -> its dependencies (in depends_on order)
+    IndexLists dependents;             // index -> who depends on it (by index)
+    std::vector<std::size_t> order;    // dependencies first, ties by name
+    std::vector<std::size_t> rank;     // index -> position in `order`
+    std::vector<std::size_t> by_name;  // the indices in name order
 
-    /// The index of a component by name; names.size() when unknown.
+    /// The index of a component by name (a binary search); names.size() when unknown.
     [[nodiscard]] std::size_t index_of(std::string_view name) const;
 };
 

@@ -114,6 +114,10 @@ TEST(Graph, TheLoaderGivesTheGraphBuildGraphBuilds) {
     EXPECT_EQ(loaded.names, built->names);
     EXPECT_EQ(loaded.order, built->order);
     EXPECT_EQ(loaded.rank, built->rank);
+    EXPECT_EQ(loaded.by_name, built->by_name);
+    for (std::size_t i = 0; i < names.size(); ++i) EXPECT_EQ(loaded.index_of(loaded.names[i]), i);
+    EXPECT_EQ(loaded.index_of("c1000"), names.size());  // unknown
+    EXPECT_EQ(loaded.index_of(""), names.size());
     ASSERT_EQ(loaded.depends_on.size(), names.size());
     for (std::size_t i = 0; i < names.size(); ++i) {
         EXPECT_EQ(list(loaded.depends_on[i]), list(built->depends_on[i]));
