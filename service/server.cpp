@@ -1072,6 +1072,7 @@ common::Result<int> Service::run(const std::function<void(const std::string&)>& 
                     std::chrono::seconds(5),
                     {},
                     m_git_credentials,
+                    nullptr,
                     nullptr};
     requeue_interrupted();
     const std::string public_url = !m_config.public_url.empty()
