@@ -98,6 +98,7 @@ class PrefixedConsole final : public components::BuildObserver {
     void line(std::size_t job, std::string_view text) override {
         if (!m_quiet) say(fmt::format("[{}] {}\n", m_names[job], text));
     }
+    [[nodiscard]] bool wants_lines() const override { return !m_quiet; }
 
   private:
     void say(const std::string& text) {

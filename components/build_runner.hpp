@@ -25,7 +25,11 @@ struct Command {
     std::string shell_command;     // means: /bin/sh -c shell_command
     std::vector<std::string> env;  // the whole environment, "NAME=value"
     std::string cwd;
-    std::string log_path;                  // stdout and stderr go here (and to the events)
+    std::string log_path;  // stdout and stderr go here (and to the events)
+    /// Whether the output also reaches the events line by line. When nobody reads it (a
+    /// quiet console, the service) a local build writes straight into its log file: no
+    /// pipe, and none of its bytes pass through slipway.
+    bool echo = true;
     std::chrono::milliseconds timeout{0};  // 0: none
     std::string component{};               // whose build this is
     std::string remote_id{};    // a remote build already running to follow, not start again
@@ -48,7 +52,8 @@ class RunnerEvents {
     virtual ~RunnerEvents() = default;
     /// The build runs now, at `where` (a remote build: once its id is known).
     virtual void started(std::size_t job, const versioning::BuildHandle& where) = 0;
-    /// One line of the build's output (already in its log file).
+    /// One line of the build's output (already in its log file); only for a command whose
+    /// `echo` is set.
     virtual void line(std::size_t job, std::string_view text) = 0;
     /// The build ended; the runner forgets it.
     virtual void finished(const Finished& f) = 0;

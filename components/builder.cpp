@@ -366,6 +366,7 @@ class Run final : public RunnerEvents {
                   build_environment(m_s.base_env, m_s, b),
                   m_s.repo_root,
                   b.log_path,
+                  m_observer.wants_lines(),
                   std::chrono::duration_cast<std::chrono::milliseconds>(p.timeout),
                   b.component,
                   b.handle.remote_id,

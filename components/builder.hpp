@@ -82,6 +82,9 @@ class OutputSink {
   public:
     virtual ~OutputSink() = default;
     virtual void line(std::size_t job, std::string_view text) = 0;
+    /// Whether line() wants the builds' output; false lets local builds write straight into
+    /// their log files (line() is then seldom or never called).
+    [[nodiscard]] virtual bool wants_lines() const { return true; }
     /// How often tick() wants to run while builds run; zero for never.
     [[nodiscard]] virtual std::chrono::milliseconds tick_interval() const { return {}; }
     virtual void tick() {}

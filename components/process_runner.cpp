@@ -1,11 +1,12 @@
 // The process runner: its event loop is the executor's ppoll over every running command's
 // output pipe and pidfd (which becomes readable when the process exits), with the nearest
 // timeout or grace period as deadline; collect() reads what is ready, reaps what exited and
-// enforces the deadlines. Each command runs as `/bin/sh -c` (or, when it is a plain
-// program invocation, as that program directly) in a process group of its own, so a
-// timeout or a cancellation signals the whole group (TERM, then KILL after the grace
-// period), and once the command exits whatever it left running in its group is killed:
-// a build leaves no orphans behind.
+// enforces the deadlines. Output nobody reads line by line (Command::echo unset) goes
+// straight from the command into its log file, with no pipe. Each command runs as `/bin/sh -c` (or,
+// when it is a plain program invocation, as that program directly) in a process group of its own,
+// so a timeout or a cancellation signals the whole group (TERM, then KILL after the grace period),
+// and once the command exits whatever it left running in its group is killed: a build leaves no
+// orphans behind.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -177,15 +178,22 @@ class ProcessRunner final : public BuildRunner {
     common::Result<void> start(std::size_t job, const Command& c, RunnerEvents& events) override {
         Process p;
         p.log = Fd(::open(c.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-        int pipe_fds[2];
-        if (p.log.fd < 0 || ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        if (p.log.fd < 0) {
             m_failed.push_back({job, ExitKind::spawn_failed, errno});
             return {};
         }
-        p.out = Fd(pipe_fds[0]);
-        Fd write_end(pipe_fds[1]);
-        ::fcntl(p.out.fd, F_SETFL, O_NONBLOCK);
-        const int rc = spawn(c, write_end.fd, p.pid);
+        Fd write_end;  // the output pipe's, when the output is echoed
+        if (c.echo) {
+            int pipe_fds[2];
+            if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+                m_failed.push_back({job, ExitKind::spawn_failed, errno});
+                return {};
+            }
+            p.out = Fd(pipe_fds[0]);
+            write_end = Fd(pipe_fds[1]);
+            ::fcntl(p.out.fd, F_SETFL, O_NONBLOCK);
+        }
+        const int rc = spawn(c, c.echo ? write_end.fd : p.log.fd, p.pid);
         if (rc != 0) {
             const std::string why =
                 "slipway: cannot start /bin/sh: " + std::string(std::strerror(rc)) + "\n";

@@ -35,6 +35,7 @@ class PlanLog final : public pipeline::Observer, components::BuildObserver, depl
     void started(std::size_t, const components::BuildOutcome&) override {}
     void finished(std::size_t, const components::BuildOutcome&) override {}
     void line(std::size_t, std::string_view) override {}
+    [[nodiscard]] bool wants_lines() const override { return false; }
     void begin(const deploy::DeployPlan&) override {}
     void preview(const deploy::Preview& p) override {
         spdlog::info("{}: change set with {} resource changes (deleted, not executed)", m_prefix,

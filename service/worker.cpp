@@ -47,6 +47,7 @@ class LogObserver final : public pipeline::Observer,
                      versioning::to_string(b.status));
     }
     void line(std::size_t, std::string_view) override {}
+    [[nodiscard]] bool wants_lines() const override { return false; }
     void begin(const deploy::DeployPlan& plan) override {
         spdlog::info("{}: deploying {} to {}", m_prefix, plan.commit.substr(0, 12), plan.stack);
     }

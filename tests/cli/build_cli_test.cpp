@@ -24,14 +24,15 @@ components:
   long1: {paths: [long1/], parameter: L1, build: "echo running; sleep 621 & sleep 622"}
   long2: {paths: [long2/], parameter: L2, build: "echo running; sleep 623"}
   orphan: {paths: [orphan/], parameter: O, build: "echo running; sleep 631 & sleep 632"}
+  leaves: {paths: [leaves/], parameter: LV, build: "sleep 641 & echo left one behind"}
 )";
 
 class BuildCli : public ::testing::Test {
   protected:
     void SetUp() override {
         repo.write("slipway.yml", k_manifest);
-        for (const char* dir :
-             {"lib", "app", "fails", "af", "slow", "hangs", "chatty", "long1", "long2", "orphan"}) {
+        for (const char* dir : {"lib", "app", "fails", "af", "slow", "hangs", "chatty", "long1",
+                                "long2", "orphan", "leaves"}) {
             repo.write(std::string(dir) + "/src.txt", std::string(dir) + "\n");
         }
         repo.write(".gitignore", "out-*\n");
@@ -100,6 +101,31 @@ TEST_F(BuildCli, LotsOfOutputIsLoggedAndPrefixed) {
     std::size_t lines = 0;
     for (std::string l; std::getline(in, l);) ++lines;
     EXPECT_EQ(lines, 20000u);
+}
+
+// --quiet: nobody reads the output line by line, so it goes from the command straight into
+// its log file (no pipe through slipway). All of it is there, stdout and stderr in order; a
+// failure still shows its log's tail; and a process left running in the background with the
+// log open does not hold the build up (its end is the command's exit, not the output's).
+TEST_F(BuildCli, QuietBuildsWriteStraightIntoTheirLogs) {
+    auto r = slipway("build " + in_repo() + " --only chatty,fails,slow,leaves -j4 -q --json");
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_EQ(r.err.find("[chatty] 20000\n"), std::string::npos) << "echoed despite -q";
+    auto log_of = [&](const std::string& component) {  // keys are sorted: log_path follows
+        auto at = r.out.find(R"("component":")" + component + '"');
+        EXPECT_NE(at, std::string::npos) << r.out;
+        auto path = r.out.substr(r.out.find(R"("log_path":")", at) + 12);
+        std::ifstream in(path.substr(0, path.find('"')));
+        return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    };
+    const std::string chatty = log_of("chatty");
+    EXPECT_EQ(std::count(chatty.begin(), chatty.end(), '\n'), 20000) << chatty.size();
+    EXPECT_TRUE(chatty.ends_with("19999\n20000\n"));
+    EXPECT_EQ(log_of("slow"), "slow done\n");
+    EXPECT_NE(r.err.find("  | line 50\n"), std::string::npos) << r.err;  // the failure's tail
+    EXPECT_NE(log_of("fails").find("about to fail\nline 1\n"), std::string::npos);
+    EXPECT_EQ(log_of("leaves"), "left one behind\n");
+    EXPECT_EQ(count_processes("sleep 64[1]"), 0);  // its group was ended with it
 }
 
 TEST_F(BuildCli, DryRunChangesNothing) {
