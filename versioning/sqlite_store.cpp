@@ -552,10 +552,14 @@ common::Result<std::size_t> SqliteVersionStore::recover_interrupted(
 
 // Running builds are few and in the builds_run index, whose condition this query repeats.
 common::Result<std::vector<BuildRecord>> SqliteVersionStore::orphaned_remote_builds() {
+    // Through builds_run, which holds the queued and running builds alone: left to itself
+    // the planner reads the whole table in id order to save the sort (every page of the
+    // store's history, at the start of every build run).
     static const std::string sql =
         std::string("SELECT ") + k_build_columns +
-        " FROM builds WHERE status IN ('queued', 'running') AND remote_id != '' AND run_id NOT IN "
-        "(SELECT id FROM runs WHERE status = 'running') ORDER BY id";
+        " FROM builds INDEXED BY builds_run WHERE status IN ('queued', 'running') AND "
+        "remote_id != '' AND run_id NOT IN (SELECT id FROM runs WHERE status = 'running') "
+        "ORDER BY id";
     return query_builds(sql.c_str(), "", 0);
 }
 

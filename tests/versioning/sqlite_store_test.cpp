@@ -15,6 +15,9 @@
 namespace store_test {
 namespace {
 
+using versioning::BuildStatus;
+using versioning::RunStatus;
+
 std::vector<std::unique_ptr<support::TempDir>>& temp_dirs() {
     static std::vector<std::unique_ptr<support::TempDir>> dirs;
     return dirs;
@@ -100,6 +103,69 @@ TEST(SqliteStore, AFailedBatchWritesNothing) {
     ASSERT_EQ(history.size(), 1u);
     EXPECT_EQ(history[0].status, versioning::BuildStatus::queued);
     EXPECT_EQ(*store->peek_next_number("api"), 2);
+}
+
+// The read system calls this process made so far (pread64 included): SQLite reads the store
+// a page at a time, so this counts the pages a query read that its cache did not hold.
+std::int64_t read_calls() {
+    std::ifstream io("/proc/self/io");
+    std::string key;
+    std::int64_t value = 0;
+    while (io >> key >> value) {
+        if (key == "syscr:") return value;
+    }
+    return -1;
+}
+
+// What every build run asks the store before its first build (an interrupted run's remote
+// builds to await, each component's last build for scheduling) reads pages in proportion to
+// what it finds, not to the store's history: a team's store holds years of builds.
+TEST(SqliteStore, WhatABuildRunAsksFirstReadsNotTheWholeHistory) {
+    auto store = make_sqlite_store();
+    versioning::RunRecord dead{"run-dead", "cli", "main", "HEAD", "", RunStatus::running,
+                               100,        {},    "host", 111,    1};
+    ASSERT_TRUE(store->begin_run(dead));
+    ASSERT_TRUE(store->batch([&]() -> common::Result<void> {
+        for (int i = 0; i < 20000; ++i) {
+            const std::string component = "component-" + std::to_string(i % 20);
+            const std::int64_t n = i / 20 + 1;
+            versioning::BuildRecord b{component,
+                                      n,
+                                      std::string(40, 'c'),
+                                      std::string(64, 'h'),
+                                      "repo:" + component + "-" + std::to_string(n),
+                                      BuildStatus::succeeded,
+                                      0,
+                                      1000 + i,
+                                      2000 + i,
+                                      "logs/run/" + component + ".log",
+                                      "run-old"};
+            if (auto ok = store->record_build(b); !ok) return ok;
+        }
+        return {};
+    }));
+    auto image = [](auto n) { return "repo:api-" + std::to_string(n); };
+    ASSERT_TRUE(store->reserve_build({"api", "c", "h", "run-dead", 5000, ""}, image));
+    ASSERT_TRUE(store->start_build("api", 1, 5100, {0, 0, "arn:aws:codebuild:build/p:1"}));
+    ASSERT_TRUE(store->finish_run("run-dead", RunStatus::failed, 6000, ""));
+    store.reset();
+
+    auto fresh = open_sqlite_store_again();  // a new process's connection: nothing cached
+    ASSERT_TRUE(fresh);
+    const std::int64_t before = read_calls();
+    auto orphans = fresh->orphaned_remote_builds();
+    const std::int64_t orphan_reads = read_calls() - before;
+    ASSERT_TRUE(orphans) << orphans.error().message;
+    ASSERT_EQ(orphans->size(), 1u);
+    EXPECT_EQ((*orphans)[0].component, "api");
+    EXPECT_LT(orphan_reads, 50) << "the store has ~20,000 builds; a scan reads every page";
+
+    const std::int64_t latest_before = read_calls();
+    auto latest = fresh->latest_builds();
+    const std::int64_t latest_reads = read_calls() - latest_before;
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->size(), 21u);
+    EXPECT_LT(latest_reads, 150);
 }
 
 TEST(SqliteStore, UnknownStoreKinds) {
