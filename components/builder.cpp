@@ -10,6 +10,7 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -108,13 +109,15 @@ constexpr auto k_write_delay = std::chrono::milliseconds(100);
 // reuse, or an interrupted run's remote build to await.
 enum class Taken { none, reserved, reusable, adopted };
 
-// What the flow graph hands over, from TBB threads (or inline from the executor's own calls
-// into the graph) to the executor. The eventfd is written only when the queue stops being
-// empty, and read before the queue is taken, so a handoff pushed meanwhile is never left
-// without a wake-up.
+// What the flow graph hands over to the executor. The graph runs its tasks on the
+// executor's own thread (build_graph.cpp: inside start() and ended()), so a handoff is
+// normally pushed by the thread that takes it, and the loop takes it before it waits: no
+// wake-up is needed. A push from any other thread (a oneTBB worker, were there one) writes
+// the eventfd when the queue stops being empty, and take() reads it before taking the
+// queue, so such a handoff is never left without a wake-up.
 class Inbox {
   public:
-    Inbox() : m_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+    Inbox() : m_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), m_owner(std::this_thread::get_id()) {}
     ~Inbox() {
         if (m_fd >= 0) ::close(m_fd);
     }
@@ -124,22 +127,34 @@ class Inbox {
     void push(const Handoff& h) {
         std::lock_guard lock(m_mutex);
         m_items.push_back(h);
-        if (m_items.size() == 1) {
+        if (std::this_thread::get_id() != m_owner && !m_signalled) {
+            m_signalled = true;
             const std::uint64_t one = 1;
             (void)!::write(m_fd, &one, sizeof one);
         }
     }
-    std::vector<Handoff> take() {
-        std::uint64_t count = 0;
-        (void)!::read(m_fd, &count, sizeof count);
+    // Swaps the queue with `into` (cleared first): two buffers take turns, and what is
+    // pushed while the caller goes through `into` waits in the other.
+    void take(std::vector<Handoff>& into) {
+        into.clear();
         std::lock_guard lock(m_mutex);
-        return std::exchange(m_items, {});
+        if (std::exchange(m_signalled, false)) {
+            std::uint64_t count = 0;
+            (void)!::read(m_fd, &count, sizeof count);
+        }
+        into.swap(m_items);
+    }
+    [[nodiscard]] bool empty() {
+        std::lock_guard lock(m_mutex);
+        return m_items.empty();
     }
     [[nodiscard]] int fd() const { return m_fd; }
 
   private:
     int m_fd;
+    std::thread::id m_owner;  // the executor's
     std::mutex m_mutex;
+    bool m_signalled = false;  // the eventfd holds a count take() has not read
     std::vector<Handoff> m_items;
 };
 
@@ -219,7 +234,16 @@ class Run final : public RunnerEvents {
   private:
     // --- what the graph hands over --------------------------------------------------------
     common::Result<void> take_handoffs() {
-        for (const Handoff& h : m_inbox.take()) {
+        // A handoff handled here may end a build (reused, skipped), and the graph then
+        // hands over more, on this thread and without a wake-up: take until none is left.
+        for (m_inbox.take(m_handoffs); !m_handoffs.empty(); m_inbox.take(m_handoffs)) {
+            if (auto ok = handle(m_handoffs); !ok) return ok;
+        }
+        return {};
+    }
+
+    common::Result<void> handle(const std::vector<Handoff>& handoffs) {
+        for (const Handoff& h : handoffs) {
             switch (h.kind) {
                 case Handoff::queued:
                     m_queued.insert(key_of(h.build));
@@ -412,11 +436,13 @@ class Run final : public RunnerEvents {
     // until the nearest of the write deadline, the display tick and the runners' deadlines;
     // then each runner handles what is ready.
     common::Result<void> wait() {
-        std::vector<Watched> fds;
+        std::vector<Watched>& fds = m_fds;
+        fds.clear();
         if (m_s.interrupt_fd >= 0) fds.push_back({m_s.interrupt_fd, false});
         fds.push_back({m_inbox.fd(), false});
         std::array<std::size_t, k_runners + 1> first{};
         Deadline until = write_deadline();
+        if (!m_inbox.empty()) until = Clock::now();  // handed over on this thread: no wake-up
         const auto tick = m_observer.tick_interval();
         if (tick.count() > 0) until = earliest(until, Clock::now() + tick);
         for (std::size_t r = 0; r < k_runners; ++r) {
@@ -424,7 +450,7 @@ class Run final : public RunnerEvents {
             if (m_runners[r]) until = earliest(until, m_runners[r]->watch(fds));
         }
         first[k_runners] = fds.size();
-        if (auto ok = poll(fds, until); !ok) return ok;
+        if (auto ok = poll(fds, m_pollfds, until); !ok) return ok;
         if (tick.count() > 0) m_observer.tick();
         if (m_s.interrupt_fd >= 0 && fds[0].ready) interrupt();
         for (std::size_t r = 0; r < k_runners; ++r) {
@@ -446,9 +472,9 @@ class Run final : public RunnerEvents {
         return std::min(*a, *b);
     }
 
-    static common::Result<void> poll(std::vector<Watched>& fds, Deadline until) {
-        std::vector<pollfd> p;
-        p.reserve(fds.size());
+    static common::Result<void> poll(std::vector<Watched>& fds, std::vector<pollfd>& p,
+                                     Deadline until) {
+        p.clear();
         for (const auto& w : fds) p.push_back({w.fd, POLLIN, 0});
         int timeout = -1;
         if (until) {
@@ -553,8 +579,11 @@ class Run final : public RunnerEvents {
         stop();
         cancel_runners();
         while (m_done < m_plan.size()) {
-            for (const Handoff& h : m_inbox.take()) {
-                if (h.kind != Handoff::queued) not_started(h.build);
+            std::vector<Handoff> handed;
+            for (m_inbox.take(handed); !handed.empty(); m_inbox.take(handed)) {
+                for (const Handoff& h : handed) {
+                    if (h.kind != Handoff::queued) not_started(h.build);
+                }
             }
             if (m_done == m_plan.size()) break;
             (void)wait();  // the runners report their ends; a write that fails again waits
@@ -584,6 +613,9 @@ class Run final : public RunnerEvents {
     Clock::time_point m_oldest_pending;
     std::size_t m_done = 0;  // builds with an outcome
     Inbox m_inbox;
+    std::vector<Handoff> m_handoffs;  // the ones take_handoffs() goes through
+    std::vector<Watched> m_fds;       // wait()'s, kept for their capacity
+    std::vector<pollfd> m_pollfds;
     BuildGraph m_graph;  // last: its nodes report into the members above
 };
 
