@@ -740,6 +740,18 @@ TEST_F(GithubServe, GithubFailingNeverChangesADeploysOutcome) {
 // are the manifest's list.
 class GithubTeams : public GithubServe {
   protected:
+    // An organization of the test's own: the fake keeps teams and the membership requests
+    // per organization, and a test setting its teams clears what another, running beside
+    // it under ctest -j, had recorded.
+    void SetUp() override {
+        GithubServe::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        repo = "slipway-teams-" +
+               std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+               "/shop";
+        prism.reset(repo);
+    }
+
     std::string manifest_text() const override {
         std::string m = serve_test::k_manifest;
         m.replace(m.find("components:"), 0, "teams: {ops: [frank]}\n");
