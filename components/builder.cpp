@@ -111,10 +111,10 @@ enum class Taken { none, reserved, reusable, adopted };
 
 // What the flow graph hands over to the executor. The graph runs its tasks on the
 // executor's own thread (build_graph.cpp: inside start() and ended()), so a handoff is
-// normally pushed by the thread that takes it, and the loop takes it before it waits: no
-// wake-up is needed. A push from any other thread (a oneTBB worker, were there one) writes
-// the eventfd when the queue stops being empty, and take() reads it before taking the
-// queue, so such a handoff is never left without a wake-up.
+// normally pushed by the thread that takes it, and wait() does not block while the inbox
+// holds any: no wake-up is needed. A push from any other thread (a oneTBB worker, were
+// there one) writes the eventfd when the queue stops being empty, and take() reads it
+// before taking the queue, so such a handoff is never left without a wake-up.
 class Inbox {
   public:
     Inbox() : m_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), m_owner(std::this_thread::get_id()) {}
@@ -234,16 +234,8 @@ class Run final : public RunnerEvents {
   private:
     // --- what the graph hands over --------------------------------------------------------
     common::Result<void> take_handoffs() {
-        // A handoff handled here may end a build (reused, skipped), and the graph then
-        // hands over more, on this thread and without a wake-up: take until none is left.
-        for (m_inbox.take(m_handoffs); !m_handoffs.empty(); m_inbox.take(m_handoffs)) {
-            if (auto ok = handle(m_handoffs); !ok) return ok;
-        }
-        return {};
-    }
-
-    common::Result<void> handle(const std::vector<Handoff>& handoffs) {
-        for (const Handoff& h : handoffs) {
+        m_inbox.take(m_handoffs);
+        for (const Handoff& h : m_handoffs) {
             switch (h.kind) {
                 case Handoff::queued:
                     m_queued.insert(key_of(h.build));
@@ -442,7 +434,9 @@ class Run final : public RunnerEvents {
         fds.push_back({m_inbox.fd(), false});
         std::array<std::size_t, k_runners + 1> first{};
         Deadline until = write_deadline();
-        if (!m_inbox.empty()) until = Clock::now();  // handed over on this thread: no wake-up
+        // A handoff made on this thread since the last take (a reused or skipped build ended,
+        // and the graph handed over what waited for it) has no wake-up: do not block.
+        if (!m_inbox.empty()) until = Clock::now();
         const auto tick = m_observer.tick_interval();
         if (tick.count() > 0) until = earliest(until, Clock::now() + tick);
         for (std::size_t r = 0; r < k_runners; ++r) {
@@ -580,10 +574,9 @@ class Run final : public RunnerEvents {
         cancel_runners();
         while (m_done < m_plan.size()) {
             std::vector<Handoff> handed;
-            for (m_inbox.take(handed); !handed.empty(); m_inbox.take(handed)) {
-                for (const Handoff& h : handed) {
-                    if (h.kind != Handoff::queued) not_started(h.build);
-                }
+            m_inbox.take(handed);
+            for (const Handoff& h : handed) {
+                if (h.kind != Handoff::queued) not_started(h.build);
             }
             if (m_done == m_plan.size()) break;
             (void)wait();  // the runners report their ends; a write that fails again waits
