@@ -169,6 +169,7 @@ class Run final : public RunnerEvents {
           m_s(settings),
           m_taken(plan.size(), Taken::none),
           m_reusable(plan.size()),
+          m_rows(plan.size(), 0),
           m_is_pending(plan.size(), false),
           m_ahead_of(plan.size(), false),
           m_graph(plan, {settings.jobs, settings.remote_jobs},
@@ -336,6 +337,7 @@ class Run final : public RunnerEvents {
                 m_report.builds[j].build_number = taken[k].second.build_number;
                 m_report.builds[j].image_uri = taken[k].second.image_uri;
                 m_report.builds[j].log_path = taken[k].second.log_path;
+                m_rows[j] = taken[k].second.row;
             }
         }
         return {};
@@ -536,6 +538,7 @@ class Run final : public RunnerEvents {
             } else {
                 versioning::BuildEnd end{b.status, b.exit_code, b.finished_at, b.started_at};
                 end.image_digest = b.image_digest;
+                end.row = m_rows[i];
                 ok = m_store.finish_build(b.component, b.build_number, end);
             }
             if (!ok) return ok;
@@ -598,6 +601,7 @@ class Run final : public RunnerEvents {
     bool m_flush_now = false;
     std::vector<Taken> m_taken;
     std::vector<std::optional<versioning::BuildRecord>> m_reusable;
+    std::vector<std::int64_t> m_rows;  // the store's row of each build reserved here
     std::vector<std::size_t> m_pending;  // builds whose latest state is not written yet
     std::vector<bool> m_is_pending;
     std::set<QueueKey> m_queued;   // waiting for a slot, as the graph said (for take_batch)

@@ -5,6 +5,17 @@ namespace {
 
 constexpr int k_busy_timeout_ms = 30000;
 
+// SQLite counts every allocation it makes under a global mutex unless told not to; slipway
+// never asks for those figures. This must precede SQLite's initialisation (the first open:
+// every connection slipway makes is opened here).
+void configure_sqlite() {
+    static const bool configured = [] {
+        (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)configured;
+}
+
 }  // namespace
 
 std::unexpected<common::Error> sqlite_failure(sqlite3* db, std::string_view doing) {
@@ -84,6 +95,7 @@ std::string Statement::blob(int column) const {
 }
 
 common::Result<Database> Database::open(const std::string& path) {
+    configure_sqlite();
     sqlite3* raw = nullptr;
     int rc =
         sqlite3_open_v2(path.c_str(), &raw,
@@ -106,6 +118,7 @@ common::Result<Database> Database::open(const std::string& path) {
 }
 
 common::Result<Database> Database::open_read_only(const std::string& path) {
+    configure_sqlite();
     sqlite3* raw = nullptr;
     int rc =
         sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);

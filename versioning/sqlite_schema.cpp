@@ -143,6 +143,15 @@ const char* const k_migrations[] = {
     R"sql(
     ALTER TABLE jobs ADD COLUMN replaced TEXT NOT NULL DEFAULT '';
     )sql",
+    // 13: whether a row records a reuse is fixed when it is written, and the index that keeps
+    // build numbers unique depends on that alone: a build's start and end (status changes)
+    // no longer delete and re-insert its entry there.
+    R"sql(
+    ALTER TABLE builds ADD COLUMN reused INTEGER NOT NULL DEFAULT 0;
+    UPDATE builds SET reused = 1 WHERE status = 'reused';
+    DROP INDEX builds_number;
+    CREATE UNIQUE INDEX builds_number ON builds(component, build_number) WHERE reused = 0;
+    )sql",
 };
 
 constexpr int k_schema_version = static_cast<int>(std::size(k_migrations));

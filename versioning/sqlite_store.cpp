@@ -186,7 +186,7 @@ common::Result<void> SqliteVersionStore::insert_build(const BuildRecord& b) {
     auto s = statement(
         "INSERT INTO builds (component, build_number, commit_id, input_hash, image_uri, status, "
         "exit_code, started_at, finished_at, log_path, run_id, pgid, pgid_start, remote_id, "
-        "image_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "image_digest, reused) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) return std::unexpected(s.error());
     auto& st = **s;
     st.bind(1, b.component);
@@ -196,22 +196,30 @@ common::Result<void> SqliteVersionStore::insert_build(const BuildRecord& b) {
     st.bind(8, b.started_at).bind(9, b.finished_at).bind(10, b.log_path).bind(11, b.run_id);
     st.bind(12, b.handle.pgid).bind(13, b.handle.pgid_start).bind(14, b.handle.remote_id);
     st.bind(15, b.image_digest);
+    st.bind(16, static_cast<std::int64_t>(b.status == BuildStatus::reused));
     return st.run();
 }
 
+// A build this process reserved is found by its row id (end.row); any other through
+// builds_number. Either way only the build of that component and number is changed.
 common::Result<void> SqliteVersionStore::finish_build(const std::string& component,
                                                       std::int64_t build_number,
                                                       const BuildEnd& end) {
-    auto s = statement(
-        "UPDATE builds SET status = ?1, exit_code = ?2, finished_at = ?3, "
-        "started_at = iif(?4 > 0, ?4, started_at), image_digest = ?7 "
-        "WHERE component = ?5 AND build_number = ?6 AND status != 'reused'");
+    auto s = end.row > 0
+                 ? statement("UPDATE builds SET status = ?1, exit_code = ?2, finished_at = ?3, "
+                             "started_at = iif(?4 > 0, ?4, started_at), image_digest = ?7 "
+                             "WHERE id = ?8 AND component = ?5 AND build_number = ?6 AND "
+                             "reused = 0")
+                 : statement("UPDATE builds SET status = ?1, exit_code = ?2, finished_at = ?3, "
+                             "started_at = iif(?4 > 0, ?4, started_at), image_digest = ?7 "
+                             "WHERE component = ?5 AND build_number = ?6 AND reused = 0");
     if (!s) return std::unexpected(s.error());
     auto& st = **s;
     st.bind(1, to_string(end.status));
     end.exit_code ? st.bind(2, static_cast<std::int64_t>(*end.exit_code)) : st.bind_null(2);
     st.bind(3, end.finished_at).bind(4, end.started_at).bind(5, component).bind(6, build_number);
     st.bind(7, end.image_digest);
+    if (end.row > 0) st.bind(8, end.row);
     return st.run();
 }
 
@@ -220,7 +228,8 @@ common::Result<void> SqliteVersionStore::start_build(const std::string& componen
                                                      const BuildHandle& where) {
     auto s = statement(
         "UPDATE builds SET status = 'running', started_at = ?, pgid = ?, pgid_start = ?, "
-        "remote_id = ? WHERE component = ? AND build_number = ? AND status = 'queued'");
+        "remote_id = ? WHERE component = ? AND build_number = ? AND reused = 0 AND "
+        "status = 'queued'");
     if (!s) return std::unexpected(s.error());
     (*s)->bind(1, at).bind(2, where.pgid).bind(3, where.pgid_start).bind(4, where.remote_id);
     (*s)->bind(5, component).bind(6, build_number);

@@ -87,6 +87,75 @@ TEST(SqliteStore, UpgradesAnOlderStore) {
     EXPECT_EQ(version.out, std::to_string(versioning::SqliteVersionStore::schema_version()) + "\n");
 }
 
+// Schema 13 marks reused rows once, when they are written, and keeps build numbers unique
+// among the others by that mark alone. A store written before it (schema 12, where the index
+// depended on the status) is upgraded with its reused rows marked.
+TEST(SqliteStore, UpgradingMarksTheReusedBuildsAStoreAlreadyHolds) {
+    support::TempDir dir;
+    const auto path = (dir.path() / "state.db").string();
+    {
+        auto store = versioning::SqliteVersionStore::open(path);
+        ASSERT_TRUE(store) << store.error().message;
+        auto image = [](auto n) { return "repo:api-" + std::to_string(n); };
+        ASSERT_TRUE((*store)->reserve_build({"api", "c1", "h", "run-1", 1000, ""}, image));
+        ASSERT_TRUE((*store)->finish_build("api", 1, {BuildStatus::succeeded, 0, 2000}));
+        versioning::BuildRecord reused{"api", 1, "c2", "h", "repo:api-1", BuildStatus::reused,
+                                       {},    3000, 3000, "", "run-2"};
+        ASSERT_TRUE((*store)->record_build(reused));
+    }
+    auto sql = [&](const std::string& statements) {
+        return support::run("sqlite3 " + support::shell_quote(path) + " " +
+                            support::shell_quote(statements));
+    };
+    // Back to schema 12 as slipway wrote it: no mark, the index on the status.
+    ASSERT_EQ(sql("DROP INDEX builds_number; ALTER TABLE builds DROP COLUMN reused; "
+                  "CREATE UNIQUE INDEX builds_number ON builds(component, build_number) "
+                  "WHERE status != 'reused'; PRAGMA user_version = 12;")
+                  .status,
+              0);
+
+    auto store = versioning::SqliteVersionStore::open(path);
+    ASSERT_TRUE(store) << store.error().message;
+    EXPECT_EQ(sql("SELECT status, reused FROM builds ORDER BY id").out,
+              "succeeded|0\nreused|1\n");
+    EXPECT_EQ(*(*store)->peek_next_number("api"), 2);
+    auto image = [](auto n) { return "repo:api-" + std::to_string(n); };
+    auto second = (*store)->reserve_build({"api", "c3", "h", "run-3", 4000, ""}, image);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->build_number, 2);
+    ASSERT_TRUE((*store)->finish_build("api", 2, {BuildStatus::failed, 1, 5000}));
+    auto history = *(*store)->builds_of("api", 10);
+    ASSERT_EQ(history.size(), 3u);
+    EXPECT_EQ(history[0].status, BuildStatus::failed);
+    EXPECT_EQ(history[1].status, BuildStatus::reused);  // the end of #2 left #1's reuse alone
+    EXPECT_EQ(history[2].status, BuildStatus::succeeded);
+    // A second row claiming a number that is not a reuse is refused, as before.
+    EXPECT_NE(sql("INSERT INTO builds (component, build_number, commit_id, input_hash, "
+                  "image_uri, status, started_at, log_path, run_id) VALUES ('api', 1, 'c', 'h', "
+                  "'i', 'succeeded', 1, '', 'r')")
+                  .status,
+              0);
+}
+
+// A build reserved here is ended through its row; the row must still be that component's
+// build of that number, so a stale row changes nothing.
+TEST(SqliteStore, ABuildEndedByItsRowIsThatBuildOnly) {
+    auto store = make_sqlite_store();
+    auto image = [](auto n) { return "repo:x-" + std::to_string(n); };
+    auto api = store->reserve_build({"api", "c", "h", "run", 1000, ""}, image);
+    auto web = store->reserve_build({"web", "c", "h", "run", 1000, ""}, image);
+    ASSERT_TRUE(api && web);
+    versioning::BuildEnd end{BuildStatus::succeeded, 0, 2000};
+    end.row = web->row;  // not api's
+    ASSERT_TRUE(store->finish_build("api", 1, end));
+    EXPECT_EQ((*store->builds_of("api", 1))[0].status, BuildStatus::queued);
+    EXPECT_EQ((*store->builds_of("web", 1))[0].status, BuildStatus::queued);
+    end.row = api->row;
+    ASSERT_TRUE(store->finish_build("api", 1, end));
+    EXPECT_EQ((*store->builds_of("api", 1))[0].status, BuildStatus::succeeded);
+    EXPECT_EQ((*store->builds_of("web", 1))[0].status, BuildStatus::queued);
+}
+
 // A failing batch leaves nothing behind: no build end, no number taken.
 TEST(SqliteStore, AFailedBatchWritesNothing) {
     auto store = make_sqlite_store();
