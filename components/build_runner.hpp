@@ -21,9 +21,49 @@
 
 namespace components {
 
+/// A build's whole environment, "NAME=value" each: the part every build of a run has (made
+/// once per run and shared) followed by the build's own variables, which the shared part
+/// never names. A runner reads it in that order; nothing is copied per build.
+class BuildEnv {
+  public:
+    BuildEnv() = default;
+    BuildEnv(std::shared_ptr<const std::vector<std::string>> shared, std::vector<std::string> own)
+        : m_shared(std::move(shared)), m_own(std::move(own)) {}
+    /// An environment given whole (no shared part).
+    explicit BuildEnv(std::vector<std::string> all) : m_own(std::move(all)) {}
+
+    /// Calls `each(entry)` for every entry, the shared part first.
+    template <typename F>
+    void each(F&& each) const {
+        if (m_shared) {
+            for (const std::string& e : *m_shared) each(e);
+        }
+        for (const std::string& e : m_own) each(e);
+    }
+    /// Every entry, in order (a copy).
+    [[nodiscard]] std::vector<std::string> all() const {
+        std::vector<std::string> out;
+        each([&](const std::string& e) { out.push_back(e); });
+        return out;
+    }
+    /// The value of `name`, if set.
+    [[nodiscard]] std::optional<std::string_view> find(std::string_view name) const {
+        std::optional<std::string_view> found;
+        each([&](const std::string& e) {
+            if (!found && e.size() > name.size() && e.starts_with(name) && e[name.size()] == '=')
+                found = std::string_view(e).substr(name.size() + 1);
+        });
+        return found;
+    }
+
+  private:
+    std::shared_ptr<const std::vector<std::string>> m_shared;
+    std::vector<std::string> m_own;
+};
+
 struct Command {
-    std::string shell_command;     // means: /bin/sh -c shell_command
-    std::vector<std::string> env;  // the whole environment, "NAME=value"
+    std::string shell_command;  // means: /bin/sh -c shell_command
+    BuildEnv env;               // the whole environment
     std::string cwd;
     std::string log_path;  // stdout and stderr go here (and to the events)
     /// Whether the output also reaches the events line by line. When nobody reads it (a

@@ -27,21 +27,25 @@ bool BuildReport::all_succeeded() const {
     });
 }
 
-std::vector<std::string> build_environment(const std::vector<std::string>& base,
-                                           const BuildSettings& s, const BuildOutcome& b) {
-    std::vector<std::string> env;
-    for (const auto& e : base) {
-        if (!e.starts_with("SLIPWAY_")) env.push_back(e);
+std::shared_ptr<const std::vector<std::string>> shared_environment(const BuildSettings& s) {
+    auto env = std::make_shared<std::vector<std::string>>();
+    env->reserve(s.base_env.size() + 5);
+    for (const auto& e : s.base_env) {
+        if (!e.starts_with("SLIPWAY_")) env->push_back(e);
     }
-    env.push_back("SLIPWAY_COMPONENT=" + b.component);
-    env.push_back("SLIPWAY_BUILD_NUMBER=" + std::to_string(b.build_number));
-    env.push_back("SLIPWAY_IMAGE_URI=" + b.image_uri);
-    env.push_back("SLIPWAY_COMMIT=" + s.commit);
-    env.push_back("SLIPWAY_SHORT_COMMIT=" + s.commit.substr(0, 12));
-    env.push_back("SLIPWAY_REPO_ROOT=" + s.repo_root);
-    env.push_back("SLIPWAY_RUN_ID=" + s.run_id);
-    if (!s.env.empty()) env.push_back("SLIPWAY_ENV=" + s.env);
+    env->push_back("SLIPWAY_COMMIT=" + s.commit);
+    env->push_back("SLIPWAY_SHORT_COMMIT=" + s.commit.substr(0, 12));
+    env->push_back("SLIPWAY_REPO_ROOT=" + s.repo_root);
+    env->push_back("SLIPWAY_RUN_ID=" + s.run_id);
+    if (!s.env.empty()) env->push_back("SLIPWAY_ENV=" + s.env);
     return env;
+}
+
+BuildEnv build_environment(std::shared_ptr<const std::vector<std::string>> shared,
+                           const BuildOutcome& b) {
+    return BuildEnv(std::move(shared), {"SLIPWAY_COMPONENT=" + b.component,
+                                        "SLIPWAY_BUILD_NUMBER=" + std::to_string(b.build_number),
+                                        "SLIPWAY_IMAGE_URI=" + b.image_uri});
 }
 
 common::Result<std::vector<std::optional<Reusable>>> find_reusable_builds(
@@ -172,6 +176,7 @@ class Run final : public RunnerEvents {
           m_rows(plan.size(), 0),
           m_is_pending(plan.size(), false),
           m_ahead_of(plan.size(), false),
+          m_shared_env(shared_environment(settings)),
           m_graph(plan, {settings.jobs, settings.remote_jobs},
                   [this](const Handoff& h) { m_inbox.push(h); }) {
         m_report.builds.resize(plan.size());
@@ -381,7 +386,7 @@ class Run final : public RunnerEvents {
         b.started_at = m_s.now();  // the store hears of it once the runner says it runs
         m_observer.started(i, b);
         Command c{p.command,
-                  build_environment(m_s.base_env, m_s, b),
+                  build_environment(m_shared_env, b),
                   m_s.repo_root,
                   b.log_path,
                   m_observer.wants_lines(),
@@ -601,12 +606,13 @@ class Run final : public RunnerEvents {
     bool m_flush_now = false;
     std::vector<Taken> m_taken;
     std::vector<std::optional<versioning::BuildRecord>> m_reusable;
-    std::vector<std::int64_t> m_rows;  // the store's row of each build reserved here
+    std::vector<std::int64_t> m_rows;    // the store's row of each build reserved here
     std::vector<std::size_t> m_pending;  // builds whose latest state is not written yet
     std::vector<bool> m_is_pending;
     std::set<QueueKey> m_queued;   // waiting for a slot, as the graph said (for take_batch)
     std::vector<bool> m_ahead_of;  // queued builds whose numbers were taken ahead
     std::size_t m_ahead = 0;
+    std::shared_ptr<const std::vector<std::string>> m_shared_env;  // every build's
     Clock::time_point m_oldest_pending;
     std::size_t m_done = 0;  // builds with an outcome
     Inbox m_inbox;

@@ -116,10 +116,14 @@ common::Result<BuildReport> run_builds(BuildPlan& plan,
                                        versioning::VersionStore& store, const Runners& runners,
                                        BuildObserver& observer, const BuildSettings& settings);
 
-/// The environment of one build: `base` (less any SLIPWAY_* variables) plus slipway's own.
-std::vector<std::string> build_environment(const std::vector<std::string>& base,
-                                           const BuildSettings& settings,
-                                           const BuildOutcome& build);
+/// What every build of a run inherits: `settings.base_env` less any SLIPWAY_* variables,
+/// and slipway's variables that are the same for every build of the run.
+std::shared_ptr<const std::vector<std::string>> shared_environment(const BuildSettings& settings);
+
+/// The environment of one build: `shared` (from shared_environment) plus the build's own
+/// SLIPWAY_* variables.
+BuildEnv build_environment(std::shared_ptr<const std::vector<std::string>> shared,
+                           const BuildOutcome& build);
 
 /// For each planned build, the latest succeeded build of its component with the same input
 /// hash in `store` (what reuse takes), with the host or CI build that built it.

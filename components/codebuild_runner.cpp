@@ -102,12 +102,12 @@ Finished finished_of(const Remote& r, const CodeBuildBuild& b) {
 // and the command to run.
 std::vector<std::pair<std::string, std::string>> remote_env(const Command& c) {
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& e : c.env) {
+    c.env.each([&](const std::string& e) {
         const auto eq = e.find('=');
-        if (!e.starts_with("SLIPWAY_") || eq == std::string::npos) continue;
-        if (e.starts_with("SLIPWAY_REPO_ROOT=")) continue;
+        if (!e.starts_with("SLIPWAY_") || eq == std::string::npos) return;
+        if (e.starts_with("SLIPWAY_REPO_ROOT=")) return;
         out.emplace_back(e.substr(0, eq), e.substr(eq + 1));
-    }
+    });
     out.emplace_back("SLIPWAY_BUILD_COMMAND", c.shell_command);
     return out;
 }

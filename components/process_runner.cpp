@@ -63,17 +63,16 @@ struct Process {
     std::optional<ExitKind> stopped_as;        // timed_out or cancelled, once signalled
 };
 
-// The file actions and attributes every build process starts with: stdin from /dev/null,
-// stdout and stderr into the output pipe, the build's working directory, default signal
-// handling, and a process group of its own.
-class SpawnSetup {
+// How every build process starts: stdin from /dev/null, stdout and stderr into the build's
+// output (its log file, or the pipe slipway reads), the build's working directory, default
+// signal handling, and a process group of its own. The file actions are made once per
+// working directory: the output of the build about to start is put on one descriptor kept
+// for it (the slot), and the null device stays open, so no action changes between builds.
+class Spawner {
   public:
-    SpawnSetup(const Command& c, int out_fd) {
-        posix_spawn_file_actions_init(&m_actions);
-        posix_spawn_file_actions_addopen(&m_actions, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&m_actions, out_fd, 1);
-        posix_spawn_file_actions_adddup2(&m_actions, out_fd, 2);
-        if (!c.cwd.empty()) posix_spawn_file_actions_addchdir_np(&m_actions, c.cwd.c_str());
+    Spawner() {
+        m_null = Fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        if (m_null.fd >= 0) m_slot = Fd(::fcntl(m_null.fd, F_DUPFD_CLOEXEC, 0));
         posix_spawnattr_init(&m_attr);
         sigset_t none, defaults;
         sigemptyset(&none);
@@ -85,36 +84,41 @@ class SpawnSetup {
         posix_spawnattr_setflags(
             &m_attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     }
-    ~SpawnSetup() {
-        posix_spawn_file_actions_destroy(&m_actions);
+    ~Spawner() {
+        if (m_actions) posix_spawn_file_actions_destroy(&*m_actions);
         posix_spawnattr_destroy(&m_attr);
     }
-    SpawnSetup(const SpawnSetup&) = delete;
-    SpawnSetup& operator=(const SpawnSetup&) = delete;
+    Spawner(const Spawner&) = delete;
+    Spawner& operator=(const Spawner&) = delete;
 
-    int run(pid_t& pid, const std::string& program, const std::vector<std::string>& args,
-            const std::vector<std::string>& env) {
-        std::vector<char*> argv, envp;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-        envp.push_back(nullptr);
-        return posix_spawn(&pid, program.c_str(), &m_actions, &m_attr, argv.data(), envp.data());
+    /// Starts `program` with `argv` and `envp` (null-terminated) writing into `out_fd`;
+    /// 0 or an errno value.
+    int run(pid_t& pid, int out_fd, const std::string& cwd, const char* program, char* const argv[],
+            char* const envp[]) {
+        if (m_slot.fd < 0) return m_null.fd < 0 ? ENOENT : EMFILE;
+        if (!m_actions || cwd != m_cwd) {
+            if (m_actions) posix_spawn_file_actions_destroy(&*m_actions);
+            m_actions.emplace();
+            posix_spawn_file_actions_init(&*m_actions);
+            posix_spawn_file_actions_adddup2(&*m_actions, m_null.fd, 0);
+            posix_spawn_file_actions_adddup2(&*m_actions, m_slot.fd, 1);
+            posix_spawn_file_actions_adddup2(&*m_actions, m_slot.fd, 2);
+            if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&*m_actions, cwd.c_str());
+            m_cwd = cwd;
+        }
+        if (::dup3(out_fd, m_slot.fd, O_CLOEXEC) < 0) return errno;
+        const int rc = posix_spawn(&pid, program, &*m_actions, &m_attr, argv, envp);
+        (void)::dup3(m_null.fd, m_slot.fd, O_CLOEXEC);  // the slot lets go of the output
+        return rc;
     }
 
   private:
-    posix_spawn_file_actions_t m_actions;
+    Fd m_null;  // /dev/null
+    Fd m_slot;  // the output of the build being started; /dev/null in between
+    std::optional<posix_spawn_file_actions_t> m_actions;
+    std::string m_cwd;  // the actions' working directory
     posix_spawnattr_t m_attr;
 };
-
-std::string env_value(const std::vector<std::string>& env, std::string_view name,
-                      std::string fallback) {
-    for (const auto& e : env) {
-        if (e.size() > name.size() && e.starts_with(name) && e[name.size()] == '=')
-            return e.substr(name.size() + 1);
-    }
-    return fallback;
-}
 
 bool executable_file(const std::string& path) {
     struct stat st {};
@@ -130,36 +134,23 @@ std::string in_dir(const std::string& cwd, const std::string& path) {
 // The program sh would run for `word`: a path (relative to the build's directory), or the
 // first executable file of that name on the build environment's PATH (dash's default PATH
 // when it has none; an empty entry is the current directory).
-std::optional<std::string> find_program(const std::string& word,
-                                        const std::vector<std::string>& env,
+std::optional<std::string> find_program(const std::string& word, const BuildEnv& env,
                                         const std::string& cwd) {
     if (word.find('/') != std::string::npos) {
         std::string path = in_dir(cwd, word);
         return executable_file(path) ? std::optional(path) : std::nullopt;
     }
-    const std::string path_var =
-        env_value(env, "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    const std::string_view path_var =
+        env.find("PATH").value_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     for (std::size_t start = 0; start <= path_var.size();) {
         std::size_t end = path_var.find(':', start);
         if (end == std::string::npos) end = path_var.size();
-        std::string dir = path_var.substr(start, end - start);
+        std::string dir(path_var.substr(start, end - start));
         std::string candidate = in_dir(cwd, (dir.empty() ? "." : dir) + "/" + word);
         if (executable_file(candidate)) return candidate;
         start = end + 1;
     }
     return std::nullopt;
-}
-
-// sh exports PWD, the directory it runs in; a program started without it gets the same.
-std::vector<std::string> with_pwd(const std::vector<std::string>& env, const std::string& cwd) {
-    std::vector<std::string> out;
-    out.reserve(env.size() + 1);
-    for (const auto& e : env) {
-        if (!e.starts_with("PWD=")) out.push_back(e);
-    }
-    std::error_code ec;
-    out.push_back("PWD=" + (cwd.empty() ? std::filesystem::current_path(ec).string() : cwd));
-    return out;
 }
 
 class ProcessRunner final : public BuildRunner {
@@ -177,7 +168,7 @@ class ProcessRunner final : public BuildRunner {
     // running when its start is written), so short builds never pay for /proc.
     common::Result<void> start(std::size_t job, const Command& c, RunnerEvents& events) override {
         Process p;
-        p.log = Fd(::open(c.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        p.log = Fd(open_log(c.log_path));
         if (p.log.fd < 0) {
             m_failed.push_back({job, ExitKind::spawn_failed, errno});
             return {};
@@ -251,15 +242,57 @@ class ProcessRunner final : public BuildRunner {
     // A plain command (see shell_words.hpp) whose program is found on the build's PATH is
     // executed directly, with PWD set as sh would set it; anything else, and a direct start
     // that fails, runs under /bin/sh -c, which then reports what is wrong its own way.
-    static int spawn(const Command& c, int out_fd, pid_t& pid) {
-        SpawnSetup setup(c, out_fd);
+    int spawn(const Command& c, int out_fd, pid_t& pid) {
         if (auto words = plain_words(c.shell_command)) {
             if (auto program = find_program(words->front(), c.env, c.cwd)) {
-                std::vector<std::string> env = with_pwd(c.env, c.cwd);
-                if (setup.run(pid, *program, *words, env) == 0) return 0;
+                // sh exports PWD, the directory it runs in; a program started without it
+                // gets the same.
+                std::error_code ec;
+                const std::string pwd =
+                    "PWD=" + (c.cwd.empty() ? std::filesystem::current_path(ec).string() : c.cwd);
+                set_argv(*words);
+                set_envp(c.env, &pwd);
+                if (m_spawner.run(pid, out_fd, c.cwd, program->c_str(), m_argv.data(),
+                                  m_envp.data()) == 0)
+                    return 0;
             }
         }
-        return setup.run(pid, "/bin/sh", {"/bin/sh", "-c", c.shell_command}, c.env);
+        const std::vector<std::string> shell{"/bin/sh", "-c", c.shell_command};
+        set_argv(shell);
+        set_envp(c.env, nullptr);
+        return m_spawner.run(pid, out_fd, c.cwd, "/bin/sh", m_argv.data(), m_envp.data());
+    }
+
+    // `args` must outlive the spawn.
+    void set_argv(const std::vector<std::string>& args) {
+        m_argv.clear();
+        for (const auto& a : args) m_argv.push_back(const_cast<char*>(a.c_str()));
+        m_argv.push_back(nullptr);
+    }
+
+    // The environment as execve takes it; with `pwd`, that in place of any PWD it holds.
+    void set_envp(const BuildEnv& env, const std::string* pwd) {
+        m_envp.clear();
+        env.each([&](const std::string& e) {
+            if (!pwd || !e.starts_with("PWD=")) m_envp.push_back(const_cast<char*>(e.c_str()));
+        });
+        if (pwd) m_envp.push_back(const_cast<char*>(pwd->c_str()));
+        m_envp.push_back(nullptr);
+    }
+
+    // A build's log file, opened relative to its directory: every build of a run logs into
+    // the same one, which is looked up once.
+    int open_log(const std::string& path) {
+        constexpr int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+        const std::size_t slash = path.rfind('/');
+        if (slash == std::string::npos || slash == 0) return ::open(path.c_str(), flags, 0644);
+        const std::string_view dir(path.data(), slash);
+        if (m_log_dir.fd < 0 || dir != m_log_dir_path) {
+            m_log_dir = Fd(::open(std::string(dir).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+            m_log_dir_path = m_log_dir.fd < 0 ? std::string() : std::string(dir);
+            if (m_log_dir.fd < 0) return ::open(path.c_str(), flags, 0644);
+        }
+        return ::openat(m_log_dir.fd, path.c_str() + slash + 1, flags, 0644);
     }
 
     void stop(Process& p, ExitKind why) {
@@ -322,6 +355,10 @@ class ProcessRunner final : public BuildRunner {
     }
 
     std::chrono::milliseconds m_grace;
+    Spawner m_spawner;
+    std::vector<char*> m_argv, m_envp;  // spawn()'s, kept for their capacity
+    Fd m_log_dir;                       // the directory of the last log opened
+    std::string m_log_dir_path;
     std::map<std::size_t, Process> m_procs;
     std::vector<Finished> m_failed;
     std::vector<std::pair<std::size_t, bool>> m_owners;  // of watch()'s fds: (job, is pidfd)

@@ -78,7 +78,7 @@ struct BuildEnd {
     Millis finished_at = 0;
     Millis started_at = 0;
     std::string image_digest{};  // the pushed image's digest, when the build reported it
-    std::int64_t row = 0;  // BuildRecord::row from reserve_build, when known (a lookup less)
+    std::int64_t row = 0;        // BuildRecord::row from reserve_build, when known (a lookup less)
 };
 
 /// How a run ended. `busy`: it found its environment held by another deploy and ended

@@ -205,14 +205,15 @@ common::Result<void> SqliteVersionStore::insert_build(const BuildRecord& b) {
 common::Result<void> SqliteVersionStore::finish_build(const std::string& component,
                                                       std::int64_t build_number,
                                                       const BuildEnd& end) {
-    auto s = end.row > 0
-                 ? statement("UPDATE builds SET status = ?1, exit_code = ?2, finished_at = ?3, "
-                             "started_at = iif(?4 > 0, ?4, started_at), image_digest = ?7 "
-                             "WHERE id = ?8 AND component = ?5 AND build_number = ?6 AND "
-                             "reused = 0")
-                 : statement("UPDATE builds SET status = ?1, exit_code = ?2, finished_at = ?3, "
-                             "started_at = iif(?4 > 0, ?4, started_at), image_digest = ?7 "
-                             "WHERE component = ?5 AND build_number = ?6 AND reused = 0");
+    auto s = end.row > 0 ? statement(
+                               "UPDATE builds SET status = ?1, exit_code = ?2, finished_at = ?3, "
+                               "started_at = iif(?4 > 0, ?4, started_at), image_digest = ?7 "
+                               "WHERE id = ?8 AND component = ?5 AND build_number = ?6 AND "
+                               "reused = 0")
+                         : statement(
+                               "UPDATE builds SET status = ?1, exit_code = ?2, finished_at = ?3, "
+                               "started_at = iif(?4 > 0, ?4, started_at), image_digest = ?7 "
+                               "WHERE component = ?5 AND build_number = ?6 AND reused = 0");
     if (!s) return std::unexpected(s.error());
     auto& st = **s;
     st.bind(1, to_string(end.status));

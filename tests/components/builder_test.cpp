@@ -43,7 +43,7 @@ class FakeRunner final : public components::BuildRunner {
         m_queue.push_back({job, c.shell_command});
         started.push_back(c.shell_command);
         max_running = std::max(max_running, m_queue.size());
-        m_env = c.env;
+        m_env = c.env.all();
         events.started(job, {});
         if (hold.count() > 0 && !m_hold_until) m_hold_until = Clock::now() + hold;
         if (interrupt_after >= 0 && started.size() == static_cast<std::size_t>(interrupt_after))

@@ -146,10 +146,7 @@ FakeRunner::~FakeRunner() {
 
 common::Result<void> FakeRunner::start(std::size_t job, const components::Command& command,
                                        components::RunnerEvents& events) {
-    std::string component;
-    for (const auto& e : command.env) {
-        if (e.starts_with("SLIPWAY_COMPONENT=")) component = e.substr(18);
-    }
+    const std::string component(command.env.find("SLIPWAY_COMPONENT").value_or(""));
     started.push_back(component);
     m_queue.emplace_back(job, component);
     events.started(job, {});

@@ -99,8 +99,8 @@ TEST(SqliteStore, UpgradingMarksTheReusedBuildsAStoreAlreadyHolds) {
         auto image = [](auto n) { return "repo:api-" + std::to_string(n); };
         ASSERT_TRUE((*store)->reserve_build({"api", "c1", "h", "run-1", 1000, ""}, image));
         ASSERT_TRUE((*store)->finish_build("api", 1, {BuildStatus::succeeded, 0, 2000}));
-        versioning::BuildRecord reused{"api", 1, "c2", "h", "repo:api-1", BuildStatus::reused,
-                                       {},    3000, 3000, "", "run-2"};
+        versioning::BuildRecord reused{"api", 1,    "c2", "h", "repo:api-1", BuildStatus::reused,
+                                       {},    3000, 3000, "",  "run-2"};
         ASSERT_TRUE((*store)->record_build(reused));
     }
     auto sql = [&](const std::string& statements) {
@@ -116,8 +116,7 @@ TEST(SqliteStore, UpgradingMarksTheReusedBuildsAStoreAlreadyHolds) {
 
     auto store = versioning::SqliteVersionStore::open(path);
     ASSERT_TRUE(store) << store.error().message;
-    EXPECT_EQ(sql("SELECT status, reused FROM builds ORDER BY id").out,
-              "succeeded|0\nreused|1\n");
+    EXPECT_EQ(sql("SELECT status, reused FROM builds ORDER BY id").out, "succeeded|0\nreused|1\n");
     EXPECT_EQ(*(*store)->peek_next_number("api"), 2);
     auto image = [](auto n) { return "repo:api-" + std::to_string(n); };
     auto second = (*store)->reserve_build({"api", "c3", "h", "run-3", 4000, ""}, image);
