@@ -99,14 +99,20 @@ class PrefixedConsole final : public components::BuildObserver {
         if (!m_quiet) say(fmt::format("[{}] {}\n", m_names[job], text));
     }
     [[nodiscard]] bool wants_lines() const override { return !m_quiet; }
+    // What was said since the executor last waited goes out in one write.
+    void flush() override {
+        if (m_held.empty()) return;
+        std::fwrite(m_held.data(), 1, m_held.size(), stderr);
+        std::fflush(stderr);
+        m_held.clear();
+    }
+    ~PrefixedConsole() override { flush(); }
 
   private:
-    void say(const std::string& text) {
-        std::fwrite(text.data(), 1, text.size(), stderr);
-        std::fflush(stderr);
-    }
+    void say(const std::string& text) { m_held += text; }
     bool m_quiet;
     bool m_color;
+    std::string m_held;  // said, not yet written
     std::map<std::size_t, std::string> m_names;
 };
 

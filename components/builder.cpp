@@ -451,6 +451,7 @@ class Run final : public RunnerEvents {
             if (m_runners[r]) until = earliest(until, m_runners[r]->watch(fds));
         }
         first[k_runners] = fds.size();
+        m_observer.flush();
         if (auto ok = poll(fds, m_pollfds, until); !ok) return ok;
         if (tick.count() > 0) m_observer.tick();
         if (m_s.interrupt_fd >= 0 && fds[0].ready) interrupt();
@@ -628,7 +629,9 @@ common::Result<BuildReport> run_builds(BuildPlan& plan,
                                        const std::vector<std::string>& input_hashes,
                                        versioning::VersionStore& store, const Runners& runners,
                                        BuildObserver& observer, const BuildSettings& settings) {
-    return Run(plan, input_hashes, store, runners, observer, settings).go();
+    auto report = Run(plan, input_hashes, store, runners, observer, settings).go();
+    observer.flush();
+    return report;
 }
 
 }  // namespace components

@@ -88,6 +88,9 @@ class OutputSink {
     /// How often tick() wants to run while builds run; zero for never.
     [[nodiscard]] virtual std::chrono::milliseconds tick_interval() const { return {}; }
     virtual void tick() {}
+    /// Called each time the executor is about to wait, and once the builds are over: a sink
+    /// may hold what it was told until then and write it at once.
+    virtual void flush() {}
 };
 
 /// Told about every step, for progress display.
