@@ -58,16 +58,12 @@ std::string region_of_env(const Project& p, const std::string& env) {
 
 std::map<std::string, std::int64_t> expected_durations(versioning::VersionStore& store) {
     std::map<std::string, std::int64_t> out;
-    auto latest = store.latest_builds();
+    auto latest = store.latest_durations();
     if (!latest) {
         spdlog::debug("no build durations for scheduling: {}", latest.error().message);
         return out;
     }
-    for (const auto& b : *latest) {
-        if (b.status == versioning::BuildStatus::succeeded && b.finished_at &&
-            *b.finished_at > b.started_at)
-            out[b.component] = *b.finished_at - b.started_at;
-    }
+    for (auto& [component, took] : *latest) out.emplace(std::move(component), took);
     return out;
 }
 

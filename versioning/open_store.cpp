@@ -6,6 +6,18 @@
 #include "versioning/sqlite_store.hpp"
 
 namespace versioning {
+
+common::Result<std::vector<std::pair<std::string, Millis>>> VersionStore::latest_durations() {
+    auto latest = latest_builds();
+    if (!latest) return std::unexpected(latest.error());
+    std::vector<std::pair<std::string, Millis>> out;
+    for (const auto& b : *latest) {
+        if (b.status == BuildStatus::succeeded && b.finished_at && *b.finished_at > b.started_at)
+            out.emplace_back(b.component, *b.finished_at - b.started_at);
+    }
+    return out;
+}
+
 namespace {
 
 common::Result<std::unique_ptr<VersionStore>> open_sqlite(const std::string& url,

@@ -43,6 +43,7 @@ class SqliteVersionStore final : public VersionStore {
     common::Result<std::vector<BuildRecord>> builds_of(const std::string& component,
                                                        std::size_t limit) override;
     common::Result<std::vector<BuildRecord>> latest_builds() override;
+    common::Result<std::vector<std::pair<std::string, Millis>>> latest_durations() override;
     common::Result<std::vector<std::string>> known_components() override;
     common::Result<void> record_diffs(const std::vector<DiffRecord>& diffs) override;
     common::Result<std::vector<DiffRecord>> diffs_of(const std::string& commit) override;

@@ -88,6 +88,9 @@ class VersionStore {
                                                                std::size_t limit) = 0;
     /// The latest build of every component, by name.
     virtual common::Result<std::vector<BuildRecord>> latest_builds() = 0;
+    /// How long the latest build of each component took, for those whose latest build
+    /// succeeded (the scheduler's weights): by default read from latest_builds().
+    virtual common::Result<std::vector<std::pair<std::string, Millis>>> latest_durations();
     /// Every component the store has seen, sorted.
     virtual common::Result<std::vector<std::string>> known_components() = 0;
 

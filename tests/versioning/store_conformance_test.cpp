@@ -1,4 +1,5 @@
 // The conformance suite's cases. Every backend runs all of them unchanged.
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <set>
@@ -143,6 +144,29 @@ TEST_P(StoreConformance, LatestBuildOfEveryComponent) {
     EXPECT_EQ(latest[0].component, "a");
     EXPECT_EQ(latest[1].build_number, 2);
     EXPECT_EQ(*store->known_components(), (std::vector<std::string>{"a", "b"}));
+}
+
+// The scheduler's weights: how long each component's latest build took, only where that
+// build succeeded (not a failure, not a reuse, not a build without a number).
+TEST_P(StoreConformance, LatestDurationsAreOfLatestBuildsThatSucceeded) {
+    using versioning::BuildStatus;
+    reserve("api", "h", "run-1", 1000);
+    ASSERT_TRUE(store->finish_build("api", 1, {BuildStatus::succeeded, 0, 1600}));
+    reserve("api", "h", "run-2", 2000);
+    ASSERT_TRUE(store->finish_build("api", 2, {BuildStatus::succeeded, 0, 2250}));
+    reserve("web", "h", "run-1", 1000);
+    ASSERT_TRUE(store->finish_build("web", 1, {BuildStatus::failed, 1, 1900}));
+    reserve("lib", "h", "run-1", 1000);
+    ASSERT_TRUE(store->finish_build("lib", 1, {BuildStatus::succeeded, 0, 1100}));
+    ASSERT_TRUE(store->record_build(
+        {"lib", 1, "c", "h", "repo:lib-1", BuildStatus::reused, {}, 3000, 3000, "", "run-3"}));
+    ASSERT_TRUE(store->record_build(
+        {"new", 0, "c", "h", "", BuildStatus::skipped, {}, 3000, 3000, "", "run-3"}));
+    reserve("queued");
+    auto durations = store->latest_durations();
+    ASSERT_TRUE(durations) << durations.error().message;
+    std::sort(durations->begin(), durations->end());
+    EXPECT_EQ(*durations, (std::vector<std::pair<std::string, versioning::Millis>>{{"api", 250}}));
 }
 
 TEST_P(StoreConformance, DiffsPerCommitAndComponent) {
