@@ -16,7 +16,9 @@ What it emulates, per repository (tests use one repository each, so they can sha
     deployments' latest status inactive, as GitHub does);
   - GitHub App authentication: GET /repos/{owner}/{repo}/installation with an RS256 JWT
     verified against the App's public key, and installation access tokens (1 hour) that the
-    repository endpoints then require;
+    repository endpoints then require. Tests register an App per repository, and two may use
+    the same installation id with different keys: a token is sold for the installations
+    whose App's key verifies the JWT (GitHub's installation ids are unique);
   - faults on demand: the next N requests matching a path answer a given status and headers
     (503, 403 with x-ratelimit-remaining: 0 and x-ratelimit-reset, 429 with Retry-After);
   - team memberships of an organization: GET /orgs/{org}/teams/{team_slug}/memberships/
@@ -290,10 +292,12 @@ class Handler(BaseHTTPRequestHandler):
         if not with_app:
             return 404, {"message": "Not Found"}, {}
         auth = self.headers.get("Authorization", "")
-        why = verify_jwt(auth[len("Bearer "):], with_app[0]["app"]) \
-            if auth.startswith("Bearer ") else "no JWT"
-        if why:
-            return 401, {"message": why}, {}
+        if not auth.startswith("Bearer "):
+            return 401, {"message": "no JWT"}, {}
+        whys = [verify_jwt(auth[len("Bearer "):], s["app"]) for s in with_app]
+        if all(whys):
+            return 401, {"message": whys[0]}, {}
+        with_app = [s for s, why in zip(with_app, whys) if not why]
         token = f"ghs_fake{int(time.time() * 1000)}{len(with_app[0]['tokens'])}"
         ttl = with_app[0]["app"]["token_ttl"]
         body = copy.deepcopy(EXAMPLES["token"])
