@@ -29,8 +29,6 @@ class BuildEnv {
     BuildEnv() = default;
     BuildEnv(std::shared_ptr<const std::vector<std::string>> shared, std::vector<std::string> own)
         : m_shared(std::move(shared)), m_own(std::move(own)) {}
-    /// An environment given whole (no shared part).
-    explicit BuildEnv(std::vector<std::string> all) : m_own(std::move(all)) {}
 
     /// Calls `each(entry)` for every entry, the shared part first.
     template <typename F>
